@@ -1,0 +1,223 @@
+#include "common/config.hpp"
+
+#include <charconv>
+#include <fstream>
+#include <functional>
+#include <set>
+#include <sstream>
+
+#include "common/config_keys.hpp"
+
+namespace sslvpn {
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+[[noreturn]] void fail(std::string_view origin, int line, const std::string& what) {
+  std::ostringstream os;
+  os << origin << ":" << line << ": " << what;
+  throw ConfigError(os.str());
+}
+
+struct Ctx {
+  std::string_view origin;
+  int line;
+  std::string_view key;
+};
+
+bool parse_bool(const Ctx& c, std::string_view v) {
+  std::string s(v);
+  for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (s == "true" || s == "yes" || s == "1" || s == "on") return true;
+  if (s == "false" || s == "no" || s == "0" || s == "off") return false;
+  fail(c.origin, c.line, "'" + std::string(c.key) + "' expects true or false, got '" + std::string(v) + "'");
+}
+
+uint32_t parse_uint(const Ctx& c, std::string_view v, uint32_t max) {
+  uint64_t out = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (ec != std::errc() || p != v.data() + v.size() || out > max)
+    fail(c.origin, c.line,
+         "'" + std::string(c.key) + "' expects a number up to " + std::to_string(max) + ", got '" +
+             std::string(v) + "'");
+  return static_cast<uint32_t>(out);
+}
+
+SelectGroup parse_select_group(const Ctx& c, std::string_view v) {
+  SelectGroup g;
+  auto open = v.find('[');
+  if (open == std::string_view::npos) {
+    g.name = std::string(v);
+    g.label = g.name;
+  } else {
+    if (v.back() != ']') fail(c.origin, c.line, "select-group: missing ']' in '" + std::string(v) + "'");
+    g.name = std::string(trim(v.substr(0, open)));
+    g.label = std::string(v.substr(open + 1, v.size() - open - 2));
+  }
+  if (g.name.empty()) fail(c.origin, c.line, "select-group: empty group name");
+  return g;
+}
+
+using Handler = std::function<void(Config&, const Ctx&, std::string_view)>;
+
+const std::map<std::string_view, Handler>& handlers() {
+  static const std::map<std::string_view, Handler> h = {
+      {"auth",
+       [](Config& cfg, const Ctx& c, std::string_view v) {
+         AuthMethod m = parse_auth_method(v);
+         if (m.name != "plain")
+           fail(c.origin, c.line,
+                "auth method '" + m.name + "' is not implemented yet (supported: plain[passwd=FILE])");
+         if (m.params.count("passwd") == 0 || m.params["passwd"].empty())
+           fail(c.origin, c.line, "auth = plain[...] needs passwd=FILE");
+         cfg.auth.push_back(std::move(m));
+       }},
+      {"listen-host", [](Config& cfg, const Ctx&, std::string_view v) { cfg.listen_host = v; }},
+      {"tcp-port",
+       [](Config& cfg, const Ctx& c, std::string_view v) {
+         cfg.tcp_port = static_cast<uint16_t>(parse_uint(c, v, 65535));
+       }},
+      {"run-as-user", [](Config& cfg, const Ctx&, std::string_view v) { cfg.run_as_user = v; }},
+      {"run-as-group", [](Config& cfg, const Ctx&, std::string_view v) { cfg.run_as_group = v; }},
+      {"chroot-dir", [](Config& cfg, const Ctx&, std::string_view v) { cfg.chroot_dir = v; }},
+      {"isolate-workers",
+       [](Config& cfg, const Ctx& c, std::string_view v) { cfg.isolate_workers = parse_bool(c, v); }},
+      {"pid-file", [](Config& cfg, const Ctx&, std::string_view v) { cfg.pid_file = v; }},
+      {"server-cert",
+       [](Config& cfg, const Ctx& c, std::string_view v) {
+         if (!cfg.server_cert.empty())
+           fail(c.origin, c.line, "only one server-cert is supported so far");
+         cfg.server_cert = v;
+       }},
+      {"server-key",
+       [](Config& cfg, const Ctx& c, std::string_view v) {
+         if (!cfg.server_key.empty()) fail(c.origin, c.line, "only one server-key is supported so far");
+         cfg.server_key = v;
+       }},
+      {"tls-priorities", [](Config& cfg, const Ctx&, std::string_view v) { cfg.tls_priorities = v; }},
+      {"max-clients",
+       [](Config& cfg, const Ctx& c, std::string_view v) { cfg.max_clients = parse_uint(c, v, 1u << 24); }},
+      {"auth-timeout",
+       [](Config& cfg, const Ctx& c, std::string_view v) {
+         cfg.auth_timeout = parse_uint(c, v, 86400);
+         if (cfg.auth_timeout == 0) fail(c.origin, c.line, "auth-timeout must be at least 1");
+       }},
+      {"cookie-timeout",
+       [](Config& cfg, const Ctx& c, std::string_view v) {
+         cfg.cookie_timeout = parse_uint(c, v, 86400 * 30);
+         if (cfg.cookie_timeout == 0) fail(c.origin, c.line, "cookie-timeout must be at least 1");
+       }},
+      {"select-group",
+       [](Config& cfg, const Ctx& c, std::string_view v) {
+         cfg.select_groups.push_back(parse_select_group(c, v));
+       }},
+      {"default-select-group",
+       [](Config& cfg, const Ctx&, std::string_view v) { cfg.default_select_group = v; }},
+      {"banner", [](Config& cfg, const Ctx&, std::string_view v) { cfg.banner = v; }},
+      {"pre-login-banner", [](Config& cfg, const Ctx&, std::string_view v) { cfg.pre_login_banner = v; }},
+  };
+  return h;
+}
+
+// Keys that may be given more than once; every other key keeps its last value with a warning.
+bool is_list_key(std::string_view k) { return k == "auth" || k == "select-group"; }
+
+std::string_view unquote(std::string_view v) {
+  if (v.size() >= 2 && v.front() == '"' && v.back() == '"') return v.substr(1, v.size() - 2);
+  return v;
+}
+
+}  // namespace
+
+AuthMethod parse_auth_method(std::string_view spec) {
+  AuthMethod m;
+  spec = trim(spec);
+  auto open = spec.find('[');
+  if (open == std::string_view::npos) {
+    m.name = std::string(spec);
+    return m;
+  }
+  if (spec.back() != ']') throw ConfigError("auth method '" + std::string(spec) + "': missing ']'");
+  m.name = std::string(trim(spec.substr(0, open)));
+  std::string_view body = spec.substr(open + 1, spec.size() - open - 2);
+  while (!body.empty()) {
+    auto comma = body.find(',');
+    std::string_view item = trim(body.substr(0, comma));
+    body = comma == std::string_view::npos ? std::string_view{} : body.substr(comma + 1);
+    if (item.empty()) continue;
+    auto eq = item.find('=');
+    if (eq == std::string_view::npos) {
+      // ocserv's old form plain[/path/to/passwd]
+      if (m.name == "plain" && m.params.count("passwd") == 0) {
+        m.params["passwd"] = std::string(item);
+        continue;
+      }
+      m.params[std::string(item)] = "true";
+      continue;
+    }
+    m.params[std::string(trim(item.substr(0, eq)))] = std::string(trim(item.substr(eq + 1)));
+  }
+  return m;
+}
+
+std::string Config::plain_passwd_file() const {
+  for (const auto& m : auth)
+    if (m.name == "plain") return m.params.at("passwd");
+  return {};
+}
+
+Config parse_config(std::string_view text, std::string_view origin, std::vector<ConfigWarning>* warnings) {
+  Config cfg;
+  std::set<std::string, std::less<>> seen;
+  int line_no = 0;
+  auto warn = [&](int l, std::string w) {
+    if (warnings) warnings->push_back({l, std::move(w)});
+  };
+  while (!text.empty()) {
+    ++line_no;
+    auto nl = text.find('\n');
+    std::string_view line = trim(text.substr(0, nl));
+    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+    if (line.empty() || line.front() == '#' || line.front() == ';') continue;
+    if (line.front() == '[')
+      fail(origin, line_no, "sections such as '" + std::string(line) + "' (virtual hosts) are not supported yet");
+    auto eq = line.find('=');
+    if (eq == std::string_view::npos) fail(origin, line_no, "expected 'key = value', got '" + std::string(line) + "'");
+    std::string_view key = trim(line.substr(0, eq));
+    std::string_view value = unquote(trim(line.substr(eq + 1)));
+    if (key.empty()) fail(origin, line_no, "missing key before '='");
+    auto it = handlers().find(key);
+    if (it == handlers().end()) {
+      if (is_ocserv_key(key)) {
+        warn(line_no, "'" + std::string(key) + "' is an ocserv option that sslvpnd does not implement yet; ignored");
+        continue;
+      }
+      fail(origin, line_no, "unknown option '" + std::string(key) + "'");
+    }
+    if (!is_list_key(key) && !seen.insert(std::string(key)).second)
+      warn(line_no, "'" + std::string(key) + "' is set again; the last value is used");
+    it->second(cfg, Ctx{origin, line_no, key}, value);
+  }
+  if (cfg.auth.empty()) fail(origin, line_no, "no 'auth' method configured");
+  if (cfg.server_cert.empty()) fail(origin, line_no, "'server-cert' is required");
+  if (cfg.server_key.empty()) fail(origin, line_no, "'server-key' is required");
+  if (cfg.tcp_port == 0) fail(origin, line_no, "'tcp-port' must not be 0");
+  return cfg;
+}
+
+Config load_config_file(const std::string& path, std::vector<ConfigWarning>* warnings, std::string* text_out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError("cannot read configuration file '" + path + "'");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  std::string text = ss.str();
+  Config cfg = parse_config(text, path, warnings);
+  if (text_out) *text_out = std::move(text);
+  return cfg;
+}
+
+}  // namespace sslvpn

@@ -1,0 +1,77 @@
+// The server configuration: ocserv's syntax and key names, parsed once into an immutable value
+// (STYLE rule 20). Loading throws ConfigError; it runs only at startup (and, later, on reload).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sslvpn {
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// One "auth = name[k=v,k=v]" entry.
+struct AuthMethod {
+  std::string name;                           // "plain", "pam", "certificate", ...
+  std::map<std::string, std::string> params;  // "passwd" -> "/etc/ocserv/ocpasswd"
+};
+
+// One "select-group = name[Label]" entry.
+struct SelectGroup {
+  std::string name;
+  std::string label;  // shown in the client's group list; defaults to name
+};
+
+struct Config {
+  // auth
+  std::vector<AuthMethod> auth;
+  // listening
+  std::string listen_host;  // empty = all addresses
+  uint16_t tcp_port = 443;
+  // privileges and files
+  std::string run_as_user = "sslvpnd";
+  std::string run_as_group = "sslvpnd";
+  std::string chroot_dir;
+  bool isolate_workers = true;
+  std::string pid_file;
+  std::string server_cert;
+  std::string server_key;
+  std::string tls_priorities =
+      "NORMAL:%SERVER_PRECEDENCE:%COMPAT:-VERS-SSL3.0:-VERS-TLS1.0:-VERS-TLS1.1:-RSA:-3DES-CBC:-ARCFOUR-128";
+  // limits and timers (seconds)
+  uint32_t max_clients = 0;  // 0 = unlimited
+  uint32_t auth_timeout = 240;
+  uint32_t cookie_timeout = 300;
+  // login page
+  std::vector<SelectGroup> select_groups;
+  std::string default_select_group;  // label of the "no group" choice; empty = none offered
+  std::string banner;
+  std::string pre_login_banner;
+
+  // The password file of the plain[] method, or empty.
+  std::string plain_passwd_file() const;
+};
+
+struct ConfigWarning {
+  int line;
+  std::string text;
+};
+
+// Parses the text of a configuration file. `origin` names it in error messages.
+// Unknown keys throw ConfigError naming the key and line; ocserv keys that sslvpnd does not
+// implement yet are accepted with a warning.
+Config parse_config(std::string_view text, std::string_view origin, std::vector<ConfigWarning>* warnings);
+
+// Reads and parses a file (startup only).
+Config load_config_file(const std::string& path, std::vector<ConfigWarning>* warnings, std::string* text_out);
+
+// Parses "name[k=v,k2=v2]" (or the old "plain[/path]" form).
+AuthMethod parse_auth_method(std::string_view spec);
+
+}  // namespace sslvpn

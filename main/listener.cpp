@@ -1,0 +1,61 @@
+#include "main/listener.hpp"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+namespace sslvpn::mainproc {
+
+std::vector<UniqueFd> open_listeners(const std::string& host, uint16_t port) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* res = nullptr;
+  std::string service = std::to_string(port);
+  int r = ::getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &res);
+  if (r != 0) throw std::runtime_error("listen-host '" + host + "': " + gai_strerror(r));
+  std::vector<UniqueFd> out;
+  std::string last_error;
+  for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
+    UniqueFd fd(::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol));
+    if (!fd.valid()) continue;
+    int one = 1;
+    ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (ai->ai_family == AF_INET6) ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    if (::bind(fd.get(), ai->ai_addr, ai->ai_addrlen) != 0 || ::listen(fd.get(), 1024) != 0) {
+      last_error = std::strerror(errno);
+      continue;
+    }
+    out.push_back(std::move(fd));
+  }
+  ::freeaddrinfo(res);
+  if (out.empty())
+    throw std::runtime_error("cannot listen on " + (host.empty() ? std::string("*") : host) + ":" + service +
+                             ": " + last_error);
+  return out;
+}
+
+std::string address_text(const sockaddr_storage& ss, uint16_t* port) {
+  char buf[INET6_ADDRSTRLEN] = "?";
+  if (ss.ss_family == AF_INET) {
+    const auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
+    ::inet_ntop(AF_INET, &a->sin_addr, buf, sizeof buf);
+    if (port) *port = ntohs(a->sin_port);
+  } else if (ss.ss_family == AF_INET6) {
+    const auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
+    if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr))
+      ::inet_ntop(AF_INET, &a->sin6_addr.s6_addr[12], buf, sizeof buf);
+    else
+      ::inet_ntop(AF_INET6, &a->sin6_addr, buf, sizeof buf);
+    if (port) *port = ntohs(a->sin6_port);
+  }
+  return buf;
+}
+
+}  // namespace sslvpn::mainproc

@@ -1,0 +1,19 @@
+// TCP listening sockets for tcp-port on listen-host (or every address, IPv6 and IPv4).
+#pragma once
+
+#include <sys/socket.h>
+
+#include <string>
+#include <vector>
+
+#include "common/unique_fd.hpp"
+
+namespace sslvpn::mainproc {
+
+// Throws std::runtime_error with the reason when nothing could be bound.
+std::vector<UniqueFd> open_listeners(const std::string& host, uint16_t port);
+
+// "1.2.3.4" / "2001:db8::1" (v4-mapped v6 shown as v4) and the port of a socket address.
+std::string address_text(const sockaddr_storage& ss, uint16_t* port);
+
+}  // namespace sslvpn::mainproc

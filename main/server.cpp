@@ -1,0 +1,310 @@
+#include "main/server.hpp"
+
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+#include "main/listener.hpp"
+#include "main/spawn.hpp"
+
+namespace sslvpn::mainproc {
+namespace {
+
+constexpr int kWorkerMainFd = 3, kWorkerSecModFd = 4, kWorkerClientFd = 5;
+constexpr int kSecModMainFd = 3;
+// Backstop beyond auth-timeout: a worker that has not finished by then is killed by main.
+constexpr double kAuthTimeoutGrace = 5.0;
+// A worker log line longer than this is a violation (the worker cuts at 2048).
+constexpr size_t kMaxWorkerLogLine = 2048;
+
+std::string sanitize_log_text(const std::string& in) {
+  std::string out = in;
+  for (auto& c : out)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  return out;
+}
+
+}  // namespace
+
+Server::Server(struct ev_loop* loop, Logger& log, ServerSettings settings, std::vector<UniqueFd> listeners)
+    : loop_(loop), log_(log), s_(std::move(settings)), listeners_(std::move(listeners)) {}
+
+Server::~Server() {
+  for (auto& io : accept_io_) ev_io_stop(loop_, &io);
+  ev_io_stop(loop_, &secmod_io_);
+  ev_child_stop(loop_, &child_w_);
+  ev_signal_stop(loop_, &sig_term_);
+  ev_signal_stop(loop_, &sig_int_);
+  ev_signal_stop(loop_, &sig_hup_);
+  for (auto& [pid, w] : workers_) {
+    ev_io_stop(loop_, &w->io);
+    ev_timer_stop(loop_, &w->auth_timer);
+  }
+}
+
+void Server::start() {
+  ev_child_init(&child_w_, &Server::child_cb, 0, 0);
+  child_w_.data = this;
+  ev_child_start(loop_, &child_w_);
+  for (auto* sig : {&sig_term_, &sig_int_, &sig_hup_}) sig->data = this;
+  ev_signal_init(&sig_term_, &Server::signal_cb, SIGTERM);
+  ev_signal_init(&sig_int_, &Server::signal_cb, SIGINT);
+  ev_signal_init(&sig_hup_, &Server::signal_cb, SIGHUP);
+  ev_signal_start(loop_, &sig_term_);
+  ev_signal_start(loop_, &sig_int_);
+  ev_signal_start(loop_, &sig_hup_);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  auto pair = make_ipc_pair();
+  if (!pair.ok()) throw std::runtime_error("socketpair for sec-mod failed");
+  auto pid = spawn_helper(helper_path("sslvpnd-secmod"), {"sslvpnd-secmod"},
+                          {{pair->second.get(), kSecModMainFd}});
+  if (!pid.ok()) throw std::runtime_error("cannot start " + helper_path("sslvpnd-secmod"));
+  secmod_pid_ = *pid;
+  secmod_ = IpcChannel(std::move(pair->first));
+  ipc::MainToSecMod st;
+  st.mutable_startup()->set_config_path(s_.config_path);
+  st.mutable_startup()->set_config_text(s_.config_text);
+  st.mutable_startup()->set_log_level(s_.log_level);
+  st.mutable_startup()->set_use_syslog(s_.use_syslog);
+  if (!secmod_.send(st)) throw std::runtime_error("cannot send the configuration to sec-mod");
+  // The one synchronous wait: at startup, before any client exists.
+  auto ready = secmod_.recv<ipc::SecModToMain>(false);
+  if (!ready.ok() || ready->first.msg_case() != ipc::SecModToMain::kReady)
+    throw std::runtime_error("sec-mod failed to start (see its message above)");
+  ev_io_init(&secmod_io_, &Server::secmod_cb, secmod_.raw_fd(), EV_READ);
+  secmod_io_.data = this;
+  ev_io_start(loop_, &secmod_io_);
+
+  accept_io_.resize(listeners_.size());
+  for (size_t i = 0; i < listeners_.size(); ++i) {
+    ev_io_init(&accept_io_[i], &Server::accept_cb, listeners_[i].get(), EV_READ);
+    accept_io_[i].data = this;
+    ev_io_start(loop_, &accept_io_[i]);
+  }
+  log_.info("sslvpnd ", SSLVPND_VERSION, " listening on TCP port ", s_.config.tcp_port);
+}
+
+void Server::accept_cb(struct ev_loop*, ev_io* w, int) { static_cast<Server*>(w->data)->on_accept(w->fd); }
+void Server::secmod_cb(struct ev_loop*, ev_io* w, int) { static_cast<Server*>(w->data)->on_secmod_readable(); }
+void Server::worker_cb(struct ev_loop*, ev_io* w, int) {
+  auto* wp = static_cast<WorkerProc*>(w->data);
+  wp->owner->on_worker_readable(*wp);
+}
+void Server::worker_timeout_cb(struct ev_loop*, ev_timer* t, int) {
+  auto* wp = static_cast<WorkerProc*>(t->data);
+  wp->owner->kill_worker(*wp, "auth-timeout passed");
+}
+void Server::child_cb(struct ev_loop*, ev_child* w, int) {
+  static_cast<Server*>(w->data)->on_child_exit(w->rpid, w->rstatus);
+}
+void Server::signal_cb(struct ev_loop*, ev_signal* w, int) {
+  auto* self = static_cast<Server*>(w->data);
+  if (w->signum == SIGHUP) {
+    self->log_.warn("SIGHUP: configuration reload is not implemented yet; keeping the running configuration");
+    return;
+  }
+  self->log_.info("received signal ", w->signum, "; shutting down");
+  self->shutdown(0);
+}
+
+void Server::on_accept(int listen_fd) {
+  for (int i = 0; i < 64; ++i) {  // bounded: let other watchers run under a connection flood
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    UniqueFd c(::accept4(listen_fd, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_CLOEXEC));
+    if (!c.valid()) return;
+    uint16_t port = 0;
+    std::string ip = address_text(ss, &port);
+    if (s_.config.max_clients != 0 && workers_.size() >= s_.config.max_clients) {
+      log_.info("refusing ", ip, ":", port, ": max-clients (", s_.config.max_clients, ") reached");
+      continue;
+    }
+    spawn_worker(std::move(c), ip, port);
+  }
+}
+
+ipc::WorkerStartup Server::worker_startup(const WorkerProc& w) const {
+  const Config& c = s_.config;
+  ipc::WorkerStartup st;
+  st.set_worker_id(w.id);
+  st.set_client_ip(w.client_ip);
+  st.set_client_port(w.client_port);
+  st.set_uid(s_.identity.uid);
+  st.set_gid(s_.identity.gid);
+  st.set_chroot_dir(c.chroot_dir);
+  st.set_seccomp(c.isolate_workers);
+  st.set_cert_chain_pem(s_.cert_chain_pem);
+  st.set_tls_priorities(c.tls_priorities);
+  st.set_auth_timeout_s(c.auth_timeout);
+  for (const auto& g : c.select_groups) {
+    auto* gc = st.add_groups();
+    gc->set_name(g.name);
+    gc->set_label(g.label);
+  }
+  st.set_default_group_label(c.default_select_group);
+  st.set_banner(c.banner);
+  st.set_pre_login_banner(c.pre_login_banner);
+  st.set_log_level(s_.log_level);
+  return st;
+}
+
+void Server::spawn_worker(UniqueFd client, const std::string& ip, uint16_t port) {
+  auto to_worker = make_ipc_pair();
+  auto worker_secmod = make_ipc_pair();
+  if (!to_worker.ok() || !worker_secmod.ok()) {
+    log_.error("socketpair failed; dropping ", ip);
+    return;
+  }
+  auto w = std::make_unique<WorkerProc>();
+  w->owner = this;
+  w->id = next_worker_id_++;
+  w->client_ip = ip;
+  w->client_port = port;
+
+  ipc::MainToSecMod attach;
+  attach.mutable_attach_worker()->set_worker_id(w->id);
+  attach.mutable_attach_worker()->set_client_ip(ip);
+  attach.mutable_attach_worker()->set_client_port(port);
+  if (!secmod_.send(attach, worker_secmod->second.get())) {
+    log_.error("cannot reach sec-mod; dropping ", ip);
+    return;
+  }
+  auto pid = spawn_helper(helper_path("sslvpnd-worker"), {"sslvpnd-worker"},
+                          {{to_worker->second.get(), kWorkerMainFd},
+                           {worker_secmod->first.get(), kWorkerSecModFd},
+                           {client.get(), kWorkerClientFd}});
+  if (!pid.ok()) {
+    log_.error("cannot start a worker for ", ip);
+    ipc::MainToSecMod detach;
+    detach.mutable_detach_worker()->set_worker_id(w->id);
+    (void)secmod_.send(detach);
+    return;
+  }
+  w->pid = *pid;
+  w->channel = IpcChannel(std::move(to_worker->first));
+  ipc::MainToWorker startup;
+  *startup.mutable_startup() = worker_startup(*w);
+  if (!w->channel.send(startup)) log_.error("cannot send startup data to worker ", w->pid);
+  ev_io_init(&w->io, &Server::worker_cb, w->channel.raw_fd(), EV_READ);
+  w->io.data = w.get();
+  ev_io_start(loop_, &w->io);
+  ev_timer_init(&w->auth_timer, &Server::worker_timeout_cb, s_.config.auth_timeout + kAuthTimeoutGrace, 0.);
+  w->auth_timer.data = w.get();
+  ev_timer_start(loop_, &w->auth_timer);
+  log_.debug("worker ", w->pid, " (id ", w->id, ") serves ", ip, ":", port);
+  workers_.emplace(w->pid, std::move(w));
+}
+
+// The one dispatch point for worker channels.
+void Server::on_worker_readable(WorkerProc& w) {
+  auto r = w.channel.recv<ipc::WorkerToMain>(true);
+  if (!r.ok()) {
+    if (r.error() == Errc::Timeout) return;
+    ev_io_stop(loop_, &w.io);  // closed: the exit is reported by the child watcher
+    if (r.error() != Errc::Closed) kill_worker(w, "sent an unreadable message");
+    return;
+  }
+  auto& [msg, fd] = r.value();
+  if (fd.valid()) return kill_worker(w, "sent a file descriptor");
+  switch (msg.msg_case()) {
+    case ipc::WorkerToMain::kLog: {
+      const auto& l = msg.log();
+      if (l.level() < 0 || l.level() > 9 || l.text().size() > kMaxWorkerLogLine)
+        return kill_worker(w, "sent an invalid log line");
+      log_.log(static_cast<LogLevel>(l.level()), "worker ", w.pid, " ", w.client_ip, ":", w.client_port, ": ",
+               sanitize_log_text(l.text()));
+      return;
+    }
+    case ipc::WorkerToMain::MSG_NOT_SET:
+      return kill_worker(w, "sent an empty message");
+  }
+}
+
+// The one dispatch point for the sec-mod channel.
+void Server::on_secmod_readable() {
+  auto r = secmod_.recv<ipc::SecModToMain>(true);
+  if (!r.ok()) {
+    if (r.error() == Errc::Timeout) return;
+    log_.error("lost the channel to sec-mod; shutting down");
+    shutdown(1);
+    return;
+  }
+  const auto& msg = r->first;
+  switch (msg.msg_case()) {
+    case ipc::SecModToMain::kViolation: {
+      for (auto& [pid, w] : workers_)
+        if (w->id == msg.violation().worker_id()) return kill_worker(*w, "broke the sec-mod protocol");
+      return;
+    }
+    case ipc::SecModToMain::kAuthEvent: {
+      const auto& e = msg.auth_event();
+      std::string where = "?";
+      for (auto& [pid, w] : workers_)
+        if (w->id == e.worker_id()) where = w->client_ip + ":" + std::to_string(w->client_port);
+      if (e.success())
+        log_.info("user '", sanitize_log_text(e.username()), "' (group '", sanitize_log_text(e.group()),
+                  "') logged in from ", where);
+      else
+        log_.info("login failed for '", sanitize_log_text(e.username()), "' from ", where, ": ",
+                  sanitize_log_text(e.reason()));
+      return;
+    }
+    case ipc::SecModToMain::kReady:
+    case ipc::SecModToMain::MSG_NOT_SET:
+      log_.error("unexpected message from sec-mod (case ", static_cast<int>(msg.msg_case()), ")");
+      return;
+  }
+}
+
+void Server::kill_worker(WorkerProc& w, const char* why) {
+  log_.warn("killing worker ", w.pid, " (", w.client_ip, "): ", why);
+  ::kill(w.pid, SIGKILL);
+  ev_io_stop(loop_, &w.io);
+  ev_timer_stop(loop_, &w.auth_timer);
+}
+
+void Server::on_child_exit(pid_t pid, int status) {
+  if (pid == secmod_pid_) {
+    log_.error("sec-mod exited (status ", status, "); shutting down");
+    secmod_pid_ = -1;
+    shutdown(1);
+    return;
+  }
+  auto it = workers_.find(pid);
+  if (it == workers_.end()) return;
+  WorkerProc& w = *it->second;
+  if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
+    log_.error("worker ", pid, " (", w.client_ip, ") was killed by the seccomp filter (forbidden system call)");
+  else if (WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL && WTERMSIG(status) != SIGTERM)
+    log_.error("worker ", pid, " (", w.client_ip, ") died of signal ", WTERMSIG(status));
+  else
+    log_.debug("worker ", pid, " exited");
+  // Drain log lines it sent before dying, then forget it.
+  while (w.channel.valid()) {
+    auto r = w.channel.recv<ipc::WorkerToMain>(true);
+    if (!r.ok() || r->first.msg_case() != ipc::WorkerToMain::kLog) break;
+    log_.log(static_cast<LogLevel>(std::clamp(r->first.log().level(), 0, 9)), "worker ", pid, " ", w.client_ip,
+             ": ", sanitize_log_text(r->first.log().text().substr(0, kMaxWorkerLogLine)));
+  }
+  ev_io_stop(loop_, &w.io);
+  ev_timer_stop(loop_, &w.auth_timer);
+  ipc::MainToSecMod detach;
+  detach.mutable_detach_worker()->set_worker_id(w.id);
+  (void)secmod_.send(detach);
+  workers_.erase(it);
+}
+
+void Server::shutdown(int code) {
+  exit_code_ = code;
+  for (auto& [pid, w] : workers_) ::kill(pid, SIGTERM);
+  if (secmod_pid_ > 0) ::kill(secmod_pid_, SIGTERM);
+  ev_break(loop_, EVBREAK_ALL);
+}
+
+}  // namespace sslvpn::mainproc

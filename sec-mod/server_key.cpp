@@ -1,0 +1,43 @@
+#include "sec-mod/server_key.hpp"
+
+#include <gnutls/gnutls.h>
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "common/secret_bytes.hpp"
+
+namespace sslvpn::secmod {
+
+ServerKey ServerKey::load(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read server-key '" + path + "'");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  std::string pem = ss.str();
+  gnutls_privkey_t raw = nullptr;
+  if (gnutls_privkey_init(&raw) < 0) throw std::runtime_error("gnutls_privkey_init failed");
+  Key key(raw);
+  gnutls_datum_t d{reinterpret_cast<unsigned char*>(pem.data()), static_cast<unsigned>(pem.size())};
+  int r = gnutls_privkey_import_x509_raw(raw, &d, GNUTLS_X509_FMT_PEM, nullptr, 0);
+  if (r < 0) r = gnutls_privkey_import_x509_raw(raw, &d, GNUTLS_X509_FMT_DER, nullptr, 0);
+  wipe_string(pem);
+  if (r < 0) throw std::runtime_error("cannot load server-key '" + path + "': " + gnutls_strerror(r));
+  return ServerKey(std::move(key));
+}
+
+Result<std::string> ServerKey::sign(bool hash, unsigned algorithm, unsigned flags, std::string_view data) const {
+  gnutls_datum_t in{reinterpret_cast<unsigned char*>(const_cast<char*>(data.data())),
+                    static_cast<unsigned>(data.size())};
+  gnutls_datum_t sig{nullptr, 0};
+  auto algo = static_cast<gnutls_sign_algorithm_t>(algorithm);
+  int r = hash ? gnutls_privkey_sign_hash2(key_.get(), algo, flags, &in, &sig)
+               : gnutls_privkey_sign_data2(key_.get(), algo, flags, &in, &sig);
+  if (r < 0) return Errc::Crypto;
+  std::string out(reinterpret_cast<char*>(sig.data), sig.size);
+  gnutls_free(sig.data);
+  return out;
+}
+
+}  // namespace sslvpn::secmod

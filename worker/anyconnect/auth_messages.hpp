@@ -1,0 +1,53 @@
+// AnyConnect login messages (protocols.md A1): what the client posts (XML aggregate auth or a
+// legacy url-encoded form) and the XML documents we answer with.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+
+namespace sslvpn::anyconnect {
+
+// Field sizes we accept from a client; larger ones are a malformed request.
+inline constexpr size_t kMaxNameField = 256;
+inline constexpr size_t kMaxPasswordField = 4096;
+
+struct ClientAuth {
+  enum class Type { Init, AuthReply, Logout };
+  Type type = Type::AuthReply;
+  std::string username;
+  std::string password;  // the caller wipes it after use
+  bool has_password = false;
+  std::string group;  // <group-select> or group_list
+};
+
+// Parses <config-auth client="vpn" type="init|auth-reply|logout"> with libxml2. Documents with a
+// DTD are refused (no entity games).
+Result<ClientAuth> parse_client_auth_xml(std::string_view body);
+// Parses "username=..&password=..&group_list=.." (openconnect's non-XML mode, browsers).
+Result<ClientAuth> parse_client_auth_form(std::string_view body);
+// Percent-decoding with '+' as space; nullopt-like Malformed on a bad escape.
+Result<std::string> url_decode(std::string_view in);
+
+struct GroupOption {
+  std::string name;
+  std::string label;
+};
+
+struct LoginForm {
+  std::string message = "Please enter your username and password.";
+  std::string error;     // shown by the client before re-prompting
+  std::string banner;    // pre-login banner
+  std::vector<GroupOption> groups;
+  std::string selected_group;
+};
+
+std::string build_auth_request(const LoginForm& form);
+std::string build_auth_complete(std::string_view banner);
+
+// Escapes text for XML content and attributes; drops characters XML 1.0 cannot carry.
+std::string xml_escape(std::string_view in);
+
+}  // namespace sslvpn::anyconnect

@@ -1,0 +1,90 @@
+// sslvpnd-worker: one per client connection, started by main with
+//   fd 3 = IPC to main, fd 4 = IPC to sec-mod, fd 5 = the client's TCP socket.
+// It reads its startup message, prepares TLS, confines itself, and only then talks to the client.
+#include <gnutls/gnutls.h>
+#include <libxml/parser.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <chrono>
+#include <cstdlib>
+
+#include "common/ipc_channel.hpp"
+#include "common/log.hpp"
+#include "ipc.pb.h"
+#include "worker/connection.hpp"
+#include "worker/ipc_log_sink.hpp"
+#include "worker/sandbox.hpp"
+#include "worker/secmod_client.hpp"
+#include "worker/tls_server.hpp"
+
+using namespace sslvpn;
+
+namespace {
+
+constexpr int kMainFd = 3;
+constexpr int kSecModFd = 4;
+constexpr int kClientFd = 5;
+
+#ifdef SSLVPND_SECCOMP_TRAP
+constexpr bool kSeccompTrap = true;
+#else
+constexpr bool kSeccompTrap = false;
+#endif
+
+anyconnect::AuthSettings auth_settings(const ipc::WorkerStartup& st) {
+  anyconnect::AuthSettings s;
+  if (!st.default_group_label().empty())
+    s.groups.push_back({st.default_group_label(), st.default_group_label()});
+  for (const auto& g : st.groups()) s.groups.push_back({g.name(), g.label()});
+  s.banner = st.banner();
+  s.pre_login_banner = st.pre_login_banner();
+  return s;
+}
+
+}  // namespace
+
+int main() {
+  StderrSink early("worker");
+  Logger log(&early, static_cast<int>(LogLevel::Info));
+  IpcChannel main_ch{UniqueFd(kMainFd)};
+  auto first = main_ch.recv<ipc::MainToWorker>(false);
+  if (!first.ok() || first->first.msg_case() != ipc::MainToWorker::kStartup) {
+    log.error("expected a startup message from main: ", first.ok() ? "wrong message" : errc_name(first.error()));
+    return 1;
+  }
+  const ipc::WorkerStartup st = first->first.startup();
+  worker::IpcLogSink sink(main_ch);
+  log.set_sink(&sink);
+  log.set_max_level(st.log_level());
+
+  // Everything that reads files or parses configuration happens before the sandbox.
+  if (gnutls_global_init() < 0) return 1;
+  xmlInitParser();
+  int one = 1;
+  (void)::setsockopt(kClientFd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  worker::SecModClient secmod{IpcChannel(UniqueFd(kSecModFd))};
+  std::string error;
+  auto tls = worker::TlsServer::create(kClientFd, st.cert_chain_pem(), st.tls_priorities(), secmod, &error);
+  if (!tls.ok()) {
+    log.error(error);
+    return 1;
+  }
+  worker::SandboxSpec spec{st.uid(), st.gid(), st.chroot_dir(), st.seccomp(), kSeccompTrap};
+  if (std::string e = worker::enter_sandbox(spec); !e.empty()) {
+    log.error("cannot enter the sandbox: ", e);
+    return 1;
+  }
+
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(st.auth_timeout_s());
+  auto budget = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  if (auto r = (*tls)->handshake(static_cast<int>(budget.count()), &error); !r) {
+    log.info("TLS handshake failed: ", error);
+    return 0;
+  }
+  log.debug("TLS established: ", (*tls)->description());
+  worker::Connection conn(log, **tls, secmod, auth_settings(st), deadline);
+  conn.run();
+  return 0;
+}

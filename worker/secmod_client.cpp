@@ -1,0 +1,38 @@
+#include "worker/secmod_client.hpp"
+
+#include "common/secret_bytes.hpp"
+
+namespace sslvpn::worker {
+
+Result<ipc::SecModToWorker> SecModClient::call(const ipc::WorkerToSecMod& req,
+                                               ipc::SecModToWorker::MsgCase expect) {
+  if (auto r = ch_.send(req); !r) return r.error();
+  auto rep = ch_.recv<ipc::SecModToWorker>(false);
+  if (!rep.ok()) return rep.error();
+  if (rep->second.valid() || rep->first.msg_case() != expect) return Errc::UnknownType;
+  return std::move(rep->first);
+}
+
+Result<std::string> SecModClient::sign(bool hash, unsigned algorithm, unsigned flags, std::string_view data) {
+  ipc::WorkerToSecMod req;
+  auto* s = req.mutable_sign();
+  s->set_kind(hash ? ipc::SignRequest::HASH : ipc::SignRequest::DATA);
+  s->set_algorithm(algorithm);
+  s->set_flags(flags);
+  s->set_data(std::string(data));
+  auto rep = call(req, ipc::SecModToWorker::kSign);
+  if (!rep.ok()) return rep.error();
+  if (!rep->sign().ok()) return Errc::Crypto;
+  return std::string(rep->sign().signature());
+}
+
+Result<ipc::AuthReply> SecModClient::auth_init(ipc::AuthInit& init) {
+  ipc::WorkerToSecMod req;
+  req.mutable_auth_init()->Swap(&init);
+  auto rep = call(req, ipc::SecModToWorker::kAuth);
+  wipe_string(*req.mutable_auth_init()->mutable_password());
+  if (!rep.ok()) return rep.error();
+  return std::move(*rep->mutable_auth());
+}
+
+}  // namespace sslvpn::worker

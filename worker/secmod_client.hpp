@@ -1,0 +1,27 @@
+// The worker's side of its sec-mod channel (fd 4). Calls are synchronous: the worker serves one
+// client and has nothing else to do while sec-mod answers.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "common/ipc_channel.hpp"
+#include "common/result.hpp"
+#include "ipc.pb.h"
+
+namespace sslvpn::worker {
+
+class SecModClient {
+ public:
+  explicit SecModClient(IpcChannel ch) : ch_(std::move(ch)) {}
+
+  Result<std::string> sign(bool hash, unsigned algorithm, unsigned flags, std::string_view data);
+  // Sends the login answers; wipes the password in `init` once sent.
+  Result<ipc::AuthReply> auth_init(ipc::AuthInit& init);
+
+ private:
+  Result<ipc::SecModToWorker> call(const ipc::WorkerToSecMod& req, ipc::SecModToWorker::MsgCase expect);
+  IpcChannel ch_;
+};
+
+}  // namespace sslvpn::worker

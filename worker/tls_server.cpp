@@ -1,0 +1,145 @@
+#include "worker/tls_server.hpp"
+
+#include <cstring>
+#include <vector>
+
+namespace sslvpn::worker {
+namespace {
+
+// Chains longer than this are certainly a misconfiguration.
+constexpr unsigned kMaxChain = 16;
+
+int copy_signature(Result<std::string> r, gnutls_datum_t* sig) {
+  if (!r.ok()) return GNUTLS_E_PK_SIGN_FAILED;
+  sig->data = static_cast<unsigned char*>(gnutls_malloc(r->size()));
+  if (sig->data == nullptr) return GNUTLS_E_MEMORY_ERROR;
+  std::memcpy(sig->data, r->data(), r->size());
+  sig->size = static_cast<unsigned>(r->size());
+  return 0;
+}
+
+std::string_view view(const gnutls_datum_t* d) { return {reinterpret_cast<const char*>(d->data), d->size}; }
+
+}  // namespace
+
+int TlsServer::info_cb(gnutls_privkey_t, unsigned flags, void* userdata) {
+  auto* k = static_cast<KeyInfo*>(userdata);
+  if (flags & GNUTLS_PRIVKEY_INFO_PK_ALGO) return k->pk;
+  if (flags & GNUTLS_PRIVKEY_INFO_PK_ALGO_BITS) return static_cast<int>(k->bits);
+  if (flags & GNUTLS_PRIVKEY_INFO_HAVE_SIGN_ALGO) {
+    auto sig = static_cast<gnutls_sign_algorithm_t>(GNUTLS_FLAGS_TO_SIGN_ALGO(flags));
+    return gnutls_sign_supports_pk_algorithm(sig, k->pk) ? 1 : 0;
+  }
+  return -1;
+}
+
+int TlsServer::sign_data_cb(gnutls_privkey_t, gnutls_sign_algorithm_t algo, void* userdata, unsigned flags,
+                            const gnutls_datum_t* data, gnutls_datum_t* sig) {
+  auto* k = static_cast<KeyInfo*>(userdata);
+  return copy_signature(k->signer->sign(false, algo, flags, view(data)), sig);
+}
+
+int TlsServer::sign_hash_cb(gnutls_privkey_t, gnutls_sign_algorithm_t algo, void* userdata, unsigned flags,
+                            const gnutls_datum_t* hash, gnutls_datum_t* sig) {
+  auto* k = static_cast<KeyInfo*>(userdata);
+  return copy_signature(k->signer->sign(true, algo, flags, view(hash)), sig);
+}
+
+Result<std::unique_ptr<TlsServer>> TlsServer::create(int fd, const std::string& chain_pem,
+                                                     const std::string& priorities, SecModClient& signer,
+                                                     std::string* error) {
+  std::unique_ptr<TlsServer> t(new TlsServer());
+  auto fail = [&](const std::string& what, int r) -> Result<std::unique_ptr<TlsServer>> {
+    *error = what + ": " + gnutls_strerror(r);
+    return Errc::Crypto;
+  };
+  std::vector<gnutls_pcert_st> pcerts(kMaxChain);
+  unsigned n = kMaxChain;
+  gnutls_datum_t pem{reinterpret_cast<unsigned char*>(const_cast<char*>(chain_pem.data())),
+                     static_cast<unsigned>(chain_pem.size())};
+  int r = gnutls_pcert_list_import_x509_raw(pcerts.data(), &n, &pem, GNUTLS_X509_FMT_PEM, 0);
+  if (r < 0 || n == 0) return fail("cannot parse the server certificate chain", r < 0 ? r : GNUTLS_E_NO_CERTIFICATE_FOUND);
+  int pk = gnutls_pubkey_get_pk_algorithm(pcerts[0].pubkey, &t->key_info_.bits);
+  t->key_info_.pk = static_cast<gnutls_pk_algorithm_t>(pk);
+  t->key_info_.signer = &signer;
+
+  gnutls_privkey_t key = nullptr;
+  if ((r = gnutls_privkey_init(&key)) < 0) return fail("gnutls_privkey_init", r);
+  r = gnutls_privkey_import_ext4(key, &t->key_info_, &TlsServer::sign_data_cb, &TlsServer::sign_hash_cb,
+                                 nullptr, nullptr, &TlsServer::info_cb, 0);
+  if (r < 0) {
+    gnutls_privkey_deinit(key);
+    return fail("gnutls_privkey_import_ext4", r);
+  }
+  if ((r = gnutls_certificate_allocate_credentials(&t->cred_)) < 0) return fail("credentials", r);
+  // On success the credentials own both the certificates and the key.
+  if ((r = gnutls_certificate_set_key(t->cred_, nullptr, 0, pcerts.data(), static_cast<int>(n), key)) < 0) {
+    gnutls_privkey_deinit(key);
+    for (unsigned i = 0; i < n; ++i) gnutls_pcert_deinit(&pcerts[i]);
+    return fail("gnutls_certificate_set_key", r);
+  }
+  const char* err_pos = nullptr;
+  if ((r = gnutls_priority_init2(&t->prio_, priorities.c_str(), &err_pos, 0)) < 0)
+    return fail("tls-priorities near '" + std::string(err_pos ? err_pos : "") + "'", r);
+  if ((r = gnutls_init(&t->session_, GNUTLS_SERVER | GNUTLS_NO_SIGNAL)) < 0) return fail("gnutls_init", r);
+  if ((r = gnutls_priority_set(t->session_, t->prio_)) < 0) return fail("gnutls_priority_set", r);
+  if ((r = gnutls_credentials_set(t->session_, GNUTLS_CRD_CERTIFICATE, t->cred_)) < 0)
+    return fail("gnutls_credentials_set", r);
+  gnutls_certificate_server_set_request(t->session_, GNUTLS_CERT_IGNORE);
+  gnutls_transport_set_int(t->session_, fd);
+  return t;
+}
+
+TlsServer::~TlsServer() {
+  if (session_) gnutls_deinit(session_);
+  if (prio_) gnutls_priority_deinit(prio_);
+  if (cred_) gnutls_certificate_free_credentials(cred_);
+}
+
+Result<void> TlsServer::handshake(int timeout_ms, std::string* error) {
+  gnutls_handshake_set_timeout(session_, static_cast<unsigned>(timeout_ms));
+  int r;
+  do {
+    r = gnutls_handshake(session_);
+  } while (r < 0 && !gnutls_error_is_fatal(r));
+  if (r < 0) {
+    *error = gnutls_strerror(r);
+    return r == GNUTLS_E_TIMEDOUT ? Errc::Timeout : Errc::Crypto;
+  }
+  return {};
+}
+
+Result<size_t> TlsServer::recv(std::span<uint8_t> buf, int timeout_ms) {
+  gnutls_record_set_timeout(session_, static_cast<unsigned>(timeout_ms));
+  for (;;) {
+    ssize_t n = gnutls_record_recv(session_, buf.data(), buf.size());
+    if (n > 0) return static_cast<size_t>(n);
+    if (n == 0) return Errc::Closed;
+    if (n == GNUTLS_E_TIMEDOUT) return Errc::Timeout;
+    if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) continue;
+    if (n == GNUTLS_E_PREMATURE_TERMINATION) return Errc::Closed;
+    if (n == GNUTLS_E_REHANDSHAKE) return Errc::State;  // clients do not renegotiate on their own
+    return Errc::Io;
+  }
+}
+
+Result<void> TlsServer::send(std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = gnutls_record_send(session_, data.data(), data.size());
+    if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) continue;
+    if (n < 0) return Errc::Io;
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return {};
+}
+
+void TlsServer::bye() { (void)gnutls_bye(session_, GNUTLS_SHUT_WR); }
+
+std::string TlsServer::description() const {
+  char* d = gnutls_session_get_desc(session_);
+  std::string out = d ? d : "";
+  gnutls_free(d);
+  return out;
+}
+
+}  // namespace sslvpn::worker
