@@ -1,0 +1,131 @@
+# Shared helpers for sslvpnd's end-to-end tests. Source it; then call e2e_init.
+# Every test makes its own temp dir, certificates, password file and server, on a free
+# loopback port, and its trap ends only the processes it started (by PID).
+set -u
+
+BUILD_DIR=${BUILD_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../build" && pwd)}
+SSLVPND="$BUILD_DIR/sslvpnd"
+PASSWD_TOOL="$BUILD_DIR/sslvpnd-passwd"
+RUN_AS_USER=${RUN_AS_USER:-sslvpnd}
+PASSED=0
+FAILED=0
+STARTED_PIDS=()
+TEST_NAME=$(basename "$0" .sh)
+
+e2e_skip() { echo "SKIP $TEST_NAME: $*"; exit 77; }
+
+e2e_init() {
+  [ "$(id -u)" = 0 ] || e2e_skip "needs root (workers drop to '$RUN_AS_USER', servers bind and setuid)"
+  for tool in openconnect certtool ss; do
+    command -v "$tool" >/dev/null || e2e_skip "needs $tool"
+  done
+  [ -x "$SSLVPND" ] || { echo "FAIL: $SSLVPND not built"; exit 1; }
+  id "$RUN_AS_USER" >/dev/null 2>&1 ||
+    useradd --system --no-create-home --shell /usr/sbin/nologin "$RUN_AS_USER"
+  WORK=$(mktemp -d /tmp/sslvpnd-e2e.XXXXXX)
+  chmod 755 "$WORK"
+  trap e2e_cleanup EXIT
+}
+
+e2e_cleanup() {
+  local pid
+  for pid in "${STARTED_PIDS[@]}"; do
+    kill "$pid" 2>/dev/null
+  done
+  for pid in "${STARTED_PIDS[@]}"; do
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null
+  done
+  if [ "$FAILED" -ne 0 ] && [ -n "${WORK:-}" ]; then
+    for log in "$WORK"/*.log; do [ -f "$log" ] && { echo "--- $log"; tail -n 40 "$log"; }; done
+  fi
+  [ -n "${WORK:-}" ] && rm -rf "$WORK"
+}
+
+pass() { PASSED=$((PASSED + 1)); echo "ok   - $*"; }
+fail() { FAILED=$((FAILED + 1)); echo "FAIL - $*"; }
+check() {  # check "description" command...
+  local what=$1; shift
+  if "$@"; then pass "$what"; else fail "$what"; fi
+}
+
+e2e_finish() {
+  echo "$TEST_NAME: $PASSED passed, $FAILED failed"
+  [ "$FAILED" -eq 0 ]
+  exit $?
+}
+
+# free_port: a TCP port on 127.0.0.1 nobody listens on (bounded tries).
+free_port() {
+  local p
+  for _ in $(seq 1 100); do
+    p=$((20000 + RANDOM % 40000))
+    [ -z "$(ss -Htln "sport = :$p")" ] && { echo "$p"; return 0; }
+  done
+  return 1
+}
+
+# make_cert DIR ecdsa|rsa: writes DIR/key.pem (0600) and DIR/cert.pem; echoes the pin.
+make_cert() {
+  local dir=$1 kind=$2
+  mkdir -p "$dir"
+  if [ "$kind" = rsa ]; then
+    certtool --generate-privkey --rsa --bits 2048 --outfile "$dir/key.pem" >/dev/null 2>&1
+  else
+    certtool --generate-privkey --ecc --outfile "$dir/key.pem" >/dev/null 2>&1
+  fi
+  chmod 600 "$dir/key.pem"
+  cat > "$dir/tmpl" <<TMPL
+cn = "localhost"
+expiration_days = 30
+signing_key
+encryption_key
+tls_www_server
+dns_name = "localhost"
+ip_address = "127.0.0.1"
+TMPL
+  certtool --generate-self-signed --load-privkey "$dir/key.pem" --template "$dir/tmpl" \
+    --outfile "$dir/cert.pem" >/dev/null 2>&1
+  certtool -i --infile "$dir/cert.pem" | grep -o 'pin-sha256:[A-Za-z0-9+/=]*' | head -n 1
+}
+
+# add_user FILE USER PASSWORD [GROUPS]
+add_user() {
+  if [ -n "${4:-}" ]; then
+    printf '%s\n' "$3" | "$PASSWD_TOOL" -c "$1" -g "$4" "$2"
+  else
+    printf '%s\n' "$3" | "$PASSWD_TOOL" -c "$1" "$2"
+  fi
+}
+
+# start_server CONF LOG PIDFILE PORT: starts sslvpnd in the foreground (background job) and
+# waits until it accepts connections (at most 10 s).
+start_server() {
+  local conf=$1 log=$2 pidfile=$3 port=$4
+  "$SSLVPND" -f -d 3 -c "$conf" -p "$pidfile" >"$log" 2>&1 &
+  local pid=$!
+  STARTED_PIDS+=("$pid")
+  for _ in $(seq 1 100); do
+    if [ -n "$(ss -Htln "sport = :$port")" ]; then SERVER_PID=$pid; return 0; fi
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "server did not start:"; cat "$log"
+  return 1
+}
+
+# oc_auth PIN PORT USER PASSWORD [extra openconnect args...]: prints openconnect's output.
+oc_auth() {
+  local pin=$1 port=$2 user=$3 pw=$4; shift 4
+  printf '%s\n' "$pw" | timeout 20 openconnect --authenticate --passwd-on-stdin --non-inter \
+    -u "$user" --servercert "$pin" "$@" "https://127.0.0.1:$port/" 2>&1
+}
+
+# wait_for_log FILE PATTERN: waits (at most 5 s) until FILE contains PATTERN.
+wait_for_log() {
+  for _ in $(seq 1 50); do
+    grep -q -- "$2" "$1" && return 0
+    sleep 0.1
+  done
+  return 1
+}

@@ -1,0 +1,101 @@
+#!/bin/bash
+# The real openconnect client logs in to sslvpnd over TLS and gets a session cookie; wrong
+# passwords fail without harming the server; groups are honoured; bad HTTP gets clear errors.
+source "$(dirname "$0")/lib.sh"
+e2e_init
+
+PIN=$(make_cert "$WORK/ecdsa" ecdsa)
+PW="$WORK/passwd"
+add_user "$PW" alice 'alice-Secret1' staff,ops
+add_user "$PW" bob 'bob pass "quoted"' admins
+add_user "$PW" carol 'carol-Secret' staff
+"$PASSWD_TOOL" -c "$PW" -l carol
+PORT=$(free_port)
+cat > "$WORK/sslvpnd.conf" <<CONF
+auth = "plain[passwd=$PW]"
+tcp-port = $PORT
+listen-host = 127.0.0.1
+server-cert = $WORK/ecdsa/cert.pem
+server-key = $WORK/ecdsa/key.pem
+run-as-user = $RUN_AS_USER
+run-as-group = $RUN_AS_USER
+select-group = staff
+select-group = ops[Operations]
+select-group = admins[Administrators]
+default-select-group = DEFAULT
+banner = Welcome to the e2e VPN
+# an ocserv key sslvpnd does not implement yet: a warning, not an error
+dpd = 90
+CONF
+LOG="$WORK/server.log"
+
+check "sslvpnd -t accepts the configuration" "$SSLVPND" -t -c "$WORK/sslvpnd.conf"
+echo "frobnicate = 1" > "$WORK/bad.conf"
+out=$("$SSLVPND" -t -c "$WORK/bad.conf" 2>&1)
+check "sslvpnd -t names an unknown key and its line" grep -q "bad.conf:1: unknown option 'frobnicate'" <<<"$out"
+
+start_server "$WORK/sslvpnd.conf" "$LOG" "$WORK/pid" "$PORT" || { fail "server start"; e2e_finish; }
+check "pid file holds the main pid" grep -qx "$SERVER_PID" "$WORK/pid"
+check "unimplemented ocserv key is a warning" grep -q "'dpd' is an ocserv option" "$LOG"
+
+out=$(oc_auth "$PIN" "$PORT" alice 'alice-Secret1' --authgroup=DEFAULT)
+check "right password: openconnect prints a COOKIE" grep -Eq "^COOKIE='.*webvpn=[0-9a-f]{64}'" <<<"$out"
+check "first group is used when none is chosen" wait_for_log "$LOG" "user 'alice' (group 'staff') logged in"
+
+out=$(oc_auth "$PIN" "$PORT" alice 'wrong-password' --authgroup=DEFAULT)
+rc=$?
+check "wrong password: no cookie" bash -c "! grep -q '^COOKIE=' <<<\"\$0\"" "$out"
+check "wrong password: openconnect fails" test "$rc" -ne 0
+check "wrong password is logged" wait_for_log "$LOG" "login failed for 'alice' from 127.0.0.1:[0-9]*: wrong password"
+
+out=$(oc_auth "$PIN" "$PORT" alice 'alice-Secret1' --authgroup=Operations)
+check "server still healthy after a failure; group ops chosen" grep -q "^COOKIE=" <<<"$out"
+check "chosen group is the session's group" wait_for_log "$LOG" "user 'alice' (group 'ops') logged in"
+
+out=$(oc_auth "$PIN" "$PORT" bob 'bob pass "quoted"' --authgroup=Administrators)
+check "second user logs in with a password containing spaces and quotes" grep -q "^COOKIE=" <<<"$out"
+check "second user gets its group" wait_for_log "$LOG" "user 'bob' (group 'admins') logged in"
+
+out=$(oc_auth "$PIN" "$PORT" alice 'alice-Secret1' --authgroup=Administrators)
+check "a group the user is not in is refused" bash -c "! grep -q '^COOKIE=' <<<\"\$0\"" "$out"
+check "refusal names the group in the server log" wait_for_log "$LOG" "not a member of group 'admins'"
+
+out=$(oc_auth "$PIN" "$PORT" carol 'carol-Secret' --authgroup=DEFAULT)
+check "locked account is refused" bash -c "! grep -q '^COOKIE=' <<<\"\$0\"" "$out"
+out=$(oc_auth "$PIN" "$PORT" mallory 'whatever' --authgroup=DEFAULT)
+check "unknown user is refused" bash -c "! grep -q '^COOKIE=' <<<\"\$0\"" "$out"
+check "unknown user gets the same client message as a wrong password" grep -q "Login failed." <<<"$out"
+
+"$PASSWD_TOOL" -c "$PW" -u carol
+out=$(oc_auth "$PIN" "$PORT" carol 'carol-Secret' --authgroup=DEFAULT)
+check "unlocked account logs in without a reload" grep -q "^COOKIE=" <<<"$out"
+"$PASSWD_TOOL" -c "$PW" -d carol
+out=$(oc_auth "$PIN" "$PORT" carol 'carol-Secret' --authgroup=DEFAULT)
+check "deleted account is refused" bash -c "! grep -q '^COOKIE=' <<<\"\$0\"" "$out"
+
+# Protocol-level checks with curl on one keep-alive connection.
+if command -v curl >/dev/null; then
+  URL="https://127.0.0.1:$PORT"
+  reply='<config-auth client="vpn" type="auth-reply"><auth><username>alice</username><password>nope</password></auth></config-auth>'
+  codes=$(curl -sk -o /dev/null -w '%{http_code}\n' -H 'X-Aggregate-Auth: 1' \
+    --data "$reply" "$URL/auth" --next -sk -o /dev/null -w '%{http_code}\n' --data "$reply" "$URL/auth" \
+    --next -sk -o /dev/null -w '%{http_code}\n' --data "$reply" "$URL/auth" | tr '\n' ' ')
+  check "three wrong tries on one connection end with 401 (got: $codes)" test "$codes" = "200 200 401 "
+  code=$(curl -sk -o /dev/null -w '%{http_code}' -H "X-Big: $(head -c 20000 /dev/zero | tr '\0' a)" "$URL/")
+  check "oversized header gets 431 (got $code)" test "$code" = 431
+  code=$(curl -sk -o /dev/null -w '%{http_code}' -H 'Transfer-Encoding: chunked' --data x "$URL/")
+  check "chunked body gets 501 (got $code)" test "$code" = 501
+  code=$(curl -sk -o /dev/null -w '%{http_code}' --data-binary @<(head -c 70000 /dev/zero | tr '\0' a) "$URL/")
+  check "oversized body gets 413 (got $code)" test "$code" = 413
+  code=$(curl -sk -o /dev/null -w '%{http_code}' --data '<config-auth type="auth-reply"><auth><us' "$URL/auth")
+  check "malformed XML gets 400 (got $code)" test "$code" = 400
+  body=$(curl -sk "$URL/")
+  check "GET / serves the XML login form" grep -q 'type="auth-request"' <<<"$body"
+else
+  fail "curl is not installed"
+fi
+out=$(oc_auth "$PIN" "$PORT" alice 'alice-Secret1' --authgroup=staff)
+check "server healthy after malformed requests" grep -q "^COOKIE=" <<<"$out"
+check "no worker died of a signal" bash -c "! grep -Eq 'died of signal|seccomp filter' '$LOG'"
+
+e2e_finish
