@@ -77,10 +77,8 @@ const std::map<std::string_view, Handler>& handlers() {
          cfg.auth.push_back(std::move(m));
        }},
       {"listen-host", [](Config& cfg, const Ctx&, std::string_view v) { cfg.listen_host = v; }},
-      {"tcp-port",
-       [](Config& cfg, const Ctx& c, std::string_view v) {
-         cfg.tcp_port = static_cast<uint16_t>(parse_uint(c, v, 65535));
-       }},
+      {"tcp-port", [](Config& cfg, const Ctx& c,
+                      std::string_view v) { cfg.tcp_port = static_cast<uint16_t>(parse_uint(c, v, 65535)); }},
       {"run-as-user", [](Config& cfg, const Ctx&, std::string_view v) { cfg.run_as_user = v; }},
       {"run-as-group", [](Config& cfg, const Ctx&, std::string_view v) { cfg.run_as_group = v; }},
       {"chroot-dir", [](Config& cfg, const Ctx&, std::string_view v) { cfg.chroot_dir = v; }},
@@ -89,8 +87,7 @@ const std::map<std::string_view, Handler>& handlers() {
       {"pid-file", [](Config& cfg, const Ctx&, std::string_view v) { cfg.pid_file = v; }},
       {"server-cert",
        [](Config& cfg, const Ctx& c, std::string_view v) {
-         if (!cfg.server_cert.empty())
-           fail(c.origin, c.line, "only one server-cert is supported so far");
+         if (!cfg.server_cert.empty()) fail(c.origin, c.line, "only one server-cert is supported so far");
          cfg.server_cert = v;
        }},
       {"server-key",
@@ -111,10 +108,8 @@ const std::map<std::string_view, Handler>& handlers() {
          cfg.cookie_timeout = parse_uint(c, v, 86400 * 30);
          if (cfg.cookie_timeout == 0) fail(c.origin, c.line, "cookie-timeout must be at least 1");
        }},
-      {"select-group",
-       [](Config& cfg, const Ctx& c, std::string_view v) {
-         cfg.select_groups.push_back(parse_select_group(c, v));
-       }},
+      {"select-group", [](Config& cfg, const Ctx& c,
+                          std::string_view v) { cfg.select_groups.push_back(parse_select_group(c, v)); }},
       {"default-select-group",
        [](Config& cfg, const Ctx&, std::string_view v) { cfg.default_select_group = v; }},
       {"banner", [](Config& cfg, const Ctx&, std::string_view v) { cfg.banner = v; }},
@@ -124,7 +119,9 @@ const std::map<std::string_view, Handler>& handlers() {
 }
 
 // Keys that may be given more than once; every other key keeps its last value with a warning.
-bool is_list_key(std::string_view k) { return k == "auth" || k == "select-group"; }
+bool is_list_key(std::string_view k) {
+  return k == "auth" || k == "select-group";
+}
 
 std::string_view unquote(std::string_view v) {
   if (v.size() >= 2 && v.front() == '"' && v.back() == '"') return v.substr(1, v.size() - 2);
@@ -184,16 +181,19 @@ Config parse_config(std::string_view text, std::string_view origin, std::vector<
     text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
     if (line.empty() || line.front() == '#' || line.front() == ';') continue;
     if (line.front() == '[')
-      fail(origin, line_no, "sections such as '" + std::string(line) + "' (virtual hosts) are not supported yet");
+      fail(origin, line_no,
+           "sections such as '" + std::string(line) + "' (virtual hosts) are not supported yet");
     auto eq = line.find('=');
-    if (eq == std::string_view::npos) fail(origin, line_no, "expected 'key = value', got '" + std::string(line) + "'");
+    if (eq == std::string_view::npos)
+      fail(origin, line_no, "expected 'key = value', got '" + std::string(line) + "'");
     std::string_view key = trim(line.substr(0, eq));
     std::string_view value = unquote(trim(line.substr(eq + 1)));
     if (key.empty()) fail(origin, line_no, "missing key before '='");
     auto it = handlers().find(key);
     if (it == handlers().end()) {
       if (is_ocserv_key(key)) {
-        warn(line_no, "'" + std::string(key) + "' is an ocserv option that sslvpnd does not implement yet; ignored");
+        warn(line_no,
+             "'" + std::string(key) + "' is an ocserv option that sslvpnd does not implement yet; ignored");
         continue;
       }
       fail(origin, line_no, "unknown option '" + std::string(key) + "'");
@@ -209,7 +209,8 @@ Config parse_config(std::string_view text, std::string_view origin, std::vector<
   return cfg;
 }
 
-Config load_config_file(const std::string& path, std::vector<ConfigWarning>* warnings, std::string* text_out) {
+Config load_config_file(const std::string& path, std::vector<ConfigWarning>* warnings,
+                        std::string* text_out) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError("cannot read configuration file '" + path + "'");
   std::ostringstream ss;

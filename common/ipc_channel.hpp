@@ -18,8 +18,7 @@ namespace sslvpn {
 // Only the per-direction envelopes of proto/ipc.proto travel on a channel; sending an inner
 // message by mistake is a compile error.
 template <class M>
-concept IpcEnvelope =
-    std::is_same_v<M, ipc::MainToSecMod> || std::is_same_v<M, ipc::SecModToMain> ||
+concept IpcEnvelope = std::is_same_v<M, ipc::MainToSecMod> || std::is_same_v<M, ipc::SecModToMain> ||
     std::is_same_v<M, ipc::MainToWorker> || std::is_same_v<M, ipc::WorkerToMain> ||
     std::is_same_v<M, ipc::WorkerToSecMod> || std::is_same_v<M, ipc::SecModToWorker>;
 

@@ -23,7 +23,9 @@ void StderrSink::emit(LogLevel level, std::string_view line) {
 
 namespace sslvpn {
 
-SyslogSink::SyslogSink(const char* ident) { ::openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON); }
+SyslogSink::SyslogSink(const char* ident) {
+  ::openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
 
 void SyslogSink::emit(LogLevel level, std::string_view line) {
   int prio = level == LogLevel::Error     ? LOG_ERR

@@ -45,13 +45,21 @@ class Logger {
     sink_->emit(l, os.str());
   }
   template <class... A>
-  void error(const A&... a) { log(LogLevel::Error, a...); }
+  void error(const A&... a) {
+    log(LogLevel::Error, a...);
+  }
   template <class... A>
-  void warn(const A&... a) { log(LogLevel::Warning, a...); }
+  void warn(const A&... a) {
+    log(LogLevel::Warning, a...);
+  }
   template <class... A>
-  void info(const A&... a) { log(LogLevel::Info, a...); }
+  void info(const A&... a) {
+    log(LogLevel::Info, a...);
+  }
   template <class... A>
-  void debug(const A&... a) { log(LogLevel::Debug, a...); }
+  void debug(const A&... a) {
+    log(LogLevel::Debug, a...);
+  }
 
  private:
   LogSink* sink_;

@@ -26,7 +26,8 @@ RuntimeIdentity resolve_identity(const Config& c) {
   if (pw == nullptr)
     throw std::runtime_error("run-as-user '" + c.run_as_user +
                              "' does not exist; create it (useradd --system --no-create-home --shell "
-                             "/usr/sbin/nologin " + c.run_as_user + ") or set run-as-user");
+                             "/usr/sbin/nologin " +
+                             c.run_as_user + ") or set run-as-user");
   if (pw->pw_uid == 0) throw std::runtime_error("run-as-user must not be root");
   id.uid = pw->pw_uid;
   id.gid = pw->pw_gid;

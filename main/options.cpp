@@ -27,16 +27,20 @@ void usage(FILE* f) {
 
 std::optional<int> parse_options(int argc, char** argv, Options* o) {
   static const option kLong[] = {
-      {"config", required_argument, nullptr, 'c'},  {"foreground", no_argument, nullptr, 'f'},
-      {"debug", required_argument, nullptr, 'd'},   {"pid-file", required_argument, nullptr, 'p'},
-      {"test-config", no_argument, nullptr, 't'},   {"version", no_argument, nullptr, 'v'},
-      {"help", no_argument, nullptr, 'h'},          {nullptr, 0, nullptr, 0},
+      {"config", required_argument, nullptr, 'c'}, {"foreground", no_argument, nullptr, 'f'},
+      {"debug", required_argument, nullptr, 'd'},  {"pid-file", required_argument, nullptr, 'p'},
+      {"test-config", no_argument, nullptr, 't'},  {"version", no_argument, nullptr, 'v'},
+      {"help", no_argument, nullptr, 'h'},         {nullptr, 0, nullptr, 0},
   };
   int c;
   while ((c = getopt_long(argc, argv, "c:fd:p:tvh", kLong, nullptr)) != -1) {
     switch (c) {
-      case 'c': o->config_file = optarg; break;
-      case 'f': o->foreground = true; break;
+      case 'c':
+        o->config_file = optarg;
+        break;
+      case 'f':
+        o->foreground = true;
+        break;
       case 'd': {
         char* end = nullptr;
         long v = std::strtol(optarg, &end, 10);
@@ -47,11 +51,21 @@ std::optional<int> parse_options(int argc, char** argv, Options* o) {
         o->debug_level = static_cast<int>(v);
         break;
       }
-      case 'p': o->pid_file = optarg; break;
-      case 't': o->test_config = true; break;
-      case 'v': std::printf("sslvpnd %s\n", SSLVPND_VERSION); return 0;
-      case 'h': usage(stdout); return 0;
-      default: usage(stderr); return 2;
+      case 'p':
+        o->pid_file = optarg;
+        break;
+      case 't':
+        o->test_config = true;
+        break;
+      case 'v':
+        std::printf("sslvpnd %s\n", SSLVPND_VERSION);
+        return 0;
+      case 'h':
+        usage(stdout);
+        return 0;
+      default:
+        usage(stderr);
+        return 2;
     }
   }
   if (optind < argc) {

@@ -62,8 +62,8 @@ void Server::start() {
 
   auto pair = make_ipc_pair();
   if (!pair.ok()) throw std::runtime_error("socketpair for sec-mod failed");
-  auto pid = spawn_helper(helper_path("sslvpnd-secmod"), {"sslvpnd-secmod"},
-                          {{pair->second.get(), kSecModMainFd}});
+  auto pid =
+      spawn_helper(helper_path("sslvpnd-secmod"), {"sslvpnd-secmod"}, {{pair->second.get(), kSecModMainFd}});
   if (!pid.ok()) throw std::runtime_error("cannot start " + helper_path("sslvpnd-secmod"));
   secmod_pid_ = *pid;
   secmod_ = IpcChannel(std::move(pair->first));
@@ -90,8 +90,12 @@ void Server::start() {
   log_.info("sslvpnd ", SSLVPND_VERSION, " listening on TCP port ", s_.config.tcp_port);
 }
 
-void Server::accept_cb(struct ev_loop*, ev_io* w, int) { static_cast<Server*>(w->data)->on_accept(w->fd); }
-void Server::secmod_cb(struct ev_loop*, ev_io* w, int) { static_cast<Server*>(w->data)->on_secmod_readable(); }
+void Server::accept_cb(struct ev_loop*, ev_io* w, int) {
+  static_cast<Server*>(w->data)->on_accept(w->fd);
+}
+void Server::secmod_cb(struct ev_loop*, ev_io* w, int) {
+  static_cast<Server*>(w->data)->on_secmod_readable();
+}
 void Server::worker_cb(struct ev_loop*, ev_io* w, int) {
   auto* wp = static_cast<WorkerProc*>(w->data);
   wp->owner->on_worker_readable(*wp);
@@ -280,7 +284,8 @@ void Server::on_child_exit(pid_t pid, int status) {
   if (it == workers_.end()) return;
   WorkerProc& w = *it->second;
   if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
-    log_.error("worker ", pid, " (", w.client_ip, ") was killed by the seccomp filter (forbidden system call)");
+    log_.error("worker ", pid, " (", w.client_ip,
+               ") was killed by the seccomp filter (forbidden system call)");
   else if (WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL && WTERMSIG(status) != SIGTERM)
     log_.error("worker ", pid, " (", w.client_ip, ") died of signal ", WTERMSIG(status));
   else
@@ -289,8 +294,8 @@ void Server::on_child_exit(pid_t pid, int status) {
   while (w.channel.valid()) {
     auto r = w.channel.recv<ipc::WorkerToMain>(true);
     if (!r.ok() || r->first.msg_case() != ipc::WorkerToMain::kLog) break;
-    log_.log(static_cast<LogLevel>(std::clamp(r->first.log().level(), 0, 9)), "worker ", pid, " ", w.client_ip,
-             ": ", sanitize_log_text(r->first.log().text().substr(0, kMaxWorkerLogLine)));
+    log_.log(static_cast<LogLevel>(std::clamp(r->first.log().level(), 0, 9)), "worker ", pid, " ",
+             w.client_ip, ": ", sanitize_log_text(r->first.log().text().substr(0, kMaxWorkerLogLine)));
   }
   ev_io_stop(loop_, &w.io);
   ev_timer_stop(loop_, &w.auth_timer);

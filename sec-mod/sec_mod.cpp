@@ -8,7 +8,9 @@
 namespace sslvpn::secmod {
 namespace {
 
-constexpr uint8_t bit(PeerState s) { return static_cast<uint8_t>(s); }
+constexpr uint8_t bit(PeerState s) {
+  return static_cast<uint8_t>(s);
+}
 
 constexpr WorkerRoute kWorkerRoutes[] = {
     // Signatures happen during the TLS handshake, before login, and again on rekey.
@@ -21,7 +23,9 @@ constexpr double kPurgeInterval = 60.0;
 
 }  // namespace
 
-std::span<const WorkerRoute> SecMod::worker_routes() { return kWorkerRoutes; }
+std::span<const WorkerRoute> SecMod::worker_routes() {
+  return kWorkerRoutes;
+}
 
 SecMod::SecMod(struct ev_loop* loop, Logger& log, IpcChannel main_channel, Config cfg, ServerKey key)
     : loop_(loop),
@@ -51,7 +55,9 @@ Result<void> SecMod::start() {
   return {};
 }
 
-void SecMod::main_cb(struct ev_loop*, ev_io* w, int) { static_cast<SecMod*>(w->data)->on_main_readable(); }
+void SecMod::main_cb(struct ev_loop*, ev_io* w, int) {
+  static_cast<SecMod*>(w->data)->on_main_readable();
+}
 
 void SecMod::peer_cb(struct ev_loop*, ev_io* w, int) {
   auto* p = static_cast<WorkerPeer*>(w->data);
@@ -152,8 +158,10 @@ Result<void> SecMod::on_sign(WorkerPeer& p, ipc::WorkerToSecMod& m) {
   ipc::SecModToWorker reply;
   auto sig = key_.sign(s.kind() == ipc::SignRequest::HASH, s.algorithm(), s.flags(), s.data());
   reply.mutable_sign()->set_ok(sig.ok());
-  if (sig.ok()) reply.mutable_sign()->set_signature(std::move(sig).value());
-  else log_.debug("worker ", p.id, ": signing failed (algorithm ", s.algorithm(), ")");
+  if (sig.ok())
+    reply.mutable_sign()->set_signature(std::move(sig).value());
+  else
+    log_.debug("worker ", p.id, ": signing failed (algorithm ", s.algorithm(), ")");
   return p.channel.send(reply);
 }
 

@@ -27,7 +27,8 @@ ServerKey ServerKey::load(const std::string& path) {
   return ServerKey(std::move(key));
 }
 
-Result<std::string> ServerKey::sign(bool hash, unsigned algorithm, unsigned flags, std::string_view data) const {
+Result<std::string> ServerKey::sign(bool hash, unsigned algorithm, unsigned flags,
+                                    std::string_view data) const {
   gnutls_datum_t in{reinterpret_cast<unsigned char*>(const_cast<char*>(data.data())),
                     static_cast<unsigned>(data.size())};
   gnutls_datum_t sig{nullptr, 0};

@@ -7,7 +7,8 @@
 namespace sslvpn::worker {
 
 int Connection::remaining_ms() const {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - std::chrono::steady_clock::now());
+  auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - std::chrono::steady_clock::now());
   return left.count() > 0 ? static_cast<int>(left.count()) : 0;
 }
 
@@ -36,8 +37,10 @@ bool Connection::read_request(http::Parsed* out) {
     }
     auto n = tls_.recv(chunk, wait);
     if (!n.ok()) {
-      if (n.error() == Errc::Timeout) log_.info("auth-timeout reached; closing");
-      else if (n.error() != Errc::Closed) log_.debug("TLS receive failed: ", errc_name(n.error()));
+      if (n.error() == Errc::Timeout)
+        log_.info("auth-timeout reached; closing");
+      else if (n.error() != Errc::Closed)
+        log_.debug("TLS receive failed: ", errc_name(n.error()));
       return false;
     }
     buf_.append(reinterpret_cast<const char*>(chunk.data()), *n);

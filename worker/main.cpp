@@ -51,7 +51,8 @@ int main() {
   IpcChannel main_ch{UniqueFd(kMainFd)};
   auto first = main_ch.recv<ipc::MainToWorker>(false);
   if (!first.ok() || first->first.msg_case() != ipc::MainToWorker::kStartup) {
-    log.error("expected a startup message from main: ", first.ok() ? "wrong message" : errc_name(first.error()));
+    log.error("expected a startup message from main: ",
+              first.ok() ? "wrong message" : errc_name(first.error()));
     return 1;
   }
   const ipc::WorkerStartup st = first->first.startup();
@@ -78,7 +79,8 @@ int main() {
   }
 
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(st.auth_timeout_s());
-  auto budget = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  auto budget =
+      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
   if (auto r = (*tls)->handshake(static_cast<int>(budget.count()), &error); !r) {
     log.info("TLS handshake failed: ", error);
     return 0;

@@ -11,7 +11,9 @@
 namespace sslvpn::worker {
 namespace {
 
-std::string err(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
+std::string err(const char* what) {
+  return std::string(what) + ": " + std::strerror(errno);
+}
 
 // Enough for the inherited channels plus the fds the tunnel will receive (TUN, UDP).
 constexpr rlim_t kMaxWorkerFds = 64;

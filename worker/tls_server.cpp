@@ -18,7 +18,9 @@ int copy_signature(Result<std::string> r, gnutls_datum_t* sig) {
   return 0;
 }
 
-std::string_view view(const gnutls_datum_t* d) { return {reinterpret_cast<const char*>(d->data), d->size}; }
+std::string_view view(const gnutls_datum_t* d) {
+  return {reinterpret_cast<const char*>(d->data), d->size};
+}
 
 }  // namespace
 
@@ -58,7 +60,8 @@ Result<std::unique_ptr<TlsServer>> TlsServer::create(int fd, const std::string& 
   gnutls_datum_t pem{reinterpret_cast<unsigned char*>(const_cast<char*>(chain_pem.data())),
                      static_cast<unsigned>(chain_pem.size())};
   int r = gnutls_pcert_list_import_x509_raw(pcerts.data(), &n, &pem, GNUTLS_X509_FMT_PEM, 0);
-  if (r < 0 || n == 0) return fail("cannot parse the server certificate chain", r < 0 ? r : GNUTLS_E_NO_CERTIFICATE_FOUND);
+  if (r < 0 || n == 0)
+    return fail("cannot parse the server certificate chain", r < 0 ? r : GNUTLS_E_NO_CERTIFICATE_FOUND);
   int pk = gnutls_pubkey_get_pk_algorithm(pcerts[0].pubkey, &t->key_info_.bits);
   t->key_info_.pk = static_cast<gnutls_pk_algorithm_t>(pk);
   t->key_info_.signer = &signer;
@@ -133,7 +136,9 @@ Result<void> TlsServer::send(std::string_view data) {
   return {};
 }
 
-void TlsServer::bye() { (void)gnutls_bye(session_, GNUTLS_SHUT_WR); }
+void TlsServer::bye() {
+  (void)gnutls_bye(session_, GNUTLS_SHUT_WR);
+}
 
 std::string TlsServer::description() const {
   char* d = gnutls_session_get_desc(session_);

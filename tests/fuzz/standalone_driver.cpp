@@ -18,7 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 namespace {
 
 void collect(const std::string& path, std::vector<std::string>* out) {
-  struct stat st{};
+  struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return;
   if (S_ISDIR(st.st_mode)) {
     DIR* d = ::opendir(path.c_str());
@@ -36,7 +36,9 @@ void collect(const std::string& path, std::vector<std::string>* out) {
   out->push_back(ss.str());
 }
 
-void run(const std::string& s) { LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(s.data()), s.size()); }
+void run(const std::string& s) {
+  LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+}
 
 }  // namespace
 
@@ -45,8 +47,10 @@ int main(int argc, char** argv) {
   long iterations = 20000;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a.rfind("-runs=", 0) == 0) iterations = std::strtol(a.c_str() + 6, nullptr, 10);
-    else collect(a, &corpus);
+    if (a.rfind("-runs=", 0) == 0)
+      iterations = std::strtol(a.c_str() + 6, nullptr, 10);
+    else
+      collect(a, &corpus);
   }
   corpus.push_back("");
   for (const auto& c : corpus) run(c);
@@ -56,10 +60,18 @@ int main(int argc, char** argv) {
     int edits = 1 + static_cast<int>(rng() % 8);
     for (int e = 0; e < edits; ++e) {
       switch (rng() % 4) {
-        case 0: if (!s.empty()) s[rng() % s.size()] = static_cast<char>(rng()); break;
-        case 1: s.insert(s.begin() + static_cast<long>(s.empty() ? 0 : rng() % s.size()), static_cast<char>(rng())); break;
-        case 2: if (!s.empty()) s.erase(rng() % s.size(), 1 + rng() % 16); break;
-        case 3: if (!s.empty()) s.append(s.substr(rng() % s.size(), rng() % 64)); break;
+        case 0:
+          if (!s.empty()) s[rng() % s.size()] = static_cast<char>(rng());
+          break;
+        case 1:
+          s.insert(s.begin() + static_cast<long>(s.empty() ? 0 : rng() % s.size()), static_cast<char>(rng()));
+          break;
+        case 2:
+          if (!s.empty()) s.erase(rng() % s.size(), 1 + rng() % 16);
+          break;
+        case 3:
+          if (!s.empty()) s.append(s.substr(rng() % s.size(), rng() % 64));
+          break;
       }
     }
     run(s);

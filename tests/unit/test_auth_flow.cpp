@@ -60,7 +60,8 @@ TEST_CASE("flow: credentials go to sec-mod; success sets the cookie", "[flow]") 
   CHECK(done.reply.body.find("type=\"complete\"") != std::string::npos);
   CHECK(done.reply.body.find("<banner>Welcome</banner>") != std::string::npos);
   bool has_cookie = false;
-  for (auto& [k, v] : done.reply.headers) has_cookie |= (k == "Set-Cookie" && v.rfind("webvpn=c00k1e;", 0) == 0);
+  for (auto& [k, v] : done.reply.headers)
+    has_cookie |= (k == "Set-Cookie" && v.rfind("webvpn=c00k1e;", 0) == 0);
   CHECK(has_cookie);
   CHECK(f.state() == AuthFlow::State::Authenticated);
 

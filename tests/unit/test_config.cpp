@@ -69,9 +69,11 @@ TEST_CASE("config: ocserv keys not implemented yet are warnings", "[config]") {
 TEST_CASE("config: bad values and missing required keys", "[config]") {
   CHECK_THROWS_AS(parse_config(std::string(kMinimal) + "tcp-port = 70000\n", "t", nullptr), ConfigError);
   CHECK_THROWS_AS(parse_config(std::string(kMinimal) + "tcp-port = 12a\n", "t", nullptr), ConfigError);
-  CHECK_THROWS_AS(parse_config(std::string(kMinimal) + "isolate-workers = maybe\n", "t", nullptr), ConfigError);
+  CHECK_THROWS_AS(parse_config(std::string(kMinimal) + "isolate-workers = maybe\n", "t", nullptr),
+                  ConfigError);
   CHECK_THROWS_AS(parse_config(std::string(kMinimal) + "no equals sign\n", "t", nullptr), ConfigError);
-  CHECK_THROWS_AS(parse_config(std::string(kMinimal) + "[vhost:www.example.com]\n", "t", nullptr), ConfigError);
+  CHECK_THROWS_AS(parse_config(std::string(kMinimal) + "[vhost:www.example.com]\n", "t", nullptr),
+                  ConfigError);
   CHECK_THROWS_AS(parse_config("server-cert = a\nserver-key = b\n", "t", nullptr), ConfigError);
   CHECK_THROWS_AS(parse_config("auth = \"plain[passwd=/p]\"\nserver-key = b\n", "t", nullptr), ConfigError);
   CHECK_THROWS_AS(parse_config("auth = pam\nserver-cert = a\nserver-key = b\n", "t", nullptr), ConfigError);

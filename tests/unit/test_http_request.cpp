@@ -15,7 +15,8 @@ Result<std::optional<Parsed>> parse(std::string_view s, const Limits& l = Limits
 }  // namespace
 
 TEST_CASE("http: a complete POST with a body", "[http]") {
-  std::string req = "POST /auth HTTP/1.1\r\nHost: vpn\r\nContent-Length: 5\r\nX-Aggregate-Auth: 1\r\n\r\nhelloEXTRA";
+  std::string req =
+      "POST /auth HTTP/1.1\r\nHost: vpn\r\nContent-Length: 5\r\nX-Aggregate-Auth: 1\r\n\r\nhelloEXTRA";
   auto r = parse(req);
   REQUIRE(r.ok());
   REQUIRE(r->has_value());
@@ -55,7 +56,8 @@ TEST_CASE("http: malformed and smuggling-prone requests are refused", "[http]") 
   CHECK(parse("GET / HTTP/1.1\r\nBad Header: x\r\n\r\n").error() == Errc::Malformed);
   CHECK(parse("GET / HTTP/1.1\r\nA: b\r\n folded\r\n\r\n").error() == Errc::Malformed);
   CHECK(parse("GET / HTTP/1.1\r\nA: b\nB: c\r\n\r\n").error() == Errc::Malformed);
-  CHECK(parse("POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx").error() == Errc::Malformed);
+  CHECK(parse("POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx").error() ==
+        Errc::Malformed);
   CHECK(parse("POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n").error() == Errc::Malformed);
   CHECK(parse("POST / HTTP/1.1\r\nContent-Length: 1 2\r\n\r\n").error() == Errc::Malformed);
   CHECK(parse("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n").error() == Errc::UnknownType);

@@ -6,8 +6,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <fcntl.h>
+#include <cerrno>
 
 #include "worker/sandbox.hpp"
 
@@ -48,6 +48,12 @@ TEST_CASE("seccomp: execve and fork kill the worker", "[sandbox][seccomp]") {
 }
 
 TEST_CASE("seccomp: allowed calls work and open fails softly", "[sandbox][seccomp]") {
+#if defined(__SANITIZE_ADDRESS__)
+  // ASan's interceptors make system calls the worker's filter forbids (the worker is never
+  // built with ASan); the plain build runs this test.
+  WARN("skipped under AddressSanitizer");
+  return;
+#endif
   int st = run_filtered([] {
     int fds[2];
     if (::pipe2(fds, 0) == 0) return 10;  // pipe2 is not on the list: we must not get here

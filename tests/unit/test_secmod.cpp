@@ -69,7 +69,8 @@ TEST_CASE("sec-mod: every worker request kind is routed exactly once", "[secmod]
     CHECK(r.legal_states != 0);
     CHECK(r.handler != nullptr);
   }
-  for (int k : {static_cast<int>(ipc::WorkerToSecMod::kSign), static_cast<int>(ipc::WorkerToSecMod::kAuthInit)})
+  for (int k :
+       {static_cast<int>(ipc::WorkerToSecMod::kSign), static_cast<int>(ipc::WorkerToSecMod::kAuthInit)})
     CHECK(kinds.count(k) == 1);
   // A new oneof case in the schema must be added to the table (and to the list above).
   CHECK(kinds.size() == 2);

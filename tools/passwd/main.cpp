@@ -122,18 +122,31 @@ int main(int argc, char** argv) {
   int c;
   while ((c = getopt_long(argc, argv, "c:g:dluvh", kLong, nullptr)) != -1) {
     switch (c) {
-      case 'c': file = optarg; break;
-      case 'g': groups_arg = optarg; have_groups = true; break;
-      case 'd': case 'l': case 'u':
+      case 'c':
+        file = optarg;
+        break;
+      case 'g':
+        groups_arg = optarg;
+        have_groups = true;
+        break;
+      case 'd':
+      case 'l':
+      case 'u':
         if (action != 0 && action != c) {
           std::fprintf(stderr, "sslvpnd-passwd: -d, -l and -u exclude each other\n");
           return 2;
         }
         action = static_cast<char>(c);
         break;
-      case 'v': std::printf("sslvpnd-passwd %s\n", SSLVPND_VERSION); return 0;
-      case 'h': usage(stdout); return 0;
-      default: usage(stderr); return 2;
+      case 'v':
+        std::printf("sslvpnd-passwd %s\n", SSLVPND_VERSION);
+        return 0;
+      case 'h':
+        usage(stdout);
+        return 0;
+      default:
+        usage(stderr);
+        return 2;
     }
   }
   if (optind != argc - 1) {
@@ -201,8 +214,10 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "sslvpnd-passwd: crypt() failed\n");
       return 1;
     }
-    if (index >= 0) lines[static_cast<size_t>(index)] = format_passwd_line(e);
-    else lines.push_back(format_passwd_line(e));
+    if (index >= 0)
+      lines[static_cast<size_t>(index)] = format_passwd_line(e);
+    else
+      lines.push_back(format_passwd_line(e));
   }
   if (!write_file(file, lines)) {
     std::fprintf(stderr, "sslvpnd-passwd: cannot write %s: %s\n", file.c_str(), std::strerror(errno));

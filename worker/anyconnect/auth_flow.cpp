@@ -112,7 +112,8 @@ Step AuthFlow::on_secmod_reply(const ipc::AuthReply& r) {
       transition_to(State::Authenticated);
       auto resp = xml_response(build_auth_complete(settings_.banner));
       resp.headers.emplace_back("Set-Cookie", "webvpn=" + r.cookie() + "; Secure; HttpOnly");
-      resp.headers.emplace_back("Set-Cookie", "webvpnc=; expires=Thu, 01 Jan 1970 22:00:00 GMT; path=/; Secure");
+      resp.headers.emplace_back("Set-Cookie",
+                                "webvpnc=; expires=Thu, 01 Jan 1970 22:00:00 GMT; path=/; Secure");
       resp.close = !keep_alive_;
       return reply(std::move(resp));
     }
@@ -124,7 +125,8 @@ Step AuthFlow::on_secmod_reply(const ipc::AuthReply& r) {
       transition_to(State::Closed);
       auto resp = xml_response(
           "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<config-auth client=\"vpn\" type=\"auth-request\">"
-          "<auth id=\"main\"><message>" + xml_escape(r.message()) + "</message></auth></config-auth>\n");
+          "<auth id=\"main\"><message>" +
+          xml_escape(r.message()) + "</message></auth></config-auth>\n");
       resp.status = 401;
       resp.close = true;
       return reply(std::move(resp));

@@ -60,10 +60,14 @@ Result<ClientAuth> parse_client_auth_xml(std::string_view body) {
   if (root == nullptr || !named(root, "config-auth")) return Errc::Malformed;
   ClientAuth a;
   std::string type = attr_of(root, "type");
-  if (type == "init") a.type = ClientAuth::Type::Init;
-  else if (type == "auth-reply") a.type = ClientAuth::Type::AuthReply;
-  else if (type == "logout") a.type = ClientAuth::Type::Logout;
-  else return Errc::UnknownType;
+  if (type == "init")
+    a.type = ClientAuth::Type::Init;
+  else if (type == "auth-reply")
+    a.type = ClientAuth::Type::AuthReply;
+  else if (type == "logout")
+    a.type = ClientAuth::Type::Logout;
+  else
+    return Errc::UnknownType;
   for (const xmlNode* n = root->children; n != nullptr; n = n->next) {
     if (named(n, "group-select")) {
       if (auto r = set_field(a, "group-select", text_of(n)); !r) return r.error();
@@ -125,11 +129,21 @@ std::string xml_escape(std::string_view in) {
   out.reserve(in.size());
   for (unsigned char c : in) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
       default:
         if (c < 0x20 && c != '\n' && c != '\t' && c != '\r') break;  // not allowed in XML 1.0
         out.push_back(static_cast<char>(c));

@@ -38,8 +38,8 @@ struct GroupOption {
 
 struct LoginForm {
   std::string message = "Please enter your username and password.";
-  std::string error;     // shown by the client before re-prompting
-  std::string banner;    // pre-login banner
+  std::string error;   // shown by the client before re-prompting
+  std::string banner;  // pre-login banner
   std::vector<GroupOption> groups;
   std::string selected_group;
 };

@@ -12,7 +12,9 @@ bool is_tchar(char c) {
   return std::strchr("!#$%&'*+-.^_`|~", c) != nullptr && c != '\0';
 }
 
-bool is_token(std::string_view s) { return !s.empty() && std::all_of(s.begin(), s.end(), is_tchar); }
+bool is_token(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), is_tchar);
+}
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -37,15 +39,20 @@ Result<void> parse_request_line(std::string_view line, const Limits& lim, Reques
   auto sp1 = line.find(' ');
   if (sp1 == std::string_view::npos) return Errc::Malformed;
   auto sp2 = line.find(' ', sp1 + 1);
-  if (sp2 == std::string_view::npos || line.find(' ', sp2 + 1) != std::string_view::npos) return Errc::Malformed;
+  if (sp2 == std::string_view::npos || line.find(' ', sp2 + 1) != std::string_view::npos)
+    return Errc::Malformed;
   std::string_view method = line.substr(0, sp1);
   std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
   std::string_view version = line.substr(sp2 + 1);
   if (!is_token(method) || target.empty() || !valid_field_value(target)) return Errc::Malformed;
-  if (version == "HTTP/1.1") req.minor_version = 1;
-  else if (version == "HTTP/1.0") req.minor_version = 0;
-  else if (version.substr(0, 5) == "HTTP/") return Errc::State;
-  else return Errc::Malformed;
+  if (version == "HTTP/1.1")
+    req.minor_version = 1;
+  else if (version == "HTTP/1.0")
+    req.minor_version = 0;
+  else if (version.substr(0, 5) == "HTTP/")
+    return Errc::State;
+  else
+    return Errc::Malformed;
   req.method = std::string(method);
   req.target = std::string(target);
   return {};
@@ -92,7 +99,7 @@ Result<std::optional<Parsed>> parse_request(std::span<const uint8_t> in, const L
     eol = head.find("\r\n");
     line = head.substr(0, eol);
     head = eol == std::string_view::npos ? std::string_view{} : head.substr(eol + 2);
-    if (line.find_first_of("\r\n") != std::string_view::npos) return Errc::Malformed;  // bare CR or LF
+    if (line.find_first_of("\r\n") != std::string_view::npos) return Errc::Malformed;         // bare CR or LF
     if (line.empty() || line.front() == ' ' || line.front() == '\t') return Errc::Malformed;  // obs-fold
     auto colon = line.find(':');
     if (colon == std::string_view::npos) return Errc::Malformed;
@@ -123,11 +130,16 @@ Result<std::optional<Parsed>> parse_request(std::span<const uint8_t> in, const L
 
 int status_for_error(Errc e) noexcept {
   switch (e) {
-    case Errc::Limit: return 431;
-    case Errc::BadLength: return 413;
-    case Errc::UnknownType: return 501;
-    case Errc::State: return 505;
-    default: return 400;
+    case Errc::Limit:
+      return 431;
+    case Errc::BadLength:
+      return 413;
+    case Errc::UnknownType:
+      return 501;
+    case Errc::State:
+      return 505;
+    default:
+      return 400;
   }
 }
 

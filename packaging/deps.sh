@@ -1,0 +1,26 @@
+#!/bin/bash
+# Installs what sslvpnd needs to build, run and be tested on Debian 12 (as root).
+#   packaging/deps.sh          build + runtime + test dependencies
+set -euo pipefail
+PKGS=(
+  # build
+  meson ninja-build pkg-config g++ ccache protobuf-compiler libprotobuf-dev
+  libgnutls28-dev libev-dev libpam0g-dev libxml2-dev libseccomp-dev libcrypt-dev catch2
+  # run: certtool makes the demo certificate
+  gnutls-bin iproute2 util-linux
+  # test: the real clients and tools the end-to-end tests drive
+  openconnect curl
+)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "deps.sh: missing packages: ${missing[*]}; run as root to install them" >&2
+    exit 1
+  fi
+  echo "deps.sh: installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

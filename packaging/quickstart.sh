@@ -1,0 +1,41 @@
+#!/bin/bash
+# Quick start: installs what is missing, builds, writes a demo configuration (self-signed
+# certificate, user "demo" with password "demo") under demo/, and runs sslvpnd in the
+# foreground. Run as root from the source tree. SSLVPND_PORT picks the port (default 443).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+packaging/deps.sh
+packaging/build.sh build
+PORT=${SSLVPND_PORT:-443}
+DEMO=$PWD/demo
+mkdir -p "$DEMO"
+id sslvpnd >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin sslvpnd
+if [ ! -f "$DEMO/cert.pem" ]; then
+  certtool --generate-privkey --ecc --outfile "$DEMO/key.pem" >/dev/null 2>&1
+  chmod 600 "$DEMO/key.pem"
+  printf 'cn = "%s"\nexpiration_days = 365\nsigning_key\ntls_www_server\ndns_name = "%s"\n' \
+    "$(hostname -f 2>/dev/null || hostname)" "$(hostname -f 2>/dev/null || hostname)" > "$DEMO/cert.tmpl"
+  certtool --generate-self-signed --load-privkey "$DEMO/key.pem" --template "$DEMO/cert.tmpl" \
+    --outfile "$DEMO/cert.pem" >/dev/null 2>&1
+fi
+[ -f "$DEMO/passwd" ] || printf 'demo\n' | build/sslvpnd-passwd -c "$DEMO/passwd" -g demo demo
+cat > "$DEMO/sslvpnd.conf" <<CONF
+# Demo configuration written by packaging/quickstart.sh; see doc/configuration.md.
+auth = "plain[passwd=$DEMO/passwd]"
+tcp-port = $PORT
+server-cert = $DEMO/cert.pem
+server-key = $DEMO/key.pem
+run-as-user = sslvpnd
+run-as-group = sslvpnd
+banner = "Welcome to the sslvpnd demo"
+CONF
+PIN=$(certtool -i --infile "$DEMO/cert.pem" | grep -o 'pin-sha256:[A-Za-z0-9+/=]*' | head -n 1)
+cat <<MSG
+
+sslvpnd demo: user "demo", password "demo", port $PORT.
+Log in from another terminal with:
+  openconnect --authenticate --user demo --servercert $PIN https://localhost:$PORT/
+Stop the server with Ctrl-C.
+
+MSG
+exec build/sslvpnd -f -c "$DEMO/sslvpnd.conf"

@@ -1,0 +1,196 @@
+// sec-mod against a hostile worker: requests out of state, descriptors, garbage and signing
+// floods are violations that sec-mod reports to main (which kills the worker).
+#include <ev.h>
+#include <gnutls/abstract.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+#include "sec-mod/plain_auth.hpp"
+#include "sec-mod/sec_mod.hpp"
+
+using namespace sslvpn;
+using namespace sslvpn::secmod;
+
+namespace {
+
+class NullSink final : public LogSink {
+ public:
+  void emit(LogLevel, std::string_view) override {}
+};
+
+std::string write_ecdsa_key(const std::string& path) {
+  gnutls_x509_privkey_t k;
+  REQUIRE(gnutls_x509_privkey_init(&k) == 0);
+  REQUIRE(gnutls_x509_privkey_generate(k, GNUTLS_PK_ECDSA, GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1),
+                                       0) == 0);
+  gnutls_datum_t out{};
+  REQUIRE(gnutls_x509_privkey_export2(k, GNUTLS_X509_FMT_PEM, &out) == 0);
+  std::ofstream(path) << std::string(reinterpret_cast<char*>(out.data), out.size);
+  gnutls_free(out.data);
+  gnutls_x509_privkey_deinit(k);
+  return path;
+}
+
+struct Harness {
+  std::string dir;
+  struct ev_loop* loop = ev_loop_new(EVFLAG_AUTO);
+  NullSink sink;
+  Logger log{&sink, 0};
+  IpcChannel main_side;    // what main holds
+  IpcChannel worker_side;  // what the worker holds
+  std::unique_ptr<SecMod> sm;
+
+  Harness() {
+    char tmpl[] = "/tmp/sslvpnd-secmod-test.XXXXXX";
+    dir = ::mkdtemp(tmpl);
+    std::ofstream(dir + "/passwd") << "alice:staff:" << crypt_hash("pw", "$6$unit$") << "\n";
+    std::string conf = "auth = \"plain[passwd=" + dir + "/passwd]\"\nserver-cert = /unused\nserver-key = " +
+                       write_ecdsa_key(dir + "/key.pem") + "\n";
+    Config cfg = parse_config(conf, "test", nullptr);
+    auto mp = make_ipc_pair();
+    REQUIRE(mp.ok());
+    main_side = IpcChannel(std::move(mp->first));
+    ServerKey key = ServerKey::load(cfg.server_key);
+    sm = std::make_unique<SecMod>(loop, log, IpcChannel(std::move(mp->second)), std::move(cfg),
+                                  std::move(key));
+    REQUIRE(sm->start().ok());
+    auto ready = main_side.recv<ipc::SecModToMain>(false);
+    REQUIRE(ready.ok());
+    REQUIRE(ready->first.msg_case() == ipc::SecModToMain::kReady);
+    auto wp = make_ipc_pair();
+    REQUIRE(wp.ok());
+    worker_side = IpcChannel(std::move(wp->first));
+    ipc::MainToSecMod attach;
+    attach.mutable_attach_worker()->set_worker_id(7);
+    attach.mutable_attach_worker()->set_client_ip("192.0.2.9");
+    REQUIRE(main_side.send(attach, wp->second.get()).ok());
+    spin();
+  }
+  ~Harness() {
+    sm.reset();
+    ev_loop_destroy(loop);
+    (void)std::system(("rm -rf " + dir).c_str());
+  }
+  void spin() {
+    for (int i = 0; i < 10; ++i) ev_run(loop, EVRUN_NOWAIT);
+  }
+  ipc::SecModToWorker call(const ipc::WorkerToSecMod& m) {
+    REQUIRE(worker_side.send(m).ok());
+    spin();
+    auto r = worker_side.recv<ipc::SecModToWorker>(true);
+    REQUIRE(r.ok());
+    return r->first;
+  }
+  // The violation main was told about, if any (skipping auth events).
+  std::optional<ipc::WorkerViolation> violation() {
+    for (int i = 0; i < 8; ++i) {
+      auto r = main_side.recv<ipc::SecModToMain>(true);
+      if (!r.ok()) return std::nullopt;
+      if (r->first.msg_case() == ipc::SecModToMain::kViolation) return r->first.violation();
+    }
+    return std::nullopt;
+  }
+  bool worker_channel_closed() {
+    for (int i = 0; i < 4; ++i) {
+      auto r = worker_side.recv_datagram(true);
+      if (!r.ok() && r.error() == Errc::Closed) return true;
+      if (!r.ok()) return false;
+    }
+    return false;
+  }
+};
+
+ipc::WorkerToSecMod auth_init(const std::string& user, const std::string& pw) {
+  ipc::WorkerToSecMod m;
+  m.mutable_auth_init()->set_username(user);
+  m.mutable_auth_init()->set_password(pw);
+  return m;
+}
+
+ipc::WorkerToSecMod sign_request() {
+  ipc::WorkerToSecMod m;
+  m.mutable_sign()->set_kind(ipc::SignRequest::DATA);
+  m.mutable_sign()->set_algorithm(GNUTLS_SIGN_ECDSA_SECP256R1_SHA256);
+  m.mutable_sign()->set_data("to be signed");
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("privsep: a login, then a second login on the same channel is a violation", "[secmod][privsep]") {
+  Harness h;
+  auto ok = h.call(auth_init("alice", "pw"));
+  REQUIRE(ok.msg_case() == ipc::SecModToWorker::kAuth);
+  CHECK(ok.auth().status() == ipc::AuthReply::SUCCESS);
+  CHECK(ok.auth().cookie().size() == 64);
+  CHECK(ok.auth().group() == "staff");
+
+  REQUIRE(h.worker_side.send(auth_init("alice", "pw")).ok());
+  h.spin();
+  auto v = h.violation();
+  REQUIRE(v.has_value());
+  CHECK(v->worker_id() == 7);
+  CHECK(h.worker_channel_closed());
+}
+
+TEST_CASE("privsep: three failures deny; a fourth try is a violation", "[secmod][privsep]") {
+  Harness h;
+  CHECK(h.call(auth_init("alice", "x")).auth().status() == ipc::AuthReply::RETRY);
+  CHECK(h.call(auth_init("nobody", "x")).auth().status() == ipc::AuthReply::RETRY);
+  CHECK(h.call(auth_init("alice", "y")).auth().status() == ipc::AuthReply::DENIED);
+  REQUIRE(h.worker_side.send(auth_init("alice", "pw")).ok());
+  h.spin();
+  CHECK(h.violation().has_value());
+}
+
+TEST_CASE("privsep: signing works, within limits", "[secmod][privsep]") {
+  Harness h;
+  auto s = h.call(sign_request());
+  REQUIRE(s.msg_case() == ipc::SecModToWorker::kSign);
+  CHECK(s.sign().ok());
+  CHECK(s.sign().signature().size() > 60);
+  for (int i = 1; i < kMaxSignsPerWorker; ++i) CHECK(h.call(sign_request()).sign().ok());
+  REQUIRE(h.worker_side.send(sign_request()).ok());  // one past the limit
+  h.spin();
+  CHECK(h.violation().has_value());
+  CHECK(h.worker_channel_closed());
+}
+
+TEST_CASE("privsep: oversized sign input, descriptors and garbage are violations", "[secmod][privsep]") {
+  {
+    Harness h;
+    auto big = sign_request();
+    big.mutable_sign()->set_data(std::string(kMaxSignInput + 1, 'x'));
+    REQUIRE(h.worker_side.send(big).ok());
+    h.spin();
+    CHECK(h.violation().has_value());
+  }
+  {
+    Harness h;
+    REQUIRE(h.worker_side.send(sign_request(), STDIN_FILENO).ok());
+    h.spin();
+    CHECK(h.violation().has_value());
+  }
+  {
+    Harness h;
+    const char junk[] = "\xff\xff\xff\xff\xff";
+    REQUIRE(::send(h.worker_side.raw_fd(), junk, 5, 0) == 5);
+    h.spin();
+    CHECK(h.violation().has_value());
+  }
+  {
+    Harness h;
+    ipc::WorkerToSecMod empty_kind;
+    empty_kind.mutable_sign();  // a oneof set, then cleared: MSG_NOT_SET on the wire
+    empty_kind.clear_msg();
+    const char one_unknown_field[] = "\x78\x01";  // field 15, varint: parses, names no request
+    REQUIRE(::send(h.worker_side.raw_fd(), one_unknown_field, 2, 0) == 2);
+    h.spin();
+    CHECK(h.violation().has_value());
+  }
+}
