@@ -1,21 +1,15 @@
 #include "common/config.hpp"
 
 #include <charconv>
-#include <fstream>
 #include <functional>
 #include <set>
 #include <sstream>
 
 #include "common/config_keys.hpp"
+#include "common/text.hpp"
 
 namespace sslvpn {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
 
 [[noreturn]] void fail(std::string_view origin, int line, const std::string& what) {
   std::ostringstream os;
@@ -211,13 +205,10 @@ Config parse_config(std::string_view text, std::string_view origin, std::vector<
 
 Config load_config_file(const std::string& path, std::vector<ConfigWarning>* warnings,
                         std::string* text_out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError("cannot read configuration file '" + path + "'");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  std::string text = ss.str();
-  Config cfg = parse_config(text, path, warnings);
-  if (text_out) *text_out = std::move(text);
+  std::optional<std::string> text = read_file(path);
+  if (!text) throw ConfigError("cannot read configuration file '" + path + "'");
+  Config cfg = parse_config(*text, path, warnings);
+  if (text_out) *text_out = std::move(*text);
   return cfg;
 }
 

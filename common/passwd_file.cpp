@@ -1,13 +1,9 @@
 #include "common/passwd_file.hpp"
 
+#include "common/text.hpp"
+
 namespace sslvpn {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
 
 bool has_control(std::string_view s) {
   for (unsigned char c : s)

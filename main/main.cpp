@@ -6,11 +6,11 @@
 
 #include <cstdio>
 #include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 #include "common/config.hpp"
 #include "common/log.hpp"
+#include "common/text.hpp"
 #include "main/listener.hpp"
 #include "main/options.hpp"
 #include "main/server.hpp"
@@ -37,14 +37,6 @@ RuntimeIdentity resolve_identity(const Config& c) {
     id.gid = gr->gr_gid;
   }
   return id;
-}
-
-std::string read_file(const std::string& path, const char* what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(std::string("cannot read ") + what + " '" + path + "'");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 class PidFile {
@@ -78,7 +70,9 @@ int main(int argc, char** argv) {
     for (const auto& w : warnings) log.warn(opt.config_file, ":", w.line, ": ", w.text);
     s.config_path = opt.config_file;
     s.identity = resolve_identity(s.config);
-    s.cert_chain_pem = read_file(s.config.server_cert, "server-cert");
+    auto chain = read_file(s.config.server_cert);
+    if (!chain) throw std::runtime_error("cannot read server-cert '" + s.config.server_cert + "'");
+    s.cert_chain_pem = std::move(*chain);
     if (::access(s.config.server_key.c_str(), R_OK) != 0)
       throw std::runtime_error("cannot read server-key '" + s.config.server_key + "'");
     if (::access(s.config.plain_passwd_file().c_str(), R_OK) != 0)

@@ -2,26 +2,17 @@
 
 #include <crypt.h>
 
-#include <fstream>
 #include <memory>
-#include <sstream>
 
 #include "common/passwd_file.hpp"
 #include "common/secret_bytes.hpp"
+#include "common/text.hpp"
 
 namespace sslvpn::secmod {
 namespace {
 
 // A setting used when the file has no usable hash to copy: SHA-512-crypt, default rounds.
 constexpr const char* kFallbackSetting = "$6$sslvpndtimingsalt$";
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return {};
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 }  // namespace
 
@@ -44,7 +35,7 @@ std::string crypt_hash(std::string_view password, const std::string& setting) {
 
 PlainAuthOutcome PlainAuth::check(std::string_view user, std::string_view password,
                                   std::string_view wanted) const {
-  std::string text = read_file(path_);
+  std::string text = read_file(path_).value_or("");
   auto entry = valid_user_name(user) ? find_passwd_entry(text, user) : std::nullopt;
   std::string setting = entry && !entry->hash.empty() ? entry->hash : first_hash_setting(text);
   if (setting.empty()) setting = kFallbackSetting;

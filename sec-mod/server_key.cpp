@@ -2,20 +2,17 @@
 
 #include <gnutls/gnutls.h>
 
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 #include "common/secret_bytes.hpp"
+#include "common/text.hpp"
 
 namespace sslvpn::secmod {
 
 ServerKey ServerKey::load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read server-key '" + path + "'");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  std::string pem = ss.str();
+  std::optional<std::string> file = read_file(path);
+  if (!file) throw std::runtime_error("cannot read server-key '" + path + "'");
+  std::string pem = std::move(*file);
   gnutls_privkey_t raw = nullptr;
   if (gnutls_privkey_init(&raw) < 0) throw std::runtime_error("gnutls_privkey_init failed");
   Key key(raw);
