@@ -17,10 +17,17 @@ namespace {
   throw ConfigError(os.str());
 }
 
+// Values that only make sense together once the whole file is read.
+struct Pending {
+  std::string ipv4_network, ipv4_netmask;
+  int ipv4_network_line = 0;
+};
+
 struct Ctx {
   std::string_view origin;
   int line;
   std::string_view key;
+  Pending* pending;
 };
 
 bool parse_bool(const Ctx& c, std::string_view v) {
@@ -54,6 +61,26 @@ SelectGroup parse_select_group(const Ctx& c, std::string_view v) {
   }
   if (g.name.empty()) fail(c.origin, c.line, "select-group: empty group name");
   return g;
+}
+
+IpAddr parse_addr(const Ctx& c, std::string_view v) {
+  auto a = parse_ip(v);
+  if (!a) fail(c.origin, c.line, "'" + std::string(c.key) + "' expects an IP address, got '" + std::string(v) + "'");
+  return *a;
+}
+
+IpNet parse_net(const Ctx& c, std::string_view v) {
+  auto n = parse_ip_net(v);
+  if (!n)
+    fail(c.origin, c.line,
+         "'" + std::string(c.key) + "' expects a network (a.b.c.d/nn, a.b.c.d/m.m.m.m or x::/nn), got '" +
+             std::string(v) + "'");
+  return *n;
+}
+
+uint32_t parse_seconds(const Ctx& c, std::string_view v) {
+  if (v == "none" || v == "unlimited") return 0;
+  return parse_uint(c, v, 86400 * 365);
 }
 
 using Handler = std::function<void(Config&, const Ctx&, std::string_view)>;
@@ -108,13 +135,85 @@ const std::map<std::string_view, Handler>& handlers() {
        [](Config& cfg, const Ctx&, std::string_view v) { cfg.default_select_group = v; }},
       {"banner", [](Config& cfg, const Ctx&, std::string_view v) { cfg.banner = v; }},
       {"pre-login-banner", [](Config& cfg, const Ctx&, std::string_view v) { cfg.pre_login_banner = v; }},
+      {"device",
+       [](Config& cfg, const Ctx& c, std::string_view v) {
+         // IFNAMSIZ is 16 with the NUL; leave room for the device number.
+         if (v.empty() || v.size() > 10 || v.find_first_of("/% \t:") != std::string_view::npos)
+           fail(c.origin, c.line, "'device' must be 1..10 characters without '/', '%', ':' or blanks");
+         cfg.device = v;
+       }},
+      {"ipv4-network",
+       [](Config&, const Ctx& c, std::string_view v) {
+         c.pending->ipv4_network = v;
+         c.pending->ipv4_network_line = c.line;
+       }},
+      {"ipv4-netmask", [](Config&, const Ctx& c, std::string_view v) { c.pending->ipv4_netmask = v; }},
+      {"ipv6-network",
+       [](Config& cfg, const Ctx& c, std::string_view v) {
+         IpNet n = parse_net(c, v);
+         if (n.addr.is_v4()) fail(c.origin, c.line, "'ipv6-network' needs an IPv6 network");
+         cfg.ipv6_network = n;
+       }},
+      {"ipv6-subnet-prefix",
+       [](Config& cfg, const Ctx& c, std::string_view v) {
+         cfg.ipv6_subnet_prefix = static_cast<uint8_t>(parse_uint(c, v, 128));
+       }},
+      {"predictable-ips",
+       [](Config& cfg, const Ctx& c, std::string_view v) { cfg.predictable_ips = parse_bool(c, v); }},
+      {"dns", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.dns.push_back(parse_addr(c, v)); }},
+      {"nbns", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.nbns.push_back(parse_addr(c, v)); }},
+      {"split-dns", [](Config& cfg, const Ctx&, std::string_view v) { cfg.split_dns.emplace_back(v); }},
+      {"default-domain", [](Config& cfg, const Ctx&, std::string_view v) { cfg.default_domain = v; }},
+      {"tunnel-all-dns",
+       [](Config& cfg, const Ctx& c, std::string_view v) { cfg.tunnel_all_dns = parse_bool(c, v); }},
+      {"route",
+       [](Config& cfg, const Ctx& c, std::string_view v) {
+         if (v == "default" || v == "0.0.0.0/0" || v == "::/0") cfg.route_default = true;
+         else cfg.routes.push_back(parse_net(c, v));
+       }},
+      {"no-route", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.no_routes.push_back(parse_net(c, v)); }},
+      {"mtu",
+       [](Config& cfg, const Ctx& c, std::string_view v) {
+         cfg.mtu = parse_uint(c, v, 9000);
+         if (cfg.mtu != 0 && cfg.mtu < 576) fail(c.origin, c.line, "'mtu' must be at least 576");
+       }},
+      {"dpd", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.dpd = parse_seconds(c, v); }},
+      {"keepalive", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.keepalive = parse_seconds(c, v); }},
+      {"idle-timeout",
+       [](Config& cfg, const Ctx& c, std::string_view v) { cfg.idle_timeout = parse_seconds(c, v); }},
+      {"session-timeout",
+       [](Config& cfg, const Ctx& c, std::string_view v) { cfg.session_timeout = parse_seconds(c, v); }},
+      {"max-same-clients",
+       [](Config& cfg, const Ctx& c, std::string_view v) { cfg.max_same_clients = parse_uint(c, v, 1u << 20); }},
+      {"connect-script", [](Config& cfg, const Ctx&, std::string_view v) { cfg.connect_script = v; }},
+      {"disconnect-script", [](Config& cfg, const Ctx&, std::string_view v) { cfg.disconnect_script = v; }},
   };
   return h;
 }
 
 // Keys that may be given more than once; every other key keeps its last value with a warning.
 bool is_list_key(std::string_view k) {
-  return k == "auth" || k == "select-group";
+  return k == "auth" || k == "select-group" || k == "dns" || k == "nbns" || k == "split-dns" || k == "route" ||
+         k == "no-route";
+}
+
+void finish_ipv4_network(Config& cfg, const Pending& p, std::string_view origin) {
+  if (p.ipv4_network.empty()) {
+    if (!p.ipv4_netmask.empty()) fail(origin, 0, "'ipv4-netmask' is set without 'ipv4-network'");
+    return;
+  }
+  std::string spec = p.ipv4_network;
+  if (spec.find('/') == std::string::npos) {
+    if (p.ipv4_netmask.empty())
+      fail(origin, p.ipv4_network_line, "'ipv4-network' needs a prefix (a.b.c.d/nn) or an 'ipv4-netmask'");
+    spec += "/" + p.ipv4_netmask;
+  }
+  auto n = parse_ip_net(spec);
+  if (!n || !n->addr.is_v4())
+    fail(origin, p.ipv4_network_line, "'ipv4-network' is not a valid IPv4 network: '" + spec + "'");
+  if (n->prefix > 30)
+    fail(origin, p.ipv4_network_line, "'ipv4-network' is too small: it needs room for the server and clients");
+  cfg.ipv4_network = *n;
 }
 
 std::string_view unquote(std::string_view v) {
@@ -164,6 +263,7 @@ std::string Config::plain_passwd_file() const {
 Config parse_config(std::string_view text, std::string_view origin, std::vector<ConfigWarning>* warnings) {
   Config cfg;
   std::set<std::string, std::less<>> seen;
+  Pending pending;
   int line_no = 0;
   auto warn = [&](int l, std::string w) {
     if (warnings) warnings->push_back({l, std::move(w)});
@@ -194,8 +294,12 @@ Config parse_config(std::string_view text, std::string_view origin, std::vector<
     }
     if (!is_list_key(key) && !seen.insert(std::string(key)).second)
       warn(line_no, "'" + std::string(key) + "' is set again; the last value is used");
-    it->second(cfg, Ctx{origin, line_no, key}, value);
+    it->second(cfg, Ctx{origin, line_no, key, &pending}, value);
   }
+  finish_ipv4_network(cfg, pending, origin);
+  if (cfg.ipv6_network && cfg.ipv6_subnet_prefix < cfg.ipv6_network->prefix)
+    fail(origin, line_no, "'ipv6-subnet-prefix' must not be shorter than the prefix of 'ipv6-network'");
+  if (cfg.routes.empty()) cfg.route_default = true;
   if (cfg.auth.empty()) fail(origin, line_no, "no 'auth' method configured");
   if (cfg.server_cert.empty()) fail(origin, line_no, "'server-cert' is required");
   if (cfg.server_key.empty()) fail(origin, line_no, "'server-key' is required");

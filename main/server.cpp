@@ -13,12 +13,7 @@
 #include "main/spawn.hpp"
 
 namespace sslvpn::mainproc {
-namespace {
 
-constexpr int kWorkerMainFd = 3, kWorkerSecModFd = 4, kWorkerClientFd = 5;
-constexpr int kSecModMainFd = 3;
-// Backstop beyond auth-timeout: a worker that has not finished by then is killed by main.
-constexpr double kAuthTimeoutGrace = 5.0;
 // A worker log line longer than this is a violation (the worker cuts at 2048).
 constexpr size_t kMaxWorkerLogLine = 2048;
 
@@ -29,10 +24,16 @@ std::string sanitize_log_text(const std::string& in) {
   return out;
 }
 
+namespace {
+
+constexpr int kWorkerMainFd = 3, kWorkerSecModFd = 4, kWorkerClientFd = 5;
+constexpr int kSecModMainFd = 3;
+// Backstop beyond auth-timeout: a worker that has not finished by then is killed by main.
+constexpr double kAuthTimeoutGrace = 5.0;
 }  // namespace
 
 Server::Server(struct ev_loop* loop, Logger& log, ServerSettings settings, std::vector<UniqueFd> listeners)
-    : loop_(loop), log_(log), s_(std::move(settings)), listeners_(std::move(listeners)) {}
+    : loop_(loop), log_(log), s_(std::move(settings)), sessions_(s_.config), listeners_(std::move(listeners)) {}
 
 Server::~Server() {
   for (auto& io : accept_io_) ev_io_stop(loop_, &io);
@@ -225,6 +226,17 @@ void Server::on_worker_readable(WorkerProc& w) {
                sanitize_log_text(l.text()));
       return;
     }
+    case ipc::WorkerToMain::kSessionRequest:
+      if (w.phase != WorkerPhase::Login) return kill_worker(w, "asked for a session twice");
+      return on_session_request(w, msg.session_request());
+    case ipc::WorkerToMain::kSessionStats:
+      if (w.phase != WorkerPhase::Tunnel) return kill_worker(w, "sent statistics without a tunnel");
+      w.stats = msg.session_stats();
+      return;
+    case ipc::WorkerToMain::kSessionEnd:
+      if (w.phase != WorkerPhase::Tunnel || w.end) return kill_worker(w, "ended a tunnel it did not have");
+      w.end = msg.session_end();
+      return;
     case ipc::WorkerToMain::MSG_NOT_SET:
       return kill_worker(w, "sent an empty message");
   }
@@ -241,16 +253,13 @@ void Server::on_secmod_readable() {
   }
   const auto& msg = r->first;
   switch (msg.msg_case()) {
-    case ipc::SecModToMain::kViolation: {
-      for (auto& [pid, w] : workers_)
-        if (w->id == msg.violation().worker_id()) return kill_worker(*w, "broke the sec-mod protocol");
+    case ipc::SecModToMain::kViolation:
+      if (WorkerProc* w = worker_by_id(msg.violation().worker_id())) kill_worker(*w, "broke the sec-mod protocol");
       return;
-    }
     case ipc::SecModToMain::kAuthEvent: {
       const auto& e = msg.auth_event();
-      std::string where = "?";
-      for (auto& [pid, w] : workers_)
-        if (w->id == e.worker_id()) where = w->client_ip + ":" + std::to_string(w->client_port);
+      WorkerProc* w = worker_by_id(e.worker_id());
+      std::string where = w ? w->client_ip + ":" + std::to_string(w->client_port) : "?";
       if (e.success())
         log_.info("user '", sanitize_log_text(e.username()), "' (group '", sanitize_log_text(e.group()),
                   "') logged in from ", where);
@@ -259,6 +268,12 @@ void Server::on_secmod_readable() {
                   sanitize_log_text(e.reason()));
       return;
     }
+    case ipc::SecModToMain::kSessionOpenReply:
+      return on_session_open_reply(msg.session_open_reply());
+    case ipc::SecModToMain::kSessionExpired:
+      sessions_.expire(msg.session_expired().session_id());
+      log_.debug("a cookie expired; ", sessions_.count(), " sessions, ", sessions_.leases_in_use(), " leases in use");
+      return;
     case ipc::SecModToMain::kReady:
     case ipc::SecModToMain::MSG_NOT_SET:
       log_.error("unexpected message from sec-mod (case ", static_cast<int>(msg.msg_case()), ")");
@@ -269,8 +284,13 @@ void Server::on_secmod_readable() {
 void Server::kill_worker(WorkerProc& w, const char* why) {
   log_.warn("killing worker ", w.pid, " (", w.client_ip, "): ", why);
   ::kill(w.pid, SIGKILL);
-  ev_io_stop(loop_, &w.io);
   ev_timer_stop(loop_, &w.auth_timer);
+}
+
+WorkerProc* Server::worker_by_id(uint64_t id) {
+  for (auto& [pid, w] : workers_)
+    if (w->id == id) return w.get();
+  return nullptr;
 }
 
 void Server::on_child_exit(pid_t pid, int status) {
@@ -280,29 +300,44 @@ void Server::on_child_exit(pid_t pid, int status) {
     shutdown(1);
     return;
   }
+  if (connect_scripts_.count(pid)) return on_connect_script_exit(pid, status);
   auto it = workers_.find(pid);
-  if (it == workers_.end()) return;
-  WorkerProc& w = *it->second;
+  if (it == workers_.end()) return;  // a disconnect-script
+  on_worker_exit(*it->second, status);
+  workers_.erase(it);
+}
+
+void Server::on_worker_exit(WorkerProc& w, int status) {
   if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
-    log_.error("worker ", pid, " (", w.client_ip,
-               ") was killed by the seccomp filter (forbidden system call)");
+    log_.error("worker ", w.pid, " (", w.client_ip, ") was killed by the seccomp filter (forbidden system call)");
   else if (WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL && WTERMSIG(status) != SIGTERM)
-    log_.error("worker ", pid, " (", w.client_ip, ") died of signal ", WTERMSIG(status));
+    log_.error("worker ", w.pid, " (", w.client_ip, ") died of signal ", WTERMSIG(status));
   else
-    log_.debug("worker ", pid, " exited");
-  // Drain log lines it sent before dying, then forget it.
+    log_.debug("worker ", w.pid, " exited");
+  // Drain what it sent before dying (log lines, its SessionEnd), then forget it.
   while (w.channel.valid()) {
     auto r = w.channel.recv<ipc::WorkerToMain>(true);
-    if (!r.ok() || r->first.msg_case() != ipc::WorkerToMain::kLog) break;
-    log_.log(static_cast<LogLevel>(std::clamp(r->first.log().level(), 0, 9)), "worker ", pid, " ",
-             w.client_ip, ": ", sanitize_log_text(r->first.log().text().substr(0, kMaxWorkerLogLine)));
+    if (!r.ok()) break;
+    const auto& m = r->first;
+    if (m.msg_case() == ipc::WorkerToMain::kLog)
+      log_.log(static_cast<LogLevel>(std::clamp(m.log().level(), 0, 9)), "worker ", w.pid, " ", w.client_ip, ": ",
+               sanitize_log_text(m.log().text().substr(0, kMaxWorkerLogLine)));
+    else if (m.msg_case() == ipc::WorkerToMain::kSessionEnd && w.phase == WorkerPhase::Tunnel && !w.end)
+      w.end = m.session_end();
   }
   ev_io_stop(loop_, &w.io);
   ev_timer_stop(loop_, &w.auth_timer);
+  if (w.phase == WorkerPhase::Tunnel) {
+    end_tunnel(w);
+  } else if (w.phase == WorkerPhase::ConnectScript) {
+    sessions_.detach(w.session_id, w.pid, false);
+    ipc::MainToSecMod d;
+    d.mutable_session_detach()->set_session_id(w.session_id);
+    (void)secmod_.send(d);
+  }
   ipc::MainToSecMod detach;
   detach.mutable_detach_worker()->set_worker_id(w.id);
   (void)secmod_.send(detach);
-  workers_.erase(it);
 }
 
 void Server::shutdown(int code) {

@@ -1,12 +1,15 @@
-// The main process: owns the listeners, starts sec-mod and one worker per connection, and
-// routes what they report. Main trusts neither: every worker message is checked (STYLE rule 5).
+// The main process: owns the listeners, starts sec-mod and one worker per connection, owns
+// tunnel sessions (leases, TUN devices) and routes what the others report. Main trusts
+// neither: every worker message is checked against the worker's phase (STYLE rule 5).
 #pragma once
 
 #include <ev.h>
 #include <sys/types.h>
 
 #include <cstdint>
+#include <ctime>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -15,6 +18,8 @@
 #include "common/ipc_channel.hpp"
 #include "common/log.hpp"
 #include "ipc.pb.h"
+#include "main/scripts.hpp"
+#include "main/sessions.hpp"
 
 namespace sslvpn::mainproc {
 
@@ -25,6 +30,17 @@ struct RuntimeIdentity {
 
 class Server;
 
+// Replaces control characters so a peer's text cannot forge log lines.
+std::string sanitize_log_text(const std::string& in);
+
+// Where a worker is in its life; each phase admits a fixed set of messages.
+enum class WorkerPhase {
+  Login,         // HTTP and login; may ask for a session once
+  AwaitSession,  // SessionOpen is with sec-mod
+  ConnectScript, // the connect-script runs
+  Tunnel,        // the tunnel runs; reports stats and its end
+};
+
 struct WorkerProc {
   Server* owner = nullptr;
   uint64_t id = 0;
@@ -34,6 +50,14 @@ struct WorkerProc {
   IpcChannel channel;
   ev_io io{};
   ev_timer auth_timer{};
+  WorkerPhase phase = WorkerPhase::Login;
+  ipc::SessionRequest request;         // while AwaitSession / ConnectScript
+  std::optional<TunnelGrant> grant;    // while ConnectScript
+  uint64_t session_id = 0;             // from AwaitSession on
+  ipc::TunnelParams params;            // from Tunnel on
+  time_t tunnel_start = 0;
+  ipc::SessionStats stats;
+  std::optional<ipc::SessionEnd> end;  // what the worker said before exiting
 };
 
 struct ServerSettings {
@@ -70,14 +94,27 @@ class Server {
   void on_secmod_readable();
   void on_worker_readable(WorkerProc& w);
   void on_child_exit(pid_t pid, int status);
+  void on_worker_exit(WorkerProc& w, int status);
   void spawn_worker(UniqueFd client, const std::string& ip, uint16_t port);
   void kill_worker(WorkerProc& w, const char* why);
   void shutdown(int code);
   ipc::WorkerStartup worker_startup(const WorkerProc& w) const;
+  WorkerProc* worker_by_id(uint64_t id);
+
+  // Tunnel sessions (server_sessions.cpp).
+  void on_session_request(WorkerProc& w, const ipc::SessionRequest& req);
+  void on_session_open_reply(const ipc::SessionOpenReply& r);
+  void on_connect_script_exit(pid_t script, int status);
+  void grant_tunnel(WorkerProc& w);
+  void refuse_tunnel(WorkerProc& w, uint32_t status, const std::string& reason);
+  void end_tunnel(WorkerProc& w);
+  ScriptEnv script_env(const WorkerProc& w, const char* reason) const;
+  void run_disconnect_script(const WorkerProc& w);
 
   struct ev_loop* loop_;
   Logger& log_;
   ServerSettings s_;
+  SessionManager sessions_;
   std::vector<UniqueFd> listeners_;
   std::vector<ev_io> accept_io_;
   IpcChannel secmod_;
@@ -87,6 +124,7 @@ class Server {
   ev_signal sig_term_{}, sig_int_{}, sig_hup_{};
   uint64_t next_worker_id_ = 1;
   std::unordered_map<pid_t, std::unique_ptr<WorkerProc>> workers_;
+  std::unordered_map<pid_t, pid_t> connect_scripts_;  // script pid -> worker pid
   int exit_code_ = 0;
 };
 

@@ -30,7 +30,7 @@ struct SpawnAttr {
 }  // namespace
 
 Result<pid_t> spawn_helper(const std::string& path, const std::vector<std::string>& argv,
-                           const std::vector<std::pair<int, int>>& fds) {
+                           const std::vector<std::pair<int, int>>& fds, const std::vector<std::string>& env) {
   std::vector<UniqueFd> scratch;
   FileActions fa;
   int highest_target = 2;
@@ -55,9 +55,11 @@ Result<pid_t> spawn_helper(const std::string& path, const std::vector<std::strin
   std::vector<char*> cargv;
   for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
   cargv.push_back(nullptr);
-  char* envp[] = {nullptr};
+  std::vector<char*> envp;
+  for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
   pid_t pid = -1;
-  if (posix_spawn(&pid, path.c_str(), &fa.fa, &attr.a, cargv.data(), envp) != 0) return Errc::Io;
+  if (posix_spawn(&pid, path.c_str(), &fa.fa, &attr.a, cargv.data(), envp.data()) != 0) return Errc::Io;
   return pid;
 }
 

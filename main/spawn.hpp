@@ -11,10 +11,11 @@
 
 namespace sslvpn::mainproc {
 
-// Starts `path` with argv, an empty environment, stdin on /dev/null, stdout/stderr inherited,
-// and each (source fd -> target fd) of `fds` in place; every other descriptor is closed.
+// Starts `path` with argv and exactly `env` ("KEY=value" entries; none by default), stdin on
+// /dev/null, stdout/stderr inherited, and each (source fd -> target fd) of `fds` in place;
+// every other descriptor is closed and every signal disposition reset.
 Result<pid_t> spawn_helper(const std::string& path, const std::vector<std::string>& argv,
-                           const std::vector<std::pair<int, int>>& fds);
+                           const std::vector<std::pair<int, int>>& fds, const std::vector<std::string>& env = {});
 
 // Where a helper binary lives: beside the running sslvpnd (build tree), else in libexecdir.
 std::string helper_path(const char* name);

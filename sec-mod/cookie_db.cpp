@@ -8,33 +8,70 @@
 #include "common/hex.hpp"
 
 namespace sslvpn::secmod {
+namespace {
+
+void random_bytes(void* p, size_t n) {
+  // GNUTLS_RND_KEY: the strongest level; a failure here means no usable RNG at all.
+  if (gnutls_rnd(GNUTLS_RND_KEY, p, n) < 0) throw std::runtime_error("gnutls_rnd failed");
+}
+
+}  // namespace
 
 std::string CookieDb::issue(const std::string& user, const std::string& group, time_t now) {
   std::array<uint8_t, 32> raw{};
-  // GNUTLS_RND_KEY: the strongest level; a failure here means no usable RNG at all.
-  if (gnutls_rnd(GNUTLS_RND_KEY, raw.data(), raw.size()) < 0) throw std::runtime_error("gnutls_rnd failed");
+  random_bytes(raw.data(), raw.size());
   std::string cookie = hex_encode(raw);
-  db_[cookie] = CookieEntry{user, group, now, now + static_cast<time_t>(timeout_s_)};
+  uint64_t sid = 0;
+  do {
+    random_bytes(&sid, sizeof sid);
+  } while (sid == 0 || by_session_.count(sid));
+  db_[cookie] = CookieEntry{user, group, sid, now, now + static_cast<time_t>(timeout_s_), false};
+  by_session_[sid] = cookie;
   return cookie;
 }
 
 const CookieEntry* CookieDb::find(const std::string& cookie, time_t now) const {
   auto it = db_.find(cookie);
-  if (it == db_.end() || it->second.expires <= now) return nullptr;
+  if (it == db_.end()) return nullptr;
+  if (!it->second.in_use && it->second.expires <= now) return nullptr;
   return &it->second;
 }
 
-size_t CookieDb::purge(time_t now) {
-  size_t n = 0;
+const CookieEntry* CookieDb::open(const std::string& cookie, time_t now) {
+  auto it = db_.find(cookie);
+  if (it == db_.end()) return nullptr;
+  if (!it->second.in_use && it->second.expires <= now) return nullptr;
+  it->second.in_use = true;
+  return &it->second;
+}
+
+void CookieDb::detach(uint64_t session_id, bool logout, time_t now) {
+  auto s = by_session_.find(session_id);
+  if (s == by_session_.end()) return;
+  auto it = db_.find(s->second);
+  if (logout) {
+    if (it != db_.end()) db_.erase(it);
+    by_session_.erase(s);
+    return;
+  }
+  if (it != db_.end()) {
+    it->second.in_use = false;
+    it->second.expires = now + static_cast<time_t>(timeout_s_);
+  }
+}
+
+std::vector<uint64_t> CookieDb::purge(time_t now) {
+  std::vector<uint64_t> gone;
   for (auto it = db_.begin(); it != db_.end();) {
-    if (it->second.expires <= now) {
+    if (!it->second.in_use && it->second.expires <= now) {
+      gone.push_back(it->second.session_id);
+      by_session_.erase(it->second.session_id);
       it = db_.erase(it);
-      ++n;
     } else {
       ++it;
     }
   }
-  return n;
+  return gone;
 }
 
 }  // namespace sslvpn::secmod

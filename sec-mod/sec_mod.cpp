@@ -19,7 +19,8 @@ constexpr WorkerRoute kWorkerRoutes[] = {
     {ipc::WorkerToSecMod::kAuthInit, bit(PeerState::New), &SecMod::on_auth_init},
 };
 
-constexpr double kPurgeInterval = 60.0;
+// How often expired cookies are dropped (and their leases freed in main).
+constexpr double kPurgeInterval = 5.0;
 
 }  // namespace
 
@@ -66,8 +67,13 @@ void SecMod::peer_cb(struct ev_loop*, ev_io* w, int) {
 
 void SecMod::purge_cb(struct ev_loop*, ev_timer* w, int) {
   auto* self = static_cast<SecMod*>(w->data);
-  size_t n = self->cookies_.purge(time(nullptr));
-  if (n) self->log_.debug("expired ", n, " cookies; ", self->cookies_.size(), " remain");
+  std::vector<uint64_t> gone = self->cookies_.purge(time(nullptr));
+  for (uint64_t sid : gone) {
+    ipc::SecModToMain m;
+    m.mutable_session_expired()->set_session_id(sid);
+    (void)self->main_.send(m);
+  }
+  if (!gone.empty()) self->log_.debug("expired ", gone.size(), " cookies; ", self->cookies_.size(), " remain");
 }
 
 // The one dispatch point for the main channel.
@@ -91,11 +97,31 @@ void SecMod::on_main_readable() {
     case ipc::MainToSecMod::kDetachWorker:
       drop_peer(msg.detach_worker().worker_id(), "");
       return;
+    case ipc::MainToSecMod::kSessionOpen:
+      on_session_open(msg.session_open());
+      return;
+    case ipc::MainToSecMod::kSessionDetach:
+      cookies_.detach(msg.session_detach().session_id(), msg.session_detach().logout(), time(nullptr));
+      return;
     case ipc::MainToSecMod::kStartup:
     case ipc::MainToSecMod::MSG_NOT_SET:
       log_.error("unexpected message from main (case ", static_cast<int>(msg.msg_case()), ")");
       return;
   }
+}
+
+void SecMod::on_session_open(const ipc::SessionOpen& m) {
+  ipc::SecModToMain reply;
+  auto* r = reply.mutable_session_open_reply();
+  r->set_worker_id(m.worker_id());
+  const CookieEntry* e = cookies_.open(m.cookie(), time(nullptr));
+  r->set_ok(e != nullptr);
+  if (e != nullptr) {
+    r->set_session_id(e->session_id);
+    r->set_username(e->user);
+    r->set_group(e->group);
+  }
+  (void)main_.send(reply);
 }
 
 void SecMod::attach_worker(const ipc::AttachWorker& m, UniqueFd fd) {

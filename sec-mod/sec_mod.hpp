@@ -75,6 +75,7 @@ class SecMod {
   void on_main_readable();
   void on_peer_readable(WorkerPeer& p);
   void attach_worker(const ipc::AttachWorker& m, UniqueFd fd);
+  void on_session_open(const ipc::SessionOpen& m);
   void drop_peer(uint64_t id, const std::string& violation);
   void send_auth_reply(WorkerPeer& p, const ipc::AuthReply& r);
   void report_auth(const WorkerPeer& p, const std::string& user, const std::string& group, bool ok,

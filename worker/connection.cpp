@@ -3,6 +3,8 @@
 #include <array>
 
 #include "common/secret_bytes.hpp"
+#include "worker/cstp/connect_reply.hpp"
+#include "worker/tunnel_loop.hpp"
 
 namespace sslvpn::worker {
 
@@ -48,7 +50,39 @@ bool Connection::read_request(http::Parsed* out) {
   }
 }
 
+void Connection::connect(ipc::SessionRequest& req) {
+  req.set_cstp_overhead(static_cast<uint32_t>(tls_.record_overhead() + cstp::kHeaderSize));
+  ipc::WorkerToMain ask;
+  ask.mutable_session_request()->Swap(&req);
+  auto sent = main_.send(ask);
+  auto rep = sent ? main_.recv<ipc::MainToWorker>(false) : Result<std::pair<ipc::MainToWorker, UniqueFd>>(sent.error());
+  if (!rep.ok() || rep->first.msg_case() != ipc::MainToWorker::kSessionReply) {
+    log_.error("main did not answer the tunnel request");
+    (void)tls_.send(http::serialize(http::error_response(503)));
+    return;
+  }
+  const ipc::SessionReply& r = rep->first.session_reply();
+  if (!r.ok() || !rep->second.valid()) {
+    http::Response resp = http::error_response(r.ok() ? 503 : static_cast<int>(r.http_status()));
+    if (resp.status != 401 && resp.status != 503) resp.status = 503;
+    if (!r.reason().empty()) resp.headers.emplace_back("X-Reason", r.reason());
+    (void)tls_.send(http::serialize(resp));
+    return;
+  }
+  const ipc::TunnelParams& p = r.params();
+  if (!tls_.send(cstp::build_connect_reply(p, "sslvpnd " SSLVPND_VERSION)) || !tls_.enter_tunnel_mode()) return;
+  log_.debug("tunnel up on ", p.device(), " for ", p.ipv4_address(), " ", p.ipv6_address(), ", MTU ", p.mtu());
+  TunnelLoop loop(log_, tls_, std::move(rep->second), main_, p);
+  ipc::WorkerToMain end;
+  *end.mutable_session_end() = loop.run();
+  (void)main_.send(end);
+}
+
 bool Connection::carry_out(anyconnect::Step step) {
+  if (step.kind == anyconnect::Step::Kind::Connect) {
+    connect(step.session_request);
+    return false;
+  }
   if (step.kind == anyconnect::Step::Kind::AskSecMod) {
     std::string user = step.auth_init.username();
     auto reply = secmod_.auth_init(step.auth_init);

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <string>
 
+#include "common/ipc_channel.hpp"
 #include "common/log.hpp"
 #include "worker/anyconnect/auth_flow.hpp"
 #include "worker/http/http_request.hpp"
@@ -15,9 +16,9 @@ namespace sslvpn::worker {
 
 class Connection {
  public:
-  Connection(Logger& log, TlsServer& tls, SecModClient& secmod, anyconnect::AuthSettings settings,
-             std::chrono::steady_clock::time_point deadline)
-      : log_(log), tls_(tls), secmod_(secmod), flow_(std::move(settings)), deadline_(deadline) {}
+  Connection(Logger& log, TlsServer& tls, SecModClient& secmod, IpcChannel& main,
+             anyconnect::AuthSettings settings, std::chrono::steady_clock::time_point deadline)
+      : log_(log), tls_(tls), secmod_(secmod), main_(main), flow_(std::move(settings)), deadline_(deadline) {}
 
   // Runs until the connection should close.
   void run();
@@ -26,11 +27,14 @@ class Connection {
   // Reads until `buf_` holds a whole request; false when the connection should end.
   bool read_request(http::Parsed* out);
   bool carry_out(anyconnect::Step step);
+  // CONNECT: asks main for the tunnel, answers the client and runs the tunnel to its end.
+  void connect(ipc::SessionRequest& req);
   int remaining_ms() const;
 
   Logger& log_;
   TlsServer& tls_;
   SecModClient& secmod_;
+  IpcChannel& main_;
   anyconnect::AuthFlow flow_;
   std::chrono::steady_clock::time_point deadline_;
   http::Limits limits_;

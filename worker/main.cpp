@@ -86,7 +86,7 @@ int main() {
     return 0;
   }
   log.debug("TLS established: ", (*tls)->description());
-  worker::Connection conn(log, **tls, secmod, auth_settings(st), deadline);
+  worker::Connection conn(log, **tls, secmod, main_ch, auth_settings(st), deadline);
   conn.run();
   return 0;
 }

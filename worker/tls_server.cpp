@@ -1,5 +1,10 @@
 #include "worker/tls_server.hpp"
 
+#include <fcntl.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+
 #include <cstring>
 #include <vector>
 
@@ -90,6 +95,7 @@ Result<std::unique_ptr<TlsServer>> TlsServer::create(int fd, const std::string& 
     return fail("gnutls_credentials_set", r);
   gnutls_certificate_server_set_request(t->session_, GNUTLS_CERT_IGNORE);
   gnutls_transport_set_int(t->session_, fd);
+  t->fd_ = fd;
   return t;
 }
 
@@ -139,6 +145,61 @@ Result<void> TlsServer::send(std::string_view data) {
 void TlsServer::bye() {
   (void)gnutls_bye(session_, GNUTLS_SHUT_WR);
 }
+
+ssize_t TlsServer::buffered_push(gnutls_transport_ptr_t ptr, const void* data, size_t len) {
+  auto* self = static_cast<TlsServer*>(ptr);
+  const auto* p = static_cast<const uint8_t*>(data);
+  self->out_.insert(self->out_.end(), p, p + len);
+  return static_cast<ssize_t>(len);
+}
+
+Result<void> TlsServer::enter_tunnel_mode() {
+  int fl = ::fcntl(fd_, F_GETFL);
+  if (fl < 0 || ::fcntl(fd_, F_SETFL, fl | O_NONBLOCK) < 0) return Errc::Io;
+  gnutls_record_set_timeout(session_, 0);
+  out_.reserve(kOutSoftLimit + 32 * 1024);
+  gnutls_transport_set_ptr2(session_, reinterpret_cast<gnutls_transport_ptr_t>(static_cast<intptr_t>(fd_)), this);
+  gnutls_transport_set_push_function(session_, &TlsServer::buffered_push);
+  return {};
+}
+
+Result<size_t> TlsServer::recv_nonblocking(std::span<uint8_t> buf) {
+  for (;;) {
+    ssize_t n = gnutls_record_recv(session_, buf.data(), buf.size());
+    if (n > 0) return static_cast<size_t>(n);
+    if (n == 0 || n == GNUTLS_E_PREMATURE_TERMINATION) return Errc::Closed;
+    if (n == GNUTLS_E_AGAIN) return Errc::Timeout;
+    if (n == GNUTLS_E_INTERRUPTED) continue;
+    return Errc::Io;
+  }
+}
+
+size_t TlsServer::pending() const { return gnutls_record_check_pending(session_); }
+
+Result<void> TlsServer::queue_record(std::span<const uint8_t> data) {
+  // The push function never refuses, so this encrypts exactly one record and returns.
+  ssize_t n = gnutls_record_send(session_, data.data(), data.size());
+  if (n < 0) return Errc::Io;
+  return {};
+}
+
+Result<bool> TlsServer::flush() {
+  while (out_pos_ < out_.size()) {
+    ssize_t n = ::send(fd_, out_.data() + out_pos_, out_.size() - out_pos_, MSG_NOSIGNAL);
+    if (n > 0) {
+      out_pos_ += static_cast<size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return false;
+    return Errc::Io;
+  }
+  out_.clear();
+  out_pos_ = 0;
+  return true;
+}
+
+size_t TlsServer::record_overhead() const { return gnutls_record_overhead_size(session_); }
 
 std::string TlsServer::description() const {
   char* d = gnutls_session_get_desc(session_);

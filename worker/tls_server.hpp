@@ -8,6 +8,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "common/result.hpp"
 #include "common/unique_fd.hpp"
@@ -31,6 +32,26 @@ class TlsServer {
   void bye();
   std::string description() const;
 
+  // --- tunnel mode: the socket is non-blocking; records are encrypted one per call (the
+  // protocol wants one CSTP frame per TLS record) into our own output buffer, which flush()
+  // writes with as few send() calls as the socket allows. (gnutls_record_cork would merge
+  // the frames into maximum-size records, which openconnect rejects.)
+  int fd() const noexcept { return fd_; }
+  // Switches the socket to non-blocking mode and the session to the buffered push function.
+  Result<void> enter_tunnel_mode();
+  // Whether more records may be queued before the next flush (a soft limit).
+  bool has_room() const noexcept { return out_.size() < kOutSoftLimit; }
+  // Reads one record. Errc::Timeout when nothing is there (EAGAIN), Errc::Closed at EOF.
+  Result<size_t> recv_nonblocking(std::span<uint8_t> buf);
+  // Bytes of decrypted data GnuTLS holds already (poll will not report them).
+  size_t pending() const;
+  // Queues one record (corked: nothing is written yet).
+  Result<void> queue_record(std::span<const uint8_t> data);
+  // Writes what is queued. true: all written; false: the socket is full (wait for POLLOUT).
+  Result<bool> flush();
+  // Bytes each record adds (header, tag, padding) with the negotiated cipher.
+  size_t record_overhead() const;
+
  private:
   TlsServer() = default;
 
@@ -45,10 +66,17 @@ class TlsServer {
   static int sign_hash_cb(gnutls_privkey_t, gnutls_sign_algorithm_t algo, void* userdata, unsigned flags,
                           const gnutls_datum_t* hash, gnutls_datum_t* sig);
 
+  static ssize_t buffered_push(gnutls_transport_ptr_t ptr, const void* data, size_t len);
+  // Queued ciphertext beyond this waits for a flush (about 45 full-size packets).
+  static constexpr size_t kOutSoftLimit = 64 * 1024;
+
   KeyInfo key_info_;
+  std::vector<uint8_t> out_;  // ciphertext not yet written (tunnel mode)
+  size_t out_pos_ = 0;        // how much of out_ was written already
   gnutls_certificate_credentials_t cred_ = nullptr;
   gnutls_priority_t prio_ = nullptr;
   gnutls_session_t session_ = nullptr;
+  int fd_ = -1;
 };
 
 }  // namespace sslvpn::worker

@@ -11,6 +11,7 @@ PASSED=0
 FAILED=0
 STARTED_PIDS=()
 TEST_NAME=$(basename "$0" .sh)
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 e2e_skip() { echo "SKIP $TEST_NAME: $*"; exit 77; }
 
@@ -36,6 +37,7 @@ e2e_cleanup() {
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$pid" 2>/dev/null
   done
+  declare -F ns_cleanup >/dev/null && ns_cleanup
   if [ "$FAILED" -ne 0 ] && [ -n "${WORK:-}" ]; then
     for log in "$WORK"/*.log; do [ -f "$log" ] && { echo "--- $log"; tail -n 40 "$log"; }; done
   fi
@@ -100,13 +102,16 @@ add_user() {
 
 # start_server CONF LOG PIDFILE PORT: starts sslvpnd in the foreground (background job) and
 # waits until it accepts connections (at most 10 s).
+# With SERVER_NS set, the server runs in that network namespace.
 start_server() {
   local conf=$1 log=$2 pidfile=$3 port=$4
-  "$SSLVPND" -f -d 3 -c "$conf" -p "$pidfile" >"$log" 2>&1 &
+  local pre=()
+  [ -n "${SERVER_NS:-}" ] && pre=(ip netns exec "$SERVER_NS")
+  "${pre[@]}" "$SSLVPND" -f -d 3 -c "$conf" -p "$pidfile" >"$log" 2>&1 &
   local pid=$!
   STARTED_PIDS+=("$pid")
   for _ in $(seq 1 100); do
-    if [ -n "$(ss -Htln "sport = :$port")" ]; then SERVER_PID=$pid; return 0; fi
+    if [ -n "$("${pre[@]}" ss -Htln "sport = :$port")" ]; then SERVER_PID=$pid; return 0; fi
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done
@@ -129,3 +134,78 @@ wait_for_log() {
   done
   return 1
 }
+
+# ---- network namespaces -------------------------------------------------------------------
+#   client ns  203.0.113.2 --veth-- 203.0.113.1  server ns  198.51.100.1 --veth-- 198.51.100.2  behind ns
+# The server forwards between its TUN devices and the "behind" host; the behind host routes the
+# VPN network back through the server.
+NS_CREATED=()
+CLIENT_IP=203.0.113.2
+SERVER_IP=203.0.113.1
+BEHIND_IP=198.51.100.2
+BEHIND_NET=198.51.100.0/24
+
+ns_setup() {
+  command -v ip >/dev/null || e2e_skip "needs iproute2"
+  local tag=$$
+  NS_C="sslvpnd-c-$tag"; NS_S="sslvpnd-s-$tag"; NS_B="sslvpnd-b-$tag"
+  for ns in "$NS_C" "$NS_S" "$NS_B"; do
+    ip netns add "$ns" || e2e_skip "cannot create network namespaces"
+    NS_CREATED+=("$ns")
+    ip -n "$ns" link set lo up
+  done
+  ip link add "vc$tag" netns "$NS_C" type veth peer name "vs$tag" netns "$NS_S"
+  ip link add "vb$tag" netns "$NS_B" type veth peer name "vt$tag" netns "$NS_S"
+  ip -n "$NS_C" addr add "$CLIENT_IP/24" dev "vc$tag"; ip -n "$NS_C" link set "vc$tag" up
+  ip -n "$NS_S" addr add "$SERVER_IP/24" dev "vs$tag"; ip -n "$NS_S" link set "vs$tag" up
+  ip -n "$NS_S" addr add 198.51.100.1/24 dev "vt$tag"; ip -n "$NS_S" link set "vt$tag" up
+  ip -n "$NS_B" addr add "$BEHIND_IP/24" dev "vb$tag"; ip -n "$NS_B" link set "vb$tag" up
+  ip netns exec "$NS_S" sysctl -qw net.ipv4.ip_forward=1
+  ip netns exec "$NS_S" sysctl -qw net.ipv6.conf.all.forwarding=1
+}
+
+# ns_route_vpn_back NET: the behind host reaches NET (the VPN network) through the server.
+ns_route_vpn_back() { ip -n "$NS_B" route add "$1" via 198.51.100.1; }
+
+ns_cleanup() {
+  local ns
+  for ns in "${NS_CREATED[@]}"; do ip netns del "$ns" 2>/dev/null; done
+}
+
+# in_ns NS CMD...: runs CMD in a namespace.
+in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+# oc_connect NAME USER PASSWORD [openconnect args...]: starts openconnect in the client ns in the
+# background (-b after the tunnel is up) with the test script; waits (at most 20 s) for the
+# tunnel. Sets OC_PID_<NAME> and records the script's environment in $WORK/NAME.env.*.
+oc_connect() {
+  local name=$1 user=$2 pw=$3; shift 3
+  local pidfile="$WORK/$name.oc.pid"
+  printf '%s\n' "$pw" | ip netns exec "$NS_C" env SSLVPND_TEST_DUMP="$WORK/$name.env" \
+    openconnect -b --pid-file="$pidfile" --passwd-on-stdin --non-inter -u "$user" \
+    --servercert "$PIN" --script "$E2E_DIR/client-script.sh" -i "tun$name" "$@" \
+    "https://$SERVER_IP:$PORT/" >"$WORK/$name.oc.log" 2>&1
+  local rc=$? pid=""
+  for _ in $(seq 1 200); do
+    [ -s "$pidfile" ] && pid=$(cat "$pidfile") && [ -f "$WORK/$name.env.connect" ] && break
+    sleep 0.1
+  done
+  if [ -n "$pid" ]; then
+    STARTED_PIDS+=("$pid")
+    eval "OC_PID_$name=$pid"
+  fi
+  [ "$rc" = 0 ] && [ -n "$pid" ] && [ -f "$WORK/$name.env.connect" ]
+}
+
+# oc_stop NAME: ends that openconnect (SIGINT: it logs out) and waits for it (at most 10 s).
+oc_stop() {
+  local pid
+  eval "pid=\${OC_PID_$1:-}"
+  [ -n "$pid" ] || return 0
+  kill -INT "$pid" 2>/dev/null
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null
+}
+
+# env_of NAME REASON VAR: a variable openconnect passed to the client script.
+env_of() { sed -n "s/^$3=//p" "$WORK/$1.env.$2" | head -n 1; }

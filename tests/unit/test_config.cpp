@@ -59,11 +59,11 @@ TEST_CASE("config: unknown key is an error naming key and line", "[config]") {
 
 TEST_CASE("config: ocserv keys not implemented yet are warnings", "[config]") {
   std::vector<ConfigWarning> w;
-  std::string text = std::string(kMinimal) + "ipv4-network = 10.0.0.0/24\ndpd = 90\n";
+  std::string text = std::string(kMinimal) + "max-ban-score = 80\nrekey-time = 172800\n";
   (void)parse_config(text, "t", &w);
   REQUIRE(w.size() == 2);
   CHECK(w[0].line == 4);
-  CHECK(w[0].text.find("ipv4-network") != std::string::npos);
+  CHECK(w[0].text.find("max-ban-score") != std::string::npos);
 }
 
 TEST_CASE("config: bad values and missing required keys", "[config]") {
@@ -99,4 +99,63 @@ TEST_CASE("config: auth method spec forms", "[config]") {
   CHECK(bare.name == "certificate");
   CHECK(bare.params.empty());
   CHECK_THROWS_AS(parse_auth_method("plain[passwd=/x"), ConfigError);
+}
+
+TEST_CASE("config: tunnel network keys", "[config]") {
+  std::string text = std::string(kMinimal) +
+                     "ipv4-network = 192.168.99.0\n"
+                     "ipv4-netmask = 255.255.255.0\n"
+                     "ipv6-network = fd00:1234::/48\n"
+                     "ipv6-subnet-prefix = 64\n"
+                     "dns = 192.168.99.1\n"
+                     "dns = fd00:1234::1\n"
+                     "split-dns = corp.example\n"
+                     "default-domain = example.com\n"
+                     "route = 10.10.0.0/255.255.0.0\n"
+                     "route = 172.16.0.0/12\n"
+                     "no-route = 10.10.5.0/24\n"
+                     "mtu = 1300\n"
+                     "dpd = 30\n"
+                     "idle-timeout = none\n"
+                     "session-timeout = 3600\n"
+                     "max-same-clients = 1\n"
+                     "device = vpn\n";
+  Config c = parse_config(text, "t", nullptr);
+  REQUIRE(c.ipv4_network.has_value());
+  CHECK(c.ipv4_network->to_string() == "192.168.99.0/24");
+  REQUIRE(c.ipv6_network.has_value());
+  CHECK(c.ipv6_network->to_string() == "fd00:1234::/48");
+  CHECK(c.ipv6_subnet_prefix == 64);
+  REQUIRE(c.dns.size() == 2);
+  CHECK(c.dns[1].to_string() == "fd00:1234::1");
+  CHECK(c.split_dns == std::vector<std::string>{"corp.example"});
+  REQUIRE(c.routes.size() == 2);
+  CHECK(c.routes[0].v4_with_netmask() == "10.10.0.0/255.255.0.0");
+  CHECK_FALSE(c.route_default);
+  REQUIRE(c.no_routes.size() == 1);
+  CHECK(c.mtu == 1300);
+  CHECK(c.dpd == 30);
+  CHECK(c.idle_timeout == 0);
+  CHECK(c.session_timeout == 3600);
+  CHECK(c.max_same_clients == 1);
+  CHECK(c.device == "vpn");
+  CHECK(parse_config(std::string(kMinimal) + "ipv4-network = 10.0.0.0/8\n", "t", nullptr).route_default);
+  CHECK(parse_config(std::string(kMinimal) + "route = default\n", "t", nullptr).route_default);
+}
+
+TEST_CASE("config: bad tunnel network values", "[config]") {
+  auto bad = [](const std::string& extra) {
+    CHECK_THROWS_AS(parse_config(std::string(kMinimal) + extra, "t", nullptr), ConfigError);
+  };
+  bad("ipv4-network = 10.0.0.0\n");
+  bad("ipv4-network = 10.0.0.0/33\n");
+  bad("ipv4-network = 10.0.0.0/31\n");
+  bad("ipv4-network = 10.0.0.0\nipv4-netmask = 255.0.255.0\n");
+  bad("ipv4-netmask = 255.255.255.0\n");
+  bad("ipv6-network = 10.0.0.0/8\n");
+  bad("ipv6-network = fd00::/64\nipv6-subnet-prefix = 48\n");
+  bad("dns = not-an-address\n");
+  bad("route = 10.0.0.0/40\n");
+  bad("mtu = 100\n");
+  bad("device = a/b\n");
 }

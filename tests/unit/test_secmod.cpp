@@ -24,8 +24,39 @@ TEST_CASE("cookies: unique, bound to user and group, expire", "[secmod][cookie]"
   CHECK(db.find(c1, 1300) == nullptr);
   CHECK(db.find("00" + c1.substr(2), 1000) == nullptr);
   CHECK(db.find("", 1000) == nullptr);
-  CHECK(db.purge(1300) == 2);
+  CHECK(db.purge(1300).size() == 2);
   CHECK(db.size() == 0);
+}
+
+TEST_CASE("cookies: a tunnel keeps its cookie alive; detach restarts the timeout", "[secmod][cookie]") {
+  CookieDb db(300);
+  std::string c = db.issue("alice", "staff", 1000);
+  const CookieEntry* e = db.open(c, 1100);
+  REQUIRE(e != nullptr);
+  uint64_t sid = e->session_id;
+  CHECK(sid != 0);
+  CHECK(db.purge(5000).empty());         // in use: never expires
+  CHECK(db.find(c, 5000) != nullptr);
+  db.detach(sid, false, 5000);           // client gone: cookie-timeout from now
+  CHECK(db.find(c, 5299) != nullptr);
+  CHECK(db.open(c, 5200)->session_id == sid);  // the reconnect gets the same session
+  db.detach(sid, false, 5200);
+  auto gone = db.purge(5500);
+  REQUIRE(gone.size() == 1);
+  CHECK(gone[0] == sid);
+  CHECK(db.open(c, 5500) == nullptr);
+}
+
+TEST_CASE("cookies: logout kills the cookie at once", "[secmod][cookie]") {
+  CookieDb db(300);
+  std::string c = db.issue("bob", "", 1000);
+  uint64_t sid = db.open(c, 1000)->session_id;
+  db.detach(sid, true, 1001);
+  CHECK(db.find(c, 1001) == nullptr);
+  CHECK(db.open(c, 1001) == nullptr);
+  CHECK(db.size() == 0);
+  db.detach(sid, true, 1002);  // twice is harmless
+  db.detach(12345, false, 1002);
 }
 
 TEST_CASE("plain auth: passwords, locks, groups", "[secmod][plain]") {

@@ -1,6 +1,10 @@
 #include "worker/anyconnect/auth_flow.hpp"
 
+#include <charconv>
+
+#include "common/ip_addr.hpp"
 #include "common/secret_bytes.hpp"
+#include "worker/cstp/connect_reply.hpp"
 
 namespace sslvpn::anyconnect {
 namespace {
@@ -28,7 +32,44 @@ bool looks_like_xml(const http::Request& req) {
   return false;
 }
 
+uint32_t header_uint(const http::Request& req, std::string_view name) {
+  const std::string* v = req.header(name);
+  uint32_t out = 0;
+  if (v) (void)std::from_chars(v->data(), v->data() + v->size(), out);
+  return out;
+}
+
+bool is_cookie(const std::string& c) {
+  if (c.size() != 64) return false;
+  for (char ch : c)
+    if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) return false;
+  return true;
+}
+
 }  // namespace
+
+std::optional<ipc::SessionRequest> parse_connect_request(const http::Request& req) {
+  const std::string* cookie_header = req.header("cookie");
+  if (!cookie_header) return std::nullopt;
+  auto cookie = cstp::cookie_value(*cookie_header, "webvpn");
+  if (!cookie || !is_cookie(*cookie)) return std::nullopt;
+  ipc::SessionRequest r;
+  r.set_cookie(*cookie);
+  if (const std::string* h = req.header("x-cstp-hostname")) r.set_hostname(h->substr(0, 255));
+  if (const std::string* ua = req.header("user-agent")) r.set_user_agent(ua->substr(0, 255));
+  // On a reconnect openconnect names its old addresses (one header per family).
+  for (const auto& h : req.headers) {
+    if (h.name != "x-cstp-address") continue;
+    auto a = parse_ip(h.value);
+    if (a && a->is_v4()) r.set_wanted_ipv4(a->to_string());
+    if (a && !a->is_v4()) r.set_wanted_ipv6(a->to_string());
+  }
+  r.set_base_mtu(header_uint(req, "x-cstp-base-mtu"));
+  r.set_client_mtu(header_uint(req, "x-cstp-mtu"));
+  const std::string* v6 = req.header("x-cstp-full-ipv6-capability");
+  r.set_ipv6(v6 != nullptr && *v6 == "true");
+  return r;
+}
 
 Step AuthFlow::form_reply(const std::string& error, const std::string& selected_group) {
   LoginForm f;
@@ -54,11 +95,15 @@ Step AuthFlow::on_request(http::Request& req) {
   }
   if (req.method == "POST") return on_post(req);
   if (req.method == "CONNECT") {
-    // The tunnel comes with the CSTP work; until then say so plainly (openconnect prints X-Reason).
-    auto r = http::error_response(503);
-    r.headers.emplace_back("X-Reason", "the tunnel is not available on this server yet");
     transition_to(State::Closed);
-    return reply(std::move(r));
+    if (req.target != "/CSCOSSLC/tunnel") return reply(http::error_response(404));
+    auto sr = parse_connect_request(req);
+    if (!sr) return reply(http::error_response(401));
+    Step s;
+    s.kind = Step::Kind::Connect;
+    s.session_request = std::move(*sr);
+    transition_to(State::Tunnel);
+    return s;
   }
   transition_to(State::Closed);
   return reply(http::error_response(405));

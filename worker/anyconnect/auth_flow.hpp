@@ -4,12 +4,14 @@
 //   Idle          -> waiting for a request; forms are served from here
 //   WaitingSecMod -> an AuthInit went to sec-mod; on_secmod_reply() continues
 //   Authenticated -> the cookie was issued; further login attempts are refused
+//   Tunnel        -> CONNECT was accepted for checking; the shell asks main for the tunnel
 //   Closed        -> the connection must close after the last reply
 //
 // The worker shell feeds parsed HTTP requests and sec-mod replies in, and carries out the
 // returned Step: send bytes to the client, ask sec-mod, or close.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,15 +30,20 @@ struct AuthSettings {
 };
 
 struct Step {
-  enum class Kind { Reply, AskSecMod };
+  enum class Kind { Reply, AskSecMod, Connect };
   Kind kind = Kind::Reply;
-  http::Response reply;     // Kind::Reply
-  ipc::AuthInit auth_init;  // Kind::AskSecMod (holds the password: the shell wipes it)
+  http::Response reply;                  // Kind::Reply
+  ipc::AuthInit auth_init;               // Kind::AskSecMod (holds the password: the shell wipes it)
+  ipc::SessionRequest session_request;   // Kind::Connect
 };
+
+// The tunnel request of a CONNECT: the cookie and what the client says about itself.
+// nullopt when the cookie is missing or not of our form (the client gets 401).
+std::optional<ipc::SessionRequest> parse_connect_request(const http::Request& req);
 
 class AuthFlow {
  public:
-  enum class State { Idle, WaitingSecMod, Authenticated, Closed };
+  enum class State { Idle, WaitingSecMod, Authenticated, Tunnel, Closed };
 
   explicit AuthFlow(AuthSettings s) : settings_(std::move(s)) {}
 

@@ -1,0 +1,37 @@
+#include "main/os/tun.hpp"
+
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace sslvpn::mainproc {
+
+Result<TunDevice> open_tun(const std::string& prefix, std::string* error) {
+  TunDevice t;
+  t.fd.reset(::open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK));
+  if (!t.fd.valid()) {
+    *error = std::string("open /dev/net/tun: ") + std::strerror(errno);
+    return Errc::Io;
+  }
+  ifreq ifr{};
+  ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+  std::string pattern = prefix + "%d";
+  std::strncpy(ifr.ifr_name, pattern.c_str(), IFNAMSIZ - 1);
+  if (::ioctl(t.fd.get(), TUNSETIFF, &ifr) != 0) {
+    *error = std::string("TUNSETIFF: ") + std::strerror(errno);
+    return Errc::Io;
+  }
+  t.name = ifr.ifr_name;
+  t.ifindex = ::if_nametoindex(ifr.ifr_name);
+  if (t.ifindex == 0) {
+    *error = "if_nametoindex(" + t.name + "): " + std::strerror(errno);
+    return Errc::Io;
+  }
+  return t;
+}
+
+}  // namespace sslvpn::mainproc

@@ -1,0 +1,21 @@
+// TUN devices: one per tunnel session, created by main and handed to the worker.
+// The device is not persistent: it disappears when the last descriptor to it closes.
+#pragma once
+
+#include <string>
+
+#include "common/result.hpp"
+#include "common/unique_fd.hpp"
+
+namespace sslvpn::mainproc {
+
+struct TunDevice {
+  UniqueFd fd;  // non-blocking, no packet-info header (IFF_NO_PI)
+  std::string name;
+  unsigned ifindex = 0;
+};
+
+// Creates "<prefix>N" with the lowest free N. `error` says why on failure.
+Result<TunDevice> open_tun(const std::string& prefix, std::string* error);
+
+}  // namespace sslvpn::mainproc

@@ -1,0 +1,188 @@
+// Server: the tunnel part of a worker's life. CONNECT -> SessionRequest -> sec-mod checks the
+// cookie -> leases and TUN -> connect-script -> SessionReply with the TUN fd -> ... -> the
+// worker ends -> disconnect-script, sec-mod told whether the cookie lives on.
+#include <sys/wait.h>
+
+#include <ctime>
+
+#include "main/server.hpp"
+
+namespace sslvpn::mainproc {
+
+void Server::on_session_request(WorkerProc& w, const ipc::SessionRequest& req) {
+  // The cookie is checked by sec-mod only; main forwards it and keeps the rest of the request.
+  w.phase = WorkerPhase::AwaitSession;
+  w.request = req;
+  w.request.clear_cookie();
+  ipc::MainToSecMod open;
+  open.mutable_session_open()->set_worker_id(w.id);
+  open.mutable_session_open()->set_cookie(req.cookie());
+  if (!secmod_.send(open)) refuse_tunnel(w, 503, "the server cannot check sessions right now");
+}
+
+void Server::on_session_open_reply(const ipc::SessionOpenReply& r) {
+  WorkerProc* w = worker_by_id(r.worker_id());
+  if (w == nullptr || w->phase != WorkerPhase::AwaitSession) {
+    // The worker left meanwhile: hand the cookie back so it can be used again.
+    if (r.ok()) {
+      ipc::MainToSecMod d;
+      d.mutable_session_detach()->set_session_id(r.session_id());
+      (void)secmod_.send(d);
+    }
+    return;
+  }
+  if (!r.ok()) {
+    log_.info("tunnel refused for ", w->client_ip, ": invalid or expired cookie");
+    return refuse_tunnel(*w, 401, "invalid or expired cookie");
+  }
+  w->session_id = r.session_id();
+  Refusal refusal;
+  auto grant = sessions_.open(r.session_id(), r.username(), r.group(), w->pid, w->client_ip, w->request,
+                              time(nullptr), &refusal);
+  if (!grant.ok()) {
+    log_.warn("tunnel refused for '", sanitize_log_text(r.username()), "' from ", w->client_ip, ": ",
+              refusal.reason);
+    ipc::MainToSecMod d;
+    d.mutable_session_detach()->set_session_id(r.session_id());
+    (void)secmod_.send(d);
+    return refuse_tunnel(*w, refusal.http_status, refusal.reason);
+  }
+  if (grant->displaced > 0) {
+    auto old = workers_.find(grant->displaced);
+    if (old != workers_.end()) kill_worker(*old->second, "its session reconnected from a new connection");
+  }
+  w->grant = std::move(grant).value();
+  w->params = w->grant->params;
+  if (s_.config.connect_script.empty()) return grant_tunnel(*w);
+  auto pid = start_script(s_.config.connect_script, script_env(*w, "connect"));
+  if (!pid.ok()) {
+    log_.error("cannot start connect-script '", s_.config.connect_script, "'");
+    sessions_.detach(w->session_id, w->pid, false);
+    return refuse_tunnel(*w, 503, "connect-script failed");
+  }
+  w->phase = WorkerPhase::ConnectScript;
+  connect_scripts_[*pid] = w->pid;
+}
+
+void Server::on_connect_script_exit(pid_t script, int status) {
+  pid_t worker = connect_scripts_[script];
+  connect_scripts_.erase(script);
+  auto it = workers_.find(worker);
+  if (it == workers_.end() || it->second->phase != WorkerPhase::ConnectScript) return;
+  WorkerProc& w = *it->second;
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return grant_tunnel(w);
+  log_.info("connect-script refused '", sanitize_log_text(w.params.username()), "' from ", w.client_ip,
+            " (status ", status, ")");
+  sessions_.detach(w.session_id, w.pid, false);
+  ipc::MainToSecMod d;
+  d.mutable_session_detach()->set_session_id(w.session_id);
+  (void)secmod_.send(d);
+  refuse_tunnel(w, 503, "the connect script refused the session");
+}
+
+void Server::grant_tunnel(WorkerProc& w) {
+  ipc::MainToWorker m;
+  auto* reply = m.mutable_session_reply();
+  reply->set_ok(true);
+  *reply->mutable_params() = w.params;
+  TunnelGrant grant = std::move(*w.grant);
+  w.grant.reset();
+  if (!w.channel.send(m, grant.tun.fd.get())) {
+    log_.error("cannot hand the tunnel to worker ", w.pid);
+    kill_worker(w, "its channel failed");
+    return;  // the exit handler detaches the session
+  }
+  // Our copy of the TUN fd closes here: the device now lives exactly as long as the worker.
+  w.phase = WorkerPhase::Tunnel;
+  w.tunnel_start = time(nullptr);
+  ev_timer_stop(loop_, &w.auth_timer);
+  log_.info("user '", sanitize_log_text(w.params.username()), "' connected from ", w.client_ip, " on ",
+            w.params.device(), " as ", w.params.ipv4_address(),
+            w.params.ipv6_address().empty() ? "" : " " + w.params.ipv6_address());
+}
+
+void Server::refuse_tunnel(WorkerProc& w, uint32_t status, const std::string& reason) {
+  w.phase = WorkerPhase::Login;  // it closes the connection after answering; a second ask is a violation
+  w.grant.reset();
+  w.session_id = 0;
+  ipc::MainToWorker m;
+  auto* reply = m.mutable_session_reply();
+  reply->set_ok(false);
+  reply->set_http_status(status);
+  reply->set_reason(reason);
+  (void)w.channel.send(m);
+  w.phase = WorkerPhase::AwaitSession;  // nothing more is legal from it
+}
+
+void Server::end_tunnel(WorkerProc& w) {
+  using R = ipc::SessionEnd;
+  R::Reason reason = w.end ? w.end->reason() : R::CLIENT_GONE;
+  if (w.end) {
+    w.stats.set_bytes_in(w.end->bytes_in());
+    w.stats.set_bytes_out(w.end->bytes_out());
+  }
+  // Logging out (or reaching session-timeout) ends the session; anything else leaves the cookie
+  // valid for cookie-timeout so the client can come back to the same addresses.
+  bool logout = reason == R::USER_DISCONNECT || reason == R::SESSION_TIMEOUT;
+  const Session* s = sessions_.find(w.session_id);
+  bool still_ours = s != nullptr && s->worker == w.pid;
+  log_.info("user '", sanitize_log_text(w.params.username()), "' disconnected from ", w.params.device(), ": ",
+            R::Reason_Name(reason), w.end && !w.end->detail().empty() ? " (" + sanitize_log_text(w.end->detail()) + ")" : "",
+            "; in ", w.stats.bytes_in(), " B, out ", w.stats.bytes_out(), " B");
+  sessions_.detach(w.session_id, w.pid, logout);
+  log_.debug(sessions_.count(), " sessions, ", sessions_.leases_in_use(), " leases in use");
+  if (still_ours) {
+    ipc::MainToSecMod d;
+    d.mutable_session_detach()->set_session_id(w.session_id);
+    d.mutable_session_detach()->set_logout(logout);
+    (void)secmod_.send(d);
+  }
+  run_disconnect_script(w);
+}
+
+ScriptEnv Server::script_env(const WorkerProc& w, const char* reason) const {
+  const auto& p = w.params;
+  ScriptEnv env{
+      {"REASON", reason},
+      {"USERNAME", p.username()},
+      {"GROUPNAME", p.group()},
+      {"DEVICE", p.device()},
+      {"IP_REAL", w.client_ip},
+      {"IP_LOCAL", p.ipv4_local()},
+      {"IP_REMOTE", p.ipv4_address()},
+      {"ID", std::to_string(w.id)},
+      {"VHOST", "default"},
+      {"USER_AGENT", w.request.user_agent()},
+      {"HOSTNAME", w.request.hostname()},
+  };
+  if (!p.ipv6_address().empty()) {
+    env["IPV6_LOCAL"] = p.ipv6_local();
+    env["IPV6_REMOTE"] = p.ipv6_address();
+    env["IPV6_PREFIX"] = std::to_string(p.ipv6_prefix());
+  }
+  auto join = [](const auto& list) {
+    std::string out;
+    for (const auto& x : list) out += (out.empty() ? "" : " ") + x;
+    return out;
+  };
+  std::vector<std::string> routes(p.split_include().begin(), p.split_include().end());
+  routes.insert(routes.end(), p.split_include6().begin(), p.split_include6().end());
+  std::vector<std::string> no_routes(p.split_exclude().begin(), p.split_exclude().end());
+  no_routes.insert(no_routes.end(), p.split_exclude6().begin(), p.split_exclude6().end());
+  env["OCSERV_ROUTES"] = join(routes);
+  env["OCSERV_NO_ROUTES"] = join(no_routes);
+  env["OCSERV_DNS"] = join(p.dns());
+  return env;
+}
+
+void Server::run_disconnect_script(const WorkerProc& w) {
+  if (s_.config.disconnect_script.empty()) return;
+  ScriptEnv env = script_env(w, "disconnect");
+  env["STATS_BYTES_IN"] = std::to_string(w.stats.bytes_in());
+  env["STATS_BYTES_OUT"] = std::to_string(w.stats.bytes_out());
+  env["STATS_DURATION"] = std::to_string(time(nullptr) - w.tunnel_start);
+  if (!start_script(s_.config.disconnect_script, env))
+    log_.error("cannot start disconnect-script '", s_.config.disconnect_script, "'");
+}
+
+}  // namespace sslvpn::mainproc

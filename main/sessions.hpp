@@ -1,0 +1,80 @@
+// Tunnel sessions in main. A session lives as long as sec-mod's cookie for it: it keeps its
+// address leases across reconnects, at most one worker runs its tunnel at a time (a reconnect
+// with the same cookie displaces the old worker), and its leases are freed when the user logs
+// out or sec-mod reports the cookie expired.
+#pragma once
+
+#include <sys/types.h>
+
+#include <ctime>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "common/config.hpp"
+#include "common/ip_addr.hpp"
+#include "common/result.hpp"
+#include "ipc.pb.h"
+#include "main/ip_pool.hpp"
+#include "main/os/netlink.hpp"
+#include "main/os/tun.hpp"
+
+namespace sslvpn::mainproc {
+
+struct Session {
+  uint64_t id = 0;
+  std::string user;
+  std::string group;
+  std::optional<IpAddr> ipv4;
+  std::optional<IpAddr> ipv6;
+  pid_t worker = -1;  // the worker running its tunnel; -1 while disconnected
+  time_t created = 0; // first tunnel: session-timeout counts from here, across reconnects
+};
+
+// What a worker needs to start its tunnel.
+struct TunnelGrant {
+  TunDevice tun;
+  ipc::TunnelParams params;
+  pid_t displaced = -1;  // a previous worker of the same session, to be stopped
+};
+
+struct Refusal {
+  uint32_t http_status = 503;
+  std::string reason;
+};
+
+class SessionManager {
+ public:
+  // Throws at startup if the configuration has no usable network or netlink fails.
+  explicit SessionManager(const Config& cfg);
+
+  // Gives `worker` the tunnel of session `sid` (created on first use). On failure `refusal`
+  // says what to answer the client; nothing is held then.
+  Result<TunnelGrant> open(uint64_t sid, const std::string& user, const std::string& group, pid_t worker,
+                           const std::string& client_ip, const ipc::SessionRequest& req, time_t now,
+                           Refusal* refusal);
+  // The tunnel run by `worker` ended. Logout frees the session now.
+  void detach(uint64_t sid, pid_t worker, bool logout);
+  // sec-mod dropped the cookie: free the session if no tunnel uses it.
+  void expire(uint64_t sid);
+
+  const Session* find(uint64_t sid) const;
+  size_t count() const noexcept { return sessions_.size(); }
+  size_t leases_in_use() const;
+
+ private:
+  void release(Session& s);
+  uint32_t tunnel_mtu(const ipc::SessionRequest& req, bool client_ipv6) const;
+  ipc::TunnelParams params_for(const Session& s, const TunDevice& tun, uint32_t mtu, uint32_t base_mtu,
+                               time_t now) const;
+  size_t connected_sessions_of(const std::string& user, uint64_t except) const;
+
+  const Config& cfg_;
+  std::optional<IpPool> v4_;
+  std::optional<IpPool> v6_;
+  Netlink netlink_;
+  std::unordered_map<uint64_t, Session> sessions_;
+};
+
+}  // namespace sslvpn::mainproc

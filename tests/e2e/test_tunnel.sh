@@ -1,0 +1,181 @@
+#!/bin/bash
+# CSTP tunnels end to end in network namespaces with the real openconnect client: data through
+# the tunnel (ping, iperf3 both ways), what the client is told (addresses, routes, DNS),
+# reconnects to the same addresses, logout, 20 clients at once, DPD timeout, and the
+# connect/disconnect scripts.
+source "$(dirname "$0")/lib.sh"
+e2e_init
+command -v iperf3 >/dev/null || e2e_skip "needs iperf3"
+command -v python3 >/dev/null || e2e_skip "needs python3 (to read iperf3's JSON)"
+ns_setup
+SERVER_NS=$NS_S
+PIN=$(make_cert "$WORK/cert" ecdsa)
+PW="$WORK/passwd"
+add_user "$PW" alice 'alice-Secret1' staff
+add_user "$PW" bob 'bob-Secret1' staff
+for i in $(seq 1 20); do add_user "$PW" "user$i" "pass$i" staff; done
+PORT=4443
+VPN_NET=10.77.0.0/24
+VPN_GW=10.77.0.1
+cat > "$WORK/connect.sh" <<'SCRIPT'
+#!/bin/sh
+env | sort > "$SCRIPT_DIR/connect-$USERNAME.env"
+[ "$USERNAME" = bob ] && exit 1
+exit 0
+SCRIPT
+cat > "$WORK/disconnect.sh" <<'SCRIPT'
+#!/bin/sh
+env | sort > "$SCRIPT_DIR/disconnect-$USERNAME.env"
+SCRIPT
+sed -i "2i SCRIPT_DIR=$WORK" "$WORK/connect.sh" "$WORK/disconnect.sh"
+chmod +x "$WORK/connect.sh" "$WORK/disconnect.sh"
+cat > "$WORK/sslvpnd.conf" <<CONF
+auth = "plain[passwd=$PW]"
+tcp-port = $PORT
+server-cert = $WORK/cert/cert.pem
+server-key = $WORK/cert/key.pem
+run-as-user = $RUN_AS_USER
+run-as-group = $RUN_AS_USER
+ipv4-network = $VPN_NET
+ipv6-network = fd77::/64
+dns = $VPN_GW
+split-dns = corp.example
+default-domain = example.com
+route = $BEHIND_NET
+route = fd99::/64
+no-route = 198.51.100.128/25
+dpd = 3
+max-same-clients = 0
+cookie-timeout = 60
+connect-script = $WORK/connect.sh
+disconnect-script = $WORK/disconnect.sh
+CONF
+ns_route_vpn_back "$VPN_NET"
+LOG="$WORK/server.log"
+start_server "$WORK/sslvpnd.conf" "$LOG" "$WORK/pid" "$PORT" || { fail "server start"; e2e_finish; }
+
+# ---- one client: data, what it was told
+check "openconnect brings the tunnel up" oc_connect a alice 'alice-Secret1'
+A_IP=$(env_of a connect INTERNAL_IP4_ADDRESS)
+A_IP6=$(env_of a connect INTERNAL_IP6_ADDRESS)
+check "client got an IPv4 address in $VPN_NET ($A_IP)" grep -q '^10\.77\.0\.' <<<"$A_IP"
+check "client got an IPv6 address in fd77::/64 ($A_IP6)" grep -q '^fd77::' <<<"$A_IP6"
+check "ping the server's tunnel address" in_ns "$NS_C" ping -c 3 -i 0.2 -W 2 "$VPN_GW"
+check "IPv6 VPN network route arrived" grep -q "^CISCO_IPV6_SPLIT_INC_[0-9]*_ADDR=fd77::$" "$WORK/a.env.connect"
+check "ping the server over IPv6 in the tunnel" in_ns "$NS_C" ping -6 -c 3 -i 0.2 -W 2 fd77::1
+check "ping a host behind the server" in_ns "$NS_C" ping -c 3 -i 0.2 -W 2 "$BEHIND_IP"
+check "split include route arrived" test "$(env_of a connect CISCO_SPLIT_INC_0_ADDR)/$(env_of a connect CISCO_SPLIT_INC_0_MASKLEN)" = "198.51.100.0/24"
+check "split exclude route arrived" test "$(env_of a connect CISCO_SPLIT_EXC_0_ADDR)/$(env_of a connect CISCO_SPLIT_EXC_0_MASKLEN)" = "198.51.100.128/25"
+check "IPv6 split include arrived" grep -q "^CISCO_IPV6_SPLIT_INC_[0-9]*_ADDR=fd99::$" "$WORK/a.env.connect"
+check "DNS server arrived" test "$(env_of a connect INTERNAL_IP4_DNS)" = "$VPN_GW"
+check "split DNS arrived" test "$(env_of a connect CISCO_SPLIT_DNS)" = "corp.example"
+check "default domain arrived" test "$(env_of a connect CISCO_DEF_DOMAIN)" = "example.com"
+check "connect-script saw the session" grep -q "^IP_REMOTE=$A_IP$" "$WORK/connect-alice.env"
+check "connect-script got ocserv's variables" bash -c "grep -q '^REASON=connect$' '$WORK/connect-alice.env' && grep -q '^DEVICE=vpns' '$WORK/connect-alice.env' && grep -q '^IP_REAL=$CLIENT_IP$' '$WORK/connect-alice.env' && grep -q '^IP_LOCAL=$VPN_GW$' '$WORK/connect-alice.env'"
+
+iperf_bytes() {  # iperf_bytes JSONFILE sent|received
+  python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(int(d['end']['sum_'+sys.argv[2]]['bytes']))" "$1" "$2" 2>/dev/null || echo 0
+}
+in_ns "$NS_B" iperf3 -s -1 -B "$BEHIND_IP" -p 5201 >/dev/null 2>&1 &
+IPERF_PID=$!; STARTED_PIDS+=("$IPERF_PID")
+sleep 0.5
+in_ns "$NS_C" timeout 30 iperf3 -c "$BEHIND_IP" -p 5201 -t 3 -J >"$WORK/up.json" 2>/dev/null
+UP=$(iperf_bytes "$WORK/up.json" received)
+in_ns "$NS_B" iperf3 -s -1 -B "$BEHIND_IP" -p 5202 >/dev/null 2>&1 &
+STARTED_PIDS+=("$!")
+sleep 0.5
+in_ns "$NS_C" timeout 30 iperf3 -c "$BEHIND_IP" -p 5202 -t 3 -R -J >"$WORK/down.json" 2>/dev/null
+DOWN=$(iperf_bytes "$WORK/down.json" received)
+check "iperf3 client->server moved data ($UP bytes)" test "$UP" -gt 1000000
+check "iperf3 server->client moved data ($DOWN bytes)" test "$DOWN" -gt 1000000
+echo "    throughput: up $((UP * 8 / 3 / 1000000)) Mbit/s, down $((DOWN * 8 / 3 / 1000000)) Mbit/s (3 s each)"
+
+# ---- disconnect-script and logout
+oc_stop a
+wait_for_log "$LOG" "user 'alice' disconnected from vpns[0-9]*: USER_DISCONNECT"
+check "logout is logged as USER_DISCONNECT" grep -q "user 'alice' disconnected from vpns[0-9]*: USER_DISCONNECT" "$LOG"
+for _ in $(seq 1 50); do [ -f "$WORK/disconnect-alice.env" ] && break; sleep 0.1; done
+STATS_IN=$(sed -n 's/^STATS_BYTES_IN=//p' "$WORK/disconnect-alice.env")
+check "disconnect-script got byte counters covering iperf3 (in $STATS_IN >= $UP)" test "${STATS_IN:-0}" -ge "$UP"
+check "disconnect-script got REASON=disconnect" grep -q '^REASON=disconnect$' "$WORK/disconnect-alice.env"
+
+# ---- reconnect after the worker dies: same addresses
+check "a second tunnel for the reconnect test" oc_connect r alice 'alice-Secret1'
+R_IP=$(env_of r connect INTERNAL_IP4_ADDRESS)
+R_IP6=$(env_of r connect INTERNAL_IP6_ADDRESS)
+WPID=$(for c in $(cat "/proc/$SERVER_PID/task/$SERVER_PID/children"); do
+  [ "$(cat /proc/$c/comm 2>/dev/null)" = sslvpnd-worker ] && echo "$c"; done | head -n 1)
+kill -9 "$WPID"
+for _ in $(seq 1 150); do [ -f "$WORK/r.env.reconnect" ] && break; sleep 0.1; done
+check "openconnect reconnected after its worker was killed" test -f "$WORK/r.env.reconnect"
+check "same IPv4 address after the reconnect" test "$(env_of r reconnect INTERNAL_IP4_ADDRESS)" = "$R_IP"
+check "same IPv6 address after the reconnect" test "$(env_of r reconnect INTERNAL_IP6_ADDRESS)" = "$R_IP6"
+check "tunnel works after the reconnect" in_ns "$NS_C" ping -c 2 -i 0.2 -W 3 "$BEHIND_IP"
+
+oc_stop r
+wait_for_log "$LOG" "user 'alice' disconnected from vpns[0-9]*: USER_DISCONNECT.*in [1-9]"
+# ---- a cookie survives a lost client, and dies at logout
+COOKIE=$(printf '%s\n' "$(in_ns "$NS_C" bash -c "printf '%s\n' 'alice-Secret1' | timeout 20 openconnect --authenticate --passwd-on-stdin --non-inter -u alice --servercert '$PIN' https://$SERVER_IP:$PORT/" 2>/dev/null)" | sed -n "s/^COOKIE='\(.*\)'$/\1/p")
+check "openconnect --authenticate got a cookie" test -n "$COOKIE"
+oc_cookie() {  # oc_cookie NAME: connect with $COOKIE
+  local name=$1 pidfile="$WORK/$1.oc.pid"
+  rm -f "$WORK/$name.env.connect" "$pidfile"
+  printf '%s\n' "$COOKIE" | in_ns "$NS_C" env SSLVPND_TEST_DUMP="$WORK/$name.env" openconnect -b --pid-file="$pidfile" \
+    --cookie-on-stdin --non-inter --servercert "$PIN" --script "$E2E_DIR/client-script.sh" -i "tun$name" \
+    "https://$SERVER_IP:$PORT/" >"$WORK/$name.oc.log" 2>&1
+  for _ in $(seq 1 100); do [ -s "$pidfile" ] && [ -f "$WORK/$name.env.connect" ] && break; sleep 0.1; done
+  [ -s "$pidfile" ] && STARTED_PIDS+=("$(cat "$pidfile")") && eval "OC_PID_$name=$(cat "$pidfile")"
+  [ -f "$WORK/$name.env.connect" ]
+}
+check "connect with the cookie" oc_cookie c1
+C_IP=$(env_of c1 connect INTERNAL_IP4_ADDRESS)
+kill -9 "$OC_PID_c1"  # the client vanishes without logging out
+for _ in $(seq 1 100); do
+  ip -n "$NS_C" link show tunc1 >/dev/null 2>&1 || break; sleep 0.1; done
+ip -n "$NS_C" link del tunc1 2>/dev/null
+check "reconnect with the same cookie after the client died" oc_cookie c2
+check "... gets the same IPv4 address ($C_IP)" test "$(env_of c2 connect INTERNAL_IP4_ADDRESS)" = "$C_IP"
+oc_stop c2
+check "after logout the cookie is refused" bash -c "! printf '%s\n' '$COOKIE' | ip netns exec '$NS_C' timeout 20 openconnect --cookie-on-stdin --non-inter --servercert '$PIN' https://$SERVER_IP:$PORT/ >'$WORK/refused.log' 2>&1"
+check "... with 401" grep -Eqi "401|cookie.*(rejected|invalid)" "$WORK/refused.log"
+
+# ---- a connect-script that says no
+out=$(printf '%s\n' 'bob-Secret1' | in_ns "$NS_C" timeout 20 openconnect --passwd-on-stdin --non-inter -u bob \
+  --servercert "$PIN" --script "$E2E_DIR/client-script.sh" "https://$SERVER_IP:$PORT/" 2>&1)
+check "a failing connect-script refuses the session" grep -q "the connect script refused the session" <<<"$out"
+
+# ---- 20 clients at once
+STARTERS=()
+for i in $(seq 1 20); do oc_connect "u$i" "user$i" "pass$i" & STARTERS+=("$!"); done
+wait "${STARTERS[@]}"
+for i in $(seq 1 20); do
+  [ -s "$WORK/u$i.oc.pid" ] && { p=$(cat "$WORK/u$i.oc.pid"); STARTED_PIDS+=("$p"); eval "OC_PID_u$i=$p"; }
+done
+ADDRS=$(for i in $(seq 1 20); do env_of "u$i" connect INTERNAL_IP4_ADDRESS; done | sort -u | grep -c .)
+check "20 clients got 20 distinct addresses" test "$ADDRS" = 20
+ok=0
+for i in $(seq 1 20); do in_ns "$NS_C" ping -c 1 -W 3 -I "tunu$i" "$VPN_GW" >/dev/null 2>&1 && ok=$((ok + 1)); done
+check "all 20 clients ping through their tunnels ($ok/20)" test "$ok" = 20
+check "20 TUN devices exist on the server" test "$(ip -n "$NS_S" -o link show | grep -c ': vpns')" = 20
+STOPPERS=()
+for i in $(seq 1 20); do oc_stop "u$i" & STOPPERS+=("$!"); done
+wait "${STOPPERS[@]}"
+for _ in $(seq 1 100); do [ "$(ip -n "$NS_S" -o link show | grep -c ': vpns')" = 0 ] && break; sleep 0.1; done
+check "every TUN device is gone after they left" test "$(ip -n "$NS_S" -o link show | grep -c ': vpns')" = 0
+wait_for_log "$LOG" " 0 sessions, 0 leases in use"
+check "every lease is free after they left" grep -q " 0 sessions, 0 leases in use" "$LOG"
+
+# ---- DPD: a client that stops answering is dropped (dpd = 3 s, dead after 3 intervals)
+check "client for the DPD test connects" oc_connect d alice 'alice-Secret1'
+kill -STOP "$OC_PID_d"
+dropped=no
+for _ in $(seq 1 200); do  # at most 20 s
+  grep -q "user 'alice' disconnected from vpns[0-9]*: DPD_TIMEOUT" "$LOG" && { dropped=yes; break; }
+  sleep 0.1
+done
+check "a silent client is dropped by DPD" test "$dropped" = yes
+check "its TUN device is gone" test "$(ip -n "$NS_S" -o link show | grep -c ': vpns')" = 0
+kill -CONT "$OC_PID_d"; oc_stop d
+
+check "no worker died of a signal" bash -c "! grep -Eq 'died of signal|seccomp filter' '$LOG'"
+e2e_finish

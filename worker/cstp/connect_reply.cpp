@@ -1,0 +1,66 @@
+#include "worker/cstp/connect_reply.hpp"
+
+namespace sslvpn::cstp {
+namespace {
+
+std::string seconds_or_none(uint32_t s) { return s == 0 ? "none" : std::to_string(s); }
+
+// Header values come from our own configuration, but never let one break the header block.
+std::string clean(std::string_view v) {
+  std::string out;
+  for (char c : v)
+    if (c != '\r' && c != '\n') out.push_back(c);
+  return out;
+}
+
+}  // namespace
+
+std::string build_connect_reply(const ipc::TunnelParams& p, std::string_view server_name) {
+  std::string h = "HTTP/1.1 200 CONNECTED\r\n";
+  auto add = [&h](std::string_view k, std::string_view v) {
+    h.append(k).append(": ").append(clean(v)).append("\r\n");
+  };
+  add("X-CSTP-Version", "1");
+  add("X-CSTP-Server-Name", server_name);
+  add("X-CSTP-DPD", std::to_string(p.dpd()));
+  if (!p.ipv4_address().empty()) {
+    add("X-CSTP-Address", p.ipv4_address());
+    add("X-CSTP-Netmask", p.ipv4_netmask());
+  }
+  if (!p.ipv6_address().empty()) add("X-CSTP-Address-IP6", p.ipv6_address() + "/" + std::to_string(p.ipv6_prefix()));
+  for (const auto& d : p.dns()) add("X-CSTP-DNS", d);
+  for (const auto& d : p.nbns()) add("X-CSTP-NBNS", d);
+  for (const auto& d : p.split_dns()) add("X-CSTP-Split-DNS", d);
+  if (!p.default_domain().empty()) add("X-CSTP-Default-Domain", p.default_domain());
+  for (const auto& r : p.split_include()) add("X-CSTP-Split-Include", r);
+  for (const auto& r : p.split_include6()) add("X-CSTP-Split-Include-IP6", r);
+  for (const auto& r : p.split_exclude()) add("X-CSTP-Split-Exclude", r);
+  for (const auto& r : p.split_exclude6()) add("X-CSTP-Split-Exclude-IP6", r);
+  add("X-CSTP-Tunnel-All-DNS", p.tunnel_all_dns() ? "true" : "false");
+  add("X-CSTP-Keepalive", std::to_string(p.keepalive()));
+  add("X-CSTP-Idle-Timeout", seconds_or_none(p.idle_timeout()));
+  add("X-CSTP-Session-Timeout", seconds_or_none(p.session_timeout()));
+  if (p.session_timeout() != 0) add("X-CSTP-Session-Timeout-Remaining", std::to_string(p.session_remaining()));
+  add("X-CSTP-Disconnected-Timeout", "none");
+  add("X-CSTP-Keep", "true");
+  add("X-CSTP-TCP-Keepalive", "true");
+  add("X-CSTP-License", "accept");
+  add("X-CSTP-Base-MTU", std::to_string(p.base_mtu()));
+  add("X-CSTP-MTU", std::to_string(p.mtu()));
+  h += "\r\n";
+  return h;
+}
+
+std::optional<std::string> cookie_value(std::string_view header, std::string_view name) {
+  while (!header.empty()) {
+    auto semi = header.find(';');
+    std::string_view part = header.substr(0, semi);
+    header = semi == std::string_view::npos ? std::string_view{} : header.substr(semi + 1);
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    auto eq = part.find('=');
+    if (eq != std::string_view::npos && part.substr(0, eq) == name) return std::string(part.substr(eq + 1));
+  }
+  return std::nullopt;
+}
+
+}  // namespace sslvpn::cstp

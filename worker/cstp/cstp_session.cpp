@@ -1,0 +1,132 @@
+#include "worker/cstp/cstp_session.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace sslvpn::cstp {
+namespace {
+
+using std::chrono::seconds;
+
+}  // namespace
+
+CstpSession::CstpSession(SessionSettings s, Clock::time_point now)
+    : s_(std::move(s)), start_(now), last_rx_(now), last_data_(now), last_dpd_sent_(now) {}
+
+void CstpSession::on_record(std::span<const uint8_t> record, Clock::time_point now, Sink& sink) {
+  if (ended()) return;
+  last_rx_ = now;
+  while (!record.empty()) {
+    size_t used = 0;
+    auto f = parse_frame(record, &used);
+    if (!f.ok()) {
+      // A frame split across records, or garbage: openconnect never sends either.
+      end(EndReason::SessionEnd_Reason_ERROR);
+      return;
+    }
+    on_frame(*f, now, sink);
+    record = record.subspan(used);
+  }
+}
+
+bool CstpSession::source_allowed(std::span<const uint8_t> p) const {
+  if (p.empty()) return false;
+  uint8_t version = p[0] >> 4;
+  if (version == 4) {
+    if (p.size() < 20 || !s_.ipv4) return false;
+    return std::equal(p.begin() + 12, p.begin() + 16, s_.ipv4->b.begin());
+  }
+  if (version == 6) {
+    if (p.size() < 40 || !s_.ipv6) return false;
+    IpAddr src;
+    src.family = s_.ipv6->addr.family;
+    std::copy(p.begin() + 8, p.begin() + 24, src.b.begin());
+    return s_.ipv6->contains(src);
+  }
+  return false;
+}
+
+void CstpSession::on_frame(const Frame& f, Clock::time_point now, Sink& sink) {
+  switch (f.type) {
+    case PacketType::Data:
+      if (!source_allowed(f.payload)) {
+        ++dropped_;  // spoofed source, or a family the client was not given
+        return;
+      }
+      bytes_in_ += f.payload.size();
+      last_data_ = now;
+      sink.to_tun(f.payload);
+      return;
+    case PacketType::DpdRequest:
+      // Echo the payload unchanged: clients use padded DPD requests as MTU probes.
+      send_control(PacketType::DpdResponse, f.payload, sink);
+      return;
+    case PacketType::DpdResponse:
+    case PacketType::Keepalive:
+      return;
+    case PacketType::Disconnect:
+    case PacketType::Terminate:
+      end(EndReason::SessionEnd_Reason_USER_DISCONNECT);
+      return;
+    case PacketType::Compressed:
+      // We never offer compression (X-CSTP-Content-Encoding), so this is a protocol error.
+      end(EndReason::SessionEnd_Reason_ERROR);
+      return;
+  }
+  ++dropped_;  // unknown type: ignore
+}
+
+void CstpSession::send_control(PacketType type, std::span<const uint8_t> payload, Sink& sink) {
+  size_t n = std::min(payload.size(), kMaxPayload);
+  write_header(std::span<uint8_t, kHeaderSize>(control_, kHeaderSize), type, static_cast<uint16_t>(n));
+  if (n) std::memcpy(control_ + kHeaderSize, payload.data(), n);
+  sink.to_client(std::span<const uint8_t>(control_, kHeaderSize + n));
+}
+
+std::span<const uint8_t> CstpSession::frame_data(std::span<uint8_t> buf, size_t len, Clock::time_point now) {
+  write_header(buf.first<kHeaderSize>(), PacketType::Data, static_cast<uint16_t>(len));
+  bytes_out_ += len;
+  last_data_ = now;
+  return buf.first(kHeaderSize + len);
+}
+
+void CstpSession::on_tick(Clock::time_point now, Sink& sink) {
+  if (ended()) return;
+  if (s_.session_limit_s && now - start_ >= seconds(s_.session_limit_s))
+    return end(EndReason::SessionEnd_Reason_SESSION_TIMEOUT);
+  if (s_.idle_timeout_s && now - last_data_ >= seconds(s_.idle_timeout_s))
+    return end(EndReason::SessionEnd_Reason_IDLE_TIMEOUT);
+  if (s_.dpd_s) {
+    auto silent = now - last_rx_;
+    if (silent >= seconds(s_.dpd_s) * kDpdDeadIntervals) return end(EndReason::SessionEnd_Reason_DPD_TIMEOUT);
+    if (silent >= seconds(s_.dpd_s) && now - last_dpd_sent_ >= seconds(s_.dpd_s)) {
+      send_control(PacketType::DpdRequest, {}, sink);
+      last_dpd_sent_ = now;
+    }
+  }
+}
+
+void CstpSession::send_disconnect(Sink& sink) {
+  static constexpr uint8_t kReason[] = {kDisconnectUserLogout};
+  send_control(PacketType::Disconnect, kReason, sink);
+}
+
+void CstpSession::terminate(EndReason why, bool tell_client, Sink& sink) {
+  if (ended()) return;
+  if (tell_client) send_disconnect(sink);
+  end(why);
+}
+
+Clock::time_point CstpSession::next_deadline() const {
+  auto far = Clock::time_point::max();
+  auto d = far;
+  if (s_.session_limit_s) d = std::min(d, start_ + seconds(s_.session_limit_s));
+  if (s_.idle_timeout_s) d = std::min(d, last_data_ + seconds(s_.idle_timeout_s));
+  if (s_.dpd_s) {
+    auto probe = std::max(last_rx_, last_dpd_sent_) + seconds(s_.dpd_s);
+    d = std::min({d, probe, last_rx_ + seconds(s_.dpd_s) * kDpdDeadIntervals});
+  }
+  return d;
+}
+
+}  // namespace sslvpn::cstp

@@ -1,0 +1,84 @@
+// One CSTP tunnel as an I/O-free state machine (STYLE rule 18): records from the client in,
+// packets for the TUN device and frames for the client out, timers driven by an injected clock.
+//
+// States:
+//   Running -> the tunnel carries data; DPD, idle and session timers run
+//   Ended   -> end_reason() says why; the shell sends nothing more but a final DISCONNECT
+//
+// The shell owns all buffers: outgoing data packets are framed in place (frame_data), so the
+// data path copies nothing and allocates nothing per packet.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+
+#include "common/ip_addr.hpp"
+#include "ipc.pb.h"
+#include "worker/cstp/cstp_frame.hpp"
+
+namespace sslvpn::cstp {
+
+using Clock = std::chrono::steady_clock;
+using EndReason = ipc::SessionEnd::Reason;
+
+// Where the engine sends what it produces; implemented by the worker shell (and by tests).
+class Sink {
+ public:
+  virtual ~Sink() = default;
+  virtual void to_tun(std::span<const uint8_t> packet) = 0;
+  virtual void to_client(std::span<const uint8_t> frame) = 0;  // one TLS record
+};
+
+struct SessionSettings {
+  uint32_t dpd_s = 90;          // 0 = off
+  uint32_t idle_timeout_s = 0;  // 0 = none
+  uint32_t session_limit_s = 0; // seconds left of session-timeout; 0 = none
+  std::optional<IpAddr> ipv4;   // the client's addresses: packets from others are dropped
+  std::optional<IpNet> ipv6;
+};
+
+// DPD: a probe after dpd seconds of silence, the peer is dead after this many dpd intervals.
+inline constexpr int kDpdDeadIntervals = 3;
+
+class CstpSession {
+ public:
+  CstpSession(SessionSettings s, Clock::time_point now);
+
+  // A TLS record from the client (one or more whole frames).
+  void on_record(std::span<const uint8_t> record, Clock::time_point now, Sink& sink);
+  // Frames the packet at buf[kHeaderSize .. kHeaderSize+len) in place and accounts for it.
+  // Returns the whole frame to send as one record.
+  std::span<const uint8_t> frame_data(std::span<uint8_t> buf, size_t len, Clock::time_point now);
+  // Runs the timers; may send a DPD request or end the session.
+  void on_tick(Clock::time_point now, Sink& sink);
+  // The server ends the tunnel (admin disconnect); `tell_client` sends a DISCONNECT frame.
+  void terminate(EndReason why, bool tell_client, Sink& sink);
+  // Sends a DISCONNECT frame (in any state): openconnect then exits instead of reconnecting.
+  void send_disconnect(Sink& sink);
+
+  Clock::time_point next_deadline() const;
+  bool ended() const noexcept { return end_.has_value(); }
+  EndReason end_reason() const { return *end_; }
+  uint64_t bytes_in() const noexcept { return bytes_in_; }
+  uint64_t bytes_out() const noexcept { return bytes_out_; }
+  uint64_t dropped() const noexcept { return dropped_; }
+
+ private:
+  void on_frame(const Frame& f, Clock::time_point now, Sink& sink);
+  bool source_allowed(std::span<const uint8_t> packet) const;
+  void send_control(PacketType type, std::span<const uint8_t> payload, Sink& sink);
+  void end(EndReason why) {
+    if (!end_) end_ = why;
+  }
+
+  SessionSettings s_;
+  Clock::time_point start_, last_rx_, last_data_, last_dpd_sent_;
+  std::optional<EndReason> end_;
+  uint64_t bytes_in_ = 0, bytes_out_ = 0, dropped_ = 0;
+  // Control frames (DPD echoes carry the probe payload back): at most one record.
+  uint8_t control_[kHeaderSize + kMaxPayload];
+};
+
+}  // namespace sslvpn::cstp

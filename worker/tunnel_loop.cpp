@@ -1,0 +1,163 @@
+#include "worker/tunnel_loop.hpp"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace sslvpn::worker {
+namespace {
+
+using cstp::Clock;
+using R = ipc::SessionEnd;
+
+// Work done per wake-up before polling again, so no descriptor starves the others.
+constexpr int kBatch = 64;
+// How often byte counters go to main.
+constexpr auto kStatsInterval = std::chrono::seconds(10);
+
+cstp::SessionSettings settings_from(const ipc::TunnelParams& p) {
+  cstp::SessionSettings s;
+  s.dpd_s = p.dpd();
+  s.idle_timeout_s = p.idle_timeout();
+  s.session_limit_s = p.session_timeout() ? std::max<uint32_t>(p.session_remaining(), 1) : 0;
+  if (auto a = parse_ip(p.ipv4_address())) s.ipv4 = *a;
+  if (auto a = parse_ip(p.ipv6_address())) s.ipv6 = IpNet{*a, static_cast<uint8_t>(p.ipv6_prefix())};
+  if (s.ipv6) s.ipv6 = parse_ip_net(s.ipv6->to_string());  // clear host bits
+  return s;
+}
+
+}  // namespace
+
+TunnelLoop::TunnelLoop(Logger& log, TlsServer& tls, UniqueFd tun, IpcChannel& main, const ipc::TunnelParams& params)
+    : log_(log),
+      tls_(tls),
+      tun_(std::move(tun)),
+      main_(main),
+      session_(settings_from(params), Clock::now()),
+      next_stats_(Clock::now() + kStatsInterval) {}
+
+void TunnelLoop::to_tun(std::span<const uint8_t> packet) {
+  if (tun_blocked_) return;  // cannot happen: TLS is not read while blocked
+  ssize_t n = ::write(tun_.get(), packet.data(), packet.size());
+  if (n >= 0) return;
+  if (errno == EAGAIN || errno == EWOULDBLOCK) {
+    std::memcpy(pending_, packet.data(), packet.size());
+    pending_len_ = packet.size();
+    tun_blocked_ = true;
+    return;
+  }
+  // EINVAL and friends: the kernel refused this packet; drop it, keep the tunnel.
+  log_.debug("TUN write failed: ", std::strerror(errno));
+}
+
+void TunnelLoop::retry_tun_write() {
+  ssize_t n = ::write(tun_.get(), pending_, pending_len_);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+  tun_blocked_ = false;
+}
+
+void TunnelLoop::to_client(std::span<const uint8_t> frame) {
+  if (tls_failed_) return;
+  if (!tls_.queue_record(frame)) tls_failed_ = true;
+}
+
+void TunnelLoop::flush_tls() {
+  if (tls_failed_) return;
+  auto r = tls_.flush();
+  if (!r.ok()) {
+    tls_failed_ = true;
+    return;
+  }
+  tls_blocked_ = !*r;
+}
+
+void TunnelLoop::read_tls(Clock::time_point now) {
+  for (int i = 0; i < kBatch && !tun_blocked_ && !session_.ended(); ++i) {
+    auto n = tls_.recv_nonblocking(rx_);
+    if (!n.ok()) {
+      if (n.error() != Errc::Timeout) tls_failed_ = true;
+      return;
+    }
+    session_.on_record(std::span<const uint8_t>(rx_, *n), now, *this);
+  }
+}
+
+void TunnelLoop::read_tun(Clock::time_point now) {
+  for (int i = 0; i < kBatch && !tls_failed_ && tls_.has_room(); ++i) {
+    ssize_t n = ::read(tun_.get(), tx_ + cstp::kHeaderSize, cstp::kMaxPayload);
+    if (n <= 0) return;  // EAGAIN (or nothing): done for now
+    to_client(session_.frame_data(tx_, static_cast<size_t>(n), now));
+  }
+}
+
+void TunnelLoop::on_main_message() {
+  auto r = main_.recv<ipc::MainToWorker>(true);
+  if (!r.ok()) {
+    if (r.error() != Errc::Timeout) main_gone_ = true;
+    return;
+  }
+  if (r->first.msg_case() == ipc::MainToWorker::kTerminate) {
+    const auto& t = r->first.terminate();
+    log_.info("main ends the tunnel: ", t.reason());
+    session_.terminate(R::SERVER_DISCONNECT, t.tell_client(), *this);
+  }
+}
+
+void TunnelLoop::report_stats(Clock::time_point now, bool force) {
+  if (!force && now < next_stats_) return;
+  next_stats_ = now + kStatsInterval;
+  if (session_.bytes_in() == reported_in_ && session_.bytes_out() == reported_out_) return;
+  reported_in_ = session_.bytes_in();
+  reported_out_ = session_.bytes_out();
+  ipc::WorkerToMain m;
+  m.mutable_session_stats()->set_bytes_in(reported_in_);
+  m.mutable_session_stats()->set_bytes_out(reported_out_);
+  (void)main_.send(m);
+}
+
+int TunnelLoop::poll_timeout_ms(Clock::time_point now) const {
+  auto until = std::min(session_.next_deadline(), next_stats_);
+  if (until <= now) return 0;
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(until - now).count() + 1;
+  return static_cast<int>(std::min<long long>(ms, 60'000));
+}
+
+ipc::SessionEnd TunnelLoop::run() {
+  while (!session_.ended() && !tls_failed_ && !main_gone_) {
+    pollfd fds[3] = {
+        {tls_.fd(), static_cast<short>((tun_blocked_ ? 0 : POLLIN) | (tls_blocked_ ? POLLOUT : 0)), 0},
+        {tun_.get(), static_cast<short>((tls_blocked_ ? 0 : POLLIN) | (tun_blocked_ ? POLLOUT : 0)), 0},
+        {main_.raw_fd(), POLLIN, 0},
+    };
+    auto now = Clock::now();
+    int timeout = (tls_.pending() > 0 && !tun_blocked_) ? 0 : poll_timeout_ms(now);
+    if (::poll(fds, 3, timeout) < 0 && errno != EINTR) break;
+    now = Clock::now();
+    if (fds[2].revents) on_main_message();
+    if (tun_blocked_ && (fds[1].revents & (POLLOUT | POLLERR))) retry_tun_write();
+    if (tls_blocked_ && (fds[0].revents & (POLLOUT | POLLERR | POLLHUP))) flush_tls();
+    if ((fds[0].revents & (POLLIN | POLLERR | POLLHUP)) || tls_.pending() > 0) read_tls(now);
+    if (!tls_blocked_ && (fds[1].revents & POLLIN)) read_tun(now);
+    session_.on_tick(now, *this);
+    if (!tls_blocked_) flush_tls();
+    report_stats(now, false);
+  }
+  R end;
+  if (session_.ended()) end.set_reason(session_.end_reason());
+  else if (main_gone_) end.set_reason(R::SERVER_DISCONNECT);
+  else end.set_reason(R::CLIENT_GONE);
+  // Timeouts tell the client, so it does not reconnect into a session that is over.
+  if (end.reason() == R::SESSION_TIMEOUT || end.reason() == R::IDLE_TIMEOUT) {
+    session_.send_disconnect(*this);
+    flush_tls();
+  }
+  end.set_bytes_in(session_.bytes_in());
+  end.set_bytes_out(session_.bytes_out());
+  if (session_.dropped()) end.set_detail(std::to_string(session_.dropped()) + " packets dropped");
+  return end;
+}
+
+}  // namespace sslvpn::worker

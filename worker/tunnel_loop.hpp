@@ -1,0 +1,56 @@
+// The worker's tunnel phase: a poll() loop between the TLS socket, the TUN device and main's
+// channel, driving a CstpSession. Back-pressure instead of loss: while TLS cannot take more,
+// the TUN device is not read; while the TUN device cannot take a packet, TLS is not read.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+#include "common/ipc_channel.hpp"
+#include "common/log.hpp"
+#include "common/unique_fd.hpp"
+#include "ipc.pb.h"
+#include "worker/cstp/cstp_session.hpp"
+#include "worker/tls_server.hpp"
+
+namespace sslvpn::worker {
+
+class TunnelLoop final : public cstp::Sink {
+ public:
+  TunnelLoop(Logger& log, TlsServer& tls, UniqueFd tun, IpcChannel& main, const ipc::TunnelParams& params);
+
+  // Runs until the tunnel ends; returns what main is told.
+  ipc::SessionEnd run();
+
+  void to_tun(std::span<const uint8_t> packet) override;
+  void to_client(std::span<const uint8_t> frame) override;
+
+ private:
+  void read_tls(cstp::Clock::time_point now);
+  void read_tun(cstp::Clock::time_point now);
+  void flush_tls();
+  void retry_tun_write();
+  void on_main_message();
+  void report_stats(cstp::Clock::time_point now, bool force);
+  int poll_timeout_ms(cstp::Clock::time_point now) const;
+
+  Logger& log_;
+  TlsServer& tls_;
+  UniqueFd tun_;
+  IpcChannel& main_;
+  cstp::CstpSession session_;
+  bool tls_failed_ = false;     // the client's connection broke
+  bool main_gone_ = false;
+  bool tls_blocked_ = false;    // queued records wait for the socket
+  bool tun_blocked_ = false;    // pending_ holds a packet the TUN device refused
+  size_t pending_len_ = 0;
+  cstp::Clock::time_point next_stats_;
+  uint64_t reported_in_ = 0, reported_out_ = 0;
+  // Buffers: one TLS record in, one TUN packet (with room for the CSTP header) out, and the
+  // one packet waiting for the TUN device.
+  uint8_t rx_[16384 + 64];
+  uint8_t tx_[cstp::kHeaderSize + cstp::kMaxPayload];
+  uint8_t pending_[cstp::kMaxPayload];
+};
+
+}  // namespace sslvpn::worker
