@@ -65,7 +65,9 @@ SelectGroup parse_select_group(const Ctx& c, std::string_view v) {
 
 IpAddr parse_addr(const Ctx& c, std::string_view v) {
   auto a = parse_ip(v);
-  if (!a) fail(c.origin, c.line, "'" + std::string(c.key) + "' expects an IP address, got '" + std::string(v) + "'");
+  if (!a)
+    fail(c.origin, c.line,
+         "'" + std::string(c.key) + "' expects an IP address, got '" + std::string(v) + "'");
   return *a;
 }
 
@@ -193,8 +195,8 @@ const std::map<std::string_view, Handler>& handlers() {
 
 // Keys that may be given more than once; every other key keeps its last value with a warning.
 bool is_list_key(std::string_view k) {
-  return k == "auth" || k == "select-group" || k == "dns" || k == "nbns" || k == "split-dns" || k == "route" ||
-         k == "no-route";
+  return k == "auth" || k == "select-group" || k == "dns" || k == "nbns" || k == "split-dns" ||
+         k == "route" || k == "no-route";
 }
 
 void finish_ipv4_network(Config& cfg, const Pending& p, std::string_view origin) {
@@ -212,7 +214,8 @@ void finish_ipv4_network(Config& cfg, const Pending& p, std::string_view origin)
   if (!n || !n->addr.is_v4())
     fail(origin, p.ipv4_network_line, "'ipv4-network' is not a valid IPv4 network: '" + spec + "'");
   if (n->prefix > 30)
-    fail(origin, p.ipv4_network_line, "'ipv4-network' is too small: it needs room for the server and clients");
+    fail(origin, p.ipv4_network_line,
+         "'ipv4-network' is too small: it needs room for the server and clients");
   cfg.ipv4_network = *n;
 }
 

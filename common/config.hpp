@@ -58,26 +58,26 @@ struct Config {
   std::string pre_login_banner;
 
   // tunnel network
-  std::string device = "vpns";             // TUN name prefix; devices are device0, device1, ...
-  std::optional<IpNet> ipv4_network;       // ipv4-network (+ ipv4-netmask)
-  std::optional<IpNet> ipv6_network;       // ipv6-network
-  uint8_t ipv6_subnet_prefix = 128;        // size of each client's IPv6 network
-  bool predictable_ips = true;             // same user -> same address when free
+  std::string device = "vpns";        // TUN name prefix; devices are device0, device1, ...
+  std::optional<IpNet> ipv4_network;  // ipv4-network (+ ipv4-netmask)
+  std::optional<IpNet> ipv6_network;  // ipv6-network
+  uint8_t ipv6_subnet_prefix = 128;   // size of each client's IPv6 network
+  bool predictable_ips = true;        // same user -> same address when free
   std::vector<IpAddr> dns;
   std::vector<IpAddr> nbns;
   std::vector<std::string> split_dns;
   std::string default_domain;
   bool tunnel_all_dns = false;
-  bool route_default = false;              // "route = default" (or no route at all)
+  bool route_default = false;  // "route = default" (or no route at all)
   std::vector<IpNet> routes;
   std::vector<IpNet> no_routes;
-  uint32_t mtu = 0;                        // 0: derived from the client's base MTU
+  uint32_t mtu = 0;  // 0: derived from the client's base MTU
   // session lifetime (seconds; 0 = none)
   uint32_t dpd = 90;
   uint32_t keepalive = 32400;
   uint32_t idle_timeout = 0;
   uint32_t session_timeout = 0;
-  uint32_t max_same_clients = 2;           // 0 = unlimited
+  uint32_t max_same_clients = 2;  // 0 = unlimited
   std::string connect_script;
   std::string disconnect_script;
 

@@ -73,7 +73,9 @@ std::optional<IpNet> parse_ip_net(std::string_view s) {
   return n;
 }
 
-std::string IpNet::to_string() const { return addr.to_string() + "/" + std::to_string(prefix); }
+std::string IpNet::to_string() const {
+  return addr.to_string() + "/" + std::to_string(prefix);
+}
 
 std::string IpNet::v4_netmask() const {
   uint32_t m = prefix == 0 ? 0 : ~uint32_t{0} << (32 - prefix);
@@ -86,7 +88,9 @@ std::string IpNet::v4_netmask() const {
   return a.to_string();
 }
 
-std::string IpNet::v4_with_netmask() const { return addr.to_string() + "/" + v4_netmask(); }
+std::string IpNet::v4_with_netmask() const {
+  return addr.to_string() + "/" + v4_netmask();
+}
 
 bool IpNet::contains(const IpAddr& a) const noexcept {
   if (a.family != addr.family) return false;

@@ -10,8 +10,8 @@
 namespace sslvpn {
 
 struct IpAddr {
-  int family = 0;                  // AF_INET or AF_INET6; 0 = unset
-  std::array<uint8_t, 16> b{};     // network byte order; IPv4 uses b[0..3]
+  int family = 0;               // AF_INET or AF_INET6; 0 = unset
+  std::array<uint8_t, 16> b{};  // network byte order; IPv4 uses b[0..3]
 
   bool is_v4() const noexcept { return family == 2; }
   bool valid() const noexcept { return family != 0; }
@@ -24,9 +24,9 @@ struct IpNet {
   IpAddr addr;  // host bits cleared
   uint8_t prefix = 0;
 
-  std::string to_string() const;           // "10.0.0.0/24", "fd00::/64"
-  std::string v4_netmask() const;          // "255.255.255.0"
-  std::string v4_with_netmask() const;     // "10.0.0.0/255.255.255.0" (AnyConnect split headers)
+  std::string to_string() const;        // "10.0.0.0/24", "fd00::/64"
+  std::string v4_netmask() const;       // "255.255.255.0"
+  std::string v4_with_netmask() const;  // "10.0.0.0/255.255.255.0" (AnyConnect split headers)
   bool contains(const IpAddr& a) const noexcept;
 };
 

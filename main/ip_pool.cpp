@@ -16,15 +16,19 @@ IpPool::IpPool(IpNet network, uint8_t client_prefix, bool predictable)
   unsigned bits = client_prefix_ > net_.prefix ? client_prefix_ - net_.prefix : 0;
   uint64_t subnets = bits >= 63 ? kMaxSlots : (uint64_t{1} << bits);
   // Per-host pools skip the network address (and IPv4's broadcast); subnet pools use them all.
-  if (net_.addr.is_v4()) subnets = subnets > 2 ? subnets - 2 : 0;
-  else if (client_prefix_ == 128) subnets = subnets > 1 ? subnets - 1 : 0;
+  if (net_.addr.is_v4())
+    subnets = subnets > 2 ? subnets - 2 : 0;
+  else if (client_prefix_ == 128)
+    subnets = subnets > 1 ? subnets - 1 : 0;
   slots_ = std::min(subnets, kMaxSlots);
 }
 
 // Slot N (N = 0 is the server) maps to an address:
 // - one address per client (IPv4, or IPv6 /128): host N+1 of the network;
 // - IPv6 subnets: subnet N of the network, host ::1 in it.
-bool IpPool::per_host() const noexcept { return net_.addr.is_v4() || client_prefix_ == 128; }
+bool IpPool::per_host() const noexcept {
+  return net_.addr.is_v4() || client_prefix_ == 128;
+}
 
 IpAddr IpPool::slot_address(uint64_t slot) const {
   if (per_host()) return net_host(net_, slot + 1);

@@ -33,7 +33,11 @@ constexpr double kAuthTimeoutGrace = 5.0;
 }  // namespace
 
 Server::Server(struct ev_loop* loop, Logger& log, ServerSettings settings, std::vector<UniqueFd> listeners)
-    : loop_(loop), log_(log), s_(std::move(settings)), sessions_(s_.config), listeners_(std::move(listeners)) {}
+    : loop_(loop),
+      log_(log),
+      s_(std::move(settings)),
+      sessions_(s_.config),
+      listeners_(std::move(listeners)) {}
 
 Server::~Server() {
   for (auto& io : accept_io_) ev_io_stop(loop_, &io);
@@ -254,7 +258,8 @@ void Server::on_secmod_readable() {
   const auto& msg = r->first;
   switch (msg.msg_case()) {
     case ipc::SecModToMain::kViolation:
-      if (WorkerProc* w = worker_by_id(msg.violation().worker_id())) kill_worker(*w, "broke the sec-mod protocol");
+      if (WorkerProc* w = worker_by_id(msg.violation().worker_id()))
+        kill_worker(*w, "broke the sec-mod protocol");
       return;
     case ipc::SecModToMain::kAuthEvent: {
       const auto& e = msg.auth_event();
@@ -272,7 +277,8 @@ void Server::on_secmod_readable() {
       return on_session_open_reply(msg.session_open_reply());
     case ipc::SecModToMain::kSessionExpired:
       sessions_.expire(msg.session_expired().session_id());
-      log_.debug("a cookie expired; ", sessions_.count(), " sessions, ", sessions_.leases_in_use(), " leases in use");
+      log_.debug("a cookie expired; ", sessions_.count(), " sessions, ", sessions_.leases_in_use(),
+                 " leases in use");
       return;
     case ipc::SecModToMain::kReady:
     case ipc::SecModToMain::MSG_NOT_SET:
@@ -309,7 +315,8 @@ void Server::on_child_exit(pid_t pid, int status) {
 
 void Server::on_worker_exit(WorkerProc& w, int status) {
   if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
-    log_.error("worker ", w.pid, " (", w.client_ip, ") was killed by the seccomp filter (forbidden system call)");
+    log_.error("worker ", w.pid, " (", w.client_ip,
+               ") was killed by the seccomp filter (forbidden system call)");
   else if (WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL && WTERMSIG(status) != SIGTERM)
     log_.error("worker ", w.pid, " (", w.client_ip, ") died of signal ", WTERMSIG(status));
   else
@@ -320,8 +327,8 @@ void Server::on_worker_exit(WorkerProc& w, int status) {
     if (!r.ok()) break;
     const auto& m = r->first;
     if (m.msg_case() == ipc::WorkerToMain::kLog)
-      log_.log(static_cast<LogLevel>(std::clamp(m.log().level(), 0, 9)), "worker ", w.pid, " ", w.client_ip, ": ",
-               sanitize_log_text(m.log().text().substr(0, kMaxWorkerLogLine)));
+      log_.log(static_cast<LogLevel>(std::clamp(m.log().level(), 0, 9)), "worker ", w.pid, " ", w.client_ip,
+               ": ", sanitize_log_text(m.log().text().substr(0, kMaxWorkerLogLine)));
     else if (m.msg_case() == ipc::WorkerToMain::kSessionEnd && w.phase == WorkerPhase::Tunnel && !w.end)
       w.end = m.session_end();
   }

@@ -35,10 +35,10 @@ std::string sanitize_log_text(const std::string& in);
 
 // Where a worker is in its life; each phase admits a fixed set of messages.
 enum class WorkerPhase {
-  Login,         // HTTP and login; may ask for a session once
-  AwaitSession,  // SessionOpen is with sec-mod
-  ConnectScript, // the connect-script runs
-  Tunnel,        // the tunnel runs; reports stats and its end
+  Login,          // HTTP and login; may ask for a session once
+  AwaitSession,   // SessionOpen is with sec-mod
+  ConnectScript,  // the connect-script runs
+  Tunnel,         // the tunnel runs; reports stats and its end
 };
 
 struct WorkerProc {
@@ -51,10 +51,10 @@ struct WorkerProc {
   ev_io io{};
   ev_timer auth_timer{};
   WorkerPhase phase = WorkerPhase::Login;
-  ipc::SessionRequest request;         // while AwaitSession / ConnectScript
-  std::optional<TunnelGrant> grant;    // while ConnectScript
-  uint64_t session_id = 0;             // from AwaitSession on
-  ipc::TunnelParams params;            // from Tunnel on
+  ipc::SessionRequest request;       // while AwaitSession / ConnectScript
+  std::optional<TunnelGrant> grant;  // while ConnectScript
+  uint64_t session_id = 0;           // from AwaitSession on
+  ipc::TunnelParams params;          // from Tunnel on
   time_t tunnel_start = 0;
   ipc::SessionStats stats;
   std::optional<ipc::SessionEnd> end;  // what the worker said before exiting

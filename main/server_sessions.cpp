@@ -127,8 +127,9 @@ void Server::end_tunnel(WorkerProc& w) {
   const Session* s = sessions_.find(w.session_id);
   bool still_ours = s != nullptr && s->worker == w.pid;
   log_.info("user '", sanitize_log_text(w.params.username()), "' disconnected from ", w.params.device(), ": ",
-            R::Reason_Name(reason), w.end && !w.end->detail().empty() ? " (" + sanitize_log_text(w.end->detail()) + ")" : "",
-            "; in ", w.stats.bytes_in(), " B, out ", w.stats.bytes_out(), " B");
+            R::Reason_Name(reason),
+            w.end && !w.end->detail().empty() ? " (" + sanitize_log_text(w.end->detail()) + ")" : "", "; in ",
+            w.stats.bytes_in(), " B, out ", w.stats.bytes_out(), " B");
   sessions_.detach(w.session_id, w.pid, logout);
   log_.debug(sessions_.count(), " sessions, ", sessions_.leases_in_use(), " leases in use");
   if (still_ours) {

@@ -28,7 +28,9 @@ const Session* SessionManager::find(uint64_t sid) const {
   return it == sessions_.end() ? nullptr : &it->second;
 }
 
-size_t SessionManager::leases_in_use() const { return (v4_ ? v4_->used() : 0) + (v6_ ? v6_->used() : 0); }
+size_t SessionManager::leases_in_use() const {
+  return (v4_ ? v4_->used() : 0) + (v6_ ? v6_->used() : 0);
+}
 
 size_t SessionManager::connected_sessions_of(const std::string& user, uint64_t except) const {
   size_t n = 0;
@@ -38,8 +40,10 @@ size_t SessionManager::connected_sessions_of(const std::string& user, uint64_t e
 }
 
 uint32_t SessionManager::tunnel_mtu(const ipc::SessionRequest& req, bool client_ipv6) const {
-  uint32_t base = req.base_mtu() >= kMinMtu && req.base_mtu() <= kMaxBaseMtu ? req.base_mtu() : kDefaultBaseMtu;
-  uint32_t overhead = req.cstp_overhead() > 0 && req.cstp_overhead() <= 256 ? req.cstp_overhead() : kDefaultCstpOverhead;
+  uint32_t base =
+      req.base_mtu() >= kMinMtu && req.base_mtu() <= kMaxBaseMtu ? req.base_mtu() : kDefaultBaseMtu;
+  uint32_t overhead =
+      req.cstp_overhead() > 0 && req.cstp_overhead() <= 256 ? req.cstp_overhead() : kDefaultCstpOverhead;
   overhead += (client_ipv6 ? kIpv6Header : kIpv4Header) + kTcpHeader;
   uint32_t mtu = base > overhead + kMinMtu ? base - overhead : kMinMtu;
   if (cfg_.mtu != 0) mtu = std::min(mtu, cfg_.mtu);
@@ -76,7 +80,8 @@ Result<TunnelGrant> SessionManager::open(uint64_t sid, const std::string& user, 
   bool client_v6_transport = client_ip.find(':') != std::string::npos;
   uint32_t mtu = tunnel_mtu(req, client_v6_transport);
   if (!s.ipv4 && v4_) s.ipv4 = v4_->acquire(user, parse_ip(req.wanted_ipv4()));
-  if (!s.ipv6 && v6_ && req.ipv6() && mtu >= kMinIpv6Mtu) s.ipv6 = v6_->acquire(user, parse_ip(req.wanted_ipv6()));
+  if (!s.ipv6 && v6_ && req.ipv6() && mtu >= kMinIpv6Mtu)
+    s.ipv6 = v6_->acquire(user, parse_ip(req.wanted_ipv6()));
   if (!s.ipv4 && !s.ipv6) {
     if (!v4_ && !v6_) return fail(503, "no ipv4-network or ipv6-network is configured");
     return fail(503, "no free IP address");
@@ -92,9 +97,11 @@ Result<TunnelGrant> SessionManager::open(uint64_t sid, const std::string& user, 
   if (s.ipv6 &&
       !netlink_.add_address(g.tun.ifindex, v6_->server_address(), *s.ipv6, v6_->client_prefix(), &error))
     return fail(503, "cannot set the tunnel IPv6 address: " + error);
-  if (!netlink_.set_link(g.tun.ifindex, mtu, true, &error)) return fail(503, "cannot bring the tunnel up: " + error);
+  if (!netlink_.set_link(g.tun.ifindex, mtu, true, &error))
+    return fail(503, "cannot bring the tunnel up: " + error);
 
-  uint32_t base = req.base_mtu() >= kMinMtu && req.base_mtu() <= kMaxBaseMtu ? req.base_mtu() : kDefaultBaseMtu;
+  uint32_t base =
+      req.base_mtu() >= kMinMtu && req.base_mtu() <= kMaxBaseMtu ? req.base_mtu() : kDefaultBaseMtu;
   g.params = params_for(s, g.tun, mtu, base, now);
   g.displaced = (s.worker > 0 && s.worker != worker) ? s.worker : -1;
   s.worker = worker;
@@ -127,13 +134,17 @@ ipc::TunnelParams SessionManager::params_for(const Session& s, const TunDevice& 
     // as the IPv4 netmask does for IPv4.
     if (s.ipv6) p.add_split_include6(v6_->network().to_string());
     for (const auto& r : cfg_.routes) {
-      if (r.addr.is_v4()) p.add_split_include(r.v4_with_netmask());
-      else if (s.ipv6) p.add_split_include6(r.to_string());
+      if (r.addr.is_v4())
+        p.add_split_include(r.v4_with_netmask());
+      else if (s.ipv6)
+        p.add_split_include6(r.to_string());
     }
   }
   for (const auto& r : cfg_.no_routes) {
-    if (r.addr.is_v4()) p.add_split_exclude(r.v4_with_netmask());
-    else if (s.ipv6) p.add_split_exclude6(r.to_string());
+    if (r.addr.is_v4())
+      p.add_split_exclude(r.v4_with_netmask());
+    else if (s.ipv6)
+      p.add_split_exclude6(r.to_string());
   }
   p.set_mtu(mtu);
   p.set_base_mtu(base_mtu);

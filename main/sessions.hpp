@@ -28,8 +28,8 @@ struct Session {
   std::string group;
   std::optional<IpAddr> ipv4;
   std::optional<IpAddr> ipv6;
-  pid_t worker = -1;  // the worker running its tunnel; -1 while disconnected
-  time_t created = 0; // first tunnel: session-timeout counts from here, across reconnects
+  pid_t worker = -1;   // the worker running its tunnel; -1 while disconnected
+  time_t created = 0;  // first tunnel: session-timeout counts from here, across reconnects
 };
 
 // What a worker needs to start its tunnel.

@@ -15,7 +15,8 @@ namespace sslvpn::mainproc {
 // /dev/null, stdout/stderr inherited, and each (source fd -> target fd) of `fds` in place;
 // every other descriptor is closed and every signal disposition reset.
 Result<pid_t> spawn_helper(const std::string& path, const std::vector<std::string>& argv,
-                           const std::vector<std::pair<int, int>>& fds, const std::vector<std::string>& env = {});
+                           const std::vector<std::pair<int, int>>& fds,
+                           const std::vector<std::string>& env = {});
 
 // Where a helper binary lives: beside the running sslvpnd (build tree), else in libexecdir.
 std::string helper_path(const char* name);

@@ -28,13 +28,22 @@ server-key = $DEMO/key.pem
 run-as-user = sslvpnd
 run-as-group = sslvpnd
 banner = "Welcome to the sslvpnd demo"
+ipv4-network = 10.250.0.0/24
+dns = 10.250.0.1
+# everything goes through the tunnel; add "route = NET" lines for split tunnelling
 CONF
 PIN=$(certtool -i --infile "$DEMO/cert.pem" | grep -o 'pin-sha256:[A-Za-z0-9+/=]*' | head -n 1)
 cat <<MSG
 
 sslvpnd demo: user "demo", password "demo", port $PORT.
-Log in from another terminal with:
-  openconnect --authenticate --user demo --servercert $PIN https://localhost:$PORT/
+Connect from another machine (or terminal) with:
+  openconnect --user demo --servercert $PIN https://$(hostname -f 2>/dev/null || hostname):$PORT/
+The tunnel gives the client an address in 10.250.0.0/24; the server is 10.250.0.1. To let
+clients reach other networks through this host, enable forwarding and NAT, e.g.:
+  sysctl -w net.ipv4.ip_forward=1
+  nft add table ip sslvpnd-nat
+  nft add chain ip sslvpnd-nat post '{ type nat hook postrouting priority 100; }'
+  nft add rule ip sslvpnd-nat post ip saddr 10.250.0.0/24 masquerade
 Stop the server with Ctrl-C.
 
 MSG

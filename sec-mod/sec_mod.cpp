@@ -73,7 +73,8 @@ void SecMod::purge_cb(struct ev_loop*, ev_timer* w, int) {
     m.mutable_session_expired()->set_session_id(sid);
     (void)self->main_.send(m);
   }
-  if (!gone.empty()) self->log_.debug("expired ", gone.size(), " cookies; ", self->cookies_.size(), " remain");
+  if (!gone.empty())
+    self->log_.debug("expired ", gone.size(), " cookies; ", self->cookies_.size(), " remain");
 }
 
 // The one dispatch point for the main channel.

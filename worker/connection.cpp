@@ -55,7 +55,8 @@ void Connection::connect(ipc::SessionRequest& req) {
   ipc::WorkerToMain ask;
   ask.mutable_session_request()->Swap(&req);
   auto sent = main_.send(ask);
-  auto rep = sent ? main_.recv<ipc::MainToWorker>(false) : Result<std::pair<ipc::MainToWorker, UniqueFd>>(sent.error());
+  auto rep = sent ? main_.recv<ipc::MainToWorker>(false)
+                  : Result<std::pair<ipc::MainToWorker, UniqueFd>>(sent.error());
   if (!rep.ok() || rep->first.msg_case() != ipc::MainToWorker::kSessionReply) {
     log_.error("main did not answer the tunnel request");
     (void)tls_.send(http::serialize(http::error_response(503)));
@@ -70,8 +71,10 @@ void Connection::connect(ipc::SessionRequest& req) {
     return;
   }
   const ipc::TunnelParams& p = r.params();
-  if (!tls_.send(cstp::build_connect_reply(p, "sslvpnd " SSLVPND_VERSION)) || !tls_.enter_tunnel_mode()) return;
-  log_.debug("tunnel up on ", p.device(), " for ", p.ipv4_address(), " ", p.ipv6_address(), ", MTU ", p.mtu());
+  if (!tls_.send(cstp::build_connect_reply(p, "sslvpnd " SSLVPND_VERSION)) || !tls_.enter_tunnel_mode())
+    return;
+  log_.debug("tunnel up on ", p.device(), " for ", p.ipv4_address(), " ", p.ipv6_address(), ", MTU ",
+             p.mtu());
   TunnelLoop loop(log_, tls_, std::move(rep->second), main_, p);
   ipc::WorkerToMain end;
   *end.mutable_session_end() = loop.run();

@@ -158,7 +158,8 @@ Result<void> TlsServer::enter_tunnel_mode() {
   if (fl < 0 || ::fcntl(fd_, F_SETFL, fl | O_NONBLOCK) < 0) return Errc::Io;
   gnutls_record_set_timeout(session_, 0);
   out_.reserve(kOutSoftLimit + 32 * 1024);
-  gnutls_transport_set_ptr2(session_, reinterpret_cast<gnutls_transport_ptr_t>(static_cast<intptr_t>(fd_)), this);
+  gnutls_transport_set_ptr2(session_, reinterpret_cast<gnutls_transport_ptr_t>(static_cast<intptr_t>(fd_)),
+                            this);
   gnutls_transport_set_push_function(session_, &TlsServer::buffered_push);
   return {};
 }
@@ -174,7 +175,9 @@ Result<size_t> TlsServer::recv_nonblocking(std::span<uint8_t> buf) {
   }
 }
 
-size_t TlsServer::pending() const { return gnutls_record_check_pending(session_); }
+size_t TlsServer::pending() const {
+  return gnutls_record_check_pending(session_);
+}
 
 Result<void> TlsServer::queue_record(std::span<const uint8_t> data) {
   // The push function never refuses, so this encrypts exactly one record and returns.
@@ -199,7 +202,9 @@ Result<bool> TlsServer::flush() {
   return true;
 }
 
-size_t TlsServer::record_overhead() const { return gnutls_record_overhead_size(session_); }
+size_t TlsServer::record_overhead() const {
+  return gnutls_record_overhead_size(session_);
+}
 
 std::string TlsServer::description() const {
   char* d = gnutls_session_get_desc(session_);

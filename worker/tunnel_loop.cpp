@@ -31,7 +31,8 @@ cstp::SessionSettings settings_from(const ipc::TunnelParams& p) {
 
 }  // namespace
 
-TunnelLoop::TunnelLoop(Logger& log, TlsServer& tls, UniqueFd tun, IpcChannel& main, const ipc::TunnelParams& params)
+TunnelLoop::TunnelLoop(Logger& log, TlsServer& tls, UniqueFd tun, IpcChannel& main,
+                       const ipc::TunnelParams& params)
     : log_(log),
       tls_(tls),
       tun_(std::move(tun)),
@@ -146,9 +147,12 @@ ipc::SessionEnd TunnelLoop::run() {
     report_stats(now, false);
   }
   R end;
-  if (session_.ended()) end.set_reason(session_.end_reason());
-  else if (main_gone_) end.set_reason(R::SERVER_DISCONNECT);
-  else end.set_reason(R::CLIENT_GONE);
+  if (session_.ended())
+    end.set_reason(session_.end_reason());
+  else if (main_gone_)
+    end.set_reason(R::SERVER_DISCONNECT);
+  else
+    end.set_reason(R::CLIENT_GONE);
   // Timeouts tell the client, so it does not reconnect into a session that is over.
   if (end.reason() == R::SESSION_TIMEOUT || end.reason() == R::IDLE_TIMEOUT) {
     session_.send_disconnect(*this);

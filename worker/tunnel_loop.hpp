@@ -39,10 +39,10 @@ class TunnelLoop final : public cstp::Sink {
   UniqueFd tun_;
   IpcChannel& main_;
   cstp::CstpSession session_;
-  bool tls_failed_ = false;     // the client's connection broke
+  bool tls_failed_ = false;  // the client's connection broke
   bool main_gone_ = false;
-  bool tls_blocked_ = false;    // queued records wait for the socket
-  bool tun_blocked_ = false;    // pending_ holds a packet the TUN device refused
+  bool tls_blocked_ = false;  // queued records wait for the socket
+  bool tun_blocked_ = false;  // pending_ holds a packet the TUN device refused
   size_t pending_len_ = 0;
   cstp::Clock::time_point next_stats_;
   uint64_t reported_in_ = 0, reported_out_ = 0;

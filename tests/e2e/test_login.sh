@@ -25,7 +25,7 @@ select-group = admins[Administrators]
 default-select-group = DEFAULT
 banner = Welcome to the e2e VPN
 # an ocserv key sslvpnd does not implement yet: a warning, not an error
-dpd = 90
+rekey-time = 172800
 CONF
 LOG="$WORK/server.log"
 
@@ -36,7 +36,7 @@ check "sslvpnd -t names an unknown key and its line" grep -q "bad.conf:1: unknow
 
 start_server "$WORK/sslvpnd.conf" "$LOG" "$WORK/pid" "$PORT" || { fail "server start"; e2e_finish; }
 check "pid file holds the main pid" grep -qx "$SERVER_PID" "$WORK/pid"
-check "unimplemented ocserv key is a warning" grep -q "'dpd' is an ocserv option" "$LOG"
+check "unimplemented ocserv key is a warning" grep -q "'rekey-time' is an ocserv option" "$LOG"
 
 out=$(oc_auth "$PIN" "$PORT" alice 'alice-Secret1' --authgroup=DEFAULT)
 check "right password: openconnect prints a COOKIE" grep -Eq "^COOKIE='.*webvpn=[0-9a-f]{64}'" <<<"$out"

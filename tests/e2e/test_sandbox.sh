@@ -110,11 +110,23 @@ out=$(oc_auth "$RPIN" "$PORT" alice 'alice-Secret1')
 check "RSA key over TLS 1.3: login succeeds" grep -q "^COOKIE=" <<<"$out"
 check "RSA key over TLS 1.3: RSA-PSS signature" grep -q "(TLS1.3)-.*(RSA-PSS" "$WORK/server-b.log"
 
+# ---- RSA over TLS 1.2, with the workers in a chroot
 PORT=$(free_port)
-write_conf "$WORK/c.conf" "$PORT" "$WORK/rsa" 'tls-priorities = "NORMAL:%SERVER_PRECEDENCE:-VERS-ALL:+VERS-TLS1.2:-RSA"'
+mkdir -p "$WORK/empty"
+write_conf "$WORK/c.conf" "$PORT" "$WORK/rsa" 'tls-priorities = "NORMAL:%SERVER_PRECEDENCE:-VERS-ALL:+VERS-TLS1.2:-RSA"
+chroot-dir = '"$WORK/empty"
 start_server "$WORK/c.conf" "$WORK/server-c.log" "$WORK/c.pid" "$PORT" || { fail "TLS1.2 server start"; e2e_finish; }
 out=$(oc_auth "$RPIN" "$PORT" alice 'alice-Secret1')
-check "RSA key over TLS 1.2: login succeeds" grep -q "^COOKIE=" <<<"$out"
+check "RSA key over TLS 1.2, chrooted worker: login succeeds" grep -q "^COOKIE=" <<<"$out"
 check "RSA key over TLS 1.2 negotiated" grep -q "TLS established: (TLS1.2)-(ECDHE" "$WORK/server-c.log"
+open_idle_connection "$PORT" "$WORK/gnutls2.out"
+WPID=""
+for _ in $(seq 1 50); do  # the handshake comes after the sandbox is in place
+  WPID=$(child_named "$SERVER_PID" sslvpnd-worker) && grep -q "Handshake was completed" "$WORK/gnutls2.out" && break
+  sleep 0.1
+done
+ROOT_LINK=$(readlink "/proc/$WPID/root" 2>&1)
+check "the worker's root is chroot-dir ($ROOT_LINK)" test "$ROOT_LINK" = "$WORK/empty"
+close_idle_connection
 
 e2e_finish

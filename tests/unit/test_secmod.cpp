@@ -35,9 +35,9 @@ TEST_CASE("cookies: a tunnel keeps its cookie alive; detach restarts the timeout
   REQUIRE(e != nullptr);
   uint64_t sid = e->session_id;
   CHECK(sid != 0);
-  CHECK(db.purge(5000).empty());         // in use: never expires
+  CHECK(db.purge(5000).empty());  // in use: never expires
   CHECK(db.find(c, 5000) != nullptr);
-  db.detach(sid, false, 5000);           // client gone: cookie-timeout from now
+  db.detach(sid, false, 5000);  // client gone: cookie-timeout from now
   CHECK(db.find(c, 5299) != nullptr);
   CHECK(db.open(c, 5200)->session_id == sid);  // the reconnect gets the same session
   db.detach(sid, false, 5200);

@@ -32,9 +32,9 @@ struct AuthSettings {
 struct Step {
   enum class Kind { Reply, AskSecMod, Connect };
   Kind kind = Kind::Reply;
-  http::Response reply;                  // Kind::Reply
-  ipc::AuthInit auth_init;               // Kind::AskSecMod (holds the password: the shell wipes it)
-  ipc::SessionRequest session_request;   // Kind::Connect
+  http::Response reply;                 // Kind::Reply
+  ipc::AuthInit auth_init;              // Kind::AskSecMod (holds the password: the shell wipes it)
+  ipc::SessionRequest session_request;  // Kind::Connect
 };
 
 // The tunnel request of a CONNECT: the cookie and what the client says about itself.

@@ -3,7 +3,9 @@
 namespace sslvpn::cstp {
 namespace {
 
-std::string seconds_or_none(uint32_t s) { return s == 0 ? "none" : std::to_string(s); }
+std::string seconds_or_none(uint32_t s) {
+  return s == 0 ? "none" : std::to_string(s);
+}
 
 // Header values come from our own configuration, but never let one break the header block.
 std::string clean(std::string_view v) {
@@ -27,7 +29,8 @@ std::string build_connect_reply(const ipc::TunnelParams& p, std::string_view ser
     add("X-CSTP-Address", p.ipv4_address());
     add("X-CSTP-Netmask", p.ipv4_netmask());
   }
-  if (!p.ipv6_address().empty()) add("X-CSTP-Address-IP6", p.ipv6_address() + "/" + std::to_string(p.ipv6_prefix()));
+  if (!p.ipv6_address().empty())
+    add("X-CSTP-Address-IP6", p.ipv6_address() + "/" + std::to_string(p.ipv6_prefix()));
   for (const auto& d : p.dns()) add("X-CSTP-DNS", d);
   for (const auto& d : p.nbns()) add("X-CSTP-NBNS", d);
   for (const auto& d : p.split_dns()) add("X-CSTP-Split-DNS", d);
@@ -40,7 +43,8 @@ std::string build_connect_reply(const ipc::TunnelParams& p, std::string_view ser
   add("X-CSTP-Keepalive", std::to_string(p.keepalive()));
   add("X-CSTP-Idle-Timeout", seconds_or_none(p.idle_timeout()));
   add("X-CSTP-Session-Timeout", seconds_or_none(p.session_timeout()));
-  if (p.session_timeout() != 0) add("X-CSTP-Session-Timeout-Remaining", std::to_string(p.session_remaining()));
+  if (p.session_timeout() != 0)
+    add("X-CSTP-Session-Timeout-Remaining", std::to_string(p.session_remaining()));
   add("X-CSTP-Disconnected-Timeout", "none");
   add("X-CSTP-Keep", "true");
   add("X-CSTP-TCP-Keepalive", "true");

@@ -32,10 +32,10 @@ class Sink {
 };
 
 struct SessionSettings {
-  uint32_t dpd_s = 90;          // 0 = off
-  uint32_t idle_timeout_s = 0;  // 0 = none
-  uint32_t session_limit_s = 0; // seconds left of session-timeout; 0 = none
-  std::optional<IpAddr> ipv4;   // the client's addresses: packets from others are dropped
+  uint32_t dpd_s = 90;           // 0 = off
+  uint32_t idle_timeout_s = 0;   // 0 = none
+  uint32_t session_limit_s = 0;  // seconds left of session-timeout; 0 = none
+  std::optional<IpAddr> ipv4;    // the client's addresses: packets from others are dropped
   std::optional<IpNet> ipv6;
 };
 

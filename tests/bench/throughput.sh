@@ -1,0 +1,120 @@
+#!/bin/bash
+# Tunnel throughput, sslvpnd side by side with Debian's ocserv: the same certificate, user,
+# openconnect client and network namespaces, alternating runs. TLS-only (CSTP) for now.
+# Reports; asserts nothing. Run as root from the source tree after building:
+#   tests/bench/throughput.sh [SECONDS_PER_RUN] [ROUNDS]
+# Prints a table of Mbit/s (median of ROUNDS) and server CPU seconds per GB moved.
+set -u
+SECS=${1:-5}
+ROUNDS=${2:-3}
+source "$(dirname "$0")/../e2e/lib.sh"
+TEST_NAME=bench-throughput
+e2e_init
+command -v iperf3 >/dev/null || e2e_skip "needs iperf3"
+command -v ocserv >/dev/null || e2e_skip "needs ocserv (apt-get install ocserv)"
+ns_setup
+SERVER_NS=$NS_S
+PIN=$(make_cert "$WORK/cert" ecdsa)
+PW="$WORK/passwd"
+add_user "$PW" bench 'bench-Pass1' staff
+PORT=4443
+VPN_NET=10.88.0.0/24
+ns_route_vpn_back "$VPN_NET"
+
+cat > "$WORK/sslvpnd.conf" <<CONF
+auth = "plain[passwd=$PW]"
+tcp-port = $PORT
+server-cert = $WORK/cert/cert.pem
+server-key = $WORK/cert/key.pem
+run-as-user = $RUN_AS_USER
+run-as-group = $RUN_AS_USER
+ipv4-network = $VPN_NET
+route = $BEHIND_NET
+dpd = 90
+max-same-clients = 0
+CONF
+cat > "$WORK/ocserv.conf" <<CONF
+auth = "plain[passwd=$PW]"
+tcp-port = $PORT
+server-cert = $WORK/cert/cert.pem
+server-key = $WORK/cert/key.pem
+run-as-user = $RUN_AS_USER
+run-as-group = $RUN_AS_USER
+socket-file = $WORK/ocserv.sock
+isolate-workers = true
+ipv4-network = $VPN_NET
+route = $BEHIND_NET
+dpd = 90
+max-same-clients = 0
+device = vpns
+keepalive = 32400
+try-mtu-discovery = false
+cisco-client-compat = true
+CONF
+
+# server_ticks PID: user+system clock ticks of a server: the process, its reaped children, and
+# its live children and grandchildren (workers; ocserv's sec-mod).
+server_ticks() {
+  local total=0 p kids
+  kids=$(cat "/proc/$1/task/$1/children" 2>/dev/null)
+  for p in $kids; do kids="$kids $(cat "/proc/$p/task/$p/children" 2>/dev/null)"; done
+  for p in "$1" $kids; do
+    [ -r "/proc/$p/stat" ] || continue
+    total=$((total + $(awk '{print $14 + $15 + $16 + $17}' "/proc/$p/stat")))
+  done
+  echo "$total"
+}
+
+run_one() {  # run_one sslvpnd|ocserv -> prints "up_bps down_bps cpu_s_per_gb"
+  local which=$1 log="$WORK/$1.log" spid
+  # ip netns exec execs the server, so $! is the server's own pid.
+  if [ "$which" = sslvpnd ]; then
+    ip netns exec "$NS_S" "$SSLVPND" -f -d 1 -c "$WORK/sslvpnd.conf" >"$log" 2>&1 &
+  else
+    ip netns exec "$NS_S" ocserv -f -c "$WORK/ocserv.conf" >"$log" 2>&1 &
+  fi
+  spid=$!
+  STARTED_PIDS+=("$spid")
+  for _ in $(seq 1 100); do [ -n "$(in_ns "$NS_S" ss -Htln "sport = :$PORT")" ] && break; sleep 0.1; done
+  rm -f "$WORK/b.env.connect" "$WORK/b.oc.pid"
+  oc_connect b bench 'bench-Pass1' --no-dtls >/dev/null || { echo "0 0 0"; kill "$spid"; wait "$spid" 2>/dev/null; return; }
+  local t0 up down t1 bytes
+  t0=$(server_ticks "$spid")
+  in_ns "$NS_B" iperf3 -s -1 -B "$BEHIND_IP" -p 5301 >/dev/null 2>&1 &
+  sleep 0.3
+  up=$(in_ns "$NS_C" timeout $((SECS + 20)) iperf3 -c "$BEHIND_IP" -p 5301 -t "$SECS" -J 2>/dev/null |
+    python3 -c "import json,sys; d=json.load(sys.stdin)['end']['sum_received']; print(int(d['bits_per_second']), int(d['bytes']))" 2>/dev/null || echo "0 0")
+  in_ns "$NS_B" iperf3 -s -1 -B "$BEHIND_IP" -p 5302 >/dev/null 2>&1 &
+  sleep 0.3
+  down=$(in_ns "$NS_C" timeout $((SECS + 20)) iperf3 -c "$BEHIND_IP" -p 5302 -t "$SECS" -R -J 2>/dev/null |
+    python3 -c "import json,sys; d=json.load(sys.stdin)['end']['sum_received']; print(int(d['bits_per_second']), int(d['bytes']))" 2>/dev/null || echo "0 0")
+  t1=$(server_ticks "$spid")
+  bytes=$(( ${up#* } + ${down#* } ))
+  local hz; hz=$(getconf CLK_TCK)
+  echo "${up% *} ${down% *} $(python3 -c "print(round(($t1-$t0)/$hz/max($bytes,1)*1e9, 2))")"
+  oc_stop b
+  kill "$spid"; wait "$spid" 2>/dev/null
+  sleep 0.5
+}
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+for r in $(seq 1 "$ROUNDS"); do
+  for srv in sslvpnd ocserv; do
+    read -r u d c <<<"$(run_one "$srv")"
+    echo "$u" >>"$WORK/$srv.up"; echo "$d" >>"$WORK/$srv.down"; echo "$c" >>"$WORK/$srv.cpu"
+    echo "round $r $srv: up $((u / 1000000)) Mbit/s, down $((d / 1000000)) Mbit/s, ${c} CPU-s/GB" >&2
+  done
+done
+
+printf '\nTLS-only (CSTP) tunnel, one openconnect client, iperf3 TCP %ss, median of %s rounds\n' "$SECS" "$ROUNDS"
+printf '%-28s %12s %12s %8s\n' "metric" "sslvpnd" "ocserv" "ratio"
+for m in up down; do
+  a=$(median <"$WORK/sslvpnd.$m"); b=$(median <"$WORK/ocserv.$m")
+  printf '%-28s %12s %12s %8s\n' "throughput $m (Mbit/s)" "$((a / 1000000))" "$((b / 1000000))" \
+    "$(python3 -c "print(round($a/max($b,1),2))")"
+done
+a=$(median <"$WORK/sslvpnd.cpu"); b=$(median <"$WORK/ocserv.cpu")
+printf '%-28s %12s %12s %8s\n' "server CPU-s per GB" "$a" "$b" "$(python3 -c "print(round($a/max($b,0.001),2))")"
+PASSED=1
+e2e_finish >/dev/null

@@ -1,0 +1,241 @@
+#include <catch2/catch.hpp>
+
+#include <vector>
+
+#include "worker/anyconnect/auth_flow.hpp"
+#include "worker/cstp/connect_reply.hpp"
+#include "worker/cstp/cstp_frame.hpp"
+#include "worker/cstp/cstp_session.hpp"
+
+using namespace sslvpn;
+using namespace sslvpn::cstp;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct RecordingSink : Sink {
+  std::vector<std::vector<uint8_t>> tun, client;
+  void to_tun(std::span<const uint8_t> p) override { tun.emplace_back(p.begin(), p.end()); }
+  void to_client(std::span<const uint8_t> f) override { client.emplace_back(f.begin(), f.end()); }
+};
+
+std::vector<uint8_t> frame(PacketType t, std::vector<uint8_t> payload) {
+  std::vector<uint8_t> out(kHeaderSize + payload.size());
+  write_header(std::span<uint8_t, kHeaderSize>(out.data(), kHeaderSize), t, static_cast<uint16_t>(payload.size()));
+  std::copy(payload.begin(), payload.end(), out.begin() + kHeaderSize);
+  return out;
+}
+
+// A minimal IPv4 header with the given source address.
+std::vector<uint8_t> ipv4_from(uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
+  std::vector<uint8_t> p(28, 0);
+  p[0] = 0x45;
+  p[12] = a, p[13] = b, p[14] = c, p[15] = d;
+  return p;
+}
+
+SessionSettings settings() {
+  SessionSettings s;
+  s.dpd_s = 10;
+  s.ipv4 = *parse_ip("10.0.0.5");
+  s.ipv6 = parse_ip_net("fd00::5/128");
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("cstp: frame parsing is strict about magic and lengths", "[cstp][parser]") {
+  auto f = frame(PacketType::Data, {1, 2, 3});
+  size_t used = 0;
+  auto r = parse_frame(f, &used);
+  REQUIRE(r.ok());
+  CHECK(r->type == PacketType::Data);
+  CHECK(r->payload.size() == 3);
+  CHECK(used == 11);
+  const uint8_t bad_magic[] = {'S', 'T', 'G', 1, 0, 0, 0, 0};
+  CHECK(parse_frame(bad_magic, &used).error() == Errc::Malformed);
+  const uint8_t bad_reserved[] = {'S', 'T', 'F', 1, 0, 0, 0, 1};
+  CHECK(parse_frame(bad_reserved, &used).error() == Errc::Malformed);
+  const uint8_t too_long[] = {'S', 'T', 'F', 1, 0x05, 0xdc, 0, 0};
+  CHECK(parse_frame(too_long, &used).error() == Errc::Truncated);
+  CHECK(parse_frame(std::span<const uint8_t>(f.data(), 7), &used).error() == Errc::Truncated);
+}
+
+TEST_CASE("cstp: data goes to TUN only from the client's own addresses", "[cstp][session]") {
+  auto t0 = Clock::time_point{};
+  CstpSession s(settings(), t0);
+  RecordingSink sink;
+  s.on_record(frame(PacketType::Data, ipv4_from(10, 0, 0, 5)), t0, sink);
+  s.on_record(frame(PacketType::Data, ipv4_from(10, 0, 0, 6)), t0, sink);  // spoofed
+  std::vector<uint8_t> v6(40, 0);
+  v6[0] = 0x60;
+  v6[8] = 0xfd;
+  v6[23] = 5;
+  s.on_record(frame(PacketType::Data, v6), t0, sink);
+  s.on_record(frame(PacketType::Data, {0x00, 1, 2}), t0, sink);  // not IP
+  CHECK(sink.tun.size() == 2);
+  CHECK(s.dropped() == 2);
+  CHECK(s.bytes_in() == 28 + 40);
+  CHECK_FALSE(s.ended());
+  // Two frames in one record are accepted.
+  auto two = frame(PacketType::Keepalive, {});
+  auto d = frame(PacketType::Data, ipv4_from(10, 0, 0, 5));
+  two.insert(two.end(), d.begin(), d.end());
+  s.on_record(two, t0, sink);
+  CHECK(sink.tun.size() == 3);
+}
+
+TEST_CASE("cstp: DPD requests are echoed with their payload (MTU probes)", "[cstp][session]") {
+  auto t0 = Clock::time_point{};
+  CstpSession s(settings(), t0);
+  RecordingSink sink;
+  std::vector<uint8_t> probe(1200, 0xab);
+  s.on_record(frame(PacketType::DpdRequest, probe), t0, sink);
+  REQUIRE(sink.client.size() == 1);
+  CHECK(sink.client[0] == frame(PacketType::DpdResponse, probe));
+}
+
+TEST_CASE("cstp: DPD probes a silent client, then declares it dead", "[cstp][session][timers]") {
+  auto t0 = Clock::time_point{};
+  CstpSession s(settings(), t0);
+  RecordingSink sink;
+  s.on_tick(t0 + 9s, sink);
+  CHECK(sink.client.empty());
+  CHECK(s.next_deadline() == t0 + 10s);
+  s.on_tick(t0 + 10s, sink);
+  REQUIRE(sink.client.size() == 1);
+  CHECK(sink.client[0] == frame(PacketType::DpdRequest, {}));
+  s.on_tick(t0 + 15s, sink);
+  CHECK(sink.client.size() == 1);  // one probe per interval
+  s.on_tick(t0 + 20s, sink);
+  CHECK(sink.client.size() == 2);
+  // An answer resets the clock.
+  s.on_record(frame(PacketType::DpdResponse, {}), t0 + 21s, sink);
+  s.on_tick(t0 + 40s, sink);
+  CHECK_FALSE(s.ended());
+  s.on_tick(t0 + 51s, sink);
+  REQUIRE(s.ended());
+  CHECK(s.end_reason() == ipc::SessionEnd::DPD_TIMEOUT);
+}
+
+TEST_CASE("cstp: idle and session timeouts", "[cstp][session][timers]") {
+  auto t0 = Clock::time_point{};
+  SessionSettings st = settings();
+  st.dpd_s = 0;
+  st.idle_timeout_s = 30;
+  CstpSession idle(st, t0);
+  RecordingSink sink;
+  idle.on_record(frame(PacketType::Keepalive, {}), t0 + 20s, sink);  // not data: does not count
+  idle.on_tick(t0 + 29s, sink);
+  CHECK_FALSE(idle.ended());
+  uint8_t buf[kHeaderSize + 28] = {};
+  idle.frame_data(buf, 28, t0 + 29s);  // data to the client counts
+  idle.on_tick(t0 + 58s, sink);
+  CHECK_FALSE(idle.ended());
+  idle.on_tick(t0 + 59s, sink);
+  REQUIRE(idle.ended());
+  CHECK(idle.end_reason() == ipc::SessionEnd::IDLE_TIMEOUT);
+
+  st.idle_timeout_s = 0;
+  st.session_limit_s = 100;
+  CstpSession limited(st, t0);
+  CHECK(limited.next_deadline() == t0 + 100s);
+  limited.on_tick(t0 + 100s, sink);
+  REQUIRE(limited.ended());
+  CHECK(limited.end_reason() == ipc::SessionEnd::SESSION_TIMEOUT);
+}
+
+TEST_CASE("cstp: disconnect, garbage and unknown types", "[cstp][session]") {
+  auto t0 = Clock::time_point{};
+  RecordingSink sink;
+  CstpSession bye(settings(), t0);
+  bye.on_record(frame(PacketType::Disconnect, {kDisconnectUserLogout}), t0, sink);
+  REQUIRE(bye.ended());
+  CHECK(bye.end_reason() == ipc::SessionEnd::USER_DISCONNECT);
+
+  CstpSession junk(settings(), t0);
+  const uint8_t garbage[] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+  junk.on_record(garbage, t0, sink);
+  REQUIRE(junk.ended());
+  CHECK(junk.end_reason() == ipc::SessionEnd::ERROR);
+
+  CstpSession unknown(settings(), t0);
+  unknown.on_record(frame(static_cast<PacketType>(0x42), {1}), t0, sink);
+  CHECK_FALSE(unknown.ended());
+  CHECK(unknown.dropped() == 1);
+
+  CstpSession term(settings(), t0);
+  term.terminate(ipc::SessionEnd::SERVER_DISCONNECT, true, sink);
+  CHECK(term.ended());
+  CHECK(sink.client.back() == frame(PacketType::Disconnect, {kDisconnectUserLogout}));
+}
+
+TEST_CASE("cstp: frame_data frames in place", "[cstp][session]") {
+  CstpSession s(settings(), Clock::time_point{});
+  std::vector<uint8_t> buf(kHeaderSize + 100, 0x77);
+  auto f = s.frame_data(buf, 100, Clock::time_point{});
+  CHECK(f.size() == 108);
+  CHECK(f[0] == 'S');
+  CHECK(f[4] == 0);
+  CHECK(f[5] == 100);
+  CHECK(f[8] == 0x77);
+  CHECK(s.bytes_out() == 100);
+}
+
+TEST_CASE("connect: the reply carries what the client needs", "[cstp][connect]") {
+  ipc::TunnelParams p;
+  p.set_ipv4_address("10.0.0.5");
+  p.set_ipv4_netmask("255.255.255.0");
+  p.set_ipv6_address("fd00::5");
+  p.set_ipv6_prefix(128);
+  p.add_dns("10.0.0.1");
+  p.add_split_dns("corp.example");
+  p.add_split_include("192.168.0.0/255.255.0.0");
+  p.add_split_exclude6("fd01::/64");
+  p.set_mtu(1390);
+  p.set_base_mtu(1500);
+  p.set_dpd(30);
+  p.set_keepalive(20);
+  p.set_default_domain("evil\r\nX-Injected: 1");
+  std::string r = build_connect_reply(p, "sslvpnd test");
+  CHECK(r.rfind("HTTP/1.1 200 CONNECTED\r\n", 0) == 0);
+  for (const char* h : {"X-CSTP-Version: 1\r\n", "X-CSTP-Address: 10.0.0.5\r\n", "X-CSTP-Netmask: 255.255.255.0\r\n",
+                        "X-CSTP-Address-IP6: fd00::5/128\r\n", "X-CSTP-DNS: 10.0.0.1\r\n",
+                        "X-CSTP-Split-DNS: corp.example\r\n", "X-CSTP-Split-Include: 192.168.0.0/255.255.0.0\r\n",
+                        "X-CSTP-Split-Exclude-IP6: fd01::/64\r\n", "X-CSTP-MTU: 1390\r\n",
+                        "X-CSTP-Base-MTU: 1500\r\n", "X-CSTP-DPD: 30\r\n", "X-CSTP-Idle-Timeout: none\r\n"})
+    CHECK(r.find(h) != std::string::npos);
+  CHECK(r.find("\r\nX-Injected") == std::string::npos);
+  CHECK(r.size() >= 4);
+  CHECK(r.substr(r.size() - 4) == "\r\n\r\n");
+}
+
+TEST_CASE("connect: cookies and the request headers", "[cstp][connect]") {
+  CHECK(cookie_value("webvpn=abc", "webvpn").value() == "abc");
+  CHECK(cookie_value("openconnect_strapkey=x; webvpn=def; b=1", "webvpn").value() == "def");
+  CHECK_FALSE(cookie_value("webvpnc=abc", "webvpn").has_value());
+  CHECK_FALSE(cookie_value("", "webvpn").has_value());
+
+  http::Request req;
+  req.method = "CONNECT";
+  req.target = "/CSCOSSLC/tunnel";
+  std::string good(64, 'a');
+  req.headers = {{"cookie", "webvpn=" + good},
+                 {"x-cstp-address", "10.0.0.9"},
+                 {"x-cstp-address", "fd00::9"},
+                 {"x-cstp-base-mtu", "1400"},
+                 {"x-cstp-mtu", "1300"},
+                 {"x-cstp-full-ipv6-capability", "true"}};
+  auto r = anyconnect::parse_connect_request(req);
+  REQUIRE(r.has_value());
+  CHECK(r->cookie() == good);
+  CHECK(r->wanted_ipv4() == "10.0.0.9");
+  CHECK(r->wanted_ipv6() == "fd00::9");
+  CHECK(r->base_mtu() == 1400);
+  CHECK(r->client_mtu() == 1300);
+  CHECK(r->ipv6());
+  req.headers[0].value = "webvpn=" + std::string(63, 'a');
+  CHECK_FALSE(anyconnect::parse_connect_request(req).has_value());
+  req.headers[0].value = "webvpn=" + std::string(64, 'G');
+  CHECK_FALSE(anyconnect::parse_connect_request(req).has_value());
+}
