@@ -188,6 +188,13 @@ const std::map<std::string_view, Handler>& handlers() {
       {"max-same-clients",
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.max_same_clients = parse_uint(c, v, 1u << 20); }},
       {"connect-script", [](Config& cfg, const Ctx&, std::string_view v) { cfg.connect_script = v; }},
+      {"udp-port",
+       [](Config& cfg, const Ctx& c, std::string_view v) {
+         cfg.udp_port = static_cast<uint16_t>(parse_uint(c, v, 65535));
+       }},
+      {"udp-listen-host", [](Config& cfg, const Ctx&, std::string_view v) { cfg.udp_listen_host = v; }},
+      {"dtls-psk", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.dtls_psk = parse_bool(c, v); }},
+      {"dtls-legacy", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.dtls_legacy = parse_bool(c, v); }},
       {"disconnect-script", [](Config& cfg, const Ctx&, std::string_view v) { cfg.disconnect_script = v; }},
   };
   return h;

@@ -41,6 +41,7 @@ Server::Server(struct ev_loop* loop, Logger& log, ServerSettings settings, std::
 
 Server::~Server() {
   for (auto& io : accept_io_) ev_io_stop(loop_, &io);
+  for (auto& io : udp_io_) ev_io_stop(loop_, &io);
   ev_io_stop(loop_, &secmod_io_);
   ev_child_stop(loop_, &child_w_);
   ev_signal_stop(loop_, &sig_term_);
@@ -92,6 +93,7 @@ void Server::start() {
     accept_io_[i].data = this;
     ev_io_start(loop_, &accept_io_[i]);
   }
+  start_udp();
   log_.info("sslvpnd ", SSLVPND_VERSION, " listening on TCP port ", s_.config.tcp_port);
 }
 
@@ -334,6 +336,7 @@ void Server::on_worker_exit(WorkerProc& w, int status) {
   }
   ev_io_stop(loop_, &w.io);
   ev_timer_stop(loop_, &w.auth_timer);
+  if (!w.dtls_id.empty()) dtls_ids_.erase(w.dtls_id);
   if (w.phase == WorkerPhase::Tunnel) {
     end_tunnel(w);
   } else if (w.phase == WorkerPhase::ConnectScript) {

@@ -10,6 +10,7 @@
 #include <ctime>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -58,6 +59,9 @@ struct WorkerProc {
   time_t tunnel_start = 0;
   ipc::SessionStats stats;
   std::optional<ipc::SessionEnd> end;  // what the worker said before exiting
+  std::string dtls_id;                 // raw DTLS session id of its tunnel ("" = no DTLS)
+  std::string udp_peer;                // "addr:port" its UDP socket is connected to
+  double last_udp_handoff = -1e9;      // ev_now() of the last UDP socket handed over
 };
 
 struct ServerSettings {
@@ -111,6 +115,12 @@ class Server {
   ScriptEnv script_env(const WorkerProc& w, const char* reason) const;
   void run_disconnect_script(const WorkerProc& w);
 
+  // DTLS demux (server_udp.cpp).
+  static void udp_cb(struct ev_loop*, ev_io* w, int);
+  void start_udp();
+  void on_udp_readable(int fd);
+  void hand_udp_socket(WorkerProc& w, const struct Datagram& d, std::span<const uint8_t> bytes, bool hello);
+
   struct ev_loop* loop_;
   Logger& log_;
   ServerSettings s_;
@@ -125,6 +135,9 @@ class Server {
   uint64_t next_worker_id_ = 1;
   std::unordered_map<pid_t, std::unique_ptr<WorkerProc>> workers_;
   std::unordered_map<pid_t, pid_t> connect_scripts_;  // script pid -> worker pid
+  std::vector<UniqueFd> udp_listeners_;
+  std::vector<ev_io> udp_io_;
+  std::unordered_map<std::string, pid_t> dtls_ids_;   // DTLS session id -> worker pid
   int exit_code_ = 0;
 };
 

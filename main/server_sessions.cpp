@@ -3,6 +3,8 @@
 // worker ends -> disconnect-script, sec-mod told whether the cookie lives on.
 #include <sys/wait.h>
 
+#include <gnutls/crypto.h>
+
 #include <ctime>
 
 #include "main/server.hpp"
@@ -53,6 +55,16 @@ void Server::on_session_open_reply(const ipc::SessionOpenReply& r) {
   }
   w->grant = std::move(grant).value();
   w->params = w->grant->params;
+  if (s_.config.udp_port != 0) {
+    // A fresh random id per tunnel names it in the client's DTLS ClientHello.
+    std::string id(32, '\0');
+    if (gnutls_rnd(GNUTLS_RND_NONCE, id.data(), id.size()) == 0) {
+      w->params.set_udp_port(s_.config.udp_port);
+      w->params.set_dtls_session_id(id);
+      w->params.set_dtls_psk(s_.config.dtls_psk);
+      w->params.set_dtls_legacy(s_.config.dtls_legacy);
+    }
+  }
   if (s_.config.connect_script.empty()) return grant_tunnel(*w);
   auto pid = start_script(s_.config.connect_script, script_env(*w, "connect"));
   if (!pid.ok()) {
@@ -95,6 +107,10 @@ void Server::grant_tunnel(WorkerProc& w) {
   // Our copy of the TUN fd closes here: the device now lives exactly as long as the worker.
   w.phase = WorkerPhase::Tunnel;
   w.tunnel_start = time(nullptr);
+  if (!w.params.dtls_session_id().empty()) {
+    w.dtls_id = w.params.dtls_session_id();
+    dtls_ids_[w.dtls_id] = w.pid;
+  }
   ev_timer_stop(loop_, &w.auth_timer);
   log_.info("user '", sanitize_log_text(w.params.username()), "' connected from ", w.client_ip, " on ",
             w.params.device(), " as ", w.params.ipv4_address(),

@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "common/hex.hpp"
 #include "common/secret_bytes.hpp"
 #include "worker/cstp/connect_reply.hpp"
 #include "worker/tunnel_loop.hpp"
@@ -50,7 +51,43 @@ bool Connection::read_request(http::Parsed* out) {
   }
 }
 
-void Connection::connect(ipc::SessionRequest& req) {
+std::optional<DtlsSetup> Connection::choose_dtls(const ipc::TunnelParams& p, anyconnect::DtlsOffer& offer,
+                                                 cstp::DtlsReply* reply) {
+  if (p.udp_port() == 0) return std::nullopt;
+  std::string id_hex = hex_encode(std::span<const uint8_t>(
+      reinterpret_cast<const uint8_t*>(p.dtls_session_id().data()), p.dtls_session_id().size()));
+  DtlsSetup setup;
+  // The client's own arithmetic (gnutls-dtls.c): base MTU minus IP and UDP headers.
+  setup.udp_mtu = p.base_mtu() - (client_ipv6_ ? 40 : 20) - 8;
+  if (p.dtls_psk() && cstp::offers_psk_negotiate(offer.ciphersuites)) {
+    auto key = tls_.export_key("EXPORTER-openconnect-psk", 32);
+    if (!key.ok()) return std::nullopt;
+    setup.psk = std::move(key).value();
+    reply->enabled = true;
+    reply->app_id_hex = id_hex;
+    return setup;
+  }
+  auto master = hex_decode(offer.master_secret);
+  wipe_string(offer.master_secret);
+  const LegacyCipher* cipher = choose_legacy_cipher(offer.ciphersuites, offer.ciphersuites12);
+  if (!p.dtls_legacy() || !master || master->size() != 48 || cipher == nullptr) {
+    if (master) wipe_string(*master);
+    return std::nullopt;
+  }
+  setup.legacy = cipher;
+  setup.master_secret = SecretBytes(*master);
+  wipe_string(*master);
+  setup.session_id = p.dtls_session_id();
+  setup.cert = tls_.credentials();
+  setup.data_mtu = p.mtu() + 1;
+  reply->enabled = true;
+  reply->legacy_cipher = cipher->name;
+  reply->legacy_dtls12 = cipher->dtls12_header;
+  reply->session_id_hex = id_hex;
+  return setup;
+}
+
+void Connection::connect(ipc::SessionRequest& req, anyconnect::DtlsOffer& offer) {
   req.set_cstp_overhead(static_cast<uint32_t>(tls_.record_overhead() + cstp::kHeaderSize));
   ipc::WorkerToMain ask;
   ask.mutable_session_request()->Swap(&req);
@@ -71,11 +108,13 @@ void Connection::connect(ipc::SessionRequest& req) {
     return;
   }
   const ipc::TunnelParams& p = r.params();
-  if (!tls_.send(cstp::build_connect_reply(p, "sslvpnd " SSLVPND_VERSION)) || !tls_.enter_tunnel_mode())
+  cstp::DtlsReply dtls;
+  std::optional<DtlsSetup> dtls_setup = choose_dtls(p, offer, &dtls);
+  if (!tls_.send(cstp::build_connect_reply(p, "sslvpnd " SSLVPND_VERSION, dtls)) || !tls_.enter_tunnel_mode())
     return;
-  log_.debug("tunnel up on ", p.device(), " for ", p.ipv4_address(), " ", p.ipv6_address(), ", MTU ",
-             p.mtu());
-  TunnelLoop loop(log_, tls_, std::move(rep->second), main_, p);
+  log_.debug("tunnel up on ", p.device(), " for ", p.ipv4_address(), " ", p.ipv6_address(), ", MTU ", p.mtu(),
+             dtls.enabled ? ", DTLS offered" : "");
+  TunnelLoop loop(log_, tls_, std::move(rep->second), main_, p, std::move(dtls_setup));
   ipc::WorkerToMain end;
   *end.mutable_session_end() = loop.run();
   (void)main_.send(end);
@@ -83,7 +122,7 @@ void Connection::connect(ipc::SessionRequest& req) {
 
 bool Connection::carry_out(anyconnect::Step step) {
   if (step.kind == anyconnect::Step::Kind::Connect) {
-    connect(step.session_request);
+    connect(step.session_request, step.dtls_offer);
     return false;
   }
   if (step.kind == anyconnect::Step::Kind::AskSecMod) {

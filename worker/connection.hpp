@@ -8,6 +8,8 @@
 #include "common/ipc_channel.hpp"
 #include "common/log.hpp"
 #include "worker/anyconnect/auth_flow.hpp"
+#include "worker/cstp/connect_reply.hpp"
+#include "worker/dtls_channel.hpp"
 #include "worker/http/http_request.hpp"
 #include "worker/secmod_client.hpp"
 #include "worker/tls_server.hpp"
@@ -17,8 +19,14 @@ namespace sslvpn::worker {
 class Connection {
  public:
   Connection(Logger& log, TlsServer& tls, SecModClient& secmod, IpcChannel& main,
-             anyconnect::AuthSettings settings, std::chrono::steady_clock::time_point deadline)
-      : log_(log), tls_(tls), secmod_(secmod), main_(main), flow_(std::move(settings)), deadline_(deadline) {}
+             anyconnect::AuthSettings settings, std::chrono::steady_clock::time_point deadline, bool client_ipv6)
+      : log_(log),
+        tls_(tls),
+        secmod_(secmod),
+        main_(main),
+        flow_(std::move(settings)),
+        deadline_(deadline),
+        client_ipv6_(client_ipv6) {}
 
   // Runs until the connection should close.
   void run();
@@ -28,7 +36,10 @@ class Connection {
   bool read_request(http::Parsed* out);
   bool carry_out(anyconnect::Step step);
   // CONNECT: asks main for the tunnel, answers the client and runs the tunnel to its end.
-  void connect(ipc::SessionRequest& req);
+  void connect(ipc::SessionRequest& req, anyconnect::DtlsOffer& offer);
+  // The DTLS mode for this tunnel (PSK, legacy, or none) and the headers that announce it.
+  std::optional<DtlsSetup> choose_dtls(const ipc::TunnelParams& p, anyconnect::DtlsOffer& offer,
+                                       cstp::DtlsReply* reply);
   int remaining_ms() const;
 
   Logger& log_;
@@ -37,6 +48,7 @@ class Connection {
   IpcChannel& main_;
   anyconnect::AuthFlow flow_;
   std::chrono::steady_clock::time_point deadline_;
+  bool client_ipv6_;  // the client's transport address family (for UDP MTU arithmetic)
   http::Limits limits_;
   std::string buf_;
 };

@@ -86,7 +86,8 @@ int main() {
     return 0;
   }
   log.debug("TLS established: ", (*tls)->description());
-  worker::Connection conn(log, **tls, secmod, main_ch, auth_settings(st), deadline);
+  worker::Connection conn(log, **tls, secmod, main_ch, auth_settings(st), deadline,
+                          st.client_ip().find(':') != std::string::npos);
   conn.run();
   return 0;
 }

@@ -202,6 +202,15 @@ Result<bool> TlsServer::flush() {
   return true;
 }
 
+Result<SecretBytes> TlsServer::export_key(std::string_view label, size_t size) const {
+  std::string out(size, '\0');
+  int r = gnutls_prf_rfc5705(session_, label.size(), label.data(), 0, nullptr, size, out.data());
+  if (r < 0) return Errc::Crypto;
+  SecretBytes key(out);
+  wipe_string(out);
+  return key;
+}
+
 size_t TlsServer::record_overhead() const {
   return gnutls_record_overhead_size(session_);
 }

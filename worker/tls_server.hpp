@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "common/secret_bytes.hpp"
 #include "common/unique_fd.hpp"
 #include "worker/secmod_client.hpp"
 
@@ -51,6 +52,10 @@ class TlsServer {
   Result<bool> flush();
   // Bytes each record adds (header, tag, padding) with the negotiated cipher.
   size_t record_overhead() const;
+  // The certificate credentials (a legacy DTLS session resumes under them).
+  gnutls_certificate_credentials_t credentials() const noexcept { return cred_; }
+  // RFC 5705 keying material with no context (openconnect's DTLS PSK, protocols.md A5).
+  Result<SecretBytes> export_key(std::string_view label, size_t size) const;
 
  private:
   TlsServer() = default;

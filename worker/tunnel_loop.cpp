@@ -31,14 +31,63 @@ cstp::SessionSettings settings_from(const ipc::TunnelParams& p) {
 
 }  // namespace
 
-TunnelLoop::TunnelLoop(Logger& log, TlsServer& tls, UniqueFd tun, IpcChannel& main,
-                       const ipc::TunnelParams& params)
+TunnelLoop::TunnelLoop(Logger& log, TlsServer& tls, UniqueFd tun, IpcChannel& main, const ipc::TunnelParams& params,
+                       std::optional<DtlsSetup> dtls)
     : log_(log),
       tls_(tls),
       tun_(std::move(tun)),
       main_(main),
       session_(settings_from(params), Clock::now()),
+      dtls_setup_(std::move(dtls)),
       next_stats_(Clock::now() + kStatsInterval) {}
+
+void TunnelLoop::to_dtls(std::span<const uint8_t> record) {
+  if (dtls_ready()) (void)dtls_->send(record);  // UDP: a record that cannot go is lost
+}
+
+void TunnelLoop::on_udp_socket(const ipc::UdpSocket& m, UniqueFd fd) {
+  if (!dtls_setup_ || !fd.valid()) return;  // DTLS was not offered: nothing to do with it
+  if (!m.client_hello()) {
+    if (!dtls_) return;
+    auto n = dtls_->try_rebind(std::move(fd), m.first_datagram(), rx_);
+    if (!n.ok()) return;  // did not decrypt: keep the current path
+    log_.info("DTLS client moved to a new port");
+    session_.on_dtls_record(std::span<const uint8_t>(rx_, *n), Clock::now(), *this);
+    return;
+  }
+  std::string error;
+  auto c = DtlsChannel::create(*dtls_setup_, std::move(fd), m.first_datagram(), &error);
+  if (!c.ok()) {
+    log_.info("cannot start DTLS: ", error);
+    return;
+  }
+  dtls_ = std::move(c).value();  // a new hello replaces an old channel (the client restarted DTLS)
+}
+
+void TunnelLoop::read_dtls(Clock::time_point now) {
+  if (!dtls_->established()) {
+    auto r = dtls_->handshake();
+    if (!r.ok()) {
+      log_.info("DTLS handshake failed; staying on CSTP");
+      dtls_.reset();
+      return;
+    }
+    if (!*r) return;
+    session_.dtls_established(now);
+    log_.info("DTLS established: ", dtls_->description());
+  }
+  for (int i = 0; i < kBatch && !tun_blocked_ && !session_.ended(); ++i) {
+    auto n = dtls_->recv(rx_);
+    if (!n.ok()) {
+      if (n.error() != Errc::Timeout) {
+        log_.info("DTLS channel closed; staying on CSTP");
+        dtls_.reset();
+      }
+      return;
+    }
+    session_.on_dtls_record(std::span<const uint8_t>(rx_, *n), now, *this);
+  }
+}
 
 void TunnelLoop::to_tun(std::span<const uint8_t> packet) {
   if (tun_blocked_) return;  // cannot happen: TLS is not read while blocked
@@ -90,7 +139,9 @@ void TunnelLoop::read_tun(Clock::time_point now) {
   for (int i = 0; i < kBatch && !tls_failed_ && tls_.has_room(); ++i) {
     ssize_t n = ::read(tun_.get(), tx_ + cstp::kHeaderSize, cstp::kMaxPayload);
     if (n <= 0) return;  // EAGAIN (or nothing): done for now
-    to_client(session_.frame_data(tx_, static_cast<size_t>(n), now));
+    auto len = static_cast<size_t>(n);
+    if (dtls_ready() && session_.dtls_up() && dtls_->send(session_.frame_dtls_data(tx_, len, now))) continue;
+    to_client(session_.frame_data(tx_, len, now));
   }
 }
 
@@ -100,6 +151,7 @@ void TunnelLoop::on_main_message() {
     if (r.error() != Errc::Timeout) main_gone_ = true;
     return;
   }
+  if (r->first.msg_case() == ipc::MainToWorker::kUdpSocket) return on_udp_socket(r->first.udp_socket(), std::move(r->second));
   if (r->first.msg_case() == ipc::MainToWorker::kTerminate) {
     const auto& t = r->first.terminate();
     log_.info("main ends the tunnel: ", t.reason());
@@ -128,16 +180,21 @@ int TunnelLoop::poll_timeout_ms(Clock::time_point now) const {
 
 ipc::SessionEnd TunnelLoop::run() {
   while (!session_.ended() && !tls_failed_ && !main_gone_) {
-    pollfd fds[3] = {
+    pollfd fds[4] = {
         {tls_.fd(), static_cast<short>((tun_blocked_ ? 0 : POLLIN) | (tls_blocked_ ? POLLOUT : 0)), 0},
         {tun_.get(), static_cast<short>((tls_blocked_ ? 0 : POLLIN) | (tun_blocked_ ? POLLOUT : 0)), 0},
         {main_.raw_fd(), POLLIN, 0},
+        {dtls_ ? dtls_->fd() : -1, static_cast<short>(tun_blocked_ ? 0 : POLLIN), 0},
     };
     auto now = Clock::now();
-    int timeout = (tls_.pending() > 0 && !tun_blocked_) ? 0 : poll_timeout_ms(now);
-    if (::poll(fds, 3, timeout) < 0 && errno != EINTR) break;
+    bool buffered = (tls_.pending() > 0 || (dtls_ && dtls_->pending() > 0)) && !tun_blocked_;
+    int timeout = buffered ? 0 : poll_timeout_ms(now);
+    if (dtls_ && !dtls_->established()) timeout = std::min(timeout, 200);  // handshake retransmits
+    if (::poll(fds, 4, timeout) < 0 && errno != EINTR) break;
     now = Clock::now();
     if (fds[2].revents) on_main_message();
+    if (dtls_ && ((fds[3].revents & (POLLIN | POLLERR)) || dtls_->pending() > 0 || !dtls_->established()))
+      read_dtls(now);
     if (tun_blocked_ && (fds[1].revents & (POLLOUT | POLLERR))) retry_tun_write();
     if (tls_blocked_ && (fds[0].revents & (POLLOUT | POLLERR | POLLHUP))) flush_tls();
     if ((fds[0].revents & (POLLIN | POLLERR | POLLHUP)) || tls_.pending() > 0) read_tls(now);

@@ -5,25 +5,30 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
+#include <optional>
 
 #include "common/ipc_channel.hpp"
 #include "common/log.hpp"
 #include "common/unique_fd.hpp"
 #include "ipc.pb.h"
 #include "worker/cstp/cstp_session.hpp"
+#include "worker/dtls_channel.hpp"
 #include "worker/tls_server.hpp"
 
 namespace sslvpn::worker {
 
 class TunnelLoop final : public cstp::Sink {
  public:
-  TunnelLoop(Logger& log, TlsServer& tls, UniqueFd tun, IpcChannel& main, const ipc::TunnelParams& params);
+  TunnelLoop(Logger& log, TlsServer& tls, UniqueFd tun, IpcChannel& main, const ipc::TunnelParams& params,
+             std::optional<DtlsSetup> dtls);
 
   // Runs until the tunnel ends; returns what main is told.
   ipc::SessionEnd run();
 
   void to_tun(std::span<const uint8_t> packet) override;
   void to_client(std::span<const uint8_t> frame) override;
+  void to_dtls(std::span<const uint8_t> record) override;
 
  private:
   void read_tls(cstp::Clock::time_point now);
@@ -31,6 +36,9 @@ class TunnelLoop final : public cstp::Sink {
   void flush_tls();
   void retry_tun_write();
   void on_main_message();
+  void on_udp_socket(const ipc::UdpSocket& m, UniqueFd fd);
+  void read_dtls(cstp::Clock::time_point now);
+  bool dtls_ready() const { return dtls_ && dtls_->established(); }
   void report_stats(cstp::Clock::time_point now, bool force);
   int poll_timeout_ms(cstp::Clock::time_point now) const;
 
@@ -39,6 +47,8 @@ class TunnelLoop final : public cstp::Sink {
   UniqueFd tun_;
   IpcChannel& main_;
   cstp::CstpSession session_;
+  std::optional<DtlsSetup> dtls_setup_;   // set when DTLS was offered to the client
+  std::unique_ptr<DtlsChannel> dtls_;
   bool tls_failed_ = false;  // the client's connection broke
   bool main_gone_ = false;
   bool tls_blocked_ = false;  // queued records wait for the socket

@@ -11,6 +11,9 @@ struct NullSink : sslvpn::cstp::Sink {
   void to_client(std::span<const uint8_t> f) override {
     if (f.size() > sslvpn::cstp::kHeaderSize + sslvpn::cstp::kMaxPayload) __builtin_trap();
   }
+  void to_dtls(std::span<const uint8_t> r) override {
+    if (r.size() > sslvpn::cstp::kDtlsHeaderSize + sslvpn::cstp::kMaxPayload) __builtin_trap();
+  }
 };
 }  // namespace
 
@@ -21,7 +24,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* d, size_t n) {
   sslvpn::cstp::CstpSession session(s, sslvpn::cstp::Clock::time_point{});
   // Split the input into records at the first byte's value, to vary record boundaries.
   size_t step = n ? (d[0] % 64) + 8 : 1;
-  for (size_t off = 0; off < n; off += step)
-    session.on_record({d + off, std::min(step, n - off)}, sslvpn::cstp::Clock::time_point{}, sink);
+  for (size_t off = 0; off < n; off += step) {
+    std::span<const uint8_t> chunk{d + off, std::min(step, n - off)};
+    // Odd chunks go in as DTLS records, even ones as TLS records.
+    if ((off / step) % 2) session.on_dtls_record(chunk, sslvpn::cstp::Clock::time_point{}, sink);
+    else session.on_record(chunk, sslvpn::cstp::Clock::time_point{}, sink);
+  }
   return 0;
 }

@@ -14,9 +14,10 @@ using namespace std::chrono_literals;
 namespace {
 
 struct RecordingSink : Sink {
-  std::vector<std::vector<uint8_t>> tun, client;
+  std::vector<std::vector<uint8_t>> tun, client, dtls;
   void to_tun(std::span<const uint8_t> p) override { tun.emplace_back(p.begin(), p.end()); }
   void to_client(std::span<const uint8_t> f) override { client.emplace_back(f.begin(), f.end()); }
+  void to_dtls(std::span<const uint8_t> r) override { dtls.emplace_back(r.begin(), r.end()); }
 };
 
 std::vector<uint8_t> frame(PacketType t, std::vector<uint8_t> payload) {
@@ -197,7 +198,16 @@ TEST_CASE("connect: the reply carries what the client needs", "[cstp][connect]")
   p.set_dpd(30);
   p.set_keepalive(20);
   p.set_default_domain("evil\r\nX-Injected: 1");
-  std::string r = build_connect_reply(p, "sslvpnd test");
+  std::string r = build_connect_reply(p, "sslvpnd test", DtlsReply{});
+  CHECK(r.find("X-DTLS-") == std::string::npos);  // DTLS not offered: no DTLS headers
+  p.set_udp_port(4443);
+  std::string with_dtls = build_connect_reply(p, "sslvpnd test", DtlsReply{true, "a1b2"});
+  for (const char* h : {"X-DTLS-Port: 4443\r\n", "X-DTLS-App-ID: a1b2\r\n", "X-DTLS-CipherSuite: PSK-NEGOTIATE\r\n",
+                        "X-DTLS-DPD: 30\r\n"})
+    CHECK(with_dtls.find(h) != std::string::npos);
+  CHECK(offers_psk_negotiate("PSK-NEGOTIATE:OC-DTLS1_2-AES256-GCM"));
+  CHECK(offers_psk_negotiate("AES256-SHA:PSK-NEGOTIATE"));
+  CHECK_FALSE(offers_psk_negotiate("AES256-SHA:PSK-NEGOTIATED"));
   CHECK(r.rfind("HTTP/1.1 200 CONNECTED\r\n", 0) == 0);
   for (const char* h : {"X-CSTP-Version: 1\r\n", "X-CSTP-Address: 10.0.0.5\r\n", "X-CSTP-Netmask: 255.255.255.0\r\n",
                         "X-CSTP-Address-IP6: fd00::5/128\r\n", "X-CSTP-DNS: 10.0.0.1\r\n",
@@ -238,4 +248,40 @@ TEST_CASE("connect: cookies and the request headers", "[cstp][connect]") {
   CHECK_FALSE(anyconnect::parse_connect_request(req).has_value());
   req.headers[0].value = "webvpn=" + std::string(64, 'G');
   CHECK_FALSE(anyconnect::parse_connect_request(req).has_value());
+}
+
+TEST_CASE("cstp: DTLS records, DPD echo on DTLS, channel choice", "[cstp][dtls]") {
+  auto t0 = Clock::time_point{};
+  CstpSession s(settings(), t0);
+  RecordingSink sink;
+  CHECK_FALSE(s.dtls_up());
+  s.dtls_established(t0);
+  CHECK(s.dtls_up());
+  std::vector<uint8_t> rec = {0x00};
+  auto pkt = ipv4_from(10, 0, 0, 5);
+  rec.insert(rec.end(), pkt.begin(), pkt.end());
+  s.on_dtls_record(rec, t0, sink);
+  REQUIRE(sink.tun.size() == 1);
+  CHECK(sink.tun[0] == pkt);
+  std::vector<uint8_t> probe = {0x03};
+  probe.resize(1000, 0x5a);
+  s.on_dtls_record(probe, t0, sink);
+  REQUIRE(sink.dtls.size() == 1);  // the MTU probe comes back, whole, on DTLS
+  CHECK(sink.dtls[0][0] == 0x04);
+  CHECK(std::equal(sink.dtls[0].begin() + 1, sink.dtls[0].end(), probe.begin() + 1, probe.end()));
+  CHECK(sink.client.empty());
+  // Data over CSTP means the client's DTLS is down; DTLS data brings it back.
+  s.on_record(frame(PacketType::Data, pkt), t0, sink);
+  CHECK_FALSE(s.dtls_up());
+  s.on_dtls_record(rec, t0, sink);
+  CHECK(s.dtls_up());
+  // Silence on DTLS for three DPD intervals takes it down while CSTP stays.
+  s.on_record(frame(PacketType::Keepalive, {}), t0 + 29s, sink);
+  s.on_tick(t0 + 30s, sink);
+  CHECK_FALSE(s.dtls_up());
+  CHECK_FALSE(s.ended());
+  std::vector<uint8_t> buf(kHeaderSize + 28, 0);
+  auto f = s.frame_dtls_data(buf, 28, t0 + 30s);
+  CHECK(f.size() == 29);
+  CHECK(f[0] == 0x00);
 }

@@ -29,12 +29,20 @@ struct AuthSettings {
   std::string user_agent_default;
 };
 
+// What a CONNECT offers for DTLS (the worker keeps it; main never sees the master secret).
+struct DtlsOffer {
+  std::string ciphersuites;    // X-DTLS-CipherSuite
+  std::string ciphersuites12;  // X-DTLS12-CipherSuite
+  std::string master_secret;   // X-DTLS-Master-Secret, hex (legacy mode)
+};
+
 struct Step {
   enum class Kind { Reply, AskSecMod, Connect };
   Kind kind = Kind::Reply;
   http::Response reply;                 // Kind::Reply
   ipc::AuthInit auth_init;              // Kind::AskSecMod (holds the password: the shell wipes it)
   ipc::SessionRequest session_request;  // Kind::Connect
+  DtlsOffer dtls_offer;                  // Kind::Connect
 };
 
 // The tunnel request of a CONNECT: the cookie and what the client says about itself.

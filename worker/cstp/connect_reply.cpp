@@ -17,7 +17,16 @@ std::string clean(std::string_view v) {
 
 }  // namespace
 
-std::string build_connect_reply(const ipc::TunnelParams& p, std::string_view server_name) {
+bool offers_psk_negotiate(std::string_view list) {
+  while (!list.empty()) {
+    auto colon = list.find(':');
+    if (list.substr(0, colon) == "PSK-NEGOTIATE") return true;
+    list = colon == std::string_view::npos ? std::string_view{} : list.substr(colon + 1);
+  }
+  return false;
+}
+
+std::string build_connect_reply(const ipc::TunnelParams& p, std::string_view server_name, const DtlsReply& dtls) {
   std::string h = "HTTP/1.1 200 CONNECTED\r\n";
   auto add = [&h](std::string_view k, std::string_view v) {
     h.append(k).append(": ").append(clean(v)).append("\r\n");
@@ -49,6 +58,19 @@ std::string build_connect_reply(const ipc::TunnelParams& p, std::string_view ser
   add("X-CSTP-Keep", "true");
   add("X-CSTP-TCP-Keepalive", "true");
   add("X-CSTP-License", "accept");
+  if (dtls.enabled) {
+    add("X-DTLS-Port", std::to_string(p.udp_port()));
+    add("X-DTLS-DPD", std::to_string(p.dpd()));
+    add("X-DTLS-Keepalive", std::to_string(p.keepalive()));
+    if (dtls.legacy_cipher.empty()) {
+      add("X-DTLS-App-ID", dtls.app_id_hex);
+      add("X-DTLS-CipherSuite", "PSK-NEGOTIATE");
+    } else {
+      add("X-DTLS-Session-ID", dtls.session_id_hex);
+      add(dtls.legacy_dtls12 ? "X-DTLS12-CipherSuite" : "X-DTLS-CipherSuite", dtls.legacy_cipher);
+      add("X-DTLS-MTU", std::to_string(p.mtu()));
+    }
+  }
   add("X-CSTP-Base-MTU", std::to_string(p.base_mtu()));
   add("X-CSTP-MTU", std::to_string(p.mtu()));
   h += "\r\n";

@@ -24,9 +24,22 @@ void CstpSession::on_record(std::span<const uint8_t> record, Clock::time_point n
       end(EndReason::SessionEnd_Reason_ERROR);
       return;
     }
-    on_frame(*f, now, sink);
+    on_frame(*f, Channel::Tls, now, sink);
     record = record.subspan(used);
   }
+}
+
+void CstpSession::on_dtls_record(std::span<const uint8_t> record, Clock::time_point now, Sink& sink) {
+  if (ended() || record.empty()) return;
+  last_rx_ = now;
+  last_dtls_rx_ = now;
+  dtls_up_ = true;
+  on_frame(Frame{static_cast<PacketType>(record[0]), record.subspan(kDtlsHeaderSize)}, Channel::Dtls, now, sink);
+}
+
+void CstpSession::dtls_established(Clock::time_point now) {
+  dtls_up_ = true;
+  last_dtls_rx_ = now;
 }
 
 bool CstpSession::source_allowed(std::span<const uint8_t> p) const {
@@ -46,9 +59,10 @@ bool CstpSession::source_allowed(std::span<const uint8_t> p) const {
   return false;
 }
 
-void CstpSession::on_frame(const Frame& f, Clock::time_point now, Sink& sink) {
+void CstpSession::on_frame(const Frame& f, Channel ch, Clock::time_point now, Sink& sink) {
   switch (f.type) {
     case PacketType::Data:
+      if (ch == Channel::Tls) dtls_up_ = false;  // the client sends over CSTP: its DTLS is down
       if (!source_allowed(f.payload)) {
         ++dropped_;  // spoofed source, or a family the client was not given
         return;
@@ -59,7 +73,7 @@ void CstpSession::on_frame(const Frame& f, Clock::time_point now, Sink& sink) {
       return;
     case PacketType::DpdRequest:
       // Echo the payload unchanged: clients use padded DPD requests as MTU probes.
-      send_control(PacketType::DpdResponse, f.payload, sink);
+      send_control(PacketType::DpdResponse, f.payload, ch, sink);
       return;
     case PacketType::DpdResponse:
     case PacketType::Keepalive:
@@ -76,11 +90,23 @@ void CstpSession::on_frame(const Frame& f, Clock::time_point now, Sink& sink) {
   ++dropped_;  // unknown type: ignore
 }
 
-void CstpSession::send_control(PacketType type, std::span<const uint8_t> payload, Sink& sink) {
+void CstpSession::send_control(PacketType type, std::span<const uint8_t> payload, Channel ch, Sink& sink) {
   size_t n = std::min(payload.size(), kMaxPayload);
-  write_header(std::span<uint8_t, kHeaderSize>(control_, kHeaderSize), type, static_cast<uint16_t>(n));
   if (n) std::memcpy(control_ + kHeaderSize, payload.data(), n);
+  if (ch == Channel::Dtls) {
+    control_[kHeaderSize - kDtlsHeaderSize] = static_cast<uint8_t>(type);
+    sink.to_dtls(std::span<const uint8_t>(control_ + kHeaderSize - kDtlsHeaderSize, kDtlsHeaderSize + n));
+    return;
+  }
+  write_header(std::span<uint8_t, kHeaderSize>(control_, kHeaderSize), type, static_cast<uint16_t>(n));
   sink.to_client(std::span<const uint8_t>(control_, kHeaderSize + n));
+}
+
+std::span<const uint8_t> CstpSession::frame_dtls_data(std::span<uint8_t> buf, size_t len, Clock::time_point now) {
+  buf[kHeaderSize - kDtlsHeaderSize] = static_cast<uint8_t>(PacketType::Data);
+  bytes_out_ += len;
+  last_data_ = now;
+  return buf.subspan(kHeaderSize - kDtlsHeaderSize, kDtlsHeaderSize + len);
 }
 
 std::span<const uint8_t> CstpSession::frame_data(std::span<uint8_t> buf, size_t len, Clock::time_point now) {
@@ -96,11 +122,12 @@ void CstpSession::on_tick(Clock::time_point now, Sink& sink) {
     return end(EndReason::SessionEnd_Reason_SESSION_TIMEOUT);
   if (s_.idle_timeout_s && now - last_data_ >= seconds(s_.idle_timeout_s))
     return end(EndReason::SessionEnd_Reason_IDLE_TIMEOUT);
+  if (dtls_up_ && s_.dpd_s && now - last_dtls_rx_ >= seconds(s_.dpd_s) * kDpdDeadIntervals) dtls_up_ = false;
   if (s_.dpd_s) {
     auto silent = now - last_rx_;
     if (silent >= seconds(s_.dpd_s) * kDpdDeadIntervals) return end(EndReason::SessionEnd_Reason_DPD_TIMEOUT);
     if (silent >= seconds(s_.dpd_s) && now - last_dpd_sent_ >= seconds(s_.dpd_s)) {
-      send_control(PacketType::DpdRequest, {}, sink);
+      send_control(PacketType::DpdRequest, {}, Channel::Tls, sink);
       last_dpd_sent_ = now;
     }
   }
@@ -108,7 +135,7 @@ void CstpSession::on_tick(Clock::time_point now, Sink& sink) {
 
 void CstpSession::send_disconnect(Sink& sink) {
   static constexpr uint8_t kReason[] = {kDisconnectUserLogout};
-  send_control(PacketType::Disconnect, kReason, sink);
+  send_control(PacketType::Disconnect, kReason, Channel::Tls, sink);
 }
 
 void CstpSession::terminate(EndReason why, bool tell_client, Sink& sink) {
@@ -125,6 +152,7 @@ Clock::time_point CstpSession::next_deadline() const {
   if (s_.dpd_s) {
     auto probe = std::max(last_rx_, last_dpd_sent_) + seconds(s_.dpd_s);
     d = std::min({d, probe, last_rx_ + seconds(s_.dpd_s) * kDpdDeadIntervals});
+    if (dtls_up_) d = std::min(d, last_dtls_rx_ + seconds(s_.dpd_s) * kDpdDeadIntervals);
   }
   return d;
 }

@@ -1,5 +1,10 @@
-// One CSTP tunnel as an I/O-free state machine (STYLE rule 18): records from the client in,
-// packets for the TUN device and frames for the client out, timers driven by an injected clock.
+// One AnyConnect tunnel as an I/O-free state machine (STYLE rule 18): records from the client
+// in (CSTP over TLS, and DTLS over UDP when it is up), packets for the TUN device and records
+// for the client out, timers driven by an injected clock.
+//
+// Channels: the server accepts data on both at all times. It sends data over DTLS while DTLS
+// is up; DTLS goes down when the client sends data over CSTP (it fell back) or when nothing
+// came over DTLS for kDpdDeadIntervals DPD intervals, and comes back with the next DTLS record.
 //
 // States:
 //   Running -> the tunnel carries data; DPD, idle and session timers run
@@ -29,7 +34,11 @@ class Sink {
   virtual ~Sink() = default;
   virtual void to_tun(std::span<const uint8_t> packet) = 0;
   virtual void to_client(std::span<const uint8_t> frame) = 0;  // one TLS record
+  virtual void to_dtls(std::span<const uint8_t> record) = 0;   // one DTLS record
 };
+
+// DTLS records carry a 1-byte type (the CSTP numbers) before the payload.
+inline constexpr size_t kDtlsHeaderSize = 1;
 
 struct SessionSettings {
   uint32_t dpd_s = 90;           // 0 = off
@@ -48,6 +57,13 @@ class CstpSession {
 
   // A TLS record from the client (one or more whole frames).
   void on_record(std::span<const uint8_t> record, Clock::time_point now, Sink& sink);
+  // A DTLS record from the client (type byte + payload).
+  void on_dtls_record(std::span<const uint8_t> record, Clock::time_point now, Sink& sink);
+  // The DTLS handshake completed; data may go that way.
+  void dtls_established(Clock::time_point now);
+  bool dtls_up() const noexcept { return dtls_up_; }
+  // Frames the packet at buf[kHeaderSize .. kHeaderSize+len) as a DTLS record (in place).
+  std::span<const uint8_t> frame_dtls_data(std::span<uint8_t> buf, size_t len, Clock::time_point now);
   // Frames the packet at buf[kHeaderSize .. kHeaderSize+len) in place and accounts for it.
   // Returns the whole frame to send as one record.
   std::span<const uint8_t> frame_data(std::span<uint8_t> buf, size_t len, Clock::time_point now);
@@ -66,15 +82,17 @@ class CstpSession {
   uint64_t dropped() const noexcept { return dropped_; }
 
  private:
-  void on_frame(const Frame& f, Clock::time_point now, Sink& sink);
+  enum class Channel { Tls, Dtls };
+  void on_frame(const Frame& f, Channel ch, Clock::time_point now, Sink& sink);
   bool source_allowed(std::span<const uint8_t> packet) const;
-  void send_control(PacketType type, std::span<const uint8_t> payload, Sink& sink);
+  void send_control(PacketType type, std::span<const uint8_t> payload, Channel ch, Sink& sink);
   void end(EndReason why) {
     if (!end_) end_ = why;
   }
 
   SessionSettings s_;
-  Clock::time_point start_, last_rx_, last_data_, last_dpd_sent_;
+  Clock::time_point start_, last_rx_, last_data_, last_dpd_sent_, last_dtls_rx_;
+  bool dtls_up_ = false;
   std::optional<EndReason> end_;
   uint64_t bytes_in_ = 0, bytes_out_ = 0, dropped_ = 0;
   // Control frames (DPD echoes carry the probe payload back): at most one record.

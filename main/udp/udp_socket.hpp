@@ -1,0 +1,37 @@
+// UDP sockets for DTLS: the shared listener main reads ClientHellos from, and per-client
+// sockets bound to the same local address and port and connected to one client, so that the
+// kernel delivers that client's datagrams straight to its worker.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+#include "common/unique_fd.hpp"
+
+namespace sslvpn::mainproc {
+
+// Listeners on host:port (every address when host is empty), receiving destination addresses.
+// Throws std::runtime_error when nothing could be bound.
+std::vector<UniqueFd> open_udp_listeners(const std::string& host, uint16_t port);
+
+struct Datagram {
+  sockaddr_storage from{};
+  socklen_t from_len = 0;
+  sockaddr_storage to{};  // the local address it was sent to
+  socklen_t to_len = 0;
+  size_t size = 0;
+};
+
+// Reads one datagram into `buf`; Errc::Timeout when none is queued.
+Result<Datagram> recv_datagram(int fd, std::span<uint8_t> buf);
+
+// A non-blocking UDP socket bound to `local` (with the listener's port) and connected to `peer`.
+Result<UniqueFd> connected_udp_socket(const sockaddr_storage& local, socklen_t local_len,
+                                      const sockaddr_storage& peer, socklen_t peer_len);
+
+}  // namespace sslvpn::mainproc

@@ -1,0 +1,191 @@
+#include "worker/dtls_channel.hpp"
+
+#include <gnutls/dtls.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace sslvpn::worker {
+namespace {
+
+// openconnect offers "<its TLS priorities>:-VERS-TLS-ALL:+VERS-DTLS-ALL:-KX-ALL:+PSK" with no
+// extensions at all; we take DTLS 1.2 with a PSK key exchange and an AEAD cipher.
+constexpr const char* kPskPriority =
+    "NORMAL:%SERVER_PRECEDENCE:-VERS-ALL:+VERS-DTLS1.2:-KX-ALL:+PSK:-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:"
+    "+CHACHA20-POLY1305";
+
+// Best first. The DTLS 1.2 AES-GCM suites are openconnect's ("OC-") and Cisco's DTLS 1.2
+// names; the DTLS 0.9 CBC suites are for old clients only. No 3DES.
+constexpr LegacyCipher kLegacyCiphers[] = {
+    {"OC-DTLS1_2-AES256-GCM", false, GNUTLS_DTLS1_2, GNUTLS_CIPHER_AES_256_GCM, GNUTLS_MAC_AEAD,
+     "NONE:+VERS-DTLS1.2:+COMP-NULL:+AES-256-GCM:+AEAD:+RSA:%COMPAT:+SIGN-ALL"},
+    {"OC-DTLS1_2-AES128-GCM", false, GNUTLS_DTLS1_2, GNUTLS_CIPHER_AES_128_GCM, GNUTLS_MAC_AEAD,
+     "NONE:+VERS-DTLS1.2:+COMP-NULL:+AES-128-GCM:+AEAD:+RSA:%COMPAT:+SIGN-ALL"},
+    {"AES256-GCM-SHA384", true, GNUTLS_DTLS1_2, GNUTLS_CIPHER_AES_256_GCM, GNUTLS_MAC_AEAD,
+     "NONE:+VERS-DTLS1.2:+COMP-NULL:+AES-256-GCM:+AEAD:+RSA:%COMPAT:+SIGN-ALL"},
+    {"AES128-GCM-SHA256", true, GNUTLS_DTLS1_2, GNUTLS_CIPHER_AES_128_GCM, GNUTLS_MAC_AEAD,
+     "NONE:+VERS-DTLS1.2:+COMP-NULL:+AES-128-GCM:+AEAD:+RSA:%COMPAT:+SIGN-ALL"},
+    {"AES256-SHA", false, GNUTLS_DTLS0_9, GNUTLS_CIPHER_AES_256_CBC, GNUTLS_MAC_SHA1,
+     "NONE:+VERS-DTLS0.9:+COMP-NULL:+AES-256-CBC:+SHA1:+RSA:%COMPAT"},
+    {"AES128-SHA", false, GNUTLS_DTLS0_9, GNUTLS_CIPHER_AES_128_CBC, GNUTLS_MAC_SHA1,
+     "NONE:+VERS-DTLS0.9:+COMP-NULL:+AES-128-CBC:+SHA1:+RSA:%COMPAT"},
+};
+
+bool listed(std::string_view list, std::string_view name) {
+  while (!list.empty()) {
+    auto colon = list.find(':');
+    if (list.substr(0, colon) == name) return true;
+    list = colon == std::string_view::npos ? std::string_view{} : list.substr(colon + 1);
+  }
+  return false;
+}
+
+}  // namespace
+
+const LegacyCipher* choose_legacy_cipher(std::string_view dtls_list, std::string_view dtls12_list) {
+  for (const auto& c : kLegacyCiphers)
+    if (listed(c.dtls12_header ? dtls12_list : dtls_list, c.name)) return &c;
+  return nullptr;
+}
+
+ssize_t DtlsChannel::pull(gnutls_transport_ptr_t p, void* buf, size_t len) {
+  auto* self = static_cast<DtlsChannel*>(p);
+  if (!self->first_.empty()) {
+    size_t n = std::min(len, self->first_.size());
+    std::memcpy(buf, self->first_.data(), n);
+    self->first_.clear();
+    return static_cast<ssize_t>(n);
+  }
+  ssize_t n = ::recv(self->udp_.get(), buf, len, MSG_DONTWAIT);
+  if (n < 0) gnutls_transport_set_errno(self->session_, errno == EWOULDBLOCK ? EAGAIN : errno);
+  return n;
+}
+
+ssize_t DtlsChannel::push(gnutls_transport_ptr_t p, const void* buf, size_t len) {
+  auto* self = static_cast<DtlsChannel*>(p);
+  ssize_t n = ::send(self->udp_.get(), buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+  if (n < 0) gnutls_transport_set_errno(self->session_, errno == EWOULDBLOCK ? EAGAIN : errno);
+  return n;
+}
+
+int DtlsChannel::pull_timeout(gnutls_transport_ptr_t p, unsigned ms) {
+  auto* self = static_cast<DtlsChannel*>(p);
+  if (!self->first_.empty()) return 1;
+  pollfd pfd{self->udp_.get(), POLLIN, 0};
+  return ::poll(&pfd, 1, static_cast<int>(ms));
+}
+
+int DtlsChannel::psk_key(gnutls_session_t s, const char*, gnutls_datum_t* key) {
+  auto* self = static_cast<DtlsChannel*>(gnutls_session_get_ptr(s));
+  key->data = static_cast<unsigned char*>(gnutls_malloc(self->psk_.size()));
+  if (key->data == nullptr) return -1;
+  std::memcpy(key->data, self->psk_.view().data(), self->psk_.size());
+  key->size = static_cast<unsigned>(self->psk_.size());
+  return 0;
+}
+
+Result<std::unique_ptr<DtlsChannel>> DtlsChannel::create(const DtlsSetup& setup, UniqueFd udp, std::string first,
+                                                         std::string* error) {
+  std::unique_ptr<DtlsChannel> c(new DtlsChannel());
+  c->udp_ = std::move(udp);
+  c->first_ = std::move(first);
+  c->psk_ = SecretBytes(setup.psk.view());
+  auto fail = [&](const char* what, int r) -> Result<std::unique_ptr<DtlsChannel>> {
+    *error = std::string(what) + ": " + gnutls_strerror(r);
+    return Errc::Crypto;
+  };
+  int r;
+  if ((r = gnutls_init(&c->session_, GNUTLS_SERVER | GNUTLS_DATAGRAM | GNUTLS_NONBLOCK | GNUTLS_NO_SIGNAL)) < 0)
+    return fail("gnutls_init (DTLS)", r);
+  gnutls_session_set_ptr(c->session_, c.get());
+  if (setup.legacy == nullptr) {
+    if ((r = gnutls_psk_allocate_server_credentials(&c->cred_)) < 0) return fail("PSK credentials", r);
+    gnutls_psk_set_server_credentials_function(c->cred_, &DtlsChannel::psk_key);
+    if ((r = gnutls_priority_set_direct(c->session_, kPskPriority, nullptr)) < 0) return fail("DTLS priority", r);
+    if ((r = gnutls_credentials_set(c->session_, GNUTLS_CRD_PSK, c->cred_)) < 0) return fail("DTLS credentials", r);
+  } else {
+    // Cisco's scheme: both sides install the same "previous session" and the client resumes it.
+    const LegacyCipher& lc = *setup.legacy;
+    if ((r = gnutls_priority_set_direct(c->session_, lc.priority, nullptr)) < 0) return fail("DTLS priority", r);
+    if ((r = gnutls_credentials_set(c->session_, GNUTLS_CRD_CERTIFICATE, setup.cert)) < 0)
+      return fail("DTLS credentials", r);
+    gnutls_datum_t master{reinterpret_cast<unsigned char*>(const_cast<char*>(setup.master_secret.view().data())),
+                          static_cast<unsigned>(setup.master_secret.size())};
+    gnutls_datum_t sid{reinterpret_cast<unsigned char*>(const_cast<char*>(setup.session_id.data())),
+                       static_cast<unsigned>(setup.session_id.size())};
+    r = gnutls_session_set_premaster(c->session_, GNUTLS_SERVER, lc.version, GNUTLS_KX_RSA, lc.cipher, lc.mac,
+                                     GNUTLS_COMP_NULL, &master, &sid);
+    if (r < 0) return fail("DTLS session parameters", r);
+    gnutls_record_disable_padding(c->session_);
+  }
+  gnutls_transport_set_ptr(c->session_, c.get());
+  gnutls_transport_set_push_function(c->session_, &DtlsChannel::push);
+  gnutls_transport_set_pull_function(c->session_, &DtlsChannel::pull);
+  gnutls_transport_set_pull_timeout_function(c->session_, &DtlsChannel::pull_timeout);
+  gnutls_dtls_set_mtu(c->session_, setup.udp_mtu);
+  if (setup.legacy != nullptr && setup.data_mtu != 0) gnutls_dtls_set_data_mtu(c->session_, setup.data_mtu);
+  // Handshake retransmission: 1 s first, give up after 30 s (the client tries again later).
+  gnutls_dtls_set_timeouts(c->session_, 1000, 30000);
+  return c;
+}
+
+DtlsChannel::~DtlsChannel() {
+  if (session_) gnutls_deinit(session_);
+  if (cred_) gnutls_psk_free_server_credentials(cred_);
+}
+
+Result<bool> DtlsChannel::handshake() {
+  if (established_) return true;
+  int r = gnutls_handshake(session_);
+  if (r == 0) {
+    established_ = true;
+    return true;
+  }
+  if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED || !gnutls_error_is_fatal(r)) return false;
+  return Errc::Crypto;
+}
+
+Result<size_t> DtlsChannel::recv(std::span<uint8_t> buf) {
+  for (;;) {
+    ssize_t n = gnutls_record_recv(session_, buf.data(), buf.size());
+    if (n > 0) return static_cast<size_t>(n);
+    if (n == 0) return Errc::Closed;
+    if (n == GNUTLS_E_AGAIN) return Errc::Timeout;
+    if (n == GNUTLS_E_INTERRUPTED) continue;
+    if (!gnutls_error_is_fatal(static_cast<int>(n))) continue;  // a bad record: dropped by GnuTLS
+    return Errc::Io;
+  }
+}
+
+bool DtlsChannel::send(std::span<const uint8_t> record) {
+  ssize_t n = gnutls_record_send(session_, record.data(), record.size());
+  return n >= 0;
+}
+
+size_t DtlsChannel::pending() const { return established_ ? gnutls_record_check_pending(session_) : 0; }
+
+Result<size_t> DtlsChannel::try_rebind(UniqueFd udp, std::string first, std::span<uint8_t> buf) {
+  if (!established_) return Errc::State;
+  UniqueFd old = std::exchange(udp_, std::move(udp));
+  first_ = std::move(first);
+  // Only the stashed datagram is read: pull() serves it first, and GnuTLS asks for one
+  // datagram per record. Anything that does not authenticate is dropped inside GnuTLS.
+  ssize_t n = gnutls_record_recv(session_, buf.data(), buf.size());
+  first_.clear();
+  if (n > 0) return static_cast<size_t>(n);
+  udp_ = std::move(old);
+  return Errc::Denied;
+}
+
+std::string DtlsChannel::description() const {
+  char* d = gnutls_session_get_desc(session_);
+  std::string out = d ? d : "";
+  gnutls_free(d);
+  return out;
+}
+
+size_t DtlsChannel::data_mtu() const { return gnutls_dtls_get_data_mtu(session_); }
+
+}  // namespace sslvpn::worker
