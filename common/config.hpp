@@ -81,10 +81,10 @@ struct Config {
   std::string connect_script;
   std::string disconnect_script;
   // DTLS (the UDP data channel)
-  uint16_t udp_port = 0;         // 0 = no DTLS
-  std::string udp_listen_host;   // empty = like listen-host
-  bool dtls_psk = true;          // openconnect's PSK-NEGOTIATE mode
-  bool dtls_legacy = true;       // Cisco's resumed-session mode (AnyConnect, old openconnect)
+  uint16_t udp_port = 0;        // 0 = no DTLS
+  std::string udp_listen_host;  // empty = like listen-host
+  bool dtls_psk = true;         // openconnect's PSK-NEGOTIATE mode
+  bool dtls_legacy = true;      // Cisco's resumed-session mode (AnyConnect, old openconnect)
 
   // The password file of the plain[] method, or empty.
   std::string plain_passwd_file() const;

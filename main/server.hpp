@@ -137,7 +137,7 @@ class Server {
   std::unordered_map<pid_t, pid_t> connect_scripts_;  // script pid -> worker pid
   std::vector<UniqueFd> udp_listeners_;
   std::vector<ev_io> udp_io_;
-  std::unordered_map<std::string, pid_t> dtls_ids_;   // DTLS session id -> worker pid
+  std::unordered_map<std::string, pid_t> dtls_ids_;  // DTLS session id -> worker pid
   int exit_code_ = 0;
 };
 

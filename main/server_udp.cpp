@@ -34,7 +34,9 @@ void Server::start_udp() {
   log_.info("DTLS on UDP port ", s_.config.udp_port);
 }
 
-void Server::udp_cb(struct ev_loop*, ev_io* w, int) { static_cast<Server*>(w->data)->on_udp_readable(w->fd); }
+void Server::udp_cb(struct ev_loop*, ev_io* w, int) {
+  static_cast<Server*>(w->data)->on_udp_readable(w->fd);
+}
 
 void Server::on_udp_readable(int fd) {
   uint8_t buf[kMaxDatagram];
@@ -78,8 +80,10 @@ void Server::hand_udp_socket(WorkerProc& w, const Datagram& d, std::span<const u
   // The per-client socket binds the port the listener has, on the address the client used.
   sockaddr_storage local = d.to;
   uint16_t port_be = htons(s_.config.udp_port);
-  if (local.ss_family == AF_INET) reinterpret_cast<sockaddr_in*>(&local)->sin_port = port_be;
-  else reinterpret_cast<sockaddr_in6*>(&local)->sin6_port = port_be;
+  if (local.ss_family == AF_INET)
+    reinterpret_cast<sockaddr_in*>(&local)->sin_port = port_be;
+  else
+    reinterpret_cast<sockaddr_in6*>(&local)->sin6_port = port_be;
   auto sock = connected_udp_socket(local, d.to_len, d.from, d.from_len);
   if (!sock.ok()) {
     log_.warn("cannot create a UDP socket for worker ", w.pid);

@@ -23,6 +23,7 @@ cat > "$DEMO/sslvpnd.conf" <<CONF
 # Demo configuration written by packaging/quickstart.sh; see doc/configuration.md.
 auth = "plain[passwd=$DEMO/passwd]"
 tcp-port = $PORT
+udp-port = $PORT
 server-cert = $DEMO/cert.pem
 server-key = $DEMO/key.pem
 run-as-user = sslvpnd

@@ -19,7 +19,8 @@ namespace sslvpn::worker {
 class Connection {
  public:
   Connection(Logger& log, TlsServer& tls, SecModClient& secmod, IpcChannel& main,
-             anyconnect::AuthSettings settings, std::chrono::steady_clock::time_point deadline, bool client_ipv6)
+             anyconnect::AuthSettings settings, std::chrono::steady_clock::time_point deadline,
+             bool client_ipv6)
       : log_(log),
         tls_(tls),
         secmod_(secmod),

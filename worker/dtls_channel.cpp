@@ -86,8 +86,8 @@ int DtlsChannel::psk_key(gnutls_session_t s, const char*, gnutls_datum_t* key) {
   return 0;
 }
 
-Result<std::unique_ptr<DtlsChannel>> DtlsChannel::create(const DtlsSetup& setup, UniqueFd udp, std::string first,
-                                                         std::string* error) {
+Result<std::unique_ptr<DtlsChannel>> DtlsChannel::create(const DtlsSetup& setup, UniqueFd udp,
+                                                         std::string first, std::string* error) {
   std::unique_ptr<DtlsChannel> c(new DtlsChannel());
   c->udp_ = std::move(udp);
   c->first_ = std::move(first);
@@ -97,22 +97,27 @@ Result<std::unique_ptr<DtlsChannel>> DtlsChannel::create(const DtlsSetup& setup,
     return Errc::Crypto;
   };
   int r;
-  if ((r = gnutls_init(&c->session_, GNUTLS_SERVER | GNUTLS_DATAGRAM | GNUTLS_NONBLOCK | GNUTLS_NO_SIGNAL)) < 0)
+  if ((r = gnutls_init(&c->session_, GNUTLS_SERVER | GNUTLS_DATAGRAM | GNUTLS_NONBLOCK | GNUTLS_NO_SIGNAL)) <
+      0)
     return fail("gnutls_init (DTLS)", r);
   gnutls_session_set_ptr(c->session_, c.get());
   if (setup.legacy == nullptr) {
     if ((r = gnutls_psk_allocate_server_credentials(&c->cred_)) < 0) return fail("PSK credentials", r);
     gnutls_psk_set_server_credentials_function(c->cred_, &DtlsChannel::psk_key);
-    if ((r = gnutls_priority_set_direct(c->session_, kPskPriority, nullptr)) < 0) return fail("DTLS priority", r);
-    if ((r = gnutls_credentials_set(c->session_, GNUTLS_CRD_PSK, c->cred_)) < 0) return fail("DTLS credentials", r);
+    if ((r = gnutls_priority_set_direct(c->session_, kPskPriority, nullptr)) < 0)
+      return fail("DTLS priority", r);
+    if ((r = gnutls_credentials_set(c->session_, GNUTLS_CRD_PSK, c->cred_)) < 0)
+      return fail("DTLS credentials", r);
   } else {
     // Cisco's scheme: both sides install the same "previous session" and the client resumes it.
     const LegacyCipher& lc = *setup.legacy;
-    if ((r = gnutls_priority_set_direct(c->session_, lc.priority, nullptr)) < 0) return fail("DTLS priority", r);
+    if ((r = gnutls_priority_set_direct(c->session_, lc.priority, nullptr)) < 0)
+      return fail("DTLS priority", r);
     if ((r = gnutls_credentials_set(c->session_, GNUTLS_CRD_CERTIFICATE, setup.cert)) < 0)
       return fail("DTLS credentials", r);
-    gnutls_datum_t master{reinterpret_cast<unsigned char*>(const_cast<char*>(setup.master_secret.view().data())),
-                          static_cast<unsigned>(setup.master_secret.size())};
+    gnutls_datum_t master{
+        reinterpret_cast<unsigned char*>(const_cast<char*>(setup.master_secret.view().data())),
+        static_cast<unsigned>(setup.master_secret.size())};
     gnutls_datum_t sid{reinterpret_cast<unsigned char*>(const_cast<char*>(setup.session_id.data())),
                        static_cast<unsigned>(setup.session_id.size())};
     r = gnutls_session_set_premaster(c->session_, GNUTLS_SERVER, lc.version, GNUTLS_KX_RSA, lc.cipher, lc.mac,
@@ -164,7 +169,9 @@ bool DtlsChannel::send(std::span<const uint8_t> record) {
   return n >= 0;
 }
 
-size_t DtlsChannel::pending() const { return established_ ? gnutls_record_check_pending(session_) : 0; }
+size_t DtlsChannel::pending() const {
+  return established_ ? gnutls_record_check_pending(session_) : 0;
+}
 
 Result<size_t> DtlsChannel::try_rebind(UniqueFd udp, std::string first, std::span<uint8_t> buf) {
   if (!established_) return Errc::State;
@@ -186,6 +193,8 @@ std::string DtlsChannel::description() const {
   return out;
 }
 
-size_t DtlsChannel::data_mtu() const { return gnutls_dtls_get_data_mtu(session_); }
+size_t DtlsChannel::data_mtu() const {
+  return gnutls_dtls_get_data_mtu(session_);
+}
 
 }  // namespace sslvpn::worker

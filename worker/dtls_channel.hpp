@@ -7,9 +7,9 @@
 #include <gnutls/gnutls.h>
 
 #include <memory>
-#include <string_view>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "common/result.hpp"
 #include "common/secret_bytes.hpp"
@@ -20,8 +20,8 @@ namespace sslvpn::worker {
 // A Cisco "legacy" DTLS cipher (the client resumes a session made of the master secret it
 // sent in X-DTLS-Master-Secret and the session id we sent; protocols.md A5).
 struct LegacyCipher {
-  const char* name;        // as in X-DTLS-CipherSuite / X-DTLS12-CipherSuite
-  bool dtls12_header;      // named in X-DTLS12-CipherSuite (Cisco's DTLS 1.2 clients)
+  const char* name;    // as in X-DTLS-CipherSuite / X-DTLS12-CipherSuite
+  bool dtls12_header;  // named in X-DTLS12-CipherSuite (Cisco's DTLS 1.2 clients)
   gnutls_protocol_t version;
   gnutls_cipher_algorithm_t cipher;
   gnutls_mac_algorithm_t mac;
@@ -32,13 +32,13 @@ struct LegacyCipher {
 const LegacyCipher* choose_legacy_cipher(std::string_view dtls_list, std::string_view dtls12_list);
 
 struct DtlsSetup {
-  SecretBytes psk;                         // PSK mode: 32 bytes exported from the TLS session
-  const LegacyCipher* legacy = nullptr;    // legacy mode when set
-  SecretBytes master_secret;               // legacy: the client's 48 bytes
-  std::string session_id;                  // legacy: our 32-byte session id
+  SecretBytes psk;                                  // PSK mode: 32 bytes exported from the TLS session
+  const LegacyCipher* legacy = nullptr;             // legacy mode when set
+  SecretBytes master_secret;                        // legacy: the client's 48 bytes
+  std::string session_id;                           // legacy: our 32-byte session id
   gnutls_certificate_credentials_t cert = nullptr;  // legacy: the resumed session's credentials
-  unsigned udp_mtu = 1472;                 // base MTU minus IP and UDP headers
-  unsigned data_mtu = 0;                   // legacy: tunnel MTU + 1 (the type byte)
+  unsigned udp_mtu = 1472;                          // base MTU minus IP and UDP headers
+  unsigned data_mtu = 0;                            // legacy: tunnel MTU + 1 (the type byte)
 };
 
 class DtlsChannel {

@@ -31,8 +31,8 @@ cstp::SessionSettings settings_from(const ipc::TunnelParams& p) {
 
 }  // namespace
 
-TunnelLoop::TunnelLoop(Logger& log, TlsServer& tls, UniqueFd tun, IpcChannel& main, const ipc::TunnelParams& params,
-                       std::optional<DtlsSetup> dtls)
+TunnelLoop::TunnelLoop(Logger& log, TlsServer& tls, UniqueFd tun, IpcChannel& main,
+                       const ipc::TunnelParams& params, std::optional<DtlsSetup> dtls)
     : log_(log),
       tls_(tls),
       tun_(std::move(tun)),
@@ -151,7 +151,8 @@ void TunnelLoop::on_main_message() {
     if (r.error() != Errc::Timeout) main_gone_ = true;
     return;
   }
-  if (r->first.msg_case() == ipc::MainToWorker::kUdpSocket) return on_udp_socket(r->first.udp_socket(), std::move(r->second));
+  if (r->first.msg_case() == ipc::MainToWorker::kUdpSocket)
+    return on_udp_socket(r->first.udp_socket(), std::move(r->second));
   if (r->first.msg_case() == ipc::MainToWorker::kTerminate) {
     const auto& t = r->first.terminate();
     log_.info("main ends the tunnel: ", t.reason());

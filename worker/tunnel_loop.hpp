@@ -47,7 +47,7 @@ class TunnelLoop final : public cstp::Sink {
   UniqueFd tun_;
   IpcChannel& main_;
   cstp::CstpSession session_;
-  std::optional<DtlsSetup> dtls_setup_;   // set when DTLS was offered to the client
+  std::optional<DtlsSetup> dtls_setup_;  // set when DTLS was offered to the client
   std::unique_ptr<DtlsChannel> dtls_;
   bool tls_failed_ = false;  // the client's connection broke
   bool main_gone_ = false;

@@ -40,8 +40,8 @@ std::vector<UniqueFd> open_udp_listeners(const std::string& host, uint16_t port)
   }
   ::freeaddrinfo(res);
   if (out.empty())
-    throw std::runtime_error("cannot listen on UDP " + (host.empty() ? std::string("*") : host) + ":" + service +
-                             ": " + last_error);
+    throw std::runtime_error("cannot listen on UDP " + (host.empty() ? std::string("*") : host) + ":" +
+                             service + ": " + last_error);
   return out;
 }
 

@@ -1,12 +1,14 @@
 #!/bin/bash
 # Tunnel throughput, sslvpnd side by side with Debian's ocserv: the same certificate, user,
-# openconnect client and network namespaces, alternating runs. TLS-only (CSTP) for now.
-# Reports; asserts nothing. Run as root from the source tree after building:
-#   tests/bench/throughput.sh [SECONDS_PER_RUN] [ROUNDS]
+# openconnect client and network namespaces, alternating runs, over TLS only (CSTP) and over
+# DTLS. Reports; asserts nothing. Run as root from the source tree after building:
+#   tests/bench/throughput.sh [SECONDS_PER_RUN] [ROUNDS] [tls|dtls|both]
 # Prints a table of Mbit/s (median of ROUNDS) and server CPU seconds per GB moved.
 set -u
 SECS=${1:-5}
 ROUNDS=${2:-3}
+MODES=${3:-both}
+[ "$MODES" = both ] && MODES="tls dtls"
 source "$(dirname "$0")/../e2e/lib.sh"
 TEST_NAME=bench-throughput
 e2e_init
@@ -24,6 +26,7 @@ ns_route_vpn_back "$VPN_NET"
 cat > "$WORK/sslvpnd.conf" <<CONF
 auth = "plain[passwd=$PW]"
 tcp-port = $PORT
+udp-port = $PORT
 server-cert = $WORK/cert/cert.pem
 server-key = $WORK/cert/key.pem
 run-as-user = $RUN_AS_USER
@@ -40,6 +43,7 @@ server-cert = $WORK/cert/cert.pem
 server-key = $WORK/cert/key.pem
 run-as-user = $RUN_AS_USER
 run-as-group = $RUN_AS_USER
+udp-port = $PORT
 socket-file = $WORK/ocserv.sock
 isolate-workers = true
 ipv4-network = $VPN_NET
@@ -65,8 +69,10 @@ server_ticks() {
   echo "$total"
 }
 
-run_one() {  # run_one sslvpnd|ocserv -> prints "up_bps down_bps cpu_s_per_gb"
-  local which=$1 log="$WORK/$1.log" spid
+run_one() {  # run_one sslvpnd|ocserv tls|dtls -> prints "up_bps down_bps cpu_s_per_gb"
+  local which=$1 mode=$2 log="$WORK/$1.log" spid
+  local dtls_arg=--no-dtls
+  [ "$mode" = dtls ] && dtls_arg=""
   # ip netns exec execs the server, so $! is the server's own pid.
   if [ "$which" = sslvpnd ]; then
     ip netns exec "$NS_S" "$SSLVPND" -f -d 1 -c "$WORK/sslvpnd.conf" >"$log" 2>&1 &
@@ -77,7 +83,9 @@ run_one() {  # run_one sslvpnd|ocserv -> prints "up_bps down_bps cpu_s_per_gb"
   STARTED_PIDS+=("$spid")
   for _ in $(seq 1 100); do [ -n "$(in_ns "$NS_S" ss -Htln "sport = :$PORT")" ] && break; sleep 0.1; done
   rm -f "$WORK/b.env.connect" "$WORK/b.oc.pid"
-  oc_connect b bench 'bench-Pass1' --no-dtls >/dev/null || { echo "0 0 0"; kill "$spid"; wait "$spid" 2>/dev/null; return; }
+  oc_connect b bench 'bench-Pass1' $dtls_arg >/dev/null || { echo "0 0 0"; kill "$spid"; wait "$spid" 2>/dev/null; return; }
+  # with DTLS, give the handshake a moment so the transfer runs over UDP
+  [ "$mode" = dtls ] && sleep 2
   local t0 up down t1 bytes
   t0=$(server_ticks "$spid")
   in_ns "$NS_B" iperf3 -s -1 -B "$BEHIND_IP" -p 5301 >/dev/null 2>&1 &
@@ -100,21 +108,25 @@ run_one() {  # run_one sslvpnd|ocserv -> prints "up_bps down_bps cpu_s_per_gb"
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 for r in $(seq 1 "$ROUNDS"); do
-  for srv in sslvpnd ocserv; do
-    read -r u d c <<<"$(run_one "$srv")"
-    echo "$u" >>"$WORK/$srv.up"; echo "$d" >>"$WORK/$srv.down"; echo "$c" >>"$WORK/$srv.cpu"
-    echo "round $r $srv: up $((u / 1000000)) Mbit/s, down $((d / 1000000)) Mbit/s, ${c} CPU-s/GB" >&2
+  for mode in $MODES; do
+    for srv in sslvpnd ocserv; do
+      read -r u d c <<<"$(run_one "$srv" "$mode")"
+      echo "$u" >>"$WORK/$srv.$mode.up"; echo "$d" >>"$WORK/$srv.$mode.down"; echo "$c" >>"$WORK/$srv.$mode.cpu"
+      echo "round $r $mode $srv: up $((u / 1000000)) Mbit/s, down $((d / 1000000)) Mbit/s, ${c} CPU-s/GB" >&2
+    done
   done
 done
 
-printf '\nTLS-only (CSTP) tunnel, one openconnect client, iperf3 TCP %ss, median of %s rounds\n' "$SECS" "$ROUNDS"
-printf '%-28s %12s %12s %8s\n' "metric" "sslvpnd" "ocserv" "ratio"
-for m in up down; do
-  a=$(median <"$WORK/sslvpnd.$m"); b=$(median <"$WORK/ocserv.$m")
-  printf '%-28s %12s %12s %8s\n' "throughput $m (Mbit/s)" "$((a / 1000000))" "$((b / 1000000))" \
-    "$(python3 -c "print(round($a/max($b,1),2))")"
+printf '\nOne openconnect client, iperf3 TCP %ss per direction, median of %s rounds\n' "$SECS" "$ROUNDS"
+printf '%-34s %12s %12s %8s\n' "metric" "sslvpnd" "ocserv" "ratio"
+for mode in $MODES; do
+  for m in up down; do
+    a=$(median <"$WORK/sslvpnd.$mode.$m"); b=$(median <"$WORK/ocserv.$mode.$m")
+    printf '%-34s %12s %12s %8s\n' "$mode throughput $m (Mbit/s)" "$((a / 1000000))" "$((b / 1000000))" \
+      "$(python3 -c "print(round($a/max($b,1),2))")"
+  done
+  a=$(median <"$WORK/sslvpnd.$mode.cpu"); b=$(median <"$WORK/ocserv.$mode.cpu")
+  printf '%-34s %12s %12s %8s\n' "$mode server CPU-s per GB" "$a" "$b" "$(python3 -c "print(round($a/max($b,0.001),2))")"
 done
-a=$(median <"$WORK/sslvpnd.cpu"); b=$(median <"$WORK/ocserv.cpu")
-printf '%-28s %12s %12s %8s\n' "server CPU-s per GB" "$a" "$b" "$(python3 -c "print(round($a/max($b,0.001),2))")"
 PASSED=1
 e2e_finish >/dev/null

@@ -27,8 +27,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* d, size_t n) {
   for (size_t off = 0; off < n; off += step) {
     std::span<const uint8_t> chunk{d + off, std::min(step, n - off)};
     // Odd chunks go in as DTLS records, even ones as TLS records.
-    if ((off / step) % 2) session.on_dtls_record(chunk, sslvpn::cstp::Clock::time_point{}, sink);
-    else session.on_record(chunk, sslvpn::cstp::Clock::time_point{}, sink);
+    if ((off / step) % 2)
+      session.on_dtls_record(chunk, sslvpn::cstp::Clock::time_point{}, sink);
+    else
+      session.on_record(chunk, sslvpn::cstp::Clock::time_point{}, sink);
   }
   return 0;
 }

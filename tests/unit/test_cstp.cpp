@@ -22,7 +22,8 @@ struct RecordingSink : Sink {
 
 std::vector<uint8_t> frame(PacketType t, std::vector<uint8_t> payload) {
   std::vector<uint8_t> out(kHeaderSize + payload.size());
-  write_header(std::span<uint8_t, kHeaderSize>(out.data(), kHeaderSize), t, static_cast<uint16_t>(payload.size()));
+  write_header(std::span<uint8_t, kHeaderSize>(out.data(), kHeaderSize), t,
+               static_cast<uint16_t>(payload.size()));
   std::copy(payload.begin(), payload.end(), out.begin() + kHeaderSize);
   return out;
 }
@@ -202,18 +203,19 @@ TEST_CASE("connect: the reply carries what the client needs", "[cstp][connect]")
   CHECK(r.find("X-DTLS-") == std::string::npos);  // DTLS not offered: no DTLS headers
   p.set_udp_port(4443);
   std::string with_dtls = build_connect_reply(p, "sslvpnd test", DtlsReply{true, "a1b2"});
-  for (const char* h : {"X-DTLS-Port: 4443\r\n", "X-DTLS-App-ID: a1b2\r\n", "X-DTLS-CipherSuite: PSK-NEGOTIATE\r\n",
-                        "X-DTLS-DPD: 30\r\n"})
+  for (const char* h : {"X-DTLS-Port: 4443\r\n", "X-DTLS-App-ID: a1b2\r\n",
+                        "X-DTLS-CipherSuite: PSK-NEGOTIATE\r\n", "X-DTLS-DPD: 30\r\n"})
     CHECK(with_dtls.find(h) != std::string::npos);
   CHECK(offers_psk_negotiate("PSK-NEGOTIATE:OC-DTLS1_2-AES256-GCM"));
   CHECK(offers_psk_negotiate("AES256-SHA:PSK-NEGOTIATE"));
   CHECK_FALSE(offers_psk_negotiate("AES256-SHA:PSK-NEGOTIATED"));
   CHECK(r.rfind("HTTP/1.1 200 CONNECTED\r\n", 0) == 0);
-  for (const char* h : {"X-CSTP-Version: 1\r\n", "X-CSTP-Address: 10.0.0.5\r\n", "X-CSTP-Netmask: 255.255.255.0\r\n",
-                        "X-CSTP-Address-IP6: fd00::5/128\r\n", "X-CSTP-DNS: 10.0.0.1\r\n",
-                        "X-CSTP-Split-DNS: corp.example\r\n", "X-CSTP-Split-Include: 192.168.0.0/255.255.0.0\r\n",
-                        "X-CSTP-Split-Exclude-IP6: fd01::/64\r\n", "X-CSTP-MTU: 1390\r\n",
-                        "X-CSTP-Base-MTU: 1500\r\n", "X-CSTP-DPD: 30\r\n", "X-CSTP-Idle-Timeout: none\r\n"})
+  for (const char* h :
+       {"X-CSTP-Version: 1\r\n", "X-CSTP-Address: 10.0.0.5\r\n", "X-CSTP-Netmask: 255.255.255.0\r\n",
+        "X-CSTP-Address-IP6: fd00::5/128\r\n", "X-CSTP-DNS: 10.0.0.1\r\n",
+        "X-CSTP-Split-DNS: corp.example\r\n", "X-CSTP-Split-Include: 192.168.0.0/255.255.0.0\r\n",
+        "X-CSTP-Split-Exclude-IP6: fd01::/64\r\n", "X-CSTP-MTU: 1390\r\n", "X-CSTP-Base-MTU: 1500\r\n",
+        "X-CSTP-DPD: 30\r\n", "X-CSTP-Idle-Timeout: none\r\n"})
     CHECK(r.find(h) != std::string::npos);
   CHECK(r.find("\r\nX-Injected") == std::string::npos);
   CHECK(r.size() >= 4);
@@ -230,12 +232,9 @@ TEST_CASE("connect: cookies and the request headers", "[cstp][connect]") {
   req.method = "CONNECT";
   req.target = "/CSCOSSLC/tunnel";
   std::string good(64, 'a');
-  req.headers = {{"cookie", "webvpn=" + good},
-                 {"x-cstp-address", "10.0.0.9"},
-                 {"x-cstp-address", "fd00::9"},
-                 {"x-cstp-base-mtu", "1400"},
-                 {"x-cstp-mtu", "1300"},
-                 {"x-cstp-full-ipv6-capability", "true"}};
+  req.headers = {{"cookie", "webvpn=" + good},  {"x-cstp-address", "10.0.0.9"},
+                 {"x-cstp-address", "fd00::9"}, {"x-cstp-base-mtu", "1400"},
+                 {"x-cstp-mtu", "1300"},        {"x-cstp-full-ipv6-capability", "true"}};
   auto r = anyconnect::parse_connect_request(req);
   REQUIRE(r.has_value());
   CHECK(r->cookie() == good);

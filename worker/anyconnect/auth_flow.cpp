@@ -102,9 +102,12 @@ Step AuthFlow::on_request(http::Request& req) {
     Step s;
     s.kind = Step::Kind::Connect;
     s.session_request = std::move(*sr);
-    if (const std::string* d = req.header("x-dtls-ciphersuite")) s.dtls_offer.ciphersuites = d->substr(0, 1024);
-    if (const std::string* d = req.header("x-dtls12-ciphersuite")) s.dtls_offer.ciphersuites12 = d->substr(0, 1024);
-    if (const std::string* d = req.header("x-dtls-master-secret")) s.dtls_offer.master_secret = d->substr(0, 96);
+    if (const std::string* d = req.header("x-dtls-ciphersuite"))
+      s.dtls_offer.ciphersuites = d->substr(0, 1024);
+    if (const std::string* d = req.header("x-dtls12-ciphersuite"))
+      s.dtls_offer.ciphersuites12 = d->substr(0, 1024);
+    if (const std::string* d = req.header("x-dtls-master-secret"))
+      s.dtls_offer.master_secret = d->substr(0, 96);
     transition_to(State::Tunnel);
     return s;
   }

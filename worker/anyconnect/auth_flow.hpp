@@ -42,7 +42,7 @@ struct Step {
   http::Response reply;                 // Kind::Reply
   ipc::AuthInit auth_init;              // Kind::AskSecMod (holds the password: the shell wipes it)
   ipc::SessionRequest session_request;  // Kind::Connect
-  DtlsOffer dtls_offer;                  // Kind::Connect
+  DtlsOffer dtls_offer;                 // Kind::Connect
 };
 
 // The tunnel request of a CONNECT: the cookie and what the client says about itself.

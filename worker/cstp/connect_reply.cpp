@@ -26,7 +26,8 @@ bool offers_psk_negotiate(std::string_view list) {
   return false;
 }
 
-std::string build_connect_reply(const ipc::TunnelParams& p, std::string_view server_name, const DtlsReply& dtls) {
+std::string build_connect_reply(const ipc::TunnelParams& p, std::string_view server_name,
+                                const DtlsReply& dtls) {
   std::string h = "HTTP/1.1 200 CONNECTED\r\n";
   auto add = [&h](std::string_view k, std::string_view v) {
     h.append(k).append(": ").append(clean(v)).append("\r\n");

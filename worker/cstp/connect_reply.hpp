@@ -13,13 +13,14 @@ namespace sslvpn::cstp {
 // The DTLS part of the reply; disabled means no X-DTLS-* headers (the client stays on CSTP).
 struct DtlsReply {
   bool enabled = false;
-  std::string app_id_hex;       // PSK-NEGOTIATE: X-DTLS-App-ID
-  std::string legacy_cipher;    // legacy mode: the chosen suite ("" = PSK mode)
-  bool legacy_dtls12 = false;   // the suite came from X-DTLS12-CipherSuite
-  std::string session_id_hex;   // legacy: X-DTLS-Session-ID
+  std::string app_id_hex;      // PSK-NEGOTIATE: X-DTLS-App-ID
+  std::string legacy_cipher;   // legacy mode: the chosen suite ("" = PSK mode)
+  bool legacy_dtls12 = false;  // the suite came from X-DTLS12-CipherSuite
+  std::string session_id_hex;  // legacy: X-DTLS-Session-ID
 };
 
-std::string build_connect_reply(const ipc::TunnelParams& p, std::string_view server_name, const DtlsReply& dtls);
+std::string build_connect_reply(const ipc::TunnelParams& p, std::string_view server_name,
+                                const DtlsReply& dtls);
 
 // Whether a client's X-DTLS-CipherSuite list offers openconnect's PSK-NEGOTIATE mode.
 bool offers_psk_negotiate(std::string_view ciphersuites);

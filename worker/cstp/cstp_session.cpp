@@ -34,7 +34,8 @@ void CstpSession::on_dtls_record(std::span<const uint8_t> record, Clock::time_po
   last_rx_ = now;
   last_dtls_rx_ = now;
   dtls_up_ = true;
-  on_frame(Frame{static_cast<PacketType>(record[0]), record.subspan(kDtlsHeaderSize)}, Channel::Dtls, now, sink);
+  on_frame(Frame{static_cast<PacketType>(record[0]), record.subspan(kDtlsHeaderSize)}, Channel::Dtls, now,
+           sink);
 }
 
 void CstpSession::dtls_established(Clock::time_point now) {
@@ -102,7 +103,8 @@ void CstpSession::send_control(PacketType type, std::span<const uint8_t> payload
   sink.to_client(std::span<const uint8_t>(control_, kHeaderSize + n));
 }
 
-std::span<const uint8_t> CstpSession::frame_dtls_data(std::span<uint8_t> buf, size_t len, Clock::time_point now) {
+std::span<const uint8_t> CstpSession::frame_dtls_data(std::span<uint8_t> buf, size_t len,
+                                                      Clock::time_point now) {
   buf[kHeaderSize - kDtlsHeaderSize] = static_cast<uint8_t>(PacketType::Data);
   bytes_out_ += len;
   last_data_ = now;

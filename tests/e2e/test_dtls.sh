@@ -1,0 +1,140 @@
+#!/bin/bash
+# The DTLS data channel with the real openconnect: PSK-NEGOTIATE and legacy modes, traffic
+# carried over UDP, the negotiated MTU, garbage and forged datagrams, fallback to CSTP when UDP
+# is blocked and DTLS coming back when it is restored, and a Cisco client's user agent.
+source "$(dirname "$0")/lib.sh"
+e2e_init
+command -v iperf3 >/dev/null || e2e_skip "needs iperf3"
+command -v python3 >/dev/null || e2e_skip "needs python3"
+command -v nft >/dev/null || e2e_skip "needs nft (nftables)"
+ns_setup
+SERVER_NS=$NS_S
+PIN=$(make_cert "$WORK/cert" ecdsa)
+PW="$WORK/passwd"
+add_user "$PW" alice 'alice-Secret1' staff
+PORT=4443
+VPN_NET=10.78.0.0/24
+ns_route_vpn_back "$VPN_NET"
+
+write_conf() {  # write_conf FILE [extra lines]
+  cat > "$1" <<CONF
+auth = "plain[passwd=$PW]"
+tcp-port = $PORT
+udp-port = $PORT
+server-cert = $WORK/cert/cert.pem
+server-key = $WORK/cert/key.pem
+run-as-user = $RUN_AS_USER
+run-as-group = $RUN_AS_USER
+ipv4-network = $VPN_NET
+route = $BEHIND_NET
+dpd = 5
+mtu = 1300
+max-same-clients = 0
+${2:-}
+CONF
+}
+
+udp_datagrams() {  # udp_datagrams In|Out: the server namespace's UDP datagram counter
+  in_ns "$NS_S" awk -v f="$1Datagrams" '/^Udp:/ { if (!h) { for (i = 1; i <= NF; i++) col[$i] = i; h = 1 } else print $col[f] }' /proc/net/snmp
+}
+iperf_bytes() {  # iperf_bytes PORT [-R]: bytes received in a 3 s transfer to the behind host
+  in_ns "$NS_B" iperf3 -s -1 -B "$BEHIND_IP" -p "$1" >/dev/null 2>&1 &
+  STARTED_PIDS+=("$!")
+  sleep 0.3
+  in_ns "$NS_C" timeout 30 iperf3 -c "$BEHIND_IP" -p "$1" -t 3 ${2:-} -J 2>/dev/null |
+    python3 -c "import json,sys; print(int(json.load(sys.stdin)['end']['sum_received']['bytes']))" 2>/dev/null || echo 0
+}
+send_udp() {  # send_udp HEX-PAYLOAD COUNT: datagrams to the server's UDP port from a fresh port
+  in_ns "$NS_C" python3 -c "
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for _ in range(int(sys.argv[2])): s.sendto(bytes.fromhex(sys.argv[1]), ('$SERVER_IP', $PORT))
+" "$1" "$2"
+}
+
+# ---- PSK-NEGOTIATE
+write_conf "$WORK/psk.conf"
+LOG="$WORK/server-psk.log"
+start_server "$WORK/psk.conf" "$LOG" "$WORK/psk.pid" "$PORT" || { fail "server start"; e2e_finish; }
+check "openconnect connects" oc_connect a alice 'alice-Secret1' -v
+for _ in $(seq 1 100); do grep -q "Established DTLS connection" "$WORK/a.oc.log" && break; sleep 0.1; done
+check "DTLS is established in PSK mode" grep -q "Established DTLS connection (using GnuTLS). Ciphersuite (DTLS1.2)-(PSK)" "$WORK/a.oc.log"
+check "the server offered PSK-NEGOTIATE" grep -q "X-DTLS-CipherSuite: PSK-NEGOTIATE" "$WORK/a.oc.log"
+for _ in $(seq 1 50); do grep -q "after detection" "$WORK/a.oc.log" && break; sleep 0.1; done
+check "MTU detection keeps the configured MTU (1300), not 576/1280" grep -q "No change in MTU after detection (was 1300)" "$WORK/a.oc.log"
+check "the client's tunnel has MTU 1300" bash -c "ip -n '$NS_C' link show tuna | grep -q 'mtu 1300 '"
+check "ping through the tunnel" in_ns "$NS_C" ping -c 3 -i 0.2 -W 2 "$BEHIND_IP"
+
+in0=$(udp_datagrams In); out0=$(udp_datagrams Out)
+UP=$(iperf_bytes 5201)
+in1=$(udp_datagrams In); out1=$(udp_datagrams Out)
+DOWN=$(iperf_bytes 5202 -R)
+in2=$(udp_datagrams In); out2=$(udp_datagrams Out)
+check "iperf3 client->server moved data ($UP bytes)" test "$UP" -gt 1000000
+check "... carried by UDP ($((in1 - in0)) datagrams in for $((UP / 1300)) packets)" test $((in1 - in0)) -gt $((UP / 1300 / 2))
+check "iperf3 server->client moved data ($DOWN bytes)" test "$DOWN" -gt 1000000
+check "... carried by UDP ($((out2 - out1)) datagrams out for $((DOWN / 1300)) packets)" test $((out2 - out1)) -gt $((DOWN / 1300 / 2))
+echo "    DTLS throughput: up $((UP * 8 / 3000000)) Mbit/s, down $((DOWN * 8 / 3000000)) Mbit/s"
+
+# Garbage, forged records and unknown hellos from another port must not disturb the tunnel.
+send_udp "00112233445566778899aabbccddeeff" 50
+# a DTLS 1.2 application-data record header (epoch 1) with random "ciphertext"
+send_udp "17fefd0001000000000099003000$(head -c 48 /dev/urandom | od -An -tx1 | tr -d ' \n')" 50
+# a ClientHello naming a session that does not exist
+send_udp "16fefd000000000000000000004c010000400000000000004cfefd$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')20$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" 20
+in3=$(udp_datagrams In)
+UP2=$(iperf_bytes 5203)
+in4=$(udp_datagrams In)
+check "after garbage and forged datagrams, data still flows over DTLS ($((in4 - in3)) datagrams)" test $((in4 - in3)) -gt $((UP2 / 1300 / 2))
+check "... and the DTLS channel was never dropped" bash -c "! grep -q 'DTLS channel closed\|DTLS client moved' '$LOG'"
+
+# UDP blocked mid-transfer: the tunnel falls back to CSTP and survives.
+in_ns "$NS_S" nft add table inet e2e
+in_ns "$NS_S" nft add chain inet e2e in '{ type filter hook input priority 0; }'
+in_ns "$NS_S" nft add rule inet e2e in udp dport "$PORT" drop
+in_ns "$NS_B" iperf3 -s -1 -B "$BEHIND_IP" -p 5204 >/dev/null 2>&1 &
+STARTED_PIDS+=("$!")
+sleep 0.3
+BLOCKED=$(in_ns "$NS_C" timeout 60 iperf3 -c "$BEHIND_IP" -p 5204 -t 15 -J 2>/dev/null |
+  python3 -c "import json,sys; print(int(json.load(sys.stdin)['end']['sum_received']['bytes']))" 2>/dev/null || echo 0)
+check "with UDP blocked, a 15 s transfer still completes over CSTP ($BLOCKED bytes)" test "$BLOCKED" -gt 1000000
+check "the session survived (same openconnect process)" kill -0 "$OC_PID_a"
+check "ping works with UDP blocked" in_ns "$NS_C" ping -c 3 -i 0.2 -W 3 "$BEHIND_IP"
+in_ns "$NS_S" nft delete table inet e2e
+n_est=$(grep -c "Established DTLS connection" "$WORK/a.oc.log")
+back=no
+for _ in $(seq 1 900); do  # openconnect retries DTLS every 60 s: wait at most 90 s
+  [ "$(grep -c "Established DTLS connection" "$WORK/a.oc.log")" -gt "$n_est" ] && { back=yes; break; }
+  sleep 0.1
+done
+check "with UDP restored, DTLS comes back" test "$back" = yes
+in5=$(udp_datagrams In)
+in_ns "$NS_C" ping -c 5 -i 0.2 -W 2 "$BEHIND_IP" >/dev/null
+in6=$(udp_datagrams In)
+check "... and carries the traffic again" test $((in6 - in5)) -ge 5
+
+# A Cisco Secure Client user agent changes nothing for us.
+check "connect with a Cisco Secure Client 5 user agent" oc_connect c alice 'alice-Secret1' -v \
+  --useragent 'Cisco AnyConnect VPN Agent for Linux 5.1.2.42'
+for _ in $(seq 1 100); do grep -q "Established DTLS connection" "$WORK/c.oc.log" && break; sleep 0.1; done
+check "... and gets DTLS" grep -q "Established DTLS connection" "$WORK/c.oc.log"
+oc_stop a
+oc_stop c
+check "no worker died of a signal (PSK server)" bash -c "! grep -Eq 'died of signal|seccomp filter' '$LOG'"
+kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null
+
+# ---- legacy (Cisco resumed session): dtls-psk = false
+write_conf "$WORK/legacy.conf" "dtls-psk = false"
+LOG="$WORK/server-legacy.log"
+start_server "$WORK/legacy.conf" "$LOG" "$WORK/legacy.pid" "$PORT" || { fail "legacy server start"; e2e_finish; }
+check "openconnect connects to a legacy-DTLS server" oc_connect l alice 'alice-Secret1' -v
+for _ in $(seq 1 100); do grep -q "Established DTLS connection" "$WORK/l.oc.log" && break; sleep 0.1; done
+check "legacy DTLS is established (resumed session, AES-GCM)" grep -q "Established DTLS connection (using GnuTLS). Ciphersuite (DTLS1.2)-(RSA)-(AES-256-GCM)" "$WORK/l.oc.log"
+check "the server chose a cipher from the client's list" grep -q "X-DTLS-CipherSuite: OC-DTLS1_2-AES256-GCM" "$WORK/l.oc.log"
+in7=$(udp_datagrams In)
+check "ping through the legacy DTLS tunnel" in_ns "$NS_C" ping -c 5 -i 0.2 -W 2 "$BEHIND_IP"
+in8=$(udp_datagrams In)
+check "... carried by UDP" test $((in8 - in7)) -ge 5
+oc_stop l
+check "no worker died of a signal (legacy server)" bash -c "! grep -Eq 'died of signal|seccomp filter' '$LOG'"
+e2e_finish
