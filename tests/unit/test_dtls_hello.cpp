@@ -1,0 +1,64 @@
+#include <catch2/catch.hpp>
+
+#include <vector>
+
+#include "main/udp/dtls_hello.hpp"
+
+using namespace sslvpn;
+using namespace sslvpn::mainproc;
+
+namespace {
+
+std::vector<uint8_t> client_hello(std::vector<uint8_t> sid, uint16_t version = 0xfefd) {
+  std::vector<uint8_t> body = {0xfe, 0xfd};
+  body.resize(2 + 32, 0x11);  // random
+  body.push_back(static_cast<uint8_t>(sid.size()));
+  body.insert(body.end(), sid.begin(), sid.end());
+  body.push_back(0);  // cookie length
+  std::vector<uint8_t> hs = {1, 0, 0, static_cast<uint8_t>(body.size()), 0, 0, 0, 0, 0, 0, 0,
+                             static_cast<uint8_t>(body.size())};
+  hs.insert(hs.end(), body.begin(), body.end());
+  std::vector<uint8_t> rec = {22, static_cast<uint8_t>(version >> 8), static_cast<uint8_t>(version), 0, 0, 0, 0,
+                              0, 0, 0, 0, 0, static_cast<uint8_t>(hs.size())};
+  rec.insert(rec.end(), hs.begin(), hs.end());
+  return rec;
+}
+
+}  // namespace
+
+TEST_CASE("dtls hello: the session id of a ClientHello", "[dtls][parser]") {
+  std::vector<uint8_t> sid(32);
+  for (size_t i = 0; i < sid.size(); ++i) sid[i] = static_cast<uint8_t>(i);
+  auto r = parse_dtls_datagram(client_hello(sid));
+  REQUIRE(r.ok());
+  CHECK(r->client_hello);
+  CHECK(r->content_type == kDtlsHandshake);
+  CHECK(r->session_id == std::string(sid.begin(), sid.end()));
+  auto cisco = parse_dtls_datagram(client_hello(sid, 0x0100));  // pre-standard DTLS
+  REQUIRE(cisco.ok());
+  CHECK(cisco->client_hello);
+  auto empty = parse_dtls_datagram(client_hello({}));
+  REQUIRE(empty.ok());
+  CHECK(empty->session_id.empty());
+}
+
+TEST_CASE("dtls hello: other records and bad input", "[dtls][parser]") {
+  const uint8_t app[] = {23, 0xfe, 0xfd, 0, 1, 0, 0, 0, 0, 0, 5, 0, 2, 0xaa, 0xbb};
+  auto a = parse_dtls_datagram(app);
+  REQUIRE(a.ok());
+  CHECK_FALSE(a->client_hello);
+  CHECK(a->content_type == kDtlsApplicationData);
+  const uint8_t short_hdr[] = {22, 0xfe, 0xfd, 0, 0};
+  CHECK(parse_dtls_datagram(short_hdr).error() == Errc::Truncated);
+  const uint8_t bad_version[] = {22, 0x03, 0x03, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  CHECK(parse_dtls_datagram(bad_version).error() == Errc::Malformed);
+  const uint8_t bad_type[] = {99, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  CHECK(parse_dtls_datagram(bad_type).error() == Errc::Malformed);
+  const uint8_t long_len[] = {22, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0x10, 0};
+  CHECK(parse_dtls_datagram(long_len).error() == Errc::Truncated);
+  auto too_long_sid = client_hello(std::vector<uint8_t>(33, 1));
+  CHECK(parse_dtls_datagram(too_long_sid).error() == Errc::Malformed);
+  auto cut = client_hello(std::vector<uint8_t>(32, 1));
+  cut.resize(cut.size() - 10);
+  CHECK_FALSE(parse_dtls_datagram(cut).ok());
+}
