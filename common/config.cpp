@@ -192,6 +192,8 @@ const std::map<std::string_view, Handler>& handlers() {
        [](Config& cfg, const Ctx& c, std::string_view v) {
          cfg.udp_port = static_cast<uint16_t>(parse_uint(c, v, 65535));
        }},
+      {"use-occtl", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.use_occtl = parse_bool(c, v); }},
+      {"occtl-socket-file", [](Config& cfg, const Ctx&, std::string_view v) { cfg.occtl_socket_file = v; }},
       {"udp-listen-host", [](Config& cfg, const Ctx&, std::string_view v) { cfg.udp_listen_host = v; }},
       {"dtls-psk", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.dtls_psk = parse_bool(c, v); }},
       {"dtls-legacy", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.dtls_legacy = parse_bool(c, v); }},

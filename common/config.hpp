@@ -80,6 +80,9 @@ struct Config {
   uint32_t max_same_clients = 2;  // 0 = unlimited
   std::string connect_script;
   std::string disconnect_script;
+  // control socket (sslvpnctl)
+  bool use_occtl = true;
+  std::string occtl_socket_file = "/run/sslvpnd.socket";
   // DTLS (the UDP data channel)
   uint16_t udp_port = 0;        // 0 = no DTLS
   std::string udp_listen_host;  // empty = like listen-host

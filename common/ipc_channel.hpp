@@ -11,6 +11,7 @@
 
 #include "common/result.hpp"
 #include "common/unique_fd.hpp"
+#include "ctl.pb.h"
 #include "ipc.pb.h"
 
 namespace sslvpn {
@@ -20,7 +21,8 @@ namespace sslvpn {
 template <class M>
 concept IpcEnvelope = std::is_same_v<M, ipc::MainToSecMod> || std::is_same_v<M, ipc::SecModToMain> ||
     std::is_same_v<M, ipc::MainToWorker> || std::is_same_v<M, ipc::WorkerToMain> ||
-    std::is_same_v<M, ipc::WorkerToSecMod> || std::is_same_v<M, ipc::SecModToWorker>;
+    std::is_same_v<M, ipc::WorkerToSecMod> || std::is_same_v<M, ipc::SecModToWorker> ||
+    std::is_same_v<M, ctl::CtlRequest> || std::is_same_v<M, ctl::CtlReply>;
 
 // Upper bound of one IPC message; the largest is WorkerStartup with a certificate chain.
 inline constexpr size_t kMaxIpcMessage = 64 * 1024;

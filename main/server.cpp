@@ -9,6 +9,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "main/control_socket.hpp"
 #include "main/listener.hpp"
 #include "main/spawn.hpp"
 
@@ -40,6 +41,7 @@ Server::Server(struct ev_loop* loop, Logger& log, ServerSettings settings, std::
       listeners_(std::move(listeners)) {}
 
 Server::~Server() {
+  control_.reset();
   for (auto& io : accept_io_) ev_io_stop(loop_, &io);
   for (auto& io : udp_io_) ev_io_stop(loop_, &io);
   ev_io_stop(loop_, &secmod_io_);
@@ -94,6 +96,9 @@ void Server::start() {
     ev_io_start(loop_, &accept_io_[i]);
   }
   start_udp();
+  if (s_.config.use_occtl)
+    control_ = std::make_unique<ControlSocket>(loop_, log_, s_.config.occtl_socket_file,
+                                               [this](const ctl::CtlRequest& r) { return on_ctl(r); });
   log_.info("sslvpnd ", SSLVPND_VERSION, " listening on TCP port ", s_.config.tcp_port);
 }
 
@@ -267,6 +272,7 @@ void Server::on_secmod_readable() {
       const auto& e = msg.auth_event();
       WorkerProc* w = worker_by_id(e.worker_id());
       std::string where = w ? w->client_ip + ":" + std::to_string(w->client_port) : "?";
+      if (!e.success()) ++auth_failures_;
       if (e.success())
         log_.info("user '", sanitize_log_text(e.username()), "' (group '", sanitize_log_text(e.group()),
                   "') logged in from ", where);

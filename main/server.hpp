@@ -18,6 +18,7 @@
 #include "common/config.hpp"
 #include "common/ipc_channel.hpp"
 #include "common/log.hpp"
+#include "ctl.pb.h"
 #include "ipc.pb.h"
 #include "main/scripts.hpp"
 #include "main/sessions.hpp"
@@ -62,6 +63,7 @@ struct WorkerProc {
   std::string dtls_id;                 // raw DTLS session id of its tunnel ("" = no DTLS)
   std::string udp_peer;                // "addr:port" its UDP socket is connected to
   double last_udp_handoff = -1e9;      // ev_now() of the last UDP socket handed over
+  bool terminate_logout = false;       // an admin's "terminate": the cookie dies with the tunnel
 };
 
 struct ServerSettings {
@@ -115,6 +117,14 @@ class Server {
   ScriptEnv script_env(const WorkerProc& w, const char* reason) const;
   void run_disconnect_script(const WorkerProc& w);
 
+  // Control socket (server_ctl.cpp).
+  ctl::CtlReply on_ctl(const ctl::CtlRequest& req);
+  ctl::CtlReply ctl_status() const;
+  ctl::CtlReply ctl_users(const ctl::Select* only) const;
+  ctl::CtlReply ctl_sessions() const;
+  ctl::CtlReply ctl_end(const ctl::Select& sel, bool terminate);
+  bool selected(const WorkerProc& w, const ctl::Select& sel) const;
+
   // DTLS demux (server_udp.cpp).
   static void udp_cb(struct ev_loop*, ev_io* w, int);
   void start_udp();
@@ -139,6 +149,12 @@ class Server {
   std::vector<ev_io> udp_io_;
   std::unordered_map<std::string, pid_t> dtls_ids_;  // DTLS session id -> worker pid
   int exit_code_ = 0;
+  std::unique_ptr<class ControlSocket> control_;
+  // totals for "show status"
+  time_t up_since_ = time(nullptr);
+  uint64_t total_tunnels_ = 0;
+  uint64_t auth_failures_ = 0;
+  uint64_t closed_rx_ = 0, closed_tx_ = 0;
 };
 
 }  // namespace sslvpn::mainproc

@@ -107,6 +107,7 @@ void Server::grant_tunnel(WorkerProc& w) {
   // Our copy of the TUN fd closes here: the device now lives exactly as long as the worker.
   w.phase = WorkerPhase::Tunnel;
   w.tunnel_start = time(nullptr);
+  ++total_tunnels_;
   if (!w.params.dtls_session_id().empty()) {
     w.dtls_id = w.params.dtls_session_id();
     dtls_ids_[w.dtls_id] = w.pid;
@@ -139,7 +140,9 @@ void Server::end_tunnel(WorkerProc& w) {
   }
   // Logging out (or reaching session-timeout) ends the session; anything else leaves the cookie
   // valid for cookie-timeout so the client can come back to the same addresses.
-  bool logout = reason == R::USER_DISCONNECT || reason == R::SESSION_TIMEOUT;
+  bool logout = reason == R::USER_DISCONNECT || reason == R::SESSION_TIMEOUT || w.terminate_logout;
+  closed_rx_ += w.stats.bytes_in();
+  closed_tx_ += w.stats.bytes_out();
   const Session* s = sessions_.find(w.session_id);
   bool still_ours = s != nullptr && s->worker == w.pid;
   log_.info("user '", sanitize_log_text(w.params.username()), "' disconnected from ", w.params.device(), ": ",

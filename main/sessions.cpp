@@ -28,6 +28,13 @@ const Session* SessionManager::find(uint64_t sid) const {
   return it == sessions_.end() ? nullptr : &it->second;
 }
 
+std::vector<const Session*> SessionManager::all() const {
+  std::vector<const Session*> out;
+  out.reserve(sessions_.size());
+  for (const auto& [id, s] : sessions_) out.push_back(&s);
+  return out;
+}
+
 size_t SessionManager::leases_in_use() const {
   return (v4_ ? v4_->used() : 0) + (v6_ ? v6_->used() : 0);
 }

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "common/config.hpp"
 #include "common/ip_addr.hpp"
@@ -60,6 +61,7 @@ class SessionManager {
   void expire(uint64_t sid);
 
   const Session* find(uint64_t sid) const;
+  std::vector<const Session*> all() const;
   size_t count() const noexcept { return sessions_.size(); }
   size_t leases_in_use() const;
 

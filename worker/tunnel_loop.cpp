@@ -16,7 +16,7 @@ using R = ipc::SessionEnd;
 // Work done per wake-up before polling again, so no descriptor starves the others.
 constexpr int kBatch = 64;
 // How often byte counters go to main.
-constexpr auto kStatsInterval = std::chrono::seconds(10);
+constexpr auto kStatsInterval = std::chrono::seconds(3);
 
 cstp::SessionSettings settings_from(const ipc::TunnelParams& p) {
   cstp::SessionSettings s;
@@ -75,6 +75,7 @@ void TunnelLoop::read_dtls(Clock::time_point now) {
     if (!*r) return;
     session_.dtls_established(now);
     log_.info("DTLS established: ", dtls_->description());
+    report_stats(now, true);
   }
   for (int i = 0; i < kBatch && !tun_blocked_ && !session_.ended(); ++i) {
     auto n = dtls_->recv(rx_);
@@ -161,14 +162,22 @@ void TunnelLoop::on_main_message() {
 }
 
 void TunnelLoop::report_stats(Clock::time_point now, bool force) {
-  if (!force && now < next_stats_) return;
+  if (!force && now < next_stats_ && reported_once_) return;
   next_stats_ = now + kStatsInterval;
-  if (session_.bytes_in() == reported_in_ && session_.bytes_out() == reported_out_) return;
+  std::string dtls = dtls_ready() ? dtls_->description() : std::string();
+  if (reported_once_ && session_.bytes_in() == reported_in_ && session_.bytes_out() == reported_out_ &&
+      dtls == reported_dtls_)
+    return;
+  reported_once_ = true;
   reported_in_ = session_.bytes_in();
   reported_out_ = session_.bytes_out();
+  reported_dtls_ = dtls;
   ipc::WorkerToMain m;
-  m.mutable_session_stats()->set_bytes_in(reported_in_);
-  m.mutable_session_stats()->set_bytes_out(reported_out_);
+  auto* st = m.mutable_session_stats();
+  st->set_bytes_in(reported_in_);
+  st->set_bytes_out(reported_out_);
+  st->set_tls_cipher(tls_.description());
+  st->set_dtls_cipher(dtls);
   (void)main_.send(m);
 }
 

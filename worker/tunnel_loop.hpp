@@ -56,6 +56,8 @@ class TunnelLoop final : public cstp::Sink {
   size_t pending_len_ = 0;
   cstp::Clock::time_point next_stats_;
   uint64_t reported_in_ = 0, reported_out_ = 0;
+  std::string reported_dtls_;  // the DTLS description main has
+  bool reported_once_ = false;
   // Buffers: one TLS record in, one TUN packet (with room for the CSTP header) out, and the
   // one packet waiting for the TUN device.
   uint8_t rx_[16384 + 64];

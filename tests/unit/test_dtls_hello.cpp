@@ -15,11 +15,12 @@ std::vector<uint8_t> client_hello(std::vector<uint8_t> sid, uint16_t version = 0
   body.push_back(static_cast<uint8_t>(sid.size()));
   body.insert(body.end(), sid.begin(), sid.end());
   body.push_back(0);  // cookie length
-  std::vector<uint8_t> hs = {1, 0, 0, static_cast<uint8_t>(body.size()), 0, 0, 0, 0, 0, 0, 0,
-                             static_cast<uint8_t>(body.size())};
+  std::vector<uint8_t> hs = {1, 0, 0, static_cast<uint8_t>(body.size()), 0, 0, 0, 0,
+                             0, 0, 0, static_cast<uint8_t>(body.size())};
   hs.insert(hs.end(), body.begin(), body.end());
-  std::vector<uint8_t> rec = {22, static_cast<uint8_t>(version >> 8), static_cast<uint8_t>(version), 0, 0, 0, 0,
-                              0, 0, 0, 0, 0, static_cast<uint8_t>(hs.size())};
+  std::vector<uint8_t> rec = {
+      22, static_cast<uint8_t>(version >> 8), static_cast<uint8_t>(version), 0, 0, 0, 0, 0, 0, 0, 0,
+      0,  static_cast<uint8_t>(hs.size())};
   rec.insert(rec.end(), hs.begin(), hs.end());
   return rec;
 }

@@ -1,0 +1,89 @@
+#include "main/control_socket.hpp"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+namespace sslvpn::mainproc {
+namespace {
+
+// Concurrent sslvpnctl connections; more are refused.
+constexpr size_t kMaxControlClients = 16;
+
+}  // namespace
+
+ControlSocket::ControlSocket(struct ev_loop* loop, Logger& log, std::string path, Handler handler)
+    : loop_(loop), log_(log), path_(std::move(path)), handler_(std::move(handler)) {
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  if (path_.size() >= sizeof sa.sun_path) throw std::runtime_error("occtl-socket-file path is too long");
+  std::memcpy(sa.sun_path, path_.c_str(), path_.size() + 1);
+  listen_.reset(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (!listen_.valid()) throw std::runtime_error("control socket: " + std::string(std::strerror(errno)));
+  ::unlink(path_.c_str());
+  mode_t old = ::umask(077);
+  int r = ::bind(listen_.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa);
+  ::umask(old);
+  if (r != 0 || ::listen(listen_.get(), 16) != 0)
+    throw std::runtime_error("cannot listen on occtl-socket-file '" + path_ + "': " + std::strerror(errno));
+  ev_io_init(&accept_io_, &ControlSocket::accept_cb, listen_.get(), EV_READ);
+  accept_io_.data = this;
+  ev_io_start(loop_, &accept_io_);
+}
+
+ControlSocket::~ControlSocket() {
+  ev_io_stop(loop_, &accept_io_);
+  for (auto& c : clients_) ev_io_stop(loop_, &c->io);
+  ::unlink(path_.c_str());
+}
+
+void ControlSocket::accept_cb(struct ev_loop*, ev_io* w, int) {
+  static_cast<ControlSocket*>(w->data)->on_accept();
+}
+void ControlSocket::client_cb(struct ev_loop*, ev_io* w, int) {
+  auto* c = static_cast<Client*>(w->data);
+  c->owner->on_client(*c);
+}
+
+void ControlSocket::on_accept() {
+  UniqueFd fd(::accept4(listen_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
+  if (!fd.valid()) return;
+  ucred cred{};
+  socklen_t len = sizeof cred;
+  if (::getsockopt(fd.get(), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || cred.uid != 0) {
+    log_.warn("control socket: refused a peer with uid ", cred.uid, " (root only)");
+    return;
+  }
+  if (clients_.size() >= kMaxControlClients) return;
+  auto c = std::make_unique<Client>(Client{this, IpcChannel(std::move(fd))});
+  ev_io_init(&c->io, &ControlSocket::client_cb, c->channel.raw_fd(), EV_READ);
+  c->io.data = c.get();
+  ev_io_start(loop_, &c->io);
+  clients_.push_back(std::move(c));
+}
+
+void ControlSocket::drop(Client& c) {
+  ev_io_stop(loop_, &c.io);
+  clients_.erase(
+      std::remove_if(clients_.begin(), clients_.end(), [&](const auto& p) { return p.get() == &c; }),
+      clients_.end());
+}
+
+void ControlSocket::on_client(Client& c) {
+  auto r = c.channel.recv<ctl::CtlRequest>(true);
+  if (!r.ok()) {
+    if (r.error() != Errc::Timeout) drop(c);
+    return;
+  }
+  if (r->second.valid()) return drop(c);
+  ctl::CtlReply reply = handler_(r->first);
+  if (!c.channel.send(reply)) drop(c);
+}
+
+}  // namespace sslvpn::mainproc

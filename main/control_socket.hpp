@@ -1,0 +1,51 @@
+// The control socket sslvpnctl talks to: a root-only Unix SOCK_SEQPACKET socket. Each
+// connection may send several CtlRequests; each gets one CtlReply. Peers other than root are
+// refused at accept (SO_PEERCRED).
+#pragma once
+
+#include <ev.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/ipc_channel.hpp"
+#include "common/log.hpp"
+#include "common/unique_fd.hpp"
+#include "ctl.pb.h"
+
+namespace sslvpn::mainproc {
+
+class ControlSocket {
+ public:
+  using Handler = std::function<ctl::CtlReply(const ctl::CtlRequest&)>;
+
+  // Binds `path` (replacing a stale socket), mode 0600. Throws std::runtime_error on failure.
+  ControlSocket(struct ev_loop* loop, Logger& log, std::string path, Handler handler);
+  ~ControlSocket();
+  ControlSocket(const ControlSocket&) = delete;
+  ControlSocket& operator=(const ControlSocket&) = delete;
+
+ private:
+  struct Client {
+    ControlSocket* owner;
+    IpcChannel channel;
+    ev_io io{};
+  };
+  static void accept_cb(struct ev_loop*, ev_io* w, int);
+  static void client_cb(struct ev_loop*, ev_io* w, int);
+  void on_accept();
+  void on_client(Client& c);
+  void drop(Client& c);
+
+  struct ev_loop* loop_;
+  Logger& log_;
+  std::string path_;
+  Handler handler_;
+  UniqueFd listen_;
+  ev_io accept_io_{};
+  std::vector<std::unique_ptr<Client>> clients_;
+};
+
+}  // namespace sslvpn::mainproc

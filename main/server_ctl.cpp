@@ -1,0 +1,191 @@
+// Server: answers sslvpnctl (the control socket). Everything it reports is main's own view:
+// tunnels are workers in the Tunnel phase, sessions are SessionManager's.
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "main/server.hpp"
+
+namespace sslvpn::mainproc {
+namespace {
+
+std::string session_text(uint64_t sid) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(sid));
+  return buf;
+}
+
+ctl::CtlReply error_reply(std::string e) {
+  ctl::CtlReply r;
+  r.set_ok(false);
+  r.set_error(std::move(e));
+  return r;
+}
+
+}  // namespace
+
+ctl::CtlReply Server::on_ctl(const ctl::CtlRequest& req) {
+  switch (req.cmd_case()) {
+    case ctl::CtlRequest::kStatus:
+      return ctl_status();
+    case ctl::CtlRequest::kListUsers:
+      return ctl_users(nullptr);
+    case ctl::CtlRequest::kUserInfo:
+      return ctl_users(&req.user_info());
+    case ctl::CtlRequest::kListSessions:
+      return ctl_sessions();
+    case ctl::CtlRequest::kDisconnect:
+      return ctl_end(req.disconnect(), false);
+    case ctl::CtlRequest::kTerminate:
+      return ctl_end(req.terminate(), true);
+    case ctl::CtlRequest::kStop: {
+      log_.info("stop requested through the control socket");
+      ev_feed_signal(SIGTERM);  // handled by the signal watcher after this reply is sent
+      ctl::CtlReply r;
+      r.set_ok(true);
+      return r;
+    }
+    case ctl::CtlRequest::CMD_NOT_SET:
+      break;
+  }
+  return error_reply("unknown command");
+}
+
+ctl::CtlReply Server::ctl_status() const {
+  ctl::CtlReply r;
+  r.set_ok(true);
+  auto* st = r.mutable_status();
+  st->set_server_pid(static_cast<uint32_t>(::getpid()));
+  st->set_secmod_pid(static_cast<uint32_t>(secmod_pid_));
+  st->set_up_since(up_since_);
+  uint32_t active = 0;
+  uint64_t rx = closed_rx_, tx = closed_tx_;
+  for (const auto& [pid, w] : workers_) {
+    if (w->phase != WorkerPhase::Tunnel) continue;
+    ++active;
+    rx += w->stats.bytes_in();
+    tx += w->stats.bytes_out();
+  }
+  st->set_active_tunnels(active);
+  st->set_connections(static_cast<uint32_t>(workers_.size()));
+  st->set_sessions(static_cast<uint32_t>(sessions_.count()));
+  st->set_total_tunnels(total_tunnels_);
+  st->set_auth_failures(auth_failures_);
+  st->set_rx_bytes(rx);
+  st->set_tx_bytes(tx);
+  st->set_leases_in_use(static_cast<uint32_t>(sessions_.leases_in_use()));
+  return r;
+}
+
+bool Server::selected(const WorkerProc& w, const ctl::Select& sel) const {
+  switch (sel.by_case()) {
+    case ctl::Select::kUser:
+      return w.params.username() == sel.user();
+    case ctl::Select::kId:
+      return w.id == sel.id();
+    case ctl::Select::kSession:
+      return session_text(w.session_id) == sel.session();
+    case ctl::Select::BY_NOT_SET:
+      return false;
+  }
+  return false;
+}
+
+ctl::CtlReply Server::ctl_users(const ctl::Select* only) const {
+  ctl::CtlReply r;
+  r.set_ok(true);
+  for (const auto& [pid, w] : workers_) {
+    if (w->phase != WorkerPhase::Tunnel || (only != nullptr && !selected(*w, *only))) continue;
+    const auto& p = w->params;
+    auto* u = r.add_users();
+    u->set_id(w->id);
+    u->set_pid(static_cast<uint32_t>(w->pid));
+    u->set_username(p.username());
+    u->set_groupname(p.group());
+    u->set_state("connected");
+    u->set_device(p.device());
+    u->set_mtu(p.mtu());
+    u->set_remote_ip(w->client_ip);
+    u->set_remote_port(w->client_port);
+    u->set_ipv4(p.ipv4_address());
+    u->set_ptp_ipv4(p.ipv4_local());
+    u->set_ipv6(p.ipv6_address());
+    u->set_ptp_ipv6(p.ipv6_local());
+    u->set_user_agent(w->request.user_agent());
+    u->set_hostname(w->request.hostname());
+    u->set_rx(w->stats.bytes_in());
+    u->set_tx(w->stats.bytes_out());
+    u->set_connected_at(w->tunnel_start);
+    u->set_session(session_text(w->session_id));
+    u->set_tls_cipher(w->stats.tls_cipher());
+    u->set_dtls_cipher(w->stats.dtls_cipher());
+    for (const auto& d : p.dns()) u->add_dns(d);
+    for (const auto& d : p.split_dns()) u->add_split_dns(d);
+    for (const auto& x : p.split_include()) u->add_routes(x);
+    for (const auto& x : p.split_include6()) u->add_routes(x);
+    for (const auto& x : p.split_exclude()) u->add_no_routes(x);
+    for (const auto& x : p.split_exclude6()) u->add_no_routes(x);
+    u->set_dpd(p.dpd());
+    u->set_keepalive(p.keepalive());
+  }
+  if (only != nullptr && r.users_size() == 0) return error_reply("no such user, id or session connected");
+  return r;
+}
+
+ctl::CtlReply Server::ctl_sessions() const {
+  ctl::CtlReply r;
+  r.set_ok(true);
+  for (const Session* s : sessions_.all()) {
+    auto* row = r.add_sessions();
+    row->set_session(session_text(s->id));
+    row->set_username(s->user);
+    row->set_groupname(s->group);
+    if (s->ipv4) row->set_ipv4(s->ipv4->to_string());
+    if (s->ipv6) row->set_ipv6(s->ipv6->to_string());
+    row->set_created(s->created);
+    row->set_state(s->worker > 0 ? "connected" : "disconnected");
+    if (s->worker > 0) {
+      auto w = workers_.find(s->worker);
+      if (w != workers_.end()) row->set_tunnel_id(w->second->id);
+    }
+  }
+  return r;
+}
+
+ctl::CtlReply Server::ctl_end(const ctl::Select& sel, bool terminate) {
+  uint32_t n = 0;
+  for (auto& [pid, w] : workers_) {
+    if (w->phase != WorkerPhase::Tunnel || !selected(*w, sel)) continue;
+    ipc::MainToWorker m;
+    m.mutable_terminate()->set_reason(terminate ? "terminated by the administrator"
+                                                : "disconnected by the administrator");
+    m.mutable_terminate()->set_tell_client(terminate);
+    w->terminate_logout = terminate;
+    if (!w->channel.send(m)) kill_worker(*w, "its channel failed");
+    ++n;
+  }
+  // "terminate session SID" also ends a session that has no tunnel right now.
+  if (terminate && sel.by_case() == ctl::Select::kSession) {
+    for (const Session* s : sessions_.all()) {
+      if (session_text(s->id) != sel.session() || s->worker > 0) continue;
+      uint64_t sid = s->id;
+      sessions_.expire(sid);
+      ipc::MainToSecMod d;
+      d.mutable_session_detach()->set_session_id(sid);
+      d.mutable_session_detach()->set_logout(true);
+      (void)secmod_.send(d);
+      ++n;
+      break;
+    }
+  }
+  if (n == 0) return error_reply("no such user, id or session connected");
+  log_.info(terminate ? "terminated " : "disconnected ", n, n == 1 ? " tunnel/session" : " tunnels/sessions",
+            " on request");
+  ctl::CtlReply r;
+  r.set_ok(true);
+  r.set_affected(n);
+  return r;
+}
+
+}  // namespace sslvpn::mainproc

@@ -1,0 +1,94 @@
+#!/bin/bash
+# sslvpnctl against a running server with real openconnect clients: tables and JSON (parsed by
+# a JSON parser, including a user name with quotes and non-ASCII letters), counters that grow,
+# disconnect (the client reconnects with its cookie) and terminate (it does not), the
+# interactive shell, root-only access, and "stop now".
+source "$(dirname "$0")/lib.sh"
+e2e_init
+command -v python3 >/dev/null || e2e_skip "needs python3 (to parse JSON)"
+ns_setup
+SERVER_NS=$NS_S
+CTL="$BUILD_DIR/sslvpnctl"
+PIN=$(make_cert "$WORK/cert" ecdsa)
+PW="$WORK/passwd"
+ODD='Zoë "the" Ünïcode'
+add_user "$PW" alice 'alice-Secret1' staff
+add_user "$PW" "$ODD" 'odd-Secret1' staff
+PORT=4443
+SOCK="$WORK/ctl.sock"
+cat > "$WORK/sslvpnd.conf" <<CONF
+auth = "plain[passwd=$PW]"
+tcp-port = $PORT
+server-cert = $WORK/cert/cert.pem
+server-key = $WORK/cert/key.pem
+run-as-user = $RUN_AS_USER
+run-as-group = $RUN_AS_USER
+ipv4-network = 10.79.0.0/24
+route = $BEHIND_NET
+occtl-socket-file = $SOCK
+max-same-clients = 0
+CONF
+ns_route_vpn_back 10.79.0.0/24
+LOG="$WORK/server.log"
+start_server "$WORK/sslvpnd.conf" "$LOG" "$WORK/pid" "$PORT" || { fail "server start"; e2e_finish; }
+ctl() { "$CTL" -s "$SOCK" "$@"; }
+json() {  # json PYTHON-EXPR: evaluates EXPR on the JSON from stdin (d = the parsed value)
+  python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"
+}
+
+check "alice connects" oc_connect a alice 'alice-Secret1'
+check "a user with quotes and non-ASCII letters connects" oc_connect o "$ODD" 'odd-Secret1'
+A_IP=$(env_of a connect INTERNAL_IP4_ADDRESS)
+
+out=$(ctl show users)
+check "show users lists alice with her address" grep -q "alice .*$A_IP" <<<"$out"
+check "show users has occtl's columns" grep -Eq "^ *id +user +vhost +ip +vpn-ip +device +since +dtls-cipher +status" <<<"$out"
+ctl --json show users >"$WORK/users.json"
+check "show users --json is valid JSON with two users" test "$(json 'len(d)' <"$WORK/users.json")" = 2
+check "... with the odd name intact" test "$(json "[u['Username'] for u in d if u['Username'] != 'alice'][0]" <"$WORK/users.json")" = "$ODD"
+check "... and occtl's keys" test "$(json "sorted(set(['ID','Username','Groupname','IPv4','Remote IP','RX','TX','Device','Session']) - set(d[0].keys()))" <"$WORK/users.json")" = "[]"
+A_ID=$(json "[u['ID'] for u in d if u['Username'] == 'alice'][0]" <"$WORK/users.json")
+RX0=$(json "[u['RX'] for u in d if u['Username'] == 'alice'][0]" <"$WORK/users.json")
+in_ns "$NS_C" ping -c 10 -i 0.2 -s 1000 -W 2 -I tuna "$BEHIND_IP" >/dev/null
+grew=no
+for _ in $(seq 1 80); do  # counters reach main every 3 s
+  rx=$(ctl --json show users | json "[u['RX'] for u in d if u['Username'] == 'alice'][0]")
+  [ "$rx" -gt $((RX0 + 5000)) ] && { grew=yes; break; }
+  sleep 0.1
+done
+check "alice's RX counter grows after a ping ($RX0 -> $rx)" test "$grew" = yes
+out=$(ctl show id "$A_ID")
+check "show id shows the tunnel's details" bash -c "grep -q 'Username: *alice' <<<\"\$0\" && grep -q 'IPv4: *$A_IP' <<<\"\$0\"" "$out"
+check "show user by name" bash -c "'$CTL' -s '$SOCK' show user alice | grep -q 'Device:'"
+check "show status --json is valid and counts 2 active sessions" test "$(ctl --json show status | json "d['Active sessions']")" = 2
+check "show sessions --json lists 2 sessions" test "$(ctl --json show sessions all | json 'len(d)')" = 2
+check "show user for a missing user fails" bash -c "! '$CTL' -s '$SOCK' show user nobody >/dev/null 2>&1"
+
+# disconnect: the tunnel drops, the client reconnects with its cookie to the same address
+check "disconnect id" ctl disconnect id "$A_ID"
+for _ in $(seq 1 150); do [ -f "$WORK/a.env.reconnect" ] && break; sleep 0.1; done
+check "after disconnect the client reconnected" test -f "$WORK/a.env.reconnect"
+check "... to the same address" test "$(env_of a reconnect INTERNAL_IP4_ADDRESS)" = "$A_IP"
+for _ in $(seq 1 50); do ctl show users | grep -q "alice" && break; sleep 0.1; done
+check "... and shows up again with a new id" bash -c "'$CTL' -s '$SOCK' --json show users | python3 -c \"import json,sys; d=json.load(sys.stdin); sys.exit(0 if [u for u in d if u['Username']=='alice' and u['ID'] != $A_ID] else 1)\""
+
+# terminate: the client is told to go away and its cookie dies
+check "terminate user alice" ctl terminate user alice
+gone=no
+for _ in $(seq 1 100); do kill -0 "$OC_PID_a" 2>/dev/null || { gone=yes; break; }; sleep 0.1; done
+check "after terminate, openconnect exits instead of reconnecting" test "$gone" = yes
+for _ in $(seq 1 50); do ctl --json show sessions | json 'len(d)' | grep -qx 1 && break; sleep 0.1; done
+check "... and alice's session is gone" test "$(ctl --json show sessions | json "len([s for s in d if s['Username'] == 'alice'])")" = 0
+
+# the interactive shell, root only, stop now
+out=$(printf 'show status\nshow users\nexit\n' | ctl)
+check "the interactive shell runs commands from stdin" bash -c "grep -q 'Status: online' <<<\"\$0\" && grep -q 'Active sessions: 1' <<<\"\$0\"" "$out"
+check "the control socket is root-only" bash -c "! setpriv --reuid=$(id -u "$RUN_AS_USER") --regid=$(id -g "$RUN_AS_USER") --clear-groups '$CTL' -s '$SOCK' show status >/dev/null 2>&1"
+check "an unknown command is a usage error" bash -c "'$CTL' -s '$SOCK' frobnicate >/dev/null 2>&1; test \$? = 2"
+oc_stop o
+check "stop now" ctl stop now
+stopped=no
+for _ in $(seq 1 100); do kill -0 "$SERVER_PID" 2>/dev/null || { stopped=yes; break; }; sleep 0.1; done
+check "the server stopped" test "$stopped" = yes
+check "and removed its control socket" test ! -e "$SOCK"
+e2e_finish

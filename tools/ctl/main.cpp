@@ -1,0 +1,265 @@
+// sslvpnctl: controls a running sslvpnd, with occtl's options and commands.
+//   sslvpnctl [-s SOCKET] [-j] [-n] [COMMAND...]
+// Without a command it reads commands from standard input (a prompt on a terminal).
+#include <getopt.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "common/ipc_channel.hpp"
+#include "tools/ctl/render.hpp"
+
+using namespace sslvpn;
+using namespace sslvpn::ctltool;
+
+namespace {
+
+constexpr const char* kDefaultSocket = "/run/sslvpnd.socket";
+
+const char* kHelp =
+    "Commands:\n"
+    "  show status                   the server's state and totals\n"
+    "  show users                    connected users, one line each\n"
+    "  show user NAME                details of NAME's tunnels\n"
+    "  show id ID                    details of one tunnel\n"
+    "  show sessions [all|valid]     sessions (cookies), with or without a tunnel\n"
+    "  show session SID              the tunnel of one session\n"
+    "  disconnect user NAME | id ID  drop tunnels; the client may reconnect with its cookie\n"
+    "  terminate user NAME | id ID | session SID\n"
+    "                                drop tunnels and their cookies (no reconnect)\n"
+    "  stop now                      stop the server\n"
+    "  help                          this text\n"
+    "  exit                          leave the interactive shell\n";
+
+struct Options {
+  std::string socket = kDefaultSocket;
+  bool json = false;
+};
+
+class Client {
+ public:
+  explicit Client(const std::string& path) : path_(path) {}
+  // Sends one request; a reply or an error text.
+  bool call(const ctl::CtlRequest& req, ctl::CtlReply* reply, std::string* error) {
+    if (!ch_.valid() && !connect(error)) return false;
+    if (!ch_.send(req)) {
+      *error = "cannot send to " + path_;
+      return false;
+    }
+    auto r = ch_.recv<ctl::CtlReply>(false);
+    if (!r.ok()) {
+      *error = std::string("no answer from sslvpnd: ") + errc_name(r.error());
+      return false;
+    }
+    *reply = std::move(r->first);
+    return true;
+  }
+
+ private:
+  bool connect(std::string* error) {
+    UniqueFd fd(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+    sockaddr_un sa{};
+    sa.sun_family = AF_UNIX;
+    if (path_.size() >= sizeof sa.sun_path) {
+      *error = "socket path too long";
+      return false;
+    }
+    std::memcpy(sa.sun_path, path_.c_str(), path_.size() + 1);
+    if (!fd.valid() || ::connect(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+      *error = "cannot connect to " + path_ + ": " + std::strerror(errno) +
+               " (is sslvpnd running, with this occtl-socket-file? sslvpnctl needs root)";
+      return false;
+    }
+    ch_ = IpcChannel(std::move(fd));
+    return true;
+  }
+  std::string path_;
+  IpcChannel ch_;
+};
+
+bool parse_u64(const std::string& s, uint64_t* out) {
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return ec == std::errc() && p == s.data() + s.size();
+}
+
+bool parse_select(const std::vector<std::string>& w, size_t i, bool allow_session, ctl::Select* sel,
+                  std::string* error) {
+  if (w.size() != i + 2) {
+    *error = "expected 'user NAME', 'id ID'" + std::string(allow_session ? " or 'session SID'" : "");
+    return false;
+  }
+  if (w[i] == "user") {
+    sel->set_user(w[i + 1]);
+  } else if (w[i] == "id") {
+    uint64_t id = 0;
+    if (!parse_u64(w[i + 1], &id)) {
+      *error = "'" + w[i + 1] + "' is not a number";
+      return false;
+    }
+    sel->set_id(id);
+  } else if (w[i] == "session" && allow_session) {
+    sel->set_session(w[i + 1]);
+  } else {
+    *error =
+        "expected 'user', 'id'" + std::string(allow_session ? " or 'session'" : "") + ", got '" + w[i] + "'";
+    return false;
+  }
+  return true;
+}
+
+// Runs one command line; returns the exit status (0 ok, 1 failed, 2 usage).
+int run(Client& client, const Options& o, const std::vector<std::string>& w) {
+  long now = static_cast<long>(std::time(nullptr));
+  ctl::CtlRequest req;
+  std::string error;
+  enum class Show { Status, Users, UserDetails, Sessions, Done } show = Show::Done;
+  auto is = [&](std::initializer_list<const char*> words) {
+    if (w.size() < words.size()) return false;
+    size_t i = 0;
+    for (const char* x : words)
+      if (w[i++] != x) return false;
+    return true;
+  };
+  if (w.empty()) return 0;
+  if (is({"help"}) || is({"?"})) {
+    std::fputs(kHelp, stdout);
+    return 0;
+  } else if (is({"show", "status"}) && w.size() == 2) {
+    req.set_status(true);
+    show = Show::Status;
+  } else if (is({"show", "users"}) && w.size() == 2) {
+    req.set_list_users(true);
+    show = Show::Users;
+  } else if (is({"show", "user"}) && w.size() == 3) {
+    req.mutable_user_info()->set_user(w[2]);
+    show = Show::UserDetails;
+  } else if (is({"show", "id"}) && w.size() == 3) {
+    uint64_t id = 0;
+    if (!parse_u64(w[2], &id)) return std::fprintf(stderr, "'%s' is not a number\n", w[2].c_str()), 2;
+    req.mutable_user_info()->set_id(id);
+    show = Show::UserDetails;
+  } else if ((is({"show", "sessions"}) || is({"show", "cookies"})) && w.size() <= 3) {
+    if (w.size() == 3 && w[2] != "all" && w[2] != "valid")
+      return std::fprintf(stderr, "expected all or valid\n"), 2;
+    req.set_list_sessions(true);
+    show = Show::Sessions;
+  } else if (is({"show", "session"}) && w.size() == 3) {
+    req.mutable_user_info()->set_session(w[2]);
+    show = Show::UserDetails;
+  } else if (is({"disconnect"})) {
+    if (!parse_select(w, 1, false, req.mutable_disconnect(), &error))
+      return std::fprintf(stderr, "%s\n", error.c_str()), 2;
+  } else if (is({"terminate"})) {
+    if (!parse_select(w, 1, true, req.mutable_terminate(), &error))
+      return std::fprintf(stderr, "%s\n", error.c_str()), 2;
+  } else if (is({"stop", "now"}) && w.size() == 2) {
+    req.set_stop(true);
+  } else if (is({"reload"}) || is({"show", "ip"}) || is({"unban"}) || is({"show", "events"}) ||
+             is({"show", "iroutes"})) {
+    std::fprintf(stderr, "'%s' is not supported by this version of sslvpnd yet\n", w[0].c_str());
+    return 1;
+  } else {
+    std::fprintf(stderr, "unknown command; try 'help'\n");
+    return 2;
+  }
+  ctl::CtlReply reply;
+  if (!client.call(req, &reply, &error)) {
+    std::fprintf(stderr, "sslvpnctl: %s\n", error.c_str());
+    return 1;
+  }
+  if (!reply.ok()) {
+    std::fprintf(stderr, "%s\n", reply.error().c_str());
+    return 1;
+  }
+  std::string out;
+  switch (show) {
+    case Show::Status:
+      out = o.json ? status_json(reply.status(), now) : status_text(reply.status(), now);
+      break;
+    case Show::Users:
+      out = o.json ? users_json(reply, now) : users_table(reply, now);
+      break;
+    case Show::UserDetails:
+      if (o.json) {
+        out = users_json(reply, now);
+      } else {
+        for (int i = 0; i < reply.users_size(); ++i)
+          out += (i ? "\n" : "") + user_details(reply.users(i), now);
+      }
+      break;
+    case Show::Sessions:
+      out = o.json ? sessions_json(reply, now) : sessions_table(reply, now);
+      break;
+    case Show::Done:
+      out = o.json ? "{\"ok\":true,\"affected\":" + std::to_string(reply.affected()) + "}\n"
+                   : (reply.affected() ? std::to_string(reply.affected()) + " affected\n" : std::string());
+      break;
+  }
+  std::fputs(out.c_str(), stdout);
+  return 0;
+}
+
+std::vector<std::string> split_words(const std::string& line) {
+  std::istringstream in(line);
+  std::vector<std::string> w;
+  std::string x;
+  while (in >> x) w.push_back(x);
+  return w;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  static const option kLong[] = {
+      {"socket-file", required_argument, nullptr, 's'}, {"json", no_argument, nullptr, 'j'},
+      {"no-pager", no_argument, nullptr, 'n'},          {"help", no_argument, nullptr, 'h'},
+      {"version", no_argument, nullptr, 'v'},           {nullptr, 0, nullptr, 0},
+  };
+  Options o;
+  int c;
+  // '+': stop at the first command word, so "show users" is not read as options.
+  while ((c = getopt_long(argc, argv, "+s:jnhv", kLong, nullptr)) != -1) {
+    switch (c) {
+      case 's':
+        o.socket = optarg;
+        break;
+      case 'j':
+        o.json = true;
+        break;
+      case 'n':
+        break;  // no pager: sslvpnctl never pages
+      case 'h':
+        std::printf("Usage: sslvpnctl [-s SOCKET] [-j|--json] [-n] [COMMAND]\n%s", kHelp);
+        return 0;
+      case 'v':
+        std::printf("sslvpnctl %s\n", SSLVPND_VERSION);
+        return 0;
+      default:
+        return 2;
+    }
+  }
+  Client client(o.socket);
+  if (optind < argc) return run(client, o, std::vector<std::string>(argv + optind, argv + argc));
+  bool tty = ::isatty(STDIN_FILENO);
+  std::string line;
+  int status = 0;
+  while (true) {
+    if (tty) std::fputs("sslvpnctl> ", stdout), std::fflush(stdout);
+    if (!std::getline(std::cin, line)) break;
+    auto w = split_words(line);
+    if (!w.empty() && (w[0] == "exit" || w[0] == "quit")) break;
+    status = run(client, o, w);
+  }
+  if (tty) std::fputs("\n", stdout);
+  return status;
+}

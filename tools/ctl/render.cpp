@@ -1,0 +1,254 @@
+#include "tools/ctl/render.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <vector>
+
+#include "common/json_writer.hpp"
+
+namespace sslvpn::ctltool {
+namespace {
+
+std::vector<std::string> list(const google::protobuf::RepeatedPtrField<std::string>& r) {
+  return std::vector<std::string>(r.begin(), r.end());
+}
+
+// Column widths from the longest cell; text is printed as it is, control bytes replaced.
+std::string table(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> w;
+  for (const auto& r : rows)
+    for (size_t i = 0; i < r.size(); ++i) {
+      if (w.size() <= i) w.push_back(0);
+      w[i] = std::max(w[i], r[i].size());
+    }
+  std::string out;
+  for (const auto& r : rows) {
+    std::string line;
+    for (size_t i = 0; i < r.size(); ++i) {
+      std::string cell = r[i];
+      for (auto& c : cell)
+        if (static_cast<unsigned char>(c) < 0x20) c = '?';
+      line += std::string(w[i] - cell.size(), ' ') + cell + (i + 1 < r.size() ? "  " : "");
+    }
+    out += line + "\n";
+  }
+  return out;
+}
+
+std::string or_dash(const std::string& s) {
+  return s.empty() ? "-" : s;
+}
+
+}  // namespace
+
+std::string human_bytes(uint64_t b) {
+  const char* units[] = {"bytes", "KB", "MB", "GB", "TB"};
+  double v = static_cast<double>(b);
+  int u = 0;
+  while (v >= 1000 && u < 4) {
+    v /= 1000;
+    ++u;
+  }
+  char buf[32];
+  if (u == 0)
+    std::snprintf(buf, sizeof buf, "%llu bytes", static_cast<unsigned long long>(b));
+  else
+    std::snprintf(buf, sizeof buf, "%.1f %s", v, units[u]);
+  return buf;
+}
+
+std::string human_duration(long s) {
+  if (s < 0) s = 0;
+  char buf[32];
+  if (s < 60)
+    std::snprintf(buf, sizeof buf, "%lds", s);
+  else if (s < 3600)
+    std::snprintf(buf, sizeof buf, "%ldm:%02lds", s / 60, s % 60);
+  else if (s < 86400)
+    std::snprintf(buf, sizeof buf, "%ldh:%02ldm", s / 3600, (s % 3600) / 60);
+  else
+    std::snprintf(buf, sizeof buf, "%ldd:%02ldh", s / 86400, (s % 86400) / 3600);
+  return buf;
+}
+
+std::string human_time(long t) {
+  time_t tt = t;
+  tm tmv{};
+  ::localtime_r(&tt, &tmv);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tmv);
+  return buf;
+}
+
+std::string status_text(const ctl::ServerStatus& s, long now) {
+  std::string o;
+  o += "Status: online\n";
+  o += "Server PID: " + std::to_string(s.server_pid()) + "\n";
+  o += "Sec-mod PID: " + std::to_string(s.secmod_pid()) + "\n";
+  o += "Up since: " + human_time(s.up_since()) + " (" + human_duration(now - s.up_since()) + ")\n";
+  o += "Active sessions: " + std::to_string(s.active_tunnels()) + "\n";
+  o += "Sessions (with or without a tunnel): " + std::to_string(s.sessions()) + "\n";
+  o += "Total sessions: " + std::to_string(s.total_tunnels()) + "\n";
+  o += "Connections (logging in or tunnelling): " + std::to_string(s.connections()) + "\n";
+  o += "Total authentication failures: " + std::to_string(s.auth_failures()) + "\n";
+  o += "Leases in use: " + std::to_string(s.leases_in_use()) + "\n";
+  o += "RX: " + human_bytes(s.rx_bytes()) + "\n";
+  o += "TX: " + human_bytes(s.tx_bytes()) + "\n";
+  return o;
+}
+
+std::string status_json(const ctl::ServerStatus& s, long now) {
+  JsonWriter j;
+  j.begin_object()
+      .field("Status", "online")
+      .field("Server PID", s.server_pid())
+      .field("Sec-mod PID", s.secmod_pid())
+      .field("Up since", human_time(s.up_since()))
+      .field("_Up since", human_duration(now - s.up_since()))
+      .field("raw_up_since", static_cast<int64_t>(s.up_since()))
+      .field("uptime", static_cast<int64_t>(now - s.up_since()))
+      .field("Active sessions", s.active_tunnels())
+      .field("Total sessions", s.total_tunnels())
+      .field("Sessions", s.sessions())
+      .field("Connections", s.connections())
+      .field("Total authentication failures", s.auth_failures())
+      .field("Leases in use", s.leases_in_use())
+      .field("RX", s.rx_bytes())
+      .field("TX", s.tx_bytes())
+      .field("_RX", human_bytes(s.rx_bytes()))
+      .field("_TX", human_bytes(s.tx_bytes()))
+      .end_object();
+  return j.str() + "\n";
+}
+
+std::string users_table(const ctl::CtlReply& r, long now) {
+  std::vector<std::vector<std::string>> rows = {
+      {"id", "user", "vhost", "ip", "vpn-ip", "device", "since", "dtls-cipher", "status"}};
+  for (const auto& u : r.users())
+    rows.push_back({std::to_string(u.id()), u.username(), "default", u.remote_ip(),
+                    or_dash(u.ipv4().empty() ? u.ipv6() : u.ipv4()), u.device(),
+                    human_duration(now - u.connected_at()), or_dash(u.dtls_cipher()), u.state()});
+  return table(rows);
+}
+
+std::string user_details(const ctl::UserRow& u, long now) {
+  std::vector<std::vector<std::string>> rows = {
+      {"ID:", std::to_string(u.id())},
+      {"Username:", u.username()},
+      {"Groupname:", or_dash(u.groupname())},
+      {"State:", u.state()},
+      {"vhost:", "default"},
+      {"Device:", u.device()},
+      {"MTU:", std::to_string(u.mtu())},
+      {"Remote IP:", u.remote_ip() + ":" + std::to_string(u.remote_port())},
+      {"IPv4:", or_dash(u.ipv4())},
+      {"P-t-P IPv4:", or_dash(u.ptp_ipv4())},
+      {"IPv6:", or_dash(u.ipv6())},
+      {"P-t-P IPv6:", or_dash(u.ptp_ipv6())},
+      {"User-Agent:", or_dash(u.user_agent())},
+      {"Hostname:", or_dash(u.hostname())},
+      {"RX:", human_bytes(u.rx()) + " (" + std::to_string(u.rx()) + ")"},
+      {"TX:", human_bytes(u.tx()) + " (" + std::to_string(u.tx()) + ")"},
+      {"DPD:", std::to_string(u.dpd())},
+      {"KeepAlive:", std::to_string(u.keepalive())},
+      {"Connected at:", human_time(u.connected_at()) + " (" + human_duration(now - u.connected_at()) + ")"},
+      {"Session:", u.session()},
+      {"TLS ciphersuite:", or_dash(u.tls_cipher())},
+      {"DTLS cipher:", or_dash(u.dtls_cipher())},
+  };
+  auto add_list = [&](const char* label, const auto& items) {
+    if (items.empty()) rows.push_back({label, "-"});
+    for (int i = 0; i < items.size(); ++i) rows.push_back({i == 0 ? label : "", items[i]});
+  };
+  add_list("DNS:", u.dns());
+  add_list("Split-DNS-Domains:", u.split_dns());
+  add_list("Routes:", u.routes().empty() ? google::protobuf::RepeatedPtrField<std::string>() : u.routes());
+  add_list("No-routes:", u.no_routes());
+  // left-align the labels
+  std::string out;
+  for (const auto& r : rows) {
+    std::string label = r[0];
+    out += label + std::string(label.size() < 20 ? 20 - label.size() : 1, ' ') + r[1] + "\n";
+  }
+  return out;
+}
+
+std::string users_json(const ctl::CtlReply& r, long now) {
+  JsonWriter j;
+  j.begin_array();
+  for (const auto& u : r.users()) {
+    j.begin_object()
+        .field("ID", u.id())
+        .field("Username", u.username())
+        .field("Groupname", u.groupname())
+        .field("State", u.state())
+        .field("vhost", "default")
+        .field("Device", u.device())
+        .field("MTU", u.mtu())
+        .field("Remote IP", u.remote_ip())
+        .field("Remote port", u.remote_port())
+        .field("IPv4", u.ipv4())
+        .field("P-t-P IPv4", u.ptp_ipv4())
+        .field("IPv6", u.ipv6())
+        .field("P-t-P IPv6", u.ptp_ipv6())
+        .field("User-Agent", u.user_agent())
+        .field("Hostname", u.hostname())
+        .field("RX", u.rx())
+        .field("TX", u.tx())
+        .field("_RX", human_bytes(u.rx()))
+        .field("_TX", human_bytes(u.tx()))
+        .field("DPD", u.dpd())
+        .field("KeepAlive", u.keepalive())
+        .field("Connected at", human_time(u.connected_at()))
+        .field("_Connected at", human_duration(now - u.connected_at()))
+        .field("raw_connected_at", static_cast<int64_t>(u.connected_at()))
+        .field("Session", u.session())
+        .field("Full session", u.session())
+        .field("TLS ciphersuite", u.tls_cipher())
+        .field("DTLS cipher", u.dtls_cipher())
+        .field("DNS", list(u.dns()))
+        .field("Split-DNS-Domains", list(u.split_dns()))
+        .field("Routes", list(u.routes()))
+        .field("No-routes", list(u.no_routes()))
+        .field("PID", u.pid())
+        .end_object();
+  }
+  j.end_array();
+  return j.str() + "\n";
+}
+
+std::string sessions_table(const ctl::CtlReply& r, long now) {
+  std::vector<std::vector<std::string>> rows = {
+      {"session", "user", "group", "vpn-ip", "created", "status", "id"}};
+  for (const auto& s : r.sessions())
+    rows.push_back({s.session(), s.username(), or_dash(s.groupname()),
+                    or_dash(s.ipv4().empty() ? s.ipv6() : s.ipv4()), human_duration(now - s.created()),
+                    s.state(), s.tunnel_id() ? std::to_string(s.tunnel_id()) : "-"});
+  return table(rows);
+}
+
+std::string sessions_json(const ctl::CtlReply& r, long now) {
+  JsonWriter j;
+  j.begin_array();
+  for (const auto& s : r.sessions())
+    j.begin_object()
+        .field("Session", s.session())
+        .field("Full session", s.session())
+        .field("Username", s.username())
+        .field("Groupname", s.groupname())
+        .field("vhost", "default")
+        .field("IPv4", s.ipv4())
+        .field("IPv6", s.ipv6())
+        .field("Created", human_time(s.created()))
+        .field("_Created", human_duration(now - s.created()))
+        .field("raw_created", static_cast<int64_t>(s.created()))
+        .field("State", s.state())
+        .field("In use", s.state() == "connected")
+        .field("ID", s.tunnel_id())
+        .end_object();
+  j.end_array();
+  return j.str() + "\n";
+}
+
+}  // namespace sslvpn::ctltool
