@@ -11,15 +11,16 @@
 
 namespace sslvpn::mainproc {
 
-std::vector<UniqueFd> open_listeners(const std::string& host, uint16_t port) {
+std::vector<UniqueFd> bind_passive(const std::string& host, uint16_t port, int socktype, const char* what,
+                                   void (*setup)(int fd, int family)) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_socktype = socktype;
   hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
   addrinfo* res = nullptr;
   std::string service = std::to_string(port);
   int r = ::getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &res);
-  if (r != 0) throw std::runtime_error("listen-host '" + host + "': " + gai_strerror(r));
+  if (r != 0) throw std::runtime_error(std::string(what) + " '" + host + "': " + gai_strerror(r));
   std::vector<UniqueFd> out;
   std::string last_error;
   for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
@@ -28,7 +29,8 @@ std::vector<UniqueFd> open_listeners(const std::string& host, uint16_t port) {
     int one = 1;
     ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (ai->ai_family == AF_INET6) ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-    if (::bind(fd.get(), ai->ai_addr, ai->ai_addrlen) != 0 || ::listen(fd.get(), 1024) != 0) {
+    setup(fd.get(), ai->ai_family);
+    if (::bind(fd.get(), ai->ai_addr, ai->ai_addrlen) != 0) {
       last_error = std::strerror(errno);
       continue;
     }
@@ -36,9 +38,17 @@ std::vector<UniqueFd> open_listeners(const std::string& host, uint16_t port) {
   }
   ::freeaddrinfo(res);
   if (out.empty())
-    throw std::runtime_error("cannot listen on " + (host.empty() ? std::string("*") : host) + ":" + service +
-                             ": " + last_error);
+    throw std::runtime_error(std::string("cannot bind ") + what + " " +
+                             (host.empty() ? std::string("*") : host) + ":" + service + ": " + last_error);
   return out;
+}
+
+std::vector<UniqueFd> open_listeners(const std::string& host, uint16_t port) {
+  auto fds = bind_passive(host, port, SOCK_STREAM, "listen-host", [](int, int) {});
+  for (auto& fd : fds)
+    if (::listen(fd.get(), 1024) != 0)
+      throw std::runtime_error(std::string("listen: ") + std::strerror(errno));
+  return fds;
 }
 
 std::string address_text(const sockaddr_storage& ss, uint16_t* port) {

@@ -13,6 +13,12 @@ namespace sslvpn::mainproc {
 // Throws std::runtime_error with the reason when nothing could be bound.
 std::vector<UniqueFd> open_listeners(const std::string& host, uint16_t port);
 
+// Creates a socket of `socktype` for every passive address of host:port (every address when
+// host is empty), lets `setup` prepare it (setsockopt), binds it, and returns those that bound.
+// Throws std::runtime_error naming `what` when none did.
+std::vector<UniqueFd> bind_passive(const std::string& host, uint16_t port, int socktype, const char* what,
+                                   void (*setup)(int fd, int family));
+
 // "1.2.3.4" / "2001:db8::1" (v4-mapped v6 shown as v4) and the port of a socket address.
 std::string address_text(const sockaddr_storage& ss, uint16_t* port);
 

@@ -99,13 +99,15 @@ Result<TunnelGrant> SessionManager::open(uint64_t sid, const std::string& user, 
   auto tun = open_tun(cfg_.device, &error);
   if (!tun.ok()) return fail(503, "cannot create a TUN device: " + error);
   g.tun = std::move(tun).value();
+  // Link up first: an IPv6 point-to-point address added to a device that is still down does
+  // not reliably get its peer route when the link comes up (the client's replies get lost).
+  if (!netlink_.set_link(g.tun.ifindex, mtu, true, &error))
+    return fail(503, "cannot bring the tunnel up: " + error);
   if (s.ipv4 && !netlink_.add_address(g.tun.ifindex, v4_->server_address(), *s.ipv4, 32, &error))
     return fail(503, "cannot set the tunnel address: " + error);
   if (s.ipv6 &&
       !netlink_.add_address(g.tun.ifindex, v6_->server_address(), *s.ipv6, v6_->client_prefix(), &error))
     return fail(503, "cannot set the tunnel IPv6 address: " + error);
-  if (!netlink_.set_link(g.tun.ifindex, mtu, true, &error))
-    return fail(503, "cannot bring the tunnel up: " + error);
 
   uint32_t base =
       req.base_mtu() >= kMinMtu && req.base_mtu() <= kMaxBaseMtu ? req.base_mtu() : kDefaultBaseMtu;

@@ -1,5 +1,7 @@
 #include "main/udp/udp_socket.hpp"
 
+#include "main/listener.hpp"
+
 #include <netdb.h>
 #include <netinet/in.h>
 
@@ -10,39 +12,15 @@
 namespace sslvpn::mainproc {
 
 std::vector<UniqueFd> open_udp_listeners(const std::string& host, uint16_t port) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_DGRAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  addrinfo* res = nullptr;
-  std::string service = std::to_string(port);
-  int r = ::getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &res);
-  if (r != 0) throw std::runtime_error("udp-listen-host '" + host + "': " + gai_strerror(r));
-  std::vector<UniqueFd> out;
-  std::string last_error;
-  for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
-    UniqueFd fd(::socket(ai->ai_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-    if (!fd.valid()) continue;
+  // Per-client sockets bind the same address and port (bind_passive sets SO_REUSEADDR on
+  // both sides); packet info tells which local address a datagram was sent to.
+  return bind_passive(host, port, SOCK_DGRAM, "udp-listen-host", [](int fd, int family) {
     int one = 1;
-    // Per-client sockets bind the same address and port: both sides need SO_REUSEADDR.
-    ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (ai->ai_family == AF_INET6) {
-      ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-      ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one);
-    } else {
-      ::setsockopt(fd.get(), IPPROTO_IP, IP_PKTINFO, &one, sizeof one);
-    }
-    if (::bind(fd.get(), ai->ai_addr, ai->ai_addrlen) != 0) {
-      last_error = std::strerror(errno);
-      continue;
-    }
-    out.push_back(std::move(fd));
-  }
-  ::freeaddrinfo(res);
-  if (out.empty())
-    throw std::runtime_error("cannot listen on UDP " + (host.empty() ? std::string("*") : host) + ":" +
-                             service + ": " + last_error);
-  return out;
+    if (family == AF_INET6)
+      ::setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one);
+    else
+      ::setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof one);
+  });
 }
 
 Result<Datagram> recv_datagram(int fd, std::span<uint8_t> buf) {

@@ -46,9 +46,9 @@ e2e_cleanup() {
 
 pass() { PASSED=$((PASSED + 1)); echo "ok   - $*"; }
 fail() { FAILED=$((FAILED + 1)); echo "FAIL - $*"; }
-check() {  # check "description" command...
+check() {  # check "description" command...  (returns the command's success)
   local what=$1; shift
-  if "$@"; then pass "$what"; else fail "$what"; fi
+  if "$@"; then pass "$what"; else fail "$what"; return 1; fi
 }
 
 e2e_finish() {
@@ -89,6 +89,18 @@ TMPL
   certtool --generate-self-signed --load-privkey "$dir/key.pem" --template "$dir/tmpl" \
     --outfile "$dir/cert.pem" >/dev/null 2>&1
   certtool -i --infile "$dir/cert.pem" | grep -o 'pin-sha256:[A-Za-z0-9+/=]*' | head -n 1
+}
+
+# base_conf PORT CERTDIR PASSWD: the configuration lines every test server shares.
+base_conf() {
+  cat <<CONF
+auth = "plain[passwd=$3]"
+tcp-port = $1
+server-cert = $2/cert.pem
+server-key = $2/key.pem
+run-as-user = $RUN_AS_USER
+run-as-group = $RUN_AS_USER
+CONF
 }
 
 # add_user FILE USER PASSWORD [GROUPS]

@@ -16,18 +16,13 @@ add_user "$PW" alice 'alice-Secret1' staff
 add_user "$PW" "$ODD" 'odd-Secret1' staff
 PORT=4443
 SOCK="$WORK/ctl.sock"
-cat > "$WORK/sslvpnd.conf" <<CONF
-auth = "plain[passwd=$PW]"
-tcp-port = $PORT
-server-cert = $WORK/cert/cert.pem
-server-key = $WORK/cert/key.pem
-run-as-user = $RUN_AS_USER
-run-as-group = $RUN_AS_USER
+{ base_conf "$PORT" "$WORK/cert" "$PW"; cat <<CONF
 ipv4-network = 10.79.0.0/24
 route = $BEHIND_NET
 occtl-socket-file = $SOCK
 max-same-clients = 0
 CONF
+} > "$WORK/sslvpnd.conf"
 ns_route_vpn_back 10.79.0.0/24
 LOG="$WORK/server.log"
 start_server "$WORK/sslvpnd.conf" "$LOG" "$WORK/pid" "$PORT" || { fail "server start"; e2e_finish; }

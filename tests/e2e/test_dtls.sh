@@ -17,14 +17,8 @@ VPN_NET=10.78.0.0/24
 ns_route_vpn_back "$VPN_NET"
 
 write_conf() {  # write_conf FILE [extra lines]
-  cat > "$1" <<CONF
-auth = "plain[passwd=$PW]"
-tcp-port = $PORT
+  { base_conf "$PORT" "$WORK/cert" "$PW"; cat <<CONF
 udp-port = $PORT
-server-cert = $WORK/cert/cert.pem
-server-key = $WORK/cert/key.pem
-run-as-user = $RUN_AS_USER
-run-as-group = $RUN_AS_USER
 ipv4-network = $VPN_NET
 route = $BEHIND_NET
 dpd = 5
@@ -32,6 +26,7 @@ mtu = 1300
 max-same-clients = 0
 ${2:-}
 CONF
+  } > "$1"
 }
 
 udp_datagrams() {  # udp_datagrams In|Out: the server namespace's UDP datagram counter

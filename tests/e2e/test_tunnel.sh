@@ -29,13 +29,7 @@ env | sort > "$SCRIPT_DIR/disconnect-$USERNAME.env"
 SCRIPT
 sed -i "2i SCRIPT_DIR=$WORK" "$WORK/connect.sh" "$WORK/disconnect.sh"
 chmod +x "$WORK/connect.sh" "$WORK/disconnect.sh"
-cat > "$WORK/sslvpnd.conf" <<CONF
-auth = "plain[passwd=$PW]"
-tcp-port = $PORT
-server-cert = $WORK/cert/cert.pem
-server-key = $WORK/cert/key.pem
-run-as-user = $RUN_AS_USER
-run-as-group = $RUN_AS_USER
+{ base_conf "$PORT" "$WORK/cert" "$PW"; cat <<CONF
 ipv4-network = $VPN_NET
 ipv6-network = fd77::/64
 dns = $VPN_GW
@@ -50,6 +44,7 @@ cookie-timeout = 60
 connect-script = $WORK/connect.sh
 disconnect-script = $WORK/disconnect.sh
 CONF
+} > "$WORK/sslvpnd.conf"
 ns_route_vpn_back "$VPN_NET"
 LOG="$WORK/server.log"
 start_server "$WORK/sslvpnd.conf" "$LOG" "$WORK/pid" "$PORT" || { fail "server start"; e2e_finish; }
@@ -62,7 +57,11 @@ check "client got an IPv4 address in $VPN_NET ($A_IP)" grep -q '^10\.77\.0\.' <<
 check "client got an IPv6 address in fd77::/64 ($A_IP6)" grep -q '^fd77::' <<<"$A_IP6"
 check "ping the server's tunnel address" in_ns "$NS_C" ping -c 3 -i 0.2 -W 2 "$VPN_GW"
 check "IPv6 VPN network route arrived" grep -q "^CISCO_IPV6_SPLIT_INC_[0-9]*_ADDR=fd77::$" "$WORK/a.env.connect"
-check "ping the server over IPv6 in the tunnel" in_ns "$NS_C" ping -6 -c 3 -i 0.2 -W 2 fd77::1
+if ! check "ping the server over IPv6 in the tunnel" in_ns "$NS_C" ping -6 -c 3 -i 0.2 -W 2 fd77::1; then
+  # Keep what a diagnosis needs (this once caught a missing IPv6 peer route on the server).
+  echo "--- client IPv6"; ip -n "$NS_C" -6 addr; ip -n "$NS_C" -6 route
+  echo "--- server IPv6"; ip -n "$NS_S" -6 addr; ip -n "$NS_S" -6 route
+fi
 check "ping a host behind the server" in_ns "$NS_C" ping -c 3 -i 0.2 -W 2 "$BEHIND_IP"
 check "split include route arrived" test "$(env_of a connect CISCO_SPLIT_INC_0_ADDR)/$(env_of a connect CISCO_SPLIT_INC_0_MASKLEN)" = "198.51.100.0/24"
 check "split exclude route arrived" test "$(env_of a connect CISCO_SPLIT_EXC_0_ADDR)/$(env_of a connect CISCO_SPLIT_EXC_0_MASKLEN)" = "198.51.100.128/25"
@@ -157,6 +156,12 @@ ok=0
 for i in $(seq 1 20); do in_ns "$NS_C" ping -c 1 -W 3 -I "tunu$i" "$VPN_GW" >/dev/null 2>&1 && ok=$((ok + 1)); done
 check "all 20 clients ping through their tunnels ($ok/20)" test "$ok" = 20
 check "20 TUN devices exist on the server" test "$(ip -n "$NS_S" -o link show | grep -c ': vpns')" = 20
+missing=0
+for i in $(seq 1 20); do
+  a6=$(env_of "u$i" connect INTERNAL_IP6_ADDRESS)
+  [ -n "$a6" ] && ! ip -n "$NS_S" -6 route show "$a6" | grep -q vpns && missing=$((missing + 1))
+done
+check "the server routes each client's IPv6 address to its tunnel ($missing missing)" test "$missing" = 0
 # A worker that crashes takes no other session with it.
 U1_IP=$(env_of u1 connect INTERNAL_IP4_ADDRESS)
 VICTIM=$(in_ns "$NS_S" ss -Htnp state established "( sport = :$PORT )" | grep -o 'pid=[0-9]*' | head -n 1 | cut -d= -f2)

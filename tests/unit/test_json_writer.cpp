@@ -26,6 +26,7 @@ TEST_CASE("json: control bytes and invalid UTF-8 never break the output", "[json
   json_quote(out, std::string("a\nb\x01\x7f", 5));
   CHECK(out == "\"a\\u000ab\\u0001\\u007f\"");
   out.clear();
-  json_quote(out, "\xff\xc3(\xe2\x82\xed\xa0\x80\xf0\x9f\x98\x80");  // bad, bad, bad, surrogate, then a valid emoji
+  json_quote(
+      out, "\xff\xc3(\xe2\x82\xed\xa0\x80\xf0\x9f\x98\x80");  // bad, bad, bad, surrogate, then a valid emoji
   CHECK(out == "\"\\ufffd\\ufffd(\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\xf0\x9f\x98\x80\"");
 }
