@@ -197,6 +197,10 @@ const std::map<std::string_view, Handler>& handlers() {
       {"udp-listen-host", [](Config& cfg, const Ctx&, std::string_view v) { cfg.udp_listen_host = v; }},
       {"dtls-psk", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.dtls_psk = parse_bool(c, v); }},
       {"dtls-legacy", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.dtls_legacy = parse_bool(c, v); }},
+      {"match-tls-dtls-ciphers",
+       [](Config& cfg, const Ctx& c, std::string_view v) { cfg.match_tls_dtls_ciphers = parse_bool(c, v); }},
+      {"switch-to-tcp-timeout",
+       [](Config& cfg, const Ctx& c, std::string_view v) { cfg.switch_to_tcp_timeout = parse_seconds(c, v); }},
       {"disconnect-script", [](Config& cfg, const Ctx&, std::string_view v) { cfg.disconnect_script = v; }},
   };
   return h;

@@ -84,10 +84,12 @@ struct Config {
   bool use_occtl = true;
   std::string occtl_socket_file = "/run/sslvpnd.socket";
   // DTLS (the UDP data channel)
-  uint16_t udp_port = 0;        // 0 = no DTLS
-  std::string udp_listen_host;  // empty = like listen-host
-  bool dtls_psk = true;         // openconnect's PSK-NEGOTIATE mode
-  bool dtls_legacy = true;      // Cisco's resumed-session mode (AnyConnect, old openconnect)
+  uint16_t udp_port = 0;                // 0 = no DTLS
+  std::string udp_listen_host;          // empty = like listen-host
+  bool dtls_psk = true;                 // openconnect's PSK-NEGOTIATE mode
+  bool dtls_legacy = true;              // Cisco's resumed-session mode (AnyConnect, old openconnect)
+  bool match_tls_dtls_ciphers = false;  // PSK mode: DTLS uses the TLS session's cipher only
+  uint32_t switch_to_tcp_timeout = 0;   // seconds of DTLS silence before sending over CSTP; 0 = 3 x dpd
 
   // The password file of the plain[] method, or empty.
   std::string plain_passwd_file() const;

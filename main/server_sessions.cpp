@@ -63,6 +63,8 @@ void Server::on_session_open_reply(const ipc::SessionOpenReply& r) {
       w->params.set_dtls_session_id(id);
       w->params.set_dtls_psk(s_.config.dtls_psk);
       w->params.set_dtls_legacy(s_.config.dtls_legacy);
+      w->params.set_match_tls_dtls_ciphers(s_.config.match_tls_dtls_ciphers);
+      w->params.set_switch_to_tcp_timeout(s_.config.switch_to_tcp_timeout);
     }
   }
   if (s_.config.connect_script.empty()) return grant_tunnel(*w);

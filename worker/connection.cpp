@@ -63,6 +63,7 @@ std::optional<DtlsSetup> Connection::choose_dtls(const ipc::TunnelParams& p, any
     auto key = tls_.export_key("EXPORTER-openconnect-psk", 32);
     if (!key.ok()) return std::nullopt;
     setup.psk = std::move(key).value();
+    if (p.match_tls_dtls_ciphers()) setup.psk_cipher = tls_.cipher_name();
     reply->enabled = true;
     reply->app_id_hex = id_hex;
     return setup;

@@ -104,7 +104,11 @@ Result<std::unique_ptr<DtlsChannel>> DtlsChannel::create(const DtlsSetup& setup,
   if (setup.legacy == nullptr) {
     if ((r = gnutls_psk_allocate_server_credentials(&c->cred_)) < 0) return fail("PSK credentials", r);
     gnutls_psk_set_server_credentials_function(c->cred_, &DtlsChannel::psk_key);
-    if ((r = gnutls_priority_set_direct(c->session_, kPskPriority, nullptr)) < 0)
+    std::string prio = kPskPriority;
+    if (!setup.psk_cipher.empty())
+      prio =
+          "NORMAL:%SERVER_PRECEDENCE:-VERS-ALL:+VERS-DTLS1.2:-KX-ALL:+PSK:-CIPHER-ALL:+" + setup.psk_cipher;
+    if ((r = gnutls_priority_set_direct(c->session_, prio.c_str(), nullptr)) < 0)
       return fail("DTLS priority", r);
     if ((r = gnutls_credentials_set(c->session_, GNUTLS_CRD_PSK, c->cred_)) < 0)
       return fail("DTLS credentials", r);

@@ -33,6 +33,7 @@ const LegacyCipher* choose_legacy_cipher(std::string_view dtls_list, std::string
 
 struct DtlsSetup {
   SecretBytes psk;                                  // PSK mode: 32 bytes exported from the TLS session
+  std::string psk_cipher;                           // PSK mode: only this cipher (match-tls-dtls-ciphers)
   const LegacyCipher* legacy = nullptr;             // legacy mode when set
   SecretBytes master_secret;                        // legacy: the client's 48 bytes
   std::string session_id;                           // legacy: our 32-byte session id

@@ -211,6 +211,11 @@ Result<SecretBytes> TlsServer::export_key(std::string_view label, size_t size) c
   return key;
 }
 
+std::string TlsServer::cipher_name() const {
+  const char* n = gnutls_cipher_get_name(gnutls_cipher_get(session_));
+  return n ? n : "";
+}
+
 size_t TlsServer::record_overhead() const {
   return gnutls_record_overhead_size(session_);
 }

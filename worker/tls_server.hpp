@@ -52,6 +52,8 @@ class TlsServer {
   Result<bool> flush();
   // Bytes each record adds (header, tag, padding) with the negotiated cipher.
   size_t record_overhead() const;
+  // The negotiated cipher's GnuTLS priority name ("AES-256-GCM").
+  std::string cipher_name() const;
   // The certificate credentials (a legacy DTLS session resumes under them).
   gnutls_certificate_credentials_t credentials() const noexcept { return cred_; }
   // RFC 5705 keying material with no context (openconnect's DTLS PSK, protocols.md A5).

@@ -118,6 +118,17 @@ oc_stop c
 check "no worker died of a signal (PSK server)" bash -c "! grep -Eq 'died of signal|seccomp filter' '$LOG'"
 kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null
 
+# ---- match-tls-dtls-ciphers: the DTLS cipher follows the TLS one
+write_conf "$WORK/match.conf" 'match-tls-dtls-ciphers = true
+tls-priorities = "NORMAL:%SERVER_PRECEDENCE:-VERS-TLS1.0:-VERS-TLS1.1:-RSA:-CIPHER-ALL:+AES-128-GCM"'
+LOG="$WORK/server-match.log"
+start_server "$WORK/match.conf" "$LOG" "$WORK/match.pid" "$PORT" || { fail "match server start"; e2e_finish; }
+check "openconnect connects (TLS limited to AES-128-GCM)" oc_connect m alice 'alice-Secret1' -v
+for _ in $(seq 1 100); do grep -q "Established DTLS connection" "$WORK/m.oc.log" && break; sleep 0.1; done
+check "with match-tls-dtls-ciphers, DTLS uses the TLS cipher (AES-128-GCM)" grep -q "Ciphersuite (DTLS1.2)-(PSK)-(AES-128-GCM)" "$WORK/m.oc.log"
+oc_stop m
+kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null
+
 # ---- legacy (Cisco resumed session): dtls-psk = false
 write_conf "$WORK/legacy.conf" "dtls-psk = false"
 LOG="$WORK/server-legacy.log"

@@ -190,5 +190,28 @@ check "a silent client is dropped by DPD" test "$dropped" = yes
 check "its TUN device is gone" test "$(ip -n "$NS_S" -o link show | grep -c ': vpns')" = 0
 kill -CONT "$OC_PID_d"; oc_stop d
 
+# ---- session-timeout and max-same-clients (a second server)
+kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null
+{ base_conf "$PORT" "$WORK/cert" "$PW"; cat <<CONF
+ipv4-network = $VPN_NET
+route = $BEHIND_NET
+max-same-clients = 1
+session-timeout = 4
+CONF
+} > "$WORK/limits.conf"
+LOG2="$WORK/server-limits.log"
+start_server "$WORK/limits.conf" "$LOG2" "$WORK/limits.pid" "$PORT" || { fail "limits server start"; e2e_finish; }
+check "first session of bob connects" oc_connect s1 bob 'bob-Secret1'
+out=$(printf '%s\n' 'bob-Secret1' | in_ns "$NS_C" timeout 20 openconnect --passwd-on-stdin --non-inter -u bob \
+  --servercert "$PIN" --script "$E2E_DIR/client-script.sh" -i tunx "https://$SERVER_IP:$PORT/" 2>&1)
+check "max-same-clients = 1 refuses bob's second session" grep -q "too many connections" <<<"$out"
+ended=no
+for _ in $(seq 1 100); do  # session-timeout 4 s: bounded to 10 s
+  kill -0 "$OC_PID_s1" 2>/dev/null || { ended=yes; break; }
+  sleep 0.1
+done
+check "session-timeout ends the session and the client exits" test "$ended" = yes
+check "... logged as SESSION_TIMEOUT" grep -q "user 'bob' disconnected from vpns[0-9]*: SESSION_TIMEOUT" "$LOG2"
+
 check "no worker died of a signal it was not sent" bash -c "! grep -Eq 'seccomp filter' '$LOG' && test \$(grep -c 'died of signal' '$LOG') = 1"
 e2e_finish

@@ -284,3 +284,18 @@ TEST_CASE("cstp: DTLS records, DPD echo on DTLS, channel choice", "[cstp][dtls]"
   CHECK(f.size() == 29);
   CHECK(f[0] == 0x00);
 }
+
+TEST_CASE("cstp: switch-to-tcp-timeout sets how long DTLS may be silent", "[cstp][dtls][timers]") {
+  auto t0 = Clock::time_point{};
+  SessionSettings st = settings();
+  st.dtls_silence_s = 4;  // dpd is 10: the default would be 30 s
+  CstpSession s(st, t0);
+  RecordingSink sink;
+  s.dtls_established(t0);
+  s.on_tick(t0 + 3s, sink);
+  CHECK(s.dtls_up());
+  CHECK(s.next_deadline() <= t0 + 4s);
+  s.on_tick(t0 + 4s, sink);
+  CHECK_FALSE(s.dtls_up());
+  CHECK_FALSE(s.ended());
+}

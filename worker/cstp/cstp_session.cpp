@@ -124,7 +124,8 @@ void CstpSession::on_tick(Clock::time_point now, Sink& sink) {
     return end(EndReason::SessionEnd_Reason_SESSION_TIMEOUT);
   if (s_.idle_timeout_s && now - last_data_ >= seconds(s_.idle_timeout_s))
     return end(EndReason::SessionEnd_Reason_IDLE_TIMEOUT);
-  if (dtls_up_ && s_.dpd_s && now - last_dtls_rx_ >= seconds(s_.dpd_s) * kDpdDeadIntervals) dtls_up_ = false;
+  if (dtls_up_ && dtls_silence_limit().count() && now - last_dtls_rx_ >= dtls_silence_limit())
+    dtls_up_ = false;
   if (s_.dpd_s) {
     auto silent = now - last_rx_;
     if (silent >= seconds(s_.dpd_s) * kDpdDeadIntervals) return end(EndReason::SessionEnd_Reason_DPD_TIMEOUT);
@@ -146,6 +147,10 @@ void CstpSession::terminate(EndReason why, bool tell_client, Sink& sink) {
   end(why);
 }
 
+std::chrono::seconds CstpSession::dtls_silence_limit() const {
+  return s_.dtls_silence_s ? seconds(s_.dtls_silence_s) : seconds(s_.dpd_s) * kDpdDeadIntervals;
+}
+
 Clock::time_point CstpSession::next_deadline() const {
   auto far = Clock::time_point::max();
   auto d = far;
@@ -154,7 +159,9 @@ Clock::time_point CstpSession::next_deadline() const {
   if (s_.dpd_s) {
     auto probe = std::max(last_rx_, last_dpd_sent_) + seconds(s_.dpd_s);
     d = std::min({d, probe, last_rx_ + seconds(s_.dpd_s) * kDpdDeadIntervals});
-    if (dtls_up_) d = std::min(d, last_dtls_rx_ + seconds(s_.dpd_s) * kDpdDeadIntervals);
+  }
+  if (dtls_up_ && dtls_silence_limit().count()) {
+    d = std::min(d, last_dtls_rx_ + dtls_silence_limit());
   }
   return d;
 }

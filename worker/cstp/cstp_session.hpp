@@ -46,6 +46,8 @@ struct SessionSettings {
   uint32_t session_limit_s = 0;  // seconds left of session-timeout; 0 = none
   std::optional<IpAddr> ipv4;    // the client's addresses: packets from others are dropped
   std::optional<IpNet> ipv6;
+  uint32_t dtls_silence_s = 0;  // DTLS is taken down after this long without a DTLS record;
+                                // 0 = kDpdDeadIntervals x dpd (switch-to-tcp-timeout)
 };
 
 // DPD: a probe after dpd seconds of silence, the peer is dead after this many dpd intervals.
@@ -86,6 +88,7 @@ class CstpSession {
   void on_frame(const Frame& f, Channel ch, Clock::time_point now, Sink& sink);
   bool source_allowed(std::span<const uint8_t> packet) const;
   void send_control(PacketType type, std::span<const uint8_t> payload, Channel ch, Sink& sink);
+  std::chrono::seconds dtls_silence_limit() const;
   void end(EndReason why) {
     if (!end_) end_ = why;
   }
