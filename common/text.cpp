@@ -12,6 +12,15 @@ std::string_view trim(std::string_view s) noexcept {
   return s;
 }
 
+bool colon_list_contains(std::string_view list, std::string_view item) noexcept {
+  while (!list.empty()) {
+    auto colon = list.find(':');
+    if (list.substr(0, colon) == item) return true;
+    list = colon == std::string_view::npos ? std::string_view{} : list.substr(colon + 1);
+  }
+  return false;
+}
+
 std::optional<std::string> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;

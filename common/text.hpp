@@ -10,6 +10,9 @@ namespace sslvpn {
 // Strips spaces, tabs and carriage returns at both ends.
 std::string_view trim(std::string_view s) noexcept;
 
+// Whether a colon-separated list ("A:B:C", as in X-DTLS-CipherSuite) has `item`.
+bool colon_list_contains(std::string_view list, std::string_view item) noexcept;
+
 // The whole content of a file, or nullopt if it cannot be read.
 std::optional<std::string> read_file(const std::string& path);
 

@@ -121,7 +121,6 @@ void Server::grant_tunnel(WorkerProc& w) {
 }
 
 void Server::refuse_tunnel(WorkerProc& w, uint32_t status, const std::string& reason) {
-  w.phase = WorkerPhase::Login;  // it closes the connection after answering; a second ask is a violation
   w.grant.reset();
   w.session_id = 0;
   ipc::MainToWorker m;
@@ -130,7 +129,8 @@ void Server::refuse_tunnel(WorkerProc& w, uint32_t status, const std::string& re
   reply->set_http_status(status);
   reply->set_reason(reason);
   (void)w.channel.send(m);
-  w.phase = WorkerPhase::AwaitSession;  // nothing more is legal from it
+  // It answers the client and closes; another SessionRequest from it is a violation.
+  w.phase = WorkerPhase::AwaitSession;
 }
 
 void Server::end_tunnel(WorkerProc& w) {

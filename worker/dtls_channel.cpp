@@ -1,5 +1,7 @@
 #include "worker/dtls_channel.hpp"
 
+#include "common/text.hpp"
+
 #include <gnutls/dtls.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -33,20 +35,11 @@ constexpr LegacyCipher kLegacyCiphers[] = {
      "NONE:+VERS-DTLS0.9:+COMP-NULL:+AES-128-CBC:+SHA1:+RSA:%COMPAT"},
 };
 
-bool listed(std::string_view list, std::string_view name) {
-  while (!list.empty()) {
-    auto colon = list.find(':');
-    if (list.substr(0, colon) == name) return true;
-    list = colon == std::string_view::npos ? std::string_view{} : list.substr(colon + 1);
-  }
-  return false;
-}
-
 }  // namespace
 
 const LegacyCipher* choose_legacy_cipher(std::string_view dtls_list, std::string_view dtls12_list) {
   for (const auto& c : kLegacyCiphers)
-    if (listed(c.dtls12_header ? dtls12_list : dtls_list, c.name)) return &c;
+    if (colon_list_contains(c.dtls12_header ? dtls12_list : dtls_list, c.name)) return &c;
   return nullptr;
 }
 

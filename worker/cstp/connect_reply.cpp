@@ -1,5 +1,7 @@
 #include "worker/cstp/connect_reply.hpp"
 
+#include "common/text.hpp"
+
 namespace sslvpn::cstp {
 namespace {
 
@@ -18,12 +20,7 @@ std::string clean(std::string_view v) {
 }  // namespace
 
 bool offers_psk_negotiate(std::string_view list) {
-  while (!list.empty()) {
-    auto colon = list.find(':');
-    if (list.substr(0, colon) == "PSK-NEGOTIATE") return true;
-    list = colon == std::string_view::npos ? std::string_view{} : list.substr(colon + 1);
-  }
-  return false;
+  return colon_list_contains(list, "PSK-NEGOTIATE");
 }
 
 std::string build_connect_reply(const ipc::TunnelParams& p, std::string_view server_name,
