@@ -192,6 +192,17 @@ const std::map<std::string_view, Handler>& handlers() {
        [](Config& cfg, const Ctx& c, std::string_view v) {
          cfg.udp_port = static_cast<uint16_t>(parse_uint(c, v, 65535));
        }},
+      {"max-ban-score",
+       [](Config& cfg, const Ctx& c, std::string_view v) { cfg.max_ban_score = parse_uint(c, v, 1u << 20); }},
+      {"ban-time", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.ban_time = parse_seconds(c, v); }},
+      // ocserv's old name for ban-time
+      {"min-reauth-time", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.ban_time = parse_seconds(c, v); }},
+      {"ban-reset-time",
+       [](Config& cfg, const Ctx& c, std::string_view v) { cfg.ban_reset_time = parse_seconds(c, v); }},
+      {"ban-points-wrong-password",
+       [](Config& cfg, const Ctx& c, std::string_view v) { cfg.ban_points_wrong_password = parse_uint(c, v, 1u << 20); }},
+      {"ban-points-connection",
+       [](Config& cfg, const Ctx& c, std::string_view v) { cfg.ban_points_connection = parse_uint(c, v, 1u << 20); }},
       {"use-occtl", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.use_occtl = parse_bool(c, v); }},
       {"occtl-socket-file", [](Config& cfg, const Ctx&, std::string_view v) { cfg.occtl_socket_file = v; }},
       {"udp-listen-host", [](Config& cfg, const Ctx&, std::string_view v) { cfg.udp_listen_host = v; }},

@@ -80,6 +80,12 @@ struct Config {
   uint32_t max_same_clients = 2;  // 0 = unlimited
   std::string connect_script;
   std::string disconnect_script;
+  // bans (ocserv's points model)
+  uint32_t max_ban_score = 80;  // 0 = off
+  uint32_t ban_time = 300;
+  uint32_t ban_reset_time = 1200;
+  uint32_t ban_points_wrong_password = 10;
+  uint32_t ban_points_connection = 1;
   // control socket (sslvpnctl)
   bool use_occtl = true;
   std::string occtl_socket_file = "/run/sslvpnd.socket";

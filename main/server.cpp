@@ -38,7 +38,8 @@ Server::Server(struct ev_loop* loop, Logger& log, ServerSettings settings, std::
       log_(log),
       s_(std::move(settings)),
       sessions_(s_.config),
-      listeners_(std::move(listeners)) {}
+      listeners_(std::move(listeners)),
+      bans_(BanSettings{s_.config.max_ban_score, s_.config.ban_time, s_.config.ban_reset_time}) {}
 
 Server::~Server() {
   control_.reset();
@@ -49,6 +50,7 @@ Server::~Server() {
   ev_signal_stop(loop_, &sig_term_);
   ev_signal_stop(loop_, &sig_int_);
   ev_signal_stop(loop_, &sig_hup_);
+  ev_timer_stop(loop_, &housekeeping_);
   for (auto& [pid, w] : workers_) {
     ev_io_stop(loop_, &w->io);
     ev_timer_stop(loop_, &w->auth_timer);
@@ -95,6 +97,9 @@ void Server::start() {
     accept_io_[i].data = this;
     ev_io_start(loop_, &accept_io_[i]);
   }
+  ev_timer_init(&housekeeping_, &Server::housekeeping_cb, 60., 60.);
+  housekeeping_.data = this;
+  ev_timer_start(loop_, &housekeeping_);
   start_udp();
   if (s_.config.use_occtl)
     control_ = std::make_unique<ControlSocket>(loop_, log_, s_.config.occtl_socket_file,
@@ -129,6 +134,10 @@ void Server::signal_cb(struct ev_loop*, ev_signal* w, int) {
   self->shutdown(0);
 }
 
+void Server::housekeeping_cb(struct ev_loop*, ev_timer* w, int) {
+  static_cast<Server*>(w->data)->bans_.expire(time(nullptr));
+}
+
 void Server::on_accept(int listen_fd) {
   for (int i = 0; i < 64; ++i) {  // bounded: let other watchers run under a connection flood
     sockaddr_storage ss{};
@@ -137,6 +146,15 @@ void Server::on_accept(int listen_fd) {
     if (!c.valid()) return;
     uint16_t port = 0;
     std::string ip = address_text(ss, &port);
+    time_t now = time(nullptr);
+    if (bans_.is_banned(ip, now)) {
+      log_.debug("refusing ", ip, ":", port, ": banned");
+      continue;
+    }
+    if (bans_.add_points(ip, s_.config.ban_points_connection, now)) {
+      log_.info("banning ", BanDb::key_of(ip), " for ", s_.config.ban_time, " s (too many connections)");
+      continue;
+    }
     if (s_.config.max_clients != 0 && workers_.size() >= s_.config.max_clients) {
       log_.info("refusing ", ip, ":", port, ": max-clients (", s_.config.max_clients, ") reached");
       continue;
@@ -272,7 +290,13 @@ void Server::on_secmod_readable() {
       const auto& e = msg.auth_event();
       WorkerProc* w = worker_by_id(e.worker_id());
       std::string where = w ? w->client_ip + ":" + std::to_string(w->client_port) : "?";
-      if (!e.success()) ++auth_failures_;
+      if (!e.success()) {
+        ++auth_failures_;
+        if (w != nullptr &&
+            bans_.add_points(w->client_ip, s_.config.ban_points_wrong_password, time(nullptr)))
+          log_.info("banning ", BanDb::key_of(w->client_ip), " for ", s_.config.ban_time,
+                    " s (failed logins)");
+      }
       if (e.success())
         log_.info("user '", sanitize_log_text(e.username()), "' (group '", sanitize_log_text(e.group()),
                   "') logged in from ", where);

@@ -20,6 +20,7 @@
 #include "common/log.hpp"
 #include "ctl.pb.h"
 #include "ipc.pb.h"
+#include "main/ban_db.hpp"
 #include "main/scripts.hpp"
 #include "main/sessions.hpp"
 
@@ -95,6 +96,7 @@ class Server {
   static void worker_timeout_cb(struct ev_loop*, ev_timer* w, int);
   static void child_cb(struct ev_loop*, ev_child* w, int);
   static void signal_cb(struct ev_loop*, ev_signal* w, int);
+  static void housekeeping_cb(struct ev_loop*, ev_timer* w, int);
 
   void on_accept(int listen_fd);
   void on_secmod_readable();
@@ -123,6 +125,7 @@ class Server {
   ctl::CtlReply ctl_users(const ctl::Select* only) const;
   ctl::CtlReply ctl_sessions() const;
   ctl::CtlReply ctl_end(const ctl::Select& sel, bool terminate);
+  ctl::CtlReply ctl_bans(bool banned_only) const;
   bool selected(const WorkerProc& w, const ctl::Select& sel) const;
 
   // DTLS demux (server_udp.cpp).
@@ -150,6 +153,8 @@ class Server {
   std::unordered_map<std::string, pid_t> dtls_ids_;  // DTLS session id -> worker pid
   int exit_code_ = 0;
   std::unique_ptr<class ControlSocket> control_;
+  BanDb bans_;
+  ev_timer housekeeping_{};
   // totals for "show status"
   time_t up_since_ = time(nullptr);
   uint64_t total_tunnels_ = 0;

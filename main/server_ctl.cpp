@@ -46,6 +46,18 @@ ctl::CtlReply Server::on_ctl(const ctl::CtlRequest& req) {
       r.set_ok(true);
       return r;
     }
+    case ctl::CtlRequest::kListBans:
+      return ctl_bans(true);
+    case ctl::CtlRequest::kListBanPoints:
+      return ctl_bans(false);
+    case ctl::CtlRequest::kUnban: {
+      if (!bans_.unban(req.unban())) return error_reply("no such address in the ban list");
+      log_.info("unbanned ", BanDb::key_of(req.unban()), " on request");
+      ctl::CtlReply r;
+      r.set_ok(true);
+      r.set_affected(1);
+      return r;
+    }
     case ctl::CtlRequest::CMD_NOT_SET:
       break;
   }
@@ -75,6 +87,22 @@ ctl::CtlReply Server::ctl_status() const {
   st->set_rx_bytes(rx);
   st->set_tx_bytes(tx);
   st->set_leases_in_use(static_cast<uint32_t>(sessions_.leases_in_use()));
+  st->set_banned_ips(static_cast<uint32_t>(bans_.banned_count(time(nullptr))));
+  return r;
+}
+
+ctl::CtlReply Server::ctl_bans(bool banned_only) const {
+  ctl::CtlReply r;
+  r.set_ok(true);
+  time_t now = time(nullptr);
+  for (const BanEntry& e : bans_.entries(now)) {
+    if (banned_only && e.banned_until <= now) continue;
+    auto* b = r.add_bans();
+    b->set_ip(e.key);
+    b->set_score(e.score);
+    b->set_banned_until(e.banned_until > now ? e.banned_until : 0);
+    b->set_last_points(e.last_points);
+  }
   return r;
 }
 

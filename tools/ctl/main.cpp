@@ -37,6 +37,9 @@ const char* kHelp =
     "  disconnect user NAME | id ID  drop tunnels; the client may reconnect with its cookie\n"
     "  terminate user NAME | id ID | session SID\n"
     "                                drop tunnels and their cookies (no reconnect)\n"
+    "  show ip bans                  addresses banned now\n"
+    "  show ip ban points            addresses with ban points\n"
+    "  unban ip IP                   lift a ban (IPv6: the whole /64)\n"
     "  stop now                      stop the server\n"
     "  help                          this text\n"
     "  exit                          leave the interactive shell\n";
@@ -122,7 +125,7 @@ int run(Client& client, const Options& o, const std::vector<std::string>& w) {
   long now = static_cast<long>(std::time(nullptr));
   ctl::CtlRequest req;
   std::string error;
-  enum class Show { Status, Users, UserDetails, Sessions, Done } show = Show::Done;
+  enum class Show { Status, Users, UserDetails, Sessions, Bans, Done } show = Show::Done;
   auto is = [&](std::initializer_list<const char*> words) {
     if (w.size() < words.size()) return false;
     size_t i = 0;
@@ -164,8 +167,15 @@ int run(Client& client, const Options& o, const std::vector<std::string>& w) {
       return std::fprintf(stderr, "%s\n", error.c_str()), 2;
   } else if (is({"stop", "now"}) && w.size() == 2) {
     req.set_stop(true);
-  } else if (is({"reload"}) || is({"show", "ip"}) || is({"unban"}) || is({"show", "events"}) ||
-             is({"show", "iroutes"})) {
+  } else if (is({"show", "ip", "bans"}) && w.size() == 3) {
+    req.set_list_bans(true);
+    show = Show::Bans;
+  } else if (is({"show", "ip", "ban", "points"}) && w.size() == 4) {
+    req.set_list_ban_points(true);
+    show = Show::Bans;
+  } else if (is({"unban", "ip"}) && w.size() == 3) {
+    req.set_unban(w[2]);
+  } else if (is({"reload"}) || is({"show", "events"}) || is({"show", "iroutes"})) {
     std::fprintf(stderr, "'%s' is not supported by this version of sslvpnd yet\n", w[0].c_str());
     return 1;
   } else {
@@ -199,6 +209,9 @@ int run(Client& client, const Options& o, const std::vector<std::string>& w) {
       break;
     case Show::Sessions:
       out = o.json ? sessions_json(reply, now) : sessions_table(reply, now);
+      break;
+    case Show::Bans:
+      out = o.json ? bans_json(reply, now) : bans_table(reply, now);
       break;
     case Show::Done:
       out = o.json ? "{\"ok\":true,\"affected\":" + std::to_string(reply.affected()) + "}\n"

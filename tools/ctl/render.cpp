@@ -93,6 +93,7 @@ std::string status_text(const ctl::ServerStatus& s, long now) {
   o += "Connections (logging in or tunnelling): " + std::to_string(s.connections()) + "\n";
   o += "Total authentication failures: " + std::to_string(s.auth_failures()) + "\n";
   o += "Leases in use: " + std::to_string(s.leases_in_use()) + "\n";
+  o += "IPs in ban list: " + std::to_string(s.banned_ips()) + "\n";
   o += "RX: " + human_bytes(s.rx_bytes()) + "\n";
   o += "TX: " + human_bytes(s.tx_bytes()) + "\n";
   return o;
@@ -114,6 +115,7 @@ std::string status_json(const ctl::ServerStatus& s, long now) {
       .field("Connections", s.connections())
       .field("Total authentication failures", s.auth_failures())
       .field("Leases in use", s.leases_in_use())
+      .field("IPs in ban list", s.banned_ips())
       .field("RX", s.rx_bytes())
       .field("TX", s.tx_bytes())
       .field("_RX", human_bytes(s.rx_bytes()))
@@ -247,6 +249,30 @@ std::string sessions_json(const ctl::CtlReply& r, long now) {
         .field("In use", s.state() == "connected")
         .field("ID", s.tunnel_id())
         .end_object();
+  j.end_array();
+  return j.str() + "\n";
+}
+
+std::string bans_table(const ctl::CtlReply& r, long now) {
+  std::vector<std::vector<std::string>> rows = {{"IP", "score", "banned for"}};
+  for (const auto& b : r.bans())
+    rows.push_back({b.ip(), std::to_string(b.score()),
+                    b.banned_until() ? human_duration(b.banned_until() - now) : std::string("-")});
+  return table(rows);
+}
+
+std::string bans_json(const ctl::CtlReply& r, long now) {
+  JsonWriter j;
+  j.begin_array();
+  for (const auto& b : r.bans()) {
+    j.begin_object().field("IP", b.ip()).field("Score", b.score()).field("Banned", b.banned_until() != 0);
+    if (b.banned_until()) {
+      j.field("Until", human_time(b.banned_until()))
+          .field("_Until", human_duration(b.banned_until() - now))
+          .field("raw_until", static_cast<int64_t>(b.banned_until()));
+    }
+    j.end_object();
+  }
   j.end_array();
   return j.str() + "\n";
 }

@@ -16,6 +16,9 @@ std::string users_json(const ctl::CtlReply& r, long now);
 std::string sessions_table(const ctl::CtlReply& r, long now);
 std::string sessions_json(const ctl::CtlReply& r, long now);
 
+std::string bans_table(const ctl::CtlReply& r, long now);
+std::string bans_json(const ctl::CtlReply& r, long now);
+
 // "1.2 MB", "512 bytes"
 std::string human_bytes(uint64_t b);
 // "1h:02m" style durations, "2026-11-22 13:00" times

@@ -1,0 +1,76 @@
+#include "main/ban_db.hpp"
+
+#include "common/ip_addr.hpp"
+
+namespace sslvpn::mainproc {
+namespace {
+
+// Addresses tracked at once; past this, points for new addresses are not recorded (existing
+// bans stay). A flood from many addresses cannot make main's memory grow without bound.
+constexpr size_t kMaxEntries = 100000;
+
+}  // namespace
+
+std::string BanDb::key_of(const std::string& ip) {
+  auto a = parse_ip(ip);
+  if (!a || a->is_v4()) return ip;
+  IpNet n{*a, 64};
+  return parse_ip_net(n.to_string())->to_string();  // clears the host bits
+}
+
+bool BanDb::add_points(const std::string& ip, uint32_t points, time_t now) {
+  if (s_.max_score == 0) return false;
+  std::string key = key_of(ip);
+  auto it = db_.find(key);
+  if (it == db_.end()) {
+    if (db_.size() >= kMaxEntries) return false;
+    it = db_.emplace(key, BanEntry{key, 0, now, 0}).first;
+  }
+  BanEntry& e = it->second;
+  if (now - e.last_points >= static_cast<time_t>(s_.reset_time)) e.score = 0;
+  e.score += points;
+  e.last_points = now;
+  if (e.score >= s_.max_score) {
+    e.banned_until = now + static_cast<time_t>(s_.ban_time);
+    e.score = 0;  // after the ban, the address starts again from zero
+  }
+  return e.banned_until > now;
+}
+
+bool BanDb::is_banned(const std::string& ip, time_t now) const {
+  if (s_.max_score == 0) return false;
+  auto it = db_.find(key_of(ip));
+  return it != db_.end() && it->second.banned_until > now;
+}
+
+bool BanDb::unban(const std::string& ip) {
+  auto it = db_.find(key_of(ip));
+  if (it == db_.end()) return false;
+  db_.erase(it);
+  return true;
+}
+
+std::vector<BanEntry> BanDb::entries(time_t now) const {
+  std::vector<BanEntry> out;
+  for (const auto& [k, e] : db_)
+    if (e.banned_until > now || now - e.last_points < static_cast<time_t>(s_.reset_time)) out.push_back(e);
+  return out;
+}
+
+size_t BanDb::banned_count(time_t now) const {
+  size_t n = 0;
+  for (const auto& [k, e] : db_) n += e.banned_until > now;
+  return n;
+}
+
+void BanDb::expire(time_t now) {
+  for (auto it = db_.begin(); it != db_.end();) {
+    const BanEntry& e = it->second;
+    if (e.banned_until <= now && now - e.last_points >= static_cast<time_t>(s_.reset_time))
+      it = db_.erase(it);
+    else
+      ++it;
+  }
+}
+
+}  // namespace sslvpn::mainproc
