@@ -197,11 +197,15 @@ ipv4-network = $VPN_NET
 route = $BEHIND_NET
 max-same-clients = 1
 session-timeout = 4
+idle-timeout = 2
 CONF
 } > "$WORK/limits.conf"
 LOG2="$WORK/server-limits.log"
 start_server "$WORK/limits.conf" "$LOG2" "$WORK/limits.pid" "$PORT" || { fail "limits server start"; e2e_finish; }
 check "first session of bob connects" oc_connect s1 bob 'bob-Secret1'
+# keep bob's tunnel busy (ping for at most 6 s) so idle-timeout does not end it first
+in_ns "$NS_C" ping -q -i 0.3 -w 6 -I tuns1 "$VPN_GW" >/dev/null 2>&1 &
+STARTED_PIDS+=("$!")
 out=$(printf '%s\n' 'bob-Secret1' | in_ns "$NS_C" timeout 20 openconnect --passwd-on-stdin --non-inter -u bob \
   --servercert "$PIN" --script "$E2E_DIR/client-script.sh" -i tunx "https://$SERVER_IP:$PORT/" 2>&1)
 check "max-same-clients = 1 refuses bob's second session" grep -q "too many connections" <<<"$out"
@@ -212,6 +216,14 @@ for _ in $(seq 1 100); do  # session-timeout 4 s: bounded to 10 s
 done
 check "session-timeout ends the session and the client exits" test "$ended" = yes
 check "... logged as SESSION_TIMEOUT" grep -q "user 'bob' disconnected from vpns[0-9]*: SESSION_TIMEOUT" "$LOG2"
+# idle-timeout (2 s) is shorter than session-timeout (4 s): a client that moves no data goes first
+check "alice connects to the limits server" oc_connect i1 alice 'alice-Secret1'
+idle=no
+for _ in $(seq 1 60); do  # bounded to 6 s
+  grep -q "user 'alice' disconnected from vpns[0-9]*: IDLE_TIMEOUT" "$LOG2" && { idle=yes; break; }
+  sleep 0.1
+done
+check "idle-timeout ends a tunnel that moves no data" test "$idle" = yes
 
 check "no worker died of a signal it was not sent" bash -c "! grep -Eq 'seccomp filter' '$LOG' && test \$(grep -c 'died of signal' '$LOG') = 1"
 e2e_finish
