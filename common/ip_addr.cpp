@@ -114,12 +114,4 @@ IpAddr net_host(const IpNet& n, uint64_t index) {
   return a;
 }
 
-uint64_t net_host_count(const IpNet& n) {
-  size_t host_bits = n.addr.size() * 8 - n.prefix;
-  if (host_bits >= 32) return uint64_t{1} << 32;
-  uint64_t total = uint64_t{1} << host_bits;
-  if (n.addr.is_v4()) return total > 2 ? total - 2 : 0;
-  return total > 1 ? total - 1 : 0;
-}
-
 }  // namespace sslvpn

@@ -39,7 +39,5 @@ std::optional<uint8_t> netmask_prefix(std::string_view mask);
 
 // The address `index` hosts past the network address (index 0 = the network address itself).
 IpAddr net_host(const IpNet& n, uint64_t index);
-// Hosts usable in the network excluding network/broadcast for IPv4, capped at 2^32.
-uint64_t net_host_count(const IpNet& n);
 
 }  // namespace sslvpn

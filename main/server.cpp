@@ -232,6 +232,7 @@ void Server::spawn_worker(UniqueFd client, const std::string& ip, uint16_t port)
   w->auth_timer.data = w.get();
   ev_timer_start(loop_, &w->auth_timer);
   log_.debug("worker ", w->pid, " (id ", w->id, ") serves ", ip, ":", port);
+  pid_by_id_[w->id] = w->pid;
   workers_.emplace(w->pid, std::move(w));
 }
 
@@ -326,9 +327,10 @@ void Server::kill_worker(WorkerProc& w, const char* why) {
 }
 
 WorkerProc* Server::worker_by_id(uint64_t id) {
-  for (auto& [pid, w] : workers_)
-    if (w->id == id) return w.get();
-  return nullptr;
+  auto p = pid_by_id_.find(id);
+  if (p == pid_by_id_.end()) return nullptr;
+  auto it = workers_.find(p->second);
+  return it == workers_.end() ? nullptr : it->second.get();
 }
 
 void Server::on_child_exit(pid_t pid, int status) {
@@ -367,6 +369,15 @@ void Server::on_worker_exit(WorkerProc& w, int status) {
   ev_io_stop(loop_, &w.io);
   ev_timer_stop(loop_, &w.auth_timer);
   if (!w.dtls_id.empty()) dtls_ids_.erase(w.dtls_id);
+  pid_by_id_.erase(w.id);
+  if (!w.udp_peer.empty()) {
+    auto [b, e] = dtls_by_ip_.equal_range(w.client_ip);
+    for (auto it = b; it != e; ++it)
+      if (it->second == w.pid) {
+        dtls_by_ip_.erase(it);
+        break;
+      }
+  }
   if (w.phase == WorkerPhase::Tunnel) {
     end_tunnel(w);
   } else if (w.phase == WorkerPhase::ConnectScript) {

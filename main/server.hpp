@@ -151,6 +151,9 @@ class Server {
   std::vector<UniqueFd> udp_listeners_;
   std::vector<ev_io> udp_io_;
   std::unordered_map<std::string, pid_t> dtls_ids_;  // DTLS session id -> worker pid
+  // Client address -> workers with a DTLS path: NAT rebinding looks up one address, not every worker.
+  std::unordered_multimap<std::string, pid_t> dtls_by_ip_;
+  std::unordered_map<uint64_t, pid_t> pid_by_id_;  // worker id -> pid
   int exit_code_ = 0;
   std::unique_ptr<class ControlSocket> control_;
   BanDb bans_;

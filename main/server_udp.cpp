@@ -58,15 +58,11 @@ void Server::on_udp_readable(int fd) {
       auto w = workers_.find(it->second);
       if (w != workers_.end() && w->second->phase == WorkerPhase::Tunnel) target = w->second.get();
     } else if (info->content_type == kDtlsApplicationData) {
-      // NAT rebinding: the only DTLS tunnel of this client address gets the new port.
-      for (auto& [pid, w] : workers_) {
-        if (w->phase != WorkerPhase::Tunnel || w->udp_peer.empty() || w->client_ip != ip) continue;
-        if (target != nullptr) {
-          target = nullptr;  // ambiguous: several tunnels from this address
-          break;
-        }
-        target = w.get();
-      }
+      // NAT rebinding: the only DTLS tunnel of this client address gets the new port
+      // (several tunnels from one address are ambiguous: nobody gets it).
+      if (dtls_by_ip_.count(ip) != 1) continue;
+      auto w = workers_.find(dtls_by_ip_.find(ip)->second);
+      if (w != workers_.end() && w->second->phase == WorkerPhase::Tunnel) target = w->second.get();
     }
     if (target == nullptr) continue;
     hand_udp_socket(*target, *d, bytes, info->client_hello);
@@ -95,6 +91,7 @@ void Server::hand_udp_socket(WorkerProc& w, const Datagram& d, std::span<const u
   m.mutable_udp_socket()->set_first_datagram(std::string(bytes.begin(), bytes.end()));
   m.mutable_udp_socket()->set_client_hello(hello);
   if (!w.channel.send(m, sock->get())) return;
+  if (w.udp_peer.empty()) dtls_by_ip_.emplace(w.client_ip, w.pid);
   w.udp_peer = ip + ":" + std::to_string(port);
   log_.debug("worker ", w.pid, ": UDP from ", w.udp_peer, hello ? " (DTLS hello)" : " (new client port)");
 }

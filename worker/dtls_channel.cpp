@@ -190,8 +190,4 @@ std::string DtlsChannel::description() const {
   return out;
 }
 
-size_t DtlsChannel::data_mtu() const {
-  return gnutls_dtls_get_data_mtu(session_);
-}
-
 }  // namespace sslvpn::worker

@@ -65,8 +65,6 @@ class DtlsChannel {
   // steer the tunnel); its plaintext is then in `buf` and its length returned.
   Result<size_t> try_rebind(UniqueFd udp, std::string first, std::span<uint8_t> buf);
   std::string description() const;
-  // Largest record payload the path takes.
-  size_t data_mtu() const;
 
  private:
   DtlsChannel() = default;

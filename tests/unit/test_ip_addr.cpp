@@ -35,12 +35,9 @@ TEST_CASE("ip: host arithmetic", "[ip]") {
   auto n = *parse_ip_net("10.0.0.0/24");
   CHECK(net_host(n, 1).to_string() == "10.0.0.1");
   CHECK(net_host(n, 254).to_string() == "10.0.0.254");
-  CHECK(net_host_count(n) == 254);
   auto big = *parse_ip_net("10.0.0.0/15");
   CHECK(net_host(big, 256 + 7).to_string() == "10.0.1.7");
   CHECK(net_host(big, 0x1ff00).to_string() == "10.1.255.0");
   auto v6 = *parse_ip_net("fd00::/120");
   CHECK(net_host(v6, 0x21).to_string() == "fd00::21");
-  CHECK(net_host_count(v6) == 255);
-  CHECK(net_host_count(*parse_ip_net("fd00::/64")) == (uint64_t{1} << 32));
 }
