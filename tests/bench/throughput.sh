@@ -86,20 +86,15 @@ run_one() {  # run_one sslvpnd|ocserv tls|dtls -> prints "up_bps down_bps cpu_s_
   oc_connect b bench 'bench-Pass1' $dtls_arg >/dev/null || { echo "0 0 0"; kill "$spid"; wait "$spid" 2>/dev/null; return; }
   # with DTLS, give the handshake a moment so the transfer runs over UDP
   [ "$mode" = dtls ] && sleep 2
-  local t0 up down t1 bytes
+  local t0 t1 bytes
   t0=$(server_ticks "$spid")
-  in_ns "$NS_B" iperf3 -s -1 -B "$BEHIND_IP" -p 5301 >/dev/null 2>&1 &
-  sleep 0.3
-  up=$(in_ns "$NS_C" timeout $((SECS + 20)) iperf3 -c "$BEHIND_IP" -p 5301 -t "$SECS" -J 2>/dev/null |
-    python3 -c "import json,sys; d=json.load(sys.stdin)['end']['sum_received']; print(int(d['bits_per_second']), int(d['bytes']))" 2>/dev/null || echo "0 0")
-  in_ns "$NS_B" iperf3 -s -1 -B "$BEHIND_IP" -p 5302 >/dev/null 2>&1 &
-  sleep 0.3
-  down=$(in_ns "$NS_C" timeout $((SECS + 20)) iperf3 -c "$BEHIND_IP" -p 5302 -t "$SECS" -R -J 2>/dev/null |
-    python3 -c "import json,sys; d=json.load(sys.stdin)['end']['sum_received']; print(int(d['bits_per_second']), int(d['bytes']))" 2>/dev/null || echo "0 0")
+  local up_bytes up_bps down_bytes down_bps
+  read -r up_bytes up_bps <<<"$(iperf_run 5301 "$SECS")"
+  read -r down_bytes down_bps <<<"$(iperf_run 5302 "$SECS" -R)"
   t1=$(server_ticks "$spid")
-  bytes=$(( ${up#* } + ${down#* } ))
+  bytes=$((up_bytes + down_bytes))
   local hz; hz=$(getconf CLK_TCK)
-  echo "${up% *} ${down% *} $(python3 -c "print(round(($t1-$t0)/$hz/max($bytes,1)*1e9, 2))")"
+  echo "$up_bps $down_bps $(python3 -c "print(round(($t1-$t0)/$hz/max($bytes,1)*1e9, 2))")"
   oc_stop b
   kill "$spid"; wait "$spid" 2>/dev/null
   sleep 0.5

@@ -219,5 +219,18 @@ oc_stop() {
   kill -9 "$pid" 2>/dev/null
 }
 
+# iperf_run PORT SECONDS [-R]: an iperf3 TCP transfer from the client namespace to the host
+# behind the server (-R: the other way). Prints "bytes bits_per_second" as received ("0 0" if
+# it failed). The iperf3 server is bounded in time, so it never outlives the test.
+iperf_run() {
+  local port=$1 secs=$2
+  shift 2
+  timeout $((secs + 40)) ip netns exec "$NS_B" iperf3 -s -1 -B "$BEHIND_IP" -p "$port" >/dev/null 2>&1 &
+  sleep 0.3
+  in_ns "$NS_C" timeout $((secs + 30)) iperf3 -c "$BEHIND_IP" -p "$port" -t "$secs" "$@" -J 2>/dev/null |
+    python3 -c "import json,sys; d=json.load(sys.stdin)['end']['sum_received']; print(int(d['bytes']), int(d['bits_per_second']))" \
+      2>/dev/null || echo "0 0"
+}
+
 # env_of NAME REASON VAR: a variable openconnect passed to the client script.
 env_of() { sed -n "s/^$3=//p" "$WORK/$1.env.$2" | head -n 1; }

@@ -32,13 +32,6 @@ CONF
 udp_datagrams() {  # udp_datagrams In|Out: the server namespace's UDP datagram counter
   in_ns "$NS_S" awk -v f="$1Datagrams" '/^Udp:/ { if (!h) { for (i = 1; i <= NF; i++) col[$i] = i; h = 1 } else print $col[f] }' /proc/net/snmp
 }
-iperf_bytes() {  # iperf_bytes PORT [-R]: bytes received in a 3 s transfer to the behind host
-  in_ns "$NS_B" iperf3 -s -1 -B "$BEHIND_IP" -p "$1" >/dev/null 2>&1 &
-  STARTED_PIDS+=("$!")
-  sleep 0.3
-  in_ns "$NS_C" timeout 30 iperf3 -c "$BEHIND_IP" -p "$1" -t 3 ${2:-} -J 2>/dev/null |
-    python3 -c "import json,sys; print(int(json.load(sys.stdin)['end']['sum_received']['bytes']))" 2>/dev/null || echo 0
-}
 send_udp() {  # send_udp HEX-PAYLOAD COUNT: datagrams to the server's UDP port from a fresh port
   in_ns "$NS_C" python3 -c "
 import socket, sys
@@ -61,9 +54,9 @@ check "the client's tunnel has MTU 1300" bash -c "ip -n '$NS_C' link show tuna |
 check "ping through the tunnel" in_ns "$NS_C" ping -c 3 -i 0.2 -W 2 "$BEHIND_IP"
 
 in0=$(udp_datagrams In); out0=$(udp_datagrams Out)
-UP=$(iperf_bytes 5201)
+read -r UP _ <<<"$(iperf_run 5201 3)"
 in1=$(udp_datagrams In); out1=$(udp_datagrams Out)
-DOWN=$(iperf_bytes 5202 -R)
+read -r DOWN _ <<<"$(iperf_run 5202 3 -R)"
 in2=$(udp_datagrams In); out2=$(udp_datagrams Out)
 check "iperf3 client->server moved data ($UP bytes)" test "$UP" -gt 1000000
 check "... carried by UDP ($((in1 - in0)) datagrams in for $((UP / 1300)) packets)" test $((in1 - in0)) -gt $((UP / 1300 / 2))
@@ -78,7 +71,7 @@ send_udp "17fefd0001000000000099003000$(head -c 48 /dev/urandom | od -An -tx1 | 
 # a ClientHello naming a session that does not exist
 send_udp "16fefd000000000000000000004c010000400000000000004cfefd$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')20$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" 20
 in3=$(udp_datagrams In)
-UP2=$(iperf_bytes 5203)
+read -r UP2 _ <<<"$(iperf_run 5203 3)"
 in4=$(udp_datagrams In)
 check "after garbage and forged datagrams, data still flows over DTLS ($((in4 - in3)) datagrams)" test $((in4 - in3)) -gt $((UP2 / 1300 / 2))
 check "... and the DTLS channel was never dropped" bash -c "! grep -q 'DTLS channel closed\|DTLS client moved' '$LOG'"
@@ -87,11 +80,7 @@ check "... and the DTLS channel was never dropped" bash -c "! grep -q 'DTLS chan
 in_ns "$NS_S" nft add table inet e2e
 in_ns "$NS_S" nft add chain inet e2e in '{ type filter hook input priority 0; }'
 in_ns "$NS_S" nft add rule inet e2e in udp dport "$PORT" drop
-in_ns "$NS_B" iperf3 -s -1 -B "$BEHIND_IP" -p 5204 >/dev/null 2>&1 &
-STARTED_PIDS+=("$!")
-sleep 0.3
-BLOCKED=$(in_ns "$NS_C" timeout 60 iperf3 -c "$BEHIND_IP" -p 5204 -t 15 -J 2>/dev/null |
-  python3 -c "import json,sys; print(int(json.load(sys.stdin)['end']['sum_received']['bytes']))" 2>/dev/null || echo 0)
+read -r BLOCKED _ <<<"$(iperf_run 5204 15)"
 check "with UDP blocked, a 15 s transfer still completes over CSTP ($BLOCKED bytes)" test "$BLOCKED" -gt 1000000
 check "the session survived (same openconnect process)" kill -0 "$OC_PID_a"
 check "ping works with UDP blocked" in_ns "$NS_C" ping -c 3 -i 0.2 -W 3 "$BEHIND_IP"

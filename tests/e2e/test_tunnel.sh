@@ -72,19 +72,8 @@ check "default domain arrived" test "$(env_of a connect CISCO_DEF_DOMAIN)" = "ex
 check "connect-script saw the session" grep -q "^IP_REMOTE=$A_IP$" "$WORK/connect-alice.env"
 check "connect-script got ocserv's variables" bash -c "grep -q '^REASON=connect$' '$WORK/connect-alice.env' && grep -q '^DEVICE=vpns' '$WORK/connect-alice.env' && grep -q '^IP_REAL=$CLIENT_IP$' '$WORK/connect-alice.env' && grep -q '^IP_LOCAL=$VPN_GW$' '$WORK/connect-alice.env'"
 
-iperf_bytes() {  # iperf_bytes JSONFILE sent|received
-  python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(int(d['end']['sum_'+sys.argv[2]]['bytes']))" "$1" "$2" 2>/dev/null || echo 0
-}
-in_ns "$NS_B" iperf3 -s -1 -B "$BEHIND_IP" -p 5201 >/dev/null 2>&1 &
-IPERF_PID=$!; STARTED_PIDS+=("$IPERF_PID")
-sleep 0.5
-in_ns "$NS_C" timeout 30 iperf3 -c "$BEHIND_IP" -p 5201 -t 3 -J >"$WORK/up.json" 2>/dev/null
-UP=$(iperf_bytes "$WORK/up.json" received)
-in_ns "$NS_B" iperf3 -s -1 -B "$BEHIND_IP" -p 5202 >/dev/null 2>&1 &
-STARTED_PIDS+=("$!")
-sleep 0.5
-in_ns "$NS_C" timeout 30 iperf3 -c "$BEHIND_IP" -p 5202 -t 3 -R -J >"$WORK/down.json" 2>/dev/null
-DOWN=$(iperf_bytes "$WORK/down.json" received)
+read -r UP _ <<<"$(iperf_run 5201 3)"
+read -r DOWN _ <<<"$(iperf_run 5202 3 -R)"
 check "iperf3 client->server moved data ($UP bytes)" test "$UP" -gt 1000000
 check "iperf3 server->client moved data ($DOWN bytes)" test "$DOWN" -gt 1000000
 echo "    throughput: up $((UP * 8 / 3 / 1000000)) Mbit/s, down $((DOWN * 8 / 3 / 1000000)) Mbit/s (3 s each)"
