@@ -85,20 +85,67 @@ uint32_t parse_seconds(const Ctx& c, std::string_view v) {
   return parse_uint(c, v, 86400 * 365);
 }
 
+// Adds one `auth`/`enable-auth` value to a chain: at most a certificate and one password method.
+void add_auth_method(const Ctx& c, AuthChain& chain, std::string_view v) {
+  AuthMethod m = parse_auth_method(v);
+  if (m.name == "certificate") {
+    chain.certificate = true;
+    return;
+  }
+  if (m.name != "plain" && m.name != "pam")
+    fail(c.origin, c.line,
+         "auth method '" + m.name + "' is not implemented yet (supported: plain, pam, certificate)");
+  if (chain.password)
+    fail(c.origin, c.line,
+         "only one password method per login ('" + chain.password->name +
+             "' is already set); use "
+             "'enable-auth' for an alternative");
+  if (m.name == "plain" && (m.params.count("passwd") == 0 || m.params["passwd"].empty()) &&
+      (m.params.count("otp") == 0 || m.params["otp"].empty()))
+    fail(c.origin, c.line, "auth = plain[...] needs passwd=FILE (and/or otp=FILE)");
+  if (m.name == "pam") {
+    if (m.params.count("service") == 0) m.params["service"] = "sslvpnd";
+    if (m.params.count("gid-min")) {
+      Ctx sub = c;
+      sub.key = "gid-min";
+      (void)parse_uint(sub, m.params["gid-min"], 0xffffffffu);
+    }
+  }
+  chain.password = std::move(m);
+}
+
+// cert-user-oid / cert-group-oid: a dotted OID, or SAN(rfc822name) for the e-mail address.
+std::string check_cert_oid(const Ctx& c, std::string_view v) {
+  if (v == "SAN(rfc822name)") return std::string(v);
+  bool ok = !v.empty() && v.front() != '.' && v.back() != '.';
+  for (char ch : v) ok = ok && ((ch >= '0' && ch <= '9') || ch == '.');
+  if (!ok)
+    fail(c.origin, c.line,
+         "'" + std::string(c.key) + "' expects an OID such as 2.5.4.3 (CN) or SAN(rfc822name), got '" +
+             std::string(v) + "'");
+  return std::string(v);
+}
+
 using Handler = std::function<void(Config&, const Ctx&, std::string_view)>;
 
 const std::map<std::string_view, Handler>& handlers() {
   static const std::map<std::string_view, Handler> h = {
       {"auth",
        [](Config& cfg, const Ctx& c, std::string_view v) {
-         AuthMethod m = parse_auth_method(v);
-         if (m.name != "plain")
-           fail(c.origin, c.line,
-                "auth method '" + m.name + "' is not implemented yet (supported: plain[passwd=FILE])");
-         if (m.params.count("passwd") == 0 || m.params["passwd"].empty())
-           fail(c.origin, c.line, "auth = plain[...] needs passwd=FILE");
-         cfg.auth.push_back(std::move(m));
+         if (cfg.auth_chains.empty()) cfg.auth_chains.emplace_back();
+         add_auth_method(c, cfg.auth_chains.front(), v);
        }},
+      {"enable-auth",
+       [](Config& cfg, const Ctx& c, std::string_view v) {
+         if (cfg.auth_chains.empty()) fail(c.origin, c.line, "'enable-auth' must come after 'auth'");
+         add_auth_method(c, cfg.auth_chains.emplace_back(), v);
+       }},
+      {"ca-cert", [](Config& cfg, const Ctx&, std::string_view v) { cfg.ca_cert = v; }},
+      {"crl", [](Config& cfg, const Ctx&, std::string_view v) { cfg.crl = v; }},
+      {"cert-user-oid",
+       [](Config& cfg, const Ctx& c, std::string_view v) { cfg.cert_user_oid = check_cert_oid(c, v); }},
+      {"cert-group-oid",
+       [](Config& cfg, const Ctx& c, std::string_view v) { cfg.cert_group_oid = check_cert_oid(c, v); }},
       {"listen-host", [](Config& cfg, const Ctx&, std::string_view v) { cfg.listen_host = v; }},
       {"tcp-port", [](Config& cfg, const Ctx& c,
                       std::string_view v) { cfg.tcp_port = static_cast<uint16_t>(parse_uint(c, v, 65535)); }},
@@ -219,8 +266,8 @@ const std::map<std::string_view, Handler>& handlers() {
 
 // Keys that may be given more than once; every other key keeps its last value with a warning.
 bool is_list_key(std::string_view k) {
-  return k == "auth" || k == "select-group" || k == "dns" || k == "nbns" || k == "split-dns" ||
-         k == "route" || k == "no-route";
+  return k == "auth" || k == "enable-auth" || k == "select-group" || k == "dns" || k == "nbns" ||
+         k == "split-dns" || k == "route" || k == "no-route";
 }
 
 void finish_ipv4_network(Config& cfg, const Pending& p, std::string_view origin) {
@@ -282,9 +329,17 @@ AuthMethod parse_auth_method(std::string_view spec) {
 }
 
 std::string Config::plain_passwd_file() const {
-  for (const auto& m : auth)
-    if (m.name == "plain") return m.params.at("passwd");
+  for (const auto& c : auth_chains)
+    if (c.password && c.password->name == "plain" && c.password->params.count("passwd"))
+      return c.password->params.at("passwd");
   return {};
+}
+
+uint32_t Config::cert_login_mode() const {
+  size_t with_cert = 0;
+  for (const auto& c : auth_chains) with_cert += c.certificate ? 1 : 0;
+  if (with_cert == 0) return 0;
+  return with_cert == auth_chains.size() ? 2 : 1;
 }
 
 Config parse_config(std::string_view text, std::string_view origin, std::vector<ConfigWarning>* warnings) {
@@ -327,7 +382,9 @@ Config parse_config(std::string_view text, std::string_view origin, std::vector<
   if (cfg.ipv6_network && cfg.ipv6_subnet_prefix < cfg.ipv6_network->prefix)
     fail(origin, line_no, "'ipv6-subnet-prefix' must not be shorter than the prefix of 'ipv6-network'");
   if (cfg.routes.empty()) cfg.route_default = true;
-  if (cfg.auth.empty()) fail(origin, line_no, "no 'auth' method configured");
+  if (cfg.auth_chains.empty()) fail(origin, line_no, "no 'auth' method configured");
+  if (cfg.cert_login_mode() != 0 && cfg.ca_cert.empty())
+    fail(origin, line_no, "certificate login needs 'ca-cert' (the CA that issues client certificates)");
   if (cfg.server_cert.empty()) fail(origin, line_no, "'server-cert' is required");
   if (cfg.server_key.empty()) fail(origin, line_no, "'server-key' is required");
   if (cfg.tcp_port == 0) fail(origin, line_no, "'tcp-port' must not be 0");

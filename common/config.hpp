@@ -31,9 +31,20 @@ struct SelectGroup {
   std::string label;  // shown in the client's group list; defaults to name
 };
 
+// One way to log in: a client certificate, a password method, or both (ocserv's `auth` lines
+// are one chain whose entries all apply; each `enable-auth` line is an alternative chain).
+struct AuthChain {
+  bool certificate = false;
+  std::optional<AuthMethod> password;  // plain[...] or pam[...]
+};
+
 struct Config {
   // auth
-  std::vector<AuthMethod> auth;
+  std::vector<AuthChain> auth_chains;     // [0] from `auth` lines; then one per `enable-auth` line
+  std::string ca_cert;                    // CA file that client certificates must chain to
+  std::string crl;                        // CRL file (PEM or DER) checked for client certificates
+  std::string cert_user_oid = "2.5.4.3";  // where the user name is in a certificate (CN)
+  std::string cert_group_oid;             // where the group is, or empty for none
   // listening
   std::string listen_host;  // empty = all addresses
   uint16_t tcp_port = 443;
@@ -99,6 +110,8 @@ struct Config {
 
   // The password file of the plain[] method, or empty.
   std::string plain_passwd_file() const;
+  // 0: no chain uses a certificate; 1: some do; 2: every chain needs one.
+  uint32_t cert_login_mode() const;
 };
 
 struct ConfigWarning {

@@ -184,6 +184,7 @@ ipc::WorkerStartup Server::worker_startup(const WorkerProc& w) const {
   st.set_default_group_label(c.default_select_group);
   st.set_banner(c.banner);
   st.set_pre_login_banner(c.pre_login_banner);
+  st.set_cert_login(c.cert_login_mode());
   st.set_log_level(s_.log_level);
   return st;
 }

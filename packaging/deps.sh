@@ -5,7 +5,7 @@ set -euo pipefail
 PKGS=(
   # build
   meson ninja-build pkg-config g++ ccache protobuf-compiler libprotobuf-dev
-  libgnutls28-dev libev-dev libpam0g-dev libxml2-dev libseccomp-dev libcrypt-dev libmnl-dev catch2
+  libgnutls28-dev libev-dev libpam0g-dev libxml2-dev libseccomp-dev libcrypt-dev libmnl-dev liboath-dev catch2
   # run: certtool makes the demo certificate
   gnutls-bin iproute2 util-linux
   # test: the real clients and tools the end-to-end tests drive

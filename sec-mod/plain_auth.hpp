@@ -1,34 +1,43 @@
-// auth = "plain[passwd=FILE]": ocpasswd-format password file with crypt(3) hashes.
-// The file is read at each login, so edits with sslvpnd-passwd apply without a reload.
+// auth = "plain[passwd=FILE,otp=FILE]": an ocpasswd-format password file with crypt(3) hashes,
+// and optionally a liboath users file for a one-time code asked in a second form. A user whose
+// hash is empty, or every user when there is no passwd file, logs in with the code alone (typed
+// as the password). Users without an OTP entry log in with their password alone. Both files are
+// read at each login, so edits with sslvpnd-passwd or oathtool apply without a reload.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "sec-mod/auth_backend.hpp"
+#include "sec-mod/otp_file.hpp"
+
 namespace sslvpn::secmod {
 
-struct PlainAuthOutcome {
-  bool ok = false;
-  std::string group;   // the group the session gets ("" = none)
-  std::string reason;  // for the server log only; never shown to the client
-};
-
-class PlainAuth {
+class PlainBackend : public PasswordBackend {
  public:
-  explicit PlainAuth(std::string passwd_file) : path_(std::move(passwd_file)) {}
+  PlainBackend(std::string passwd_file, std::string otp_file);
 
-  // Checks user and password, and resolves the group: `wanted` must be one of the user's
-  // groups; empty (or the default-select-group label) picks the user's first group.
-  // Unknown users cost one crypt() like known ones, so timing does not reveal them.
-  PlainAuthOutcome check(std::string_view user, std::string_view password, std::string_view wanted) const;
+  std::unique_ptr<PasswordLogin> start(LoginStart& s, StepCallback later,
+                                       std::optional<AuthStep>* first) override;
+
+  // The password step (also used by the privsep unit tests through the backend).
+  AuthStep check_password(const std::string& user, std::string& password,
+                          std::vector<std::string>* groups) const;
+  AuthStep check_otp(const std::string& user, std::string& code, std::vector<std::string> groups) const;
 
  private:
-  std::string path_;
+  std::string passwd_path_;
+  std::optional<OtpFile> otp_;
 };
 
 // Hashes `password` with crypt(3) `setting`; empty on failure. Exposed for unit tests.
 std::string crypt_hash(std::string_view password, const std::string& setting);
 // Compares two strings in time that depends only on their lengths.
 bool constant_time_equal(std::string_view a, std::string_view b) noexcept;
+
+// The form that asks for a password (certificate + password logins) and for an OTP code.
+ipc::AuthForm password_form(const std::string& message);
+ipc::AuthForm otp_form();
 
 }  // namespace sslvpn::secmod

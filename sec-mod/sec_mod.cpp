@@ -1,9 +1,12 @@
 #include "sec-mod/sec_mod.hpp"
 
+#include <cstdlib>
 #include <ctime>
 
 #include "common/passwd_file.hpp"
 #include "common/secret_bytes.hpp"
+#include "sec-mod/pam_auth.hpp"
+#include "sec-mod/plain_auth.hpp"
 
 namespace sslvpn::secmod {
 namespace {
@@ -14,10 +17,27 @@ constexpr uint8_t bit(PeerState s) {
 
 constexpr WorkerRoute kWorkerRoutes[] = {
     // Signatures happen during the TLS handshake, before login, and again on rekey.
-    {ipc::WorkerToSecMod::kSign, bit(PeerState::New) | bit(PeerState::Authed), &SecMod::on_sign},
+    {ipc::WorkerToSecMod::kSign,
+     bit(PeerState::New) | bit(PeerState::Authed) | bit(PeerState::Pending) | bit(PeerState::Answering),
+     &SecMod::on_sign},
     // One login per connection; retries stay in New until the failure limit.
     {ipc::WorkerToSecMod::kAuthInit, bit(PeerState::New), &SecMod::on_auth_init},
+    // Answers only to a form we asked.
+    {ipc::WorkerToSecMod::kAuthContinue, bit(PeerState::Answering), &SecMod::on_auth_continue},
 };
+
+std::unique_ptr<PasswordBackend> make_backend(struct ev_loop* loop, const Config& cfg, const AuthMethod& m) {
+  auto param = [&](const char* k) { return m.params.count(k) ? m.params.at(k) : std::string(); };
+  if (m.name == "plain") return std::make_unique<PlainBackend>(param("passwd"), param("otp"));
+  if (m.name == "pam") {
+    PamParams p;
+    p.service = param("service");
+    p.gid_min = static_cast<uint32_t>(std::strtoul(param("gid-min").c_str(), nullptr, 10));
+    p.answer_timeout_s = cfg.auth_timeout;
+    return std::make_unique<PamBackend>(loop, std::move(p));
+  }
+  return nullptr;
+}
 
 // How often expired cookies are dropped (and their leases freed in main).
 constexpr double kPurgeInterval = 5.0;
@@ -34,8 +54,12 @@ SecMod::SecMod(struct ev_loop* loop, Logger& log, IpcChannel main_channel, Confi
       main_(std::move(main_channel)),
       cfg_(std::move(cfg)),
       key_(std::move(key)),
-      plain_(cfg_.plain_passwd_file()),
-      cookies_(cfg_.cookie_timeout) {}
+      cookies_(cfg_.cookie_timeout) {
+  for (const auto& chain : cfg_.auth_chains)
+    backends_.push_back(chain.password ? make_backend(loop_, cfg_, *chain.password) : nullptr);
+  if (cfg_.cert_login_mode() != 0)
+    cert_.emplace(cfg_.ca_cert, cfg_.crl, cfg_.cert_user_oid, cfg_.cert_group_oid);
+}
 
 SecMod::~SecMod() {
   ev_io_stop(loop_, &main_io_);
@@ -192,32 +216,186 @@ Result<void> SecMod::on_sign(WorkerPeer& p, ipc::WorkerToSecMod& m) {
   return p.channel.send(reply);
 }
 
+std::optional<size_t> SecMod::certificate_only_chain() const {
+  for (size_t i = 0; i < cfg_.auth_chains.size(); ++i)
+    if (cfg_.auth_chains[i].certificate && !cfg_.auth_chains[i].password) return i;
+  return std::nullopt;
+}
+
+// The first chain a password login by `user` can take: one without a certificate, or one that
+// also needs the certificate the client showed, issued to this very user.
+std::optional<size_t> SecMod::password_chain(const WorkerPeer& p, const std::string& user) const {
+  for (size_t i = 0; i < cfg_.auth_chains.size(); ++i) {
+    const AuthChain& c = cfg_.auth_chains[i];
+    if (!c.password) continue;
+    if (!c.certificate) return i;
+    if (p.cert && p.cert->ok && p.cert->user == user) return i;
+  }
+  return std::nullopt;
+}
+
 Result<void> SecMod::on_auth_init(WorkerPeer& p, ipc::WorkerToSecMod& m) {
   auto* a = m.mutable_auth_init();
-  std::string wanted = a->group();
-  if (!cfg_.default_select_group.empty() && wanted == cfg_.default_select_group) wanted.clear();
-  PlainAuthOutcome out = plain_.check(a->username(), a->password(), wanted);
-  wipe_string(*a->mutable_password());
-
-  ipc::AuthReply reply;
-  if (out.ok) {
-    p.state = PeerState::Authed;
-    reply.set_status(ipc::AuthReply::SUCCESS);
-    reply.set_cookie(cookies_.issue(a->username(), out.group, time(nullptr)));
-    reply.set_username(a->username());
-    reply.set_group(out.group);
-    report_auth(p, a->username(), out.group, true, "");
-  } else {
-    ++p.failures;
-    bool over = p.failures >= kMaxAuthFailures;
-    if (over) p.state = PeerState::Denied;
-    reply.set_status(over ? ipc::AuthReply::DENIED : ipc::AuthReply::RETRY);
-    // One message for every cause, so the client cannot tell unknown users from wrong passwords.
-    reply.set_message("Login failed.");
-    report_auth(p, a->username(), wanted, false, out.reason);
+  p.wanted_group = a->group();
+  if (!cfg_.default_select_group.empty() && p.wanted_group == cfg_.default_select_group)
+    p.wanted_group.clear();
+  if (a->client_cert_der_size() > 0 && cert_ && !p.cert) {
+    std::vector<std::string> chain(a->client_cert_der().begin(), a->client_cert_der().end());
+    p.cert = cert_->verify(chain);
+    if (!p.cert->ok) log_.info("worker ", p.id, " (", p.client_ip, "): ", p.cert->reason);
   }
-  send_auth_reply(p, reply);
+  bool cert_ok = p.cert && p.cert->ok;
+
+  if (!a->has_password()) {  // the certificate-first request, before any form
+    if (cert_ok) {
+      if (auto c = certificate_only_chain()) {
+        p.chain = *c;
+        p.user = p.cert->user;
+        std::vector<std::string> groups;
+        if (!p.cert->group.empty()) groups.push_back(p.cert->group);
+        finish_success(p, std::move(groups));
+        return {};
+      }
+      if (auto c = password_chain(p, p.cert->user)) {
+        std::string none;
+        start_password(p, *c, p.cert->user, none, false, a->user_agent());
+        return {};
+      }
+    }
+    if (cfg_.cert_login_mode() == 2) {
+      deny(p, p.cert ? p.cert->reason : "no client certificate",
+           "A valid client certificate is required to log in.");
+      return {};
+    }
+    ipc::AuthReply reply;  // the usual username/password form; nothing was tried yet
+    reply.set_status(ipc::AuthReply::RETRY);
+    send_auth_reply(p, reply);
+    return {};
+  }
+
+  auto c = password_chain(p, a->username());
+  if (!c) {
+    wipe_string(*a->mutable_password());
+    if (cfg_.cert_login_mode() == 2) {
+      deny(p, cert_ok ? "user name differs from the certificate's" : "no valid client certificate",
+           "A valid client certificate is required to log in.");
+      return {};
+    }
+    p.user = a->username();
+    finish_failure(p, AuthStep::failure("user name differs from the certificate's"));
+    return {};
+  }
+  start_password(p, *c, a->username(), *a->mutable_password(), true, a->user_agent());
   return {};
+}
+
+Result<void> SecMod::on_auth_continue(WorkerPeer& p, ipc::WorkerToSecMod& m) {
+  if (!p.login) return Errc::State;
+  std::vector<Answer> answers;
+  for (auto& a : *m.mutable_auth_continue()->mutable_answers()) {
+    answers.push_back({a.name(), a.value()});
+    wipe_string(*a.mutable_value());
+  }
+  p.state = PeerState::Pending;
+  uint64_t id = p.id;
+  std::optional<AuthStep> step = p.login->answer(answers);
+  for (auto& a : answers) wipe_string(a.value);
+  if (step) on_step(id, std::move(*step));
+  return {};
+}
+
+void SecMod::start_password(WorkerPeer& p, size_t chain, const std::string& user, std::string& password,
+                            bool has_pw, const std::string& user_agent) {
+  (void)user_agent;
+  p.chain = chain;
+  p.user = user;
+  p.state = PeerState::Pending;
+  LoginStart s{user, password, has_pw, p.client_ip};
+  wipe_string(password);
+  uint64_t id = p.id;
+  std::optional<AuthStep> first;
+  PasswordBackend* backend = backends_.at(chain).get();
+  p.login = backend->start(
+      s, [this, id](AuthStep st) { on_step(id, std::move(st)); }, &first);
+  wipe_string(s.password);
+  if (first) on_step(id, std::move(*first));
+}
+
+void SecMod::on_step(uint64_t peer_id, AuthStep step) {
+  auto it = peers_.find(peer_id);
+  if (it == peers_.end()) return;
+  WorkerPeer& p = *it->second;
+  if (p.state != PeerState::Pending) return;  // a step nobody waits for
+  switch (step.kind) {
+    case AuthStep::Kind::Prompt: {
+      if (++p.rounds > kMaxAuthRounds) {
+        deny(p, "too many questions in one login", "Login failed.");
+        return;
+      }
+      p.state = PeerState::Answering;
+      ipc::AuthReply reply;
+      reply.set_status(ipc::AuthReply::CONTINUE);
+      *reply.mutable_form() = std::move(step.form);
+      send_auth_reply(p, reply);
+      return;
+    }
+    case AuthStep::Kind::Success:
+      p.login.reset();
+      if (p.cert && p.cert->ok && !p.cert->group.empty() && !cfg_.cert_group_oid.empty())
+        step.groups = {p.cert->group};
+      finish_success(p, std::move(step.groups));
+      return;
+    case AuthStep::Kind::Failure:
+      p.login.reset();
+      finish_failure(p, step);
+      return;
+  }
+}
+
+void SecMod::finish_success(WorkerPeer& p, std::vector<std::string> groups) {
+  std::string group;
+  if (p.wanted_group.empty()) {
+    group = groups.empty() ? "" : groups.front();
+  } else {
+    bool member = false;
+    for (const auto& g : groups) member = member || g == p.wanted_group;
+    if (!member) {
+      finish_failure(p, AuthStep::failure("not a member of group '" + p.wanted_group + "'"));
+      return;
+    }
+    group = p.wanted_group;
+  }
+  p.state = PeerState::Authed;
+  ipc::AuthReply reply;
+  reply.set_status(ipc::AuthReply::SUCCESS);
+  reply.set_cookie(cookies_.issue(p.user, group, time(nullptr)));
+  reply.set_username(p.user);
+  reply.set_group(group);
+  report_auth(p, p.user, group, true, "");
+  send_auth_reply(p, reply);
+}
+
+void SecMod::finish_failure(WorkerPeer& p, const AuthStep& step) {
+  ipc::AuthReply reply;
+  if (step.count_failure) ++p.failures;
+  bool over = p.failures >= kMaxAuthFailures;
+  p.state = over ? PeerState::Denied : PeerState::New;
+  reply.set_status(over ? ipc::AuthReply::DENIED : ipc::AuthReply::RETRY);
+  // One message for every cause, so the client cannot tell unknown users from wrong passwords;
+  // backends give their own only for what a right password reveals (an expired account).
+  reply.set_message(step.user_message.empty() ? "Login failed." : step.user_message);
+  if (step.count_failure) report_auth(p, p.user, p.wanted_group, false, step.reason);
+  send_auth_reply(p, reply);
+}
+
+void SecMod::deny(WorkerPeer& p, const std::string& reason, const std::string& message) {
+  p.login.reset();
+  p.state = PeerState::Denied;
+  ipc::AuthReply reply;
+  reply.set_status(ipc::AuthReply::DENIED);
+  reply.set_message(message);
+  report_auth(p, p.user, p.wanted_group, false, reason);
+  send_auth_reply(p, reply);
 }
 
 void SecMod::send_auth_reply(WorkerPeer& p, const ipc::AuthReply& r) {

@@ -15,14 +15,19 @@
 #include "common/ipc_channel.hpp"
 #include "common/log.hpp"
 #include "ipc.pb.h"
+#include "sec-mod/auth_backend.hpp"
+#include "sec-mod/cert_auth.hpp"
 #include "sec-mod/cookie_db.hpp"
-#include "sec-mod/plain_auth.hpp"
 #include "sec-mod/server_key.hpp"
 
 namespace sslvpn::secmod {
 
 // A worker's login state as sec-mod sees it. Values are bits so a route can list several.
-enum class PeerState : uint8_t { New = 1, Authed = 2, Denied = 4 };
+//   New       -> no login running; AuthInit starts one
+//   Pending   -> a password method is working (PAM thread); the worker waits
+//   Answering -> a form of ours (CONTINUE) is shown; AuthContinue answers it
+//   Authed    -> the cookie was issued;   Denied -> this connection may not try again
+enum class PeerState : uint8_t { New = 1, Authed = 2, Denied = 4, Pending = 8, Answering = 16 };
 
 // At most this many signatures per worker: one per handshake, plus rekeys. Stops a worker
 // from using sec-mod as a signing oracle.
@@ -31,6 +36,9 @@ inline constexpr int kMaxSignsPerWorker = 16;
 inline constexpr size_t kMaxSignInput = 8192;
 // Wrong answers before one login attempt ends (ocserv: 3).
 inline constexpr int kMaxAuthFailures = 3;
+// Forms of ours (PAM prompts, OTP codes) one connection may be shown: a PAM stack that keeps
+// asking cannot keep a worker forever.
+inline constexpr int kMaxAuthRounds = 16;
 
 class SecMod;
 
@@ -43,6 +51,13 @@ struct WorkerPeer {
   PeerState state = PeerState::New;
   int failures = 0;
   int signs = 0;
+  int rounds = 0;
+  // The login in progress.
+  std::unique_ptr<PasswordLogin> login;
+  size_t chain = 0;                  // index into Config::auth_chains
+  std::string user;                  // who is logging in
+  std::string wanted_group;          // the group chosen in the first form ("" = default)
+  std::optional<CertIdentity> cert;  // the client certificate's verdict, once checked
 };
 
 struct WorkerRoute {
@@ -66,6 +81,7 @@ class SecMod {
   // Handlers (public so the route table can name them).
   Result<void> on_sign(WorkerPeer& p, ipc::WorkerToSecMod& m);
   Result<void> on_auth_init(WorkerPeer& p, ipc::WorkerToSecMod& m);
+  Result<void> on_auth_continue(WorkerPeer& p, ipc::WorkerToSecMod& m);
 
  private:
   static void main_cb(struct ev_loop*, ev_io* w, int);
@@ -78,6 +94,15 @@ class SecMod {
   void on_session_open(const ipc::SessionOpen& m);
   void drop_peer(uint64_t id, const std::string& violation);
   void send_auth_reply(WorkerPeer& p, const ipc::AuthReply& r);
+  // Login steps: start a chain's password method, then act on each step it yields.
+  void start_password(WorkerPeer& p, size_t chain, const std::string& user, std::string& password,
+                      bool has_pw, const std::string& user_agent);
+  void on_step(uint64_t peer_id, AuthStep step);
+  void finish_success(WorkerPeer& p, std::vector<std::string> groups);
+  void finish_failure(WorkerPeer& p, const AuthStep& step);
+  void deny(WorkerPeer& p, const std::string& reason, const std::string& message);
+  std::optional<size_t> certificate_only_chain() const;
+  std::optional<size_t> password_chain(const WorkerPeer& p, const std::string& user) const;
   void report_auth(const WorkerPeer& p, const std::string& user, const std::string& group, bool ok,
                    const std::string& reason);
 
@@ -86,10 +111,13 @@ class SecMod {
   IpcChannel main_;
   Config cfg_;
   ServerKey key_;
-  PlainAuth plain_;
   CookieDb cookies_;
   ev_io main_io_{};
   ev_timer purge_timer_{};
+  // One password backend per chain (null for certificate-only chains), and the verifier.
+  std::vector<std::unique_ptr<PasswordBackend>> backends_;
+  std::optional<CertVerifier> cert_;
+  // Last: peers own logins that refer to the backends, so they go first.
   std::unordered_map<uint64_t, std::unique_ptr<WorkerPeer>> peers_;
 };
 

@@ -127,8 +127,8 @@ bool Connection::carry_out(anyconnect::Step step) {
     return false;
   }
   if (step.kind == anyconnect::Step::Kind::AskSecMod) {
-    std::string user = step.auth_init.username();
-    auto reply = secmod_.auth_init(step.auth_init);
+    std::string user = step.request.has_auth_init() ? step.request.auth_init().username() : "(answer)";
+    auto reply = secmod_.auth(step.request);
     if (!reply.ok()) {
       log_.error("sec-mod did not answer a login: ", errc_name(reply.error()));
       (void)tls_.send(http::serialize(http::error_response(503)));

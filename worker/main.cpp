@@ -40,6 +40,7 @@ anyconnect::AuthSettings auth_settings(const ipc::WorkerStartup& st) {
   for (const auto& g : st.groups()) s.groups.push_back({g.name(), g.label()});
   s.banner = st.banner();
   s.pre_login_banner = st.pre_login_banner();
+  s.cert_login = st.cert_login();
   return s;
 }
 
@@ -67,7 +68,8 @@ int main() {
   (void)::setsockopt(kClientFd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   worker::SecModClient secmod{IpcChannel(UniqueFd(kSecModFd))};
   std::string error;
-  auto tls = worker::TlsServer::create(kClientFd, st.cert_chain_pem(), st.tls_priorities(), secmod, &error);
+  auto tls = worker::TlsServer::create(kClientFd, st.cert_chain_pem(), st.tls_priorities(), secmod,
+                                       st.cert_login() != 0, &error);
   if (!tls.ok()) {
     log.error(error);
     return 1;
@@ -86,7 +88,9 @@ int main() {
     return 0;
   }
   log.debug("TLS established: ", (*tls)->description());
-  worker::Connection conn(log, **tls, secmod, main_ch, auth_settings(st), deadline,
+  anyconnect::AuthSettings settings = auth_settings(st);
+  if (settings.cert_login != 0) settings.client_certs = (*tls)->peer_certificates();
+  worker::Connection conn(log, **tls, secmod, main_ch, std::move(settings), deadline,
                           st.client_ip().find(':') != std::string::npos);
   conn.run();
   return 0;

@@ -26,11 +26,11 @@ Result<std::string> SecModClient::sign(bool hash, unsigned algorithm, unsigned f
   return std::string(rep->sign().signature());
 }
 
-Result<ipc::AuthReply> SecModClient::auth_init(ipc::AuthInit& init) {
-  ipc::WorkerToSecMod req;
-  req.mutable_auth_init()->Swap(&init);
+Result<ipc::AuthReply> SecModClient::auth(ipc::WorkerToSecMod& req) {
   auto rep = call(req, ipc::SecModToWorker::kAuth);
-  wipe_string(*req.mutable_auth_init()->mutable_password());
+  if (req.has_auth_init()) wipe_string(*req.mutable_auth_init()->mutable_password());
+  if (req.has_auth_continue())
+    for (auto& a : *req.mutable_auth_continue()->mutable_answers()) wipe_string(*a.mutable_value());
   if (!rep.ok()) return rep.error();
   return std::move(*rep->mutable_auth());
 }

@@ -16,8 +16,8 @@ class SecModClient {
   explicit SecModClient(IpcChannel ch) : ch_(std::move(ch)) {}
 
   Result<std::string> sign(bool hash, unsigned algorithm, unsigned flags, std::string_view data);
-  // Sends the login answers; wipes the password in `init` once sent.
-  Result<ipc::AuthReply> auth_init(ipc::AuthInit& init);
+  // Sends a login request (AuthInit or AuthContinue); wipes its secrets once sent.
+  Result<ipc::AuthReply> auth(ipc::WorkerToSecMod& req);
 
  private:
   Result<ipc::SecModToWorker> call(const ipc::WorkerToSecMod& req, ipc::SecModToWorker::MsgCase expect);

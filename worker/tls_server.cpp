@@ -54,7 +54,7 @@ int TlsServer::sign_hash_cb(gnutls_privkey_t, gnutls_sign_algorithm_t algo, void
 
 Result<std::unique_ptr<TlsServer>> TlsServer::create(int fd, const std::string& chain_pem,
                                                      const std::string& priorities, SecModClient& signer,
-                                                     std::string* error) {
+                                                     bool request_client_cert, std::string* error) {
   std::unique_ptr<TlsServer> t(new TlsServer());
   auto fail = [&](const std::string& what, int r) -> Result<std::unique_ptr<TlsServer>> {
     *error = what + ": " + gnutls_strerror(r);
@@ -93,6 +93,9 @@ Result<std::unique_ptr<TlsServer>> TlsServer::create(int fd, const std::string& 
   if ((r = gnutls_priority_set(t->session_, t->prio_)) < 0) return fail("gnutls_priority_set", r);
   if ((r = gnutls_credentials_set(t->session_, GNUTLS_CRD_CERTIFICATE, t->cred_)) < 0)
     return fail("gnutls_credentials_set", r);
+  // Asked for, not required: a client without one may still log in with a password, and sec-mod
+  // gives the clear refusal when every login needs a certificate.
+  if (request_client_cert) gnutls_certificate_server_set_request(t->session_, GNUTLS_CERT_REQUEST);
   gnutls_certificate_server_set_request(t->session_, GNUTLS_CERT_IGNORE);
   gnutls_transport_set_int(t->session_, fd);
   t->fd_ = fd;
@@ -224,6 +227,15 @@ std::string TlsServer::description() const {
   char* d = gnutls_session_get_desc(session_);
   std::string out = d ? d : "";
   gnutls_free(d);
+  return out;
+}
+
+std::vector<std::string> TlsServer::peer_certificates() const {
+  std::vector<std::string> out;
+  unsigned n = 0;
+  const gnutls_datum_t* list = gnutls_certificate_get_peers(session_, &n);
+  for (unsigned i = 0; list != nullptr && i < n && i < kMaxPeerCerts; ++i)
+    out.emplace_back(reinterpret_cast<const char*>(list[i].data), list[i].size);
   return out;
 }
 

@@ -23,7 +23,7 @@ class TlsServer {
   // it parses the priority string and the certificates.
   static Result<std::unique_ptr<TlsServer>> create(int fd, const std::string& cert_chain_pem,
                                                    const std::string& priorities, SecModClient& signer,
-                                                   std::string* error);
+                                                   bool request_client_cert, std::string* error);
   ~TlsServer();
 
   Result<void> handshake(int timeout_ms, std::string* error);
@@ -56,6 +56,10 @@ class TlsServer {
   std::string cipher_name() const;
   // The certificate credentials (a legacy DTLS session resumes under them).
   gnutls_certificate_credentials_t credentials() const noexcept { return cred_; }
+  // The certificates the client presented (DER, leaf first; at most kMaxPeerCerts). The
+  // handshake proved the client holds the leaf's key; trust is sec-mod's decision.
+  std::vector<std::string> peer_certificates() const;
+  static constexpr unsigned kMaxPeerCerts = 8;
   // RFC 5705 keying material with no context (openconnect's DTLS PSK, protocols.md A5).
   Result<SecretBytes> export_key(std::string_view label, size_t size) const;
 

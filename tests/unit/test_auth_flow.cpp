@@ -46,9 +46,9 @@ TEST_CASE("flow: credentials go to sec-mod; success sets the cookie", "[flow]") 
   auto req = post(kReply, "/auth");
   Step s = f.on_request(req);
   REQUIRE(s.kind == Step::Kind::AskSecMod);
-  CHECK(s.auth_init.username() == "alice");
-  CHECK(s.auth_init.password() == "pw");
-  CHECK(s.auth_init.group() == "staff");
+  CHECK(s.request.auth_init().username() == "alice");
+  CHECK(s.request.auth_init().password() == "pw");
+  CHECK(s.request.auth_init().group() == "staff");
   CHECK(req.body.empty());  // wiped
   CHECK(f.state() == AuthFlow::State::WaitingSecMod);
 

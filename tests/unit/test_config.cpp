@@ -76,7 +76,8 @@ TEST_CASE("config: bad values and missing required keys", "[config]") {
                   ConfigError);
   CHECK_THROWS_AS(parse_config("server-cert = a\nserver-key = b\n", "t", nullptr), ConfigError);
   CHECK_THROWS_AS(parse_config("auth = \"plain[passwd=/p]\"\nserver-key = b\n", "t", nullptr), ConfigError);
-  CHECK_THROWS_AS(parse_config("auth = pam\nserver-cert = a\nserver-key = b\n", "t", nullptr), ConfigError);
+  CHECK_THROWS_AS(parse_config("auth = gssapi\nserver-cert = a\nserver-key = b\n", "t", nullptr),
+                  ConfigError);
   CHECK_THROWS_AS(parse_config(std::string(kMinimal) + "select-group = [x]\n", "t", nullptr), ConfigError);
 }
 

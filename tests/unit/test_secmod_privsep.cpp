@@ -109,6 +109,7 @@ ipc::WorkerToSecMod auth_init(const std::string& user, const std::string& pw) {
   ipc::WorkerToSecMod m;
   m.mutable_auth_init()->set_username(user);
   m.mutable_auth_init()->set_password(pw);
+  m.mutable_auth_init()->set_has_password(true);
   return m;
 }
 

@@ -82,6 +82,29 @@ Step AuthFlow::form_reply(const std::string& error, const std::string& selected_
   return reply(std::move(r));
 }
 
+Step AuthFlow::pending_form_reply() {
+  auto r = xml_response(build_auth_request(pending_form_));
+  r.close = !keep_alive_;
+  return reply(std::move(r));
+}
+
+void AuthFlow::attach_certificate(ipc::AuthInit& init) {
+  if (settings_.cert_login == 0 || cert_sent_) return;
+  cert_sent_ = true;
+  for (const auto& der : settings_.client_certs) init.add_client_cert_der(der);
+}
+
+Step AuthFlow::ask_with_certificate(const std::string& group) {
+  Step s;
+  s.kind = Step::Kind::AskSecMod;
+  auto* init = s.request.mutable_auth_init();
+  init->set_group(group);
+  attach_certificate(*init);
+  pending_group_ = group;
+  transition_to(State::WaitingSecMod);
+  return s;
+}
+
 Step AuthFlow::on_request(http::Request& req) {
   keep_alive_ = req.keep_alive();
   if (state_ == State::WaitingSecMod || state_ == State::Closed) {
@@ -91,6 +114,8 @@ Step AuthFlow::on_request(http::Request& req) {
   if (req.method == "GET") {
     if (req.target != "/" && req.target.rfind("/?", 0) != 0) return reply(http::error_response(404));
     if (state_ == State::Authenticated) return reply(xml_response(build_auth_complete(settings_.banner)));
+    if (state_ == State::Answering) return pending_form_reply();
+    if (settings_.cert_login != 0 && !cert_sent_) return ask_with_certificate("");
     return form_reply("", "");
   }
   if (req.method == "POST") return on_post(req);
@@ -115,6 +140,32 @@ Step AuthFlow::on_request(http::Request& req) {
   return reply(http::error_response(405));
 }
 
+namespace {
+void wipe_auth(ClientAuth& a) {
+  wipe_string(a.password);
+  for (auto& [name, value] : a.fields) wipe_string(value);
+}
+}  // namespace
+
+Step AuthFlow::on_answer(ClientAuth& a) {
+  // A restarted client (init) or a bare group choice gets the pending form again.
+  if (a.type == ClientAuth::Type::Init || a.fields.empty()) {
+    wipe_auth(a);
+    return pending_form_reply();
+  }
+  Step s;
+  s.kind = Step::Kind::AskSecMod;
+  auto* cont = s.request.mutable_auth_continue();
+  for (auto& [name, value] : a.fields) {
+    auto* ans = cont->add_answers();
+    ans->set_name(name);
+    ans->set_value(value);
+  }
+  wipe_auth(a);
+  transition_to(State::WaitingSecMod);
+  return s;
+}
+
 Step AuthFlow::on_post(http::Request& req) {
   auto parsed = looks_like_xml(req) ? parse_client_auth_xml(req.body) : parse_client_auth_form(req.body);
   wipe_string(req.body);
@@ -124,30 +175,38 @@ Step AuthFlow::on_post(http::Request& req) {
   }
   ClientAuth& a = parsed.value();
   if (state_ == State::Authenticated) {
-    wipe_string(a.password);
+    wipe_auth(a);
     transition_to(State::Closed);
     return reply(http::error_response(403));
   }
-  if (a.type == ClientAuth::Type::Init) return form_reply("", a.group);
   if (a.type == ClientAuth::Type::Logout) {
+    wipe_auth(a);
     auto r = xml_response(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<config-auth client=\"vpn\" type=\"complete\">"
         "<logout>ok</logout></config-auth>\n");
     return reply(std::move(r));
   }
-  // openconnect posts only <group-select> when the user picks another group: show the form again.
-  if (a.username.empty() && !a.has_password) return form_reply("", a.group);
+  if (state_ == State::Answering) return on_answer(a);
+  if (a.type == ClientAuth::Type::Init || (a.username.empty() && !a.has_password)) {
+    wipe_auth(a);
+    if (settings_.cert_login != 0 && !cert_sent_) return ask_with_certificate(a.group);
+    // openconnect posts only <group-select> when the user picks another group: show the form again.
+    return form_reply("", a.group);
+  }
   if (a.username.empty() || !a.has_password) {
-    wipe_string(a.password);
+    wipe_auth(a);
     return form_reply("Please enter your username and password.", a.group);
   }
   Step s;
   s.kind = Step::Kind::AskSecMod;
-  s.auth_init.set_username(a.username);
-  s.auth_init.set_group(a.group);
-  s.auth_init.set_password(a.password);
-  if (const std::string* ua = req.header("user-agent")) s.auth_init.set_user_agent(ua->substr(0, 256));
-  wipe_string(a.password);
+  auto* init = s.request.mutable_auth_init();
+  init->set_username(a.username);
+  init->set_group(a.group);
+  init->set_password(a.password);
+  init->set_has_password(true);
+  if (const std::string* ua = req.header("user-agent")) init->set_user_agent(ua->substr(0, 256));
+  attach_certificate(*init);
+  wipe_auth(a);
   pending_group_ = a.group;
   transition_to(State::WaitingSecMod);
   return s;
@@ -167,6 +226,19 @@ Step AuthFlow::on_secmod_reply(const ipc::AuthReply& r) {
                                 "webvpnc=; expires=Thu, 01 Jan 1970 22:00:00 GMT; path=/; Secure");
       resp.close = !keep_alive_;
       return reply(std::move(resp));
+    }
+    case ipc::AuthReply::CONTINUE: {
+      pending_form_ = LoginForm{};
+      pending_form_.message = r.form().message();
+      pending_form_.error = r.message();
+      for (const auto& f : r.form().fields())
+        pending_form_.inputs.push_back({f.kind() == ipc::FormField::PASSWORD, f.name(), f.label()});
+      if (pending_form_.inputs.empty()) {  // sec-mod always names an input; never serve an empty form
+        transition_to(State::Closed);
+        return reply(http::error_response(500));
+      }
+      transition_to(State::Answering);
+      return pending_form_reply();
     }
     case ipc::AuthReply::RETRY:
       transition_to(State::Idle);

@@ -1,8 +1,9 @@
 // The AnyConnect login conversation as an I/O-free state machine (STYLE rule 18).
 //
 // States:
-//   Idle          -> waiting for a request; forms are served from here
-//   WaitingSecMod -> an AuthInit went to sec-mod; on_secmod_reply() continues
+//   Idle          -> waiting for a request; the first form is served from here
+//   WaitingSecMod -> an AuthInit/AuthContinue went to sec-mod; on_secmod_reply() continues
+//   Answering     -> a form of sec-mod's (PAM prompt, OTP code) is shown; a POST answers it
 //   Authenticated -> the cookie was issued; further login attempts are refused
 //   Tunnel        -> CONNECT was accepted for checking; the shell asks main for the tunnel
 //   Closed        -> the connection must close after the last reply
@@ -27,6 +28,10 @@ struct AuthSettings {
   std::string banner;
   std::string pre_login_banner;
   std::string user_agent_default;
+  // Certificate login (WorkerStartup.cert_login): 0 none, 1 allowed, 2 required.
+  uint32_t cert_login = 0;
+  // The client's certificate chain (DER, leaf first) from the handshake; sent with the first login.
+  std::vector<std::string> client_certs;
 };
 
 // What a CONNECT offers for DTLS (the worker keeps it; main never sees the master secret).
@@ -39,8 +44,9 @@ struct DtlsOffer {
 struct Step {
   enum class Kind { Reply, AskSecMod, Connect };
   Kind kind = Kind::Reply;
-  http::Response reply;                 // Kind::Reply
-  ipc::AuthInit auth_init;              // Kind::AskSecMod (holds the password: the shell wipes it)
+  http::Response reply;  // Kind::Reply
+  ipc::WorkerToSecMod
+      request;  // Kind::AskSecMod: AuthInit or AuthContinue (holds secrets: the shell wipes them)
   ipc::SessionRequest session_request;  // Kind::Connect
   DtlsOffer dtls_offer;                 // Kind::Connect
 };
@@ -51,7 +57,7 @@ std::optional<ipc::SessionRequest> parse_connect_request(const http::Request& re
 
 class AuthFlow {
  public:
-  enum class State { Idle, WaitingSecMod, Authenticated, Tunnel, Closed };
+  enum class State { Idle, WaitingSecMod, Answering, Authenticated, Tunnel, Closed };
 
   explicit AuthFlow(AuthSettings s) : settings_(std::move(s)) {}
 
@@ -61,12 +67,19 @@ class AuthFlow {
 
  private:
   Step form_reply(const std::string& error, const std::string& selected_group);
+  Step pending_form_reply();
   Step on_post(http::Request& req);
+  Step on_answer(ClientAuth& a);
+  // The certificate-only first request: sec-mod decides between a cookie, its own form and ours.
+  Step ask_with_certificate(const std::string& group);
+  void attach_certificate(ipc::AuthInit& init);
   void transition_to(State s) { state_ = s; }
 
   AuthSettings settings_;
   State state_ = State::Idle;
   std::string pending_group_;  // group the client chose, to re-select it on a retry
+  LoginForm pending_form_;     // sec-mod's form while Answering
+  bool cert_sent_ = false;     // the certificate went to sec-mod (once per connection)
   bool keep_alive_ = true;
 };
 

@@ -34,6 +34,11 @@ std::string attr_of(const xmlNode* n, const char* name) {
 }
 
 Result<void> set_field(ClientAuth& a, std::string_view name, std::string value) {
+  if (name.empty() || name.size() > kMaxNameField || value.size() > kMaxPasswordField) return Errc::Limit;
+  if (name != "group_list" && name != "group-select") {
+    if (a.fields.size() >= kMaxFormFields) return Errc::Limit;
+    a.fields.emplace_back(std::string(name), value);
+  }
   // openconnect renames "answer", "whichpin" and "new_password" inputs to <password>.
   if (name == "username") {
     if (value.size() > kMaxNameField) return Errc::Limit;
@@ -162,9 +167,14 @@ std::string build_auth_request(const LoginForm& f) {
   x += "<message>" + xml_escape(f.message) + "</message>\n";
   if (!f.error.empty()) x += "<error id=\"main\">" + xml_escape(f.error) + "</error>\n";
   x += "<form method=\"post\" action=\"/auth\">\n";
-  x += "<input type=\"text\" name=\"username\" label=\"Username:\" />\n";
-  x += "<input type=\"password\" name=\"password\" label=\"Password:\" />\n";
-  if (!f.groups.empty()) {
+  if (f.inputs.empty()) {
+    x += "<input type=\"text\" name=\"username\" label=\"Username:\" />\n";
+    x += "<input type=\"password\" name=\"password\" label=\"Password:\" />\n";
+  }
+  for (const auto& in : f.inputs)
+    x += std::string("<input type=\"") + (in.secret ? "password" : "text") + "\" name=\"" +
+         xml_escape(in.name) + "\" label=\"" + xml_escape(in.label) + "\" />\n";
+  if (!f.groups.empty() && f.inputs.empty()) {
     x += "<select name=\"group_list\" label=\"Group:\">\n";
     for (const auto& g : f.groups) {
       x += "<option value=\"" + xml_escape(g.name) + "\"";

@@ -21,7 +21,12 @@ struct ClientAuth {
   std::string password;  // the caller wipes it after use
   bool has_password = false;
   std::string group;  // <group-select> or group_list
+  // Every answered input by name, in order (answers to a sec-mod form); the caller wipes them.
+  std::vector<std::pair<std::string, std::string>> fields;
 };
+
+// At most this many inputs in one posted form.
+inline constexpr size_t kMaxFormFields = 16;
 
 // Parses <config-auth client="vpn" type="init|auth-reply|logout"> with libxml2. Documents with a
 // DTD are refused (no entity games).
@@ -36,8 +41,16 @@ struct GroupOption {
   std::string label;
 };
 
+struct FormInput {
+  bool secret = false;  // type="password"
+  std::string name;
+  std::string label;
+};
+
 struct LoginForm {
   std::string message = "Please enter your username and password.";
+  // The inputs; empty means the first form (username and password, then the group list).
+  std::vector<FormInput> inputs;
   std::string error;   // shown by the client before re-prompting
   std::string banner;  // pre-login banner
   std::vector<GroupOption> groups;

@@ -1,0 +1,64 @@
+// auth = "pam[service=NAME,gid-min=N]": logins through a PAM stack, so anything PAM can do
+// (pam_unix, pam_sss, pam_oath, pam_google_authenticator, ...) works.
+//
+// Each login runs its PAM transaction in its own thread, so a slow module (a network directory,
+// a push second factor) stalls nobody else. The conversation maps to forms: the first hidden
+// prompt takes the password of the first form; every further prompt becomes one form (hidden
+// for PAM_PROMPT_ECHO_OFF, echoed for ECHO_ON) with the PAM info and error texts shown above it.
+// The thread waits for the answer at most auth-timeout. After pam_authenticate, pam_acct_mgmt
+// refuses expired or locked accounts with a clear message. The groups are the user's system
+// groups (getgrouplist) with a gid of at least gid-min.
+#pragma once
+
+#include <ev.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sec-mod/auth_backend.hpp"
+
+namespace sslvpn::secmod {
+
+struct PamParams {
+  std::string service = "sslvpnd";
+  uint32_t gid_min = 0;
+  uint32_t answer_timeout_s = 240;
+};
+
+// At most this many PAM transactions at once; more logins are asked to try again later.
+inline constexpr size_t kMaxPamLogins = 64;
+
+struct PamChannel;
+class PamLogin;
+
+class PamBackend : public PasswordBackend {
+ public:
+  PamBackend(struct ev_loop* loop, PamParams p);
+  ~PamBackend() override;
+  PamBackend(const PamBackend&) = delete;
+  PamBackend& operator=(const PamBackend&) = delete;
+
+  std::unique_ptr<PasswordLogin> start(LoginStart& s, StepCallback later,
+                                       std::optional<AuthStep>* first) override;
+
+  size_t running() const noexcept { return live_.size(); }
+
+ private:
+  friend class PamLogin;
+  static void async_cb(struct ev_loop*, ev_async* w, int);
+  void deliver();
+
+  struct ev_loop* loop_;
+  PamParams params_;
+  ev_async async_{};
+  uint64_t next_id_ = 1;
+  std::map<uint64_t, PamLogin*> live_;
+};
+
+// The user's groups with gid >= gid_min, primary group first (thread-safe).
+std::vector<std::string> unix_groups(const std::string& user, uint32_t gid_min);
+
+}  // namespace sslvpn::secmod
