@@ -55,6 +55,29 @@ class PidFile {
   std::string path_;
 };
 
+// Files the login methods read: a missing CA or CRL is an error (certificate checks could not
+// work), a missing password file or PAM service a warning (they may be created later).
+void check_auth_files(const Config& c, Logger& log) {
+  if (!c.ca_cert.empty() && ::access(c.ca_cert.c_str(), R_OK) != 0)
+    throw std::runtime_error("cannot read ca-cert '" + c.ca_cert + "'");
+  if (!c.crl.empty() && ::access(c.crl.c_str(), R_OK) != 0)
+    throw std::runtime_error("cannot read crl '" + c.crl + "'");
+  for (const auto& chain : c.auth_chains) {
+    if (!chain.password) continue;
+    const auto& p = chain.password->params;
+    for (const char* key : {"passwd", "otp"}) {
+      auto it = p.find(key);
+      if (chain.password->name == "plain" && it != p.end() && ::access(it->second.c_str(), R_OK) != 0)
+        log.warn(key, " file '", it->second, "' is not readable yet; logins will fail");
+    }
+    if (chain.password->name == "pam") {
+      std::string svc = "/etc/pam.d/" + p.at("service");
+      if (::access(svc.c_str(), R_OK) != 0)
+        log.warn("PAM service '", p.at("service"), "' has no ", svc, "; PAM will use its 'other' stack");
+    }
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -75,8 +98,7 @@ int main(int argc, char** argv) {
     s.cert_chain_pem = std::move(*chain);
     if (::access(s.config.server_key.c_str(), R_OK) != 0)
       throw std::runtime_error("cannot read server-key '" + s.config.server_key + "'");
-    if (::access(s.config.plain_passwd_file().c_str(), R_OK) != 0)
-      log.warn("password file '", s.config.plain_passwd_file(), "' is not readable yet; logins will fail");
+    check_auth_files(s.config, log);
     if (opt.test_config) {
       std::printf("sslvpnd: configuration '%s' is valid\n", opt.config_file.c_str());
       return 0;

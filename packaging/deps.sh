@@ -9,7 +9,7 @@ PKGS=(
   # run: certtool makes the demo certificate
   gnutls-bin iproute2 util-linux
   # test: the real clients and tools the end-to-end tests drive
-  openconnect curl iperf3 nftables
+  openconnect curl iperf3 nftables oathtool libpam-oath passwd
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -102,6 +102,7 @@ std::optional<std::string> ask(ConvState& st, bool secret, const char* label) {
   // clients that fill that field from saved input (openconnect --passwd-on-stdin) do so.
   f->set_name(secret ? (st.has_initial ? "secondary_password" : "password") : "answer");
   f->set_label(label != nullptr && *label != '\0' ? label : (secret ? "Password:" : "Answer:"));
+  const std::string field = f->name();  // `form` (and `f` with it) belongs to the loop once posted
   if (!st.ch->post(AuthStep::prompt(std::move(form)))) return std::nullopt;
   std::unique_lock<std::mutex> lk(st.ch->mu);
   bool got =
@@ -109,7 +110,7 @@ std::optional<std::string> ask(ConvState& st, bool secret, const char* label) {
   if (!got || st.ch->cancelled) return std::nullopt;
   std::vector<Answer> answers = std::move(*st.ch->answer);
   st.ch->answer.reset();
-  std::string out = answer_for(answers, f->name());
+  std::string out = answer_for(answers, field);
   for (auto& a : answers) wipe_string(a.value);
   return out;
 }

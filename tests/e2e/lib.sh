@@ -38,6 +38,7 @@ e2e_cleanup() {
     kill -9 "$pid" 2>/dev/null
   done
   declare -F ns_cleanup >/dev/null && ns_cleanup
+  declare -F test_cleanup >/dev/null && test_cleanup
   if [ "$FAILED" -ne 0 ] && [ -n "${WORK:-}" ]; then
     for log in "$WORK"/*.log; do [ -f "$log" ] && { echo "--- $log"; tail -n 40 "$log"; }; done
   fi
@@ -135,6 +136,17 @@ start_server() {
 oc_auth() {
   local pin=$1 port=$2 user=$3 pw=$4; shift 4
   printf '%s\n' "$pw" | timeout 20 openconnect --authenticate --passwd-on-stdin --non-inter \
+    -u "$user" --servercert "$pin" "$@" "https://127.0.0.1:$port/" 2>&1
+}
+
+# oc_auth_lines PIN PORT USER LINE... -- [extra openconnect args...]: like oc_auth, but answers
+# one form per LINE (password, then OTP codes or PAM prompts), so no --non-inter.
+oc_auth_lines() {
+  local pin=$1 port=$2 user=$3; shift 3
+  local lines=()
+  while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do lines+=("$1"); shift; done
+  [ "${1:-}" = "--" ] && shift
+  printf '%s\n' "${lines[@]}" | timeout 20 openconnect --authenticate --passwd-on-stdin \
     -u "$user" --servercert "$pin" "$@" "https://127.0.0.1:$port/" 2>&1
 }
 

@@ -1,0 +1,99 @@
+#!/bin/bash
+# pam[service=,gid-min=]: real PAM stacks with real accounts the test creates (and removes).
+#   - pam_unix: right password -> cookie; wrong -> refused; the group comes from the system
+#     group database above gid-min; an expired account is refused with a clear message.
+#   - pam_unix + pam_oath: the OTP prompt is a second form, answered with oathtool's code.
+source "$(dirname "$0")/lib.sh"
+e2e_init
+command -v oathtool >/dev/null || e2e_skip "needs oathtool"
+PAM_DIR=/lib/x86_64-linux-gnu/security
+[ -f "$PAM_DIR/pam_unix.so" ] || PAM_DIR=/usr/lib/x86_64-linux-gnu/security
+[ -f "$PAM_DIR/pam_oath.so" ] || e2e_skip "needs pam_oath (libpam-oath)"
+command -v useradd >/dev/null || e2e_skip "needs useradd"
+
+TAG=$$
+U1="vpnpam$TAG"; U2="vpnexp$TAG"; U3="vpnthr$TAG"; G1="vpnstf$TAG"
+SVC="sslvpnd-e2e-$TAG"; SVC_OATH="sslvpnd-e2e-oath-$TAG"
+test_cleanup() {
+  userdel "$U1" 2>/dev/null; userdel "$U2" 2>/dev/null; userdel "$U3" 2>/dev/null
+  groupdel "$G1" 2>/dev/null
+  rm -f "/etc/pam.d/$SVC" "/etc/pam.d/$SVC_OATH"
+}
+groupadd -K GID_MIN=3000 -K GID_MAX=3999 "$G1" || e2e_skip "cannot create a group"
+useradd -M -N -g users -G "$G1" -s /usr/sbin/nologin "$U1"
+useradd -M -N -g users -s /usr/sbin/nologin "$U2"
+echo "$U1:pam-Pass1" | chpasswd
+useradd -M -N -g users -s /usr/sbin/nologin "$U3"
+echo "$U2:pam-Pass2" | chpasswd
+echo "$U3:pam-Pass3" | chpasswd
+chage -E 0 "$U2"  # expired since 1970
+cat > "/etc/pam.d/$SVC" <<PAM
+auth required pam_unix.so
+account required pam_unix.so
+PAM
+SECRET=3132333435363738393031323334353637383930
+SECRET3=4142434445464748494a4b4c4d4e4f5051525354
+printf 'HOTP/T30 %s - %s\nHOTP %s - %s\n' "$U1" "$SECRET" "$U3" "$SECRET3" > "$WORK/oath.users"
+chmod 600 "$WORK/oath.users"
+cat > "/etc/pam.d/$SVC_OATH" <<PAM
+auth requisite pam_unix.so
+auth required pam_oath.so usersfile=$WORK/oath.users window=5 digits=6
+account required pam_unix.so
+PAM
+
+PIN=$(make_cert "$WORK/ecdsa" ecdsa)
+start_pam_server() {  # NAME SERVICE
+  local port; port=$(free_port)
+  base_conf "$port" "$WORK/ecdsa" /dev/null |
+    sed "s|^auth = .*|auth = \"pam[service=$2,gid-min=3000]\"|" > "$WORK/$1.conf"
+  printf 'listen-host = 127.0.0.1\nmax-ban-score = 0\nauth-timeout = 30\n' >> "$WORK/$1.conf"
+  start_server "$WORK/$1.conf" "$WORK/$1.log" "$WORK/$1.pid" "$port" || return 1
+  echo "$port" > "$WORK/$1.port"
+}
+start_pam_server unix "$SVC" || { fail "server start (pam_unix)"; e2e_finish; }
+P1=$(cat "$WORK/unix.port")
+
+out=$(oc_auth "$PIN" "$P1" "$U1" 'pam-Pass1')
+check "PAM: right password gives a cookie" grep -Eq "^COOKIE='.*webvpn=[0-9a-f]{64}'" <<<"$out"
+check "PAM: the group is the system group above gid-min" \
+  wait_for_log "$WORK/unix.log" "user '$U1' (group '$G1') logged in"
+
+out=$(oc_auth "$PIN" "$P1" "$U1" 'wrong-Pass')
+check "PAM: wrong password, no cookie" bash -c "! grep -q '^COOKIE=' <<<\"\$0\"" "$out"
+check "PAM: wrong password logged" wait_for_log "$WORK/unix.log" "login failed for '$U1'"
+
+out=$(oc_auth "$PIN" "$P1" "nosuchuser$TAG" 'pam-Pass1')
+check "PAM: unknown user, no cookie" bash -c "! grep -q '^COOKIE=' <<<\"\$0\"" "$out"
+
+out=$(oc_auth "$PIN" "$P1" "$U2" 'pam-Pass2')
+check "PAM: expired account, no cookie" bash -c "! grep -q '^COOKIE=' <<<\"\$0\"" "$out"
+check "PAM: expired account gets a clear message" grep -q "Your account has expired" <<<"$out"
+check "PAM: expired account logged" wait_for_log "$WORK/unix.log" "login failed for '$U2'.*account expired"
+
+# A slow login (the client waits at PAM's second prompt) does not hold up another user's login.
+start_pam_server oath "$SVC_OATH" || { fail "server start (pam_oath)"; e2e_finish; }
+P2=$(cat "$WORK/oath.port")
+code=$(oathtool --totp "$SECRET")
+out=$(oc_auth_lines "$PIN" "$P2" "$U1" 'pam-Pass1' "$code")
+check "PAM+oath: password, then the OTP form, gives a cookie" grep -q "^COOKIE=" <<<"$out"
+check "PAM+oath: the second form shows pam_oath's prompt" grep -q "One-time password" <<<"$out"
+out=$(oc_auth_lines "$PIN" "$P2" "$U1" 'pam-Pass1' 123456 'pam-Pass1' 123457 'pam-Pass1' 123458)
+check "PAM+oath: a wrong code, no cookie" bash -c "! grep -q '^COOKIE=' <<<\"\$0\"" "$out"
+
+# One user sits at the OTP prompt (its PAM thread waits for the answer) while another user logs
+# in on the same server: the waiting login must not hold it up.
+( { echo 'pam-Pass1'; sleep 8; } | timeout 20 openconnect --authenticate --passwd-on-stdin -u "$U1" \
+    --servercert "$PIN" "https://127.0.0.1:$P2/" >"$WORK/slow.out" 2>&1 ) &
+SLOW=$!
+for _ in $(seq 1 50); do grep -q "One-time password" "$WORK/slow.out" && break; sleep 0.1; done
+check "PAM: the first login waits at pam_oath's prompt" grep -q "One-time password" "$WORK/slow.out"
+t0=$(date +%s%N)
+out=$(oc_auth_lines "$PIN" "$P2" "$U3" 'pam-Pass3' "$(oathtool --hotp -c 0 "$SECRET3")")
+t1=$(date +%s%N)
+check "PAM: another user logs in meanwhile on the same server" grep -q "^COOKIE=" <<<"$out"
+echo "     (that login took $(( (t1 - t0) / 1000000 )) ms while the first still waited)"
+check "PAM: the first login is still waiting" bash -c "! grep -q '^COOKIE=' '$WORK/slow.out'"
+kill "$SLOW" 2>/dev/null
+wait "$SLOW" 2>/dev/null
+check "servers survived" kill -0 "$SERVER_PID"
+e2e_finish
