@@ -4,6 +4,7 @@
 
 #include <array>
 #include <stdexcept>
+#include <vector>
 
 #include "common/hex.hpp"
 
@@ -16,6 +17,12 @@ void random_bytes(void* p, size_t n) {
 }
 
 }  // namespace
+
+std::string random_hex(size_t bytes) {
+  std::vector<uint8_t> raw(bytes);
+  random_bytes(raw.data(), raw.size());
+  return hex_encode(raw);
+}
 
 std::string CookieDb::issue(const std::string& user, const std::string& group, time_t now) {
   std::array<uint8_t, 32> raw{};

@@ -12,6 +12,9 @@
 
 namespace sslvpn::secmod {
 
+// `bytes` random bytes (GnuTLS' key-grade generator) as lowercase hex.
+std::string random_hex(size_t bytes);
+
 struct CookieEntry {
   std::string user;
   std::string group;

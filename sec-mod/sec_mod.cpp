@@ -22,8 +22,9 @@ constexpr WorkerRoute kWorkerRoutes[] = {
      &SecMod::on_sign},
     // One login per connection; retries stay in New until the failure limit.
     {ipc::WorkerToSecMod::kAuthInit, bit(PeerState::New), &SecMod::on_auth_init},
-    // Answers only to a form we asked.
-    {ipc::WorkerToSecMod::kAuthContinue, bit(PeerState::Answering), &SecMod::on_auth_continue},
+    // Answers only to a form we asked: on this connection, or (New) one parked from an earlier.
+    {ipc::WorkerToSecMod::kAuthContinue, bit(PeerState::Answering) | bit(PeerState::New),
+     &SecMod::on_auth_continue},
 };
 
 std::unique_ptr<PasswordBackend> make_backend(struct ev_loop* loop, const Config& cfg, const AuthMethod& m) {
@@ -91,7 +92,16 @@ void SecMod::peer_cb(struct ev_loop*, ev_io* w, int) {
 
 void SecMod::purge_cb(struct ev_loop*, ev_timer* w, int) {
   auto* self = static_cast<SecMod*>(w->data);
-  std::vector<uint64_t> gone = self->cookies_.purge(time(nullptr));
+  time_t now = time(nullptr);
+  for (auto it = self->parked_.begin(); it != self->parked_.end();) {
+    if (it->second.expires >= now) {
+      ++it;
+      continue;
+    }
+    self->login_owner_.erase(it->first);
+    it = self->parked_.erase(it);
+  }
+  std::vector<uint64_t> gone = self->cookies_.purge(now);
   for (uint64_t sid : gone) {
     ipc::SecModToMain m;
     m.mutable_session_expired()->set_session_id(sid);
@@ -176,7 +186,45 @@ void SecMod::drop_peer(uint64_t id, const std::string& violation) {
     (void)main_.send(v);
   }
   ev_io_stop(loop_, &it->second->io);
+  if (violation.empty() && it->second->state == PeerState::Answering) park(*it->second);
+  if (!it->second->auth.context.empty()) {
+    auto o = login_owner_.find(it->second->auth.context);
+    if (o != login_owner_.end() && o->second == id) login_owner_.erase(o);
+  }
   peers_.erase(it);
+}
+
+void SecMod::park(WorkerPeer& p) {
+  if (parked_.size() >= kMaxParkedLogins) {
+    auto oldest = parked_.begin();
+    for (auto i = parked_.begin(); i != parked_.end(); ++i)
+      if (i->second.expires < oldest->second.expires) oldest = i;
+    login_owner_.erase(oldest->first);
+    parked_.erase(oldest);
+  }
+  std::string ctx = p.auth.context;
+  ParkedLogin& pl = parked_[ctx];
+  pl.auth = std::move(p.auth);
+  pl.client_ip = p.client_ip;
+  pl.expires = time(nullptr) + cfg_.auth_timeout;
+  login_owner_[ctx] = 0;
+  p.auth = LoginState{};
+}
+
+bool SecMod::resume_parked(WorkerPeer& p, const ipc::AuthContinue& m) {
+  auto it = parked_.find(m.context());
+  if (it == parked_.end() || it->second.expires < time(nullptr)) return false;
+  ParkedLogin& pl = it->second;
+  // Only the same client address, showing the same certificate, may take it over.
+  if (pl.client_ip != p.client_ip) return false;
+  if (!pl.auth.cert_leaf.empty() &&
+      (m.client_cert_der_size() == 0 || !constant_time_equal(m.client_cert_der(0), pl.auth.cert_leaf)))
+    return false;
+  p.auth = std::move(pl.auth);
+  parked_.erase(it);
+  login_owner_[p.auth.context] = p.id;
+  p.state = PeerState::Answering;
+  return true;
 }
 
 // The one dispatch point for worker channels: route lookup, state check, then the handler.
@@ -229,41 +277,42 @@ std::optional<size_t> SecMod::password_chain(const WorkerPeer& p, const std::str
     const AuthChain& c = cfg_.auth_chains[i];
     if (!c.password) continue;
     if (!c.certificate) return i;
-    if (p.cert && p.cert->ok && p.cert->user == user) return i;
+    if (p.auth.cert && p.auth.cert->ok && p.auth.cert->user == user) return i;
   }
   return std::nullopt;
 }
 
 Result<void> SecMod::on_auth_init(WorkerPeer& p, ipc::WorkerToSecMod& m) {
   auto* a = m.mutable_auth_init();
-  p.wanted_group = a->group();
-  if (!cfg_.default_select_group.empty() && p.wanted_group == cfg_.default_select_group)
-    p.wanted_group.clear();
-  if (a->client_cert_der_size() > 0 && cert_ && !p.cert) {
+  p.auth.wanted_group = a->group();
+  if (!cfg_.default_select_group.empty() && p.auth.wanted_group == cfg_.default_select_group)
+    p.auth.wanted_group.clear();
+  if (a->client_cert_der_size() > 0 && cert_ && !p.auth.cert) {
     std::vector<std::string> chain(a->client_cert_der().begin(), a->client_cert_der().end());
-    p.cert = cert_->verify(chain);
-    if (!p.cert->ok) log_.info("worker ", p.id, " (", p.client_ip, "): ", p.cert->reason);
+    p.auth.cert = cert_->verify(chain);
+    p.auth.cert_leaf = chain.front();
+    if (!p.auth.cert->ok) log_.info("worker ", p.id, " (", p.client_ip, "): ", p.auth.cert->reason);
   }
-  bool cert_ok = p.cert && p.cert->ok;
+  bool cert_ok = p.auth.cert && p.auth.cert->ok;
 
   if (!a->has_password()) {  // the certificate-first request, before any form
     if (cert_ok) {
       if (auto c = certificate_only_chain()) {
-        p.chain = *c;
-        p.user = p.cert->user;
+        p.auth.chain = *c;
+        p.auth.user = p.auth.cert->user;
         std::vector<std::string> groups;
-        if (!p.cert->group.empty()) groups.push_back(p.cert->group);
+        if (!p.auth.cert->group.empty()) groups.push_back(p.auth.cert->group);
         finish_success(p, std::move(groups));
         return {};
       }
-      if (auto c = password_chain(p, p.cert->user)) {
+      if (auto c = password_chain(p, p.auth.cert->user)) {
         std::string none;
-        start_password(p, *c, p.cert->user, none, false, a->user_agent());
+        start_password(p, *c, p.auth.cert->user, none, false, a->user_agent());
         return {};
       }
     }
     if (cfg_.cert_login_mode() == 2) {
-      deny(p, p.cert ? p.cert->reason : "no client certificate",
+      deny(p, p.auth.cert ? p.auth.cert->reason : "no client certificate",
            "A valid client certificate is required to log in.");
       return {};
     }
@@ -281,7 +330,7 @@ Result<void> SecMod::on_auth_init(WorkerPeer& p, ipc::WorkerToSecMod& m) {
            "A valid client certificate is required to log in.");
       return {};
     }
-    p.user = a->username();
+    p.auth.user = a->username();
     finish_failure(p, AuthStep::failure("user name differs from the certificate's"));
     return {};
   }
@@ -290,63 +339,84 @@ Result<void> SecMod::on_auth_init(WorkerPeer& p, ipc::WorkerToSecMod& m) {
 }
 
 Result<void> SecMod::on_auth_continue(WorkerPeer& p, ipc::WorkerToSecMod& m) {
-  if (!p.login) return Errc::State;
+  if (p.state == PeerState::New && !resume_parked(p, m.auth_continue())) {
+    for (auto& a : *m.mutable_auth_continue()->mutable_answers()) wipe_string(*a.mutable_value());
+    ipc::AuthReply reply;  // an old or foreign context: start again from the first form
+    reply.set_status(ipc::AuthReply::RETRY);
+    reply.set_message("Your login took too long; please log in again.");
+    send_auth_reply(p, reply);
+    return {};
+  }
+  if (!p.auth.login) return Errc::State;
   std::vector<Answer> answers;
   for (auto& a : *m.mutable_auth_continue()->mutable_answers()) {
     answers.push_back({a.name(), a.value()});
     wipe_string(*a.mutable_value());
   }
   p.state = PeerState::Pending;
-  uint64_t id = p.id;
-  std::optional<AuthStep> step = p.login->answer(answers);
+  std::string ctx = p.auth.context;
+  std::optional<AuthStep> step = p.auth.login->answer(answers);
   for (auto& a : answers) wipe_string(a.value);
-  if (step) on_step(id, std::move(*step));
+  if (step) on_step(ctx, std::move(*step));
   return {};
 }
 
 void SecMod::start_password(WorkerPeer& p, size_t chain, const std::string& user, std::string& password,
                             bool has_pw, const std::string& user_agent) {
   (void)user_agent;
-  p.chain = chain;
-  p.user = user;
+  p.auth.chain = chain;
+  p.auth.user = user;
   p.state = PeerState::Pending;
   LoginStart s{user, password, has_pw, p.client_ip};
   wipe_string(password);
-  uint64_t id = p.id;
+  if (!p.auth.context.empty()) login_owner_.erase(p.auth.context);
+  p.auth.context = random_hex(32);
+  login_owner_[p.auth.context] = p.id;
+  std::string ctx = p.auth.context;
   std::optional<AuthStep> first;
   PasswordBackend* backend = backends_.at(chain).get();
-  p.login = backend->start(
-      s, [this, id](AuthStep st) { on_step(id, std::move(st)); }, &first);
+  p.auth.login = backend->start(
+      s, [this, ctx](AuthStep st) { on_step(ctx, std::move(st)); }, &first);
   wipe_string(s.password);
-  if (first) on_step(id, std::move(*first));
+  if (first) on_step(ctx, std::move(*first));
 }
 
-void SecMod::on_step(uint64_t peer_id, AuthStep step) {
-  auto it = peers_.find(peer_id);
+void SecMod::on_step(const std::string& context, AuthStep step) {
+  auto owner = login_owner_.find(context);
+  if (owner == login_owner_.end()) return;
+  if (owner->second == 0) {  // parked: its method gave up waiting (auth-timeout)
+    if (step.kind != AuthStep::Kind::Prompt) {
+      parked_.erase(context);
+      login_owner_.erase(owner);
+    }
+    return;
+  }
+  auto it = peers_.find(owner->second);
   if (it == peers_.end()) return;
   WorkerPeer& p = *it->second;
   if (p.state != PeerState::Pending) return;  // a step nobody waits for
   switch (step.kind) {
     case AuthStep::Kind::Prompt: {
-      if (++p.rounds > kMaxAuthRounds) {
+      if (++p.auth.rounds > kMaxAuthRounds) {
         deny(p, "too many questions in one login", "Login failed.");
         return;
       }
       p.state = PeerState::Answering;
       ipc::AuthReply reply;
       reply.set_status(ipc::AuthReply::CONTINUE);
+      reply.set_context(p.auth.context);
       *reply.mutable_form() = std::move(step.form);
       send_auth_reply(p, reply);
       return;
     }
     case AuthStep::Kind::Success:
-      p.login.reset();
-      if (p.cert && p.cert->ok && !p.cert->group.empty() && !cfg_.cert_group_oid.empty())
-        step.groups = {p.cert->group};
+      p.auth.login.reset();
+      if (p.auth.cert && p.auth.cert->ok && !p.auth.cert->group.empty() && !cfg_.cert_group_oid.empty())
+        step.groups = {p.auth.cert->group};
       finish_success(p, std::move(step.groups));
       return;
     case AuthStep::Kind::Failure:
-      p.login.reset();
+      p.auth.login.reset();
       finish_failure(p, step);
       return;
   }
@@ -354,47 +424,48 @@ void SecMod::on_step(uint64_t peer_id, AuthStep step) {
 
 void SecMod::finish_success(WorkerPeer& p, std::vector<std::string> groups) {
   std::string group;
-  if (p.wanted_group.empty()) {
+  if (p.auth.wanted_group.empty()) {
     group = groups.empty() ? "" : groups.front();
   } else {
     bool member = false;
-    for (const auto& g : groups) member = member || g == p.wanted_group;
+    for (const auto& g : groups) member = member || g == p.auth.wanted_group;
     if (!member) {
-      finish_failure(p, AuthStep::failure("not a member of group '" + p.wanted_group + "'"));
+      finish_failure(p, AuthStep::failure("not a member of group '" + p.auth.wanted_group + "'"));
       return;
     }
-    group = p.wanted_group;
+    group = p.auth.wanted_group;
   }
   p.state = PeerState::Authed;
   ipc::AuthReply reply;
   reply.set_status(ipc::AuthReply::SUCCESS);
-  reply.set_cookie(cookies_.issue(p.user, group, time(nullptr)));
-  reply.set_username(p.user);
+  reply.set_cookie(cookies_.issue(p.auth.user, group, time(nullptr)));
+  reply.set_username(p.auth.user);
   reply.set_group(group);
-  report_auth(p, p.user, group, true, "");
+  report_auth(p, p.auth.user, group, true, "");
   send_auth_reply(p, reply);
 }
 
 void SecMod::finish_failure(WorkerPeer& p, const AuthStep& step) {
   ipc::AuthReply reply;
-  if (step.count_failure) ++p.failures;
-  bool over = p.failures >= kMaxAuthFailures;
+  if (step.count_failure) ++p.auth.failures;
+  bool over = p.auth.failures >= kMaxAuthFailures;
   p.state = over ? PeerState::Denied : PeerState::New;
   reply.set_status(over ? ipc::AuthReply::DENIED : ipc::AuthReply::RETRY);
   // One message for every cause, so the client cannot tell unknown users from wrong passwords;
   // backends give their own only for what a right password reveals (an expired account).
   reply.set_message(step.user_message.empty() ? "Login failed." : step.user_message);
-  if (step.count_failure) report_auth(p, p.user, p.wanted_group, false, step.reason);
+  if (step.count_failure) report_auth(p, p.auth.user, p.auth.wanted_group, false, step.reason);
   send_auth_reply(p, reply);
 }
 
 void SecMod::deny(WorkerPeer& p, const std::string& reason, const std::string& message) {
-  p.login.reset();
+  p.auth.login.reset();
   p.state = PeerState::Denied;
   ipc::AuthReply reply;
   reply.set_status(ipc::AuthReply::DENIED);
   reply.set_message(message);
-  report_auth(p, p.user, p.wanted_group, false, reason);
+  reply.set_show_message(true);
+  report_auth(p, p.auth.user, p.auth.wanted_group, false, reason);
   send_auth_reply(p, reply);
 }
 

@@ -42,6 +42,19 @@ inline constexpr int kMaxAuthRounds = 16;
 
 class SecMod;
 
+// One login attempt: up to kMaxAuthFailures tries, each a conversation with a password method.
+struct LoginState {
+  std::string context;  // names the current conversation (random, 64 hex digits)
+  std::unique_ptr<PasswordLogin> login;
+  size_t chain = 0;                  // index into Config::auth_chains
+  std::string user;                  // who is logging in
+  std::string wanted_group;          // the group chosen in the first form ("" = default)
+  std::optional<CertIdentity> cert;  // the client certificate's verdict, once checked
+  std::string cert_leaf;             // the DER leaf it was checked on
+  int failures = 0;
+  int rounds = 0;
+};
+
 struct WorkerPeer {
   SecMod* owner = nullptr;
   uint64_t id = 0;
@@ -49,16 +62,20 @@ struct WorkerPeer {
   IpcChannel channel;
   ev_io io{};
   PeerState state = PeerState::New;
-  int failures = 0;
   int signs = 0;
-  int rounds = 0;
-  // The login in progress.
-  std::unique_ptr<PasswordLogin> login;
-  size_t chain = 0;                  // index into Config::auth_chains
-  std::string user;                  // who is logging in
-  std::string wanted_group;          // the group chosen in the first form ("" = default)
-  std::optional<CertIdentity> cert;  // the client certificate's verdict, once checked
+  LoginState auth;
 };
+
+// A login waiting for the answer to our form after its connection closed: the client may send
+// the answer on a new connection (with the webvpncontext cookie) until `expires`.
+struct ParkedLogin {
+  LoginState auth;
+  std::string client_ip;
+  time_t expires = 0;
+};
+
+// At most this many parked logins; beyond it the oldest go.
+inline constexpr size_t kMaxParkedLogins = 4096;
 
 struct WorkerRoute {
   ipc::WorkerToSecMod::MsgCase kind;
@@ -97,7 +114,10 @@ class SecMod {
   // Login steps: start a chain's password method, then act on each step it yields.
   void start_password(WorkerPeer& p, size_t chain, const std::string& user, std::string& password,
                       bool has_pw, const std::string& user_agent);
-  void on_step(uint64_t peer_id, AuthStep step);
+  void on_step(const std::string& context, AuthStep step);
+  // Moves a parked login to `p` if the context, client address and certificate match.
+  bool resume_parked(WorkerPeer& p, const ipc::AuthContinue& m);
+  void park(WorkerPeer& p);
   void finish_success(WorkerPeer& p, std::vector<std::string> groups);
   void finish_failure(WorkerPeer& p, const AuthStep& step);
   void deny(WorkerPeer& p, const std::string& reason, const std::string& message);
@@ -117,6 +137,8 @@ class SecMod {
   // One password backend per chain (null for certificate-only chains), and the verifier.
   std::vector<std::unique_ptr<PasswordBackend>> backends_;
   std::optional<CertVerifier> cert_;
+  std::unordered_map<std::string, uint64_t> login_owner_;  // context -> peer id (0: parked)
+  std::unordered_map<std::string, ParkedLogin> parked_;
   // Last: peers own logins that refer to the backends, so they go first.
   std::unordered_map<uint64_t, std::unique_ptr<WorkerPeer>> peers_;
 };

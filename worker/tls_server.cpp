@@ -95,7 +95,8 @@ Result<std::unique_ptr<TlsServer>> TlsServer::create(int fd, const std::string& 
     return fail("gnutls_credentials_set", r);
   // Asked for, not required: a client without one may still log in with a password, and sec-mod
   // gives the clear refusal when every login needs a certificate.
-  gnutls_certificate_server_set_request(t->session_, request_client_cert ? GNUTLS_CERT_REQUEST : GNUTLS_CERT_IGNORE);
+  gnutls_certificate_server_set_request(t->session_,
+                                        request_client_cert ? GNUTLS_CERT_REQUEST : GNUTLS_CERT_IGNORE);
   gnutls_transport_set_int(t->session_, fd);
   t->fd_ = fd;
   return t;

@@ -156,6 +156,9 @@ Step AuthFlow::on_answer(ClientAuth& a) {
   Step s;
   s.kind = Step::Kind::AskSecMod;
   auto* cont = s.request.mutable_auth_continue();
+  cont->set_context(context_);
+  if (settings_.cert_login != 0)
+    for (const auto& der : settings_.client_certs) cont->add_client_cert_der(der);
   for (auto& [name, value] : a.fields) {
     auto* ans = cont->add_answers();
     ans->set_name(name);
@@ -187,6 +190,16 @@ Step AuthFlow::on_post(http::Request& req) {
     return reply(std::move(r));
   }
   if (state_ == State::Answering) return on_answer(a);
+  // Answers to a form of ours that came on a new connection (openconnect with a client
+  // certificate opens one per request): sec-mod resumes the login the cookie names.
+  if (a.type == ClientAuth::Type::AuthReply && a.username.empty() && !a.fields.empty()) {
+    const std::string* cookies = req.header("cookie");
+    auto ctx = cookies ? cstp::cookie_value(*cookies, "webvpncontext") : std::nullopt;
+    if (ctx && is_cookie(*ctx)) {
+      context_ = *ctx;
+      return on_answer(a);
+    }
+  }
   if (a.type == ClientAuth::Type::Init || (a.username.empty() && !a.has_password)) {
     wipe_auth(a);
     if (settings_.cert_login != 0 && !cert_sent_) return ask_with_certificate(a.group);
@@ -224,6 +237,9 @@ Step AuthFlow::on_secmod_reply(const ipc::AuthReply& r) {
       resp.headers.emplace_back("Set-Cookie", "webvpn=" + r.cookie() + "; Secure; HttpOnly");
       resp.headers.emplace_back("Set-Cookie",
                                 "webvpnc=; expires=Thu, 01 Jan 1970 22:00:00 GMT; path=/; Secure");
+      if (!context_.empty())
+        resp.headers.emplace_back("Set-Cookie",
+                                  "webvpncontext=; expires=Thu, 01 Jan 1970 22:00:00 GMT; Secure");
       resp.close = !keep_alive_;
       return reply(std::move(resp));
     }
@@ -238,7 +254,11 @@ Step AuthFlow::on_secmod_reply(const ipc::AuthReply& r) {
         return reply(http::error_response(500));
       }
       transition_to(State::Answering);
-      return pending_form_reply();
+      context_ = r.context();
+      Step st = pending_form_reply();
+      if (is_cookie(context_))
+        st.reply.headers.emplace_back("Set-Cookie", "webvpncontext=" + context_ + "; Secure; HttpOnly");
+      return st;
     }
     case ipc::AuthReply::RETRY:
       transition_to(State::Idle);
@@ -246,6 +266,11 @@ Step AuthFlow::on_secmod_reply(const ipc::AuthReply& r) {
     case ipc::AuthReply::DENIED:
     default: {
       transition_to(State::Closed);
+      if (r.show_message()) {
+        auto resp = xml_response(build_auth_notice("Login refused.", r.message()));
+        resp.close = true;
+        return reply(std::move(resp));
+      }
       auto resp = xml_response(
           "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<config-auth client=\"vpn\" type=\"auth-request\">"
           "<auth id=\"main\"><message>" +

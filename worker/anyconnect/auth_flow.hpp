@@ -80,6 +80,7 @@ class AuthFlow {
   std::string pending_group_;  // group the client chose, to re-select it on a retry
   LoginForm pending_form_;     // sec-mod's form while Answering
   bool cert_sent_ = false;     // the certificate went to sec-mod (once per connection)
+  std::string context_;        // sec-mod's name for the login in progress (webvpncontext)
   bool keep_alive_ = true;
 };
 

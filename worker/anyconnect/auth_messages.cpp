@@ -187,6 +187,15 @@ std::string build_auth_request(const LoginForm& f) {
   return x;
 }
 
+std::string build_auth_notice(std::string_view message, std::string_view error) {
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+         "<config-auth client=\"vpn\" type=\"auth-request\">\n"
+         "<version who=\"sg\">0.1(1)</version>\n"
+         "<auth id=\"main\">\n<message>" +
+         xml_escape(message) + "</message>\n<error id=\"main\">" + xml_escape(error) +
+         "</error>\n<form method=\"post\" action=\"/auth\">\n</form></auth>\n</config-auth>\n";
+}
+
 std::string build_auth_complete(std::string_view banner) {
   std::string x =
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"

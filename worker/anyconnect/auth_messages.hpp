@@ -59,6 +59,8 @@ struct LoginForm {
 
 std::string build_auth_request(const LoginForm& form);
 std::string build_auth_complete(std::string_view banner);
+// An auth-request with a message, an error and no inputs: a refusal clients display.
+std::string build_auth_notice(std::string_view message, std::string_view error);
 
 // Escapes text for XML content and attributes; drops characters XML 1.0 cannot carry.
 std::string xml_escape(std::string_view in);
