@@ -160,3 +160,30 @@ TEST_CASE("config: bad tunnel network values", "[config]") {
   bad("mtu = 100\n");
   bad("device = a/b\n");
 }
+
+TEST_CASE("config: auth lines combine, enable-auth adds alternatives", "[config][auth]") {
+  const std::string tail = "server-cert = a\nserver-key = b\nca-cert = /ca.pem\n";
+  Config c = parse_config(
+      "auth = certificate\nauth = \"pam[gid-min=1000]\"\nenable-auth = \"plain[passwd=/p]\"\n" + tail, "t",
+      nullptr);
+  REQUIRE(c.auth_chains.size() == 2);
+  CHECK(c.auth_chains[0].certificate);
+  REQUIRE(c.auth_chains[0].password);
+  CHECK(c.auth_chains[0].password->name == "pam");
+  CHECK(c.auth_chains[0].password->params.at("service") == "sslvpnd");  // the default service
+  CHECK_FALSE(c.auth_chains[1].certificate);
+  CHECK(c.auth_chains[1].password->name == "plain");
+  CHECK(c.cert_login_mode() == 1);
+  CHECK(parse_config("auth = certificate\n" + tail, "t", nullptr).cert_login_mode() == 2);
+  CHECK(parse_config("auth = \"plain[otp=/o]\"\n" + tail, "t", nullptr).cert_login_mode() == 0);
+  // Two password methods in one chain, certificate without a CA, bad OIDs: errors.
+  CHECK_THROWS_AS(parse_config("auth = pam\nauth = \"plain[passwd=/p]\"\n" + tail, "t", nullptr),
+                  ConfigError);
+  CHECK_THROWS_AS(parse_config("auth = certificate\nserver-cert = a\nserver-key = b\n", "t", nullptr),
+                  ConfigError);
+  CHECK_THROWS_AS(parse_config("enable-auth = pam\n" + tail, "t", nullptr), ConfigError);
+  CHECK_THROWS_AS(parse_config("auth = pam\ncert-user-oid = CN\n" + tail, "t", nullptr), ConfigError);
+  CHECK(parse_config("auth = pam\ncert-user-oid = SAN(rfc822name)\n" + tail, "t", nullptr).cert_user_oid ==
+        "SAN(rfc822name)");
+  CHECK_THROWS_AS(parse_config("auth = \"pam[gid-min=x]\"\n" + tail, "t", nullptr), ConfigError);
+}

@@ -45,12 +45,15 @@ struct Harness {
   IpcChannel worker_side;  // what the worker holds
   std::unique_ptr<SecMod> sm;
 
-  Harness() {
+  explicit Harness(bool with_otp = false) {
     char tmpl[] = "/tmp/sslvpnd-secmod-test.XXXXXX";
     dir = ::mkdtemp(tmpl);
     std::ofstream(dir + "/passwd") << "alice:staff:" << crypt_hash("pw", "$6$unit$") << "\n";
-    std::string conf = "auth = \"plain[passwd=" + dir + "/passwd]\"\nserver-cert = /unused\nserver-key = " +
-                       write_ecdsa_key(dir + "/key.pem") + "\n";
+    // RFC 4226's secret: the first codes are 755224, 287082, ...
+    std::ofstream(dir + "/otp") << "HOTP alice - 3132333435363738393031323334353637383930\n";
+    std::string method = "plain[passwd=" + dir + "/passwd" + (with_otp ? ",otp=" + dir + "/otp" : "") + "]";
+    std::string conf = "auth = \"" + method +
+                       "\"\nserver-cert = /unused\nserver-key = " + write_ecdsa_key(dir + "/key.pem") + "\n";
     Config cfg = parse_config(conf, "test", nullptr);
     auto mp = make_ipc_pair();
     REQUIRE(mp.ok());
@@ -68,6 +71,20 @@ struct Harness {
     ipc::MainToSecMod attach;
     attach.mutable_attach_worker()->set_worker_id(7);
     attach.mutable_attach_worker()->set_client_ip("192.0.2.9");
+    REQUIRE(main_side.send(attach, wp->second.get()).ok());
+    spin();
+  }
+  // Main tells sec-mod worker 7 exited, and a new worker `id` from `ip` takes its place.
+  void replace_worker(uint64_t id, const std::string& ip) {
+    ipc::MainToSecMod detach;
+    detach.mutable_detach_worker()->set_worker_id(7);
+    REQUIRE(main_side.send(detach).ok());
+    auto wp = make_ipc_pair();
+    REQUIRE(wp.ok());
+    worker_side = IpcChannel(std::move(wp->first));
+    ipc::MainToSecMod attach;
+    attach.mutable_attach_worker()->set_worker_id(id);
+    attach.mutable_attach_worker()->set_client_ip(ip);
     REQUIRE(main_side.send(attach, wp->second.get()).ok());
     spin();
   }
@@ -110,6 +127,16 @@ ipc::WorkerToSecMod auth_init(const std::string& user, const std::string& pw) {
   m.mutable_auth_init()->set_username(user);
   m.mutable_auth_init()->set_password(pw);
   m.mutable_auth_init()->set_has_password(true);
+  return m;
+}
+
+ipc::WorkerToSecMod auth_continue(const std::string& context, const std::string& name,
+                                  const std::string& value) {
+  ipc::WorkerToSecMod m;
+  m.mutable_auth_continue()->set_context(context);
+  auto* a = m.mutable_auth_continue()->add_answers();
+  a->set_name(name);
+  a->set_value(value);
   return m;
 }
 
@@ -193,5 +220,59 @@ TEST_CASE("privsep: oversized sign input, descriptors and garbage are violations
     REQUIRE(::send(h.worker_side.raw_fd(), one_unknown_field, 2, 0) == 2);
     h.spin();
     CHECK(h.violation().has_value());
+  }
+}
+
+TEST_CASE("privsep: a second form (OTP) is answered with AuthContinue", "[secmod][privsep][otp]") {
+  Harness h(true);
+  auto c = h.call(auth_init("alice", "pw"));
+  REQUIRE(c.auth().status() == ipc::AuthReply::CONTINUE);
+  CHECK(c.auth().context().size() == 64);
+  REQUIRE(c.auth().form().fields_size() == 1);
+  CHECK(c.auth().form().fields(0).name() == "secondary_password");
+  auto wrong = h.call(auth_continue("", "secondary_password", "000000"));
+  CHECK(wrong.auth().status() == ipc::AuthReply::RETRY);
+  auto c2 = h.call(auth_init("alice", "pw"));
+  REQUIRE(c2.auth().status() == ipc::AuthReply::CONTINUE);
+  CHECK(c2.auth().context() != c.auth().context());  // each conversation has its own name
+  auto ok = h.call(auth_continue("", "secondary_password", "755224"));
+  CHECK(ok.auth().status() == ipc::AuthReply::SUCCESS);
+  CHECK(ok.auth().group() == "staff");
+}
+
+TEST_CASE("privsep: AuthInit while a form is open is a violation", "[secmod][privsep][otp]") {
+  Harness h(true);
+  REQUIRE(h.call(auth_init("alice", "pw")).auth().status() == ipc::AuthReply::CONTINUE);
+  REQUIRE(h.worker_side.send(auth_init("alice", "pw")).ok());
+  h.spin();
+  CHECK(h.violation().has_value());
+}
+
+TEST_CASE("privsep: a login resumes on a new connection from the same address only",
+          "[secmod][privsep][otp]") {
+  Harness h(true);
+  auto c = h.call(auth_init("alice", "pw"));
+  REQUIRE(c.auth().status() == ipc::AuthReply::CONTINUE);
+  std::string ctx = c.auth().context();
+
+  SECTION("same address: resumed") {
+    h.replace_worker(8, "192.0.2.9");
+    auto ok = h.call(auth_continue(ctx, "secondary_password", "755224"));
+    CHECK(ok.auth().status() == ipc::AuthReply::SUCCESS);
+    // The context is spent: a third connection cannot use it again.
+    h.replace_worker(9, "192.0.2.9");
+    CHECK(h.call(auth_continue(ctx, "secondary_password", "287082")).auth().status() ==
+          ipc::AuthReply::RETRY);
+  }
+  SECTION("another address: refused, not resumed") {
+    h.replace_worker(8, "198.51.100.7");
+    CHECK(h.call(auth_continue(ctx, "secondary_password", "755224")).auth().status() ==
+          ipc::AuthReply::RETRY);
+  }
+  SECTION("an unknown context: a fresh start, not a violation") {
+    h.replace_worker(8, "192.0.2.9");
+    CHECK(h.call(auth_continue(std::string(64, 'a'), "secondary_password", "755224")).auth().status() ==
+          ipc::AuthReply::RETRY);
+    CHECK_FALSE(h.violation().has_value());
   }
 }
