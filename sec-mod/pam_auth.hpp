@@ -10,52 +10,32 @@
 // groups (getgrouplist) with a gid of at least gid-min.
 #pragma once
 
-#include <ev.h>
-
 #include <cstdint>
-#include <map>
-#include <memory>
 #include <string>
 #include <vector>
 
-#include "sec-mod/auth_backend.hpp"
+#include "sec-mod/threaded_login.hpp"
 
 namespace sslvpn::secmod {
 
 struct PamParams {
   std::string service = "sslvpnd";
   uint32_t gid_min = 0;
-  uint32_t answer_timeout_s = 240;
 };
 
 // At most this many PAM transactions at once; more logins are asked to try again later.
 inline constexpr size_t kMaxPamLogins = 64;
 
-struct PamChannel;
-class PamLogin;
-
-class PamBackend : public PasswordBackend {
+class PamBackend : public ThreadedBackend {
  public:
-  PamBackend(struct ev_loop* loop, PamParams p);
-  ~PamBackend() override;
-  PamBackend(const PamBackend&) = delete;
-  PamBackend& operator=(const PamBackend&) = delete;
+  PamBackend(struct ev_loop* loop, PamParams p, uint32_t answer_timeout_s)
+      : ThreadedBackend(loop, kMaxPamLogins, answer_timeout_s), params_(std::move(p)) {}
 
-  std::unique_ptr<PasswordLogin> start(LoginStart& s, StepCallback later,
-                                       std::optional<AuthStep>* first) override;
-
-  size_t running() const noexcept { return live_.size(); }
+ protected:
+  LoginJob job() const override;
 
  private:
-  friend class PamLogin;
-  static void async_cb(struct ev_loop*, ev_async* w, int);
-  void deliver();
-
-  struct ev_loop* loop_;
   PamParams params_;
-  ev_async async_{};
-  uint64_t next_id_ = 1;
-  std::map<uint64_t, PamLogin*> live_;
 };
 
 // The user's groups with gid >= gid_min, primary group first (thread-safe).

@@ -34,8 +34,7 @@ std::unique_ptr<PasswordBackend> make_backend(struct ev_loop* loop, const Config
     PamParams p;
     p.service = param("service");
     p.gid_min = static_cast<uint32_t>(std::strtoul(param("gid-min").c_str(), nullptr, 10));
-    p.answer_timeout_s = cfg.auth_timeout;
-    return std::make_unique<PamBackend>(loop, std::move(p));
+    return std::make_unique<PamBackend>(loop, std::move(p), cfg.auth_timeout);
   }
   return nullptr;
 }
