@@ -92,9 +92,11 @@ void add_auth_method(const Ctx& c, AuthChain& chain, std::string_view v) {
     chain.certificate = true;
     return;
   }
-  if (m.name != "plain" && m.name != "pam")
+  if (m.name != "plain" && m.name != "pam" && m.name != "radius")
     fail(c.origin, c.line,
-         "auth method '" + m.name + "' is not implemented yet (supported: plain, pam, certificate)");
+         "auth method '" + m.name + "' is not implemented yet (supported: plain, pam, radius, certificate)");
+  if (m.name == "radius" && m.params.count("config") == 0)
+    m.params["config"] = "/etc/radcli/radiusclient.conf";
   if (chain.password)
     fail(c.origin, c.line,
          "only one password method per login ('" + chain.password->name +
@@ -139,6 +141,20 @@ const std::map<std::string_view, Handler>& handlers() {
        [](Config& cfg, const Ctx& c, std::string_view v) {
          if (cfg.auth_chains.empty()) fail(c.origin, c.line, "'enable-auth' must come after 'auth'");
          add_auth_method(c, cfg.auth_chains.emplace_back(), v);
+       }},
+      {"acct",
+       [](Config& cfg, const Ctx& c, std::string_view v) {
+         AuthMethod m = parse_auth_method(v);
+         if (m.name != "radius")
+           fail(c.origin, c.line, "accounting method '" + m.name + "' is not supported (supported: radius)");
+         if (m.params.count("config") == 0) m.params["config"] = "/etc/radcli/radiusclient.conf";
+         cfg.acct = std::move(m);
+       }},
+      {"stats-report-time",
+       [](Config& cfg, const Ctx& c, std::string_view v) {
+         cfg.stats_report_time = parse_uint(c, v, 86400);
+         if (cfg.stats_report_time != 0 && cfg.stats_report_time < 10)
+           fail(c.origin, c.line, "'stats-report-time' must be 0 (off) or at least 10 seconds");
        }},
       {"ca-cert", [](Config& cfg, const Ctx&, std::string_view v) { cfg.ca_cert = v; }},
       {"crl", [](Config& cfg, const Ctx&, std::string_view v) { cfg.crl = v; }},

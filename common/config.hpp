@@ -45,6 +45,8 @@ struct Config {
   std::string crl;                        // CRL file (PEM or DER) checked for client certificates
   std::string cert_user_oid = "2.5.4.3";  // where the user name is in a certificate (CN)
   std::string cert_group_oid;             // where the group is, or empty for none
+  std::optional<AuthMethod> acct;         // acct = radius[config=FILE]
+  uint32_t stats_report_time = 360;       // seconds between accounting interim updates
   // listening
   std::string listen_host;  // empty = all addresses
   uint16_t tcp_port = 443;

@@ -87,6 +87,13 @@ std::optional<IpAddr> IpPool::acquire(std::string_view user, const std::optional
   return std::nullopt;
 }
 
+std::optional<IpAddr> IpPool::acquire_exact(const IpAddr& a) {
+  auto s = slot_of(a);
+  if (!s || *s == 0 || used_.count(*s) || !(slot_address(*s) == a)) return std::nullopt;
+  used_.insert(*s);
+  return a;
+}
+
 void IpPool::release(const IpAddr& a) {
   if (auto s = slot_of(a)) used_.erase(*s);
 }

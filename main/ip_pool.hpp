@@ -24,6 +24,8 @@ class IpPool {
 
   // A free lease: `wanted` if it is free and in the pool, else one near hash(user).
   std::optional<IpAddr> acquire(std::string_view user, const std::optional<IpAddr>& wanted);
+  // Exactly `a` (an address a login method assigned), if it is in the pool and free.
+  std::optional<IpAddr> acquire_exact(const IpAddr& a);
   void release(const IpAddr& a);
   bool in_use(const IpAddr& a) const;
   size_t used() const noexcept { return used_.size(); }

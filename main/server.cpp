@@ -51,6 +51,7 @@ Server::~Server() {
   ev_signal_stop(loop_, &sig_int_);
   ev_signal_stop(loop_, &sig_hup_);
   ev_timer_stop(loop_, &housekeeping_);
+  ev_timer_stop(loop_, &acct_timer_);
   for (auto& [pid, w] : workers_) {
     ev_io_stop(loop_, &w->io);
     ev_timer_stop(loop_, &w->auth_timer);
@@ -100,6 +101,11 @@ void Server::start() {
   ev_timer_init(&housekeeping_, &Server::housekeeping_cb, 60., 60.);
   housekeeping_.data = this;
   ev_timer_start(loop_, &housekeeping_);
+  if (s_.config.acct) {
+    ev_timer_init(&acct_timer_, &Server::acct_cb, kAcctTick, kAcctTick);
+    acct_timer_.data = this;
+    ev_timer_start(loop_, &acct_timer_);
+  }
   start_udp();
   if (s_.config.use_occtl)
     control_ = std::make_unique<ControlSocket>(loop_, log_, s_.config.occtl_socket_file,
@@ -136,6 +142,19 @@ void Server::signal_cb(struct ev_loop*, ev_signal* w, int) {
 
 void Server::housekeeping_cb(struct ev_loop*, ev_timer* w, int) {
   static_cast<Server*>(w->data)->bans_.expire(time(nullptr));
+}
+
+// Interim accounting updates: a tunnel's record is due every acct_interval seconds, whether or
+// not traffic moved (the worker reports counters only when they change).
+void Server::acct_cb(struct ev_loop*, ev_timer* w, int) {
+  auto* self = static_cast<Server*>(w->data);
+  time_t now = time(nullptr);
+  for (auto& [pid, wp] : self->workers_) {
+    WorkerProc& t = *wp;
+    if (t.phase == WorkerPhase::Tunnel && t.acct_interval != 0 &&
+        now - t.last_acct >= static_cast<time_t>(t.acct_interval))
+      self->send_accounting(t, ipc::AccountingRecord::INTERIM);
+  }
 }
 
 void Server::on_accept(int listen_fd) {

@@ -59,6 +59,8 @@ struct WorkerProc {
   uint64_t session_id = 0;           // from AwaitSession on
   ipc::TunnelParams params;          // from Tunnel on
   time_t tunnel_start = 0;
+  time_t last_acct = 0;        // when the last accounting record went out
+  uint32_t acct_interval = 0;  // interim updates for this tunnel (0: none)
   ipc::SessionStats stats;
   std::optional<ipc::SessionEnd> end;  // what the worker said before exiting
   std::string dtls_id;                 // raw DTLS session id of its tunnel ("" = no DTLS)
@@ -97,6 +99,8 @@ class Server {
   static void child_cb(struct ev_loop*, ev_child* w, int);
   static void signal_cb(struct ev_loop*, ev_signal* w, int);
   static void housekeeping_cb(struct ev_loop*, ev_timer* w, int);
+  static void acct_cb(struct ev_loop*, ev_timer* w, int);
+  static constexpr double kAcctTick = 2.0;  // how often interim accounting is checked
 
   void on_accept(int listen_fd);
   void on_secmod_readable();
@@ -116,6 +120,8 @@ class Server {
   void grant_tunnel(WorkerProc& w);
   void refuse_tunnel(WorkerProc& w, uint32_t status, const std::string& reason);
   void end_tunnel(WorkerProc& w);
+  // acct = radius[...]: a Start, Interim-Update or Stop record for w's tunnel, via sec-mod.
+  void send_accounting(WorkerProc& w, ipc::AccountingRecord::Kind kind, uint32_t terminate_cause = 0);
   ScriptEnv script_env(const WorkerProc& w, const char* reason) const;
   void run_disconnect_script(const WorkerProc& w);
 
@@ -158,6 +164,7 @@ class Server {
   std::unique_ptr<class ControlSocket> control_;
   BanDb bans_;
   ev_timer housekeeping_{};
+  ev_timer acct_timer_{};
   // totals for "show status"
   time_t up_since_ = time(nullptr);
   uint64_t total_tunnels_ = 0;

@@ -5,11 +5,33 @@
 
 #include <gnutls/crypto.h>
 
+#include <cstdio>
 #include <ctime>
 
 #include "main/server.hpp"
 
 namespace sslvpn::mainproc {
+namespace {
+
+// RFC 2866 Acct-Terminate-Cause for how a tunnel ended.
+uint32_t terminate_cause(ipc::SessionEnd::Reason r) {
+  switch (r) {
+    case ipc::SessionEnd::USER_DISCONNECT:
+      return 1;  // User-Request
+    case ipc::SessionEnd::IDLE_TIMEOUT:
+      return 4;  // Idle-Timeout
+    case ipc::SessionEnd::SESSION_TIMEOUT:
+      return 5;  // Session-Timeout
+    case ipc::SessionEnd::SERVER_DISCONNECT:
+      return 6;  // Admin-Reset
+    case ipc::SessionEnd::ERROR:
+      return 9;  // NAS-Error
+    default:
+      return 2;  // Lost-Carrier
+  }
+}
+
+}  // namespace
 
 void Server::on_session_request(WorkerProc& w, const ipc::SessionRequest& req) {
   // The cookie is checked by sec-mod only; main forwards it and keeps the rest of the request.
@@ -39,8 +61,7 @@ void Server::on_session_open_reply(const ipc::SessionOpenReply& r) {
   }
   w->session_id = r.session_id();
   Refusal refusal;
-  auto grant = sessions_.open(r.session_id(), r.username(), r.group(), w->pid, w->client_ip, w->request,
-                              time(nullptr), &refusal);
+  auto grant = sessions_.open(r, w->pid, w->client_ip, w->request, time(nullptr), &refusal);
   if (!grant.ok()) {
     log_.warn("tunnel refused for '", sanitize_log_text(r.username()), "' from ", w->client_ip, ": ",
               refusal.reason);
@@ -115,6 +136,13 @@ void Server::grant_tunnel(WorkerProc& w) {
     dtls_ids_[w.dtls_id] = w.pid;
   }
   ev_timer_stop(loop_, &w.auth_timer);
+  if (s_.config.acct) {
+    const Session* s = sessions_.find(w.session_id);
+    uint32_t every =
+        s && s->settings.interim_interval() ? s->settings.interim_interval() : s_.config.stats_report_time;
+    w.acct_interval = every;
+    send_accounting(w, ipc::AccountingRecord::START);
+  }
   log_.info("user '", sanitize_log_text(w.params.username()), "' connected from ", w.client_ip, " on ",
             w.params.device(), " as ", w.params.ipv4_address(),
             w.params.ipv6_address().empty() ? "" : " " + w.params.ipv6_address());
@@ -151,6 +179,7 @@ void Server::end_tunnel(WorkerProc& w) {
             R::Reason_Name(reason),
             w.end && !w.end->detail().empty() ? " (" + sanitize_log_text(w.end->detail()) + ")" : "", "; in ",
             w.stats.bytes_in(), " B, out ", w.stats.bytes_out(), " B");
+  if (s_.config.acct) send_accounting(w, ipc::AccountingRecord::STOP, terminate_cause(reason));
   sessions_.detach(w.session_id, w.pid, logout);
   log_.debug(sessions_.count(), " sessions, ", sessions_.leases_in_use(), " leases in use");
   if (still_ours) {
@@ -205,6 +234,29 @@ void Server::run_disconnect_script(const WorkerProc& w) {
   env["STATS_DURATION"] = std::to_string(time(nullptr) - w.tunnel_start);
   if (!start_script(s_.config.disconnect_script, env))
     log_.error("cannot start disconnect-script '", s_.config.disconnect_script, "'");
+}
+
+void Server::send_accounting(WorkerProc& w, ipc::AccountingRecord::Kind kind, uint32_t terminate_cause) {
+  time_t now = time(nullptr);
+  w.last_acct = now;
+  ipc::MainToSecMod m;
+  auto* a = m.mutable_accounting();
+  a->set_kind(kind);
+  // One accounting session per tunnel: a reconnect is a new Start.
+  char id[48];
+  std::snprintf(id, sizeof id, "%016llx-%llx", static_cast<unsigned long long>(w.session_id),
+                static_cast<unsigned long long>(w.tunnel_start));
+  a->set_acct_session_id(id);
+  a->set_username(w.params.username());
+  a->set_group(w.params.group());
+  a->set_client_ip(w.client_ip);
+  a->set_ipv4(w.params.ipv4_address());
+  a->set_ipv6(w.params.ipv6_address());
+  a->set_bytes_in(w.stats.bytes_in());
+  a->set_bytes_out(w.stats.bytes_out());
+  a->set_session_time(static_cast<uint32_t>(now - w.tunnel_start));
+  a->set_terminate_cause(terminate_cause);
+  (void)secmod_.send(m);
 }
 
 }  // namespace sslvpn::mainproc

@@ -58,16 +58,20 @@ uint32_t SessionManager::tunnel_mtu(const ipc::SessionRequest& req, bool client_
   return std::max(mtu, kMinMtu);
 }
 
-Result<TunnelGrant> SessionManager::open(uint64_t sid, const std::string& user, const std::string& group,
-                                         pid_t worker, const std::string& client_ip,
-                                         const ipc::SessionRequest& req, time_t now, Refusal* refusal) {
+Result<TunnelGrant> SessionManager::open(const ipc::SessionOpenReply& who, pid_t worker,
+                                         const std::string& client_ip, const ipc::SessionRequest& req,
+                                         time_t now, Refusal* refusal) {
+  uint64_t sid = who.session_id();
+  const std::string& user = who.username();
   auto [it, created] = sessions_.try_emplace(sid);
   Session& s = it->second;
   if (created) {
     s.id = sid;
     s.user = user;
-    s.group = group;
+    s.group = who.group();
     s.created = now;
+    s.settings = who.settings();
+    s.session_timeout = s.settings.session_timeout() ? s.settings.session_timeout() : cfg_.session_timeout;
   }
   auto fail = [&](uint32_t status, std::string why) -> Result<TunnelGrant> {
     refusal->http_status = status;
@@ -78,7 +82,7 @@ Result<TunnelGrant> SessionManager::open(uint64_t sid, const std::string& user, 
     }
     return Errc::Denied;
   };
-  if (cfg_.session_timeout != 0 && now - s.created >= static_cast<time_t>(cfg_.session_timeout))
+  if (s.session_timeout != 0 && now - s.created >= static_cast<time_t>(s.session_timeout))
     return fail(401, "session-timeout reached");
   if (cfg_.max_same_clients != 0 && connected_sessions_of(user, sid) >= cfg_.max_same_clients)
     return fail(503, "too many connections for this user (max-same-clients " +
@@ -86,6 +90,11 @@ Result<TunnelGrant> SessionManager::open(uint64_t sid, const std::string& user, 
 
   bool client_v6_transport = client_ip.find(':') != std::string::npos;
   uint32_t mtu = tunnel_mtu(req, client_v6_transport);
+  if (!s.ipv4 && v4_ && !s.settings.explicit_ipv4().empty()) {
+    auto want = parse_ip(s.settings.explicit_ipv4());
+    s.ipv4 = want ? v4_->acquire_exact(*want) : std::nullopt;
+    if (!s.ipv4) return fail(503, "the assigned address " + s.settings.explicit_ipv4() + " is not available");
+  }
   if (!s.ipv4 && v4_) s.ipv4 = v4_->acquire(user, parse_ip(req.wanted_ipv4()));
   if (!s.ipv6 && v6_ && req.ipv6() && mtu >= kMinIpv6Mtu)
     s.ipv6 = v6_->acquire(user, parse_ip(req.wanted_ipv6()));
@@ -137,12 +146,18 @@ ipc::TunnelParams SessionManager::params_for(const Session& s, const TunDevice& 
   for (const auto& d : cfg_.nbns) p.add_nbns(d.to_string());
   for (const auto& d : cfg_.split_dns) p.add_split_dns(d);
   p.set_default_domain(cfg_.default_domain);
-  p.set_tunnel_all_dns(cfg_.tunnel_all_dns || cfg_.route_default);
-  if (!cfg_.route_default) {
+  // Routes the login assigned (RADIUS Framed-Route) replace the configured ones.
+  std::vector<IpNet> user_routes;
+  for (const auto& r : s.settings.routes())
+    if (auto n = parse_ip_net(r)) user_routes.push_back(*n);
+  bool route_default = user_routes.empty() && cfg_.route_default;
+  const std::vector<IpNet>& routes = user_routes.empty() ? cfg_.routes : user_routes;
+  p.set_tunnel_all_dns(cfg_.tunnel_all_dns || route_default);
+  if (!route_default) {
     // The client's IPv6 address is a /128 (or its own subnet): route the whole VPN network,
     // as the IPv4 netmask does for IPv4.
     if (s.ipv6) p.add_split_include6(v6_->network().to_string());
-    for (const auto& r : cfg_.routes) {
+    for (const auto& r : routes) {
       if (r.addr.is_v4())
         p.add_split_include(r.v4_with_netmask());
       else if (s.ipv6)
@@ -160,9 +175,9 @@ ipc::TunnelParams SessionManager::params_for(const Session& s, const TunDevice& 
   p.set_dpd(cfg_.dpd);
   p.set_keepalive(cfg_.keepalive);
   p.set_idle_timeout(cfg_.idle_timeout);
-  p.set_session_timeout(cfg_.session_timeout);
-  if (cfg_.session_timeout != 0)
-    p.set_session_remaining(static_cast<uint32_t>(cfg_.session_timeout - (now - s.created)));
+  p.set_session_timeout(s.session_timeout);
+  if (s.session_timeout != 0)
+    p.set_session_remaining(static_cast<uint32_t>(s.session_timeout - (now - s.created)));
   return p;
 }
 

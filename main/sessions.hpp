@@ -29,8 +29,10 @@ struct Session {
   std::string group;
   std::optional<IpAddr> ipv4;
   std::optional<IpAddr> ipv6;
-  pid_t worker = -1;   // the worker running its tunnel; -1 while disconnected
-  time_t created = 0;  // first tunnel: session-timeout counts from here, across reconnects
+  pid_t worker = -1;           // the worker running its tunnel; -1 while disconnected
+  time_t created = 0;          // first tunnel: session-timeout counts from here, across reconnects
+  ipc::UserSettings settings;  // from the login (RADIUS), fixed for the session's life
+  uint32_t session_timeout = 0;
 };
 
 // What a worker needs to start its tunnel.
@@ -52,9 +54,8 @@ class SessionManager {
 
   // Gives `worker` the tunnel of session `sid` (created on first use). On failure `refusal`
   // says what to answer the client; nothing is held then.
-  Result<TunnelGrant> open(uint64_t sid, const std::string& user, const std::string& group, pid_t worker,
-                           const std::string& client_ip, const ipc::SessionRequest& req, time_t now,
-                           Refusal* refusal);
+  Result<TunnelGrant> open(const ipc::SessionOpenReply& who, pid_t worker, const std::string& client_ip,
+                           const ipc::SessionRequest& req, time_t now, Refusal* refusal);
   // The tunnel run by `worker` ended. Logout frees the session now.
   void detach(uint64_t sid, pid_t worker, bool logout);
   // sec-mod dropped the cookie: free the session if no tunnel uses it.

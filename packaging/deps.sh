@@ -5,11 +5,11 @@ set -euo pipefail
 PKGS=(
   # build
   meson ninja-build pkg-config g++ ccache protobuf-compiler libprotobuf-dev
-  libgnutls28-dev libev-dev libpam0g-dev libxml2-dev libseccomp-dev libcrypt-dev libmnl-dev liboath-dev catch2
+  libgnutls28-dev libev-dev libpam0g-dev libxml2-dev libseccomp-dev libcrypt-dev libmnl-dev liboath-dev libradcli-dev catch2
   # run: certtool makes the demo certificate
   gnutls-bin iproute2 util-linux
   # test: the real clients and tools the end-to-end tests drive
-  openconnect curl iperf3 nftables oathtool libpam-oath passwd
+  openconnect curl iperf3 nftables oathtool libpam-oath passwd freeradius
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -23,6 +23,7 @@ struct AuthStep {
   Kind kind = Kind::Failure;
   ipc::AuthForm form;               // Prompt: what to ask
   std::vector<std::string> groups;  // Success: the user's groups, preferred first
+  ipc::UserSettings settings;       // Success: what the method assigns (RADIUS attributes)
   std::string reason;               // Failure: for the server log only
   std::string user_message;         // Failure: shown to the client; empty = "Login failed."
   bool count_failure = true;        // Failure: counts towards the 3 tries and the ban score

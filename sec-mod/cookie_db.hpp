@@ -10,6 +10,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "ipc.pb.h"
+
 namespace sslvpn::secmod {
 
 // `bytes` random bytes (GnuTLS' key-grade generator) as lowercase hex.
@@ -22,6 +24,7 @@ struct CookieEntry {
   time_t created = 0;
   time_t expires = 0;
   bool in_use = false;
+  ipc::UserSettings settings;  // what the login method gave this session (RADIUS attributes)
 };
 
 class CookieDb {
@@ -29,7 +32,8 @@ class CookieDb {
   explicit CookieDb(uint32_t timeout_s) : timeout_s_(timeout_s) {}
 
   // Issues a new cookie; returns its wire form.
-  std::string issue(const std::string& user, const std::string& group, time_t now);
+  std::string issue(const std::string& user, const std::string& group, time_t now,
+                    const ipc::UserSettings& settings = {});
   // The live entry for a cookie, or nullptr if it is unknown or expired.
   const CookieEntry* find(const std::string& cookie, time_t now) const;
   // A tunnel starts on this cookie: the entry is marked in use. nullptr if not live.

@@ -7,6 +7,8 @@
 #include "common/secret_bytes.hpp"
 #include "sec-mod/pam_auth.hpp"
 #include "sec-mod/plain_auth.hpp"
+#include "sec-mod/radius_acct.hpp"
+#include "sec-mod/radius_auth.hpp"
 
 namespace sslvpn::secmod {
 namespace {
@@ -36,6 +38,13 @@ std::unique_ptr<PasswordBackend> make_backend(struct ev_loop* loop, const Config
     p.gid_min = static_cast<uint32_t>(std::strtoul(param("gid-min").c_str(), nullptr, 10));
     return std::make_unique<PamBackend>(loop, std::move(p), cfg.auth_timeout);
   }
+  if (m.name == "radius") {
+    RadiusParams p;
+    p.config = param("config");
+    p.groupconfig = param("groupconfig") == "true";
+    p.nas_identifier = param("nas-identifier");
+    return std::make_unique<RadiusBackend>(loop, std::move(p), cfg.auth_timeout);
+  }
   return nullptr;
 }
 
@@ -59,6 +68,11 @@ SecMod::SecMod(struct ev_loop* loop, Logger& log, IpcChannel main_channel, Confi
     backends_.push_back(chain.password ? make_backend(loop_, cfg_, *chain.password) : nullptr);
   if (cfg_.cert_login_mode() != 0)
     cert_.emplace(cfg_.ca_cert, cfg_.crl, cfg_.cert_user_oid, cfg_.cert_group_oid);
+  if (cfg_.acct) {
+    const auto& ap = cfg_.acct->params;
+    acct_ = std::make_unique<RadiusAccounting>(ap.at("config"),
+                                               ap.count("nas-identifier") ? ap.at("nas-identifier") : "");
+  }
 }
 
 SecMod::~SecMod() {
@@ -100,6 +114,9 @@ void SecMod::purge_cb(struct ev_loop*, ev_timer* w, int) {
     self->login_owner_.erase(it->first);
     it = self->parked_.erase(it);
   }
+  if (self->acct_)
+    if (uint64_t lost = self->acct_->take_failures())
+      self->log_.warn(lost, " accounting record(s) could not be delivered to the RADIUS server");
   std::vector<uint64_t> gone = self->cookies_.purge(now);
   for (uint64_t sid : gone) {
     ipc::SecModToMain m;
@@ -137,6 +154,10 @@ void SecMod::on_main_readable() {
     case ipc::MainToSecMod::kSessionDetach:
       cookies_.detach(msg.session_detach().session_id(), msg.session_detach().logout(), time(nullptr));
       return;
+    case ipc::MainToSecMod::kAccounting:
+      if (acct_ && !acct_->submit(msg.accounting()))
+        log_.warn("accounting queue full; a record for '", msg.accounting().username(), "' was dropped");
+      return;
     case ipc::MainToSecMod::kStartup:
     case ipc::MainToSecMod::MSG_NOT_SET:
       log_.error("unexpected message from main (case ", static_cast<int>(msg.msg_case()), ")");
@@ -154,6 +175,7 @@ void SecMod::on_session_open(const ipc::SessionOpen& m) {
     r->set_session_id(e->session_id);
     r->set_username(e->user);
     r->set_group(e->group);
+    *r->mutable_settings() = e->settings;
   }
   (void)main_.send(reply);
 }
@@ -412,7 +434,7 @@ void SecMod::on_step(const std::string& context, AuthStep step) {
       p.auth.login.reset();
       if (p.auth.cert && p.auth.cert->ok && !p.auth.cert->group.empty() && !cfg_.cert_group_oid.empty())
         step.groups = {p.auth.cert->group};
-      finish_success(p, std::move(step.groups));
+      finish_success(p, std::move(step.groups), step.settings);
       return;
     case AuthStep::Kind::Failure:
       p.auth.login.reset();
@@ -421,7 +443,8 @@ void SecMod::on_step(const std::string& context, AuthStep step) {
   }
 }
 
-void SecMod::finish_success(WorkerPeer& p, std::vector<std::string> groups) {
+void SecMod::finish_success(WorkerPeer& p, std::vector<std::string> groups,
+                            const ipc::UserSettings& settings) {
   std::string group;
   if (p.auth.wanted_group.empty()) {
     group = groups.empty() ? "" : groups.front();
@@ -437,7 +460,7 @@ void SecMod::finish_success(WorkerPeer& p, std::vector<std::string> groups) {
   p.state = PeerState::Authed;
   ipc::AuthReply reply;
   reply.set_status(ipc::AuthReply::SUCCESS);
-  reply.set_cookie(cookies_.issue(p.auth.user, group, time(nullptr)));
+  reply.set_cookie(cookies_.issue(p.auth.user, group, time(nullptr), settings));
   reply.set_username(p.auth.user);
   reply.set_group(group);
   report_auth(p, p.auth.user, group, true, "");

@@ -18,6 +18,7 @@
 #include "sec-mod/auth_backend.hpp"
 #include "sec-mod/cert_auth.hpp"
 #include "sec-mod/cookie_db.hpp"
+#include "sec-mod/radius_acct.hpp"
 #include "sec-mod/server_key.hpp"
 
 namespace sslvpn::secmod {
@@ -118,7 +119,7 @@ class SecMod {
   // Moves a parked login to `p` if the context, client address and certificate match.
   bool resume_parked(WorkerPeer& p, const ipc::AuthContinue& m);
   void park(WorkerPeer& p);
-  void finish_success(WorkerPeer& p, std::vector<std::string> groups);
+  void finish_success(WorkerPeer& p, std::vector<std::string> groups, const ipc::UserSettings& settings = {});
   void finish_failure(WorkerPeer& p, const AuthStep& step);
   void deny(WorkerPeer& p, const std::string& reason, const std::string& message);
   std::optional<size_t> certificate_only_chain() const;
@@ -137,6 +138,7 @@ class SecMod {
   // One password backend per chain (null for certificate-only chains), and the verifier.
   std::vector<std::unique_ptr<PasswordBackend>> backends_;
   std::optional<CertVerifier> cert_;
+  std::unique_ptr<RadiusAccounting> acct_;
   std::unordered_map<std::string, uint64_t> login_owner_;  // context -> peer id (0: parked)
   std::unordered_map<std::string, ParkedLogin> parked_;
   // Last: peers own logins that refer to the backends, so they go first.

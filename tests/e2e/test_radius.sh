@@ -1,0 +1,205 @@
+#!/bin/bash
+# RADIUS with a real freeradius started by the test in the server's namespace (loopback only):
+#   auth = radius[...,groupconfig=true]: a login whose Access-Accept carries Framed-IP-Address,
+#   Framed-Route, Class and Acct-Interim-Interval; the tunnel uses that address and route, the
+#   session that group; a wrong password is refused; an Access-Challenge is a second form;
+#   acct = radius[...]: freeradius records Start, Interim-Update and Stop with byte counters.
+source "$(dirname "$0")/lib.sh"
+e2e_init
+command -v freeradius >/dev/null || e2e_skip "needs freeradius"
+ns_setup
+SERVER_NS=$NS_S
+PIN=$(make_cert "$WORK/cert" ecdsa)
+PORT=4443
+RAD="$WORK/raddb"
+mkdir -p "$RAD" "$WORK/radacct" "$WORK/radrun"
+chmod 777 "$WORK/radacct"
+cp /etc/freeradius/3.0/dictionary "$RAD/"
+cat > "$RAD/radiusd.conf" <<CONF
+prefix = /usr
+exec_prefix = /usr
+sysconfdir = /etc
+localstatedir = /var
+sbindir = /usr/sbin
+logdir = $WORK/radrun
+raddbdir = $RAD
+radacctdir = $WORK/radacct
+name = freeradius
+confdir = \${raddbdir}
+modconfdir = \${confdir}/mods-config
+certdir = \${confdir}/certs
+cadir = \${confdir}/certs
+run_dir = $WORK/radrun
+db_dir = \${raddbdir}
+libdir = /usr/lib/freeradius
+pidfile = \${run_dir}/\${name}.pid
+max_request_time = 30
+cleanup_delay = 5
+max_requests = 1024
+hostname_lookups = no
+log {
+  destination = stdout
+}
+security {
+  allow_core_dumps = no
+}
+thread pool {
+  start_servers = 2
+  max_servers = 4
+  min_spare_servers = 1
+  max_spare_servers = 3
+}
+client local {
+  ipaddr = 127.0.0.1
+  secret = e2e-secret
+}
+modules {
+  files {
+    filename = \${raddbdir}/users
+  }
+  pap {
+  }
+  always handled {
+    rcode = handled
+  }
+  always reject {
+    rcode = reject
+  }
+  always ok {
+    rcode = ok
+  }
+  detail {
+    filename = \${radacctdir}/detail
+    permissions = 0644
+    header = "%t"
+  }
+}
+server default {
+  listen {
+    type = auth
+    ipaddr = 127.0.0.1
+    port = 18120
+  }
+  listen {
+    type = acct
+    ipaddr = 127.0.0.1
+    port = 18130
+  }
+  authorize {
+    # radotp: the password, then a one-time code in an Access-Challenge round.
+    if (User-Name == "radotp") {
+      if (!State) {
+        if (User-Password == "radotp-pw") {
+          update reply {
+            Reply-Message := "Enter the code sent to your phone"
+            State := "sslvpnd-e2e-challenge"
+          }
+          update control {
+            Response-Packet-Type := Access-Challenge
+          }
+          handled
+        }
+        reject
+      }
+      if (State == "sslvpnd-e2e-challenge" && User-Password == "424242") {
+        update control {
+          Auth-Type := Accept
+        }
+        ok
+      }
+      else {
+        reject
+      }
+    }
+    files
+    pap
+  }
+  authenticate {
+    Auth-Type PAP {
+      pap
+    }
+  }
+  accounting {
+    detail
+  }
+}
+CONF
+cat > "$RAD/users" <<USERS
+radalice Cleartext-Password := "radalice-pw"
+        Framed-IP-Address = 10.250.0.77,
+        Framed-Route = "10.88.0.0/16 0.0.0.0 1",
+        Class = "engineers",
+        Acct-Interim-Interval = 10
+radbob Cleartext-Password := "radbob-pw"
+USERS
+chmod -R a+rX "$RAD"
+cat > "$WORK/radcli.conf" <<CONF
+authserver 127.0.0.1:18120:e2e-secret
+acctserver 127.0.0.1:18130:e2e-secret
+dictionary /etc/radcli/dictionary
+servers $WORK/radcli-servers
+radius_timeout 3
+radius_retries 1
+bindaddr *
+CONF
+echo "127.0.0.1 e2e-secret" > "$WORK/radcli-servers"
+chmod 600 "$WORK/radcli-servers"
+
+freeradius -XC -d "$RAD" > "$WORK/radcheck.out" 2>&1 || { cat "$WORK/radcheck.out"; fail "freeradius accepts the test configuration"; e2e_finish; }
+ip netns exec "$NS_S" freeradius -X -d "$RAD" > "$WORK/freeradius.log" 2>&1 &
+STARTED_PIDS+=("$!")
+for _ in $(seq 1 50); do grep -q "Ready to process requests" "$WORK/freeradius.log" && break; sleep 0.1; done
+check "freeradius is up in the server namespace" grep -q "Ready to process requests" "$WORK/freeradius.log"
+
+{ base_conf "$PORT" "$WORK/cert" /dev/null | grep -v '^auth = '; cat <<CONF
+auth = "radius[config=$WORK/radcli.conf,groupconfig=true,nas-identifier=sslvpnd-e2e]"
+acct = "radius[config=$WORK/radcli.conf,nas-identifier=sslvpnd-e2e]"
+ipv4-network = 10.250.0.0/24
+route = 192.0.2.0/24
+max-ban-score = 0
+CONF
+} > "$WORK/sslvpnd.conf"
+LOG="$WORK/server.log"
+start_server "$WORK/sslvpnd.conf" "$LOG" "$WORK/pid" "$PORT" || { fail "server start"; e2e_finish; }
+
+# ns_auth USER LINE...: openconnect --authenticate from the client namespace, one form per LINE.
+ns_auth() {
+  local user=$1; shift
+  printf '%s\n' "$@" | in_ns "$NS_C" timeout 20 openconnect --authenticate --passwd-on-stdin -u "$user" \
+    --servercert "$PIN" "https://$SERVER_IP:$PORT/" 2>&1
+}
+
+check "RADIUS login brings the tunnel up" oc_connect a radalice 'radalice-pw'
+check "the tunnel uses Framed-IP-Address" test "$(env_of a connect INTERNAL_IP4_ADDRESS)" = 10.250.0.77
+check "Framed-Route replaced the configured routes" grep -q "^CISCO_SPLIT_INC_[0-9]*_ADDR=10.88.0.0$" "$WORK/a.env.connect"
+check "the configured route is not sent" bash -c "! grep -q '^CISCO_SPLIT_INC_[0-9]*_ADDR=192.0.2.0$' '$WORK/a.env.connect'"
+check "Class became the session's group" wait_for_log "$LOG" "user 'radalice' (group 'engineers') logged in"
+check "ping through the tunnel" in_ns "$NS_C" ping -c 5 -s 1000 -i 0.2 -W 2 10.250.0.1
+check "accounting Start reached freeradius" wait_for_log "$WORK/radacct/detail" "Acct-Status-Type = Start"
+check "Start names the tunnel address" grep -q "Framed-IP-Address = 10.250.0.77" "$WORK/radacct/detail"
+for _ in $(seq 1 40); do grep -q "Interim-Update" "$WORK/radacct/detail" && break; sleep 0.5; done
+check "Interim-Update after Acct-Interim-Interval (10 s)" grep -q "Acct-Status-Type = Interim-Update" "$WORK/radacct/detail"
+oc_stop a
+check "accounting Stop reached freeradius" wait_for_log "$WORK/radacct/detail" "Acct-Status-Type = Stop"
+stop=$(awk '/Acct-Status-Type = Stop/,/^$/' "$WORK/radacct/detail")
+in_octets=$(sed -n 's/.*Acct-Input-Octets = \([0-9]*\).*/\1/p' <<<"$stop" | head -n 1)
+out_octets=$(sed -n 's/.*Acct-Output-Octets = \([0-9]*\).*/\1/p' <<<"$stop" | head -n 1)
+check "Stop counts the pings both ways (in ${in_octets:-?} B, out ${out_octets:-?} B)" \
+  test "${in_octets:-0}" -ge 5000 -a "${out_octets:-0}" -ge 5000
+check "Stop says the user asked (User-Request)" grep -q "Acct-Terminate-Cause = User-Request" <<<"$stop"
+check "records carry the NAS-Identifier" grep -q 'NAS-Identifier = "sslvpnd-e2e"' "$WORK/radacct/detail"
+
+out=$(ns_auth radalice 'wrong-pw')
+check "wrong password: no cookie" bash -c "! grep -q '^COOKIE=' <<<\"\$0\"" "$out"
+check "wrong password: logged as a RADIUS reject" wait_for_log "$LOG" "login failed for 'radalice' .*rejected by the RADIUS server"
+
+out=$(ns_auth radotp 'radotp-pw' 424242)
+check "Access-Challenge: the second form shows the Reply-Message" grep -q "Enter the code sent to your phone" <<<"$out"
+check "Access-Challenge: the right code gives a cookie" grep -q "^COOKIE=" <<<"$out"
+out=$(ns_auth radotp 'radotp-pw' 000000 'radotp-pw' 000000 'radotp-pw' 000000)
+check "Access-Challenge: a wrong code, no cookie" bash -c "! grep -q '^COOKIE=' <<<\"\$0\"" "$out"
+
+out=$(ns_auth radbob 'radbob-pw')
+check "a user without Class logs in with no group" grep -q "^COOKIE=" <<<"$out"
+check "server survived" kill -0 "$SERVER_PID"
+e2e_finish
