@@ -52,15 +52,13 @@ start_cert_server() {
   local name=$1 port; shift
   port=$(free_port)
   base_conf "$port" "$WORK/server" "$PW" | grep -v '^auth = ' > "$WORK/$name.conf"
-  printf '%s\n' "$@" >> "$WORK/$name.conf"
   cat >> "$WORK/$name.conf" <<CONF
 ca-cert = $CA/cert.pem
 crl = $CA/crl.pem
-cert-user-oid = 2.5.4.3
-cert-group-oid = 2.5.4.11
 listen-host = 127.0.0.1
 max-ban-score = 0
 CONF
+  printf '%s\n' "$@" >> "$WORK/$name.conf"
   start_server "$WORK/$name.conf" "$WORK/$name.log" "$WORK/$name.pid" "$port" || return 1
   eval "PORT_$name=$port"
 }
@@ -73,7 +71,8 @@ oc_cert() {
 no_cookie() { ! grep -q '^COOKIE=' <<<"$1"; }
 
 # --- certificate only
-start_cert_server certonly 'auth = "certificate"' || { fail "server start (certificate)"; e2e_finish; }
+start_cert_server certonly 'auth = "certificate"' 'cert-user-oid = 2.5.4.3' 'cert-group-oid = 2.5.4.11' ||
+  { fail "server start (certificate)"; e2e_finish; }
 out=$(oc_cert "$PORT_certonly" alice)
 check "certificate alone gives a cookie, no password asked" grep -Eq "^COOKIE='.*webvpn=[0-9a-f]{64}'" <<<"$out"
 check "user and group come from CN and OU" \
@@ -90,8 +89,16 @@ out=$(printf 'x\n' | timeout 20 openconnect --authenticate --passwd-on-stdin -u 
 check "no certificate: no cookie" no_cookie "$out"
 check "no certificate: a clear message" grep -q "valid client certificate is required" <<<"$out"
 
+# --- the user name from the e-mail address (subject alternative name)
+start_cert_server email 'auth = "certificate"' 'cert-user-oid = SAN(rfc822name)' ||
+  { fail "server start (SAN e-mail)"; e2e_finish; }
+out=$(oc_cert "$PORT_email" alice)
+check "cert-user-oid = SAN(rfc822name): cookie" grep -q "^COOKIE=" <<<"$out"
+check "the user is the certificate's e-mail address" \
+  wait_for_log "$WORK/email.log" "user 'alice@example.com' (group '') logged in"
+
 # --- certificate and password
-start_cert_server both 'auth = "certificate"' "auth = \"plain[passwd=$PW]\"" ||
+start_cert_server both 'auth = "certificate"' "auth = \"plain[passwd=$PW]\"" 'cert-group-oid = 2.5.4.11' ||
   { fail "server start (certificate + plain)"; e2e_finish; }
 out=$(printf 'alice-pw\n' | timeout 20 openconnect --authenticate --passwd-on-stdin \
   -c "$WORK/alice/cert.pem" -k "$WORK/alice/key.pem" --servercert "$PIN" "https://127.0.0.1:$PORT_both/" 2>&1)
