@@ -63,24 +63,28 @@ std::string crypt_hash(std::string_view password, const std::string& setting) {
   return result;
 }
 
-ipc::AuthForm password_form(const std::string& message) {
+namespace {
+ipc::AuthForm hidden_input_form(const std::string& message, const char* name, const std::string& label) {
   ipc::AuthForm f;
   f.set_message(message);
   auto* in = f.add_fields();
   in->set_kind(ipc::FormField::PASSWORD);
-  in->set_name("password");
-  in->set_label("Password:");
+  in->set_name(name);
+  in->set_label(label);
   return f;
+}
+}  // namespace
+
+ipc::AuthForm password_form(const std::string& message) {
+  return hidden_input_form(message, "password", "Password:");
 }
 
 ipc::AuthForm otp_form() {
-  ipc::AuthForm f;
-  f.set_message("Please enter the code from your authenticator.");
-  auto* in = f.add_fields();
-  in->set_kind(ipc::FormField::PASSWORD);
-  in->set_name(kOtpField);
-  in->set_label("OTP code:");
-  return f;
+  return hidden_input_form("Please enter the code from your authenticator.", kOtpField, "OTP code:");
+}
+
+ipc::AuthForm answer_form(const std::string& message, const std::string& label) {
+  return hidden_input_form(message, kOtpField, label);
 }
 
 PlainBackend::PlainBackend(std::string passwd_file, std::string otp_file)

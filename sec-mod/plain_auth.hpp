@@ -36,8 +36,10 @@ std::string crypt_hash(std::string_view password, const std::string& setting);
 // Compares two strings in time that depends only on their lengths.
 bool constant_time_equal(std::string_view a, std::string_view b) noexcept;
 
-// The form that asks for a password (certificate + password logins) and for an OTP code.
+// The form that asks for a password (certificate + password logins), for an OTP code, and for
+// any further hidden answer (a RADIUS challenge): one hidden input each.
 ipc::AuthForm password_form(const std::string& message);
 ipc::AuthForm otp_form();
+ipc::AuthForm answer_form(const std::string& message, const std::string& label);
 
 }  // namespace sslvpn::secmod

@@ -1,50 +1,38 @@
 #include "sec-mod/radius_acct.hpp"
 
 #include <arpa/inet.h>
-#include <radcli/radcli.h>
 
-#include "common/unique_fd.hpp"
+#include "sec-mod/radcli_handle.hpp"
 
 namespace sslvpn::secmod {
 namespace {
-
-using RcHandle = CHandle<rc_handle, rc_destroy>;
-using AvList = CHandle<VALUE_PAIR, rc_avpair_free>;
-
-bool add_string(rc_handle* rh, VALUE_PAIR** list, int attr, const std::string& v) {
-  return v.empty() || rc_avpair_add(rh, list, attr, v.data(), static_cast<int>(v.size()), 0) != nullptr;
-}
-
-bool add_uint(rc_handle* rh, VALUE_PAIR** list, int attr, uint32_t v) {
-  return rc_avpair_add(rh, list, attr, &v, -1, 0) != nullptr;
-}
 
 bool send_record(rc_handle* rh, const std::string& nas_id, const ipc::AccountingRecord& r) {
   VALUE_PAIR* raw = nullptr;
   uint32_t status = r.kind() == ipc::AccountingRecord::START  ? PW_STATUS_START
                     : r.kind() == ipc::AccountingRecord::STOP ? PW_STATUS_STOP
                                                               : PW_STATUS_ALIVE;
-  bool ok = add_uint(rh, &raw, PW_ACCT_STATUS_TYPE, status) &&
-            add_string(rh, &raw, PW_ACCT_SESSION_ID, r.acct_session_id()) &&
-            add_string(rh, &raw, PW_USER_NAME, r.username()) &&
-            add_string(rh, &raw, PW_CALLING_STATION_ID, r.client_ip()) &&
-            add_string(rh, &raw, PW_NAS_IDENTIFIER, nas_id) &&
-            add_uint(rh, &raw, PW_SERVICE_TYPE, PW_FRAMED) &&
-            add_uint(rh, &raw, PW_NAS_PORT_TYPE, PW_VIRTUAL);
+  bool ok = av_add_uint(rh, &raw, PW_ACCT_STATUS_TYPE, status) &&
+            av_add_string(rh, &raw, PW_ACCT_SESSION_ID, r.acct_session_id(), true) &&
+            av_add_string(rh, &raw, PW_USER_NAME, r.username(), true) &&
+            av_add_string(rh, &raw, PW_CALLING_STATION_ID, r.client_ip(), true) &&
+            av_add_string(rh, &raw, PW_NAS_IDENTIFIER, nas_id, true) &&
+            av_add_uint(rh, &raw, PW_SERVICE_TYPE, PW_FRAMED) &&
+            av_add_uint(rh, &raw, PW_NAS_PORT_TYPE, PW_VIRTUAL);
   if (ok && !r.ipv4().empty()) {
     struct in_addr a {};
     if (inet_pton(AF_INET, r.ipv4().c_str(), &a) == 1)
-      ok = add_uint(rh, &raw, PW_FRAMED_IP_ADDRESS, ntohl(a.s_addr));
+      ok = av_add_uint(rh, &raw, PW_FRAMED_IP_ADDRESS, ntohl(a.s_addr));
   }
   if (ok && r.kind() != ipc::AccountingRecord::START) {
-    ok = add_uint(rh, &raw, PW_ACCT_SESSION_TIME, r.session_time()) &&
-         add_uint(rh, &raw, PW_ACCT_INPUT_OCTETS, static_cast<uint32_t>(r.bytes_in())) &&
-         add_uint(rh, &raw, PW_ACCT_INPUT_GIGAWORDS, static_cast<uint32_t>(r.bytes_in() >> 32)) &&
-         add_uint(rh, &raw, PW_ACCT_OUTPUT_OCTETS, static_cast<uint32_t>(r.bytes_out())) &&
-         add_uint(rh, &raw, PW_ACCT_OUTPUT_GIGAWORDS, static_cast<uint32_t>(r.bytes_out() >> 32));
+    ok = av_add_uint(rh, &raw, PW_ACCT_SESSION_TIME, r.session_time()) &&
+         av_add_uint(rh, &raw, PW_ACCT_INPUT_OCTETS, static_cast<uint32_t>(r.bytes_in())) &&
+         av_add_uint(rh, &raw, PW_ACCT_INPUT_GIGAWORDS, static_cast<uint32_t>(r.bytes_in() >> 32)) &&
+         av_add_uint(rh, &raw, PW_ACCT_OUTPUT_OCTETS, static_cast<uint32_t>(r.bytes_out())) &&
+         av_add_uint(rh, &raw, PW_ACCT_OUTPUT_GIGAWORDS, static_cast<uint32_t>(r.bytes_out() >> 32));
   }
   if (ok && r.kind() == ipc::AccountingRecord::STOP && r.terminate_cause() != 0)
-    ok = add_uint(rh, &raw, PW_ACCT_TERMINATE_CAUSE, r.terminate_cause());
+    ok = av_add_uint(rh, &raw, PW_ACCT_TERMINATE_CAUSE, r.terminate_cause());
   AvList send(raw);
   return ok && rc_acct(rh, 0, send.get()) == OK_RC;
 }
@@ -84,11 +72,7 @@ uint64_t RadiusAccounting::take_failures() {
 }
 
 void RadiusAccounting::run() {
-  RcHandle rh(rc_read_config(config_.c_str()));
-  if (rh && rc_dict_findattr(rh.get(), "User-Name") == nullptr) {
-    const char* dict = rc_conf_str(rh.get(), "dictionary");
-    if (dict == nullptr || rc_read_dictionary(rh.get(), dict) != 0) rh.reset();
-  }
+  RcHandle rh = open_radcli(config_);
   for (;;) {
     ipc::AccountingRecord r;
     {

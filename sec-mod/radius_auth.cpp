@@ -1,7 +1,6 @@
 #include "sec-mod/radius_auth.hpp"
 
 #include <arpa/inet.h>
-#include <radcli/radcli.h>
 
 #include <cstring>
 
@@ -9,34 +8,14 @@
 #include "common/passwd_file.hpp"
 #include "common/secret_bytes.hpp"
 #include "common/text.hpp"
-#include "common/unique_fd.hpp"
+#include "sec-mod/plain_auth.hpp"
+#include "sec-mod/radcli_handle.hpp"
 
 namespace sslvpn::secmod {
 namespace {
 
-using RcHandle = CHandle<rc_handle, rc_destroy>;
-using AvList = CHandle<VALUE_PAIR, rc_avpair_free>;
 // Challenge rounds in one login (a server that keeps challenging cannot hold a worker forever).
 constexpr int kMaxChallenges = 8;
-
-RcHandle open_radcli(const std::string& config) {
-  RcHandle rh(rc_read_config(config.c_str()));
-  if (!rh) return rh;
-  // Older radcli needs the dictionary read by hand.
-  if (rc_dict_findattr(rh.get(), "User-Name") == nullptr) {
-    const char* dict = rc_conf_str(rh.get(), "dictionary");
-    if (dict == nullptr || rc_read_dictionary(rh.get(), dict) != 0) rh.reset();
-  }
-  return rh;
-}
-
-bool add_string(rc_handle* rh, VALUE_PAIR** list, int attr, const std::string& v) {
-  return rc_avpair_add(rh, list, attr, v.data(), static_cast<int>(v.size()), 0) != nullptr;
-}
-
-bool add_uint(rc_handle* rh, VALUE_PAIR** list, int attr, uint32_t v) {
-  return rc_avpair_add(rh, list, attr, &v, -1, 0) != nullptr;
-}
 
 std::string raw_string(VALUE_PAIR* vp) {
   char* data = nullptr;
@@ -102,13 +81,7 @@ AuthStep run_radius(const RadiusParams& p, LoginConversation& conv, LoginStart& 
   std::string password = std::move(s.password);
   wipe_string(s.password);
   if (!s.has_password) {  // certificate + RADIUS: ask for the password first
-    ipc::AuthForm f;
-    f.set_message("Please enter your password.");
-    auto* in = f.add_fields();
-    in->set_kind(ipc::FormField::PASSWORD);
-    in->set_name("password");
-    in->set_label("Password:");
-    auto a = conv.ask(std::move(f));
+    auto a = conv.ask(password_form("Please enter your password."));
     if (!a) return AuthStep::failure("no answer to the password form");
     password = answer_for(*a, "password");
     for (auto& x : *a) wipe_string(x.value);
@@ -116,14 +89,14 @@ AuthStep run_radius(const RadiusParams& p, LoginConversation& conv, LoginStart& 
   std::string state;
   for (int round = 0; round <= kMaxChallenges; ++round) {
     VALUE_PAIR* send_raw = nullptr;
-    bool ok = add_string(rh.get(), &send_raw, PW_USER_NAME, s.user) &&
-              add_string(rh.get(), &send_raw, PW_USER_PASSWORD, password) &&
-              add_string(rh.get(), &send_raw, PW_CALLING_STATION_ID, s.client_ip) &&
-              add_uint(rh.get(), &send_raw, PW_SERVICE_TYPE, PW_FRAMED) &&
-              add_uint(rh.get(), &send_raw, PW_NAS_PORT_TYPE, PW_VIRTUAL);
+    bool ok = av_add_string(rh.get(), &send_raw, PW_USER_NAME, s.user) &&
+              av_add_string(rh.get(), &send_raw, PW_USER_PASSWORD, password) &&
+              av_add_string(rh.get(), &send_raw, PW_CALLING_STATION_ID, s.client_ip) &&
+              av_add_uint(rh.get(), &send_raw, PW_SERVICE_TYPE, PW_FRAMED) &&
+              av_add_uint(rh.get(), &send_raw, PW_NAS_PORT_TYPE, PW_VIRTUAL);
     if (ok && !p.nas_identifier.empty())
-      ok = add_string(rh.get(), &send_raw, PW_NAS_IDENTIFIER, p.nas_identifier);
-    if (ok && !state.empty()) ok = add_string(rh.get(), &send_raw, PW_STATE, state);
+      ok = av_add_string(rh.get(), &send_raw, PW_NAS_IDENTIFIER, p.nas_identifier);
+    if (ok && !state.empty()) ok = av_add_string(rh.get(), &send_raw, PW_STATE, state);
     AvList send(send_raw);
     wipe_string(password);
     if (!ok) return AuthStep::failure("cannot build the RADIUS request");
@@ -146,13 +119,8 @@ AuthStep run_radius(const RadiusParams& p, LoginConversation& conv, LoginStart& 
       rc_avpair_get_attr(vp, &type, &id);
       if (id == PW_STATE) state = raw_string(vp);
     }
-    ipc::AuthForm f;
     std::string text(trim(msg));
-    f.set_message(text.empty() ? "Please enter your response:" : text);
-    auto* in = f.add_fields();
-    in->set_kind(ipc::FormField::PASSWORD);
-    in->set_name("secondary_password");
-    in->set_label("Response:");
+    ipc::AuthForm f = answer_form(text.empty() ? "Please enter your response:" : text, "Response:");
     auto answers = conv.ask(std::move(f));
     if (!answers) return AuthStep::failure("no answer to the RADIUS challenge");
     password = answer_for(*answers, "secondary_password");
