@@ -6,16 +6,11 @@
 #include <sstream>
 
 #include "common/config_keys.hpp"
+#include "common/config_values.hpp"
 #include "common/text.hpp"
 
 namespace sslvpn {
 namespace {
-
-[[noreturn]] void fail(std::string_view origin, int line, const std::string& what) {
-  std::ostringstream os;
-  os << origin << ":" << line << ": " << what;
-  throw ConfigError(os.str());
-}
 
 // Values that only make sense together once the whole file is read.
 struct Pending {
@@ -23,30 +18,16 @@ struct Pending {
   int ipv4_network_line = 0;
 };
 
-struct Ctx {
-  std::string_view origin;
-  int line;
-  std::string_view key;
-  Pending* pending;
+using cfgval::fail;
+using cfgval::parse_addr;
+using cfgval::parse_bool;
+using cfgval::parse_net;
+using cfgval::parse_seconds;
+using cfgval::parse_uint;
+
+struct Ctx : cfgval::Where {
+  Pending* pending = nullptr;
 };
-
-bool parse_bool(const Ctx& c, std::string_view v) {
-  std::string s(v);
-  for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  if (s == "true" || s == "yes" || s == "1" || s == "on") return true;
-  if (s == "false" || s == "no" || s == "0" || s == "off") return false;
-  fail(c.origin, c.line, "'" + std::string(c.key) + "' expects true or false, got '" + std::string(v) + "'");
-}
-
-uint32_t parse_uint(const Ctx& c, std::string_view v, uint32_t max) {
-  uint64_t out = 0;
-  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
-  if (ec != std::errc() || p != v.data() + v.size() || out > max)
-    fail(c.origin, c.line,
-         "'" + std::string(c.key) + "' expects a number up to " + std::to_string(max) + ", got '" +
-             std::string(v) + "'");
-  return static_cast<uint32_t>(out);
-}
 
 SelectGroup parse_select_group(const Ctx& c, std::string_view v) {
   SelectGroup g;
@@ -61,28 +42,6 @@ SelectGroup parse_select_group(const Ctx& c, std::string_view v) {
   }
   if (g.name.empty()) fail(c.origin, c.line, "select-group: empty group name");
   return g;
-}
-
-IpAddr parse_addr(const Ctx& c, std::string_view v) {
-  auto a = parse_ip(v);
-  if (!a)
-    fail(c.origin, c.line,
-         "'" + std::string(c.key) + "' expects an IP address, got '" + std::string(v) + "'");
-  return *a;
-}
-
-IpNet parse_net(const Ctx& c, std::string_view v) {
-  auto n = parse_ip_net(v);
-  if (!n)
-    fail(c.origin, c.line,
-         "'" + std::string(c.key) + "' expects a network (a.b.c.d/nn, a.b.c.d/m.m.m.m or x::/nn), got '" +
-             std::string(v) + "'");
-  return *n;
-}
-
-uint32_t parse_seconds(const Ctx& c, std::string_view v) {
-  if (v == "none" || v == "unlimited") return 0;
-  return parse_uint(c, v, 86400 * 365);
 }
 
 // Adds one `auth`/`enable-auth` value to a chain: at most a certificate and one password method.
@@ -306,11 +265,6 @@ void finish_ipv4_network(Config& cfg, const Pending& p, std::string_view origin)
   cfg.ipv4_network = *n;
 }
 
-std::string_view unquote(std::string_view v) {
-  if (v.size() >= 2 && v.front() == '"' && v.back() == '"') return v.substr(1, v.size() - 2);
-  return v;
-}
-
 }  // namespace
 
 AuthMethod parse_auth_method(std::string_view spec) {
@@ -362,38 +316,27 @@ Config parse_config(std::string_view text, std::string_view origin, std::vector<
   Config cfg;
   std::set<std::string, std::less<>> seen;
   Pending pending;
-  int line_no = 0;
   auto warn = [&](int l, std::string w) {
     if (warnings) warnings->push_back({l, std::move(w)});
   };
-  while (!text.empty()) {
-    ++line_no;
-    auto nl = text.find('\n');
-    std::string_view line = trim(text.substr(0, nl));
-    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
-    if (line.empty() || line.front() == '#' || line.front() == ';') continue;
-    if (line.front() == '[')
-      fail(origin, line_no,
-           "sections such as '" + std::string(line) + "' (virtual hosts) are not supported yet");
-    auto eq = line.find('=');
-    if (eq == std::string_view::npos)
-      fail(origin, line_no, "expected 'key = value', got '" + std::string(line) + "'");
-    std::string_view key = trim(line.substr(0, eq));
-    std::string_view value = unquote(trim(line.substr(eq + 1)));
-    if (key.empty()) fail(origin, line_no, "missing key before '='");
+  int line_no = cfgval::for_each_entry(text, origin, [&](int line, std::string_view key, std::string_view value) {
     auto it = handlers().find(key);
     if (it == handlers().end()) {
       if (is_ocserv_key(key)) {
-        warn(line_no,
-             "'" + std::string(key) + "' is an ocserv option that sslvpnd does not implement yet; ignored");
-        continue;
+        warn(line, "'" + std::string(key) + "' is an ocserv option that sslvpnd does not implement yet; ignored");
+        return;
       }
-      fail(origin, line_no, "unknown option '" + std::string(key) + "'");
+      fail(origin, line, "unknown option '" + std::string(key) + "'");
     }
     if (!is_list_key(key) && !seen.insert(std::string(key)).second)
-      warn(line_no, "'" + std::string(key) + "' is set again; the last value is used");
-    it->second(cfg, Ctx{origin, line_no, key, &pending}, value);
-  }
+      warn(line, "'" + std::string(key) + "' is set again; the last value is used");
+    Ctx c;
+    c.origin = origin;
+    c.line = line;
+    c.key = key;
+    c.pending = &pending;
+    it->second(cfg, c, value);
+  });
   finish_ipv4_network(cfg, pending, origin);
   if (cfg.ipv6_network && cfg.ipv6_subnet_prefix < cfg.ipv6_network->prefix)
     fail(origin, line_no, "'ipv6-subnet-prefix' must not be shorter than the prefix of 'ipv6-network'");

@@ -1,0 +1,92 @@
+#include "common/config_values.hpp"
+
+#include <charconv>
+#include <sstream>
+
+#include "common/config.hpp"
+#include "common/text.hpp"
+
+namespace sslvpn::cfgval {
+namespace {
+
+std::string_view unquote(std::string_view v) {
+  if (v.size() >= 2 && v.front() == '"' && v.back() == '"') return v.substr(1, v.size() - 2);
+  return v;
+}
+
+}  // namespace
+
+void fail(std::string_view origin, int line, const std::string& what) {
+  std::ostringstream os;
+  os << origin << ":" << line << ": " << what;
+  throw ConfigError(os.str());
+}
+
+bool parse_bool(const Where& w, std::string_view v) {
+  std::string s(v);
+  for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (s == "true" || s == "yes" || s == "1" || s == "on") return true;
+  if (s == "false" || s == "no" || s == "0" || s == "off") return false;
+  fail(w.origin, w.line, "'" + std::string(w.key) + "' expects true or false, got '" + std::string(v) + "'");
+}
+
+uint64_t parse_uint64(const Where& w, std::string_view v) {
+  uint64_t out = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (ec != std::errc() || p != v.data() + v.size() || v.empty())
+    fail(w.origin, w.line, "'" + std::string(w.key) + "' expects a number, got '" + std::string(v) + "'");
+  return out;
+}
+
+uint32_t parse_uint(const Where& w, std::string_view v, uint32_t max) {
+  uint64_t out = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (ec != std::errc() || p != v.data() + v.size() || out > max)
+    fail(w.origin, w.line,
+         "'" + std::string(w.key) + "' expects a number up to " + std::to_string(max) + ", got '" +
+             std::string(v) + "'");
+  return static_cast<uint32_t>(out);
+}
+
+uint32_t parse_seconds(const Where& w, std::string_view v) {
+  if (v == "none" || v == "unlimited") return 0;
+  return parse_uint(w, v, 86400 * 365);
+}
+
+IpAddr parse_addr(const Where& w, std::string_view v) {
+  auto a = parse_ip(v);
+  if (!a)
+    fail(w.origin, w.line, "'" + std::string(w.key) + "' expects an IP address, got '" + std::string(v) + "'");
+  return *a;
+}
+
+IpNet parse_net(const Where& w, std::string_view v) {
+  auto n = parse_ip_net(v);
+  if (!n)
+    fail(w.origin, w.line,
+         "'" + std::string(w.key) + "' expects a network (a.b.c.d/nn, a.b.c.d/m.m.m.m or x::/nn), got '" +
+             std::string(v) + "'");
+  return *n;
+}
+
+int for_each_entry(std::string_view text, std::string_view origin,
+                   const std::function<void(int, std::string_view, std::string_view)>& fn) {
+  int line_no = 0;
+  while (!text.empty()) {
+    ++line_no;
+    auto nl = text.find('\n');
+    std::string_view line = trim(text.substr(0, nl));
+    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+    if (line.empty() || line.front() == '#' || line.front() == ';') continue;
+    if (line.front() == '[')
+      fail(origin, line_no, "sections such as '" + std::string(line) + "' (virtual hosts) are not supported yet");
+    auto eq = line.find('=');
+    if (eq == std::string_view::npos) fail(origin, line_no, "expected 'key = value', got '" + std::string(line) + "'");
+    std::string_view key = trim(line.substr(0, eq));
+    if (key.empty()) fail(origin, line_no, "missing key before '='");
+    fn(line_no, key, unquote(trim(line.substr(eq + 1))));
+  }
+  return line_no;
+}
+
+}  // namespace sslvpn::cfgval

@@ -1,0 +1,37 @@
+// The value syntax shared by the main configuration and per-user/per-group files: the
+// "key = value" line loop and typed values, each error naming the file, line and key.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "common/ip_addr.hpp"
+
+namespace sslvpn::cfgval {
+
+struct Where {
+  std::string_view origin;
+  int line = 0;
+  std::string_view key;
+};
+
+// Throws ConfigError "origin:line: what".
+[[noreturn]] void fail(std::string_view origin, int line, const std::string& what);
+
+bool parse_bool(const Where& w, std::string_view v);
+uint32_t parse_uint(const Where& w, std::string_view v, uint32_t max);
+uint64_t parse_uint64(const Where& w, std::string_view v);
+// Seconds; "none" and "unlimited" are 0.
+uint32_t parse_seconds(const Where& w, std::string_view v);
+IpAddr parse_addr(const Where& w, std::string_view v);
+IpNet parse_net(const Where& w, std::string_view v);
+
+// Calls fn(line, key, value) for every "key = value" line (comments and blank lines skipped,
+// quotes around the value removed). Malformed lines and [sections] throw. Returns the number
+// of lines read.
+int for_each_entry(std::string_view text, std::string_view origin,
+                   const std::function<void(int, std::string_view, std::string_view)>& fn);
+
+}  // namespace sslvpn::cfgval
