@@ -115,6 +115,17 @@ const std::map<std::string_view, Handler>& handlers() {
          if (cfg.stats_report_time != 0 && cfg.stats_report_time < 10)
            fail(c.origin, c.line, "'stats-report-time' must be 0 (off) or at least 10 seconds");
        }},
+      {"config-per-user", [](Config& cfg, const Ctx&, std::string_view v) { cfg.config_per_user = v; }},
+      {"config-per-group", [](Config& cfg, const Ctx&, std::string_view v) { cfg.config_per_group = v; }},
+      {"default-user-config", [](Config& cfg, const Ctx&, std::string_view v) { cfg.default_user_config = v; }},
+      {"default-group-config", [](Config& cfg, const Ctx&, std::string_view v) { cfg.default_group_config = v; }},
+      {"rx-data-per-sec",
+       [](Config& cfg, const Ctx& c, std::string_view v) { cfg.rx_per_sec = cfgval::parse_uint64(c, v); }},
+      {"tx-data-per-sec",
+       [](Config& cfg, const Ctx& c, std::string_view v) { cfg.tx_per_sec = cfgval::parse_uint64(c, v); }},
+      {"restrict-user-to-routes",
+       [](Config& cfg, const Ctx& c, std::string_view v) { cfg.restrict_user_to_routes = parse_bool(c, v); }},
+      {"deny-roaming", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.deny_roaming = parse_bool(c, v); }},
       {"ca-cert", [](Config& cfg, const Ctx&, std::string_view v) { cfg.ca_cert = v; }},
       {"crl", [](Config& cfg, const Ctx&, std::string_view v) { cfg.crl = v; }},
       {"cert-user-oid",
@@ -319,24 +330,26 @@ Config parse_config(std::string_view text, std::string_view origin, std::vector<
   auto warn = [&](int l, std::string w) {
     if (warnings) warnings->push_back({l, std::move(w)});
   };
-  int line_no = cfgval::for_each_entry(text, origin, [&](int line, std::string_view key, std::string_view value) {
-    auto it = handlers().find(key);
-    if (it == handlers().end()) {
-      if (is_ocserv_key(key)) {
-        warn(line, "'" + std::string(key) + "' is an ocserv option that sslvpnd does not implement yet; ignored");
-        return;
-      }
-      fail(origin, line, "unknown option '" + std::string(key) + "'");
-    }
-    if (!is_list_key(key) && !seen.insert(std::string(key)).second)
-      warn(line, "'" + std::string(key) + "' is set again; the last value is used");
-    Ctx c;
-    c.origin = origin;
-    c.line = line;
-    c.key = key;
-    c.pending = &pending;
-    it->second(cfg, c, value);
-  });
+  int line_no =
+      cfgval::for_each_entry(text, origin, [&](int line, std::string_view key, std::string_view value) {
+        auto it = handlers().find(key);
+        if (it == handlers().end()) {
+          if (is_ocserv_key(key)) {
+            warn(line, "'" + std::string(key) +
+                           "' is an ocserv option that sslvpnd does not implement yet; ignored");
+            return;
+          }
+          fail(origin, line, "unknown option '" + std::string(key) + "'");
+        }
+        if (!is_list_key(key) && !seen.insert(std::string(key)).second)
+          warn(line, "'" + std::string(key) + "' is set again; the last value is used");
+        Ctx c;
+        c.origin = origin;
+        c.line = line;
+        c.key = key;
+        c.pending = &pending;
+        it->second(cfg, c, value);
+      });
   finish_ipv4_network(cfg, pending, origin);
   if (cfg.ipv6_network && cfg.ipv6_subnet_prefix < cfg.ipv6_network->prefix)
     fail(origin, line_no, "'ipv6-subnet-prefix' must not be shorter than the prefix of 'ipv6-network'");

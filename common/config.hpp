@@ -91,6 +91,16 @@ struct Config {
   uint32_t idle_timeout = 0;
   uint32_t session_timeout = 0;
   uint32_t max_same_clients = 2;  // 0 = unlimited
+  // per-user and per-group settings (files of "key = value" lines; see user_config.hpp)
+  std::string config_per_user;       // directory: one file per user name
+  std::string config_per_group;      // directory: one file per group name
+  std::string default_user_config;   // used when the user has no file
+  std::string default_group_config;  // used when the group has no file
+  // limits every session gets unless its settings say otherwise
+  uint64_t rx_per_sec = 0;  // bytes/s from each client (0 = unlimited)
+  uint64_t tx_per_sec = 0;  // bytes/s to each client
+  bool restrict_user_to_routes = false;
+  bool deny_roaming = false;
   std::string connect_script;
   std::string disconnect_script;
   // bans (ocserv's points model)

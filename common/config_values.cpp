@@ -56,7 +56,8 @@ uint32_t parse_seconds(const Where& w, std::string_view v) {
 IpAddr parse_addr(const Where& w, std::string_view v) {
   auto a = parse_ip(v);
   if (!a)
-    fail(w.origin, w.line, "'" + std::string(w.key) + "' expects an IP address, got '" + std::string(v) + "'");
+    fail(w.origin, w.line,
+         "'" + std::string(w.key) + "' expects an IP address, got '" + std::string(v) + "'");
   return *a;
 }
 
@@ -79,9 +80,11 @@ int for_each_entry(std::string_view text, std::string_view origin,
     text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
     if (line.empty() || line.front() == '#' || line.front() == ';') continue;
     if (line.front() == '[')
-      fail(origin, line_no, "sections such as '" + std::string(line) + "' (virtual hosts) are not supported yet");
+      fail(origin, line_no,
+           "sections such as '" + std::string(line) + "' (virtual hosts) are not supported yet");
     auto eq = line.find('=');
-    if (eq == std::string_view::npos) fail(origin, line_no, "expected 'key = value', got '" + std::string(line) + "'");
+    if (eq == std::string_view::npos)
+      fail(origin, line_no, "expected 'key = value', got '" + std::string(line) + "'");
     std::string_view key = trim(line.substr(0, eq));
     if (key.empty()) fail(origin, line_no, "missing key before '='");
     fn(line_no, key, unquote(trim(line.substr(eq + 1))));

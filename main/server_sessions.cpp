@@ -64,7 +64,7 @@ void Server::on_session_open_reply(const ipc::SessionOpenReply& r) {
   auto grant = sessions_.open(r, w->pid, w->client_ip, w->request, time(nullptr), &refusal);
   if (!grant.ok()) {
     log_.warn("tunnel refused for '", sanitize_log_text(r.username()), "' from ", w->client_ip, ": ",
-              refusal.reason);
+              refusal.reason, refusal.detail.empty() ? "" : " (" + refusal.detail + ")");
     ipc::MainToSecMod d;
     d.mutable_session_detach()->set_session_id(r.session_id());
     (void)secmod_.send(d);
@@ -76,7 +76,9 @@ void Server::on_session_open_reply(const ipc::SessionOpenReply& r) {
   }
   w->grant = std::move(grant).value();
   w->params = w->grant->params;
-  if (s_.config.udp_port != 0) {
+  const Session* sess = sessions_.find(w->session_id);
+  bool no_udp = sess != nullptr && sess->settings.has_no_udp() && sess->settings.no_udp();
+  if (s_.config.udp_port != 0 && !no_udp) {
     // A fresh random id per tunnel names it in the client's DTLS ClientHello.
     std::string id(32, '\0');
     if (gnutls_rnd(GNUTLS_RND_NONCE, id.data(), id.size()) == 0) {
@@ -138,8 +140,8 @@ void Server::grant_tunnel(WorkerProc& w) {
   ev_timer_stop(loop_, &w.auth_timer);
   if (s_.config.acct) {
     const Session* s = sessions_.find(w.session_id);
-    uint32_t every =
-        s && s->settings.interim_interval() ? s->settings.interim_interval() : s_.config.stats_report_time;
+    uint32_t every = s && s->settings.has_interim_interval() ? s->settings.interim_interval()
+                                                             : s_.config.stats_report_time;
     w.acct_interval = every;
     send_accounting(w, ipc::AccountingRecord::START);
   }

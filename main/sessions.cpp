@@ -1,5 +1,7 @@
 #include "main/sessions.hpp"
 
+#include "main/user_settings.hpp"
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -46,14 +48,16 @@ size_t SessionManager::connected_sessions_of(const std::string& user, uint64_t e
   return n;
 }
 
-uint32_t SessionManager::tunnel_mtu(const ipc::SessionRequest& req, bool client_ipv6) const {
+uint32_t SessionManager::tunnel_mtu(const ipc::SessionRequest& req, bool client_ipv6,
+                                    const ipc::UserSettings& us) const {
   uint32_t base =
       req.base_mtu() >= kMinMtu && req.base_mtu() <= kMaxBaseMtu ? req.base_mtu() : kDefaultBaseMtu;
   uint32_t overhead =
       req.cstp_overhead() > 0 && req.cstp_overhead() <= 256 ? req.cstp_overhead() : kDefaultCstpOverhead;
   overhead += (client_ipv6 ? kIpv6Header : kIpv4Header) + kTcpHeader;
   uint32_t mtu = base > overhead + kMinMtu ? base - overhead : kMinMtu;
-  if (cfg_.mtu != 0) mtu = std::min(mtu, cfg_.mtu);
+  uint32_t configured = us.has_mtu() ? us.mtu() : cfg_.mtu;
+  if (configured != 0) mtu = std::min(mtu, configured);
   if (req.client_mtu() >= kMinMtu) mtu = std::min(mtu, req.client_mtu());
   return std::max(mtu, kMinMtu);
 }
@@ -70,8 +74,19 @@ Result<TunnelGrant> SessionManager::open(const ipc::SessionOpenReply& who, pid_t
     s.user = user;
     s.group = who.group();
     s.created = now;
-    s.settings = who.settings();
-    s.session_timeout = s.settings.session_timeout() ? s.settings.session_timeout() : cfg_.session_timeout;
+    s.first_ip = client_ip;
+    std::string error;
+    auto us = load_session_settings(cfg_, user, s.group, who.settings(), &error);
+    if (!us.ok()) {
+      refusal->http_status = 503;
+      refusal->reason = "the server's settings for this user are broken";
+      refusal->detail = error;
+      sessions_.erase(it);
+      return Errc::Malformed;
+    }
+    s.settings = std::move(us).value();
+    s.session_timeout =
+        s.settings.has_session_timeout() ? s.settings.session_timeout() : cfg_.session_timeout;
   }
   auto fail = [&](uint32_t status, std::string why) -> Result<TunnelGrant> {
     refusal->http_status = status;
@@ -84,18 +99,28 @@ Result<TunnelGrant> SessionManager::open(const ipc::SessionOpenReply& who, pid_t
   };
   if (s.session_timeout != 0 && now - s.created >= static_cast<time_t>(s.session_timeout))
     return fail(401, "session-timeout reached");
-  if (cfg_.max_same_clients != 0 && connected_sessions_of(user, sid) >= cfg_.max_same_clients)
-    return fail(503, "too many connections for this user (max-same-clients " +
-                         std::to_string(cfg_.max_same_clients) + ")");
+  uint32_t max_same =
+      s.settings.has_max_same_clients() ? s.settings.max_same_clients() : cfg_.max_same_clients;
+  if (max_same != 0 && connected_sessions_of(user, sid) >= max_same)
+    return fail(503,
+                "too many connections for this user (max-same-clients " + std::to_string(max_same) + ")");
+  bool deny_roaming = s.settings.has_deny_roaming() ? s.settings.deny_roaming() : cfg_.deny_roaming;
+  if (deny_roaming && client_ip != s.first_ip)
+    return fail(401, "this session may only be used from the address it started from (deny-roaming)");
 
   bool client_v6_transport = client_ip.find(':') != std::string::npos;
-  uint32_t mtu = tunnel_mtu(req, client_v6_transport);
+  uint32_t mtu = tunnel_mtu(req, client_v6_transport, s.settings);
   if (!s.ipv4 && v4_ && !s.settings.explicit_ipv4().empty()) {
     auto want = parse_ip(s.settings.explicit_ipv4());
     s.ipv4 = want ? v4_->acquire_exact(*want) : std::nullopt;
     if (!s.ipv4) return fail(503, "the assigned address " + s.settings.explicit_ipv4() + " is not available");
   }
   if (!s.ipv4 && v4_) s.ipv4 = v4_->acquire(user, parse_ip(req.wanted_ipv4()));
+  if (!s.ipv6 && v6_ && req.ipv6() && mtu >= kMinIpv6Mtu && !s.settings.explicit_ipv6().empty()) {
+    auto want = parse_ip(s.settings.explicit_ipv6());
+    s.ipv6 = want ? v6_->acquire_exact(*want) : std::nullopt;
+    if (!s.ipv6) return fail(503, "the assigned address " + s.settings.explicit_ipv6() + " is not available");
+  }
   if (!s.ipv6 && v6_ && req.ipv6() && mtu >= kMinIpv6Mtu)
     s.ipv6 = v6_->acquire(user, parse_ip(req.wanted_ipv6()));
   if (!s.ipv4 && !s.ipv6) {
@@ -118,6 +143,18 @@ Result<TunnelGrant> SessionManager::open(const ipc::SessionOpenReply& who, pid_t
       !netlink_.add_address(g.tun.ifindex, v6_->server_address(), *s.ipv6, v6_->client_prefix(), &error))
     return fail(503, "cannot set the tunnel IPv6 address: " + error);
 
+  // iroute: networks behind this client are routed into its tunnel.
+  for (const auto& r : s.settings.iroutes()) {
+    auto net = parse_ip_net(r);
+    if (net && !netlink_.add_route(g.tun.ifindex, *net, &error))
+      return fail(503, "cannot route " + r + " to the client: " + error);
+  }
+  // iroute: networks behind this client are routed into its tunnel.
+  for (const auto& r : s.settings.iroutes()) {
+    auto net = parse_ip_net(r);
+    if (net && !netlink_.add_route(g.tun.ifindex, *net, &error))
+      return fail(503, "cannot route " + r + " to the client: " + error);
+  }
   uint32_t base =
       req.base_mtu() >= kMinMtu && req.base_mtu() <= kMaxBaseMtu ? req.base_mtu() : kDefaultBaseMtu;
   g.params = params_for(s, g.tun, mtu, base, now);
@@ -142,17 +179,40 @@ ipc::TunnelParams SessionManager::params_for(const Session& s, const TunDevice& 
     p.set_ipv6_prefix(v6_->client_prefix());
     p.set_ipv6_local(v6_->server_address().to_string());
   }
-  for (const auto& d : cfg_.dns) p.add_dns(d.to_string());
-  for (const auto& d : cfg_.nbns) p.add_nbns(d.to_string());
-  for (const auto& d : cfg_.split_dns) p.add_split_dns(d);
-  p.set_default_domain(cfg_.default_domain);
-  // Routes the login assigned (RADIUS Framed-Route) replace the configured ones.
-  std::vector<IpNet> user_routes;
-  for (const auto& r : s.settings.routes())
-    if (auto n = parse_ip_net(r)) user_routes.push_back(*n);
-  bool route_default = user_routes.empty() && cfg_.route_default;
-  const std::vector<IpNet>& routes = user_routes.empty() ? cfg_.routes : user_routes;
-  p.set_tunnel_all_dns(cfg_.tunnel_all_dns || route_default);
+  const ipc::UserSettings& us = s.settings;
+  // A list in the session's settings replaces the configured one.
+  if (us.dns_size() > 0)
+    for (const auto& d : us.dns()) p.add_dns(d);
+  else
+    for (const auto& d : cfg_.dns) p.add_dns(d.to_string());
+  if (us.nbns_size() > 0)
+    for (const auto& d : us.nbns()) p.add_nbns(d);
+  else
+    for (const auto& d : cfg_.nbns) p.add_nbns(d.to_string());
+  if (us.split_dns_size() > 0)
+    for (const auto& d : us.split_dns()) p.add_split_dns(d);
+  else
+    for (const auto& d : cfg_.split_dns) p.add_split_dns(d);
+  p.set_default_domain(us.default_domain().empty() ? cfg_.default_domain : us.default_domain());
+  std::vector<IpNet> routes = cfg_.routes, no_routes = cfg_.no_routes;
+  bool route_default = cfg_.route_default;
+  if (us.routes_size() > 0) {
+    routes.clear();
+    route_default = false;
+    for (const auto& r : us.routes()) {
+      if (r == "default")
+        route_default = true;
+      else if (auto n = parse_ip_net(r))
+        routes.push_back(*n);
+    }
+  }
+  if (us.no_routes_size() > 0) {
+    no_routes.clear();
+    for (const auto& r : us.no_routes())
+      if (auto n = parse_ip_net(r)) no_routes.push_back(*n);
+  }
+  p.set_tunnel_all_dns((us.has_tunnel_all_dns() ? us.tunnel_all_dns() : cfg_.tunnel_all_dns) ||
+                       route_default);
   if (!route_default) {
     // The client's IPv6 address is a /128 (or its own subnet): route the whole VPN network,
     // as the IPv4 netmask does for IPv4.
@@ -164,17 +224,28 @@ ipc::TunnelParams SessionManager::params_for(const Session& s, const TunDevice& 
         p.add_split_include6(r.to_string());
     }
   }
-  for (const auto& r : cfg_.no_routes) {
+  for (const auto& r : no_routes) {
     if (r.addr.is_v4())
       p.add_split_exclude(r.v4_with_netmask());
     else if (s.ipv6)
       p.add_split_exclude6(r.to_string());
   }
+  // restrict-user-to-routes: the worker drops packets to anything the client was not routed to
+  // (its routes, the VPN networks and the DNS servers). With a default route nothing is barred.
+  bool restrict = us.has_restrict_to_routes() ? us.restrict_to_routes() : cfg_.restrict_user_to_routes;
+  if (restrict && !route_default) {
+    for (const auto& r : routes) p.add_allowed_destinations(r.to_string());
+    if (v4_) p.add_allowed_destinations(v4_->network().to_string());
+    if (v6_) p.add_allowed_destinations(v6_->network().to_string());
+    for (const auto& d : p.dns()) p.add_allowed_destinations(d);
+  }
+  p.set_rx_per_sec(us.has_rx_per_sec() ? us.rx_per_sec() : cfg_.rx_per_sec);
+  p.set_tx_per_sec(us.has_tx_per_sec() ? us.tx_per_sec() : cfg_.tx_per_sec);
   p.set_mtu(mtu);
   p.set_base_mtu(base_mtu);
-  p.set_dpd(cfg_.dpd);
-  p.set_keepalive(cfg_.keepalive);
-  p.set_idle_timeout(cfg_.idle_timeout);
+  p.set_dpd(us.has_dpd() ? us.dpd() : cfg_.dpd);
+  p.set_keepalive(us.has_keepalive() ? us.keepalive() : cfg_.keepalive);
+  p.set_idle_timeout(us.has_idle_timeout() ? us.idle_timeout() : cfg_.idle_timeout);
   p.set_session_timeout(s.session_timeout);
   if (s.session_timeout != 0)
     p.set_session_remaining(static_cast<uint32_t>(s.session_timeout - (now - s.created)));

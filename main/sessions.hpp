@@ -31,8 +31,9 @@ struct Session {
   std::optional<IpAddr> ipv6;
   pid_t worker = -1;           // the worker running its tunnel; -1 while disconnected
   time_t created = 0;          // first tunnel: session-timeout counts from here, across reconnects
-  ipc::UserSettings settings;  // from the login (RADIUS), fixed for the session's life
+  ipc::UserSettings settings;  // group/user files and the login's, fixed for the session's life
   uint32_t session_timeout = 0;
+  std::string first_ip;  // the client address of the first tunnel (deny-roaming)
 };
 
 // What a worker needs to start its tunnel.
@@ -44,7 +45,8 @@ struct TunnelGrant {
 
 struct Refusal {
   uint32_t http_status = 503;
-  std::string reason;
+  std::string reason;  // told the client (X-Reason)
+  std::string detail;  // for the server log only (may name files)
 };
 
 class SessionManager {
@@ -68,7 +70,7 @@ class SessionManager {
 
  private:
   void release(Session& s);
-  uint32_t tunnel_mtu(const ipc::SessionRequest& req, bool client_ipv6) const;
+  uint32_t tunnel_mtu(const ipc::SessionRequest& req, bool client_ipv6, const ipc::UserSettings& us) const;
   ipc::TunnelParams params_for(const Session& s, const TunDevice& tun, uint32_t mtu, uint32_t base_mtu,
                                time_t now) const;
   size_t connected_sessions_of(const std::string& user, uint64_t except) const;

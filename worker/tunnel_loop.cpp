@@ -27,6 +27,8 @@ cstp::SessionSettings settings_from(const ipc::TunnelParams& p) {
   if (auto a = parse_ip(p.ipv4_address())) s.ipv4 = *a;
   if (auto a = parse_ip(p.ipv6_address())) s.ipv6 = IpNet{*a, static_cast<uint8_t>(p.ipv6_prefix())};
   if (s.ipv6) s.ipv6 = parse_ip_net(s.ipv6->to_string());  // clear host bits
+  for (const auto& d : p.allowed_destinations())
+    if (auto n = parse_ip_net(d)) s.allowed_destinations.push_back(*n);
   return s;
 }
 
@@ -40,7 +42,11 @@ TunnelLoop::TunnelLoop(Logger& log, TlsServer& tls, UniqueFd tun, IpcChannel& ma
       main_(main),
       session_(settings_from(params), Clock::now()),
       dtls_setup_(std::move(dtls)),
-      next_stats_(Clock::now() + kStatsInterval) {}
+      next_stats_(Clock::now() + kStatsInterval),
+      rx_budget_(params.rx_per_sec() ? cstp::ByteBudget(params.rx_per_sec(), Clock::now())
+                                     : cstp::ByteBudget()),
+      tx_budget_(params.tx_per_sec() ? cstp::ByteBudget(params.tx_per_sec(), Clock::now())
+                                     : cstp::ByteBudget()) {}
 
 void TunnelLoop::to_dtls(std::span<const uint8_t> record) {
   if (dtls_ready()) (void)dtls_->send(record);  // UDP: a record that cannot go is lost
@@ -78,7 +84,7 @@ void TunnelLoop::read_dtls(Clock::time_point now) {
     log_.info("DTLS established: ", dtls_->description());
     report_stats(now, true);
   }
-  for (int i = 0; i < kBatch && !tun_blocked_ && !session_.ended(); ++i) {
+  for (int i = 0; i < kBatch && !tun_blocked_ && !session_.ended() && rx_budget_.ready(now); ++i) {
     auto n = dtls_->recv(rx_);
     if (!n.ok()) {
       if (n.error() != Errc::Timeout) {
@@ -87,6 +93,7 @@ void TunnelLoop::read_dtls(Clock::time_point now) {
       }
       return;
     }
+    rx_budget_.charge(*n, now);
     session_.on_dtls_record(std::span<const uint8_t>(rx_, *n), now, *this);
   }
 }
@@ -127,21 +134,23 @@ void TunnelLoop::flush_tls() {
 }
 
 void TunnelLoop::read_tls(Clock::time_point now) {
-  for (int i = 0; i < kBatch && !tun_blocked_ && !session_.ended(); ++i) {
+  for (int i = 0; i < kBatch && !tun_blocked_ && !session_.ended() && rx_budget_.ready(now); ++i) {
     auto n = tls_.recv_nonblocking(rx_);
     if (!n.ok()) {
       if (n.error() != Errc::Timeout) tls_failed_ = true;
       return;
     }
+    rx_budget_.charge(*n, now);
     session_.on_record(std::span<const uint8_t>(rx_, *n), now, *this);
   }
 }
 
 void TunnelLoop::read_tun(Clock::time_point now) {
-  for (int i = 0; i < kBatch && !tls_failed_ && tls_.has_room(); ++i) {
+  for (int i = 0; i < kBatch && !tls_failed_ && tls_.has_room() && tx_budget_.ready(now); ++i) {
     ssize_t n = ::read(tun_.get(), tx_ + cstp::kHeaderSize, cstp::kMaxPayload);
     if (n <= 0) return;  // EAGAIN (or nothing): done for now
     auto len = static_cast<size_t>(n);
+    tx_budget_.charge(len, now);
     if (dtls_ready() && session_.dtls_up() && dtls_->send(session_.frame_dtls_data(tx_, len, now))) continue;
     to_client(session_.frame_data(tx_, len, now));
   }
@@ -184,6 +193,9 @@ void TunnelLoop::report_stats(Clock::time_point now, bool force) {
 
 int TunnelLoop::poll_timeout_ms(Clock::time_point now) const {
   auto until = std::min(session_.next_deadline(), next_stats_);
+  // A budget in debt wakes us when it is paid off.
+  if (rx_paused_) until = std::min(until, rx_budget_.ready_at(now));
+  if (tx_paused_) until = std::min(until, tx_budget_.ready_at(now));
   if (until <= now) return 0;
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(until - now).count() + 1;
   return static_cast<int>(std::min<long long>(ms, 60'000));
@@ -191,14 +203,19 @@ int TunnelLoop::poll_timeout_ms(Clock::time_point now) const {
 
 ipc::SessionEnd TunnelLoop::run() {
   while (!session_.ended() && !tls_failed_ && !main_gone_) {
-    pollfd fds[4] = {
-        {tls_.fd(), static_cast<short>((tun_blocked_ ? 0 : POLLIN) | (tls_blocked_ ? POLLOUT : 0)), 0},
-        {tun_.get(), static_cast<short>((tls_blocked_ ? 0 : POLLIN) | (tun_blocked_ ? POLLOUT : 0)), 0},
-        {main_.raw_fd(), POLLIN, 0},
-        {dtls_ ? dtls_->fd() : -1, static_cast<short>(tun_blocked_ ? 0 : POLLIN), 0},
-    };
     auto now = Clock::now();
-    bool buffered = (tls_.pending() > 0 || (dtls_ && dtls_->pending() > 0)) && !tun_blocked_;
+    // rx/tx-data-per-sec: while a budget is in debt, the side it limits is not read.
+    rx_paused_ = !rx_budget_.ready(now);
+    tx_paused_ = !tx_budget_.ready(now);
+    bool rx_open = !tun_blocked_ && !rx_paused_;
+    pollfd fds[4] = {
+        {tls_.fd(), static_cast<short>((rx_open ? POLLIN : 0) | (tls_blocked_ ? POLLOUT : 0)), 0},
+        {tun_.get(),
+         static_cast<short>((tls_blocked_ || tx_paused_ ? 0 : POLLIN) | (tun_blocked_ ? POLLOUT : 0)), 0},
+        {main_.raw_fd(), POLLIN, 0},
+        {dtls_ ? dtls_->fd() : -1, static_cast<short>(rx_open ? POLLIN : 0), 0},
+    };
+    bool buffered = (tls_.pending() > 0 || (dtls_ && dtls_->pending() > 0)) && rx_open;
     int timeout = buffered ? 0 : poll_timeout_ms(now);
     if (dtls_ && !dtls_->established()) timeout = std::min(timeout, 200);  // handshake retransmits
     if (::poll(fds, 4, timeout) < 0 && errno != EINTR) break;
@@ -208,8 +225,8 @@ ipc::SessionEnd TunnelLoop::run() {
       read_dtls(now);
     if (tun_blocked_ && (fds[1].revents & (POLLOUT | POLLERR))) retry_tun_write();
     if (tls_blocked_ && (fds[0].revents & (POLLOUT | POLLERR | POLLHUP))) flush_tls();
-    if ((fds[0].revents & (POLLIN | POLLERR | POLLHUP)) || tls_.pending() > 0) read_tls(now);
-    if (!tls_blocked_ && (fds[1].revents & POLLIN)) read_tun(now);
+    if ((fds[0].revents & (POLLIN | POLLERR | POLLHUP)) || (tls_.pending() > 0 && rx_open)) read_tls(now);
+    if (!tls_blocked_ && !tx_paused_ && (fds[1].revents & POLLIN)) read_tun(now);
     session_.on_tick(now, *this);
     if (!tls_blocked_) flush_tls();
     report_stats(now, false);

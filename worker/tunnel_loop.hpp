@@ -13,6 +13,7 @@
 #include "common/unique_fd.hpp"
 #include "ipc.pb.h"
 #include "worker/cstp/cstp_session.hpp"
+#include "worker/cstp/traffic_policy.hpp"
 #include "worker/dtls_channel.hpp"
 #include "worker/tls_server.hpp"
 
@@ -55,6 +56,9 @@ class TunnelLoop final : public cstp::Sink {
   bool tun_blocked_ = false;  // pending_ holds a packet the TUN device refused
   size_t pending_len_ = 0;
   cstp::Clock::time_point next_stats_;
+  // rx/tx-data-per-sec (unlimited unless set); paused while in debt.
+  cstp::ByteBudget rx_budget_, tx_budget_;
+  bool rx_paused_ = false, tx_paused_ = false;
   uint64_t reported_in_ = 0, reported_out_ = 0;
   std::string reported_dtls_;  // the DTLS description main has
   bool reported_once_ = false;

@@ -76,4 +76,21 @@ Result<void> Netlink::set_link(unsigned ifindex, uint32_t mtu, bool up, std::str
   return transact(nlh, error);
 }
 
+Result<void> Netlink::add_route(unsigned ifindex, const IpNet& net, std::string* error) {
+  alignas(nlmsghdr) char buf[kRequestSize];
+  nlmsghdr* nlh = mnl_nlmsg_put_header(buf);
+  nlh->nlmsg_type = RTM_NEWROUTE;
+  nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_REPLACE;
+  auto* rtm = static_cast<rtmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(rtmsg)));
+  rtm->rtm_family = static_cast<uint8_t>(net.addr.family);
+  rtm->rtm_dst_len = net.prefix;
+  rtm->rtm_table = RT_TABLE_MAIN;
+  rtm->rtm_protocol = RTPROT_STATIC;
+  rtm->rtm_scope = RT_SCOPE_LINK;
+  rtm->rtm_type = RTN_UNICAST;
+  mnl_attr_put(nlh, RTA_DST, net.addr.size(), net.addr.b.data());
+  mnl_attr_put_u32(nlh, RTA_OIF, ifindex);
+  return transact(nlh, error);
+}
+
 }  // namespace sslvpn::mainproc

@@ -1,5 +1,7 @@
 #include "worker/cstp/cstp_session.hpp"
 
+#include "worker/cstp/traffic_policy.hpp"
+
 #include <algorithm>
 #include <cstring>
 
@@ -64,8 +66,8 @@ void CstpSession::on_frame(const Frame& f, Channel ch, Clock::time_point now, Si
   switch (f.type) {
     case PacketType::Data:
       if (ch == Channel::Tls) dtls_up_ = false;  // the client sends over CSTP: its DTLS is down
-      if (!source_allowed(f.payload)) {
-        ++dropped_;  // spoofed source, or a family the client was not given
+      if (!source_allowed(f.payload) || !destination_allowed(f.payload, s_.allowed_destinations)) {
+        ++dropped_;  // spoofed source, a family the client was not given, or a barred destination
         return;
       }
       bytes_in_ += f.payload.size();

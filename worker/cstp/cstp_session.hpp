@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <vector>
 
 #include "common/ip_addr.hpp"
 #include "ipc.pb.h"
@@ -46,8 +47,9 @@ struct SessionSettings {
   uint32_t session_limit_s = 0;  // seconds left of session-timeout; 0 = none
   std::optional<IpAddr> ipv4;    // the client's addresses: packets from others are dropped
   std::optional<IpNet> ipv6;
-  uint32_t dtls_silence_s = 0;  // DTLS is taken down after this long without a DTLS record;
-                                // 0 = kDpdDeadIntervals x dpd (switch-to-tcp-timeout)
+  uint32_t dtls_silence_s = 0;              // DTLS is taken down after this long without a DTLS record;
+                                            // 0 = kDpdDeadIntervals x dpd (switch-to-tcp-timeout)
+  std::vector<IpNet> allowed_destinations;  // restrict-user-to-routes; empty = any
 };
 
 // DPD: a probe after dpd seconds of silence, the peer is dead after this many dpd intervals.

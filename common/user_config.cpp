@@ -1,0 +1,149 @@
+#include "common/user_config.hpp"
+
+#include <functional>
+#include <map>
+
+#include "common/config_values.hpp"
+
+namespace sslvpn {
+namespace {
+
+using cfgval::Where;
+using Handler = std::function<void(ipc::UserSettings&, const Where&, std::string_view)>;
+
+std::string net_text(const Where& w, std::string_view v) {
+  return cfgval::parse_net(w, v).to_string();
+}
+
+const std::map<std::string_view, Handler>& handlers() {
+  static const std::map<std::string_view, Handler> h = {
+      {"route",
+       [](ipc::UserSettings& s, const Where& w, std::string_view v) {
+         s.add_routes(v == "default" ? std::string("default") : net_text(w, v));
+       }},
+      {"no-route",
+       [](ipc::UserSettings& s, const Where& w, std::string_view v) { s.add_no_routes(net_text(w, v)); }},
+      {"iroute",
+       [](ipc::UserSettings& s, const Where& w, std::string_view v) { s.add_iroutes(net_text(w, v)); }},
+      {"dns", [](ipc::UserSettings& s, const Where& w,
+                 std::string_view v) { s.add_dns(cfgval::parse_addr(w, v).to_string()); }},
+      {"nbns", [](ipc::UserSettings& s, const Where& w,
+                  std::string_view v) { s.add_nbns(cfgval::parse_addr(w, v).to_string()); }},
+      {"split-dns",
+       [](ipc::UserSettings& s, const Where&, std::string_view v) { s.add_split_dns(std::string(v)); }},
+      {"default-domain",
+       [](ipc::UserSettings& s, const Where&, std::string_view v) { s.set_default_domain(std::string(v)); }},
+      {"tunnel-all-dns", [](ipc::UserSettings& s, const Where& w,
+                            std::string_view v) { s.set_tunnel_all_dns(cfgval::parse_bool(w, v)); }},
+      {"explicit-ipv4",
+       [](ipc::UserSettings& s, const Where& w, std::string_view v) {
+         IpAddr a = cfgval::parse_addr(w, v);
+         if (!a.is_v4()) cfgval::fail(w.origin, w.line, "'explicit-ipv4' expects an IPv4 address");
+         s.set_explicit_ipv4(a.to_string());
+       }},
+      {"explicit-ipv6",
+       [](ipc::UserSettings& s, const Where& w, std::string_view v) {
+         IpAddr a = cfgval::parse_addr(w, v);
+         if (a.is_v4()) cfgval::fail(w.origin, w.line, "'explicit-ipv6' expects an IPv6 address");
+         s.set_explicit_ipv6(a.to_string());
+       }},
+      {"rx-data-per-sec", [](ipc::UserSettings& s, const Where& w,
+                             std::string_view v) { s.set_rx_per_sec(cfgval::parse_uint64(w, v)); }},
+      {"tx-data-per-sec", [](ipc::UserSettings& s, const Where& w,
+                             std::string_view v) { s.set_tx_per_sec(cfgval::parse_uint64(w, v)); }},
+      {"idle-timeout", [](ipc::UserSettings& s, const Where& w,
+                          std::string_view v) { s.set_idle_timeout(cfgval::parse_seconds(w, v)); }},
+      {"session-timeout", [](ipc::UserSettings& s, const Where& w,
+                             std::string_view v) { s.set_session_timeout(cfgval::parse_seconds(w, v)); }},
+      {"stats-report-time", [](ipc::UserSettings& s, const Where& w,
+                               std::string_view v) { s.set_interim_interval(cfgval::parse_seconds(w, v)); }},
+      {"max-same-clients",
+       [](ipc::UserSettings& s, const Where& w, std::string_view v) {
+         s.set_max_same_clients(cfgval::parse_uint(w, v, 1u << 20));
+       }},
+      {"restrict-user-to-routes",
+       [](ipc::UserSettings& s, const Where& w, std::string_view v) {
+         s.set_restrict_to_routes(cfgval::parse_bool(w, v));
+       }},
+      {"deny-roaming", [](ipc::UserSettings& s, const Where& w,
+                          std::string_view v) { s.set_deny_roaming(cfgval::parse_bool(w, v)); }},
+      {"no-udp", [](ipc::UserSettings& s, const Where& w,
+                    std::string_view v) { s.set_no_udp(cfgval::parse_bool(w, v)); }},
+      {"mtu", [](ipc::UserSettings& s, const Where& w,
+                 std::string_view v) { s.set_mtu(cfgval::parse_uint(w, v, 9000)); }},
+      {"dpd", [](ipc::UserSettings& s, const Where& w,
+                 std::string_view v) { s.set_dpd(cfgval::parse_seconds(w, v)); }},
+      {"keepalive", [](ipc::UserSettings& s, const Where& w,
+                       std::string_view v) { s.set_keepalive(cfgval::parse_seconds(w, v)); }},
+  };
+  return h;
+}
+
+// ocserv's other per-user keys: accepted with a warning.
+bool is_ocserv_user_key(std::string_view k) {
+  static const char* const keys[] = {
+      "ipv4-network",       "ipv4-netmask",       "ipv6-network", "ipv6-prefix",  "hostname",
+      "mobile-dpd",         "net-priority",       "cgroup",       "user-profile", "restrict-user-to-ports",
+      "ipv6-subnet-prefix", "interim-update-secs"};
+  for (const char* key : keys)
+    if (k == key) return true;
+  return false;
+}
+
+}  // namespace
+
+ipc::UserSettings parse_user_config(std::string_view text, std::string_view origin,
+                                    std::vector<ConfigWarning>* warnings) {
+  ipc::UserSettings s;
+  cfgval::for_each_entry(text, origin, [&](int line, std::string_view key, std::string_view value) {
+    Where w{origin, line, key};
+    auto it = handlers().find(key);
+    if (it != handlers().end()) return it->second(s, w, value);
+    if (is_ocserv_user_key(key)) {
+      if (warnings)
+        warnings->push_back(
+            {line, "'" + std::string(key) +
+                       "' is an ocserv per-user option that sslvpnd does not implement yet; ignored"});
+      return;
+    }
+    cfgval::fail(origin, line, "'" + std::string(key) + "' cannot be set per user or group");
+  });
+  return s;
+}
+
+void merge_user_settings(ipc::UserSettings& b, const ipc::UserSettings& o) {
+  auto list = [](auto* dst, const auto& src) {
+    if (src.size() > 0) *dst = src;
+  };
+  if (!o.explicit_ipv4().empty()) b.set_explicit_ipv4(o.explicit_ipv4());
+  if (!o.explicit_ipv6().empty()) b.set_explicit_ipv6(o.explicit_ipv6());
+  if (!o.default_domain().empty()) b.set_default_domain(o.default_domain());
+  list(b.mutable_routes(), o.routes());
+  list(b.mutable_no_routes(), o.no_routes());
+  list(b.mutable_iroutes(), o.iroutes());
+  list(b.mutable_dns(), o.dns());
+  list(b.mutable_nbns(), o.nbns());
+  list(b.mutable_split_dns(), o.split_dns());
+  if (o.has_session_timeout()) b.set_session_timeout(o.session_timeout());
+  if (o.has_interim_interval()) b.set_interim_interval(o.interim_interval());
+  if (o.has_rx_per_sec()) b.set_rx_per_sec(o.rx_per_sec());
+  if (o.has_tx_per_sec()) b.set_tx_per_sec(o.tx_per_sec());
+  if (o.has_idle_timeout()) b.set_idle_timeout(o.idle_timeout());
+  if (o.has_max_same_clients()) b.set_max_same_clients(o.max_same_clients());
+  if (o.has_restrict_to_routes()) b.set_restrict_to_routes(o.restrict_to_routes());
+  if (o.has_deny_roaming()) b.set_deny_roaming(o.deny_roaming());
+  if (o.has_no_udp()) b.set_no_udp(o.no_udp());
+  if (o.has_mtu()) b.set_mtu(o.mtu());
+  if (o.has_dpd()) b.set_dpd(o.dpd());
+  if (o.has_keepalive()) b.set_keepalive(o.keepalive());
+  if (o.has_tunnel_all_dns()) b.set_tunnel_all_dns(o.tunnel_all_dns());
+}
+
+bool safe_config_name(std::string_view n) {
+  if (n.empty() || n.size() > 255 || n.front() == '.') return false;
+  for (char c : n)
+    if (c == '/' || c == '\\' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return false;
+  return true;
+}
+
+}  // namespace sslvpn

@@ -1,0 +1,104 @@
+#!/bin/bash
+# Per-user and per-group configuration with the real openconnect in network namespaces:
+# a user's file gives an explicit address, routes and DNS; a group's file applies to a member;
+# rx/tx-data-per-sec cap an iperf3 transfer; restrict-user-to-routes drops packets to anything
+# outside the user's routes (on the server, even when the client routes them into the tunnel);
+# iroute routes a network behind the client; a broken file refuses the tunnel with a clear log.
+source "$(dirname "$0")/lib.sh"
+e2e_init
+command -v iperf3 >/dev/null || e2e_skip "needs iperf3"
+command -v python3 >/dev/null || e2e_skip "needs python3 (to read iperf3's JSON)"
+ns_setup
+SERVER_NS=$NS_S
+PIN=$(make_cert "$WORK/cert" ecdsa)
+PW="$WORK/passwd"
+add_user "$PW" alice 'alice-pw' staff
+add_user "$PW" bob 'bob-pw' ops
+add_user "$PW" carol 'carol-pw' staff
+add_user "$PW" dave 'dave-pw' staff
+add_user "$PW" erin 'erin-pw' staff
+PORT=4443
+VPN_NET=10.66.0.0/24
+mkdir -p "$WORK/users" "$WORK/groups"
+cat > "$WORK/users/alice" <<F
+explicit-ipv4 = 10.66.0.50
+route = $BEHIND_NET
+route = 172.16.0.0/12
+dns = 10.66.0.53
+iroute = 10.99.0.0/24
+F
+cat > "$WORK/groups/ops" <<F
+route = 192.0.2.0/24
+dns = 10.66.0.54
+F
+RATE=250000  # bytes/s = 2 Mbit/s
+cat > "$WORK/users/carol" <<F
+route = $BEHIND_NET
+rx-data-per-sec = $RATE
+tx-data-per-sec = $RATE
+F
+cat > "$WORK/users/dave" <<F
+route = $BEHIND_IP/32
+restrict-user-to-routes = true
+F
+printf 'route = %s\nfrobnicate = 1\n' "$BEHIND_NET" > "$WORK/users/erin"
+{ base_conf "$PORT" "$WORK/cert" "$PW"; cat <<CONF
+ipv4-network = $VPN_NET
+dns = 10.66.0.1
+route = 203.0.113.128/25
+config-per-user = $WORK/users
+config-per-group = $WORK/groups
+max-ban-score = 0
+CONF
+} > "$WORK/sslvpnd.conf"
+ns_route_vpn_back "$VPN_NET"
+LOG="$WORK/server.log"
+start_server "$WORK/sslvpnd.conf" "$LOG" "$WORK/pid" "$PORT" || { fail "server start"; e2e_finish; }
+
+# ---- alice: her own file
+check "alice's tunnel comes up" oc_connect a alice 'alice-pw'
+check "explicit-ipv4 from her file (10.66.0.50)" test "$(env_of a connect INTERNAL_IP4_ADDRESS)" = 10.66.0.50
+check "her routes replace the configured ones" \
+  test "$(sed -n 's/^CISCO_SPLIT_INC_[0-9]*_ADDR=//p' "$WORK/a.env.connect" | sort | tr '\n' ' ')" = "172.16.0.0 198.51.100.0 "
+check "her DNS server" test "$(env_of a connect INTERNAL_IP4_DNS)" = 10.66.0.53
+check "ping the host behind the server through her route" in_ns "$NS_C" ping -c 2 -i 0.2 -W 2 "$BEHIND_IP"
+check "she (unrestricted) reaches the server's far side, 198.51.100.1" in_ns "$NS_C" ping -c 2 -i 0.2 -W 2 198.51.100.1
+check "iroute: the server routes 10.99.0.0/24 into her tunnel" \
+  bash -c "ip -n '$NS_S' route show 10.99.0.0/24 | grep -q 'dev vpns'"
+oc_stop a
+
+# ---- bob: his group's file
+check "bob's tunnel comes up" oc_connect b bob 'bob-pw'
+check "the ops group file's route" test "$(env_of b connect CISCO_SPLIT_INC_0_ADDR)" = 192.0.2.0
+check "the ops group file's DNS" test "$(env_of b connect INTERNAL_IP4_DNS)" = 10.66.0.54
+oc_stop b
+
+# ---- carol: rate limits
+check "carol's tunnel comes up" oc_connect c carol 'carol-pw'
+read -r _ up_bps < <(iperf_run 5211 4)
+read -r _ down_bps < <(iperf_run 5212 4 -R)
+limit=$((RATE * 8))
+echo "     (limit $limit bit/s; measured up $up_bps, down $down_bps bit/s)"
+check "rx-data-per-sec caps the upload near the limit" \
+  test "$up_bps" -gt $((limit / 3)) -a "$up_bps" -lt $((limit * 13 / 10))
+check "tx-data-per-sec caps the download near the limit" \
+  test "$down_bps" -gt $((limit / 3)) -a "$down_bps" -lt $((limit * 13 / 10))
+oc_stop c
+
+# ---- dave: restrict-user-to-routes
+check "dave's tunnel comes up" oc_connect d dave 'dave-pw'
+check "dave reaches his route ($BEHIND_IP)" in_ns "$NS_C" ping -c 2 -i 0.2 -W 2 "$BEHIND_IP"
+# Route another address of the server's far side into the tunnel by hand: the server must drop it.
+in_ns "$NS_C" ip route replace 198.51.100.1/32 dev tund
+check "a destination outside his routes is dropped by the server" \
+  bash -c "! ip netns exec '$NS_C' ping -c 2 -i 0.2 -W 1 198.51.100.1 >/dev/null"
+check "he still reaches the VPN gateway" in_ns "$NS_C" ping -c 1 -W 2 10.66.0.1
+oc_stop d
+check "the server counted the dropped packets" wait_for_log "$LOG" "user 'dave' disconnected.*packets dropped"
+
+# ---- erin: a broken file
+oc_connect e erin 'erin-pw'
+check "a broken per-user file refuses the tunnel" bash -c "! test -f '$WORK/e.env.connect'"
+check "the log names the file and line" wait_for_log "$LOG" "users/erin:2: 'frobnicate' cannot be set per user"
+check "server survived" kill -0 "$SERVER_PID"
+e2e_finish

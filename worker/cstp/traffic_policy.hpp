@@ -1,0 +1,44 @@
+// Per-session traffic rules the worker enforces (I/O-free):
+//   - rx-data-per-sec / tx-data-per-sec: a byte budget per second. The shell charges what it
+//     moves and stops reading (the client's TLS socket, or the TUN device) while the budget is
+//     in debt, so TCP inside the tunnel slows down by back-pressure rather than by drops.
+//   - restrict-user-to-routes: packets from the client to a destination outside its allowed
+//     networks are dropped.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "common/ip_addr.hpp"
+
+namespace sslvpn::cstp {
+
+class ByteBudget {
+ public:
+  using Clock = std::chrono::steady_clock;
+  ByteBudget() = default;  // unlimited
+  ByteBudget(uint64_t bytes_per_s, Clock::time_point now);
+
+  bool limited() const noexcept { return rate_ != 0; }
+  // Spends `bytes` (the balance may go negative: one packet is never split).
+  void charge(size_t bytes, Clock::time_point now);
+  // Whether the balance is not in debt.
+  bool ready(Clock::time_point now);
+  // When the balance is out of debt (now if it is).
+  Clock::time_point ready_at(Clock::time_point now) const;
+
+ private:
+  void refill(Clock::time_point now);
+
+  uint64_t rate_ = 0;
+  double balance_ = 0;
+  double burst_ = 0;
+  Clock::time_point last_{};
+};
+
+// Whether the IPv4/IPv6 packet's destination is inside one of `allowed` (empty: any).
+bool destination_allowed(std::span<const uint8_t> packet, const std::vector<IpNet>& allowed);
+
+}  // namespace sslvpn::cstp
