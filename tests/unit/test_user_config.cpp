@@ -1,0 +1,111 @@
+// Per-user/per-group files, their merge order, and the worker's traffic rules.
+#include <sys/socket.h>
+#include <catch2/catch.hpp>
+
+#include "common/user_config.hpp"
+#include "worker/cstp/traffic_policy.hpp"
+
+using namespace sslvpn;
+
+TEST_CASE("user config: keys, lists and errors", "[userconfig]") {
+  std::vector<ConfigWarning> w;
+  auto s = parse_user_config(
+      "# alice\nexplicit-ipv4 = 10.66.0.50\nroute = 198.51.100.0/24\nroute = \"10.1.0.0/255.255.0.0\"\n"
+      "dns = 10.66.0.53\nrx-data-per-sec = 250000\nrestrict-user-to-routes = true\nsession-timeout = none\n"
+      "hostname = laptop\n",
+      "alice", &w);
+  CHECK(s.explicit_ipv4() == "10.66.0.50");
+  REQUIRE(s.routes_size() == 2);
+  CHECK(s.routes(1) == "10.1.0.0/16");
+  CHECK(s.rx_per_sec() == 250000);
+  CHECK_FALSE(s.has_tx_per_sec());
+  CHECK(s.restrict_to_routes());
+  CHECK(s.has_session_timeout());
+  CHECK(s.session_timeout() == 0);
+  REQUIRE(w.size() == 1);  // hostname: an ocserv key not implemented
+  CHECK(w[0].line == 9);
+  CHECK_THROWS_WITH(parse_user_config("route = 10.0.0.0/8\nauth = pam\n", "f", nullptr),
+                    Catch::Contains("f:2: 'auth' cannot be set per user"));
+  CHECK_THROWS_AS(parse_user_config("explicit-ipv4 = fd00::1\n", "f", nullptr), ConfigError);
+  CHECK_THROWS_AS(parse_user_config("route = 10.0.0.0/33\n", "f", nullptr), ConfigError);
+  CHECK_THROWS_AS(parse_user_config("rx-data-per-sec = -1\n", "f", nullptr), ConfigError);
+  CHECK_THROWS_AS(parse_user_config("[vhost:x]\n", "f", nullptr), ConfigError);
+}
+
+TEST_CASE("user config: later sources override, lists replace", "[userconfig]") {
+  auto group = parse_user_config("route = 192.0.2.0/24\ndns = 10.0.0.1\nidle-timeout = 600\nno-udp = true\n",
+                                 "g", nullptr);
+  auto user = parse_user_config("route = 198.51.100.0/24\nroute = default\nno-udp = false\n", "u", nullptr);
+  ipc::UserSettings s;
+  merge_user_settings(s, group);
+  merge_user_settings(s, user);
+  REQUIRE(s.routes_size() == 2);  // the user's list, not both
+  CHECK(s.routes(0) == "198.51.100.0/24");
+  CHECK(s.routes(1) == "default");
+  CHECK(s.dns(0) == "10.0.0.1");  // the user set none: the group's stays
+  CHECK(s.idle_timeout() == 600);
+  CHECK(s.has_no_udp());
+  CHECK_FALSE(s.no_udp());  // an explicit false overrides the group's true
+}
+
+TEST_CASE("user config: names that could leave the directory are refused", "[userconfig]") {
+  CHECK(safe_config_name("alice"));
+  CHECK(safe_config_name("alice@example.com"));
+  CHECK(safe_config_name("Domain Users"));
+  CHECK_FALSE(safe_config_name(""));
+  CHECK_FALSE(safe_config_name(".."));
+  CHECK_FALSE(safe_config_name(".hidden"));
+  CHECK_FALSE(safe_config_name("../etc/shadow"));
+  CHECK_FALSE(safe_config_name("a/b"));
+  CHECK_FALSE(safe_config_name("a\\b"));
+  CHECK_FALSE(safe_config_name(std::string("a\nb")));
+  CHECK_FALSE(safe_config_name(std::string(256, 'a')));
+}
+
+TEST_CASE("traffic: the byte budget holds a rate and allows a short burst", "[traffic]") {
+  using Clock = cstp::ByteBudget::Clock;
+  Clock::time_point t0{};
+  cstp::ByteBudget b(100000, t0);  // 100 kB/s: burst max(16 KiB, 5 kB)
+  CHECK(b.ready(t0));
+  b.charge(16 * 1024, t0);
+  CHECK(b.ready(t0));  // exactly spent
+  b.charge(1500, t0);
+  CHECK_FALSE(b.ready(t0));  // in debt
+  auto at = b.ready_at(t0);
+  CHECK(at - t0 == std::chrono::microseconds(15000));  // 1500 B at 100 kB/s
+  CHECK(b.ready(at));
+  // Over one simulated second of full-size packets, no more than rate + burst passes.
+  size_t sent = 0;
+  auto t = at;
+  for (int i = 0; i < 100000 && t < at + std::chrono::seconds(1); ++i) {
+    if (b.ready(t)) {
+      b.charge(1500, t);
+      sent += 1500;
+    }
+    t += std::chrono::microseconds(100);
+  }
+  CHECK(sent <= 100000 + 16 * 1024 + 1500);
+  CHECK(sent >= 95000);
+  cstp::ByteBudget unlimited;
+  unlimited.charge(1 << 30, t0);
+  CHECK(unlimited.ready(t0));
+}
+
+TEST_CASE("traffic: destinations outside the allowed networks are refused", "[traffic]") {
+  std::vector<uint8_t> v4(20, 0);
+  v4[0] = 0x45;
+  v4[16] = 198, v4[17] = 51, v4[18] = 100, v4[19] = 2;
+  std::vector<IpNet> allowed = {*parse_ip_net("198.51.100.2/32"), *parse_ip_net("fd00::/64")};
+  CHECK(cstp::destination_allowed(v4, allowed));
+  v4[19] = 1;
+  CHECK_FALSE(cstp::destination_allowed(v4, allowed));
+  CHECK(cstp::destination_allowed(v4, {}));  // no list: anything
+  std::vector<uint8_t> v6(40, 0);
+  v6[0] = 0x60;
+  v6[24] = 0xfd;
+  v6[39] = 7;
+  CHECK(cstp::destination_allowed(v6, allowed));
+  v6[24] = 0xfe;
+  CHECK_FALSE(cstp::destination_allowed(v6, allowed));
+  CHECK_FALSE(cstp::destination_allowed(std::span<const uint8_t>(v4.data(), 10), allowed));  // truncated
+}
