@@ -28,6 +28,8 @@ struct BanEntry {
 class BanDb {
  public:
   explicit BanDb(BanSettings s) : s_(s) {}
+  // New limits (reload); the points already counted stay.
+  void configure(BanSettings s) { s_ = s; }
 
   // Adds points; returns true if the address is banned now.
   bool add_points(const std::string& ip, uint32_t points, time_t now);

@@ -1,5 +1,7 @@
 #include "main/server.hpp"
 
+#include "main/settings_loader.hpp"
+
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -133,7 +135,10 @@ void Server::child_cb(struct ev_loop*, ev_child* w, int) {
 void Server::signal_cb(struct ev_loop*, ev_signal* w, int) {
   auto* self = static_cast<Server*>(w->data);
   if (w->signum == SIGHUP) {
-    self->log_.warn("SIGHUP: configuration reload is not implemented yet; keeping the running configuration");
+    std::string error;
+    std::vector<std::string> notes;
+    if (!self->reload(&error, &notes))
+      self->log_.error("SIGHUP: the new configuration was refused, the running one stays: ", error);
     return;
   }
   self->log_.info("received signal ", w->signum, "; shutting down");
@@ -416,6 +421,62 @@ void Server::shutdown(int code) {
   for (auto& [pid, w] : workers_) ::kill(pid, SIGTERM);
   if (secmod_pid_ > 0) ::kill(secmod_pid_, SIGTERM);
   ev_break(loop_, EVBREAK_ALL);
+}
+
+bool Server::reload(std::string* error, std::vector<std::string>* notes) {
+  ServerSettings next;
+  try {
+    next = load_server_settings(s_.config_path, log_);
+  } catch (const std::exception& e) {
+    *error = e.what();
+    return false;
+  }
+  Config& n = next.config;
+  const Config& o = s_.config;
+  // What the running process is built on keeps its value until a restart.
+  auto keep = [&](const char* key, auto& new_value, const auto& old_value) {
+    if (new_value == old_value) return;
+    new_value = old_value;
+    notes->push_back(std::string("'") + key + "' changed; it takes effect after a restart");
+  };
+  auto net_text = [](const std::optional<IpNet>& v) { return v ? v->to_string() : std::string(); };
+  keep("listen-host", n.listen_host, o.listen_host);
+  keep("tcp-port", n.tcp_port, o.tcp_port);
+  keep("udp-port", n.udp_port, o.udp_port);
+  keep("udp-listen-host", n.udp_listen_host, o.udp_listen_host);
+  keep("device", n.device, o.device);
+  keep("run-as-user", n.run_as_user, o.run_as_user);
+  keep("run-as-group", n.run_as_group, o.run_as_group);
+  keep("use-occtl", n.use_occtl, o.use_occtl);
+  keep("occtl-socket-file", n.occtl_socket_file, o.occtl_socket_file);
+  keep("ipv6-subnet-prefix", n.ipv6_subnet_prefix, o.ipv6_subnet_prefix);
+  keep("predictable-ips", n.predictable_ips, o.predictable_ips);
+  if (net_text(n.ipv4_network) != net_text(o.ipv4_network)) {
+    n.ipv4_network = o.ipv4_network;
+    notes->push_back("'ipv4-network' changed; it takes effect after a restart");
+  }
+  if (net_text(n.ipv6_network) != net_text(o.ipv6_network)) {
+    n.ipv6_network = o.ipv6_network;
+    notes->push_back("'ipv6-network' changed; it takes effect after a restart");
+  }
+  if (bool(n.acct) != bool(o.acct)) {
+    n.acct = o.acct;
+    notes->push_back("'acct' was added or removed; that takes effect after a restart");
+  }
+  ipc::MainToSecMod m;
+  m.mutable_reload()->set_config_path(s_.config_path);
+  m.mutable_reload()->set_config_text(next.config_text);
+  if (!secmod_.send(m)) {
+    *error = "cannot reach sec-mod";
+    return false;
+  }
+  s_.config = std::move(next.config);
+  s_.config_text = std::move(next.config_text);
+  s_.cert_chain_pem = std::move(next.cert_chain_pem);
+  bans_.configure(BanSettings{s_.config.max_ban_score, s_.config.ban_time, s_.config.ban_reset_time});
+  log_.info("configuration reloaded from ", s_.config_path, "; connected sessions keep their settings");
+  for (const auto& note : *notes) log_.warn("reload: ", note);
+  return true;
 }
 
 }  // namespace sslvpn::mainproc

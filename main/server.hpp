@@ -99,6 +99,9 @@ class Server {
   static void child_cb(struct ev_loop*, ev_child* w, int);
   static void signal_cb(struct ev_loop*, ev_signal* w, int);
   static void housekeeping_cb(struct ev_loop*, ev_timer* w, int);
+  // Re-reads the configuration (SIGHUP, sslvpnctl reload). On an error nothing changes and
+  // `error` says why; `notes` lists changed keys that wait for a restart.
+  bool reload(std::string* error, std::vector<std::string>* notes);
   static void acct_cb(struct ev_loop*, ev_timer* w, int);
   static constexpr double kAcctTick = 2.0;  // how often interim accounting is checked
 

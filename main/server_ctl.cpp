@@ -58,6 +58,18 @@ ctl::CtlReply Server::on_ctl(const ctl::CtlRequest& req) {
       r.set_affected(1);
       return r;
     }
+    case ctl::CtlRequest::kReload: {
+      std::string error;
+      std::vector<std::string> notes;
+      if (!reload(&error, &notes)) {
+        log_.error("reload refused, the running configuration stays: ", error);
+        return error_reply(error);
+      }
+      ctl::CtlReply r;
+      r.set_ok(true);
+      for (auto& n : notes) r.add_notes(std::move(n));
+      return r;
+    }
     case ctl::CtlRequest::CMD_NOT_SET:
       break;
   }

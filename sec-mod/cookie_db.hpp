@@ -43,6 +43,8 @@ class CookieDb {
   // Drops expired entries that no tunnel uses; returns their session ids.
   std::vector<uint64_t> purge(time_t now);
   size_t size() const noexcept { return db_.size(); }
+  // cookie-timeout changed (reload): applies to cookies detached from now on.
+  void set_timeout(uint32_t timeout_s) noexcept { timeout_s_ = timeout_s; }
 
  private:
   uint32_t timeout_s_;

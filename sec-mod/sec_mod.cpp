@@ -64,10 +64,20 @@ SecMod::SecMod(struct ev_loop* loop, Logger& log, IpcChannel main_channel, Confi
       cfg_(std::move(cfg)),
       key_(std::move(key)),
       cookies_(cfg_.cookie_timeout) {
+  build_auth();
+}
+
+// The login methods, the certificate verifier and accounting, from cfg_.
+void SecMod::build_auth() {
+  for (auto& b : backends_)
+    if (b) retired_.push_back(std::move(b));
+  backends_.clear();
   for (const auto& chain : cfg_.auth_chains)
     backends_.push_back(chain.password ? make_backend(loop_, cfg_, *chain.password) : nullptr);
+  cert_.reset();
   if (cfg_.cert_login_mode() != 0)
     cert_.emplace(cfg_.ca_cert, cfg_.crl, cfg_.cert_user_oid, cfg_.cert_group_oid);
+  acct_.reset();  // flushes what is queued
   if (cfg_.acct) {
     const auto& ap = cfg_.acct->params;
     acct_ = std::make_unique<RadiusAccounting>(ap.at("config"),
@@ -158,11 +168,33 @@ void SecMod::on_main_readable() {
       if (acct_ && !acct_->submit(msg.accounting()))
         log_.warn("accounting queue full; a record for '", msg.accounting().username(), "' was dropped");
       return;
+    case ipc::MainToSecMod::kReload:
+      on_reload(msg.reload());
+      return;
     case ipc::MainToSecMod::kStartup:
     case ipc::MainToSecMod::MSG_NOT_SET:
       log_.error("unexpected message from main (case ", static_cast<int>(msg.msg_case()), ")");
       return;
   }
+}
+
+void SecMod::on_reload(const ipc::SecModReload& m) {
+  Config next;
+  try {
+    next = parse_config(m.config_text(), m.config_path(), nullptr);
+  } catch (const std::exception& e) {
+    log_.error("reload: ", e.what(), "; keeping the running configuration");
+    return;
+  }
+  try {
+    key_ = ServerKey::load(next.server_key);
+  } catch (const std::exception& e) {
+    log_.error("reload: cannot load server-key '", next.server_key, "': ", e.what(), "; keeping the old key");
+  }
+  cfg_ = std::move(next);
+  cookies_.set_timeout(cfg_.cookie_timeout);
+  build_auth();
+  log_.info("reloaded: ", cfg_.auth_chains.size(), " login method chain(s)");
 }
 
 void SecMod::on_session_open(const ipc::SessionOpen& m) {

@@ -110,6 +110,8 @@ class SecMod {
   void on_peer_readable(WorkerPeer& p);
   void attach_worker(const ipc::AttachWorker& m, UniqueFd fd);
   void on_session_open(const ipc::SessionOpen& m);
+  void on_reload(const ipc::SecModReload& m);
+  void build_auth();
   void drop_peer(uint64_t id, const std::string& violation);
   void send_auth_reply(WorkerPeer& p, const ipc::AuthReply& r);
   // Login steps: start a chain's password method, then act on each step it yields.
@@ -137,6 +139,8 @@ class SecMod {
   ev_timer purge_timer_{};
   // One password backend per chain (null for certificate-only chains), and the verifier.
   std::vector<std::unique_ptr<PasswordBackend>> backends_;
+  // Backends replaced by a reload: logins that started on them finish on them.
+  std::vector<std::unique_ptr<PasswordBackend>> retired_;
   std::optional<CertVerifier> cert_;
   std::unique_ptr<RadiusAccounting> acct_;
   std::unordered_map<std::string, uint64_t> login_owner_;  // context -> peer id (0: parked)

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "common/ipc_channel.hpp"
+#include "common/json_writer.hpp"
 #include "tools/ctl/render.hpp"
 
 using namespace sslvpn;
@@ -125,7 +126,7 @@ int run(Client& client, const Options& o, const std::vector<std::string>& w) {
   long now = static_cast<long>(std::time(nullptr));
   ctl::CtlRequest req;
   std::string error;
-  enum class Show { Status, Users, UserDetails, Sessions, Bans, Done } show = Show::Done;
+  enum class Show { Status, Users, UserDetails, Sessions, Bans, Reload, Done } show = Show::Done;
   auto is = [&](std::initializer_list<const char*> words) {
     if (w.size() < words.size()) return false;
     size_t i = 0;
@@ -175,7 +176,10 @@ int run(Client& client, const Options& o, const std::vector<std::string>& w) {
     show = Show::Bans;
   } else if (is({"unban", "ip"}) && w.size() == 3) {
     req.set_unban(w[2]);
-  } else if (is({"reload"}) || is({"show", "events"}) || is({"show", "iroutes"})) {
+  } else if (is({"reload"}) && w.size() == 1) {
+    req.set_reload(true);
+    show = Show::Reload;
+  } else if (is({"show", "events"}) || is({"show", "iroutes"})) {
     std::fprintf(stderr, "'%s' is not supported by this version of sslvpnd yet\n", w[0].c_str());
     return 1;
   } else {
@@ -213,6 +217,18 @@ int run(Client& client, const Options& o, const std::vector<std::string>& w) {
     case Show::Bans:
       out = o.json ? bans_json(reply, now) : bans_table(reply, now);
       break;
+    case Show::Reload: {
+      std::vector<std::string> notes(reply.notes().begin(), reply.notes().end());
+      if (o.json) {
+        JsonWriter j;
+        j.begin_object().field("ok", true).field("notes", notes).end_object();
+        out = j.str() + "\n";
+      } else {
+        out = "configuration reloaded\n";
+        for (const auto& n : notes) out += "note: " + n + "\n";
+      }
+      break;
+    }
     case Show::Done:
       out = o.json ? "{\"ok\":true,\"affected\":" + std::to_string(reply.affected()) + "}\n"
                    : (reply.affected() ? std::to_string(reply.affected()) + " affected\n" : std::string());

@@ -1,0 +1,75 @@
+#!/bin/bash
+# Reload (sslvpnctl reload and SIGHUP) with real openconnect clients in namespaces: a connected
+# session stays up and keeps its routes; a new login gets the new routes; an invalid
+# configuration is refused with its file and line and the server keeps serving; a key that
+# needs a restart is named.
+source "$(dirname "$0")/lib.sh"
+e2e_init
+ns_setup
+SERVER_NS=$NS_S
+CTL="$BUILD_DIR/sslvpnctl"
+SOCK="$WORK/ctl.sock"
+PIN=$(make_cert "$WORK/cert" ecdsa)
+PW="$WORK/passwd"
+add_user "$PW" alice 'alice-pw' staff
+PORT=4443
+VPN_NET=10.67.0.0/24
+write_conf() {  # ROUTE [extra line]
+  { base_conf "$PORT" "$WORK/cert" "$PW"; cat <<CONF
+ipv4-network = $VPN_NET
+route = $1
+max-same-clients = 0
+occtl-socket-file = $SOCK
+${2:-}
+CONF
+  } > "$WORK/sslvpnd.conf"
+}
+ctl() { ip netns exec "$NS_S" "$CTL" -s "$SOCK" "$@"; }
+write_conf 192.0.2.0/24
+ns_route_vpn_back "$VPN_NET"
+LOG="$WORK/server.log"
+start_server "$WORK/sslvpnd.conf" "$LOG" "$WORK/pid" "$PORT" || { fail "server start"; e2e_finish; }
+
+check "first client connects" oc_connect a alice 'alice-pw'
+check "it gets the first route" test "$(env_of a connect CISCO_SPLIT_INC_0_ADDR)" = 192.0.2.0
+
+write_conf "$BEHIND_NET"
+out=$(ctl reload 2>&1)
+check "sslvpnctl reload accepts the new configuration" grep -q "configuration reloaded" <<<"$out"
+check "the server logs the reload" wait_for_log "$LOG" "configuration reloaded from"
+check "the connected client is still up" kill -0 "$OC_PID_a"
+check "its tunnel still carries traffic" in_ns "$NS_C" ping -c 2 -i 0.2 -W 2 10.67.0.1
+check "it is still listed" bash -c "ip netns exec '$NS_S' '$CTL' -s '$SOCK' show users | grep -q alice"
+check "a new login gets the new route" oc_connect b alice 'alice-pw'
+check "... $BEHIND_NET" test "$(env_of b connect CISCO_SPLIT_INC_0_ADDR)" = 198.51.100.0
+check "... and reaches the host behind it" in_ns "$NS_C" ping -c 2 -i 0.2 -W 2 "$BEHIND_IP"
+oc_stop b
+
+cp "$WORK/sslvpnd.conf" "$WORK/good.conf"
+echo "frobnicate = 1" >> "$WORK/sslvpnd.conf"
+out=$(ctl reload 2>&1)
+rc=$?
+check "an invalid configuration is refused" test "$rc" -ne 0
+check "... with the file, line and key" grep -q "sslvpnd.conf:[0-9]*: unknown option 'frobnicate'" <<<"$out"
+check "... and logged" wait_for_log "$LOG" "reload refused, the running configuration stays"
+check "the server keeps serving: a new login works" oc_connect c alice 'alice-pw'
+check "... with the configuration that was running" test "$(env_of c connect CISCO_SPLIT_INC_0_ADDR)" = 198.51.100.0
+oc_stop c
+
+# The login method changes too: another password file, where alice has another password.
+add_user "$WORK/passwd2" alice 'alice-new-pw' staff
+PW="$WORK/passwd2"
+write_conf 203.0.113.128/25 "tcp-port = 4444"
+kill -HUP "$SERVER_PID"
+check "SIGHUP reloads too" wait_for_log "$LOG" "reload: 'tcp-port' changed; it takes effect after a restart"
+check "sec-mod took the new login method" wait_for_log "$LOG" "reloaded: 1 login method chain"
+check "the old password no longer logs in" bash -c "! printf 'alice-pw\n' | ip netns exec '$NS_C' timeout 20 \
+  openconnect --authenticate --passwd-on-stdin --non-inter -u alice --servercert '$PIN' \
+  'https://$SERVER_IP:$PORT/' 2>/dev/null | grep -q '^COOKIE='"
+check "a new login after SIGHUP (new password) gets its route" oc_connect d alice 'alice-new-pw'
+check "... 203.0.113.128" test "$(env_of d connect CISCO_SPLIT_INC_0_ADDR)" = 203.0.113.128
+check "the first client survived every reload" kill -0 "$OC_PID_a"
+oc_stop d
+oc_stop a
+check "server survived" kill -0 "$SERVER_PID"
+e2e_finish
