@@ -82,8 +82,34 @@ void ControlSocket::on_client(Client& c) {
     return;
   }
   if (r->second.valid()) return drop(c);
+  if (r->first.has_watch_events() && r->first.watch_events()) {
+    if (watchers() >= kMaxControlClients / 2) {
+      ctl::CtlReply busy;
+      busy.set_error("too many event watchers");
+      if (!c.channel.send(busy)) drop(c);
+      return;
+    }
+    c.watching = true;
+    ctl::CtlReply ok;
+    ok.set_ok(true);
+    if (!c.channel.send(ok)) drop(c);
+    return;
+  }
   ctl::CtlReply reply = handler_(r->first);
   if (!c.channel.send(reply)) drop(c);
+}
+
+size_t ControlSocket::watchers() const noexcept {
+  size_t n = 0;
+  for (const auto& c : clients_) n += c->watching ? 1 : 0;
+  return n;
+}
+
+void ControlSocket::broadcast(const ctl::CtlReply& event) {
+  std::vector<Client*> gone;
+  for (auto& c : clients_)
+    if (c->watching && !c->channel.send(event)) gone.push_back(c.get());
+  for (Client* c : gone) drop(*c);
 }
 
 }  // namespace sslvpn::mainproc

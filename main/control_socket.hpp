@@ -24,6 +24,11 @@ class ControlSocket {
   // Binds `path` (replacing a stale socket), mode 0600. Throws std::runtime_error on failure.
   ControlSocket(struct ev_loop* loop, Logger& log, std::string path, Handler handler);
   ~ControlSocket();
+
+  // Sends `event` to every client that asked to watch events. A client that cannot take it at
+  // once (its socket is full) is dropped rather than slowing main down.
+  void broadcast(const ctl::CtlReply& event);
+  size_t watchers() const noexcept;
   ControlSocket(const ControlSocket&) = delete;
   ControlSocket& operator=(const ControlSocket&) = delete;
 
@@ -32,6 +37,7 @@ class ControlSocket {
     ControlSocket* owner;
     IpcChannel channel;
     ev_io io{};
+    bool watching = false;
   };
   static void accept_cb(struct ev_loop*, ev_io* w, int);
   static void client_cb(struct ev_loop*, ev_io* w, int);

@@ -132,6 +132,9 @@ class Server {
   ctl::CtlReply on_ctl(const ctl::CtlRequest& req);
   ctl::CtlReply ctl_status() const;
   ctl::CtlReply ctl_users(const ctl::Select* only) const;
+  void fill_user_row(const WorkerProc& w, ctl::UserRow* u) const;
+  // show events: a tunnel came up ("connect") or went down ("disconnect").
+  void publish_event(const char* kind, const WorkerProc& w, const std::string& reason);
   ctl::CtlReply ctl_sessions() const;
   ctl::CtlReply ctl_end(const ctl::Select& sel, bool terminate);
   ctl::CtlReply ctl_bans(bool banned_only) const;

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "main/control_socket.hpp"
 #include "main/server.hpp"
 
 namespace sslvpn::mainproc {
@@ -70,6 +71,7 @@ ctl::CtlReply Server::on_ctl(const ctl::CtlRequest& req) {
       for (auto& n : notes) r.add_notes(std::move(n));
       return r;
     }
+    case ctl::CtlRequest::kWatchEvents:  // the control socket handles it itself
     case ctl::CtlRequest::CMD_NOT_SET:
       break;
   }
@@ -137,40 +139,57 @@ ctl::CtlReply Server::ctl_users(const ctl::Select* only) const {
   r.set_ok(true);
   for (const auto& [pid, w] : workers_) {
     if (w->phase != WorkerPhase::Tunnel || (only != nullptr && !selected(*w, *only))) continue;
-    const auto& p = w->params;
-    auto* u = r.add_users();
-    u->set_id(w->id);
-    u->set_pid(static_cast<uint32_t>(w->pid));
-    u->set_username(p.username());
-    u->set_groupname(p.group());
-    u->set_state("connected");
-    u->set_device(p.device());
-    u->set_mtu(p.mtu());
-    u->set_remote_ip(w->client_ip);
-    u->set_remote_port(w->client_port);
-    u->set_ipv4(p.ipv4_address());
-    u->set_ptp_ipv4(p.ipv4_local());
-    u->set_ipv6(p.ipv6_address());
-    u->set_ptp_ipv6(p.ipv6_local());
-    u->set_user_agent(w->request.user_agent());
-    u->set_hostname(w->request.hostname());
-    u->set_rx(w->stats.bytes_in());
-    u->set_tx(w->stats.bytes_out());
-    u->set_connected_at(w->tunnel_start);
-    u->set_session(session_text(w->session_id));
-    u->set_tls_cipher(w->stats.tls_cipher());
-    u->set_dtls_cipher(w->stats.dtls_cipher());
-    for (const auto& d : p.dns()) u->add_dns(d);
-    for (const auto& d : p.split_dns()) u->add_split_dns(d);
-    for (const auto& x : p.split_include()) u->add_routes(x);
-    for (const auto& x : p.split_include6()) u->add_routes(x);
-    for (const auto& x : p.split_exclude()) u->add_no_routes(x);
-    for (const auto& x : p.split_exclude6()) u->add_no_routes(x);
-    u->set_dpd(p.dpd());
-    u->set_keepalive(p.keepalive());
+    fill_user_row(*w, r.add_users());
   }
   if (only != nullptr && r.users_size() == 0) return error_reply("no such user, id or session connected");
   return r;
+}
+
+void Server::fill_user_row(const WorkerProc& w, ctl::UserRow* u) const {
+  const auto& p = w.params;
+  u->set_id(w.id);
+  u->set_pid(static_cast<uint32_t>(w.pid));
+  u->set_username(p.username());
+  u->set_groupname(p.group());
+  u->set_state("connected");
+  u->set_device(p.device());
+  u->set_mtu(p.mtu());
+  u->set_remote_ip(w.client_ip);
+  u->set_remote_port(w.client_port);
+  u->set_ipv4(p.ipv4_address());
+  u->set_ptp_ipv4(p.ipv4_local());
+  u->set_ipv6(p.ipv6_address());
+  u->set_ptp_ipv6(p.ipv6_local());
+  u->set_user_agent(w.request.user_agent());
+  u->set_hostname(w.request.hostname());
+  u->set_rx(w.stats.bytes_in());
+  u->set_tx(w.stats.bytes_out());
+  u->set_connected_at(w.tunnel_start);
+  u->set_session(session_text(w.session_id));
+  u->set_tls_cipher(w.stats.tls_cipher());
+  u->set_dtls_cipher(w.stats.dtls_cipher());
+  for (const auto& d : p.dns()) u->add_dns(d);
+  for (const auto& d : p.split_dns()) u->add_split_dns(d);
+  for (const auto& x : p.split_include()) u->add_routes(x);
+  for (const auto& x : p.split_include6()) u->add_routes(x);
+  for (const auto& x : p.split_exclude()) u->add_no_routes(x);
+  for (const auto& x : p.split_exclude6()) u->add_no_routes(x);
+  u->set_dpd(p.dpd());
+  u->set_keepalive(p.keepalive());
+  if (const Session* s = sessions_.find(w.session_id))
+    for (const auto& r : s->settings.iroutes()) u->add_iroutes(r);
+}
+
+void Server::publish_event(const char* kind, const WorkerProc& w, const std::string& reason) {
+  if (!control_ || control_->watchers() == 0) return;
+  ctl::CtlReply r;
+  r.set_ok(true);
+  auto* e = r.mutable_event();
+  e->set_kind(kind);
+  e->set_time(time(nullptr));
+  e->set_reason(reason);
+  fill_user_row(w, e->mutable_user());
+  control_->broadcast(r);
 }
 
 ctl::CtlReply Server::ctl_sessions() const {

@@ -145,6 +145,7 @@ void Server::grant_tunnel(WorkerProc& w) {
     w.acct_interval = every;
     send_accounting(w, ipc::AccountingRecord::START);
   }
+  publish_event("connect", w, "");
   log_.info("user '", sanitize_log_text(w.params.username()), "' connected from ", w.client_ip, " on ",
             w.params.device(), " as ", w.params.ipv4_address(),
             w.params.ipv6_address().empty() ? "" : " " + w.params.ipv6_address());
@@ -182,6 +183,7 @@ void Server::end_tunnel(WorkerProc& w) {
             w.end && !w.end->detail().empty() ? " (" + sanitize_log_text(w.end->detail()) + ")" : "", "; in ",
             w.stats.bytes_in(), " B, out ", w.stats.bytes_out(), " B");
   if (s_.config.acct) send_accounting(w, ipc::AccountingRecord::STOP, terminate_cause(reason));
+  publish_event("disconnect", w, R::Reason_Name(reason));
   sessions_.detach(w.session_id, w.pid, logout);
   log_.debug(sessions_.count(), " sessions, ", sessions_.leases_in_use(), " leases in use");
   if (still_ours) {

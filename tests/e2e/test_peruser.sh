@@ -49,6 +49,7 @@ route = 203.0.113.128/25
 config-per-user = $WORK/users
 config-per-group = $WORK/groups
 max-ban-score = 0
+occtl-socket-file = $WORK/ctl.sock
 CONF
 } > "$WORK/sslvpnd.conf"
 ns_route_vpn_back "$VPN_NET"
@@ -65,6 +66,9 @@ check "ping the host behind the server through her route" in_ns "$NS_C" ping -c 
 check "she (unrestricted) reaches the server's far side, 198.51.100.1" in_ns "$NS_C" ping -c 2 -i 0.2 -W 2 198.51.100.1
 check "iroute: the server routes 10.99.0.0/24 into her tunnel" \
   bash -c "ip -n '$NS_S' route show 10.99.0.0/24 | grep -q 'dev vpns'"
+check "sslvpnctl show iroutes lists it" \
+  bash -c "ip netns exec '$NS_S' '$BUILD_DIR/sslvpnctl' -s '$WORK/ctl.sock' --json show iroutes |
+    python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if d[0][\"iroutes\"]==[\"10.99.0.0/24\"] and d[0][\"Username\"]==\"alice\" else 1)'"
 oc_stop a
 
 # ---- bob: his group's file

@@ -30,6 +30,12 @@ ns_route_vpn_back "$VPN_NET"
 LOG="$WORK/server.log"
 start_server "$WORK/sslvpnd.conf" "$LOG" "$WORK/pid" "$PORT" || { fail "server start"; e2e_finish; }
 
+# Watch events for the whole test (bounded in time; ended by PID below).
+ip netns exec "$NS_S" timeout 120 "$CTL" -s "$SOCK" --json show events > "$WORK/events.jsonl" 2>&1 &
+EVENTS_PID=$!
+STARTED_PIDS+=("$EVENTS_PID")
+for _ in $(seq 1 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
+sleep 0.5
 check "first client connects" oc_connect a alice 'alice-pw'
 check "it gets the first route" test "$(env_of a connect CISCO_SPLIT_INC_0_ADDR)" = 192.0.2.0
 
@@ -71,5 +77,18 @@ check "... 203.0.113.128" test "$(env_of d connect CISCO_SPLIT_INC_0_ADDR)" = 20
 check "the first client survived every reload" kill -0 "$OC_PID_a"
 oc_stop d
 oc_stop a
+sleep 1
+kill "$EVENTS_PID" 2>/dev/null
+# Every tunnel of this test came up and went down: a..d, where c's and d's and a's ended by logout.
+check "show events streamed a connect per tunnel (valid JSON Lines)" python3 - "$WORK/events.jsonl" <<'PY'
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+con = [e for e in ev if e["event"] == "connect"]
+dis = [e for e in ev if e["event"] == "disconnect"]
+ok = len(con) == 4 and all(e["Username"] == "alice" and e["IPv4"].startswith("10.67.0.") for e in con)
+ok = ok and len(dis) == 4 and all(e["reason"] == "USER_DISCONNECT" for e in dis)
+ok = ok and all(e["ID"] in {c["ID"] for c in con} for e in dis)
+sys.exit(0 if ok else print(ev) or 1)
+PY
 check "server survived" kill -0 "$SERVER_PID"
 e2e_finish

@@ -41,6 +41,9 @@ const char* kHelp =
     "  show ip bans                  addresses banned now\n"
     "  show ip ban points            addresses with ban points\n"
     "  unban ip IP                   lift a ban (IPv6: the whole /64)\n"
+    "  reload                        re-read the configuration (sessions stay up)\n"
+    "  show events                   print connects and disconnects as they happen\n"
+    "  show iroutes                  networks routed to each connected client\n"
     "  stop now                      stop the server\n"
     "  help                          this text\n"
     "  exit                          leave the interactive shell\n";
@@ -65,6 +68,13 @@ class Client {
       *error = std::string("no answer from sslvpnd: ") + errc_name(r.error());
       return false;
     }
+    *reply = std::move(r->first);
+    return true;
+  }
+  // The next message sslvpnd sends unasked (show events); false when the connection ends.
+  bool next(ctl::CtlReply* reply) {
+    auto r = ch_.recv<ctl::CtlReply>(false);
+    if (!r.ok()) return false;
     *reply = std::move(r->first);
     return true;
   }
@@ -121,12 +131,32 @@ bool parse_select(const std::vector<std::string>& w, size_t i, bool allow_sessio
   return true;
 }
 
+// show events: prints each connect and disconnect as it happens, until sslvpnd goes away or
+// the user interrupts.
+int watch_events(Client& client, const Options& o) {
+  ctl::CtlRequest req;
+  req.set_watch_events(true);
+  ctl::CtlReply reply;
+  std::string error;
+  if (!client.call(req, &reply, &error)) return std::fprintf(stderr, "sslvpnctl: %s\n", error.c_str()), 1;
+  if (!reply.ok()) return std::fprintf(stderr, "%s\n", reply.error().c_str()), 1;
+  if (!o.json) std::printf("watching connects and disconnects (Ctrl-C stops)\n");
+  std::fflush(stdout);
+  while (client.next(&reply)) {
+    if (!reply.has_event()) continue;
+    std::string line = o.json ? event_json(reply.event()) : event_line(reply.event());
+    std::fputs(line.c_str(), stdout);
+    std::fflush(stdout);
+  }
+  return 0;
+}
+
 // Runs one command line; returns the exit status (0 ok, 1 failed, 2 usage).
 int run(Client& client, const Options& o, const std::vector<std::string>& w) {
   long now = static_cast<long>(std::time(nullptr));
   ctl::CtlRequest req;
   std::string error;
-  enum class Show { Status, Users, UserDetails, Sessions, Bans, Reload, Done } show = Show::Done;
+  enum class Show { Status, Users, UserDetails, Sessions, Bans, Iroutes, Reload, Done } show = Show::Done;
   auto is = [&](std::initializer_list<const char*> words) {
     if (w.size() < words.size()) return false;
     size_t i = 0;
@@ -179,9 +209,11 @@ int run(Client& client, const Options& o, const std::vector<std::string>& w) {
   } else if (is({"reload"}) && w.size() == 1) {
     req.set_reload(true);
     show = Show::Reload;
-  } else if (is({"show", "events"}) || is({"show", "iroutes"})) {
-    std::fprintf(stderr, "'%s' is not supported by this version of sslvpnd yet\n", w[0].c_str());
-    return 1;
+  } else if (is({"show", "iroutes"}) && w.size() == 2) {
+    req.set_list_users(true);
+    show = Show::Iroutes;
+  } else if (is({"show", "events"}) && w.size() == 2) {
+    return watch_events(client, o);
   } else {
     std::fprintf(stderr, "unknown command; try 'help'\n");
     return 2;
@@ -216,6 +248,9 @@ int run(Client& client, const Options& o, const std::vector<std::string>& w) {
       break;
     case Show::Bans:
       out = o.json ? bans_json(reply, now) : bans_table(reply, now);
+      break;
+    case Show::Iroutes:
+      out = o.json ? iroutes_json(reply) : iroutes_table(reply);
       break;
     case Show::Reload: {
       std::vector<std::string> notes(reply.notes().begin(), reply.notes().end());

@@ -167,6 +167,7 @@ std::string user_details(const ctl::UserRow& u, long now) {
   add_list("Split-DNS-Domains:", u.split_dns());
   add_list("Routes:", u.routes().empty() ? google::protobuf::RepeatedPtrField<std::string>() : u.routes());
   add_list("No-routes:", u.no_routes());
+  add_list("iroutes:", u.iroutes());
   // left-align the labels
   std::string out;
   for (const auto& r : rows) {
@@ -213,6 +214,7 @@ std::string users_json(const ctl::CtlReply& r, long now) {
         .field("Split-DNS-Domains", list(u.split_dns()))
         .field("Routes", list(u.routes()))
         .field("No-routes", list(u.no_routes()))
+        .field("iroutes", list(u.iroutes()))
         .field("PID", u.pid())
         .end_object();
   }
@@ -274,6 +276,66 @@ std::string bans_json(const ctl::CtlReply& r, long now) {
     j.end_object();
   }
   j.end_array();
+  return j.str() + "\n";
+}
+
+std::string iroutes_table(const ctl::CtlReply& r) {
+  std::vector<std::vector<std::string>> rows = {{"id", "user", "vhost", "device", "vpn-ip", "iroutes"}};
+  for (const auto& u : r.users()) {
+    std::string routes;
+    for (const auto& x : u.iroutes()) routes += (routes.empty() ? "" : " ") + x;
+    rows.push_back({std::to_string(u.id()), u.username(), "default", u.device(),
+                    or_dash(u.ipv4().empty() ? u.ipv6() : u.ipv4()), or_dash(routes)});
+  }
+  return table(rows);
+}
+
+std::string iroutes_json(const ctl::CtlReply& r) {
+  JsonWriter j;
+  j.begin_array();
+  for (const auto& u : r.users()) {
+    std::vector<std::string> routes(u.iroutes().begin(), u.iroutes().end());
+    j.begin_object()
+        .field("ID", u.id())
+        .field("Username", u.username())
+        .field("vhost", "default")
+        .field("Device", u.device())
+        .field("IP", u.ipv4().empty() ? u.ipv6() : u.ipv4())
+        .field("iroutes", routes)
+        .end_object();
+  }
+  j.end_array();
+  return j.str() + "\n";
+}
+
+std::string event_line(const ctl::Event& e) {
+  const auto& u = e.user();
+  std::string line = human_time(e.time()) + " " + e.kind() + " " + u.username();
+  if (!u.groupname().empty()) line += " (" + u.groupname() + ")";
+  line += " from " + u.remote_ip() + " as " + or_dash(u.ipv4().empty() ? u.ipv6() : u.ipv4()) + " on " +
+          u.device() + ", id " + std::to_string(u.id());
+  if (e.kind() == "disconnect")
+    line += ": " + e.reason() + ", rx " + human_bytes(u.rx()) + ", tx " + human_bytes(u.tx());
+  return line + "\n";
+}
+
+std::string event_json(const ctl::Event& e) {
+  const auto& u = e.user();
+  JsonWriter j;
+  j.begin_object()
+      .field("event", e.kind())
+      .field("time", static_cast<int64_t>(e.time()))
+      .field("ID", u.id())
+      .field("Username", u.username())
+      .field("Groupname", u.groupname())
+      .field("Remote IP", u.remote_ip())
+      .field("IPv4", u.ipv4())
+      .field("IPv6", u.ipv6())
+      .field("Device", u.device())
+      .field("RX", u.rx())
+      .field("TX", u.tx())
+      .field("reason", e.reason())
+      .end_object();
   return j.str() + "\n";
 }
 

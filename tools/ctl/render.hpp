@@ -17,6 +17,12 @@ std::string sessions_table(const ctl::CtlReply& r, long now);
 std::string sessions_json(const ctl::CtlReply& r, long now);
 
 std::string bans_table(const ctl::CtlReply& r, long now);
+// show iroutes: the networks routed to each connected client.
+std::string iroutes_table(const ctl::CtlReply& r);
+std::string iroutes_json(const ctl::CtlReply& r);
+// show events: one line per event (JSON: one object per line).
+std::string event_line(const ctl::Event& e);
+std::string event_json(const ctl::Event& e);
 std::string bans_json(const ctl::CtlReply& r, long now);
 
 // "1.2 MB", "512 bytes"
