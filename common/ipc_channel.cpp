@@ -22,7 +22,11 @@ Result<void> IpcChannel::send_bytes(const google::protobuf::MessageLite& msg, in
   // An empty datagram reads as EOF on SOCK_SEQPACKET; a default envelope is never sent,
   // but guard anyway so the peer never mistakes a message for a close.
   if (buf.empty()) return Errc::Malformed;
-  iovec iov{buf.data(), buf.size()};
+  return send_datagram(buf, pass_fd, false);
+}
+
+Result<void> IpcChannel::send_datagram(const std::string& bytes, int pass_fd, bool dont_wait) {
+  iovec iov{const_cast<char*>(bytes.data()), bytes.size()};
   msghdr mh{};
   mh.msg_iov = &iov;
   mh.msg_iovlen = 1;
@@ -38,9 +42,10 @@ Result<void> IpcChannel::send_bytes(const google::protobuf::MessageLite& msg, in
     std::memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
   }
   for (;;) {
-    ssize_t n = ::sendmsg(fd_.get(), &mh, MSG_NOSIGNAL);
-    if (n == static_cast<ssize_t>(buf.size())) return {};
+    ssize_t n = ::sendmsg(fd_.get(), &mh, MSG_NOSIGNAL | (dont_wait ? MSG_DONTWAIT : 0));
+    if (n == static_cast<ssize_t>(bytes.size())) return {};
     if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return Errc::Timeout;
     if (n < 0 && (errno == EPIPE || errno == ECONNRESET)) return Errc::Closed;
     return Errc::Io;
   }

@@ -47,6 +47,10 @@ class IpcChannel {
     return send_bytes(msg, pass_fd);
   }
 
+  // Sends an already serialized envelope (see serialize()); with `dont_wait` a full peer queue
+  // is Errc::Timeout instead of blocking.
+  Result<void> send_datagram(const std::string& bytes, int pass_fd, bool dont_wait);
+
   // Receives one datagram. Errc::Closed at EOF, Errc::Timeout when `dont_wait` and nothing is
   // queued, Errc::Limit when it was truncated (oversized, or more than one fd).
   Result<IpcDatagram> recv_datagram(bool dont_wait);
@@ -65,6 +69,15 @@ class IpcChannel {
   Result<void> send_bytes(const google::protobuf::MessageLite& msg, int pass_fd);
   UniqueFd fd_;
 };
+
+// The wire form of an envelope, checked against the size limit.
+template <IpcEnvelope M>
+Result<std::string> serialize(const M& msg) {
+  std::string buf;
+  if (!msg.SerializeToString(&buf) || buf.empty()) return Errc::Malformed;
+  if (buf.size() > kMaxIpcMessage) return Errc::Limit;
+  return buf;
+}
 
 // socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC); Errc::Io on failure.
 Result<std::pair<UniqueFd, UniqueFd>> make_ipc_pair();

@@ -1,5 +1,6 @@
 // sslvpnd: the main process (root). See doc/architecture.md.
 #include <ev.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -50,6 +51,13 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (::geteuid() != 0) throw std::runtime_error("sslvpnd must be started as root");
+    // Main holds a channel per worker and sec-mod one per login: lift the descriptor limit to
+    // the hard limit (the systemd unit raises that one).
+    rlimit rl{};
+    if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+      rl.rlim_cur = rl.rlim_max;
+      (void)::setrlimit(RLIMIT_NOFILE, &rl);
+    }
     auto listeners = open_listeners(s.config.listen_host, s.config.tcp_port);
 
     SyslogSink syslog_sink("sslvpnd");

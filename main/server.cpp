@@ -85,7 +85,7 @@ void Server::start() {
   st.mutable_startup()->set_config_text(s_.config_text);
   st.mutable_startup()->set_log_level(s_.log_level);
   st.mutable_startup()->set_use_syslog(s_.use_syslog);
-  if (!secmod_.send(st)) throw std::runtime_error("cannot send the configuration to sec-mod");
+  if (!secmod_out_.send(st)) throw std::runtime_error("cannot send the configuration to sec-mod");
   // The one synchronous wait: at startup, before any client exists.
   auto ready = secmod_.recv<ipc::SecModToMain>(false);
   if (!ready.ok() || ready->first.msg_case() != ipc::SecModToMain::kReady)
@@ -230,7 +230,7 @@ void Server::spawn_worker(UniqueFd client, const std::string& ip, uint16_t port)
   attach.mutable_attach_worker()->set_worker_id(w->id);
   attach.mutable_attach_worker()->set_client_ip(ip);
   attach.mutable_attach_worker()->set_client_port(port);
-  if (!secmod_.send(attach, worker_secmod->second.get())) {
+  if (!secmod_out_.send(attach, worker_secmod->second.get())) {
     log_.error("cannot reach sec-mod; dropping ", ip);
     return;
   }
@@ -242,7 +242,7 @@ void Server::spawn_worker(UniqueFd client, const std::string& ip, uint16_t port)
     log_.error("cannot start a worker for ", ip);
     ipc::MainToSecMod detach;
     detach.mutable_detach_worker()->set_worker_id(w->id);
-    (void)secmod_.send(detach);
+    (void)secmod_out_.send(detach);
     return;
   }
   w->pid = *pid;
@@ -409,11 +409,11 @@ void Server::on_worker_exit(WorkerProc& w, int status) {
     sessions_.detach(w.session_id, w.pid, false);
     ipc::MainToSecMod d;
     d.mutable_session_detach()->set_session_id(w.session_id);
-    (void)secmod_.send(d);
+    (void)secmod_out_.send(d);
   }
   ipc::MainToSecMod detach;
   detach.mutable_detach_worker()->set_worker_id(w.id);
-  (void)secmod_.send(detach);
+  (void)secmod_out_.send(detach);
 }
 
 void Server::shutdown(int code) {
@@ -466,7 +466,7 @@ bool Server::reload(std::string* error, std::vector<std::string>* notes) {
   ipc::MainToSecMod m;
   m.mutable_reload()->set_config_path(s_.config_path);
   m.mutable_reload()->set_config_text(next.config_text);
-  if (!secmod_.send(m)) {
+  if (!secmod_out_.send(m)) {
     *error = "cannot reach sec-mod";
     return false;
   }

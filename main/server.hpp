@@ -21,6 +21,7 @@
 #include "ctl.pb.h"
 #include "ipc.pb.h"
 #include "main/ban_db.hpp"
+#include "main/queued_sender.hpp"
 #include "main/scripts.hpp"
 #include "main/sessions.hpp"
 
@@ -153,6 +154,7 @@ class Server {
   std::vector<UniqueFd> listeners_;
   std::vector<ev_io> accept_io_;
   IpcChannel secmod_;
+  QueuedSender secmod_out_{loop_, secmod_};  // sends to sec-mod (never blocking)
   pid_t secmod_pid_ = -1;
   ev_io secmod_io_{};
   ev_child child_w_{};

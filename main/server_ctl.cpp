@@ -233,7 +233,7 @@ ctl::CtlReply Server::ctl_end(const ctl::Select& sel, bool terminate) {
       ipc::MainToSecMod d;
       d.mutable_session_detach()->set_session_id(sid);
       d.mutable_session_detach()->set_logout(true);
-      (void)secmod_.send(d);
+      (void)secmod_out_.send(d);
       ++n;
       break;
     }

@@ -41,7 +41,7 @@ void Server::on_session_request(WorkerProc& w, const ipc::SessionRequest& req) {
   ipc::MainToSecMod open;
   open.mutable_session_open()->set_worker_id(w.id);
   open.mutable_session_open()->set_cookie(req.cookie());
-  if (!secmod_.send(open)) refuse_tunnel(w, 503, "the server cannot check sessions right now");
+  if (!secmod_out_.send(open)) refuse_tunnel(w, 503, "the server cannot check sessions right now");
 }
 
 void Server::on_session_open_reply(const ipc::SessionOpenReply& r) {
@@ -51,7 +51,7 @@ void Server::on_session_open_reply(const ipc::SessionOpenReply& r) {
     if (r.ok()) {
       ipc::MainToSecMod d;
       d.mutable_session_detach()->set_session_id(r.session_id());
-      (void)secmod_.send(d);
+      (void)secmod_out_.send(d);
     }
     return;
   }
@@ -67,7 +67,7 @@ void Server::on_session_open_reply(const ipc::SessionOpenReply& r) {
               refusal.reason, refusal.detail.empty() ? "" : " (" + refusal.detail + ")");
     ipc::MainToSecMod d;
     d.mutable_session_detach()->set_session_id(r.session_id());
-    (void)secmod_.send(d);
+    (void)secmod_out_.send(d);
     return refuse_tunnel(*w, refusal.http_status, refusal.reason);
   }
   if (grant->displaced > 0) {
@@ -113,7 +113,7 @@ void Server::on_connect_script_exit(pid_t script, int status) {
   sessions_.detach(w.session_id, w.pid, false);
   ipc::MainToSecMod d;
   d.mutable_session_detach()->set_session_id(w.session_id);
-  (void)secmod_.send(d);
+  (void)secmod_out_.send(d);
   refuse_tunnel(w, 503, "the connect script refused the session");
 }
 
@@ -190,7 +190,7 @@ void Server::end_tunnel(WorkerProc& w) {
     ipc::MainToSecMod d;
     d.mutable_session_detach()->set_session_id(w.session_id);
     d.mutable_session_detach()->set_logout(logout);
-    (void)secmod_.send(d);
+    (void)secmod_out_.send(d);
   }
   run_disconnect_script(w);
 }
@@ -260,7 +260,7 @@ void Server::send_accounting(WorkerProc& w, ipc::AccountingRecord::Kind kind, ui
   a->set_bytes_out(w.stats.bytes_out());
   a->set_session_time(static_cast<uint32_t>(now - w.tunnel_start));
   a->set_terminate_cause(terminate_cause);
-  (void)secmod_.send(m);
+  (void)secmod_out_.send(m);
 }
 
 }  // namespace sslvpn::mainproc

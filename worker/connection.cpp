@@ -1,5 +1,7 @@
 #include "worker/connection.hpp"
 
+#include <malloc.h>
+
 #include <array>
 
 #include "common/hex.hpp"
@@ -116,6 +118,9 @@ void Connection::connect(ipc::SessionRequest& req, anyconnect::DtlsOffer& offer)
   log_.debug("tunnel up on ", p.device(), " for ", p.ipv4_address(), " ", p.ipv6_address(), ", MTU ", p.mtu(),
              dtls.enabled ? ", DTLS offered" : "");
   TunnelLoop loop(log_, tls_, std::move(rep->second), main_, p, std::move(dtls_setup));
+  // The login's allocations (HTTP, XML, protobuf) are gone: hand their pages back, since a
+  // worker lives as long as its tunnel and every kB counts per session.
+  ::malloc_trim(0);
   ipc::WorkerToMain end;
   *end.mutable_session_end() = loop.run();
   (void)main_.send(end);

@@ -2,6 +2,7 @@
 //   fd 3 = IPC to main, fd 4 = IPC to sec-mod, fd 5 = the client's TCP socket.
 // It reads its startup message, prepares TLS, confines itself, and only then talks to the client.
 #include <gnutls/gnutls.h>
+#include <gnutls/pkcs11.h>
 #include <libxml/parser.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -62,6 +63,9 @@ int main() {
   log.set_max_level(st.log_level());
 
   // Everything that reads files or parses configuration happens before the sandbox.
+  // No PKCS#11 modules: the worker has no token to talk to (its key is in sec-mod), and loading
+  // p11-kit's modules costs memory in every worker.
+  (void)gnutls_pkcs11_init(GNUTLS_PKCS11_FLAG_MANUAL, nullptr);
   if (gnutls_global_init() < 0) return 1;
   xmlInitParser();
   int one = 1;

@@ -1,0 +1,170 @@
+#!/bin/bash
+# Connect latency, logins per second, memory per session and the machine's limits, sslvpnd side
+# by side with Debian's ocserv (same certificate, user, client, namespaces; alternating runs).
+# Reports; asserts nothing. Run as root from the source tree after building:
+#   tests/bench/sessions.sh [LATENCY_RUNS] [LOGINS] [SESSIONS]
+set -u
+RUNS=${1:-10}
+LOGINS=${2:-40}
+NSESS=${3:-20}
+source "$(dirname "$0")/../e2e/lib.sh"
+TEST_NAME=bench-sessions
+e2e_init
+command -v ocserv >/dev/null || e2e_skip "needs ocserv (apt-get install ocserv)"
+command -v iperf3 >/dev/null || e2e_skip "needs iperf3"
+ns_setup
+SERVER_NS=$NS_S
+PIN=$(make_cert "$WORK/cert" ecdsa)
+PW="$WORK/passwd"
+add_user "$PW" bench 'bench-Pass1' staff
+PORT=4443
+VPN_NET=10.89.0.0/24
+VPN_GW=10.89.0.1
+ns_route_vpn_back "$VPN_NET"
+common="auth = \"plain[passwd=$PW]\"
+tcp-port = $PORT
+server-cert = $WORK/cert/cert.pem
+server-key = $WORK/cert/key.pem
+run-as-user = $RUN_AS_USER
+run-as-group = $RUN_AS_USER
+ipv4-network = $VPN_NET
+route = $BEHIND_NET
+max-same-clients = 0
+max-ban-score = 0
+dpd = 90"
+printf '%s\n' "$common" > "$WORK/sslvpnd.conf"
+printf '%s\nsocket-file = %s\nisolate-workers = true\ndevice = vpns\nkeepalive = 32400\ntry-mtu-discovery = false\ncisco-client-compat = true\n' \
+  "$common" "$WORK/ocserv.sock" > "$WORK/ocserv.conf"
+
+start_srv() {  # start_srv sslvpnd|ocserv -> sets SPID
+  if [ "$1" = sslvpnd ]; then
+    ip netns exec "$NS_S" "$SSLVPND" -f -d 1 -c "$WORK/sslvpnd.conf" >"$WORK/$1.log" 2>&1 &
+  else
+    ip netns exec "$NS_S" ocserv -f -c "$WORK/ocserv.conf" >"$WORK/$1.log" 2>&1 &
+  fi
+  SPID=$!
+  STARTED_PIDS+=("$SPID")
+  for _ in $(seq 1 100); do [ -n "$(in_ns "$NS_S" ss -Htln "sport = :$PORT")" ] && break; sleep 0.1; done
+  sleep 0.3
+}
+stop_srv() { kill "$SPID" 2>/dev/null; wait "$SPID" 2>/dev/null; sleep 0.5; }
+
+descendants() {  # the pid and all its descendants
+  local out="$1" p
+  for p in $(cat "/proc/$1/task/"*/children 2>/dev/null); do out="$out $(descendants "$p")"; done
+  echo "$out"
+}
+server_ticks() {
+  local total=0 p
+  for p in $(descendants "$1"); do
+    [ -r "/proc/$p/stat" ] && total=$((total + $(awk '{print $14 + $15 + $16 + $17}' "/proc/$p/stat")))
+  done
+  echo "$total"
+}
+server_pss_kb() {
+  local total=0 p v
+  for p in $(descendants "$1"); do
+    v=$(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null)
+    total=$((total + ${v:-0}))
+  done
+  echo "$total"
+}
+now_ms() { date +%s%3N; }
+auth_once() {
+  printf 'bench-Pass1\n' | in_ns "$NS_C" timeout 20 openconnect --authenticate --passwd-on-stdin --non-inter \
+    -u bench --servercert "$PIN" "https://$SERVER_IP:$PORT/" 2>/dev/null | grep -q '^COOKIE='
+}
+
+# ---- connect latency: client start -> first ping reply through the tunnel
+latency_run() {  # -> ms
+  local t0 t1 pidfile="$WORK/lat.oc.pid"
+  rm -f "$pidfile"
+  t0=$(now_ms)
+  printf 'bench-Pass1\n' | in_ns "$NS_C" openconnect -b --pid-file="$pidfile" --passwd-on-stdin --non-inter \
+    -u bench --servercert "$PIN" --script "$E2E_DIR/client-script.sh" -i tunlat \
+    "https://$SERVER_IP:$PORT/" >/dev/null 2>&1
+  for _ in $(seq 1 400); do in_ns "$NS_C" ping -c 1 -W 0.05 -i 0.01 "$VPN_GW" >/dev/null 2>&1 && break; done
+  t1=$(now_ms)
+  local pid; pid=$(cat "$pidfile" 2>/dev/null)
+  [ -n "$pid" ] && { kill -INT "$pid"; for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done; }
+  echo $((t1 - t0))
+}
+
+for srv in sslvpnd ocserv; do : > "$WORK/$srv.lat"; done
+for r in $(seq 1 "$RUNS"); do
+  for srv in sslvpnd ocserv; do
+    start_srv "$srv"
+    latency_run >> "$WORK/$srv.lat"
+    stop_srv
+  done
+done
+
+# ---- logins per second (openconnect --authenticate), sequential and 4 in parallel
+login_rate() {  # login_rate SERVER PARALLEL -> "logins_per_s ms_cpu_per_login ok"
+  local srv=$1 par=$2 t0 t1 c0 c1 ok=0
+  start_srv "$srv"
+  c0=$(server_ticks "$SPID"); t0=$(now_ms)
+  local per=$((LOGINS / par)) j
+  for j in $(seq 1 "$par"); do
+    ( n=0; for _ in $(seq 1 "$per"); do auth_once && n=$((n + 1)); done; echo "$n" > "$WORK/login.$j" ) &
+  done
+  for j in $(seq 1 "$par"); do
+    for _ in $(seq 1 1200); do [ -s "$WORK/login.$j" ] && break; sleep 0.1; done
+  done
+  t1=$(now_ms); c1=$(server_ticks "$SPID")
+  for j in $(seq 1 "$par"); do ok=$((ok + $(cat "$WORK/login.$j"))); rm -f "$WORK/login.$j"; done
+  stop_srv
+  local hz; hz=$(getconf CLK_TCK)
+  python3 -c "print(round($ok/max(($t1-$t0)/1000,0.001),1), round(($c1-$c0)/$hz*1000/max($ok,1),2), $ok)"
+}
+
+# ---- memory: PSS of all server processes with 0 and with NSESS tunnels
+memory_per_session() {  # SERVER -> "pss0_kb pssN_kb per_session_kb"
+  local srv=$1 i p0 pn
+  start_srv "$srv"
+  sleep 1
+  p0=$(server_pss_kb "$SPID")
+  for i in $(seq 1 "$NSESS"); do
+    rm -f "$WORK/m$i.env.connect"
+    oc_connect "m$i" bench 'bench-Pass1' >/dev/null 2>&1 || echo "session $i failed" >&2
+  done
+  sleep 2
+  pn=$(server_pss_kb "$SPID")
+  for i in $(seq 1 "$NSESS"); do oc_stop "m$i"; done
+  stop_srv
+  echo "$p0 $pn $(( (pn - p0) / NSESS ))"
+}
+
+read -r s_lps1 s_cpu1 s_ok1 <<<"$(login_rate sslvpnd 1)"
+read -r o_lps1 o_cpu1 o_ok1 <<<"$(login_rate ocserv 1)"
+read -r s_lps4 s_cpu4 s_ok4 <<<"$(login_rate sslvpnd 4)"
+read -r o_lps4 o_cpu4 o_ok4 <<<"$(login_rate ocserv 4)"
+read -r s_p0 s_pn s_per <<<"$(memory_per_session sslvpnd)"
+read -r o_p0 o_pn o_per <<<"$(memory_per_session ocserv)"
+
+# ---- the machine's limits
+timeout 30 ip netns exec "$NS_S" iperf3 -s -1 -p 5400 >/dev/null 2>&1 &
+sleep 0.3
+raw=$(in_ns "$NS_C" timeout 20 iperf3 -c "$SERVER_IP" -p 5400 -t 3 -J 2>/dev/null |
+  python3 -c "import json,sys; print(int(json.load(sys.stdin)['end']['sum_received']['bits_per_second']/1e6))" 2>/dev/null)
+ciphers=$(timeout 60 gnutls-cli --benchmark-ciphers 2>&1 | grep -E "^ *(AES-128-GCM|AES-256-GCM|CHACHA20-POLY1305) " | head -3)
+
+stats() { sort -n | awk '{a[NR]=$1} END {m=(NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2); print m, a[1], a[NR]}'; }
+read -r s_med s_min s_max <<<"$(stats < "$WORK/sslvpnd.lat")"
+read -r o_med o_min o_max <<<"$(stats < "$WORK/ocserv.lat")"
+ratio() { python3 -c "print(round($1/max($2,0.001),2))"; }
+
+printf '\n%-46s %14s %14s %7s\n' "metric" "sslvpnd" "ocserv" "ratio"
+printf '%-46s %14s %14s %7s\n' "connect latency median, ms ($RUNS runs)" "$s_med" "$o_med" "$(ratio "$s_med" "$o_med")"
+printf '%-46s %14s %14s %7s\n' "connect latency min / max, ms" "$s_min / $s_max" "$o_min / $o_max" ""
+printf '%-46s %14s %14s %7s\n' "logins/s sequential ($LOGINS)" "$s_lps1" "$o_lps1" "$(ratio "$s_lps1" "$o_lps1")"
+printf '%-46s %14s %14s %7s\n' "logins/s 4 in parallel" "$s_lps4" "$o_lps4" "$(ratio "$s_lps4" "$o_lps4")"
+printf '%-46s %14s %14s %7s\n' "server CPU ms per login (sequential)" "$s_cpu1" "$o_cpu1" "$(ratio "$s_cpu1" "$o_cpu1")"
+printf '%-46s %14s %14s %7s\n' "server CPU ms per login (parallel)" "$s_cpu4" "$o_cpu4" "$(ratio "$s_cpu4" "$o_cpu4")"
+printf '%-46s %14s %14s %7s\n' "logins that succeeded (seq / par)" "$s_ok1 / $s_ok4" "$o_ok1 / $o_ok4" ""
+printf '%-46s %14s %14s %7s\n' "server PSS idle, kB" "$s_p0" "$o_p0" "$(ratio "$s_p0" "$o_p0")"
+printf '%-46s %14s %14s %7s\n' "server PSS with $NSESS tunnels, kB" "$s_pn" "$o_pn" "$(ratio "$s_pn" "$o_pn")"
+printf '%-46s %14s %14s %7s\n' "PSS per tunnel, kB" "$s_per" "$o_per" "$(ratio "$s_per" "$o_per")"
+printf '\nmachine: raw veth TCP %s Mbit/s (iperf3 3 s); gnutls-cli --benchmark-ciphers:\n%s\n' "${raw:-?}" "$ciphers"
+PASSED=1
+e2e_finish >/dev/null
