@@ -58,12 +58,13 @@ e2e_finish() {
   exit $?
 }
 
-# free_port: a TCP port on 127.0.0.1 nobody listens on (bounded tries).
+# free_port: a TCP port on 127.0.0.1 that no socket uses (bounded tries). It is taken below
+# the kernel's ephemeral range (32768+), so an outgoing connection cannot hold it meanwhile.
 free_port() {
   local p
   for _ in $(seq 1 100); do
-    p=$((20000 + RANDOM % 40000))
-    [ -z "$(ss -Htln "sport = :$p")" ] && { echo "$p"; return 0; }
+    p=$((20000 + RANDOM % 12000))
+    [ -z "$(ss -Htan "sport = :$p")" ] && { echo "$p"; return 0; }
   done
   return 1
 }
