@@ -96,7 +96,33 @@ void ControlSocket::on_client(Client& c) {
     return;
   }
   ctl::CtlReply reply = handler_(r->first);
-  if (!c.channel.send(reply)) drop(c);
+  for (const auto& part : split_reply(std::move(reply)))
+    if (!c.channel.send(part)) return drop(c);
+}
+
+// Rows per reply message, so that each stays well under the IPC size limit (a user row with
+// its routes and DNS is a few hundred bytes).
+constexpr int kRowsPerReply = 100;
+
+std::vector<ctl::CtlReply> ControlSocket::split_reply(ctl::CtlReply reply) {
+  std::vector<ctl::CtlReply> parts;
+  while (reply.users_size() > kRowsPerReply || reply.sessions_size() > kRowsPerReply ||
+         reply.bans_size() > kRowsPerReply) {
+    ctl::CtlReply part;
+    part.set_ok(reply.ok());
+    part.set_more(true);
+    auto move_rows = [](auto* from, auto* to) {
+      int n = std::min(from->size(), kRowsPerReply);
+      for (int i = 0; i < n; ++i) to->Add(std::move(*from->Mutable(i)));
+      from->DeleteSubrange(0, n);
+    };
+    move_rows(reply.mutable_users(), part.mutable_users());
+    move_rows(reply.mutable_sessions(), part.mutable_sessions());
+    move_rows(reply.mutable_bans(), part.mutable_bans());
+    parts.push_back(std::move(part));
+  }
+  parts.push_back(std::move(reply));
+  return parts;
 }
 
 size_t ControlSocket::watchers() const noexcept {

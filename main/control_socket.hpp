@@ -44,6 +44,8 @@ class ControlSocket {
   void on_accept();
   void on_client(Client& c);
   void drop(Client& c);
+  // One reply as messages that each fit in an IPC datagram (long lists are split).
+  static std::vector<ctl::CtlReply> split_reply(ctl::CtlReply reply);
 
   struct ev_loop* loop_;
   Logger& log_;

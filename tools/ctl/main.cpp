@@ -63,13 +63,21 @@ class Client {
       *error = "cannot send to " + path_;
       return false;
     }
-    auto r = ch_.recv<ctl::CtlReply>(false);
-    if (!r.ok()) {
-      *error = std::string("no answer from sslvpnd: ") + errc_name(r.error());
-      return false;
+    reply->Clear();
+    for (int parts = 0; parts < 1000000; ++parts) {
+      auto r = ch_.recv<ctl::CtlReply>(false);
+      if (!r.ok()) {
+        *error = std::string("no answer from sslvpnd: ") + errc_name(r.error());
+        return false;
+      }
+      // A long list arrives in parts: join their rows.
+      bool more = r->first.more();
+      r->first.set_more(false);
+      reply->MergeFrom(r->first);
+      if (!more) return true;
     }
-    *reply = std::move(r->first);
-    return true;
+    *error = "the reply from sslvpnd does not end";
+    return false;
   }
   // The next message sslvpnd sends unasked (show events); false when the connection ends.
   bool next(ctl::CtlReply* reply) {
