@@ -10,65 +10,11 @@ NSESS=${3:-20}
 source "$(dirname "$0")/../e2e/lib.sh"
 TEST_NAME=bench-sessions
 e2e_init
-command -v ocserv >/dev/null || e2e_skip "needs ocserv (apt-get install ocserv)"
-command -v iperf3 >/dev/null || e2e_skip "needs iperf3"
-ns_setup
-SERVER_NS=$NS_S
-PIN=$(make_cert "$WORK/cert" ecdsa)
-PW="$WORK/passwd"
-add_user "$PW" bench 'bench-Pass1' staff
-PORT=4443
-VPN_NET=10.89.0.0/24
+source "$(dirname "$0")/bench_lib.sh"
+bench_setup 10.89.0.0/24
 VPN_GW=10.89.0.1
-ns_route_vpn_back "$VPN_NET"
-common="auth = \"plain[passwd=$PW]\"
-tcp-port = $PORT
-server-cert = $WORK/cert/cert.pem
-server-key = $WORK/cert/key.pem
-run-as-user = $RUN_AS_USER
-run-as-group = $RUN_AS_USER
-ipv4-network = $VPN_NET
-route = $BEHIND_NET
-max-same-clients = 0
-max-ban-score = 0
-dpd = 90"
-printf '%s\n' "$common" > "$WORK/sslvpnd.conf"
-printf '%s\nsocket-file = %s\nisolate-workers = true\ndevice = vpns\nkeepalive = 32400\ntry-mtu-discovery = false\ncisco-client-compat = true\n' \
-  "$common" "$WORK/ocserv.sock" > "$WORK/ocserv.conf"
+write_confs
 
-start_srv() {  # start_srv sslvpnd|ocserv -> sets SPID
-  if [ "$1" = sslvpnd ]; then
-    ip netns exec "$NS_S" "$SSLVPND" -f -d 1 -c "$WORK/sslvpnd.conf" >"$WORK/$1.log" 2>&1 &
-  else
-    ip netns exec "$NS_S" ocserv -f -c "$WORK/ocserv.conf" >"$WORK/$1.log" 2>&1 &
-  fi
-  SPID=$!
-  STARTED_PIDS+=("$SPID")
-  for _ in $(seq 1 100); do [ -n "$(in_ns "$NS_S" ss -Htln "sport = :$PORT")" ] && break; sleep 0.1; done
-  sleep 0.3
-}
-stop_srv() { kill "$SPID" 2>/dev/null; wait "$SPID" 2>/dev/null; sleep 0.5; }
-
-descendants() {  # the pid and all its descendants
-  local out="$1" p
-  for p in $(cat "/proc/$1/task/"*/children 2>/dev/null); do out="$out $(descendants "$p")"; done
-  echo "$out"
-}
-server_ticks() {
-  local total=0 p
-  for p in $(descendants "$1"); do
-    [ -r "/proc/$p/stat" ] && total=$((total + $(awk '{print $14 + $15 + $16 + $17}' "/proc/$p/stat")))
-  done
-  echo "$total"
-}
-server_pss_kb() {
-  local total=0 p v
-  for p in $(descendants "$1"); do
-    v=$(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null)
-    total=$((total + ${v:-0}))
-  done
-  echo "$total"
-}
 now_ms() { date +%s%3N; }
 auth_once() {
   printf 'bench-Pass1\n' | in_ns "$NS_C" timeout 20 openconnect --authenticate --passwd-on-stdin --non-inter \

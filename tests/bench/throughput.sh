@@ -12,76 +12,16 @@ MODES=${3:-both}
 source "$(dirname "$0")/../e2e/lib.sh"
 TEST_NAME=bench-throughput
 e2e_init
-command -v iperf3 >/dev/null || e2e_skip "needs iperf3"
-command -v ocserv >/dev/null || e2e_skip "needs ocserv (apt-get install ocserv)"
-ns_setup
-SERVER_NS=$NS_S
-PIN=$(make_cert "$WORK/cert" ecdsa)
-PW="$WORK/passwd"
-add_user "$PW" bench 'bench-Pass1' staff
-PORT=4443
-VPN_NET=10.88.0.0/24
-ns_route_vpn_back "$VPN_NET"
-
-cat > "$WORK/sslvpnd.conf" <<CONF
-auth = "plain[passwd=$PW]"
-tcp-port = $PORT
-udp-port = $PORT
-server-cert = $WORK/cert/cert.pem
-server-key = $WORK/cert/key.pem
-run-as-user = $RUN_AS_USER
-run-as-group = $RUN_AS_USER
-ipv4-network = $VPN_NET
-route = $BEHIND_NET
-dpd = 90
-max-same-clients = 0
-CONF
-cat > "$WORK/ocserv.conf" <<CONF
-auth = "plain[passwd=$PW]"
-tcp-port = $PORT
-server-cert = $WORK/cert/cert.pem
-server-key = $WORK/cert/key.pem
-run-as-user = $RUN_AS_USER
-run-as-group = $RUN_AS_USER
-udp-port = $PORT
-socket-file = $WORK/ocserv.sock
-isolate-workers = true
-ipv4-network = $VPN_NET
-route = $BEHIND_NET
-dpd = 90
-max-same-clients = 0
-device = vpns
-keepalive = 32400
-try-mtu-discovery = false
-cisco-client-compat = true
-CONF
-
-# server_ticks PID: user+system clock ticks of a server: the process, its reaped children, and
-# its live children and grandchildren (workers; ocserv's sec-mod).
-server_ticks() {
-  local total=0 p kids
-  kids=$(cat "/proc/$1/task/$1/children" 2>/dev/null)
-  for p in $kids; do kids="$kids $(cat "/proc/$p/task/$p/children" 2>/dev/null)"; done
-  for p in "$1" $kids; do
-    [ -r "/proc/$p/stat" ] || continue
-    total=$((total + $(awk '{print $14 + $15 + $16 + $17}' "/proc/$p/stat")))
-  done
-  echo "$total"
-}
+source "$(dirname "$0")/bench_lib.sh"
+bench_setup 10.88.0.0/24
+write_confs "udp-port = $PORT"
 
 run_one() {  # run_one sslvpnd|ocserv tls|dtls -> prints "up_bps down_bps cpu_s_per_gb"
-  local which=$1 mode=$2 log="$WORK/$1.log" spid
+  local which=$1 mode=$2 spid
   local dtls_arg=--no-dtls
   [ "$mode" = dtls ] && dtls_arg=""
-  # ip netns exec execs the server, so $! is the server's own pid.
-  if [ "$which" = sslvpnd ]; then
-    ip netns exec "$NS_S" "$SSLVPND" -f -d 1 -c "$WORK/sslvpnd.conf" >"$log" 2>&1 &
-  else
-    ip netns exec "$NS_S" ocserv -f -c "$WORK/ocserv.conf" >"$log" 2>&1 &
-  fi
-  spid=$!
-  STARTED_PIDS+=("$spid")
-  for _ in $(seq 1 100); do [ -n "$(in_ns "$NS_S" ss -Htln "sport = :$PORT")" ] && break; sleep 0.1; done
+  start_srv "$which"
+  spid=$SPID
   rm -f "$WORK/b.env.connect" "$WORK/b.oc.pid"
   oc_connect b bench 'bench-Pass1' $dtls_arg >/dev/null || { echo "0 0 0"; kill "$spid"; wait "$spid" 2>/dev/null; return; }
   # with DTLS, give the handshake a moment so the transfer runs over UDP
