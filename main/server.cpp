@@ -3,11 +3,13 @@
 #include "main/settings_loader.hpp"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <stdexcept>
 
@@ -86,6 +88,7 @@ void Server::start() {
   st.mutable_startup()->set_log_level(s_.log_level);
   st.mutable_startup()->set_use_syslog(s_.use_syslog);
   if (!secmod_out_.send(st)) throw std::runtime_error("cannot send the configuration to sec-mod");
+  start_zygote();
   // The one synchronous wait: at startup, before any client exists.
   auto ready = secmod_.recv<ipc::SecModToMain>(false);
   if (!ready.ok() || ready->first.msg_case() != ipc::SecModToMain::kReady)
@@ -234,10 +237,20 @@ void Server::spawn_worker(UniqueFd client, const std::string& ip, uint16_t port)
     log_.error("cannot reach sec-mod; dropping ", ip);
     return;
   }
-  auto pid = spawn_helper(helper_path("sslvpnd-worker"), {"sslvpnd-worker"},
-                          {{to_worker->second.get(), kWorkerMainFd},
-                           {worker_secmod->first.get(), kWorkerSecModFd},
-                           {client.get(), kWorkerClientFd}});
+  Result<pid_t> pid = Errc::NotFound;
+  if (zygote_.valid()) {
+    pid = spawn_from_zygote(w->id, {to_worker->second.get(), worker_secmod->first.get(), client.get()});
+    if (!pid.ok()) {
+      log_.error("the worker zygote failed (", errc_name(pid.error()), "); starting each worker on its own");
+      zygote_.close();
+      if (zygote_pid_ > 0) ::kill(zygote_pid_, SIGKILL);
+    }
+  }
+  if (!pid.ok())
+    pid = spawn_helper(helper_path("sslvpnd-worker"), {"sslvpnd-worker"},
+                       {{to_worker->second.get(), kWorkerMainFd},
+                        {worker_secmod->first.get(), kWorkerSecModFd},
+                        {client.get(), kWorkerClientFd}});
   if (!pid.ok()) {
     log_.error("cannot start a worker for ", ip);
     ipc::MainToSecMod detach;
@@ -358,7 +371,46 @@ WorkerProc* Server::worker_by_id(uint64_t id) {
   return it == workers_.end() ? nullptr : it->second.get();
 }
 
+void Server::start_zygote() {
+  // Workers the zygote forks are orphaned on purpose (see worker/zygote.hpp): as a subreaper,
+  // main inherits and reaps them like the workers it starts itself.
+  if (::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) return;
+  auto pair = make_ipc_pair();
+  if (!pair.ok()) return;
+  auto pid = spawn_helper(helper_path("sslvpnd-worker"), {"sslvpnd-worker", "--zygote"},
+                          {{pair->second.get(), kWorkerMainFd}});
+  if (!pid.ok()) {
+    log_.warn("cannot start the worker zygote; starting each worker on its own");
+    return;
+  }
+  zygote_pid_ = *pid;
+  zygote_ = IpcChannel(std::move(pair->first));
+}
+
+Result<pid_t> Server::spawn_from_zygote(uint64_t worker_id, const std::array<int, 3>& fds) {
+  for (uint32_t part = 0; part < fds.size(); ++part) {
+    ipc::MainToZygote m;
+    m.mutable_spawn()->set_worker_id(worker_id);
+    m.mutable_spawn()->set_part(part);
+    if (auto r = zygote_.send(m, fds[part]); !r) return r.error();
+  }
+  // The zygote only forks: its answer comes at once.
+  auto r = zygote_.recv<ipc::ZygoteToMain>(false);
+  if (!r.ok()) return r.error();
+  const auto& m = r->first;
+  if (m.msg_case() != ipc::ZygoteToMain::kSpawned || m.spawned().worker_id() != worker_id ||
+      m.spawned().pid() <= 0)
+    return Errc::Io;
+  return static_cast<pid_t>(m.spawned().pid());
+}
+
 void Server::on_child_exit(pid_t pid, int status) {
+  if (pid == zygote_pid_) {
+    log_.warn("the worker zygote exited (status ", status, "); starting each worker on its own");
+    zygote_pid_ = -1;
+    zygote_.close();
+    return;
+  }
   if (pid == secmod_pid_) {
     log_.error("sec-mod exited (status ", status, "); shutting down");
     secmod_pid_ = -1;
@@ -420,6 +472,7 @@ void Server::shutdown(int code) {
   exit_code_ = code;
   for (auto& [pid, w] : workers_) ::kill(pid, SIGTERM);
   if (secmod_pid_ > 0) ::kill(secmod_pid_, SIGTERM);
+  if (zygote_pid_ > 0) ::kill(zygote_pid_, SIGTERM);
   ev_break(loop_, EVBREAK_ALL);
 }
 

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <ev.h>
+
 #include <sys/types.h>
+#include <array>
 
 #include <cstdint>
 #include <ctime>
@@ -124,6 +126,8 @@ class Server {
   void grant_tunnel(WorkerProc& w);
   void refuse_tunnel(WorkerProc& w, uint32_t status, const std::string& reason);
   void end_tunnel(WorkerProc& w);
+  void start_zygote();
+  Result<pid_t> spawn_from_zygote(uint64_t worker_id, const std::array<int, 3>& fds);
   // acct = radius[...]: a Start, Interim-Update or Stop record for w's tunnel, via sec-mod.
   void send_accounting(WorkerProc& w, ipc::AccountingRecord::Kind kind, uint32_t terminate_cause = 0);
   ScriptEnv script_env(const WorkerProc& w, const char* reason) const;
@@ -154,6 +158,9 @@ class Server {
   std::vector<UniqueFd> listeners_;
   std::vector<ev_io> accept_io_;
   IpcChannel secmod_;
+  // The worker zygote (`sslvpnd-worker --zygote`); invalid when workers are started on their own.
+  IpcChannel zygote_;
+  pid_t zygote_pid_ = -1;
   QueuedSender secmod_out_{loop_, secmod_};  // sends to sec-mod (never blocking)
   pid_t secmod_pid_ = -1;
   ev_io secmod_io_{};

@@ -1,4 +1,5 @@
-// sslvpnd-worker: one per client connection, started by main with
+// sslvpnd-worker: one per client connection, forked by the zygote (`sslvpnd-worker --zygote`,
+// see zygote.hpp) or started by main, with
 //   fd 3 = IPC to main, fd 4 = IPC to sec-mod, fd 5 = the client's TCP socket.
 // It reads its startup message, prepares TLS, confines itself, and only then talks to the client.
 #include <gnutls/gnutls.h>
@@ -10,6 +11,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <string>
 
 #include "common/ipc_channel.hpp"
 #include "common/log.hpp"
@@ -19,6 +21,7 @@
 #include "worker/sandbox.hpp"
 #include "worker/secmod_client.hpp"
 #include "worker/tls_server.hpp"
+#include "worker/zygote.hpp"
 
 using namespace sslvpn;
 
@@ -47,7 +50,7 @@ anyconnect::AuthSettings auth_settings(const ipc::WorkerStartup& st) {
 
 }  // namespace
 
-int main() {
+int run_worker() {
   StderrSink early("worker");
   Logger log(&early, static_cast<int>(LogLevel::Info));
   IpcChannel main_ch{UniqueFd(kMainFd)};
@@ -63,11 +66,6 @@ int main() {
   log.set_max_level(st.log_level());
 
   // Everything that reads files or parses configuration happens before the sandbox.
-  // No PKCS#11 modules: the worker has no token to talk to (its key is in sec-mod), and loading
-  // p11-kit's modules costs memory in every worker.
-  (void)gnutls_pkcs11_init(GNUTLS_PKCS11_FLAG_MANUAL, nullptr);
-  if (gnutls_global_init() < 0) return 1;
-  xmlInitParser();
   int one = 1;
   (void)::setsockopt(kClientFd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   worker::SecModClient secmod{IpcChannel(UniqueFd(kSecModFd))};
@@ -98,4 +96,21 @@ int main() {
                           st.client_ip().find(':') != std::string::npos);
   conn.run();
   return 0;
+}
+
+// Libraries every worker needs, initialized once: in the zygote before it forks workers, or in
+// a worker started on its own.
+bool init_libraries() {
+  // No PKCS#11 modules: the worker has no token to talk to (its key is in sec-mod), and loading
+  // p11-kit's modules costs memory in every worker.
+  (void)gnutls_pkcs11_init(GNUTLS_PKCS11_FLAG_MANUAL, nullptr);
+  if (gnutls_global_init() < 0) return false;
+  xmlInitParser();
+  return true;
+}
+
+int main(int argc, char** argv) {
+  if (!init_libraries()) return 1;
+  if (argc == 2 && std::string(argv[1]) == "--zygote") return worker::run_zygote(kMainFd, run_worker);
+  return run_worker();
 }

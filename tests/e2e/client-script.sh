@@ -2,7 +2,16 @@
 # A minimal vpnc-script for the tests: configures openconnect's TUN device in the client
 # namespace and records the environment openconnect passed (what the server sent) to
 # $SSLVPND_TEST_DUMP.<reason>. Unlike the real vpnc-script it never touches resolv.conf.
-[ -n "$SSLVPND_TEST_DUMP" ] && env | sort > "$SSLVPND_TEST_DUMP.$reason"
+# The record appears (atomically) only once the device is configured, so a test that waits
+# for it may use the tunnel at once.
+dump() {
+  [ -n "$SSLVPND_TEST_DUMP" ] || return 0
+  env | sort > "$SSLVPND_TEST_DUMP.$reason.tmp" && mv "$SSLVPND_TEST_DUMP.$reason.tmp" "$SSLVPND_TEST_DUMP.$reason"
+}
+case "$reason" in
+  connect|reconnect) ;;
+  *) dump ;;
+esac
 case "$reason" in
   connect|reconnect)
     ip link set dev "$TUNDEV" up mtu "${INTERNAL_IP4_MTU:-1400}"
@@ -29,6 +38,7 @@ case "$reason" in
       ip -6 route replace "$addr/$len" dev "$TUNDEV"
       i=$((i + 1))
     done
+    dump
     ;;
 esac
 exit 0

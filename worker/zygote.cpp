@@ -1,0 +1,83 @@
+#include "worker/zygote.hpp"
+
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+
+#include "common/ipc_channel.hpp"
+#include "ipc.pb.h"
+
+namespace sslvpn::worker {
+namespace {
+
+constexpr int kParts = 3;
+constexpr int kHighFd = 64;  // received fds are parked here while 3..5 are rebuilt
+
+// In the new worker: exactly fds 0-2 (inherited), 3, 4, 5.
+bool arrange_fds(std::array<UniqueFd, kParts>& fds) {
+  int high[kParts];
+  for (int i = 0; i < kParts; ++i) {
+    high[i] = ::fcntl(fds[i].get(), F_DUPFD, kHighFd + i);
+    if (high[i] < 0) return false;
+  }
+  for (auto& f : fds) f.reset();
+  for (int fd = 3; fd < kHighFd; ++fd) ::close(fd);  // the zygote's channel among them
+  for (int i = 0; i < kParts; ++i) {
+    if (::dup2(high[i], 3 + i) < 0) return false;
+    ::close(high[i]);
+  }
+  ::close_range(3 + kParts, ~0U, 0);
+  return true;
+}
+
+}  // namespace
+
+int run_zygote(int channel_fd, const std::function<int()>& worker_main) {
+  IpcChannel ch{UniqueFd(channel_fd)};
+  // Told apart from the workers in ps/top; each worker takes its own name back.
+  ::prctl(PR_SET_NAME, "sslvpnd-zygote");
+  for (;;) {
+    std::array<UniqueFd, kParts> fds;
+    uint64_t worker_id = 0;
+    for (int part = 0; part < kParts; ++part) {
+      auto r = ch.recv<ipc::MainToZygote>(false);
+      if (!r.ok()) return r.error() == Errc::Closed ? 0 : 1;  // main is gone: so are we
+      const auto& m = r->first;
+      if (m.msg_case() != ipc::MainToZygote::kSpawn || m.spawn().part() != static_cast<uint32_t>(part) ||
+          !r->second.valid() || (part > 0 && m.spawn().worker_id() != worker_id))
+        return 1;  // main speaks this protocol or nothing
+      worker_id = m.spawn().worker_id();
+      fds[part] = std::move(r->second);
+    }
+    pid_t a = ::fork();
+    if (a == 0) {
+      pid_t b = ::fork();
+      if (b == 0) {
+        ::prctl(PR_SET_NAME, "sslvpnd-worker");
+        if (!arrange_fds(fds)) ::_exit(1);
+        ::_exit(worker_main());
+      }
+      ipc::ZygoteToMain reply;
+      reply.mutable_spawned()->set_worker_id(worker_id);
+      reply.mutable_spawned()->set_pid(b > 0 ? b : -1);
+      (void)ch.send(reply);
+      ::_exit(0);
+    }
+    for (auto& f : fds) f.reset();
+    if (a < 0) {
+      ipc::ZygoteToMain reply;
+      reply.mutable_spawned()->set_worker_id(worker_id);
+      reply.mutable_spawned()->set_pid(-1);
+      (void)ch.send(reply);
+      continue;
+    }
+    int status = 0;
+    while (::waitpid(a, &status, 0) < 0 && errno == EINTR) {
+    }
+  }
+}
+
+}  // namespace sslvpn::worker
