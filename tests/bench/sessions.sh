@@ -2,7 +2,7 @@
 # Connect latency, logins per second, memory per session and the machine's limits, sslvpnd side
 # by side with Debian's ocserv (same certificate, user, client, namespaces; alternating runs).
 # Reports; asserts nothing. Run as root from the source tree after building:
-#   tests/bench/sessions.sh [LATENCY_RUNS] [LOGINS] [SESSIONS]
+#   tests/bench/sessions.sh [LATENCY_RUNS] [LOGINS] [SESSIONS]   (LG_SESSIONS=500 for the loadgen rate)
 set -u
 RUNS=${1:-10}
 LOGINS=${2:-40}
@@ -11,9 +11,9 @@ source "$(dirname "$0")/../e2e/lib.sh"
 TEST_NAME=bench-sessions
 e2e_init
 source "$(dirname "$0")/bench_lib.sh"
-bench_setup 10.89.0.0/24
+bench_setup 10.89.0.0/21
 VPN_GW=10.89.0.1
-write_confs
+write_confs "max-clients = 0"
 
 now_ms() { date +%s%3N; }
 auth_once() {
@@ -88,6 +88,27 @@ read -r o_lps4 o_cpu4 o_ok4 <<<"$(login_rate ocserv 4)"
 read -r s_p0 s_pn s_per <<<"$(memory_per_session sslvpnd)"
 read -r o_p0 o_pn o_per <<<"$(memory_per_session ocserv)"
 
+# ---- the server's own login capacity: sslvpnd-loadgen asks for sessions faster than either
+# server sets them up (no openconnect process per login) and times how long they all took.
+LOADGEN="$BUILD_DIR/tools/loadgen/sslvpnd-loadgen"
+loadgen_rate() {  # SERVER -> "sessions_per_s established"
+  local srv=$1 out
+  start_srv "$srv"
+  out=$(in_ns "$NS_C" timeout 300 "$LOADGEN" --server "$SERVER_IP:$PORT" --user bench --password bench-Pass1 \
+    --sessions "$LG_SESSIONS" --rate 2000 --hold 1 --dpd 30 --timeout 120 --json 2>"$WORK/lg.err")
+  stop_srv
+  python3 - "$out" "$WORK/lg.err" <<'PY'
+import json, re, sys
+d = json.loads(sys.argv[1]) if sys.argv[1].strip() else {"established": 0}
+m = re.search(r"up after ([0-9.]+) s", open(sys.argv[2]).read())
+t = float(m.group(1)) if m else 0
+print(round(d["established"] / t, 1) if t else 0, d["established"])
+PY
+}
+LG_SESSIONS=${LG_SESSIONS:-500}
+read -r s_lg s_lg_ok <<<"$(loadgen_rate sslvpnd)"
+read -r o_lg o_lg_ok <<<"$(loadgen_rate ocserv)"
+
 # ---- the machine's limits
 timeout 30 ip netns exec "$NS_S" iperf3 -s -1 -p 5400 >/dev/null 2>&1 &
 sleep 0.3
@@ -108,6 +129,8 @@ printf '%-46s %14s %14s %7s\n' "logins/s 4 in parallel" "$s_lps4" "$o_lps4" "$(r
 printf '%-46s %14s %14s %7s\n' "server CPU ms per login (sequential)" "$s_cpu1" "$o_cpu1" "$(ratio "$s_cpu1" "$o_cpu1")"
 printf '%-46s %14s %14s %7s\n' "server CPU ms per login (parallel)" "$s_cpu4" "$o_cpu4" "$(ratio "$s_cpu4" "$o_cpu4")"
 printf '%-46s %14s %14s %7s\n' "logins that succeeded (seq / par)" "$s_ok1 / $s_ok4" "$o_ok1 / $o_ok4" ""
+printf '%-46s %14s %14s %7s\n' "sessions set up/s, loadgen ($LG_SESSIONS at once)" "$s_lg" "$o_lg" "$(ratio "$s_lg" "$o_lg")"
+printf '%-46s %14s %14s %7s\n' "... of which came up" "$s_lg_ok" "$o_lg_ok" ""
 printf '%-46s %14s %14s %7s\n' "server PSS idle, kB" "$s_p0" "$o_p0" "$(ratio "$s_p0" "$o_p0")"
 printf '%-46s %14s %14s %7s\n' "server PSS with $NSESS tunnels, kB" "$s_pn" "$o_pn" "$(ratio "$s_pn" "$o_pn")"
 printf '%-46s %14s %14s %7s\n' "PSS per tunnel, kB" "$s_per" "$o_per" "$(ratio "$s_per" "$o_per")"
