@@ -25,7 +25,7 @@ std::string raw_string(VALUE_PAIR* vp) {
 }
 
 // What an Access-Accept assigns.
-AuthStep accepted(VALUE_PAIR* recv, const RadiusParams& p, const std::string& user) {
+AuthStep accepted(VALUE_PAIR* recv, const RadiusParams& p) {
   std::vector<std::string> groups;
   ipc::UserSettings settings;
   for (VALUE_PAIR* vp = recv; vp != nullptr; vp = rc_avpair_next(vp)) {
@@ -66,7 +66,6 @@ AuthStep accepted(VALUE_PAIR* recv, const RadiusParams& p, const std::string& us
         break;
     }
   }
-  (void)user;
   AuthStep s = AuthStep::success(std::move(groups));
   s.settings = std::move(settings);
   return s;
@@ -105,7 +104,7 @@ AuthStep run_radius(const RadiusParams& p, LoginConversation& conv, LoginStart& 
     int rc = rc_auth(rh.get(), 0, send.get(), &recv_raw, msg.data());
     AvList recv(recv_raw);
     msg.resize(strnlen(msg.data(), msg.size()));
-    if (rc == OK_RC) return accepted(recv.get(), p, s.user);
+    if (rc == OK_RC) return accepted(recv.get(), p);
     if (rc == REJECT_RC) return AuthStep::failure("rejected by the RADIUS server");
     if (rc != CHALLENGE_RC) {
       AuthStep f = AuthStep::failure("the RADIUS server did not answer (code " + std::to_string(rc) + ")",

@@ -360,7 +360,7 @@ Result<void> SecMod::on_auth_init(WorkerPeer& p, ipc::WorkerToSecMod& m) {
       }
       if (auto c = password_chain(p, p.auth.cert->user)) {
         std::string none;
-        start_password(p, *c, p.auth.cert->user, none, false, a->user_agent());
+        start_password(p, *c, p.auth.cert->user, none, false);
         return {};
       }
     }
@@ -387,7 +387,7 @@ Result<void> SecMod::on_auth_init(WorkerPeer& p, ipc::WorkerToSecMod& m) {
     finish_failure(p, AuthStep::failure("user name differs from the certificate's"));
     return {};
   }
-  start_password(p, *c, a->username(), *a->mutable_password(), true, a->user_agent());
+  start_password(p, *c, a->username(), *a->mutable_password(), true);
   return {};
 }
 
@@ -415,8 +415,7 @@ Result<void> SecMod::on_auth_continue(WorkerPeer& p, ipc::WorkerToSecMod& m) {
 }
 
 void SecMod::start_password(WorkerPeer& p, size_t chain, const std::string& user, std::string& password,
-                            bool has_pw, const std::string& user_agent) {
-  (void)user_agent;
+                            bool has_pw) {
   p.auth.chain = chain;
   p.auth.user = user;
   p.state = PeerState::Pending;

@@ -116,7 +116,7 @@ class SecMod {
   void send_auth_reply(WorkerPeer& p, const ipc::AuthReply& r);
   // Login steps: start a chain's password method, then act on each step it yields.
   void start_password(WorkerPeer& p, size_t chain, const std::string& user, std::string& password,
-                      bool has_pw, const std::string& user_agent);
+                      bool has_pw);
   void on_step(const std::string& context, AuthStep step);
   // Moves a parked login to `p` if the context, client address and certificate match.
   bool resume_parked(WorkerPeer& p, const ipc::AuthContinue& m);
