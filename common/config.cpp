@@ -177,6 +177,7 @@ const std::map<std::string_view, Handler>& handlers() {
            fail(c.origin, c.line, "'device' must be 1..10 characters without '/', '%', ':' or blanks");
          cfg.device = v;
        }},
+      {"tun-offload", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.tun_offload = parse_bool(c, v); }},
       {"ipv4-network",
        [](Config&, const Ctx& c, std::string_view v) {
          c.pending->ipv4_network = v;

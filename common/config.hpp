@@ -72,6 +72,7 @@ struct Config {
 
   // tunnel network
   std::string device = "vpns";        // TUN name prefix; devices are device0, device1, ...
+  bool tun_offload = true;            // virtio-net header: GSO writes and TSO reads on TUN devices
   std::optional<IpNet> ipv4_network;  // ipv4-network (+ ipv4-netmask)
   std::optional<IpNet> ipv6_network;  // ipv6-network
   uint8_t ipv6_subnet_prefix = 128;   // size of each client's IPv6 network

@@ -130,7 +130,7 @@ Result<TunnelGrant> SessionManager::open(const ipc::SessionOpenReply& who, pid_t
 
   TunnelGrant g;
   std::string error;
-  auto tun = open_tun(cfg_.device, &error);
+  auto tun = open_tun(cfg_.device, cfg_.tun_offload, &error);
   if (!tun.ok()) return fail(503, "cannot create a TUN device: " + error);
   g.tun = std::move(tun).value();
   // Link up first: an IPv6 point-to-point address added to a device that is still down does
@@ -143,12 +143,6 @@ Result<TunnelGrant> SessionManager::open(const ipc::SessionOpenReply& who, pid_t
       !netlink_.add_address(g.tun.ifindex, v6_->server_address(), *s.ipv6, v6_->client_prefix(), &error))
     return fail(503, "cannot set the tunnel IPv6 address: " + error);
 
-  // iroute: networks behind this client are routed into its tunnel.
-  for (const auto& r : s.settings.iroutes()) {
-    auto net = parse_ip_net(r);
-    if (net && !netlink_.add_route(g.tun.ifindex, *net, &error))
-      return fail(503, "cannot route " + r + " to the client: " + error);
-  }
   // iroute: networks behind this client are routed into its tunnel.
   for (const auto& r : s.settings.iroutes()) {
     auto net = parse_ip_net(r);
@@ -169,6 +163,7 @@ ipc::TunnelParams SessionManager::params_for(const Session& s, const TunDevice& 
   p.set_username(s.user);
   p.set_group(s.group);
   p.set_device(tun.name);
+  p.set_tun_vnet_hdr(tun.vnet_hdr);
   if (s.ipv4) {
     p.set_ipv4_address(s.ipv4->to_string());
     p.set_ipv4_netmask(v4_->network().v4_netmask());

@@ -58,6 +58,12 @@ ssize_t DtlsChannel::pull(gnutls_transport_ptr_t p, void* buf, size_t len) {
 
 ssize_t DtlsChannel::push(gnutls_transport_ptr_t p, const void* buf, size_t len) {
   auto* self = static_cast<DtlsChannel*>(p);
+  if (self->established_) {
+    std::span<const uint8_t> d(static_cast<const uint8_t*>(buf), len);
+    if (self->batch_.add(d)) return static_cast<ssize_t>(len);
+    self->batch_.flush(self->udp_.get());
+    if (self->batch_.add(d)) return static_cast<ssize_t>(len);
+  }
   ssize_t n = ::send(self->udp_.get(), buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
   if (n < 0) gnutls_transport_set_errno(self->session_, errno == EWOULDBLOCK ? EAGAIN : errno);
   return n;
@@ -166,12 +172,17 @@ bool DtlsChannel::send(std::span<const uint8_t> record) {
   return n >= 0;
 }
 
+void DtlsChannel::flush() {
+  if (!batch_.empty()) batch_.flush(udp_.get());
+}
+
 size_t DtlsChannel::pending() const {
   return established_ ? gnutls_record_check_pending(session_) : 0;
 }
 
 Result<size_t> DtlsChannel::try_rebind(UniqueFd udp, std::string first, std::span<uint8_t> buf) {
   if (!established_) return Errc::State;
+  flush();  // what was queued goes the old way
   UniqueFd old = std::exchange(udp_, std::move(udp));
   first_ = std::move(first);
   // Only the stashed datagram is read: pull() serves it first, and GnuTLS asks for one

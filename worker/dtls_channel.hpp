@@ -14,6 +14,7 @@
 #include "common/result.hpp"
 #include "common/secret_bytes.hpp"
 #include "common/unique_fd.hpp"
+#include "worker/udp_batch.hpp"
 
 namespace sslvpn::worker {
 
@@ -57,8 +58,10 @@ class DtlsChannel {
   Result<bool> handshake();
   // One record: Errc::Timeout when nothing is queued; Errc::Closed/Io when the channel died.
   Result<size_t> recv(std::span<uint8_t> buf);
-  // Sends one record; false if it was not sent (socket full, or too large for the path).
+  // Encrypts one record; false if it was not accepted (too large for the path). Once the
+  // channel is established, records wait in a batch until flush() (UDP GSO).
   bool send(std::span<const uint8_t> record);
+  void flush();
   size_t pending() const;
   // NAT rebinding: a record came from the client's address on a new port. The new socket is
   // kept only if that record decrypts in this session (so a forged or replayed datagram cannot
@@ -79,6 +82,7 @@ class DtlsChannel {
   gnutls_psk_server_credentials_t cred_ = nullptr;
   gnutls_session_t session_ = nullptr;
   bool established_ = false;
+  UdpBatch batch_;
 };
 
 }  // namespace sslvpn::worker

@@ -38,7 +38,7 @@ TunnelLoop::TunnelLoop(Logger& log, TlsServer& tls, UniqueFd tun, IpcChannel& ma
                        const ipc::TunnelParams& params, std::optional<DtlsSetup> dtls)
     : log_(log),
       tls_(tls),
-      tun_(std::move(tun)),
+      tun_(std::move(tun), params.tun_vnet_hdr()),
       main_(main),
       session_(settings_from(params), Clock::now()),
       dtls_setup_(std::move(dtls)),
@@ -98,24 +98,14 @@ void TunnelLoop::read_dtls(Clock::time_point now) {
   }
 }
 
+// Packets for the device are batched until the end of the wake-up (flush_tun), so a burst of
+// TCP segments reaches the kernel as few GSO packets.
 void TunnelLoop::to_tun(std::span<const uint8_t> packet) {
-  if (tun_blocked_) return;  // cannot happen: TLS is not read while blocked
-  ssize_t n = ::write(tun_.get(), packet.data(), packet.size());
-  if (n >= 0) return;
-  if (errno == EAGAIN || errno == EWOULDBLOCK) {
-    std::memcpy(pending_, packet.data(), packet.size());
-    pending_len_ = packet.size();
-    tun_blocked_ = true;
-    return;
-  }
-  // EINVAL and friends: the kernel refused this packet; drop it, keep the tunnel.
-  log_.debug("TUN write failed: ", std::strerror(errno));
+  tun_.queue(packet);
 }
 
-void TunnelLoop::retry_tun_write() {
-  ssize_t n = ::write(tun_.get(), pending_, pending_len_);
-  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
-  tun_blocked_ = false;
+void TunnelLoop::flush_tun() {
+  tun_blocked_ = !tun_.flush();
 }
 
 void TunnelLoop::to_client(std::span<const uint8_t> frame) {
@@ -145,15 +135,22 @@ void TunnelLoop::read_tls(Clock::time_point now) {
   }
 }
 
+// One packet from the device (or one segment of a super-packet), at tx_ + kHeaderSize.
+void TunnelLoop::send_packet(size_t len, Clock::time_point now) {
+  tx_budget_.charge(len, now);
+  if (dtls_ready() && session_.dtls_up() && dtls_->send(session_.frame_dtls_data(tx_, len, now))) return;
+  to_client(session_.frame_data(tx_, len, now));
+}
+
 void TunnelLoop::read_tun(Clock::time_point now) {
-  for (int i = 0; i < kBatch && !tls_failed_ && tls_.has_room() && tx_budget_.ready(now); ++i) {
-    ssize_t n = ::read(tun_.get(), tx_ + cstp::kHeaderSize, cstp::kMaxPayload);
-    if (n <= 0) return;  // EAGAIN (or nothing): done for now
-    auto len = static_cast<size_t>(n);
-    tx_budget_.charge(len, now);
-    if (dtls_ready() && session_.dtls_up() && dtls_->send(session_.frame_dtls_data(tx_, len, now))) continue;
-    to_client(session_.frame_data(tx_, len, now));
-  }
+  struct Sink final : tun::SegmentSink {
+    TunnelLoop& loop;
+    Clock::time_point now;
+    Sink(TunnelLoop& l, Clock::time_point t) : loop(l), now(t) {}
+    void on_segment(size_t len) override { loop.send_packet(len, now); }
+  } sink(*this, now);
+  for (int i = 0; i < kBatch && !tls_failed_ && tls_.has_room() && tx_budget_.ready(now); ++i)
+    if (!tun_.read(tx_, cstp::kHeaderSize, sink).ok()) return;  // nothing more for now
 }
 
 void TunnelLoop::on_main_message() {
@@ -210,7 +207,7 @@ ipc::SessionEnd TunnelLoop::run() {
     bool rx_open = !tun_blocked_ && !rx_paused_;
     pollfd fds[4] = {
         {tls_.fd(), static_cast<short>((rx_open ? POLLIN : 0) | (tls_blocked_ ? POLLOUT : 0)), 0},
-        {tun_.get(),
+        {tun_.fd(),
          static_cast<short>((tls_blocked_ || tx_paused_ ? 0 : POLLIN) | (tun_blocked_ ? POLLOUT : 0)), 0},
         {main_.raw_fd(), POLLIN, 0},
         {dtls_ ? dtls_->fd() : -1, static_cast<short>(rx_open ? POLLIN : 0), 0},
@@ -223,12 +220,14 @@ ipc::SessionEnd TunnelLoop::run() {
     if (fds[2].revents) on_main_message();
     if (dtls_ && ((fds[3].revents & (POLLIN | POLLERR)) || dtls_->pending() > 0 || !dtls_->established()))
       read_dtls(now);
-    if (tun_blocked_ && (fds[1].revents & (POLLOUT | POLLERR))) retry_tun_write();
+    if (tun_blocked_ && (fds[1].revents & (POLLOUT | POLLERR))) flush_tun();
     if (tls_blocked_ && (fds[0].revents & (POLLOUT | POLLERR | POLLHUP))) flush_tls();
     if ((fds[0].revents & (POLLIN | POLLERR | POLLHUP)) || (tls_.pending() > 0 && rx_open)) read_tls(now);
     if (!tls_blocked_ && !tx_paused_ && (fds[1].revents & POLLIN)) read_tun(now);
     session_.on_tick(now, *this);
+    if (!tun_blocked_) flush_tun();
     if (!tls_blocked_) flush_tls();
+    if (dtls_) dtls_->flush();
     report_stats(now, false);
   }
   R end;
@@ -245,7 +244,11 @@ ipc::SessionEnd TunnelLoop::run() {
   }
   end.set_bytes_in(session_.bytes_in());
   end.set_bytes_out(session_.bytes_out());
-  if (session_.dropped()) end.set_detail(std::to_string(session_.dropped()) + " packets dropped");
+  uint64_t dropped = session_.dropped() + tun_.dropped();
+  if (dropped) end.set_detail(std::to_string(dropped) + " packets dropped");
+  if (tun_.gso_writes() || tun_.tso_reads())
+    log_.debug("TUN offload: ", tun_.gso_segments(), " packets written as ", tun_.gso_writes(),
+               " GSO writes; ", tun_.tso_segments(), " packets read as ", tun_.tso_reads(), " TSO reads");
   return end;
 }
 

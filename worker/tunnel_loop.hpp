@@ -16,6 +16,7 @@
 #include "worker/cstp/traffic_policy.hpp"
 #include "worker/dtls_channel.hpp"
 #include "worker/tls_server.hpp"
+#include "worker/tun_io.hpp"
 
 namespace sslvpn::worker {
 
@@ -34,8 +35,9 @@ class TunnelLoop final : public cstp::Sink {
  private:
   void read_tls(cstp::Clock::time_point now);
   void read_tun(cstp::Clock::time_point now);
+  void send_packet(size_t len, cstp::Clock::time_point now);
   void flush_tls();
-  void retry_tun_write();
+  void flush_tun();
   void on_main_message();
   void on_udp_socket(const ipc::UdpSocket& m, UniqueFd fd);
   void read_dtls(cstp::Clock::time_point now);
@@ -45,7 +47,7 @@ class TunnelLoop final : public cstp::Sink {
 
   Logger& log_;
   TlsServer& tls_;
-  UniqueFd tun_;
+  TunIo tun_;
   IpcChannel& main_;
   cstp::CstpSession session_;
   std::optional<DtlsSetup> dtls_setup_;  // set when DTLS was offered to the client
@@ -53,8 +55,7 @@ class TunnelLoop final : public cstp::Sink {
   bool tls_failed_ = false;  // the client's connection broke
   bool main_gone_ = false;
   bool tls_blocked_ = false;  // queued records wait for the socket
-  bool tun_blocked_ = false;  // pending_ holds a packet the TUN device refused
-  size_t pending_len_ = 0;
+  bool tun_blocked_ = false;  // the TUN device refused a write; queued packets wait
   cstp::Clock::time_point next_stats_;
   // rx/tx-data-per-sec (unlimited unless set); paused while in debt.
   cstp::ByteBudget rx_budget_, tx_budget_;
@@ -62,11 +63,9 @@ class TunnelLoop final : public cstp::Sink {
   uint64_t reported_in_ = 0, reported_out_ = 0;
   std::string reported_dtls_;  // the DTLS description main has
   bool reported_once_ = false;
-  // Buffers: one TLS record in, one TUN packet (with room for the CSTP header) out, and the
-  // one packet waiting for the TUN device.
+  // Buffers: one TLS record in, one TUN packet (with room for the CSTP header) out.
   uint8_t rx_[16384 + 64];
   uint8_t tx_[cstp::kHeaderSize + cstp::kMaxPayload];
-  uint8_t pending_[cstp::kMaxPayload];
 };
 
 }  // namespace sslvpn::worker

@@ -10,7 +10,7 @@
 
 namespace sslvpn::mainproc {
 
-Result<TunDevice> open_tun(const std::string& prefix, std::string* error) {
+Result<TunDevice> open_tun(const std::string& prefix, bool offload, std::string* error) {
   TunDevice t;
   t.fd.reset(::open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK));
   if (!t.fd.valid()) {
@@ -18,13 +18,17 @@ Result<TunDevice> open_tun(const std::string& prefix, std::string* error) {
     return Errc::Io;
   }
   ifreq ifr{};
-  ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+  ifr.ifr_flags = IFF_TUN | IFF_NO_PI | (offload ? IFF_VNET_HDR : 0);
   std::string pattern = prefix + "%d";
   std::strncpy(ifr.ifr_name, pattern.c_str(), IFNAMSIZ - 1);
   if (::ioctl(t.fd.get(), TUNSETIFF, &ifr) != 0) {
     *error = std::string("TUNSETIFF: ") + std::strerror(errno);
     return Errc::Io;
   }
+  t.vnet_hdr = offload;
+  // Checksum and TSO offloads: the kernel hands over whole TCP super-packets and the worker
+  // segments them. Without them the header stays (and GSO writes still work).
+  if (offload) (void)::ioctl(t.fd.get(), TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6);
   t.name = ifr.ifr_name;
   t.ifindex = ::if_nametoindex(ifr.ifr_name);
   if (t.ifindex == 0) {

@@ -13,9 +13,12 @@ struct TunDevice {
   UniqueFd fd;  // non-blocking, no packet-info header (IFF_NO_PI)
   std::string name;
   unsigned ifindex = 0;
+  bool vnet_hdr = false;  // each packet read or written has a virtio-net header before it
 };
 
 // Creates "<prefix>N" with the lowest free N. `error` says why on failure.
-Result<TunDevice> open_tun(const std::string& prefix, std::string* error);
+// With `offload`, the device carries a virtio-net header (IFF_VNET_HDR): the worker may write
+// TCP super-packets (GSO) and, when the kernel accepts TUNSETOFFLOAD, reads them too (TSO).
+Result<TunDevice> open_tun(const std::string& prefix, bool offload, std::string* error);
 
 }  // namespace sslvpn::mainproc

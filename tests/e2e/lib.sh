@@ -245,5 +245,30 @@ iperf_run() {
       2>/dev/null || echo "0 0"
 }
 
+# tcp_copy_ok SERVER_NS ADDR PORT BYTES: BYTES random bytes go from the client namespace to
+# ADDR (listening in SERVER_NS) and other BYTES back, each over its own TCP connection through
+# the tunnel; true when both arrive intact (sha256).
+tcp_copy_ok() {
+  local ns=$1 addr=$2 port=$3 bytes=$4 dir pid rc=0
+  head -c "$bytes" /dev/urandom > "$WORK/copy.up"
+  head -c "$bytes" /dev/urandom > "$WORK/copy.down"
+  for dir in up down; do
+    rm -f "$WORK/copy.got"
+    if [ "$dir" = up ]; then
+      timeout 90 ip netns exec "$ns" python3 "$E2E_DIR/tcp_copy.py" serve "$addr" "$port" recv "$WORK/copy.got" &
+      pid=$!
+      in_ns "$NS_C" timeout 90 python3 "$E2E_DIR/tcp_copy.py" connect "$addr" "$port" send "$WORK/copy.up" || rc=1
+    else
+      timeout 90 ip netns exec "$ns" python3 "$E2E_DIR/tcp_copy.py" serve "$addr" "$port" send "$WORK/copy.down" &
+      pid=$!
+      in_ns "$NS_C" timeout 90 python3 "$E2E_DIR/tcp_copy.py" connect "$addr" "$port" recv "$WORK/copy.got" || rc=1
+    fi
+    wait "$pid" || rc=1
+    [ "$(sha256sum < "$WORK/copy.$dir")" = "$(sha256sum < "$WORK/copy.got" 2>/dev/null)" ] || rc=1
+    port=$((port + 1))
+  done
+  return $rc
+}
+
 # env_of NAME REASON VAR: a variable openconnect passed to the client script.
 env_of() { sed -n "s/^$3=//p" "$WORK/$1.env.$2" | head -n 1; }

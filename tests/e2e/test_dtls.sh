@@ -24,13 +24,16 @@ route = $BEHIND_NET
 dpd = 5
 mtu = 1300
 max-same-clients = 0
-${2:-}
+$(printf "%s\n" "${@:2}")
 CONF
   } > "$1"
 }
 
-udp_datagrams() {  # udp_datagrams In|Out: the server namespace's UDP datagram counter
-  in_ns "$NS_S" awk -v f="$1Datagrams" '/^Udp:/ { if (!h) { for (i = 1; i <= NF; i++) col[$i] = i; h = 1 } else print $col[f] }' /proc/net/snmp
+# udp_datagrams In|Out [NS]: a namespace's UDP datagram counter (the server's by default). The
+# server's Out counts sendmsg calls, and one UDP GSO send carries many datagrams: what went out
+# is counted where it arrives, in the client namespace.
+udp_datagrams() {
+  in_ns "${2:-$NS_S}" awk -v f="$1Datagrams" '/^Udp:/ { if (!h) { for (i = 1; i <= NF; i++) col[$i] = i; h = 1 } else print $col[f] }' /proc/net/snmp
 }
 send_udp() {  # send_udp HEX-PAYLOAD COUNT: datagrams to the server's UDP port from a fresh port
   in_ns "$NS_C" python3 -c "
@@ -53,11 +56,11 @@ check "MTU detection keeps the configured MTU (1300), not 576/1280" grep -q "No 
 check "the client's tunnel has MTU 1300" bash -c "ip -n '$NS_C' link show tuna | grep -q 'mtu 1300 '"
 check "ping through the tunnel" in_ns "$NS_C" ping -c 3 -i 0.2 -W 2 "$BEHIND_IP"
 
-in0=$(udp_datagrams In); out0=$(udp_datagrams Out)
+in0=$(udp_datagrams In); out0=$(udp_datagrams In "$NS_C")
 read -r UP _ <<<"$(iperf_run 5201 3)"
-in1=$(udp_datagrams In); out1=$(udp_datagrams Out)
+in1=$(udp_datagrams In); out1=$(udp_datagrams In "$NS_C")
 read -r DOWN _ <<<"$(iperf_run 5202 3 -R)"
-in2=$(udp_datagrams In); out2=$(udp_datagrams Out)
+in2=$(udp_datagrams In); out2=$(udp_datagrams In "$NS_C")
 check "iperf3 client->server moved data ($UP bytes)" test "$UP" -gt 1000000
 check "... carried by UDP ($((in1 - in0)) datagrams in for $((UP / 1300)) packets)" test $((in1 - in0)) -gt $((UP / 1300 / 2))
 check "iperf3 server->client moved data ($DOWN bytes)" test "$DOWN" -gt 1000000
@@ -118,8 +121,8 @@ check "with match-tls-dtls-ciphers, DTLS uses the TLS cipher (AES-128-GCM)" grep
 oc_stop m
 kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null
 
-# ---- legacy (Cisco resumed session): dtls-psk = false
-write_conf "$WORK/legacy.conf" "dtls-psk = false"
+# ---- legacy (Cisco resumed session): dtls-psk = false; also plain TUN I/O (tun-offload = false)
+write_conf "$WORK/legacy.conf" "dtls-psk = false" "tun-offload = false"
 LOG="$WORK/server-legacy.log"
 start_server "$WORK/legacy.conf" "$LOG" "$WORK/legacy.pid" "$PORT" || { fail "legacy server start"; e2e_finish; }
 check "openconnect connects to a legacy-DTLS server" oc_connect l alice 'alice-Secret1' -v
@@ -130,6 +133,9 @@ in7=$(udp_datagrams In)
 check "ping through the legacy DTLS tunnel" in_ns "$NS_C" ping -c 5 -i 0.2 -W 2 "$BEHIND_IP"
 in8=$(udp_datagrams In)
 check "... carried by UDP" test $((in8 - in7)) -ge 5
+check "with tun-offload = false, 8 MB each way over TCP arrive intact" tcp_copy_ok "$NS_B" "$BEHIND_IP" 5611 8000000
 oc_stop l
+wait_for_log "$LOG" "user 'alice' disconnected"
+check "... and the device had no offload (no GSO writes)" bash -c "! grep -q 'TUN offload' '$LOG'"
 check "no worker died of a signal (legacy server)" bash -c "! grep -Eq 'died of signal|seccomp filter' '$LOG'"
 e2e_finish

@@ -77,11 +77,17 @@ read -r DOWN _ <<<"$(iperf_run 5202 3 -R)"
 check "iperf3 client->server moved data ($UP bytes)" test "$UP" -gt 1000000
 check "iperf3 server->client moved data ($DOWN bytes)" test "$DOWN" -gt 1000000
 echo "    throughput: up $((UP * 8 / 3 / 1000000)) Mbit/s, down $((DOWN * 8 / 3 / 1000000)) Mbit/s (3 s each)"
+# TUN offload (the default): segments are merged into GSO writes and super-packets split, so
+# check that the bytes are the bytes, not only that TCP got through.
+check "20 MB each way over TCP to the host behind the server arrive intact" tcp_copy_ok "$NS_B" "$BEHIND_IP" 5601 20000000
+check "... and over IPv6 to the server's tunnel address" tcp_copy_ok "$NS_S" fd77::1 5603 20000000
 
 # ---- disconnect-script and logout
 oc_stop a
 wait_for_log "$LOG" "user 'alice' disconnected from vpns[0-9]*: USER_DISCONNECT"
 check "logout is logged as USER_DISCONNECT" grep -q "user 'alice' disconnected from vpns[0-9]*: USER_DISCONNECT" "$LOG"
+check "TCP segments went to the TUN device as GSO writes" grep -Eq "TUN offload: [0-9]+ packets written as [1-9][0-9]* GSO writes" "$LOG"
+check "... and TCP super-packets from it were split (TSO)" grep -Eq "packets read as [1-9][0-9]* TSO reads" "$LOG"
 for _ in $(seq 1 50); do [ -f "$WORK/disconnect-alice.env" ] && break; sleep 0.1; done
 STATS_IN=$(sed -n 's/^STATS_BYTES_IN=//p' "$WORK/disconnect-alice.env")
 check "disconnect-script got byte counters covering iperf3 (in $STATS_IN >= $UP)" test "${STATS_IN:-0}" -ge "$UP"
