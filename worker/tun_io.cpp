@@ -14,7 +14,7 @@ constexpr size_t kMaxRead = tun::kVnetHdrSize + 65536;
 }  // namespace
 
 TunIo::TunIo(UniqueFd fd, bool vnet_hdr) : fd_(std::move(fd)), vnet_(vnet_hdr), batch_(vnet_hdr) {
-  if (vnet_) in_.resize(kMaxRead);
+  if (vnet_) in_.reset(new uint8_t[kMaxRead]);  // uninitialised: resident only once used
 }
 
 void TunIo::queue(std::span<const uint8_t> packet) {
@@ -58,10 +58,10 @@ Result<size_t> TunIo::read(std::span<uint8_t> out, size_t headroom, tun::Segment
     sink.on_segment(static_cast<size_t>(n));
     return size_t{1};
   }
-  ssize_t n = ::read(fd_.get(), in_.data(), in_.size());
+  ssize_t n = ::read(fd_.get(), in_.get(), kMaxRead);
   if (n <= 0) return Errc::Timeout;
   auto r =
-      tun::split_packet(std::span<const uint8_t>(in_.data(), static_cast<size_t>(n)), out, headroom, sink);
+      tun::split_packet(std::span<const uint8_t>(in_.get(), static_cast<size_t>(n)), out, headroom, sink);
   if (!r.ok()) {
     ++dropped_;
     return size_t{0};

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -45,7 +46,7 @@ class TunIo {
   size_t next_write_ = 0;  // writes of the finished batch already done
   bool blocked_ = false;
   uint64_t dropped_ = 0, gso_writes_ = 0, gso_segments_ = 0, tso_reads_ = 0, tso_segments_ = 0;
-  std::vector<uint8_t> in_;  // vnet mode: one read (header + up to a 64 kB super-packet)
+  std::unique_ptr<uint8_t[]> in_;  // vnet mode: one read (header + up to a 64 kB super-packet)
 };
 
 }  // namespace sslvpn::worker

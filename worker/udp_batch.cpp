@@ -30,14 +30,14 @@ std::vector<GsoRun> plan_gso_runs(std::span<const uint16_t> sizes, size_t max_se
   return runs;
 }
 
-UdpBatch::UdpBatch() : buf_(kMaxBytes) {
+UdpBatch::UdpBatch() : buf_(new uint8_t[kMaxBytes]) {
   sizes_.reserve(kMaxDatagrams);
 }
 
 bool UdpBatch::add(std::span<const uint8_t> datagram) {
-  if (sizes_.size() >= kMaxDatagrams || datagram.size() > buf_.size() - used_ || datagram.size() > 0xffff)
+  if (sizes_.size() >= kMaxDatagrams || datagram.size() > kMaxBytes - used_ || datagram.size() > 0xffff)
     return false;
-  std::memcpy(buf_.data() + used_, datagram.data(), datagram.size());
+  std::memcpy(buf_.get() + used_, datagram.data(), datagram.size());
   used_ += datagram.size();
   sizes_.push_back(static_cast<uint16_t>(datagram.size()));
   return true;
@@ -56,7 +56,7 @@ void UdpBatch::flush(int fd) {
   for (const GsoRun& r : runs) {
     size_t bytes = 0;
     for (size_t k = 0; k < r.count; ++k) bytes += sizes_[r.first + k];
-    const uint8_t* p = buf_.data() + offset;
+    const uint8_t* p = buf_.get() + offset;
     offset += bytes;
     if (r.count == 1) {
       send_one(fd, p, bytes);

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -38,7 +39,7 @@ class UdpBatch {
  private:
   void send_one(int fd, const uint8_t* p, size_t len);
 
-  std::vector<uint8_t> buf_;
+  std::unique_ptr<uint8_t[]> buf_;  // uninitialised: resident only once used
   size_t used_ = 0;
   std::vector<uint16_t> sizes_;
   bool gso_ok_ = true;

@@ -57,7 +57,7 @@ bool WriteBatch::can_join(const Group& g, std::span<const uint8_t> pkt, const Tc
 bool WriteBatch::add(std::span<const uint8_t> packet) {
   if (finished_ || packets_.size() >= kMaxPackets || packet.size() > kArenaSize - used_) return false;
   size_t index = packets_.size();
-  std::memcpy(arena_.data() + used_, packet.data(), packet.size());
+  std::memcpy(arena_.get() + used_, packet.data(), packet.size());
   packets_.push_back({used_, packet.size(), 0});
   used_ += packet.size();
   auto pkt = bytes_of(packets_.back());
@@ -142,7 +142,7 @@ void WriteBatch::finish() {
     const Packet& p = packets_[i];
     const Group& g = groups_[p.group];
     size_t skip = i == g.first ? 0 : g.view.headers();  // later segments give only their payload
-    iov_[cursor[p.group]++] = {arena_.data() + p.offset + skip, p.size - skip};
+    iov_[cursor[p.group]++] = {arena_.get() + p.offset + skip, p.size - skip};
   }
 }
 
