@@ -160,7 +160,8 @@ Result<void> TlsServer::enter_tunnel_mode() {
   int fl = ::fcntl(fd_, F_GETFL);
   if (fl < 0 || ::fcntl(fd_, F_SETFL, fl | O_NONBLOCK) < 0) return Errc::Io;
   gnutls_record_set_timeout(session_, 0);
-  out_.reserve(kOutSoftLimit + 32 * 1024);
+  // A TSO read may queue a whole 64 kB super-packet (about 45 records) past the soft limit.
+  out_.reserve(kOutSoftLimit + 80 * 1024);
   gnutls_transport_set_ptr2(session_, reinterpret_cast<gnutls_transport_ptr_t>(static_cast<intptr_t>(fd_)),
                             this);
   gnutls_transport_set_push_function(session_, &TlsServer::buffered_push);
