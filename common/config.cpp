@@ -27,7 +27,19 @@ using cfgval::parse_uint;
 
 struct Ctx : cfgval::Where {
   Pending* pending = nullptr;
+  std::vector<ConfigWarning>* warnings = nullptr;
+  void warn(std::string what) const {
+    if (warnings) warnings->push_back({line, std::move(what)});
+  }
 };
+
+// ocserv features sslvpnd does without: turning them off is accepted quietly, asking for them
+// gets a warning.
+void accept_if_off(const Ctx& c, std::string_view v, std::string_view why) {
+  if (cfgval::parse_bool(c, v))
+    c.warn("'" + std::string(c.key) + " = true' is not implemented by sslvpnd (" + std::string(why) +
+           "); ignored");
+}
 
 SelectGroup parse_select_group(const Ctx& c, std::string_view v) {
   SelectGroup g;
@@ -152,6 +164,22 @@ const std::map<std::string_view, Handler>& handlers() {
          cfg.server_key = v;
        }},
       {"tls-priorities", [](Config& cfg, const Ctx&, std::string_view v) { cfg.tls_priorities = v; }},
+      // ocserv's own plumbing (the IPC socket path; the legacy-client switch): sslvpnd always
+      // serves Cisco clients and talks to sec-mod over socketpairs, so these change nothing.
+      {"socket-file", [](Config&, const Ctx&, std::string_view) {}},
+      {"cisco-client-compat", [](Config&, const Ctx& c, std::string_view v) { (void)parse_bool(c, v); }},
+      {"try-mtu-discovery",
+       [](Config&, const Ctx& c, std::string_view v) {
+         accept_if_off(c, v, "the MTU comes from the client's base MTU and its own probes");
+       }},
+      {"ping-leases",
+       [](Config&, const Ctx& c, std::string_view v) { accept_if_off(c, v, "leases are not pinged"); }},
+      {"log-level",
+       [](Config& cfg, const Ctx& c, std::string_view v) { cfg.log_level = static_cast<int>(parse_uint(c, v, 9)); }},
+      {"client-bypass-protocol",
+       [](Config& cfg, const Ctx& c, std::string_view v) { cfg.client_bypass_protocol = parse_bool(c, v); }},
+      {"rate-limit-ms",
+       [](Config& cfg, const Ctx& c, std::string_view v) { cfg.rate_limit_ms = parse_uint(c, v, 60000); }},
       {"max-clients",
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.max_clients = parse_uint(c, v, 1u << 24); }},
       {"auth-timeout",
@@ -217,6 +245,14 @@ const std::map<std::string_view, Handler>& handlers() {
       {"keepalive", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.keepalive = parse_seconds(c, v); }},
       {"idle-timeout",
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.idle_timeout = parse_seconds(c, v); }},
+      {"mobile-dpd", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.mobile_dpd = parse_seconds(c, v); }},
+      {"mobile-idle-timeout",
+       [](Config& cfg, const Ctx& c, std::string_view v) { cfg.mobile_idle_timeout = parse_seconds(c, v); }},
+      {"rekey-time", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.rekey_time = parse_seconds(c, v); }},
+      {"rekey-method",
+       [](Config&, const Ctx& c, std::string_view v) {
+         if (v != "ssl" && v != "new-tunnel") fail(c.origin, c.line, "rekey-method must be 'ssl' or 'new-tunnel'");
+       }},
       {"session-timeout",
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.session_timeout = parse_seconds(c, v); }},
       {"max-same-clients",
@@ -349,6 +385,7 @@ Config parse_config(std::string_view text, std::string_view origin, std::vector<
         c.line = line;
         c.key = key;
         c.pending = &pending;
+        c.warnings = warnings;
         it->second(cfg, c, value);
       });
   finish_ipv4_network(cfg, pending, origin);

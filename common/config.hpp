@@ -91,6 +91,12 @@ struct Config {
   uint32_t keepalive = 32400;
   uint32_t idle_timeout = 0;
   uint32_t session_timeout = 0;
+  // clients that send X-AnyConnect-Identifier-DeviceType (phones): unset = as dpd / idle-timeout
+  std::optional<uint32_t> mobile_dpd;
+  std::optional<uint32_t> mobile_idle_timeout;
+  // 0 = no rekey. Clients rekey by opening a new tunnel: that is what ocserv asks of TLS 1.3
+  // clients whatever rekey-method says (the key is accepted, ssl or new-tunnel, and not used).
+  uint32_t rekey_time = 172800;
   uint32_t max_same_clients = 2;  // 0 = unlimited
   // per-user and per-group settings (files of "key = value" lines; see user_config.hpp)
   std::string config_per_user;       // directory: one file per user name
@@ -112,6 +118,9 @@ struct Config {
   uint32_t ban_points_connection = 1;
   // control socket (sslvpnctl)
   bool use_occtl = true;
+  std::optional<int> log_level;         // ocserv's scale (0-9); -d on the command line wins
+  bool client_bypass_protocol = false;  // X-CSTP-Client-Bypass-Protocol
+  uint32_t rate_limit_ms = 0;           // at least this long between two accepted connections
   std::string occtl_socket_file = "/run/sslvpnd.socket";
   // DTLS (the UDP data channel)
   uint16_t udp_port = 0;                // 0 = no DTLS

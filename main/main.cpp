@@ -46,6 +46,12 @@ int main(int argc, char** argv) {
   Logger log(&stderr_sink, level);
   try {
     ServerSettings s = load_server_settings(opt.config_file, log);
+    // ocserv's log-level (0 default ... 3 debug, 4 http, 8 sensitive, 9 TLS) when -d is not given.
+    if (opt.debug_level < 0 && s.config.log_level) {
+      int l = *s.config.log_level;
+      level = l == 0 ? 1 : l <= 2 ? 2 : l < 8 ? 3 : 8;
+      log.set_max_level(level);
+    }
     if (opt.test_config) {
       std::printf("sslvpnd: configuration '%s' is valid\n", opt.config_file.c_str());
       return 0;

@@ -48,6 +48,7 @@ Server::Server(struct ev_loop* loop, Logger& log, ServerSettings settings, std::
 Server::~Server() {
   control_.reset();
   for (auto& io : accept_io_) ev_io_stop(loop_, &io);
+  ev_timer_stop(loop_, &accept_pause_);
   for (auto& io : udp_io_) ev_io_stop(loop_, &io);
   ev_io_stop(loop_, &secmod_io_);
   ev_child_stop(loop_, &child_w_);
@@ -103,6 +104,8 @@ void Server::start() {
     accept_io_[i].data = this;
     ev_io_start(loop_, &accept_io_[i]);
   }
+  ev_init(&accept_pause_, &Server::accept_resume_cb);
+  accept_pause_.data = this;
   ev_timer_init(&housekeeping_, &Server::housekeeping_cb, 60., 60.);
   housekeeping_.data = this;
   ev_timer_start(loop_, &housekeeping_);
@@ -165,8 +168,21 @@ void Server::acct_cb(struct ev_loop*, ev_timer* w, int) {
   }
 }
 
+void Server::accept_resume_cb(struct ev_loop* loop, ev_timer* w, int) {
+  auto* self = static_cast<Server*>(w->data);
+  for (auto& io : self->accept_io_) ev_io_start(loop, &io);
+}
+
 void Server::on_accept(int listen_fd) {
-  for (int i = 0; i < 64; ++i) {  // bounded: let other watchers run under a connection flood
+  // rate-limit-ms (ocserv's): one connection, then the listeners rest; the others wait in the
+  // kernel's backlog.
+  if (s_.config.rate_limit_ms != 0) {
+    for (auto& io : accept_io_) ev_io_stop(loop_, &io);
+    ev_timer_set(&accept_pause_, s_.config.rate_limit_ms / 1000.0, 0.);
+    ev_timer_start(loop_, &accept_pause_);
+  }
+  int batch = s_.config.rate_limit_ms != 0 ? 1 : 64;
+  for (int i = 0; i < batch; ++i) {  // bounded: let other watchers run under a connection flood
     sockaddr_storage ss{};
     socklen_t len = sizeof ss;
     UniqueFd c(::accept4(listen_fd, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_CLOEXEC));

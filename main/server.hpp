@@ -96,6 +96,7 @@ class Server {
 
  private:
   static void accept_cb(struct ev_loop*, ev_io* w, int);
+  static void accept_resume_cb(struct ev_loop*, ev_timer* w, int);
   static void secmod_cb(struct ev_loop*, ev_io* w, int);
   static void worker_cb(struct ev_loop*, ev_io* w, int);
   static void worker_timeout_cb(struct ev_loop*, ev_timer* w, int);
@@ -157,6 +158,7 @@ class Server {
   SessionManager sessions_;
   std::vector<UniqueFd> listeners_;
   std::vector<ev_io> accept_io_;
+  ev_timer accept_pause_{};  // rate-limit-ms: the listeners rest until it fires
   IpcChannel secmod_;
   // The worker zygote (`sslvpnd-worker --zygote`); invalid when workers are started on their own.
   IpcChannel zygote_;

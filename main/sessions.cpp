@@ -151,14 +151,14 @@ Result<TunnelGrant> SessionManager::open(const ipc::SessionOpenReply& who, pid_t
   }
   uint32_t base =
       req.base_mtu() >= kMinMtu && req.base_mtu() <= kMaxBaseMtu ? req.base_mtu() : kDefaultBaseMtu;
-  g.params = params_for(s, g.tun, mtu, base, now);
+  g.params = params_for(s, g.tun, mtu, base, req.mobile(), now);
   g.displaced = (s.worker > 0 && s.worker != worker) ? s.worker : -1;
   s.worker = worker;
   return g;
 }
 
 ipc::TunnelParams SessionManager::params_for(const Session& s, const TunDevice& tun, uint32_t mtu,
-                                             uint32_t base_mtu, time_t now) const {
+                                             uint32_t base_mtu, bool mobile, time_t now) const {
   ipc::TunnelParams p;
   p.set_username(s.user);
   p.set_group(s.group);
@@ -238,9 +238,14 @@ ipc::TunnelParams SessionManager::params_for(const Session& s, const TunDevice& 
   p.set_tx_per_sec(us.has_tx_per_sec() ? us.tx_per_sec() : cfg_.tx_per_sec);
   p.set_mtu(mtu);
   p.set_base_mtu(base_mtu);
-  p.set_dpd(us.has_dpd() ? us.dpd() : cfg_.dpd);
+  // A phone gets mobile-dpd / mobile-idle-timeout (fewer wake-ups) unless its settings say otherwise.
+  uint32_t dpd = mobile && cfg_.mobile_dpd ? *cfg_.mobile_dpd : cfg_.dpd;
+  uint32_t idle = mobile && cfg_.mobile_idle_timeout ? *cfg_.mobile_idle_timeout : cfg_.idle_timeout;
+  p.set_dpd(us.has_dpd() ? us.dpd() : dpd);
   p.set_keepalive(us.has_keepalive() ? us.keepalive() : cfg_.keepalive);
-  p.set_idle_timeout(us.has_idle_timeout() ? us.idle_timeout() : cfg_.idle_timeout);
+  p.set_idle_timeout(us.has_idle_timeout() ? us.idle_timeout() : idle);
+  p.set_rekey_time(cfg_.rekey_time);
+  p.set_client_bypass_protocol(cfg_.client_bypass_protocol);
   p.set_session_timeout(s.session_timeout);
   if (s.session_timeout != 0)
     p.set_session_remaining(static_cast<uint32_t>(s.session_timeout - (now - s.created)));

@@ -72,7 +72,7 @@ class SessionManager {
   void release(Session& s);
   uint32_t tunnel_mtu(const ipc::SessionRequest& req, bool client_ipv6, const ipc::UserSettings& us) const;
   ipc::TunnelParams params_for(const Session& s, const TunDevice& tun, uint32_t mtu, uint32_t base_mtu,
-                               time_t now) const;
+                               bool mobile, time_t now) const;
   size_t connected_sessions_of(const std::string& user, uint64_t except) const;
 
   const Config& cfg_;

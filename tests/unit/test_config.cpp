@@ -59,11 +59,43 @@ TEST_CASE("config: unknown key is an error naming key and line", "[config]") {
 
 TEST_CASE("config: ocserv keys not implemented yet are warnings", "[config]") {
   std::vector<ConfigWarning> w;
-  std::string text = std::string(kMinimal) + "compression = true\nrekey-time = 172800\n";
+  std::string text = std::string(kMinimal) + "compression = true\nserver-stats-reset-time = 604800\n";
   (void)parse_config(text, "t", &w);
   REQUIRE(w.size() == 2);
   CHECK(w[0].line == 4);
   CHECK(w[0].text.find("compression") != std::string::npos);
+}
+
+TEST_CASE("config: Debian's stock ocserv.conf lines", "[config]") {
+  // What ocserv's Debian package ships: all of it is understood or knowingly ignored.
+  std::string text = std::string(kMinimal) +
+                     "socket-file = /run/ocserv-socket\n"
+                     "rate-limit-ms = 100\n"
+                     "mobile-dpd = 1800\n"
+                     "try-mtu-discovery = false\n"
+                     "rekey-time = 172800\n"
+                     "rekey-method = ssl\n"
+                     "log-level = 1\n"
+                     "ping-leases = false\n"
+                     "cisco-client-compat = true\n"
+                     "client-bypass-protocol = false\n";
+  std::vector<ConfigWarning> w;
+  Config c = parse_config(text, "t", &w);
+  CHECK(w.empty());
+  CHECK(c.rate_limit_ms == 100);
+  CHECK(c.mobile_dpd == 1800u);
+  CHECK_FALSE(c.mobile_idle_timeout.has_value());
+  CHECK(c.rekey_time == 172800);
+  CHECK(c.log_level == 1);
+  CHECK_FALSE(c.client_bypass_protocol);
+  // Asking for what sslvpnd does not do is said; a bad value is an error.
+  (void)parse_config(std::string(kMinimal) + "try-mtu-discovery = true\nping-leases = true\n", "t", &w);
+  REQUIRE(w.size() == 2);
+  CHECK(w[0].text.find("try-mtu-discovery = true") != std::string::npos);
+  CHECK_THROWS_AS(parse_config(std::string(kMinimal) + "rekey-method = sometimes\n", "t", nullptr),
+                  ConfigError);
+  CHECK_THROWS_AS(parse_config(std::string(kMinimal) + "log-level = 12\n", "t", nullptr), ConfigError);
+  CHECK(parse_config(std::string(kMinimal) + "rekey-time = 0\n", "t", nullptr).rekey_time == 0);
 }
 
 TEST_CASE("config: bad values and missing required keys", "[config]") {

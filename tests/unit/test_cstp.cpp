@@ -215,9 +215,16 @@ TEST_CASE("connect: the reply carries what the client needs", "[cstp][connect]")
         "X-CSTP-Address-IP6: fd00::5/128\r\n", "X-CSTP-DNS: 10.0.0.1\r\n",
         "X-CSTP-Split-DNS: corp.example\r\n", "X-CSTP-Split-Include: 192.168.0.0/255.255.0.0\r\n",
         "X-CSTP-Split-Exclude-IP6: fd01::/64\r\n", "X-CSTP-MTU: 1390\r\n", "X-CSTP-Base-MTU: 1500\r\n",
-        "X-CSTP-DPD: 30\r\n", "X-CSTP-Idle-Timeout: none\r\n"})
+        "X-CSTP-DPD: 30\r\n", "X-CSTP-Idle-Timeout: none\r\n", "X-CSTP-Client-Bypass-Protocol: false\r\n"})
     CHECK(r.find(h) != std::string::npos);
   CHECK(r.find("\r\nX-Injected") == std::string::npos);
+  CHECK(r.find("X-CSTP-Rekey-Method: none\r\n") != std::string::npos);  // rekey_time 0
+  CHECK(r.find("X-CSTP-Rekey-Time") == std::string::npos);
+  p.set_rekey_time(172800);
+  std::string rekey = build_connect_reply(p, "sslvpnd test", DtlsReply{true, "a1b2"});
+  for (const char* h : {"X-CSTP-Rekey-Time: 172800\r\n", "X-CSTP-Rekey-Method: new-tunnel\r\n",
+                        "X-DTLS-Rekey-Time: 172810\r\n"})
+    CHECK(rekey.find(h) != std::string::npos);
   CHECK(r.size() >= 4);
   CHECK(r.substr(r.size() - 4) == "\r\n\r\n");
 }
@@ -243,6 +250,9 @@ TEST_CASE("connect: cookies and the request headers", "[cstp][connect]") {
   CHECK(r->base_mtu() == 1400);
   CHECK(r->client_mtu() == 1300);
   CHECK(r->ipv6());
+  CHECK_FALSE(r->mobile());
+  req.headers.push_back({"x-anyconnect-identifier-devicetype", "Pixel"});
+  CHECK(anyconnect::parse_connect_request(req)->mobile());
   req.headers[0].value = "webvpn=" + std::string(63, 'a');
   CHECK_FALSE(anyconnect::parse_connect_request(req).has_value());
   req.headers[0].value = "webvpn=" + std::string(64, 'G');

@@ -68,6 +68,8 @@ std::optional<ipc::SessionRequest> parse_connect_request(const http::Request& re
   r.set_client_mtu(header_uint(req, "x-cstp-mtu"));
   const std::string* v6 = req.header("x-cstp-full-ipv6-capability");
   r.set_ipv6(v6 != nullptr && *v6 == "true");
+  // Phones (AnyConnect mobile, openconnect --os=android|apple-ios) name their device type.
+  r.set_mobile(req.header("x-anyconnect-identifier-devicetype") != nullptr);
   return r;
 }
 

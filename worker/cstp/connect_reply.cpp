@@ -52,14 +52,24 @@ std::string build_connect_reply(const ipc::TunnelParams& p, std::string_view ser
   add("X-CSTP-Session-Timeout", seconds_or_none(p.session_timeout()));
   if (p.session_timeout() != 0)
     add("X-CSTP-Session-Timeout-Remaining", std::to_string(p.session_remaining()));
+  // Rekey: openconnect reconnects with its cookie after this long (a fresh TLS session); the
+  // DTLS rekey is due later, so the new tunnel's DTLS session comes first.
+  if (p.rekey_time() != 0) {
+    add("X-CSTP-Rekey-Time", std::to_string(p.rekey_time()));
+    add("X-CSTP-Rekey-Method", "new-tunnel");
+  } else {
+    add("X-CSTP-Rekey-Method", "none");
+  }
   add("X-CSTP-Disconnected-Timeout", "none");
   add("X-CSTP-Keep", "true");
   add("X-CSTP-TCP-Keepalive", "true");
   add("X-CSTP-License", "accept");
+  add("X-CSTP-Client-Bypass-Protocol", p.client_bypass_protocol() ? "true" : "false");
   if (dtls.enabled) {
     add("X-DTLS-Port", std::to_string(p.udp_port()));
     add("X-DTLS-DPD", std::to_string(p.dpd()));
     add("X-DTLS-Keepalive", std::to_string(p.keepalive()));
+    if (p.rekey_time() != 0) add("X-DTLS-Rekey-Time", std::to_string(p.rekey_time() + 10));
     if (dtls.legacy_cipher.empty()) {
       add("X-DTLS-App-ID", dtls.app_id_hex);
       add("X-DTLS-CipherSuite", "PSK-NEGOTIATE");

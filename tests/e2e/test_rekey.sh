@@ -1,0 +1,45 @@
+#!/bin/bash
+# Rekey and phones, with the real openconnect in namespaces: after rekey-time the client opens a
+# new tunnel with its cookie (same addresses, data flows again), and a client that names its
+# device type (openconnect --os=android) gets mobile-dpd instead of dpd.
+source "$(dirname "$0")/lib.sh"
+e2e_init
+ns_setup
+SERVER_NS=$NS_S
+PIN=$(make_cert "$WORK/cert" ecdsa)
+PW="$WORK/passwd"
+add_user "$PW" alice 'alice-Secret1' staff
+PORT=4443
+VPN_NET=10.79.0.0/24
+{ base_conf "$PORT" "$WORK/cert" "$PW"; cat <<CONF
+udp-port = $PORT
+ipv4-network = $VPN_NET
+route = $BEHIND_NET
+max-same-clients = 0
+dpd = 30
+mobile-dpd = 7
+rekey-time = 4
+rekey-method = ssl
+CONF
+} > "$WORK/sslvpnd.conf"
+ns_route_vpn_back "$VPN_NET"
+LOG="$WORK/server.log"
+start_server "$WORK/sslvpnd.conf" "$LOG" "$WORK/pid" "$PORT" || { fail "server start"; e2e_finish; }
+
+check "openconnect connects" oc_connect a alice 'alice-Secret1' -v
+check "a desktop client gets dpd (30 s)" grep -q "DPD 30," "$WORK/a.oc.log"
+A_IP=$(env_of a connect INTERNAL_IP4_ADDRESS)
+check "ping through the tunnel" in_ns "$NS_C" ping -c 2 -i 0.2 -W 2 "$BEHIND_IP"
+for _ in $(seq 1 150); do [ -f "$WORK/a.env.reconnect" ] && break; sleep 0.1; done  # rekey-time 4 s: bounded to 15 s
+check "after rekey-time the client opened a new tunnel" test -f "$WORK/a.env.reconnect"
+check "... because its rekey was due" grep -qi "rekey due" "$WORK/a.oc.log"
+check "... with the same address ($A_IP)" test "$(env_of a reconnect INTERNAL_IP4_ADDRESS)" = "$A_IP"
+check "ping through the rekeyed tunnel" in_ns "$NS_C" ping -c 2 -i 0.2 -W 2 "$BEHIND_IP"
+check "the server saw two tunnels for one login" bash -c "test \$(grep -c \"user 'alice' connected from\" '$LOG') -ge 2 && test \$(grep -c \"user 'alice' (group '[^']*') logged in\" '$LOG') = 1"
+oc_stop a
+
+check "an android client connects" oc_connect m alice 'alice-Secret1' -v --os=android
+check "a phone gets mobile-dpd (7 s)" grep -q "DPD 7," "$WORK/m.oc.log"
+oc_stop m
+check "no worker died of a signal" bash -c "! grep -Eq 'died of signal|seccomp filter' '$LOG'"
+e2e_finish
