@@ -1,7 +1,8 @@
 #!/bin/bash
 # The DTLS data channel with the real openconnect: PSK-NEGOTIATE and legacy modes, traffic
 # carried over UDP, the negotiated MTU, garbage and forged datagrams, fallback to CSTP when UDP
-# is blocked and DTLS coming back when it is restored, and a Cisco client's user agent.
+# is blocked and DTLS coming back when it is restored, a Cisco client's user agent, and NAT
+# rebinding (the client's UDP port changes; the same DTLS session carries on).
 source "$(dirname "$0")/lib.sh"
 e2e_init
 command -v iperf3 >/dev/null || e2e_skip "needs iperf3"
@@ -107,6 +108,31 @@ for _ in $(seq 1 100); do grep -q "Established DTLS connection" "$WORK/c.oc.log"
 check "... and gets DTLS" grep -q "Established DTLS connection" "$WORK/c.oc.log"
 oc_stop a
 oc_stop c
+
+# NAT rebinding: the client's UDP source port changes mid-session. openconnect talks to a relay
+# in its namespace (a NAT in one process) that moves its upstream UDP port on SIGUSR1; the DTLS
+# session must carry on from the new port, with no new handshake.
+ip netns exec "$NS_C" python3 "$E2E_DIR/nat_relay.py" 127.0.0.1 "$SERVER_IP" "$PORT" 120 >"$WORK/relay.log" 2>&1 &
+RELAY_PID=$!
+STARTED_PIDS+=("$RELAY_PID")
+for _ in $(seq 1 50); do grep -q "udp source port" "$WORK/relay.log" && break; sleep 0.1; done
+SERVER_IP=127.0.0.1 check "openconnect connects through the NAT relay" oc_connect n alice 'alice-Secret1' -v
+for _ in $(seq 1 100); do grep -q "Established DTLS connection" "$WORK/n.oc.log" && break; sleep 0.1; done
+check "... and gets DTLS" grep -q "Established DTLS connection" "$WORK/n.oc.log"
+check "ping over DTLS before the NAT moves" in_ns "$NS_C" ping -c 2 -i 0.2 -W 2 "$BEHIND_IP"
+sleep 1  # main hands a tunnel at most one new socket per second
+kill -USR1 "$RELAY_PID"
+for _ in $(seq 1 50); do [ "$(grep -c "udp source port" "$WORK/relay.log")" -ge 2 ] && break; sleep 0.1; done
+check "the relay moved to a new UDP source port" test "$(grep "udp source port" "$WORK/relay.log" | sort -u | wc -l)" -ge 2
+in_ns "$NS_C" ping -c 3 -i 0.2 -W 2 "$BEHIND_IP" >/dev/null 2>&1  # the first datagrams announce the new port
+check "the server took the new port (the record decrypted)" wait_for_log "$LOG" "DTLS client moved to a new port"
+in7=$(udp_datagrams In)
+check "ping works after the NAT moved" in_ns "$NS_C" ping -c 5 -i 0.2 -W 2 "$BEHIND_IP"
+in8=$(udp_datagrams In)
+check "... carried by UDP" test $((in8 - in7)) -ge 5
+check "... in the same DTLS session (one handshake)" test "$(grep -c "Established DTLS connection" "$WORK/n.oc.log")" = 1
+oc_stop n
+kill "$RELAY_PID" 2>/dev/null
 check "no worker died of a signal (PSK server)" bash -c "! grep -Eq 'died of signal|seccomp filter' '$LOG'"
 kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null
 
@@ -129,10 +155,10 @@ check "openconnect connects to a legacy-DTLS server" oc_connect l alice 'alice-S
 for _ in $(seq 1 100); do grep -q "Established DTLS connection" "$WORK/l.oc.log" && break; sleep 0.1; done
 check "legacy DTLS is established (resumed session, AES-GCM)" grep -q "Established DTLS connection (using GnuTLS). Ciphersuite (DTLS1.2)-(RSA)-(AES-256-GCM)" "$WORK/l.oc.log"
 check "the server chose a cipher from the client's list" grep -q "X-DTLS-CipherSuite: OC-DTLS1_2-AES256-GCM" "$WORK/l.oc.log"
-in7=$(udp_datagrams In)
+in9=$(udp_datagrams In)
 check "ping through the legacy DTLS tunnel" in_ns "$NS_C" ping -c 5 -i 0.2 -W 2 "$BEHIND_IP"
-in8=$(udp_datagrams In)
-check "... carried by UDP" test $((in8 - in7)) -ge 5
+in10=$(udp_datagrams In)
+check "... carried by UDP" test $((in10 - in9)) -ge 5
 check "with tun-offload = false, 8 MB each way over TCP arrive intact" tcp_copy_ok "$NS_B" "$BEHIND_IP" 5611 8000000
 oc_stop l
 wait_for_log "$LOG" "user 'alice' disconnected"

@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""A NAT in one process, for the NAT-rebinding test: relays TCP and UDP from LISTEN_ADDR:PORT to
+SERVER:PORT. On SIGUSR1 the UDP relay moves to a new source port (what a NAT does when its
+mapping expires), keeping the client's side as it was. It exits after LIFETIME seconds.
+
+  nat_relay.py LISTEN_ADDR SERVER PORT LIFETIME
+"""
+import selectors
+import signal
+import socket
+import sys
+import time
+
+listen_addr, server, port, lifetime = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+sel = selectors.DefaultSelector()
+rebind = False
+
+
+def on_usr1(*_):
+    global rebind
+    rebind = True
+
+
+signal.signal(signal.SIGUSR1, on_usr1)
+
+tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+tcp.bind((listen_addr, port))
+tcp.listen(16)
+sel.register(tcp, selectors.EVENT_READ, ("accept", None))
+
+udp_client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+udp_client.bind((listen_addr, port))
+sel.register(udp_client, selectors.EVENT_READ, ("udp-in", None))
+client_addr = None
+upstream = None
+
+
+def new_upstream():
+    global upstream
+    if upstream is not None:
+        sel.unregister(upstream)
+        upstream.close()
+    upstream = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    upstream.connect((server, port))
+    sel.register(upstream, selectors.EVENT_READ, ("udp-up", None))
+    print("udp source port", upstream.getsockname()[1], flush=True)
+
+
+new_upstream()
+deadline = time.time() + lifetime
+while time.time() < deadline:
+    if rebind:
+        rebind = False
+        new_upstream()
+    for key, _ in sel.select(timeout=0.2):
+        kind, peer = key.data
+        try:
+            if kind == "accept":
+                c, _ = tcp.accept()
+                s = socket.create_connection((server, port), timeout=5)
+                sel.register(c, selectors.EVENT_READ, ("tcp", s))
+                sel.register(s, selectors.EVENT_READ, ("tcp", c))
+            elif kind == "tcp":
+                data = key.fileobj.recv(65536)
+                if not data:
+                    for sock in (key.fileobj, peer):
+                        try:
+                            sel.unregister(sock)
+                        except (KeyError, ValueError):
+                            pass
+                        sock.close()
+                else:
+                    peer.sendall(data)
+            elif kind == "udp-in":
+                data, client_addr = udp_client.recvfrom(65536)
+                upstream.send(data)
+            elif kind == "udp-up":
+                data = upstream.recv(65536)
+                if client_addr is not None:
+                    udp_client.sendto(data, client_addr)
+        except OSError:
+            pass
