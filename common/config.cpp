@@ -172,12 +172,16 @@ const std::map<std::string_view, Handler>& handlers() {
        [](Config&, const Ctx& c, std::string_view v) {
          accept_if_off(c, v, "the MTU comes from the client's base MTU and its own probes");
        }},
+      {"compression",
+       [](Config&, const Ctx& c, std::string_view v) { accept_if_off(c, v, "no LZS/LZ4 compression yet"); }},
       {"ping-leases",
        [](Config&, const Ctx& c, std::string_view v) { accept_if_off(c, v, "leases are not pinged"); }},
       {"log-level",
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.log_level = static_cast<int>(parse_uint(c, v, 9)); }},
       {"client-bypass-protocol",
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.client_bypass_protocol = parse_bool(c, v); }},
+      {"server-stats-reset-time",
+       [](Config& cfg, const Ctx& c, std::string_view v) { cfg.server_stats_reset_time = parse_seconds(c, v); }},
       {"rate-limit-ms",
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.rate_limit_ms = parse_uint(c, v, 60000); }},
       {"max-clients",

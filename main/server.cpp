@@ -152,7 +152,18 @@ void Server::signal_cb(struct ev_loop*, ev_signal* w, int) {
 }
 
 void Server::housekeeping_cb(struct ev_loop*, ev_timer* w, int) {
-  static_cast<Server*>(w->data)->bans_.expire(time(nullptr));
+  auto* self = static_cast<Server*>(w->data);
+  time_t now = time(nullptr);
+  self->bans_.expire(now);
+  // server-stats-reset-time: show status's totals start again from zero (ocserv's).
+  uint32_t every = self->s_.config.server_stats_reset_time;
+  if (every != 0 && now - self->stats_reset_at_ >= static_cast<time_t>(every)) {
+    self->stats_reset_at_ = now;
+    self->total_tunnels_ = 0;
+    self->auth_failures_ = 0;
+    self->closed_rx_ = 0;
+    self->closed_tx_ = 0;
+  }
 }
 
 // Interim accounting updates: a tunnel's record is due every acct_interval seconds, whether or

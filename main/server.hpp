@@ -184,6 +184,7 @@ class Server {
   ev_timer acct_timer_{};
   // totals for "show status"
   time_t up_since_ = time(nullptr);
+  time_t stats_reset_at_ = up_since_;  // server-stats-reset-time: the totals count from here
   uint64_t total_tunnels_ = 0;
   uint64_t auth_failures_ = 0;
   uint64_t closed_rx_ = 0, closed_tx_ = 0;

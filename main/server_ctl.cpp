@@ -85,6 +85,7 @@ ctl::CtlReply Server::ctl_status() const {
   st->set_server_pid(static_cast<uint32_t>(::getpid()));
   st->set_secmod_pid(static_cast<uint32_t>(secmod_pid_));
   st->set_up_since(up_since_);
+  st->set_stats_reset_at(stats_reset_at_);
   uint32_t active = 0;
   uint64_t rx = closed_rx_, tx = closed_tx_;
   for (const auto& [pid, w] : workers_) {

@@ -56,6 +56,7 @@ out=$(ctl show id "$A_ID")
 check "show id shows the tunnel's details" bash -c "grep -q 'Username: *alice' <<<\"\$0\" && grep -q 'IPv4: *$A_IP' <<<\"\$0\"" "$out"
 check "show user by name" bash -c "'$CTL' -s '$SOCK' show user alice | grep -q 'Device:'"
 check "show status --json is valid and counts 2 active sessions" test "$(ctl --json show status | json "d['Active sessions']")" = 2
+check "show status says when its totals were last reset (at start)" test "$(ctl --json show status | json "d['raw_last_stats_reset'] - d['raw_up_since']")" = 0
 check "show sessions --json lists 2 sessions" test "$(ctl --json show sessions all | json 'len(d)')" = 2
 check "show user for a missing user fails" bash -c "! '$CTL' -s '$SOCK' show user nobody >/dev/null 2>&1"
 

@@ -27,7 +27,7 @@ banner = Welcome to the e2e VPN
 # this test fails logins on purpose; bans have their own test (test_bans.sh)
 max-ban-score = 0
 # an ocserv key sslvpnd does not implement yet: a warning, not an error
-server-stats-reset-time = 604800
+camouflage = true
 CONF
 LOG="$WORK/server.log"
 
@@ -38,7 +38,7 @@ check "sslvpnd -t names an unknown key and its line" grep -q "bad.conf:1: unknow
 
 start_server "$WORK/sslvpnd.conf" "$LOG" "$WORK/pid" "$PORT" || { fail "server start"; e2e_finish; }
 check "pid file holds the main pid" grep -qx "$SERVER_PID" "$WORK/pid"
-check "unimplemented ocserv key is a warning" grep -q "'server-stats-reset-time' is an ocserv option" "$LOG"
+check "unimplemented ocserv key is a warning" grep -q "'camouflage' is an ocserv option" "$LOG"
 
 out=$(oc_auth "$PIN" "$PORT" alice 'alice-Secret1' --authgroup=DEFAULT)
 check "right password: openconnect prints a COOKIE" grep -Eq "^COOKIE='.*webvpn=[0-9a-f]{64}'" <<<"$out"

@@ -89,6 +89,8 @@ std::string status_text(const ctl::ServerStatus& s, long now) {
   o += "Up since: " + human_time(s.up_since()) + " (" + human_duration(now - s.up_since()) + ")\n";
   o += "Active sessions: " + std::to_string(s.active_tunnels()) + "\n";
   o += "Sessions (with or without a tunnel): " + std::to_string(s.sessions()) + "\n";
+  o += "Last stats reset: " + human_time(s.stats_reset_at()) + " (" +
+       human_duration(now - s.stats_reset_at()) + ")\n";
   o += "Total sessions: " + std::to_string(s.total_tunnels()) + "\n";
   o += "Connections (logging in or tunnelling): " + std::to_string(s.connections()) + "\n";
   o += "Total authentication failures: " + std::to_string(s.auth_failures()) + "\n";
@@ -110,6 +112,9 @@ std::string status_json(const ctl::ServerStatus& s, long now) {
       .field("raw_up_since", static_cast<int64_t>(s.up_since()))
       .field("uptime", static_cast<int64_t>(now - s.up_since()))
       .field("Active sessions", s.active_tunnels())
+      .field("Last stats reset", human_time(s.stats_reset_at()))
+      .field("_Last stats reset", human_duration(now - s.stats_reset_at()))
+      .field("raw_last_stats_reset", static_cast<int64_t>(s.stats_reset_at()))
       .field("Total sessions", s.total_tunnels())
       .field("Sessions", s.sessions())
       .field("Connections", s.connections())
