@@ -84,7 +84,7 @@ void TunnelLoop::read_dtls(Clock::time_point now) {
     log_.info("DTLS established: ", dtls_->description());
     report_stats(now, true);
   }
-  for (int i = 0; i < kBatch && !tun_blocked_ && !session_.ended() && rx_budget_.ready(now); ++i) {
+  for (int i = 0; i < kBatch && !tun_.blocked() && !session_.ended() && rx_budget_.ready(now); ++i) {
     auto n = dtls_->recv(rx_);
     if (!n.ok()) {
       if (n.error() != Errc::Timeout) {
@@ -105,7 +105,7 @@ void TunnelLoop::to_tun(std::span<const uint8_t> packet) {
 }
 
 void TunnelLoop::flush_tun() {
-  tun_blocked_ = !tun_.flush();
+  (void)tun_.flush();  // what the device refuses waits there (tun_.blocked())
 }
 
 void TunnelLoop::to_client(std::span<const uint8_t> frame) {
@@ -124,7 +124,7 @@ void TunnelLoop::flush_tls() {
 }
 
 void TunnelLoop::read_tls(Clock::time_point now) {
-  for (int i = 0; i < kBatch && !tun_blocked_ && !session_.ended() && rx_budget_.ready(now); ++i) {
+  for (int i = 0; i < kBatch && !tun_.blocked() && !session_.ended() && rx_budget_.ready(now); ++i) {
     auto n = tls_.recv_nonblocking(rx_);
     if (!n.ok()) {
       if (n.error() != Errc::Timeout) tls_failed_ = true;
@@ -204,11 +204,11 @@ ipc::SessionEnd TunnelLoop::run() {
     // rx/tx-data-per-sec: while a budget is in debt, the side it limits is not read.
     rx_paused_ = !rx_budget_.ready(now);
     tx_paused_ = !tx_budget_.ready(now);
-    bool rx_open = !tun_blocked_ && !rx_paused_;
+    bool rx_open = !tun_.blocked() && !rx_paused_;
     pollfd fds[4] = {
         {tls_.fd(), static_cast<short>((rx_open ? POLLIN : 0) | (tls_blocked_ ? POLLOUT : 0)), 0},
         {tun_.fd(),
-         static_cast<short>((tls_blocked_ || tx_paused_ ? 0 : POLLIN) | (tun_blocked_ ? POLLOUT : 0)), 0},
+         static_cast<short>((tls_blocked_ || tx_paused_ ? 0 : POLLIN) | (tun_.blocked() ? POLLOUT : 0)), 0},
         {main_.raw_fd(), POLLIN, 0},
         {dtls_ ? dtls_->fd() : -1, static_cast<short>(rx_open ? POLLIN : 0), 0},
     };
@@ -220,12 +220,12 @@ ipc::SessionEnd TunnelLoop::run() {
     if (fds[2].revents) on_main_message();
     if (dtls_ && ((fds[3].revents & (POLLIN | POLLERR)) || dtls_->pending() > 0 || !dtls_->established()))
       read_dtls(now);
-    if (tun_blocked_ && (fds[1].revents & (POLLOUT | POLLERR))) flush_tun();
+    if (tun_.blocked() && (fds[1].revents & (POLLOUT | POLLERR))) flush_tun();
     if (tls_blocked_ && (fds[0].revents & (POLLOUT | POLLERR | POLLHUP))) flush_tls();
     if ((fds[0].revents & (POLLIN | POLLERR | POLLHUP)) || (tls_.pending() > 0 && rx_open)) read_tls(now);
     if (!tls_blocked_ && !tx_paused_ && (fds[1].revents & POLLIN)) read_tun(now);
     session_.on_tick(now, *this);
-    if (!tun_blocked_) flush_tun();
+    if (!tun_.blocked()) flush_tun();
     if (!tls_blocked_) flush_tls();
     if (dtls_) dtls_->flush();
     report_stats(now, false);

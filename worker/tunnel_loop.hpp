@@ -55,7 +55,6 @@ class TunnelLoop final : public cstp::Sink {
   bool tls_failed_ = false;  // the client's connection broke
   bool main_gone_ = false;
   bool tls_blocked_ = false;  // queued records wait for the socket
-  bool tun_blocked_ = false;  // the TUN device refused a write; queued packets wait
   cstp::Clock::time_point next_stats_;
   // rx/tx-data-per-sec (unlimited unless set); paused while in debt.
   cstp::ByteBudget rx_budget_, tx_budget_;

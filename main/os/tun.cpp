@@ -27,8 +27,10 @@ Result<TunDevice> open_tun(const std::string& prefix, bool offload, std::string*
   }
   t.vnet_hdr = offload;
   // Checksum and TSO offloads: the kernel hands over whole TCP super-packets and the worker
-  // segments them. Without them the header stays (and GSO writes still work).
-  if (offload) (void)::ioctl(t.fd.get(), TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6);
+  // segments them. IPv4 only: an IPv6 one may carry extension headers (GRO keeps them), which
+  // the worker does not parse, so the kernel segments IPv6 itself. Without the offloads the
+  // header stays (and GSO writes, IPv6 included, still work).
+  if (offload) (void)::ioctl(t.fd.get(), TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4);
   t.name = ifr.ifr_name;
   t.ifindex = ::if_nametoindex(ifr.ifr_name);
   if (t.ifindex == 0) {

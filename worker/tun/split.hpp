@@ -23,7 +23,9 @@ class SegmentSink {
 
 // `in` is header + packet as read. Each resulting packet is built in `out` after `headroom`
 // bytes (left for the caller's framing) and handed to the sink. Malformed (dropped): a header
-// or packet this cannot make sense of, or a segment that would not fit in `out`.
+// or packet this cannot make sense of, or a segment that would not fit in `out`. (An IPv6
+// super-packet with extension headers would be one, which is why main offers the kernel TSO
+// for IPv4 only: IPv6 arrives segmented by the kernel.)
 // Returns the number of packets produced.
 Result<size_t> split_packet(std::span<const uint8_t> in, std::span<uint8_t> out, size_t headroom,
                             SegmentSink& sink);
