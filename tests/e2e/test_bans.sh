@@ -49,4 +49,29 @@ check "unban ip lifts a ban at once" "$CTL" -s "$SOCK" unban ip 127.0.0.1
 out=$(oc_auth "$PIN" "$PORT" alice 'alice-Secret1')
 check "after unban, the right password logs in" grep -q "^COOKIE=" <<<"$out"
 check "unban of an unknown address fails" bash -c "! '$CTL' -s '$SOCK' unban ip 192.0.2.99 2>/dev/null"
+kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null
+
+# rate-limit-ms (ocserv's): one connection per 3 s; the others wait in the backlog and are
+# served in turn. The margins are wide: a second acceptance within 1 s would be a bug.
+PORT2=$(free_port)
+{ base_conf "$PORT2" "$WORK/cert" "$PW"; cat <<CONF
+listen-host = 127.0.0.1
+use-occtl = false
+max-ban-score = 0
+rate-limit-ms = 3000
+CONF
+} > "$WORK/rate.conf"
+LOG2="$WORK/server-rate.log"
+start_server "$WORK/rate.conf" "$LOG2" "$WORK/rate.pid" "$PORT2" || { fail "rate server start"; e2e_finish; }
+pids=()
+for i in 1 2 3; do
+  curl -sk --max-time 20 -o /dev/null -w '%{http_code}' "https://127.0.0.1:$PORT2/" >"$WORK/rate.$i" 2>/dev/null &
+  pids+=("$!")
+done
+sleep 1
+check "with rate-limit-ms = 3000, one of three connections is served in the first second" \
+  test "$(grep -c 'serves 127.0.0.1' "$LOG2")" = 1
+for p in "${pids[@]}"; do wait "$p"; done  # each curl is bounded by --max-time 20
+check "... and the other two in turn (all three got HTTP 200)" test "$(cat "$WORK"/rate.[123] | tr -d '\n')" = 200200200
+check "... three workers in all" test "$(grep -c 'serves 127.0.0.1' "$LOG2")" = 3
 e2e_finish
