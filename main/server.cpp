@@ -531,6 +531,7 @@ bool Server::reload(std::string* error, std::vector<std::string>* notes) {
   keep("occtl-socket-file", n.occtl_socket_file, o.occtl_socket_file);
   keep("ipv6-subnet-prefix", n.ipv6_subnet_prefix, o.ipv6_subnet_prefix);
   keep("predictable-ips", n.predictable_ips, o.predictable_ips);
+  keep("log-level", n.log_level, o.log_level);
   if (net_text(n.ipv4_network) != net_text(o.ipv4_network)) {
     n.ipv4_network = o.ipv4_network;
     notes->push_back("'ipv4-network' changed; it takes effect after a restart");

@@ -10,8 +10,9 @@
 
 namespace sslvpn::worker {
 
-std::vector<GsoRun> plan_gso_runs(std::span<const uint16_t> sizes, size_t max_segments, size_t max_bytes) {
-  std::vector<GsoRun> runs;
+void plan_gso_runs(std::span<const uint16_t> sizes, size_t max_segments, size_t max_bytes,
+                   std::vector<GsoRun>& runs) {
+  runs.clear();
   size_t i = 0;
   while (i < sizes.size()) {
     GsoRun r{i, 1, sizes[i]};
@@ -27,7 +28,6 @@ std::vector<GsoRun> plan_gso_runs(std::span<const uint16_t> sizes, size_t max_se
     runs.push_back(r);
     i += r.count;
   }
-  return runs;
 }
 
 UdpBatch::UdpBatch() : buf_(new uint8_t[kMaxBytes]) {
@@ -51,9 +51,9 @@ void UdpBatch::send_one(int fd, const uint8_t* p, size_t len) {
 void UdpBatch::flush(int fd) {
   // 64 segments is UDP_MAX_SEGMENTS on every kernel that has UDP_SEGMENT; the IP length field
   // bounds the bytes.
-  auto runs = plan_gso_runs(sizes_, gso_ok_ ? 64 : 1, 65000);
+  plan_gso_runs(sizes_, gso_ok_ ? 64 : 1, 65000, runs_);
   size_t offset = 0;
-  for (const GsoRun& r : runs) {
+  for (const GsoRun& r : runs_) {
     size_t bytes = 0;
     for (size_t k = 0; k < r.count; ++k) bytes += sizes_[r.first + k];
     const uint8_t* p = buf_.get() + offset;

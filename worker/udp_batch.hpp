@@ -19,8 +19,10 @@ struct GsoRun {
   size_t size = 0;
 };
 // Splits datagram sizes into runs UDP GSO accepts: equal sizes but a shorter last one, at most
-// `max_segments` datagrams and `max_bytes` bytes each. Pure; unit-tested.
-std::vector<GsoRun> plan_gso_runs(std::span<const uint16_t> sizes, size_t max_segments, size_t max_bytes);
+// `max_segments` datagrams and `max_bytes` bytes each. Replaces the contents of `runs` (reused,
+// so a flush allocates nothing). Pure; unit-tested.
+void plan_gso_runs(std::span<const uint16_t> sizes, size_t max_segments, size_t max_bytes,
+                   std::vector<GsoRun>& runs);
 
 class UdpBatch {
  public:
@@ -42,6 +44,7 @@ class UdpBatch {
   std::unique_ptr<uint8_t[]> buf_;  // uninitialised: resident only once used
   size_t used_ = 0;
   std::vector<uint16_t> sizes_;
+  std::vector<GsoRun> runs_;
   bool gso_ok_ = true;
   uint64_t gso_sends_ = 0;
 };

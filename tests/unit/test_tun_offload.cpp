@@ -372,19 +372,24 @@ TEST_CASE("split GSO segments carry FIN only on the last and CWR only on the fir
 TEST_CASE("UDP GSO runs: equal sizes, a shorter last one, bounded count and bytes", "[tun]") {
   using sslvpn::worker::plan_gso_runs;
   std::vector<uint16_t> sizes = {1400, 1400, 1400, 600, 1400, 1400, 80, 1500, 1400};
-  auto runs = plan_gso_runs(sizes, 64, 65000);
+  std::vector<sslvpn::worker::GsoRun> runs;
+  plan_gso_runs(sizes, 64, 65000, runs);
   REQUIRE(runs.size() == 3);
   CHECK((runs[0].first == 0 && runs[0].count == 4 && runs[0].size == 1400));  // ends with the short one
   CHECK((runs[1].first == 4 && runs[1].count == 3 && runs[1].size == 1400));
   CHECK((runs[2].first == 7 && runs[2].count == 2 && runs[2].size == 1500));  // larger: a new run
   std::vector<uint16_t> many(100, 1000);
-  auto capped = plan_gso_runs(many, 64, 65000);
+  std::vector<sslvpn::worker::GsoRun> capped, by_bytes, single, none;
+  plan_gso_runs(many, 64, 65000, capped);
   REQUIRE(capped.size() == 2);
   CHECK(capped[0].count == 64);
   CHECK(capped[1].count == 36);
-  auto by_bytes = plan_gso_runs(many, 64, 10500);
+  plan_gso_runs(many, 64, 10500, by_bytes);
   CHECK(by_bytes[0].count == 10);
-  auto single = plan_gso_runs(many, 1, 65000);
+  plan_gso_runs(many, 1, 65000, single);
   CHECK(single.size() == 100);
-  CHECK(plan_gso_runs({}, 64, 65000).empty());
+  plan_gso_runs({}, 64, 65000, none);
+  CHECK(none.empty());
+  plan_gso_runs({}, 64, 65000, single);  // a reused vector is emptied
+  CHECK(single.empty());
 }

@@ -102,7 +102,6 @@ void WriteBatch::finish() {
   finished_ = true;
   size_t next_iov = 0;
   for (Group& g : groups_) {
-    g.open = false;
     g.iov_first = next_iov;
     g.iov_count = g.count + (vnet_ ? 1 : 0);
     next_iov += g.iov_count;
@@ -132,17 +131,16 @@ void WriteBatch::finish() {
   }
   iov_.assign(next_iov, iovec{});
   cursor_.assign(groups_.size(), 0);
-  auto& cursor = cursor_;
   for (size_t i = 0; i < groups_.size(); ++i) {
     Group& g = groups_[i];
-    cursor[i] = g.iov_first;
-    if (vnet_) iov_[cursor[i]++] = {g.vnet.data(), g.vnet.size()};
+    cursor_[i] = g.iov_first;
+    if (vnet_) iov_[cursor_[i]++] = {g.vnet.data(), g.vnet.size()};
   }
   for (size_t i = 0; i < packets_.size(); ++i) {
     const Packet& p = packets_[i];
     const Group& g = groups_[p.group];
     size_t skip = i == g.first ? 0 : g.view.headers();  // later segments give only their payload
-    iov_[cursor[p.group]++] = {arena_.get() + p.offset + skip, p.size - skip};
+    iov_[cursor_[p.group]++] = {arena_.get() + p.offset + skip, p.size - skip};
   }
 }
 
