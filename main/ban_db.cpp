@@ -27,13 +27,16 @@ bool BanDb::add_points(const std::string& ip, uint32_t points, time_t now) {
     it = db_.emplace(key, BanEntry{key, 0, now, 0}).first;
   }
   BanEntry& e = it->second;
-  if (now - e.last_points >= static_cast<time_t>(s_.reset_time)) e.score = 0;
+  // After a ban, or after ban-reset-time without points, the address starts again from zero.
+  bool ban_over = e.banned_until != 0 && e.banned_until <= now;
+  if (ban_over || now - e.last_points >= static_cast<time_t>(s_.reset_time)) {
+    e.score = 0;
+    e.banned_until = 0;
+  }
   e.score += points;
   e.last_points = now;
-  if (e.score >= s_.max_score) {
-    e.banned_until = now + static_cast<time_t>(s_.ban_time);
-    e.score = 0;  // after the ban, the address starts again from zero
-  }
+  // The score stays as it was when the ban began, so "show ip ban points" tells why.
+  if (e.score >= s_.max_score && e.banned_until <= now) e.banned_until = now + static_cast<time_t>(s_.ban_time);
   return e.banned_until > now;
 }
 

@@ -15,6 +15,8 @@ namespace {
 
 // Concurrent sslvpnctl connections; more are refused.
 constexpr size_t kMaxControlClients = 16;
+// What may wait for one client: a "show users" of tens of thousands of sessions fits.
+constexpr size_t kMaxQueuedToClient = 32u << 20;
 
 }  // namespace
 
@@ -61,7 +63,10 @@ void ControlSocket::on_accept() {
     return;
   }
   if (clients_.size() >= kMaxControlClients) return;
-  auto c = std::make_unique<Client>(Client{this, IpcChannel(std::move(fd))});
+  auto c = std::make_unique<Client>();
+  c->owner = this;
+  c->channel = IpcChannel(std::move(fd));
+  c->out.emplace(loop_, c->channel, kMaxQueuedToClient);
   ev_io_init(&c->io, &ControlSocket::client_cb, c->channel.raw_fd(), EV_READ);
   c->io.data = c.get();
   ev_io_start(loop_, &c->io);
@@ -86,18 +91,18 @@ void ControlSocket::on_client(Client& c) {
     if (watchers() >= kMaxControlClients / 2) {
       ctl::CtlReply busy;
       busy.set_error("too many event watchers");
-      if (!c.channel.send(busy)) drop(c);
+      if (!c.out->send(busy)) drop(c);
       return;
     }
     c.watching = true;
     ctl::CtlReply ok;
     ok.set_ok(true);
-    if (!c.channel.send(ok)) drop(c);
+    if (!c.out->send(ok)) drop(c);
     return;
   }
   ctl::CtlReply reply = handler_(r->first);
   for (const auto& part : split_reply(std::move(reply)))
-    if (!c.channel.send(part)) return drop(c);
+    if (!c.out->send(part)) return drop(c);
 }
 
 // Rows per reply message, so that each stays well under the IPC size limit (a user row with
@@ -134,7 +139,7 @@ size_t ControlSocket::watchers() const noexcept {
 void ControlSocket::broadcast(const ctl::CtlReply& event) {
   std::vector<Client*> gone;
   for (auto& c : clients_)
-    if (c->watching && !c->channel.send(event)) gone.push_back(c.get());
+    if (c->watching && !c->out->send(event)) gone.push_back(c.get());
   for (Client* c : gone) drop(*c);
 }
 

@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "common/log.hpp"
 #include "common/unique_fd.hpp"
 #include "ctl.pb.h"
+#include "main/queued_sender.hpp"
 
 namespace sslvpn::mainproc {
 
@@ -25,8 +27,9 @@ class ControlSocket {
   ControlSocket(struct ev_loop* loop, Logger& log, std::string path, Handler handler);
   ~ControlSocket();
 
-  // Sends `event` to every client that asked to watch events. A client that cannot take it at
-  // once (its socket is full) is dropped rather than slowing main down.
+  // Sends `event` to every client that asked to watch events. Main never waits for a client:
+  // what its socket cannot take now is queued, and a client whose queue outgrows its bound
+  // (a watcher that stopped reading) is dropped.
   void broadcast(const ctl::CtlReply& event);
   size_t watchers() const noexcept;
   ControlSocket(const ControlSocket&) = delete;
@@ -34,8 +37,9 @@ class ControlSocket {
 
  private:
   struct Client {
-    ControlSocket* owner;
+    ControlSocket* owner = nullptr;
     IpcChannel channel;
+    std::optional<QueuedSender> out;  // replies wait here while the client reads slowly
     ev_io io{};
     bool watching = false;
   };

@@ -18,12 +18,13 @@ bool QueuedSender::enqueue(std::string bytes, int pass_fd) {
       return false;
     }
   }
-  if (q_.size() >= kMaxQueuedToSecMod) return false;
   Item it{std::move(bytes), {}};
-  if (pass_fd >= 0) {
-    it.fd = UniqueFd(::fcntl(pass_fd, F_DUPFD_CLOEXEC, 0));
-    if (!it.fd.valid()) return false;
+  if (pass_fd >= 0) it.fd = UniqueFd(::fcntl(pass_fd, F_DUPFD_CLOEXEC, 0));
+  if (bytes_ + it.bytes.size() > max_bytes_ || (pass_fd >= 0 && !it.fd.valid())) {
+    broken_ = true;  // a message is lost: nothing after it may go out of order
+    return false;
   }
+  bytes_ += it.bytes.size();
   q_.push_back(std::move(it));
   if (!watching_) {
     ev_io_init(&io_, &QueuedSender::writable_cb, ch_.raw_fd(), EV_WRITE);
@@ -46,8 +47,10 @@ void QueuedSender::flush() {
       if (r.error() == Errc::Timeout) return;  // still full: wait for the next writable
       broken_ = true;
       q_.clear();
+      bytes_ = 0;
       break;
     }
+    bytes_ -= it.bytes.size();
     q_.pop_front();
   }
   ev_io_stop(loop_, &io_);

@@ -1,7 +1,8 @@
-// Main's sends to sec-mod never block: a message the socket cannot take now waits in a queue
-// (with its descriptor) and goes out when the socket is writable. Main must never block on
-// sec-mod, which may be busy with logins and is itself sending to main: two full socket
-// buffers and two blocking senders would be a deadlock.
+// Main's sends to its children never block: a message the socket cannot take now waits in a
+// queue (with its descriptor) and goes out when the socket is writable. Main must never block
+// on sec-mod, which may be busy with logins and is itself sending to main (two full socket
+// buffers and two blocking senders would be a deadlock), nor on a worker, which may be
+// compromised and simply stop reading: every other user would wait with it.
 #pragma once
 
 #include <ev.h>
@@ -14,24 +15,31 @@
 
 namespace sslvpn::mainproc {
 
-// Messages that may wait at most; beyond it sec-mod is considered stuck and sends fail.
-inline constexpr size_t kMaxQueuedToSecMod = 200000;
+// Bytes that may wait at most, beyond what the kernel's socket buffer holds; past it the peer
+// is considered stuck and sends fail. sec-mod serves every login: a burst of thousands of
+// logins may queue a few MB. A worker reads main's channel at once unless it is stuck or
+// hostile; main kills it past its bound.
+inline constexpr size_t kMaxQueuedToSecMod = 64u << 20;
+inline constexpr size_t kMaxQueuedToWorker = 128u << 10;
 
 class QueuedSender {
  public:
-  QueuedSender(struct ev_loop* loop, IpcChannel& channel) : loop_(loop), ch_(channel) {}
+  QueuedSender(struct ev_loop* loop, IpcChannel& channel, size_t max_bytes)
+      : loop_(loop), ch_(channel), max_bytes_(max_bytes) {}
   ~QueuedSender();
   QueuedSender(const QueuedSender&) = delete;
   QueuedSender& operator=(const QueuedSender&) = delete;
 
-  // Sends or queues; false only when the channel is broken or the queue is full. `pass_fd` is
-  // duplicated when queued, so the caller may close its copy.
+  // Sends or queues; false only when the channel is broken or the queue is full (then it
+  // stays broken: the peer missed a message). `pass_fd` is duplicated when queued, so the
+  // caller may close its copy.
   template <IpcEnvelope M>
   bool send(const M& msg, int pass_fd = -1) {
     auto bytes = serialize(msg);
     return bytes.ok() && enqueue(std::move(bytes).value(), pass_fd);
   }
   size_t queued() const noexcept { return q_.size(); }
+  size_t queued_bytes() const noexcept { return bytes_; }
 
  private:
   struct Item {
@@ -44,6 +52,8 @@ class QueuedSender {
 
   struct ev_loop* loop_;
   IpcChannel& ch_;
+  size_t max_bytes_;
+  size_t bytes_ = 0;
   std::deque<Item> q_;
   ev_io io_{};
   bool watching_ = false;

@@ -287,9 +287,10 @@ void Server::spawn_worker(UniqueFd client, const std::string& ip, uint16_t port)
   }
   w->pid = *pid;
   w->channel = IpcChannel(std::move(to_worker->first));
+  w->out.emplace(loop_, w->channel, kMaxQueuedToWorker);
   ipc::MainToWorker startup;
   *startup.mutable_startup() = worker_startup(*w);
-  if (!w->channel.send(startup)) log_.error("cannot send startup data to worker ", w->pid);
+  if (!send_to_worker(*w, startup)) log_.error("cannot send startup data to worker ", w->pid);
   ev_io_init(&w->io, &Server::worker_cb, w->channel.raw_fd(), EV_READ);
   w->io.data = w.get();
   ev_io_start(loop_, &w->io);
@@ -386,9 +387,19 @@ void Server::on_secmod_readable() {
 }
 
 void Server::kill_worker(WorkerProc& w, const char* why) {
+  if (w.killed) return;
+  w.killed = true;
   log_.warn("killing worker ", w.pid, " (", w.client_ip, "): ", why);
   ::kill(w.pid, SIGKILL);
   ev_timer_stop(loop_, &w.auth_timer);
+}
+
+bool Server::send_to_worker(WorkerProc& w, const ipc::MainToWorker& m, int pass_fd) {
+  if (w.killed) return false;
+  if (w.out && w.out->send(m, pass_fd)) return true;
+  kill_worker(w, w.out && w.out->queued_bytes() > 0 ? "it does not read its channel (queue full)"
+                                                    : "its channel failed");
+  return false;
 }
 
 WorkerProc* Server::worker_by_id(uint64_t id) {

@@ -54,6 +54,7 @@ struct WorkerProc {
   std::string client_ip;
   uint16_t client_port = 0;
   IpcChannel channel;
+  std::optional<QueuedSender> out;  // main's sends on `channel` (never blocking; bounded)
   ev_io io{};
   ev_timer auth_timer{};
   WorkerPhase phase = WorkerPhase::Login;
@@ -70,6 +71,7 @@ struct WorkerProc {
   std::string udp_peer;                // "addr:port" its UDP socket is connected to
   double last_udp_handoff = -1e9;      // ev_now() of the last UDP socket handed over
   bool terminate_logout = false;       // an admin's "terminate": the cookie dies with the tunnel
+  bool killed = false;                 // SIGKILL sent; its exit is on the way
 };
 
 struct ServerSettings {
@@ -116,6 +118,8 @@ class Server {
   void on_worker_exit(WorkerProc& w, int status);
   void spawn_worker(UniqueFd client, const std::string& ip, uint16_t port);
   void kill_worker(WorkerProc& w, const char* why);
+  // Sends without blocking; a worker that does not read its channel is killed.
+  bool send_to_worker(WorkerProc& w, const ipc::MainToWorker& m, int pass_fd = -1);
   void shutdown(int code);
   ipc::WorkerStartup worker_startup(const WorkerProc& w) const;
   WorkerProc* worker_by_id(uint64_t id);
@@ -163,7 +167,7 @@ class Server {
   // The worker zygote (`sslvpnd-worker --zygote`); invalid when workers are started on their own.
   IpcChannel zygote_;
   pid_t zygote_pid_ = -1;
-  QueuedSender secmod_out_{loop_, secmod_};  // sends to sec-mod (never blocking)
+  QueuedSender secmod_out_{loop_, secmod_, kMaxQueuedToSecMod};  // sends to sec-mod (never blocking)
   pid_t secmod_pid_ = -1;
   ev_io secmod_io_{};
   ev_child child_w_{};

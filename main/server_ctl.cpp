@@ -222,7 +222,7 @@ ctl::CtlReply Server::ctl_end(const ctl::Select& sel, bool terminate) {
                                                 : "disconnected by the administrator");
     m.mutable_terminate()->set_tell_client(terminate);
     w->terminate_logout = terminate;
-    if (!w->channel.send(m)) kill_worker(*w, "its channel failed");
+    (void)send_to_worker(*w, m);
     ++n;
   }
   // "terminate session SID" also ends a session that has no tunnel right now.

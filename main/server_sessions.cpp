@@ -124,11 +124,7 @@ void Server::grant_tunnel(WorkerProc& w) {
   *reply->mutable_params() = w.params;
   TunnelGrant grant = std::move(*w.grant);
   w.grant.reset();
-  if (!w.channel.send(m, grant.tun.fd.get())) {
-    log_.error("cannot hand the tunnel to worker ", w.pid);
-    kill_worker(w, "its channel failed");
-    return;  // the exit handler detaches the session
-  }
+  if (!send_to_worker(w, m, grant.tun.fd.get())) return;  // killed: the exit handler detaches the session
   // Our copy of the TUN fd closes here: the device now lives exactly as long as the worker.
   w.phase = WorkerPhase::Tunnel;
   w.tunnel_start = time(nullptr);
@@ -159,7 +155,7 @@ void Server::refuse_tunnel(WorkerProc& w, uint32_t status, const std::string& re
   reply->set_ok(false);
   reply->set_http_status(status);
   reply->set_reason(reason);
-  (void)w.channel.send(m);
+  (void)send_to_worker(w, m);
   // It answers the client and closes; another SessionRequest from it is a violation.
   w.phase = WorkerPhase::AwaitSession;
 }

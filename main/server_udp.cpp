@@ -90,7 +90,7 @@ void Server::hand_udp_socket(WorkerProc& w, const Datagram& d, std::span<const u
   ipc::MainToWorker m;
   m.mutable_udp_socket()->set_first_datagram(std::string(bytes.begin(), bytes.end()));
   m.mutable_udp_socket()->set_client_hello(hello);
-  if (!w.channel.send(m, sock->get())) return;
+  if (!send_to_worker(w, m, sock->get())) return;
   if (w.udp_peer.empty()) dtls_by_ip_.emplace(w.client_ip, w.pid);
   w.udp_peer = ip + ":" + std::to_string(port);
   log_.debug("worker ", w.pid, ": UDP from ", w.udp_peer, hello ? " (DTLS hello)" : " (new client port)");

@@ -8,6 +8,8 @@ PKGS=(
   libgnutls28-dev libev-dev libpam0g-dev libxml2-dev libseccomp-dev libcrypt-dev libmnl-dev liboath-dev libradcli-dev catch2
   # run: certtool makes the demo certificate
   gnutls-bin iproute2 util-linux
+  # test: commands the tests and scripts call that a minimal Debian 12 may lack
+  iputils-ping procps python3
   # test: the real clients and tools the end-to-end tests drive
   openconnect curl iperf3 nftables oathtool libpam-oath passwd freeradius
 )

@@ -17,6 +17,10 @@ using R = ipc::SessionEnd;
 constexpr int kBatch = 64;
 // How often byte counters go to main.
 constexpr auto kStatsInterval = std::chrono::seconds(3);
+// A DTLS handshake in progress is not replaced by a newer hello for this long: a legitimate
+// client finishes in a round trip or two, and a stream of forged hellos cannot keep
+// restarting it. (main hands a tunnel at most one UDP socket per second.)
+constexpr auto kCandidateMinLife = std::chrono::seconds(3);
 
 cstp::SessionSettings settings_from(const ipc::TunnelParams& p) {
   cstp::SessionSettings s;
@@ -62,28 +66,44 @@ void TunnelLoop::on_udp_socket(const ipc::UdpSocket& m, UniqueFd fd) {
     session_.on_dtls_record(std::span<const uint8_t>(rx_, *n), Clock::now(), *this);
     return;
   }
+  // Anyone who saw the client's hello can send one with its session id: a hello is only a
+  // candidate. It never touches the live channel; it replaces it once its handshake completed,
+  // which proves the key (the PSK from the TLS session, or the legacy master secret).
+  auto now = Clock::now();
+  if (candidate_ && now - candidate_since_ < kCandidateMinLife) {
+    log_.debug("DTLS hello ignored: a handshake started ",
+               std::chrono::duration_cast<std::chrono::milliseconds>(now - candidate_since_).count(),
+               " ms ago is still running");
+    return;
+  }
   std::string error;
   auto c = DtlsChannel::create(*dtls_setup_, std::move(fd), m.first_datagram(), &error);
   if (!c.ok()) {
     log_.info("cannot start DTLS: ", error);
     return;
   }
-  dtls_ = std::move(c).value();  // a new hello replaces an old channel (the client restarted DTLS)
+  if (dtls_) log_.debug("DTLS hello on a new path; the current channel stays until its handshake completes");
+  candidate_ = std::move(c).value();
+  candidate_since_ = now;
+}
+
+void TunnelLoop::drive_candidate(Clock::time_point now) {
+  auto r = candidate_->handshake();
+  if (!r.ok()) {
+    log_.info(dtls_ ? "DTLS handshake on a new path failed; the current channel stays"
+                    : "DTLS handshake failed; staying on CSTP");
+    candidate_.reset();
+    return;
+  }
+  if (!*r) return;
+  if (dtls_) dtls_->flush();  // what was queued goes the old way
+  dtls_ = std::move(candidate_);
+  session_.dtls_established(now);
+  log_.info("DTLS established: ", dtls_->description());
+  report_stats(now, true);
 }
 
 void TunnelLoop::read_dtls(Clock::time_point now) {
-  if (!dtls_->established()) {
-    auto r = dtls_->handshake();
-    if (!r.ok()) {
-      log_.info("DTLS handshake failed; staying on CSTP");
-      dtls_.reset();
-      return;
-    }
-    if (!*r) return;
-    session_.dtls_established(now);
-    log_.info("DTLS established: ", dtls_->description());
-    report_stats(now, true);
-  }
   for (int i = 0; i < kBatch && !tun_.blocked() && !session_.ended() && rx_budget_.ready(now); ++i) {
     auto n = dtls_->recv(rx_);
     if (!n.ok()) {
@@ -205,21 +225,22 @@ ipc::SessionEnd TunnelLoop::run() {
     rx_paused_ = !rx_budget_.ready(now);
     tx_paused_ = !tx_budget_.ready(now);
     bool rx_open = !tun_.blocked() && !rx_paused_;
-    pollfd fds[4] = {
+    pollfd fds[5] = {
         {tls_.fd(), static_cast<short>((rx_open ? POLLIN : 0) | (tls_blocked_ ? POLLOUT : 0)), 0},
         {tun_.fd(),
          static_cast<short>((tls_blocked_ || tx_paused_ ? 0 : POLLIN) | (tun_.blocked() ? POLLOUT : 0)), 0},
         {main_.raw_fd(), POLLIN, 0},
         {dtls_ ? dtls_->fd() : -1, static_cast<short>(rx_open ? POLLIN : 0), 0},
+        {candidate_ ? candidate_->fd() : -1, POLLIN, 0},
     };
     bool buffered = (tls_.pending() > 0 || (dtls_ && dtls_->pending() > 0)) && rx_open;
     int timeout = buffered ? 0 : poll_timeout_ms(now);
-    if (dtls_ && !dtls_->established()) timeout = std::min(timeout, 200);  // handshake retransmits
-    if (::poll(fds, 4, timeout) < 0 && errno != EINTR) break;
+    if (candidate_) timeout = std::min(timeout, 200);  // handshake retransmits
+    if (::poll(fds, 5, timeout) < 0 && errno != EINTR) break;
     now = Clock::now();
     if (fds[2].revents) on_main_message();
-    if (dtls_ && ((fds[3].revents & (POLLIN | POLLERR)) || dtls_->pending() > 0 || !dtls_->established()))
-      read_dtls(now);
+    if (candidate_) drive_candidate(now);
+    if (dtls_ && ((fds[3].revents & (POLLIN | POLLERR)) || dtls_->pending() > 0)) read_dtls(now);
     if (tun_.blocked() && (fds[1].revents & (POLLOUT | POLLERR))) flush_tun();
     if (tls_blocked_ && (fds[0].revents & (POLLOUT | POLLERR | POLLHUP))) flush_tls();
     if ((fds[0].revents & (POLLIN | POLLERR | POLLHUP)) || (tls_.pending() > 0 && rx_open)) read_tls(now);

@@ -41,6 +41,7 @@ class TunnelLoop final : public cstp::Sink {
   void on_main_message();
   void on_udp_socket(const ipc::UdpSocket& m, UniqueFd fd);
   void read_dtls(cstp::Clock::time_point now);
+  void drive_candidate(cstp::Clock::time_point now);
   bool dtls_ready() const { return dtls_ && dtls_->established(); }
   void report_stats(cstp::Clock::time_point now, bool force);
   int poll_timeout_ms(cstp::Clock::time_point now) const;
@@ -51,7 +52,9 @@ class TunnelLoop final : public cstp::Sink {
   IpcChannel& main_;
   cstp::CstpSession session_;
   std::optional<DtlsSetup> dtls_setup_;  // set when DTLS was offered to the client
-  std::unique_ptr<DtlsChannel> dtls_;
+  std::unique_ptr<DtlsChannel> dtls_;       // the established channel, if any
+  std::unique_ptr<DtlsChannel> candidate_;  // a handshake in progress (never the live channel)
+  cstp::Clock::time_point candidate_since_;
   bool tls_failed_ = false;  // the client's connection broke
   bool main_gone_ = false;
   bool tls_blocked_ = false;  // queued records wait for the socket

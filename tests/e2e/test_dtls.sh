@@ -80,6 +80,27 @@ in4=$(udp_datagrams In)
 check "after garbage and forged datagrams, data still flows over DTLS ($((in4 - in3)) datagrams)" test $((in4 - in3)) -gt $((UP2 / 1300 / 2))
 check "... and the DTLS channel was never dropped" bash -c "! grep -q 'DTLS channel closed\|DTLS client moved' '$LOG'"
 
+# A forged hello naming the live session (issue #18): its X-DTLS-App-ID travels in clear in the
+# client's own hello, so anyone on the path can send a ClientHello with it from another address.
+# That may start a candidate handshake, but must never take the working channel away.
+APPID=$(grep -o 'X-DTLS-App-ID: [0-9a-fA-F]*' "$WORK/a.oc.log" | tail -n 1 | awk '{print $2}')
+check "the victim's DTLS App-ID is in its CONNECT reply" test -n "$APPID"
+in_ns "$NS_C" python3 "$E2E_DIR/dtls_hello.py" "$SERVER_IP" "$PORT" "$APPID" 20 0.3 &
+FORGER=$!
+STARTED_PIDS+=("$FORGER")
+in11=$(udp_datagrams In)
+lost=$(in_ns "$NS_C" ping -c 25 -i 0.25 -W 2 "$BEHIND_IP" | grep -o '[0-9]*% packet loss')
+wait "$FORGER"
+in12=$(udp_datagrams In)
+check "20 forged hellos with the victim's session id: no ping lost ($lost)" test "$lost" = "0% packet loss"
+check "... the forged hellos reached the victim's worker (a candidate handshake)" \
+  grep -q "DTLS hello on a new path; the current channel stays" "$LOG"
+check "... and the pings went over DTLS ($((in12 - in11 - 20)) datagrams besides the hellos)" test $((in12 - in11 - 20)) -ge 25
+check "... the live DTLS channel was never dropped" bash -c "! grep -q 'DTLS channel closed' '$LOG'"
+check "... nor replaced (one DTLS established on the server)" test "$(grep -c 'DTLS established' "$LOG")" = 1
+read -r UP3 _ <<<"$(iperf_run 5205 2)"
+check "... and bulk data still flows after the attack ($UP3 bytes)" test "$UP3" -gt 1000000
+
 # UDP blocked mid-transfer: the tunnel falls back to CSTP and survives.
 in_ns "$NS_S" nft add table inet e2e
 in_ns "$NS_S" nft add chain inet e2e in '{ type filter hook input priority 0; }'

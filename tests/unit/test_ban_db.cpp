@@ -16,6 +16,30 @@ TEST_CASE("bans: points add up to a ban that ends", "[bans]") {
   CHECK(db.banned_count(1001) == 1);
 }
 
+TEST_CASE("bans: the score shown is what the failures added up to; after the ban it restarts", "[bans]") {
+  BanDb db(BanSettings{80, 300, 1200});
+  for (int i = 0; i < 8; ++i) db.add_points("192.0.2.7", 10, 1000 + i);
+  REQUIRE(db.is_banned("192.0.2.7", 1008));
+  auto e = db.entries(1008);
+  REQUIRE(e.size() == 1);
+  CHECK(e[0].score == 80);  // was 0 (reset at the ban) before issue #18
+  CHECK(e[0].banned_until == 1007 + 300);
+  CHECK(db.add_points("192.0.2.7", 10, 1100));  // still banned: more points do not extend it
+  CHECK(db.entries(1100)[0].banned_until == 1007 + 300);
+  CHECK_FALSE(db.add_points("192.0.2.7", 10, 1400));  // ban over: counting restarts
+  CHECK(db.entries(1400)[0].score == 10);
+  CHECK(db.entries(1400)[0].banned_until == 0);
+}
+
+TEST_CASE("bans: the table is capped; entries expire", "[bans]") {
+  BanDb db(BanSettings{80, 300, 1200});
+  for (int i = 0; i < 100005; ++i) db.add_points("10." + std::to_string(i >> 16) + "." + std::to_string((i >> 8) & 255) + "." + std::to_string(i & 255), 1, 1000);
+  CHECK(db.entries(1000).size() == 100000);
+  db.expire(2200);
+  CHECK(db.entries(2200).empty());
+  CHECK(db.add_points("192.0.2.1", 80, 2200));  // room again
+}
+
 TEST_CASE("bans: old points are forgotten after ban-reset-time", "[bans]") {
   BanDb db(BanSettings{20, 300, 1200});
   db.add_points("192.0.2.1", 19, 1000);

@@ -64,6 +64,18 @@ TEST_CASE("http: malformed and smuggling-prone requests are refused", "[http]") 
   CHECK(parse("GET / HTTP/1.1\r\nA: \x01\r\n\r\n").error() == Errc::Malformed);
 }
 
+TEST_CASE("http: bare LF line endings are refused at once, not waited on", "[http]") {
+  // A head that ends with "\n\n" has no "\r\n\r\n": without this rule the parser asked for more
+  // and the client waited for the auth timeout instead of getting 400 (issue #18).
+  CHECK(parse("GET / HTTP/1.1\nHost: vpn\n\n").error() == Errc::Malformed);
+  CHECK(parse("GET / HTTP/1.1\n").error() == Errc::Malformed);
+  CHECK(parse("POST /auth HTTP/1.1\r\nHost: vpn\n").error() == Errc::Malformed);
+  CHECK(status_for_error(Errc::Malformed) == 400);
+  auto partial = parse("GET / HTTP/1.1\r\nHost: vpn\r");  // CR now, LF may follow
+  REQUIRE(partial.ok());
+  CHECK_FALSE(partial->has_value());
+}
+
 TEST_CASE("http: limits at the limit and one past it", "[http][limits]") {
   Limits l;
   l.max_headers = 3;

@@ -77,6 +77,9 @@ Result<std::optional<Parsed>> parse_request(std::span<const uint8_t> in, const L
   std::string_view text(reinterpret_cast<const char*>(in.data()), in.size());
   size_t head_end = text.find("\r\n\r\n");
   if (head_end == std::string_view::npos) {
+    // A bare LF can never become a valid head: answer now instead of waiting for more.
+    for (size_t i = text.find('\n'); i != std::string_view::npos; i = text.find('\n', i + 1))
+      if (i == 0 || text[i - 1] != '\r') return Errc::Malformed;
     // No complete head yet: is what we have already too long?
     size_t first_crlf = text.find("\r\n");
     if (first_crlf == std::string_view::npos && text.size() > lim.max_request_line) return Errc::Limit;

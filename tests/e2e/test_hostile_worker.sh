@@ -1,0 +1,68 @@
+#!/bin/bash
+# main never waits on a worker (issue #12). A worker that stops reading its channel (here: a
+# real worker, stopped with SIGSTOP, as a compromised one could simply stop) while its client
+# keeps making main hand it UDP sockets: large forged DTLS hellos naming its session, one per
+# second, which main passes on with the datagram. Before the fix main's blocking send froze its
+# event loop once the socket buffer was full, and every other login hung. Now main queues what
+# the worker does not take, kills it past a bound, and goes on serving logins throughout.
+source "$(dirname "$0")/lib.sh"
+e2e_init
+command -v python3 >/dev/null || e2e_skip "needs python3"
+ns_setup
+SERVER_NS=$NS_S
+CTL="$BUILD_DIR/sslvpnctl"
+PIN=$(make_cert "$WORK/cert" ecdsa)
+PW="$WORK/passwd"
+add_user "$PW" alice 'alice-Secret1'
+add_user "$PW" bob 'bob-Secret1'
+PORT=4443
+SOCK="$WORK/ctl.sock"
+{ base_conf "$PORT" "$WORK/cert" "$PW"; cat <<CONF
+udp-port = $PORT
+ipv4-network = 10.81.0.0/24
+route = $BEHIND_NET
+occtl-socket-file = $SOCK
+max-same-clients = 0
+max-ban-score = 0
+CONF
+} > "$WORK/sslvpnd.conf"
+LOG="$WORK/server.log"
+start_server "$WORK/sslvpnd.conf" "$LOG" "$WORK/pid" "$PORT" || { fail "server start"; e2e_finish; }
+
+check "alice connects with DTLS" oc_connect a alice 'alice-Secret1' -v
+for _ in $(seq 1 100); do grep -q "Established DTLS connection" "$WORK/a.oc.log" && break; sleep 0.1; done
+APPID=$(grep -o 'X-DTLS-App-ID: [0-9a-fA-F]*' "$WORK/a.oc.log" | tail -n 1 | awk '{print $2}')
+check "alice's DTLS App-ID is known" test -n "$APPID"
+WPID=$("$CTL" -s "$SOCK" --json show users | python3 -c "import json,sys; print([u['PID'] for u in json.load(sys.stdin) if u['Username']=='alice'][0])")
+check "alice's worker pid is known ($WPID)" kill -0 "$WPID"
+kill -STOP "$WPID"
+
+# 40 hellos of 16 kB, 1.05 s apart (main hands a tunnel at most one socket per second): the
+# worker's socket buffer fills after about ten; main's queue for it is bounded at 128 kB.
+in_ns "$NS_C" python3 "$E2E_DIR/dtls_hello.py" "$SERVER_IP" "$PORT" "$APPID" 40 1.05 16000 &
+FORGER=$!
+STARTED_PIDS+=("$FORGER")
+bob_login() {
+  printf '%s\n' 'bob-Secret1' | timeout 15 ip netns exec "$NS_C" openconnect --authenticate \
+    --passwd-on-stdin --non-inter -u bob --servercert "$PIN" "https://$SERVER_IP:$PORT/" 2>&1 |
+    grep -q '^COOKIE='
+}
+ok=0 tried=0 killed=no
+end=$((SECONDS + 60))
+for _ in $(seq 1 100); do  # at most 100 logins and 60 s
+  tried=$((tried + 1))
+  bob_login && ok=$((ok + 1))
+  if grep -q "killing worker $WPID .*does not read its channel" "$LOG"; then killed=yes; break; fi
+  [ "$SECONDS" -lt "$end" ] || break
+  sleep 0.5
+done
+check "bob logged in every time while alice's worker did not read ($ok of $tried)" test "$ok" = "$tried"
+check "... over a long enough attack to fill its socket ($tried logins)" test "$tried" -ge 5
+check "main killed the worker that did not read its channel" test "$killed" = yes
+check "... and the worker is gone" bash -c "for _ in \$(seq 1 50); do kill -0 $WPID 2>/dev/null || exit 0; sleep 0.1; done; exit 1"
+kill "$FORGER" 2>/dev/null
+check "bob logs in after the attack" bob_login
+check "sslvpnctl show status answers" "$CTL" -s "$SOCK" show status
+check "no worker died of a signal other than the kill" bash -c "! grep -Eq 'died of signal|seccomp filter' '$LOG'"
+oc_stop a
+e2e_finish
