@@ -313,6 +313,9 @@ void Server::on_worker_readable(WorkerProc& w) {
   }
   auto& [msg, fd] = r.value();
   if (fd.valid()) return kill_worker(w, "sent a file descriptor");
+  // The phase check is the route table's (main/worker_routes.cpp); the handlers check values.
+  if (const char* why = check_worker_message(w.phase, msg.msg_case(), w.end.has_value()))
+    return kill_worker(w, why);
   switch (msg.msg_case()) {
     case ipc::WorkerToMain::kLog: {
       const auto& l = msg.log();
@@ -323,18 +326,15 @@ void Server::on_worker_readable(WorkerProc& w) {
       return;
     }
     case ipc::WorkerToMain::kSessionRequest:
-      if (w.phase != WorkerPhase::Login) return kill_worker(w, "asked for a session twice");
       return on_session_request(w, msg.session_request());
     case ipc::WorkerToMain::kSessionStats:
-      if (w.phase != WorkerPhase::Tunnel) return kill_worker(w, "sent statistics without a tunnel");
       w.stats = msg.session_stats();
       return;
     case ipc::WorkerToMain::kSessionEnd:
-      if (w.phase != WorkerPhase::Tunnel || w.end) return kill_worker(w, "ended a tunnel it did not have");
       w.end = msg.session_end();
       return;
     case ipc::WorkerToMain::MSG_NOT_SET:
-      return kill_worker(w, "sent an empty message");
+      return;  // refused by the route check
   }
 }
 

@@ -26,6 +26,7 @@
 #include "main/queued_sender.hpp"
 #include "main/scripts.hpp"
 #include "main/sessions.hpp"
+#include "main/worker_routes.hpp"
 
 namespace sslvpn::mainproc {
 
@@ -39,13 +40,6 @@ class Server;
 // Replaces control characters so a peer's text cannot forge log lines.
 std::string sanitize_log_text(const std::string& in);
 
-// Where a worker is in its life; each phase admits a fixed set of messages.
-enum class WorkerPhase {
-  Login,          // HTTP and login; may ask for a session once
-  AwaitSession,   // SessionOpen is with sec-mod
-  ConnectScript,  // the connect-script runs
-  Tunnel,         // the tunnel runs; reports stats and its end
-};
 
 struct WorkerProc {
   Server* owner = nullptr;

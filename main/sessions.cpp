@@ -62,98 +62,128 @@ uint32_t SessionManager::tunnel_mtu(const ipc::SessionRequest& req, bool client_
   return std::max(mtu, kMinMtu);
 }
 
-Result<TunnelGrant> SessionManager::open(const ipc::SessionOpenReply& who, pid_t worker,
-                                         const std::string& client_ip, const ipc::SessionRequest& req,
-                                         time_t now, Refusal* refusal) {
-  uint64_t sid = who.session_id();
-  const std::string& user = who.username();
-  auto [it, created] = sessions_.try_emplace(sid);
-  Session& s = it->second;
-  if (created) {
-    s.id = sid;
-    s.user = user;
-    s.group = who.group();
-    s.created = now;
-    s.first_ip = client_ip;
-    std::string error;
-    auto us = load_session_settings(cfg_, user, s.group, who.settings(), &error);
-    if (!us.ok()) {
-      refusal->http_status = 503;
-      refusal->reason = "the server's settings for this user are broken";
-      refusal->detail = error;
-      sessions_.erase(it);
-      return Errc::Malformed;
-    }
-    s.settings = std::move(us).value();
-    s.session_timeout =
-        s.settings.has_session_timeout() ? s.settings.session_timeout() : cfg_.session_timeout;
+namespace {
+
+Errc refuse(Refusal* r, uint32_t status, std::string why) {
+  r->http_status = status;
+  r->reason = std::move(why);
+  return Errc::Denied;
+}
+
+}  // namespace
+
+Result<void> SessionManager::init_session(Session& s, const ipc::SessionOpenReply& who,
+                                          const std::string& client_ip, time_t now, Refusal* refusal) const {
+  s.id = who.session_id();
+  s.user = who.username();
+  s.group = who.group();
+  s.created = now;
+  s.first_ip = client_ip;
+  std::string error;
+  auto us = load_session_settings(cfg_, s.user, s.group, who.settings(), &error);
+  if (!us.ok()) {
+    refusal->detail = error;
+    return refuse(refusal, 503, "the server's settings for this user are broken");
   }
-  auto fail = [&](uint32_t status, std::string why) -> Result<TunnelGrant> {
-    refusal->http_status = status;
-    refusal->reason = std::move(why);
-    if (created) {
-      release(s);
-      sessions_.erase(it);
-    }
-    return Errc::Denied;
-  };
+  s.settings = std::move(us).value();
+  s.session_timeout = s.settings.has_session_timeout() ? s.settings.session_timeout() : cfg_.session_timeout;
+  return {};
+}
+
+Result<void> SessionManager::admit(const Session& s, const std::string& client_ip, time_t now,
+                                   Refusal* refusal) const {
   if (s.session_timeout != 0 && now - s.created >= static_cast<time_t>(s.session_timeout))
-    return fail(401, "session-timeout reached");
+    return refuse(refusal, 401, "session-timeout reached");
   uint32_t max_same =
       s.settings.has_max_same_clients() ? s.settings.max_same_clients() : cfg_.max_same_clients;
-  if (max_same != 0 && connected_sessions_of(user, sid) >= max_same)
-    return fail(503,
-                "too many connections for this user (max-same-clients " + std::to_string(max_same) + ")");
+  if (max_same != 0 && connected_sessions_of(s.user, s.id) >= max_same)
+    return refuse(refusal, 503,
+                  "too many connections for this user (max-same-clients " + std::to_string(max_same) + ")");
   bool deny_roaming = s.settings.has_deny_roaming() ? s.settings.deny_roaming() : cfg_.deny_roaming;
   if (deny_roaming && client_ip != s.first_ip)
-    return fail(401, "this session may only be used from the address it started from (deny-roaming)");
+    return refuse(refusal, 401, "this session may only be used from the address it started from (deny-roaming)");
+  return {};
+}
 
-  bool client_v6_transport = client_ip.find(':') != std::string::npos;
-  uint32_t mtu = tunnel_mtu(req, client_v6_transport, s.settings);
+Result<void> SessionManager::lease_addresses(Session& s, const ipc::SessionRequest& req, uint32_t mtu,
+                                             Refusal* refusal) {
   if (!s.ipv4 && v4_ && !s.settings.explicit_ipv4().empty()) {
     auto want = parse_ip(s.settings.explicit_ipv4());
     s.ipv4 = want ? v4_->acquire_exact(*want) : std::nullopt;
-    if (!s.ipv4) return fail(503, "the assigned address " + s.settings.explicit_ipv4() + " is not available");
+    if (!s.ipv4)
+      return refuse(refusal, 503, "the assigned address " + s.settings.explicit_ipv4() + " is not available");
   }
-  if (!s.ipv4 && v4_) s.ipv4 = v4_->acquire(user, parse_ip(req.wanted_ipv4()));
-  if (!s.ipv6 && v6_ && req.ipv6() && mtu >= kMinIpv6Mtu && !s.settings.explicit_ipv6().empty()) {
+  if (!s.ipv4 && v4_) s.ipv4 = v4_->acquire(s.user, parse_ip(req.wanted_ipv4()));
+  bool v6_ok = v6_ && req.ipv6() && mtu >= kMinIpv6Mtu;
+  if (!s.ipv6 && v6_ok && !s.settings.explicit_ipv6().empty()) {
     auto want = parse_ip(s.settings.explicit_ipv6());
     s.ipv6 = want ? v6_->acquire_exact(*want) : std::nullopt;
-    if (!s.ipv6) return fail(503, "the assigned address " + s.settings.explicit_ipv6() + " is not available");
+    if (!s.ipv6)
+      return refuse(refusal, 503, "the assigned address " + s.settings.explicit_ipv6() + " is not available");
   }
-  if (!s.ipv6 && v6_ && req.ipv6() && mtu >= kMinIpv6Mtu)
-    s.ipv6 = v6_->acquire(user, parse_ip(req.wanted_ipv6()));
-  if (!s.ipv4 && !s.ipv6) {
-    if (!v4_ && !v6_) return fail(503, "no ipv4-network or ipv6-network is configured");
-    return fail(503, "no free IP address");
-  }
+  if (!s.ipv6 && v6_ok) s.ipv6 = v6_->acquire(s.user, parse_ip(req.wanted_ipv6()));
+  if (s.ipv4 || s.ipv6) return {};
+  if (!v4_ && !v6_) return refuse(refusal, 503, "no ipv4-network or ipv6-network is configured");
+  return refuse(refusal, 503, "no free IP address");
+}
 
-  TunnelGrant g;
+Result<TunDevice> SessionManager::setup_tun(const Session& s, uint32_t mtu, Refusal* refusal) {
   std::string error;
   auto tun = open_tun(cfg_.device, cfg_.tun_offload, &error);
-  if (!tun.ok()) return fail(503, "cannot create a TUN device: " + error);
-  g.tun = std::move(tun).value();
+  if (!tun.ok()) return refuse(refusal, 503, "cannot create a TUN device: " + error);
+  TunDevice t = std::move(tun).value();
   // Link up first: an IPv6 point-to-point address added to a device that is still down does
   // not reliably get its peer route when the link comes up (the client's replies get lost).
-  if (!netlink_.set_link(g.tun.ifindex, mtu, true, &error))
-    return fail(503, "cannot bring the tunnel up: " + error);
-  if (s.ipv4 && !netlink_.add_address(g.tun.ifindex, v4_->server_address(), *s.ipv4, 32, &error))
-    return fail(503, "cannot set the tunnel address: " + error);
-  if (s.ipv6 &&
-      !netlink_.add_address(g.tun.ifindex, v6_->server_address(), *s.ipv6, v6_->client_prefix(), &error))
-    return fail(503, "cannot set the tunnel IPv6 address: " + error);
-
+  if (!netlink_.set_link(t.ifindex, mtu, true, &error))
+    return refuse(refusal, 503, "cannot bring the tunnel up: " + error);
+  if (s.ipv4 && !netlink_.add_address(t.ifindex, v4_->server_address(), *s.ipv4, 32, &error))
+    return refuse(refusal, 503, "cannot set the tunnel address: " + error);
+  if (s.ipv6 && !netlink_.add_address(t.ifindex, v6_->server_address(), *s.ipv6, v6_->client_prefix(), &error))
+    return refuse(refusal, 503, "cannot set the tunnel IPv6 address: " + error);
   // iroute: networks behind this client are routed into its tunnel.
   for (const auto& r : s.settings.iroutes()) {
     auto net = parse_ip_net(r);
-    if (net && !netlink_.add_route(g.tun.ifindex, *net, &error))
-      return fail(503, "cannot route " + r + " to the client: " + error);
+    if (net && !netlink_.add_route(t.ifindex, *net, &error))
+      return refuse(refusal, 503, "cannot route " + r + " to the client: " + error);
   }
+  return t;
+}
+
+Result<TunnelGrant> SessionManager::grant(Session& s, pid_t worker, const std::string& client_ip,
+                                          const ipc::SessionRequest& req, time_t now, Refusal* refusal) {
+  if (auto r = admit(s, client_ip, now, refusal); !r) return r.error();
+  bool client_v6_transport = client_ip.find(':') != std::string::npos;
+  uint32_t mtu = tunnel_mtu(req, client_v6_transport, s.settings);
+  if (auto r = lease_addresses(s, req, mtu, refusal); !r) return r.error();
+  auto tun = setup_tun(s, mtu, refusal);
+  if (!tun.ok()) return tun.error();
+  TunnelGrant g;
+  g.tun = std::move(tun).value();
   uint32_t base =
       req.base_mtu() >= kMinMtu && req.base_mtu() <= kMaxBaseMtu ? req.base_mtu() : kDefaultBaseMtu;
   g.params = params_for(s, g.tun, mtu, base, req.mobile(), now);
   g.displaced = (s.worker > 0 && s.worker != worker) ? s.worker : -1;
   s.worker = worker;
+  return g;
+}
+
+Result<TunnelGrant> SessionManager::open(const ipc::SessionOpenReply& who, pid_t worker,
+                                         const std::string& client_ip, const ipc::SessionRequest& req,
+                                         time_t now, Refusal* refusal) {
+  uint64_t sid = who.session_id();
+  bool created = !sessions_.count(sid);
+  Session& s = sessions_[sid];
+  if (created) {
+    if (auto r = init_session(s, who, client_ip, now, refusal); !r) {
+      sessions_.erase(sid);
+      return r.error();
+    }
+  }
+  auto g = grant(s, worker, client_ip, req, now, refusal);
+  if (!g.ok() && created) {  // a session that never had a tunnel leaves nothing behind
+    release(s);
+    sessions_.erase(sid);
+  }
   return g;
 }
 

@@ -70,6 +70,15 @@ class SessionManager {
 
  private:
   void release(Session& s);
+  // The steps of open(): a new session's identity and settings; the checks a tunnel must pass;
+  // its address leases; its TUN device; all of it as a grant.
+  Result<void> init_session(Session& s, const ipc::SessionOpenReply& who, const std::string& client_ip,
+                            time_t now, Refusal* refusal) const;
+  Result<void> admit(const Session& s, const std::string& client_ip, time_t now, Refusal* refusal) const;
+  Result<void> lease_addresses(Session& s, const ipc::SessionRequest& req, uint32_t mtu, Refusal* refusal);
+  Result<TunDevice> setup_tun(const Session& s, uint32_t mtu, Refusal* refusal);
+  Result<TunnelGrant> grant(Session& s, pid_t worker, const std::string& client_ip,
+                            const ipc::SessionRequest& req, time_t now, Refusal* refusal);
   uint32_t tunnel_mtu(const ipc::SessionRequest& req, bool client_ipv6, const ipc::UserSettings& us) const;
   ipc::TunnelParams params_for(const Session& s, const TunDevice& tun, uint32_t mtu, uint32_t base_mtu,
                                bool mobile, time_t now) const;

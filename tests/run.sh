@@ -1,6 +1,7 @@
 #!/bin/bash
 # The whole test suite: installs what is missing, builds, and runs unit, fuzz-corpus and
-# end-to-end tests; then builds with ASan+UBSan and runs the unit and fuzz tests under them.
+# end-to-end tests; then builds with ASan+UBSan and runs the unit and fuzz tests under them;
+# then builds the libFuzzer targets with clang and replays every corpus under them.
 # Run as root (end-to-end tests skip, and say so, without root). Ends with one line:
 #   "N passed, N failed, N skipped"
 set -uo pipefail
@@ -16,15 +17,37 @@ packaging/build.sh build-asan -Db_sanitize=address,undefined -Db_lundef=false -D
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   meson test -C build-asan --suite unit --suite fuzz --print-errorlogs || status=1
 
-python3 - build/meson-logs/testlog.json build-asan/meson-logs/testlog.json <<'PY'
+# The libFuzzer build (clang; every library instrumented, ASan+UBSan) must keep compiling, and
+# each target replays its corpus under it (tests/fuzz/campaign.sh runs the real campaign).
+FUZZ_RESULTS=build-fuzz-results.txt
+: >"$FUZZ_RESULTS"
+if tests/fuzz/build.sh build-fuzz >build-fuzz.log 2>&1; then
+  for bin in build-fuzz/tests/fuzz/fuzz_*; do
+    name=$(basename "$bin" | sed 's/^fuzz_//')
+    if ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 \
+        "$bin" -runs=0 "tests/fuzz/corpus/$name" >"build-fuzz/replay-$name.log" 2>&1; then
+      echo "libfuzzer_$name OK" >>"$FUZZ_RESULTS"
+    else
+      echo "libfuzzer_$name FAIL" >>"$FUZZ_RESULTS"; tail -n 30 "build-fuzz/replay-$name.log"; status=1
+    fi
+  done
+else
+  echo "libfuzzer_build FAIL" >>"$FUZZ_RESULTS"; tail -n 40 build-fuzz.log; status=1
+fi
+echo "libFuzzer build and replay: $(grep -c ' OK' "$FUZZ_RESULTS") targets passed, $(grep -c ' FAIL' "$FUZZ_RESULTS") failed"
+
+python3 - build/meson-logs/testlog.json build-asan/meson-logs/testlog.json "$FUZZ_RESULTS" <<'PY'
 import json, sys
 counts = {"passed": 0, "failed": 0, "skipped": 0}
-for path in sys.argv[1:]:
+for path in sys.argv[1:3]:
     with open(path) as f:
         for line in f:
             r = json.loads(line)["result"]
             key = "passed" if r in ("OK", "EXPECTEDFAIL") else "skipped" if r == "SKIP" else "failed"
             counts[key] += 1
+with open(sys.argv[3]) as f:
+    for line in f:
+        counts["passed" if line.split()[1] == "OK" else "failed"] += 1
 print(f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped")
 PY
 exit $status
