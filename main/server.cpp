@@ -364,6 +364,8 @@ void Server::on_secmod_readable() {
           log_.info("banning ", BanDb::key_of(w->client_ip), " for ", s_.config.ban_time,
                     " s (failed logins)");
       }
+      if (e.success() && w != nullptr)
+        sessions_.note_login(Login{e.session_id(), e.username(), e.group(), w->client_ip, e.created()});
       if (e.success())
         log_.info("user '", sanitize_log_text(e.username()), "' (group '", sanitize_log_text(e.group()),
                   "') logged in from ", where);

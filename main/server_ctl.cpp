@@ -210,6 +210,15 @@ ctl::CtlReply Server::ctl_sessions() const {
       if (w != workers_.end()) row->set_tunnel_id(w->second->id);
     }
   }
+  // Logins whose cookie has not opened a tunnel (yet): sec-mod holds them as sessions too.
+  for (const Login* l : sessions_.logins()) {
+    auto* row = r.add_sessions();
+    row->set_session(session_text(l->id));
+    row->set_username(l->user);
+    row->set_groupname(l->group);
+    row->set_created(l->created);
+    row->set_state("authenticated");
+  }
   return r;
 }
 
@@ -231,6 +240,17 @@ ctl::CtlReply Server::ctl_end(const ctl::Select& sel, bool terminate) {
       if (session_text(s->id) != sel.session() || s->worker > 0) continue;
       uint64_t sid = s->id;
       sessions_.expire(sid);
+      ipc::MainToSecMod d;
+      d.mutable_session_detach()->set_session_id(sid);
+      d.mutable_session_detach()->set_logout(true);
+      (void)secmod_out_.send(d);
+      ++n;
+      break;
+    }
+    for (const Login* l : sessions_.logins()) {
+      if (session_text(l->id) != sel.session()) continue;
+      uint64_t sid = l->id;
+      sessions_.forget_login(sid);
       ipc::MainToSecMod d;
       d.mutable_session_detach()->set_session_id(sid);
       d.mutable_session_detach()->set_logout(true);

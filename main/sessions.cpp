@@ -17,12 +17,30 @@ constexpr uint32_t kMaxBaseMtu = 9000;
 constexpr uint32_t kIpv4Header = 20, kIpv6Header = 40, kTcpHeader = 32;
 // Used when the worker reports no TLS overhead: TLS 1.2 AES-GCM record + CSTP header.
 constexpr uint32_t kDefaultCstpOverhead = 29 + 8;
+// Logins listed without a tunnel; sec-mod expires their cookies, this only bounds the list.
+constexpr size_t kMaxLogins = 100000;
 
 }  // namespace
 
 SessionManager::SessionManager(const Config& cfg) : cfg_(cfg) {
   if (cfg.ipv4_network) v4_.emplace(*cfg.ipv4_network, 32, cfg.predictable_ips);
   if (cfg.ipv6_network) v6_.emplace(*cfg.ipv6_network, cfg.ipv6_subnet_prefix, cfg.predictable_ips);
+}
+
+void SessionManager::note_login(Login login) {
+  if (login.id == 0 || sessions_.count(login.id) || logins_.size() >= kMaxLogins) return;
+  logins_[login.id] = std::move(login);
+}
+
+bool SessionManager::forget_login(uint64_t sid) {
+  return logins_.erase(sid) > 0;
+}
+
+std::vector<const Login*> SessionManager::logins() const {
+  std::vector<const Login*> out;
+  out.reserve(logins_.size());
+  for (const auto& [id, l] : logins_) out.push_back(&l);
+  return out;
 }
 
 const Session* SessionManager::find(uint64_t sid) const {
@@ -184,6 +202,7 @@ Result<TunnelGrant> SessionManager::open(const ipc::SessionOpenReply& who, pid_t
     release(s);
     sessions_.erase(sid);
   }
+  if (g.ok()) logins_.erase(sid);  // listed as a session from now on
   return g;
 }
 
@@ -300,6 +319,7 @@ void SessionManager::detach(uint64_t sid, pid_t worker, bool logout) {
 }
 
 void SessionManager::expire(uint64_t sid) {
+  logins_.erase(sid);
   auto it = sessions_.find(sid);
   if (it == sessions_.end() || it->second.worker > 0) return;
   release(it->second);

@@ -36,6 +36,16 @@ struct Session {
   std::string first_ip;  // the client address of the first tunnel (deny-roaming)
 };
 
+// A login whose cookie has not opened a tunnel yet (openconnect --authenticate, or a client
+// between its login and its CONNECT): no leases, listed by "show sessions".
+struct Login {
+  uint64_t id = 0;
+  std::string user;
+  std::string group;
+  std::string client_ip;
+  time_t created = 0;
+};
+
 // What a worker needs to start its tunnel.
 struct TunnelGrant {
   TunDevice tun;
@@ -63,9 +73,16 @@ class SessionManager {
   // sec-mod dropped the cookie: free the session if no tunnel uses it.
   void expire(uint64_t sid);
 
+  // sec-mod issued a cookie: the login is listed until its first tunnel, logout or expiry.
+  void note_login(Login login);
+  // Forgets a login that never opened a tunnel (terminate); false if there is none.
+  bool forget_login(uint64_t sid);
+
   const Session* find(uint64_t sid) const;
   std::vector<const Session*> all() const;
-  size_t count() const noexcept { return sessions_.size(); }
+  std::vector<const Login*> logins() const;
+  // Sessions, with a tunnel or without, and the logins that have not opened one yet.
+  size_t count() const noexcept { return sessions_.size() + logins_.size(); }
   size_t leases_in_use() const;
 
  private:
@@ -89,6 +106,7 @@ class SessionManager {
   std::optional<IpPool> v6_;
   Netlink netlink_;
   std::unordered_map<uint64_t, Session> sessions_;
+  std::unordered_map<uint64_t, Login> logins_;  // bounded by kMaxLogins
 };
 
 }  // namespace sslvpn::mainproc

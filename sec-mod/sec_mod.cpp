@@ -491,10 +491,12 @@ void SecMod::finish_success(WorkerPeer& p, std::vector<std::string> groups,
   p.state = PeerState::Authed;
   ipc::AuthReply reply;
   reply.set_status(ipc::AuthReply::SUCCESS);
-  reply.set_cookie(cookies_.issue(p.auth.user, group, time(nullptr), settings));
+  time_t now = time(nullptr);
+  reply.set_cookie(cookies_.issue(p.auth.user, group, now, settings));
   reply.set_username(p.auth.user);
   reply.set_group(group);
-  report_auth(p, p.auth.user, group, true, "");
+  const CookieEntry* issued = cookies_.find(reply.cookie(), now);
+  report_auth(p, p.auth.user, group, true, "", issued ? issued->session_id : 0, now);
   send_auth_reply(p, reply);
 }
 
@@ -529,7 +531,7 @@ void SecMod::send_auth_reply(WorkerPeer& p, const ipc::AuthReply& r) {
 }
 
 void SecMod::report_auth(const WorkerPeer& p, const std::string& user, const std::string& group, bool ok,
-                         const std::string& reason) {
+                         const std::string& reason, uint64_t session_id, time_t created) {
   ipc::SecModToMain ev;
   auto* e = ev.mutable_auth_event();
   e->set_worker_id(p.id);
@@ -538,6 +540,8 @@ void SecMod::report_auth(const WorkerPeer& p, const std::string& user, const std
   e->set_group(group);
   e->set_success(ok);
   e->set_reason(reason);
+  e->set_session_id(session_id);
+  e->set_created(created);
   (void)main_.send(ev);
 }
 

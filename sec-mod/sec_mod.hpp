@@ -127,7 +127,7 @@ class SecMod {
   std::optional<size_t> certificate_only_chain() const;
   std::optional<size_t> password_chain(const WorkerPeer& p, const std::string& user) const;
   void report_auth(const WorkerPeer& p, const std::string& user, const std::string& group, bool ok,
-                   const std::string& reason);
+                   const std::string& reason, uint64_t session_id = 0, time_t created = 0);
 
   struct ev_loop* loop_;
   Logger& log_;

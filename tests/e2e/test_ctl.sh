@@ -14,6 +14,7 @@ PW="$WORK/passwd"
 ODD='Zoë "the" Ünïcode'
 add_user "$PW" alice 'alice-Secret1' staff
 add_user "$PW" "$ODD" 'odd-Secret1' staff
+add_user "$PW" carol 'carol-Secret1'
 PORT=4443
 SOCK="$WORK/ctl.sock"
 { base_conf "$PORT" "$WORK/cert" "$PW"; cat <<CONF
@@ -58,6 +59,21 @@ check "show user by name" bash -c "'$CTL' -s '$SOCK' show user alice | grep -q '
 check "show status --json is valid and counts 2 active sessions" test "$(ctl --json show status | json "d['Active sessions']")" = 2
 check "show status says when its totals were last reset (at start)" test "$(ctl --json show status | json "d['raw_last_stats_reset'] - d['raw_up_since']")" = 0
 check "show sessions --json lists 2 sessions" test "$(ctl --json show sessions all | json 'len(d)')" = 2
+
+# Logins that never opened a tunnel (openconnect --authenticate) hold a cookie in sec-mod: they
+# are sessions too, listed and counted, and "terminate session" ends them (issue #18).
+for _ in 1 2; do
+  printf '%s\n' 'carol-Secret1' | timeout 20 ip netns exec "$NS_C" openconnect --authenticate \
+    --passwd-on-stdin --non-inter -u carol --servercert "$PIN" "https://$SERVER_IP:$PORT/" >/dev/null 2>&1
+done
+carol_sessions() { ctl --json show sessions all | json "' '.join(s['Session'] for s in d if s['Username'] == 'carol' and s['State'] == 'authenticated')"; }
+C_SIDS=$(carol_sessions)
+check "show sessions all lists carol's 2 logins without a tunnel ($C_SIDS)" test "$(wc -w <<<"$C_SIDS")" = 2
+check "show status counts 4 sessions (2 tunnels, 2 logins)" test "$(ctl --json show status | json "d['Sessions']")" = 4
+check "show sessions (text) says 'authenticated'" bash -c "'$CTL' -s '$SOCK' show sessions valid | grep carol | grep -q authenticated"
+for sid in $C_SIDS; do ctl terminate session "$sid" >/dev/null; done
+check "terminate session ends a login that has no tunnel" test -z "$(carol_sessions)"
+check "... and the count goes back to 2" test "$(ctl --json show status | json "d['Sessions']")" = 2
 check "show user for a missing user fails" bash -c "! '$CTL' -s '$SOCK' show user nobody >/dev/null 2>&1"
 
 # disconnect: the tunnel drops, the client reconnects with its cookie to the same address
