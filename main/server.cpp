@@ -31,10 +31,7 @@ std::string sanitize_log_text(const std::string& in) {
 
 namespace {
 
-constexpr int kWorkerMainFd = 3, kWorkerSecModFd = 4, kWorkerClientFd = 5;
 constexpr int kSecModMainFd = 3;
-// Backstop beyond auth-timeout: a worker that has not finished by then is killed by main.
-constexpr double kAuthTimeoutGrace = 5.0;
 }  // namespace
 
 Server::Server(struct ev_loop* loop, Logger& log, ServerSettings settings, std::vector<UniqueFd> listeners)
@@ -57,6 +54,8 @@ Server::~Server() {
   ev_signal_stop(loop_, &sig_hup_);
   ev_timer_stop(loop_, &housekeeping_);
   ev_timer_stop(loop_, &acct_timer_);
+  ev_io_stop(loop_, &zygote_io_);
+  ev_timer_stop(loop_, &zygote_timer_);
   for (auto& [pid, w] : workers_) {
     ev_io_stop(loop_, &w->io);
     ev_timer_stop(loop_, &w->auth_timer);
@@ -209,97 +208,12 @@ void Server::on_accept(int listen_fd) {
       log_.info("banning ", BanDb::key_of(ip), " for ", s_.config.ban_time, " s (too many connections)");
       continue;
     }
-    if (s_.config.max_clients != 0 && workers_.size() >= s_.config.max_clients) {
+    if (s_.config.max_clients != 0 && workers_.size() + pending_spawns_.size() >= s_.config.max_clients) {
       log_.info("refusing ", ip, ":", port, ": max-clients (", s_.config.max_clients, ") reached");
       continue;
     }
     spawn_worker(std::move(c), ip, port);
   }
-}
-
-ipc::WorkerStartup Server::worker_startup(const WorkerProc& w) const {
-  const Config& c = s_.config;
-  ipc::WorkerStartup st;
-  st.set_worker_id(w.id);
-  st.set_client_ip(w.client_ip);
-  st.set_client_port(w.client_port);
-  st.set_uid(s_.identity.uid);
-  st.set_gid(s_.identity.gid);
-  st.set_chroot_dir(c.chroot_dir);
-  st.set_seccomp(c.isolate_workers);
-  st.set_cert_chain_pem(s_.cert_chain_pem);
-  st.set_tls_priorities(c.tls_priorities);
-  st.set_auth_timeout_s(c.auth_timeout);
-  for (const auto& g : c.select_groups) {
-    auto* gc = st.add_groups();
-    gc->set_name(g.name);
-    gc->set_label(g.label);
-  }
-  st.set_default_group_label(c.default_select_group);
-  st.set_banner(c.banner);
-  st.set_pre_login_banner(c.pre_login_banner);
-  st.set_cert_login(c.cert_login_mode());
-  st.set_log_level(s_.log_level);
-  return st;
-}
-
-void Server::spawn_worker(UniqueFd client, const std::string& ip, uint16_t port) {
-  auto to_worker = make_ipc_pair();
-  auto worker_secmod = make_ipc_pair();
-  if (!to_worker.ok() || !worker_secmod.ok()) {
-    log_.error("socketpair failed; dropping ", ip);
-    return;
-  }
-  auto w = std::make_unique<WorkerProc>();
-  w->owner = this;
-  w->id = next_worker_id_++;
-  w->client_ip = ip;
-  w->client_port = port;
-
-  ipc::MainToSecMod attach;
-  attach.mutable_attach_worker()->set_worker_id(w->id);
-  attach.mutable_attach_worker()->set_client_ip(ip);
-  attach.mutable_attach_worker()->set_client_port(port);
-  if (!secmod_out_.send(attach, worker_secmod->second.get())) {
-    log_.error("cannot reach sec-mod; dropping ", ip);
-    return;
-  }
-  Result<pid_t> pid = Errc::NotFound;
-  if (zygote_.valid()) {
-    pid = spawn_from_zygote(w->id, {to_worker->second.get(), worker_secmod->first.get(), client.get()});
-    if (!pid.ok()) {
-      log_.error("the worker zygote failed (", errc_name(pid.error()), "); starting each worker on its own");
-      zygote_.close();
-      if (zygote_pid_ > 0) ::kill(zygote_pid_, SIGKILL);
-    }
-  }
-  if (!pid.ok())
-    pid = spawn_helper(helper_path("sslvpnd-worker"), {"sslvpnd-worker"},
-                       {{to_worker->second.get(), kWorkerMainFd},
-                        {worker_secmod->first.get(), kWorkerSecModFd},
-                        {client.get(), kWorkerClientFd}});
-  if (!pid.ok()) {
-    log_.error("cannot start a worker for ", ip);
-    ipc::MainToSecMod detach;
-    detach.mutable_detach_worker()->set_worker_id(w->id);
-    (void)secmod_out_.send(detach);
-    return;
-  }
-  w->pid = *pid;
-  w->channel = IpcChannel(std::move(to_worker->first));
-  w->out.emplace(loop_, w->channel, kMaxQueuedToWorker);
-  ipc::MainToWorker startup;
-  *startup.mutable_startup() = worker_startup(*w);
-  if (!send_to_worker(*w, startup)) log_.error("cannot send startup data to worker ", w->pid);
-  ev_io_init(&w->io, &Server::worker_cb, w->channel.raw_fd(), EV_READ);
-  w->io.data = w.get();
-  ev_io_start(loop_, &w->io);
-  ev_timer_init(&w->auth_timer, &Server::worker_timeout_cb, s_.config.auth_timeout + kAuthTimeoutGrace, 0.);
-  w->auth_timer.data = w.get();
-  ev_timer_start(loop_, &w->auth_timer);
-  log_.debug("worker ", w->pid, " (id ", w->id, ") serves ", ip, ":", port);
-  pid_by_id_[w->id] = w->pid;
-  workers_.emplace(w->pid, std::move(w));
 }
 
 // The one dispatch point for worker channels.
@@ -411,44 +325,11 @@ WorkerProc* Server::worker_by_id(uint64_t id) {
   return it == workers_.end() ? nullptr : it->second.get();
 }
 
-void Server::start_zygote() {
-  // Workers the zygote forks are orphaned on purpose (see worker/zygote.hpp): as a subreaper,
-  // main inherits and reaps them like the workers it starts itself.
-  if (::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) return;
-  auto pair = make_ipc_pair();
-  if (!pair.ok()) return;
-  auto pid = spawn_helper(helper_path("sslvpnd-worker"), {"sslvpnd-worker", "--zygote"},
-                          {{pair->second.get(), kWorkerMainFd}});
-  if (!pid.ok()) {
-    log_.warn("cannot start the worker zygote; starting each worker on its own");
-    return;
-  }
-  zygote_pid_ = *pid;
-  zygote_ = IpcChannel(std::move(pair->first));
-}
-
-Result<pid_t> Server::spawn_from_zygote(uint64_t worker_id, const std::array<int, 3>& fds) {
-  for (uint32_t part = 0; part < fds.size(); ++part) {
-    ipc::MainToZygote m;
-    m.mutable_spawn()->set_worker_id(worker_id);
-    m.mutable_spawn()->set_part(part);
-    if (auto r = zygote_.send(m, fds[part]); !r) return r.error();
-  }
-  // The zygote only forks: its answer comes at once.
-  auto r = zygote_.recv<ipc::ZygoteToMain>(false);
-  if (!r.ok()) return r.error();
-  const auto& m = r->first;
-  if (m.msg_case() != ipc::ZygoteToMain::kSpawned || m.spawned().worker_id() != worker_id ||
-      m.spawned().pid() <= 0)
-    return Errc::Io;
-  return static_cast<pid_t>(m.spawned().pid());
-}
-
 void Server::on_child_exit(pid_t pid, int status) {
   if (pid == zygote_pid_) {
-    log_.warn("the worker zygote exited (status ", status, "); starting each worker on its own");
     zygote_pid_ = -1;
-    zygote_.close();
+    if (zygote_.valid()) log_.warn("the worker zygote exited (status ", status, ")");
+    zygote_failed("it exited");
     return;
   }
   if (pid == secmod_pid_) {
@@ -459,7 +340,7 @@ void Server::on_child_exit(pid_t pid, int status) {
   }
   if (connect_scripts_.count(pid)) return on_connect_script_exit(pid, status);
   auto it = workers_.find(pid);
-  if (it == workers_.end()) return;  // a disconnect-script
+  if (it == workers_.end()) return note_early_exit(pid);  // a disconnect-script, or a worker not yet registered
   on_worker_exit(*it->second, status);
   workers_.erase(it);
 }

@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 #include <array>
+#include <deque>
 
 #include <cstdint>
 #include <ctime>
@@ -125,8 +126,27 @@ class Server {
   void grant_tunnel(WorkerProc& w);
   void refuse_tunnel(WorkerProc& w, uint32_t status, const std::string& reason);
   void end_tunnel(WorkerProc& w);
+  // Starting workers (server_spawn.cpp).
+  struct PendingSpawn {
+    std::unique_ptr<WorkerProc> w;
+    UniqueFd main_end;              // main's end of the worker's channel
+    std::array<UniqueFd, 3> fds;    // the worker's: channel to main, channel to sec-mod, client
+    double since = 0;               // ev_now() when the zygote was asked
+  };
+  struct EarlyExit {
+    pid_t pid;
+    double at;
+  };
   void start_zygote();
-  Result<pid_t> spawn_from_zygote(uint64_t worker_id, const std::array<int, 3>& fds);
+  bool ask_zygote(const PendingSpawn& p);
+  void spawn_direct(PendingSpawn p);
+  void finish_spawn(PendingSpawn p, pid_t pid);
+  void forget_spawn(const WorkerProc& w);
+  static void zygote_cb(struct ev_loop*, ev_io* w, int);
+  static void zygote_timer_cb(struct ev_loop*, ev_timer* w, int);
+  void on_zygote_readable();
+  void zygote_failed(const char* why);
+  void note_early_exit(pid_t pid);
   // acct = radius[...]: a Start, Interim-Update or Stop record for w's tunnel, via sec-mod.
   void send_accounting(WorkerProc& w, ipc::AccountingRecord::Kind kind, uint32_t terminate_cause = 0);
   ScriptEnv script_env(const WorkerProc& w, const char* reason) const;
@@ -161,6 +181,10 @@ class Server {
   // The worker zygote (`sslvpnd-worker --zygote`); invalid when workers are started on their own.
   IpcChannel zygote_;
   pid_t zygote_pid_ = -1;
+  ev_io zygote_io_{};
+  ev_timer zygote_timer_{};
+  std::unordered_map<uint64_t, PendingSpawn> pending_spawns_;  // worker id -> waiting for the zygote
+  std::deque<EarlyExit> early_exits_;  // unknown children reaped lately (a worker before its answer)
   QueuedSender secmod_out_{loop_, secmod_, kMaxQueuedToSecMod};  // sends to sec-mod (never blocking)
   pid_t secmod_pid_ = -1;
   ev_io secmod_io_{};

@@ -1,0 +1,224 @@
+// Server: starting workers. A worker is forked by the zygote (a pre-initialized worker image)
+// or, if there is none or it fails, spawned on its own. Main never waits on the zygote: a spawn
+// request is sent without blocking and its answer is read from the event loop; a zygote that
+// does not answer within kZygoteDeadline is killed and the waiting connections are started
+// without it.
+#include <signal.h>
+#include <sys/prctl.h>
+
+#include "main/server.hpp"
+#include "main/spawn.hpp"
+
+namespace sslvpn::mainproc {
+namespace {
+
+constexpr int kWorkerMainFd = 3, kWorkerSecModFd = 4, kWorkerClientFd = 5;
+// Backstop beyond auth-timeout: a worker that has not finished by then is killed by main.
+constexpr double kAuthTimeoutGrace = 5.0;
+// The zygote only forks: it answers in microseconds unless it is stuck.
+constexpr double kZygoteDeadline = 2.0;
+// A worker that exits before the zygote's answer names it is remembered this long.
+constexpr double kEarlyExitMemory = 10.0;
+constexpr size_t kMaxEarlyExits = 256;
+
+}  // namespace
+
+ipc::WorkerStartup Server::worker_startup(const WorkerProc& w) const {
+  const Config& c = s_.config;
+  ipc::WorkerStartup st;
+  st.set_worker_id(w.id);
+  st.set_client_ip(w.client_ip);
+  st.set_client_port(w.client_port);
+  st.set_uid(s_.identity.uid);
+  st.set_gid(s_.identity.gid);
+  st.set_chroot_dir(c.chroot_dir);
+  st.set_seccomp(c.isolate_workers);
+  st.set_cert_chain_pem(s_.cert_chain_pem);
+  st.set_tls_priorities(c.tls_priorities);
+  st.set_auth_timeout_s(c.auth_timeout);
+  for (const auto& g : c.select_groups) {
+    auto* gc = st.add_groups();
+    gc->set_name(g.name);
+    gc->set_label(g.label);
+  }
+  st.set_default_group_label(c.default_select_group);
+  st.set_banner(c.banner);
+  st.set_pre_login_banner(c.pre_login_banner);
+  st.set_cert_login(c.cert_login_mode());
+  st.set_log_level(s_.log_level);
+  return st;
+}
+
+void Server::spawn_worker(UniqueFd client, const std::string& ip, uint16_t port) {
+  auto to_worker = make_ipc_pair();
+  auto worker_secmod = make_ipc_pair();
+  if (!to_worker.ok() || !worker_secmod.ok()) {
+    log_.error("socketpair failed; dropping ", ip);
+    return;
+  }
+  PendingSpawn p;
+  p.w = std::make_unique<WorkerProc>();
+  p.w->owner = this;
+  p.w->id = next_worker_id_++;
+  p.w->client_ip = ip;
+  p.w->client_port = port;
+  ipc::MainToSecMod attach;
+  attach.mutable_attach_worker()->set_worker_id(p.w->id);
+  attach.mutable_attach_worker()->set_client_ip(ip);
+  attach.mutable_attach_worker()->set_client_port(port);
+  if (!secmod_out_.send(attach, worker_secmod->second.get())) {
+    log_.error("cannot reach sec-mod; dropping ", ip);
+    return;
+  }
+  p.main_end = std::move(to_worker->first);
+  p.fds = {std::move(to_worker->second), std::move(worker_secmod->first), std::move(client)};
+  p.since = ev_now(loop_);
+  if (zygote_.valid() && ask_zygote(p)) {
+    uint64_t id = p.w->id;
+    pending_spawns_.emplace(id, std::move(p));
+    return;
+  }
+  spawn_direct(std::move(p));
+}
+
+bool Server::ask_zygote(const PendingSpawn& p) {
+  for (uint32_t part = 0; part < p.fds.size(); ++part) {
+    ipc::MainToZygote m;
+    m.mutable_spawn()->set_worker_id(p.w->id);
+    m.mutable_spawn()->set_part(part);
+    auto bytes = serialize(m);
+    if (!bytes.ok() || !zygote_.send_datagram(*bytes, p.fds[part].get(), true).ok()) {
+      // A full or broken channel: a message may be half-way, so the zygote cannot be trusted
+      // to stay in step. It goes; this and later workers start on their own.
+      zygote_failed("its channel does not take requests");
+      return false;
+    }
+  }
+  return true;
+}
+
+void Server::spawn_direct(PendingSpawn p) {
+  auto pid = spawn_helper(helper_path("sslvpnd-worker"), {"sslvpnd-worker"},
+                          {{p.fds[0].get(), kWorkerMainFd}, {p.fds[1].get(), kWorkerSecModFd},
+                           {p.fds[2].get(), kWorkerClientFd}});
+  if (!pid.ok()) {
+    log_.error("cannot start a worker for ", p.w->client_ip);
+    return forget_spawn(*p.w);
+  }
+  finish_spawn(std::move(p), *pid);
+}
+
+void Server::forget_spawn(const WorkerProc& w) {
+  ipc::MainToSecMod detach;
+  detach.mutable_detach_worker()->set_worker_id(w.id);
+  (void)secmod_out_.send(detach);
+}
+
+void Server::finish_spawn(PendingSpawn p, pid_t pid) {
+  std::unique_ptr<WorkerProc> w = std::move(p.w);
+  w->pid = pid;
+  w->channel = IpcChannel(std::move(p.main_end));
+  w->out.emplace(loop_, w->channel, kMaxQueuedToWorker);
+  ipc::MainToWorker startup;
+  *startup.mutable_startup() = worker_startup(*w);
+  if (!send_to_worker(*w, startup)) log_.error("cannot send startup data to worker ", w->pid);
+  ev_io_init(&w->io, &Server::worker_cb, w->channel.raw_fd(), EV_READ);
+  w->io.data = w.get();
+  ev_io_start(loop_, &w->io);
+  ev_timer_init(&w->auth_timer, &Server::worker_timeout_cb, s_.config.auth_timeout + kAuthTimeoutGrace, 0.);
+  w->auth_timer.data = w.get();
+  ev_timer_start(loop_, &w->auth_timer);
+  log_.debug("worker ", w->pid, " (id ", w->id, ") serves ", w->client_ip, ":", w->client_port);
+  pid_by_id_[w->id] = w->pid;
+  workers_.emplace(w->pid, std::move(w));
+  // Our copies of the worker's ends (p.fds) close here.
+}
+
+void Server::start_zygote() {
+  // Workers the zygote forks are orphaned on purpose (see worker/zygote.hpp): as a subreaper,
+  // main inherits and reaps them like the workers it starts itself.
+  if (::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) return;
+  auto pair = make_ipc_pair();
+  if (!pair.ok()) return;
+  auto pid = spawn_helper(helper_path("sslvpnd-worker"), {"sslvpnd-worker", "--zygote"},
+                          {{pair->second.get(), kWorkerMainFd}});
+  if (!pid.ok()) {
+    log_.warn("cannot start the worker zygote; starting each worker on its own");
+    return;
+  }
+  zygote_pid_ = *pid;
+  zygote_ = IpcChannel(std::move(pair->first));
+  ev_io_init(&zygote_io_, &Server::zygote_cb, zygote_.raw_fd(), EV_READ);
+  zygote_io_.data = this;
+  ev_io_start(loop_, &zygote_io_);
+  ev_timer_init(&zygote_timer_, &Server::zygote_timer_cb, 1.0, 1.0);
+  zygote_timer_.data = this;
+  ev_timer_start(loop_, &zygote_timer_);
+}
+
+void Server::zygote_cb(struct ev_loop*, ev_io* w, int) {
+  static_cast<Server*>(w->data)->on_zygote_readable();
+}
+
+void Server::zygote_timer_cb(struct ev_loop*, ev_timer* w, int) {
+  auto* self = static_cast<Server*>(w->data);
+  double now = ev_now(self->loop_);
+  for (const auto& [id, p] : self->pending_spawns_)
+    if (now - p.since > kZygoteDeadline) return self->zygote_failed("it did not answer in time");
+  while (!self->early_exits_.empty() && now - self->early_exits_.front().at > kEarlyExitMemory)
+    self->early_exits_.pop_front();
+}
+
+void Server::on_zygote_readable() {
+  for (int i = 0; i < 64 && zygote_.valid(); ++i) {  // bounded per wake-up
+    auto r = zygote_.recv<ipc::ZygoteToMain>(true);
+    if (!r.ok()) {
+      if (r.error() != Errc::Timeout) zygote_failed("its channel closed");
+      return;
+    }
+    const auto& m = r->first;
+    auto it = m.msg_case() == ipc::ZygoteToMain::kSpawned ? pending_spawns_.find(m.spawned().worker_id())
+                                                          : pending_spawns_.end();
+    if (it == pending_spawns_.end() || r->second.valid()) return zygote_failed("it answered out of turn");
+    PendingSpawn p = std::move(it->second);
+    pending_spawns_.erase(it);
+    pid_t pid = m.spawned().pid();
+    if (pid <= 0) {
+      log_.warn("the worker zygote could not fork; starting the worker on its own");
+      spawn_direct(std::move(p));
+      continue;
+    }
+    // The worker may have died and been reaped (main is its subreaper) before this answer.
+    bool gone = false;
+    for (const auto& e : early_exits_) gone = gone || e.pid == pid;
+    if (gone) {
+      log_.debug("worker ", pid, " exited before it was registered");
+      forget_spawn(*p.w);
+      continue;
+    }
+    finish_spawn(std::move(p), pid);
+  }
+}
+
+void Server::zygote_failed(const char* why) {
+  if (!zygote_.valid()) return;
+  log_.error("the worker zygote failed (", why, "); starting each worker on its own");
+  ev_io_stop(loop_, &zygote_io_);
+  ev_timer_stop(loop_, &zygote_timer_);
+  zygote_.close();
+  if (zygote_pid_ > 0) ::kill(zygote_pid_, SIGKILL);
+  // Connections it was asked to serve are dropped (their clients connect again): it may have
+  // forked workers for them that hold the same sockets. Such a worker gets end-of-file
+  // instead of its startup data once main's end closes here, and exits.
+  if (!pending_spawns_.empty())
+    log_.warn("dropping ", pending_spawns_.size(), " connection(s) that waited for the zygote");
+  for (auto& [id, p] : pending_spawns_) forget_spawn(*p.w);
+  pending_spawns_.clear();
+}
+
+void Server::note_early_exit(pid_t pid) {
+  if (early_exits_.size() >= kMaxEarlyExits) early_exits_.pop_front();
+  early_exits_.push_back({pid, ev_now(loop_)});
+}
+
+}  // namespace sslvpn::mainproc
