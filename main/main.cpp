@@ -47,8 +47,8 @@ int main(int argc, char** argv) {
   try {
     ServerSettings s = load_server_settings(opt.config_file, log);
     // ocserv's log-level (0 default ... 3 debug, 4 http, 8 sensitive, 9 TLS) when -d is not given.
-    if (opt.debug_level < 0 && s.config.log_level) {
-      int l = *s.config.log_level;
+    if (opt.debug_level < 0 && s.config->log_level) {
+      int l = *s.config->log_level;
       level = l == 0 ? 1 : l <= 2 ? 2 : l < 8 ? 3 : 8;
       log.set_max_level(level);
     }
@@ -64,7 +64,7 @@ int main(int argc, char** argv) {
       rl.rlim_cur = rl.rlim_max;
       (void)::setrlimit(RLIMIT_NOFILE, &rl);
     }
-    auto listeners = open_listeners(s.config.listen_host, s.config.tcp_port);
+    auto listeners = open_listeners(s.config->listen_host, s.config->tcp_port);
 
     SyslogSink syslog_sink("sslvpnd");
     if (!opt.foreground) {
@@ -72,7 +72,7 @@ int main(int argc, char** argv) {
       log.set_sink(&syslog_sink);
       s.use_syslog = true;
     }
-    PidFile pid_file(opt.pid_file.empty() ? s.config.pid_file : opt.pid_file);
+    PidFile pid_file(opt.pid_file.empty() ? s.config->pid_file : opt.pid_file);
     s.log_level = level;
     struct ev_loop* loop = ev_default_loop(EVFLAG_AUTO);
     Server server(loop, log, std::move(s), std::move(listeners));

@@ -40,7 +40,7 @@ Server::Server(struct ev_loop* loop, Logger& log, ServerSettings settings, std::
       s_(std::move(settings)),
       sessions_(s_.config),
       listeners_(std::move(listeners)),
-      bans_(BanSettings{s_.config.max_ban_score, s_.config.ban_time, s_.config.ban_reset_time}) {}
+      bans_(BanSettings{cfg().max_ban_score, cfg().ban_time, cfg().ban_reset_time}) {}
 
 Server::~Server() {
   control_.reset();
@@ -108,16 +108,16 @@ void Server::start() {
   ev_timer_init(&housekeeping_, &Server::housekeeping_cb, 60., 60.);
   housekeeping_.data = this;
   ev_timer_start(loop_, &housekeeping_);
-  if (s_.config.acct) {
+  if (cfg().acct) {
     ev_timer_init(&acct_timer_, &Server::acct_cb, kAcctTick, kAcctTick);
     acct_timer_.data = this;
     ev_timer_start(loop_, &acct_timer_);
   }
   start_udp();
-  if (s_.config.use_occtl)
-    control_ = std::make_unique<ControlSocket>(loop_, log_, s_.config.occtl_socket_file,
+  if (cfg().use_occtl)
+    control_ = std::make_unique<ControlSocket>(loop_, log_, cfg().occtl_socket_file,
                                                [this](const ctl::CtlRequest& r) { return on_ctl(r); });
-  log_.info("sslvpnd ", SSLVPND_VERSION, " listening on TCP port ", s_.config.tcp_port);
+  log_.info("sslvpnd ", SSLVPND_VERSION, " listening on TCP port ", cfg().tcp_port);
 }
 
 void Server::accept_cb(struct ev_loop*, ev_io* w, int) {
@@ -155,7 +155,7 @@ void Server::housekeeping_cb(struct ev_loop*, ev_timer* w, int) {
   time_t now = time(nullptr);
   self->bans_.expire(now);
   // server-stats-reset-time: show status's totals start again from zero (ocserv's).
-  uint32_t every = self->s_.config.server_stats_reset_time;
+  uint32_t every = self->cfg().server_stats_reset_time;
   if (every != 0 && now - self->stats_reset_at_ >= static_cast<time_t>(every)) {
     self->stats_reset_at_ = now;
     self->total_tunnels_ = 0;
@@ -186,12 +186,12 @@ void Server::accept_resume_cb(struct ev_loop* loop, ev_timer* w, int) {
 void Server::on_accept(int listen_fd) {
   // rate-limit-ms (ocserv's): one connection, then the listeners rest; the others wait in the
   // kernel's backlog.
-  if (s_.config.rate_limit_ms != 0) {
+  if (cfg().rate_limit_ms != 0) {
     for (auto& io : accept_io_) ev_io_stop(loop_, &io);
-    ev_timer_set(&accept_pause_, s_.config.rate_limit_ms / 1000.0, 0.);
+    ev_timer_set(&accept_pause_, cfg().rate_limit_ms / 1000.0, 0.);
     ev_timer_start(loop_, &accept_pause_);
   }
-  int batch = s_.config.rate_limit_ms != 0 ? 1 : 64;
+  int batch = cfg().rate_limit_ms != 0 ? 1 : 64;
   for (int i = 0; i < batch; ++i) {  // bounded: let other watchers run under a connection flood
     sockaddr_storage ss{};
     socklen_t len = sizeof ss;
@@ -204,12 +204,12 @@ void Server::on_accept(int listen_fd) {
       log_.debug("refusing ", ip, ":", port, ": banned");
       continue;
     }
-    if (bans_.add_points(ip, s_.config.ban_points_connection, now)) {
-      log_.info("banning ", BanDb::key_of(ip), " for ", s_.config.ban_time, " s (too many connections)");
+    if (bans_.add_points(ip, cfg().ban_points_connection, now)) {
+      log_.info("banning ", BanDb::key_of(ip), " for ", cfg().ban_time, " s (too many connections)");
       continue;
     }
-    if (s_.config.max_clients != 0 && workers_.size() + pending_spawns_.size() >= s_.config.max_clients) {
-      log_.info("refusing ", ip, ":", port, ": max-clients (", s_.config.max_clients, ") reached");
+    if (cfg().max_clients != 0 && workers_.size() + pending_spawns_.size() >= cfg().max_clients) {
+      log_.info("refusing ", ip, ":", port, ": max-clients (", cfg().max_clients, ") reached");
       continue;
     }
     spawn_worker(std::move(c), ip, port);
@@ -274,8 +274,8 @@ void Server::on_secmod_readable() {
       if (!e.success()) {
         ++auth_failures_;
         if (w != nullptr &&
-            bans_.add_points(w->client_ip, s_.config.ban_points_wrong_password, time(nullptr)))
-          log_.info("banning ", BanDb::key_of(w->client_ip), " for ", s_.config.ban_time,
+            bans_.add_points(w->client_ip, cfg().ban_points_wrong_password, time(nullptr)))
+          log_.info("banning ", BanDb::key_of(w->client_ip), " for ", cfg().ban_time,
                     " s (failed logins)");
       }
       if (e.success() && w != nullptr)
@@ -405,8 +405,8 @@ bool Server::reload(std::string* error, std::vector<std::string>* notes) {
     *error = e.what();
     return false;
   }
-  Config& n = next.config;
-  const Config& o = s_.config;
+  Config n = *next.config;  // a copy to adjust; frozen again below
+  const Config& o = cfg();
   // What the running process is built on keeps its value until a restart.
   auto keep = [&](const char* key, auto& new_value, const auto& old_value) {
     if (new_value == old_value) return;
@@ -445,10 +445,11 @@ bool Server::reload(std::string* error, std::vector<std::string>* notes) {
     *error = "cannot reach sec-mod";
     return false;
   }
-  s_.config = std::move(next.config);
+  s_.config = std::make_shared<const Config>(std::move(n));
+  sessions_.reconfigure(s_.config);
   s_.config_text = std::move(next.config_text);
   s_.cert_chain_pem = std::move(next.cert_chain_pem);
-  bans_.configure(BanSettings{s_.config.max_ban_score, s_.config.ban_time, s_.config.ban_reset_time});
+  bans_.configure(BanSettings{cfg().max_ban_score, cfg().ban_time, cfg().ban_reset_time});
   log_.info("configuration reloaded from ", s_.config_path, "; connected sessions keep their settings");
   for (const auto& note : *notes) log_.warn("reload: ", note);
   return true;

@@ -70,7 +70,9 @@ struct WorkerProc {
 };
 
 struct ServerSettings {
-  Config config;
+  // Parsed once; never changed in place. Reload swaps in a new value whole, and what was
+  // handed out (sessions, the pools) keeps the one it was given.
+  std::shared_ptr<const Config> config;
   std::string config_path;
   std::string config_text;
   std::string cert_chain_pem;
@@ -90,6 +92,11 @@ class Server {
   void start();
   // Exit code for main() once the loop ended.
   int exit_code() const noexcept { return exit_code_; }
+
+ private:
+  const Config& cfg() const noexcept { return *s_.config; }
+
+ public:
 
  private:
   static void accept_cb(struct ev_loop*, ev_io* w, int);

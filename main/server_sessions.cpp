@@ -78,22 +78,22 @@ void Server::on_session_open_reply(const ipc::SessionOpenReply& r) {
   w->params = w->grant->params;
   const Session* sess = sessions_.find(w->session_id);
   bool no_udp = sess != nullptr && sess->settings.has_no_udp() && sess->settings.no_udp();
-  if (s_.config.udp_port != 0 && !no_udp) {
+  if (cfg().udp_port != 0 && !no_udp) {
     // A fresh random id per tunnel names it in the client's DTLS ClientHello.
     std::string id(32, '\0');
     if (gnutls_rnd(GNUTLS_RND_NONCE, id.data(), id.size()) == 0) {
-      w->params.set_udp_port(s_.config.udp_port);
+      w->params.set_udp_port(cfg().udp_port);
       w->params.set_dtls_session_id(id);
-      w->params.set_dtls_psk(s_.config.dtls_psk);
-      w->params.set_dtls_legacy(s_.config.dtls_legacy);
-      w->params.set_match_tls_dtls_ciphers(s_.config.match_tls_dtls_ciphers);
-      w->params.set_switch_to_tcp_timeout(s_.config.switch_to_tcp_timeout);
+      w->params.set_dtls_psk(cfg().dtls_psk);
+      w->params.set_dtls_legacy(cfg().dtls_legacy);
+      w->params.set_match_tls_dtls_ciphers(cfg().match_tls_dtls_ciphers);
+      w->params.set_switch_to_tcp_timeout(cfg().switch_to_tcp_timeout);
     }
   }
-  if (s_.config.connect_script.empty()) return grant_tunnel(*w);
-  auto pid = start_script(s_.config.connect_script, script_env(*w, "connect"));
+  if (cfg().connect_script.empty()) return grant_tunnel(*w);
+  auto pid = start_script(cfg().connect_script, script_env(*w, "connect"));
   if (!pid.ok()) {
-    log_.error("cannot start connect-script '", s_.config.connect_script, "'");
+    log_.error("cannot start connect-script '", cfg().connect_script, "'");
     sessions_.detach(w->session_id, w->pid, false);
     return refuse_tunnel(*w, 503, "connect-script failed");
   }
@@ -134,10 +134,10 @@ void Server::grant_tunnel(WorkerProc& w) {
     dtls_ids_[w.dtls_id] = w.pid;
   }
   ev_timer_stop(loop_, &w.auth_timer);
-  if (s_.config.acct) {
+  if (cfg().acct) {
     const Session* s = sessions_.find(w.session_id);
     uint32_t every = s && s->settings.has_interim_interval() ? s->settings.interim_interval()
-                                                             : s_.config.stats_report_time;
+                                                             : cfg().stats_report_time;
     w.acct_interval = every;
     send_accounting(w, ipc::AccountingRecord::START);
   }
@@ -178,7 +178,7 @@ void Server::end_tunnel(WorkerProc& w) {
             R::Reason_Name(reason),
             w.end && !w.end->detail().empty() ? " (" + sanitize_log_text(w.end->detail()) + ")" : "", "; in ",
             w.stats.bytes_in(), " B, out ", w.stats.bytes_out(), " B");
-  if (s_.config.acct) send_accounting(w, ipc::AccountingRecord::STOP, terminate_cause(reason));
+  if (cfg().acct) send_accounting(w, ipc::AccountingRecord::STOP, terminate_cause(reason));
   publish_event("disconnect", w, R::Reason_Name(reason));
   sessions_.detach(w.session_id, w.pid, logout);
   log_.debug(sessions_.count(), " sessions, ", sessions_.leases_in_use(), " leases in use");
@@ -227,13 +227,13 @@ ScriptEnv Server::script_env(const WorkerProc& w, const char* reason) const {
 }
 
 void Server::run_disconnect_script(const WorkerProc& w) {
-  if (s_.config.disconnect_script.empty()) return;
+  if (cfg().disconnect_script.empty()) return;
   ScriptEnv env = script_env(w, "disconnect");
   env["STATS_BYTES_IN"] = std::to_string(w.stats.bytes_in());
   env["STATS_BYTES_OUT"] = std::to_string(w.stats.bytes_out());
   env["STATS_DURATION"] = std::to_string(time(nullptr) - w.tunnel_start);
-  if (!start_script(s_.config.disconnect_script, env))
-    log_.error("cannot start disconnect-script '", s_.config.disconnect_script, "'");
+  if (!start_script(cfg().disconnect_script, env))
+    log_.error("cannot start disconnect-script '", cfg().disconnect_script, "'");
 }
 
 void Server::send_accounting(WorkerProc& w, ipc::AccountingRecord::Kind kind, uint32_t terminate_cause) {

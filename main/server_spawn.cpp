@@ -24,7 +24,7 @@ constexpr size_t kMaxEarlyExits = 256;
 }  // namespace
 
 ipc::WorkerStartup Server::worker_startup(const WorkerProc& w) const {
-  const Config& c = s_.config;
+  const Config& c = cfg();
   ipc::WorkerStartup st;
   st.set_worker_id(w.id);
   st.set_client_ip(w.client_ip);
@@ -125,7 +125,7 @@ void Server::finish_spawn(PendingSpawn p, pid_t pid) {
   ev_io_init(&w->io, &Server::worker_cb, w->channel.raw_fd(), EV_READ);
   w->io.data = w.get();
   ev_io_start(loop_, &w->io);
-  ev_timer_init(&w->auth_timer, &Server::worker_timeout_cb, s_.config.auth_timeout + kAuthTimeoutGrace, 0.);
+  ev_timer_init(&w->auth_timer, &Server::worker_timeout_cb, cfg().auth_timeout + kAuthTimeoutGrace, 0.);
   w->auth_timer.data = w.get();
   ev_timer_start(loop_, &w->auth_timer);
   log_.debug("worker ", w->pid, " (id ", w->id, ") serves ", w->client_ip, ":", w->client_port);

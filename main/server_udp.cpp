@@ -22,16 +22,16 @@ constexpr size_t kMaxDatagram = 16384 + 256;
 }  // namespace
 
 void Server::start_udp() {
-  if (s_.config.udp_port == 0) return;
-  std::string host = s_.config.udp_listen_host.empty() ? s_.config.listen_host : s_.config.udp_listen_host;
-  udp_listeners_ = open_udp_listeners(host, s_.config.udp_port);
+  if (cfg().udp_port == 0) return;
+  std::string host = cfg().udp_listen_host.empty() ? cfg().listen_host : cfg().udp_listen_host;
+  udp_listeners_ = open_udp_listeners(host, cfg().udp_port);
   udp_io_.resize(udp_listeners_.size());
   for (size_t i = 0; i < udp_listeners_.size(); ++i) {
     ev_io_init(&udp_io_[i], &Server::udp_cb, udp_listeners_[i].get(), EV_READ);
     udp_io_[i].data = this;
     ev_io_start(loop_, &udp_io_[i]);
   }
-  log_.info("DTLS on UDP port ", s_.config.udp_port);
+  log_.info("DTLS on UDP port ", cfg().udp_port);
 }
 
 void Server::udp_cb(struct ev_loop*, ev_io* w, int) {
@@ -75,7 +75,7 @@ void Server::hand_udp_socket(WorkerProc& w, const Datagram& d, std::span<const u
   w.last_udp_handoff = now;
   // The per-client socket binds the port the listener has, on the address the client used.
   sockaddr_storage local = d.to;
-  uint16_t port_be = htons(s_.config.udp_port);
+  uint16_t port_be = htons(cfg().udp_port);
   if (local.ss_family == AF_INET)
     reinterpret_cast<sockaddr_in*>(&local)->sin_port = port_be;
   else

@@ -22,9 +22,10 @@ constexpr size_t kMaxLogins = 100000;
 
 }  // namespace
 
-SessionManager::SessionManager(const Config& cfg) : cfg_(cfg) {
-  if (cfg.ipv4_network) v4_.emplace(*cfg.ipv4_network, 32, cfg.predictable_ips);
-  if (cfg.ipv6_network) v6_.emplace(*cfg.ipv6_network, cfg.ipv6_subnet_prefix, cfg.predictable_ips);
+SessionManager::SessionManager(std::shared_ptr<const Config> cfg) : cfg_(std::move(cfg)) {
+  const Config& c = *cfg_;
+  if (c.ipv4_network) v4_.emplace(*c.ipv4_network, 32, c.predictable_ips);
+  if (c.ipv6_network) v6_.emplace(*c.ipv6_network, c.ipv6_subnet_prefix, c.predictable_ips);
 }
 
 void SessionManager::note_login(Login login) {
@@ -74,7 +75,7 @@ uint32_t SessionManager::tunnel_mtu(const ipc::SessionRequest& req, bool client_
       req.cstp_overhead() > 0 && req.cstp_overhead() <= 256 ? req.cstp_overhead() : kDefaultCstpOverhead;
   overhead += (client_ipv6 ? kIpv6Header : kIpv4Header) + kTcpHeader;
   uint32_t mtu = base > overhead + kMinMtu ? base - overhead : kMinMtu;
-  uint32_t configured = us.has_mtu() ? us.mtu() : cfg_.mtu;
+  uint32_t configured = us.has_mtu() ? us.mtu() : cfg_->mtu;
   if (configured != 0) mtu = std::min(mtu, configured);
   if (req.client_mtu() >= kMinMtu) mtu = std::min(mtu, req.client_mtu());
   return std::max(mtu, kMinMtu);
@@ -98,13 +99,13 @@ Result<void> SessionManager::init_session(Session& s, const ipc::SessionOpenRepl
   s.created = now;
   s.first_ip = client_ip;
   std::string error;
-  auto us = load_session_settings(cfg_, s.user, s.group, who.settings(), &error);
+  auto us = load_session_settings(*cfg_, s.user, s.group, who.settings(), &error);
   if (!us.ok()) {
     refusal->detail = error;
     return refuse(refusal, 503, "the server's settings for this user are broken");
   }
   s.settings = std::move(us).value();
-  s.session_timeout = s.settings.has_session_timeout() ? s.settings.session_timeout() : cfg_.session_timeout;
+  s.session_timeout = s.settings.has_session_timeout() ? s.settings.session_timeout() : cfg_->session_timeout;
   return {};
 }
 
@@ -113,11 +114,11 @@ Result<void> SessionManager::admit(const Session& s, const std::string& client_i
   if (s.session_timeout != 0 && now - s.created >= static_cast<time_t>(s.session_timeout))
     return refuse(refusal, 401, "session-timeout reached");
   uint32_t max_same =
-      s.settings.has_max_same_clients() ? s.settings.max_same_clients() : cfg_.max_same_clients;
+      s.settings.has_max_same_clients() ? s.settings.max_same_clients() : cfg_->max_same_clients;
   if (max_same != 0 && connected_sessions_of(s.user, s.id) >= max_same)
     return refuse(refusal, 503,
                   "too many connections for this user (max-same-clients " + std::to_string(max_same) + ")");
-  bool deny_roaming = s.settings.has_deny_roaming() ? s.settings.deny_roaming() : cfg_.deny_roaming;
+  bool deny_roaming = s.settings.has_deny_roaming() ? s.settings.deny_roaming() : cfg_->deny_roaming;
   if (deny_roaming && client_ip != s.first_ip)
     return refuse(refusal, 401, "this session may only be used from the address it started from (deny-roaming)");
   return {};
@@ -147,7 +148,7 @@ Result<void> SessionManager::lease_addresses(Session& s, const ipc::SessionReque
 
 Result<TunDevice> SessionManager::setup_tun(const Session& s, uint32_t mtu, Refusal* refusal) {
   std::string error;
-  auto tun = open_tun(cfg_.device, cfg_.tun_offload, &error);
+  auto tun = open_tun(cfg_->device, cfg_->tun_offload, &error);
   if (!tun.ok()) return refuse(refusal, 503, "cannot create a TUN device: " + error);
   TunDevice t = std::move(tun).value();
   // Link up first: an IPv6 point-to-point address added to a device that is still down does
@@ -228,18 +229,18 @@ ipc::TunnelParams SessionManager::params_for(const Session& s, const TunDevice& 
   if (us.dns_size() > 0)
     for (const auto& d : us.dns()) p.add_dns(d);
   else
-    for (const auto& d : cfg_.dns) p.add_dns(d.to_string());
+    for (const auto& d : cfg_->dns) p.add_dns(d.to_string());
   if (us.nbns_size() > 0)
     for (const auto& d : us.nbns()) p.add_nbns(d);
   else
-    for (const auto& d : cfg_.nbns) p.add_nbns(d.to_string());
+    for (const auto& d : cfg_->nbns) p.add_nbns(d.to_string());
   if (us.split_dns_size() > 0)
     for (const auto& d : us.split_dns()) p.add_split_dns(d);
   else
-    for (const auto& d : cfg_.split_dns) p.add_split_dns(d);
-  p.set_default_domain(us.default_domain().empty() ? cfg_.default_domain : us.default_domain());
-  std::vector<IpNet> routes = cfg_.routes, no_routes = cfg_.no_routes;
-  bool route_default = cfg_.route_default;
+    for (const auto& d : cfg_->split_dns) p.add_split_dns(d);
+  p.set_default_domain(us.default_domain().empty() ? cfg_->default_domain : us.default_domain());
+  std::vector<IpNet> routes = cfg_->routes, no_routes = cfg_->no_routes;
+  bool route_default = cfg_->route_default;
   if (us.routes_size() > 0) {
     routes.clear();
     route_default = false;
@@ -255,7 +256,7 @@ ipc::TunnelParams SessionManager::params_for(const Session& s, const TunDevice& 
     for (const auto& r : us.no_routes())
       if (auto n = parse_ip_net(r)) no_routes.push_back(*n);
   }
-  p.set_tunnel_all_dns((us.has_tunnel_all_dns() ? us.tunnel_all_dns() : cfg_.tunnel_all_dns) ||
+  p.set_tunnel_all_dns((us.has_tunnel_all_dns() ? us.tunnel_all_dns() : cfg_->tunnel_all_dns) ||
                        route_default);
   if (!route_default) {
     // The client's IPv6 address is a /128 (or its own subnet): route the whole VPN network,
@@ -276,25 +277,25 @@ ipc::TunnelParams SessionManager::params_for(const Session& s, const TunDevice& 
   }
   // restrict-user-to-routes: the worker drops packets to anything the client was not routed to
   // (its routes, the VPN networks and the DNS servers). With a default route nothing is barred.
-  bool restrict = us.has_restrict_to_routes() ? us.restrict_to_routes() : cfg_.restrict_user_to_routes;
+  bool restrict = us.has_restrict_to_routes() ? us.restrict_to_routes() : cfg_->restrict_user_to_routes;
   if (restrict && !route_default) {
     for (const auto& r : routes) p.add_allowed_destinations(r.to_string());
     if (v4_) p.add_allowed_destinations(v4_->network().to_string());
     if (v6_) p.add_allowed_destinations(v6_->network().to_string());
     for (const auto& d : p.dns()) p.add_allowed_destinations(d);
   }
-  p.set_rx_per_sec(us.has_rx_per_sec() ? us.rx_per_sec() : cfg_.rx_per_sec);
-  p.set_tx_per_sec(us.has_tx_per_sec() ? us.tx_per_sec() : cfg_.tx_per_sec);
+  p.set_rx_per_sec(us.has_rx_per_sec() ? us.rx_per_sec() : cfg_->rx_per_sec);
+  p.set_tx_per_sec(us.has_tx_per_sec() ? us.tx_per_sec() : cfg_->tx_per_sec);
   p.set_mtu(mtu);
   p.set_base_mtu(base_mtu);
   // A phone gets mobile-dpd / mobile-idle-timeout (fewer wake-ups) unless its settings say otherwise.
-  uint32_t dpd = mobile && cfg_.mobile_dpd ? *cfg_.mobile_dpd : cfg_.dpd;
-  uint32_t idle = mobile && cfg_.mobile_idle_timeout ? *cfg_.mobile_idle_timeout : cfg_.idle_timeout;
+  uint32_t dpd = mobile && cfg_->mobile_dpd ? *cfg_->mobile_dpd : cfg_->dpd;
+  uint32_t idle = mobile && cfg_->mobile_idle_timeout ? *cfg_->mobile_idle_timeout : cfg_->idle_timeout;
   p.set_dpd(us.has_dpd() ? us.dpd() : dpd);
-  p.set_keepalive(us.has_keepalive() ? us.keepalive() : cfg_.keepalive);
+  p.set_keepalive(us.has_keepalive() ? us.keepalive() : cfg_->keepalive);
   p.set_idle_timeout(us.has_idle_timeout() ? us.idle_timeout() : idle);
-  p.set_rekey_time(cfg_.rekey_time);
-  p.set_client_bypass_protocol(cfg_.client_bypass_protocol);
+  p.set_rekey_time(cfg_->rekey_time);
+  p.set_client_bypass_protocol(cfg_->client_bypass_protocol);
   p.set_session_timeout(s.session_timeout);
   if (s.session_timeout != 0)
     p.set_session_remaining(static_cast<uint32_t>(s.session_timeout - (now - s.created)));

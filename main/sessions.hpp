@@ -62,7 +62,10 @@ struct Refusal {
 class SessionManager {
  public:
   // Throws at startup if the configuration has no usable network or netlink fails.
-  explicit SessionManager(const Config& cfg);
+  explicit SessionManager(std::shared_ptr<const Config> cfg);
+  // A reloaded configuration for sessions opened from now on (the pools stay as they were
+  // built: ipv4-network and ipv6-network need a restart).
+  void reconfigure(std::shared_ptr<const Config> cfg) { cfg_ = std::move(cfg); }
 
   // Gives `worker` the tunnel of session `sid` (created on first use). On failure `refusal`
   // says what to answer the client; nothing is held then.
@@ -101,7 +104,7 @@ class SessionManager {
                                bool mobile, time_t now) const;
   size_t connected_sessions_of(const std::string& user, uint64_t except) const;
 
-  const Config& cfg_;
+  std::shared_ptr<const Config> cfg_;
   std::optional<IpPool> v4_;
   std::optional<IpPool> v6_;
   Netlink netlink_;

@@ -58,16 +58,17 @@ void check_auth_files(const Config& c, Logger& log) {
 ServerSettings load_server_settings(const std::string& config_path, Logger& log) {
   std::vector<ConfigWarning> warnings;
   ServerSettings s;
-  s.config = load_config_file(config_path, &warnings, &s.config_text);
+  Config c = load_config_file(config_path, &warnings, &s.config_text);
   for (const auto& w : warnings) log.warn(config_path, ":", w.line, ": ", w.text);
   s.config_path = config_path;
-  s.identity = resolve_identity(s.config);
-  auto chain = read_file(s.config.server_cert);
-  if (!chain) throw std::runtime_error("cannot read server-cert '" + s.config.server_cert + "'");
+  s.identity = resolve_identity(c);
+  auto chain = read_file(c.server_cert);
+  if (!chain) throw std::runtime_error("cannot read server-cert '" + c.server_cert + "'");
   s.cert_chain_pem = std::move(*chain);
-  if (::access(s.config.server_key.c_str(), R_OK) != 0)
-    throw std::runtime_error("cannot read server-key '" + s.config.server_key + "'");
-  check_auth_files(s.config, log);
+  if (::access(c.server_key.c_str(), R_OK) != 0)
+    throw std::runtime_error("cannot read server-key '" + c.server_key + "'");
+  check_auth_files(c, log);
+  s.config = std::make_shared<const Config>(std::move(c));
   return s;
 }
 

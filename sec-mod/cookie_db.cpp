@@ -3,17 +3,18 @@
 #include <gnutls/crypto.h>
 
 #include <array>
-#include <stdexcept>
 #include <vector>
 
+#include "common/check.hpp"
 #include "common/hex.hpp"
 
 namespace sslvpn::secmod {
 namespace {
 
 void random_bytes(void* p, size_t n) {
-  // GNUTLS_RND_KEY: the strongest level; a failure here means no usable RNG at all.
-  if (gnutls_rnd(GNUTLS_RND_KEY, p, n) < 0) throw std::runtime_error("gnutls_rnd failed");
+  // GNUTLS_RND_KEY: the strongest level. A failure means no usable RNG at all: no cookie may
+  // be issued, and nothing thrown may unwind through the libev callback that got us here.
+  VPN_CHECK(gnutls_rnd(GNUTLS_RND_KEY, p, n) >= 0, "the random generator failed");
 }
 
 }  // namespace

@@ -305,7 +305,7 @@ void SecMod::on_peer_readable(WorkerPeer& p) {
 
 Result<void> SecMod::on_sign(WorkerPeer& p, ipc::WorkerToSecMod& m) {
   const auto& s = m.sign();
-  if (++p.signs > kMaxSignsPerWorker) return Errc::Limit;
+  if (!p.signs.take(time(nullptr))) return Errc::Limit;
   if (s.data().size() > kMaxSignInput) return Errc::Limit;
   ipc::SecModToWorker reply;
   auto sig = key_.sign(s.kind() == ipc::SignRequest::HASH, s.algorithm(), s.flags(), s.data());

@@ -4,7 +4,9 @@
 
 #include <ev.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <ctime>
 #include <memory>
 #include <optional>
 #include <span>
@@ -30,9 +32,35 @@ namespace sslvpn::secmod {
 //   Authed    -> the cookie was issued;   Denied -> this connection may not try again
 enum class PeerState : uint8_t { New = 1, Authed = 2, Denied = 4, Pending = 8, Answering = 16 };
 
-// At most this many signatures per worker: one per handshake, plus rekeys. Stops a worker
-// from using sec-mod as a signing oracle.
-inline constexpr int kMaxSignsPerWorker = 16;
+// Signatures per worker are a rate, not a count: a burst of kSignBurst (handshakes, rekeys),
+// then one more every kSignRefillSeconds. A long session that renegotiates (OpenVPN does every
+// hour) keeps working; a worker cannot use sec-mod as a signing oracle.
+inline constexpr int kSignBurst = 16;
+inline constexpr int kSignRefillSeconds = 60;
+
+// A token bucket over whole seconds (a pure value: unit-tested with given times).
+class SignBudget {
+ public:
+  explicit SignBudget(time_t now) : tokens_(kSignBurst), last_(now) {}
+  // Takes one signature; false when the worker has none left.
+  bool take(time_t now) {
+    if (now > last_) {
+      auto earned = (now - last_) / kSignRefillSeconds;
+      if (earned > 0) {
+        tokens_ = static_cast<int>(std::min<time_t>(kSignBurst, tokens_ + earned));
+        last_ += earned * kSignRefillSeconds;
+      }
+    }
+    if (tokens_ == kSignBurst) last_ = now;  // a full bucket earns nothing while it waits
+    if (tokens_ == 0) return false;
+    --tokens_;
+    return true;
+  }
+
+ private:
+  int tokens_;
+  time_t last_;
+};
 // Largest message a worker may ask us to sign (TLS needs a few hundred bytes).
 inline constexpr size_t kMaxSignInput = 8192;
 // Wrong answers before one login attempt ends (ocserv: 3).
@@ -63,7 +91,7 @@ struct WorkerPeer {
   IpcChannel channel;
   ev_io io{};
   PeerState state = PeerState::New;
-  int signs = 0;
+  SignBudget signs{time(nullptr)};
   LoginState auth;
 };
 

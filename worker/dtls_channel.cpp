@@ -52,7 +52,7 @@ ssize_t DtlsChannel::pull(gnutls_transport_ptr_t p, void* buf, size_t len) {
     return static_cast<ssize_t>(n);
   }
   ssize_t n = ::recv(self->udp_.get(), buf, len, MSG_DONTWAIT);
-  if (n < 0) gnutls_transport_set_errno(self->session_, errno == EWOULDBLOCK ? EAGAIN : errno);
+  if (n < 0) gnutls_transport_set_errno(self->session_.get(), errno == EWOULDBLOCK ? EAGAIN : errno);
   return n;
 }
 
@@ -65,7 +65,7 @@ ssize_t DtlsChannel::push(gnutls_transport_ptr_t p, const void* buf, size_t len)
     if (self->batch_.add(d)) return static_cast<ssize_t>(len);
   }
   ssize_t n = ::send(self->udp_.get(), buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-  if (n < 0) gnutls_transport_set_errno(self->session_, errno == EWOULDBLOCK ? EAGAIN : errno);
+  if (n < 0) gnutls_transport_set_errno(self->session_.get(), errno == EWOULDBLOCK ? EAGAIN : errno);
   return n;
 }
 
@@ -96,57 +96,57 @@ Result<std::unique_ptr<DtlsChannel>> DtlsChannel::create(const DtlsSetup& setup,
     return Errc::Crypto;
   };
   int r;
-  if ((r = gnutls_init(&c->session_, GNUTLS_SERVER | GNUTLS_DATAGRAM | GNUTLS_NONBLOCK | GNUTLS_NO_SIGNAL)) <
-      0)
+  gnutls_session_t raw_session = nullptr;
+  if ((r = gnutls_init(&raw_session, GNUTLS_SERVER | GNUTLS_DATAGRAM | GNUTLS_NONBLOCK | GNUTLS_NO_SIGNAL)) < 0)
     return fail("gnutls_init (DTLS)", r);
-  gnutls_session_set_ptr(c->session_, c.get());
+  c->session_.reset(raw_session);
+  gnutls_session_set_ptr(c->session_.get(), c.get());
   if (setup.legacy == nullptr) {
-    if ((r = gnutls_psk_allocate_server_credentials(&c->cred_)) < 0) return fail("PSK credentials", r);
-    gnutls_psk_set_server_credentials_function(c->cred_, &DtlsChannel::psk_key);
+    gnutls_psk_server_credentials_t raw_cred = nullptr;
+    if ((r = gnutls_psk_allocate_server_credentials(&raw_cred)) < 0) return fail("PSK credentials", r);
+    c->cred_.reset(raw_cred);
+    gnutls_psk_set_server_credentials_function(c->cred_.get(), &DtlsChannel::psk_key);
     std::string prio = kPskPriority;
     if (!setup.psk_cipher.empty())
       prio =
           "NORMAL:%SERVER_PRECEDENCE:-VERS-ALL:+VERS-DTLS1.2:-KX-ALL:+PSK:-CIPHER-ALL:+" + setup.psk_cipher;
-    if ((r = gnutls_priority_set_direct(c->session_, prio.c_str(), nullptr)) < 0)
+    if ((r = gnutls_priority_set_direct(c->session_.get(), prio.c_str(), nullptr)) < 0)
       return fail("DTLS priority", r);
-    if ((r = gnutls_credentials_set(c->session_, GNUTLS_CRD_PSK, c->cred_)) < 0)
+    if ((r = gnutls_credentials_set(c->session_.get(), GNUTLS_CRD_PSK, c->cred_.get())) < 0)
       return fail("DTLS credentials", r);
   } else {
     // Cisco's scheme: both sides install the same "previous session" and the client resumes it.
     const LegacyCipher& lc = *setup.legacy;
-    if ((r = gnutls_priority_set_direct(c->session_, lc.priority, nullptr)) < 0)
+    if ((r = gnutls_priority_set_direct(c->session_.get(), lc.priority, nullptr)) < 0)
       return fail("DTLS priority", r);
-    if ((r = gnutls_credentials_set(c->session_, GNUTLS_CRD_CERTIFICATE, setup.cert)) < 0)
+    if ((r = gnutls_credentials_set(c->session_.get(), GNUTLS_CRD_CERTIFICATE, setup.cert)) < 0)
       return fail("DTLS credentials", r);
     gnutls_datum_t master{
         reinterpret_cast<unsigned char*>(const_cast<char*>(setup.master_secret.view().data())),
         static_cast<unsigned>(setup.master_secret.size())};
     gnutls_datum_t sid{reinterpret_cast<unsigned char*>(const_cast<char*>(setup.session_id.data())),
                        static_cast<unsigned>(setup.session_id.size())};
-    r = gnutls_session_set_premaster(c->session_, GNUTLS_SERVER, lc.version, GNUTLS_KX_RSA, lc.cipher, lc.mac,
+    r = gnutls_session_set_premaster(c->session_.get(), GNUTLS_SERVER, lc.version, GNUTLS_KX_RSA, lc.cipher, lc.mac,
                                      GNUTLS_COMP_NULL, &master, &sid);
     if (r < 0) return fail("DTLS session parameters", r);
-    gnutls_record_disable_padding(c->session_);
+    gnutls_record_disable_padding(c->session_.get());
   }
-  gnutls_transport_set_ptr(c->session_, c.get());
-  gnutls_transport_set_push_function(c->session_, &DtlsChannel::push);
-  gnutls_transport_set_pull_function(c->session_, &DtlsChannel::pull);
-  gnutls_transport_set_pull_timeout_function(c->session_, &DtlsChannel::pull_timeout);
-  gnutls_dtls_set_mtu(c->session_, setup.udp_mtu);
-  if (setup.legacy != nullptr && setup.data_mtu != 0) gnutls_dtls_set_data_mtu(c->session_, setup.data_mtu);
+  gnutls_transport_set_ptr(c->session_.get(), c.get());
+  gnutls_transport_set_push_function(c->session_.get(), &DtlsChannel::push);
+  gnutls_transport_set_pull_function(c->session_.get(), &DtlsChannel::pull);
+  gnutls_transport_set_pull_timeout_function(c->session_.get(), &DtlsChannel::pull_timeout);
+  gnutls_dtls_set_mtu(c->session_.get(), setup.udp_mtu);
+  if (setup.legacy != nullptr && setup.data_mtu != 0) gnutls_dtls_set_data_mtu(c->session_.get(), setup.data_mtu);
   // Handshake retransmission: 1 s first, give up after 30 s (the client tries again later).
-  gnutls_dtls_set_timeouts(c->session_, 1000, 30000);
+  gnutls_dtls_set_timeouts(c->session_.get(), 1000, 30000);
   return c;
 }
 
-DtlsChannel::~DtlsChannel() {
-  if (session_) gnutls_deinit(session_);
-  if (cred_) gnutls_psk_free_server_credentials(cred_);
-}
+DtlsChannel::~DtlsChannel() = default;
 
 Result<bool> DtlsChannel::handshake() {
   if (established_) return true;
-  int r = gnutls_handshake(session_);
+  int r = gnutls_handshake(session_.get());
   if (r == 0) {
     established_ = true;
     return true;
@@ -157,7 +157,7 @@ Result<bool> DtlsChannel::handshake() {
 
 Result<size_t> DtlsChannel::recv(std::span<uint8_t> buf) {
   for (;;) {
-    ssize_t n = gnutls_record_recv(session_, buf.data(), buf.size());
+    ssize_t n = gnutls_record_recv(session_.get(), buf.data(), buf.size());
     if (n > 0) return static_cast<size_t>(n);
     if (n == 0) return Errc::Closed;
     if (n == GNUTLS_E_AGAIN) return Errc::Timeout;
@@ -168,7 +168,7 @@ Result<size_t> DtlsChannel::recv(std::span<uint8_t> buf) {
 }
 
 bool DtlsChannel::send(std::span<const uint8_t> record) {
-  ssize_t n = gnutls_record_send(session_, record.data(), record.size());
+  ssize_t n = gnutls_record_send(session_.get(), record.data(), record.size());
   return n >= 0;
 }
 
@@ -177,7 +177,7 @@ void DtlsChannel::flush() {
 }
 
 size_t DtlsChannel::pending() const {
-  return established_ ? gnutls_record_check_pending(session_) : 0;
+  return established_ ? gnutls_record_check_pending(session_.get()) : 0;
 }
 
 Result<size_t> DtlsChannel::try_rebind(UniqueFd udp, std::string first, std::span<uint8_t> buf) {
@@ -187,7 +187,7 @@ Result<size_t> DtlsChannel::try_rebind(UniqueFd udp, std::string first, std::spa
   first_ = std::move(first);
   // Only the stashed datagram is read: pull() serves it first, and GnuTLS asks for one
   // datagram per record. Anything that does not authenticate is dropped inside GnuTLS.
-  ssize_t n = gnutls_record_recv(session_, buf.data(), buf.size());
+  ssize_t n = gnutls_record_recv(session_.get(), buf.data(), buf.size());
   first_.clear();
   if (n > 0) return static_cast<size_t>(n);
   udp_ = std::move(old);
@@ -195,7 +195,7 @@ Result<size_t> DtlsChannel::try_rebind(UniqueFd udp, std::string first, std::spa
 }
 
 std::string DtlsChannel::description() const {
-  char* d = gnutls_session_get_desc(session_);
+  char* d = gnutls_session_get_desc(session_.get());
   std::string out = d ? d : "";
   gnutls_free(d);
   return out;

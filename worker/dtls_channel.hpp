@@ -4,6 +4,8 @@
 // Non-blocking: the tunnel loop calls step()/recv() when the socket is readable.
 #pragma once
 
+#include "common/gnutls_handles.hpp"
+
 #include <gnutls/gnutls.h>
 
 #include <memory>
@@ -79,8 +81,8 @@ class DtlsChannel {
   UniqueFd udp_;
   std::string first_;  // a datagram main already read, delivered before the socket's own
   SecretBytes psk_;
-  gnutls_psk_server_credentials_t cred_ = nullptr;
-  gnutls_session_t session_ = nullptr;
+  PskServerCredentialsHandle cred_;  // freed after the session that uses it
+  TlsSessionHandle session_;
   bool established_ = false;
   UdpBatch batch_;
 };

@@ -2,6 +2,8 @@
 // "external" key whose sign callbacks go to sec-mod (gnutls_privkey_import_ext4).
 #pragma once
 
+#include "common/gnutls_handles.hpp"
+
 #include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
 
@@ -55,7 +57,7 @@ class TlsServer {
   // The negotiated cipher's GnuTLS priority name ("AES-256-GCM").
   std::string cipher_name() const;
   // The certificate credentials (a legacy DTLS session resumes under them).
-  gnutls_certificate_credentials_t credentials() const noexcept { return cred_; }
+  gnutls_certificate_credentials_t credentials() const noexcept { return cred_.get(); }
   // The certificates the client presented (DER, leaf first; at most kMaxPeerCerts). The
   // handshake proved the client holds the leaf's key; trust is sec-mod's decision.
   std::vector<std::string> peer_certificates() const;
@@ -84,9 +86,10 @@ class TlsServer {
   KeyInfo key_info_;
   std::vector<uint8_t> out_;  // ciphertext not yet written (tunnel mode)
   size_t out_pos_ = 0;        // how much of out_ was written already
-  gnutls_certificate_credentials_t cred_ = nullptr;
-  gnutls_priority_t prio_ = nullptr;
-  gnutls_session_t session_ = nullptr;
+  // Declared in the order GnuTLS needs them freed: the session first, then what it uses.
+  CertCredentialsHandle cred_;
+  TlsPriorityHandle prio_;
+  TlsSessionHandle session_;
   int fd_ = -1;
 };
 

@@ -179,12 +179,23 @@ void TunnelLoop::on_main_message() {
     if (r.error() != Errc::Timeout) main_gone_ = true;
     return;
   }
-  if (r->first.msg_case() == ipc::MainToWorker::kUdpSocket)
-    return on_udp_socket(r->first.udp_socket(), std::move(r->second));
-  if (r->first.msg_case() == ipc::MainToWorker::kTerminate) {
-    const auto& t = r->first.terminate();
-    log_.info("main ends the tunnel: ", t.reason());
-    session_.terminate(R::SERVER_DISCONNECT, t.tell_client(), *this);
+  // The one dispatch point for main's channel in the tunnel phase. Main is trusted, but a kind
+  // that has no meaning here is a protocol error: the tunnel ends rather than guess.
+  switch (r->first.msg_case()) {
+    case ipc::MainToWorker::kUdpSocket:
+      return on_udp_socket(r->first.udp_socket(), std::move(r->second));
+    case ipc::MainToWorker::kTerminate: {
+      const auto& t = r->first.terminate();
+      log_.info("main ends the tunnel: ", t.reason());
+      session_.terminate(R::SERVER_DISCONNECT, t.tell_client(), *this);
+      return;
+    }
+    case ipc::MainToWorker::kStartup:
+    case ipc::MainToWorker::kSessionReply:
+    case ipc::MainToWorker::MSG_NOT_SET:
+      log_.error("unexpected message from main in the tunnel (case ", static_cast<int>(r->first.msg_case()), ")");
+      main_gone_ = true;
+      return;
   }
 }
 

@@ -182,11 +182,28 @@ TEST_CASE("privsep: signing works, within limits", "[secmod][privsep]") {
   REQUIRE(s.msg_case() == ipc::SecModToWorker::kSign);
   CHECK(s.sign().ok());
   CHECK(s.sign().signature().size() > 60);
-  for (int i = 1; i < kMaxSignsPerWorker; ++i) CHECK(h.call(sign_request()).sign().ok());
+  for (int i = 1; i < kSignBurst; ++i) CHECK(h.call(sign_request()).sign().ok());
   REQUIRE(h.worker_side.send(sign_request()).ok());  // one past the limit
   h.spin();
   CHECK(h.violation().has_value());
   CHECK(h.worker_channel_closed());
+}
+
+TEST_CASE("privsep: the signature budget is a rate (a long session may renegotiate)", "[secmod][privsep]") {
+  SignBudget b(1000);
+  for (int i = 0; i < kSignBurst; ++i) CHECK(b.take(1000));
+  CHECK_FALSE(b.take(1000));                            // the burst is spent
+  CHECK_FALSE(b.take(1000 + kSignRefillSeconds - 1));  // not yet earned
+  CHECK(b.take(1000 + kSignRefillSeconds));            // one per minute
+  CHECK_FALSE(b.take(1000 + kSignRefillSeconds));
+  // An OpenVPN session renegotiating every hour for a day: never short.
+  SignBudget hourly(0);
+  for (int h = 0; h < 24; ++h) CHECK(hourly.take(h * 3600));
+  // A worker idle for a long time gets back the burst, not more.
+  SignBudget idle(0);
+  CHECK(idle.take(0));
+  for (int i = 0; i < kSignBurst; ++i) CHECK(idle.take(100000));
+  CHECK_FALSE(idle.take(100000));
 }
 
 TEST_CASE("privsep: oversized sign input, descriptors and garbage are violations", "[secmod][privsep]") {
