@@ -7,6 +7,7 @@
 #include "common/hex.hpp"
 #include "common/secret_bytes.hpp"
 #include "worker/cstp/connect_reply.hpp"
+#include "worker/http/router.hpp"
 #include "worker/tunnel_loop.hpp"
 
 namespace sslvpn::worker {
@@ -152,6 +153,14 @@ void Connection::run() {
     http::Parsed parsed;
     if (!read_request(&parsed)) break;
     log_.debug(parsed.request.method, " ", parsed.request.target);
+    // The front: a path no protocol declared is 404, whatever state the login is in.
+    auto routed = http::route_request(http::anyconnect_routes(), parsed.request.method, parsed.request.target);
+    if (routed.engine == http::Engine::None) {
+      log_.info("no such page: ", parsed.request.method, " ", parsed.request.target.substr(0, 128), " (",
+                routed.status, ")");
+      (void)tls_.send(http::serialize(http::error_response(routed.status)));
+      break;
+    }
     if (!carry_out(flow_.on_request(parsed.request))) break;
   }
   tls_.bye();

@@ -93,6 +93,21 @@ if command -v curl >/dev/null; then
   check "malformed XML gets 400 (got $code)" test "$code" = 400
   body=$(curl -sk "$URL/")
   check "GET / serves the XML login form" grep -q 'type="auth-request"' <<<"$body"
+  code=$(curl -sk -o /dev/null -w '%{http_code}' --data "$reply" "$URL/some/where")
+  check "a POST to a path no protocol serves gets 404, not a login (got $code)" test "$code" = 404
+  code=$(curl -sk -o /dev/null -w '%{http_code}' "$URL/etc/passwd")
+  check "GET of an unknown path gets 404 (got $code)" test "$code" = 404
+  code=$(curl -sk -o /dev/null -w '%{http_code}' -X DELETE "$URL/")
+  check "DELETE / gets 405 (got $code)" test "$code" = 405
+  # Bare LF line endings: answered 400 at once (it used to wait for the auth timeout).
+  code=$(python3 -c "
+import socket, ssl, sys
+ctx = ssl._create_unverified_context()
+s = ctx.wrap_socket(socket.create_connection(('127.0.0.1', $PORT), timeout=5))
+s.sendall(b'GET / HTTP/1.1\nHost: vpn\n\n')
+print(s.recv(64).split(b' ')[1].decode())
+" 2>&1 | tail -n 1)
+  check "a request with bare LF line endings gets 400 within 5 s (got $code)" test "$code" = 400
 else
   fail "curl is not installed"
 fi

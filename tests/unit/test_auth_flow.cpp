@@ -1,3 +1,4 @@
+#include "worker/http/router.hpp"
 #include <catch2/catch.hpp>
 
 #include "worker/anyconnect/auth_flow.hpp"
@@ -122,6 +123,26 @@ TEST_CASE("flow: missing fields, group changes, bad bodies and methods", "[flow]
   get.method = "GET";
   get.target = "/";
   CHECK(f4.on_request(get).reply.body.find("auth-request") != std::string::npos);
-  get.target = "/etc/passwd";
-  CHECK(f4.on_request(get).reply.status == 404);
+}
+
+TEST_CASE("https front: AnyConnect's paths, 404 for the rest, 405 for a known path's other methods", "[http][router]") {
+  auto r = http::anyconnect_routes();
+  auto engine = [&](std::string_view m, std::string_view t) { return http::route_request(r, m, t).engine; };
+  auto status = [&](std::string_view m, std::string_view t) { return http::route_request(r, m, t).status; };
+  CHECK(engine("GET", "/") == http::Engine::AnyConnect);
+  CHECK(engine("GET", "/?group=x") == http::Engine::AnyConnect);
+  CHECK(engine("POST", "/") == http::Engine::AnyConnect);
+  CHECK(engine("POST", "/auth") == http::Engine::AnyConnect);
+  CHECK(engine("POST", "/VPN") == http::Engine::AnyConnect);
+  CHECK(engine("GET", "/auth") == http::Engine::AnyConnect);
+  CHECK(engine("CONNECT", "/CSCOSSLC/tunnel") == http::Engine::AnyConnect);
+  // A POST to any other path used to be taken as an AnyConnect login (issue #12).
+  CHECK(status("POST", "/anything") == 404);
+  CHECK(status("POST", "/authx") == 404);
+  CHECK(status("GET", "/etc/passwd") == 404);
+  CHECK(status("GET", "/global-protect/prelogin.esp") == 404);
+  CHECK(status("CONNECT", "/") == 405);
+  CHECK(status("DELETE", "/") == 405);
+  CHECK(status("CONNECT", "/CSCOSSLC/tunnelx") == 404);
+  CHECK(status("GET", "/CSCOSSLC/tunnel") == 405);
 }

@@ -113,8 +113,8 @@ Step AuthFlow::on_request(http::Request& req) {
     transition_to(State::Closed);
     return reply(http::error_response(400));
   }
+  // Which paths reach us is the front's business (worker/http/router): "/", "/auth", "/VPN".
   if (req.method == "GET") {
-    if (req.target != "/" && req.target.rfind("/?", 0) != 0) return reply(http::error_response(404));
     if (state_ == State::Authenticated) return reply(xml_response(build_auth_complete(settings_.banner)));
     if (state_ == State::Answering) return pending_form_reply();
     if (settings_.cert_login != 0 && !cert_sent_) return ask_with_certificate("");
