@@ -18,7 +18,7 @@
 #include "ipc.pb.h"
 #include "worker/connection.hpp"
 #include "worker/ipc_log_sink.hpp"
-#include "worker/sandbox.hpp"
+#include "worker/seccomp_policy.hpp"
 #include "worker/secmod_client.hpp"
 #include "worker/tls_server.hpp"
 #include "worker/zygote.hpp"
@@ -76,8 +76,14 @@ int run_worker() {
     log.error(error);
     return 1;
   }
-  worker::SandboxSpec spec{st.uid(), st.gid(), st.chroot_dir(), st.seccomp(), kSeccompTrap};
-  if (std::string e = worker::enter_sandbox(spec); !e.empty()) {
+  SandboxSpec spec;
+  spec.uid = st.uid();
+  spec.gid = st.gid();
+  spec.chroot_dir = st.chroot_dir();
+  spec.max_fds = 64;  // the inherited channels plus what the tunnel receives (TUN, UDP sockets)
+  spec.policy = st.seccomp() ? &worker::worker_seccomp_policy() : nullptr;
+  spec.seccomp_trap = kSeccompTrap;
+  if (std::string e = enter_sandbox(spec); !e.empty()) {
     log.error("cannot enter the sandbox: ", e);
     return 1;
   }

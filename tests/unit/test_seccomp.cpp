@@ -9,8 +9,9 @@
 #include <fcntl.h>
 #include <cerrno>
 
-#include "worker/sandbox.hpp"
+#include "worker/seccomp_policy.hpp"
 
+using namespace sslvpn;
 using namespace sslvpn::worker;
 
 namespace {
@@ -21,7 +22,7 @@ int run_filtered(F&& body) {
   pid_t pid = ::fork();
   if (pid == 0) {
     ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);  // lets an unprivileged test load a filter
-    if (!install_seccomp(false).empty()) ::_exit(90);
+    if (!install_seccomp(worker_seccomp_policy(), false).empty()) ::_exit(90);
     ::_exit(body());
   }
   int status = 0;

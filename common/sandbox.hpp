@@ -1,0 +1,41 @@
+// Confinement for every process that handles untrusted input (workers now, the IPFIX collector
+// next), entered once before the first untrusted byte is read (STYLE rules 3 and 4). The
+// mechanism lives here; each executable declares its own seccomp policy beside its main()
+// (worker/seccomp_policy.cpp), the one reviewed place that says what it may ask of the kernel.
+// Any failure is fatal: the process exits and main cleans up.
+#pragma once
+
+#include <sys/types.h>
+
+#include <span>
+#include <string>
+
+namespace sslvpn {
+
+// A seccomp allow-list as data. Anything not listed kills the process (or traps, to debug).
+struct SeccompPolicy {
+  const char* name;                         // for error messages
+  std::span<const int> allow;               // system calls allowed with any arguments
+  std::span<const int> deny_eacces;         // fail softly (libraries that probe files)
+  std::span<const int> fcntl_commands;      // fcntl with only these commands
+  bool mprotect_without_exec = true;        // mprotect allowed, never adding PROT_EXEC
+};
+
+struct SandboxSpec {
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::string chroot_dir;  // empty: no chroot
+  unsigned max_fds = 64;   // RLIMIT_NOFILE
+  const SeccompPolicy* policy = nullptr;  // nullptr: no seccomp (seccomp = false in the config)
+  bool seccomp_trap = false;              // debugging: SIGSYS instead of kill
+};
+
+// chroot -> setgroups -> setresgid -> setresuid -> no dumps -> no_new_privs -> rlimits ->
+// seccomp. Returns an error text, or empty on success.
+std::string enter_sandbox(const SandboxSpec& s);
+
+// Loads only the seccomp filter (the last step above); the unit tests use it to show that a
+// forbidden call kills the process.
+std::string install_seccomp(const SeccompPolicy& policy, bool trap);
+
+}  // namespace sslvpn
