@@ -46,7 +46,7 @@ Server::~Server() {
   control_.reset();
   for (auto& io : accept_io_) ev_io_stop(loop_, &io);
   ev_timer_stop(loop_, &accept_pause_);
-  for (auto& io : udp_io_) ev_io_stop(loop_, &io);
+  for (auto& l : udp_listeners_) ev_io_stop(loop_, &l->io);
   ev_io_stop(loop_, &secmod_io_);
   ev_child_stop(loop_, &child_w_);
   ev_signal_stop(loop_, &sig_term_);

@@ -27,6 +27,7 @@
 #include "main/queued_sender.hpp"
 #include "main/scripts.hpp"
 #include "main/sessions.hpp"
+#include "main/udp/classifier.hpp"
 #include "main/worker_routes.hpp"
 
 namespace sslvpn::mainproc {
@@ -81,7 +82,16 @@ struct ServerSettings {
   bool use_syslog = false;
 };
 
-class Server {
+// A UDP listener and the classifier that routes its datagrams (server_udp.cpp).
+struct UdpListener {
+  Server* owner = nullptr;
+  UniqueFd fd;
+  uint16_t port = 0;
+  std::unique_ptr<udp::Classifier> classifier;
+  ev_io io{};
+};
+
+class Server final : private udp::Directory {
  public:
   Server(struct ev_loop* loop, Logger& log, ServerSettings settings, std::vector<UniqueFd> listeners);
   ~Server();
@@ -171,11 +181,14 @@ class Server {
   ctl::CtlReply ctl_bans(bool banned_only) const;
   bool selected(const WorkerProc& w, const ctl::Select& sel) const;
 
-  // DTLS demux (server_udp.cpp).
+  // UDP demux (server_udp.cpp).
   static void udp_cb(struct ev_loop*, ev_io* w, int);
   void start_udp();
-  void on_udp_readable(int fd);
-  void hand_udp_socket(WorkerProc& w, const struct Datagram& d, std::span<const uint8_t> bytes, bool hello);
+  void on_udp_readable(UdpListener& l);
+  void hand_udp_socket(WorkerProc& w, const UdpListener& l, const struct Datagram& d,
+                       std::span<const uint8_t> bytes, bool hello);
+  pid_t worker_by_dtls_id(std::string_view id) const override;
+  pid_t only_dtls_worker_at(std::string_view ip) const override;
 
   struct ev_loop* loop_;
   Logger& log_;
@@ -200,8 +213,7 @@ class Server {
   uint64_t next_worker_id_ = 1;
   std::unordered_map<pid_t, std::unique_ptr<WorkerProc>> workers_;
   std::unordered_map<pid_t, pid_t> connect_scripts_;  // script pid -> worker pid
-  std::vector<UniqueFd> udp_listeners_;
-  std::vector<ev_io> udp_io_;
+  std::vector<std::unique_ptr<UdpListener>> udp_listeners_;
   std::unordered_map<std::string, pid_t> dtls_ids_;  // DTLS session id -> worker pid
   // Client address -> workers with a DTLS path: NAT rebinding looks up one address, not every worker.
   std::unordered_multimap<std::string, pid_t> dtls_by_ip_;

@@ -36,15 +36,17 @@ ipc::WorkerStartup Server::worker_startup(const WorkerProc& w) const {
   st.set_cert_chain_pem(s_.cert_chain_pem);
   st.set_tls_priorities(c.tls_priorities);
   st.set_auth_timeout_s(c.auth_timeout);
+  st.set_cert_login(c.cert_login_mode());
+  // Today's one listener kind: the HTTPS port, serving AnyConnect.
+  auto* ac = st.mutable_https()->mutable_anyconnect();
   for (const auto& g : c.select_groups) {
-    auto* gc = st.add_groups();
+    auto* gc = ac->add_groups();
     gc->set_name(g.name);
     gc->set_label(g.label);
   }
-  st.set_default_group_label(c.default_select_group);
-  st.set_banner(c.banner);
-  st.set_pre_login_banner(c.pre_login_banner);
-  st.set_cert_login(c.cert_login_mode());
+  ac->set_default_group_label(c.default_select_group);
+  ac->set_banner(c.banner);
+  ac->set_pre_login_banner(c.pre_login_banner);
   st.set_log_level(s_.log_level);
   return st;
 }

@@ -1,13 +1,12 @@
-// Server: the DTLS demux. Main reads datagrams that no per-client socket claimed, and hands a
-// worker a UDP socket connected to its client when a ClientHello names its tunnel (or, after
-// NAT rebinding, when a record arrives from its client's address on a new port). Nothing is
+// Server: the UDP demux. Each UDP listener carries a classifier (main/udp/classifier.hpp) that
+// decides, per datagram, from the bytes and main's tables alone: drop, or route to a live
+// worker, which then gets a UDP socket connected to the sender (with the datagram). Nothing is
 // created for datagrams that name no live tunnel.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
 #include "main/listener.hpp"
 #include "main/server.hpp"
-#include "main/udp/dtls_hello.hpp"
 #include "main/udp/udp_socket.hpp"
 
 namespace sslvpn::mainproc {
@@ -24,58 +23,66 @@ constexpr size_t kMaxDatagram = 16384 + 256;
 void Server::start_udp() {
   if (cfg().udp_port == 0) return;
   std::string host = cfg().udp_listen_host.empty() ? cfg().listen_host : cfg().udp_listen_host;
-  udp_listeners_ = open_udp_listeners(host, cfg().udp_port);
-  udp_io_.resize(udp_listeners_.size());
-  for (size_t i = 0; i < udp_listeners_.size(); ++i) {
-    ev_io_init(&udp_io_[i], &Server::udp_cb, udp_listeners_[i].get(), EV_READ);
-    udp_io_[i].data = this;
-    ev_io_start(loop_, &udp_io_[i]);
+  for (auto& fd : open_udp_listeners(host, cfg().udp_port)) {
+    auto l = std::make_unique<UdpListener>();
+    l->owner = this;
+    l->port = cfg().udp_port;
+    l->fd = std::move(fd);
+    l->classifier = udp::make_dtls_classifier();
+    ev_io_init(&l->io, &Server::udp_cb, l->fd.get(), EV_READ);
+    l->io.data = l.get();
+    ev_io_start(loop_, &l->io);
+    udp_listeners_.push_back(std::move(l));
   }
   log_.info("DTLS on UDP port ", cfg().udp_port);
 }
 
 void Server::udp_cb(struct ev_loop*, ev_io* w, int) {
-  static_cast<Server*>(w->data)->on_udp_readable(w->fd);
+  auto* l = static_cast<UdpListener*>(w->data);
+  l->owner->on_udp_readable(*l);
 }
 
-void Server::on_udp_readable(int fd) {
+pid_t Server::worker_by_dtls_id(std::string_view id) const {
+  auto it = dtls_ids_.find(std::string(id));
+  if (it == dtls_ids_.end()) return -1;
+  auto w = workers_.find(it->second);
+  return w != workers_.end() && w->second->phase == WorkerPhase::Tunnel ? w->first : -1;
+}
+
+pid_t Server::only_dtls_worker_at(std::string_view ip) const {
+  std::string key(ip);
+  if (dtls_by_ip_.count(key) != 1) return -1;  // several tunnels from one address: ambiguous
+  auto w = workers_.find(dtls_by_ip_.find(key)->second);
+  return w != workers_.end() && w->second->phase == WorkerPhase::Tunnel ? w->first : -1;
+}
+
+void Server::on_udp_readable(UdpListener& l) {
   uint8_t buf[kMaxDatagram];
   for (int i = 0; i < 64; ++i) {  // bounded per wake-up
-    auto d = recv_datagram(fd, buf);
+    auto d = recv_datagram(l.fd.get(), buf);
     if (!d.ok()) {
       if (d.error() == Errc::Timeout) return;
       continue;  // truncated or an error: drop
     }
     std::span<const uint8_t> bytes(buf, d->size);
-    auto info = parse_dtls_datagram(bytes);
-    if (!info.ok()) continue;  // not DTLS: silently dropped
     uint16_t port = 0;
     std::string ip = address_text(d->from, &port);
-    WorkerProc* target = nullptr;
-    if (info->client_hello) {
-      auto it = dtls_ids_.find(info->session_id);
-      if (it == dtls_ids_.end()) continue;
-      auto w = workers_.find(it->second);
-      if (w != workers_.end() && w->second->phase == WorkerPhase::Tunnel) target = w->second.get();
-    } else if (info->content_type == kDtlsApplicationData) {
-      // NAT rebinding: the only DTLS tunnel of this client address gets the new port
-      // (several tunnels from one address are ambiguous: nobody gets it).
-      if (dtls_by_ip_.count(ip) != 1) continue;
-      auto w = workers_.find(dtls_by_ip_.find(ip)->second);
-      if (w != workers_.end() && w->second->phase == WorkerPhase::Tunnel) target = w->second.get();
-    }
-    if (target == nullptr) continue;
-    hand_udp_socket(*target, *d, bytes, info->client_hello);
+    udp::Verdict v = l.classifier->classify(bytes, ip, *this);
+    if (v.action != udp::Action::Route) continue;  // Drop; no listener starts workers yet
+    auto w = workers_.find(v.worker);
+    if (w == workers_.end()) continue;
+    hand_udp_socket(*w->second, l, *d, bytes, v.hello);
   }
 }
 
-void Server::hand_udp_socket(WorkerProc& w, const Datagram& d, std::span<const uint8_t> bytes, bool hello) {
+void Server::hand_udp_socket(WorkerProc& w, const UdpListener& l, const Datagram& d,
+                             std::span<const uint8_t> bytes, bool hello) {
   double now = ev_now(loop_);
   if (now - w.last_udp_handoff < kUdpHandoffInterval) return;
   w.last_udp_handoff = now;
   // The per-client socket binds the port the listener has, on the address the client used.
   sockaddr_storage local = d.to;
-  uint16_t port_be = htons(cfg().udp_port);
+  uint16_t port_be = htons(l.port);
   if (local.ss_family == AF_INET)
     reinterpret_cast<sockaddr_in*>(&local)->sin_port = port_be;
   else
@@ -93,7 +100,8 @@ void Server::hand_udp_socket(WorkerProc& w, const Datagram& d, std::span<const u
   if (!send_to_worker(w, m, sock->get())) return;
   if (w.udp_peer.empty()) dtls_by_ip_.emplace(w.client_ip, w.pid);
   w.udp_peer = ip + ":" + std::to_string(port);
-  log_.debug("worker ", w.pid, ": UDP from ", w.udp_peer, hello ? " (DTLS hello)" : " (new client port)");
+  log_.debug("worker ", w.pid, ": ", l.classifier->name(), " from ", w.udp_peer,
+             hello ? " (hello)" : " (new client port)");
 }
 
 }  // namespace sslvpn::mainproc

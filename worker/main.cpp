@@ -38,12 +38,12 @@ constexpr bool kSeccompTrap = false;
 #endif
 
 anyconnect::AuthSettings auth_settings(const ipc::WorkerStartup& st) {
+  const ipc::AnyConnectStartup& ac = st.https().anyconnect();
   anyconnect::AuthSettings s;
-  if (!st.default_group_label().empty())
-    s.groups.push_back({st.default_group_label(), st.default_group_label()});
-  for (const auto& g : st.groups()) s.groups.push_back({g.name(), g.label()});
-  s.banner = st.banner();
-  s.pre_login_banner = st.pre_login_banner();
+  if (!ac.default_group_label().empty()) s.groups.push_back({ac.default_group_label(), ac.default_group_label()});
+  for (const auto& g : ac.groups()) s.groups.push_back({g.name(), g.label()});
+  s.banner = ac.banner();
+  s.pre_login_banner = ac.pre_login_banner();
   s.cert_login = st.cert_login();
   return s;
 }
@@ -61,6 +61,10 @@ int run_worker() {
     return 1;
   }
   const ipc::WorkerStartup st = first->first.startup();
+  if (st.protocol_case() != ipc::WorkerStartup::kHttps) {
+    log.error("this worker serves HTTPS listeners only (protocol case ", static_cast<int>(st.protocol_case()), ")");
+    return 1;
+  }
   worker::IpcLogSink sink(main_ch);
   log.set_sink(&sink);
   log.set_max_level(st.log_level());

@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "main/udp/classifier.hpp"
 #include "main/udp/dtls_hello.hpp"
 
 using namespace sslvpn;
@@ -62,4 +63,44 @@ TEST_CASE("dtls hello: other records and bad input", "[dtls][parser]") {
   auto cut = client_hello(std::vector<uint8_t>(32, 1));
   cut.resize(cut.size() - 10);
   CHECK_FALSE(parse_dtls_datagram(cut).ok());
+}
+
+namespace {
+
+// main's tables as a classifier sees them: one tunnel with a DTLS id, two tunnels from one address.
+class FakeDirectory final : public udp::Directory {
+ public:
+  pid_t worker_by_dtls_id(std::string_view id) const override { return id == "\x01\x02\x03" ? 101 : -1; }
+  pid_t only_dtls_worker_at(std::string_view ip) const override { return ip == "192.0.2.1" ? 101 : -1; }
+};
+
+std::vector<uint8_t> app_data() {
+  std::vector<uint8_t> rec = {23, 0xfe, 0xfd, 0, 1, 0, 0, 0, 0, 0, 9, 0, 8};
+  rec.resize(rec.size() + 8, 0xaa);
+  return rec;
+}
+
+}  // namespace
+
+TEST_CASE("udp classifier (DTLS): routes to live tunnels, creates nothing for the rest", "[dtls][udp]") {
+  auto c = udp::make_dtls_classifier();
+  FakeDirectory dir;
+  auto v = c->classify(client_hello({1, 2, 3}), "198.51.100.9", dir);
+  CHECK(v.action == udp::Action::Route);
+  CHECK(v.worker == 101);
+  CHECK(v.hello);  // a hello only ever starts a candidate handshake in the worker
+  CHECK(c->classify(client_hello({9, 9, 9}), "198.51.100.9", dir).action == udp::Action::Drop);
+  CHECK(c->classify(client_hello({}), "192.0.2.1", dir).action == udp::Action::Drop);
+  // Application data: NAT rebinding, only from the address of exactly one DTLS tunnel.
+  auto rebind = c->classify(app_data(), "192.0.2.1", dir);
+  CHECK(rebind.action == udp::Action::Route);
+  CHECK_FALSE(rebind.hello);
+  CHECK(c->classify(app_data(), "192.0.2.2", dir).action == udp::Action::Drop);
+  // Garbage and other record types never route.
+  std::vector<uint8_t> junk = {0x16, 0x03, 0x01, 0x00};
+  CHECK(c->classify(junk, "192.0.2.1", dir).action == udp::Action::Drop);
+  auto alert = app_data();
+  alert[0] = 21;
+  CHECK(c->classify(alert, "192.0.2.1", dir).action == udp::Action::Drop);
+  CHECK(c->classify({}, "192.0.2.1", dir).action == udp::Action::Drop);
 }
