@@ -6,9 +6,9 @@
 
 #include "common/hex.hpp"
 #include "common/secret_bytes.hpp"
-#include "worker/cstp/connect_reply.hpp"
+#include "worker/anyconnect/connect_reply.hpp"
 #include "worker/http/router.hpp"
-#include "worker/tunnel_loop.hpp"
+#include "worker/tunnel/tunnel_loop.hpp"
 
 namespace sslvpn::worker {
 

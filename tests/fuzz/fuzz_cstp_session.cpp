@@ -1,7 +1,7 @@
 // The CSTP engine fed arbitrary records: frames parse or end the session, never crash.
 #include <cstdint>
 
-#include "worker/cstp/cstp_session.hpp"
+#include "worker/anyconnect/cstp_session.hpp"
 
 namespace {
 struct NullSink : sslvpn::cstp::Sink {

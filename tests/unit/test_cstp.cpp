@@ -3,9 +3,9 @@
 #include <vector>
 
 #include "worker/anyconnect/auth_flow.hpp"
-#include "worker/cstp/connect_reply.hpp"
-#include "worker/cstp/cstp_frame.hpp"
-#include "worker/cstp/cstp_session.hpp"
+#include "worker/anyconnect/connect_reply.hpp"
+#include "worker/anyconnect/cstp_frame.hpp"
+#include "worker/anyconnect/cstp_session.hpp"
 
 using namespace sslvpn;
 using namespace sslvpn::cstp;

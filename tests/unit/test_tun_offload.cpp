@@ -367,7 +367,7 @@ TEST_CASE("split GSO segments carry FIN only on the last and CWR only on the fir
   CHECK(load_be16(&out[1][4]) == big.id + 1);
 }
 
-#include "worker/udp_batch.hpp"
+#include "worker/tunnel/udp_batch.hpp"
 
 TEST_CASE("UDP GSO runs: equal sizes, a shorter last one, bounded count and bytes", "[tun]") {
   using sslvpn::worker::plan_gso_runs;

@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "common/user_config.hpp"
-#include "worker/cstp/traffic_policy.hpp"
+#include "worker/tunnel/traffic_policy.hpp"
 
 using namespace sslvpn;
 

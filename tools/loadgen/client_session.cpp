@@ -11,7 +11,7 @@
 
 #include "tools/loadgen/http_reply.hpp"
 #include "tools/loadgen/loadgen.hpp"
-#include "worker/cstp/cstp_frame.hpp"
+#include "worker/anyconnect/cstp_frame.hpp"
 
 namespace sslvpn::loadgen {
 namespace {

@@ -4,7 +4,7 @@
 
 #include "common/ip_addr.hpp"
 #include "common/secret_bytes.hpp"
-#include "worker/cstp/connect_reply.hpp"
+#include "worker/anyconnect/connect_reply.hpp"
 
 namespace sslvpn::anyconnect {
 namespace {

@@ -1,4 +1,4 @@
-#include "worker/udp_batch.hpp"
+#include "worker/tunnel/udp_batch.hpp"
 
 #include <netinet/in.h>
 #include <netinet/udp.h>

@@ -12,11 +12,11 @@
 #include "common/log.hpp"
 #include "common/unique_fd.hpp"
 #include "ipc.pb.h"
-#include "worker/cstp/cstp_session.hpp"
-#include "worker/cstp/traffic_policy.hpp"
-#include "worker/dtls_channel.hpp"
+#include "worker/anyconnect/cstp_session.hpp"
+#include "worker/tunnel/traffic_policy.hpp"
+#include "worker/anyconnect/dtls_channel.hpp"
 #include "worker/tls_server.hpp"
-#include "worker/tun_io.hpp"
+#include "worker/tunnel/tun_io.hpp"
 
 namespace sslvpn::worker {
 

@@ -1,4 +1,4 @@
-#include "worker/tun_io.hpp"
+#include "worker/tunnel/tun_io.hpp"
 
 #include <sys/uio.h>
 #include <unistd.h>

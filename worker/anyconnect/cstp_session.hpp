@@ -22,7 +22,7 @@
 
 #include "common/ip_addr.hpp"
 #include "ipc.pb.h"
-#include "worker/cstp/cstp_frame.hpp"
+#include "worker/anyconnect/cstp_frame.hpp"
 
 namespace sslvpn::cstp {
 

@@ -1,4 +1,4 @@
-#include "worker/cstp/traffic_policy.hpp"
+#include "worker/tunnel/traffic_policy.hpp"
 
 #include <sys/socket.h>
 

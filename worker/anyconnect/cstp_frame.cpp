@@ -1,4 +1,4 @@
-#include "worker/cstp/cstp_frame.hpp"
+#include "worker/anyconnect/cstp_frame.hpp"
 
 namespace sslvpn::cstp {
 

@@ -1,4 +1,4 @@
-#include "worker/cstp/connect_reply.hpp"
+#include "worker/anyconnect/connect_reply.hpp"
 
 #include "common/text.hpp"
 

@@ -1,4 +1,4 @@
-#include "worker/dtls_channel.hpp"
+#include "worker/anyconnect/dtls_channel.hpp"
 
 #include "common/text.hpp"
 

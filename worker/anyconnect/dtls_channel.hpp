@@ -16,7 +16,7 @@
 #include "common/result.hpp"
 #include "common/secret_bytes.hpp"
 #include "common/unique_fd.hpp"
-#include "worker/udp_batch.hpp"
+#include "worker/tunnel/udp_batch.hpp"
 
 namespace sslvpn::worker {
 

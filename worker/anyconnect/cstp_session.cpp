@@ -1,6 +1,6 @@
-#include "worker/cstp/cstp_session.hpp"
+#include "worker/anyconnect/cstp_session.hpp"
 
-#include "worker/cstp/traffic_policy.hpp"
+#include "worker/tunnel/traffic_policy.hpp"
 
 #include <algorithm>
 #include <cstring>

@@ -1,4 +1,4 @@
-#include "worker/tunnel_loop.hpp"
+#include "worker/tunnel/tunnel_loop.hpp"
 
 #include <poll.h>
 #include <unistd.h>
