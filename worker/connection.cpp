@@ -7,6 +7,7 @@
 #include "common/hex.hpp"
 #include "common/secret_bytes.hpp"
 #include "worker/anyconnect/connect_reply.hpp"
+#include "worker/anyconnect/cstp_session.hpp"
 #include "worker/http/router.hpp"
 #include "worker/tunnel/tunnel_loop.hpp"
 
@@ -118,7 +119,10 @@ void Connection::connect(ipc::SessionRequest& req, anyconnect::DtlsOffer& offer)
     return;
   log_.debug("tunnel up on ", p.device(), " for ", p.ipv4_address(), " ", p.ipv6_address(), ", MTU ", p.mtu(),
              dtls.enabled ? ", DTLS offered" : "");
-  TunnelLoop loop(log_, tls_, std::move(rep->second), main_, p, std::move(dtls_setup));
+  cstp::CstpSession engine(cstp::settings_from(p), cstp::Clock::now());
+  std::unique_ptr<tunnel::DatagramFactory> dtls_factory;
+  if (dtls_setup) dtls_factory = std::make_unique<DtlsFactory>(std::move(*dtls_setup));
+  tunnel::TunnelLoop loop(log_, tls_, engine, std::move(rep->second), main_, p, std::move(dtls_factory));
   // The login's allocations (HTTP, XML, protobuf) are gone: hand their pages back, since a
   // worker lives as long as its tunnel and every kB counts per session.
   ::malloc_trim(0);

@@ -2,6 +2,8 @@
 // "external" key whose sign callbacks go to sec-mod (gnutls_privkey_import_ext4).
 #pragma once
 
+#include "worker/tunnel/engine.hpp"
+
 #include "common/gnutls_handles.hpp"
 
 #include <gnutls/abstract.h>
@@ -19,39 +21,39 @@
 
 namespace sslvpn::worker {
 
-class TlsServer {
+class TlsServer final : public tunnel::StreamTransport {
  public:
   // Builds credentials and the session on `fd` (not yet handshaken). Call before the sandbox:
   // it parses the priority string and the certificates.
   static Result<std::unique_ptr<TlsServer>> create(int fd, const std::string& cert_chain_pem,
                                                    const std::string& priorities, SecModClient& signer,
                                                    bool request_client_cert, std::string* error);
-  ~TlsServer();
+  ~TlsServer() override;
 
   Result<void> handshake(int timeout_ms, std::string* error);
   // Reads application data. Errc::Closed at a clean close, Errc::Timeout when nothing came.
   Result<size_t> recv(std::span<uint8_t> buf, int timeout_ms);
   Result<void> send(std::string_view data);
   void bye();
-  std::string description() const;
+  std::string description() const override;
 
   // --- tunnel mode: the socket is non-blocking; records are encrypted one per call (the
   // protocol wants one CSTP frame per TLS record) into our own output buffer, which flush()
   // writes with as few send() calls as the socket allows. (gnutls_record_cork would merge
   // the frames into maximum-size records, which openconnect rejects.)
-  int fd() const noexcept { return fd_; }
+  int fd() const override { return fd_; }
   // Switches the socket to non-blocking mode and the session to the buffered push function.
   Result<void> enter_tunnel_mode();
   // Whether more records may be queued before the next flush (a soft limit).
-  bool has_room() const noexcept { return out_.size() < kOutSoftLimit; }
+  bool has_room() const override { return out_.size() < kOutSoftLimit; }
   // Reads one record. Errc::Timeout when nothing is there (EAGAIN), Errc::Closed at EOF.
-  Result<size_t> recv_nonblocking(std::span<uint8_t> buf);
+  Result<size_t> recv_nonblocking(std::span<uint8_t> buf) override;
   // Bytes of decrypted data GnuTLS holds already (poll will not report them).
-  size_t pending() const;
+  size_t pending() const override;
   // Queues one record (corked: nothing is written yet).
-  Result<void> queue_record(std::span<const uint8_t> data);
+  Result<void> queue_record(std::span<const uint8_t> data) override;
   // Writes what is queued. true: all written; false: the socket is full (wait for POLLOUT).
-  Result<bool> flush();
+  Result<bool> flush() override;
   // Bytes each record adds (header, tag, padding) with the negotiated cipher.
   size_t record_overhead() const;
   // The negotiated cipher's GnuTLS priority name ("AES-256-GCM").

@@ -8,10 +8,10 @@ struct NullSink : sslvpn::cstp::Sink {
   void to_tun(std::span<const uint8_t> p) override {
     if (p.size() > sslvpn::cstp::kMaxPayload) __builtin_trap();
   }
-  void to_client(std::span<const uint8_t> f) override {
+  void to_stream(std::span<const uint8_t> f) override {
     if (f.size() > sslvpn::cstp::kHeaderSize + sslvpn::cstp::kMaxPayload) __builtin_trap();
   }
-  void to_dtls(std::span<const uint8_t> r) override {
+  void to_datagram(std::span<const uint8_t> r) override {
     if (r.size() > sslvpn::cstp::kDtlsHeaderSize + sslvpn::cstp::kMaxPayload) __builtin_trap();
   }
 };
@@ -28,9 +28,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* d, size_t n) {
     std::span<const uint8_t> chunk{d + off, std::min(step, n - off)};
     // Odd chunks go in as DTLS records, even ones as TLS records.
     if ((off / step) % 2)
-      session.on_dtls_record(chunk, sslvpn::cstp::Clock::time_point{}, sink);
+      session.on_datagram(chunk, sslvpn::cstp::Clock::time_point{}, sink);
     else
-      session.on_record(chunk, sslvpn::cstp::Clock::time_point{}, sink);
+      session.on_stream_record(chunk, sslvpn::cstp::Clock::time_point{}, sink);
   }
   return 0;
 }

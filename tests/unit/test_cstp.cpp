@@ -16,8 +16,8 @@ namespace {
 struct RecordingSink : Sink {
   std::vector<std::vector<uint8_t>> tun, client, dtls;
   void to_tun(std::span<const uint8_t> p) override { tun.emplace_back(p.begin(), p.end()); }
-  void to_client(std::span<const uint8_t> f) override { client.emplace_back(f.begin(), f.end()); }
-  void to_dtls(std::span<const uint8_t> r) override { dtls.emplace_back(r.begin(), r.end()); }
+  void to_stream(std::span<const uint8_t> f) override { client.emplace_back(f.begin(), f.end()); }
+  void to_datagram(std::span<const uint8_t> r) override { dtls.emplace_back(r.begin(), r.end()); }
 };
 
 std::vector<uint8_t> frame(PacketType t, std::vector<uint8_t> payload) {
@@ -67,14 +67,14 @@ TEST_CASE("cstp: data goes to TUN only from the client's own addresses", "[cstp]
   auto t0 = Clock::time_point{};
   CstpSession s(settings(), t0);
   RecordingSink sink;
-  s.on_record(frame(PacketType::Data, ipv4_from(10, 0, 0, 5)), t0, sink);
-  s.on_record(frame(PacketType::Data, ipv4_from(10, 0, 0, 6)), t0, sink);  // spoofed
+  s.on_stream_record(frame(PacketType::Data, ipv4_from(10, 0, 0, 5)), t0, sink);
+  s.on_stream_record(frame(PacketType::Data, ipv4_from(10, 0, 0, 6)), t0, sink);  // spoofed
   std::vector<uint8_t> v6(40, 0);
   v6[0] = 0x60;
   v6[8] = 0xfd;
   v6[23] = 5;
-  s.on_record(frame(PacketType::Data, v6), t0, sink);
-  s.on_record(frame(PacketType::Data, {0x00, 1, 2}), t0, sink);  // not IP
+  s.on_stream_record(frame(PacketType::Data, v6), t0, sink);
+  s.on_stream_record(frame(PacketType::Data, {0x00, 1, 2}), t0, sink);  // not IP
   CHECK(sink.tun.size() == 2);
   CHECK(s.dropped() == 2);
   CHECK(s.bytes_in() == 28 + 40);
@@ -83,7 +83,7 @@ TEST_CASE("cstp: data goes to TUN only from the client's own addresses", "[cstp]
   auto two = frame(PacketType::Keepalive, {});
   auto d = frame(PacketType::Data, ipv4_from(10, 0, 0, 5));
   two.insert(two.end(), d.begin(), d.end());
-  s.on_record(two, t0, sink);
+  s.on_stream_record(two, t0, sink);
   CHECK(sink.tun.size() == 3);
 }
 
@@ -92,7 +92,7 @@ TEST_CASE("cstp: DPD requests are echoed with their payload (MTU probes)", "[cst
   CstpSession s(settings(), t0);
   RecordingSink sink;
   std::vector<uint8_t> probe(1200, 0xab);
-  s.on_record(frame(PacketType::DpdRequest, probe), t0, sink);
+  s.on_stream_record(frame(PacketType::DpdRequest, probe), t0, sink);
   REQUIRE(sink.client.size() == 1);
   CHECK(sink.client[0] == frame(PacketType::DpdResponse, probe));
 }
@@ -112,7 +112,7 @@ TEST_CASE("cstp: DPD probes a silent client, then declares it dead", "[cstp][ses
   s.on_tick(t0 + 20s, sink);
   CHECK(sink.client.size() == 2);
   // An answer resets the clock.
-  s.on_record(frame(PacketType::DpdResponse, {}), t0 + 21s, sink);
+  s.on_stream_record(frame(PacketType::DpdResponse, {}), t0 + 21s, sink);
   s.on_tick(t0 + 40s, sink);
   CHECK_FALSE(s.ended());
   s.on_tick(t0 + 51s, sink);
@@ -127,11 +127,11 @@ TEST_CASE("cstp: idle and session timeouts", "[cstp][session][timers]") {
   st.idle_timeout_s = 30;
   CstpSession idle(st, t0);
   RecordingSink sink;
-  idle.on_record(frame(PacketType::Keepalive, {}), t0 + 20s, sink);  // not data: does not count
+  idle.on_stream_record(frame(PacketType::Keepalive, {}), t0 + 20s, sink);  // not data: does not count
   idle.on_tick(t0 + 29s, sink);
   CHECK_FALSE(idle.ended());
   uint8_t buf[kHeaderSize + 28] = {};
-  idle.frame_data(buf, 28, t0 + 29s);  // data to the client counts
+  idle.frame_stream(buf, 28, t0 + 29s);  // data to the client counts
   idle.on_tick(t0 + 58s, sink);
   CHECK_FALSE(idle.ended());
   idle.on_tick(t0 + 59s, sink);
@@ -151,18 +151,18 @@ TEST_CASE("cstp: disconnect, garbage and unknown types", "[cstp][session]") {
   auto t0 = Clock::time_point{};
   RecordingSink sink;
   CstpSession bye(settings(), t0);
-  bye.on_record(frame(PacketType::Disconnect, {kDisconnectUserLogout}), t0, sink);
+  bye.on_stream_record(frame(PacketType::Disconnect, {kDisconnectUserLogout}), t0, sink);
   REQUIRE(bye.ended());
   CHECK(bye.end_reason() == ipc::SessionEnd::USER_DISCONNECT);
 
   CstpSession junk(settings(), t0);
   const uint8_t garbage[] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
-  junk.on_record(garbage, t0, sink);
+  junk.on_stream_record(garbage, t0, sink);
   REQUIRE(junk.ended());
   CHECK(junk.end_reason() == ipc::SessionEnd::ERROR);
 
   CstpSession unknown(settings(), t0);
-  unknown.on_record(frame(static_cast<PacketType>(0x42), {1}), t0, sink);
+  unknown.on_stream_record(frame(static_cast<PacketType>(0x42), {1}), t0, sink);
   CHECK_FALSE(unknown.ended());
   CHECK(unknown.dropped() == 1);
 
@@ -175,7 +175,7 @@ TEST_CASE("cstp: disconnect, garbage and unknown types", "[cstp][session]") {
 TEST_CASE("cstp: frame_data frames in place", "[cstp][session]") {
   CstpSession s(settings(), Clock::time_point{});
   std::vector<uint8_t> buf(kHeaderSize + 100, 0x77);
-  auto f = s.frame_data(buf, 100, Clock::time_point{});
+  auto f = s.frame_stream(buf, 100, Clock::time_point{});
   CHECK(f.size() == 108);
   CHECK(f[0] == 'S');
   CHECK(f[4] == 0);
@@ -263,34 +263,34 @@ TEST_CASE("cstp: DTLS records, DPD echo on DTLS, channel choice", "[cstp][dtls]"
   auto t0 = Clock::time_point{};
   CstpSession s(settings(), t0);
   RecordingSink sink;
-  CHECK_FALSE(s.dtls_up());
-  s.dtls_established(t0);
-  CHECK(s.dtls_up());
+  CHECK_FALSE(s.datagram_up());
+  s.datagram_established(t0);
+  CHECK(s.datagram_up());
   std::vector<uint8_t> rec = {0x00};
   auto pkt = ipv4_from(10, 0, 0, 5);
   rec.insert(rec.end(), pkt.begin(), pkt.end());
-  s.on_dtls_record(rec, t0, sink);
+  s.on_datagram(rec, t0, sink);
   REQUIRE(sink.tun.size() == 1);
   CHECK(sink.tun[0] == pkt);
   std::vector<uint8_t> probe = {0x03};
   probe.resize(1000, 0x5a);
-  s.on_dtls_record(probe, t0, sink);
+  s.on_datagram(probe, t0, sink);
   REQUIRE(sink.dtls.size() == 1);  // the MTU probe comes back, whole, on DTLS
   CHECK(sink.dtls[0][0] == 0x04);
   CHECK(std::equal(sink.dtls[0].begin() + 1, sink.dtls[0].end(), probe.begin() + 1, probe.end()));
   CHECK(sink.client.empty());
   // Data over CSTP means the client's DTLS is down; DTLS data brings it back.
-  s.on_record(frame(PacketType::Data, pkt), t0, sink);
-  CHECK_FALSE(s.dtls_up());
-  s.on_dtls_record(rec, t0, sink);
-  CHECK(s.dtls_up());
+  s.on_stream_record(frame(PacketType::Data, pkt), t0, sink);
+  CHECK_FALSE(s.datagram_up());
+  s.on_datagram(rec, t0, sink);
+  CHECK(s.datagram_up());
   // Silence on DTLS for three DPD intervals takes it down while CSTP stays.
-  s.on_record(frame(PacketType::Keepalive, {}), t0 + 29s, sink);
+  s.on_stream_record(frame(PacketType::Keepalive, {}), t0 + 29s, sink);
   s.on_tick(t0 + 30s, sink);
-  CHECK_FALSE(s.dtls_up());
+  CHECK_FALSE(s.datagram_up());
   CHECK_FALSE(s.ended());
   std::vector<uint8_t> buf(kHeaderSize + 28, 0);
-  auto f = s.frame_dtls_data(buf, 28, t0 + 30s);
+  auto f = s.frame_datagram(buf, 28, t0 + 30s);
   CHECK(f.size() == 29);
   CHECK(f[0] == 0x00);
 }
@@ -301,11 +301,11 @@ TEST_CASE("cstp: switch-to-tcp-timeout sets how long DTLS may be silent", "[cstp
   st.dtls_silence_s = 4;  // dpd is 10: the default would be 30 s
   CstpSession s(st, t0);
   RecordingSink sink;
-  s.dtls_established(t0);
+  s.datagram_established(t0);
   s.on_tick(t0 + 3s, sink);
-  CHECK(s.dtls_up());
+  CHECK(s.datagram_up());
   CHECK(s.next_deadline() <= t0 + 4s);
   s.on_tick(t0 + 4s, sink);
-  CHECK_FALSE(s.dtls_up());
+  CHECK_FALSE(s.datagram_up());
   CHECK_FALSE(s.ended());
 }

@@ -63,9 +63,9 @@ TEST_CASE("user config: names that could leave the directory are refused", "[use
 }
 
 TEST_CASE("traffic: the byte budget holds a rate and allows a short burst", "[traffic]") {
-  using Clock = cstp::ByteBudget::Clock;
+  using Clock = tunnel::ByteBudget::Clock;
   Clock::time_point t0{};
-  cstp::ByteBudget b(100000, t0);  // 100 kB/s: burst max(16 KiB, 5 kB)
+  tunnel::ByteBudget b(100000, t0);  // 100 kB/s: burst max(16 KiB, 5 kB)
   CHECK(b.ready(t0));
   b.charge(16 * 1024, t0);
   CHECK(b.ready(t0));  // exactly spent
@@ -86,7 +86,7 @@ TEST_CASE("traffic: the byte budget holds a rate and allows a short burst", "[tr
   }
   CHECK(sent <= 100000 + 16 * 1024 + 1500);
   CHECK(sent >= 95000);
-  cstp::ByteBudget unlimited;
+  tunnel::ByteBudget unlimited;
   unlimited.charge(1 << 30, t0);
   CHECK(unlimited.ready(t0));
 }
@@ -96,16 +96,16 @@ TEST_CASE("traffic: destinations outside the allowed networks are refused", "[tr
   v4[0] = 0x45;
   v4[16] = 198, v4[17] = 51, v4[18] = 100, v4[19] = 2;
   std::vector<IpNet> allowed = {*parse_ip_net("198.51.100.2/32"), *parse_ip_net("fd00::/64")};
-  CHECK(cstp::destination_allowed(v4, allowed));
+  CHECK(tunnel::destination_allowed(v4, allowed));
   v4[19] = 1;
-  CHECK_FALSE(cstp::destination_allowed(v4, allowed));
-  CHECK(cstp::destination_allowed(v4, {}));  // no list: anything
+  CHECK_FALSE(tunnel::destination_allowed(v4, allowed));
+  CHECK(tunnel::destination_allowed(v4, {}));  // no list: anything
   std::vector<uint8_t> v6(40, 0);
   v6[0] = 0x60;
   v6[24] = 0xfd;
   v6[39] = 7;
-  CHECK(cstp::destination_allowed(v6, allowed));
+  CHECK(tunnel::destination_allowed(v6, allowed));
   v6[24] = 0xfe;
-  CHECK_FALSE(cstp::destination_allowed(v6, allowed));
-  CHECK_FALSE(cstp::destination_allowed(std::span<const uint8_t>(v4.data(), 10), allowed));  // truncated
+  CHECK_FALSE(tunnel::destination_allowed(v6, allowed));
+  CHECK_FALSE(tunnel::destination_allowed(std::span<const uint8_t>(v4.data(), 10), allowed));  // truncated
 }

@@ -12,10 +12,25 @@ using std::chrono::seconds;
 
 }  // namespace
 
+SessionSettings settings_from(const ipc::TunnelParams& p) {
+  SessionSettings s;
+  s.dpd_s = p.dpd();
+  s.idle_timeout_s = p.idle_timeout();
+  s.session_limit_s = p.session_timeout() ? std::max<uint32_t>(p.session_remaining(), 1) : 0;
+  s.dtls_silence_s = p.switch_to_tcp_timeout();
+  if (auto a = parse_ip(p.ipv4_address())) s.ipv4 = *a;
+  if (auto a = parse_ip(p.ipv6_address())) s.ipv6 = IpNet{*a, static_cast<uint8_t>(p.ipv6_prefix())};
+  if (s.ipv6) s.ipv6 = parse_ip_net(s.ipv6->to_string());  // clear host bits
+  for (const auto& d : p.allowed_destinations())
+    if (auto n = parse_ip_net(d)) s.allowed_destinations.push_back(*n);
+  return s;
+}
+
+
 CstpSession::CstpSession(SessionSettings s, Clock::time_point now)
     : s_(std::move(s)), start_(now), last_rx_(now), last_data_(now), last_dpd_sent_(now) {}
 
-void CstpSession::on_record(std::span<const uint8_t> record, Clock::time_point now, Sink& sink) {
+void CstpSession::on_stream_record(std::span<const uint8_t> record, Clock::time_point now, Sink& sink) {
   if (ended()) return;
   last_rx_ = now;
   while (!record.empty()) {
@@ -31,7 +46,7 @@ void CstpSession::on_record(std::span<const uint8_t> record, Clock::time_point n
   }
 }
 
-void CstpSession::on_dtls_record(std::span<const uint8_t> record, Clock::time_point now, Sink& sink) {
+void CstpSession::on_datagram(std::span<const uint8_t> record, Clock::time_point now, Sink& sink) {
   if (ended() || record.empty()) return;
   last_rx_ = now;
   last_dtls_rx_ = now;
@@ -40,7 +55,7 @@ void CstpSession::on_dtls_record(std::span<const uint8_t> record, Clock::time_po
            sink);
 }
 
-void CstpSession::dtls_established(Clock::time_point now) {
+void CstpSession::datagram_established(Clock::time_point now) {
   dtls_up_ = true;
   last_dtls_rx_ = now;
 }
@@ -66,7 +81,7 @@ void CstpSession::on_frame(const Frame& f, Channel ch, Clock::time_point now, Si
   switch (f.type) {
     case PacketType::Data:
       if (ch == Channel::Tls) dtls_up_ = false;  // the client sends over CSTP: its DTLS is down
-      if (!source_allowed(f.payload) || !destination_allowed(f.payload, s_.allowed_destinations)) {
+      if (!source_allowed(f.payload) || !tunnel::destination_allowed(f.payload, s_.allowed_destinations)) {
         ++dropped_;  // spoofed source, a family the client was not given, or a barred destination
         return;
       }
@@ -98,14 +113,14 @@ void CstpSession::send_control(PacketType type, std::span<const uint8_t> payload
   if (n) std::memcpy(control_ + kHeaderSize, payload.data(), n);
   if (ch == Channel::Dtls) {
     control_[kHeaderSize - kDtlsHeaderSize] = static_cast<uint8_t>(type);
-    sink.to_dtls(std::span<const uint8_t>(control_ + kHeaderSize - kDtlsHeaderSize, kDtlsHeaderSize + n));
+    sink.to_datagram(std::span<const uint8_t>(control_ + kHeaderSize - kDtlsHeaderSize, kDtlsHeaderSize + n));
     return;
   }
   write_header(std::span<uint8_t, kHeaderSize>(control_, kHeaderSize), type, static_cast<uint16_t>(n));
-  sink.to_client(std::span<const uint8_t>(control_, kHeaderSize + n));
+  sink.to_stream(std::span<const uint8_t>(control_, kHeaderSize + n));
 }
 
-std::span<const uint8_t> CstpSession::frame_dtls_data(std::span<uint8_t> buf, size_t len,
+std::span<const uint8_t> CstpSession::frame_datagram(std::span<uint8_t> buf, size_t len,
                                                       Clock::time_point now) {
   buf[kHeaderSize - kDtlsHeaderSize] = static_cast<uint8_t>(PacketType::Data);
   bytes_out_ += len;
@@ -113,7 +128,7 @@ std::span<const uint8_t> CstpSession::frame_dtls_data(std::span<uint8_t> buf, si
   return buf.subspan(kHeaderSize - kDtlsHeaderSize, kDtlsHeaderSize + len);
 }
 
-std::span<const uint8_t> CstpSession::frame_data(std::span<uint8_t> buf, size_t len, Clock::time_point now) {
+std::span<const uint8_t> CstpSession::frame_stream(std::span<uint8_t> buf, size_t len, Clock::time_point now) {
   write_header(buf.first<kHeaderSize>(), PacketType::Data, static_cast<uint16_t>(len));
   bytes_out_ += len;
   last_data_ = now;
@@ -138,14 +153,14 @@ void CstpSession::on_tick(Clock::time_point now, Sink& sink) {
   }
 }
 
-void CstpSession::send_disconnect(Sink& sink) {
+void CstpSession::send_goodbye(Sink& sink) {
   static constexpr uint8_t kReason[] = {kDisconnectUserLogout};
   send_control(PacketType::Disconnect, kReason, Channel::Tls, sink);
 }
 
 void CstpSession::terminate(EndReason why, bool tell_client, Sink& sink) {
   if (ended()) return;
-  if (tell_client) send_disconnect(sink);
+  if (tell_client) send_goodbye(sink);
   end(why);
 }
 

@@ -23,20 +23,15 @@
 #include "common/ip_addr.hpp"
 #include "ipc.pb.h"
 #include "worker/anyconnect/cstp_frame.hpp"
+#include "worker/tunnel/engine.hpp"
 
 namespace sslvpn::cstp {
 
-using Clock = std::chrono::steady_clock;
-using EndReason = ipc::SessionEnd::Reason;
-
-// Where the engine sends what it produces; implemented by the worker shell (and by tests).
-class Sink {
- public:
-  virtual ~Sink() = default;
-  virtual void to_tun(std::span<const uint8_t> packet) = 0;
-  virtual void to_client(std::span<const uint8_t> frame) = 0;  // one TLS record
-  virtual void to_dtls(std::span<const uint8_t> record) = 0;   // one DTLS record
-};
+using Clock = tunnel::Clock;
+using EndReason = tunnel::EndReason;
+// Where the engine sends what it produces: the tunnel loop (and tests). The stream is the CSTP
+// TLS connection, the datagrams are DTLS records.
+using Sink = tunnel::TunnelIo;
 
 // DTLS records carry a 1-byte type (the CSTP numbers) before the payload.
 inline constexpr size_t kDtlsHeaderSize = 1;
@@ -52,38 +47,42 @@ struct SessionSettings {
   std::vector<IpNet> allowed_destinations;  // restrict-user-to-routes; empty = any
 };
 
+// The session's settings from what main granted.
+SessionSettings settings_from(const ipc::TunnelParams& p);
+
 // DPD: a probe after dpd seconds of silence, the peer is dead after this many dpd intervals.
 inline constexpr int kDpdDeadIntervals = 3;
 
-class CstpSession {
+class CstpSession final : public tunnel::TunnelEngine {
  public:
   CstpSession(SessionSettings s, Clock::time_point now);
 
+  size_t header_room() const override { return kHeaderSize; }
   // A TLS record from the client (one or more whole frames).
-  void on_record(std::span<const uint8_t> record, Clock::time_point now, Sink& sink);
+  void on_stream_record(std::span<const uint8_t> record, Clock::time_point now, Sink& sink) override;
   // A DTLS record from the client (type byte + payload).
-  void on_dtls_record(std::span<const uint8_t> record, Clock::time_point now, Sink& sink);
+  void on_datagram(std::span<const uint8_t> record, Clock::time_point now, Sink& sink) override;
   // The DTLS handshake completed; data may go that way.
-  void dtls_established(Clock::time_point now);
-  bool dtls_up() const noexcept { return dtls_up_; }
+  void datagram_established(Clock::time_point now) override;
+  bool datagram_up() const override { return dtls_up_; }
   // Frames the packet at buf[kHeaderSize .. kHeaderSize+len) as a DTLS record (in place).
-  std::span<const uint8_t> frame_dtls_data(std::span<uint8_t> buf, size_t len, Clock::time_point now);
+  std::span<const uint8_t> frame_datagram(std::span<uint8_t> buf, size_t len, Clock::time_point now) override;
   // Frames the packet at buf[kHeaderSize .. kHeaderSize+len) in place and accounts for it.
   // Returns the whole frame to send as one record.
-  std::span<const uint8_t> frame_data(std::span<uint8_t> buf, size_t len, Clock::time_point now);
+  std::span<const uint8_t> frame_stream(std::span<uint8_t> buf, size_t len, Clock::time_point now) override;
   // Runs the timers; may send a DPD request or end the session.
-  void on_tick(Clock::time_point now, Sink& sink);
+  void on_tick(Clock::time_point now, Sink& sink) override;
   // The server ends the tunnel (admin disconnect); `tell_client` sends a DISCONNECT frame.
-  void terminate(EndReason why, bool tell_client, Sink& sink);
+  void terminate(EndReason why, bool tell_client, Sink& sink) override;
   // Sends a DISCONNECT frame (in any state): openconnect then exits instead of reconnecting.
-  void send_disconnect(Sink& sink);
+  void send_goodbye(Sink& sink) override;
 
-  Clock::time_point next_deadline() const;
-  bool ended() const noexcept { return end_.has_value(); }
-  EndReason end_reason() const { return *end_; }
-  uint64_t bytes_in() const noexcept { return bytes_in_; }
-  uint64_t bytes_out() const noexcept { return bytes_out_; }
-  uint64_t dropped() const noexcept { return dropped_; }
+  Clock::time_point next_deadline() const override;
+  bool ended() const override { return end_.has_value(); }
+  EndReason end_reason() const override { return *end_; }
+  uint64_t bytes_in() const override { return bytes_in_; }
+  uint64_t bytes_out() const override { return bytes_out_; }
+  uint64_t dropped() const override { return dropped_; }
 
  private:
   enum class Channel { Tls, Dtls };

@@ -201,4 +201,11 @@ std::string DtlsChannel::description() const {
   return out;
 }
 
+Result<std::unique_ptr<tunnel::DatagramChannel>> DtlsFactory::open(UniqueFd udp, std::string first,
+                                                                   std::string* error) {
+  auto c = DtlsChannel::create(setup_, std::move(udp), std::move(first), error);
+  if (!c.ok()) return c.error();
+  return std::unique_ptr<tunnel::DatagramChannel>(std::move(c).value());
+}
+
 }  // namespace sslvpn::worker

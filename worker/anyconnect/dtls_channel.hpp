@@ -16,6 +16,7 @@
 #include "common/result.hpp"
 #include "common/secret_bytes.hpp"
 #include "common/unique_fd.hpp"
+#include "worker/tunnel/engine.hpp"
 #include "worker/tunnel/udp_batch.hpp"
 
 namespace sslvpn::worker {
@@ -45,31 +46,31 @@ struct DtlsSetup {
   unsigned data_mtu = 0;                            // legacy: tunnel MTU + 1 (the type byte)
 };
 
-class DtlsChannel {
+class DtlsChannel final : public tunnel::DatagramChannel {
  public:
   // Starts a server session on `udp` whose first datagram (the ClientHello) is `first`.
   static Result<std::unique_ptr<DtlsChannel>> create(const DtlsSetup& setup, UniqueFd udp, std::string first,
                                                      std::string* error);
-  ~DtlsChannel();
+  ~DtlsChannel() override;
   DtlsChannel(const DtlsChannel&) = delete;
   DtlsChannel& operator=(const DtlsChannel&) = delete;
 
-  int fd() const noexcept { return udp_.get(); }
-  bool established() const noexcept { return established_; }
+  int fd() const override { return udp_.get(); }
+  bool established() const override { return established_; }
   // Advances the handshake. true once established; Errc::Crypto when it failed.
-  Result<bool> handshake();
+  Result<bool> handshake() override;
   // One record: Errc::Timeout when nothing is queued; Errc::Closed/Io when the channel died.
-  Result<size_t> recv(std::span<uint8_t> buf);
+  Result<size_t> recv(std::span<uint8_t> buf) override;
   // Encrypts one record; false if it was not accepted (too large for the path). Once the
   // channel is established, records wait in a batch until flush() (UDP GSO).
-  bool send(std::span<const uint8_t> record);
-  void flush();
-  size_t pending() const;
+  bool send(std::span<const uint8_t> record) override;
+  void flush() override;
+  size_t pending() const override;
   // NAT rebinding: a record came from the client's address on a new port. The new socket is
   // kept only if that record decrypts in this session (so a forged or replayed datagram cannot
   // steer the tunnel); its plaintext is then in `buf` and its length returned.
-  Result<size_t> try_rebind(UniqueFd udp, std::string first, std::span<uint8_t> buf);
-  std::string description() const;
+  Result<size_t> try_rebind(UniqueFd udp, std::string first, std::span<uint8_t> buf) override;
+  std::string description() const override;
 
  private:
   DtlsChannel() = default;
@@ -85,6 +86,18 @@ class DtlsChannel {
   TlsSessionHandle session_;
   bool established_ = false;
   UdpBatch batch_;
+};
+
+// Opens a DTLS channel (a server handshake) on each UDP socket main hands the tunnel.
+class DtlsFactory final : public tunnel::DatagramFactory {
+ public:
+  explicit DtlsFactory(DtlsSetup setup) : setup_(std::move(setup)) {}
+  const char* name() const override { return "DTLS"; }
+  Result<std::unique_ptr<tunnel::DatagramChannel>> open(UniqueFd udp, std::string first,
+                                                        std::string* error) override;
+
+ private:
+  DtlsSetup setup_;
 };
 
 }  // namespace sslvpn::worker

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-namespace sslvpn::cstp {
+namespace sslvpn::tunnel {
 namespace {
 
 // The balance may build up to this much time's worth (and at least 16 KiB): short bursts pass,
@@ -65,4 +65,4 @@ bool destination_allowed(std::span<const uint8_t> p, const std::vector<IpNet>& a
   return false;
 }
 
-}  // namespace sslvpn::cstp
+}  // namespace sslvpn::tunnel

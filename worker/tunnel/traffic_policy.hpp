@@ -13,7 +13,7 @@
 
 #include "common/ip_addr.hpp"
 
-namespace sslvpn::cstp {
+namespace sslvpn::tunnel {
 
 class ByteBudget {
  public:
@@ -41,4 +41,4 @@ class ByteBudget {
 // Whether the IPv4/IPv6 packet's destination is inside one of `allowed` (empty: any).
 bool destination_allowed(std::span<const uint8_t> packet, const std::vector<IpNet>& allowed);
 
-}  // namespace sslvpn::cstp
+}  // namespace sslvpn::tunnel

@@ -7,10 +7,9 @@
 #include <cerrno>
 #include <cstring>
 
-namespace sslvpn::worker {
+namespace sslvpn::tunnel {
 namespace {
 
-using cstp::Clock;
 using R = ipc::SessionEnd;
 
 // Work done per wake-up before polling again, so no descriptor starves the others.
@@ -22,48 +21,33 @@ constexpr auto kStatsInterval = std::chrono::seconds(3);
 // restarting it. (main hands a tunnel at most one UDP socket per second.)
 constexpr auto kCandidateMinLife = std::chrono::seconds(3);
 
-cstp::SessionSettings settings_from(const ipc::TunnelParams& p) {
-  cstp::SessionSettings s;
-  s.dpd_s = p.dpd();
-  s.idle_timeout_s = p.idle_timeout();
-  s.session_limit_s = p.session_timeout() ? std::max<uint32_t>(p.session_remaining(), 1) : 0;
-  s.dtls_silence_s = p.switch_to_tcp_timeout();
-  if (auto a = parse_ip(p.ipv4_address())) s.ipv4 = *a;
-  if (auto a = parse_ip(p.ipv6_address())) s.ipv6 = IpNet{*a, static_cast<uint8_t>(p.ipv6_prefix())};
-  if (s.ipv6) s.ipv6 = parse_ip_net(s.ipv6->to_string());  // clear host bits
-  for (const auto& d : p.allowed_destinations())
-    if (auto n = parse_ip_net(d)) s.allowed_destinations.push_back(*n);
-  return s;
-}
-
 }  // namespace
 
-TunnelLoop::TunnelLoop(Logger& log, TlsServer& tls, UniqueFd tun, IpcChannel& main,
-                       const ipc::TunnelParams& params, std::optional<DtlsSetup> dtls)
+TunnelLoop::TunnelLoop(Logger& log, StreamTransport& stream, TunnelEngine& engine, UniqueFd tun,
+                       IpcChannel& main, const ipc::TunnelParams& params,
+                       std::unique_ptr<DatagramFactory> datagrams)
     : log_(log),
-      tls_(tls),
+      stream_(stream),
+      engine_(engine),
       tun_(std::move(tun), params.tun_vnet_hdr()),
       main_(main),
-      session_(settings_from(params), Clock::now()),
-      dtls_setup_(std::move(dtls)),
+      factory_(std::move(datagrams)),
       next_stats_(Clock::now() + kStatsInterval),
-      rx_budget_(params.rx_per_sec() ? cstp::ByteBudget(params.rx_per_sec(), Clock::now())
-                                     : cstp::ByteBudget()),
-      tx_budget_(params.tx_per_sec() ? cstp::ByteBudget(params.tx_per_sec(), Clock::now())
-                                     : cstp::ByteBudget()) {}
+      rx_budget_(params.rx_per_sec() ? ByteBudget(params.rx_per_sec(), Clock::now()) : ByteBudget()),
+      tx_budget_(params.tx_per_sec() ? ByteBudget(params.tx_per_sec(), Clock::now()) : ByteBudget()) {}
 
-void TunnelLoop::to_dtls(std::span<const uint8_t> record) {
-  if (dtls_ready()) (void)dtls_->send(record);  // UDP: a record that cannot go is lost
+void TunnelLoop::to_datagram(std::span<const uint8_t> record) {
+  if (datagram_ready()) (void)dgram_->send(record);  // UDP: a record that cannot go is lost
 }
 
 void TunnelLoop::on_udp_socket(const ipc::UdpSocket& m, UniqueFd fd) {
-  if (!dtls_setup_ || !fd.valid()) return;  // DTLS was not offered: nothing to do with it
+  if (!factory_ || !fd.valid()) return;  // no datagram channel was offered: nothing to do with it
   if (!m.client_hello()) {
-    if (!dtls_) return;
-    auto n = dtls_->try_rebind(std::move(fd), m.first_datagram(), rx_);
+    if (!dgram_) return;
+    auto n = dgram_->try_rebind(std::move(fd), m.first_datagram(), rx_);
     if (!n.ok()) return;  // did not decrypt: keep the current path
-    log_.info("DTLS client moved to a new port");
-    session_.on_dtls_record(std::span<const uint8_t>(rx_, *n), Clock::now(), *this);
+    log_.info(factory_->name(), " client moved to a new port");
+    engine_.on_datagram(std::span<const uint8_t>(rx_, *n), Clock::now(), *this);
     return;
   }
   // Anyone who saw the client's hello can send one with its session id: a hello is only a
@@ -71,18 +55,19 @@ void TunnelLoop::on_udp_socket(const ipc::UdpSocket& m, UniqueFd fd) {
   // which proves the key (the PSK from the TLS session, or the legacy master secret).
   auto now = Clock::now();
   if (candidate_ && now - candidate_since_ < kCandidateMinLife) {
-    log_.debug("DTLS hello ignored: a handshake started ",
+    log_.debug(factory_->name(), " hello ignored: a handshake started ",
                std::chrono::duration_cast<std::chrono::milliseconds>(now - candidate_since_).count(),
                " ms ago is still running");
     return;
   }
   std::string error;
-  auto c = DtlsChannel::create(*dtls_setup_, std::move(fd), m.first_datagram(), &error);
+  auto c = factory_->open(std::move(fd), m.first_datagram(), &error);
   if (!c.ok()) {
-    log_.info("cannot start DTLS: ", error);
+    log_.info("cannot start ", factory_->name(), ": ", error);
     return;
   }
-  if (dtls_) log_.debug("DTLS hello on a new path; the current channel stays until its handshake completes");
+  if (dgram_)
+    log_.debug(factory_->name(), " hello on a new path; the current channel stays until its handshake completes");
   candidate_ = std::move(c).value();
   candidate_since_ = now;
 }
@@ -90,31 +75,31 @@ void TunnelLoop::on_udp_socket(const ipc::UdpSocket& m, UniqueFd fd) {
 void TunnelLoop::drive_candidate(Clock::time_point now) {
   auto r = candidate_->handshake();
   if (!r.ok()) {
-    log_.info(dtls_ ? "DTLS handshake on a new path failed; the current channel stays"
-                    : "DTLS handshake failed; staying on CSTP");
+    log_.info(factory_->name(), dgram_ ? " handshake on a new path failed; the current channel stays"
+                                       : " handshake failed; staying on the stream");
     candidate_.reset();
     return;
   }
   if (!*r) return;
-  if (dtls_) dtls_->flush();  // what was queued goes the old way
-  dtls_ = std::move(candidate_);
-  session_.dtls_established(now);
-  log_.info("DTLS established: ", dtls_->description());
+  if (dgram_) dgram_->flush();  // what was queued goes the old way
+  dgram_ = std::move(candidate_);
+  engine_.datagram_established(now);
+  log_.info(factory_->name(), " established: ", dgram_->description());
   report_stats(now, true);
 }
 
-void TunnelLoop::read_dtls(Clock::time_point now) {
-  for (int i = 0; i < kBatch && !tun_.blocked() && !session_.ended() && rx_budget_.ready(now); ++i) {
-    auto n = dtls_->recv(rx_);
+void TunnelLoop::read_datagrams(Clock::time_point now) {
+  for (int i = 0; i < kBatch && !tun_.blocked() && !engine_.ended() && rx_budget_.ready(now); ++i) {
+    auto n = dgram_->recv(rx_);
     if (!n.ok()) {
       if (n.error() != Errc::Timeout) {
-        log_.info("DTLS channel closed; staying on CSTP");
-        dtls_.reset();
+        log_.info(factory_->name(), " channel closed; staying on the stream");
+        dgram_.reset();
       }
       return;
     }
     rx_budget_.charge(*n, now);
-    session_.on_dtls_record(std::span<const uint8_t>(rx_, *n), now, *this);
+    engine_.on_datagram(std::span<const uint8_t>(rx_, *n), now, *this);
   }
 }
 
@@ -128,38 +113,38 @@ void TunnelLoop::flush_tun() {
   (void)tun_.flush();  // what the device refuses waits there (tun_.blocked())
 }
 
-void TunnelLoop::to_client(std::span<const uint8_t> frame) {
-  if (tls_failed_) return;
-  if (!tls_.queue_record(frame)) tls_failed_ = true;
+void TunnelLoop::to_stream(std::span<const uint8_t> frame) {
+  if (stream_failed_) return;
+  if (!stream_.queue_record(frame)) stream_failed_ = true;
 }
 
-void TunnelLoop::flush_tls() {
-  if (tls_failed_) return;
-  auto r = tls_.flush();
+void TunnelLoop::flush_stream() {
+  if (stream_failed_) return;
+  auto r = stream_.flush();
   if (!r.ok()) {
-    tls_failed_ = true;
+    stream_failed_ = true;
     return;
   }
-  tls_blocked_ = !*r;
+  stream_blocked_ = !*r;
 }
 
-void TunnelLoop::read_tls(Clock::time_point now) {
-  for (int i = 0; i < kBatch && !tun_.blocked() && !session_.ended() && rx_budget_.ready(now); ++i) {
-    auto n = tls_.recv_nonblocking(rx_);
+void TunnelLoop::read_stream(Clock::time_point now) {
+  for (int i = 0; i < kBatch && !tun_.blocked() && !engine_.ended() && rx_budget_.ready(now); ++i) {
+    auto n = stream_.recv_nonblocking(rx_);
     if (!n.ok()) {
-      if (n.error() != Errc::Timeout) tls_failed_ = true;
+      if (n.error() != Errc::Timeout) stream_failed_ = true;
       return;
     }
     rx_budget_.charge(*n, now);
-    session_.on_record(std::span<const uint8_t>(rx_, *n), now, *this);
+    engine_.on_stream_record(std::span<const uint8_t>(rx_, *n), now, *this);
   }
 }
 
-// One packet from the device (or one segment of a super-packet), at tx_ + kHeaderSize.
+// One packet from the device (or one segment of a super-packet), at tx_ + the header room.
 void TunnelLoop::send_packet(size_t len, Clock::time_point now) {
   tx_budget_.charge(len, now);
-  if (dtls_ready() && session_.dtls_up() && dtls_->send(session_.frame_dtls_data(tx_, len, now))) return;
-  to_client(session_.frame_data(tx_, len, now));
+  if (datagram_ready() && engine_.datagram_up() && dgram_->send(engine_.frame_datagram(tx_, len, now))) return;
+  to_stream(engine_.frame_stream(tx_, len, now));
 }
 
 void TunnelLoop::read_tun(Clock::time_point now) {
@@ -169,8 +154,9 @@ void TunnelLoop::read_tun(Clock::time_point now) {
     Sink(TunnelLoop& l, Clock::time_point t) : loop(l), now(t) {}
     void on_segment(size_t len) override { loop.send_packet(len, now); }
   } sink(*this, now);
-  for (int i = 0; i < kBatch && !tls_failed_ && tls_.has_room() && tx_budget_.ready(now); ++i)
-    if (!tun_.read(tx_, cstp::kHeaderSize, sink).ok()) return;  // nothing more for now
+  size_t room = std::min(engine_.header_room(), kMaxHeaderRoom);
+  for (int i = 0; i < kBatch && !stream_failed_ && stream_.has_room() && tx_budget_.ready(now); ++i)
+    if (!tun_.read(tx_, room, sink).ok()) return;  // nothing more for now
 }
 
 void TunnelLoop::on_main_message() {
@@ -187,7 +173,7 @@ void TunnelLoop::on_main_message() {
     case ipc::MainToWorker::kTerminate: {
       const auto& t = r->first.terminate();
       log_.info("main ends the tunnel: ", t.reason());
-      session_.terminate(R::SERVER_DISCONNECT, t.tell_client(), *this);
+      engine_.terminate(R::SERVER_DISCONNECT, t.tell_client(), *this);
       return;
     }
     case ipc::MainToWorker::kStartup:
@@ -202,25 +188,25 @@ void TunnelLoop::on_main_message() {
 void TunnelLoop::report_stats(Clock::time_point now, bool force) {
   if (!force && now < next_stats_ && reported_once_) return;
   next_stats_ = now + kStatsInterval;
-  std::string dtls = dtls_ready() ? dtls_->description() : std::string();
-  if (reported_once_ && session_.bytes_in() == reported_in_ && session_.bytes_out() == reported_out_ &&
-      dtls == reported_dtls_)
+  std::string dtls = datagram_ready() ? dgram_->description() : std::string();
+  if (reported_once_ && engine_.bytes_in() == reported_in_ && engine_.bytes_out() == reported_out_ &&
+      dtls == reported_dgram_)
     return;
   reported_once_ = true;
-  reported_in_ = session_.bytes_in();
-  reported_out_ = session_.bytes_out();
-  reported_dtls_ = dtls;
+  reported_in_ = engine_.bytes_in();
+  reported_out_ = engine_.bytes_out();
+  reported_dgram_ = dtls;
   ipc::WorkerToMain m;
   auto* st = m.mutable_session_stats();
   st->set_bytes_in(reported_in_);
   st->set_bytes_out(reported_out_);
-  st->set_tls_cipher(tls_.description());
+  st->set_tls_cipher(stream_.description());
   st->set_dtls_cipher(dtls);
   (void)main_.send(m);
 }
 
 int TunnelLoop::poll_timeout_ms(Clock::time_point now) const {
-  auto until = std::min(session_.next_deadline(), next_stats_);
+  auto until = std::min(engine_.next_deadline(), next_stats_);
   // A budget in debt wakes us when it is paid off.
   if (rx_paused_) until = std::min(until, rx_budget_.ready_at(now));
   if (tx_paused_) until = std::min(until, tx_budget_.ready_at(now));
@@ -230,53 +216,53 @@ int TunnelLoop::poll_timeout_ms(Clock::time_point now) const {
 }
 
 ipc::SessionEnd TunnelLoop::run() {
-  while (!session_.ended() && !tls_failed_ && !main_gone_) {
+  while (!engine_.ended() && !stream_failed_ && !main_gone_) {
     auto now = Clock::now();
     // rx/tx-data-per-sec: while a budget is in debt, the side it limits is not read.
     rx_paused_ = !rx_budget_.ready(now);
     tx_paused_ = !tx_budget_.ready(now);
     bool rx_open = !tun_.blocked() && !rx_paused_;
     pollfd fds[5] = {
-        {tls_.fd(), static_cast<short>((rx_open ? POLLIN : 0) | (tls_blocked_ ? POLLOUT : 0)), 0},
+        {stream_.fd(), static_cast<short>((rx_open ? POLLIN : 0) | (stream_blocked_ ? POLLOUT : 0)), 0},
         {tun_.fd(),
-         static_cast<short>((tls_blocked_ || tx_paused_ ? 0 : POLLIN) | (tun_.blocked() ? POLLOUT : 0)), 0},
+         static_cast<short>((stream_blocked_ || tx_paused_ ? 0 : POLLIN) | (tun_.blocked() ? POLLOUT : 0)), 0},
         {main_.raw_fd(), POLLIN, 0},
-        {dtls_ ? dtls_->fd() : -1, static_cast<short>(rx_open ? POLLIN : 0), 0},
+        {dgram_ ? dgram_->fd() : -1, static_cast<short>(rx_open ? POLLIN : 0), 0},
         {candidate_ ? candidate_->fd() : -1, POLLIN, 0},
     };
-    bool buffered = (tls_.pending() > 0 || (dtls_ && dtls_->pending() > 0)) && rx_open;
+    bool buffered = (stream_.pending() > 0 || (dgram_ && dgram_->pending() > 0)) && rx_open;
     int timeout = buffered ? 0 : poll_timeout_ms(now);
     if (candidate_) timeout = std::min(timeout, 200);  // handshake retransmits
     if (::poll(fds, 5, timeout) < 0 && errno != EINTR) break;
     now = Clock::now();
     if (fds[2].revents) on_main_message();
     if (candidate_) drive_candidate(now);
-    if (dtls_ && ((fds[3].revents & (POLLIN | POLLERR)) || dtls_->pending() > 0)) read_dtls(now);
+    if (dgram_ && ((fds[3].revents & (POLLIN | POLLERR)) || dgram_->pending() > 0)) read_datagrams(now);
     if (tun_.blocked() && (fds[1].revents & (POLLOUT | POLLERR))) flush_tun();
-    if (tls_blocked_ && (fds[0].revents & (POLLOUT | POLLERR | POLLHUP))) flush_tls();
-    if ((fds[0].revents & (POLLIN | POLLERR | POLLHUP)) || (tls_.pending() > 0 && rx_open)) read_tls(now);
-    if (!tls_blocked_ && !tx_paused_ && (fds[1].revents & POLLIN)) read_tun(now);
-    session_.on_tick(now, *this);
+    if (stream_blocked_ && (fds[0].revents & (POLLOUT | POLLERR | POLLHUP))) flush_stream();
+    if ((fds[0].revents & (POLLIN | POLLERR | POLLHUP)) || (stream_.pending() > 0 && rx_open)) read_stream(now);
+    if (!stream_blocked_ && !tx_paused_ && (fds[1].revents & POLLIN)) read_tun(now);
+    engine_.on_tick(now, *this);
     if (!tun_.blocked()) flush_tun();
-    if (!tls_blocked_) flush_tls();
-    if (dtls_) dtls_->flush();
+    if (!stream_blocked_) flush_stream();
+    if (dgram_) dgram_->flush();
     report_stats(now, false);
   }
   R end;
-  if (session_.ended())
-    end.set_reason(session_.end_reason());
+  if (engine_.ended())
+    end.set_reason(engine_.end_reason());
   else if (main_gone_)
     end.set_reason(R::SERVER_DISCONNECT);
   else
     end.set_reason(R::CLIENT_GONE);
   // Timeouts tell the client, so it does not reconnect into a session that is over.
   if (end.reason() == R::SESSION_TIMEOUT || end.reason() == R::IDLE_TIMEOUT) {
-    session_.send_disconnect(*this);
-    flush_tls();
+    engine_.send_goodbye(*this);
+    flush_stream();
   }
-  end.set_bytes_in(session_.bytes_in());
-  end.set_bytes_out(session_.bytes_out());
-  uint64_t dropped = session_.dropped() + tun_.dropped();
+  end.set_bytes_in(engine_.bytes_in());
+  end.set_bytes_out(engine_.bytes_out());
+  uint64_t dropped = engine_.dropped() + tun_.dropped();
   if (dropped) end.set_detail(std::to_string(dropped) + " packets dropped");
   if (tun_.gso_writes() || tun_.tso_reads())
     log_.debug("TUN offload: ", tun_.gso_segments(), " packets written as ", tun_.gso_writes(),
@@ -284,4 +270,4 @@ ipc::SessionEnd TunnelLoop::run() {
   return end;
 }
 
-}  // namespace sslvpn::worker
+}  // namespace sslvpn::tunnel

@@ -1,0 +1,111 @@
+// The seams between the generic tunnel loop (worker/tunnel/tunnel_loop) and a protocol. Every
+// protocol that carries IP packets brings three things:
+//   - a TunnelEngine: its framing, keepalives and timers, I/O-free (STYLE rule 18), driven by
+//     the loop with an injected clock (AnyConnect: cstp::CstpSession);
+//   - a StreamTransport: the reliable channel the tunnel runs on (AnyConnect and GlobalProtect:
+//     the TLS connection; OpenVPN over TCP: its own framing);
+//   - optionally a DatagramFactory: what turns a UDP socket main hands over into a
+//     DatagramChannel (AnyConnect: a DTLS handshake; GlobalProtect: ESP; OpenVPN: its data
+//     channel).
+// The loop owns what is common: polling, back-pressure, batching (TUN offload, UDP GSO), byte
+// budgets, statistics to main, and the rule that a new datagram path replaces the live one
+// only once it has proven itself (handshake completed, or a packet that decrypts).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "common/result.hpp"
+#include "common/unique_fd.hpp"
+#include "ipc.pb.h"
+
+namespace sslvpn::tunnel {
+
+using Clock = std::chrono::steady_clock;
+using EndReason = ipc::SessionEnd::Reason;
+
+// Where an engine sends what it produces; implemented by the loop (and by tests).
+class TunnelIo {
+ public:
+  virtual ~TunnelIo() = default;
+  virtual void to_tun(std::span<const uint8_t> packet) = 0;
+  virtual void to_stream(std::span<const uint8_t> frame) = 0;    // one record on the stream
+  virtual void to_datagram(std::span<const uint8_t> record) = 0;  // one datagram record
+};
+
+class TunnelEngine {
+ public:
+  virtual ~TunnelEngine() = default;
+  // Bytes the engine frames in place before each packet the loop reads from the TUN device.
+  virtual size_t header_room() const = 0;
+  // A record from the stream (one or more whole frames), or a datagram record.
+  virtual void on_stream_record(std::span<const uint8_t> record, Clock::time_point now, TunnelIo& io) = 0;
+  virtual void on_datagram(std::span<const uint8_t> record, Clock::time_point now, TunnelIo& io) = 0;
+  // The datagram channel is (again) established: data may go that way.
+  virtual void datagram_established(Clock::time_point now) = 0;
+  virtual bool datagram_up() const = 0;
+  // Frames the packet at buf[header_room() .. header_room()+len) in place; the whole frame to
+  // send as one stream record or one datagram, with the packet accounted for.
+  virtual std::span<const uint8_t> frame_stream(std::span<uint8_t> buf, size_t len, Clock::time_point now) = 0;
+  virtual std::span<const uint8_t> frame_datagram(std::span<uint8_t> buf, size_t len, Clock::time_point now) = 0;
+  // Timers: keepalives, dead-peer detection, idle and session limits.
+  virtual void on_tick(Clock::time_point now, TunnelIo& io) = 0;
+  virtual Clock::time_point next_deadline() const = 0;
+  // The server ends the tunnel (an admin); `tell_client` says goodbye in the protocol's way.
+  virtual void terminate(EndReason why, bool tell_client, TunnelIo& io) = 0;
+  // Tells the client the session is over so it does not reconnect (any state).
+  virtual void send_goodbye(TunnelIo& io) = 0;
+  virtual bool ended() const = 0;
+  virtual EndReason end_reason() const = 0;
+  virtual uint64_t bytes_in() const = 0;
+  virtual uint64_t bytes_out() const = 0;
+  virtual uint64_t dropped() const = 0;
+};
+
+class StreamTransport {
+ public:
+  virtual ~StreamTransport() = default;
+  virtual int fd() const = 0;
+  // One record; Errc::Timeout when nothing is there, Errc::Closed at the end.
+  virtual Result<size_t> recv_nonblocking(std::span<uint8_t> buf) = 0;
+  // Data already read and decrypted (poll will not report it).
+  virtual size_t pending() const = 0;
+  // Queues one record; flush() writes: true when all went, false when the socket is full.
+  virtual Result<void> queue_record(std::span<const uint8_t> data) = 0;
+  virtual Result<bool> flush() = 0;
+  // Whether more records may be queued before the next flush (a soft limit).
+  virtual bool has_room() const = 0;
+  virtual std::string description() const = 0;
+};
+
+class DatagramChannel {
+ public:
+  virtual ~DatagramChannel() = default;
+  virtual int fd() const = 0;
+  virtual bool established() const = 0;
+  // Advances a handshake: true once established (at once for channels without one).
+  virtual Result<bool> handshake() = 0;
+  // One record; Errc::Timeout when nothing is there; another error ends the channel.
+  virtual Result<size_t> recv(std::span<uint8_t> buf) = 0;
+  virtual bool send(std::span<const uint8_t> record) = 0;
+  virtual void flush() = 0;
+  virtual size_t pending() const = 0;
+  // NAT rebinding: takes `udp` (connected to the client's new port) only if `first`, the
+  // datagram that arrived there, authenticates; its payload is then in `buf`. Otherwise the
+  // current path stays and Errc::Denied.
+  virtual Result<size_t> try_rebind(UniqueFd udp, std::string first, std::span<uint8_t> buf) = 0;
+  virtual std::string description() const = 0;
+};
+
+class DatagramFactory {
+ public:
+  virtual ~DatagramFactory() = default;
+  virtual const char* name() const = 0;  // "DTLS", "ESP": for the log
+  // A channel on `udp`, whose first datagram (a hello, for protocols with a handshake) is `first`.
+  virtual Result<std::unique_ptr<DatagramChannel>> open(UniqueFd udp, std::string first, std::string* error) = 0;
+};
+
+}  // namespace sslvpn::tunnel
