@@ -27,6 +27,9 @@ struct IpNet {
   std::string to_string() const;        // "10.0.0.0/24", "fd00::/64"
   std::string v4_netmask() const;       // "255.255.255.0"
   std::string v4_with_netmask() const;  // "10.0.0.0/255.255.255.0" (AnyConnect split headers)
+  // IPv4 as v4_with_netmask(), IPv6 as CIDR: the form of AnyConnect's split headers, occtl's
+  // route lists and ocserv's script variables.
+  std::string split_form() const { return addr.is_v4() ? v4_with_netmask() : to_string(); }
   bool contains(const IpAddr& a) const noexcept;
 };
 

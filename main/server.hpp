@@ -141,7 +141,7 @@ class Server final : private udp::Directory {
   void on_session_open_reply(const ipc::SessionOpenReply& r);
   void on_connect_script_exit(pid_t script, int status);
   void grant_tunnel(WorkerProc& w);
-  void refuse_tunnel(WorkerProc& w, uint32_t status, const std::string& reason);
+  void refuse_tunnel(WorkerProc& w, ipc::SessionReply::Refusal kind, const std::string& reason);
   void end_tunnel(WorkerProc& w);
   // Starting workers (server_spawn.cpp).
   struct PendingSpawn {

@@ -171,10 +171,8 @@ void Server::fill_user_row(const WorkerProc& w, ctl::UserRow* u) const {
   u->set_dtls_cipher(w.stats.dtls_cipher());
   for (const auto& d : p.dns()) u->add_dns(d);
   for (const auto& d : p.split_dns()) u->add_split_dns(d);
-  for (const auto& x : p.split_include()) u->add_routes(x);
-  for (const auto& x : p.split_include6()) u->add_routes(x);
-  for (const auto& x : p.split_exclude()) u->add_no_routes(x);
-  for (const auto& x : p.split_exclude6()) u->add_no_routes(x);
+  for (auto& x : routes_occtl_form(p.route_include())) u->add_routes(std::move(x));
+  for (auto& x : routes_occtl_form(p.route_exclude())) u->add_no_routes(std::move(x));
   u->set_dpd(p.dpd());
   u->set_keepalive(p.keepalive());
   if (const Session* s = sessions_.find(w.session_id))

@@ -41,7 +41,7 @@ void Server::on_session_request(WorkerProc& w, const ipc::SessionRequest& req) {
   ipc::MainToSecMod open;
   open.mutable_session_open()->set_worker_id(w.id);
   open.mutable_session_open()->set_cookie(req.cookie());
-  if (!secmod_out_.send(open)) refuse_tunnel(w, 503, "the server cannot check sessions right now");
+  if (!secmod_out_.send(open)) refuse_tunnel(w, ipc::SessionReply::UNAVAILABLE, "the server cannot check sessions right now");
 }
 
 void Server::on_session_open_reply(const ipc::SessionOpenReply& r) {
@@ -57,7 +57,7 @@ void Server::on_session_open_reply(const ipc::SessionOpenReply& r) {
   }
   if (!r.ok()) {
     log_.info("tunnel refused for ", w->client_ip, ": invalid or expired cookie");
-    return refuse_tunnel(*w, 401, "invalid or expired cookie");
+    return refuse_tunnel(*w, ipc::SessionReply::BAD_SESSION, "invalid or expired cookie");
   }
   w->session_id = r.session_id();
   Refusal refusal;
@@ -68,7 +68,7 @@ void Server::on_session_open_reply(const ipc::SessionOpenReply& r) {
     ipc::MainToSecMod d;
     d.mutable_session_detach()->set_session_id(r.session_id());
     (void)secmod_out_.send(d);
-    return refuse_tunnel(*w, refusal.http_status, refusal.reason);
+    return refuse_tunnel(*w, refusal.kind, refusal.reason);
   }
   if (grant->displaced > 0) {
     auto old = workers_.find(grant->displaced);
@@ -82,12 +82,13 @@ void Server::on_session_open_reply(const ipc::SessionOpenReply& r) {
     // A fresh random id per tunnel names it in the client's DTLS ClientHello.
     std::string id(32, '\0');
     if (gnutls_rnd(GNUTLS_RND_NONCE, id.data(), id.size()) == 0) {
-      w->params.set_udp_port(cfg().udp_port);
-      w->params.set_dtls_session_id(id);
-      w->params.set_dtls_psk(cfg().dtls_psk);
-      w->params.set_dtls_legacy(cfg().dtls_legacy);
-      w->params.set_match_tls_dtls_ciphers(cfg().match_tls_dtls_ciphers);
-      w->params.set_switch_to_tcp_timeout(cfg().switch_to_tcp_timeout);
+      auto* d = w->params.mutable_dtls();
+      d->set_udp_port(cfg().udp_port);
+      d->set_session_id(id);
+      d->set_psk(cfg().dtls_psk);
+      d->set_legacy(cfg().dtls_legacy);
+      d->set_match_tls_ciphers(cfg().match_tls_dtls_ciphers);
+      d->set_switch_to_tcp_timeout(cfg().switch_to_tcp_timeout);
     }
   }
   if (cfg().connect_script.empty()) return grant_tunnel(*w);
@@ -95,7 +96,7 @@ void Server::on_session_open_reply(const ipc::SessionOpenReply& r) {
   if (!pid.ok()) {
     log_.error("cannot start connect-script '", cfg().connect_script, "'");
     sessions_.detach(w->session_id, w->pid, false);
-    return refuse_tunnel(*w, 503, "connect-script failed");
+    return refuse_tunnel(*w, ipc::SessionReply::UNAVAILABLE, "connect-script failed");
   }
   w->phase = WorkerPhase::ConnectScript;
   connect_scripts_[*pid] = w->pid;
@@ -114,7 +115,7 @@ void Server::on_connect_script_exit(pid_t script, int status) {
   ipc::MainToSecMod d;
   d.mutable_session_detach()->set_session_id(w.session_id);
   (void)secmod_out_.send(d);
-  refuse_tunnel(w, 503, "the connect script refused the session");
+  refuse_tunnel(w, ipc::SessionReply::UNAVAILABLE, "the connect script refused the session");
 }
 
 void Server::grant_tunnel(WorkerProc& w) {
@@ -129,8 +130,8 @@ void Server::grant_tunnel(WorkerProc& w) {
   w.phase = WorkerPhase::Tunnel;
   w.tunnel_start = time(nullptr);
   ++total_tunnels_;
-  if (!w.params.dtls_session_id().empty()) {
-    w.dtls_id = w.params.dtls_session_id();
+  if (w.params.has_dtls() && !w.params.dtls().session_id().empty()) {
+    w.dtls_id = w.params.dtls().session_id();
     dtls_ids_[w.dtls_id] = w.pid;
   }
   ev_timer_stop(loop_, &w.auth_timer);
@@ -147,13 +148,13 @@ void Server::grant_tunnel(WorkerProc& w) {
             w.params.ipv6_address().empty() ? "" : " " + w.params.ipv6_address());
 }
 
-void Server::refuse_tunnel(WorkerProc& w, uint32_t status, const std::string& reason) {
+void Server::refuse_tunnel(WorkerProc& w, ipc::SessionReply::Refusal kind, const std::string& reason) {
   w.grant.reset();
   w.session_id = 0;
   ipc::MainToWorker m;
   auto* reply = m.mutable_session_reply();
   reply->set_ok(false);
-  reply->set_http_status(status);
+  reply->set_refusal(kind);
   reply->set_reason(reason);
   (void)send_to_worker(w, m);
   // It answers the client and closes; another SessionRequest from it is a violation.
@@ -216,12 +217,8 @@ ScriptEnv Server::script_env(const WorkerProc& w, const char* reason) const {
     for (const auto& x : list) out += (out.empty() ? "" : " ") + x;
     return out;
   };
-  std::vector<std::string> routes(p.split_include().begin(), p.split_include().end());
-  routes.insert(routes.end(), p.split_include6().begin(), p.split_include6().end());
-  std::vector<std::string> no_routes(p.split_exclude().begin(), p.split_exclude().end());
-  no_routes.insert(no_routes.end(), p.split_exclude6().begin(), p.split_exclude6().end());
-  env["OCSERV_ROUTES"] = join(routes);
-  env["OCSERV_NO_ROUTES"] = join(no_routes);
+  env["OCSERV_ROUTES"] = join(routes_occtl_form(p.route_include()));
+  env["OCSERV_NO_ROUTES"] = join(routes_occtl_form(p.route_exclude()));
   env["OCSERV_DNS"] = join(p.dns());
   return env;
 }

@@ -72,7 +72,8 @@ uint32_t SessionManager::tunnel_mtu(const ipc::SessionRequest& req, bool client_
   uint32_t base =
       req.base_mtu() >= kMinMtu && req.base_mtu() <= kMaxBaseMtu ? req.base_mtu() : kDefaultBaseMtu;
   uint32_t overhead =
-      req.cstp_overhead() > 0 && req.cstp_overhead() <= 256 ? req.cstp_overhead() : kDefaultCstpOverhead;
+      req.transport_overhead() > 0 && req.transport_overhead() <= 256 ? req.transport_overhead()
+                                                                      : kDefaultCstpOverhead;
   overhead += (client_ipv6 ? kIpv6Header : kIpv4Header) + kTcpHeader;
   uint32_t mtu = base > overhead + kMinMtu ? base - overhead : kMinMtu;
   uint32_t configured = us.has_mtu() ? us.mtu() : cfg_->mtu;
@@ -83,8 +84,11 @@ uint32_t SessionManager::tunnel_mtu(const ipc::SessionRequest& req, bool client_
 
 namespace {
 
-Errc refuse(Refusal* r, uint32_t status, std::string why) {
-  r->http_status = status;
+constexpr auto kBadSession = ipc::SessionReply::BAD_SESSION;
+constexpr auto kUnavailable = ipc::SessionReply::UNAVAILABLE;
+
+Errc refuse(Refusal* r, ipc::SessionReply::Refusal kind, std::string why) {
+  r->kind = kind;
   r->reason = std::move(why);
   return Errc::Denied;
 }
@@ -102,7 +106,7 @@ Result<void> SessionManager::init_session(Session& s, const ipc::SessionOpenRepl
   auto us = load_session_settings(*cfg_, s.user, s.group, who.settings(), &error);
   if (!us.ok()) {
     refusal->detail = error;
-    return refuse(refusal, 503, "the server's settings for this user are broken");
+    return refuse(refusal, kUnavailable, "the server's settings for this user are broken");
   }
   s.settings = std::move(us).value();
   s.session_timeout = s.settings.has_session_timeout() ? s.settings.session_timeout() : cfg_->session_timeout;
@@ -112,15 +116,15 @@ Result<void> SessionManager::init_session(Session& s, const ipc::SessionOpenRepl
 Result<void> SessionManager::admit(const Session& s, const std::string& client_ip, time_t now,
                                    Refusal* refusal) const {
   if (s.session_timeout != 0 && now - s.created >= static_cast<time_t>(s.session_timeout))
-    return refuse(refusal, 401, "session-timeout reached");
+    return refuse(refusal, kBadSession, "session-timeout reached");
   uint32_t max_same =
       s.settings.has_max_same_clients() ? s.settings.max_same_clients() : cfg_->max_same_clients;
   if (max_same != 0 && connected_sessions_of(s.user, s.id) >= max_same)
-    return refuse(refusal, 503,
+    return refuse(refusal, kUnavailable,
                   "too many connections for this user (max-same-clients " + std::to_string(max_same) + ")");
   bool deny_roaming = s.settings.has_deny_roaming() ? s.settings.deny_roaming() : cfg_->deny_roaming;
   if (deny_roaming && client_ip != s.first_ip)
-    return refuse(refusal, 401, "this session may only be used from the address it started from (deny-roaming)");
+    return refuse(refusal, kBadSession, "this session may only be used from the address it started from (deny-roaming)");
   return {};
 }
 
@@ -130,7 +134,7 @@ Result<void> SessionManager::lease_addresses(Session& s, const ipc::SessionReque
     auto want = parse_ip(s.settings.explicit_ipv4());
     s.ipv4 = want ? v4_->acquire_exact(*want) : std::nullopt;
     if (!s.ipv4)
-      return refuse(refusal, 503, "the assigned address " + s.settings.explicit_ipv4() + " is not available");
+      return refuse(refusal, kUnavailable, "the assigned address " + s.settings.explicit_ipv4() + " is not available");
   }
   if (!s.ipv4 && v4_) s.ipv4 = v4_->acquire(s.user, parse_ip(req.wanted_ipv4()));
   bool v6_ok = v6_ && req.ipv6() && mtu >= kMinIpv6Mtu;
@@ -138,32 +142,32 @@ Result<void> SessionManager::lease_addresses(Session& s, const ipc::SessionReque
     auto want = parse_ip(s.settings.explicit_ipv6());
     s.ipv6 = want ? v6_->acquire_exact(*want) : std::nullopt;
     if (!s.ipv6)
-      return refuse(refusal, 503, "the assigned address " + s.settings.explicit_ipv6() + " is not available");
+      return refuse(refusal, kUnavailable, "the assigned address " + s.settings.explicit_ipv6() + " is not available");
   }
   if (!s.ipv6 && v6_ok) s.ipv6 = v6_->acquire(s.user, parse_ip(req.wanted_ipv6()));
   if (s.ipv4 || s.ipv6) return {};
-  if (!v4_ && !v6_) return refuse(refusal, 503, "no ipv4-network or ipv6-network is configured");
-  return refuse(refusal, 503, "no free IP address");
+  if (!v4_ && !v6_) return refuse(refusal, kUnavailable, "no ipv4-network or ipv6-network is configured");
+  return refuse(refusal, kUnavailable, "no free IP address");
 }
 
 Result<TunDevice> SessionManager::setup_tun(const Session& s, uint32_t mtu, Refusal* refusal) {
   std::string error;
   auto tun = open_tun(cfg_->device, cfg_->tun_offload, &error);
-  if (!tun.ok()) return refuse(refusal, 503, "cannot create a TUN device: " + error);
+  if (!tun.ok()) return refuse(refusal, kUnavailable, "cannot create a TUN device: " + error);
   TunDevice t = std::move(tun).value();
   // Link up first: an IPv6 point-to-point address added to a device that is still down does
   // not reliably get its peer route when the link comes up (the client's replies get lost).
   if (!netlink_.set_link(t.ifindex, mtu, true, &error))
-    return refuse(refusal, 503, "cannot bring the tunnel up: " + error);
+    return refuse(refusal, kUnavailable, "cannot bring the tunnel up: " + error);
   if (s.ipv4 && !netlink_.add_address(t.ifindex, v4_->server_address(), *s.ipv4, 32, &error))
-    return refuse(refusal, 503, "cannot set the tunnel address: " + error);
+    return refuse(refusal, kUnavailable, "cannot set the tunnel address: " + error);
   if (s.ipv6 && !netlink_.add_address(t.ifindex, v6_->server_address(), *s.ipv6, v6_->client_prefix(), &error))
-    return refuse(refusal, 503, "cannot set the tunnel IPv6 address: " + error);
+    return refuse(refusal, kUnavailable, "cannot set the tunnel IPv6 address: " + error);
   // iroute: networks behind this client are routed into its tunnel.
   for (const auto& r : s.settings.iroutes()) {
     auto net = parse_ip_net(r);
     if (net && !netlink_.add_route(t.ifindex, *net, &error))
-      return refuse(refusal, 503, "cannot route " + r + " to the client: " + error);
+      return refuse(refusal, kUnavailable, "cannot route " + r + " to the client: " + error);
   }
   return t;
 }
@@ -261,20 +265,12 @@ ipc::TunnelParams SessionManager::params_for(const Session& s, const TunDevice& 
   if (!route_default) {
     // The client's IPv6 address is a /128 (or its own subnet): route the whole VPN network,
     // as the IPv4 netmask does for IPv4.
-    if (s.ipv6) p.add_split_include6(v6_->network().to_string());
-    for (const auto& r : routes) {
-      if (r.addr.is_v4())
-        p.add_split_include(r.v4_with_netmask());
-      else if (s.ipv6)
-        p.add_split_include6(r.to_string());
-    }
+    if (s.ipv6) p.add_route_include(v6_->network().to_string());
+    for (const auto& r : routes)
+      if (r.addr.is_v4() || s.ipv6) p.add_route_include(r.to_string());
   }
-  for (const auto& r : no_routes) {
-    if (r.addr.is_v4())
-      p.add_split_exclude(r.v4_with_netmask());
-    else if (s.ipv6)
-      p.add_split_exclude6(r.to_string());
-  }
+  for (const auto& r : no_routes)
+    if (r.addr.is_v4() || s.ipv6) p.add_route_exclude(r.to_string());
   // restrict-user-to-routes: the worker drops packets to anything the client was not routed to
   // (its routes, the VPN networks and the DNS servers). With a default route nothing is barred.
   bool restrict = us.has_restrict_to_routes() ? us.restrict_to_routes() : cfg_->restrict_user_to_routes;

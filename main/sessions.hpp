@@ -46,6 +46,17 @@ struct Login {
   time_t created = 0;
 };
 
+// CIDR routes (TunnelParams) as occtl lists them and ocserv's scripts get them: IPv4 first as
+// "a.b.c.d/m.m.m.m", then IPv6 as CIDR, each family in its order.
+template <class Range>
+std::vector<std::string> routes_occtl_form(const Range& cidrs) {
+  std::vector<std::string> v4, v6;
+  for (const auto& c : cidrs)
+    if (auto n = parse_ip_net(c)) (n->addr.is_v4() ? v4 : v6).push_back(n->split_form());
+  v4.insert(v4.end(), v6.begin(), v6.end());
+  return v4;
+}
+
 // What a worker needs to start its tunnel.
 struct TunnelGrant {
   TunDevice tun;
@@ -54,7 +65,7 @@ struct TunnelGrant {
 };
 
 struct Refusal {
-  uint32_t http_status = 503;
+  ipc::SessionReply::Refusal kind = ipc::SessionReply::UNAVAILABLE;
   std::string reason;  // told the client (X-Reason)
   std::string detail;  // for the server log only (may name files)
 };

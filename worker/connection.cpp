@@ -57,17 +57,18 @@ bool Connection::read_request(http::Parsed* out) {
 
 std::optional<DtlsSetup> Connection::choose_dtls(const ipc::TunnelParams& p, anyconnect::DtlsOffer& offer,
                                                  cstp::DtlsReply* reply) {
-  if (p.udp_port() == 0) return std::nullopt;
-  std::string id_hex = hex_encode(std::span<const uint8_t>(
-      reinterpret_cast<const uint8_t*>(p.dtls_session_id().data()), p.dtls_session_id().size()));
+  if (!p.has_dtls() || p.dtls().udp_port() == 0) return std::nullopt;
+  const ipc::DtlsParams& d = p.dtls();
+  std::string id_hex = hex_encode(
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(d.session_id().data()), d.session_id().size()));
   DtlsSetup setup;
   // The client's own arithmetic (gnutls-dtls.c): base MTU minus IP and UDP headers.
   setup.udp_mtu = p.base_mtu() - (client_ipv6_ ? 40 : 20) - 8;
-  if (p.dtls_psk() && cstp::offers_psk_negotiate(offer.ciphersuites)) {
+  if (d.psk() && cstp::offers_psk_negotiate(offer.ciphersuites)) {
     auto key = tls_.export_key("EXPORTER-openconnect-psk", 32);
     if (!key.ok()) return std::nullopt;
     setup.psk = std::move(key).value();
-    if (p.match_tls_dtls_ciphers()) setup.psk_cipher = tls_.cipher_name();
+    if (d.match_tls_ciphers()) setup.psk_cipher = tls_.cipher_name();
     reply->enabled = true;
     reply->app_id_hex = id_hex;
     return setup;
@@ -75,14 +76,14 @@ std::optional<DtlsSetup> Connection::choose_dtls(const ipc::TunnelParams& p, any
   auto master = hex_decode(offer.master_secret);
   wipe_string(offer.master_secret);
   const LegacyCipher* cipher = choose_legacy_cipher(offer.ciphersuites, offer.ciphersuites12);
-  if (!p.dtls_legacy() || !master || master->size() != 48 || cipher == nullptr) {
+  if (!d.legacy() || !master || master->size() != 48 || cipher == nullptr) {
     if (master) wipe_string(*master);
     return std::nullopt;
   }
   setup.legacy = cipher;
   setup.master_secret = SecretBytes(*master);
   wipe_string(*master);
-  setup.session_id = p.dtls_session_id();
+  setup.session_id = d.session_id();
   setup.cert = tls_.credentials();
   setup.data_mtu = p.mtu() + 1;
   reply->enabled = true;
@@ -93,7 +94,7 @@ std::optional<DtlsSetup> Connection::choose_dtls(const ipc::TunnelParams& p, any
 }
 
 void Connection::connect(ipc::SessionRequest& req, anyconnect::DtlsOffer& offer) {
-  req.set_cstp_overhead(static_cast<uint32_t>(tls_.record_overhead() + cstp::kHeaderSize));
+  req.set_transport_overhead(static_cast<uint32_t>(tls_.record_overhead() + cstp::kHeaderSize));
   ipc::WorkerToMain ask;
   ask.mutable_session_request()->Swap(&req);
   auto sent = main_.send(ask);
@@ -106,8 +107,8 @@ void Connection::connect(ipc::SessionRequest& req, anyconnect::DtlsOffer& offer)
   }
   const ipc::SessionReply& r = rep->first.session_reply();
   if (!r.ok() || !rep->second.valid()) {
-    http::Response resp = http::error_response(r.ok() ? 503 : static_cast<int>(r.http_status()));
-    if (resp.status != 401 && resp.status != 503) resp.status = 503;
+    // AnyConnect's answers: 401 tells the client its session is over, 503 that it may retry.
+    http::Response resp = http::error_response(!r.ok() && r.refusal() == ipc::SessionReply::BAD_SESSION ? 401 : 503);
     if (!r.reason().empty()) resp.headers.emplace_back("X-Reason", r.reason());
     (void)tls_.send(http::serialize(resp));
     return;

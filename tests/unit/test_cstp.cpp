@@ -192,8 +192,8 @@ TEST_CASE("connect: the reply carries what the client needs", "[cstp][connect]")
   p.set_ipv6_prefix(128);
   p.add_dns("10.0.0.1");
   p.add_split_dns("corp.example");
-  p.add_split_include("192.168.0.0/255.255.0.0");
-  p.add_split_exclude6("fd01::/64");
+  p.add_route_include("192.168.0.0/16");
+  p.add_route_exclude("fd01::/64");
   p.set_mtu(1390);
   p.set_base_mtu(1500);
   p.set_dpd(30);
@@ -201,7 +201,7 @@ TEST_CASE("connect: the reply carries what the client needs", "[cstp][connect]")
   p.set_default_domain("evil\r\nX-Injected: 1");
   std::string r = build_connect_reply(p, "sslvpnd test", DtlsReply{});
   CHECK(r.find("X-DTLS-") == std::string::npos);  // DTLS not offered: no DTLS headers
-  p.set_udp_port(4443);
+  p.mutable_dtls()->set_udp_port(4443);
   std::string with_dtls = build_connect_reply(p, "sslvpnd test", DtlsReply{true, "a1b2"});
   for (const char* h : {"X-DTLS-Port: 4443\r\n", "X-DTLS-App-ID: a1b2\r\n",
                         "X-DTLS-CipherSuite: PSK-NEGOTIATE\r\n", "X-DTLS-DPD: 30\r\n"})

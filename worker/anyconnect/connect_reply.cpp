@@ -1,5 +1,7 @@
 #include "worker/anyconnect/connect_reply.hpp"
 
+#include "common/ip_addr.hpp"
+
 #include "common/text.hpp"
 
 namespace sslvpn::cstp {
@@ -42,10 +44,15 @@ std::string build_connect_reply(const ipc::TunnelParams& p, std::string_view ser
   for (const auto& d : p.nbns()) add("X-CSTP-NBNS", d);
   for (const auto& d : p.split_dns()) add("X-CSTP-Split-DNS", d);
   if (!p.default_domain().empty()) add("X-CSTP-Default-Domain", p.default_domain());
-  for (const auto& r : p.split_include()) add("X-CSTP-Split-Include", r);
-  for (const auto& r : p.split_include6()) add("X-CSTP-Split-Include-IP6", r);
-  for (const auto& r : p.split_exclude()) add("X-CSTP-Split-Exclude", r);
-  for (const auto& r : p.split_exclude6()) add("X-CSTP-Split-Exclude-IP6", r);
+  // Routes come as CIDR; AnyConnect writes IPv4 with a netmask, and IPv6 in headers of its own.
+  auto add_routes = [&](const auto& cidrs, const char* v4_header, const char* v6_header) {
+    for (const auto& r : cidrs)
+      if (auto n = parse_ip_net(r); n && n->addr.is_v4()) add(v4_header, n->split_form());
+    for (const auto& r : cidrs)
+      if (auto n = parse_ip_net(r); n && !n->addr.is_v4()) add(v6_header, n->split_form());
+  };
+  add_routes(p.route_include(), "X-CSTP-Split-Include", "X-CSTP-Split-Include-IP6");
+  add_routes(p.route_exclude(), "X-CSTP-Split-Exclude", "X-CSTP-Split-Exclude-IP6");
   add("X-CSTP-Tunnel-All-DNS", p.tunnel_all_dns() ? "true" : "false");
   add("X-CSTP-Keepalive", std::to_string(p.keepalive()));
   add("X-CSTP-Idle-Timeout", seconds_or_none(p.idle_timeout()));
@@ -66,7 +73,7 @@ std::string build_connect_reply(const ipc::TunnelParams& p, std::string_view ser
   add("X-CSTP-License", "accept");
   add("X-CSTP-Client-Bypass-Protocol", p.client_bypass_protocol() ? "true" : "false");
   if (dtls.enabled) {
-    add("X-DTLS-Port", std::to_string(p.udp_port()));
+    add("X-DTLS-Port", std::to_string(p.dtls().udp_port()));
     add("X-DTLS-DPD", std::to_string(p.dpd()));
     add("X-DTLS-Keepalive", std::to_string(p.keepalive()));
     if (p.rekey_time() != 0) add("X-DTLS-Rekey-Time", std::to_string(p.rekey_time() + 10));

@@ -17,7 +17,7 @@ SessionSettings settings_from(const ipc::TunnelParams& p) {
   s.dpd_s = p.dpd();
   s.idle_timeout_s = p.idle_timeout();
   s.session_limit_s = p.session_timeout() ? std::max<uint32_t>(p.session_remaining(), 1) : 0;
-  s.dtls_silence_s = p.switch_to_tcp_timeout();
+  s.dtls_silence_s = p.dtls().switch_to_tcp_timeout();
   if (auto a = parse_ip(p.ipv4_address())) s.ipv4 = *a;
   if (auto a = parse_ip(p.ipv6_address())) s.ipv6 = IpNet{*a, static_cast<uint8_t>(p.ipv6_prefix())};
   if (s.ipv6) s.ipv6 = parse_ip_net(s.ipv6->to_string());  // clear host bits
