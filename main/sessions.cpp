@@ -172,12 +172,33 @@ Result<TunDevice> SessionManager::setup_tun(const Session& s, uint32_t mtu, Refu
   return t;
 }
 
-Result<TunnelGrant> SessionManager::grant(Session& s, pid_t worker, const std::string& client_ip,
-                                          const ipc::SessionRequest& req, time_t now, Refusal* refusal) {
-  if (auto r = admit(s, client_ip, now, refusal); !r) return r.error();
+Result<uint32_t> SessionManager::lease(const ipc::SessionOpenReply& who, const std::string& client_ip,
+                                       const ipc::SessionRequest& req, time_t now, Refusal* refusal) {
+  uint64_t sid = who.session_id();
+  bool created = !sessions_.count(sid);
+  Session& s = sessions_[sid];
+  auto fail = [&](Errc e) -> Result<uint32_t> {
+    if (created) {  // a session that never had a tunnel leaves nothing behind
+      release(s);
+      sessions_.erase(sid);
+    }
+    return e;
+  };
+  if (created)
+    if (auto r = init_session(s, who, client_ip, now, refusal); !r) return fail(r.error());
+  if (auto r = admit(s, client_ip, now, refusal); !r) return fail(r.error());
   bool client_v6_transport = client_ip.find(':') != std::string::npos;
   uint32_t mtu = tunnel_mtu(req, client_v6_transport, s.settings);
-  if (auto r = lease_addresses(s, req, mtu, refusal); !r) return r.error();
+  if (auto r = lease_addresses(s, req, mtu, refusal); !r) return fail(r.error());
+  logins_.erase(sid);  // listed as a session from now on
+  return mtu;
+}
+
+Result<TunnelGrant> SessionManager::attach(uint64_t sid, pid_t worker, const ipc::SessionRequest& req,
+                                           uint32_t mtu, time_t now, Refusal* refusal) {
+  auto it = sessions_.find(sid);
+  if (it == sessions_.end()) return refuse(refusal, kBadSession, "the session is gone");
+  Session& s = it->second;
   auto tun = setup_tun(s, mtu, refusal);
   if (!tun.ok()) return tun.error();
   TunnelGrant g;
@@ -195,40 +216,20 @@ Result<TunnelGrant> SessionManager::open(const ipc::SessionOpenReply& who, pid_t
                                          time_t now, Refusal* refusal) {
   uint64_t sid = who.session_id();
   bool created = !sessions_.count(sid);
-  Session& s = sessions_[sid];
-  if (created) {
-    if (auto r = init_session(s, who, client_ip, now, refusal); !r) {
-      sessions_.erase(sid);
-      return r.error();
-    }
+  auto mtu = lease(who, client_ip, req, now, refusal);
+  if (!mtu.ok()) return mtu.error();
+  auto g = attach(sid, worker, req, *mtu, now, refusal);
+  if (!g.ok() && created) {  // back to a login without a tunnel
+    auto it = sessions_.find(sid);
+    Login l{sid, it->second.user, it->second.group, client_ip, it->second.created};
+    release(it->second);
+    sessions_.erase(it);
+    note_login(std::move(l));
   }
-  auto g = grant(s, worker, client_ip, req, now, refusal);
-  if (!g.ok() && created) {  // a session that never had a tunnel leaves nothing behind
-    release(s);
-    sessions_.erase(sid);
-  }
-  if (g.ok()) logins_.erase(sid);  // listed as a session from now on
   return g;
 }
 
-ipc::TunnelParams SessionManager::params_for(const Session& s, const TunDevice& tun, uint32_t mtu,
-                                             uint32_t base_mtu, bool mobile, time_t now) const {
-  ipc::TunnelParams p;
-  p.set_username(s.user);
-  p.set_group(s.group);
-  p.set_device(tun.name);
-  p.set_tun_vnet_hdr(tun.vnet_hdr);
-  if (s.ipv4) {
-    p.set_ipv4_address(s.ipv4->to_string());
-    p.set_ipv4_netmask(v4_->network().v4_netmask());
-    p.set_ipv4_local(v4_->server_address().to_string());
-  }
-  if (s.ipv6) {
-    p.set_ipv6_address(s.ipv6->to_string());
-    p.set_ipv6_prefix(v6_->client_prefix());
-    p.set_ipv6_local(v6_->server_address().to_string());
-  }
-  const ipc::UserSettings& us = s.settings;
+void SessionManager::add_name_service(ipc::TunnelParams& p, const ipc::UserSettings& us) const {
   // A list in the session's settings replaces the configured one.
   if (us.dns_size() > 0)
     for (const auto& d : us.dns()) p.add_dns(d);
@@ -243,6 +244,10 @@ ipc::TunnelParams SessionManager::params_for(const Session& s, const TunDevice& 
   else
     for (const auto& d : cfg_->split_dns) p.add_split_dns(d);
   p.set_default_domain(us.default_domain().empty() ? cfg_->default_domain : us.default_domain());
+}
+
+void SessionManager::add_routes(ipc::TunnelParams& p, const Session& s) const {
+  const ipc::UserSettings& us = s.settings;
   std::vector<IpNet> routes = cfg_->routes, no_routes = cfg_->no_routes;
   bool route_default = cfg_->route_default;
   if (us.routes_size() > 0) {
@@ -280,6 +285,28 @@ ipc::TunnelParams SessionManager::params_for(const Session& s, const TunDevice& 
     if (v6_) p.add_allowed_destinations(v6_->network().to_string());
     for (const auto& d : p.dns()) p.add_allowed_destinations(d);
   }
+}
+
+ipc::TunnelParams SessionManager::params_for(const Session& s, const TunDevice& tun, uint32_t mtu,
+                                             uint32_t base_mtu, bool mobile, time_t now) const {
+  ipc::TunnelParams p;
+  p.set_username(s.user);
+  p.set_group(s.group);
+  p.set_device(tun.name);
+  p.set_tun_vnet_hdr(tun.vnet_hdr);
+  if (s.ipv4) {
+    p.set_ipv4_address(s.ipv4->to_string());
+    p.set_ipv4_netmask(v4_->network().v4_netmask());
+    p.set_ipv4_local(v4_->server_address().to_string());
+  }
+  if (s.ipv6) {
+    p.set_ipv6_address(s.ipv6->to_string());
+    p.set_ipv6_prefix(v6_->client_prefix());
+    p.set_ipv6_local(v6_->server_address().to_string());
+  }
+  const ipc::UserSettings& us = s.settings;
+  add_name_service(p, us);
+  add_routes(p, s);
   p.set_rx_per_sec(us.has_rx_per_sec() ? us.rx_per_sec() : cfg_->rx_per_sec);
   p.set_tx_per_sec(us.has_tx_per_sec() ? us.tx_per_sec() : cfg_->tx_per_sec);
   p.set_mtu(mtu);

@@ -78,8 +78,17 @@ class SessionManager {
   // built: ipv4-network and ipv6-network need a restart).
   void reconfigure(std::shared_ptr<const Config> cfg) { cfg_ = std::move(cfg); }
 
-  // Gives `worker` the tunnel of session `sid` (created on first use). On failure `refusal`
-  // says what to answer the client; nothing is held then.
+  // A session's lease lives here, not in a worker: lease() creates the session on first use,
+  // checks it may have a tunnel now and holds its addresses (GlobalProtect's getconfig needs
+  // them before any tunnel); attach() gives it a TUN device and the worker that carries its
+  // data (any worker: the HTTPS connection's, or one serving its datagrams); a reconnect
+  // attaches a new worker and displaces the old one. open() is both, for AnyConnect's CONNECT.
+  // On failure `refusal` says what to answer the client; a new session leaves nothing behind.
+  // lease() returns the tunnel MTU for this client.
+  Result<uint32_t> lease(const ipc::SessionOpenReply& who, const std::string& client_ip,
+                         const ipc::SessionRequest& req, time_t now, Refusal* refusal);
+  Result<TunnelGrant> attach(uint64_t sid, pid_t worker, const ipc::SessionRequest& req, uint32_t mtu, time_t now,
+                             Refusal* refusal);
   Result<TunnelGrant> open(const ipc::SessionOpenReply& who, pid_t worker, const std::string& client_ip,
                            const ipc::SessionRequest& req, time_t now, Refusal* refusal);
   // The tunnel run by `worker` ended. Logout frees the session now.
@@ -108,9 +117,10 @@ class SessionManager {
   Result<void> admit(const Session& s, const std::string& client_ip, time_t now, Refusal* refusal) const;
   Result<void> lease_addresses(Session& s, const ipc::SessionRequest& req, uint32_t mtu, Refusal* refusal);
   Result<TunDevice> setup_tun(const Session& s, uint32_t mtu, Refusal* refusal);
-  Result<TunnelGrant> grant(Session& s, pid_t worker, const std::string& client_ip,
-                            const ipc::SessionRequest& req, time_t now, Refusal* refusal);
+
   uint32_t tunnel_mtu(const ipc::SessionRequest& req, bool client_ipv6, const ipc::UserSettings& us) const;
+  void add_name_service(ipc::TunnelParams& p, const ipc::UserSettings& us) const;
+  void add_routes(ipc::TunnelParams& p, const Session& s) const;
   ipc::TunnelParams params_for(const Session& s, const TunDevice& tun, uint32_t mtu, uint32_t base_mtu,
                                bool mobile, time_t now) const;
   size_t connected_sessions_of(const std::string& user, uint64_t except) const;
