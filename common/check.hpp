@@ -6,10 +6,10 @@
 #include <cstdio>
 #include <cstdlib>
 
-#define VPN_CHECK(cond, what)                                                                   \
-  do {                                                                                          \
-    if (!(cond)) {                                                                              \
-      std::fprintf(stderr, "fatal: %s (%s:%d: %s)\n", (what), __FILE__, __LINE__, #cond);       \
-      std::abort();                                                                             \
-    }                                                                                           \
+#define VPN_CHECK(cond, what)                                                             \
+  do {                                                                                    \
+    if (!(cond)) {                                                                        \
+      std::fprintf(stderr, "fatal: %s (%s:%d: %s)\n", (what), __FILE__, __LINE__, #cond); \
+      std::abort();                                                                       \
+    }                                                                                     \
   } while (0)

@@ -32,7 +32,8 @@ std::string install_seccomp(const SeccompPolicy& p, bool trap) {
   for (int nr : p.allow)
     if (!rc) rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, nr, 0);
   if (p.mprotect_without_exec && !rc)
-    rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+    rc =
+        seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
   for (int cmd : p.fcntl_commands)
     if (!rc)
       rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,

@@ -14,18 +14,18 @@ namespace sslvpn {
 
 // A seccomp allow-list as data. Anything not listed kills the process (or traps, to debug).
 struct SeccompPolicy {
-  const char* name;                         // for error messages
-  std::span<const int> allow;               // system calls allowed with any arguments
-  std::span<const int> deny_eacces;         // fail softly (libraries that probe files)
-  std::span<const int> fcntl_commands;      // fcntl with only these commands
-  bool mprotect_without_exec = true;        // mprotect allowed, never adding PROT_EXEC
+  const char* name;                     // for error messages
+  std::span<const int> allow;           // system calls allowed with any arguments
+  std::span<const int> deny_eacces;     // fail softly (libraries that probe files)
+  std::span<const int> fcntl_commands;  // fcntl with only these commands
+  bool mprotect_without_exec = true;    // mprotect allowed, never adding PROT_EXEC
 };
 
 struct SandboxSpec {
   uid_t uid = 0;
   gid_t gid = 0;
-  std::string chroot_dir;  // empty: no chroot
-  unsigned max_fds = 64;   // RLIMIT_NOFILE
+  std::string chroot_dir;                 // empty: no chroot
+  unsigned max_fds = 64;                  // RLIMIT_NOFILE
   const SeccompPolicy* policy = nullptr;  // nullptr: no seccomp (seccomp = false in the config)
   bool seccomp_trap = false;              // debugging: SIGSYS instead of kill
 };

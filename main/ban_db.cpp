@@ -36,7 +36,8 @@ bool BanDb::add_points(const std::string& ip, uint32_t points, time_t now) {
   e.score += points;
   e.last_points = now;
   // The score stays as it was when the ban began, so "show ip ban points" tells why.
-  if (e.score >= s_.max_score && e.banned_until <= now) e.banned_until = now + static_cast<time_t>(s_.ban_time);
+  if (e.score >= s_.max_score && e.banned_until <= now)
+    e.banned_until = now + static_cast<time_t>(s_.ban_time);
   return e.banned_until > now;
 }
 

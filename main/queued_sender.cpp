@@ -35,6 +35,14 @@ bool QueuedSender::enqueue(std::string bytes, int pass_fd) {
   return true;
 }
 
+void QueuedSender::reset() {
+  if (watching_) ev_io_stop(loop_, &io_);
+  watching_ = false;
+  q_.clear();
+  bytes_ = 0;
+  broken_ = false;
+}
+
 void QueuedSender::writable_cb(struct ev_loop*, ev_io* w, int) {
   static_cast<QueuedSender*>(w->data)->flush();
 }

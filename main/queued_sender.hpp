@@ -21,6 +21,9 @@ namespace sslvpn::mainproc {
 // hostile; main kills it past its bound.
 inline constexpr size_t kMaxQueuedToSecMod = 64u << 20;
 inline constexpr size_t kMaxQueuedToWorker = 128u << 10;
+// Spawn requests waiting for the zygote (a few dozen bytes each, with a descriptor): a burst of
+// thousands of connections fits.
+inline constexpr size_t kMaxQueuedToZygote = 1u << 20;
 
 class QueuedSender {
  public:
@@ -39,6 +42,8 @@ class QueuedSender {
     return bytes.ok() && enqueue(std::move(bytes).value(), pass_fd);
   }
   size_t queued() const noexcept { return q_.size(); }
+  // Forgets the queue and the broken state (the channel was replaced or closed).
+  void reset();
   size_t queued_bytes() const noexcept { return bytes_; }
 
  private:

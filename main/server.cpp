@@ -273,10 +273,8 @@ void Server::on_secmod_readable() {
       std::string where = w ? w->client_ip + ":" + std::to_string(w->client_port) : "?";
       if (!e.success()) {
         ++auth_failures_;
-        if (w != nullptr &&
-            bans_.add_points(w->client_ip, cfg().ban_points_wrong_password, time(nullptr)))
-          log_.info("banning ", BanDb::key_of(w->client_ip), " for ", cfg().ban_time,
-                    " s (failed logins)");
+        if (w != nullptr && bans_.add_points(w->client_ip, cfg().ban_points_wrong_password, time(nullptr)))
+          log_.info("banning ", BanDb::key_of(w->client_ip), " for ", cfg().ban_time, " s (failed logins)");
       }
       if (e.success() && w != nullptr)
         sessions_.note_login(Login{e.session_id(), e.username(), e.group(), w->client_ip, e.created()});
@@ -340,7 +338,8 @@ void Server::on_child_exit(pid_t pid, int status) {
   }
   if (connect_scripts_.count(pid)) return on_connect_script_exit(pid, status);
   auto it = workers_.find(pid);
-  if (it == workers_.end()) return note_early_exit(pid);  // a disconnect-script, or a worker not yet registered
+  if (it == workers_.end())
+    return note_early_exit(pid);  // a disconnect-script, or a worker not yet registered
   on_worker_exit(*it->second, status);
   workers_.erase(it);
 }

@@ -42,7 +42,6 @@ class Server;
 // Replaces control characters so a peer's text cannot forge log lines.
 std::string sanitize_log_text(const std::string& in);
 
-
 struct WorkerProc {
   Server* owner = nullptr;
   uint64_t id = 0;
@@ -107,7 +106,6 @@ class Server final : private udp::Directory {
   const Config& cfg() const noexcept { return *s_.config; }
 
  public:
-
  private:
   static void accept_cb(struct ev_loop*, ev_io* w, int);
   static void accept_resume_cb(struct ev_loop*, ev_timer* w, int);
@@ -146,9 +144,8 @@ class Server final : private udp::Directory {
   // Starting workers (server_spawn.cpp).
   struct PendingSpawn {
     std::unique_ptr<WorkerProc> w;
-    UniqueFd main_end;              // main's end of the worker's channel
-    std::array<UniqueFd, 3> fds;    // the worker's: channel to main, channel to sec-mod, client
-    double since = 0;               // ev_now() when the zygote was asked
+    UniqueFd main_end;            // main's end of the worker's channel
+    std::array<UniqueFd, 3> fds;  // the worker's: channel to main, channel to sec-mod, client
   };
   struct EarlyExit {
     pid_t pid;
@@ -201,6 +198,8 @@ class Server final : private udp::Directory {
   // The worker zygote (`sslvpnd-worker --zygote`); invalid when workers are started on their own.
   IpcChannel zygote_;
   pid_t zygote_pid_ = -1;
+  QueuedSender zygote_out_{loop_, zygote_, kMaxQueuedToZygote};  // spawn requests (never blocking)
+  double zygote_progress_ = 0;  // ev_now() of its last answer (or of the first request waiting)
   ev_io zygote_io_{};
   ev_timer zygote_timer_{};
   std::unordered_map<uint64_t, PendingSpawn> pending_spawns_;  // worker id -> waiting for the zygote

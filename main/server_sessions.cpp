@@ -41,7 +41,8 @@ void Server::on_session_request(WorkerProc& w, const ipc::SessionRequest& req) {
   ipc::MainToSecMod open;
   open.mutable_session_open()->set_worker_id(w.id);
   open.mutable_session_open()->set_cookie(req.cookie());
-  if (!secmod_out_.send(open)) refuse_tunnel(w, ipc::SessionReply::UNAVAILABLE, "the server cannot check sessions right now");
+  if (!secmod_out_.send(open))
+    refuse_tunnel(w, ipc::SessionReply::UNAVAILABLE, "the server cannot check sessions right now");
 }
 
 void Server::on_session_open_reply(const ipc::SessionOpenReply& r) {
@@ -137,8 +138,8 @@ void Server::grant_tunnel(WorkerProc& w) {
   ev_timer_stop(loop_, &w.auth_timer);
   if (cfg().acct) {
     const Session* s = sessions_.find(w.session_id);
-    uint32_t every = s && s->settings.has_interim_interval() ? s->settings.interim_interval()
-                                                             : cfg().stats_report_time;
+    uint32_t every =
+        s && s->settings.has_interim_interval() ? s->settings.interim_interval() : cfg().stats_report_time;
     w.acct_interval = every;
     send_accounting(w, ipc::AccountingRecord::START);
   }

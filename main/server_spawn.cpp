@@ -1,8 +1,7 @@
 // Server: starting workers. A worker is forked by the zygote (a pre-initialized worker image)
-// or, if there is none or it fails, spawned on its own. Main never waits on the zygote: a spawn
-// request is sent without blocking and its answer is read from the event loop; a zygote that
-// does not answer within kZygoteDeadline is killed and the waiting connections are started
-// without it.
+// or, if there is none or it fails, spawned on its own. Main never waits on the zygote: spawn
+// requests are queued without blocking and its answers are read from the event loop; a zygote
+// that leaves requests unanswered for kZygoteDeadline is killed, and workers start without it.
 #include <signal.h>
 #include <sys/prctl.h>
 
@@ -15,7 +14,7 @@ namespace {
 constexpr int kWorkerMainFd = 3, kWorkerSecModFd = 4, kWorkerClientFd = 5;
 // Backstop beyond auth-timeout: a worker that has not finished by then is killed by main.
 constexpr double kAuthTimeoutGrace = 5.0;
-// The zygote only forks: it answers in microseconds unless it is stuck.
+// The zygote only forks: it answers within milliseconds unless it is stuck.
 constexpr double kZygoteDeadline = 2.0;
 // A worker that exits before the zygote's answer names it is remembered this long.
 constexpr double kEarlyExitMemory = 10.0;
@@ -74,7 +73,6 @@ void Server::spawn_worker(UniqueFd client, const std::string& ip, uint16_t port)
   }
   p.main_end = std::move(to_worker->first);
   p.fds = {std::move(to_worker->second), std::move(worker_secmod->first), std::move(client)};
-  p.since = ev_now(loop_);
   if (zygote_.valid() && ask_zygote(p)) {
     uint64_t id = p.w->id;
     pending_spawns_.emplace(id, std::move(p));
@@ -84,24 +82,29 @@ void Server::spawn_worker(UniqueFd client, const std::string& ip, uint16_t port)
 }
 
 bool Server::ask_zygote(const PendingSpawn& p) {
+  // Under a burst of connections the zygote's socket fills: requests wait in main's queue (each
+  // request's three parts stay in order). Past the queue's half, new connections start on
+  // their own instead.
+  if (zygote_out_.queued_bytes() > kMaxQueuedToZygote / 2) return false;
   for (uint32_t part = 0; part < p.fds.size(); ++part) {
     ipc::MainToZygote m;
     m.mutable_spawn()->set_worker_id(p.w->id);
     m.mutable_spawn()->set_part(part);
-    auto bytes = serialize(m);
-    if (!bytes.ok() || !zygote_.send_datagram(*bytes, p.fds[part].get(), true).ok()) {
-      // A full or broken channel: a message may be half-way, so the zygote cannot be trusted
-      // to stay in step. It goes; this and later workers start on their own.
-      zygote_failed("its channel does not take requests");
+    if (!zygote_out_.send(m, p.fds[part].get())) {
+      // A broken channel, with a request perhaps half-way: the zygote cannot be trusted to stay
+      // in step. It goes; this and later workers start on their own.
+      zygote_failed("its channel failed");
       return false;
     }
   }
+  if (pending_spawns_.empty()) zygote_progress_ = ev_now(loop_);
   return true;
 }
 
 void Server::spawn_direct(PendingSpawn p) {
   auto pid = spawn_helper(helper_path("sslvpnd-worker"), {"sslvpnd-worker"},
-                          {{p.fds[0].get(), kWorkerMainFd}, {p.fds[1].get(), kWorkerSecModFd},
+                          {{p.fds[0].get(), kWorkerMainFd},
+                           {p.fds[1].get(), kWorkerSecModFd},
                            {p.fds[2].get(), kWorkerClientFd}});
   if (!pid.ok()) {
     log_.error("cannot start a worker for ", p.w->client_ip);
@@ -165,8 +168,10 @@ void Server::zygote_cb(struct ev_loop*, ev_io* w, int) {
 void Server::zygote_timer_cb(struct ev_loop*, ev_timer* w, int) {
   auto* self = static_cast<Server*>(w->data);
   double now = ev_now(self->loop_);
-  for (const auto& [id, p] : self->pending_spawns_)
-    if (now - p.since > kZygoteDeadline) return self->zygote_failed("it did not answer in time");
+  // Stuck: requests wait and no answer came for kZygoteDeadline (a burst is fine while the
+  // answers keep coming).
+  if (!self->pending_spawns_.empty() && now - self->zygote_progress_ > kZygoteDeadline)
+    return self->zygote_failed("it did not answer in time");
   while (!self->early_exits_.empty() && now - self->early_exits_.front().at > kEarlyExitMemory)
     self->early_exits_.pop_front();
 }
@@ -184,6 +189,7 @@ void Server::on_zygote_readable() {
     if (it == pending_spawns_.end() || r->second.valid()) return zygote_failed("it answered out of turn");
     PendingSpawn p = std::move(it->second);
     pending_spawns_.erase(it);
+    zygote_progress_ = ev_now(loop_);
     pid_t pid = m.spawned().pid();
     if (pid <= 0) {
       log_.warn("the worker zygote could not fork; starting the worker on its own");
@@ -207,6 +213,7 @@ void Server::zygote_failed(const char* why) {
   log_.error("the worker zygote failed (", why, "); starting each worker on its own");
   ev_io_stop(loop_, &zygote_io_);
   ev_timer_stop(loop_, &zygote_timer_);
+  zygote_out_.reset();
   zygote_.close();
   if (zygote_pid_ > 0) ::kill(zygote_pid_, SIGKILL);
   // Connections it was asked to serve are dropped (their clients connect again): it may have

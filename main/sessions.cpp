@@ -71,9 +71,9 @@ uint32_t SessionManager::tunnel_mtu(const ipc::SessionRequest& req, bool client_
                                     const ipc::UserSettings& us) const {
   uint32_t base =
       req.base_mtu() >= kMinMtu && req.base_mtu() <= kMaxBaseMtu ? req.base_mtu() : kDefaultBaseMtu;
-  uint32_t overhead =
-      req.transport_overhead() > 0 && req.transport_overhead() <= 256 ? req.transport_overhead()
-                                                                      : kDefaultCstpOverhead;
+  uint32_t overhead = req.transport_overhead() > 0 && req.transport_overhead() <= 256
+                          ? req.transport_overhead()
+                          : kDefaultCstpOverhead;
   overhead += (client_ipv6 ? kIpv6Header : kIpv4Header) + kTcpHeader;
   uint32_t mtu = base > overhead + kMinMtu ? base - overhead : kMinMtu;
   uint32_t configured = us.has_mtu() ? us.mtu() : cfg_->mtu;
@@ -124,7 +124,8 @@ Result<void> SessionManager::admit(const Session& s, const std::string& client_i
                   "too many connections for this user (max-same-clients " + std::to_string(max_same) + ")");
   bool deny_roaming = s.settings.has_deny_roaming() ? s.settings.deny_roaming() : cfg_->deny_roaming;
   if (deny_roaming && client_ip != s.first_ip)
-    return refuse(refusal, kBadSession, "this session may only be used from the address it started from (deny-roaming)");
+    return refuse(refusal, kBadSession,
+                  "this session may only be used from the address it started from (deny-roaming)");
   return {};
 }
 
@@ -134,7 +135,8 @@ Result<void> SessionManager::lease_addresses(Session& s, const ipc::SessionReque
     auto want = parse_ip(s.settings.explicit_ipv4());
     s.ipv4 = want ? v4_->acquire_exact(*want) : std::nullopt;
     if (!s.ipv4)
-      return refuse(refusal, kUnavailable, "the assigned address " + s.settings.explicit_ipv4() + " is not available");
+      return refuse(refusal, kUnavailable,
+                    "the assigned address " + s.settings.explicit_ipv4() + " is not available");
   }
   if (!s.ipv4 && v4_) s.ipv4 = v4_->acquire(s.user, parse_ip(req.wanted_ipv4()));
   bool v6_ok = v6_ && req.ipv6() && mtu >= kMinIpv6Mtu;
@@ -142,7 +144,8 @@ Result<void> SessionManager::lease_addresses(Session& s, const ipc::SessionReque
     auto want = parse_ip(s.settings.explicit_ipv6());
     s.ipv6 = want ? v6_->acquire_exact(*want) : std::nullopt;
     if (!s.ipv6)
-      return refuse(refusal, kUnavailable, "the assigned address " + s.settings.explicit_ipv6() + " is not available");
+      return refuse(refusal, kUnavailable,
+                    "the assigned address " + s.settings.explicit_ipv6() + " is not available");
   }
   if (!s.ipv6 && v6_ok) s.ipv6 = v6_->acquire(s.user, parse_ip(req.wanted_ipv6()));
   if (s.ipv4 || s.ipv6) return {};
@@ -161,7 +164,8 @@ Result<TunDevice> SessionManager::setup_tun(const Session& s, uint32_t mtu, Refu
     return refuse(refusal, kUnavailable, "cannot bring the tunnel up: " + error);
   if (s.ipv4 && !netlink_.add_address(t.ifindex, v4_->server_address(), *s.ipv4, 32, &error))
     return refuse(refusal, kUnavailable, "cannot set the tunnel address: " + error);
-  if (s.ipv6 && !netlink_.add_address(t.ifindex, v6_->server_address(), *s.ipv6, v6_->client_prefix(), &error))
+  if (s.ipv6 &&
+      !netlink_.add_address(t.ifindex, v6_->server_address(), *s.ipv6, v6_->client_prefix(), &error))
     return refuse(refusal, kUnavailable, "cannot set the tunnel IPv6 address: " + error);
   // iroute: networks behind this client are routed into its tunnel.
   for (const auto& r : s.settings.iroutes()) {

@@ -87,8 +87,8 @@ class SessionManager {
   // lease() returns the tunnel MTU for this client.
   Result<uint32_t> lease(const ipc::SessionOpenReply& who, const std::string& client_ip,
                          const ipc::SessionRequest& req, time_t now, Refusal* refusal);
-  Result<TunnelGrant> attach(uint64_t sid, pid_t worker, const ipc::SessionRequest& req, uint32_t mtu, time_t now,
-                             Refusal* refusal);
+  Result<TunnelGrant> attach(uint64_t sid, pid_t worker, const ipc::SessionRequest& req, uint32_t mtu,
+                             time_t now, Refusal* refusal);
   Result<TunnelGrant> open(const ipc::SessionOpenReply& who, pid_t worker, const std::string& client_ip,
                            const ipc::SessionRequest& req, time_t now, Refusal* refusal);
   // The tunnel run by `worker` ended. Logout frees the session now.

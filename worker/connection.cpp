@@ -59,8 +59,8 @@ std::optional<DtlsSetup> Connection::choose_dtls(const ipc::TunnelParams& p, any
                                                  cstp::DtlsReply* reply) {
   if (!p.has_dtls() || p.dtls().udp_port() == 0) return std::nullopt;
   const ipc::DtlsParams& d = p.dtls();
-  std::string id_hex = hex_encode(
-      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(d.session_id().data()), d.session_id().size()));
+  std::string id_hex = hex_encode(std::span<const uint8_t>(
+      reinterpret_cast<const uint8_t*>(d.session_id().data()), d.session_id().size()));
   DtlsSetup setup;
   // The client's own arithmetic (gnutls-dtls.c): base MTU minus IP and UDP headers.
   setup.udp_mtu = p.base_mtu() - (client_ipv6_ ? 40 : 20) - 8;
@@ -108,7 +108,8 @@ void Connection::connect(ipc::SessionRequest& req, anyconnect::DtlsOffer& offer)
   const ipc::SessionReply& r = rep->first.session_reply();
   if (!r.ok() || !rep->second.valid()) {
     // AnyConnect's answers: 401 tells the client its session is over, 503 that it may retry.
-    http::Response resp = http::error_response(!r.ok() && r.refusal() == ipc::SessionReply::BAD_SESSION ? 401 : 503);
+    http::Response resp =
+        http::error_response(!r.ok() && r.refusal() == ipc::SessionReply::BAD_SESSION ? 401 : 503);
     if (!r.reason().empty()) resp.headers.emplace_back("X-Reason", r.reason());
     (void)tls_.send(http::serialize(resp));
     return;
@@ -159,7 +160,8 @@ void Connection::run() {
     if (!read_request(&parsed)) break;
     log_.debug(parsed.request.method, " ", parsed.request.target);
     // The front: a path no protocol declared is 404, whatever state the login is in.
-    auto routed = http::route_request(http::anyconnect_routes(), parsed.request.method, parsed.request.target);
+    auto routed =
+        http::route_request(http::anyconnect_routes(), parsed.request.method, parsed.request.target);
     if (routed.engine == http::Engine::None) {
       log_.info("no such page: ", parsed.request.method, " ", parsed.request.target.substr(0, 128), " (",
                 routed.status, ")");

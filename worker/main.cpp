@@ -40,7 +40,8 @@ constexpr bool kSeccompTrap = false;
 anyconnect::AuthSettings auth_settings(const ipc::WorkerStartup& st) {
   const ipc::AnyConnectStartup& ac = st.https().anyconnect();
   anyconnect::AuthSettings s;
-  if (!ac.default_group_label().empty()) s.groups.push_back({ac.default_group_label(), ac.default_group_label()});
+  if (!ac.default_group_label().empty())
+    s.groups.push_back({ac.default_group_label(), ac.default_group_label()});
   for (const auto& g : ac.groups()) s.groups.push_back({g.name(), g.label()});
   s.banner = ac.banner();
   s.pre_login_banner = ac.pre_login_banner();
@@ -62,7 +63,8 @@ int run_worker() {
   }
   const ipc::WorkerStartup st = first->first.startup();
   if (st.protocol_case() != ipc::WorkerStartup::kHttps) {
-    log.error("this worker serves HTTPS listeners only (protocol case ", static_cast<int>(st.protocol_case()), ")");
+    log.error("this worker serves HTTPS listeners only (protocol case ", static_cast<int>(st.protocol_case()),
+              ")");
     return 1;
   }
   worker::IpcLogSink sink(main_ch);

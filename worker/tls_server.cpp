@@ -100,7 +100,8 @@ Result<std::unique_ptr<TlsServer>> TlsServer::create(int fd, const std::string& 
     return fail("gnutls_credentials_set", r);
   // Asked for, not required: a client without one may still log in with a password, and sec-mod
   // gives the clear refusal when every login needs a certificate.
-  gnutls_certificate_server_set_request(raw_session, request_client_cert ? GNUTLS_CERT_REQUEST : GNUTLS_CERT_IGNORE);
+  gnutls_certificate_server_set_request(raw_session,
+                                        request_client_cert ? GNUTLS_CERT_REQUEST : GNUTLS_CERT_IGNORE);
   gnutls_transport_set_int(raw_session, fd);
   t->fd_ = fd;
   return t;
@@ -162,8 +163,8 @@ Result<void> TlsServer::enter_tunnel_mode() {
   gnutls_record_set_timeout(session_.get(), 0);
   // A TSO read may queue a whole 64 kB super-packet (about 45 records) past the soft limit.
   out_.reserve(kOutSoftLimit + 80 * 1024);
-  gnutls_transport_set_ptr2(session_.get(), reinterpret_cast<gnutls_transport_ptr_t>(static_cast<intptr_t>(fd_)),
-                            this);
+  gnutls_transport_set_ptr2(session_.get(),
+                            reinterpret_cast<gnutls_transport_ptr_t>(static_cast<intptr_t>(fd_)), this);
   gnutls_transport_set_push_function(session_.get(), &TlsServer::buffered_push);
   return {};
 }

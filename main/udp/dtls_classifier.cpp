@@ -7,7 +7,8 @@ namespace {
 class DtlsClassifier final : public Classifier {
  public:
   const char* name() const noexcept override { return "DTLS"; }
-  Verdict classify(std::span<const uint8_t> d, std::string_view from_ip, const Directory& dir) const override {
+  Verdict classify(std::span<const uint8_t> d, std::string_view from_ip,
+                   const Directory& dir) const override {
     auto info = parse_dtls_datagram(d);
     if (!info.ok()) return {};  // not DTLS
     Verdict v;

@@ -14,7 +14,9 @@ namespace {
 
 class Tables final : public udp::Directory {
  public:
-  pid_t worker_by_dtls_id(std::string_view id) const override { return id.size() == 32 && id[0] == 'A' ? 7 : -1; }
+  pid_t worker_by_dtls_id(std::string_view id) const override {
+    return id.size() == 32 && id[0] == 'A' ? 7 : -1;
+  }
   pid_t only_dtls_worker_at(std::string_view ip) const override { return ip == "192.0.2.1" ? 8 : -1; }
 };
 

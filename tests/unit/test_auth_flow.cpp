@@ -1,5 +1,5 @@
-#include "worker/http/router.hpp"
 #include <catch2/catch.hpp>
+#include "worker/http/router.hpp"
 
 #include "worker/anyconnect/auth_flow.hpp"
 
@@ -125,7 +125,8 @@ TEST_CASE("flow: missing fields, group changes, bad bodies and methods", "[flow]
   CHECK(f4.on_request(get).reply.body.find("auth-request") != std::string::npos);
 }
 
-TEST_CASE("https front: AnyConnect's paths, 404 for the rest, 405 for a known path's other methods", "[http][router]") {
+TEST_CASE("https front: AnyConnect's paths, 404 for the rest, 405 for a known path's other methods",
+          "[http][router]") {
   auto r = http::anyconnect_routes();
   auto engine = [&](std::string_view m, std::string_view t) { return http::route_request(r, m, t).engine; };
   auto status = [&](std::string_view m, std::string_view t) { return http::route_request(r, m, t).status; };

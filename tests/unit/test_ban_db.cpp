@@ -33,7 +33,10 @@ TEST_CASE("bans: the score shown is what the failures added up to; after the ban
 
 TEST_CASE("bans: the table is capped; entries expire", "[bans]") {
   BanDb db(BanSettings{80, 300, 1200});
-  for (int i = 0; i < 100005; ++i) db.add_points("10." + std::to_string(i >> 16) + "." + std::to_string((i >> 8) & 255) + "." + std::to_string(i & 255), 1, 1000);
+  for (int i = 0; i < 100005; ++i)
+    db.add_points("10." + std::to_string(i >> 16) + "." + std::to_string((i >> 8) & 255) + "." +
+                      std::to_string(i & 255),
+                  1, 1000);
   CHECK(db.entries(1000).size() == 100000);
   db.expire(2200);
   CHECK(db.entries(2200).empty());

@@ -192,7 +192,7 @@ TEST_CASE("privsep: signing works, within limits", "[secmod][privsep]") {
 TEST_CASE("privsep: the signature budget is a rate (a long session may renegotiate)", "[secmod][privsep]") {
   SignBudget b(1000);
   for (int i = 0; i < kSignBurst; ++i) CHECK(b.take(1000));
-  CHECK_FALSE(b.take(1000));                            // the burst is spent
+  CHECK_FALSE(b.take(1000));                           // the burst is spent
   CHECK_FALSE(b.take(1000 + kSignRefillSeconds - 1));  // not yet earned
   CHECK(b.take(1000 + kSignRefillSeconds));            // one per minute
   CHECK_FALSE(b.take(1000 + kSignRefillSeconds));

@@ -26,7 +26,6 @@ SessionSettings settings_from(const ipc::TunnelParams& p) {
   return s;
 }
 
-
 CstpSession::CstpSession(SessionSettings s, Clock::time_point now)
     : s_(std::move(s)), start_(now), last_rx_(now), last_data_(now), last_dpd_sent_(now) {}
 
@@ -121,14 +120,15 @@ void CstpSession::send_control(PacketType type, std::span<const uint8_t> payload
 }
 
 std::span<const uint8_t> CstpSession::frame_datagram(std::span<uint8_t> buf, size_t len,
-                                                      Clock::time_point now) {
+                                                     Clock::time_point now) {
   buf[kHeaderSize - kDtlsHeaderSize] = static_cast<uint8_t>(PacketType::Data);
   bytes_out_ += len;
   last_data_ = now;
   return buf.subspan(kHeaderSize - kDtlsHeaderSize, kDtlsHeaderSize + len);
 }
 
-std::span<const uint8_t> CstpSession::frame_stream(std::span<uint8_t> buf, size_t len, Clock::time_point now) {
+std::span<const uint8_t> CstpSession::frame_stream(std::span<uint8_t> buf, size_t len,
+                                                   Clock::time_point now) {
   write_header(buf.first<kHeaderSize>(), PacketType::Data, static_cast<uint16_t>(len));
   bytes_out_ += len;
   last_data_ = now;

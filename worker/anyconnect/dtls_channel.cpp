@@ -97,7 +97,8 @@ Result<std::unique_ptr<DtlsChannel>> DtlsChannel::create(const DtlsSetup& setup,
   };
   int r;
   gnutls_session_t raw_session = nullptr;
-  if ((r = gnutls_init(&raw_session, GNUTLS_SERVER | GNUTLS_DATAGRAM | GNUTLS_NONBLOCK | GNUTLS_NO_SIGNAL)) < 0)
+  if ((r = gnutls_init(&raw_session, GNUTLS_SERVER | GNUTLS_DATAGRAM | GNUTLS_NONBLOCK | GNUTLS_NO_SIGNAL)) <
+      0)
     return fail("gnutls_init (DTLS)", r);
   c->session_.reset(raw_session);
   gnutls_session_set_ptr(c->session_.get(), c.get());
@@ -126,8 +127,8 @@ Result<std::unique_ptr<DtlsChannel>> DtlsChannel::create(const DtlsSetup& setup,
         static_cast<unsigned>(setup.master_secret.size())};
     gnutls_datum_t sid{reinterpret_cast<unsigned char*>(const_cast<char*>(setup.session_id.data())),
                        static_cast<unsigned>(setup.session_id.size())};
-    r = gnutls_session_set_premaster(c->session_.get(), GNUTLS_SERVER, lc.version, GNUTLS_KX_RSA, lc.cipher, lc.mac,
-                                     GNUTLS_COMP_NULL, &master, &sid);
+    r = gnutls_session_set_premaster(c->session_.get(), GNUTLS_SERVER, lc.version, GNUTLS_KX_RSA, lc.cipher,
+                                     lc.mac, GNUTLS_COMP_NULL, &master, &sid);
     if (r < 0) return fail("DTLS session parameters", r);
     gnutls_record_disable_padding(c->session_.get());
   }
@@ -136,7 +137,8 @@ Result<std::unique_ptr<DtlsChannel>> DtlsChannel::create(const DtlsSetup& setup,
   gnutls_transport_set_pull_function(c->session_.get(), &DtlsChannel::pull);
   gnutls_transport_set_pull_timeout_function(c->session_.get(), &DtlsChannel::pull_timeout);
   gnutls_dtls_set_mtu(c->session_.get(), setup.udp_mtu);
-  if (setup.legacy != nullptr && setup.data_mtu != 0) gnutls_dtls_set_data_mtu(c->session_.get(), setup.data_mtu);
+  if (setup.legacy != nullptr && setup.data_mtu != 0)
+    gnutls_dtls_set_data_mtu(c->session_.get(), setup.data_mtu);
   // Handshake retransmission: 1 s first, give up after 30 s (the client tries again later).
   gnutls_dtls_set_timeouts(c->session_.get(), 1000, 30000);
   return c;

@@ -4,9 +4,12 @@ namespace sslvpn::http {
 namespace {
 
 constexpr Route kAnyConnect[] = {
-    {"GET", "/", false, Engine::AnyConnect},         {"POST", "/", false, Engine::AnyConnect},
-    {"GET", "/auth", false, Engine::AnyConnect},     {"POST", "/auth", false, Engine::AnyConnect},
-    {"GET", "/VPN", false, Engine::AnyConnect},      {"POST", "/VPN", false, Engine::AnyConnect},
+    {"GET", "/", false, Engine::AnyConnect},
+    {"POST", "/", false, Engine::AnyConnect},
+    {"GET", "/auth", false, Engine::AnyConnect},
+    {"POST", "/auth", false, Engine::AnyConnect},
+    {"GET", "/VPN", false, Engine::AnyConnect},
+    {"POST", "/VPN", false, Engine::AnyConnect},
     {"CONNECT", "/CSCOSSLC/tunnel", false, Engine::AnyConnect},
 };
 

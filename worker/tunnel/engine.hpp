@@ -32,7 +32,7 @@ class TunnelIo {
  public:
   virtual ~TunnelIo() = default;
   virtual void to_tun(std::span<const uint8_t> packet) = 0;
-  virtual void to_stream(std::span<const uint8_t> frame) = 0;    // one record on the stream
+  virtual void to_stream(std::span<const uint8_t> frame) = 0;     // one record on the stream
   virtual void to_datagram(std::span<const uint8_t> record) = 0;  // one datagram record
 };
 
@@ -49,8 +49,10 @@ class TunnelEngine {
   virtual bool datagram_up() const = 0;
   // Frames the packet at buf[header_room() .. header_room()+len) in place; the whole frame to
   // send as one stream record or one datagram, with the packet accounted for.
-  virtual std::span<const uint8_t> frame_stream(std::span<uint8_t> buf, size_t len, Clock::time_point now) = 0;
-  virtual std::span<const uint8_t> frame_datagram(std::span<uint8_t> buf, size_t len, Clock::time_point now) = 0;
+  virtual std::span<const uint8_t> frame_stream(std::span<uint8_t> buf, size_t len,
+                                                Clock::time_point now) = 0;
+  virtual std::span<const uint8_t> frame_datagram(std::span<uint8_t> buf, size_t len,
+                                                  Clock::time_point now) = 0;
   // Timers: keepalives, dead-peer detection, idle and session limits.
   virtual void on_tick(Clock::time_point now, TunnelIo& io) = 0;
   virtual Clock::time_point next_deadline() const = 0;
@@ -105,7 +107,8 @@ class DatagramFactory {
   virtual ~DatagramFactory() = default;
   virtual const char* name() const = 0;  // "DTLS", "ESP": for the log
   // A channel on `udp`, whose first datagram (a hello, for protocols with a handshake) is `first`.
-  virtual Result<std::unique_ptr<DatagramChannel>> open(UniqueFd udp, std::string first, std::string* error) = 0;
+  virtual Result<std::unique_ptr<DatagramChannel>> open(UniqueFd udp, std::string first,
+                                                        std::string* error) = 0;
 };
 
 }  // namespace sslvpn::tunnel

@@ -67,7 +67,8 @@ void TunnelLoop::on_udp_socket(const ipc::UdpSocket& m, UniqueFd fd) {
     return;
   }
   if (dgram_)
-    log_.debug(factory_->name(), " hello on a new path; the current channel stays until its handshake completes");
+    log_.debug(factory_->name(),
+               " hello on a new path; the current channel stays until its handshake completes");
   candidate_ = std::move(c).value();
   candidate_since_ = now;
 }
@@ -143,7 +144,8 @@ void TunnelLoop::read_stream(Clock::time_point now) {
 // One packet from the device (or one segment of a super-packet), at tx_ + the header room.
 void TunnelLoop::send_packet(size_t len, Clock::time_point now) {
   tx_budget_.charge(len, now);
-  if (datagram_ready() && engine_.datagram_up() && dgram_->send(engine_.frame_datagram(tx_, len, now))) return;
+  if (datagram_ready() && engine_.datagram_up() && dgram_->send(engine_.frame_datagram(tx_, len, now)))
+    return;
   to_stream(engine_.frame_stream(tx_, len, now));
 }
 
@@ -179,7 +181,8 @@ void TunnelLoop::on_main_message() {
     case ipc::MainToWorker::kStartup:
     case ipc::MainToWorker::kSessionReply:
     case ipc::MainToWorker::MSG_NOT_SET:
-      log_.error("unexpected message from main in the tunnel (case ", static_cast<int>(r->first.msg_case()), ")");
+      log_.error("unexpected message from main in the tunnel (case ", static_cast<int>(r->first.msg_case()),
+                 ")");
       main_gone_ = true;
       return;
   }
@@ -225,7 +228,8 @@ ipc::SessionEnd TunnelLoop::run() {
     pollfd fds[5] = {
         {stream_.fd(), static_cast<short>((rx_open ? POLLIN : 0) | (stream_blocked_ ? POLLOUT : 0)), 0},
         {tun_.fd(),
-         static_cast<short>((stream_blocked_ || tx_paused_ ? 0 : POLLIN) | (tun_.blocked() ? POLLOUT : 0)), 0},
+         static_cast<short>((stream_blocked_ || tx_paused_ ? 0 : POLLIN) | (tun_.blocked() ? POLLOUT : 0)),
+         0},
         {main_.raw_fd(), POLLIN, 0},
         {dgram_ ? dgram_->fd() : -1, static_cast<short>(rx_open ? POLLIN : 0), 0},
         {candidate_ ? candidate_->fd() : -1, POLLIN, 0},
@@ -240,7 +244,8 @@ ipc::SessionEnd TunnelLoop::run() {
     if (dgram_ && ((fds[3].revents & (POLLIN | POLLERR)) || dgram_->pending() > 0)) read_datagrams(now);
     if (tun_.blocked() && (fds[1].revents & (POLLOUT | POLLERR))) flush_tun();
     if (stream_blocked_ && (fds[0].revents & (POLLOUT | POLLERR | POLLHUP))) flush_stream();
-    if ((fds[0].revents & (POLLIN | POLLERR | POLLHUP)) || (stream_.pending() > 0 && rx_open)) read_stream(now);
+    if ((fds[0].revents & (POLLIN | POLLERR | POLLHUP)) || (stream_.pending() > 0 && rx_open))
+      read_stream(now);
     if (!stream_blocked_ && !tx_paused_ && (fds[1].revents & POLLIN)) read_tun(now);
     engine_.on_tick(now, *this);
     if (!tun_.blocked()) flush_tun();

@@ -51,7 +51,7 @@ class TunnelLoop final : public TunnelIo {
   TunnelEngine& engine_;
   worker::TunIo tun_;
   IpcChannel& main_;
-  std::unique_ptr<DatagramFactory> factory_;  // null when no datagram channel was offered
+  std::unique_ptr<DatagramFactory> factory_;    // null when no datagram channel was offered
   std::unique_ptr<DatagramChannel> dgram_;      // the established channel, if any
   std::unique_ptr<DatagramChannel> candidate_;  // a handshake in progress (never the live channel)
   Clock::time_point candidate_since_;
