@@ -13,6 +13,16 @@ namespace sslvpn::mainproc {
 // Throws std::runtime_error with the reason when nothing could be bound.
 std::vector<UniqueFd> open_listeners(const std::string& host, uint16_t port);
 
+// What a TCP listener serves. Https: the one TLS front for every HTTPS protocol (AnyConnect
+// today, GlobalProtect next); the worker routes the first request. OpenVPN over TCP will be a
+// service of its own, on its own port.
+enum class TcpService : uint8_t { Https };
+
+struct TcpListener {
+  UniqueFd fd;
+  TcpService service = TcpService::Https;
+};
+
 // Creates a socket of `socktype` for every passive address of host:port (every address when
 // host is empty), lets `setup` prepare it (setsockopt), binds it, and returns those that bound.
 // Throws std::runtime_error naming `what` when none did.

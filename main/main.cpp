@@ -64,7 +64,9 @@ int main(int argc, char** argv) {
       rl.rlim_cur = rl.rlim_max;
       (void)::setrlimit(RLIMIT_NOFILE, &rl);
     }
-    auto listeners = open_listeners(s.config->listen_host, s.config->tcp_port);
+    std::vector<mainproc::TcpListener> listeners;
+    for (auto& fd : open_listeners(s.config->listen_host, s.config->tcp_port))
+      listeners.push_back({std::move(fd), mainproc::TcpService::Https});
 
     SyslogSink syslog_sink("sslvpnd");
     if (!opt.foreground) {

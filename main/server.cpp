@@ -34,7 +34,7 @@ namespace {
 constexpr int kSecModMainFd = 3;
 }  // namespace
 
-Server::Server(struct ev_loop* loop, Logger& log, ServerSettings settings, std::vector<UniqueFd> listeners)
+Server::Server(struct ev_loop* loop, Logger& log, ServerSettings settings, std::vector<TcpListener> listeners)
     : loop_(loop),
       log_(log),
       s_(std::move(settings)),
@@ -99,7 +99,7 @@ void Server::start() {
 
   accept_io_.resize(listeners_.size());
   for (size_t i = 0; i < listeners_.size(); ++i) {
-    ev_io_init(&accept_io_[i], &Server::accept_cb, listeners_[i].get(), EV_READ);
+    ev_io_init(&accept_io_[i], &Server::accept_cb, listeners_[i].fd.get(), EV_READ);
     accept_io_[i].data = this;
     ev_io_start(loop_, &accept_io_[i]);
   }
@@ -191,6 +191,9 @@ void Server::on_accept(int listen_fd) {
     ev_timer_set(&accept_pause_, cfg().rate_limit_ms / 1000.0, 0.);
     ev_timer_start(loop_, &accept_pause_);
   }
+  TcpService service = TcpService::Https;
+  for (const auto& l : listeners_)
+    if (l.fd.get() == listen_fd) service = l.service;
   int batch = cfg().rate_limit_ms != 0 ? 1 : 64;
   for (int i = 0; i < batch; ++i) {  // bounded: let other watchers run under a connection flood
     sockaddr_storage ss{};
@@ -212,7 +215,7 @@ void Server::on_accept(int listen_fd) {
       log_.info("refusing ", ip, ":", port, ": max-clients (", cfg().max_clients, ") reached");
       continue;
     }
-    spawn_worker(std::move(c), ip, port);
+    spawn_worker(std::move(c), ip, port, service);
   }
 }
 

@@ -24,6 +24,7 @@
 #include "ctl.pb.h"
 #include "ipc.pb.h"
 #include "main/ban_db.hpp"
+#include "main/listener.hpp"
 #include "main/queued_sender.hpp"
 #include "main/scripts.hpp"
 #include "main/sessions.hpp"
@@ -48,6 +49,7 @@ struct WorkerProc {
   pid_t pid = -1;
   std::string client_ip;
   uint16_t client_port = 0;
+  TcpService service = TcpService::Https;  // what the listener that accepted it serves
   IpcChannel channel;
   std::optional<QueuedSender> out;  // main's sends on `channel` (never blocking; bounded)
   ev_io io{};
@@ -92,7 +94,7 @@ struct UdpListener {
 
 class Server final : private udp::Directory {
  public:
-  Server(struct ev_loop* loop, Logger& log, ServerSettings settings, std::vector<UniqueFd> listeners);
+  Server(struct ev_loop* loop, Logger& log, ServerSettings settings, std::vector<TcpListener> listeners);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -126,7 +128,7 @@ class Server final : private udp::Directory {
   void on_worker_readable(WorkerProc& w);
   void on_child_exit(pid_t pid, int status);
   void on_worker_exit(WorkerProc& w, int status);
-  void spawn_worker(UniqueFd client, const std::string& ip, uint16_t port);
+  void spawn_worker(UniqueFd client, const std::string& ip, uint16_t port, TcpService service);
   void kill_worker(WorkerProc& w, const char* why);
   // Sends without blocking; a worker that does not read its channel is killed.
   bool send_to_worker(WorkerProc& w, const ipc::MainToWorker& m, int pass_fd = -1);
@@ -191,7 +193,7 @@ class Server final : private udp::Directory {
   Logger& log_;
   ServerSettings s_;
   SessionManager sessions_;
-  std::vector<UniqueFd> listeners_;
+  std::vector<TcpListener> listeners_;
   std::vector<ev_io> accept_io_;
   ev_timer accept_pause_{};  // rate-limit-ms: the listeners rest until it fires
   IpcChannel secmod_;

@@ -36,21 +36,25 @@ ipc::WorkerStartup Server::worker_startup(const WorkerProc& w) const {
   st.set_tls_priorities(c.tls_priorities);
   st.set_auth_timeout_s(c.auth_timeout);
   st.set_cert_login(c.cert_login_mode());
-  // Today's one listener kind: the HTTPS port, serving AnyConnect.
-  auto* ac = st.mutable_https()->mutable_anyconnect();
-  for (const auto& g : c.select_groups) {
-    auto* gc = ac->add_groups();
-    gc->set_name(g.name);
-    gc->set_label(g.label);
+  switch (w.service) {
+    case TcpService::Https: {  // the HTTPS front: the settings of each protocol it serves
+      auto* ac = st.mutable_https()->mutable_anyconnect();
+      for (const auto& g : c.select_groups) {
+        auto* gc = ac->add_groups();
+        gc->set_name(g.name);
+        gc->set_label(g.label);
+      }
+      ac->set_default_group_label(c.default_select_group);
+      ac->set_banner(c.banner);
+      ac->set_pre_login_banner(c.pre_login_banner);
+      break;
+    }
   }
-  ac->set_default_group_label(c.default_select_group);
-  ac->set_banner(c.banner);
-  ac->set_pre_login_banner(c.pre_login_banner);
   st.set_log_level(s_.log_level);
   return st;
 }
 
-void Server::spawn_worker(UniqueFd client, const std::string& ip, uint16_t port) {
+void Server::spawn_worker(UniqueFd client, const std::string& ip, uint16_t port, TcpService service) {
   auto to_worker = make_ipc_pair();
   auto worker_secmod = make_ipc_pair();
   if (!to_worker.ok() || !worker_secmod.ok()) {
@@ -63,6 +67,7 @@ void Server::spawn_worker(UniqueFd client, const std::string& ip, uint16_t port)
   p.w->id = next_worker_id_++;
   p.w->client_ip = ip;
   p.w->client_port = port;
+  p.w->service = service;
   ipc::MainToSecMod attach;
   attach.mutable_attach_worker()->set_worker_id(p.w->id);
   attach.mutable_attach_worker()->set_client_ip(ip);
