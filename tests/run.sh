@@ -23,6 +23,7 @@ FUZZ_RESULTS=build-fuzz-results.txt
 : >"$FUZZ_RESULTS"
 if tests/fuzz/build.sh build-fuzz >build-fuzz.log 2>&1; then
   for bin in build-fuzz/tests/fuzz/fuzz_*; do
+    [ -f "$bin" ] && [ -x "$bin" ] || continue  # the targets, not their .p object directories
     name=$(basename "$bin" | sed 's/^fuzz_//')
     if ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 \
         "$bin" -runs=0 "tests/fuzz/corpus/$name" >"build-fuzz/replay-$name.log" 2>&1; then
