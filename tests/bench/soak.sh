@@ -13,7 +13,7 @@
 set -u
 DURATION=${1:-600}
 NSESS=${2:-3000}
-QUIET=60
+QUIET=${SOAK_QUIET:-60}
 source "$(dirname "$0")/../e2e/lib.sh"
 TEST_NAME=bench-soak
 e2e_init
@@ -47,10 +47,15 @@ dpd = 20
 CONF
 } > "$WORK/sslvpnd.conf"
 LOG="$WORK/server.log"
-ulimit -n 65536
+ulimit -n 65536 2>/dev/null || true  # main raises its own limit too
 start_server "$WORK/sslvpnd.conf" "$LOG" "$WORK/pid" "$PORT" || { echo "server did not start"; exit 1; }
 MAIN=$SERVER_PID
-SECMOD=$("$CTL" -s "$SOCK" --json show status | python3 -c "import json,sys; print(json.load(sys.stdin)['Sec-mod PID'])")
+SECMOD=""
+for _ in $(seq 1 50); do  # the control socket comes up just after the listener
+  SECMOD=$("$CTL" -s "$SOCK" --json show status 2>/dev/null |
+    python3 -c "import json,sys; print(json.load(sys.stdin)['Sec-mod PID'])" 2>/dev/null) && break
+  sleep 0.1
+done
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null; }
 
 # 1. the held sessions
