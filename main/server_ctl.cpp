@@ -232,29 +232,21 @@ ctl::CtlReply Server::ctl_end(const ctl::Select& sel, bool terminate) {
     (void)send_to_worker(*w, m);
     ++n;
   }
-  // "terminate session SID" also ends a session that has no tunnel right now.
+  // "terminate session SID" also ends a session that has no tunnel right now, or a login that
+  // never opened one: main forgets it and sec-mod kills its cookie.
   if (terminate && sel.by_case() == ctl::Select::kSession) {
-    for (const Session* s : sessions_.all()) {
-      if (session_text(s->id) != sel.session() || s->worker > 0) continue;
-      uint64_t sid = s->id;
-      sessions_.expire(sid);
+    std::optional<uint64_t> sid;
+    for (const Session* s : sessions_.all())
+      if (session_text(s->id) == sel.session() && s->worker <= 0) sid = s->id;
+    for (const Login* l : sessions_.logins())
+      if (session_text(l->id) == sel.session()) sid = l->id;
+    if (sid) {
+      sessions_.expire(*sid);  // frees the leases of a session, forgets a login
       ipc::MainToSecMod d;
-      d.mutable_session_detach()->set_session_id(sid);
+      d.mutable_session_detach()->set_session_id(*sid);
       d.mutable_session_detach()->set_logout(true);
       (void)secmod_out_.send(d);
       ++n;
-      break;
-    }
-    for (const Login* l : sessions_.logins()) {
-      if (session_text(l->id) != sel.session()) continue;
-      uint64_t sid = l->id;
-      sessions_.forget_login(sid);
-      ipc::MainToSecMod d;
-      d.mutable_session_detach()->set_session_id(sid);
-      d.mutable_session_detach()->set_logout(true);
-      (void)secmod_out_.send(d);
-      ++n;
-      break;
     }
   }
   if (n == 0) return error_reply("no such user, id or session connected");

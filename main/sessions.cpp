@@ -33,10 +33,6 @@ void SessionManager::note_login(Login login) {
   logins_[login.id] = std::move(login);
 }
 
-bool SessionManager::forget_login(uint64_t sid) {
-  return logins_.erase(sid) > 0;
-}
-
 std::vector<const Login*> SessionManager::logins() const {
   std::vector<const Login*> out;
   out.reserve(logins_.size());

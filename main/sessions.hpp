@@ -93,13 +93,12 @@ class SessionManager {
                            const ipc::SessionRequest& req, time_t now, Refusal* refusal);
   // The tunnel run by `worker` ended. Logout frees the session now.
   void detach(uint64_t sid, pid_t worker, bool logout);
-  // sec-mod dropped the cookie: free the session if no tunnel uses it.
+  // sec-mod dropped the cookie (or an admin terminated it): free the session if no tunnel uses
+  // it, forget the login if it never had one.
   void expire(uint64_t sid);
 
   // sec-mod issued a cookie: the login is listed until its first tunnel, logout or expiry.
   void note_login(Login login);
-  // Forgets a login that never opened a tunnel (terminate); false if there is none.
-  bool forget_login(uint64_t sid);
 
   const Session* find(uint64_t sid) const;
   std::vector<const Session*> all() const;

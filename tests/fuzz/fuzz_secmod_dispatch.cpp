@@ -19,28 +19,14 @@
 #include "common/log.hpp"
 #include "sec-mod/plain_auth.hpp"
 #include "sec-mod/sec_mod.hpp"
+#include "tests/support/secmod_fixture.hpp"
 
 using namespace sslvpn;
 using namespace sslvpn::secmod;
+using sslvpn::testing::NullSink;
+using sslvpn::testing::write_ecdsa_key;
 
 namespace {
-
-class NullSink final : public LogSink {
- public:
-  void emit(LogLevel, std::string_view) override {}
-};
-
-std::string write_key(const std::string& path) {
-  gnutls_x509_privkey_t k;
-  gnutls_x509_privkey_init(&k);
-  gnutls_x509_privkey_generate(k, GNUTLS_PK_ECDSA, GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0);
-  gnutls_datum_t out{};
-  gnutls_x509_privkey_export2(k, GNUTLS_X509_FMT_PEM, &out);
-  std::ofstream(path) << std::string(reinterpret_cast<char*>(out.data), out.size);
-  gnutls_free(out.data);
-  gnutls_x509_privkey_deinit(k);
-  return path;
-}
 
 struct World {
   NullSink sink;
@@ -57,8 +43,8 @@ struct World {
     std::ofstream(dir + "/passwd") << "alice:staff:" << crypt_hash("pw", "$5$rounds=1000$fuzz$") << "\n";
     std::ofstream(dir + "/otp") << "HOTP alice - 3132333435363738393031323334353637383930\n";
     std::string conf = "auth = \"plain[passwd=" + dir + "/passwd,otp=" + dir +
-                       "/otp]\"\nserver-cert = /unused\n" + "server-key = " + write_key(dir + "/key.pem") +
-                       "\n";
+                       "/otp]\"\nserver-cert = /unused\n" +
+                       "server-key = " + write_ecdsa_key(dir + "/key.pem") + "\n";
     Config cfg = parse_config(conf, "fuzz", nullptr);
     auto mp = make_ipc_pair();
     if (!mp.ok()) std::abort();

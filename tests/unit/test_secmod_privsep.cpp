@@ -12,29 +12,14 @@
 
 #include "sec-mod/plain_auth.hpp"
 #include "sec-mod/sec_mod.hpp"
+#include "tests/support/secmod_fixture.hpp"
 
 using namespace sslvpn;
 using namespace sslvpn::secmod;
+using sslvpn::testing::NullSink;
+using sslvpn::testing::write_ecdsa_key;
 
 namespace {
-
-class NullSink final : public LogSink {
- public:
-  void emit(LogLevel, std::string_view) override {}
-};
-
-std::string write_ecdsa_key(const std::string& path) {
-  gnutls_x509_privkey_t k;
-  REQUIRE(gnutls_x509_privkey_init(&k) == 0);
-  REQUIRE(gnutls_x509_privkey_generate(k, GNUTLS_PK_ECDSA, GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1),
-                                       0) == 0);
-  gnutls_datum_t out{};
-  REQUIRE(gnutls_x509_privkey_export2(k, GNUTLS_X509_FMT_PEM, &out) == 0);
-  std::ofstream(path) << std::string(reinterpret_cast<char*>(out.data), out.size);
-  gnutls_free(out.data);
-  gnutls_x509_privkey_deinit(k);
-  return path;
-}
 
 struct Harness {
   std::string dir;
