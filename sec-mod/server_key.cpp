@@ -24,8 +24,21 @@ ServerKey ServerKey::load(const std::string& path) {
   return ServerKey(std::move(key));
 }
 
+namespace {
+
+// A worker names the algorithm as a number: only one GnuTLS knows may become the enum (any
+// other value in a gnutls_sign_algorithm_t is undefined behaviour; the fuzzer found it).
+bool known_sign_algorithm(unsigned a) {
+  for (const gnutls_sign_algorithm_t* p = gnutls_sign_list(); p != nullptr && *p != 0; ++p)
+    if (static_cast<unsigned>(*p) == a) return true;
+  return false;
+}
+
+}  // namespace
+
 Result<std::string> ServerKey::sign(bool hash, unsigned algorithm, unsigned flags,
                                     std::string_view data) const {
+  if (!known_sign_algorithm(algorithm)) return Errc::Malformed;
   gnutls_datum_t in{reinterpret_cast<unsigned char*>(const_cast<char*>(data.data())),
                     static_cast<unsigned>(data.size())};
   gnutls_datum_t sig{nullptr, 0};

@@ -174,6 +174,18 @@ TEST_CASE("privsep: signing works, within limits", "[secmod][privsep]") {
   CHECK(h.worker_channel_closed());
 }
 
+TEST_CASE("privsep: a signature algorithm GnuTLS does not know is refused, not cast", "[secmod][privsep]") {
+  Harness h;
+  for (uint32_t algo : {0u, 47u, 1000u, 0xffffffffu}) {
+    auto m = sign_request();
+    m.mutable_sign()->set_algorithm(algo);
+    auto r = h.call(m);
+    REQUIRE(r.msg_case() == ipc::SecModToWorker::kSign);
+    CHECK_FALSE(r.sign().ok());
+  }
+  CHECK(h.call(sign_request()).sign().ok());  // the worker may still sign properly
+}
+
 TEST_CASE("privsep: the signature budget is a rate (a long session may renegotiate)", "[secmod][privsep]") {
   SignBudget b(1000);
   for (int i = 0; i < kSignBurst; ++i) CHECK(b.take(1000));
