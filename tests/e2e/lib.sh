@@ -124,8 +124,14 @@ start_server() {
   "${pre[@]}" "$SSLVPND" -f -d 3 -c "$conf" -p "$pidfile" >"$log" 2>&1 &
   local pid=$!
   STARTED_PIDS+=("$pid")
+  # The TCP port listens before main is ready; with a control socket, wait for that too.
+  local sock
+  sock=$(sed -n 's/^occtl-socket-file *= *//p' "$conf" | tail -n 1)
   for _ in $(seq 1 100); do
-    if [ -n "$("${pre[@]}" ss -Htln "sport = :$port")" ]; then SERVER_PID=$pid; return 0; fi
+    if [ -n "$("${pre[@]}" ss -Htln "sport = :$port")" ] && { [ -z "$sock" ] || [ -S "$sock" ]; }; then
+      SERVER_PID=$pid
+      return 0
+    fi
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done

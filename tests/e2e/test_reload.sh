@@ -30,11 +30,12 @@ ns_route_vpn_back "$VPN_NET"
 LOG="$WORK/server.log"
 start_server "$WORK/sslvpnd.conf" "$LOG" "$WORK/pid" "$PORT" || { fail "server start"; e2e_finish; }
 
-# Watch events for the whole test (bounded in time; ended by PID below).
+# Watch events for the whole test (bounded in time; ended by PID below). The TCP port listens
+# before main has created its control socket: wait for the socket first.
+for _ in $(seq 1 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
 ip netns exec "$NS_S" timeout 120 "$CTL" -s "$SOCK" --json show events > "$WORK/events.jsonl" 2>&1 &
 EVENTS_PID=$!
 STARTED_PIDS+=("$EVENTS_PID")
-for _ in $(seq 1 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
 sleep 0.5
 check "first client connects" oc_connect a alice 'alice-pw'
 check "it gets the first route" test "$(env_of a connect CISCO_SPLIT_INC_0_ADDR)" = 192.0.2.0
