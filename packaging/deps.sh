@@ -6,7 +6,7 @@ PKGS=(
   # build
   meson ninja-build pkg-config g++ ccache protobuf-compiler libprotobuf-dev
   # fuzzing: clang and its libFuzzer, ASan and UBSan runtimes (tests/fuzz/build.sh)
-  clang libclang-rt-14-dev
+  clang clang-14 libclang-rt-14-dev
   libgnutls28-dev libev-dev libpam0g-dev libxml2-dev libseccomp-dev libcrypt-dev libmnl-dev liboath-dev libradcli-dev catch2
   # run: certtool makes the demo certificate
   gnutls-bin iproute2 util-linux

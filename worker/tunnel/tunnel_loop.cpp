@@ -20,6 +20,8 @@ constexpr auto kStatsInterval = std::chrono::seconds(3);
 // client finishes in a round trip or two, and a stream of forged hellos cannot keep
 // restarting it. (main hands a tunnel at most one UDP socket per second.)
 constexpr auto kCandidateMinLife = std::chrono::seconds(3);
+// How often a waiting handshake is given a chance to retransmit (GnuTLS starts at 1 s).
+constexpr auto kCandidateRetransmitCheck = std::chrono::milliseconds(200);
 
 }  // namespace
 
@@ -71,6 +73,7 @@ void TunnelLoop::on_udp_socket(const ipc::UdpSocket& m, UniqueFd fd) {
                " hello on a new path; the current channel stays until its handshake completes");
   candidate_ = std::move(c).value();
   candidate_since_ = now;
+  candidate_due_ = now;  // its first datagram is already here: drive it at once
 }
 
 void TunnelLoop::drive_candidate(Clock::time_point now) {
@@ -81,7 +84,12 @@ void TunnelLoop::drive_candidate(Clock::time_point now) {
     candidate_.reset();
     return;
   }
-  if (!*r) return;
+  if (!*r) {
+    // Driven again when its socket is readable, or for a retransmission: not on every wake-up
+    // of a busy tunnel (a forged hello's candidate can wait up to 30 s).
+    candidate_due_ = now + kCandidateRetransmitCheck;
+    return;
+  }
   if (dgram_) dgram_->flush();  // what was queued goes the old way
   dgram_ = std::move(candidate_);
   engine_.datagram_established(now);
@@ -236,11 +244,14 @@ ipc::SessionEnd TunnelLoop::run() {
     };
     bool buffered = (stream_.pending() > 0 || (dgram_ && dgram_->pending() > 0)) && rx_open;
     int timeout = buffered ? 0 : poll_timeout_ms(now);
-    if (candidate_) timeout = std::min(timeout, 200);  // handshake retransmits
+    if (candidate_) {  // handshake retransmits
+      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(candidate_due_ - now).count();
+      timeout = std::min<int>(timeout, static_cast<int>(std::clamp<long long>(ms + 1, 0, 200)));
+    }
     if (::poll(fds, 5, timeout) < 0 && errno != EINTR) break;
     now = Clock::now();
     if (fds[2].revents) on_main_message();
-    if (candidate_) drive_candidate(now);
+    if (candidate_ && ((fds[4].revents & (POLLIN | POLLERR)) || now >= candidate_due_)) drive_candidate(now);
     if (dgram_ && ((fds[3].revents & (POLLIN | POLLERR)) || dgram_->pending() > 0)) read_datagrams(now);
     if (tun_.blocked() && (fds[1].revents & (POLLOUT | POLLERR))) flush_tun();
     if (stream_blocked_ && (fds[0].revents & (POLLOUT | POLLERR | POLLHUP))) flush_stream();

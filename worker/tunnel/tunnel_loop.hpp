@@ -55,7 +55,8 @@ class TunnelLoop final : public TunnelIo {
   std::unique_ptr<DatagramChannel> dgram_;      // the established channel, if any
   std::unique_ptr<DatagramChannel> candidate_;  // a handshake in progress (never the live channel)
   Clock::time_point candidate_since_;
-  bool stream_failed_ = false;  // the client's connection broke
+  Clock::time_point candidate_due_;  // when it is driven even without a datagram
+  bool stream_failed_ = false;       // the client's connection broke
   bool main_gone_ = false;
   bool stream_blocked_ = false;  // queued records wait for the socket
   Clock::time_point next_stats_;
