@@ -287,6 +287,20 @@ const std::map<std::string_view, Handler>& handlers() {
       {"switch-to-tcp-timeout",
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.switch_to_tcp_timeout = parse_seconds(c, v); }},
       {"disconnect-script", [](Config& cfg, const Ctx&, std::string_view v) { cfg.disconnect_script = v; }},
+      {"globalprotect", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.globalprotect = parse_bool(c, v); }},
+      {"gp-portal", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.gp_portal = parse_bool(c, v); }},
+      {"gp-esp-port",
+       [](Config& cfg, const Ctx& c, std::string_view v) {
+         cfg.gp_esp_port = static_cast<uint16_t>(parse_uint(c, v, 65535));
+       }},
+      {"gp-portal-gateway",
+       [](Config& cfg, const Ctx& c, std::string_view v) {
+         if (v.empty() || v.size() > 255 || v.find_first_of(" \t<>&\"'") != std::string_view::npos)
+           fail(c.origin, c.line, "gp-portal-gateway must be HOST or HOST:PORT");
+         cfg.gp_portal_gateways.emplace_back(v);
+       }},
+      {"gp-hip-report", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.gp_hip_report = parse_bool(c, v); }},
+      {"gp-portal-name", [](Config& cfg, const Ctx&, std::string_view v) { cfg.gp_portal_name = v; }},
   };
   return h;
 }
@@ -294,7 +308,7 @@ const std::map<std::string_view, Handler>& handlers() {
 // Keys that may be given more than once; every other key keeps its last value with a warning.
 bool is_list_key(std::string_view k) {
   return k == "auth" || k == "enable-auth" || k == "select-group" || k == "dns" || k == "nbns" ||
-         k == "split-dns" || k == "route" || k == "no-route";
+         k == "split-dns" || k == "route" || k == "no-route" || k == "gp-portal-gateway";
 }
 
 void finish_ipv4_network(Config& cfg, const Pending& p, std::string_view origin) {

@@ -130,6 +130,13 @@ struct Config {
   bool dtls_legacy = true;              // Cisco's resumed-session mode (AnyConnect, old openconnect)
   bool match_tls_dtls_ciphers = false;  // PSK mode: DTLS uses the TLS session's cipher only
   uint32_t switch_to_tcp_timeout = 0;   // seconds of DTLS silence before sending over CSTP; 0 = 3 x dpd
+  // GlobalProtect (worker/gp): portal and gateway on the TLS port, ESP on its own UDP port
+  bool globalprotect = true;
+  bool gp_portal = true;                        // false: gateway only (the portal "does not exist")
+  uint16_t gp_esp_port = 0;                     // 0 = no ESP: the HTTPS tunnel carries everything
+  std::vector<std::string> gp_portal_gateways;  // "host[:port]"; empty = this server
+  bool gp_hip_report = false;                   // ask clients for a HIP report
+  std::string gp_portal_name;                   // the portal's name in its configuration
 
   // The password file of the plain[] method, or empty.
   std::string plain_passwd_file() const;

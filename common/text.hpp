@@ -13,6 +13,9 @@ std::string_view trim(std::string_view s) noexcept;
 // Whether a colon-separated list ("A:B:C", as in X-DTLS-CipherSuite) has `item`.
 bool colon_list_contains(std::string_view list, std::string_view item) noexcept;
 
+// Escapes text for XML content and attributes; drops characters XML 1.0 cannot carry.
+std::string xml_escape(std::string_view in);
+
 // The whole content of a file, or nullopt if it cannot be read.
 std::optional<std::string> read_file(const std::string& path);
 

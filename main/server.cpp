@@ -21,6 +21,8 @@ namespace sslvpn::mainproc {
 
 // A worker log line longer than this is a violation (the worker cuts at 2048).
 constexpr size_t kMaxWorkerLogLine = 2048;
+// A GlobalProtect HIP report kept per tunnel (PAN's are a few kB; the worker bounds them too).
+constexpr size_t kMaxHipReport = 65536;
 
 std::string sanitize_log_text(const std::string& in) {
   std::string out = in;
@@ -250,6 +252,13 @@ void Server::on_worker_readable(WorkerProc& w) {
     case ipc::WorkerToMain::kSessionEnd:
       w.end = msg.session_end();
       return;
+    case ipc::WorkerToMain::kHipReport:
+      if (w.request.protocol() != ipc::GLOBALPROTECT || msg.hip_report().report().size() > kMaxHipReport)
+        return kill_worker(w, "sent an invalid HIP report");
+      w.hip_report = msg.hip_report().report();
+      log_.info("worker ", w.pid, ": HIP report from '", sanitize_log_text(w.params.username()), "' (",
+                w.hip_report.size(), " bytes)");
+      return;
     case ipc::WorkerToMain::MSG_NOT_SET:
       return;  // refused by the route check
   }
@@ -292,7 +301,7 @@ void Server::on_secmod_readable() {
     case ipc::SecModToMain::kSessionOpenReply:
       return on_session_open_reply(msg.session_open_reply());
     case ipc::SecModToMain::kSessionExpired:
-      sessions_.expire(msg.session_expired().session_id());
+      on_session_expired(msg.session_expired());
       log_.debug("a cookie expired; ", sessions_.count(), " sessions, ", sessions_.leases_in_use(),
                  " leases in use");
       return;
@@ -369,8 +378,9 @@ void Server::on_worker_exit(WorkerProc& w, int status) {
   ev_io_stop(loop_, &w.io);
   ev_timer_stop(loop_, &w.auth_timer);
   if (!w.dtls_id.empty()) dtls_ids_.erase(w.dtls_id);
+  if (w.esp_spi != 0) esp_spis_.erase(w.esp_spi);
   pid_by_id_.erase(w.id);
-  if (!w.udp_peer.empty()) {
+  if (!w.udp_peer.empty() && !w.dtls_id.empty()) {
     auto [b, e] = dtls_by_ip_.equal_range(w.client_ip);
     for (auto it = b; it != e; ++it)
       if (it->second == w.pid) {
@@ -419,6 +429,7 @@ bool Server::reload(std::string* error, std::vector<std::string>* notes) {
   keep("listen-host", n.listen_host, o.listen_host);
   keep("tcp-port", n.tcp_port, o.tcp_port);
   keep("udp-port", n.udp_port, o.udp_port);
+  keep("gp-esp-port", n.gp_esp_port, o.gp_esp_port);
   keep("udp-listen-host", n.udp_listen_host, o.udp_listen_host);
   keep("device", n.device, o.device);
   keep("run-as-user", n.run_as_user, o.run_as_user);

@@ -65,9 +65,12 @@ struct WorkerProc {
   ipc::SessionStats stats;
   std::optional<ipc::SessionEnd> end;  // what the worker said before exiting
   std::string dtls_id;                 // raw DTLS session id of its tunnel ("" = no DTLS)
+  uint32_t esp_spi = 0;                // GlobalProtect: the SPI its client sends ESP with (0 = none)
+  std::string hip_report;              // GlobalProtect: the client's HIP report, if it sent one
   std::string udp_peer;                // "addr:port" its UDP socket is connected to
   double last_udp_handoff = -1e9;      // ev_now() of the last UDP socket handed over
   bool terminate_logout = false;       // an admin's "terminate": the cookie dies with the tunnel
+  bool user_logout = false;            // the user logged out elsewhere (GlobalProtect logout.esp)
   bool killed = false;                 // SIGKILL sent; its exit is on the way
 };
 
@@ -188,6 +191,12 @@ class Server final : private udp::Directory {
                        std::span<const uint8_t> bytes, bool hello);
   pid_t worker_by_dtls_id(std::string_view id) const override;
   pid_t only_dtls_worker_at(std::string_view ip) const override;
+  pid_t worker_by_esp_spi(uint32_t spi) const override;
+  void open_udp(uint16_t port, const std::string& host, std::unique_ptr<udp::Classifier> (*make)());
+  // A fresh SPI no live tunnel receives with (GlobalProtect's ESP), or 0 if none was found.
+  uint32_t fresh_esp_spi() const;
+  // sec-mod ended a session for good (GlobalProtect logout): its tunnel, if any, ends too.
+  void on_session_expired(const ipc::SessionExpired& m);
 
   struct ev_loop* loop_;
   Logger& log_;
@@ -218,6 +227,7 @@ class Server final : private udp::Directory {
   std::unordered_map<std::string, pid_t> dtls_ids_;  // DTLS session id -> worker pid
   // Client address -> workers with a DTLS path: NAT rebinding looks up one address, not every worker.
   std::unordered_multimap<std::string, pid_t> dtls_by_ip_;
+  std::unordered_map<uint32_t, pid_t> esp_spis_;   // ESP SPI (client to server) -> worker pid
   std::unordered_map<uint64_t, pid_t> pid_by_id_;  // worker id -> pid
   int exit_code_ = 0;
   std::unique_ptr<class ControlSocket> control_;

@@ -49,15 +49,23 @@ void Server::on_session_open_reply(const ipc::SessionOpenReply& r) {
   WorkerProc* w = worker_by_id(r.worker_id());
   if (w == nullptr || w->phase != WorkerPhase::AwaitSession) {
     // The worker left meanwhile: hand the cookie back so it can be used again.
-    if (r.ok()) {
+    const Session* live = r.ok() ? sessions_.find(r.session_id()) : nullptr;
+    if (r.ok() && (live == nullptr || live->worker <= 0)) {  // hand the cookie back unused
       ipc::MainToSecMod d;
       d.mutable_session_detach()->set_session_id(r.session_id());
       (void)secmod_out_.send(d);
     }
     return;
   }
-  if (!r.ok()) {
-    log_.info("tunnel refused for ", w->client_ip, ": invalid or expired cookie");
+  if (!r.ok() || (!w->request.user().empty() && w->request.user() != r.username())) {
+    log_.info("tunnel refused for ", w->client_ip,
+              r.ok() ? ": the cookie is another user's" : ": invalid or expired cookie");
+    const Session* live = r.ok() ? sessions_.find(r.session_id()) : nullptr;
+    if (r.ok() && (live == nullptr || live->worker <= 0)) {  // hand the cookie back unused
+      ipc::MainToSecMod d;
+      d.mutable_session_detach()->set_session_id(r.session_id());
+      (void)secmod_out_.send(d);
+    }
     return refuse_tunnel(*w, ipc::SessionReply::BAD_SESSION, "invalid or expired cookie");
   }
   w->session_id = r.session_id();
@@ -79,7 +87,16 @@ void Server::on_session_open_reply(const ipc::SessionOpenReply& r) {
   w->params = w->grant->params;
   const Session* sess = sessions_.find(w->session_id);
   bool no_udp = sess != nullptr && sess->settings.has_no_udp() && sess->settings.no_udp();
-  if (cfg().udp_port != 0 && !no_udp) {
+  if (w->request.protocol() == ipc::GLOBALPROTECT) {
+    // ESP for a getconfig (not for the tunnel GET: PAN drops the SA once HTTPS carries data).
+    uint32_t c2s = fresh_esp_spi(), s2c = fresh_esp_spi();
+    if (cfg().gp_esp_port != 0 && !no_udp && !w->request.no_datagram() && c2s != 0 && s2c != 0) {
+      auto* e = w->params.mutable_esp();
+      e->set_udp_port(cfg().gp_esp_port);
+      e->set_c2s_spi(c2s);
+      e->set_s2c_spi(s2c);
+    }
+  } else if (cfg().udp_port != 0 && !no_udp) {
     // A fresh random id per tunnel names it in the client's DTLS ClientHello.
     std::string id(32, '\0');
     if (gnutls_rnd(GNUTLS_RND_NONCE, id.data(), id.size()) == 0) {
@@ -135,6 +152,10 @@ void Server::grant_tunnel(WorkerProc& w) {
     w.dtls_id = w.params.dtls().session_id();
     dtls_ids_[w.dtls_id] = w.pid;
   }
+  if (w.params.has_esp() && w.params.esp().c2s_spi() != 0) {
+    w.esp_spi = w.params.esp().c2s_spi();
+    esp_spis_[w.esp_spi] = w.pid;
+  }
   ev_timer_stop(loop_, &w.auth_timer);
   if (cfg().acct) {
     const Session* s = sessions_.find(w.session_id);
@@ -147,6 +168,25 @@ void Server::grant_tunnel(WorkerProc& w) {
   log_.info("user '", sanitize_log_text(w.params.username()), "' connected from ", w.client_ip, " on ",
             w.params.device(), " as ", w.params.ipv4_address(),
             w.params.ipv6_address().empty() ? "" : " " + w.params.ipv6_address());
+}
+
+void Server::on_session_expired(const ipc::SessionExpired& m) {
+  const Session* s = sessions_.find(m.session_id());
+  if (m.logout() && s != nullptr && s->worker > 0) {
+    auto it = workers_.find(s->worker);
+    if (it != workers_.end() && it->second->phase == WorkerPhase::Tunnel) {
+      // The tunnel ends as a logout: its exit frees the session (end_tunnel).
+      WorkerProc& w = *it->second;
+      w.terminate_logout = true;
+      w.user_logout = true;
+      ipc::MainToWorker t;
+      t.mutable_terminate()->set_reason("the user logged out");
+      t.mutable_terminate()->set_tell_client(true);
+      (void)send_to_worker(w, t);
+      return;
+    }
+  }
+  sessions_.expire(m.session_id());
 }
 
 void Server::refuse_tunnel(WorkerProc& w, ipc::SessionReply::Refusal kind, const std::string& reason) {
@@ -165,6 +205,7 @@ void Server::refuse_tunnel(WorkerProc& w, ipc::SessionReply::Refusal kind, const
 void Server::end_tunnel(WorkerProc& w) {
   using R = ipc::SessionEnd;
   R::Reason reason = w.end ? w.end->reason() : R::CLIENT_GONE;
+  if (w.user_logout) reason = R::USER_DISCONNECT;  // its end was the user's logout, not an admin's
   if (w.end) {
     w.stats.set_bytes_in(w.end->bytes_in());
     w.stats.set_bytes_out(w.end->bytes_out());

@@ -47,6 +47,14 @@ ipc::WorkerStartup Server::worker_startup(const WorkerProc& w) const {
       ac->set_default_group_label(c.default_select_group);
       ac->set_banner(c.banner);
       ac->set_pre_login_banner(c.pre_login_banner);
+      if (c.globalprotect) {
+        auto* gp = st.mutable_https()->mutable_globalprotect();
+        gp->set_portal(c.gp_portal);
+        for (const auto& g : c.gp_portal_gateways) gp->add_gateways(g);
+        gp->set_hip_report(c.gp_hip_report);
+        gp->set_portal_name(c.gp_portal_name);
+        gp->set_server_name(c.listen_host);
+      }
       break;
     }
   }

@@ -5,6 +5,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <gnutls/crypto.h>
+
 #include "main/listener.hpp"
 #include "main/server.hpp"
 #include "main/udp/udp_socket.hpp"
@@ -15,26 +17,49 @@ namespace {
 // At most one socket per tunnel per this many seconds: a flood of valid-looking hellos
 // cannot make main churn sockets.
 constexpr double kUdpHandoffInterval = 1.0;
-// A whole DTLS record fits; anything larger is not ours.
+// A whole DTLS record (or ESP packet) fits; anything larger is not ours.
 constexpr size_t kMaxDatagram = 16384 + 256;
 
 }  // namespace
 
-void Server::start_udp() {
-  if (cfg().udp_port == 0) return;
-  std::string host = cfg().udp_listen_host.empty() ? cfg().listen_host : cfg().udp_listen_host;
-  for (auto& fd : open_udp_listeners(host, cfg().udp_port)) {
+void Server::open_udp(uint16_t port, const std::string& host, std::unique_ptr<udp::Classifier> (*make)()) {
+  const char* name = "";
+  for (auto& fd : open_udp_listeners(host, port)) {
     auto l = std::make_unique<UdpListener>();
     l->owner = this;
-    l->port = cfg().udp_port;
+    l->port = port;
     l->fd = std::move(fd);
-    l->classifier = udp::make_dtls_classifier();
+    l->classifier = make();
+    name = l->classifier->name();
     ev_io_init(&l->io, &Server::udp_cb, l->fd.get(), EV_READ);
     l->io.data = l.get();
     ev_io_start(loop_, &l->io);
     udp_listeners_.push_back(std::move(l));
   }
-  log_.info("DTLS on UDP port ", cfg().udp_port);
+  log_.info(name, " on UDP port ", port);
+}
+
+void Server::start_udp() {
+  std::string host = cfg().udp_listen_host.empty() ? cfg().listen_host : cfg().udp_listen_host;
+  if (cfg().udp_port != 0) open_udp(cfg().udp_port, host, &udp::make_dtls_classifier);
+  if (cfg().globalprotect && cfg().gp_esp_port != 0)
+    open_udp(cfg().gp_esp_port, host, &udp::make_esp_classifier);
+}
+
+pid_t Server::worker_by_esp_spi(uint32_t spi) const {
+  auto it = esp_spis_.find(spi);
+  if (it == esp_spis_.end()) return -1;
+  auto w = workers_.find(it->second);
+  return w != workers_.end() && w->second->phase == WorkerPhase::Tunnel ? w->first : -1;
+}
+
+uint32_t Server::fresh_esp_spi() const {
+  for (int tries = 0; tries < 16; ++tries) {
+    uint32_t spi = 0;
+    if (gnutls_rnd(GNUTLS_RND_NONCE, &spi, sizeof spi) != 0) return 0;
+    if (spi >= 256 && !esp_spis_.count(spi)) return spi;
+  }
+  return 0;
 }
 
 void Server::udp_cb(struct ev_loop*, ev_io* w, int) {
@@ -98,7 +123,7 @@ void Server::hand_udp_socket(WorkerProc& w, const UdpListener& l, const Datagram
   m.mutable_udp_socket()->set_first_datagram(std::string(bytes.begin(), bytes.end()));
   m.mutable_udp_socket()->set_client_hello(hello);
   if (!send_to_worker(w, m, sock->get())) return;
-  if (w.udp_peer.empty()) dtls_by_ip_.emplace(w.client_ip, w.pid);
+  if (w.udp_peer.empty() && !w.dtls_id.empty()) dtls_by_ip_.emplace(w.client_ip, w.pid);
   w.udp_peer = ip + ":" + std::to_string(port);
   log_.debug("worker ", w.pid, ": ", l.classifier->name(), " from ", w.udp_peer,
              hello ? " (hello)" : " (new client port)");

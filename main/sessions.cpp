@@ -208,6 +208,7 @@ Result<TunnelGrant> SessionManager::attach(uint64_t sid, pid_t worker, const ipc
   g.params = params_for(s, g.tun, mtu, base, req.mobile(), now);
   g.displaced = (s.worker > 0 && s.worker != worker) ? s.worker : -1;
   s.worker = worker;
+  s.protocol = req.protocol();
   return g;
 }
 

@@ -33,7 +33,8 @@ struct Session {
   time_t created = 0;          // first tunnel: session-timeout counts from here, across reconnects
   ipc::UserSettings settings;  // group/user files and the login's, fixed for the session's life
   uint32_t session_timeout = 0;
-  std::string first_ip;  // the client address of the first tunnel (deny-roaming)
+  std::string first_ip;                      // the client address of the first tunnel (deny-roaming)
+  ipc::Protocol protocol = ipc::ANYCONNECT;  // of its last tunnel
 };
 
 // A login whose cookie has not opened a tunnel yet (openconnect --authenticate, or a client

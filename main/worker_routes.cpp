@@ -15,6 +15,8 @@ constexpr WorkerMainRoute kRoutes[] = {
     {K::kSessionRequest, phase_bit(WorkerPhase::Login), false, "asked for a session twice"},
     {K::kSessionStats, phase_bit(WorkerPhase::Tunnel), false, "sent statistics without a tunnel"},
     {K::kSessionEnd, phase_bit(WorkerPhase::Tunnel), true, "ended a tunnel it did not have"},
+    // GlobalProtect's hipreport.esp comes after getconfig, on the tunnel's connection.
+    {K::kHipReport, phase_bit(WorkerPhase::Tunnel), false, "sent a HIP report without a tunnel"},
 };
 
 }  // namespace

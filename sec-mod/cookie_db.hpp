@@ -36,6 +36,7 @@ class CookieDb {
                     const ipc::UserSettings& settings = {});
   // The live entry for a cookie, or nullptr if it is unknown or expired.
   const CookieEntry* find(const std::string& cookie, time_t now) const;
+
   // A tunnel starts on this cookie: the entry is marked in use. nullptr if not live.
   const CookieEntry* open(const std::string& cookie, time_t now);
   // The tunnel of `session_id` ended: logout deletes; otherwise the cookie-timeout restarts.

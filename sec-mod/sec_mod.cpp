@@ -27,6 +27,9 @@ constexpr WorkerRoute kWorkerRoutes[] = {
     // Answers only to a form we asked: on this connection, or (New) one parked from an earlier.
     {ipc::WorkerToSecMod::kAuthContinue, bit(PeerState::Answering) | bit(PeerState::New),
      &SecMod::on_auth_continue},
+    // GlobalProtect's logout.esp comes on a fresh connection, or after a login on this one.
+    {ipc::WorkerToSecMod::kLogout, bit(PeerState::New) | bit(PeerState::Authed) | bit(PeerState::Denied),
+     &SecMod::on_logout},
 };
 
 std::unique_ptr<PasswordBackend> make_backend(struct ev_loop* loop, const Config& cfg, const AuthMethod& m) {
@@ -347,6 +350,7 @@ Result<void> SecMod::on_auth_init(WorkerPeer& p, ipc::WorkerToSecMod& m) {
     if (!p.auth.cert->ok) log_.info("worker ", p.id, " (", p.client_ip, "): ", p.auth.cert->reason);
   }
   bool cert_ok = p.auth.cert && p.auth.cert->ok;
+  if (!a->prior_cookie().empty() && login_with_cookie(p, *a)) return {};
 
   if (!a->has_password()) {  // the certificate-first request, before any form
     if (cert_ok) {

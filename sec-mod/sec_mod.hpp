@@ -68,6 +68,8 @@ inline constexpr int kMaxAuthFailures = 3;
 // Forms of ours (PAM prompts, OTP codes) one connection may be shown: a PAM stack that keeps
 // asking cannot keep a worker forever.
 inline constexpr int kMaxAuthRounds = 16;
+// logout.esp requests one connection may make (a worker guessing cookies is a violation).
+inline constexpr int kMaxLogoutsPerWorker = 4;
 
 class SecMod;
 
@@ -93,6 +95,7 @@ struct WorkerPeer {
   PeerState state = PeerState::New;
   SignBudget signs{time(nullptr)};
   LoginState auth;
+  int logouts = 0;  // GlobalProtect logout.esp requests seen
 };
 
 // A login waiting for the answer to our form after its connection closed: the client may send
@@ -128,6 +131,7 @@ class SecMod {
   Result<void> on_sign(WorkerPeer& p, ipc::WorkerToSecMod& m);
   Result<void> on_auth_init(WorkerPeer& p, ipc::WorkerToSecMod& m);
   Result<void> on_auth_continue(WorkerPeer& p, ipc::WorkerToSecMod& m);
+  Result<void> on_logout(WorkerPeer& p, ipc::WorkerToSecMod& m);
 
  private:
   static void main_cb(struct ev_loop*, ev_io* w, int);
@@ -138,6 +142,8 @@ class SecMod {
   void on_peer_readable(WorkerPeer& p);
   void attach_worker(const ipc::AttachWorker& m, UniqueFd fd);
   void on_session_open(const ipc::SessionOpen& m);
+  // GlobalProtect (session_requests.cpp): a login by a live cookie of the same user.
+  bool login_with_cookie(WorkerPeer& p, ipc::AuthInit& a);
   void on_reload(const ipc::SecModReload& m);
   void build_auth();
   void drop_peer(uint64_t id, const std::string& violation);

@@ -93,8 +93,7 @@ std::optional<DtlsSetup> Connection::choose_dtls(const ipc::TunnelParams& p, any
   return setup;
 }
 
-void Connection::connect(ipc::SessionRequest& req, anyconnect::DtlsOffer& offer) {
-  req.set_transport_overhead(static_cast<uint32_t>(tls_.record_overhead() + cstp::kHeaderSize));
+std::optional<std::pair<ipc::SessionReply, UniqueFd>> Connection::ask_session(ipc::SessionRequest& req) {
   ipc::WorkerToMain ask;
   ask.mutable_session_request()->Swap(&req);
   auto sent = main_.send(ask);
@@ -102,10 +101,19 @@ void Connection::connect(ipc::SessionRequest& req, anyconnect::DtlsOffer& offer)
                   : Result<std::pair<ipc::MainToWorker, UniqueFd>>(sent.error());
   if (!rep.ok() || rep->first.msg_case() != ipc::MainToWorker::kSessionReply) {
     log_.error("main did not answer the tunnel request");
+    return std::nullopt;
+  }
+  return std::make_pair(std::move(*rep->first.mutable_session_reply()), std::move(rep->second));
+}
+
+void Connection::connect(ipc::SessionRequest& req, anyconnect::DtlsOffer& offer) {
+  req.set_transport_overhead(static_cast<uint32_t>(tls_.record_overhead() + cstp::kHeaderSize));
+  auto rep = ask_session(req);
+  if (!rep) {
     (void)tls_.send(http::serialize(http::error_response(503)));
     return;
   }
-  const ipc::SessionReply& r = rep->first.session_reply();
+  const ipc::SessionReply& r = rep->first;
   if (!r.ok() || !rep->second.valid()) {
     // AnyConnect's answers: 401 tells the client its session is over, 503 that it may retry.
     http::Response resp =
@@ -158,15 +166,22 @@ void Connection::run() {
     // Whatever follows the request in buf_ (pipelining) is kept for the next round.
     http::Parsed parsed;
     if (!read_request(&parsed)) break;
-    log_.debug(parsed.request.method, " ", parsed.request.target);
-    // The front: a path no protocol declared is 404, whatever state the login is in.
-    auto routed =
-        http::route_request(http::anyconnect_routes(), parsed.request.method, parsed.request.target);
-    if (routed.engine == http::Engine::None) {
-      log_.info("no such page: ", parsed.request.method, " ", parsed.request.target.substr(0, 128), " (",
-                routed.status, ")");
-      (void)tls_.send(http::serialize(http::error_response(routed.status)));
+    log_.debug(parsed.request.method, " ", http::path_of(parsed.request.target).substr(0, 128));
+    // The front: a path no protocol declared is 404, whatever state the login is in; the first
+    // request chooses the protocol, and the connection keeps it.
+    auto routed = http::route_front(parsed.request.method, parsed.request.target, gp_.has_value());
+    if (routed.engine == http::Engine::None || (engine_ != http::Engine::None && routed.engine != engine_)) {
+      log_.info("no such page: ", parsed.request.method, " ",
+                http::path_of(parsed.request.target).substr(0, 128), " (",
+                routed.engine == http::Engine::None ? routed.status : 404, ")");
+      (void)tls_.send(
+          http::serialize(http::error_response(routed.engine == http::Engine::None ? routed.status : 404)));
       break;
+    }
+    engine_ = routed.engine;
+    if (engine_ == http::Engine::GlobalProtect) {
+      if (!carry_out_gp(gp_->on_request(parsed.request))) break;
+      continue;
     }
     if (!carry_out(flow_.on_request(parsed.request))) break;
   }

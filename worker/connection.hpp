@@ -1,16 +1,21 @@
 // Serves one client connection in the pre-tunnel phase: HTTP requests over TLS, driven through
-// AuthFlow, until the client leaves, the login ends, or auth-timeout passes.
+// the engine the first request chose (AnyConnect's AuthFlow, GlobalProtect's GpFlow), until the
+// client leaves, the login ends, the tunnel ends, or auth-timeout passes.
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "common/ipc_channel.hpp"
 #include "common/log.hpp"
 #include "worker/anyconnect/auth_flow.hpp"
 #include "worker/anyconnect/connect_reply.hpp"
 #include "worker/anyconnect/dtls_channel.hpp"
+#include "worker/gp/gp_flow.hpp"
 #include "worker/http/http_request.hpp"
+#include "worker/http/router.hpp"
 #include "worker/secmod_client.hpp"
 #include "worker/tls_server.hpp"
 
@@ -18,14 +23,16 @@ namespace sslvpn::worker {
 
 class Connection {
  public:
+  // `gp` unset: GlobalProtect is off (globalprotect = false).
   Connection(Logger& log, TlsServer& tls, SecModClient& secmod, IpcChannel& main,
-             anyconnect::AuthSettings settings, std::chrono::steady_clock::time_point deadline,
-             bool client_ipv6)
+             anyconnect::AuthSettings settings, std::optional<gp::GpSettings> gp,
+             std::chrono::steady_clock::time_point deadline, bool client_ipv6)
       : log_(log),
         tls_(tls),
         secmod_(secmod),
         main_(main),
         flow_(std::move(settings)),
+        gp_(gp ? std::optional<gp::GpFlow>(std::move(*gp)) : std::nullopt),
         deadline_(deadline),
         client_ipv6_(client_ipv6) {}
 
@@ -36,6 +43,13 @@ class Connection {
   // Reads until `buf_` holds a whole request; false when the connection should end.
   bool read_request(http::Parsed* out);
   bool carry_out(anyconnect::Step step);
+  // Asks main for the tunnel of `req`; nullopt (after telling the log why) when main failed.
+  std::optional<std::pair<ipc::SessionReply, UniqueFd>> ask_session(ipc::SessionRequest& req);
+  // GlobalProtect (worker/gp/gp_shell.cpp): carries out the flow's steps; false to close.
+  bool carry_out_gp(gp::Step step);
+  void gp_getconfig(gp::Step& step);
+  void gp_tunnel(gp::Step& step);
+  std::string local_address() const;
   // CONNECT: asks main for the tunnel, answers the client and runs the tunnel to its end.
   void connect(ipc::SessionRequest& req, anyconnect::DtlsOffer& offer);
   // The DTLS mode for this tunnel (PSK, legacy, or none) and the headers that announce it.
@@ -48,6 +62,8 @@ class Connection {
   SecModClient& secmod_;
   IpcChannel& main_;
   anyconnect::AuthFlow flow_;
+  std::optional<gp::GpFlow> gp_;
+  http::Engine engine_ = http::Engine::None;  // chosen by the connection's first request
   std::chrono::steady_clock::time_point deadline_;
   bool client_ipv6_;  // the client's transport address family (for UDP MTU arithmetic)
   http::Limits limits_;

@@ -49,6 +49,19 @@ anyconnect::AuthSettings auth_settings(const ipc::WorkerStartup& st) {
   return s;
 }
 
+std::optional<gp::GpSettings> gp_settings(const ipc::WorkerStartup& st) {
+  if (!st.https().has_globalprotect()) return std::nullopt;
+  const ipc::GlobalProtectStartup& g = st.https().globalprotect();
+  gp::GpSettings s;
+  s.portal = g.portal();
+  s.gateways.assign(g.gateways().begin(), g.gateways().end());
+  s.hip_report = g.hip_report();
+  if (!g.portal_name().empty()) s.portal_name = g.portal_name();
+  s.server_name = g.server_name();
+  s.cert_login = st.cert_login();
+  return s;
+}
+
 }  // namespace
 
 int run_worker() {
@@ -104,7 +117,9 @@ int run_worker() {
   log.debug("TLS established: ", (*tls)->description());
   anyconnect::AuthSettings settings = auth_settings(st);
   if (settings.cert_login != 0) settings.client_certs = (*tls)->peer_certificates();
-  worker::Connection conn(log, **tls, secmod, main_ch, std::move(settings), deadline,
+  std::optional<gp::GpSettings> gp = gp_settings(st);
+  if (gp && gp->cert_login != 0) gp->client_certs = settings.client_certs;
+  worker::Connection conn(log, **tls, secmod, main_ch, std::move(settings), std::move(gp), deadline,
                           st.client_ip().find(':') != std::string::npos);
   conn.run();
   return 0;

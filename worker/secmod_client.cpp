@@ -35,4 +35,12 @@ Result<ipc::AuthReply> SecModClient::auth(ipc::WorkerToSecMod& req) {
   return std::move(*rep->mutable_auth());
 }
 
+Result<bool> SecModClient::logout(const std::string& cookie) {
+  ipc::WorkerToSecMod req;
+  req.mutable_logout()->set_cookie(cookie);
+  auto rep = call(req, ipc::SecModToWorker::kLogout);
+  if (!rep.ok()) return rep.error();
+  return rep->logout().ok();
+}
+
 }  // namespace sslvpn::worker

@@ -18,6 +18,8 @@ class SecModClient {
   Result<std::string> sign(bool hash, unsigned algorithm, unsigned flags, std::string_view data);
   // Sends a login request (AuthInit or AuthContinue); wipes its secrets once sent.
   Result<ipc::AuthReply> auth(ipc::WorkerToSecMod& req);
+  // GlobalProtect's logout.esp: ends the session of `cookie` for good; false if it was not live.
+  Result<bool> logout(const std::string& cookie);
 
  private:
   Result<ipc::SecModToWorker> call(const ipc::WorkerToSecMod& req, ipc::SecModToWorker::MsgCase expect);

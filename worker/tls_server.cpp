@@ -146,6 +146,11 @@ Result<void> TlsServer::send(std::string_view data) {
   return {};
 }
 
+void TlsServer::close() {
+  bye();
+  (void)::shutdown(fd_, SHUT_RDWR);
+}
+
 void TlsServer::bye() {
   (void)gnutls_bye(session_.get(), GNUTLS_SHUT_WR);
 }

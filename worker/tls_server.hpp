@@ -46,6 +46,8 @@ class TlsServer final : public tunnel::StreamTransport {
   Result<void> enter_tunnel_mode();
   // Whether more records may be queued before the next flush (a soft limit).
   bool has_room() const override { return out_.size() < kOutSoftLimit; }
+  // close_notify, then both directions of the socket are shut (the descriptor stays ours).
+  void close() override;
   // Reads one record. Errc::Timeout when nothing is there (EAGAIN), Errc::Closed at EOF.
   Result<size_t> recv_nonblocking(std::span<uint8_t> buf) override;
   // Bytes of decrypted data GnuTLS holds already (poll will not report them).

@@ -34,6 +34,8 @@ class Directory {
   virtual pid_t worker_by_dtls_id(std::string_view id) const = 0;
   // The one worker with a DTLS path from this client address, or -1 (none, or several: ambiguous).
   virtual pid_t only_dtls_worker_at(std::string_view ip) const = 0;
+  // The worker whose live GlobalProtect tunnel receives with this ESP SPI, or -1.
+  virtual pid_t worker_by_esp_spi(uint32_t spi) const = 0;
 };
 
 class Classifier {
@@ -49,5 +51,15 @@ class Classifier {
 // an application-data record from a client address with exactly one DTLS tunnel goes to it
 // (NAT rebinding: the worker accepts the new port only if the record decrypts).
 std::unique_ptr<Classifier> make_dtls_classifier();
+
+// ESP for GlobalProtect (RFC 4303 over UDP, no marker): a datagram whose SPI names a live
+// tunnel goes to that tunnel's worker, which accepts it (and the client's address with it) only
+// if it authenticates and is not a replay. Main cannot tell a first packet from a new port, so
+// every routed datagram opens a candidate path; main hands a tunnel at most one socket a second.
+std::unique_ptr<Classifier> make_esp_classifier();
+
+// The smallest ESP datagram GlobalProtect can send: SPI, sequence, a 16-byte IV, one cipher
+// block and a 12-byte ICV.
+inline constexpr size_t kMinEspDatagram = 4 + 4 + 16 + 16 + 12;
 
 }  // namespace sslvpn::mainproc::udp

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """A NAT in one process, for the NAT-rebinding test: relays TCP and UDP from LISTEN_ADDR:PORT to
-SERVER:PORT. On SIGUSR1 the UDP relay moves to a new source port (what a NAT does when its
-mapping expires), keeping the client's side as it was. It exits after LIFETIME seconds.
+SERVER:PORT (UDP on UDP_PORT, PORT by default: GlobalProtect's ESP has its own). On SIGUSR1 the
+UDP relay moves to a new source port (what a NAT does when its mapping expires), keeping the
+client's side as it was. It exits after LIFETIME seconds.
 
-  nat_relay.py LISTEN_ADDR SERVER PORT LIFETIME
+  nat_relay.py LISTEN_ADDR SERVER PORT LIFETIME [UDP_PORT]
 """
 import selectors
 import signal
@@ -12,6 +13,7 @@ import sys
 import time
 
 listen_addr, server, port, lifetime = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+udp_port = int(sys.argv[5]) if len(sys.argv) > 5 else port
 sel = selectors.DefaultSelector()
 rebind = False
 
@@ -30,7 +32,7 @@ tcp.listen(16)
 sel.register(tcp, selectors.EVENT_READ, ("accept", None))
 
 udp_client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-udp_client.bind((listen_addr, port))
+udp_client.bind((listen_addr, udp_port))
 sel.register(udp_client, selectors.EVENT_READ, ("udp-in", None))
 client_addr = None
 upstream = None
@@ -42,7 +44,7 @@ def new_upstream():
         sel.unregister(upstream)
         upstream.close()
     upstream = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    upstream.connect((server, port))
+    upstream.connect((server, udp_port))
     sel.register(upstream, selectors.EVENT_READ, ("udp-up", None))
     print("udp source port", upstream.getsockname()[1], flush=True)
 

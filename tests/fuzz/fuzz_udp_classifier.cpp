@@ -1,4 +1,4 @@
-// main's UDP classifiers on hostile datagrams: the first byte picks the sender's address, the
+// main's UDP classifiers (DTLS, ESP) on hostile datagrams: the first byte picks the sender's address, the
 // rest is the datagram. Whatever the bytes, a classifier answers Drop or Route to a worker the
 // tables know, and a Route names a live worker.
 #include <cstdint>
@@ -18,6 +18,7 @@ class Tables final : public udp::Directory {
     return id.size() == 32 && id[0] == 'A' ? 7 : -1;
   }
   pid_t only_dtls_worker_at(std::string_view ip) const override { return ip == "192.0.2.1" ? 8 : -1; }
+  pid_t worker_by_esp_spi(uint32_t spi) const override { return spi % 7 == 0 ? 9 : -1; }
 };
 
 }  // namespace
@@ -31,5 +32,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* d, size_t n) {
   if (v.action == udp::Action::Route && v.worker != 7 && v.worker != 8) std::abort();
   if (v.action == udp::Action::Start) std::abort();  // DTLS never starts a worker
   if (v.action == udp::Action::Drop && v.worker > 0 && v.hello) std::abort();
+  static const auto esp = udp::make_esp_classifier();
+  auto e = esp->classify(std::span<const uint8_t>(d + 1, n - 1), from, tables);
+  if (e.action == udp::Action::Start || (e.action == udp::Action::Route && e.worker != 9)) std::abort();
+  if (e.action == udp::Action::Route && n - 1 < udp::kMinEspDatagram) std::abort();
   return 0;
 }

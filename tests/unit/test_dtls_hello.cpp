@@ -72,6 +72,7 @@ class FakeDirectory final : public udp::Directory {
  public:
   pid_t worker_by_dtls_id(std::string_view id) const override { return id == "\x01\x02\x03" ? 101 : -1; }
   pid_t only_dtls_worker_at(std::string_view ip) const override { return ip == "192.0.2.1" ? 101 : -1; }
+  pid_t worker_by_esp_spi(uint32_t spi) const override { return spi == 0x12345678 ? 202 : -1; }
 };
 
 std::vector<uint8_t> app_data() {
@@ -103,4 +104,25 @@ TEST_CASE("udp classifier (DTLS): routes to live tunnels, creates nothing for th
   alert[0] = 21;
   CHECK(c->classify(alert, "192.0.2.1", dir).action == udp::Action::Drop);
   CHECK(c->classify({}, "192.0.2.1", dir).action == udp::Action::Drop);
+}
+
+TEST_CASE("udp classifier (ESP): routes by the SPI of a live tunnel, drops the rest", "[esp][udp]") {
+  auto c = udp::make_esp_classifier();
+  FakeDirectory dir;
+  std::vector<uint8_t> esp = {0x12, 0x34, 0x56, 0x78, 0, 0, 0, 0};
+  esp.resize(udp::kMinEspDatagram, 0x5a);
+  auto v = c->classify(esp, "198.51.100.9", dir);
+  CHECK(v.action == udp::Action::Route);
+  CHECK(v.worker == 202);
+  CHECK(v.hello);  // every path is a candidate: the worker keeps it only if it authenticates
+  auto other = esp;
+  other[3] = 0x79;
+  CHECK(c->classify(other, "198.51.100.9", dir).action == udp::Action::Drop);
+  auto reserved = esp;
+  reserved[0] = reserved[1] = reserved[2] = 0;
+  CHECK(c->classify(reserved, "198.51.100.9", dir).action == udp::Action::Drop);
+  esp.pop_back();  // shorter than any ESP packet GlobalProtect sends
+  CHECK(c->classify(esp, "198.51.100.9", dir).action == udp::Action::Drop);
+  // A DTLS hello on the ESP port names no SPI of ours.
+  CHECK(c->classify(client_hello({1, 2, 3}), "198.51.100.9", dir).action == udp::Action::Drop);
 }

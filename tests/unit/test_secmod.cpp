@@ -233,8 +233,9 @@ TEST_CASE("sec-mod: every worker request kind is routed exactly once", "[secmod]
     CHECK(r.handler != nullptr);
   }
   for (int k :
-       {static_cast<int>(ipc::WorkerToSecMod::kSign), static_cast<int>(ipc::WorkerToSecMod::kAuthInit)})
+       {static_cast<int>(ipc::WorkerToSecMod::kSign), static_cast<int>(ipc::WorkerToSecMod::kAuthInit),
+        static_cast<int>(ipc::WorkerToSecMod::kAuthContinue), static_cast<int>(ipc::WorkerToSecMod::kLogout)})
     CHECK(kinds.count(k) == 1);
   // A new oneof case in the schema must be added to the table (and to the list above).
-  CHECK(kinds.size() == 3);
+  CHECK(kinds.size() == 4);
 }

@@ -12,13 +12,15 @@ namespace {
 
 // Every kind of the envelope. The switch fails to compile (-Werror=switch) when the schema
 // gains a kind this list does not name, so a new message cannot go unrouted.
-constexpr K::MsgCase kKinds[] = {K::kLog, K::kSessionRequest, K::kSessionStats, K::kSessionEnd};
+constexpr K::MsgCase kKinds[] = {K::kLog, K::kSessionRequest, K::kSessionStats, K::kSessionEnd,
+                                 K::kHipReport};
 [[maybe_unused]] constexpr bool listed(K::MsgCase k) {
   switch (k) {
     case K::kLog:
     case K::kSessionRequest:
     case K::kSessionStats:
     case K::kSessionEnd:
+    case K::kHipReport:
       return true;
     case K::MSG_NOT_SET:
       return false;
@@ -47,6 +49,7 @@ TEST_CASE("worker routes: the legal phases, and every other phase kills the work
         return p == WorkerPhase::Login;
       case K::kSessionStats:
       case K::kSessionEnd:
+      case K::kHipReport:
         return p == WorkerPhase::Tunnel;
       case K::MSG_NOT_SET:
         return false;
@@ -64,7 +67,7 @@ TEST_CASE("worker routes: the legal phases, and every other phase kills the work
         ++illegal;
       }
     }
-  CHECK(illegal == 9);  // 4 phases x 4 kinds, 7 legal
+  CHECK(illegal == 12);  // 4 phases x 5 kinds, 8 legal
   for (auto p : kPhases) CHECK(check_worker_message(p, K::MSG_NOT_SET, false) != nullptr);
   // An unknown kind (a newer schema's field number) is refused too.
   CHECK(check_worker_message(WorkerPhase::Tunnel, static_cast<K::MsgCase>(99), false) != nullptr);

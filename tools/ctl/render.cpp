@@ -163,6 +163,8 @@ std::string user_details(const ctl::UserRow& u, long now) {
       {"Session:", u.session()},
       {"TLS ciphersuite:", or_dash(u.tls_cipher())},
       {"DTLS cipher:", or_dash(u.dtls_cipher())},
+      {"Protocol:", or_dash(u.protocol())},
+      {"Datagram channel:", or_dash(u.datagram())},
   };
   auto add_list = [&](const char* label, const auto& items) {
     if (items.empty()) rows.push_back({label, "-"});
@@ -179,6 +181,9 @@ std::string user_details(const ctl::UserRow& u, long now) {
     std::string label = r[0];
     out += label + std::string(label.size() < 20 ? 20 - label.size() : 1, ' ') + r[1] + "\n";
   }
+  // GlobalProtect: the host information profile the client sent (hipreport.esp), as sent.
+  if (!u.hip_report().empty())
+    out += "HIP report:\n" + u.hip_report() + (u.hip_report().back() == '\n' ? "" : "\n");
   return out;
 }
 
@@ -215,6 +220,9 @@ std::string users_json(const ctl::CtlReply& r, long now) {
         .field("Full session", u.session())
         .field("TLS ciphersuite", u.tls_cipher())
         .field("DTLS cipher", u.dtls_cipher())
+        .field("Protocol", u.protocol())
+        .field("Datagram channel", u.datagram())
+        .field("HIP report", u.hip_report())
         .field("DNS", list(u.dns()))
         .field("Split-DNS-Domains", list(u.split_dns()))
         .field("Routes", list(u.routes()))
@@ -229,11 +237,11 @@ std::string users_json(const ctl::CtlReply& r, long now) {
 
 std::string sessions_table(const ctl::CtlReply& r, long now) {
   std::vector<std::vector<std::string>> rows = {
-      {"session", "user", "group", "vpn-ip", "created", "status", "id"}};
+      {"session", "user", "group", "vpn-ip", "created", "status", "id", "protocol"}};
   for (const auto& s : r.sessions())
     rows.push_back({s.session(), s.username(), or_dash(s.groupname()),
                     or_dash(s.ipv4().empty() ? s.ipv6() : s.ipv4()), human_duration(now - s.created()),
-                    s.state(), s.tunnel_id() ? std::to_string(s.tunnel_id()) : "-"});
+                    s.state(), s.tunnel_id() ? std::to_string(s.tunnel_id()) : "-", or_dash(s.protocol())});
   return table(rows);
 }
 
@@ -255,6 +263,7 @@ std::string sessions_json(const ctl::CtlReply& r, long now) {
         .field("State", s.state())
         .field("In use", s.state() == "connected")
         .field("ID", s.tunnel_id())
+        .field("Protocol", s.protocol())
         .end_object();
   j.end_array();
   return j.str() + "\n";

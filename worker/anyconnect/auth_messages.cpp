@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "common/unique_fd.hpp"
+#include "worker/http/form.hpp"
 
 namespace sslvpn::anyconnect {
 namespace {
@@ -86,32 +87,6 @@ Result<ClientAuth> parse_client_auth_xml(std::string_view body) {
   return a;
 }
 
-Result<std::string> url_decode(std::string_view in) {
-  std::string out;
-  out.reserve(in.size());
-  for (size_t i = 0; i < in.size(); ++i) {
-    char c = in[i];
-    if (c == '+') {
-      out.push_back(' ');
-    } else if (c == '%') {
-      if (i + 2 >= in.size()) return Errc::Malformed;
-      auto hexv = [](char h) -> int {
-        if (h >= '0' && h <= '9') return h - '0';
-        if (h >= 'a' && h <= 'f') return h - 'a' + 10;
-        if (h >= 'A' && h <= 'F') return h - 'A' + 10;
-        return -1;
-      };
-      int hi = hexv(in[i + 1]), lo = hexv(in[i + 2]);
-      if (hi < 0 || lo < 0) return Errc::Malformed;
-      out.push_back(static_cast<char>(hi << 4 | lo));
-      i += 2;
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
-
 Result<ClientAuth> parse_client_auth_form(std::string_view body) {
   ClientAuth a;
   a.type = ClientAuth::Type::AuthReply;
@@ -121,40 +96,12 @@ Result<ClientAuth> parse_client_auth_form(std::string_view body) {
     body = amp == std::string_view::npos ? std::string_view{} : body.substr(amp + 1);
     if (pair.empty()) continue;
     auto eq = pair.find('=');
-    auto name = url_decode(pair.substr(0, eq));
-    auto value = url_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
+    auto name = http::url_decode(pair.substr(0, eq));
+    auto value = http::url_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
     if (!name.ok() || !value.ok()) return Errc::Malformed;
     if (auto r = set_field(a, *name, std::move(value).value()); !r) return r.error();
   }
   return a;
-}
-
-std::string xml_escape(std::string_view in) {
-  std::string out;
-  out.reserve(in.size());
-  for (unsigned char c : in) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        if (c < 0x20 && c != '\n' && c != '\t' && c != '\r') break;  // not allowed in XML 1.0
-        out.push_back(static_cast<char>(c));
-    }
-  }
-  return out;
 }
 
 std::string build_auth_request(const LoginForm& f) {

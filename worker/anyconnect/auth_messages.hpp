@@ -2,6 +2,9 @@
 // legacy url-encoded form) and the XML documents we answer with.
 #pragma once
 
+#include "common/text.hpp"
+#include "worker/http/form.hpp"
+
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,8 +36,8 @@ inline constexpr size_t kMaxFormFields = 16;
 Result<ClientAuth> parse_client_auth_xml(std::string_view body);
 // Parses "username=..&password=..&group_list=.." (openconnect's non-XML mode, browsers).
 Result<ClientAuth> parse_client_auth_form(std::string_view body);
-// Percent-decoding with '+' as space; nullopt-like Malformed on a bad escape.
-Result<std::string> url_decode(std::string_view in);
+// Percent-decoding with '+' as space (worker/http/form).
+using http::url_decode;
 
 struct GroupOption {
   std::string name;
@@ -62,7 +65,6 @@ std::string build_auth_complete(std::string_view banner);
 // An auth-request with a message, an error and no inputs: a refusal clients display.
 std::string build_auth_notice(std::string_view message, std::string_view error);
 
-// Escapes text for XML content and attributes; drops characters XML 1.0 cannot carry.
-std::string xml_escape(std::string_view in);
+using sslvpn::xml_escape;
 
 }  // namespace sslvpn::anyconnect

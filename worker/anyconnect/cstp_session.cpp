@@ -60,20 +60,7 @@ void CstpSession::datagram_established(Clock::time_point now) {
 }
 
 bool CstpSession::source_allowed(std::span<const uint8_t> p) const {
-  if (p.empty()) return false;
-  uint8_t version = p[0] >> 4;
-  if (version == 4) {
-    if (p.size() < 20 || !s_.ipv4) return false;
-    return std::equal(p.begin() + 12, p.begin() + 16, s_.ipv4->b.begin());
-  }
-  if (version == 6) {
-    if (p.size() < 40 || !s_.ipv6) return false;
-    IpAddr src;
-    src.family = s_.ipv6->addr.family;
-    std::copy(p.begin() + 8, p.begin() + 24, src.b.begin());
-    return s_.ipv6->contains(src);
-  }
-  return false;
+  return tunnel::source_allowed(p, s_.ipv4, s_.ipv6);
 }
 
 void CstpSession::on_frame(const Frame& f, Channel ch, Clock::time_point now, Sink& sink) {

@@ -26,8 +26,12 @@ const char* reason_phrase(int status) noexcept {
       return "Internal Server Error";
     case 501:
       return "Not Implemented";
+    case 502:
+      return "Bad Gateway";  // GlobalProtect's tunnel GET refused
     case 503:
       return "Service Unavailable";
+    case 512:
+      return "Custom error";  // GlobalProtect: wrong user name or password, ask again
     case 505:
       return "HTTP Version Not Supported";
     default:

@@ -1,5 +1,7 @@
 #include "worker/http/router.hpp"
 
+#include <algorithm>
+
 namespace sslvpn::http {
 namespace {
 
@@ -11,6 +13,20 @@ constexpr Route kAnyConnect[] = {
     {"GET", "/VPN", false, Engine::AnyConnect},
     {"POST", "/VPN", false, Engine::AnyConnect},
     {"CONNECT", "/CSCOSSLC/tunnel", false, Engine::AnyConnect},
+};
+
+constexpr Route kGlobalProtect[] = {
+    {"POST", "/global-protect/prelogin.esp", false, Engine::GlobalProtect},
+    {"GET", "/global-protect/prelogin.esp", false, Engine::GlobalProtect},
+    {"POST", "/global-protect/getconfig.esp", false, Engine::GlobalProtect},
+    {"POST", "/ssl-vpn/prelogin.esp", false, Engine::GlobalProtect},
+    {"GET", "/ssl-vpn/prelogin.esp", false, Engine::GlobalProtect},
+    {"POST", "/ssl-vpn/login.esp", false, Engine::GlobalProtect},
+    {"POST", "/ssl-vpn/getconfig.esp", false, Engine::GlobalProtect},
+    {"POST", "/ssl-vpn/hipreportcheck.esp", false, Engine::GlobalProtect},
+    {"POST", "/ssl-vpn/hipreport.esp", false, Engine::GlobalProtect},
+    {"POST", "/ssl-vpn/logout.esp", false, Engine::GlobalProtect},
+    {"GET", "/ssl-tunnel-connect.sslvpn", false, Engine::GlobalProtect},
 };
 
 bool path_matches(const Route& r, std::string_view method, std::string_view target) {
@@ -36,6 +52,18 @@ Routed route_request(std::span<const Route> routes, std::string_view method, std
 
 std::span<const Route> anyconnect_routes() {
   return kAnyConnect;
+}
+
+std::span<const Route> globalprotect_routes() {
+  return kGlobalProtect;
+}
+
+Routed route_front(std::string_view method, std::string_view target, bool globalprotect) {
+  Routed ac = route_request(anyconnect_routes(), method, target);
+  if (ac.engine != Engine::None || !globalprotect) return ac;
+  Routed gp = route_request(globalprotect_routes(), method, target);
+  if (gp.engine != Engine::None) return gp;
+  return {Engine::None, std::max(ac.status, gp.status)};
 }
 
 }  // namespace sslvpn::http

@@ -11,8 +11,9 @@ namespace sslvpn::http {
 
 // The engines behind the front.
 enum class Engine : uint8_t {
-  None,        // no route: 404
-  AnyConnect,  // worker/anyconnect
+  None,           // no route: 404
+  AnyConnect,     // worker/anyconnect
+  GlobalProtect,  // worker/gp
 };
 
 struct Route {
@@ -35,5 +36,12 @@ Routed route_request(std::span<const Route> routes, std::string_view method, std
 // AnyConnect's routes (ocserv's known_urls: "/", "/auth" and "/VPN" for the login, GET and
 // POST; CONNECT for the tunnel).
 std::span<const Route> anyconnect_routes();
+
+// GlobalProtect's routes: the portal (/global-protect/*.esp), the gateway (/ssl-vpn/*.esp) and
+// the tunnel GET. Prelogin also answers GET, as PAN's does.
+std::span<const Route> globalprotect_routes();
+
+// The first request of a connection against every protocol that is on.
+Routed route_front(std::string_view method, std::string_view target, bool globalprotect);
 
 }  // namespace sslvpn::http

@@ -34,6 +34,8 @@ class TunnelIo {
   virtual void to_tun(std::span<const uint8_t> packet) = 0;
   virtual void to_stream(std::span<const uint8_t> frame) = 0;     // one record on the stream
   virtual void to_datagram(std::span<const uint8_t> record) = 0;  // one datagram record
+  // A message for main (checked there against the worker's route table).
+  virtual void to_main(const ipc::WorkerToMain&) {}
 };
 
 class TunnelEngine {
@@ -62,6 +64,13 @@ class TunnelEngine {
   virtual void send_goodbye(TunnelIo& io) = 0;
   virtual bool ended() const = 0;
   virtual EndReason end_reason() const = 0;
+  // Whether the tunnel ends with its stream. GlobalProtect's may outlive it: once ESP carries
+  // the data the client closes its HTTPS connection.
+  virtual bool needs_stream() const { return true; }
+  // The stream closed (or the engine asked for it: stream_done) and the tunnel goes on.
+  virtual void stream_lost(Clock::time_point) {}
+  // The engine has said its last word on the stream: the loop flushes and closes it.
+  virtual bool stream_done() const { return false; }
   virtual uint64_t bytes_in() const = 0;
   virtual uint64_t bytes_out() const = 0;
   virtual uint64_t dropped() const = 0;
@@ -81,6 +90,8 @@ class StreamTransport {
   // Whether more records may be queued before the next flush (a soft limit).
   virtual bool has_room() const = 0;
   virtual std::string description() const = 0;
+  // Ends the stream (after a last flush) while the tunnel goes on without it.
+  virtual void close() = 0;
 };
 
 class DatagramChannel {

@@ -65,4 +65,22 @@ bool destination_allowed(std::span<const uint8_t> p, const std::vector<IpNet>& a
   return false;
 }
 
+bool source_allowed(std::span<const uint8_t> p, const std::optional<IpAddr>& ipv4,
+                    const std::optional<IpNet>& ipv6) {
+  if (p.empty()) return false;
+  uint8_t version = p[0] >> 4;
+  if (version == 4) {
+    if (p.size() < 20 || !ipv4) return false;
+    return std::equal(p.begin() + 12, p.begin() + 16, ipv4->b.begin());
+  }
+  if (version == 6) {
+    if (p.size() < 40 || !ipv6) return false;
+    IpAddr src;
+    src.family = ipv6->addr.family;
+    std::copy(p.begin() + 8, p.begin() + 24, src.b.begin());
+    return ipv6->contains(src);
+  }
+  return false;
+}
+
 }  // namespace sslvpn::tunnel

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -37,6 +38,11 @@ class ByteBudget {
   double burst_ = 0;
   Clock::time_point last_{};
 };
+
+// Whether the packet comes from the client's own address (IPv4) or from inside its IPv6
+// network: anything else is spoofed, or a family the client was not given.
+bool source_allowed(std::span<const uint8_t> packet, const std::optional<IpAddr>& ipv4,
+                    const std::optional<IpNet>& ipv6);
 
 // Whether the IPv4/IPv6 packet's destination is inside one of `allowed` (empty: any).
 bool destination_allowed(std::span<const uint8_t> packet, const std::vector<IpNet>& allowed);

@@ -42,6 +42,25 @@ void TunnelLoop::to_datagram(std::span<const uint8_t> record) {
   if (datagram_ready()) (void)dgram_->send(record);  // UDP: a record that cannot go is lost
 }
 
+void TunnelLoop::to_main(const ipc::WorkerToMain& m) {
+  if (!main_.send(m)) main_gone_ = true;
+}
+
+void TunnelLoop::check_stream(Clock::time_point now) {
+  if (stream_closed_) return;
+  if (!stream_failed_ && engine_.stream_done()) {
+    flush_stream();
+    stream_failed_ = true;
+  }
+  if (!stream_failed_ || engine_.needs_stream()) return;
+  stream_.close();
+  stream_closed_ = true;
+  stream_blocked_ = false;
+  engine_.stream_lost(now);
+  log_.info("the client closed its stream; the tunnel goes on over ", factory_ ? factory_->name() : "nothing",
+            dgram_ ? "" : " (not up yet)");
+}
+
 void TunnelLoop::on_udp_socket(const ipc::UdpSocket& m, UniqueFd fd) {
   if (!factory_ || !fd.valid()) return;  // no datagram channel was offered: nothing to do with it
   if (!m.client_hello()) {
@@ -123,7 +142,7 @@ void TunnelLoop::flush_tun() {
 }
 
 void TunnelLoop::to_stream(std::span<const uint8_t> frame) {
-  if (stream_failed_) return;
+  if (stream_failed_ || frame.empty()) return;
   if (!stream_.queue_record(frame)) stream_failed_ = true;
 }
 
@@ -165,7 +184,9 @@ void TunnelLoop::read_tun(Clock::time_point now) {
     void on_segment(size_t len) override { loop.send_packet(len, now); }
   } sink(*this, now);
   size_t room = std::min(engine_.header_room(), kMaxHeaderRoom);
-  for (int i = 0; i < kBatch && !stream_failed_ && stream_.has_room() && tx_budget_.ready(now); ++i)
+  for (int i = 0;
+       i < kBatch && (stream_closed_ || (!stream_failed_ && stream_.has_room())) && tx_budget_.ready(now);
+       ++i)
     if (!tun_.read(tx_, room, sink).ok()) return;  // nothing more for now
 }
 
@@ -227,14 +248,15 @@ int TunnelLoop::poll_timeout_ms(Clock::time_point now) const {
 }
 
 ipc::SessionEnd TunnelLoop::run() {
-  while (!engine_.ended() && !stream_failed_ && !main_gone_) {
+  while (!engine_.ended() && !(stream_failed_ && !stream_closed_) && !main_gone_) {
     auto now = Clock::now();
     // rx/tx-data-per-sec: while a budget is in debt, the side it limits is not read.
     rx_paused_ = !rx_budget_.ready(now);
     tx_paused_ = !tx_budget_.ready(now);
     bool rx_open = !tun_.blocked() && !rx_paused_;
     pollfd fds[5] = {
-        {stream_.fd(), static_cast<short>((rx_open ? POLLIN : 0) | (stream_blocked_ ? POLLOUT : 0)), 0},
+        {stream_closed_ ? -1 : stream_.fd(),
+         static_cast<short>((rx_open ? POLLIN : 0) | (stream_blocked_ ? POLLOUT : 0)), 0},
         {tun_.fd(),
          static_cast<short>((stream_blocked_ || tx_paused_ ? 0 : POLLIN) | (tun_.blocked() ? POLLOUT : 0)),
          0},
@@ -242,7 +264,8 @@ ipc::SessionEnd TunnelLoop::run() {
         {dgram_ ? dgram_->fd() : -1, static_cast<short>(rx_open ? POLLIN : 0), 0},
         {candidate_ ? candidate_->fd() : -1, POLLIN, 0},
     };
-    bool buffered = (stream_.pending() > 0 || (dgram_ && dgram_->pending() > 0)) && rx_open;
+    bool buffered =
+        ((!stream_closed_ && stream_.pending() > 0) || (dgram_ && dgram_->pending() > 0)) && rx_open;
     int timeout = buffered ? 0 : poll_timeout_ms(now);
     if (candidate_) {  // handshake retransmits
       auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(candidate_due_ - now).count();
@@ -255,13 +278,15 @@ ipc::SessionEnd TunnelLoop::run() {
     if (dgram_ && ((fds[3].revents & (POLLIN | POLLERR)) || dgram_->pending() > 0)) read_datagrams(now);
     if (tun_.blocked() && (fds[1].revents & (POLLOUT | POLLERR))) flush_tun();
     if (stream_blocked_ && (fds[0].revents & (POLLOUT | POLLERR | POLLHUP))) flush_stream();
-    if ((fds[0].revents & (POLLIN | POLLERR | POLLHUP)) || (stream_.pending() > 0 && rx_open))
+    if (!stream_closed_ &&
+        ((fds[0].revents & (POLLIN | POLLERR | POLLHUP)) || (stream_.pending() > 0 && rx_open)))
       read_stream(now);
     if (!stream_blocked_ && !tx_paused_ && (fds[1].revents & POLLIN)) read_tun(now);
     engine_.on_tick(now, *this);
     if (!tun_.blocked()) flush_tun();
     if (!stream_blocked_) flush_stream();
     if (dgram_) dgram_->flush();
+    check_stream(now);
     report_stats(now, false);
   }
   R end;

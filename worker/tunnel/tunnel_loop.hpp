@@ -31,6 +31,7 @@ class TunnelLoop final : public TunnelIo {
   void to_tun(std::span<const uint8_t> packet) override;
   void to_stream(std::span<const uint8_t> frame) override;
   void to_datagram(std::span<const uint8_t> record) override;
+  void to_main(const ipc::WorkerToMain& m) override;
 
  private:
   void read_stream(Clock::time_point now);
@@ -38,6 +39,9 @@ class TunnelLoop final : public TunnelIo {
   void send_packet(size_t len, Clock::time_point now);
   void flush_stream();
   void flush_tun();
+  // The stream is over: the tunnel ends, unless the engine carries on without it.
+  void check_stream(Clock::time_point now);
+  bool stream_open() const { return !stream_failed_; }
   void on_main_message();
   void on_udp_socket(const ipc::UdpSocket& m, UniqueFd fd);
   void read_datagrams(Clock::time_point now);
@@ -56,7 +60,8 @@ class TunnelLoop final : public TunnelIo {
   std::unique_ptr<DatagramChannel> candidate_;  // a handshake in progress (never the live channel)
   Clock::time_point candidate_since_;
   Clock::time_point candidate_due_;  // when it is driven even without a datagram
-  bool stream_failed_ = false;       // the client's connection broke
+  bool stream_failed_ = false;       // the client's connection broke (or the engine is done with it)
+  bool stream_closed_ = false;       // ... and the tunnel goes on without it (GlobalProtect over ESP)
   bool main_gone_ = false;
   bool stream_blocked_ = false;  // queued records wait for the socket
   Clock::time_point next_stats_;

@@ -1,0 +1,86 @@
+#include "worker/gp/esp_channel.hpp"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace sslvpn::gp {
+namespace {
+
+// Datagrams that fail to authenticate are skipped; at most this many per recv() call.
+constexpr int kMaxSkipped = 64;
+
+}  // namespace
+
+Result<size_t> esp_decapsulate(EspSa& sa, std::span<const uint8_t> datagram, std::span<uint8_t> out) {
+  uint8_t nh = 0;
+  auto n = sa.open(datagram, out, &nh);
+  if (!n.ok()) return n.error();
+  if (nh != kNextIpv4 && nh != kNextIpv6) return Errc::UnknownType;
+  if (*n == 0 || (out[0] >> 4) != (nh == kNextIpv4 ? 4 : 6)) return Errc::Malformed;
+  return *n;
+}
+
+EspChannel::EspChannel(UniqueFd udp, std::shared_ptr<EspSa> in, std::string first_payload,
+                       std::string description)
+    : udp_(std::move(udp)),
+      in_(std::move(in)),
+      first_(std::move(first_payload)),
+      description_(std::move(description)) {}
+
+Result<size_t> EspChannel::recv(std::span<uint8_t> buf) {
+  if (!first_.empty()) {
+    size_t n = std::min(first_.size(), buf.size());
+    std::memcpy(buf.data(), first_.data(), n);
+    first_.clear();
+    return n;
+  }
+  for (int i = 0; i < kMaxSkipped; ++i) {
+    ssize_t got = ::recv(udp_.get(), scratch_, sizeof scratch_, MSG_DONTWAIT | MSG_TRUNC);
+    if (got < 0) {
+      // ECONNREFUSED: an ICMP error for an earlier send; the path may still work.
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ECONNREFUSED)
+        return Errc::Timeout;
+      return Errc::Io;
+    }
+    if (static_cast<size_t>(got) > sizeof scratch_) {
+      ++rejected_;
+      continue;
+    }
+    auto n = esp_decapsulate(*in_, std::span<const uint8_t>(scratch_, static_cast<size_t>(got)), buf);
+    if (n.ok()) return *n;
+    ++rejected_;  // forged, replayed or damaged: dropped without a trace on the session
+  }
+  return Errc::Timeout;
+}
+
+bool EspChannel::send(std::span<const uint8_t> datagram) {
+  if (datagram.empty()) return false;
+  if (!batch_.add(datagram)) {
+    batch_.flush(udp_.get());
+    if (!batch_.add(datagram)) return false;
+  }
+  return true;
+}
+
+void EspChannel::flush() {
+  if (!batch_.empty()) batch_.flush(udp_.get());
+}
+
+Result<std::unique_ptr<tunnel::DatagramChannel>> EspFactory::open(UniqueFd udp, std::string first,
+                                                                  std::string* error) {
+  std::string payload(first.size(), '\0');
+  auto n = esp_decapsulate(
+      *in_, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(first.data()), first.size()),
+      std::span<uint8_t>(reinterpret_cast<uint8_t*>(payload.data()), payload.size()));
+  if (!n.ok()) {
+    *error = std::string("a datagram for our SPI did not authenticate (") + errc_name(n.error()) + ")";
+    return Errc::Denied;
+  }
+  payload.resize(*n);
+  return std::unique_ptr<tunnel::DatagramChannel>(
+      std::make_unique<EspChannel>(std::move(udp), in_, std::move(payload), description_));
+}
+
+}  // namespace sslvpn::gp
