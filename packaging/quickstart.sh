@@ -24,6 +24,7 @@ cat > "$DEMO/sslvpnd.conf" <<CONF
 auth = "plain[passwd=$DEMO/passwd]"
 tcp-port = $PORT
 udp-port = $PORT
+gp-esp-port = 4501
 server-cert = $DEMO/cert.pem
 server-key = $DEMO/key.pem
 run-as-user = sslvpnd
@@ -39,6 +40,8 @@ cat <<MSG
 sslvpnd demo: user "demo", password "demo", port $PORT.
 Connect from another machine (or terminal) with:
   openconnect --user demo --servercert $PIN https://$(hostname -f 2>/dev/null || hostname):$PORT/
+or, as a GlobalProtect client (ESP on UDP port 4501):
+  openconnect --protocol=gp --user demo --servercert $PIN https://$(hostname -f 2>/dev/null || hostname):$PORT/
 The tunnel gives the client an address in 10.250.0.0/24; the server is 10.250.0.1. To let
 clients reach other networks through this host, enable forwarding and NAT, e.g.:
   sysctl -w net.ipv4.ip_forward=1

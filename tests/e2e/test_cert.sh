@@ -89,6 +89,15 @@ out=$(printf 'x\n' | timeout 20 openconnect --authenticate --passwd-on-stdin -u 
 check "no certificate: no cookie" no_cookie "$out"
 check "no certificate: a clear message" grep -q "valid client certificate is required" <<<"$out"
 
+# GlobalProtect: the same certificate logins (the client posts an empty password)
+out=$(printf '\n' | timeout 20 openconnect --protocol=gp --authenticate --passwd-on-stdin -u alice \
+  -c "$WORK/alice/cert.pem" -k "$WORK/alice/key.pem" --servercert "$PIN" "https://127.0.0.1:$PORT_certonly/" 2>&1)
+check "GlobalProtect: the certificate alone gives a cookie" grep -q "^COOKIE=.*authcookie=" <<<"$out"
+out=$(printf '\n' | timeout 20 openconnect --protocol=gp --authenticate --passwd-on-stdin -u mallory \
+  -c "$WORK/mallory/cert.pem" -k "$WORK/mallory/key.pem" --servercert "$PIN" "https://127.0.0.1:$PORT_certonly/" 2>&1)
+check "GlobalProtect: a revoked certificate, no cookie" no_cookie "$out"
+check "GlobalProtect: ... and PAN's message, so the client stops" grep -q "Valid client certificate is required" <<<"$out"
+
 # --- the user name from the e-mail address (subject alternative name)
 start_cert_server email 'auth = "certificate"' 'cert-user-oid = SAN(rfc822name)' ||
   { fail "server start (SAN e-mail)"; e2e_finish; }
@@ -109,6 +118,12 @@ out=$(printf 'wrong\nwrong\nwrong\nwrong\n' | timeout 20 openconnect --authentic
   -u alice -c "$WORK/alice/cert.pem" -k "$WORK/alice/key.pem" --servercert "$PIN" \
   "https://127.0.0.1:$PORT_both/" 2>&1)
 check "certificate + wrong password: no cookie" no_cookie "$out"
+out=$(printf 'alice-pw\n' | timeout 20 openconnect --protocol=gp --authenticate --passwd-on-stdin -u alice \
+  -c "$WORK/alice/cert.pem" -k "$WORK/alice/key.pem" --servercert "$PIN" "https://127.0.0.1:$PORT_both/" 2>&1)
+check "GlobalProtect: certificate + the user's password: cookie" grep -q "^COOKIE=.*authcookie=" <<<"$out"
+out=$(printf 'wrong\n' | timeout 20 openconnect --protocol=gp --authenticate --passwd-on-stdin --non-inter -u alice \
+  -c "$WORK/alice/cert.pem" -k "$WORK/alice/key.pem" --servercert "$PIN" "https://127.0.0.1:$PORT_both/" 2>&1)
+check "GlobalProtect: certificate + a wrong password: no cookie" no_cookie "$out"
 out=$(oc_auth "$PIN" "$PORT_both" alice 'alice-pw')
 check "password without the certificate: no cookie" no_cookie "$out"
 check "password without the certificate: a clear message" grep -q "valid client certificate is required" <<<"$out"

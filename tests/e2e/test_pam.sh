@@ -95,5 +95,9 @@ echo "     (that login took $(( (t1 - t0) / 1000000 )) ms while the first still 
 check "PAM: the first login is still waiting" bash -c "! grep -q '^COOKIE=' '$WORK/slow.out'"
 kill "$SLOW" 2>/dev/null
 wait "$SLOW" 2>/dev/null
+# GlobalProtect: the same PAM conversation, pam_oath's prompt as a GP challenge (HOTP: the next code).
+out=$(oc_auth_lines "$PIN" "$P2" "$U3" 'pam-Pass3' "$(oathtool --hotp -c 1 "$SECRET3")" -- --protocol=gp)
+check "GlobalProtect with PAM+oath: password, then pam_oath's prompt as a GP challenge: cookie" grep -q "^COOKIE=.*authcookie=" <<<"$out"
+check "GlobalProtect: ... the challenge showed pam_oath's prompt" grep -q "One-time password" <<<"$out"
 check "servers survived" kill -0 "$SERVER_PID"
 e2e_finish

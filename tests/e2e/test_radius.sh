@@ -199,6 +199,10 @@ check "Access-Challenge: the right code gives a cookie" grep -q "^COOKIE=" <<<"$
 out=$(ns_auth radotp 'radotp-pw' 000000 'radotp-pw' 000000 'radotp-pw' 000000)
 check "Access-Challenge: a wrong code, no cookie" bash -c "! grep -q '^COOKIE=' <<<\"\$0\"" "$out"
 
+out=$(printf '%s\n' radotp-pw 424242 | in_ns "$NS_C" timeout 20 openconnect --protocol=gp --authenticate \
+  --passwd-on-stdin -u radotp --servercert "$PIN" "https://$SERVER_IP:$PORT/" 2>&1)
+check "GlobalProtect: Access-Challenge as a GP challenge, the right code gives a cookie" grep -q "^COOKIE=.*authcookie=" <<<"$out"
+check "GlobalProtect: ... the challenge showed the Reply-Message" grep -q "Enter the code sent to your phone" <<<"$out"
 out=$(ns_auth radbob 'radbob-pw')
 check "a user without Class logs in with no group" grep -q "^COOKIE=" <<<"$out"
 check "server survived" kill -0 "$SERVER_PID"

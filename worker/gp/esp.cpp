@@ -238,4 +238,13 @@ Result<size_t> EspSa::open(std::span<const uint8_t> d, std::span<uint8_t> out, u
   return body - 2 - pad;
 }
 
+Result<size_t> esp_decapsulate(EspSa& sa, std::span<const uint8_t> datagram, std::span<uint8_t> out) {
+  uint8_t nh = 0;
+  auto n = sa.open(datagram, out, &nh);
+  if (!n.ok()) return n.error();
+  if (nh != kNextIpv4 && nh != kNextIpv6) return Errc::UnknownType;
+  if (*n == 0 || (out[0] >> 4) != (nh == kNextIpv4 ? 4 : 6)) return Errc::Malformed;
+  return *n;
+}
+
 }  // namespace sslvpn::gp

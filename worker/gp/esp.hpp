@@ -102,4 +102,8 @@ class EspSa {
   uint64_t replays_ = 0;
 };
 
+// Decrypts one datagram with `sa` into `out`: the IP packet's size, or an error for anything
+// that is not an authentic, fresh IPv4/IPv6 packet (LZO and other next headers are refused).
+Result<size_t> esp_decapsulate(EspSa& sa, std::span<const uint8_t> datagram, std::span<uint8_t> out);
+
 }  // namespace sslvpn::gp

@@ -13,15 +13,6 @@ constexpr int kMaxSkipped = 64;
 
 }  // namespace
 
-Result<size_t> esp_decapsulate(EspSa& sa, std::span<const uint8_t> datagram, std::span<uint8_t> out) {
-  uint8_t nh = 0;
-  auto n = sa.open(datagram, out, &nh);
-  if (!n.ok()) return n.error();
-  if (nh != kNextIpv4 && nh != kNextIpv6) return Errc::UnknownType;
-  if (*n == 0 || (out[0] >> 4) != (nh == kNextIpv4 ? 4 : 6)) return Errc::Malformed;
-  return *n;
-}
-
 EspChannel::EspChannel(UniqueFd udp, std::shared_ptr<EspSa> in, std::string first_payload,
                        std::string description)
     : udp_(std::move(udp)),

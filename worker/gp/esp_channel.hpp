@@ -56,8 +56,4 @@ class EspFactory final : public tunnel::DatagramFactory {
   std::string description_;
 };
 
-// Decrypts one datagram with `sa` into `out`: the IP packet's size, or an error for anything
-// that is not an authentic, fresh IPv4/IPv6 packet (LZO and other next headers are refused).
-Result<size_t> esp_decapsulate(EspSa& sa, std::span<const uint8_t> datagram, std::span<uint8_t> out);
-
 }  // namespace sslvpn::gp

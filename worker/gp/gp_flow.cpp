@@ -258,9 +258,13 @@ Step GpFlow::on_secmod_reply(const ipc::AuthReply& r) {
         return s;
       }
       state_ = State::Idle;
-      std::string message = r.form().message();
-      if (!r.message().empty()) message = r.message() + (message.empty() ? "" : " " + message);
-      if (message.empty() && r.form().fields_size() > 0) message = r.form().fields(0).label();
+      // The challenge has one line of text: the error, the form's message and the input's label
+      // (a PAM prompt such as pam_oath's "One-time password (OATH) for ...").
+      std::string message;
+      for (const std::string* part : {&r.message(), &r.form().message(),
+                                      r.form().fields_size() > 0 ? &r.form().fields(0).label() : nullptr})
+        if (part && !part->empty() && message.find(*part) == std::string::npos)
+          message += (message.empty() ? "" : " ") + *part;
       return reply(xml_reply(challenge(message.empty() ? "Enter the code" : message, r.context())));
     }
     case ipc::AuthReply::RETRY:
@@ -279,8 +283,11 @@ Step GpFlow::on_secmod_reply(const ipc::AuthReply& r) {
     default: {
       held_password_.wipe();
       state_ = State::Closed;
-      auto resp = xml_reply(
-          error_reply(r.show_message() && !r.message().empty() ? r.message() : "Authentication failed"));
+      // PAN's own text for a missing certificate makes the client stop instead of asking again.
+      std::string text = r.show_message() && !r.message().empty() ? r.message() : "Authentication failed";
+      if (text.find("certificate is required") != std::string::npos)
+        text = "Valid client certificate is required";
+      auto resp = xml_reply(error_reply(text));
       resp.close = true;
       return reply(std::move(resp));
     }
