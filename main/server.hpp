@@ -63,15 +63,16 @@ struct WorkerProc {
   time_t last_acct = 0;        // when the last accounting record went out
   uint32_t acct_interval = 0;  // interim updates for this tunnel (0: none)
   ipc::SessionStats stats;
-  std::optional<ipc::SessionEnd> end;  // what the worker said before exiting
-  std::string dtls_id;                 // raw DTLS session id of its tunnel ("" = no DTLS)
-  uint32_t esp_spi = 0;                // GlobalProtect: the SPI its client sends ESP with (0 = none)
-  std::string hip_report;              // GlobalProtect: the client's HIP report, if it sent one
-  std::string udp_peer;                // "addr:port" its UDP socket is connected to
-  double last_udp_handoff = -1e9;      // ev_now() of the last UDP socket handed over
-  bool terminate_logout = false;       // an admin's "terminate": the cookie dies with the tunnel
-  bool user_logout = false;            // the user logged out elsewhere (GlobalProtect logout.esp)
-  bool killed = false;                 // SIGKILL sent; its exit is on the way
+  std::optional<ipc::SessionEnd> end;    // what the worker said before exiting
+  std::string dtls_id;                   // raw DTLS session id of its tunnel ("" = no DTLS)
+  uint32_t esp_spi = 0;                  // GlobalProtect: the SPI its client sends ESP with (0 = none)
+  std::string hip_report;                // GlobalProtect: the client's HIP report, if it sent one
+  std::string udp_peer;                  // "addr:port" its UDP socket is connected to
+  double last_udp_handoff = -1e9;        // ev_now() of the last UDP socket handed over (client's address)
+  double last_udp_handoff_other = -1e9;  // ... from another address (roaming, NAT)
+  bool terminate_logout = false;         // an admin's "terminate": the cookie dies with the tunnel
+  bool user_logout = false;              // the user logged out elsewhere (GlobalProtect logout.esp)
+  bool killed = false;                   // SIGKILL sent; its exit is on the way
 };
 
 struct ServerSettings {
@@ -142,6 +143,8 @@ class Server final : private udp::Directory {
   // Tunnel sessions (server_sessions.cpp).
   void on_session_request(WorkerProc& w, const ipc::SessionRequest& req);
   void on_session_open_reply(const ipc::SessionOpenReply& r);
+  // A cookie sec-mod marked in use for a tunnel that will not run: it may be used again.
+  void hand_cookie_back(const ipc::SessionOpenReply& r);
   void on_connect_script_exit(pid_t script, int status);
   void grant_tunnel(WorkerProc& w);
   void refuse_tunnel(WorkerProc& w, ipc::SessionReply::Refusal kind, const std::string& reason);

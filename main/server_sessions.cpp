@@ -45,27 +45,26 @@ void Server::on_session_request(WorkerProc& w, const ipc::SessionRequest& req) {
     refuse_tunnel(w, ipc::SessionReply::UNAVAILABLE, "the server cannot check sessions right now");
 }
 
+void Server::hand_cookie_back(const ipc::SessionOpenReply& r) {
+  // Not while a tunnel uses the session: sec-mod would take the cookie for idle and expire it.
+  const Session* live = r.ok() ? sessions_.find(r.session_id()) : nullptr;
+  if (!r.ok() || (live != nullptr && live->worker > 0)) return;
+  ipc::MainToSecMod d;
+  d.mutable_session_detach()->set_session_id(r.session_id());
+  (void)secmod_out_.send(d);
+}
+
 void Server::on_session_open_reply(const ipc::SessionOpenReply& r) {
   WorkerProc* w = worker_by_id(r.worker_id());
   if (w == nullptr || w->phase != WorkerPhase::AwaitSession) {
     // The worker left meanwhile: hand the cookie back so it can be used again.
-    const Session* live = r.ok() ? sessions_.find(r.session_id()) : nullptr;
-    if (r.ok() && (live == nullptr || live->worker <= 0)) {  // hand the cookie back unused
-      ipc::MainToSecMod d;
-      d.mutable_session_detach()->set_session_id(r.session_id());
-      (void)secmod_out_.send(d);
-    }
+    hand_cookie_back(r);
     return;
   }
   if (!r.ok() || (!w->request.user().empty() && w->request.user() != r.username())) {
     log_.info("tunnel refused for ", w->client_ip,
               r.ok() ? ": the cookie is another user's" : ": invalid or expired cookie");
-    const Session* live = r.ok() ? sessions_.find(r.session_id()) : nullptr;
-    if (r.ok() && (live == nullptr || live->worker <= 0)) {  // hand the cookie back unused
-      ipc::MainToSecMod d;
-      d.mutable_session_detach()->set_session_id(r.session_id());
-      (void)secmod_out_.send(d);
-    }
+    hand_cookie_back(r);
     return refuse_tunnel(*w, ipc::SessionReply::BAD_SESSION, "invalid or expired cookie");
   }
   w->session_id = r.session_id();
@@ -126,6 +125,10 @@ void Server::on_connect_script_exit(pid_t script, int status) {
   auto it = workers_.find(worker);
   if (it == workers_.end() || it->second->phase != WorkerPhase::ConnectScript) return;
   WorkerProc& w = *it->second;
+  if (w.user_logout) {  // the user logged out while the script ran
+    sessions_.detach(w.session_id, w.pid, true);
+    return refuse_tunnel(w, ipc::SessionReply::BAD_SESSION, "logged out");
+  }
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return grant_tunnel(w);
   log_.info("connect-script refused '", sanitize_log_text(w.params.username()), "' from ", w.client_ip,
             " (status ", status, ")");
@@ -172,21 +175,18 @@ void Server::grant_tunnel(WorkerProc& w) {
 
 void Server::on_session_expired(const ipc::SessionExpired& m) {
   const Session* s = sessions_.find(m.session_id());
-  if (m.logout() && s != nullptr && s->worker > 0) {
-    auto it = workers_.find(s->worker);
-    if (it != workers_.end() && it->second->phase == WorkerPhase::Tunnel) {
-      // The tunnel ends as a logout: its exit frees the session (end_tunnel).
-      WorkerProc& w = *it->second;
-      w.terminate_logout = true;
-      w.user_logout = true;
-      ipc::MainToWorker t;
-      t.mutable_terminate()->set_reason("the user logged out");
-      t.mutable_terminate()->set_tell_client(true);
-      (void)send_to_worker(w, t);
-      return;
-    }
-  }
-  sessions_.expire(m.session_id());
+  auto it = m.logout() && s != nullptr && s->worker > 0 ? workers_.find(s->worker) : workers_.end();
+  if (it == workers_.end()) return sessions_.expire(m.session_id());
+  // A worker runs (or is about to run) the session's tunnel: it ends as a logout, and its end
+  // frees the session (end_tunnel; a connect-script still running is refused when it exits).
+  WorkerProc& w = *it->second;
+  w.terminate_logout = true;
+  w.user_logout = true;
+  if (w.phase != WorkerPhase::Tunnel) return;
+  ipc::MainToWorker t;
+  t.mutable_terminate()->set_reason("the user logged out");
+  t.mutable_terminate()->set_tell_client(true);
+  (void)send_to_worker(w, t);
 }
 
 void Server::refuse_tunnel(WorkerProc& w, ipc::SessionReply::Refusal kind, const std::string& reason) {

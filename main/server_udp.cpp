@@ -102,9 +102,15 @@ void Server::on_udp_readable(UdpListener& l) {
 
 void Server::hand_udp_socket(WorkerProc& w, const UdpListener& l, const Datagram& d,
                              std::span<const uint8_t> bytes, bool hello) {
+  // Two budgets: datagrams from the address the client's TLS connection came from, and from
+  // any other. A flood of forged datagrams from spoofed addresses (the SPI or session id
+  // travels in clear) cannot then keep the client's own new path from reaching its worker.
   double now = ev_now(loop_);
-  if (now - w.last_udp_handoff < kUdpHandoffInterval) return;
-  w.last_udp_handoff = now;
+  uint16_t port = 0;
+  std::string ip = address_text(d.from, &port);
+  double& last = ip == w.client_ip ? w.last_udp_handoff : w.last_udp_handoff_other;
+  if (now - last < kUdpHandoffInterval) return;
+  last = now;
   // The per-client socket binds the port the listener has, on the address the client used.
   sockaddr_storage local = d.to;
   uint16_t port_be = htons(l.port);
@@ -117,8 +123,6 @@ void Server::hand_udp_socket(WorkerProc& w, const UdpListener& l, const Datagram
     log_.warn("cannot create a UDP socket for worker ", w.pid);
     return;
   }
-  uint16_t port = 0;
-  std::string ip = address_text(d.from, &port);
   ipc::MainToWorker m;
   m.mutable_udp_socket()->set_first_datagram(std::string(bytes.begin(), bytes.end()));
   m.mutable_udp_socket()->set_client_hello(hello);

@@ -46,6 +46,7 @@ class TlsServer final : public tunnel::StreamTransport {
   Result<void> enter_tunnel_mode();
   // Whether more records may be queued before the next flush (a soft limit).
   bool has_room() const override { return out_.size() < kOutSoftLimit; }
+  bool backlogged() const override { return out_.size() >= kOutHardLimit; }
   // close_notify, then both directions of the socket are shut (the descriptor stays ours).
   void close() override;
   // Reads one record. Errc::Timeout when nothing is there (EAGAIN), Errc::Closed at EOF.
@@ -86,6 +87,7 @@ class TlsServer final : public tunnel::StreamTransport {
   static ssize_t buffered_push(gnutls_transport_ptr_t ptr, const void* data, size_t len);
   // Queued ciphertext beyond this waits for a flush (about 45 full-size packets).
   static constexpr size_t kOutSoftLimit = 64 * 1024;
+  static constexpr size_t kOutHardLimit = 1024 * 1024;
 
   KeyInfo key_info_;
   std::vector<uint8_t> out_;  // ciphertext not yet written (tunnel mode)

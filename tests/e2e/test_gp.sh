@@ -36,6 +36,7 @@ occtl-socket-file = $SOCK
 max-same-clients = 0
 max-ban-score = 100
 ban-points-wrong-password = 10
+gp-hip-report = true
 CONF
 } > "$WORK/gp.conf"
 LOG="$WORK/server.log"
@@ -54,6 +55,7 @@ check "openconnect --protocol=gp logs in through the portal" oc_connect a alice 
 check "... the portal listed this server as its gateway" grep -q "1 gateway servers available" "$WORK/a.oc.log"
 check "... the gateway login used the portal's login (one password)" bash -c "! grep -q 'prelogin.esp.*ssl-vpn\|ssl-vpn/prelogin' '$WORK/a.oc.log'"
 check "ESP is established (the magic ping was answered)" esp_established a
+check "a client without a HIP script is asked for one and goes on without" grep -q "hip-report-needed\|HIP report" "$WORK/a.oc.log"
 A_IP=$(env_of a connect INTERNAL_IP4_ADDRESS)
 check "an address from the pool ($A_IP)" grep -q "^10\.79\.0\." <<<"$A_IP"
 check "the DNS server" test "$(env_of a connect INTERNAL_IP4_DNS)" = 10.79.0.1
@@ -81,7 +83,7 @@ PING_PID=$!
 in_ns "$NS_C" timeout 30 python3 "$E2E_DIR/esp_forge.py" "vc$$" "$SERVER_IP" "$ESP_PORT" >"$WORK/forge.log" 2>&1
 wait "$PING_PID"
 check "the attacker saw our SPI and sent replays and forgeries" grep -q "sent 3 replays" "$WORK/forge.log"
-check "... which the worker refused" grep -q "did not authenticate" "$LOG"
+check "... which the worker refused" grep -q "did not authenticate\|older than the current path" "$LOG"
 check "... the live ESP path was never replaced" test "$(grep -c "ESP established" "$LOG")" = "$est0"
 check "... and not one ping was lost meanwhile" grep -q " 0% packet loss" "$WORK/ping-forge.log"
 
@@ -119,7 +121,10 @@ sleep 0.5
 check "... no session of alice is left" bash -c "! '$CTL' -s '$SOCK' show sessions | grep -q ' alice '"
 
 # ---- the HTTPS tunnel alone (--no-dtls)
-check "openconnect --protocol=gp --no-dtls connects" oc_connect c alice 'alice-Secret1' --protocol=gp --no-dtls -v
+check "openconnect --protocol=gp --no-dtls connects (with a HIP report script)" oc_connect c alice 'alice-Secret1' \
+  --protocol=gp --no-dtls -v --csd-wrapper=/usr/libexec/openconnect/hipreport.sh
+check "... it sent its HIP report" grep -q "HIP report submitted successfully" "$WORK/c.oc.log"
+check "sslvpnctl shows the HIP report with the session" bash -c "'$CTL' -s '$SOCK' show user alice | grep -q '<hip-report'"
 check "... over the HTTPS tunnel" grep -q "with SSL connected and ESP disabled" "$WORK/c.oc.log"
 check "ping through the HTTPS tunnel" in_ns "$NS_C" ping -c 3 -i 0.2 -W 2 "$BEHIND_IP"
 check "20 MB each way, byte-exact, over the HTTPS tunnel" tcp_copy_ok "$NS_B" "$BEHIND_IP" 5311 20000000
@@ -166,7 +171,7 @@ kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null
 # ---- gateway-only server (gp-portal = false), with OTP: the second factor is a GP challenge
 OTP="$WORK/otp.users"
 SECRET=3132333435363738393031323334353637383930
-echo "HOTP/T30 alice - $SECRET" > "$OTP"
+printf 'HOTP/T30 alice - %s\nHOTP bob - %s\n' "$SECRET" "$SECRET" > "$OTP"
 { base_conf "$PORT" "$WORK/cert" "$PW" | sed "s|^auth = .*|auth = \"plain[passwd=$PW,otp=$OTP]\"|"; cat <<CONF
 gp-portal = false
 ipv4-network = $VPN_NET
@@ -181,4 +186,6 @@ check "the portal said it does not exist; the client went to the gateway" grep -
 check "password then the OTP code as a challenge: a cookie" grep -q "^COOKIE=.*authcookie=" <<<"$out"
 out=$(in_ns "$NS_C" bash -c "printf '%s\n' alice-Secret1 000000 | timeout 20 openconnect --protocol=gp --authenticate --passwd-on-stdin -u alice --servercert '$PIN' https://$SERVER_IP:$PORT/ 2>&1")
 check "a wrong OTP code gets no cookie" bash -c "! grep -q '^COOKIE=' <<<\"\$0\"" "$out"
+out=$(in_ns "$NS_C" bash -c "printf '%s\n' bob-Secret1 000000 $(oathtool --hotp -c 0 "$SECRET") | timeout 20 openconnect --protocol=gp --authenticate --passwd-on-stdin -u bob --servercert '$PIN' https://$SERVER_IP:$PORT/ 2>&1")
+check "a wrong code, then the right one when the client asks again: a cookie" grep -q "^COOKIE=.*authcookie=" <<<"$out"
 e2e_finish

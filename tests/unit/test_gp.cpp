@@ -423,3 +423,40 @@ TEST_CASE("gp session: HIP report to main; hostile HTTP closes the stream only",
                      t0, io);
   CHECK(g.ended());  // someone else's cookie on this session's stream
 }
+
+TEST_CASE("gp flow: a wrong code starts the login over with the new code; no endless 512", "[gp][flow]") {
+  GpFlow flow(GpSettings{});
+  const std::string ctx1(64, 'c'), ctx2(64, 'd');
+  auto login = post("/ssl-vpn/login.esp", "user=alice&passwd=good");
+  REQUIRE(flow.on_request(login).kind == Step::Kind::AskSecMod);
+  auto cont = secmod(ipc::AuthReply::CONTINUE);
+  cont.set_context(ctx1);
+  cont.mutable_form()->add_fields()->set_name("secondary_password");
+  REQUIRE(flow.on_secmod_reply(cont).kind == Step::Kind::Reply);
+  auto wrong = post("/ssl-vpn/login.esp", "user=alice&passwd=111111&inputStr=" + ctx1);
+  REQUIRE(flow.on_request(wrong).kind == Step::Kind::AskSecMod);
+  auto s = flow.on_secmod_reply(secmod(ipc::AuthReply::RETRY));
+  CHECK(s.reply.status == 512);  // openconnect asks for the code again and re-posts the old challenge
+  auto again = post("/ssl-vpn/login.esp", "user=alice&passwd=222222&inputStr=" + ctx1);
+  s = flow.on_request(again);
+  REQUIRE(s.kind == Step::Kind::AskSecMod);
+  REQUIRE(s.request.has_auth_init());  // the login starts over with the password it gave
+  CHECK(s.request.auth_init().password() == "good");
+  cont.set_context(ctx2);
+  s = flow.on_secmod_reply(cont);
+  REQUIRE(s.kind == Step::Kind::AskSecMod);  // ... and the new code answers the new challenge
+  CHECK(s.request.auth_continue().context() == ctx2);
+  CHECK(s.request.auth_continue().answers(0).value() == "222222");
+  s = flow.on_secmod_reply(secmod(ipc::AuthReply::SUCCESS));
+  CHECK(jnlp_args(s.reply.body).at(1) == kCookie);
+  CHECK(jnlp_args(s.reply.body).at(16) == "empty");  // openconnect logs this argument: no cookie in it
+
+  // An answer on a connection that never saw the login (no password to start over): final.
+  GpFlow other(GpSettings{});
+  auto stale = post("/ssl-vpn/login.esp", "user=alice&passwd=333333&inputStr=" + ctx1);
+  REQUIRE(other.on_request(stale).kind == Step::Kind::AskSecMod);
+  s = other.on_secmod_reply(secmod(ipc::AuthReply::RETRY));
+  CHECK(s.reply.status == 200);
+  CHECK(s.reply.body.find("status=\"error\"") != std::string::npos);
+  CHECK(s.reply.close);
+}

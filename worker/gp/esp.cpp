@@ -149,7 +149,7 @@ Result<size_t> EspSa::seal(std::span<const uint8_t> packet, uint8_t next_header,
 
 Result<size_t> EspSa::seal_in_place(std::span<uint8_t> buf, size_t len, uint8_t next_header) {
   size_t total = wire_size(len);
-  if (buf.size() < total) return Errc::Limit;
+  if (buf.size() < total || exhausted()) return Errc::Limit;
   size_t body = total - kEspHeadroom - icv_;
   uint8_t* p = buf.data();
   store_be32(p, spi_);
@@ -206,6 +206,10 @@ void EspSa::record(uint32_t seq) noexcept {
     return;
   }
   window_ |= uint64_t{1} << (top_ - seq);
+}
+
+bool EspSa::newest(std::span<const uint8_t> d) const noexcept {
+  return d.size() >= kEspHeader && (!any_seen_ || load_be32(d.data() + 4) > top_);
 }
 
 bool EspSa::authentic(std::span<const uint8_t> d) {

@@ -81,6 +81,11 @@ class EspSa {
 
   // Peeks whether `datagram` would authenticate and is not a replay, without recording it.
   bool authentic(std::span<const uint8_t> datagram);
+  // Whether `datagram`'s sequence number is above every one seen: a late packet from a path
+  // the client has left is fresh for the window but must not move the tunnel back there.
+  bool newest(std::span<const uint8_t> datagram) const noexcept;
+  // The outbound sequence numbers are used up (2^32 packets): the SA must not send again.
+  bool exhausted() const noexcept { return next_seq_ == UINT32_MAX; }
 
   uint64_t replays() const noexcept { return replays_; }
 

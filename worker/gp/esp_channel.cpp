@@ -61,10 +61,14 @@ void EspChannel::flush() {
 
 Result<std::unique_ptr<tunnel::DatagramChannel>> EspFactory::open(UniqueFd udp, std::string first,
                                                                   std::string* error) {
+  auto bytes = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(first.data()), first.size());
+  if (!in_->newest(bytes)) {
+    *error = "a datagram older than the current path's from another port";
+    return Errc::Denied;
+  }
   std::string payload(first.size(), '\0');
-  auto n = esp_decapsulate(
-      *in_, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(first.data()), first.size()),
-      std::span<uint8_t>(reinterpret_cast<uint8_t*>(payload.data()), payload.size()));
+  auto n = esp_decapsulate(*in_, bytes,
+                           std::span<uint8_t>(reinterpret_cast<uint8_t*>(payload.data()), payload.size()));
   if (!n.ok()) {
     *error = std::string("a datagram for our SPI did not authenticate (") + errc_name(n.error()) + ")";
     return Errc::Denied;

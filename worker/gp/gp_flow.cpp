@@ -165,12 +165,31 @@ Step GpFlow::on_login(http::Request& req, bool portal) {
   if (gateway_.empty()) gateway_ = gateway_name(req);
   std::string ua = req.header("user-agent") ? *req.header("user-agent") : std::string();
   if (state_ == State::Authenticated) {
-    // The portal's login on this connection logs in the gateway (the client re-posts it).
-    if (!user.empty() && user != user_) return reply(xml_reply(error_reply("Authentication failed")));
+    // The portal's login on this connection logs in the gateway (the client re-posts it, with
+    // the name the user typed, which a certificate login may have replaced).
+    if (!user.empty() && user != user_ && user != pending_user_)
+      return reply(xml_reply(error_reply("Authentication failed")));
     return login_success();
   }
-  pending_user_ = user;
+  if (is_auth_cookie(prior)) {  // the portal's cookie, shown to the gateway on a new connection
+    pending_user_ = user;
+    Step s = ask_password(user, passwd ? std::string_view(*passwd) : std::string_view(), ua);
+    s.request.mutable_auth_init()->set_prior_cookie(prior);
+    s.request.mutable_auth_init()->set_has_password(passwd != nullptr);
+    return s;
+  }
   if (!input.empty() && is_auth_cookie(input)) {  // the answer to a challenge of ours
+    if (answer_failed_ && input == last_context_ && !login_password_.empty() && !pending_user_.empty()) {
+      // After a wrong code the client asks for the code again and re-posts the old challenge:
+      // the login starts over with the password it gave, and the new code answers the new
+      // challenge at once (sec-mod still counts every failure).
+      answer_failed_ = false;
+      pending_answer_ = SecretBytes(passwd ? std::string_view(*passwd) : std::string_view());
+      std::string pw(login_password_.view());
+      Step s = ask_password(pending_user_, pw, ua);
+      wipe_string(pw);
+      return s;
+    }
     Step s;
     s.kind = Step::Kind::AskSecMod;
     auto* cont = s.request.mutable_auth_continue();
@@ -180,15 +199,11 @@ Step GpFlow::on_login(http::Request& req, bool portal) {
     auto* a = cont->add_answers();
     a->set_name(pending_field_);
     a->set_value(passwd ? *passwd : std::string());
+    answering_ = true;
     state_ = State::WaitingSecMod;
     return s;
   }
-  if (is_auth_cookie(prior)) {  // the portal's cookie, shown to the gateway on a new connection
-    Step s = ask_password(user, passwd ? std::string_view(*passwd) : std::string_view(), ua);
-    s.request.mutable_auth_init()->set_prior_cookie(prior);
-    s.request.mutable_auth_init()->set_has_password(passwd != nullptr);
-    return s;
-  }
+  pending_user_ = user;
   if (settings_.cert_login != 0 && !settings_.client_certs.empty() && !cert_sent_) {
     // Certificate first (as AnyConnect): a certificate-only login needs no password; otherwise
     // the password follows at once.
@@ -205,6 +220,7 @@ Step GpFlow::on_login(http::Request& req, bool portal) {
   }
   if (user.empty() || passwd == nullptr)
     return reply(xml_reply(error_reply("Invalid username or password"), 512));
+  login_password_ = SecretBytes(*passwd);
   return ask_password(user, *passwd, ua);
 }
 
@@ -226,7 +242,8 @@ Step GpFlow::login_success() {
   r.domain = domain_.empty() ? (group_.empty() ? "default" : group_) : domain_;
   r.preferred_ip = preferred_ip_;
   r.preferred_ipv6 = preferred_ipv6_;
-  r.portal_cookie = cookie_;
+  // Not the cookie again: openconnect prints this argument in its log.
+  r.portal_cookie.clear();
   return reply(xml_reply(login_jnlp(r)));
 }
 
@@ -235,8 +252,10 @@ Step GpFlow::on_secmod_reply(const ipc::AuthReply& r) {
     state_ = State::Closed;
     return closing(500);
   }
-  bool cert_first = cert_first_;
-  cert_first_ = false;
+  bool cert_first = cert_first_, answered = answering_;
+  cert_first_ = answering_ = false;
+  if (r.status() != ipc::AuthReply::CONTINUE) pending_answer_.wipe();
+  if (r.status() == ipc::AuthReply::SUCCESS || r.status() == ipc::AuthReply::DENIED) login_password_.wipe();
   switch (r.status()) {
     case ipc::AuthReply::SUCCESS:
       held_password_.wipe();
@@ -255,6 +274,19 @@ Step GpFlow::on_secmod_reply(const ipc::AuthReply& r) {
         a->set_name(pending_field_);
         a->set_value(std::string(held_password_.view()));
         held_password_.wipe();
+        return s;
+      }
+      last_context_ = r.context();
+      if (!pending_answer_.empty()) {  // the new challenge of a restarted login: the code is here
+        Step s;
+        s.kind = Step::Kind::AskSecMod;
+        auto* cont = s.request.mutable_auth_continue();
+        cont->set_context(r.context());
+        auto* a = cont->add_answers();
+        a->set_name(pending_field_);
+        a->set_value(std::string(pending_answer_.view()));
+        pending_answer_.wipe();
+        answering_ = true;
         return s;
       }
       state_ = State::Idle;
@@ -276,6 +308,16 @@ Step GpFlow::on_secmod_reply(const ipc::AuthReply& r) {
         return s;
       }
       held_password_.wipe();
+      if (answered && login_password_.empty()) {
+        // A wrong answer to a challenge we cannot start again (it came on another connection):
+        // 512 would make the client re-post the same stale challenge forever.
+        state_ = State::Closed;
+        auto resp = xml_reply(error_reply(r.message().empty() ? "Authentication failed" : r.message()));
+        resp.close = true;
+        return reply(std::move(resp));
+      }
+      answer_failed_ = answered;
+      if (!answered) login_password_.wipe();  // a wrong password: the client asks for it again
       state_ = State::Idle;
       return reply(
           xml_reply(error_reply(r.message().empty() ? "Invalid username or password" : r.message()), 512));

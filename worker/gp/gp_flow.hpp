@@ -83,6 +83,12 @@ class GpFlow {
   std::string gateway_;        // this server as the client named it (the portal's default entry)
   SecretBytes held_password_;  // certificate first: the password waits for sec-mod's verdict
   bool cert_first_ = false;
+  // A wrong challenge answer: the login starts over with its password and the new answer.
+  SecretBytes login_password_;  // the password of the login in progress (until it ends)
+  SecretBytes pending_answer_;  // the answer for the restarted login's challenge
+  std::string last_context_;    // the challenge we showed last
+  bool answering_ = false;      // the request with sec-mod answers a challenge
+  bool answer_failed_ = false;  // ... and it was wrong
   bool cert_sent_ = false;
   // The login that succeeded on this connection
   std::string cookie_, user_, group_;

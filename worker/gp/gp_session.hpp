@@ -75,7 +75,8 @@ class GpSession final : public tunnel::TunnelEngine {
   uint64_t bytes_in() const override { return bytes_in_; }
   uint64_t bytes_out() const override { return bytes_out_; }
   uint64_t dropped() const override { return dropped_; }
-  bool needs_stream() const override { return phase_ == Phase::Tunnel; }
+  // Without ESP (none offered, or its sequence numbers used up) the stream is the only path.
+  bool needs_stream() const override { return phase_ == Phase::Tunnel || !esp_out_ || esp_out_->exhausted(); }
   void stream_lost(Clock::time_point now) override;
   bool stream_done() const override { return stream_done_; }
 

@@ -89,6 +89,9 @@ class StreamTransport {
   virtual Result<bool> flush() = 0;
   // Whether more records may be queued before the next flush (a soft limit).
   virtual bool has_room() const = 0;
+  // Far past the soft limit (the client does not read what its own requests produce, e.g.
+  // keepalive echoes): the loop stops reading the stream until the queue drains.
+  virtual bool backlogged() const = 0;
   virtual std::string description() const = 0;
   // Ends the stream (after a last flush) while the tunnel goes on without it.
   virtual void close() = 0;

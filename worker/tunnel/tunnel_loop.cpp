@@ -157,7 +157,9 @@ void TunnelLoop::flush_stream() {
 }
 
 void TunnelLoop::read_stream(Clock::time_point now) {
-  for (int i = 0; i < kBatch && !tun_.blocked() && !engine_.ended() && rx_budget_.ready(now); ++i) {
+  for (int i = 0;
+       i < kBatch && !tun_.blocked() && !engine_.ended() && rx_budget_.ready(now) && !stream_.backlogged();
+       ++i) {
     auto n = stream_.recv_nonblocking(rx_);
     if (!n.ok()) {
       if (n.error() != Errc::Timeout) stream_failed_ = true;
@@ -254,9 +256,10 @@ ipc::SessionEnd TunnelLoop::run() {
     rx_paused_ = !rx_budget_.ready(now);
     tx_paused_ = !tx_budget_.ready(now);
     bool rx_open = !tun_.blocked() && !rx_paused_;
+    bool stream_rx = rx_open && !stream_closed_ && !stream_.backlogged();
     pollfd fds[5] = {
         {stream_closed_ ? -1 : stream_.fd(),
-         static_cast<short>((rx_open ? POLLIN : 0) | (stream_blocked_ ? POLLOUT : 0)), 0},
+         static_cast<short>((stream_rx ? POLLIN : 0) | (stream_blocked_ ? POLLOUT : 0)), 0},
         {tun_.fd(),
          static_cast<short>((stream_blocked_ || tx_paused_ ? 0 : POLLIN) | (tun_.blocked() ? POLLOUT : 0)),
          0},
@@ -279,7 +282,7 @@ ipc::SessionEnd TunnelLoop::run() {
     if (tun_.blocked() && (fds[1].revents & (POLLOUT | POLLERR))) flush_tun();
     if (stream_blocked_ && (fds[0].revents & (POLLOUT | POLLERR | POLLHUP))) flush_stream();
     if (!stream_closed_ &&
-        ((fds[0].revents & (POLLIN | POLLERR | POLLHUP)) || (stream_.pending() > 0 && rx_open)))
+        ((fds[0].revents & (POLLIN | POLLERR | POLLHUP)) || (stream_.pending() > 0 && stream_rx)))
       read_stream(now);
     if (!stream_blocked_ && !tx_paused_ && (fds[1].revents & POLLIN)) read_tun(now);
     engine_.on_tick(now, *this);
