@@ -42,6 +42,26 @@ CONF
 LOG="$WORK/server.log"
 start_server "$WORK/gp.conf" "$LOG" "$WORK/s.pid" "$PORT" || { fail "server start"; e2e_finish; }
 ctl() { "$CTL" -s "$SOCK" "$@"; }
+
+# A second server beside the first, with rekey-time = 120: getconfig's timeout makes the client
+# redo getconfig on a new connection after 60 s (checked at the end, while the rest runs).
+REKEY_NET=10.80.0.0/24
+{ base_conf 4444 "$WORK/cert" "$PW"; cat <<CONF
+gp-esp-port = 4502
+ipv4-network = $REKEY_NET
+device = vpnr
+rekey-time = 120
+max-same-clients = 0
+CONF
+} > "$WORK/rekey.conf"
+REKEY_LOG="$WORK/server-rekey.log"
+MAIN_PID=$SERVER_PID
+start_server "$WORK/rekey.conf" "$REKEY_LOG" "$WORK/rekey.pid" 4444 || fail "rekey server start"
+REKEY_PID=$SERVER_PID
+SERVER_PID=$MAIN_PID
+PORT=4444 check "a client connects to the rekeying server" oc_connect r alice 'alice-Secret1' --protocol=gp -v
+REKEY_T0=$(date +%s)
+R_IP=$(env_of r connect INTERNAL_IP4_ADDRESS)
 esp_established() {  # esp_established NAME: waits (at most 10 s) for the client to choose ESP
   for _ in $(seq 1 100); do grep -q "ESP session established with server" "$WORK/$1.oc.log" && return 0; sleep 0.1; done
   return 1
@@ -167,6 +187,17 @@ out=$(in_ns "$NS_C" bash -c "printf 'alice-Secret1\n' | timeout 20 openconnect -
 check "a gateway URL logs in without the portal" grep -q "^COOKIE=.*authcookie=" <<<"$out"
 check "no worker died of a signal (but the one the test killed)" bash -c "! grep -v \"($C_PID)\\|$C_PID \" '$LOG' | grep -Eq 'died of signal|seccomp filter'"
 kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null
+
+# ---- the rekey: 60 s after connecting, getconfig again (a new connection), the same address
+for _ in $(seq 1 $((75 - ($(date +%s) - REKEY_T0)))); do [ -f "$WORK/r.env.reconnect" ] && break; sleep 1; done
+check "the client rekeyed on getconfig's timeout (after $(($(date +%s) - REKEY_T0)) s)" test -f "$WORK/r.env.reconnect"
+check "... kept its address ($R_IP)" test "$(env_of r reconnect INTERNAL_IP4_ADDRESS)" = "$R_IP"
+check "... on a new worker that took the session over" grep -q "its session reconnected from a new connection" "$REKEY_LOG"
+for _ in $(seq 1 50); do [ "$(grep -c "ESP session established" "$WORK/r.oc.log")" -ge 2 ] && break; sleep 0.1; done
+check "... with ESP again" test "$(grep -c "ESP session established" "$WORK/r.oc.log")" -ge 2
+check "ping through the rekeyed tunnel" in_ns "$NS_C" ping -c 3 -i 0.2 -W 2 -I tunr 10.80.0.1
+oc_stop r
+kill "$REKEY_PID"; wait "$REKEY_PID" 2>/dev/null
 
 # ---- gateway-only server (gp-portal = false), with OTP: the second factor is a GP challenge
 OTP="$WORK/otp.users"

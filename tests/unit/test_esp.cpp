@@ -54,8 +54,11 @@ TEST_CASE("esp: algorithm choice and names", "[esp]") {
   EspCipher c{};
   EspMac m{};
   REQUIRE(choose_esp_algorithms("aes-128-cbc,aes-256-cbc", "sha1,md5,sha256", &c, &m));
+  CHECK(c == EspCipher::Aes128Cbc);  // PAN's default and the fastest pair
+  CHECK(m == EspMac::Sha1);
+  REQUIRE(choose_esp_algorithms("aes-256-cbc", "md5,sha256", &c, &m));
   CHECK(c == EspCipher::Aes256Cbc);
-  CHECK(m == EspMac::Sha256);
+  CHECK(m == EspMac::Sha256);  // MD5 only when nothing else is offered
   REQUIRE(choose_esp_algorithms("aes-128-cbc", "md5", &c, &m));
   CHECK(std::string(esp_cipher_name(c)) == "aes-128-cbc");
   CHECK(std::string(esp_mac_name(m)) == "md5");

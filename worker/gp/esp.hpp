@@ -33,7 +33,8 @@ size_t esp_mac_key_bytes(EspMac m);  // the digest length: 20, 16, 32
 size_t esp_icv_bytes(EspMac m);      // 12, 12, 16
 
 // The choice from the client's getconfig lists ("aes-128-cbc,aes-256-cbc", "sha1,md5,sha256"):
-// the strongest both know. False when they share none.
+// AES-128-CBC and HMAC-SHA1 when offered (PAN's default, and the fastest), else the other AES,
+// else SHA-256, MD5 last. False when they share none.
 bool choose_esp_algorithms(std::string_view enc_list, std::string_view mac_list, EspCipher* enc, EspMac* mac);
 
 inline constexpr size_t kEspHeader = 8;                      // SPI + sequence number
