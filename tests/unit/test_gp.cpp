@@ -357,6 +357,16 @@ TEST_CASE("gp session: HTTP before the tunnel, then START_TUNNEL and frames", "[
   auto out = s.frame_stream(buf, pkt.size(), t0);
   REQUIRE(out.size() == kFrameHeader + pkt.size());
   CHECK(tun::load_be32(out.data()) == kFrameMagic);
+  // A magic ping on the HTTPS tunnel is answered there, framed.
+  std::vector<uint8_t> magic(std::begin(kMagicPayload), std::end(kMagicPayload));
+  auto probe = ipv4("10.0.0.5", "203.0.113.1", magic);
+  std::vector<uint8_t> pf(kFrameHeader + probe.size());
+  write_frame_header(pf.data(), probe);
+  std::copy(probe.begin(), probe.end(), pf.begin() + kFrameHeader);
+  size_t before = io.stream.size();
+  s.on_stream_record(pf, t0, io);
+  REQUIRE(io.stream.size() == before + 1);
+  CHECK(io.stream.back()[kFrameHeader + 20] == 0);  // an echo reply, framed
   // Bad magic ends the tunnel, as it would end the client.
   f[0] = 0;
   s.on_stream_record(f, t0, io);

@@ -131,6 +131,14 @@ void GpSession::on_stream_record(std::span<const uint8_t> record, Clock::time_po
 }
 
 void GpSession::from_client(std::span<const uint8_t> packet, Clock::time_point now, tunnel::TunnelIo& io) {
+  if (phase_ == Phase::Tunnel && is_magic_ping(packet, s_.gw)) {
+    // openconnect only probes over ESP, but PAN answers the probe on whichever path it came.
+    size_t n = build_magic_reply(packet, s_.gw, std::span<uint8_t>(control_ + kFrameHeader, 2048));
+    if (n == 0) return;
+    write_frame_header(control_, std::span<const uint8_t>(control_ + kFrameHeader, n));
+    io.to_stream(std::span<const uint8_t>(control_, kFrameHeader + n));
+    return;
+  }
   if (!tunnel::source_allowed(packet, s_.ipv4, s_.ipv6) ||
       !tunnel::destination_allowed(packet, s_.allowed_destinations)) {
     ++dropped_;

@@ -134,7 +134,8 @@ void Connection::gp_tunnel(gp::Step& step) {
     return;
   }
   const ipc::TunnelParams& p = rep->first.params();
-  gp::GpSessionSettings settings = gp::gp_settings_from(p, "");
+  std::string gw = local_address();  // the gw-address the client was given with getconfig
+  gp::GpSessionSettings settings = gp::gp_settings_from(p, gw.empty() ? p.ipv4_local() : gw);
   settings.authcookie = step.cookie.authcookie;
   settings.user = step.cookie.user;
   static constexpr char kStart[] = "START_TUNNEL";
