@@ -146,6 +146,22 @@ Step GpFlow::ask_password(const std::string& user, std::string_view password, st
   return s;
 }
 
+Step GpFlow::answer(const std::string& context, std::string value) {
+  Step s;
+  s.kind = Step::Kind::AskSecMod;
+  auto* cont = s.request.mutable_auth_continue();
+  cont->set_context(context);
+  if (settings_.cert_login != 0)
+    for (const auto& der : settings_.client_certs) cont->add_client_cert_der(der);
+  auto* a = cont->add_answers();
+  a->set_name(pending_field_);
+  a->set_value(std::move(value));
+  wipe_string(value);
+  answering_ = true;
+  state_ = State::WaitingSecMod;
+  return s;
+}
+
 Step GpFlow::on_login(http::Request& req, bool portal) {
   auto form = http::parse_form(req.body);
   wipe_string(req.body);
@@ -190,18 +206,7 @@ Step GpFlow::on_login(http::Request& req, bool portal) {
       wipe_string(pw);
       return s;
     }
-    Step s;
-    s.kind = Step::Kind::AskSecMod;
-    auto* cont = s.request.mutable_auth_continue();
-    cont->set_context(input);
-    if (settings_.cert_login != 0)
-      for (const auto& der : settings_.client_certs) cont->add_client_cert_der(der);
-    auto* a = cont->add_answers();
-    a->set_name(pending_field_);
-    a->set_value(passwd ? *passwd : std::string());
-    answering_ = true;
-    state_ = State::WaitingSecMod;
-    return s;
+    return answer(input, passwd ? *passwd : std::string());
   }
   pending_user_ = user;
   if (settings_.cert_login != 0 && !settings_.client_certs.empty() && !cert_sent_) {
@@ -266,28 +271,16 @@ Step GpFlow::on_secmod_reply(const ipc::AuthReply& r) {
     case ipc::AuthReply::CONTINUE: {
       pending_field_ = r.form().fields_size() > 0 ? r.form().fields(0).name() : "password";
       if (cert_first && !held_password_.empty()) {  // the certificate's user: now its password
-        Step s;
-        s.kind = Step::Kind::AskSecMod;
-        auto* cont = s.request.mutable_auth_continue();
-        cont->set_context(r.context());
-        auto* a = cont->add_answers();
-        a->set_name(pending_field_);
-        a->set_value(std::string(held_password_.view()));
+        Step st = answer(r.context(), std::string(held_password_.view()));
         held_password_.wipe();
-        return s;
+        answering_ = false;
+        return st;
       }
       last_context_ = r.context();
       if (!pending_answer_.empty()) {  // the new challenge of a restarted login: the code is here
-        Step s;
-        s.kind = Step::Kind::AskSecMod;
-        auto* cont = s.request.mutable_auth_continue();
-        cont->set_context(r.context());
-        auto* a = cont->add_answers();
-        a->set_name(pending_field_);
-        a->set_value(std::string(pending_answer_.view()));
+        Step st = answer(r.context(), std::string(pending_answer_.view()));
         pending_answer_.wipe();
-        answering_ = true;
-        return s;
+        return st;
       }
       state_ = State::Idle;
       // The challenge has one line of text: the error, the form's message and the input's label

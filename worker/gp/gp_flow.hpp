@@ -69,6 +69,8 @@ class GpFlow {
   Step on_login(http::Request& req, bool portal);
   Step on_cookie_request(http::Request& req, std::string_view path);
   Step ask_password(const std::string& user, std::string_view password, std::string_view user_agent);
+  // An AuthContinue answering sec-mod's form `context` with one value (the challenge's input).
+  Step answer(const std::string& context, std::string value);
   Step login_success();
   std::string gateway_name(const http::Request& req) const;
 
