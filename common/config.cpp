@@ -386,7 +386,8 @@ Config parse_config(std::string_view text, std::string_view origin, std::vector<
     if (warnings) warnings->push_back({l, std::move(w)});
   };
   int line_no =
-      cfgval::for_each_entry(text, origin, [&](int line, std::string_view key, std::string_view value) {
+      cfgval::for_each_entry(text, origin, [&](int line, std::string_view given, std::string_view value) {
+        std::string_view key = canonical_key(given);
         auto it = handlers().find(key);
         if (it == handlers().end()) {
           if (is_ocserv_key(key)) {

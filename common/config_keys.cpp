@@ -136,10 +136,21 @@ static constexpr std::string_view kOcservKeys[] = {
     "restrict-user-to-groups",
     "http-headers",
     "cert-user-oid-fallback",
+    // accepted by ocserv 1.x's src/config.c with a deprecation note or no effect on Linux
+    "always-require-cert",
+    "cgroup",
+    "debug-no-secmod-stats",
+    "session-control",
 };
 
 bool is_ocserv_key(std::string_view key) noexcept {
   return std::find(std::begin(kOcservKeys), std::end(kOcservKeys), key) != std::end(kOcservKeys);
+}
+
+std::string_view canonical_key(std::string_view key) noexcept {
+  if (key == "ipv4-dns" || key == "ipv6-dns") return "dns";
+  if (key == "ipv4-nbns" || key == "ipv6-nbns") return "nbns";
+  return key;
 }
 
 }  // namespace sslvpn

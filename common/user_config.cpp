@@ -1,5 +1,7 @@
 #include "common/user_config.hpp"
 
+#include "common/config_keys.hpp"
+
 #include <functional>
 #include <map>
 
@@ -95,7 +97,8 @@ bool is_ocserv_user_key(std::string_view k) {
 ipc::UserSettings parse_user_config(std::string_view text, std::string_view origin,
                                     std::vector<ConfigWarning>* warnings) {
   ipc::UserSettings s;
-  cfgval::for_each_entry(text, origin, [&](int line, std::string_view key, std::string_view value) {
+  cfgval::for_each_entry(text, origin, [&](int line, std::string_view given, std::string_view value) {
+    std::string_view key = canonical_key(given);
     Where w{origin, line, key};
     auto it = handlers().find(key);
     if (it != handlers().end()) return it->second(s, w, value);

@@ -18,6 +18,7 @@ void usage(FILE* f) {
       "  -d, --debug LEVEL   log level: 1 warnings, 2 info (default), 3 debug, 8 sensitive\n"
       "  -p, --pid-file FILE write the main process id to FILE\n"
       "  -t, --test-config   check the configuration and exit\n"
+      "      --no-chdir      accepted for ocserv's service files (sslvpnd never changes directory)\n"
       "  -v, --version       print the version and exit\n"
       "  -h, --help          this text\n",
       f);
@@ -27,10 +28,15 @@ void usage(FILE* f) {
 
 std::optional<int> parse_options(int argc, char** argv, Options* o) {
   static const option kLong[] = {
-      {"config", required_argument, nullptr, 'c'}, {"foreground", no_argument, nullptr, 'f'},
-      {"debug", required_argument, nullptr, 'd'},  {"pid-file", required_argument, nullptr, 'p'},
-      {"test-config", no_argument, nullptr, 't'},  {"version", no_argument, nullptr, 'v'},
-      {"help", no_argument, nullptr, 'h'},         {nullptr, 0, nullptr, 0},
+      {"config", required_argument, nullptr, 'c'},
+      {"foreground", no_argument, nullptr, 'f'},
+      {"debug", required_argument, nullptr, 'd'},
+      {"pid-file", required_argument, nullptr, 'p'},
+      {"test-config", no_argument, nullptr, 't'},
+      {"version", no_argument, nullptr, 'v'},
+      {"help", no_argument, nullptr, 'h'},
+      {"no-chdir", no_argument, nullptr, 'C'},
+      {nullptr, 0, nullptr, 0},
   };
   int c;
   while ((c = getopt_long(argc, argv, "c:fd:p:tvh", kLong, nullptr)) != -1) {
@@ -56,6 +62,8 @@ std::optional<int> parse_options(int argc, char** argv, Options* o) {
         break;
       case 't':
         o->test_config = true;
+        break;
+      case 'C':  // ocserv's: do not chdir("/") when daemonizing. sslvpnd never does.
         break;
       case 'v':
         std::printf("sslvpnd %s\n", SSLVPND_VERSION);

@@ -232,8 +232,10 @@ ctl::CtlReply Server::ctl_end(const ctl::Select& sel, bool terminate) {
     ipc::MainToWorker m;
     m.mutable_terminate()->set_reason(terminate ? "terminated by the administrator"
                                                 : "disconnected by the administrator");
-    m.mutable_terminate()->set_tell_client(terminate);
-    w->terminate_logout = terminate;
+    // As occtl's: both end the session for good (ocserv's disconnect_proc invalidates the
+    // session id), so a disconnected user cannot come straight back with the cookie.
+    m.mutable_terminate()->set_tell_client(true);
+    w->terminate_logout = true;
     (void)send_to_worker(*w, m);
     ++n;
   }

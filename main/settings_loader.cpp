@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <stdexcept>
+#include <utility>
 
 #include "common/text.hpp"
 
@@ -30,13 +31,17 @@ RuntimeIdentity resolve_identity(const Config& c) {
   return id;
 }
 
-// Files the login methods read: a missing CA or CRL is an error (certificate checks could not
-// work), a missing password file or PAM service a warning (they may be created later).
+// Files the login methods read: a missing CA or CRL is an error when a login uses certificates
+// (their checks could not work) and a warning otherwise, as ocserv starts then; a missing
+// password file or PAM service is a warning (they may be created later).
 void check_auth_files(const Config& c, Logger& log) {
-  if (!c.ca_cert.empty() && ::access(c.ca_cert.c_str(), R_OK) != 0)
-    throw std::runtime_error("cannot read ca-cert '" + c.ca_cert + "'");
-  if (!c.crl.empty() && ::access(c.crl.c_str(), R_OK) != 0)
-    throw std::runtime_error("cannot read crl '" + c.crl + "'");
+  for (const auto& [key, file] :
+       {std::pair<const char*, const std::string&>{"ca-cert", c.ca_cert}, {"crl", c.crl}}) {
+    if (file.empty() || ::access(file.c_str(), R_OK) == 0) continue;
+    if (c.cert_login_mode() != 0)
+      throw std::runtime_error(std::string("cannot read ") + key + " '" + file + "'");
+    log.warn("cannot read ", key, " '", file, "'; no login uses certificates, so it is not needed");
+  }
   for (const auto& chain : c.auth_chains) {
     if (!chain.password) continue;
     const auto& p = chain.password->params;

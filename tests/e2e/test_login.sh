@@ -28,6 +28,10 @@ banner = Welcome to the e2e VPN
 max-ban-score = 0
 # an ocserv key sslvpnd does not implement yet: a warning, not an error
 camouflage = true
+# ocserv's names: ipv4-dns is dns; an unreadable ca-cert is not needed when no login uses
+# certificates (ocserv starts then, and so must we)
+ipv4-dns = 192.0.2.53
+ca-cert = $WORK/no-such-ca.pem
 CONF
 LOG="$WORK/server.log"
 
@@ -36,7 +40,9 @@ echo "frobnicate = 1" > "$WORK/bad.conf"
 out=$("$SSLVPND" -t -c "$WORK/bad.conf" 2>&1)
 check "sslvpnd -t names an unknown key and its line" grep -q "bad.conf:1: unknown option 'frobnicate'" <<<"$out"
 
+check "sslvpnd --no-chdir (ocserv's flag, used by service files) is accepted" "$SSLVPND" --no-chdir -t -c "$WORK/sslvpnd.conf"
 start_server "$WORK/sslvpnd.conf" "$LOG" "$WORK/pid" "$PORT" || { fail "server start"; e2e_finish; }
+check "an unreadable ca-cert without certificate logins is a warning" grep -q "cannot read ca-cert.*not needed" "$LOG"
 check "pid file holds the main pid" grep -qx "$SERVER_PID" "$WORK/pid"
 check "unimplemented ocserv key is a warning" grep -q "'camouflage' is an ocserv option" "$LOG"
 

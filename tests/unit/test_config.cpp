@@ -221,3 +221,25 @@ TEST_CASE("config: auth lines combine, enable-auth adds alternatives", "[config]
         "SAN(rfc822name)");
   CHECK_THROWS_AS(parse_config("auth = \"pam[gid-min=x]\"\n" + tail, "t", nullptr), ConfigError);
 }
+
+TEST_CASE("config: ocserv's other names for keys, and its deprecated keys", "[config]") {
+  // src/config.c reads ipv4-dns and ipv6-dns as dns, ipv4-nbns and ipv6-nbns as nbns.
+  std::vector<ConfigWarning> w;
+  auto c = parse_config(std::string(kMinimal) +
+                            "ipv4-dns = 192.0.2.53\nipv6-dns = 2001:db8::53\ndns = 192.0.2.54\n"
+                            "ipv4-nbns = 192.0.2.137\nipv6-nbns = 2001:db8::137\n",
+                        "t", &w);
+  REQUIRE(c.dns.size() == 3);
+  CHECK(c.dns[0].to_string() == "192.0.2.53");
+  CHECK(c.dns[1].to_string() == "2001:db8::53");
+  CHECK(c.nbns.size() == 2);
+  CHECK(w.empty());
+  // Keys ocserv 1.x still reads (with a deprecation note, or without effect on Linux) load with
+  // a warning, never an error.
+  for (const char* key : {"debug-no-secmod-stats = true", "session-control = true", "always-require-cert = false",
+                          "cgroup = cpuset,cpu:test"}) {
+    std::vector<ConfigWarning> ww;
+    CHECK_NOTHROW(parse_config(std::string(kMinimal) + key + "\n", "t", &ww));
+    CHECK(ww.size() == 1);
+  }
+}

@@ -160,7 +160,26 @@ int watch_events(Client& client, const Options& o) {
 }
 
 // Runs one command line; returns the exit status (0 ok, 1 failed, 2 usage).
-int run(Client& client, const Options& o, const std::vector<std::string>& w) {
+int run_words(Client& client, const Options& o, const std::vector<std::string>& w);
+
+// occtl reads its global options anywhere on the line ("show users --debug", "show status -j"):
+// they are taken out of the command words here. --debug only adds fields to occtl's output;
+// sslvpnctl always prints what it has.
+int run(Client& client, const Options& given, const std::vector<std::string>& words) {
+  Options o = given;
+  std::vector<std::string> w;
+  for (const auto& x : words) {
+    if (x == "--debug" || x == "-d" || x == "-n" || x == "--no-pager") continue;
+    if (x == "-j" || x == "--json") {
+      o.json = true;
+      continue;
+    }
+    w.push_back(x);
+  }
+  return run_words(client, o, w);
+}
+
+int run_words(Client& client, const Options& o, const std::vector<std::string>& w) {
   long now = static_cast<long>(std::time(nullptr));
   ctl::CtlRequest req;
   std::string error;
@@ -295,12 +314,13 @@ int main(int argc, char** argv) {
   static const option kLong[] = {
       {"socket-file", required_argument, nullptr, 's'}, {"json", no_argument, nullptr, 'j'},
       {"no-pager", no_argument, nullptr, 'n'},          {"help", no_argument, nullptr, 'h'},
-      {"version", no_argument, nullptr, 'v'},           {nullptr, 0, nullptr, 0},
+      {"version", no_argument, nullptr, 'v'},           {"debug", no_argument, nullptr, 'd'},
+      {nullptr, 0, nullptr, 0},
   };
   Options o;
   int c;
   // '+': stop at the first command word, so "show users" is not read as options.
-  while ((c = getopt_long(argc, argv, "+s:jnhv", kLong, nullptr)) != -1) {
+  while ((c = getopt_long(argc, argv, "+s:jnhvd", kLong, nullptr)) != -1) {
     switch (c) {
       case 's':
         o.socket = optarg;
@@ -310,6 +330,8 @@ int main(int argc, char** argv) {
         break;
       case 'n':
         break;  // no pager: sslvpnctl never pages
+      case 'd':
+        break;  // occtl's --debug adds fields; sslvpnctl always prints what it has
       case 'h':
         std::printf("Usage: sslvpnctl [-s SOCKET] [-j|--json] [-n] [COMMAND]\n%s", kHelp);
         return 0;

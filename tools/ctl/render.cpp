@@ -139,51 +139,51 @@ std::string users_table(const ctl::CtlReply& r, long now) {
   return table(rows);
 }
 
+// occtl's layout (src/occtl/unix.c, common_info_cmd; print.c): one "\tName: value" line per
+// field, pairs as "\tName: value   Name2: value2", lists as "\tName: first" then "\t\tnext",
+// empty values left out. Scripts grep these lines ("Username: alice"), so they match occtl's.
 std::string user_details(const ctl::UserRow& u, long now) {
-  std::vector<std::vector<std::string>> rows = {
-      {"ID:", std::to_string(u.id())},
-      {"Username:", u.username()},
-      {"Groupname:", or_dash(u.groupname())},
-      {"State:", u.state()},
-      {"vhost:", "default"},
-      {"Device:", u.device()},
-      {"MTU:", std::to_string(u.mtu())},
-      {"Remote IP:", u.remote_ip() + ":" + std::to_string(u.remote_port())},
-      {"IPv4:", or_dash(u.ipv4())},
-      {"P-t-P IPv4:", or_dash(u.ptp_ipv4())},
-      {"IPv6:", or_dash(u.ipv6())},
-      {"P-t-P IPv6:", or_dash(u.ptp_ipv6())},
-      {"User-Agent:", or_dash(u.user_agent())},
-      {"Hostname:", or_dash(u.hostname())},
-      {"RX:", human_bytes(u.rx()) + " (" + std::to_string(u.rx()) + ")"},
-      {"TX:", human_bytes(u.tx()) + " (" + std::to_string(u.tx()) + ")"},
-      {"DPD:", std::to_string(u.dpd())},
-      {"KeepAlive:", std::to_string(u.keepalive())},
-      {"Connected at:", human_time(u.connected_at()) + " (" + human_duration(now - u.connected_at()) + ")"},
-      {"Session:", u.session()},
-      {"TLS ciphersuite:", or_dash(u.tls_cipher())},
-      {"DTLS cipher:", or_dash(u.dtls_cipher())},
-      {"Protocol:", or_dash(u.protocol())},
-      {"Datagram channel:", or_dash(u.datagram())},
-  };
-  auto add_list = [&](const char* label, const auto& items) {
-    if (items.empty()) rows.push_back({label, "-"});
-    for (int i = 0; i < items.size(); ++i) rows.push_back({i == 0 ? label : "", items[i]});
-  };
-  add_list("DNS:", u.dns());
-  add_list("Split-DNS-Domains:", u.split_dns());
-  add_list("Routes:", u.routes().empty() ? google::protobuf::RepeatedPtrField<std::string>() : u.routes());
-  add_list("No-routes:", u.no_routes());
-  add_list("iroutes:", u.iroutes());
-  // left-align the labels
   std::string out;
-  for (const auto& r : rows) {
-    std::string label = r[0];
-    out += label + std::string(label.size() < 20 ? 20 - label.size() : 1, ' ') + r[1] + "\n";
-  }
+  auto single = [&](const std::string& name, const std::string& value) {
+    if (!value.empty()) out += "\t" + name + ": " + value + "\n";
+  };
+  auto pair = [&](const std::string& n1, const std::string& v1, const std::string& n2, const std::string& v2) {
+    if (!v1.empty()) out += "\t" + n1 + ": " + v1;
+    if (!v2.empty()) out += (v1.empty() ? "\t" : "   ") + n2 + ": " + v2;
+    if (!v1.empty() || !v2.empty()) out += "\n";
+  };
+  auto list = [&](const std::string& name, const auto& items) {
+    for (int i = 0; i < items.size(); ++i) out += (i == 0 ? "\t" + name + ": " : std::string("\t\t")) + items[i] + "\n";
+    return items.size();
+  };
+  single("ID", std::to_string(u.id()));
+  pair("Username", u.username().empty() ? "(none)" : u.username(), "Groupname",
+       u.groupname().empty() ? "(none)" : u.groupname());
+  single("State", u.state());
+  single("vhost", "default");
+  pair("Device", u.device(), "MTU", u.mtu() ? std::to_string(u.mtu()) : "");
+  pair("Remote IP", u.remote_ip(), "Location", "unknown");
+  pair("IPv4", u.ipv4(), "P-t-P IPv4", u.ptp_ipv4());
+  pair("IPv6", u.ipv6(), "P-t-P IPv6", u.ptp_ipv6());
+  single("User-Agent", u.user_agent());
+  out += "\tRX: " + std::to_string(u.rx()) + " (" + human_bytes(u.rx()) + ")   TX: " + std::to_string(u.tx()) + " (" +
+         human_bytes(u.tx()) + ")\n";
+  pair("DPD", std::to_string(u.dpd()), "KeepAlive", std::to_string(u.keepalive()));
+  single("Hostname", u.hostname());
+  single("Connected at", human_time(u.connected_at()) + " (" + human_duration(now - u.connected_at()) + ")");
+  single("Session", u.session());
+  single("TLS ciphersuite", u.tls_cipher());
+  single("DTLS cipher", u.dtls_cipher());
+  list("DNS", u.dns());
+  list("Split-DNS-Domains", u.split_dns());
+  if (list("Routes", u.routes()) == 0) single("Routes", "defaultroute");
+  list("No-routes", u.no_routes());
+  list("iRoutes", u.iroutes());
+  // sslvpnd's own, after occtl's fields
+  single("Protocol", u.protocol());
+  single("Datagram channel", u.datagram());
   // GlobalProtect: the host information profile the client sent (hipreport.esp), as sent.
-  if (!u.hip_report().empty())
-    out += "HIP report:\n" + u.hip_report() + (u.hip_report().back() == '\n' ? "" : "\n");
+  if (!u.hip_report().empty()) out += "\tHIP report:\n" + u.hip_report() + (u.hip_report().back() == '\n' ? "" : "\n");
   return out;
 }
 
