@@ -287,6 +287,8 @@ const std::map<std::string_view, Handler>& handlers() {
       {"switch-to-tcp-timeout",
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.switch_to_tcp_timeout = parse_seconds(c, v); }},
       {"disconnect-script", [](Config& cfg, const Ctx&, std::string_view v) { cfg.disconnect_script = v; }},
+      {"key-pin", [](Config& cfg, const Ctx&, std::string_view v) { cfg.key_pin = v; }},
+      {"pin-file", [](Config& cfg, const Ctx&, std::string_view v) { cfg.pin_file = v; }},
       {"globalprotect", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.globalprotect = parse_bool(c, v); }},
       {"gp-portal", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.gp_portal = parse_bool(c, v); }},
       {"gp-esp-port",

@@ -58,6 +58,8 @@ struct Config {
   std::string pid_file;
   std::string server_cert;
   std::string server_key;
+  std::string key_pin;   // the password of an encrypted server-key (PKCS#8 or PKCS#12), or
+  std::string pin_file;  // a file holding it (first line); only sec-mod reads either
   std::string tls_priorities =
       "NORMAL:%SERVER_PRECEDENCE:%COMPAT:-VERS-SSL3.0:-VERS-TLS1.0:-VERS-TLS1.1:-RSA:-3DES-CBC:-ARCFOUR-128";
   // limits and timers (seconds)

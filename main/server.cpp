@@ -83,6 +83,9 @@ void Server::start() {
       spawn_helper(helper_path("sslvpnd-secmod"), {"sslvpnd-secmod"}, {{pair->second.get(), kSecModMainFd}});
   if (!pid.ok()) throw std::runtime_error("cannot start " + helper_path("sslvpnd-secmod"));
   secmod_pid_ = *pid;
+  // Our copy of sec-mod's end closes now: if sec-mod dies before it is ready (a key it cannot
+  // load), the wait below sees the channel close instead of waiting for ever.
+  pair->second.reset();
   secmod_ = IpcChannel(std::move(pair->first));
   ipc::MainToSecMod st;
   st.mutable_startup()->set_config_path(s_.config_path);

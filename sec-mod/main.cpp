@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
       log.error("gnutls_global_init failed");
       return 1;
     }
-    secmod::ServerKey key = secmod::ServerKey::load(cfg.server_key);
+    secmod::ServerKey key = secmod::ServerKey::load(cfg.server_key, secmod::ServerKey::pin_of(cfg));
     struct ev_loop* loop = ev_default_loop(EVFLAG_AUTO);
     secmod::SecMod sm(loop, log, std::move(main_ch), std::move(cfg), std::move(key));
     if (auto r = sm.start(); !r) {

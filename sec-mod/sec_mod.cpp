@@ -190,7 +190,7 @@ void SecMod::on_reload(const ipc::SecModReload& m) {
     return;
   }
   try {
-    key_ = ServerKey::load(next.server_key);
+    key_ = ServerKey::load(next.server_key, ServerKey::pin_of(next));
   } catch (const std::exception& e) {
     log_.error("reload: cannot load server-key '", next.server_key, "': ", e.what(), "; keeping the old key");
   }

@@ -9,7 +9,16 @@
 
 namespace sslvpn::secmod {
 
-ServerKey ServerKey::load(const std::string& path) {
+std::string ServerKey::pin_of(const Config& c) {
+  if (c.pin_file.empty()) return c.key_pin;
+  std::optional<std::string> file = read_file(c.pin_file);
+  if (!file) throw std::runtime_error("cannot read pin-file '" + c.pin_file + "'");
+  std::string pin = file->substr(0, file->find_first_of("\r\n"));
+  wipe_string(*file);
+  return pin;
+}
+
+ServerKey ServerKey::load(const std::string& path, const std::string& pin) {
   std::optional<std::string> file = read_file(path);
   if (!file) throw std::runtime_error("cannot read server-key '" + path + "'");
   std::string pem = std::move(*file);
@@ -17,9 +26,15 @@ ServerKey ServerKey::load(const std::string& path) {
   if (gnutls_privkey_init(&raw) < 0) throw std::runtime_error("gnutls_privkey_init failed");
   Key key(raw);
   gnutls_datum_t d{reinterpret_cast<unsigned char*>(pem.data()), static_cast<unsigned>(pem.size())};
-  int r = gnutls_privkey_import_x509_raw(raw, &d, GNUTLS_X509_FMT_PEM, nullptr, 0);
-  if (r < 0) r = gnutls_privkey_import_x509_raw(raw, &d, GNUTLS_X509_FMT_DER, nullptr, 0);
+  const char* password = pin.empty() ? nullptr : pin.c_str();
+  int r = gnutls_privkey_import_x509_raw(raw, &d, GNUTLS_X509_FMT_PEM, password, 0);
+  if (r < 0) r = gnutls_privkey_import_x509_raw(raw, &d, GNUTLS_X509_FMT_DER, password, 0);
+  bool encrypted = pem.find("ENCRYPTED") != std::string::npos;
   wipe_string(pem);
+  if (r < 0 && encrypted)
+    throw std::runtime_error(
+        "cannot load server-key '" + path + "': it is encrypted and " +
+        (pin.empty() ? "neither key-pin nor pin-file is set" : "key-pin / pin-file is wrong"));
   if (r < 0) throw std::runtime_error("cannot load server-key '" + path + "': " + gnutls_strerror(r));
   return ServerKey(std::move(key));
 }

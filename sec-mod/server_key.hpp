@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "common/config.hpp"
 #include "common/result.hpp"
 #include "common/unique_fd.hpp"
 
@@ -12,8 +13,11 @@ namespace sslvpn::secmod {
 
 class ServerKey {
  public:
-  // Loads a PEM or DER key (PKCS#1, PKCS#8, SEC1). Throws std::runtime_error at startup.
-  static ServerKey load(const std::string& path);
+  // Loads a PEM or DER key (PKCS#1, PKCS#8, SEC1; an encrypted PKCS#8 or PKCS#12 one with
+  // `pin`). Throws std::runtime_error at startup.
+  static ServerKey load(const std::string& path, const std::string& pin = {});
+  // The PIN ocserv's keys name: the first line of pin-file if set, else key-pin.
+  static std::string pin_of(const Config& c);
 
   // Signs for a worker's TLS handshake. `hash` selects gnutls_privkey_sign_hash2 (TLS 1.2
   // digests) over gnutls_privkey_sign_data2.

@@ -11,12 +11,17 @@ add_user "$PW" bob 'bob pass "quoted"' admins
 add_user "$PW" carol 'carol-Secret' staff
 "$PASSWD_TOOL" -c "$PW" -l carol
 PORT=$(free_port)
+# The server key as an encrypted PKCS#8 file, its password in pin-file (ocserv's keys).
+printf 'e2e-key-pin\n' > "$WORK/key.pin"
+certtool --to-p8 --load-privkey "$WORK/ecdsa/key.pem" --password e2e-key-pin --outfile "$WORK/ecdsa/key-p8.pem" >/dev/null 2>&1
+chmod 600 "$WORK/ecdsa/key-p8.pem" "$WORK/key.pin"
 cat > "$WORK/sslvpnd.conf" <<CONF
 auth = "plain[passwd=$PW]"
 tcp-port = $PORT
 listen-host = 127.0.0.1
 server-cert = $WORK/ecdsa/cert.pem
-server-key = $WORK/ecdsa/key.pem
+server-key = $WORK/ecdsa/key-p8.pem
+pin-file = $WORK/key.pin
 run-as-user = $RUN_AS_USER
 run-as-group = $RUN_AS_USER
 select-group = staff
@@ -41,6 +46,10 @@ out=$("$SSLVPND" -t -c "$WORK/bad.conf" 2>&1)
 check "sslvpnd -t names an unknown key and its line" grep -q "bad.conf:1: unknown option 'frobnicate'" <<<"$out"
 
 check "sslvpnd --no-chdir (ocserv's flag, used by service files) is accepted" "$SSLVPND" --no-chdir -t -c "$WORK/sslvpnd.conf"
+check "the server key is an encrypted PKCS#8 file" grep -q "BEGIN ENCRYPTED PRIVATE KEY" "$WORK/ecdsa/key-p8.pem"
+sed "s|^pin-file = .*|key-pin = not-the-pin|" "$WORK/sslvpnd.conf" > "$WORK/badpin.conf"
+out=$(timeout 10 "$SSLVPND" -f -c "$WORK/badpin.conf" 2>&1)
+check "a wrong key-pin stops the server with a clear error" grep -q "cannot load server-key" <<<"$out"
 start_server "$WORK/sslvpnd.conf" "$LOG" "$WORK/pid" "$PORT" || { fail "server start"; e2e_finish; }
 check "an unreadable ca-cert without certificate logins is a warning" grep -q "cannot read ca-cert.*not needed" "$LOG"
 check "pid file holds the main pid" grep -qx "$SERVER_PID" "$WORK/pid"

@@ -312,9 +312,12 @@ std::vector<std::string> split_words(const std::string& line) {
 
 int main(int argc, char** argv) {
   static const option kLong[] = {
-      {"socket-file", required_argument, nullptr, 's'}, {"json", no_argument, nullptr, 'j'},
-      {"no-pager", no_argument, nullptr, 'n'},          {"help", no_argument, nullptr, 'h'},
-      {"version", no_argument, nullptr, 'v'},           {"debug", no_argument, nullptr, 'd'},
+      {"socket-file", required_argument, nullptr, 's'},
+      {"json", no_argument, nullptr, 'j'},
+      {"no-pager", no_argument, nullptr, 'n'},
+      {"help", no_argument, nullptr, 'h'},
+      {"version", no_argument, nullptr, 'v'},
+      {"debug", no_argument, nullptr, 'd'},
       {nullptr, 0, nullptr, 0},
   };
   Options o;

@@ -147,13 +147,15 @@ std::string user_details(const ctl::UserRow& u, long now) {
   auto single = [&](const std::string& name, const std::string& value) {
     if (!value.empty()) out += "\t" + name + ": " + value + "\n";
   };
-  auto pair = [&](const std::string& n1, const std::string& v1, const std::string& n2, const std::string& v2) {
+  auto pair = [&](const std::string& n1, const std::string& v1, const std::string& n2,
+                  const std::string& v2) {
     if (!v1.empty()) out += "\t" + n1 + ": " + v1;
     if (!v2.empty()) out += (v1.empty() ? "\t" : "   ") + n2 + ": " + v2;
     if (!v1.empty() || !v2.empty()) out += "\n";
   };
   auto list = [&](const std::string& name, const auto& items) {
-    for (int i = 0; i < items.size(); ++i) out += (i == 0 ? "\t" + name + ": " : std::string("\t\t")) + items[i] + "\n";
+    for (int i = 0; i < items.size(); ++i)
+      out += (i == 0 ? "\t" + name + ": " : std::string("\t\t")) + items[i] + "\n";
     return items.size();
   };
   single("ID", std::to_string(u.id()));
@@ -166,8 +168,8 @@ std::string user_details(const ctl::UserRow& u, long now) {
   pair("IPv4", u.ipv4(), "P-t-P IPv4", u.ptp_ipv4());
   pair("IPv6", u.ipv6(), "P-t-P IPv6", u.ptp_ipv6());
   single("User-Agent", u.user_agent());
-  out += "\tRX: " + std::to_string(u.rx()) + " (" + human_bytes(u.rx()) + ")   TX: " + std::to_string(u.tx()) + " (" +
-         human_bytes(u.tx()) + ")\n";
+  out += "\tRX: " + std::to_string(u.rx()) + " (" + human_bytes(u.rx()) +
+         ")   TX: " + std::to_string(u.tx()) + " (" + human_bytes(u.tx()) + ")\n";
   pair("DPD", std::to_string(u.dpd()), "KeepAlive", std::to_string(u.keepalive()));
   single("Hostname", u.hostname());
   single("Connected at", human_time(u.connected_at()) + " (" + human_duration(now - u.connected_at()) + ")");
@@ -183,7 +185,8 @@ std::string user_details(const ctl::UserRow& u, long now) {
   single("Protocol", u.protocol());
   single("Datagram channel", u.datagram());
   // GlobalProtect: the host information profile the client sent (hipreport.esp), as sent.
-  if (!u.hip_report().empty()) out += "\tHIP report:\n" + u.hip_report() + (u.hip_report().back() == '\n' ? "" : "\n");
+  if (!u.hip_report().empty())
+    out += "\tHIP report:\n" + u.hip_report() + (u.hip_report().back() == '\n' ? "" : "\n");
   return out;
 }
 
