@@ -49,6 +49,7 @@ struct WorkerProc {
   pid_t pid = -1;
   std::string client_ip;
   uint16_t client_port = 0;
+  std::string local_ip;  // the server address the client connected to
   TcpService service = TcpService::Https;  // what the listener that accepted it serves
   IpcChannel channel;
   std::optional<QueuedSender> out;  // main's sends on `channel` (never blocking; bounded)

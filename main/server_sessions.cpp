@@ -248,6 +248,10 @@ ScriptEnv Server::script_env(const WorkerProc& w, const char* reason) const {
       {"VHOST", "default"},
       {"USER_AGENT", w.request.user_agent()},
       {"HOSTNAME", w.request.hostname()},
+      {"REMOTE_HOSTNAME", w.request.hostname()},
+      {"DEVICE_TYPE", w.request.device_type()},
+      {"DEVICE_PLATFORM", w.request.device_platform()},
+      {"IP_REAL_LOCAL", w.local_ip},
   };
   if (!p.ipv6_address().empty()) {
     env["IPV6_LOCAL"] = p.ipv6_local();
@@ -262,6 +266,23 @@ ScriptEnv Server::script_env(const WorkerProc& w, const char* reason) const {
   env["OCSERV_ROUTES"] = join(routes_occtl_form(p.route_include()));
   env["OCSERV_NO_ROUTES"] = join(routes_occtl_form(p.route_exclude()));
   env["OCSERV_DNS"] = join(p.dns());
+  // ocserv's per-family lists (src/main-user.c), set only when not empty, as it does.
+  auto by_family = [&](const char* v4_name, const char* v6_name, const auto& items, bool routes) {
+    std::vector<std::string> v4, v6;
+    for (const auto& x : items) {
+      auto net = parse_ip_net(x);
+      auto addr = parse_ip(x);
+      bool is_v4 = net ? net->addr.is_v4() : addr && addr->is_v4();
+      if (!net && !addr) continue;
+      (is_v4 ? v4 : v6).push_back(routes && net ? net->split_form() : x);
+    }
+    if (!v4.empty()) env[v4_name] = join(v4);
+    if (!v6.empty()) env[v6_name] = join(v6);
+  };
+  by_family("OCSERV_ROUTES4", "OCSERV_ROUTES6", p.route_include(), true);
+  by_family("OCSERV_NO_ROUTES4", "OCSERV_NO_ROUTES6", p.route_exclude(), true);
+  by_family("OCSERV_DNS4", "OCSERV_DNS6", p.dns(), false);
+  if (!p.allowed_destinations().empty()) env["OCSERV_RESTRICT_TO_ROUTES"] = "1";
   return env;
 }
 

@@ -5,6 +5,8 @@
 #include <signal.h>
 #include <sys/prctl.h>
 
+#include <sys/socket.h>
+
 #include "main/server.hpp"
 #include "main/spawn.hpp"
 
@@ -76,6 +78,11 @@ void Server::spawn_worker(UniqueFd client, const std::string& ip, uint16_t port,
   p.w->client_ip = ip;
   p.w->client_port = port;
   p.w->service = service;
+  sockaddr_storage local{};
+  socklen_t local_len = sizeof local;
+  uint16_t local_port = 0;
+  if (::getsockname(client.get(), reinterpret_cast<sockaddr*>(&local), &local_len) == 0)
+    p.w->local_ip = address_text(local, &local_port);  // IP_REAL_LOCAL for the scripts
   ipc::MainToSecMod attach;
   attach.mutable_attach_worker()->set_worker_id(p.w->id);
   attach.mutable_attach_worker()->set_client_ip(ip);

@@ -20,8 +20,12 @@ dpd = 30
 mobile-dpd = 7
 rekey-time = 4
 rekey-method = ssl
+connect-script = $WORK/connect.sh
 CONF
 } > "$WORK/sslvpnd.conf"
+# the connect-script records what ocserv's scripts get about the device
+printf '#!/bin/sh\necho "type=$DEVICE_TYPE platform=$DEVICE_PLATFORM" >> %s/devices\n' "$WORK" > "$WORK/connect.sh"
+chmod 755 "$WORK/connect.sh"
 ns_route_vpn_back "$VPN_NET"
 LOG="$WORK/server.log"
 start_server "$WORK/sslvpnd.conf" "$LOG" "$WORK/pid" "$PORT" || { fail "server start"; e2e_finish; }
@@ -40,6 +44,7 @@ oc_stop a
 
 check "an android client connects" oc_connect m alice 'alice-Secret1' -v --os=android
 check "a phone gets mobile-dpd (7 s)" grep -q "DPD 7," "$WORK/m.oc.log"
+check "the connect-script got DEVICE_TYPE and DEVICE_PLATFORM (android)" grep -q "type=.\+ platform=android" "$WORK/devices"
 oc_stop m
 check "no worker died of a signal" bash -c "! grep -Eq 'died of signal|seccomp filter' '$LOG'"
 e2e_finish

@@ -70,6 +70,7 @@ check "DNS server arrived" test "$(env_of a connect INTERNAL_IP4_DNS)" = "$VPN_G
 check "split DNS arrived" test "$(env_of a connect CISCO_SPLIT_DNS)" = "corp.example"
 check "default domain arrived" test "$(env_of a connect CISCO_DEF_DOMAIN)" = "example.com"
 check "connect-script saw the session" grep -q "^IP_REMOTE=$A_IP$" "$WORK/connect-alice.env"
+check "connect-script got ocserv's per-family lists and the server's own address" bash -c "grep -q '^OCSERV_ROUTES4=198.51.100.0/255.255.255.0$' '$WORK/connect-alice.env' && grep -q '^OCSERV_ROUTES6=.*fd99::/64' '$WORK/connect-alice.env' && grep -q '^OCSERV_NO_ROUTES4=198.51.100.128/255.255.255.128$' '$WORK/connect-alice.env' && grep -q '^OCSERV_DNS4=$VPN_GW$' '$WORK/connect-alice.env' && grep -q '^IP_REAL_LOCAL=$SERVER_IP$' '$WORK/connect-alice.env' && grep -q '^REMOTE_HOSTNAME=' '$WORK/connect-alice.env'"
 check "connect-script got ocserv's variables" bash -c "grep -q '^REASON=connect$' '$WORK/connect-alice.env' && grep -q '^DEVICE=vpns' '$WORK/connect-alice.env' && grep -q '^IP_REAL=$CLIENT_IP$' '$WORK/connect-alice.env' && grep -q '^IP_LOCAL=$VPN_GW$' '$WORK/connect-alice.env'"
 
 read -r UP _ <<<"$(iperf_run 5201 3)"

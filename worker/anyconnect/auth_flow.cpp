@@ -70,6 +70,10 @@ std::optional<ipc::SessionRequest> parse_connect_request(const http::Request& re
   r.set_ipv6(v6 != nullptr && *v6 == "true");
   // Phones (AnyConnect mobile, openconnect --os=android|apple-ios) name their device type.
   r.set_mobile(req.header("x-anyconnect-identifier-devicetype") != nullptr);
+  if (const std::string* t = req.header("x-anyconnect-identifier-devicetype"))
+    r.set_device_type(t->substr(0, 64));
+  if (const std::string* p = req.header("x-anyconnect-identifier-platform"))
+    r.set_device_platform(p->substr(0, 64));
   return r;
 }
 

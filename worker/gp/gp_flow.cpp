@@ -111,6 +111,7 @@ Step GpFlow::on_cookie_request(http::Request& req, std::string_view path) {
     r.set_wanted_ipv4(cookie->preferred_ip);
     r.set_wanted_ipv6(cookie->preferred_ipv6);
     r.set_ipv6(form->value("ipv6-support") == "yes");
+    r.set_device_platform(form->value("clientos").substr(0, 64));  // DEVICE_PLATFORM for the scripts
     r.set_user_agent(req.header("user-agent") ? req.header("user-agent")->substr(0, 255) : "");
     s.enc_algos = form->value("enc-algo").substr(0, 256);
     s.mac_algos = form->value("hmac-algo").substr(0, 256);
