@@ -123,6 +123,7 @@ struct Config {
   std::optional<int> log_level;               // ocserv's scale (0-9); -d on the command line wins
   bool client_bypass_protocol = false;        // X-CSTP-Client-Bypass-Protocol
   uint32_t rate_limit_ms = 0;                 // at least this long between two accepted connections
+  uint32_t server_drain_ms = 0;               // on SIGTERM: close the ports, keep tunnels this long
   uint32_t server_stats_reset_time = 604800;  // seconds between resets of show status's totals
   std::string occtl_socket_file = "/run/sslvpnd.socket";
   // DTLS (the UDP data channel)

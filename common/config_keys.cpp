@@ -103,7 +103,6 @@ static constexpr std::string_view kOcservKeys[] = {
     "select-group",
     "select-group-by-url",
     "server-cert",
-    "server-drain-ms",
     "server-key",
     "server-stats-reset-time",
     "session-timeout",

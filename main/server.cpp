@@ -48,6 +48,7 @@ Server::~Server() {
   control_.reset();
   for (auto& io : accept_io_) ev_io_stop(loop_, &io);
   ev_timer_stop(loop_, &accept_pause_);
+  ev_timer_stop(loop_, &drain_timer_);
   for (auto& l : udp_listeners_) ev_io_stop(loop_, &l->io);
   ev_io_stop(loop_, &secmod_io_);
   ev_child_stop(loop_, &child_w_);
@@ -151,7 +152,32 @@ void Server::signal_cb(struct ev_loop*, ev_signal* w, int) {
       self->log_.error("SIGHUP: the new configuration was refused, the running one stays: ", error);
     return;
   }
-  self->log_.info("received signal ", w->signum, "; shutting down");
+  uint32_t drain = self->cfg().server_drain_ms;
+  if (drain == 0 || self->draining_) {  // a second signal while draining: now
+    self->log_.info("received signal ", w->signum, "; shutting down");
+    return self->shutdown(0);
+  }
+  self->start_drain(drain);
+}
+
+// server-drain-ms (ocserv's): the TCP ports close at once, so a load balancer's health probe
+// sees this server go, while connected clients keep their tunnels for the drain time; then
+// the server stops as it would have.
+void Server::start_drain(uint32_t ms) {
+  draining_ = true;
+  log_.info("termination request received; stopping new connections and waiting ", ms, " ms");
+  ev_timer_stop(loop_, &accept_pause_);
+  for (auto& io : accept_io_) ev_io_stop(loop_, &io);
+  accept_io_.clear();
+  listeners_.clear();  // closes the listening sockets
+  ev_timer_init(&drain_timer_, &Server::drain_cb, ms / 1000.0, 0.);
+  drain_timer_.data = this;
+  ev_timer_start(loop_, &drain_timer_);
+}
+
+void Server::drain_cb(struct ev_loop*, ev_timer* w, int) {
+  auto* self = static_cast<Server*>(w->data);
+  self->log_.info("server-drain-ms passed; shutting down");
   self->shutdown(0);
 }
 
@@ -185,6 +211,7 @@ void Server::acct_cb(struct ev_loop*, ev_timer* w, int) {
 
 void Server::accept_resume_cb(struct ev_loop* loop, ev_timer* w, int) {
   auto* self = static_cast<Server*>(w->data);
+  if (self->draining_) return;
   for (auto& io : self->accept_io_) ev_io_start(loop, &io);
 }
 

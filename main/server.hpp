@@ -49,7 +49,7 @@ struct WorkerProc {
   pid_t pid = -1;
   std::string client_ip;
   uint16_t client_port = 0;
-  std::string local_ip;  // the server address the client connected to
+  std::string local_ip;                    // the server address the client connected to
   TcpService service = TcpService::Https;  // what the listener that accepted it serves
   IpcChannel channel;
   std::optional<QueuedSender> out;  // main's sends on `channel` (never blocking; bounded)
@@ -122,6 +122,8 @@ class Server final : private udp::Directory {
   static void child_cb(struct ev_loop*, ev_child* w, int);
   static void signal_cb(struct ev_loop*, ev_signal* w, int);
   static void housekeeping_cb(struct ev_loop*, ev_timer* w, int);
+  static void drain_cb(struct ev_loop*, ev_timer* w, int);
+  void start_drain(uint32_t ms);
   // Re-reads the configuration (SIGHUP, sslvpnctl reload). On an error nothing changes and
   // `error` says why; `notes` lists changed keys that wait for a restart.
   bool reload(std::string* error, std::vector<std::string>* notes);
@@ -209,6 +211,8 @@ class Server final : private udp::Directory {
   std::vector<TcpListener> listeners_;
   std::vector<ev_io> accept_io_;
   ev_timer accept_pause_{};  // rate-limit-ms: the listeners rest until it fires
+  ev_timer drain_timer_{};   // server-drain-ms: the shutdown waits until it fires
+  bool draining_ = false;
   IpcChannel secmod_;
   // The worker zygote (`sslvpnd-worker --zygote`); invalid when workers are started on their own.
   IpcChannel zygote_;

@@ -21,6 +21,7 @@ mobile-dpd = 7
 rekey-time = 4
 rekey-method = ssl
 connect-script = $WORK/connect.sh
+server-drain-ms = 2500
 CONF
 } > "$WORK/sslvpnd.conf"
 # the connect-script records what ocserv's scripts get about the device
@@ -45,6 +46,20 @@ oc_stop a
 check "an android client connects" oc_connect m alice 'alice-Secret1' -v --os=android
 check "a phone gets mobile-dpd (7 s)" grep -q "DPD 7," "$WORK/m.oc.log"
 check "the connect-script got DEVICE_TYPE and DEVICE_PLATFORM (android)" grep -q "type=.\+ platform=android" "$WORK/devices"
-oc_stop m
 check "no worker died of a signal" bash -c "! grep -Eq 'died of signal|seccomp filter' '$LOG'"
+
+# server-drain-ms (ocserv's): on SIGTERM the TCP port closes at once (a load balancer's probe
+# sees the server go) while the connected client keeps its tunnel; the server stops after it.
+kill -TERM "$SERVER_PID"
+t0=$(date +%s%N)
+for _ in $(seq 1 20); do [ -z "$(in_ns "$NS_S" ss -Htln "sport = :$PORT")" ] && break; sleep 0.05; done
+check "draining: the TCP port closed at once" test -z "$(in_ns "$NS_S" ss -Htln "sport = :$PORT")"
+check "... the server is still running" kill -0 "$SERVER_PID"
+check "... and the connected client's tunnel still carries data" in_ns "$NS_C" ping -c 2 -i 0.2 -W 1 "$BEHIND_IP"
+for _ in $(seq 1 60); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+t1=$(date +%s%N)
+check "the server stopped after the drain time ($(( (t1 - t0) / 1000000 )) ms, drain 2500)" \
+  bash -c "! kill -0 $SERVER_PID 2>/dev/null && test $(( (t1 - t0) / 1000000 )) -ge 2000"
+check "... having said so" grep -q "stopping new connections and waiting 2500 ms" "$LOG"
+oc_stop m
 e2e_finish
