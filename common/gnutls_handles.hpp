@@ -3,6 +3,7 @@
 #pragma once
 
 #include <gnutls/abstract.h>
+#include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
 #include <vector>
@@ -17,6 +18,11 @@ using CertCredentialsHandle = CHandle<gnutls_certificate_credentials_st, gnutls_
 using PskServerCredentialsHandle =
     CHandle<gnutls_psk_server_credentials_st, gnutls_psk_free_server_credentials>;
 using PrivKeyHandle = CHandle<gnutls_privkey_st, gnutls_privkey_deinit>;
+using CipherHandle = CHandle<api_cipher_hd_st, gnutls_cipher_deinit>;
+inline void hmac_deinit_discarding(gnutls_hmac_hd_t h) noexcept {
+  gnutls_hmac_deinit(h, nullptr);
+}
+using HmacHandle = CHandle<hmac_hd_st, hmac_deinit_discarding>;
 
 // Certificates imported into gnutls_pcert_st slots, deinitialized unless handed on (release()).
 class PcertList {

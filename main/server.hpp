@@ -193,8 +193,9 @@ class Server final : private udp::Directory {
   static void udp_cb(struct ev_loop*, ev_io* w, int);
   void start_udp();
   void on_udp_readable(UdpListener& l);
-  void hand_udp_socket(WorkerProc& w, const UdpListener& l, const struct Datagram& d,
-                       std::span<const uint8_t> bytes, bool hello);
+  // `ip`, `port`: the sender, as on_udp_readable already formatted it.
+  void hand_udp_socket(WorkerProc& w, const UdpListener& l, const struct Datagram& d, const std::string& ip,
+                       uint16_t port, std::span<const uint8_t> bytes, bool hello);
   pid_t worker_by_dtls_id(std::string_view id) const override;
   pid_t only_dtls_worker_at(std::string_view ip) const override;
   pid_t worker_by_esp_spi(uint32_t spi) const override;

@@ -96,18 +96,16 @@ void Server::on_udp_readable(UdpListener& l) {
     if (v.action != udp::Action::Route) continue;  // Drop; no listener starts workers yet
     auto w = workers_.find(v.worker);
     if (w == workers_.end()) continue;
-    hand_udp_socket(*w->second, l, *d, bytes, v.hello);
+    hand_udp_socket(*w->second, l, *d, ip, port, bytes, v.hello);
   }
 }
 
-void Server::hand_udp_socket(WorkerProc& w, const UdpListener& l, const Datagram& d,
-                             std::span<const uint8_t> bytes, bool hello) {
+void Server::hand_udp_socket(WorkerProc& w, const UdpListener& l, const Datagram& d, const std::string& ip,
+                             uint16_t port, std::span<const uint8_t> bytes, bool hello) {
   // Two budgets: datagrams from the address the client's TLS connection came from, and from
   // any other. A flood of forged datagrams from spoofed addresses (the SPI or session id
   // travels in clear) cannot then keep the client's own new path from reaching its worker.
   double now = ev_now(loop_);
-  uint16_t port = 0;
-  std::string ip = address_text(d.from, &port);
   double& last = ip == w.client_ip ? w.last_udp_handoff : w.last_udp_handoff_other;
   if (now - last < kUdpHandoffInterval) return;
   last = now;

@@ -132,7 +132,12 @@ void Connection::connect(ipc::SessionRequest& req, anyconnect::DtlsOffer& offer)
   cstp::CstpSession engine(cstp::settings_from(p), cstp::Clock::now());
   std::unique_ptr<tunnel::DatagramFactory> dtls_factory;
   if (dtls_setup) dtls_factory = std::make_unique<DtlsFactory>(std::move(*dtls_setup));
-  tunnel::TunnelLoop loop(log_, tls_, engine, std::move(rep->second), main_, p, std::move(dtls_factory));
+  run_tunnel(engine, std::move(rep->second), p, std::move(dtls_factory));
+}
+
+void Connection::run_tunnel(tunnel::TunnelEngine& engine, UniqueFd tun, const ipc::TunnelParams& p,
+                            std::unique_ptr<tunnel::DatagramFactory> datagrams) {
+  tunnel::TunnelLoop loop(log_, tls_, engine, std::move(tun), main_, p, std::move(datagrams));
   // The login's allocations (HTTP, XML, protobuf) are gone: hand their pages back, since a
   // worker lives as long as its tunnel and every kB counts per session.
   ::malloc_trim(0);

@@ -49,7 +49,12 @@ class Connection {
   bool carry_out_gp(gp::Step step);
   void gp_getconfig(gp::Step& step);
   void gp_tunnel(gp::Step& step);
-  std::string local_address() const;
+  // The gw-address GlobalProtect clients probe: the server address they connected to (IPv4),
+  // else the tunnel's server address.
+  std::string gp_gateway_address(const ipc::TunnelParams& p) const;
+  // Runs a granted tunnel to its end and tells main how it ended (every protocol).
+  void run_tunnel(tunnel::TunnelEngine& engine, UniqueFd tun, const ipc::TunnelParams& p,
+                  std::unique_ptr<tunnel::DatagramFactory> datagrams);
   // CONNECT: asks main for the tunnel, answers the client and runs the tunnel to its end.
   void connect(ipc::SessionRequest& req, anyconnect::DtlsOffer& offer);
   // The DTLS mode for this tunnel (PSK, legacy, or none) and the headers that announce it.

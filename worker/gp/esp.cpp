@@ -127,16 +127,22 @@ Result<std::unique_ptr<EspSa>> EspSa::create(const EspKeyMaterial& k) {
   gnutls_datum_t ivd{iv, sizeof iv};
   gnutls_cipher_hd_t c = nullptr;
   if (gnutls_cipher_init(&c, gnutls_cipher(k.cipher), &key, &ivd) < 0) return Errc::Crypto;
-  sa->cipher_ = c;
+  sa->cipher_.reset(c);
   gnutls_hmac_hd_t h = nullptr;
   if (gnutls_hmac_init(&h, gnutls_mac(k.mac), k.mac_key.c_str(), k.mac_key.size()) < 0) return Errc::Crypto;
-  sa->hmac_ = h;
+  sa->hmac_.reset(h);
   return sa;
 }
 
-EspSa::~EspSa() {
-  if (cipher_) gnutls_cipher_deinit(static_cast<gnutls_cipher_hd_t>(cipher_));
-  if (hmac_) gnutls_hmac_deinit(static_cast<gnutls_hmac_hd_t>(hmac_), nullptr);
+Result<EspPair> new_esp_pair(uint32_t c2s_spi, uint32_t s2c_spi, EspCipher c, EspMac m) {
+  auto c2s = random_esp_keys(c2s_spi, c, m);
+  auto s2c = random_esp_keys(s2c_spi, c, m);
+  if (!c2s.ok() || !s2c.ok()) return Errc::Crypto;
+  auto in = EspSa::create(*c2s);
+  auto out = EspSa::create(*s2c);
+  if (!in.ok() || !out.ok()) return Errc::Crypto;
+  return EspPair{std::move(in).value(), std::move(out).value(), std::move(c2s).value(),
+                 std::move(s2c).value()};
 }
 
 size_t EspSa::wire_size(size_t len) const noexcept {
@@ -165,10 +171,10 @@ Result<size_t> EspSa::seal_in_place(std::span<uint8_t> buf, size_t len, uint8_t 
   for (size_t i = 0; i < pad; ++i) ct[len + i] = static_cast<uint8_t>(i + 1);
   ct[body - 2] = static_cast<uint8_t>(pad);
   ct[body - 1] = next_header;
-  auto c = static_cast<gnutls_cipher_hd_t>(cipher_);
+  gnutls_cipher_hd_t c = cipher_.get();
   gnutls_cipher_set_iv(c, iv, kEspIv);
   if (gnutls_cipher_encrypt2(c, ct, body, ct, body) < 0) return Errc::Crypto;
-  auto h = static_cast<gnutls_hmac_hd_t>(hmac_);
+  gnutls_hmac_hd_t h = hmac_.get();
   uint8_t digest[32];
   if (gnutls_hmac(h, p, kEspHeadroom + body) < 0) return Errc::Crypto;
   gnutls_hmac_output(h, digest);
@@ -178,7 +184,7 @@ Result<size_t> EspSa::seal_in_place(std::span<uint8_t> buf, size_t len, uint8_t 
 
 bool EspSa::check_icv(std::span<const uint8_t> d) {
   size_t signed_len = d.size() - icv_;
-  auto h = static_cast<gnutls_hmac_hd_t>(hmac_);
+  gnutls_hmac_hd_t h = hmac_.get();
   uint8_t digest[32];
   if (gnutls_hmac(h, d.data(), signed_len) < 0) return false;
   gnutls_hmac_output(h, digest);
@@ -215,12 +221,6 @@ bool EspSa::newest(std::span<const uint8_t> d) const noexcept {
   return d.size() >= kEspHeader && (!any_seen_ || load_be32(d.data() + 4) > top_);
 }
 
-bool EspSa::authentic(std::span<const uint8_t> d) {
-  if (d.size() < kEspHeader + kEspIv + 16 + icv_ || load_be32(d.data()) != spi_) return false;
-  if (!check_icv(d)) return false;
-  return replay_ok(load_be32(d.data() + 4));
-}
-
 Result<size_t> EspSa::open(std::span<const uint8_t> d, std::span<uint8_t> out, uint8_t* next_header) {
   if (d.size() < kEspHeader + kEspIv + 16 + icv_) return Errc::Malformed;
   if (load_be32(d.data()) != spi_) return Errc::Malformed;
@@ -233,7 +233,7 @@ Result<size_t> EspSa::open(std::span<const uint8_t> d, std::span<uint8_t> out, u
     return Errc::State;
   }
   record(seq);
-  auto c = static_cast<gnutls_cipher_hd_t>(cipher_);
+  gnutls_cipher_hd_t c = cipher_.get();
   gnutls_cipher_set_iv(c, const_cast<uint8_t*>(d.data() + kEspHeader), kEspIv);
   if (gnutls_cipher_decrypt2(c, d.data() + kEspHeader + kEspIv, body, out.data(), body) < 0)
     return Errc::Crypto;

@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/gnutls_handles.hpp"
 #include "common/result.hpp"
 #include "common/secret_bytes.hpp"
 
@@ -55,10 +56,20 @@ struct EspKeyMaterial {
 // Fresh random keys of the right sizes for this SPI and algorithms.
 Result<EspKeyMaterial> random_esp_keys(uint32_t spi, EspCipher c, EspMac m);
 
+class EspSa;
+
+// A tunnel's two SAs from one getconfig: `in` opens what the client sends (c2s), `out` seals
+// what we send (s2c); the key material is what getconfig tells the client, then wiped.
+struct EspPair {
+  std::unique_ptr<EspSa> in, out;
+  EspKeyMaterial c2s, s2c;
+};
+// Fresh random keys for both directions, and their SAs.
+Result<EspPair> new_esp_pair(uint32_t c2s_spi, uint32_t s2c_spi, EspCipher c, EspMac m);
+
 class EspSa {
  public:
   static Result<std::unique_ptr<EspSa>> create(const EspKeyMaterial& k);
-  ~EspSa();
   EspSa(const EspSa&) = delete;
   EspSa& operator=(const EspSa&) = delete;
 
@@ -80,8 +91,6 @@ class EspSa {
   // seen, or older than the window). Nothing changes unless the ICV is right.
   Result<size_t> open(std::span<const uint8_t> datagram, std::span<uint8_t> out, uint8_t* next_header);
 
-  // Peeks whether `datagram` would authenticate and is not a replay, without recording it.
-  bool authentic(std::span<const uint8_t> datagram);
   // Whether `datagram`'s sequence number is above every one seen: a late packet from a path
   // the client has left is fresh for the window but must not move the tunnel back there.
   bool newest(std::span<const uint8_t> datagram) const noexcept;
@@ -98,9 +107,9 @@ class EspSa {
 
   uint32_t spi_ = 0;
   size_t icv_ = 12;
-  void* cipher_ = nullptr;  // gnutls_cipher_hd_t
-  void* hmac_ = nullptr;    // gnutls_hmac_hd_t
-  uint32_t next_seq_ = 0;   // outbound: the next sequence number we send
+  CipherHandle cipher_;
+  HmacHandle hmac_;
+  uint32_t next_seq_ = 0;  // outbound: the next sequence number we send
   // Inbound replay window: `top_` is the highest sequence seen, bit i of `window_` is top_ - i.
   bool any_seen_ = false;
   uint32_t top_ = 0;

@@ -213,7 +213,7 @@ Step GpFlow::on_login(http::Request& req, bool portal) {
   if (settings_.cert_login != 0 && !settings_.client_certs.empty() && !cert_sent_) {
     // Certificate first (as AnyConnect): a certificate-only login needs no password; otherwise
     // the password follows at once.
-    held_password_ = SecretBytes(passwd ? std::string_view(*passwd) : std::string_view());
+    login_password_ = SecretBytes(passwd ? std::string_view(*passwd) : std::string_view());
     cert_first_ = true;
     cert_sent_ = true;
     Step s;
@@ -264,16 +264,14 @@ Step GpFlow::on_secmod_reply(const ipc::AuthReply& r) {
   if (r.status() == ipc::AuthReply::SUCCESS || r.status() == ipc::AuthReply::DENIED) login_password_.wipe();
   switch (r.status()) {
     case ipc::AuthReply::SUCCESS:
-      held_password_.wipe();
       cookie_ = r.cookie();
       user_ = r.username();
       group_ = r.group();
       return login_success();
     case ipc::AuthReply::CONTINUE: {
       pending_field_ = r.form().fields_size() > 0 ? r.form().fields(0).name() : "password";
-      if (cert_first && !held_password_.empty()) {  // the certificate's user: now its password
-        Step st = answer(r.context(), std::string(held_password_.view()));
-        held_password_.wipe();
+      if (cert_first && !login_password_.empty()) {  // the certificate's user: now its password
+        Step st = answer(r.context(), std::string(login_password_.view()));
         answering_ = false;
         return st;
       }
@@ -295,13 +293,11 @@ Step GpFlow::on_secmod_reply(const ipc::AuthReply& r) {
     }
     case ipc::AuthReply::RETRY:
       if (cert_first && !pending_user_.empty()) {  // no certificate-only login: the password now
-        std::string pw(held_password_.view());
-        held_password_.wipe();
+        std::string pw(login_password_.view());
         Step s = ask_password(pending_user_, pw, "");
         wipe_string(pw);
         return s;
       }
-      held_password_.wipe();
       if (answered && login_password_.empty()) {
         // A wrong answer to a challenge we cannot start again (it came on another connection):
         // 512 would make the client re-post the same stale challenge forever.
@@ -317,7 +313,6 @@ Step GpFlow::on_secmod_reply(const ipc::AuthReply& r) {
           xml_reply(error_reply(r.message().empty() ? "Invalid username or password" : r.message()), 512));
     case ipc::AuthReply::DENIED:
     default: {
-      held_password_.wipe();
       state_ = State::Closed;
       // PAN's own text for a missing certificate makes the client stop instead of asking again.
       std::string text = r.show_message() && !r.message().empty() ? r.message() : "Authentication failed";

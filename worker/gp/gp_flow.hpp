@@ -82,11 +82,11 @@ class GpFlow {
   std::string pending_user_;
   std::string pending_field_ = "password";  // the input sec-mod's last form asked for
   std::string computer_, domain_, preferred_ip_, preferred_ipv6_;
-  std::string gateway_;        // this server as the client named it (the portal's default entry)
-  SecretBytes held_password_;  // certificate first: the password waits for sec-mod's verdict
-  bool cert_first_ = false;
-  // A wrong challenge answer: the login starts over with its password and the new answer.
-  SecretBytes login_password_;  // the password of the login in progress (until it ends)
+  std::string gateway_;      // this server as the client named it (the portal's default entry)
+  bool cert_first_ = false;  // the certificate went first; the password waits for its verdict
+  // The password of the login in progress, until the login ends: it follows a certificate's
+  // verdict, and after a wrong challenge answer the login starts over with it and the new one.
+  SecretBytes login_password_;
   SecretBytes pending_answer_;  // the answer for the restarted login's challenge
   std::string last_context_;    // the challenge we showed last
   bool answering_ = false;      // the request with sec-mod answers a challenge

@@ -93,7 +93,7 @@ void GpSession::answer_http(http::Request& req, tunnel::TunnelIo& io) {
   io.to_stream(bytes_of(http::serialize(resp)));
 }
 
-void GpSession::on_http(Clock::time_point, tunnel::TunnelIo& io) {
+void GpSession::on_http(Clock::time_point now, tunnel::TunnelIo& io) {
   http::Limits limits;
   limits.max_body = kMaxHttpIn;
   while (phase_ == Phase::Http && !stream_done_ && !ended() && !http_in_.empty()) {
@@ -116,7 +116,7 @@ void GpSession::on_http(Clock::time_point, tunnel::TunnelIo& io) {
   if (phase_ == Phase::Tunnel && !http_in_.empty()) {
     std::string rest = std::move(http_in_);
     http_in_.clear();
-    on_frames(bytes_of(rest), Clock::now(), io);
+    on_frames(bytes_of(rest), now, io);
   }
 }
 
