@@ -125,7 +125,7 @@ struct Config {
   uint32_t rate_limit_ms = 0;                 // at least this long between two accepted connections
   uint32_t server_drain_ms = 0;               // on SIGTERM: close the ports, keep tunnels this long
   uint32_t server_stats_reset_time = 604800;  // seconds between resets of show status's totals
-  std::string occtl_socket_file = "/run/sslvpnd.socket";
+  std::string occtl_socket_file = "/run/sslvpnd/sslvpnd.socket";
   // DTLS (the UDP data channel)
   uint16_t udp_port = 0;                // 0 = no DTLS
   std::string udp_listen_host;          // empty = like listen-host

@@ -1,13 +1,50 @@
 #include "common/log.hpp"
 
+#include <sys/stat.h>
+#include <syslog.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 
 namespace sslvpn {
 
+namespace {
+
+int syslog_priority(LogLevel level) {
+  switch (level) {
+    case LogLevel::Error:
+      return LOG_ERR;
+    case LogLevel::Warning:
+      return LOG_WARNING;
+    case LogLevel::Info:
+      return LOG_INFO;
+    case LogLevel::Debug:
+    case LogLevel::Sensitive:
+      return LOG_DEBUG;
+  }
+  return LOG_DEBUG;
+}
+
+}  // namespace
+
+bool stderr_is_journal(const char* journal_stream) {
+  if (journal_stream == nullptr) return false;
+  unsigned long long dev = 0, ino = 0;
+  if (std::sscanf(journal_stream, "%llu:%llu", &dev, &ino) != 2) return false;
+  struct stat st {};
+  if (::fstat(STDERR_FILENO, &st) != 0) return false;
+  return st.st_dev == dev && st.st_ino == ino;
+}
+
+StderrSink::StderrSink(std::string role)
+    : role_(std::move(role)), journal_(stderr_is_journal(std::getenv("JOURNAL_STREAM"))) {}
+
 void StderrSink::emit(LogLevel level, std::string_view line) {
-  std::string out = "sslvpnd[" + role_ + "]: ";
+  std::string out;
+  if (journal_) out = "<" + std::to_string(syslog_priority(level)) + ">";
+  out += "sslvpnd[" + role_ + "]: ";
   if (level == LogLevel::Error) out += "error: ";
   if (level == LogLevel::Warning) out += "warning: ";
   out.append(line);
@@ -17,22 +54,12 @@ void StderrSink::emit(LogLevel level, std::string_view line) {
   (void)r;
 }
 
-}  // namespace sslvpn
-
-#include <syslog.h>
-
-namespace sslvpn {
-
 SyslogSink::SyslogSink(const char* ident) {
   ::openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
 void SyslogSink::emit(LogLevel level, std::string_view line) {
-  int prio = level == LogLevel::Error     ? LOG_ERR
-             : level == LogLevel::Warning ? LOG_WARNING
-             : level == LogLevel::Info    ? LOG_INFO
-                                          : LOG_DEBUG;
-  ::syslog(prio, "%.*s", static_cast<int>(line.size()), line.data());
+  ::syslog(syslog_priority(level), "%.*s", static_cast<int>(line.size()), line.data());
 }
 
 }  // namespace sslvpn

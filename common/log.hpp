@@ -18,15 +18,21 @@ class LogSink {
   virtual void emit(LogLevel level, std::string_view line) = 0;
 };
 
-// Writes "sslvpnd[role]: text" lines to stderr (journald adds timestamps under systemd).
+// Writes "sslvpnd[role]: text" lines to stderr. When stderr is systemd's journal stream
+// (JOURNAL_STREAM names it), each line starts with its syslog priority ("<3>" for errors,
+// sd-daemon(3)), so the journal keeps the level; journald adds the program name and time.
 class StderrSink final : public LogSink {
  public:
-  explicit StderrSink(std::string role) : role_(std::move(role)) {}
+  explicit StderrSink(std::string role);
   void emit(LogLevel level, std::string_view line) override;
 
  private:
   std::string role_;
+  bool journal_;
 };
+
+// Whether fd 2 is the stream named by a JOURNAL_STREAM value ("device:inode").
+bool stderr_is_journal(const char* journal_stream);
 
 class Logger {
  public:

@@ -20,6 +20,20 @@ constexpr size_t kMaxQueuedToClient = 32u << 20;
 
 }  // namespace
 
+void make_parent_dir(const std::string& path) {
+  auto slash = path.rfind('/');
+  if (slash == std::string::npos || slash == 0) return;
+  std::string dir = path.substr(0, slash);
+  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
+    throw std::runtime_error("cannot make directory '" + dir + "': " + write_error(errno));
+}
+
+std::string write_error(int err) {
+  std::string e = std::strerror(err);
+  if (err == EROFS) e += " (under sslvpnd.service only /run/sslvpnd and /var/lib/sslvpnd are writable)";
+  return e;
+}
+
 ControlSocket::ControlSocket(struct ev_loop* loop, Logger& log, std::string path, Handler handler)
     : loop_(loop), log_(log), path_(std::move(path)), handler_(std::move(handler)) {
   sockaddr_un sa{};
@@ -28,12 +42,13 @@ ControlSocket::ControlSocket(struct ev_loop* loop, Logger& log, std::string path
   std::memcpy(sa.sun_path, path_.c_str(), path_.size() + 1);
   listen_.reset(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (!listen_.valid()) throw std::runtime_error("control socket: " + std::string(std::strerror(errno)));
+  make_parent_dir(path_);
   ::unlink(path_.c_str());
   mode_t old = ::umask(077);
   int r = ::bind(listen_.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa);
   ::umask(old);
   if (r != 0 || ::listen(listen_.get(), 16) != 0)
-    throw std::runtime_error("cannot listen on occtl-socket-file '" + path_ + "': " + std::strerror(errno));
+    throw std::runtime_error("cannot listen on occtl-socket-file '" + path_ + "': " + write_error(errno));
   ev_io_init(&accept_io_, &ControlSocket::accept_cb, listen_.get(), EV_READ);
   accept_io_.data = this;
   ev_io_start(loop_, &accept_io_);

@@ -19,6 +19,14 @@
 
 namespace sslvpn::mainproc {
 
+// Makes the directory a runtime file is to go in (the control socket, the pid file), mode
+// 0755, when it does not exist yet: /run/sslvpnd without systemd's RuntimeDirectory=.
+void make_parent_dir(const std::string& path);
+
+// strerror(err), with a hint for a read-only file system: under the packaged unit
+// (ProtectSystem=strict) only /run/sslvpnd and /var/lib/sslvpnd are writable.
+std::string write_error(int err);
+
 class ControlSocket {
  public:
   using Handler = std::function<ctl::CtlReply(const ctl::CtlRequest&)>;

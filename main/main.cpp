@@ -1,15 +1,18 @@
 // sslvpnd: the main process (root). See doc/architecture.md.
 #include <ev.h>
+#include <fcntl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
-#include <fstream>
 #include <stdexcept>
 
 #include "common/config.hpp"
 #include "common/log.hpp"
 #include "common/text.hpp"
+#include "common/unique_fd.hpp"
+#include "main/control_socket.hpp"
 #include "main/listener.hpp"
 #include "main/options.hpp"
 #include "main/server.hpp"
@@ -24,9 +27,12 @@ class PidFile {
  public:
   explicit PidFile(std::string path) : path_(std::move(path)) {
     if (path_.empty()) return;
-    std::ofstream out(path_, std::ios::trunc);
-    if (!out) throw std::runtime_error("cannot write pid-file '" + path_ + "'");
-    out << ::getpid() << "\n";
+    make_parent_dir(path_);
+    UniqueFd fd(::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (!fd.valid()) throw std::runtime_error("cannot write pid-file '" + path_ + "': " + write_error(errno));
+    std::string line = std::to_string(::getpid()) + "\n";
+    if (::write(fd.get(), line.data(), line.size()) != static_cast<ssize_t>(line.size()))
+      throw std::runtime_error("cannot write pid-file '" + path_ + "': " + write_error(errno));
   }
   ~PidFile() {
     if (!path_.empty()) ::unlink(path_.c_str());

@@ -324,7 +324,7 @@ void Server::on_secmod_readable() {
         log_.info("user '", sanitize_log_text(e.username()), "' (group '", sanitize_log_text(e.group()),
                   "') logged in from ", where);
       else
-        log_.info("login failed for '", sanitize_log_text(e.username()), "' from ", where, ": ",
+        log_.warn("login failed for '", sanitize_log_text(e.username()), "' from ", where, ": ",
                   sanitize_log_text(e.reason()));
       return;
     }

@@ -12,6 +12,11 @@ PKGS=(
   gnutls-bin iproute2 util-linux
   # test: commands the tests and scripts call that a minimal Debian 12 may lack
   iputils-ping procps python3
+  # package: dpkg-buildpackage on debhelper 13, lintian, autopkgtest (packaging/deb.sh)
+  build-essential dpkg-dev debhelper lintian autopkgtest
+  # test: every e2e server runs as the packaged unit under a private systemd (tests/e2e/unit.sh);
+  # capsh decodes capability sets
+  systemd libcap2-bin
   # test: the real clients and tools the end-to-end tests drive
   openconnect curl iperf3 nftables oathtool libpam-oath passwd freeradius
 )

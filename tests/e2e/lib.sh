@@ -10,8 +10,11 @@ RUN_AS_USER=${RUN_AS_USER:-sslvpnd}
 PASSED=0
 FAILED=0
 STARTED_PIDS=()
+SERVER_LOGS=()  # every server log this test wrote: e2e_finish checks that none holds a secret
 TEST_NAME=$(basename "$0" .sh)
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=unit.sh
+. "$E2E_DIR/unit.sh"
 
 e2e_skip() { echo "SKIP $TEST_NAME: $*"; exit 77; }
 
@@ -30,6 +33,7 @@ e2e_init() {
 
 e2e_cleanup() {
   local pid
+  unit_cleanup
   for pid in "${STARTED_PIDS[@]}"; do
     kill "$pid" 2>/dev/null
   done
@@ -52,7 +56,26 @@ check() {  # check "description" command...  (returns the command's success)
   if "$@"; then pass "$what"; else fail "$what"; return 1; fi
 }
 
+# e2e_check_secrets: no server log (at the test's debug level) holds a password of this test or
+# a cookie the server gave a client (openconnect prints them: COOKIE='...', GP's authcookie).
+note_secret() { [ -n "${WORK:-}" ] && printf '%s\n' "$1" >>"$WORK/secrets.list"; }
+e2e_check_secrets() {
+  [ "${#SERVER_LOGS[@]}" -gt 0 ] || return 0
+  local pats="$WORK/secrets.pat"
+  awk 'length($0) >= 6' "$WORK/secrets.list" >"$pats" 2>/dev/null
+  grep -rhoE "COOKIE='[^']{16,}'" "$WORK" 2>/dev/null | sed "s/^COOKIE='//; s/'\$//" |
+    sed 's/.*authcookie=\([0-9a-fA-F]*\).*/\1/' | awk 'length($0) >= 16' >>"$pats"
+  local n
+  n=$(sort -u "$pats" | wc -l)
+  if [ -s "$pats" ] && grep -F -q -f "$pats" "${SERVER_LOGS[@]}" 2>/dev/null; then
+    fail "a password or cookie is in a server log: $(grep -F -o -h -f "$pats" "${SERVER_LOGS[@]}" | head -n 3 | tr '\n' ' ')"
+  else
+    pass "no password or cookie of this test ($n) in its server logs"
+  fi
+}
+
 e2e_finish() {
+  e2e_check_secrets
   echo "$TEST_NAME: $PASSED passed, $FAILED failed"
   [ "$FAILED" -eq 0 ]
   exit $?
@@ -107,6 +130,7 @@ CONF
 
 # add_user FILE USER PASSWORD [GROUPS]
 add_user() {
+  note_secret "$3"
   if [ -n "${4:-}" ]; then
     printf '%s\n' "$3" | "$PASSWD_TOOL" -c "$1" -g "$4" "$2"
   else
@@ -114,16 +138,23 @@ add_user() {
   fi
 }
 
-# start_server CONF LOG PIDFILE PORT: starts sslvpnd in the foreground (background job) and
-# waits until it accepts connections (at most 10 s).
-# With SERVER_NS set, the server runs in that network namespace.
+# start_server CONF LOG PIDFILE PORT: starts sslvpnd in the foreground and waits until it
+# accepts connections (at most 10 s). It runs as the packaged systemd unit (unit.sh) unless
+# SSLVPND_UNIT=0, then as a background job. With SERVER_NS set, in that network namespace.
+# Sets SERVER_PID (main, as this shell sees it).
 start_server() {
   local conf=$1 log=$2 pidfile=$3 port=$4
-  local pre=()
+  local pre=() pid
+  SERVER_LOGS+=("$log")
   [ -n "${SERVER_NS:-}" ] && pre=(ip netns exec "$SERVER_NS")
-  "${pre[@]}" "$SSLVPND" -f -d 3 -c "$conf" -p "$pidfile" >"$log" 2>&1 &
-  local pid=$!
-  STARTED_PIDS+=("$pid")
+  if unit_mode; then
+    unit_start "$conf" "$log" "$pidfile" || { echo "server did not start:"; cat "$log"; return 1; }
+    pid=$SERVER_PID
+  else
+    "${pre[@]}" "$SSLVPND" -f -d "${SERVER_DEBUG:-3}" -c "$conf" -p "$pidfile" >"$log" 2>&1 &
+    pid=$!
+    STARTED_PIDS+=("$pid")
+  fi
   # The TCP port listens before main is ready; with a control socket, wait for that too.
   local sock
   sock=$(sed -n 's/^occtl-socket-file *= *//p' "$conf" | tail -n 1)
@@ -139,11 +170,48 @@ start_server() {
   return 1
 }
 
+# stop_server [PID]: SIGTERM to main (default SERVER_PID); waits (at most 10 s) until it is gone.
+stop_server() {
+  local pid=${1:-$SERVER_PID}
+  kill "$pid" 2>/dev/null
+  wait_server_exit "$pid" 100 >/dev/null
+}
+
+# wait_server_exit PID [TENTHS]: waits (default 10 s) until main PID has ended; prints its exit
+# code (from systemd when it ran as the unit). Fails if it is still running.
+wait_server_exit() {
+  local pid=$1 n=${2:-100} rc
+  for _ in $(seq 1 "$n"); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$pid" 2>/dev/null && return 1
+  if [ -n "${UNIT_OF[$pid]:-}" ]; then
+    rc=$(unit_exit_status "${UNIT_OF[$pid]}")  # systemd reaped main, so it has the status
+  else
+    wait "$pid" 2>/dev/null; rc=$?
+  fi
+  echo "$rc"
+}
+
+# host_pid PID: a PID as the server reports it (sslvpnctl's "PID", "Sec-mod PID": numbers of
+# the server's own PID namespace when it runs as the unit) as this shell sees it.
+host_pid() {
+  local want=$1 p
+  if [ -z "${UNIT_OF[$SERVER_PID]:-}" ]; then echo "$want"; return 0; fi
+  for p in $(pgrep --ns "$SERVER_PID" --nslist pid); do
+    [ "$(unit_ns_pid "$p")" = "$want" ] && { echo "$p"; return 0; }
+  done
+  return 1
+}
+
+# server_pidfile_pid PID: the number main writes in its pid file (its own PID namespace's).
+server_pidfile_pid() { if [ -n "${UNIT_OF[$1]:-}" ]; then unit_ns_pid "$1"; else echo "$1"; fi; }
+
 # oc_auth PIN PORT USER PASSWORD [extra openconnect args...]: prints openconnect's output.
 oc_auth() {
   local pin=$1 port=$2 user=$3 pw=$4; shift 4
+  note_secret "$pw"
   printf '%s\n' "$pw" | timeout 20 openconnect --authenticate --passwd-on-stdin --non-inter \
-    -u "$user" --servercert "$pin" "$@" "https://127.0.0.1:$port/" 2>&1
+    -u "$user" --servercert "$pin" "$@" "https://127.0.0.1:$port/" 2>&1 | tee -a "$WORK/auth.out"
+  return "${PIPESTATUS[1]}"  # openconnect's (auth.out keeps the cookies for e2e_check_secrets)
 }
 
 # oc_auth_lines PIN PORT USER LINE... -- [extra openconnect args...]: like oc_auth, but answers
@@ -152,9 +220,12 @@ oc_auth_lines() {
   local pin=$1 port=$2 user=$3; shift 3
   local lines=()
   while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do lines+=("$1"); shift; done
+  local l
+  for l in "${lines[@]}"; do [[ "$l" =~ ^[0-9]*$ ]] || note_secret "$l"; done  # not OTP codes
   [ "${1:-}" = "--" ] && shift
   printf '%s\n' "${lines[@]}" | timeout 20 openconnect --authenticate --passwd-on-stdin \
-    -u "$user" --servercert "$pin" "$@" "https://127.0.0.1:$port/" 2>&1
+    -u "$user" --servercert "$pin" "$@" "https://127.0.0.1:$port/" 2>&1 | tee -a "$WORK/auth.out"
+  return "${PIPESTATUS[1]}"  # openconnect's (auth.out keeps the cookies for e2e_check_secrets)
 }
 
 # wait_for_log FILE PATTERN: waits (at most 5 s) until FILE contains PATTERN.
@@ -212,6 +283,7 @@ in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 oc_connect() {
   local name=$1 user=$2 pw=$3; shift 3
   local pidfile="$WORK/$name.oc.pid"
+  note_secret "$pw"
   printf '%s\n' "$pw" | ip netns exec "$NS_C" env SSLVPND_TEST_DUMP="$WORK/$name.env" \
     openconnect -b --pid-file="$pidfile" --passwd-on-stdin --non-inter -u "$user" \
     --servercert "$PIN" --script "$E2E_DIR/client-script.sh" -i "tun$name" "$@" \

@@ -49,7 +49,7 @@ check "unban ip lifts a ban at once" "$CTL" -s "$SOCK" unban ip 127.0.0.1
 out=$(oc_auth "$PIN" "$PORT" alice 'alice-Secret1')
 check "after unban, the right password logs in" grep -q "^COOKIE=" <<<"$out"
 check "unban of an unknown address fails" bash -c "! '$CTL' -s '$SOCK' unban ip 192.0.2.99 2>/dev/null"
-kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null
+stop_server
 
 # rate-limit-ms (ocserv's): one connection per 3 s; the others wait in the backlog and are
 # served in turn. The margins are wide: a second acceptance within 1 s would be a bug.

@@ -41,7 +41,8 @@ check "alice connects with DTLS" oc_connect a alice 'alice-Secret1' -v
 for _ in $(seq 1 100); do grep -q "Established DTLS connection" "$WORK/a.oc.log" && break; sleep 0.1; done
 APPID=$(grep -o 'X-DTLS-App-ID: [0-9a-fA-F]*' "$WORK/a.oc.log" | tail -n 1 | awk '{print $2}')
 check "alice's DTLS App-ID is known" test -n "$APPID"
-WPID=$("$CTL" -s "$SOCK" --json show users | python3 -c "import json,sys; print([u['PID'] for u in json.load(sys.stdin) if u['Username']=='alice'][0])")
+WPID_LOGGED=$("$CTL" -s "$SOCK" --json show users | python3 -c "import json,sys; print([u['PID'] for u in json.load(sys.stdin) if u['Username']=='alice'][0])")
+WPID=$(host_pid "$WPID_LOGGED")  # the server's logs and sslvpnctl number it in its own PID namespace
 check "alice's worker pid is known ($WPID)" kill -0 "$WPID"
 kill -STOP "$WPID"
 
@@ -60,7 +61,7 @@ end=$((SECONDS + 60))
 for _ in $(seq 1 100); do  # at most 100 logins and 60 s
   tried=$((tried + 1))
   bob_login && ok=$((ok + 1))
-  if grep -q "killing worker $WPID .*does not read its channel" "$LOG"; then killed=yes; break; fi
+  if grep -q "killing worker $WPID_LOGGED .*does not read its channel" "$LOG"; then killed=yes; break; fi
   [ "$SECONDS" -lt "$end" ] || break
   sleep 0.5
 done
@@ -90,7 +91,7 @@ check "logins go on without the zygote" bob_login
 check "... twice" bob_login
 
 # ---- 3. a worker killed while sec-mod signs its handshake
-SECMOD_PID=$("$CTL" -s "$SOCK" --json show status | python3 -c "import json,sys; print(json.load(sys.stdin)['Sec-mod PID'])")
+SECMOD_PID=$(host_pid "$("$CTL" -s "$SOCK" --json show status | python3 -c "import json,sys; print(json.load(sys.stdin)['Sec-mod PID'])")")
 check "sec-mod's pid is known ($SECMOD_PID)" kill -0 "$SECMOD_PID"
 before=$(children sslvpnd-worker | sort)
 kill -STOP "$SECMOD_PID"
@@ -120,7 +121,7 @@ kill -KILL "$SECMOD_PID"
 down=no
 for _ in $(seq 1 100); do kill -0 "$MAIN_PID" 2>/dev/null || { down=yes; break; }; sleep 0.1; done
 check "killing sec-mod shuts main down" test "$down" = yes
-wait "$MAIN_PID"; rc=$?
+rc=$(wait_server_exit "$MAIN_PID")
 check "... with a failure status ($rc)" test "$rc" -ne 0
 check "... saying why" grep -Eq "sec-mod exited|lost the channel to sec-mod" "$LOG"
 check "... the tunnel device is gone" bash -c "! ip -n '$NS_S' link show '$DEV' >/dev/null 2>&1"

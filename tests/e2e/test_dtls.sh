@@ -155,7 +155,7 @@ check "... in the same DTLS session (one handshake)" test "$(grep -c "Establishe
 oc_stop n
 kill "$RELAY_PID" 2>/dev/null
 check "no worker died of a signal (PSK server)" bash -c "! grep -Eq 'died of signal|seccomp filter' '$LOG'"
-kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null
+stop_server
 
 # ---- match-tls-dtls-ciphers: the DTLS cipher follows the TLS one
 write_conf "$WORK/match.conf" 'match-tls-dtls-ciphers = true
@@ -166,7 +166,7 @@ check "openconnect connects (TLS limited to AES-128-GCM)" oc_connect m alice 'al
 for _ in $(seq 1 100); do grep -q "Established DTLS connection" "$WORK/m.oc.log" && break; sleep 0.1; done
 check "with match-tls-dtls-ciphers, DTLS uses the TLS cipher (AES-128-GCM)" grep -q "Ciphersuite (DTLS1.2)-(PSK)-(AES-128-GCM)" "$WORK/m.oc.log"
 oc_stop m
-kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null
+stop_server
 
 # ---- legacy (Cisco resumed session): dtls-psk = false; also plain TUN I/O (tun-offload = false)
 write_conf "$WORK/legacy.conf" "dtls-psk = false" "tun-offload = false"

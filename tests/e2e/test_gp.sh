@@ -151,7 +151,8 @@ check "20 MB each way, byte-exact, over the HTTPS tunnel" tcp_copy_ok "$NS_B" "$
 # A broken connection (its worker dies): the client reconnects from scratch, getconfig with
 # preferred-ip, as on the rekey timeout, and must get the same address or it gives up.
 C_IP=$(env_of c connect INTERNAL_IP4_ADDRESS)
-C_PID=$(ctl --json show users | python3 -c "import json,sys; print([x for x in json.load(sys.stdin) if x['Username']=='alice'][0]['PID'])")
+C_PID_LOGGED=$(ctl --json show users | python3 -c "import json,sys; print([x for x in json.load(sys.stdin) if x['Username']=='alice'][0]['PID'])")
+C_PID=$(host_pid "$C_PID_LOGGED")
 kill -9 "$C_PID"
 for _ in $(seq 1 200); do [ -f "$WORK/c.env.reconnect" ] && break; sleep 0.1; done
 check "the client reconnected (getconfig again)" test -f "$WORK/c.env.reconnect"
@@ -185,8 +186,8 @@ check "... the client was told to ask again (HTTP 512)" grep -q "512" <<<"$out"
 check "... and the address got ban points" bash -c "'$CTL' -s '$SOCK' show ip ban points | grep -q '$CLIENT_IP'"
 out=$(in_ns "$NS_C" bash -c "printf 'alice-Secret1\n' | timeout 20 openconnect --protocol=gp --authenticate --passwd-on-stdin --non-inter -u alice --servercert '$PIN' https://$SERVER_IP:$PORT/ssl-vpn 2>&1")
 check "a gateway URL logs in without the portal" grep -q "^COOKIE=.*authcookie=" <<<"$out"
-check "no worker died of a signal (but the one the test killed)" bash -c "! grep -v \"($C_PID)\\|$C_PID \" '$LOG' | grep -Eq 'died of signal|seccomp filter'"
-kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null
+check "no worker died of a signal (but the one the test killed)" bash -c "! grep -v \"($C_PID_LOGGED)\\|$C_PID_LOGGED \" '$LOG' | grep -Eq 'died of signal|seccomp filter'"
+stop_server
 
 # ---- the rekey: 60 s after connecting, getconfig again (a new connection), the same address
 for _ in $(seq 1 $((75 - ($(date +%s) - REKEY_T0)))); do [ -f "$WORK/r.env.reconnect" ] && break; sleep 1; done
@@ -197,7 +198,7 @@ for _ in $(seq 1 50); do [ "$(grep -c "ESP session established" "$WORK/r.oc.log"
 check "... with ESP again" test "$(grep -c "ESP session established" "$WORK/r.oc.log")" -ge 2
 check "ping through the rekeyed tunnel" in_ns "$NS_C" ping -c 3 -i 0.2 -W 2 -I tunr 10.80.0.1
 oc_stop r
-kill "$REKEY_PID"; wait "$REKEY_PID" 2>/dev/null
+stop_server "$REKEY_PID"
 
 # ---- gateway-only server (gp-portal = false), with OTP: the second factor is a GP challenge
 OTP="$WORK/otp.users"

@@ -52,7 +52,7 @@ out=$(timeout 10 "$SSLVPND" -f -c "$WORK/badpin.conf" 2>&1)
 check "a wrong key-pin stops the server with a clear error" grep -q "cannot load server-key" <<<"$out"
 start_server "$WORK/sslvpnd.conf" "$LOG" "$WORK/pid" "$PORT" || { fail "server start"; e2e_finish; }
 check "an unreadable ca-cert without certificate logins is a warning" grep -q "cannot read ca-cert.*not needed" "$LOG"
-check "pid file holds the main pid" grep -qx "$SERVER_PID" "$WORK/pid"
+check "pid file holds the main pid" grep -qx "$(server_pidfile_pid "$SERVER_PID")" "$WORK/pid"
 check "unimplemented ocserv key is a warning" grep -q "'camouflage' is an ocserv option" "$LOG"
 
 out=$(oc_auth "$PIN" "$PORT" alice 'alice-Secret1' --authgroup=DEFAULT)

@@ -75,6 +75,19 @@ check "the run-as user cannot open the server key" \
   bash -c "! setpriv --reuid=$RUID --regid=$RGID --clear-groups cat '$WORK/ecdsa/key.pem' >/dev/null 2>&1"
 SMPID=$(child_named "$SERVER_PID" sslvpnd-secmod)
 check "sec-mod is a separate process" test -n "$SMPID"
+if [ -n "${UNIT_OF[$SERVER_PID]:-}" ]; then  # main runs as the packaged unit (unit.sh)
+  want=$(sed -n 's/^CapabilityBoundingSet=//p' "$UNIT_FILE" | tr ' ' '\n' | tr 'A-Z' 'a-z' | sort | xargs)
+  for p in "$SERVER_PID" "$SMPID"; do
+    have=$(capsh --decode="$(awk '/^CapBnd/ { print $2 }' "/proc/$p/status")" | sed 's/.*=//' | tr ',' '\n' | sort | xargs)
+    check "unit: $(cat "/proc/$p/comm")'s capability bounding set is the unit's ($have)" test -n "$want" -a "$want" = "$have"
+    check "unit: $(cat "/proc/$p/comm") has no_new_privs and a seccomp filter" \
+      bash -c "grep -Eq '^NoNewPrivs:\\s+1' /proc/$p/status && grep -Eq '^Seccomp:\\s+2' /proc/$p/status"
+  done
+  check "unit: /usr is read-only for main" bash -c "! touch /proc/$SERVER_PID/root/usr/.sslvpnd-probe 2>/dev/null"
+  touch "/tmp/sslvpnd-probe-$$"
+  check "unit: main's /tmp is private" test ! -e "/proc/$SERVER_PID/root/tmp/sslvpnd-probe-$$"
+  rm -f "/tmp/sslvpnd-probe-$$" /usr/.sslvpnd-probe
+fi
 
 out=$(oc_auth "$PIN" "$PORT" alice 'alice-Secret1')
 check "max-clients = 1 refuses a second client while one is connected" bash -c "! grep -q '^COOKIE=' <<<\"\$0\"" "$out"

@@ -187,7 +187,7 @@ check "its TUN device is gone" test "$(ip -n "$NS_S" -o link show | grep -c ': v
 kill -CONT "$OC_PID_d"; oc_stop d
 
 # ---- session-timeout and max-same-clients (a second server)
-kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null
+stop_server
 { base_conf "$PORT" "$WORK/cert" "$PW"; cat <<CONF
 ipv4-network = $VPN_NET
 route = $BEHIND_NET

@@ -25,7 +25,7 @@ using namespace sslvpn::ctltool;
 
 namespace {
 
-constexpr const char* kDefaultSocket = "/run/sslvpnd.socket";
+constexpr const char* kDefaultSocket = "/run/sslvpnd/sslvpnd.socket";
 
 const char* kHelp =
     "Commands:\n"
