@@ -123,6 +123,9 @@ struct Config {
   std::optional<int> log_level;               // ocserv's scale (0-9); -d on the command line wins
   bool client_bypass_protocol = false;        // X-CSTP-Client-Bypass-Protocol
   uint32_t rate_limit_ms = 0;                 // at least this long between two accepted connections
+  uint32_t sec_mod_scale = 0;                 // sec-mod's signing/hashing threads; 0 = one per CPU
+  uint32_t max_logins_in_progress = 0;        // logins main lets run at once; 0 = 16 per CPU
+  uint32_t login_queue_timeout = 10;          // seconds a connection may wait for a login slot
   uint32_t server_drain_ms = 0;               // on SIGTERM: close the ports, keep tunnels this long
   uint32_t server_stats_reset_time = 604800;  // seconds between resets of show status's totals
   std::string occtl_socket_file = "/run/sslvpnd/sslvpnd.socket";

@@ -1,5 +1,7 @@
 #include "main/listener.hpp"
 
+#include <netinet/tcp.h>
+
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -43,11 +45,20 @@ std::vector<UniqueFd> bind_passive(const std::string& host, uint16_t port, int s
   return out;
 }
 
+namespace {
+constexpr int kDeferAcceptSeconds = 10;
+}  // namespace
+
 std::vector<UniqueFd> open_listeners(const std::string& host, uint16_t port) {
   auto fds = bind_passive(host, port, SOCK_STREAM, "listen-host", [](int, int) {});
-  for (auto& fd : fds)
+  for (auto& fd : fds) {
+    // A TLS client speaks first: accept() returns a connection once its ClientHello is there
+    // (main peeks at it to admit resumptions first), and one that says nothing is never ours.
+    int defer_s = kDeferAcceptSeconds;
+    (void)::setsockopt(fd.get(), IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer_s, sizeof defer_s);
     if (::listen(fd.get(), 1024) != 0)
       throw std::runtime_error(std::string("listen: ") + std::strerror(errno));
+  }
   return fds;
 }
 

@@ -8,6 +8,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gnutls/crypto.h>
+
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -42,7 +44,10 @@ Server::Server(struct ev_loop* loop, Logger& log, ServerSettings settings, std::
       s_(std::move(settings)),
       sessions_(s_.config),
       listeners_(std::move(listeners)),
-      bans_(BanSettings{cfg().max_ban_score, cfg().ban_time, cfg().ban_reset_time}) {}
+      bans_(BanSettings{cfg().max_ban_score, cfg().ban_time, cfg().ban_reset_time}) {
+  if (gnutls_rnd(GNUTLS_RND_KEY, ticket_secret_.data(), ticket_secret_.size()) != 0)
+    throw std::runtime_error("cannot make the TLS ticket secret");
+}
 
 Server::~Server() {
   control_.reset();
@@ -56,6 +61,7 @@ Server::~Server() {
   ev_signal_stop(loop_, &sig_int_);
   ev_signal_stop(loop_, &sig_hup_);
   ev_timer_stop(loop_, &housekeeping_);
+  ev_timer_stop(loop_, &admission_timer_);
   ev_timer_stop(loop_, &acct_timer_);
   ev_io_stop(loop_, &zygote_io_);
   ev_timer_stop(loop_, &zygote_timer_);
@@ -111,6 +117,10 @@ void Server::start() {
   }
   ev_init(&accept_pause_, &Server::accept_resume_cb);
   accept_pause_.data = this;
+  admission_.set_limits(admission_limits());
+  ev_timer_init(&admission_timer_, &Server::admission_cb, 0.25, 0.25);
+  admission_timer_.data = this;
+  ev_timer_start(loop_, &admission_timer_);
   ev_timer_init(&housekeeping_, &Server::housekeeping_cb, 60., 60.);
   housekeeping_.data = this;
   ev_timer_start(loop_, &housekeeping_);
@@ -170,6 +180,7 @@ void Server::start_drain(uint32_t ms) {
   for (auto& io : accept_io_) ev_io_stop(loop_, &io);
   accept_io_.clear();
   listeners_.clear();  // closes the listening sockets
+  admission_.close_waiting();
   ev_timer_init(&drain_timer_, &Server::drain_cb, ms / 1000.0, 0.);
   drain_timer_.data = this;
   ev_timer_start(loop_, &drain_timer_);
@@ -243,11 +254,15 @@ void Server::on_accept(int listen_fd) {
       log_.info("banning ", BanDb::key_of(ip), " for ", cfg().ban_time, " s (too many connections)");
       continue;
     }
-    if (cfg().max_clients != 0 && workers_.size() + pending_spawns_.size() >= cfg().max_clients) {
+    if (cfg().max_clients != 0 &&
+        workers_.size() + pending_spawns_.size() + admission_.queued() >= cfg().max_clients) {
       log_.info("refusing ", ip, ":", port, ": max-clients (", cfg().max_clients, ") reached");
       continue;
     }
-    spawn_worker(std::move(c), ip, port, service);
+    double t = ev_now(loop_);
+    WaitingConnection wc{std::move(c), ip, port, service, t};
+    wc.resumption = hello_resumes(wc.fd.get());
+    if (auto now_c = admission_.arrive(std::move(wc), t)) start_admitted(std::move(*now_c));
   }
 }
 
@@ -318,8 +333,10 @@ void Server::on_secmod_readable() {
         if (w != nullptr && bans_.add_points(w->client_ip, cfg().ban_points_wrong_password, time(nullptr)))
           log_.info("banning ", BanDb::key_of(w->client_ip), " for ", cfg().ban_time, " s (failed logins)");
       }
-      if (e.success() && w != nullptr)
+      if (e.success() && w != nullptr) {
         sessions_.note_login(Login{e.session_id(), e.username(), e.group(), w->client_ip, e.created()});
+        end_login_slot(w->id);
+      }
       if (e.success())
         log_.info("user '", sanitize_log_text(e.username()), "' (group '", sanitize_log_text(e.group()),
                   "') logged in from ", where);
@@ -383,7 +400,9 @@ void Server::on_child_exit(pid_t pid, int status) {
   if (it == workers_.end())
     return note_early_exit(pid);  // a disconnect-script, or a worker not yet registered
   on_worker_exit(*it->second, status);
+  uint64_t id = it->second->id;
   workers_.erase(it);
+  end_login_slot(id);
 }
 
 void Server::on_worker_exit(WorkerProc& w, int status) {
@@ -469,6 +488,7 @@ bool Server::reload(std::string* error, std::vector<std::string>* notes) {
   keep("ipv6-subnet-prefix", n.ipv6_subnet_prefix, o.ipv6_subnet_prefix);
   keep("predictable-ips", n.predictable_ips, o.predictable_ips);
   keep("log-level", n.log_level, o.log_level);
+  keep("sec-mod-scale", n.sec_mod_scale, o.sec_mod_scale);
   if (net_text(n.ipv4_network) != net_text(o.ipv4_network)) {
     n.ipv4_network = o.ipv4_network;
     notes->push_back("'ipv4-network' changed; it takes effect after a restart");
@@ -493,6 +513,7 @@ bool Server::reload(std::string* error, std::vector<std::string>* notes) {
   s_.config_text = std::move(next.config_text);
   s_.cert_chain_pem = std::move(next.cert_chain_pem);
   bans_.configure(BanSettings{cfg().max_ban_score, cfg().ban_time, cfg().ban_reset_time});
+  admission_.set_limits(admission_limits());
   log_.info("configuration reloaded from ", s_.config_path, "; connected sessions keep their settings");
   for (const auto& note : *notes) log_.warn("reload: ", note);
   return true;

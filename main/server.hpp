@@ -23,6 +23,7 @@
 #include "common/log.hpp"
 #include "ctl.pb.h"
 #include "ipc.pb.h"
+#include "main/admission.hpp"
 #include "main/ban_db.hpp"
 #include "main/listener.hpp"
 #include "main/queued_sender.hpp"
@@ -135,12 +136,21 @@ class Server final : private udp::Directory {
   void on_worker_readable(WorkerProc& w);
   void on_child_exit(pid_t pid, int status);
   void on_worker_exit(WorkerProc& w, int status);
-  void spawn_worker(UniqueFd client, const std::string& ip, uint16_t port, TcpService service);
+  // Starts a worker for the connection; its id, or 0 when it could not be started.
+  uint64_t spawn_worker(UniqueFd client, const std::string& ip, uint16_t port, TcpService service);
+  // Login admission (server_admission.cpp).
+  AdmissionLimits admission_limits() const;
+  void start_admitted(WaitingConnection c);
+  bool hello_resumes(int fd) const;
+  void admit_waiting();
+  void end_login_slot(uint64_t worker_id);
+  static void admission_cb(struct ev_loop*, ev_timer* w, int);
   void kill_worker(WorkerProc& w, const char* why);
   // Sends without blocking; a worker that does not read its channel is killed.
   bool send_to_worker(WorkerProc& w, const ipc::MainToWorker& m, int pass_fd = -1);
   void shutdown(int code);
   ipc::WorkerStartup worker_startup(const WorkerProc& w) const;
+  std::string ticket_key_for(const std::string& ip) const;
   WorkerProc* worker_by_id(uint64_t id);
 
   // Tunnel sessions (server_sessions.cpp).
@@ -241,6 +251,9 @@ class Server final : private udp::Directory {
   int exit_code_ = 0;
   std::unique_ptr<class ControlSocket> control_;
   BanDb bans_;
+  LoginAdmission admission_{AdmissionLimits{}};
+  std::array<uint8_t, 32> ticket_secret_{};  // random per start: TLS tickets die with the process
+  ev_timer admission_timer_{};               // frees held slots and closes connections that waited too long
   ev_timer housekeeping_{};
   ev_timer acct_timer_{};
   // totals for "show status"

@@ -103,6 +103,10 @@ ctl::CtlReply Server::ctl_status() const {
   st->set_tx_bytes(tx);
   st->set_leases_in_use(static_cast<uint32_t>(sessions_.leases_in_use()));
   st->set_banned_ips(static_cast<uint32_t>(bans_.banned_count(time(nullptr))));
+  st->set_logins_in_progress(static_cast<uint32_t>(admission_.in_progress()));
+  st->set_logins_waiting(static_cast<uint32_t>(admission_.queued()));
+  st->set_closed_waiting(admission_.stats().closed_stale + admission_.stats().closed_overflow);
+  st->set_max_logins_in_progress(static_cast<uint32_t>(admission_.limits().in_progress));
   return r;
 }
 

@@ -34,6 +34,7 @@ uint32_t terminate_cause(ipc::SessionEnd::Reason r) {
 }  // namespace
 
 void Server::on_session_request(WorkerProc& w, const ipc::SessionRequest& req) {
+  end_login_slot(w.id);  // a tunnel is asked for: the login part is over
   // The cookie is checked by sec-mod only; main forwards it and keeps the rest of the request.
   w.phase = WorkerPhase::AwaitSession;
   w.request = req;

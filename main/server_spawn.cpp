@@ -7,6 +7,10 @@
 
 #include <sys/socket.h>
 
+#include <gnutls/crypto.h>
+
+#include <algorithm>
+
 #include "main/server.hpp"
 #include "main/spawn.hpp"
 
@@ -24,6 +28,22 @@ constexpr size_t kMaxEarlyExits = 256;
 
 }  // namespace
 
+// GnuTLS's ticket key for the connections from `ip`: HMAC-SHA256 of the address under main's
+// ticket secret, twice (64 bytes). A ticket says nothing about a login (the cookie does), and
+// a worker gets only the key of its own client's address.
+std::string Server::ticket_key_for(const std::string& ip) const {
+  std::string key;
+  for (uint8_t block = 1; block <= 2; ++block) {
+    std::string msg = "sslvpnd tls ticket " + ip + '\0' + static_cast<char>(block);
+    uint8_t out[32];
+    if (gnutls_hmac_fast(GNUTLS_MAC_SHA256, ticket_secret_.data(), ticket_secret_.size(), msg.data(),
+                         msg.size(), out) != 0)
+      return {};
+    key.append(reinterpret_cast<const char*>(out), sizeof out);
+  }
+  return key;
+}
+
 ipc::WorkerStartup Server::worker_startup(const WorkerProc& w) const {
   const Config& c = cfg();
   ipc::WorkerStartup st;
@@ -36,6 +56,8 @@ ipc::WorkerStartup Server::worker_startup(const WorkerProc& w) const {
   st.set_seccomp(c.isolate_workers);
   st.set_cert_chain_pem(s_.cert_chain_pem);
   st.set_tls_priorities(c.tls_priorities);
+  st.set_tls_ticket_key(ticket_key_for(w.client_ip));
+  st.set_tls_ticket_lifetime_s(std::max<uint32_t>(c.cookie_timeout, 60));
   st.set_auth_timeout_s(c.auth_timeout);
   st.set_cert_login(c.cert_login_mode());
   switch (w.service) {
@@ -64,12 +86,12 @@ ipc::WorkerStartup Server::worker_startup(const WorkerProc& w) const {
   return st;
 }
 
-void Server::spawn_worker(UniqueFd client, const std::string& ip, uint16_t port, TcpService service) {
+uint64_t Server::spawn_worker(UniqueFd client, const std::string& ip, uint16_t port, TcpService service) {
   auto to_worker = make_ipc_pair();
   auto worker_secmod = make_ipc_pair();
   if (!to_worker.ok() || !worker_secmod.ok()) {
     log_.error("socketpair failed; dropping ", ip);
-    return;
+    return 0;
   }
   PendingSpawn p;
   p.w = std::make_unique<WorkerProc>();
@@ -89,16 +111,17 @@ void Server::spawn_worker(UniqueFd client, const std::string& ip, uint16_t port,
   attach.mutable_attach_worker()->set_client_port(port);
   if (!secmod_out_.send(attach, worker_secmod->second.get())) {
     log_.error("cannot reach sec-mod; dropping ", ip);
-    return;
+    return 0;
   }
   p.main_end = std::move(to_worker->first);
   p.fds = {std::move(to_worker->second), std::move(worker_secmod->first), std::move(client)};
+  uint64_t id = p.w->id;
   if (zygote_.valid() && ask_zygote(p)) {
-    uint64_t id = p.w->id;
     pending_spawns_.emplace(id, std::move(p));
-    return;
+    return id;
   }
   spawn_direct(std::move(p));
+  return id;  // a failed direct start exits like any worker, and frees its slot the same way
 }
 
 bool Server::ask_zygote(const PendingSpawn& p) {
@@ -134,6 +157,7 @@ void Server::spawn_direct(PendingSpawn p) {
 }
 
 void Server::forget_spawn(const WorkerProc& w) {
+  admission_.release(w.id);
   ipc::MainToSecMod detach;
   detach.mutable_detach_worker()->set_worker_id(w.id);
   (void)secmod_out_.send(detach);

@@ -9,24 +9,42 @@
 #include <string>
 #include <string_view>
 
+#include "common/passwd_file.hpp"
 #include "sec-mod/auth_backend.hpp"
+#include "sec-mod/crypto_pool.hpp"
 #include "sec-mod/otp_file.hpp"
 
 namespace sslvpn::secmod {
 
+// With a CryptoPool, the password hash runs on a pool thread (its Hash lane) and the step comes
+// later through the login's callback; the file is read and the verdict given on the loop.
 class PlainBackend : public PasswordBackend {
  public:
-  PlainBackend(std::string passwd_file, std::string otp_file);
+  PlainBackend(std::string passwd_file, std::string otp_file, CryptoPool* pool = nullptr);
 
   std::unique_ptr<PasswordLogin> start(LoginStart& s, StepCallback later,
                                        std::optional<AuthStep>* first) override;
 
-  // The password step (also used by the privsep unit tests through the backend).
+  // The password step, all on the calling thread (also used by the privsep unit tests).
   AuthStep check_password(const std::string& user, std::string& password,
                           std::vector<std::string>* groups) const;
   AuthStep check_otp(const std::string& user, std::string& code, std::vector<std::string> groups) const;
 
+  // The password step in three parts: what the file says (loop), the hash (any thread), the
+  // verdict (loop). check_password is the three in a row.
+  struct PasswordCheck {
+    std::optional<PasswdEntry> entry;
+    std::string setting;    // crypt(3) setting to hash with (the entry's, or one of the same cost)
+    bool otp_only = false;  // no passwd file: the password is the code
+  };
+  PasswordCheck prepare(const std::string& user) const;
+  static bool hash_matches(const PasswordCheck& c, std::string_view password);
+  AuthStep verdict(const std::string& user, const PasswordCheck& c, bool matches, std::string& password,
+                   std::vector<std::string>* groups) const;
+  CryptoPool* pool() const noexcept { return pool_; }
+
  private:
+  CryptoPool* pool_;
   std::string passwd_path_;
   std::optional<OtpFile> otp_;
 };

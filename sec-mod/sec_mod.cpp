@@ -32,9 +32,10 @@ constexpr WorkerRoute kWorkerRoutes[] = {
      &SecMod::on_logout},
 };
 
-std::unique_ptr<PasswordBackend> make_backend(struct ev_loop* loop, const Config& cfg, const AuthMethod& m) {
+std::unique_ptr<PasswordBackend> make_backend(struct ev_loop* loop, const Config& cfg, const AuthMethod& m,
+                                              CryptoPool* pool) {
   auto param = [&](const char* k) { return m.params.count(k) ? m.params.at(k) : std::string(); };
-  if (m.name == "plain") return std::make_unique<PlainBackend>(param("passwd"), param("otp"));
+  if (m.name == "plain") return std::make_unique<PlainBackend>(param("passwd"), param("otp"), pool);
   if (m.name == "pam") {
     PamParams p;
     p.service = param("service");
@@ -65,7 +66,8 @@ SecMod::SecMod(struct ev_loop* loop, Logger& log, IpcChannel main_channel, Confi
       log_(log),
       main_(std::move(main_channel)),
       cfg_(std::move(cfg)),
-      key_(std::move(key)),
+      keys_(KeySet::load(std::move(key), cfg_, CryptoPool::thread_count(cfg_.sec_mod_scale))),
+      pool_(loop, keys_->keys.size(), kMaxQueuedCrypto),
       cookies_(cfg_.cookie_timeout) {
   build_auth();
 }
@@ -76,7 +78,7 @@ void SecMod::build_auth() {
     if (b) retired_.push_back(std::move(b));
   backends_.clear();
   for (const auto& chain : cfg_.auth_chains)
-    backends_.push_back(chain.password ? make_backend(loop_, cfg_, *chain.password) : nullptr);
+    backends_.push_back(chain.password ? make_backend(loop_, cfg_, *chain.password, &pool_) : nullptr);
   cert_.reset();
   if (cfg_.cert_login_mode() != 0)
     cert_.emplace(cfg_.ca_cert, cfg_.crl, cfg_.cert_user_oid, cfg_.cert_group_oid);
@@ -190,7 +192,8 @@ void SecMod::on_reload(const ipc::SecModReload& m) {
     return;
   }
   try {
-    key_ = ServerKey::load(next.server_key, ServerKey::pin_of(next));
+    // As many copies as there are threads (sec-mod-scale applies at start).
+    keys_ = KeySet::load(ServerKey::load(next.server_key, ServerKey::pin_of(next)), next, pool_.threads());
   } catch (const std::exception& e) {
     log_.error("reload: cannot load server-key '", next.server_key, "': ", e.what(), "; keeping the old key");
   }
@@ -310,14 +313,48 @@ Result<void> SecMod::on_sign(WorkerPeer& p, ipc::WorkerToSecMod& m) {
   const auto& s = m.sign();
   if (!p.signs.take(time(nullptr))) return Errc::Limit;
   if (s.data().size() > kMaxSignInput) return Errc::Limit;
+  // On a pool thread; the worker waits for the reply (at most kSignBurst requests each).
+  struct Job {
+    bool hash;
+    unsigned algorithm, flags;
+    std::string data;
+    std::optional<Result<std::string>> sig;
+  };
+  auto job =
+      std::make_shared<Job>(Job{s.kind() == ipc::SignRequest::HASH, s.algorithm(), s.flags(), s.data(), {}});
+  uint64_t id = p.id;
+  bool queued = pool_.submit(
+      CryptoPool::Lane::Sign,
+      [job, keys = keys_](size_t t) {
+        job->sig = keys->keys[t % keys->keys.size()].sign(job->hash, job->algorithm, job->flags, job->data);
+      },
+      [this, job, id] { send_signature(id, job->sig, job->algorithm); });
+  if (!queued) send_signature(id, std::nullopt, s.algorithm());  // busy: this handshake fails
+  return {};
+}
+
+void SecMod::send_signature(uint64_t peer, const std::optional<Result<std::string>>& sig,
+                            unsigned algorithm) {
+  auto it = peers_.find(peer);
+  if (it == peers_.end()) return;  // the worker went away meanwhile
   ipc::SecModToWorker reply;
-  auto sig = key_.sign(s.kind() == ipc::SignRequest::HASH, s.algorithm(), s.flags(), s.data());
-  reply.mutable_sign()->set_ok(sig.ok());
-  if (sig.ok())
-    reply.mutable_sign()->set_signature(std::move(sig).value());
+  bool ok = sig && sig->ok();
+  reply.mutable_sign()->set_ok(ok);
+  if (ok)
+    reply.mutable_sign()->set_signature(sig->value());
   else
-    log_.debug("worker ", p.id, ": signing failed (algorithm ", s.algorithm(), ")");
-  return p.channel.send(reply);
+    log_.debug("worker ", peer, ": signing failed (algorithm ", algorithm,
+               sig ? ")" : "; the queue is full)");
+  if (auto r = it->second->channel.send(reply); !r)
+    drop_peer(peer, std::string("request failed: ") + errc_name(r.error()));
+}
+
+std::shared_ptr<const KeySet> KeySet::load(ServerKey first, const Config& cfg, size_t copies) {
+  auto set = std::make_shared<KeySet>();
+  set->keys.push_back(std::move(first));
+  for (size_t i = 1; i < copies; ++i)
+    set->keys.push_back(ServerKey::load(cfg.server_key, ServerKey::pin_of(cfg)));
+  return set;
 }
 
 std::optional<size_t> SecMod::certificate_only_chain() const {

@@ -20,6 +20,7 @@
 #include "sec-mod/auth_backend.hpp"
 #include "sec-mod/cert_auth.hpp"
 #include "sec-mod/cookie_db.hpp"
+#include "sec-mod/crypto_pool.hpp"
 #include "sec-mod/radius_acct.hpp"
 #include "sec-mod/server_key.hpp"
 
@@ -61,6 +62,17 @@ class SignBudget {
   int tokens_;
   time_t last_;
 };
+// Signatures and password hashes waiting for a pool thread, per lane; beyond it a handshake
+// fails at once and a login is told the server is busy.
+inline constexpr size_t kMaxQueuedCrypto = 512;
+
+// One copy of the server key per pool thread: a GnuTLS key object is used by one thread at a
+// time. Replaced whole on reload; jobs in flight keep the set they started with.
+struct KeySet {
+  std::vector<ServerKey> keys;
+  static std::shared_ptr<const KeySet> load(ServerKey first, const Config& cfg, size_t copies);
+};
+
 // Largest message a worker may ask us to sign (TLS needs a few hundred bytes).
 inline constexpr size_t kMaxSignInput = 8192;
 // Wrong answers before one login attempt ends (ocserv: 3).
@@ -148,6 +160,7 @@ class SecMod {
   void build_auth();
   void drop_peer(uint64_t id, const std::string& violation);
   void send_auth_reply(WorkerPeer& p, const ipc::AuthReply& r);
+  void send_signature(uint64_t peer, const std::optional<Result<std::string>>& sig, unsigned algorithm);
   // Login steps: start a chain's password method, then act on each step it yields.
   void start_password(WorkerPeer& p, size_t chain, const std::string& user, std::string& password,
                       bool has_pw);
@@ -167,7 +180,10 @@ class SecMod {
   Logger& log_;
   IpcChannel main_;
   Config cfg_;
-  ServerKey key_;
+  std::shared_ptr<const KeySet> keys_;
+  // Threads for signatures and password hashes. Its jobs own their data; its results reach us
+  // only from the event loop, which no longer runs when members go.
+  CryptoPool pool_;
   CookieDb cookies_;
   ev_io main_io_{};
   ev_timer purge_timer_{};

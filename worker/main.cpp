@@ -90,7 +90,8 @@ int run_worker() {
   worker::SecModClient secmod{IpcChannel(UniqueFd(kSecModFd))};
   std::string error;
   auto tls = worker::TlsServer::create(kClientFd, st.cert_chain_pem(), st.tls_priorities(), secmod,
-                                       st.cert_login() != 0, &error);
+                                       st.cert_login() != 0, &error, st.tls_ticket_key(),
+                                       st.tls_ticket_lifetime_s());
   if (!tls.ok()) {
     log.error(error);
     return 1;

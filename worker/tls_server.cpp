@@ -13,6 +13,8 @@ namespace {
 
 // Chains longer than this are certainly a misconfiguration.
 constexpr unsigned kMaxChain = 16;
+// GnuTLS's session ticket master key (gnutls_session_ticket_key_generate's size).
+constexpr size_t kTicketKeySize = 64;
 
 int copy_signature(Result<std::string> r, gnutls_datum_t* sig) {
   if (!r.ok()) return GNUTLS_E_PK_SIGN_FAILED;
@@ -54,7 +56,9 @@ int TlsServer::sign_hash_cb(gnutls_privkey_t, gnutls_sign_algorithm_t algo, void
 
 Result<std::unique_ptr<TlsServer>> TlsServer::create(int fd, const std::string& chain_pem,
                                                      const std::string& priorities, SecModClient& signer,
-                                                     bool request_client_cert, std::string* error) {
+                                                     bool request_client_cert, std::string* error,
+                                                     const std::string& ticket_key,
+                                                     unsigned ticket_lifetime_s) {
   std::unique_ptr<TlsServer> t(new TlsServer());
   auto fail = [&](const std::string& what, int r) -> Result<std::unique_ptr<TlsServer>> {
     *error = what + ": " + gnutls_strerror(r);
@@ -102,6 +106,12 @@ Result<std::unique_ptr<TlsServer>> TlsServer::create(int fd, const std::string& 
   // gives the clear refusal when every login needs a certificate.
   gnutls_certificate_server_set_request(raw_session,
                                         request_client_cert ? GNUTLS_CERT_REQUEST : GNUTLS_CERT_IGNORE);
+  if (ticket_key.size() == kTicketKeySize) {
+    gnutls_datum_t k{reinterpret_cast<unsigned char*>(const_cast<char*>(ticket_key.data())),
+                     static_cast<unsigned>(ticket_key.size())};
+    if ((r = gnutls_session_ticket_enable_server(raw_session, &k)) < 0) return fail("session tickets", r);
+    gnutls_db_set_cache_expiration(raw_session, static_cast<int>(ticket_lifetime_s));
+  }
   gnutls_transport_set_int(raw_session, fd);
   t->fd_ = fd;
   return t;

@@ -25,9 +25,13 @@ class TlsServer final : public tunnel::StreamTransport {
  public:
   // Builds credentials and the session on `fd` (not yet handshaken). Call before the sandbox:
   // it parses the priority string and the certificates.
+  // `ticket_key` (64 bytes; empty: none) turns on TLS session tickets, good for
+  // `ticket_lifetime_s`: a client that resumes costs no signature.
   static Result<std::unique_ptr<TlsServer>> create(int fd, const std::string& cert_chain_pem,
                                                    const std::string& priorities, SecModClient& signer,
-                                                   bool request_client_cert, std::string* error);
+                                                   bool request_client_cert, std::string* error,
+                                                   const std::string& ticket_key = {},
+                                                   unsigned ticket_lifetime_s = 0);
   ~TlsServer() override;
 
   Result<void> handshake(int timeout_ms, std::string* error);

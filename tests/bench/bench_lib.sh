@@ -57,9 +57,10 @@ descendants() {  # the pid and all its descendants
 }
 # server_ticks PID: user+system clock ticks of the process tree (with reaped children).
 server_ticks() {
-  local total=0 p
-  for p in $(descendants "$1"); do
-    [ -r "/proc/$p/stat" ] && total=$((total + $(awk '{print $14 + $15 + $16 + $17}' "/proc/$p/stat")))
+  local total=0 p v
+  for p in $(descendants "$1"); do  # a process may end between the listing and the read
+    v=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$p/stat" 2>/dev/null)
+    total=$((total + ${v:-0}))
   done
   echo "$total"
 }

@@ -59,6 +59,13 @@ out=$(oc_auth "$PIN" "$PORT" alice 'alice-Secret1' --authgroup=DEFAULT)
 check "right password: openconnect prints a COOKIE" grep -Eq "^COOKIE='.*webvpn=[0-9a-f]{64}'" <<<"$out"
 check "first group is used when none is chosen" wait_for_log "$LOG" "user 'alice' (group 'staff') logged in"
 
+# TLS session tickets: a second connection resumes (no signature), but only from the address
+# the ticket was issued to (the ticket key is per client address).
+res=$(timeout 30 python3 "$E2E_DIR/tls_resume.py" 127.0.0.1 "$PORT" 127.0.0.1 127.0.0.2 2>&1)
+check "TLS: a full handshake first ($res)" grep -q "first=0" <<<"$res"
+check "TLS: the ticket resumes from the same address" grep -q "same=1" <<<"$res"
+check "TLS: the same ticket from another address gets a full handshake" grep -q "other=0" <<<"$res"
+
 out=$(oc_auth "$PIN" "$PORT" alice 'wrong-password' --authgroup=DEFAULT)
 rc=$?
 check "wrong password: no cookie" bash -c "! grep -q '^COOKIE=' <<<\"\$0\"" "$out"

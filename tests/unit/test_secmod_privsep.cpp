@@ -81,12 +81,19 @@ struct Harness {
   void spin() {
     for (int i = 0; i < 10; ++i) ev_run(loop, EVRUN_NOWAIT);
   }
+  // Sends m and waits (at most 5 s) for sec-mod's reply: signatures and password hashes come
+  // back from its thread pool, so the loop is turned until the reply is there.
   ipc::SecModToWorker call(const ipc::WorkerToSecMod& m) {
     REQUIRE(worker_side.send(m).ok());
-    spin();
-    auto r = worker_side.recv<ipc::SecModToWorker>(true);
-    REQUIRE(r.ok());
-    return r->first;
+    for (int i = 0; i < 5000; ++i) {
+      spin();
+      auto r = worker_side.recv<ipc::SecModToWorker>(true);
+      if (r.ok()) return r->first;
+      REQUIRE(r.error() == Errc::Timeout);
+      ::usleep(1000);
+    }
+    FAIL("no reply from sec-mod within 5 s");
+    return {};
   }
   // The violation main was told about, if any (skipping auth events).
   std::optional<ipc::WorkerViolation> violation() {

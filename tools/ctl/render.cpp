@@ -96,6 +96,10 @@ std::string status_text(const ctl::ServerStatus& s, long now) {
   o += "Total authentication failures: " + std::to_string(s.auth_failures()) + "\n";
   o += "Leases in use: " + std::to_string(s.leases_in_use()) + "\n";
   o += "IPs in ban list: " + std::to_string(s.banned_ips()) + "\n";
+  o += "Logins in progress: " + std::to_string(s.logins_in_progress()) + " of " +
+       std::to_string(s.max_logins_in_progress()) + "\n";
+  o += "Connections waiting to log in: " + std::to_string(s.logins_waiting()) + "\n";
+  o += "Connections closed unserved (waited too long): " + std::to_string(s.closed_waiting()) + "\n";
   o += "RX: " + human_bytes(s.rx_bytes()) + "\n";
   o += "TX: " + human_bytes(s.tx_bytes()) + "\n";
   return o;
@@ -121,6 +125,10 @@ std::string status_json(const ctl::ServerStatus& s, long now) {
       .field("Total authentication failures", s.auth_failures())
       .field("Leases in use", s.leases_in_use())
       .field("IPs in ban list", s.banned_ips())
+      .field("Logins in progress", s.logins_in_progress())
+      .field("Max logins in progress", s.max_logins_in_progress())
+      .field("Connections waiting to log in", s.logins_waiting())
+      .field("Connections closed unserved", s.closed_waiting())
       .field("RX", s.rx_bytes())
       .field("TX", s.tx_bytes())
       .field("_RX", human_bytes(s.rx_bytes()))

@@ -91,6 +91,7 @@ ClientSession::ClientSession(Loadgen& g, uint32_t index) : g_(g), index_(index) 
 ClientSession::~ClientSession() {
   ev_timer_stop(g_.loop(), &timer_);
   close_connection();
+  if (resume_data_.data != nullptr) gnutls_free(resume_data_.data);
 }
 
 void ClientSession::start() {
@@ -131,6 +132,11 @@ bool ClientSession::open_connection() {
   gnutls_priority_set(tls_, g_.priority());
   gnutls_credentials_set(tls_, GNUTLS_CRD_CERTIFICATE, g_.creds());
   gnutls_transport_set_int(tls_, fd_.get());
+  if (resume_data_.data != nullptr) {
+    (void)gnutls_session_set_data(tls_, resume_data_.data, resume_data_.size);
+    gnutls_free(resume_data_.data);
+    resume_data_ = {};
+  }
   connected_ = handshaken_ = false;
   in_.clear();
   out_.clear();
@@ -177,6 +183,10 @@ void ClientSession::fail(Failure f) {
 void ClientSession::on_timer() {
   if (phase_ != Phase::Tunnel) return fail(Failure::Timeout);
   auto now = Clock::now();
+  if (linger_until_ != Clock::time_point{} && now >= linger_until_) {
+    stop();
+    return g_.session_ended();
+  }
   if (now >= next_dpd_) {
     send_frame(static_cast<uint8_t>(cstp::PacketType::DpdRequest), {});
     ++g_.stats().dpd_sent;
@@ -190,6 +200,7 @@ void ClientSession::on_timer() {
   flush();
   auto next = next_dpd_;
   if (g_.options().pps > 0) next = std::min(next, next_data_);
+  if (linger_until_ != Clock::time_point{}) next = std::min(next, linger_until_);
   arm_timer(std::max(0.001, std::chrono::duration<double>(next - now).count()));
 }
 
@@ -216,6 +227,7 @@ void ClientSession::handshake() {
   }
   if (r < 0) return fail(Failure::Tls);
   handshaken_ = true;
+  if (phase_ == Phase::Connect && gnutls_session_is_resumed(tls_)) ++g_.stats().resumed;
   ev_io_stop(g_.loop(), &io_);
   ev_io_set(&io_, fd_.get(), EV_READ);
   ev_io_start(g_.loop(), &io_);
@@ -296,6 +308,9 @@ void ClientSession::on_reply() {
     ++g_.stats().alive_at_end;
     g_.stats().tunnel_ms.push_back(ms_since(started_));
     auto now = Clock::now();
+    g_.stats().last_up = now;
+    if (o.linger_s >= 0)
+      linger_until_ = now + std::chrono::microseconds(static_cast<int64_t>(o.linger_s * 1e6));
     // Spread the sessions' DPD over the interval, as real clients started at different times are.
     next_dpd_ = now + std::chrono::milliseconds(1000 + (index_ * 7919u) % (o.dpd_s * 1000));
     next_data_ = now + std::chrono::milliseconds(
@@ -309,6 +324,8 @@ void ClientSession::on_reply() {
   if (!reply.webvpn_cookie.empty() && auth_complete(reply.body)) {
     cookie_ = reply.webvpn_cookie;
     g_.stats().login_ms.push_back(ms_since(started_));
+    // TLS 1.3 tickets arrive after the handshake: by the login's reply the client has them.
+    if (o.resume && !o.reuse) (void)gnutls_session_get_data2(tls_, &resume_data_);
     return send_connect();
   }
   if (reply.status != 200 || ++form_rounds_ > kMaxFormRounds) return fail(Failure::Login);
@@ -345,7 +362,13 @@ void ClientSession::send_connect() {
                      "\r\nX-CSTP-Version: 1\r\nX-CSTP-Hostname: loadgen-" + std::to_string(index_) +
                      "\r\nX-CSTP-Base-MTU: 1500\r\nX-CSTP-Address-Type: IPv4\r\n"
                      "X-CSTP-Full-IPv6-Capability: false\r\n\r\n";
-  // As openconnect does: the tunnel runs on a connection of its own.
+  if (o.reuse && handshaken_) {  // openconnect: the same connection, when the server keeps it
+    queue(pending_request_);
+    pending_request_.clear();
+    flush();
+    return;
+  }
+  // Cisco's client: the tunnel runs on a connection of its own (with --resume, a resumed one).
   if (!open_connection()) fail(Failure::Connect);
 }
 

@@ -1,6 +1,7 @@
 // One simulated AnyConnect client, driven by libev: TCP + TLS (GnuTLS, non-blocking), the XML
-// login (as many forms as the server shows: username, then password, ...), a new connection
-// for CONNECT, then the CSTP tunnel with no TUN device: it answers the server's DPD requests,
+// login (as many forms as the server shows: username, then password, ...), CONNECT on a new
+// connection (Cisco's client; --resume resumes the login's TLS session) or on the login's own
+// (--reuse: openconnect), then the CSTP tunnel with no TUN device: it answers the server's DPD requests,
 // sends its own every `dpd` seconds, and optionally a small UDP packet `pps` times a second.
 #pragma once
 
@@ -69,7 +70,8 @@ class ClientSession {
   std::string address_;
   int form_rounds_ = 0;
   std::string pending_request_;  // the login request to send once the (new) connection is up
-  Clock::time_point started_, next_dpd_, next_data_;
+  Clock::time_point started_, next_dpd_, next_data_, linger_until_{};
+  gnutls_datum_t resume_data_{};  // the login connection's session, for --resume
 };
 
 }  // namespace sslvpn::loadgen

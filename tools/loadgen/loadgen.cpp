@@ -152,6 +152,11 @@ void Loadgen::check_done() {
                o_.sessions, std::chrono::duration<double>(all_up_ - t0_).count(), o_.hold_s);
 }
 
+double Loadgen::last_up_ms() const {
+  if (st_.last_up == std::chrono::steady_clock::time_point{}) return 0;
+  return std::chrono::duration<double, std::milli>(st_.last_up - t0_).count();
+}
+
 void Loadgen::report(double hold_cpu_s, long pss, double elapsed_s) {
   uint32_t failed = 0;
   for (auto f : st_.failures) failed += f;
@@ -180,6 +185,8 @@ void Loadgen::report(double hold_cpu_s, long pss, double elapsed_s) {
                static_cast<int64_t>(st_.established ? (pss - pss_before_) / st_.established : 0))
         .field("server_cpu_s_while_holding", static_cast<int64_t>(hold_cpu_s * 1000) / 1000)
         .field("elapsed_s", static_cast<int64_t>(elapsed_s))
+        .field("last_up_ms", static_cast<int64_t>(last_up_ms()))
+        .field("resumed", st_.resumed)
         .end_object();
     std::printf("%s\n", j.str().c_str());
     return;
@@ -191,8 +198,9 @@ void Loadgen::report(double hold_cpu_s, long pss, double elapsed_s) {
       std::printf("  failed (%s): %u\n", failure_name(static_cast<Failure>(i)), st_.failures[i]);
   std::printf("login latency ms: p50 %.0f p90 %.0f p99 %.0f max %.0f\n", percentile(st_.login_ms, 0.5),
               percentile(st_.login_ms, 0.9), percentile(st_.login_ms, 0.99), percentile(st_.login_ms, 1));
-  std::printf("tunnel up ms:     p50 %.0f p99 %.0f\n", percentile(st_.tunnel_ms, 0.5),
-              percentile(st_.tunnel_ms, 0.99));
+  std::printf("tunnel up ms:     p50 %.0f p99 %.0f; the last up at %.1f s; %u CONNECTs resumed TLS\n",
+              percentile(st_.tunnel_ms, 0.5), percentile(st_.tunnel_ms, 0.99), last_up_ms() / 1000.0,
+              st_.resumed);
   std::printf("DPD: %llu sent, %llu server requests answered; %llu data packets sent\n",
               static_cast<unsigned long long>(st_.dpd_sent),
               static_cast<unsigned long long>(st_.dpd_answered),

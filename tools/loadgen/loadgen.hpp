@@ -26,6 +26,9 @@ struct Options {
   double pps = 0;         // data packets per second per session
   uint32_t dpd_s = 30;    // the client's DPD interval
   double timeout_s = 60;  // a session that is not up by then has failed
+  double linger_s = -1;   // >= 0: each session ends this long after it is up (a login storm)
+  bool resume = false;    // the CONNECT connection resumes the login's TLS session
+  bool reuse = false;     // CONNECT on the login's own connection (openconnect does this)
   int server_pid = 0;     // measured (PSS, CPU) when set
   bool json = false;
 };
@@ -35,6 +38,8 @@ struct Stats {
   std::array<uint32_t, static_cast<size_t>(Failure::kCount)> failures{};
   std::vector<double> login_ms, tunnel_ms;  // start -> cookie, start -> tunnel up
   uint64_t dpd_answered = 0, dpd_sent = 0, data_sent = 0;
+  uint32_t resumed = 0;                             // CONNECT handshakes that resumed
+  std::chrono::steady_clock::time_point last_up{};  // when the last session came up
 };
 
 class Loadgen {
@@ -58,6 +63,7 @@ class Loadgen {
 
  private:
   static void tick_cb(struct ev_loop*, ev_timer* w, int);
+  double last_up_ms() const;  // from the start to the last session up
   void tick();
   void check_done();
   void report(double hold_cpu_s, long pss_kb, double elapsed_s);

@@ -1,7 +1,8 @@
 // sslvpnd-loadgen: many AnyConnect clients in one process, for capacity tests against sslvpnd
 // or ocserv. See doc/performance.md.
 //   sslvpnd-loadgen --server IP:PORT --user U --password P [--sessions N] [--rate R]
-//                   [--hold SECONDS] [--pps P] [--dpd SECONDS] [--server-pid PID] [--json]
+//                   [--hold SECONDS] [--pps P] [--dpd SECONDS] [--timeout SECONDS]
+//                   [--linger SECONDS] [--resume] [--reuse] [--server-pid PID] [--json]
 #include <ev.h>
 #include <getopt.h>
 #include <gnutls/gnutls.h>
@@ -27,6 +28,10 @@ void usage() {
       "  --pps P            data packets per second per session (default 0: DPD only)\n"
       "  --dpd SECONDS      the clients' DPD interval (default 30)\n"
       "  --timeout SECONDS  a session not up by then fails (default 60)\n"
+      "  --linger SECONDS   end each session this long after it is up (a login storm; default:\n"
+      "                     hold every session to the end)\n"
+      "  --resume           resume the login's TLS session for CONNECT (as Cisco's client does)\n"
+      "  --reuse            send CONNECT on the login's connection (as openconnect does)\n"
       "  --server-pid PID   measure the server's PSS and CPU (its process tree)\n"
       "  --json             one JSON object instead of the text report\n"
       "Exit status 0 when every session came up and lasted the hold.\n",
@@ -45,13 +50,16 @@ int main(int argc, char** argv) {
                                  {"pps", required_argument, nullptr, 'P'},
                                  {"dpd", required_argument, nullptr, 'd'},
                                  {"timeout", required_argument, nullptr, 't'},
+                                 {"linger", required_argument, nullptr, 'L'},
+                                 {"resume", no_argument, nullptr, 'R'},
+                                 {"reuse", no_argument, nullptr, 'U'},
                                  {"server-pid", required_argument, nullptr, 'S'},
                                  {"json", no_argument, nullptr, 'j'},
                                  {"help", no_argument, nullptr, 'h'},
                                  {nullptr, 0, nullptr, 0}};
   Options o;
   int c;
-  while ((c = getopt_long(argc, argv, "s:u:p:n:r:H:P:d:t:S:jh", kLong, nullptr)) != -1) {
+  while ((c = getopt_long(argc, argv, "s:u:p:n:r:H:P:d:t:L:RUS:jh", kLong, nullptr)) != -1) {
     switch (c) {
       case 's': {
         std::string v = optarg;
@@ -84,6 +92,15 @@ int main(int argc, char** argv) {
         break;
       case 't':
         o.timeout_s = std::atof(optarg);
+        break;
+      case 'L':
+        o.linger_s = std::atof(optarg);
+        break;
+      case 'R':
+        o.resume = true;
+        break;
+      case 'U':
+        o.reuse = true;
         break;
       case 'S':
         o.server_pid = std::atoi(optarg);

@@ -1,0 +1,62 @@
+// Login admission (main/admission.hpp): how the server uses it. Connections pass the ban and
+// max-clients checks, then start at once if a login slot is free, or wait for one.
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "main/server.hpp"
+#include "main/tls_hello.hpp"
+
+namespace sslvpn::mainproc {
+namespace {
+
+constexpr size_t kLoginsPerCpu = 16;
+
+}  // namespace
+
+AdmissionLimits Server::admission_limits() const {
+  AdmissionLimits l;
+  long cpus = std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN));
+  l.in_progress = cfg().max_logins_in_progress != 0 ? cfg().max_logins_in_progress
+                                                    : kLoginsPerCpu * static_cast<size_t>(cpus);
+  l.queue_timeout_s = cfg().login_queue_timeout;
+  if (l.queue_timeout_s == 0) l.max_queued = 0;  // 0: never wait, close at once
+  return l;
+}
+
+// The listeners defer accept until the client's first bytes are there (TCP_DEFER_ACCEPT), so
+// its ClientHello can be peeked: does it resume a session of ours?
+bool Server::hello_resumes(int fd) const {
+  uint8_t buf[2048];
+  ssize_t n = ::recv(fd, buf, sizeof buf, MSG_PEEK | MSG_DONTWAIT);
+  if (n <= 0) return false;
+  return classify_client_hello(std::span<const uint8_t>(buf, static_cast<size_t>(n))) ==
+         HelloKind::Resumption;
+}
+
+void Server::start_admitted(WaitingConnection c) {
+  uint64_t id = spawn_worker(std::move(c.fd), c.ip, c.port, c.service);
+  if (id == 0) return admission_.cancel_reservation();
+  admission_.take(id, ev_now(loop_));
+}
+
+void Server::admit_waiting() {
+  if (draining_) return;
+  while (auto c = admission_.next(ev_now(loop_))) start_admitted(std::move(*c));
+}
+
+// The worker's login is over (it succeeded, a tunnel was asked for with a cookie, the worker
+// exited): its slot goes to the next waiting connection.
+void Server::end_login_slot(uint64_t worker_id) {
+  admission_.release(worker_id);
+  admit_waiting();
+}
+
+void Server::admission_cb(struct ev_loop* loop, ev_timer* w, int) {
+  auto* self = static_cast<Server*>(w->data);
+  self->admission_.expire(ev_now(loop));
+  self->admit_waiting();
+}
+
+}  // namespace sslvpn::mainproc

@@ -1,0 +1,83 @@
+#!/bin/bash
+# Login storms: sslvpnd and Debian's ocserv side by side, same machine, key, user and client.
+# First each server's capacity (sessions set up per second when STORM_PROBE sessions are asked
+# for at once), then a storm at rates below, at, 2x and 5x sslvpnd's capacity: sslvpnd-loadgen
+# starts RATE sessions a second for STORM_SECONDS (a password login, then CONNECT; each session
+# ends a second after it is up) and gives each STORM_PATIENCE seconds. Prints per server and
+# rate: sessions up per second, failures by cause, login latency percentiles and server CPU
+# per session. Reports; asserts nothing. Run as root after building:
+#   tests/bench/storm.sh [rsa|ecdsa] [openconnect|cisco]
+# openconnect (default): CONNECT on the login's connection, as openconnect 9 does; cisco: on a
+# new connection that resumes the login's TLS session, as Cisco Secure Client does.
+# STORM_ONLY_CAPACITY=1 stops after the capacities.
+set -u
+KEY=${1:-rsa}
+CLIENT=${2:-openconnect}
+STORM_SECONDS=${STORM_SECONDS:-15}
+STORM_PATIENCE=${STORM_PATIENCE:-30}
+STORM_PROBE=${STORM_PROBE:-600}
+source "$(dirname "$0")/../e2e/lib.sh"
+TEST_NAME=bench-storm
+e2e_init
+source "$(dirname "$0")/bench_lib.sh"
+bench_setup 10.88.0.0/16
+PIN=$(make_cert "$WORK/cert" "$KEY")
+write_confs "max-clients = 0" "cookie-timeout = 120"
+LOADGEN="$BUILD_DIR/tools/loadgen/sslvpnd-loadgen"
+CLIENT_ARGS=(--reuse)
+[ "$CLIENT" = cisco ] && CLIENT_ARGS=(--resume)
+HZ=$(getconf CLK_TCK)
+
+# storm SERVER RATE SESSIONS -> one line: the loadgen's JSON, then "cpu_s".
+storm() {
+  local srv=$1 rate=$2 n=$3 t0 t1 out
+  start_srv "$srv"
+  t0=$(server_ticks "$SPID")
+  out=$(in_ns "$NS_C" timeout $((STORM_PATIENCE + n / 10 + 120)) "$LOADGEN" --server "$SERVER_IP:$PORT" \
+    --user bench --password bench-Pass1 --sessions "$n" --rate "$rate" --hold 0 --linger 1 --dpd 30 \
+    --timeout "$STORM_PATIENCE" "${CLIENT_ARGS[@]}" --json 2>>"$WORK/lg.err")
+  t1=$(server_ticks "$SPID")
+  stop_srv
+  echo "${out:-{\}} $(( (t1 - t0) * 1000 / HZ ))"
+}
+
+row() {  # row SERVER RATE JSON CPU_MS
+  python3 - "$@" <<'PY'
+import json, sys
+srv, rate, js, cpu_ms = sys.argv[1], float(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+d = json.loads(js) if js.strip() not in ("", "{}") else {}
+n = d.get("sessions", 0); up = d.get("established", 0)
+span = max(d.get("last_up_ms", 0) / 1000.0, n / rate if rate else 0) or 1
+f = d.get("failures", {})
+fails = ", ".join(f"{k} {v}" for k, v in f.items() if v) or "none"
+print(f"| {srv} | {rate:.0f}/s | {n} | {up} | {up / span:.1f} | {fails} | "
+      f"{d.get('login_ms_p50', 0) / 1000:.2f} / {d.get('login_ms_p90', 0) / 1000:.2f} / {d.get('login_ms_p99', 0) / 1000:.2f} s | "
+      f"{cpu_ms / up if up else 0:.1f} | {d.get('resumed', 0)} |")
+PY
+}
+
+capacity() {  # SERVER -> sessions up per second with STORM_PROBE asked for at once
+  local js
+  js=$(storm "$1" 5000 "$STORM_PROBE")
+  python3 -c "
+import json, sys
+d = json.loads(sys.argv[1]) if sys.argv[1].strip() not in ('', '{}') else {}
+t = d.get('last_up_ms', 0) / 1000.0
+print(round(d.get('established', 0) / t, 1) if t else 0)" "${js% *}"
+}
+
+cap_s=$(capacity sslvpnd)
+cap_o=$(capacity ocserv)
+echo "capacity ($KEY key, $CLIENT-like clients, $STORM_PROBE sessions asked at once): sslvpnd $cap_s/s, ocserv $cap_o/s"
+[ "${STORM_ONLY_CAPACITY:-0}" = 1 ] && exit 0
+echo
+echo "| server | offered | sessions | up | up per second | failures | login p50 / p90 / p99 | server CPU ms per session | CONNECTs resumed |"
+echo "|---|---|---|---|---|---|---|---|---|"
+for mult in 0.7 1 2 5; do
+  rate=$(python3 -c "print(max(1, round($cap_s * $mult)))")
+  n=$((rate * STORM_SECONDS))
+  for srv in sslvpnd ocserv; do
+    res=$(storm "$srv" "$rate" "$n")
+    row "$srv" "$rate" "${res% *}" "${res##* }"
+  done
+done

@@ -1,0 +1,130 @@
+// main's login admission: slots, the bounded queue, its order under overload, and its timeouts.
+#include <catch2/catch.hpp>
+
+#include "main/admission.hpp"
+
+using namespace sslvpn::mainproc;
+
+namespace {
+
+WaitingConnection conn(uint16_t port) {
+  WaitingConnection c;
+  c.ip = "192.0.2.1";
+  c.port = port;
+  return c;
+}
+
+AdmissionLimits limits(size_t slots, size_t queue) {
+  AdmissionLimits l;
+  l.in_progress = slots;
+  l.max_queued = queue;
+  l.queue_timeout_s = 10;
+  l.slot_hold_s = 5;
+  l.overload_after_s = 1;
+  return l;
+}
+
+}  // namespace
+
+TEST_CASE("admission: free slots start at once; then connections wait, oldest first") {
+  LoginAdmission a(limits(2, 8));
+  auto c1 = a.arrive(conn(1), 0);
+  REQUIRE(c1);
+  a.take(101, 0);
+  auto c2 = a.arrive(conn(2), 0);
+  REQUIRE(c2);
+  a.take(102, 0);
+  CHECK(a.in_progress() == 2);
+  CHECK_FALSE(a.arrive(conn(3), 0.1));
+  CHECK_FALSE(a.arrive(conn(4), 0.2));
+  CHECK(a.queued() == 2);
+  CHECK_FALSE(a.next(0.3));  // no slot free
+  a.release(101);
+  auto n = a.next(0.4);
+  REQUIRE(n);
+  CHECK(n->port == 3);  // the queue moves: oldest first
+  CHECK(a.stats().admitted_at_once == 2);
+  CHECK(a.stats().admitted_after_wait == 1);
+}
+
+TEST_CASE("admission: under overload the newest go first, the oldest are closed after the timeout") {
+  LoginAdmission a(limits(1, 8));
+  REQUIRE(a.arrive(conn(1), 0));
+  a.take(1, 0);
+  for (uint16_t p = 2; p <= 5; ++p) CHECK_FALSE(a.arrive(conn(p), p));  // since 2..5 s
+  a.release(1);
+  auto n = a.next(6);  // the oldest has waited 4 s: overloaded
+  REQUIRE(n);
+  CHECK(n->port == 5);
+  a.take(5, 6);
+  a.release(5);
+  // At 12.5 s the one from 2 s has waited 10.5 s: closed; 3 and 4 remain.
+  auto m = a.next(12.5);
+  REQUIRE(m);
+  CHECK(m->port == 4);
+  CHECK(a.stats().closed_stale == 1);
+  CHECK(a.queued() == 1);
+}
+
+TEST_CASE("admission: a full queue closes its oldest connection to make room") {
+  LoginAdmission a(limits(0, 2));
+  CHECK_FALSE(a.arrive(conn(1), 0));
+  CHECK_FALSE(a.arrive(conn(2), 0));
+  CHECK_FALSE(a.arrive(conn(3), 0));
+  CHECK(a.queued() == 2);
+  CHECK(a.stats().closed_overflow == 1);
+  LoginAdmission none(limits(0, 0));  // login-queue-timeout = 0: nothing waits
+  CHECK_FALSE(none.arrive(conn(1), 0));
+  CHECK(none.queued() == 0);
+  CHECK(none.stats().closed_overflow == 1);
+}
+
+TEST_CASE("admission: a slot is held at most slot_hold_s; a failed start gives its slot back") {
+  LoginAdmission a(limits(1, 4));
+  REQUIRE(a.arrive(conn(1), 0));
+  a.take(7, 0);
+  CHECK_FALSE(a.arrive(conn(2), 1));
+  a.expire(4.9);
+  CHECK(a.in_progress() == 1);
+  a.expire(5.0);
+  CHECK(a.in_progress() == 0);
+  auto n = a.next(5.0);
+  REQUIRE(n);
+  CHECK(a.in_progress() == 1);  // reserved for its worker
+  a.cancel_reservation();       // the worker could not be started
+  CHECK(a.in_progress() == 0);
+}
+
+TEST_CASE("admission: resumptions wait in their own lane and get three of four free slots") {
+  LoginAdmission a(limits(1, 16));
+  REQUIRE(a.arrive(conn(1), 0));
+  a.take(1, 0);
+  for (uint16_t p = 10; p < 14; ++p) CHECK_FALSE(a.arrive(conn(p), 0.1));  // new logins
+  for (uint16_t p = 20; p < 24; ++p) {
+    auto c = conn(p);
+    c.resumption = true;
+    CHECK_FALSE(a.arrive(std::move(c), 0.2));
+  }
+  CHECK(a.queued() == 8);
+  std::string lanes;
+  for (int i = 0; i < 4; ++i) {
+    a.release(static_cast<uint64_t>(i + 1));
+    auto n = a.next(0.5);
+    REQUIRE(n);
+    lanes += n->resumption ? 'r' : 'n';
+    a.take(static_cast<uint64_t>(i + 2), 0.5);
+  }
+  CHECK(lanes == "rrrn");
+  // A resumption that arrives while its lane is empty and a slot is free starts at once,
+  // even with new logins waiting.
+  LoginAdmission b(limits(2, 16));
+  REQUIRE(b.arrive(conn(1), 0));
+  b.take(1, 0);
+  REQUIRE(b.arrive(conn(2), 0));
+  b.take(2, 0);
+  CHECK_FALSE(b.arrive(conn(3), 0));
+  b.release(2);
+  auto r = conn(4);
+  r.resumption = true;
+  CHECK(b.arrive(std::move(r), 0.1));
+}
