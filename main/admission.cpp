@@ -26,7 +26,7 @@ std::optional<WaitingConnection> LoginAdmission::arrive(WaitingConnection c, dou
 std::optional<WaitingConnection> LoginAdmission::next(double now) {
   drop_stale(now);
   if (!has_free_slot() || (queue_.empty() && resume_.empty())) return std::nullopt;
-  bool resume_turn = (turn_++ % 4) != 3;
+  bool resume_turn = (turn_++ % 2) == 0;
   auto& lane = resume_.empty() ? queue_ : queue_.empty() || resume_turn ? resume_ : queue_;
   return take_from(lane, now);
 }

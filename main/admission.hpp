@@ -9,8 +9,10 @@
 // once they have waited `queue_timeout_s` (the client sees the connection closed at once and
 // may try again) or to make room. Connections whose TLS hello resumes a session of ours (a
 // client opening its tunnel after its login, or reconnecting: main/tls_hello.hpp) wait in a
-// lane of their own that gets three of every four free slots: the login they follow is
-// already paid for. A pure value: times are given, so it is unit-tested.
+// lane of their own; while both lanes wait, free slots alternate between them. A client
+// opening its tunnel after a paid-for login is not starved by new logins, and one that forges
+// the extension takes at most half the slots from them. A pure value: times are given, so it
+// is unit-tested.
 #pragma once
 
 #include <cstddef>

@@ -53,7 +53,8 @@ std::vector<UniqueFd> open_listeners(const std::string& host, uint16_t port) {
   auto fds = bind_passive(host, port, SOCK_STREAM, "listen-host", [](int, int) {});
   for (auto& fd : fds) {
     // A TLS client speaks first: accept() returns a connection once its ClientHello is there
-    // (main peeks at it to admit resumptions first), and one that says nothing is never ours.
+    // (main peeks at it to admit resumptions first); one that says nothing waits in the kernel
+    // until the deferral ends.
     int defer_s = kDeferAcceptSeconds;
     (void)::setsockopt(fd.get(), IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer_s, sizeof defer_s);
     if (::listen(fd.get(), 1024) != 0)

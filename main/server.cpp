@@ -262,7 +262,7 @@ void Server::on_accept(int listen_fd) {
     double t = ev_now(loop_);
     WaitingConnection wc{std::move(c), ip, port, service, t};
     wc.resumption = hello_resumes(wc.fd.get());
-    if (auto now_c = admission_.arrive(std::move(wc), t)) start_admitted(std::move(*now_c));
+    if (auto now_c = admission_.arrive(std::move(wc), t)) (void)start_admitted(std::move(*now_c));
   }
 }
 

@@ -140,7 +140,7 @@ class Server final : private udp::Directory {
   uint64_t spawn_worker(UniqueFd client, const std::string& ip, uint16_t port, TcpService service);
   // Login admission (server_admission.cpp).
   AdmissionLimits admission_limits() const;
-  void start_admitted(WaitingConnection c);
+  bool start_admitted(WaitingConnection c);  // false: the worker could not be started
   bool hello_resumes(int fd) const;
   void admit_waiting();
   void end_login_slot(uint64_t worker_id);
@@ -174,7 +174,7 @@ class Server final : private udp::Directory {
   };
   void start_zygote();
   bool ask_zygote(const PendingSpawn& p);
-  void spawn_direct(PendingSpawn p);
+  bool spawn_direct(PendingSpawn p);  // false: it could not start (the connection is dropped)
   void finish_spawn(PendingSpawn p, pid_t pid);
   void forget_spawn(const WorkerProc& w);
   static void zygote_cb(struct ev_loop*, ev_io* w, int);

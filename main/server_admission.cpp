@@ -28,22 +28,29 @@ AdmissionLimits Server::admission_limits() const {
 // The listeners defer accept until the client's first bytes are there (TCP_DEFER_ACCEPT), so
 // its ClientHello can be peeked: does it resume a session of ours?
 bool Server::hello_resumes(int fd) const {
-  uint8_t buf[2048];
+  uint8_t buf[8192];  // a hello with post-quantum key shares or a large ticket fits
   ssize_t n = ::recv(fd, buf, sizeof buf, MSG_PEEK | MSG_DONTWAIT);
   if (n <= 0) return false;
   return classify_client_hello(std::span<const uint8_t>(buf, static_cast<size_t>(n))) ==
          HelloKind::Resumption;
 }
 
-void Server::start_admitted(WaitingConnection c) {
+bool Server::start_admitted(WaitingConnection c) {
   uint64_t id = spawn_worker(std::move(c.fd), c.ip, c.port, c.service);
-  if (id == 0) return admission_.cancel_reservation();
+  if (id == 0) {
+    admission_.cancel_reservation();
+    return false;
+  }
   admission_.take(id, ev_now(loop_));
+  return true;
 }
 
+// Starts waiting connections while slots are free; a start that fails (no descriptors, sec-mod
+// unreachable) ends this round, so one failure does not empty the whole queue.
 void Server::admit_waiting() {
   if (draining_) return;
-  while (auto c = admission_.next(ev_now(loop_))) start_admitted(std::move(*c));
+  while (auto c = admission_.next(ev_now(loop_)))
+    if (!start_admitted(std::move(*c))) return;
 }
 
 // The worker's login is over (it succeeded, a tunnel was asked for with a cookie, the worker

@@ -120,8 +120,7 @@ uint64_t Server::spawn_worker(UniqueFd client, const std::string& ip, uint16_t p
     pending_spawns_.emplace(id, std::move(p));
     return id;
   }
-  spawn_direct(std::move(p));
-  return id;  // a failed direct start exits like any worker, and frees its slot the same way
+  return spawn_direct(std::move(p)) ? id : 0;
 }
 
 bool Server::ask_zygote(const PendingSpawn& p) {
@@ -144,16 +143,18 @@ bool Server::ask_zygote(const PendingSpawn& p) {
   return true;
 }
 
-void Server::spawn_direct(PendingSpawn p) {
+bool Server::spawn_direct(PendingSpawn p) {
   auto pid = spawn_helper(helper_path("sslvpnd-worker"), {"sslvpnd-worker"},
                           {{p.fds[0].get(), kWorkerMainFd},
                            {p.fds[1].get(), kWorkerSecModFd},
                            {p.fds[2].get(), kWorkerClientFd}});
   if (!pid.ok()) {
     log_.error("cannot start a worker for ", p.w->client_ip);
-    return forget_spawn(*p.w);
+    forget_spawn(*p.w);
+    return false;
   }
   finish_spawn(std::move(p), *pid);
+  return true;
 }
 
 void Server::forget_spawn(const WorkerProc& w) {
@@ -237,7 +238,7 @@ void Server::on_zygote_readable() {
     pid_t pid = m.spawned().pid();
     if (pid <= 0) {
       log_.warn("the worker zygote could not fork; starting the worker on its own");
-      spawn_direct(std::move(p));
+      (void)spawn_direct(std::move(p));  // on failure its slot was given back (forget_spawn)
       continue;
     }
     // The worker may have died and been reaped (main is its subreaper) before this answer.

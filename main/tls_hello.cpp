@@ -44,16 +44,20 @@ HelloKind classify_client_hello(std::span<const uint8_t> bytes) noexcept {
   if (r.empty()) return HelloKind::Fresh;  // no extensions at all
   auto ext_len = r.be16();
   if (!ext_len) return HelloKind::Unknown;
-  auto exts = r.take(*ext_len);
-  if (!exts) return HelloKind::Unknown;
-  ByteReader e(*exts);
+  // The extensions as far as they are here: pre_shared_key is the last one and may carry a
+  // large ticket, so a header seen is enough even when its body is cut off.
+  auto exts = r.take(std::min<size_t>(*ext_len, r.remaining()));
+  bool whole = exts && exts->size() == *ext_len;
+  ByteReader e(exts ? *exts : std::span<const uint8_t>{});
   while (!e.empty()) {
     auto ext_type = e.be16();
     auto len = e.be16();
-    if (!ext_type || !len || !e.skip(*len)) return HelloKind::Unknown;
+    if (!ext_type || !len) return HelloKind::Unknown;
     if (*ext_type == kExtPreSharedKey || (*ext_type == kExtSessionTicket && *len > 0))
       return HelloKind::Resumption;
+    if (!e.skip(*len)) return HelloKind::Unknown;
   }
+  if (!whole) return HelloKind::Unknown;
   return HelloKind::Fresh;
 }
 

@@ -36,7 +36,7 @@ class PlainLogin : public PasswordLogin {
     if (c.otp_only) return settle(backend_.verdict(user_, c, false, password, &groups_));  // a code
     auto job = std::make_shared<Job>();
     job->check = std::move(c);
-    job->password = std::move(password);
+    job->password.assign(password);  // a copy, then the original wiped in place
     wipe_string(password);
     std::weak_ptr<bool> alive = alive_;
     bool queued = backend_.pool()->submit(
@@ -46,7 +46,9 @@ class PlainLogin : public PasswordLogin {
         [job](size_t) { job->matches = PlainBackend::hash_matches(job->check, job->password); },
         [this, job, alive] {
           if (alive.expired()) return;  // the login ended meanwhile
-          later_(*settle(backend_.verdict(user_, job->check, job->matches, job->password, &groups_)));
+          AuthStep step = *settle(backend_.verdict(user_, job->check, job->matches, job->password, &groups_));
+          StepCallback cb = later_;  // the step may end this login (and its later_) while it runs
+          cb(std::move(step));
         });
     if (queued) return std::nullopt;
     wipe_string(job->password);

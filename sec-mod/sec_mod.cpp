@@ -1,5 +1,6 @@
 #include "sec-mod/sec_mod.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <ctime>
 
@@ -54,6 +55,8 @@ std::unique_ptr<PasswordBackend> make_backend(struct ev_loop* loop, const Config
 
 // How often expired cookies are dropped (and their leases freed in main).
 constexpr double kPurgeInterval = 5.0;
+// Messages read from one worker per wakeup of its channel.
+constexpr int kPeerBatch = 8;
 
 }  // namespace
 
@@ -67,7 +70,7 @@ SecMod::SecMod(struct ev_loop* loop, Logger& log, IpcChannel main_channel, Confi
       main_(std::move(main_channel)),
       cfg_(std::move(cfg)),
       keys_(KeySet::load(std::move(key), cfg_, CryptoPool::thread_count(cfg_.sec_mod_scale))),
-      pool_(loop, keys_->keys.size(), kMaxQueuedCrypto),
+      pool_(loop, keys_->keys.size(), std::max(kMaxQueuedCrypto, 64 * keys_->keys.size())),
       cookies_(cfg_.cookie_timeout) {
   build_auth();
 }
@@ -113,9 +116,18 @@ void SecMod::main_cb(struct ev_loop*, ev_io* w, int) {
   static_cast<SecMod*>(w->data)->on_main_readable();
 }
 
+// A few messages per wakeup, in order, before any pool result is delivered: what a worker sent
+// is judged in the order it sent it (a second signature request while one is in flight is a
+// violation however fast the pool is).
 void SecMod::peer_cb(struct ev_loop*, ev_io* w, int) {
   auto* p = static_cast<WorkerPeer*>(w->data);
-  p->owner->on_peer_readable(*p);
+  SecMod* self = p->owner;
+  uint64_t id = p->id;
+  for (int i = 0; i < kPeerBatch; ++i) {
+    auto it = self->peers_.find(id);
+    if (it == self->peers_.end()) return;  // dropped by the last message
+    if (!self->on_peer_readable(*it->second)) return;
+  }
 }
 
 void SecMod::purge_cb(struct ev_loop*, ev_timer* w, int) {
@@ -287,74 +299,38 @@ bool SecMod::resume_parked(WorkerPeer& p, const ipc::AuthContinue& m) {
 }
 
 // The one dispatch point for worker channels: route lookup, state check, then the handler.
-void SecMod::on_peer_readable(WorkerPeer& p) {
+// One message from a worker, through the route table. false: nothing more to read now, or the
+// peer was dropped.
+bool SecMod::on_peer_readable(WorkerPeer& p) {
   auto r = p.channel.recv<ipc::WorkerToSecMod>(true);
   if (!r.ok()) {
-    if (r.error() == Errc::Timeout) return;
-    if (r.error() == Errc::Closed) return drop_peer(p.id, "");
-    return drop_peer(p.id, std::string("unreadable message: ") + errc_name(r.error()));
+    if (r.error() == Errc::Closed)
+      drop_peer(p.id, "");
+    else if (r.error() != Errc::Timeout)
+      drop_peer(p.id, std::string("unreadable message: ") + errc_name(r.error()));
+    return false;
   }
   auto& [msg, fd] = r.value();
-  if (fd.valid()) return drop_peer(p.id, "sent a file descriptor");
+  if (fd.valid()) {
+    drop_peer(p.id, "sent a file descriptor");
+    return false;
+  }
   for (const auto& route : kWorkerRoutes) {
     if (route.kind != msg.msg_case()) continue;
-    if (!(route.legal_states & bit(p.state)))
-      return drop_peer(p.id, "request " + std::to_string(route.kind) + " in state " +
-                                 std::to_string(static_cast<int>(p.state)));
+    if (!(route.legal_states & bit(p.state))) {
+      drop_peer(p.id, "request " + std::to_string(route.kind) + " in state " +
+                          std::to_string(static_cast<int>(p.state)));
+      return false;
+    }
     uint64_t id = p.id;
-    if (auto res = (this->*route.handler)(p, msg); !res)
-      return drop_peer(id, std::string("request failed: ") + errc_name(res.error()));
-    return;
+    if (auto res = (this->*route.handler)(p, msg); !res) {
+      drop_peer(id, std::string("request failed: ") + errc_name(res.error()));
+      return false;
+    }
+    return true;  // (the handler may have dropped the peer: the caller looks it up again)
   }
   drop_peer(p.id, "unknown request " + std::to_string(msg.msg_case()));
-}
-
-Result<void> SecMod::on_sign(WorkerPeer& p, ipc::WorkerToSecMod& m) {
-  const auto& s = m.sign();
-  if (!p.signs.take(time(nullptr))) return Errc::Limit;
-  if (s.data().size() > kMaxSignInput) return Errc::Limit;
-  // On a pool thread; the worker waits for the reply (at most kSignBurst requests each).
-  struct Job {
-    bool hash;
-    unsigned algorithm, flags;
-    std::string data;
-    std::optional<Result<std::string>> sig;
-  };
-  auto job =
-      std::make_shared<Job>(Job{s.kind() == ipc::SignRequest::HASH, s.algorithm(), s.flags(), s.data(), {}});
-  uint64_t id = p.id;
-  bool queued = pool_.submit(
-      CryptoPool::Lane::Sign,
-      [job, keys = keys_](size_t t) {
-        job->sig = keys->keys[t % keys->keys.size()].sign(job->hash, job->algorithm, job->flags, job->data);
-      },
-      [this, job, id] { send_signature(id, job->sig, job->algorithm); });
-  if (!queued) send_signature(id, std::nullopt, s.algorithm());  // busy: this handshake fails
-  return {};
-}
-
-void SecMod::send_signature(uint64_t peer, const std::optional<Result<std::string>>& sig,
-                            unsigned algorithm) {
-  auto it = peers_.find(peer);
-  if (it == peers_.end()) return;  // the worker went away meanwhile
-  ipc::SecModToWorker reply;
-  bool ok = sig && sig->ok();
-  reply.mutable_sign()->set_ok(ok);
-  if (ok)
-    reply.mutable_sign()->set_signature(sig->value());
-  else
-    log_.debug("worker ", peer, ": signing failed (algorithm ", algorithm,
-               sig ? ")" : "; the queue is full)");
-  if (auto r = it->second->channel.send(reply); !r)
-    drop_peer(peer, std::string("request failed: ") + errc_name(r.error()));
-}
-
-std::shared_ptr<const KeySet> KeySet::load(ServerKey first, const Config& cfg, size_t copies) {
-  auto set = std::make_shared<KeySet>();
-  set->keys.push_back(std::move(first));
-  for (size_t i = 1; i < copies; ++i)
-    set->keys.push_back(ServerKey::load(cfg.server_key, ServerKey::pin_of(cfg)));
-  return set;
+  return false;
 }
 
 std::optional<size_t> SecMod::certificate_only_chain() const {

@@ -62,8 +62,10 @@ class SignBudget {
   int tokens_;
   time_t last_;
 };
-// Signatures and password hashes waiting for a pool thread, per lane; beyond it a handshake
-// fails at once and a login is told the server is busy.
+// Signatures and password hashes waiting for a pool thread, per lane (at least this, or 64 per
+// thread); beyond it a handshake fails at once and a login is told the server is busy. A
+// worker has one signature in flight at most (a second is a violation), so the signature
+// lane holds at most one per worker in its handshake, which main's admission bounds.
 inline constexpr size_t kMaxQueuedCrypto = 512;
 
 // One copy of the server key per pool thread: a GnuTLS key object is used by one thread at a
@@ -107,7 +109,8 @@ struct WorkerPeer {
   PeerState state = PeerState::New;
   SignBudget signs{time(nullptr)};
   LoginState auth;
-  int logouts = 0;  // GlobalProtect logout.esp requests seen
+  int logouts = 0;       // GlobalProtect logout.esp requests seen
+  bool signing = false;  // a signature for it is with the pool: one at a time, as TLS needs
 };
 
 // A login waiting for the answer to our form after its connection closed: the client may send
@@ -151,7 +154,7 @@ class SecMod {
   static void purge_cb(struct ev_loop*, ev_timer* w, int);
 
   void on_main_readable();
-  void on_peer_readable(WorkerPeer& p);
+  bool on_peer_readable(WorkerPeer& p);
   void attach_worker(const ipc::AttachWorker& m, UniqueFd fd);
   void on_session_open(const ipc::SessionOpen& m);
   // GlobalProtect (session_requests.cpp): a login by a live cookie of the same user.

@@ -181,6 +181,19 @@ TEST_CASE("privsep: signing works, within limits", "[secmod][privsep]") {
   CHECK(h.worker_channel_closed());
 }
 
+TEST_CASE("privsep: a second signature while one is in flight is a violation", "[secmod][privsep]") {
+  // An honest worker waits for each signature (a TLS handshake needs one at a time); one that
+  // piles them up would fill the shared signing lane and fail everyone's handshakes.
+  Harness h;
+  REQUIRE(h.worker_side.send(sign_request()).ok());
+  REQUIRE(h.worker_side.send(sign_request()).ok());
+  for (int i = 0; i < 2000 && !h.worker_channel_closed(); ++i) {
+    h.spin();
+    ::usleep(1000);
+  }
+  CHECK(h.violation().has_value());
+}
+
 TEST_CASE("privsep: a signature algorithm GnuTLS does not know is refused, not cast", "[secmod][privsep]") {
   Harness h;
   for (uint32_t algo : {0u, 47u, 1000u, 0xffffffffu}) {

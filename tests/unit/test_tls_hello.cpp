@@ -102,7 +102,18 @@ TEST_CASE("tls_hello: not a ClientHello, or not TLS, is Unknown") {
   CHECK(classify_client_hello(bad) == HelloKind::Unknown);
   std::vector<uint8_t> http = {'G', 'E', 'T', ' ', '/', ' ', 'H', 'T', 'T', 'P'};
   CHECK(classify_client_hello(http) == HelloKind::Unknown);
-  bad = h;
-  bad[bad.size() - 3] = 0xff;  // an extension longer than what is left
-  CHECK(classify_client_hello(bad) == HelloKind::Unknown);
+  auto other = hello({{43, {1}}});
+  other[other.size() - 3] = 0xff;  // an extension longer than what is left
+  CHECK(classify_client_hello(other) == HelloKind::Unknown);
+}
+
+TEST_CASE("tls_hello: a pre_shared_key header is enough, even with its ticket cut off") {
+  // A ticket can be large (GnuTLS packs the session into it): the first segment may end in it.
+  std::vector<uint8_t> ticket(3000, 0x5a);
+  auto h = hello({{43, {2, 3, 4}}, {41, ticket}});
+  CHECK(classify_client_hello(h) == HelloKind::Resumption);
+  CHECK(classify_client_hello(std::span<const uint8_t>(h.data(), h.size() - 2000)) == HelloKind::Resumption);
+  // Cut before the header: not known yet.
+  CHECK(classify_client_hello(std::span<const uint8_t>(h.data(), h.size() - ticket.size() - 2)) ==
+        HelloKind::Unknown);
 }

@@ -1,0 +1,64 @@
+// sec-mod: signatures for workers' TLS handshakes, made on the crypto pool's threads with a key
+// copy per thread (sec-mod/crypto_pool.hpp).
+#include <algorithm>
+#include <memory>
+
+#include "sec-mod/sec_mod.hpp"
+
+namespace sslvpn::secmod {
+
+Result<void> SecMod::on_sign(WorkerPeer& p, ipc::WorkerToSecMod& m) {
+  const auto& s = m.sign();
+  if (p.signing) return Errc::Limit;  // a TLS handshake waits for its signature: never two
+  if (!p.signs.take(time(nullptr))) return Errc::Limit;
+  if (s.data().size() > kMaxSignInput) return Errc::Limit;
+  // On a pool thread; the worker waits for the reply.
+  struct Job {
+    bool hash;
+    unsigned algorithm, flags;
+    std::string data;
+    std::optional<Result<std::string>> sig;
+  };
+  auto job =
+      std::make_shared<Job>(Job{s.kind() == ipc::SignRequest::HASH, s.algorithm(), s.flags(), s.data(), {}});
+  uint64_t id = p.id;
+  bool queued = pool_.submit(
+      CryptoPool::Lane::Sign,
+      [job, keys = keys_](size_t t) {
+        job->sig = keys->keys[t % keys->keys.size()].sign(job->hash, job->algorithm, job->flags, job->data);
+      },
+      [this, job, id] { send_signature(id, job->sig, job->algorithm); });
+  if (!queued) {
+    send_signature(id, std::nullopt, s.algorithm());  // busy: this handshake fails (p may be gone)
+    return {};
+  }
+  p.signing = true;
+  return {};
+}
+
+void SecMod::send_signature(uint64_t peer, const std::optional<Result<std::string>>& sig,
+                            unsigned algorithm) {
+  auto it = peers_.find(peer);
+  if (it == peers_.end()) return;  // the worker went away meanwhile
+  it->second->signing = false;
+  ipc::SecModToWorker reply;
+  bool ok = sig && sig->ok();
+  reply.mutable_sign()->set_ok(ok);
+  if (ok)
+    reply.mutable_sign()->set_signature(sig->value());
+  else
+    log_.debug("worker ", peer, ": signing failed (algorithm ", algorithm,
+               sig ? ")" : "; the queue is full)");
+  if (auto r = it->second->channel.send(reply); !r)
+    drop_peer(peer, std::string("request failed: ") + errc_name(r.error()));
+}
+
+std::shared_ptr<const KeySet> KeySet::load(ServerKey first, const Config& cfg, size_t copies) {
+  auto set = std::make_shared<KeySet>();
+  set->keys.push_back(std::move(first));
+  for (size_t i = 1; i < copies; ++i)
+    set->keys.push_back(ServerKey::load(cfg.server_key, ServerKey::pin_of(cfg)));
+  return set;
+}
+
+}  // namespace sslvpn::secmod
