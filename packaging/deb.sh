@@ -27,7 +27,15 @@ TREE="$OUT/sslvpnd-$UPSTREAM"
 rm -rf "$OUT"
 mkdir -p "$TREE"
 
-git ls-files -z --cached --others --exclude-standard | grep -zv '^packaging/debian/' |
+tree_files() {  # the source files, NUL-separated: git's list, or (no git checkout) all but build output
+  if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    git ls-files -z --cached --others --exclude-standard
+  else
+    find . -type f -not -path './build*' -not -path './.ccache*' -not -path './demo/*' -not -path './.git/*' \
+      -printf '%P\0'
+  fi
+}
+tree_files | grep -zv '^packaging/debian/' |
   while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
   tar --null -T - -cf - | tar -xf - -C "$TREE"
 tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$(git log -1 --format=%ct 2>/dev/null || date +%s)" \

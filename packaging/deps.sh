@@ -13,7 +13,7 @@ PKGS=(
   # test: commands the tests and scripts call that a minimal Debian 12 may lack
   iputils-ping procps python3
   # package: dpkg-buildpackage on debhelper 13, lintian, autopkgtest (packaging/deb.sh)
-  build-essential dpkg-dev debhelper lintian autopkgtest
+  build-essential dpkg-dev debhelper lintian autopkgtest git
   # test: every e2e server runs as the packaged unit under a private systemd (tests/e2e/unit.sh);
   # capsh decodes capability sets
   systemd libcap2-bin
