@@ -1,4 +1,5 @@
 #include "common/config.hpp"
+#include "common/config_openvpn.hpp"
 
 #include <charconv>
 #include <functional>
@@ -399,7 +400,8 @@ Config parse_config(std::string_view text, std::string_view origin, std::vector<
       cfgval::for_each_entry(text, origin, [&](int line, std::string_view given, std::string_view value) {
         std::string_view key = canonical_key(given);
         auto it = handlers().find(key);
-        if (it == handlers().end()) {
+        bool ovpn = it == handlers().end() && openvpn_config::is_key(key);
+        if (it == handlers().end() && !ovpn) {
           if (is_ocserv_key(key)) {
             warn(line, "'" + std::string(key) +
                            "' is an ocserv option that sslvpnd does not implement yet; ignored");
@@ -415,7 +417,10 @@ Config parse_config(std::string_view text, std::string_view origin, std::vector<
         c.key = key;
         c.pending = &pending;
         c.warnings = warnings;
-        it->second(cfg, c, value);
+        if (ovpn)
+          openvpn_config::apply(cfg, c, value);
+        else
+          it->second(cfg, c, value);
       });
   finish_ipv4_network(cfg, pending, origin);
   if (cfg.ipv6_network && cfg.ipv6_subnet_prefix < cfg.ipv6_network->prefix)
@@ -427,6 +432,7 @@ Config parse_config(std::string_view text, std::string_view origin, std::vector<
   if (cfg.server_cert.empty()) fail(origin, line_no, "'server-cert' is required");
   if (cfg.server_key.empty()) fail(origin, line_no, "'server-key' is required");
   if (cfg.tcp_port == 0) fail(origin, line_no, "'tcp-port' must not be 0");
+  openvpn_config::validate(cfg, origin, line_no);
   return cfg;
 }
 

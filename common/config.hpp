@@ -143,6 +143,15 @@ struct Config {
   std::vector<std::string> gp_portal_gateways;  // "host[:port]"; empty = this server
   bool gp_hip_report = false;                   // ask clients for a HIP report
   std::string gp_portal_name;                   // the portal's name in its configuration
+  // OpenVPN (worker/openvpn; common/config_openvpn.cpp): its own ports, absent = off
+  uint16_t openvpn_udp_port = 0;
+  uint16_t openvpn_tcp_port = 0;
+  std::string openvpn_tls_crypt;        // openvpn's static-key file (openvpn --genkey secret)
+  std::string openvpn_tls_auth;         // the same format, for tls-auth
+  int openvpn_tls_auth_direction = -1;  // the server's key-direction: -1 none (both use key 0), 0, 1
+  std::string openvpn_data_ciphers = "AES-256-GCM:AES-128-GCM:CHACHA20-POLY1305";
+  uint32_t openvpn_reneg_sec = 3600;
+  bool openvpn() const { return openvpn_udp_port != 0 || openvpn_tcp_port != 0; }
 
   // The password file of the plain[] method, or empty.
   std::string plain_passwd_file() const;

@@ -41,7 +41,8 @@ struct WaitingConnection {
   uint16_t port = 0;
   TcpService service = TcpService::Https;
   double since = 0;
-  bool resumption = false;  // its ClientHello offers a session ticket
+  bool resumption = false;           // its ClientHello offers a session ticket
+  std::optional<OvpnUdpStart> ovpn;  // OpenVPN over UDP: what the stateless handshake saw
 };
 
 struct AdmissionStats {

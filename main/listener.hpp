@@ -13,10 +13,18 @@ namespace sslvpn::mainproc {
 // Throws std::runtime_error with the reason when nothing could be bound.
 std::vector<UniqueFd> open_listeners(const std::string& host, uint16_t port);
 
-// What a TCP listener serves. Https: the one TLS front for every HTTPS protocol (AnyConnect
-// today, GlobalProtect next); the worker routes the first request. OpenVPN over TCP will be a
-// service of its own, on its own port.
-enum class TcpService : uint8_t { Https };
+// What a listener serves. Https: the one TLS front for every HTTPS protocol (AnyConnect,
+// GlobalProtect); the worker routes the first request. OpenVPN over TCP is a service of its own,
+// on its own port; OpenVPN over UDP starts a worker on a socket main connected to the client
+// once the stateless handshake is done (main/udp/openvpn_stateless.hpp).
+enum class TcpService : uint8_t { Https, OpenVpnTcp, OpenVpnUdp };
+
+// What main's stateless OpenVPN handshake tells the worker it starts.
+struct OvpnUdpStart {
+  std::string client_sid, server_sid;  // 8 bytes each
+  std::string first_packet;
+  uint32_t wrap_time = 0;
+};
 
 struct TcpListener {
   UniqueFd fd;

@@ -73,6 +73,9 @@ int main(int argc, char** argv) {
     std::vector<mainproc::TcpListener> listeners;
     for (auto& fd : open_listeners(s.config->listen_host, s.config->tcp_port))
       listeners.push_back({std::move(fd), mainproc::TcpService::Https});
+    if (s.config->openvpn_tcp_port != 0)
+      for (auto& fd : open_listeners(s.config->listen_host, s.config->openvpn_tcp_port))
+        listeners.push_back({std::move(fd), mainproc::TcpService::OpenVpnTcp});
 
     SyslogSink syslog_sink("sslvpnd");
     if (!opt.foreground) {

@@ -427,6 +427,7 @@ void Server::on_worker_exit(WorkerProc& w, int status) {
   ev_io_stop(loop_, &w.io);
   ev_timer_stop(loop_, &w.auth_timer);
   if (!w.dtls_id.empty()) dtls_ids_.erase(w.dtls_id);
+  if (!w.ovpn_peer.empty()) ovpn_peers_.erase(w.ovpn_peer);
   if (w.esp_spi != 0) esp_spis_.erase(w.esp_spi);
   pid_by_id_.erase(w.id);
   if (!w.udp_peer.empty() && !w.dtls_id.empty()) {
@@ -512,6 +513,7 @@ bool Server::reload(std::string* error, std::vector<std::string>* notes) {
   sessions_.reconfigure(s_.config);
   s_.config_text = std::move(next.config_text);
   s_.cert_chain_pem = std::move(next.cert_chain_pem);
+  s_.openvpn_wrap_key = std::move(next.openvpn_wrap_key);
   bans_.configure(BanSettings{cfg().max_ban_score, cfg().ban_time, cfg().ban_reset_time});
   admission_.set_limits(admission_limits());
   log_.info("configuration reloaded from ", s_.config_path, "; connected sessions keep their settings");

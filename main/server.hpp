@@ -30,6 +30,7 @@
 #include "main/scripts.hpp"
 #include "main/sessions.hpp"
 #include "main/udp/classifier.hpp"
+#include "main/udp/openvpn_stateless.hpp"
 #include "main/worker_routes.hpp"
 
 namespace sslvpn::mainproc {
@@ -52,6 +53,8 @@ struct WorkerProc {
   uint16_t client_port = 0;
   std::string local_ip;                    // the server address the client connected to
   TcpService service = TcpService::Https;  // what the listener that accepted it serves
+  std::optional<OvpnUdpStart> ovpn_udp;    // OpenVPN over UDP: the handshake main did
+  std::string ovpn_peer;                   // OpenVPN over UDP: "ip|port" it serves (ovpn_peers_)
   IpcChannel channel;
   std::optional<QueuedSender> out;  // main's sends on `channel` (never blocking; bounded)
   ev_io io{};
@@ -84,6 +87,7 @@ struct ServerSettings {
   std::string config_path;
   std::string config_text;
   std::string cert_chain_pem;
+  std::string openvpn_wrap_key;  // openvpn-tls-crypt / -tls-auth's static key (256 bytes), or empty
   RuntimeIdentity identity;
   int log_level = 2;
   bool use_syslog = false;
@@ -94,7 +98,8 @@ struct UdpListener {
   Server* owner = nullptr;
   UniqueFd fd;
   uint16_t port = 0;
-  std::unique_ptr<udp::Classifier> classifier;
+  std::unique_ptr<udp::Classifier> classifier;  // DTLS, ESP
+  std::unique_ptr<udp::OvpnStateless> ovpn;     // OpenVPN: the stateless handshake instead
   ev_io io{};
 };
 
@@ -137,7 +142,8 @@ class Server final : private udp::Directory {
   void on_child_exit(pid_t pid, int status);
   void on_worker_exit(WorkerProc& w, int status);
   // Starts a worker for the connection; its id, or 0 when it could not be started.
-  uint64_t spawn_worker(UniqueFd client, const std::string& ip, uint16_t port, TcpService service);
+  uint64_t spawn_worker(UniqueFd client, const std::string& ip, uint16_t port, TcpService service,
+                        std::optional<OvpnUdpStart> ovpn = std::nullopt);
   // Login admission (server_admission.cpp).
   AdmissionLimits admission_limits() const;
   bool start_admitted(WaitingConnection c);  // false: the worker could not be started
@@ -210,6 +216,14 @@ class Server final : private udp::Directory {
   pid_t only_dtls_worker_at(std::string_view ip) const override;
   pid_t worker_by_esp_spi(uint32_t spi) const override;
   void open_udp(uint16_t port, const std::string& host, std::unique_ptr<udp::Classifier> (*make)());
+  // OpenVPN over UDP (server_openvpn.cpp).
+  void open_openvpn_udp(uint16_t port, const std::string& host);
+  ovpn::WrapKeys openvpn_wrap_keys() const;
+  void on_openvpn_datagram(UdpListener& l, const Datagram& d, const std::string& ip, uint16_t port,
+                           std::span<const uint8_t> bytes);
+  void start_openvpn_udp(UdpListener& l, const Datagram& d, const std::string& ip, uint16_t port,
+                         const udp::OvpnDecision& dec, std::span<const uint8_t> bytes);
+  void fill_openvpn_startup(const WorkerProc& w, ipc::WorkerStartup& st) const;
   // A fresh SPI no live tunnel receives with (GlobalProtect's ESP), or 0 if none was found.
   uint32_t fresh_esp_spi() const;
   // sec-mod ended a session for good (GlobalProtect logout): its tunnel, if any, ends too.
@@ -246,7 +260,12 @@ class Server final : private udp::Directory {
   std::unordered_map<std::string, pid_t> dtls_ids_;  // DTLS session id -> worker pid
   // Client address -> workers with a DTLS path: NAT rebinding looks up one address, not every worker.
   std::unordered_multimap<std::string, pid_t> dtls_by_ip_;
-  std::unordered_map<uint32_t, pid_t> esp_spis_;   // ESP SPI (client to server) -> worker pid
+  std::unordered_map<uint32_t, pid_t> esp_spis_;  // ESP SPI (client to server) -> worker pid
+  // OpenVPN over UDP: "ip|port" -> when main started (or queued) a worker for it. A packet
+  // that returns a cookie again before the worker's socket takes over starts nothing.
+  std::unordered_map<std::string, double> ovpn_peers_;
+  double ovpn_reply_tokens_ = 0;  // reset replies main may send (refilled per second)
+  double ovpn_reply_at_ = 0;
   std::unordered_map<uint64_t, pid_t> pid_by_id_;  // worker id -> pid
   int exit_code_ = 0;
   std::unique_ptr<class ControlSocket> control_;

@@ -36,7 +36,7 @@ bool Server::hello_resumes(int fd) const {
 }
 
 bool Server::start_admitted(WaitingConnection c) {
-  uint64_t id = spawn_worker(std::move(c.fd), c.ip, c.port, c.service);
+  uint64_t id = spawn_worker(std::move(c.fd), c.ip, c.port, c.service, std::move(c.ovpn));
   if (id == 0) {
     admission_.cancel_reservation();
     return false;

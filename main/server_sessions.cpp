@@ -96,7 +96,7 @@ void Server::on_session_open_reply(const ipc::SessionOpenReply& r) {
       e->set_c2s_spi(c2s);
       e->set_s2c_spi(s2c);
     }
-  } else if (cfg().udp_port != 0 && !no_udp) {
+  } else if (w->request.protocol() == ipc::ANYCONNECT && cfg().udp_port != 0 && !no_udp) {
     // A fresh random id per tunnel names it in the client's DTLS ClientHello.
     std::string id(32, '\0');
     if (gnutls_rnd(GNUTLS_RND_NONCE, id.data(), id.size()) == 0) {

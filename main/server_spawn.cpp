@@ -81,12 +81,17 @@ ipc::WorkerStartup Server::worker_startup(const WorkerProc& w) const {
       }
       break;
     }
+    case TcpService::OpenVpnTcp:
+    case TcpService::OpenVpnUdp:
+      fill_openvpn_startup(w, st);
+      break;
   }
   st.set_log_level(s_.log_level);
   return st;
 }
 
-uint64_t Server::spawn_worker(UniqueFd client, const std::string& ip, uint16_t port, TcpService service) {
+uint64_t Server::spawn_worker(UniqueFd client, const std::string& ip, uint16_t port, TcpService service,
+                              std::optional<OvpnUdpStart> ovpn) {
   auto to_worker = make_ipc_pair();
   auto worker_secmod = make_ipc_pair();
   if (!to_worker.ok() || !worker_secmod.ok()) {
@@ -100,6 +105,8 @@ uint64_t Server::spawn_worker(UniqueFd client, const std::string& ip, uint16_t p
   p.w->client_ip = ip;
   p.w->client_port = port;
   p.w->service = service;
+  p.w->ovpn_udp = std::move(ovpn);
+  if (p.w->ovpn_udp) p.w->ovpn_peer = ip + "|" + std::to_string(port);
   sockaddr_storage local{};
   socklen_t local_len = sizeof local;
   uint16_t local_port = 0;

@@ -44,6 +44,7 @@ void Server::start_udp() {
   if (cfg().udp_port != 0) open_udp(cfg().udp_port, host, &udp::make_dtls_classifier);
   if (cfg().globalprotect && cfg().gp_esp_port != 0)
     open_udp(cfg().gp_esp_port, host, &udp::make_esp_classifier);
+  if (cfg().openvpn_udp_port != 0) open_openvpn_udp(cfg().openvpn_udp_port, host);
 }
 
 pid_t Server::worker_by_esp_spi(uint32_t spi) const {
@@ -92,6 +93,10 @@ void Server::on_udp_readable(UdpListener& l) {
     std::span<const uint8_t> bytes(buf, d->size);
     uint16_t port = 0;
     std::string ip = address_text(d->from, &port);
+    if (l.ovpn) {
+      on_openvpn_datagram(l, *d, ip, port, bytes);
+      continue;
+    }
     udp::Verdict v = l.classifier->classify(bytes, ip, *this);
     if (v.action != udp::Action::Route) continue;  // Drop; no listener starts workers yet
     auto w = workers_.find(v.worker);

@@ -1,5 +1,7 @@
 #include "main/settings_loader.hpp"
 
+#include "worker/openvpn/wrap.hpp"
+
 #include <grp.h>
 #include <pwd.h>
 #include <unistd.h>
@@ -73,6 +75,17 @@ ServerSettings load_server_settings(const std::string& config_path, Logger& log)
   if (::access(c.server_key.c_str(), R_OK) != 0)
     throw std::runtime_error("cannot read server-key '" + c.server_key + "'");
   check_auth_files(c, log);
+  if (const std::string& f = !c.openvpn_tls_crypt.empty() ? c.openvpn_tls_crypt : c.openvpn_tls_auth;
+      !f.empty()) {
+    auto text = read_file(f);
+    if (!text) throw std::runtime_error("cannot read the OpenVPN key '" + f + "'");
+    auto key = ovpn::parse_static_key(*text);
+    wipe_string(*text);
+    if (!key.ok())
+      throw std::runtime_error(
+          "'" + f + "' is not an OpenVPN static key (make one with: openvpn --genkey secret " + f + ")");
+    s.openvpn_wrap_key = std::string(key->view());
+  }
   s.config = std::make_shared<const Config>(std::move(c));
   return s;
 }

@@ -18,6 +18,7 @@
 #include "ipc.pb.h"
 #include "worker/connection.hpp"
 #include "worker/ipc_log_sink.hpp"
+#include "worker/openvpn/ovpn_shell.hpp"
 #include "worker/seccomp_policy.hpp"
 #include "worker/secmod_client.hpp"
 #include "worker/tls_server.hpp"
@@ -75,9 +76,9 @@ int run_worker() {
     return 1;
   }
   const ipc::WorkerStartup st = first->first.startup();
-  if (st.protocol_case() != ipc::WorkerStartup::kHttps) {
-    log.error("this worker serves HTTPS listeners only (protocol case ", static_cast<int>(st.protocol_case()),
-              ")");
+  bool openvpn = st.protocol_case() == ipc::WorkerStartup::kOpenvpn;
+  if (st.protocol_case() != ipc::WorkerStartup::kHttps && !openvpn) {
+    log.error("unknown protocol in the startup message (case ", static_cast<int>(st.protocol_case()), ")");
     return 1;
   }
   worker::IpcLogSink sink(main_ch);
@@ -89,8 +90,9 @@ int run_worker() {
   (void)::setsockopt(kClientFd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   worker::SecModClient secmod{IpcChannel(UniqueFd(kSecModFd))};
   std::string error;
-  auto tls = worker::TlsServer::create(kClientFd, st.cert_chain_pem(), st.tls_priorities(), secmod,
-                                       st.cert_login() != 0, &error, st.tls_ticket_key(),
+  // OpenVPN runs TLS over its own control channel: the session is on no socket.
+  auto tls = worker::TlsServer::create(openvpn ? -1 : kClientFd, st.cert_chain_pem(), st.tls_priorities(),
+                                       secmod, st.cert_login() != 0, &error, st.tls_ticket_key(),
                                        st.tls_ticket_lifetime_s());
   if (!tls.ok()) {
     log.error(error);
@@ -109,6 +111,10 @@ int run_worker() {
   }
 
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(st.auth_timeout_s());
+  if (openvpn) {
+    worker::run_openvpn(log, st, **tls, secmod, main_ch, kClientFd, deadline);
+    return 0;
+  }
   auto budget =
       std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
   if (auto r = (*tls)->handshake(static_cast<int>(budget.count()), &error); !r) {

@@ -231,6 +231,15 @@ Result<SecretBytes> TlsServer::export_key(std::string_view label, size_t size) c
   return key;
 }
 
+void TlsServer::use_memory_transport(void* ptr, gnutls_push_func push, gnutls_pull_func pull,
+                                     gnutls_pull_timeout_func pull_timeout) {
+  gnutls_transport_set_ptr(session_.get(), ptr);
+  gnutls_transport_set_push_function(session_.get(), push);
+  gnutls_transport_set_pull_function(session_.get(), pull);
+  gnutls_transport_set_pull_timeout_function(session_.get(), pull_timeout);
+  fd_ = -1;
+}
+
 std::string TlsServer::cipher_name() const {
   const char* n = gnutls_cipher_get_name(gnutls_cipher_get(session_.get()));
   return n ? n : "";

@@ -73,6 +73,10 @@ class TlsServer final : public tunnel::StreamTransport {
   static constexpr unsigned kMaxPeerCerts = 8;
   // RFC 5705 keying material with no context (openconnect's DTLS PSK, protocols.md A5).
   Result<SecretBytes> export_key(std::string_view label, size_t size) const;
+  // OpenVPN: TLS runs over the control channel's reliability layer, not over the socket.
+  void use_memory_transport(void* ptr, gnutls_push_func push, gnutls_pull_func pull,
+                            gnutls_pull_timeout_func pull_timeout);
+  gnutls_session_t session() const noexcept { return session_.get(); }
 
  private:
   TlsServer() = default;

@@ -1,0 +1,88 @@
+#include "common/config_openvpn.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "common/text.hpp"
+
+namespace sslvpn::openvpn_config {
+namespace {
+
+using cfgval::fail;
+
+constexpr std::string_view kKeys[] = {
+    "openvpn-udp-port",     "openvpn-tcp-port",     "openvpn-tls-crypt", "openvpn-tls-auth",
+    "openvpn-tls-crypt-v2", "openvpn-data-ciphers", "openvpn-reneg-sec",
+};
+
+constexpr std::string_view kCiphers[] = {"AES-256-GCM", "AES-128-GCM", "CHACHA20-POLY1305"};
+
+std::string upper(std::string_view v) {
+  std::string s(v);
+  for (char& ch : s) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return s;
+}
+
+}  // namespace
+
+bool is_key(std::string_view key) {
+  return std::find(std::begin(kKeys), std::end(kKeys), key) != std::end(kKeys);
+}
+
+void apply(Config& cfg, const cfgval::Where& w, std::string_view v) {
+  if (w.key == "openvpn-udp-port") {
+    cfg.openvpn_udp_port = static_cast<uint16_t>(cfgval::parse_uint(w, v, 65535));
+  } else if (w.key == "openvpn-tcp-port") {
+    cfg.openvpn_tcp_port = static_cast<uint16_t>(cfgval::parse_uint(w, v, 65535));
+  } else if (w.key == "openvpn-tls-crypt") {
+    cfg.openvpn_tls_crypt = std::string(v);
+  } else if (w.key == "openvpn-tls-auth") {
+    // openvpn's own form: "FILE [DIRECTION]"
+    auto sp = v.find_first_of(" \t");
+    cfg.openvpn_tls_auth = std::string(v.substr(0, sp));
+    cfg.openvpn_tls_auth_direction = -1;
+    if (sp != std::string_view::npos) {
+      std::string_view dir = trim(v.substr(sp));
+      if (dir == "0" || dir == "1")
+        cfg.openvpn_tls_auth_direction = dir == "0" ? 0 : 1;
+      else if (!dir.empty())
+        fail(w.origin, w.line,
+             "openvpn-tls-auth: the key direction must be 0 or 1, got '" + std::string(dir) + "'");
+    }
+  } else if (w.key == "openvpn-tls-crypt-v2") {
+    fail(w.origin, w.line,
+         "openvpn-tls-crypt-v2 is not implemented yet; use openvpn-tls-crypt or openvpn-tls-auth");
+  } else if (w.key == "openvpn-data-ciphers") {
+    std::string list;
+    std::string_view rest = v;
+    while (!rest.empty()) {
+      auto c = rest.find(':');
+      std::string name = upper(trim(rest.substr(0, c)));
+      rest = c == std::string_view::npos ? std::string_view{} : rest.substr(c + 1);
+      if (name.empty()) continue;
+      if (std::find(std::begin(kCiphers), std::end(kCiphers), name) == std::end(kCiphers))
+        fail(
+            w.origin, w.line,
+            "openvpn-data-ciphers: '" + name + "' is not one of AES-256-GCM, AES-128-GCM, CHACHA20-POLY1305");
+      if (!list.empty()) list += ':';
+      list += name;
+    }
+    if (list.empty()) fail(w.origin, w.line, "openvpn-data-ciphers is empty");
+    cfg.openvpn_data_ciphers = list;
+  } else if (w.key == "openvpn-reneg-sec") {
+    cfg.openvpn_reneg_sec = cfgval::parse_seconds(w, v);
+  }
+}
+
+void validate(const Config& cfg, std::string_view origin, int line) {
+  if (!cfg.openvpn_tls_crypt.empty() && !cfg.openvpn_tls_auth.empty())
+    fail(origin, line, "set one of openvpn-tls-crypt and openvpn-tls-auth, not both");
+  if (cfg.openvpn_tcp_port != 0 && cfg.openvpn_tcp_port == cfg.tcp_port)
+    fail(origin, line, "openvpn-tcp-port must differ from tcp-port");
+  uint16_t udp_used[] = {cfg.udp_port, cfg.gp_esp_port};
+  for (uint16_t p : udp_used)
+    if (cfg.openvpn_udp_port != 0 && cfg.openvpn_udp_port == p)
+      fail(origin, line, "openvpn-udp-port must differ from udp-port and gp-esp-port");
+}
+
+}  // namespace sslvpn::openvpn_config

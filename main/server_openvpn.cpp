@@ -1,0 +1,149 @@
+// Server: OpenVPN's listeners. Over TCP a connection is served like an HTTPS one (its worker
+// does the whole handshake). Over UDP main does the stateless half first
+// (main/udp/openvpn_stateless.hpp): resets are answered without state, at a bounded rate, and
+// only a packet returning a valid cookie starts a worker, on a UDP socket connected to that
+// client, through the same bans, max-clients and login admission as a TCP connection.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <gnutls/crypto.h>
+
+#include "main/server.hpp"
+#include "main/udp/udp_socket.hpp"
+
+namespace sslvpn::mainproc {
+namespace {
+
+// Reset replies per second (and the burst): each costs an HMAC and a datagram of about the
+// request's size, so a flood of spoofed resets cannot turn main into a reflector.
+constexpr double kResetRepliesPerSecond = 1000;
+// A peer main started a worker for: later cookie packets from it start nothing for this long
+// (its worker's connected socket takes its packets over almost at once).
+constexpr double kPeerHold = 30;
+
+ipc::OpenVpnStartup::Wrap wrap_kind(const Config& c) {
+  if (!c.openvpn_tls_crypt.empty()) return ipc::OpenVpnStartup::TLS_CRYPT;
+  if (!c.openvpn_tls_auth.empty()) return ipc::OpenVpnStartup::TLS_AUTH;
+  return ipc::OpenVpnStartup::NONE;
+}
+
+}  // namespace
+
+ovpn::WrapKeys Server::openvpn_wrap_keys() const {
+  switch (wrap_kind(cfg())) {
+    case ipc::OpenVpnStartup::TLS_CRYPT:
+      return ovpn::tls_crypt_keys(s_.openvpn_wrap_key);
+    case ipc::OpenVpnStartup::TLS_AUTH: {
+      int d = cfg().openvpn_tls_auth_direction;
+      return ovpn::tls_auth_keys(s_.openvpn_wrap_key, d < 0    ? ovpn::KeyDirection::Bidirectional
+                                                      : d == 0 ? ovpn::KeyDirection::Normal
+                                                               : ovpn::KeyDirection::Inverse);
+    }
+    default:
+      return {};
+  }
+}
+
+void Server::open_openvpn_udp(uint16_t port, const std::string& host) {
+  std::array<uint8_t, 32> secret{};
+  if (gnutls_rnd(GNUTLS_RND_RANDOM, secret.data(), secret.size()) != 0)
+    throw std::runtime_error("cannot make the OpenVPN cookie secret");
+  for (auto& fd : open_udp_listeners(host, port)) {
+    auto l = std::make_unique<UdpListener>();
+    l->owner = this;
+    l->port = port;
+    l->fd = std::move(fd);
+    l->ovpn = std::make_unique<udp::OvpnStateless>(secret, openvpn_wrap_keys());
+    ev_io_init(&l->io, &Server::udp_cb, l->fd.get(), EV_READ);
+    l->io.data = l.get();
+    ev_io_start(loop_, &l->io);
+    udp_listeners_.push_back(std::move(l));
+  }
+  log_.info("OpenVPN on UDP port ", port);
+}
+
+void Server::fill_openvpn_startup(const WorkerProc& w, ipc::WorkerStartup& st) const {
+  const Config& c = cfg();
+  auto* o = st.mutable_openvpn();
+  o->set_tcp(w.service == TcpService::OpenVpnTcp);
+  o->set_wrap(wrap_kind(c));
+  o->set_wrap_key(s_.openvpn_wrap_key);
+  o->set_key_direction(c.openvpn_tls_auth_direction);
+  o->set_data_ciphers(c.openvpn_data_ciphers);
+  o->set_reneg_sec(c.openvpn_reneg_sec);
+  if (w.ovpn_udp) {
+    o->set_client_sid(w.ovpn_udp->client_sid);
+    o->set_server_sid(w.ovpn_udp->server_sid);
+    o->set_first_packet(w.ovpn_udp->first_packet);
+    o->set_wrap_time(w.ovpn_udp->wrap_time);
+  }
+  st.clear_tls_ticket_key();  // openvpn clients do not resume TLS sessions
+}
+
+void Server::on_openvpn_datagram(UdpListener& l, const Datagram& d, const std::string& ip, uint16_t port,
+                                 std::span<const uint8_t> bytes) {
+  if (draining_) return;
+  time_t now = time(nullptr);
+  if (bans_.is_banned(ip, now)) return;
+  std::string peer = ip + "|" + std::to_string(port);
+  udp::OvpnDecision dec = l.ovpn->on_datagram(bytes, peer, static_cast<uint64_t>(now));
+  if (dec.kind == udp::OvpnDecision::Kind::Reply) {
+    double t = ev_now(loop_);
+    ovpn_reply_tokens_ =
+        std::min(kResetRepliesPerSecond, ovpn_reply_tokens_ + (t - ovpn_reply_at_) * kResetRepliesPerSecond);
+    ovpn_reply_at_ = t;
+    if (ovpn_reply_tokens_ < 1) return;
+    ovpn_reply_tokens_ -= 1;
+    (void)::sendto(l.fd.get(), dec.reply.data(), dec.reply.size(), MSG_DONTWAIT,
+                   reinterpret_cast<const sockaddr*>(&d.from), d.from_len);
+    return;
+  }
+  if (dec.kind == udp::OvpnDecision::Kind::Start) start_openvpn_udp(l, d, ip, port, dec, bytes);
+}
+
+void Server::start_openvpn_udp(UdpListener& l, const Datagram& d, const std::string& ip, uint16_t port,
+                               const udp::OvpnDecision& dec, std::span<const uint8_t> bytes) {
+  double t = ev_now(loop_);
+  std::string peer = ip + "|" + std::to_string(port);
+  auto held = ovpn_peers_.find(peer);
+  if (held != ovpn_peers_.end()) {
+    bool live = false;
+    for (const auto& [pid, w] : workers_) live = live || w->ovpn_peer == peer;
+    if (live || t - held->second < kPeerHold) return;
+  }
+  time_t now = time(nullptr);
+  if (bans_.add_points(ip, cfg().ban_points_connection, now)) {
+    log_.info("banning ", BanDb::key_of(ip), " for ", cfg().ban_time, " s (too many connections)");
+    return;
+  }
+  if (cfg().max_clients != 0 &&
+      workers_.size() + pending_spawns_.size() + admission_.queued() >= cfg().max_clients) {
+    log_.info("refusing OpenVPN client ", ip, ":", port, ": max-clients (", cfg().max_clients, ") reached");
+    return;
+  }
+  // The worker's socket: the listener's address and port, connected to the client.
+  sockaddr_storage local = d.to;
+  uint16_t port_be = htons(l.port);
+  if (local.ss_family == AF_INET)
+    reinterpret_cast<sockaddr_in*>(&local)->sin_port = port_be;
+  else
+    reinterpret_cast<sockaddr_in6*>(&local)->sin6_port = port_be;
+  auto sock = connected_udp_socket(local, d.to_len, d.from, d.from_len);
+  if (!sock.ok()) {
+    log_.warn("cannot create a UDP socket for OpenVPN client ", ip);
+    return;
+  }
+  ovpn_peers_[peer] = t;
+  OvpnUdpStart start;
+  start.client_sid.assign(reinterpret_cast<const char*>(dec.client_sid.data()), dec.client_sid.size());
+  start.server_sid.assign(reinterpret_cast<const char*>(dec.server_sid.data()), dec.server_sid.size());
+  start.first_packet.assign(bytes.begin(), bytes.end());
+  start.wrap_time = dec.wrap_time;
+  WaitingConnection wc{std::move(*sock), ip, port, TcpService::OpenVpnUdp, t};
+  wc.ovpn = std::move(start);
+  log_.debug("OpenVPN client ", ip, ":", port, " returned its cookie");
+  if (auto now_c = admission_.arrive(std::move(wc), t)) (void)start_admitted(std::move(*now_c));
+}
+
+}  // namespace sslvpn::mainproc

@@ -1,0 +1,366 @@
+#!/bin/bash
+# OpenVPN end to end with the real openvpn 2.6 client, in network namespaces. Three servers, one
+# after the other (one wrapping mode each):
+#   A  UDP, tls-crypt:      1. AES-256-GCM: addresses, ping/ping6, pushed route and DNS, 20 MB
+#                              each way byte-exact, sslvpnctl (protocol "openvpn"), disconnect
+#                           6a. garbage and forged resets start no worker; the session still pings
+#                           5. explicit-exit-notify: a stopped client's session ends at once
+#   B  UDP and TCP, no wrapping:
+#                           2. TCP with CHACHA20-POLY1305: ping, 20 MB each way byte-exact
+#                           4. a wrong password: AUTH_FAILED, the client exits, no tunnel
+#                           6b. the same flood where forged resets look real (no HMAC to check)
+#   C  UDP, tls-auth (server direction 0, client 1):
+#                           3. connect and ping
+# Every openvpn is ended by its PID; every wait is bounded.
+# shellcheck disable=SC2317,SC2016  # functions only check runs look unreachable; awk programs
+source "$(dirname "$0")/lib.sh"
+e2e_init
+OPENVPN=${OPENVPN:-$(command -v openvpn || echo /usr/sbin/openvpn)}
+[ -x "$OPENVPN" ] || e2e_skip "needs the openvpn client (openvpn 2.6)"
+command -v python3 >/dev/null || e2e_skip "needs python3"
+[ -c /dev/net/tun ] || e2e_skip "needs /dev/net/tun"
+ns_setup
+SERVER_NS=$NS_S
+CTL="$BUILD_DIR/sslvpnctl"
+make_cert "$WORK/cert" ecdsa >/dev/null  # EKU serverAuth (tls_www_server): remote-cert-tls server
+CA="$WORK/cert/cert.pem"                 # self-signed: it is its own trust anchor
+PW="$WORK/passwd"
+add_user "$PW" alice 'alice-Secret1' staff
+add_user "$PW" bob 'bob-Secret1' staff
+add_user "$PW" carol 'carol-Secret1'
+PORT=4443
+OV_PORT=1194
+ns_route_vpn_back 10.83.0.0/16
+ctl() { "$CTL" -s "$SOCK" "$@"; }
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+# user_field USER KEY: KEY of USER's first tunnel in 'show users --json' ("" when none; "?"
+# and false when sslvpnctl fails, so that no "gone" check passes for want of an answer)
+user_field() {
+  local j
+  j=$(ctl --json show users 2>/dev/null) || { echo "?"; return 1; }
+  json "next((str(u['$2']) for u in d if u['Username'] == '$1'), '')" <<<"$j"
+}
+user_gone() { local id; id=$(user_field "$1" ID) && [ -z "$id" ]; }  # user_gone USER
+tunnel_gone() {  # tunnel_gone ID: no tunnel with that id in 'show users --json'
+  local ids
+  ids=$(ctl --json show users 2>/dev/null | json "' '.join(str(u['ID']) for u in d)") || return 1
+  [[ " $ids " != *" $1 "* ]]
+}
+
+# Static keys (openvpn --genkey secret): secrets too, so no server log may hold a line of them.
+for k in tc ta; do
+  "$OPENVPN" --genkey secret "$WORK/$k.key" >/dev/null 2>&1 || { fail "openvpn --genkey secret"; e2e_finish; }
+  chmod 600 "$WORK/$k.key"
+  grep -E '^[0-9a-f]{32}$' "$WORK/$k.key" | while read -r l; do note_secret "$l"; done
+done
+# auth-user-pass files: the user name, then the password
+cred() { printf '%s\n%s\n' "$2" "$3" >"$WORK/$1.up"; chmod 600 "$WORK/$1.up"; note_secret "$3"; }
+cred alice alice 'alice-Secret1'
+cred bob bob 'bob-Secret1'
+cred wrong carol 'carol-Wrong-Pass9'
+
+# ---- servers -------------------------------------------------------------------------------
+# ov_server NAME NET4 NET6 CONFIG-LINES...: a server with the test's common keys (its VPN
+# network NET4.0/24, NET6::/64, DNS and the route behind), started, its OpenVPN ports listening
+# (at most 5 s). Sets LOG, SOCK, GW, GW6.
+ov_server() {
+  local name=$1 net4=$2 net6=$3 l
+  shift 3
+  GW=$net4.1 GW6=$net6::1 SOCK="$WORK/ctl-$name.sock" LOG="$WORK/server-$name.log"
+  { base_conf "$PORT" "$WORK/cert" "$PW"; cat <<CONF
+ipv4-network = $net4.0/24
+ipv6-network = $net6::/64
+dns = $GW
+route = $BEHIND_NET
+occtl-socket-file = $SOCK
+max-same-clients = 0
+max-ban-score = 0
+CONF
+  printf '%s\n' "$@"; } >"$WORK/$name.conf"
+  start_server "$WORK/$name.conf" "$LOG" "$WORK/$name.pid" "$PORT" || return 1
+  for _ in $(seq 1 50); do
+    l=yes
+    grep -q '^openvpn-udp-port' "$WORK/$name.conf" && [ -z "$(in_ns "$NS_S" ss -Huln "sport = :$OV_PORT")" ] && l=no
+    grep -q '^openvpn-tcp-port' "$WORK/$name.conf" && [ -z "$(in_ns "$NS_S" ss -Htln "sport = :$OV_PORT")" ] && l=no
+    [ "$l" = yes ] && return 0
+    sleep 0.1
+  done
+  echo "the OpenVPN port $OV_PORT does not listen:"; in_ns "$NS_S" ss -Hluntp
+  return 1
+}
+
+# ---- the openvpn client --------------------------------------------------------------------
+# ov_conf NAME PROTO CRED CONFIG-LINES...: $WORK/NAME.ovpn, device tunNAME, PROTO udp|tcp-client
+ov_conf() {
+  local name=$1 proto=$2 cred=$3
+  shift 3
+  { cat <<OVPN
+client
+dev tun$name
+dev-type tun
+proto $proto
+remote $SERVER_IP $OV_PORT
+nobind
+ca $CA
+remote-cert-tls server
+auth-user-pass $WORK/$cred.up
+disable-dco
+verb 3
+connect-retry-max 1
+server-poll-timeout 10
+OVPN
+  printf '%s\n' "$@"; } >"$WORK/$name.ovpn"
+}
+
+# ov_start NAME: runs openvpn on $WORK/NAME.ovpn in the client namespace, in the background (ip
+# netns exec execs it, so $! is openvpn), logging to $WORK/ov-NAME.log. Sets OV_PID_NAME.
+ov_start() {
+  local name=$1
+  rm -f "$WORK/ov-$name.log"
+  ip netns exec "$NS_C" "$OPENVPN" --config "$WORK/$name.ovpn" --log "$WORK/ov-$name.log" \
+    --writepid "$WORK/$name.ovpn.pid" </dev/null >/dev/null 2>&1 &
+  STARTED_PIDS+=("$!")
+  printf -v "OV_PID_$name" %s "$!"
+}
+ov_pid() { local v="OV_PID_$1"; echo "${!v:-0}"; }
+ov_alive() {  # ov_alive PID: running (not a zombie)
+  local st
+  st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) && [ -n "$st" ] && [ "$st" != Z ]
+}
+# ov_wait_exit PID [TENTHS]: waits (default 10 s) until that openvpn has ended
+ov_wait_exit() {
+  for _ in $(seq 1 "${2:-100}"); do ov_alive "$1" || return 0; sleep 0.1; done
+  return 1
+}
+# ov_up NAME: waits (at most 30 s) for "Initialization Sequence Completed"; fails at once if
+# openvpn exits first.
+ov_up() {
+  local pid
+  pid=$(ov_pid "$1")
+  for _ in $(seq 1 300); do
+    grep -q "Initialization Sequence Completed" "$WORK/ov-$1.log" 2>/dev/null && return 0
+    ov_alive "$pid" || return 1
+    sleep 0.1
+  done
+  return 1
+}
+# ov_connect NAME PROTO CRED CONFIG-LINES...: conf, start, and wait for the tunnel
+ov_connect() { ov_conf "$@"; ov_start "$1"; ov_up "$1"; }
+# ov_stop NAME: SIGTERM to that openvpn; waits (at most 10 s), then SIGKILL
+ov_stop() {
+  local pid
+  pid=$(ov_pid "$1")
+  [ "$pid" != 0 ] || return 0
+  kill -TERM "$pid" 2>/dev/null
+  ov_wait_exit "$pid" || kill -9 "$pid" 2>/dev/null
+  ov_wait_exit "$pid" 20
+}
+ov_addr4() { ip -n "$NS_C" -4 -o addr show dev "tun$1" 2>/dev/null | awk '{print $4}' | cut -d/ -f1 | head -n 1; }
+ov_addr6() { ip -n "$NS_C" -6 -o addr show dev "tun$1" scope global 2>/dev/null | awk '{print $4}' | cut -d/ -f1 | head -n 1; }
+# ov_cipher NAME CIPHER: the data channel uses CIPHER (openvpn 2.6's log lines)
+ov_cipher() { grep -Eq "Data Channel: cipher '$2'|Outgoing Data Channel: Cipher '$2' initialized" "$WORK/ov-$1.log"; }
+
+# ---- 6. spoofed and garbage datagrams ------------------------------------------------------
+# workers_now: "workers Connections Logins-in-progress" of the server now (worker processes
+# in the server's network namespace; sslvpnctl show status).
+workers_now() {
+  local n=0 p
+  for p in $(ip netns pids "$NS_S"); do
+    [ "$(cat "/proc/$p/comm" 2>/dev/null)" = sslvpnd-worker ] && n=$((n + 1))
+  done
+  echo "$n $(ctl --json show status 2>/dev/null | json "d['Connections'], d['Logins in progress']" 2>/dev/null)"
+}
+# spoof_case TAG NAME [quiet]: from the client namespace, 200 random datagrams (none a client
+# hard reset) and 200 forged P_CONTROL_HARD_RESET_CLIENT_V2 (opcode 7, key 0: 0x38; a random session id; no
+# acks; message id 0), each from a new source port. Neither the worker count, sslvpnctl's
+# connections nor its logins in progress may rise above what they were, sampled every 0.1 s
+# throughout and for seconds after; no "serves" line for them; garbage gets no answer (with
+# quiet: nor do the forged resets, which cannot authenticate); the live session of openvpn
+# NAME still pings.
+spoof_case() {
+  local tag=$1 name=$2 quiet=${3:-} base serves0 sampler out max f
+  f="$WORK/samples.${tag//[^a-z0-9]/_}"
+  read -r -a base <<<"$(workers_now)"
+  base=("${base[0]:-0}" "${base[1]:-0}" "${base[2]:-0}")
+  serves0=$(grep -c "serves $CLIENT_IP:" "$LOG")
+  rm -f "$f"
+  (for _ in $(seq 1 40); do workers_now >>"$f"; sleep 0.1; done) &
+  sampler=$!
+  out=$(in_ns "$NS_C" timeout 60 python3 - "$SERVER_IP" "$OV_PORT" <<'PY'
+import os, random, socket, sys, time
+host, port = sys.argv[1], int(sys.argv[2])
+socks = []
+def send(payload):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("0.0.0.0", 0))  # a new source port for each datagram (all kept open)
+    s.setblocking(False)
+    try:
+        s.sendto(payload, (host, port))
+    except OSError:
+        pass
+    socks.append(s)
+    time.sleep(0.002)
+for _ in range(200):
+    b = bytearray(os.urandom(random.randint(1, 1400)))
+    while b[0] >> 3 in (7, 10):  # P_CONTROL_HARD_RESET_CLIENT_V2 / _V3
+        b[0] = random.randrange(256)
+    send(bytes(b))
+for _ in range(200):
+    send(b"\x38" + os.urandom(8) + b"\x00" + b"\x00\x00\x00\x00")
+time.sleep(1.5)
+got = [0, 0]
+for i, s in enumerate(socks):
+    while True:
+        try:
+            s.recv(4096)
+            got[i >= 200] += 1
+        except OSError:  # nothing more (or an ICMP error)
+            break
+print("sent 200 garbage 200 resets; answers: garbage %d resets %d" % (got[0], got[1]))
+PY
+)
+  wait "$sampler"
+  echo "    $tag: $out"
+  check "$tag: the flood was sent" grep -q "sent 200 garbage 200 resets" <<<"$out"
+  max=$(awk 'BEGIN { w = c = l = 0 } { if ($1 > w) w = $1; if ($2 > c) c = $2; if ($3 > l) l = $3 } END { print w, c, l }' "$f")
+  check "$tag: no worker was started (workers, connections, logins: before ${base[*]}, at most $max)" \
+    awk -v w="${base[0]}" -v c="${base[1]}" -v l="${base[2]}" '$1 > w || $2 > c || $3 > l { bad = 1 } END { exit bad }' "$f"
+  check "$tag: the server log names no new worker for $CLIENT_IP" test "$(grep -c "serves $CLIENT_IP:" "$LOG")" = "$serves0"
+  check "$tag: garbage got no answer" grep -q "answers: garbage 0 " <<<"$out"
+  [ -n "$quiet" ] && check "$tag: forged resets got no answer" grep -q " resets 0$" <<<"$out"
+  check "$tag: the established session still pings" in_ns "$NS_C" ping -c 3 -i 0.2 -W 2 -I "tun$name" "$GW"
+}
+
+# ---- server A: UDP with tls-crypt ------------------------------------------------------------
+case1() {
+  local T="1 udp/tls-crypt/AES-256-GCM" a4 a6 id off told
+  echo "# case $T"
+  check "$T: openvpn connects (Initialization Sequence Completed)" \
+    ov_connect a udp alice "tls-crypt $WORK/tc.key" "data-ciphers AES-256-GCM" || return 1
+  check "$T: ... without errors" bash -c "! grep -q 'Initialization Sequence Completed With Errors' '$WORK/ov-a.log'"
+  check "$T: the data channel is AES-256-GCM" ov_cipher a AES-256-GCM
+  a4=$(ov_addr4 a) a6=$(ov_addr6 a)
+  check "$T: an IPv4 address from the pool ($a4)" grep -q '^10\.83\.1\.' <<<"$a4"
+  check "$T: an IPv6 address from the pool ($a6)" grep -q '^fd83:1::' <<<"$a6"
+  check "$T: ping the server's tunnel address" in_ns "$NS_C" ping -c 3 -i 0.2 -W 2 "$GW"
+  check "$T: ping6 the server's tunnel address" in_ns "$NS_C" ping -6 -c 3 -i 0.2 -W 2 "$GW6"
+  check "$T: the pushed route: ping the host behind the server" in_ns "$NS_C" ping -c 3 -i 0.2 -W 2 "$BEHIND_IP"
+  check "$T: the DNS server was pushed" grep -Eq "PUSH: Received control message: .*(dhcp-option DNS $GW|dns server [0-9]+ address $GW)" "$WORK/ov-a.log"
+  check "$T: 20 MB each way, byte-exact (sha256)" tcp_copy_ok "$NS_S" "$GW" 5701 20000000
+  check "$T: sslvpnctl show users lists alice with her address" bash -c "'$CTL' -s '$SOCK' show users | grep -q 'alice .*$a4'"
+  check "$T: show users --json: protocol openvpn" test "$(user_field alice Protocol)" = openvpn
+  check "$T: ... and her IPv4 address" test "$(user_field alice IPv4)" = "$a4"
+  check "$T: show user alice says 'Protocol: openvpn'" bash -c "'$CTL' -s '$SOCK' show user alice | grep -qP '^\tProtocol: openvpn$'"
+
+  spoof_case "6a udp/tls-crypt" a quiet
+
+  # disconnect: the client is told (HALT, RESTART, or an OCC exit) and the tunnel ends
+  id=$(user_field alice ID)
+  check "$T: alice's tunnel id is known ($id)" test -n "$id"
+  off=$(stat -c %s "$WORK/ov-a.log")
+  check "$T: sslvpnctl disconnect user alice" ctl disconnect user alice
+  told=no
+  for _ in $(seq 1 100); do  # at most 10 s
+    tail -c +$((off + 1)) "$WORK/ov-a.log" |
+      grep -Eq 'Halt command was pushed|Connection reset command was pushed|server-pushed-|remote-exit|\[soft,[a-z-]*\] received' &&
+      { told=yes; break; }
+    ov_alive "$(ov_pid a)" || { told=yes; break; }
+    sleep 0.1
+  done
+  check "$T: ... the client was told to stop or restart" test "$told" = yes
+  for _ in $(seq 1 50); do tunnel_gone "$id" && break; sleep 0.1; done
+  check "$T: ... and that tunnel (id $id) is gone from show users" tunnel_gone "$id"
+  ov_stop a
+}
+
+case5() {
+  local T="5 udp/explicit-exit-notify" t0 gone=no
+  echo "# case $T"
+  check "$T: openvpn with explicit-exit-notify 1 connects" \
+    ov_connect e udp bob "tls-crypt $WORK/tc.key" "explicit-exit-notify 1" || return 1
+  check "$T: bob is in show users" test "$(user_field bob Protocol)" = openvpn
+  t0=$SECONDS
+  kill -TERM "$(ov_pid e)"
+  for _ in $(seq 1 100); do  # at most 10 s
+    user_gone bob && { gone=yes; break; }
+    sleep 0.1
+  done
+  check "$T: after SIGTERM the server dropped bob's session within 10 s ($((SECONDS - t0)) s)" test "$gone" = yes
+  check "$T: the client exited" ov_wait_exit "$(ov_pid e)"
+  ov_stop e
+}
+
+echo "# server A: UDP, tls-crypt"
+if ov_server A 10.83.1 fd83:1 "openvpn-udp-port = $OV_PORT" "openvpn-tls-crypt = $WORK/tc.key"; then
+  case1
+  case5
+  check "A: no worker died of a signal" bash -c "! grep -Eq 'died of signal|seccomp filter' '$LOG'"
+  stop_server "$SERVER_PID"
+else
+  fail "server A (UDP, tls-crypt) did not start: cases 1, 5, 6a not run"
+fi
+
+# ---- server B: UDP and TCP, no wrapping --------------------------------------------------------
+case2() {
+  local T="2 tcp/no-wrap/CHACHA20-POLY1305"
+  echo "# case $T"
+  check "$T: openvpn over TCP connects" ov_connect t tcp-client alice "data-ciphers CHACHA20-POLY1305" || return 1
+  check "$T: the data channel is CHACHA20-POLY1305" ov_cipher t CHACHA20-POLY1305
+  check "$T: an IPv4 address from the pool ($(ov_addr4 t))" grep -q '^10\.83\.2\.' <<<"$(ov_addr4 t)"
+  check "$T: ping the server's tunnel address" in_ns "$NS_C" ping -c 3 -i 0.2 -W 2 "$GW"
+  check "$T: 20 MB each way, byte-exact (sha256)" tcp_copy_ok "$NS_S" "$GW" 5711 20000000
+  check "$T: show users --json: protocol openvpn" test "$(user_field alice Protocol)" = openvpn
+  ov_stop t
+}
+
+case4() {
+  local T="4 wrong password"
+  echo "# case $T"
+  ov_conf w udp wrong "data-ciphers AES-256-GCM"
+  ov_start w
+  check "$T: openvpn exits by itself (at most 30 s)" ov_wait_exit "$(ov_pid w)" 300
+  check "$T: ... with AUTH_FAILED in its log" grep -q "AUTH_FAILED" "$WORK/ov-w.log"
+  check "$T: ... no tunnel came up" bash -c "! grep -q 'Initialization Sequence Completed' '$WORK/ov-w.log' && ! ip -n '$NS_C' link show tunw >/dev/null 2>&1"
+  check "$T: ... and carol has no tunnel in show users" user_gone carol
+  ov_stop w
+}
+
+case6b() {
+  local T="6b udp/no-wrap"
+  echo "# case $T"
+  check "$T: an openvpn session over UDP without wrapping" ov_connect u udp bob "data-ciphers AES-256-GCM" || return 1
+  check "$T: it pings" in_ns "$NS_C" ping -c 2 -i 0.2 -W 2 "$GW"
+  spoof_case "$T" u
+  ov_stop u
+}
+
+echo "# server B: UDP and TCP, no wrapping"
+if ov_server B 10.83.2 fd83:2 "openvpn-udp-port = $OV_PORT" "openvpn-tcp-port = $OV_PORT" \
+  "openvpn-data-ciphers = AES-256-GCM:AES-128-GCM:CHACHA20-POLY1305"; then
+  case2
+  case4
+  case6b
+  check "B: no worker died of a signal" bash -c "! grep -Eq 'died of signal|seccomp filter' '$LOG'"
+  stop_server "$SERVER_PID"
+else
+  fail "server B (UDP and TCP, no wrapping) did not start: cases 2, 4, 6b not run"
+fi
+
+# ---- server C: UDP with tls-auth ---------------------------------------------------------------
+case3() {
+  local T="3 udp/tls-auth"
+  echo "# case $T"
+  check "$T: openvpn with 'tls-auth KEY 1' connects" ov_connect h udp alice "tls-auth $WORK/ta.key 1" || return 1
+  check "$T: ping the server's tunnel address" in_ns "$NS_C" ping -c 3 -i 0.2 -W 2 "$GW"
+  check "$T: show users --json: protocol openvpn" test "$(user_field alice Protocol)" = openvpn
+  ov_stop h
+}
+
+echo "# server C: UDP, tls-auth"
+if ov_server C 10.83.3 fd83:3 "openvpn-udp-port = $OV_PORT" "openvpn-tls-auth = $WORK/ta.key 0"; then
+  case3
+  stop_server "$SERVER_PID"
+else
+  fail "server C (UDP, tls-auth) did not start: case 3 not run"
+fi
+e2e_finish

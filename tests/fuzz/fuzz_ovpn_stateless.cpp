@@ -1,0 +1,20 @@
+// Main answers every datagram on the OpenVPN UDP port before any state exists: the stateless
+// handshake must never misread, and nothing but a reset may get a reply.
+#include <cstdint>
+
+#include "main/udp/openvpn_stateless.hpp"
+
+using namespace sslvpn;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* d, size_t n) {
+  if (n == 0) return 0;
+  std::array<uint8_t, 32> secret{};
+  static const std::string key(256, '\x33');
+  ovpn::WrapKeys keys = d[0] & 1 ? ovpn::tls_crypt_keys(key) : ovpn::WrapKeys{};
+  mainproc::udp::OvpnStateless st(secret, std::move(keys));
+  auto r = st.on_datagram({d + 1, n - 1}, "192.0.2.1|1194", 1000);
+  using K = mainproc::udp::OvpnDecision::Kind;
+  if (r.kind == K::Reply && (n < 2 || ovpn::op_of(d[1]) != ovpn::Op::HardResetClientV2)) __builtin_trap();
+  if (r.kind != K::Reply && !r.reply.empty()) __builtin_trap();
+  return 0;
+}

@@ -1,0 +1,403 @@
+// OpenVPN's pure pieces: the packet layer, tls-auth/tls-crypt wrapping and replay, the
+// key-method-2 messages, NCP, the PUSH_REPLY, the AEAD data channel and main's stateless
+// handshake. The real openvpn client checks the same against the server in tests/e2e.
+#include <catch2/catch.hpp>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "main/udp/openvpn_stateless.hpp"
+#include "worker/openvpn/data_channel.hpp"
+#include "worker/openvpn/key_method.hpp"
+#include "worker/openvpn/push.hpp"
+#include "worker/openvpn/wire.hpp"
+#include "worker/openvpn/wrap.hpp"
+
+using namespace sslvpn;
+using namespace sslvpn::ovpn;
+
+namespace {
+
+std::string static_key_text() {
+  std::string t = "#\n# 2048 bit OpenVPN static key\n#\n-----BEGIN OpenVPN Static key V1-----\n";
+  for (int line = 0; line < 16; ++line) {
+    for (int i = 0; i < 16; ++i) {
+      char b[3];
+      std::snprintf(b, sizeof b, "%02x", (line * 16 + i) * 7 & 0xff);
+      t += b;
+    }
+    t += "\n";
+  }
+  return t + "-----END OpenVPN Static key V1-----\n";
+}
+
+std::string key() {
+  auto k = parse_static_key(static_key_text());
+  REQUIRE(k.ok());
+  return std::string(k->view());
+}
+
+// The client's view of tls-crypt: it sends with key[1] and receives with key[0].
+WrapKeys client_crypt_keys(std::string_view k) {
+  WrapKeys w;
+  w.mode = WrapMode::Crypt;
+  w.send_cipher = SecretBytes(k.substr(128, 32));
+  w.send_hmac = SecretBytes(k.substr(192, 32));
+  w.recv_cipher = SecretBytes(k.substr(0, 32));
+  w.recv_hmac = SecretBytes(k.substr(64, 32));
+  return w;
+}
+
+ControlPacket reset(uint8_t fill) {
+  ControlPacket p;
+  p.op = op_byte(Op::HardResetClientV2, 0);
+  p.sid.fill(fill);
+  p.msg_id = 0;
+  return p;
+}
+
+std::vector<uint8_t> v(std::string_view s) {
+  return {s.begin(), s.end()};
+}
+
+}  // namespace
+
+TEST_CASE("ovpn wire: control packets round-trip; ACK blocks are bounded") {
+  ControlPacket p;
+  p.op = op_byte(Op::ControlV1, 3);
+  p.sid.fill(0x11);
+  p.acks = {5, 7};
+  p.ack_sid.fill(0x22);
+  p.msg_id = 9;
+  p.payload = v("hello");
+  auto bytes = serialize_control(p);
+  CHECK(bytes[0] == 0x23);
+  auto q = parse_control(bytes);
+  REQUIRE(q.ok());
+  CHECK(q->opcode() == Op::ControlV1);
+  CHECK(q->key_id() == 3);
+  CHECK(q->acks == p.acks);
+  CHECK(q->ack_sid == p.ack_sid);
+  CHECK(q->msg_id == 9u);
+  CHECK(q->payload == p.payload);
+  // The client's first packet: 38 | sid | 00 | 00000000.
+  auto r = serialize_control(reset(0xaa));
+  CHECK(r.size() == 14);
+  CHECK(r[0] == 0x38);
+  // Every truncation fails cleanly.
+  for (size_t n = 0; n < bytes.size() - 5; ++n) CHECK_FALSE(parse_control({bytes.data(), n}).ok());
+  bytes[9] = 9;  // nine ACKs: more than openvpn ever sends
+  CHECK(parse_control(bytes).error() == Errc::Malformed);
+  // Data opcodes and key-method 1 are not control packets.
+  CHECK_FALSE(parse_control(v("\x48\x00\x00\x00\x00\x00\x00\x00\x00\x00")).ok());
+  CHECK_FALSE(parse_control(v("\x08\x00\x00\x00\x00\x00\x00\x00\x00\x00")).ok());
+  // ACK_V1 carries no message id and needs an ACK.
+  ControlPacket a;
+  a.op = op_byte(Op::AckV1, 0);
+  a.acks = {1};
+  auto ab = serialize_control(a);
+  CHECK(ab.size() == 1 + 8 + 1 + 4 + 8);
+  CHECK(parse_control(ab).ok());
+}
+
+TEST_CASE("ovpn static keys: openvpn's file format; anything else is refused") {
+  auto k = parse_static_key(static_key_text());
+  REQUIRE(k.ok());
+  CHECK(k->size() == kStaticKeySize);
+  CHECK(static_cast<uint8_t>(k->view()[1]) == 7);
+  CHECK_FALSE(parse_static_key("not a key").ok());
+  std::string t = static_key_text();
+  t.erase(t.find("-----END") - 3, 2);  // one byte short
+  CHECK_FALSE(parse_static_key(t).ok());
+}
+
+TEST_CASE("ovpn tls-crypt: the client's packets unwrap; tampering and replays are refused") {
+  std::string k = key();
+  ControlWrap client(client_crypt_keys(k), 1000);
+  ControlWrap server(tls_crypt_keys(k), 2000);
+  auto plain = serialize_control(reset(0x42));
+  auto wire = client.wrap(plain);
+  CHECK(wire.size() == plain.size() + wrap_overhead(WrapMode::Crypt));
+  CHECK(std::memcmp(wire.data() + 9 + 40, plain.data() + 9, plain.size() - 9) != 0);  // encrypted
+  auto got = server.unwrap(wire);
+  REQUIRE(got.ok());
+  CHECK(*got == plain);
+  CHECK(server.unwrap(wire).error() == Errc::State);  // the same replay id again
+  for (size_t i : {size_t{0} + 1, size_t{10}, wire.size() - 1}) {
+    auto bad = client.wrap(plain);
+    bad[i] ^= 1;
+    CHECK(server.unwrap(bad).error() == Errc::Denied);
+  }
+  // The other direction: the server's packets open with the client's receive keys.
+  auto back = server.wrap(plain);
+  auto opened = client.unwrap(back);
+  REQUIRE(opened.ok());
+  CHECK(*opened == plain);
+  // A packet wrapped for the wrong direction does not authenticate.
+  CHECK(server.unwrap(server.wrap(plain)).error() == Errc::Denied);
+  CHECK(server.unwrap(std::vector<uint8_t>(wire.begin(), wire.begin() + 40)).error() == Errc::Truncated);
+}
+
+TEST_CASE("ovpn tls-auth: key directions, HMAC-SHA1, replay window with time") {
+  std::string k = key();
+  ControlWrap client(tls_auth_keys(k, KeyDirection::Inverse), 50);
+  ControlWrap server(tls_auth_keys(k, KeyDirection::Normal), 60);
+  auto plain = serialize_control(reset(1));
+  auto w1 = client.wrap(plain);
+  auto w2 = client.wrap(plain);
+  CHECK(w1.size() == plain.size() + 28);
+  REQUIRE(server.unwrap(w2).ok());
+  REQUIRE(server.unwrap(w1).ok());  // out of order within the window
+  CHECK(server.unwrap(w1).error() == Errc::State);
+  // Both sides without a direction use key[0] both ways.
+  ControlWrap a(tls_auth_keys(k, KeyDirection::Bidirectional), 1),
+      b(tls_auth_keys(k, KeyDirection::Bidirectional), 1);
+  CHECK(b.unwrap(a.wrap(plain)).ok());
+  // A client with the same direction as the server fails.
+  ControlWrap wrong(tls_auth_keys(k, KeyDirection::Normal), 1);
+  CHECK(server.unwrap(wrong.wrap(plain)).error() == Errc::Denied);
+}
+
+TEST_CASE("ovpn replay window: time never goes back; ids within a time slide over 64") {
+  ReplayWindow w;
+  CHECK_FALSE(w.accept(0, 10));
+  CHECK(w.accept(1, 10));
+  CHECK_FALSE(w.accept(1, 10));
+  CHECK(w.accept(100, 10));
+  CHECK_FALSE(w.accept(36, 10));  // 64 behind
+  CHECK(w.accept(37, 10));
+  CHECK_FALSE(w.accept(500, 9));  // an older time
+  CHECK(w.accept(1, 11));         // a newer time starts over
+}
+
+TEST_CASE("ovpn key-method 2: the client's message parses; limits hold; ours is well formed") {
+  std::string m(4, '\0');
+  m.push_back(2);
+  m.append(48, 'p');
+  m.append(32, 'a');
+  m.append(32, 'b');
+  auto put = [&](std::string_view s) {
+    size_t n = s.size() + 1;
+    m.push_back(static_cast<char>(n >> 8));
+    m.push_back(static_cast<char>(n));
+    m.append(s);
+    m.push_back('\0');
+  };
+  put("V4,dev-type tun,cipher AES-256-GCM,key-method 2,tls-client");
+  put("alice");
+  put("s3cret");
+  put("IV_VER=2.6.14\nIV_PROTO=990\nIV_CIPHERS=AES-256-GCM:CHACHA20-POLY1305\nIV_MTU=1600\nbroken-line\n");
+  auto km = parse_client_key_method(v(m));
+  REQUIRE(km.ok());
+  CHECK(km->username == "alice");
+  CHECK(km->password.view() == "s3cret");
+  CHECK(km->has_credentials);
+  CHECK(km->iv_proto() == 990);
+  CHECK((km->iv_proto() & kIvProtoTlsKeyExport) != 0);
+  CHECK(km->peer("IV_VER") == "2.6.14");
+  CHECK(km->pre_master[0] == 'p');
+  CHECK(choose_cipher("AES-128-GCM:CHACHA20-POLY1305:AES-256-GCM", *km) == "CHACHA20-POLY1305");
+  CHECK(choose_cipher("AES-128-GCM", *km).empty());
+  for (size_t n = 0; n + 1 < m.size(); n += 7)
+    (void)parse_client_key_method(v(std::string_view(m).substr(0, n)));
+  // A string without its NUL, key-method 1, an oversized user name.
+  std::string bad = m;
+  bad[4] = 1;
+  CHECK_FALSE(parse_client_key_method(v(bad)).ok());
+  std::string big = m.substr(0, 4 + 1 + 112);
+  put("");                                   // (keeps m valid for nothing else)
+  big += std::string("\x00\x05", 2) + "ab";  // options of length 5 with 2 bytes: truncated
+  CHECK(parse_client_key_method(v(big)).error() == Errc::Truncated);
+  std::string huge = m.substr(0, 4 + 1 + 112);
+  huge += std::string("\xff\xff", 2) + std::string(0xffff, 'x');
+  CHECK(parse_client_key_method(v(huge)).error() == Errc::Limit);
+  // Without IV_CIPHERS, IV_NCP=2 means AES-256-GCM:AES-128-GCM.
+  ClientKeyMethod old;
+  old.peer_info["IV_NCP"] = "2";
+  CHECK(choose_cipher("CHACHA20-POLY1305:AES-128-GCM", old) == "AES-128-GCM");
+
+  std::array<uint8_t, 32> r1{}, r2{};
+  r1.fill(1);
+  std::string mine = build_server_key_method(r1, r2, "V4,tls-server");
+  CHECK(mine.size() == 4 + 1 + 64 + 2 + 14 + 6);
+  CHECK(mine[4] == 2);
+  CHECK(mine.substr(mine.size() - 6) == std::string(6, '\0'));
+}
+
+TEST_CASE("ovpn push: options from the tunnel's parameters; long replies are continued") {
+  ipc::TunnelParams p;
+  p.set_ipv4_address("10.8.0.2");
+  p.set_ipv4_netmask("255.255.255.0");
+  p.set_ipv4_local("10.8.0.1");
+  p.set_ipv6_address("fd00::2");
+  p.set_ipv6_prefix(64);
+  p.set_ipv6_local("fd00::1");
+  p.add_route_include("192.168.0.0/16");
+  p.add_route_include("2001:db8::/32");
+  p.add_route_exclude("192.168.5.0/24");
+  p.add_dns("10.8.0.1");
+  p.set_mtu(1400);
+  PushSettings s;
+  s.cipher = "AES-256-GCM";
+  s.iv_proto = 990;
+  s.client_sent_mtu = true;
+  s.peer_id = 7;
+  auto o = push_options(p, s);
+  auto has = [&](const std::string& x) { return std::find(o.begin(), o.end(), x) != o.end(); };
+  CHECK(has("topology subnet"));
+  CHECK(has("route-gateway 10.8.0.1"));
+  CHECK(has("ifconfig 10.8.0.2 255.255.255.0"));
+  CHECK(has("ifconfig-ipv6 fd00::2/64 fd00::1"));
+  CHECK(has("route 192.168.0.0 255.255.0.0"));
+  CHECK(has("route-ipv6 2001:db8::/32"));
+  CHECK(has("route 192.168.5.0 255.255.255.0 net_gateway"));
+  CHECK(has("dhcp-option DNS 10.8.0.1"));
+  CHECK(has("tun-mtu 1400"));
+  CHECK(has("peer-id 7"));
+  CHECK(has("cipher AES-256-GCM"));
+  CHECK(has("protocol-flags cc-exit tls-ekm"));
+  for (const auto& x : o) CHECK(x.find("redirect-gateway") == std::string::npos);
+  // No routes: everything goes through the tunnel. An old client gets key-derivation.
+  ipc::TunnelParams all = p;
+  all.clear_route_include();
+  s.iv_proto = 1u << 3;
+  auto o2 = push_options(all, s);
+  CHECK(std::find(o2.begin(), o2.end(), "redirect-gateway def1 ipv6") != o2.end());
+  CHECK(std::find(o2.begin(), o2.end(), "key-derivation tls-ekm") != o2.end());
+  for (const auto& x : o2) CHECK(x.rfind("peer-id", 0) != 0);  // no DATA_V2 support: no peer-id
+
+  auto one = push_reply_messages(o);
+  REQUIRE(one.size() == 1);
+  CHECK(one[0].rfind("PUSH_REPLY,", 0) == 0);
+  std::vector<std::string> many(100, "route 10.1.2.0 255.255.255.0");
+  auto msgs = push_reply_messages(many);
+  REQUIRE(msgs.size() > 1);
+  size_t routes = 0;
+  for (size_t i = 0; i < msgs.size(); ++i) {
+    CHECK(msgs[i].size() <= kMaxPushMessage);
+    std::string tail = i + 1 < msgs.size() ? ",push-continuation 2" : ",push-continuation 1";
+    CHECK(msgs[i].substr(msgs[i].size() - tail.size()) == tail);
+    for (size_t at = 0; (at = msgs[i].find(",route ", at)) != std::string::npos; ++at) ++routes;
+  }
+  CHECK(routes == 100);
+}
+
+TEST_CASE("ovpn data channel: seal and open both ways, every cipher; replays and forgeries refused") {
+  std::vector<uint8_t> km(kKeyMaterial);
+  for (size_t i = 0; i < km.size(); ++i) km[i] = static_cast<uint8_t>(i * 13);
+  // The client's keys are ours mirrored: it encrypts with key[0] (our decrypt key).
+  std::vector<uint8_t> mirrored(km.begin() + 128, km.end());
+  mirrored.insert(mirrored.end(), km.begin(), km.begin() + 128);
+  for (auto c : {DataCipher::Aes128Gcm, DataCipher::Aes256Gcm, DataCipher::ChaCha20Poly1305}) {
+    for (bool v2 : {true, false}) {
+      auto server = DataChannel::create(c, km, 1, v2, 0x123456);
+      auto client = DataChannel::create(c, mirrored, 1, v2, 0x123456);
+      REQUIRE(server.ok());
+      REQUIRE(client.ok());
+      std::vector<uint8_t> buf(kDataV2Header + 100);
+      size_t h = server->header_size();
+      for (size_t i = 0; i < 100; ++i) buf[h + i] = static_cast<uint8_t>(i);
+      auto sealed = server->seal(buf, 100);
+      REQUIRE(sealed.ok());
+      CHECK((*sealed)[0] == op_byte(v2 ? Op::DataV2 : Op::DataV1, 1));
+      std::vector<uint8_t> pkt(sealed->begin(), sealed->end());
+      std::vector<uint8_t> copy = pkt;
+      auto opened = client->open(pkt);
+      REQUIRE(opened.ok());
+      REQUIRE(opened->size() == 100);
+      CHECK((*opened)[99] == 99);
+      CHECK(client->open(copy).error() == Errc::State);  // the same packet id again
+      // Flip any byte: it no longer opens (the header is authenticated too).
+      for (size_t at : {size_t{1}, h - 1, copy.size() - 1}) {
+        std::vector<uint8_t> b(kDataV2Header + 100);
+        std::copy(buf.begin(), buf.end(), b.begin());
+        auto s2 = server->seal(b, 100);
+        std::vector<uint8_t> t(s2->begin(), s2->end());
+        t[at] ^= 0x80;
+        CHECK_FALSE(client->open(t).ok());
+      }
+      // The wrong key id is not this key's packet.
+      std::vector<uint8_t> b3(kDataV2Header + 10);
+      auto s3 = server->seal(b3, 10);
+      std::vector<uint8_t> t3(s3->begin(), s3->end());
+      t3[0] = static_cast<uint8_t>((t3[0] & 0xf8) | 2);
+      CHECK(client->open(t3).error() == Errc::State);
+      CHECK_FALSE(client->open(std::span<uint8_t>(t3.data(), 5)).ok());
+    }
+  }
+  CHECK(is_ping(ping_payload()));
+  CHECK(parse_data_cipher("chacha20-poly1305") == DataCipher::ChaCha20Poly1305);
+  CHECK_FALSE(parse_data_cipher("BF-CBC"));
+}
+
+TEST_CASE("ovpn stateless handshake: a reset gets a cookie; only the cookie starts a worker") {
+  std::array<uint8_t, 32> secret{};
+  secret.fill(9);
+  std::string k = key();
+  mainproc::udp::OvpnStateless st(secret, tls_crypt_keys(k));
+  ControlWrap client(client_crypt_keys(k), 100);
+  auto rst = client.wrap(serialize_control(reset(0x33)));
+  uint64_t now = 1'000'000;
+  auto d = st.on_datagram(rst, "198.51.100.7|40000", now);
+  REQUIRE(d.kind == mainproc::udp::OvpnDecision::Kind::Reply);
+  // The reply opens with the client's keys and acks its reset under a cookie session id.
+  auto reply = client.unwrap(d.reply);
+  REQUIRE(reply.ok());
+  auto rp = parse_control(*reply);
+  REQUIRE(rp.ok());
+  CHECK(rp->opcode() == Op::HardResetServerV2);
+  CHECK(rp->acks == std::vector<uint32_t>{0});
+  CHECK(rp->ack_sid == reset(0x33).sid);
+  // The same reset again (a retransmission) gets the same cookie: nothing was kept.
+  auto again = st.on_datagram(client.wrap(serialize_control(reset(0x33))), "198.51.100.7|40000", now + 1);
+  auto again_plain = client.unwrap(again.reply);
+  REQUIRE(again_plain.ok());
+  auto rp2 = parse_control(*again_plain);
+  REQUIRE(rp2.ok());
+  CHECK(rp2->sid == rp->sid);
+
+  ControlPacket ack;
+  ack.op = op_byte(Op::AckV1, 0);
+  ack.sid = reset(0x33).sid;
+  ack.acks = {0};
+  ack.ack_sid = rp->sid;
+  auto ok = st.on_datagram(client.wrap(serialize_control(ack)), "198.51.100.7|40000", now + 40);
+  CHECK(ok.kind == mainproc::udp::OvpnDecision::Kind::Start);
+  CHECK(ok.server_sid == rp->sid);
+  // From another address or port, too late, or with a guessed cookie: nothing.
+  CHECK(st.on_datagram(client.wrap(serialize_control(ack)), "198.51.100.8|40000", now).kind ==
+        mainproc::udp::OvpnDecision::Kind::Drop);
+  CHECK(st.on_datagram(client.wrap(serialize_control(ack)), "198.51.100.7|40001", now).kind ==
+        mainproc::udp::OvpnDecision::Kind::Drop);
+  CHECK(st.on_datagram(client.wrap(serialize_control(ack)), "198.51.100.7|40000", now + 300).kind ==
+        mainproc::udp::OvpnDecision::Kind::Drop);
+  ack.ack_sid.fill(0);
+  CHECK(st.on_datagram(client.wrap(serialize_control(ack)), "198.51.100.7|40000", now).kind ==
+        mainproc::udp::OvpnDecision::Kind::Drop);
+  CHECK(st.bad_cookie() == 4);
+  // Without the tls-crypt key: not even a reply.
+  ControlWrap stranger(client_crypt_keys(std::string(256, 'x')), 1);
+  CHECK(st.on_datagram(stranger.wrap(serialize_control(reset(1))), "203.0.113.1|1", now).kind ==
+        mainproc::udp::OvpnDecision::Kind::Drop);
+  CHECK(st.bad_hmac() == 1);
+  // Garbage and data packets: dropped.
+  CHECK(st.on_datagram(v("\x38"), "203.0.113.1|1", now).kind == mainproc::udp::OvpnDecision::Kind::Drop);
+  CHECK(st.on_datagram(v("\x48\x00\x00\x01\x00\x00\x00\x01"), "203.0.113.1|1", now).kind ==
+        mainproc::udp::OvpnDecision::Kind::Drop);
+}
+
+TEST_CASE("ovpn push: a /128 lease is pushed with its network's prefix (openvpn takes 64-124)") {
+  ipc::TunnelParams p;
+  p.set_ipv6_address("fd83:1::92:76f2");
+  p.set_ipv6_prefix(128);
+  p.set_ipv6_local("fd83:1::1");
+  p.add_route_include("fd83:1::/64");
+  PushSettings s;
+  s.cipher = "AES-256-GCM";
+  auto o = push_options(p, s);
+  CHECK(std::find(o.begin(), o.end(), "ifconfig-ipv6 fd83:1::92:76f2/64 fd83:1::1") != o.end());
+  p.clear_route_include();
+  o = push_options(p, s);
+  CHECK(std::find(o.begin(), o.end(), "ifconfig-ipv6 fd83:1::92:76f2/124 fd83:1::1") != o.end());
+}

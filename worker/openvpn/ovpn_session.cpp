@@ -1,0 +1,170 @@
+#include "worker/openvpn/ovpn_session.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "worker/tunnel/traffic_policy.hpp"
+
+namespace sslvpn::ovpn {
+namespace {
+
+using R = ipc::SessionEnd;
+using std::chrono::seconds;
+
+bool message_is(const std::string& m, std::string_view what) {
+  // Control messages end with NUL; some carry arguments after a comma.
+  std::string_view v(m.data(), strnlen(m.data(), m.size()));
+  return v == what || (v.size() > what.size() && v.substr(0, what.size()) == what && v[what.size()] == ',');
+}
+
+}  // namespace
+
+OvpnSessionSettings ovpn_settings_from(const ipc::TunnelParams& p, uint32_t ping_s, uint32_t ping_restart_s) {
+  OvpnSessionSettings s;
+  if (auto a = parse_ip(p.ipv4_address())) s.ipv4 = *a;
+  if (auto a = parse_ip(p.ipv6_address()))
+    s.ipv6 = parse_ip_net(IpNet{*a, static_cast<uint8_t>(p.ipv6_prefix())}.to_string());
+  for (const auto& d : p.allowed_destinations())
+    if (auto n = parse_ip_net(d)) s.allowed_destinations.push_back(*n);
+  s.ping_s = ping_s;
+  // A 2.6 server waits twice the ping-restart it pushes before it gives the client up.
+  s.dead_s = 2 * ping_restart_s;
+  s.idle_timeout_s = p.idle_timeout();
+  s.session_limit_s = p.session_timeout() ? std::max<uint32_t>(p.session_remaining(), 1) : 0;
+  return s;
+}
+
+OvpnSession::OvpnSession(OvpnSessionSettings s, ControlChannel& control, DataChannel data,
+                         Clock::time_point now)
+    : s_(std::move(s)),
+      control_(control),
+      data_(std::move(data)),
+      start_(now),
+      last_rx_(now),
+      last_tx_(now),
+      last_data_(now) {
+  scratch_.reserve(65536 + 64);
+}
+
+void OvpnSession::on_stream_record(std::span<const uint8_t> record, Clock::time_point now,
+                                   tunnel::TunnelIo& io) {
+  if (ended() || record.empty()) return;
+  if (is_data(record[0])) {
+    scratch_.assign(record.begin(), record.end());
+    on_data(scratch_, now, io);
+  } else if (is_control(record[0])) {
+    on_control(record, now, io);
+  } else {
+    ++dropped_;
+  }
+}
+
+void OvpnSession::on_data(std::span<uint8_t> pkt, Clock::time_point now, tunnel::TunnelIo& io) {
+  auto plain = data_.open(pkt);
+  if (!plain.ok()) {
+    ++dropped_;
+    return;
+  }
+  last_rx_ = now;
+  if (is_ping(*plain)) return;
+  if (is_occ(*plain)) {
+    if (is_occ_exit(*plain)) end(R::USER_DISCONNECT);
+    return;
+  }
+  if (!tunnel::source_allowed(*plain, s_.ipv4, s_.ipv6) ||
+      !tunnel::destination_allowed(*plain, s_.allowed_destinations)) {
+    ++dropped_;
+    return;
+  }
+  bytes_in_ += plain->size();
+  last_data_ = now;
+  io.to_tun(*plain);
+}
+
+void OvpnSession::on_control(std::span<const uint8_t> pkt, Clock::time_point now, tunnel::TunnelIo& io) {
+  if (!control_.on_wire(pkt, now).ok()) {
+    ++dropped_;
+    flush_control(now, io);
+    return;
+  }
+  last_rx_ = now;
+  if (control_.tls_failed()) return end(R::ERROR);
+  while (auto m = control_.take_message()) {
+    if (message_is(*m, "PUSH_REQUEST")) {
+      // The reply was lost (or the client is impatient): the same reply again.
+      for (const auto& r : s_.push_reply) (void)control_.send_message(r + '\0');
+    } else if (message_is(*m, "EXIT")) {
+      end(R::USER_DISCONNECT);
+    }
+    wipe_string(*m);
+  }
+  flush_control(now, io);
+}
+
+void OvpnSession::flush_control(Clock::time_point now, tunnel::TunnelIo& io) {
+  for (auto& p : control_.take_output(now)) {
+    io.to_stream(p);
+    last_tx_ = now;
+  }
+}
+
+std::span<const uint8_t> OvpnSession::frame_stream(std::span<uint8_t> buf, size_t len,
+                                                   Clock::time_point now) {
+  size_t skip = kDataV2Header - data_.header_size();
+  auto sealed = data_.seal(buf.subspan(skip), len);
+  if (!sealed.ok()) {
+    ++dropped_;
+    return {};
+  }
+  bytes_out_ += len;
+  last_tx_ = now;
+  last_data_ = now;
+  return *sealed;
+}
+
+void OvpnSession::send_ping(Clock::time_point now, tunnel::TunnelIo& io) {
+  auto ping = ping_payload();
+  std::memcpy(ping_buf_ + kDataV2Header, ping.data(), ping.size());
+  size_t skip = kDataV2Header - data_.header_size();
+  auto sealed = data_.seal(std::span<uint8_t>(ping_buf_ + skip, sizeof ping_buf_ - skip), ping.size());
+  if (!sealed.ok()) return;
+  io.to_stream(*sealed);
+  last_tx_ = now;
+}
+
+void OvpnSession::on_tick(Clock::time_point now, tunnel::TunnelIo& io) {
+  if (ended()) return;
+  flush_control(now, io);
+  if (s_.session_limit_s && now - start_ >= seconds(s_.session_limit_s)) return end(R::SESSION_TIMEOUT);
+  if (s_.idle_timeout_s && now - last_data_ >= seconds(s_.idle_timeout_s)) return end(R::IDLE_TIMEOUT);
+  if (now - last_rx_ >= seconds(s_.dead_s)) return end(R::DPD_TIMEOUT);
+  if (now - last_tx_ >= seconds(s_.ping_s)) send_ping(now, io);
+}
+
+Clock::time_point OvpnSession::next_deadline() const {
+  Clock::time_point t = std::min(last_rx_ + seconds(s_.dead_s), last_tx_ + seconds(s_.ping_s));
+  if (s_.session_limit_s) t = std::min(t, start_ + seconds(s_.session_limit_s));
+  if (s_.idle_timeout_s) t = std::min(t, last_data_ + seconds(s_.idle_timeout_s));
+  return std::min(t, control_.next_deadline());
+}
+
+void OvpnSession::terminate(EndReason why, bool tell_client, tunnel::TunnelIo& io) {
+  if (tell_client) {
+    send_goodbye(io);
+  } else {
+    // The server goes away (a restart, a drain): the client reconnects at once instead of
+    // waiting for its ping-restart, as openvpn's own server tells it.
+    (void)control_.send_message(std::string("RESTART,server shutting down") + '\0');
+    flush_control(Clock::now(), io);
+  }
+  end(why);
+}
+
+void OvpnSession::send_goodbye(tunnel::TunnelIo& io) {
+  // HALT: the client exits and does not reconnect (an admin's disconnect, a session that is
+  // over). The message goes through the reliability layer; the loop flushes it before it closes.
+  (void)control_.send_message(std::string("HALT,disconnected by the server") + '\0');
+  flush_control(Clock::now(), io);
+}
+
+}  // namespace sslvpn::ovpn

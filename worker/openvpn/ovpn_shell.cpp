@@ -1,0 +1,357 @@
+#include "worker/openvpn/ovpn_shell.hpp"
+
+#include <gnutls/crypto.h>
+#include <malloc.h>
+#include <poll.h>
+
+#include <memory>
+#include <optional>
+
+#include "worker/openvpn/control.hpp"
+#include "worker/openvpn/key_method.hpp"
+#include "worker/openvpn/ovpn_session.hpp"
+#include "worker/openvpn/push.hpp"
+#include "worker/openvpn/transport.hpp"
+#include "worker/tunnel/tunnel_loop.hpp"
+
+namespace sslvpn::worker {
+namespace {
+
+using ovpn::Clock;
+
+// The options string of a 2.6 server; clients only warn on a mismatch.
+constexpr char kServerOptions[] =
+    "V4,dev-type tun,link-mtu 1559,tun-mtu 1500,proto UDPv4,cipher AES-256-GCM,auth [null-digest],keysize "
+    "256,"
+    "key-method 2,tls-server";
+// The ping we push; ping-restart follows the session's DPD time.
+constexpr uint32_t kPing = 10;
+constexpr uint32_t kMinPingRestart = 30;
+// After AUTH_FAILED: how long the worker waits for the client to acknowledge it.
+constexpr auto kFailLinger = std::chrono::seconds(3);
+
+ovpn::WrapKeys wrap_keys(const ipc::OpenVpnStartup& o) {
+  switch (o.wrap()) {
+    case ipc::OpenVpnStartup::TLS_AUTH:
+      return ovpn::tls_auth_keys(o.wrap_key(), o.key_direction() < 0    ? ovpn::KeyDirection::Bidirectional
+                                               : o.key_direction() == 0 ? ovpn::KeyDirection::Normal
+                                                                        : ovpn::KeyDirection::Inverse);
+    case ipc::OpenVpnStartup::TLS_CRYPT:
+      return ovpn::tls_crypt_keys(o.wrap_key());
+    default:
+      return {};
+  }
+}
+
+ovpn::SessionId copy_sid(const std::string& s) {
+  ovpn::SessionId id{};
+  if (s.size() == id.size()) std::copy(s.begin(), s.end(), id.begin());
+  return id;
+}
+
+std::span<const uint8_t> bytes_of(const std::string& s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+// One OpenVPN login, from the first packet to PUSH_REPLY (or AUTH_FAILED).
+class OvpnLogin {
+ public:
+  OvpnLogin(Logger& log, const ipc::WorkerStartup& st, TlsServer& tls, SecModClient& secmod, IpcChannel& main,
+            tunnel::StreamTransport& tr, ovpn::ControlWrap& wrap, ovpn::ControlChannel& ctl)
+      : log_(log),
+        st_(st),
+        o_(st.openvpn()),
+        tls_(tls),
+        secmod_(secmod),
+        main_(main),
+        tr_(tr),
+        wrap_(wrap),
+        ctl_(ctl) {}
+
+  // Runs the login; true when a tunnel was granted (then `tun`, `params` and `data` are set).
+  bool run(Clock::time_point deadline);
+
+  UniqueFd tun;
+  ipc::TunnelParams params;
+  std::optional<ovpn::DataChannel> data;
+  std::vector<std::string> push_reply;
+  uint32_t ping_restart = 60;
+
+ private:
+  void on_packet(std::span<const uint8_t> pkt, Clock::time_point now);
+  // The client's key-method-2 message: logs in and answers with ours.
+  bool on_key_method(const std::string& msg);
+  // PUSH_REQUEST: asks main for the tunnel; false when the login is over without one.
+  bool on_push_request();
+  void fail_auth(const std::string& why);
+  void send_output(Clock::time_point now);
+  bool wait_readable(Clock::time_point until);
+
+  Logger& log_;
+  const ipc::WorkerStartup& st_;
+  const ipc::OpenVpnStartup& o_;
+  TlsServer& tls_;
+  SecModClient& secmod_;
+  IpcChannel& main_;
+  tunnel::StreamTransport& tr_;
+  ovpn::ControlWrap& wrap_;
+  ovpn::ControlChannel& ctl_;
+  bool started_ = false;  // the reset exchange is behind
+  std::optional<ovpn::ClientKeyMethod> km_;
+  std::string cookie_;
+  std::string username_;
+  bool auth_ok_ = false;
+  std::string auth_error_;
+  bool granted_ = false;
+  bool over_ = false;
+};
+
+void OvpnLogin::send_output(Clock::time_point now) {
+  for (auto& p : ctl_.take_output(now)) (void)tr_.queue_record(p);
+  (void)tr_.flush();
+}
+
+bool OvpnLogin::wait_readable(Clock::time_point until) {
+  auto now = Clock::now();
+  auto next = std::min(until, ctl_.next_deadline());
+  int ms =
+      next <= now
+          ? 0
+          : static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(next - now).count()) + 1;
+  if (tr_.pending() > 0) return true;
+  pollfd p{tr_.fd(), POLLIN, 0};
+  return ::poll(&p, 1, std::min(ms, 1000)) > 0;
+}
+
+void OvpnLogin::on_packet(std::span<const uint8_t> pkt, Clock::time_point now) {
+  if (pkt.empty() || !ovpn::is_control(pkt[0])) return;  // data before the keys: dropped
+  if (!started_) {
+    // TCP: the first packet is the client's hard reset (UDP: main did the reset exchange).
+    auto plain = wrap_.unwrap(pkt);
+    auto reset = plain.ok() ? ovpn::parse_control(*plain) : Result<ovpn::ControlPacket>(plain.error());
+    if (!reset.ok() || !ctl_.start_from_reset(*reset).ok()) {
+      log_.debug("OpenVPN: the first packet is not a client reset; dropped");
+      return;
+    }
+    started_ = true;
+    return;
+  }
+  auto r = ctl_.on_wire(pkt, now);
+  if (!r.ok()) log_.debug("OpenVPN: control packet dropped (", errc_name(r.error()), ")");
+}
+
+bool OvpnLogin::on_key_method(const std::string& msg) {
+  auto km = ovpn::parse_client_key_method(bytes_of(msg));
+  if (!km.ok()) {
+    log_.info("OpenVPN: the client's key exchange is malformed (", errc_name(km.error()), ")");
+    return false;
+  }
+  km_ = std::move(*km);
+  username_ = km_->username;
+  std::string ver = km_->peer("IV_VER");
+  log_.debug("OpenVPN client ", ver.substr(0, 32), " (", km_->peer("IV_PLAT").substr(0, 16), "), IV_PROTO ",
+             km_->iv_proto());
+  // Log in through sec-mod, as every protocol does (PAM, password files, RADIUS, certificates).
+  ipc::WorkerToSecMod req;
+  auto* init = req.mutable_auth_init();
+  init->set_username(km_->username.substr(0, 256));
+  init->set_password(std::string(km_->password.view()));
+  init->set_has_password(km_->has_credentials);
+  init->set_user_agent(("OpenVPN " + ver).substr(0, 256));
+  if (st_.cert_login() != 0)
+    for (const auto& der : tls_.peer_certificates()) init->add_client_cert_der(der);
+  km_->password.wipe();
+  auto reply = secmod_.auth(req);
+  if (!reply.ok()) {
+    auth_error_ = "the server cannot check logins right now";
+    log_.error("sec-mod did not answer a login: ", errc_name(reply.error()));
+  } else if (reply->status() == ipc::AuthReply::SUCCESS) {
+    auth_ok_ = true;
+    cookie_ = reply->cookie();
+    username_ = reply->username();
+  } else if (reply->status() == ipc::AuthReply::CONTINUE) {
+    auth_error_ = "a second factor is required";  // CRV1 challenges are not implemented yet
+  } else {
+    auth_error_ = reply->message().empty() ? "login failed" : reply->message();
+  }
+  // Our half of the exchange goes out whatever the outcome; AUTH_FAILED answers PUSH_REQUEST.
+  std::array<uint8_t, 32> r1{}, r2{};
+  if (gnutls_rnd(GNUTLS_RND_NONCE, r1.data(), r1.size()) != 0 ||
+      gnutls_rnd(GNUTLS_RND_NONCE, r2.data(), r2.size()) != 0)
+    return false;
+  std::string mine = ovpn::build_server_key_method(r1, r2, kServerOptions);
+  return ctl_.send_message(mine).ok();
+}
+
+void OvpnLogin::fail_auth(const std::string& why) {
+  log_.info("OpenVPN: login of '", username_.substr(0, 64), "' failed: ", why);
+  (void)ctl_.send_message("AUTH_FAILED," + why.substr(0, 200) + '\0');
+  over_ = true;
+}
+
+bool OvpnLogin::on_push_request() {
+  if (!auth_ok_) {
+    fail_auth(auth_error_.empty() ? "login failed" : auth_error_);
+    return false;
+  }
+  uint32_t proto = km_->iv_proto();
+  if (!(proto & ovpn::kIvProtoTlsKeyExport)) {
+    fail_auth("this server needs a client with key-derivation tls-ekm (OpenVPN 2.6 or later)");
+    return false;
+  }
+  std::string cipher = ovpn::choose_cipher(o_.data_ciphers(), *km_);
+  if (cipher.empty()) {
+    fail_auth("no common data cipher (the server offers " + o_.data_ciphers() + ")");
+    return false;
+  }
+  ipc::WorkerToMain ask;
+  auto* req = ask.mutable_session_request();
+  req->set_cookie(cookie_);
+  req->set_protocol(ipc::OPENVPN);
+  req->set_user_agent(("OpenVPN " + km_->peer("IV_VER")).substr(0, 255));
+  req->set_device_platform(km_->peer("IV_PLAT").substr(0, 64));
+  req->set_hostname(km_->peer("UV_HOSTNAME").substr(0, 64));
+  req->set_base_mtu(1500);
+  req->set_ipv6(true);  // a 2.6 client takes ifconfig-ipv6 whenever it is pushed
+  // Main adds an IP and a TCP header to this; ours: the data header, and UDP (8) or TCP with
+  // the 2-byte length (22) instead of TCP's 20.
+  req->set_transport_overhead(static_cast<uint32_t>(ovpn::kDataV2Header + (o_.tcp() ? 2 : 0)) -
+                              (o_.tcp() ? 0 : 12));
+  wipe_string(cookie_);
+  auto sent = main_.send(ask);
+  auto rep = sent ? main_.recv<ipc::MainToWorker>(false)
+                  : Result<std::pair<ipc::MainToWorker, UniqueFd>>(sent.error());
+  if (!rep.ok() || rep->first.msg_case() != ipc::MainToWorker::kSessionReply) {
+    log_.error("main did not answer the tunnel request");
+    return false;
+  }
+  const ipc::SessionReply& r = rep->first.session_reply();
+  if (!r.ok() || !rep->second.valid()) {
+    fail_auth(r.reason().empty() ? "the server refused the tunnel" : r.reason());
+    return false;
+  }
+  params = r.params();
+  tun = std::move(rep->second);
+  auto km = tls_.export_key("EXPORTER-OpenVPN-datakeys", ovpn::kKeyMaterial);
+  bool v2 = proto & ovpn::kIvProtoDataV2;
+  uint32_t peer_id = static_cast<uint32_t>(st_.worker_id() & 0xffffff);
+  auto dc =
+      km.ok() ? ovpn::DataChannel::create(
+                    *ovpn::parse_data_cipher(cipher),
+                    std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(km->view().data()), km->size()),
+                    0, v2, peer_id)
+              : Result<ovpn::DataChannel>(Errc::Crypto);
+  if (!dc.ok()) {
+    log_.error("OpenVPN: cannot derive the data channel keys");
+    return false;
+  }
+  data.emplace(std::move(*dc));
+  ovpn::PushSettings ps;
+  ps.cipher = cipher;
+  ps.iv_proto = proto;
+  ps.client_sent_mtu = !km_->peer("IV_MTU").empty();
+  ps.peer_id = peer_id;
+  ps.ping = kPing;
+  ps.ping_restart = ping_restart = std::max(params.dpd(), kMinPingRestart);
+  push_reply = ovpn::push_reply_messages(ovpn::push_options(params, ps));
+  for (const auto& m : push_reply)
+    if (!ctl_.send_message(m + '\0').ok()) return false;
+  log_.debug("OpenVPN: tunnel for '", username_.substr(0, 64), "' with ", cipher, " over ",
+             tr_.description());
+  granted_ = true;
+  return true;
+}
+
+bool OvpnLogin::run(Clock::time_point deadline) {
+  if (!o_.tcp()) {
+    // UDP: main's reset reply is behind; the client's first packet returned the cookie.
+    ctl_.start_after_cookie(copy_sid(o_.client_sid()));
+    started_ = true;
+    on_packet(bytes_of(o_.first_packet()), Clock::now());
+  }
+  std::vector<uint8_t> buf(ovpn::kMaxPacket);
+  Clock::time_point linger_until = Clock::time_point::max();
+  for (;;) {
+    auto now = Clock::now();
+    if (now >= deadline) {
+      log_.info("OpenVPN: the login did not finish in time");
+      return false;
+    }
+    if (over_ && (ctl_.idle() || now >= linger_until)) return false;
+    if (wait_readable(std::min(deadline, linger_until))) {
+      for (int i = 0; i < 64; ++i) {
+        auto n = tr_.recv_nonblocking(buf);
+        if (!n.ok()) {
+          if (n.error() == Errc::Timeout) break;
+          log_.debug("OpenVPN: the client went away (", errc_name(n.error()), ")");
+          return false;
+        }
+        on_packet(std::span<const uint8_t>(buf.data(), *n), Clock::now());
+      }
+    }
+    if (ctl_.tls_failed()) {
+      log_.info("OpenVPN: TLS failed: ", ctl_.error());
+      return false;
+    }
+    while (!over_ && ctl_.tls_up()) {
+      auto m = ctl_.take_message();
+      if (!m) break;
+      if (!km_) {
+        if (!on_key_method(*m)) return false;
+      } else if (m->rfind("PUSH_REQUEST", 0) == 0) {
+        bool ok = on_push_request();
+        if (ok) {
+          send_output(Clock::now());
+          return true;
+        }
+        if (!over_) return false;
+        linger_until = Clock::now() + kFailLinger;
+      }
+      wipe_string(*m);
+    }
+    send_output(Clock::now());
+  }
+}
+
+}  // namespace
+
+void run_openvpn(Logger& log, const ipc::WorkerStartup& st, TlsServer& tls, SecModClient& secmod,
+                 IpcChannel& main, int client_fd, std::chrono::steady_clock::time_point deadline) {
+  const ipc::OpenVpnStartup& o = st.openvpn();
+  std::unique_ptr<tunnel::StreamTransport> tr;
+  ovpn::TcpPacketTransport* tcp = nullptr;
+  ovpn::UdpPacketTransport* udp = nullptr;
+  if (o.tcp())
+    tr.reset(tcp = new ovpn::TcpPacketTransport(client_fd));
+  else
+    tr.reset(udp = new ovpn::UdpPacketTransport(client_fd));
+  uint32_t wrap_time = o.wrap_time() != 0 ? o.wrap_time() : static_cast<uint32_t>(::time(nullptr));
+  // Over UDP main's reset reply used replay id 1: ours go on from 2.
+  ovpn::ControlWrap wrap(wrap_keys(o), wrap_time, 2);
+  ovpn::SessionId own{};
+  if (!o.tcp())
+    own = copy_sid(o.server_sid());
+  else if (gnutls_rnd(GNUTLS_RND_NONCE, own.data(), own.size()) != 0)
+    return;
+  ovpn::ControlChannel ctl(wrap, tls, o.tcp(), own);
+  OvpnLogin login(log, st, tls, secmod, main, *tr, wrap, ctl);
+  if (!login.run(deadline)) {
+    (void)tr->flush();
+    return;
+  }
+  // sslvpnctl shows the transport, the data cipher and the control channel's TLS session.
+  std::string label = std::string("OpenVPN ") + (tcp ? "TCP" : "UDP") + ", " +
+                      ovpn::data_cipher_name(login.data->cipher()) + ", control " + tls.description();
+  if (tcp) tcp->set_label(label);
+  if (udp) udp->set_label(label);
+  ovpn::OvpnSessionSettings settings = ovpn::ovpn_settings_from(login.params, kPing, login.ping_restart);
+  settings.push_reply = login.push_reply;  // repeated if the client asks again
+  ovpn::OvpnSession engine(std::move(settings), ctl, std::move(*login.data), Clock::now());
+  tunnel::TunnelLoop loop(log, *tr, engine, std::move(login.tun), main, login.params, nullptr);
+  ::malloc_trim(0);
+  ipc::WorkerToMain end;
+  *end.mutable_session_end() = loop.run();
+  (void)main.send(end);
+}
+
+}  // namespace sslvpn::worker
