@@ -480,6 +480,20 @@ bool Server::reload(std::string* error, std::vector<std::string>* notes) {
   keep("tcp-port", n.tcp_port, o.tcp_port);
   keep("udp-port", n.udp_port, o.udp_port);
   keep("gp-esp-port", n.gp_esp_port, o.gp_esp_port);
+  keep("openvpn-udp-port", n.openvpn_udp_port, o.openvpn_udp_port);
+  keep("openvpn-tcp-port", n.openvpn_tcp_port, o.openvpn_tcp_port);
+  // main's stateless handshake holds the wrap key: a new one waits for a restart, for workers too.
+  bool wrap_changed = n.openvpn_tls_crypt != o.openvpn_tls_crypt ||
+                      n.openvpn_tls_auth != o.openvpn_tls_auth ||
+                      n.openvpn_tls_auth_direction != o.openvpn_tls_auth_direction ||
+                      next.openvpn_wrap_key != s_.openvpn_wrap_key;
+  if (wrap_changed) {
+    n.openvpn_tls_crypt = o.openvpn_tls_crypt;
+    n.openvpn_tls_auth = o.openvpn_tls_auth;
+    n.openvpn_tls_auth_direction = o.openvpn_tls_auth_direction;
+    next.openvpn_wrap_key = s_.openvpn_wrap_key;
+    notes->push_back("the OpenVPN tls-crypt/tls-auth key changed; it takes effect after a restart");
+  }
   keep("udp-listen-host", n.udp_listen_host, o.udp_listen_host);
   keep("device", n.device, o.device);
   keep("run-as-user", n.run_as_user, o.run_as_user);

@@ -19,12 +19,21 @@ if [ ! -f "$DEMO/cert.pem" ]; then
     --outfile "$DEMO/cert.pem" >/dev/null 2>&1
 fi
 [ -f "$DEMO/passwd" ] || printf 'demo\n' | build/sslvpnd-passwd -c "$DEMO/passwd" -g demo demo
+# OpenVPN's tls-crypt key (openvpn's own format), shared with the client profile below.
+if [ ! -f "$DEMO/tls-crypt.key" ]; then
+  openvpn --genkey secret "$DEMO/tls-crypt.key" >/dev/null
+  chmod 600 "$DEMO/tls-crypt.key"
+fi
+OV_PORT=${SSLVPND_OPENVPN_PORT:-1194}
 cat > "$DEMO/sslvpnd.conf" <<CONF
 # Demo configuration written by packaging/quickstart.sh; see doc/configuration.md.
 auth = "plain[passwd=$DEMO/passwd]"
 tcp-port = $PORT
 udp-port = $PORT
 gp-esp-port = 4501
+openvpn-udp-port = $OV_PORT
+openvpn-tcp-port = $OV_PORT
+openvpn-tls-crypt = $DEMO/tls-crypt.key
 server-cert = $DEMO/cert.pem
 server-key = $DEMO/key.pem
 run-as-user = sslvpnd
@@ -35,6 +44,14 @@ dns = 10.250.0.1
 # everything goes through the tunnel; add "route = NET" lines for split tunnelling
 CONF
 PIN=$(certtool -i --infile "$DEMO/cert.pem" | grep -o 'pin-sha256:[A-Za-z0-9+/=]*' | head -n 1)
+HOST=$(hostname -f 2>/dev/null || hostname)
+# A complete openvpn client profile: the self-signed certificate as its CA, the tls-crypt key.
+{
+  printf 'client\ndev tun\nproto udp\nremote %s %s\nnobind\nremote-cert-tls server\n' "$HOST" "$OV_PORT"
+  printf 'auth-user-pass\nauth-nocache\ndata-ciphers AES-256-GCM:CHACHA20-POLY1305\nverb 3\n'
+  printf '<ca>\n%s\n</ca>\n<tls-crypt>\n%s\n</tls-crypt>\n' "$(cat "$DEMO/cert.pem")" "$(cat "$DEMO/tls-crypt.key")"
+} > "$DEMO/demo.ovpn"
+chmod 600 "$DEMO/demo.ovpn"
 cat <<MSG
 
 sslvpnd demo: user "demo", password "demo", port $PORT.
@@ -42,6 +59,8 @@ Connect from another machine (or terminal) with:
   openconnect --user demo --servercert $PIN https://$(hostname -f 2>/dev/null || hostname):$PORT/
 or, as a GlobalProtect client (ESP on UDP port 4501):
   openconnect --protocol=gp --user demo --servercert $PIN https://$(hostname -f 2>/dev/null || hostname):$PORT/
+or, as an OpenVPN client (UDP $OV_PORT; "proto tcp-client" in the profile for TCP $OV_PORT):
+  openvpn --config $DEMO/demo.ovpn
 The tunnel gives the client an address in 10.250.0.0/24; the server is 10.250.0.1. To let
 clients reach other networks through this host, enable forwarding and NAT, e.g.:
   sysctl -w net.ipv4.ip_forward=1

@@ -158,6 +158,8 @@ ov_stop() {
 ov_addr4() { ip -n "$NS_C" -4 -o addr show dev "tun$1" 2>/dev/null | awk '{print $4}' | cut -d/ -f1 | head -n 1; }
 ov_addr6() { ip -n "$NS_C" -6 -o addr show dev "tun$1" scope global 2>/dev/null | awk '{print $4}' | cut -d/ -f1 | head -n 1; }
 # ov_cipher NAME CIPHER: the data channel uses CIPHER (openvpn 2.6's log lines)
+# ov_handshakes NAME: how many TLS handshakes that openvpn's log shows (one per key state)
+ov_handshakes() { grep -c "Control Channel: TLS" "$WORK/ov-$1.log" 2>/dev/null || echo 0; }
 ov_cipher() { grep -Eq "Data Channel: cipher '$2'|Outgoing Data Channel: Cipher '$2' initialized" "$WORK/ov-$1.log"; }
 
 # ---- 6. spoofed and garbage datagrams ------------------------------------------------------
@@ -310,6 +312,10 @@ case2() {
   check "$T: ping the server's tunnel address" in_ns "$NS_C" ping -c 3 -i 0.2 -W 2 "$GW"
   check "$T: 20 MB each way, byte-exact (sha256)" tcp_copy_ok "$NS_S" "$GW" 5711 20000000
   check "$T: show users --json: protocol openvpn" test "$(user_field alice Protocol)" = openvpn
+  # The server renegotiates (openvpn-reneg-sec = 6) over TCP: a second TLS handshake, no gap.
+  for _ in $(seq 1 150); do [ "$(ov_handshakes t)" -ge 2 ] && break; sleep 0.1; done
+  check "$T: the server renegotiated ($(ov_handshakes t) handshakes)" test "$(ov_handshakes t)" -ge 2
+  check "$T: ... and the tunnel goes on" in_ns "$NS_C" ping -c 3 -i 0.2 -W 2 "$GW"
   ov_stop t
 }
 
@@ -336,7 +342,7 @@ case6b() {
 
 echo "# server B: UDP and TCP, no wrapping"
 if ov_server B 10.83.2 fd83:2 "openvpn-udp-port = $OV_PORT" "openvpn-tcp-port = $OV_PORT" \
-  "openvpn-data-ciphers = AES-256-GCM:AES-128-GCM:CHACHA20-POLY1305"; then
+  "openvpn-data-ciphers = AES-256-GCM:AES-128-GCM:CHACHA20-POLY1305" "openvpn-reneg-sec = 6"; then
   case2
   case4
   case6b
@@ -356,11 +362,78 @@ case3() {
   ov_stop h
 }
 
+# ---- 7. renegotiation, 8. reconnect with the auth-token --------------------------------------
+
+case7() {
+  local T="7 udp/tls-auth/reneg-sec 8" loss
+  echo "# case $T"
+  check "$T: openvpn with reneg-sec 8 connects" ov_connect r udp alice "tls-auth $WORK/ta.key 1" "reneg-sec 8" "explicit-exit-notify 1" || return 1
+  # 20 s of pings across two renegotiations: the data channel changes keys without a gap.
+  loss=$(in_ns "$NS_C" ping -c 80 -i 0.25 -W 1 "$GW" | sed -n 's/.* \([0-9.]*\)% packet loss.*/\1/p')
+  check "$T: two renegotiations or more happened ($(ov_handshakes r) handshakes)" test "$(ov_handshakes r)" -ge 3
+  check "$T: pings flowed through them (loss ${loss:-?} %, at most 3 %)" awk -v l="${loss:-100}" 'BEGIN{exit !(l <= 3)}'
+  check "$T: 20 MB each way after them, byte-exact" tcp_copy_ok "$NS_S" "$GW" 5712 20000000
+  check "$T: the client saw no error" bash -c "! grep -Eq 'TLS Error|AUTH_FAILED|Restart pause' '$WORK/ov-r.log'"
+  ov_stop r
+  for _ in $(seq 1 50); do grep -q 'session ends after' "$LOG" && break; sleep 0.1; done
+  check "$T: the server counted them" grep -Eq 'session ends after ([2-9]|[1-9][0-9]) renegotiation' "$LOG"
+
+}
+
+case8() {
+  local T="8 udp/tls-auth/auth-token" a4 b4 pid
+  echo "# case $T"
+  check "$T: openvpn connects" ov_connect k udp bob "tls-auth $WORK/ta.key 1" || return 1
+  a4=$(ov_addr4 k)
+  pid=$(ov_pid k)
+  local n0
+  n0=$(grep -c "Initialization Sequence Completed" "$WORK/ov-k.log")
+  kill -USR1 "$pid"  # openvpn restarts: a new socket, a new port, the pushed auth-token as password
+  for _ in $(seq 1 200); do
+    [ "$(grep -c "Initialization Sequence Completed" "$WORK/ov-k.log")" -gt "$n0" ] && break
+    sleep 0.1
+  done
+  check "$T: the client reconnected after SIGUSR1" test "$(grep -c "Initialization Sequence Completed" "$WORK/ov-k.log")" -gt "$n0"
+  check "$T: ... with its auth-token (the server log says so)" grep -q "'bob' resumes its session with its auth-token" "$LOG"
+  b4=$(ov_addr4 k)
+  check "$T: ... and got its address back ($a4 -> $b4)" test -n "$a4" -a "$a4" = "$b4"
+  check "$T: ... and pings" in_ns "$NS_C" ping -c 2 -i 0.2 -W 2 "$GW"
+  for _ in $(seq 1 30); do [ "$(ctl --json show users | json "sum(1 for u in d if u['Username'] == 'bob')")" = 1 ] && break; sleep 0.1; done
+  check "$T: one tunnel for bob in show users" test "$(ctl --json show users | json "sum(1 for u in d if u['Username'] == 'bob')")" = 1
+  ov_stop k
+}
+
+case9() {
+  local T="9 udp/tls-auth/fixed client port" n0 t0
+  echo "# case $T"
+  # A client that binds its port (no nobind: lport) restarts from the same address and port:
+  # its resets reach the old session's worker, which must give way once that session is silent.
+  ov_conf p udp alice "tls-auth $WORK/ta.key 1" "lport 41194"
+  sed -i '/^nobind$/d' "$WORK/p.ovpn"
+  ov_start p
+  check "$T: openvpn on local port 41194 connects" ov_up p || return 1
+  n0=$(grep -c "Initialization Sequence Completed" "$WORK/ov-p.log")
+  t0=$SECONDS
+  kill -USR1 "$(ov_pid p)"
+  for _ in $(seq 1 900); do  # at most 90 s: the old session must go silent (20 s), then a reset
+    [ "$(grep -c "Initialization Sequence Completed" "$WORK/ov-p.log")" -gt "$n0" ] && break
+    sleep 0.1
+  done
+  check "$T: it reconnects from the same port ($((SECONDS - t0)) s)" \
+    test "$(grep -c "Initialization Sequence Completed" "$WORK/ov-p.log")" -gt "$n0"
+  check "$T: ... and pings" in_ns "$NS_C" ping -c 2 -i 0.2 -W 2 "$GW"
+  ov_stop p
+}
+
 echo "# server C: UDP, tls-auth"
 if ov_server C 10.83.3 fd83:3 "openvpn-udp-port = $OV_PORT" "openvpn-tls-auth = $WORK/ta.key 0"; then
   case3
+  case7
+  case8
+  case9
+  check "C: no worker died of a signal" bash -c "! grep -Eq 'died of signal|seccomp filter' '$LOG'"
   stop_server "$SERVER_PID"
 else
-  fail "server C (UDP, tls-auth) did not start: case 3 not run"
+  fail "server C (UDP, tls-auth) did not start: cases 3, 7, 8, 9 not run"
 fi
 e2e_finish

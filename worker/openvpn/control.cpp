@@ -14,7 +14,7 @@ constexpr size_t kAcksOnMessage = 4;
 }  // namespace
 
 ControlChannel::ControlChannel(ControlWrap& wrap, worker::TlsServer& tls, bool tcp, SessionId own)
-    : wrap_(wrap), tls_(tls), reliable_(!tcp), own_(own) {
+    : wrap_(wrap), tls_(tls), tcp_(tcp), reliable_(!tcp), own_(own) {
   tls_.use_memory_transport(this, &ControlChannel::push_cb, &ControlChannel::pull_cb,
                             &ControlChannel::pull_timeout_cb);
 }
@@ -66,6 +66,14 @@ void ControlChannel::start_after_cookie(SessionId peer) {
   reliable_.start_at(1, 1);
 }
 
+void ControlChannel::start_key_state(uint8_t key_id, SessionId peer, bool ours_first) {
+  peer_ = peer;
+  have_peer_ = true;
+  key_id_ = key_id & 7;
+  soft_reset_sent_ = ours_first;
+  if (ours_first) (void)reliable_.send(op_byte(Op::SoftResetV1, key_id_), {});
+}
+
 Result<void> ControlChannel::on_wire(std::span<const uint8_t> wire, Clock::time_point) {
   auto plain = wrap_.unwrap(wire);
   if (!plain.ok()) {
@@ -102,7 +110,12 @@ Result<void> ControlChannel::on_wire(std::span<const uint8_t> wire, Clock::time_
       tls_in_.insert(tls_in_.end(), m->payload.begin(), m->payload.end());
       secure_wipe(m->payload.data(), m->payload.size());
     }
-    // A repeated hard reset (id 0) was acknowledged above; soft resets are the renegotiation's.
+    // A repeated hard reset (id 0) was acknowledged above. The client's soft reset opens a
+    // renegotiation: ours answers it (message 0 of this key state).
+    if (op == Op::SoftResetV1 && !soft_reset_sent_) {
+      soft_reset_sent_ = true;
+      (void)reliable_.send(op_byte(Op::SoftResetV1, key_id_), {});
+    }
   }
   pump_tls();
   return {};

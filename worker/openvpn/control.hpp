@@ -39,6 +39,11 @@ class ControlChannel {
   // After the stateless handshake: both resets are behind (ours was message 0, the client's
   // too); the client's first CONTROL or ACK follows.
   void start_after_cookie(SessionId peer);
+  // Renegotiation (protocols.md C11): a new key state on the same session ids, message ids
+  // from 0 again. `ours_first`: the server starts it (our SOFT_RESET_V1 goes out now);
+  // otherwise the client's SOFT_RESET_V1 arrives through on_wire and ours answers it.
+  void start_key_state(uint8_t key_id, SessionId peer, bool ours_first);
+  uint8_t key_id() const { return key_id_; }
 
   // A control packet from the client (wire bytes). Errors are reasons to drop it.
   Result<void> on_wire(std::span<const uint8_t> wire, Clock::time_point now);
@@ -54,6 +59,8 @@ class ControlChannel {
   // Sends one message as one TLS record. Limit: longer than kMaxMessage; State: TLS not up.
   Result<void> send_message(std::string_view msg);
   worker::TlsServer& tls() { return tls_; }
+  ControlWrap& wrap() { return wrap_; }
+  bool tcp() const { return tcp_; }
   const SessionId& own_sid() const { return own_; }
   const SessionId& peer_sid() const { return peer_; }
   uint64_t dropped() const { return dropped_; }
@@ -70,11 +77,13 @@ class ControlChannel {
 
   ControlWrap& wrap_;
   worker::TlsServer& tls_;
+  bool tcp_;
   Reliable reliable_;
   SessionId own_{};
   SessionId peer_{};
   bool have_peer_ = false;
   uint8_t key_id_ = 0;
+  bool soft_reset_sent_ = true;  // key 0 starts with the hard resets
   std::vector<uint8_t> tls_in_;  // ciphertext from the client, in order, not yet read by GnuTLS
   size_t tls_in_pos_ = 0;
   std::vector<uint8_t> tls_out_;  // ciphertext from GnuTLS, not yet cut into packets

@@ -37,8 +37,9 @@ OvpnSessionSettings ovpn_settings_from(const ipc::TunnelParams& p, uint32_t ping
 OvpnSession::OvpnSession(OvpnSessionSettings s, ControlChannel& control, DataChannel data,
                          Clock::time_point now)
     : s_(std::move(s)),
-      control_(control),
+      ctl_(&control),
       data_(std::move(data)),
+      key_since_(now),
       start_(now),
       last_rx_(now),
       last_tx_(now),
@@ -60,7 +61,14 @@ void OvpnSession::on_stream_record(std::span<const uint8_t> record, Clock::time_
 }
 
 void OvpnSession::on_data(std::span<uint8_t> pkt, Clock::time_point now, tunnel::TunnelIo& io) {
-  auto plain = data_.open(pkt);
+  // The live key, or the previous one during the transition window.
+  DataChannel* key = key_id_of(pkt[0]) == data_.key_id() ? &data_ : nullptr;
+  if (key == nullptr && lame_ && key_id_of(pkt[0]) == lame_->key_id() && now < lame_until_) key = &*lame_;
+  if (key == nullptr) {
+    ++dropped_;
+    return;
+  }
+  auto plain = key->open(pkt);
   if (!plain.ok()) {
     ++dropped_;
     return;
@@ -82,17 +90,39 @@ void OvpnSession::on_data(std::span<uint8_t> pkt, Clock::time_point now, tunnel:
 }
 
 void OvpnSession::on_control(std::span<const uint8_t> pkt, Clock::time_point now, tunnel::TunnelIo& io) {
-  if (!control_.on_wire(pkt, now).ok()) {
+  if (op_of(pkt[0]) == Op::HardResetClientV2) {
+    // The client restarted from the same address and port (a client that binds its port):
+    // its packets reach this worker's socket, not main's. A live client pings at least every
+    // ping_s, so a session silent for twice that is its old one: it ends, and the client's next
+    // reset goes to main. A forged reset cannot end a session that is alive.
+    auto sid = sender_sid(pkt);
+    if (sid && *sid != ctl_->peer_sid() && now - last_rx_ >= seconds(2 * s_.ping_s) &&
+        ctl_->wrap().unwrap(pkt, false).ok())
+      end(R::CLIENT_GONE);
+    else
+      ++dropped_;
+    return;
+  }
+  ControlChannel* ch = channel_for(pkt[0], now);
+  if (ch == nullptr || !ch->on_wire(pkt, now).ok()) {
     ++dropped_;
+    if (next_ && ch == next_->ctl.get() && !next_->verified) next_.reset();  // a forged soft reset
     flush_control(now, io);
     return;
   }
   last_rx_ = now;
-  if (control_.tls_failed()) return end(R::ERROR);
-  while (auto m = control_.take_message()) {
+  if (next_ && ch == next_->ctl.get()) {
+    next_->verified = true;
+    advance_key_state(now);
+    flush_control(now, io);
+    return;
+  }
+  if (ch != ctl_) return flush_control(now, io);  // the retired key state: ACKs only
+  if (ctl_->tls_failed()) return end(R::ERROR);
+  while (auto m = ctl_->take_message()) {
     if (message_is(*m, "PUSH_REQUEST")) {
       // The reply was lost (or the client is impatient): the same reply again.
-      for (const auto& r : s_.push_reply) (void)control_.send_message(r + '\0');
+      for (const auto& r : s_.push_reply) (void)ctl_->send_message(r + '\0');
     } else if (message_is(*m, "EXIT")) {
       end(R::USER_DISCONNECT);
     }
@@ -102,9 +132,12 @@ void OvpnSession::on_control(std::span<const uint8_t> pkt, Clock::time_point now
 }
 
 void OvpnSession::flush_control(Clock::time_point now, tunnel::TunnelIo& io) {
-  for (auto& p : control_.take_output(now)) {
-    io.to_stream(p);
-    last_tx_ = now;
+  for (ControlChannel* ch : {retired_, ctl_, next_ ? next_->ctl.get() : nullptr}) {
+    if (ch == nullptr) continue;
+    for (auto& p : ch->take_output(now)) {
+      io.to_stream(p);
+      last_tx_ = now;
+    }
   }
 }
 
@@ -134,6 +167,13 @@ void OvpnSession::send_ping(Clock::time_point now, tunnel::TunnelIo& io) {
 
 void OvpnSession::on_tick(Clock::time_point now, tunnel::TunnelIo& io) {
   if (ended()) return;
+  if (lame_ && now >= lame_until_) lame_.reset();
+  if (next_ && now - next_->started >= kHandWindow) {
+    next_.reset();  // the renegotiation did not finish: the live key goes on
+  } else if (!next_ && s_.reneg_s && now - key_since_ >= seconds(s_.reneg_s)) {
+    start_key_state(true, now);
+  }
+  if (next_) advance_key_state(now);
   flush_control(now, io);
   if (s_.session_limit_s && now - start_ >= seconds(s_.session_limit_s)) return end(R::SESSION_TIMEOUT);
   if (s_.idle_timeout_s && now - last_data_ >= seconds(s_.idle_timeout_s)) return end(R::IDLE_TIMEOUT);
@@ -145,7 +185,11 @@ Clock::time_point OvpnSession::next_deadline() const {
   Clock::time_point t = std::min(last_rx_ + seconds(s_.dead_s), last_tx_ + seconds(s_.ping_s));
   if (s_.session_limit_s) t = std::min(t, start_ + seconds(s_.session_limit_s));
   if (s_.idle_timeout_s) t = std::min(t, last_data_ + seconds(s_.idle_timeout_s));
-  return std::min(t, control_.next_deadline());
+  if (s_.reneg_s && !next_) t = std::min(t, key_since_ + seconds(s_.reneg_s));
+  if (next_) t = std::min({t, next_->ctl->next_deadline(), next_->started + kHandWindow});
+  if (lame_) t = std::min(t, lame_until_);
+  if (retired_) t = std::min(t, retired_->next_deadline());
+  return std::min(t, ctl_->next_deadline());
 }
 
 void OvpnSession::terminate(EndReason why, bool tell_client, tunnel::TunnelIo& io) {
@@ -154,7 +198,7 @@ void OvpnSession::terminate(EndReason why, bool tell_client, tunnel::TunnelIo& i
   } else {
     // The server goes away (a restart, a drain): the client reconnects at once instead of
     // waiting for its ping-restart, as openvpn's own server tells it.
-    (void)control_.send_message(std::string("RESTART,server shutting down") + '\0');
+    (void)ctl_->send_message(std::string("RESTART,server shutting down") + '\0');
     flush_control(Clock::now(), io);
   }
   end(why);
@@ -163,7 +207,7 @@ void OvpnSession::terminate(EndReason why, bool tell_client, tunnel::TunnelIo& i
 void OvpnSession::send_goodbye(tunnel::TunnelIo& io) {
   // HALT: the client exits and does not reconnect (an admin's disconnect, a session that is
   // over). The message goes through the reliability layer; the loop flushes it before it closes.
-  (void)control_.send_message(std::string("HALT,disconnected by the server") + '\0');
+  (void)ctl_->send_message(std::string("HALT,disconnected by the server") + '\0');
   flush_control(Clock::now(), io);
 }
 

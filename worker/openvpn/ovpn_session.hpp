@@ -6,6 +6,7 @@
 // admin's disconnect (telling the client RESTART or HALT).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,7 +31,23 @@ struct OvpnSessionSettings {
   uint32_t idle_timeout_s = 0;
   uint32_t session_limit_s = 0;
   std::vector<std::string> push_reply;  // the PUSH_REPLY messages, for repeated PUSH_REQUESTs
+  // Renegotiation (protocols.md C11): a fresh TLS session per new key state; the client
+  // proves it is the same one with the user name and the auth-token we pushed, or with the
+  // same certificate.
+  std::function<std::unique_ptr<worker::TlsServer>()> make_tls;
+  std::string username;
+  std::string token;      // the pushed auth-token ("" when none)
+  std::string cert_leaf;  // DER of the client's certificate at login ("" when none)
+  DataCipher cipher = DataCipher::Aes256Gcm;
+  bool data_v2 = true;
+  uint32_t peer_id = 0;
+  uint32_t reneg_s = 0;  // we renegotiate after this long (0: only when the client does)
 };
+
+// openvpn's hand-window and transition-window: a renegotiation finishes within the first, and
+// the previous key decrypts for the second.
+inline constexpr std::chrono::seconds kHandWindow{60};
+inline constexpr std::chrono::seconds kTransitionWindow{60};
 
 OvpnSessionSettings ovpn_settings_from(const ipc::TunnelParams& p, uint32_t ping_s, uint32_t ping_restart_s);
 
@@ -60,8 +77,23 @@ class OvpnSession final : public tunnel::TunnelEngine {
   uint64_t dropped() const override { return dropped_; }
 
   const DataChannel& data() const { return data_; }
+  uint8_t key_id() const { return ctl_->key_id(); }
+  uint64_t renegotiations() const { return renegotiations_; }
 
  private:
+  // A key state of its own: the TLS session and control channel of a renegotiation.
+  struct KeyState {
+    std::unique_ptr<worker::TlsServer> tls;
+    std::unique_ptr<ControlChannel> ctl;
+    Clock::time_point started{};
+    bool verified = false;  // a packet of it passed the wrap and session-id checks
+    bool got_key_method = false;
+  };
+  ControlChannel* channel_for(uint8_t op_byte, Clock::time_point now);
+  void start_key_state(bool ours_first, Clock::time_point now);
+  void advance_key_state(Clock::time_point now);
+  bool renegotiation_auth_ok(const std::string& msg);
+  void switch_keys(Clock::time_point now);
   void on_data(std::span<uint8_t> pkt, Clock::time_point now, tunnel::TunnelIo& io);
   void on_control(std::span<const uint8_t> pkt, Clock::time_point now, tunnel::TunnelIo& io);
   void flush_control(Clock::time_point now, tunnel::TunnelIo& io);
@@ -71,8 +103,16 @@ class OvpnSession final : public tunnel::TunnelEngine {
   }
 
   OvpnSessionSettings s_;
-  ControlChannel& control_;
+  ControlChannel* ctl_;                 // the live key state's channel
+  std::optional<KeyState> live_owned_;  // ... when a renegotiation made it (else the shell owns it)
+  std::optional<KeyState> next_;        // a renegotiation in progress
+  ControlChannel* retired_ = nullptr;   // the previous key state's channel (late ACKs, retransmits)
+  std::optional<KeyState> retired_owned_;
   DataChannel data_;
+  std::optional<DataChannel> lame_;  // the previous key: still decrypts for the transition window
+  Clock::time_point lame_until_{};
+  Clock::time_point key_since_{};
+  uint64_t renegotiations_ = 0;
   Clock::time_point start_, last_rx_, last_tx_, last_data_;
   std::optional<EndReason> end_;
   uint64_t bytes_in_ = 0, bytes_out_ = 0, dropped_ = 0;

@@ -27,6 +27,11 @@ constexpr char kServerOptions[] =
 // The ping we push; ping-restart follows the session's DPD time.
 constexpr uint32_t kPing = 10;
 constexpr uint32_t kMinPingRestart = 30;
+// The auth-token we push is this prefix and the session's cookie: a reconnecting client sends
+// it as its password, and the login resumes the session (as an AnyConnect cookie does); a
+// renegotiation shows it to the worker. A client whose token is refused drops it and logs in
+// with its password again (openvpn's receive_auth_failed).
+constexpr std::string_view kTokenPrefix = "SSLVPND-SESSION:";
 // After AUTH_FAILED: how long the worker waits for the client to acknowledge it.
 constexpr auto kFailLinger = std::chrono::seconds(3);
 
@@ -76,6 +81,12 @@ class OvpnLogin {
   std::optional<ovpn::DataChannel> data;
   std::vector<std::string> push_reply;
   uint32_t ping_restart = 60;
+  std::string username;
+  std::string token;  // the auth-token pushed
+  std::string cert_leaf;
+  std::string cipher;
+  bool data_v2 = true;
+  uint32_t peer_id = 0;
 
  private:
   void on_packet(std::span<const uint8_t> pkt, Clock::time_point now);
@@ -101,6 +112,7 @@ class OvpnLogin {
   std::string cookie_;
   std::string username_;
   bool auth_ok_ = false;
+  bool token_login_ = false;
   std::string auth_error_;
   bool granted_ = false;
   bool over_ = false;
@@ -148,6 +160,21 @@ bool OvpnLogin::on_key_method(const std::string& msg) {
   }
   km_ = std::move(*km);
   username_ = km_->username;
+  std::string_view pass = km_->password.view();
+  if (pass.size() > kTokenPrefix.size() && pass.substr(0, kTokenPrefix.size()) == kTokenPrefix) {
+    // A reconnect with our auth-token: main checks the cookie with sec-mod (it must be this
+    // user's and live) and gives the session back.
+    cookie_ = std::string(pass.substr(kTokenPrefix.size()));
+    km_->password.wipe();
+    auth_ok_ = true;
+    token_login_ = true;
+    log_.debug("OpenVPN: '", username_.substr(0, 64), "' resumes its session with its auth-token");
+    std::array<uint8_t, 32> r1{}, r2{};
+    if (gnutls_rnd(GNUTLS_RND_NONCE, r1.data(), r1.size()) != 0 ||
+        gnutls_rnd(GNUTLS_RND_NONCE, r2.data(), r2.size()) != 0)
+      return false;
+    return ctl_.send_message(ovpn::build_server_key_method(r1, r2, kServerOptions)).ok();
+  }
   std::string ver = km_->peer("IV_VER");
   log_.debug("OpenVPN client ", ver.substr(0, 32), " (", km_->peer("IV_PLAT").substr(0, 16), "), IV_PROTO ",
              km_->iv_proto());
@@ -208,6 +235,8 @@ bool OvpnLogin::on_push_request() {
   auto* req = ask.mutable_session_request();
   req->set_cookie(cookie_);
   req->set_protocol(ipc::OPENVPN);
+  if (token_login_) req->set_user(username_);  // the cookie must be this user's
+  token = std::string(kTokenPrefix) + cookie_;
   req->set_user_agent(("OpenVPN " + km_->peer("IV_VER")).substr(0, 255));
   req->set_device_platform(km_->peer("IV_PLAT").substr(0, 64));
   req->set_hostname(km_->peer("UV_HOSTNAME").substr(0, 64));
@@ -253,7 +282,17 @@ bool OvpnLogin::on_push_request() {
   ps.peer_id = peer_id;
   ps.ping = kPing;
   ps.ping_restart = ping_restart = std::max(params.dpd(), kMinPingRestart);
-  push_reply = ovpn::push_reply_messages(ovpn::push_options(params, ps));
+  auto options = ovpn::push_options(params, ps);
+  options.push_back("auth-token " + token);
+  push_reply = ovpn::push_reply_messages(options);
+  username = username_;
+  this->cipher = cipher;
+  data_v2 = v2;
+  this->peer_id = peer_id;
+  if (st_.cert_login() != 0) {
+    auto certs = tls_.peer_certificates();
+    if (!certs.empty()) cert_leaf = certs.front();
+  }
   for (const auto& m : push_reply)
     if (!ctl_.send_message(m + '\0').ok()) return false;
   log_.debug("OpenVPN: tunnel for '", username_.substr(0, 64), "' with ", cipher, " over ",
@@ -346,11 +385,30 @@ void run_openvpn(Logger& log, const ipc::WorkerStartup& st, TlsServer& tls, SecM
   if (udp) udp->set_label(label);
   ovpn::OvpnSessionSettings settings = ovpn::ovpn_settings_from(login.params, kPing, login.ping_restart);
   settings.push_reply = login.push_reply;  // repeated if the client asks again
+  settings.make_tls = [&st, &secmod, &log]() -> std::unique_ptr<TlsServer> {
+    std::string error;
+    auto t =
+        TlsServer::create(-1, st.cert_chain_pem(), st.tls_priorities(), secmod, st.cert_login() != 0, &error);
+    if (!t.ok()) {
+      log.warn("OpenVPN: cannot start a renegotiation: ", error);
+      return nullptr;
+    }
+    return std::move(*t);
+  };
+  settings.username = login.username;
+  settings.token = login.token;
+  settings.cert_leaf = login.cert_leaf;
+  settings.cipher = *ovpn::parse_data_cipher(login.cipher);
+  settings.data_v2 = login.data_v2;
+  settings.peer_id = login.peer_id;
+  settings.reneg_s = o.reneg_sec();
   ovpn::OvpnSession engine(std::move(settings), ctl, std::move(*login.data), Clock::now());
   tunnel::TunnelLoop loop(log, *tr, engine, std::move(login.tun), main, login.params, nullptr);
   ::malloc_trim(0);
   ipc::WorkerToMain end;
   *end.mutable_session_end() = loop.run();
+  log.debug("OpenVPN: the session ends after ", engine.renegotiations(), " renegotiation(s), on key ",
+            static_cast<int>(engine.key_id()));
   (void)main.send(end);
 }
 

@@ -1,0 +1,124 @@
+// OvpnSession's renegotiation (protocols.md C11): a SOFT_RESET_V1 on key id k+1 opens a new key
+// state with its own TLS session and message ids; the client's key-method-2 message must carry
+// the session's user name and the auth-token we pushed (or the TLS handshake the certificate
+// the login used); its keys come from the new session's exporter. The new key carries our data
+// once our key-method message is acknowledged; the old one keeps decrypting for the transition
+// window. A renegotiation that fails or does not finish within the hand window is dropped and
+// the live key goes on (a forged soft reset costs the session nothing).
+#include <gnutls/gnutls.h>
+
+#include "worker/openvpn/key_method.hpp"
+#include "worker/openvpn/ovpn_session.hpp"
+
+namespace sslvpn::ovpn {
+namespace {
+
+uint8_t next_key_id(uint8_t k) {
+  return k >= 7 ? 1 : static_cast<uint8_t>(k + 1);  // 0 is only the first key's
+}
+
+bool equal_ct(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && gnutls_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+// The options string of a 2.6 server; clients only warn on a mismatch.
+constexpr char kServerOptions[] =
+    "V4,dev-type tun,link-mtu 1559,tun-mtu 1500,proto UDPv4,cipher AES-256-GCM,auth [null-digest],keysize "
+    "256,"
+    "key-method 2,tls-server";
+
+}  // namespace
+
+ControlChannel* OvpnSession::channel_for(uint8_t op, Clock::time_point now) {
+  uint8_t kid = key_id_of(op);
+  if (kid == ctl_->key_id()) return ctl_;
+  if (next_ && kid == next_->ctl->key_id()) return next_->ctl.get();
+  if (retired_ && kid == retired_->key_id()) return retired_;
+  // The client opens a renegotiation on the next key id.
+  if (!next_ && op_of(op) == Op::SoftResetV1 && kid == next_key_id(ctl_->key_id()) && s_.make_tls) {
+    start_key_state(false, now);
+    return next_ ? next_->ctl.get() : nullptr;
+  }
+  return nullptr;
+}
+
+void OvpnSession::start_key_state(bool ours_first, Clock::time_point now) {
+  if (!s_.make_tls) return;
+  KeyState k;
+  k.tls = s_.make_tls();
+  if (!k.tls) return;
+  k.ctl = std::make_unique<ControlChannel>(ctl_->wrap(), *k.tls, ctl_->tcp(), ctl_->own_sid());
+  k.ctl->start_key_state(next_key_id(ctl_->key_id()), ctl_->peer_sid(), ours_first);
+  k.started = now;
+  next_ = std::move(k);
+}
+
+bool OvpnSession::renegotiation_auth_ok(const std::string& msg) {
+  auto km = parse_client_key_method(
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(msg.data()), msg.size()));
+  if (!km.ok()) return false;
+  bool ok = false;
+  if (!s_.token.empty() && km->has_credentials)
+    ok = km->username == s_.username && equal_ct(km->password.view(), s_.token);
+  if (!ok && !s_.cert_leaf.empty()) {
+    auto certs = next_->tls->peer_certificates();
+    ok = !certs.empty() && equal_ct(certs.front(), s_.cert_leaf);
+  }
+  return ok;
+}
+
+void OvpnSession::advance_key_state(Clock::time_point now) {
+  KeyState& k = *next_;
+  if (k.ctl->tls_failed()) {
+    next_.reset();
+    return;
+  }
+  while (!k.got_key_method) {
+    auto m = k.ctl->take_message();
+    if (!m) break;
+    bool ok = renegotiation_auth_ok(*m);
+    wipe_string(*m);
+    if (!ok) {
+      next_.reset();  // not the session's client: the live key goes on
+      return;
+    }
+    k.got_key_method = true;
+    std::array<uint8_t, 32> r1{}, r2{};
+    if (gnutls_rnd(GNUTLS_RND_NONCE, r1.data(), r1.size()) != 0 ||
+        gnutls_rnd(GNUTLS_RND_NONCE, r2.data(), r2.size()) != 0 ||
+        !k.ctl->send_message(build_server_key_method(r1, r2, kServerOptions)).ok()) {
+      next_.reset();
+      return;
+    }
+  }
+  // Our key-method message is acknowledged: the client has the new keys.
+  if (k.got_key_method && k.ctl->idle()) switch_keys(now);
+}
+
+void OvpnSession::switch_keys(Clock::time_point now) {
+  KeyState& k = *next_;
+  auto km = k.tls->export_key("EXPORTER-OpenVPN-datakeys", kKeyMaterial);
+  auto dc =
+      km.ok() ? DataChannel::create(
+                    s_.cipher,
+                    std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(km->view().data()), km->size()),
+                    k.ctl->key_id(), s_.data_v2, s_.peer_id)
+              : Result<DataChannel>(Errc::Crypto);
+  if (!dc.ok()) {
+    next_.reset();
+    return;
+  }
+  lame_ = std::move(data_);
+  lame_until_ = now + kTransitionWindow;
+  data_ = std::move(*dc);
+  // The live state retires (its channel still answers late packets); the new one is live.
+  retired_owned_ = std::move(live_owned_);
+  retired_ = ctl_;
+  live_owned_ = std::move(next_);
+  next_.reset();
+  ctl_ = live_owned_->ctl.get();
+  key_since_ = now;
+  ++renegotiations_;
+}
+
+}  // namespace sslvpn::ovpn
