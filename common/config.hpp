@@ -148,6 +148,7 @@ struct Config {
   uint16_t openvpn_tcp_port = 0;
   std::string openvpn_tls_crypt;        // openvpn's static-key file (openvpn --genkey secret)
   std::string openvpn_tls_auth;         // the same format, for tls-auth
+  std::string openvpn_tls_crypt_v2;     // the tls-crypt-v2 server key (openvpn's PEM)
   int openvpn_tls_auth_direction = -1;  // the server's key-direction: -1 none (both use key 0), 0, 1
   std::string openvpn_data_ciphers = "AES-256-GCM:AES-128-GCM:CHACHA20-POLY1305";
   uint32_t openvpn_reneg_sec = 3600;

@@ -50,8 +50,7 @@ void apply(Config& cfg, const cfgval::Where& w, std::string_view v) {
              "openvpn-tls-auth: the key direction must be 0 or 1, got '" + std::string(dir) + "'");
     }
   } else if (w.key == "openvpn-tls-crypt-v2") {
-    fail(w.origin, w.line,
-         "openvpn-tls-crypt-v2 is not implemented yet; use openvpn-tls-crypt or openvpn-tls-auth");
+    cfg.openvpn_tls_crypt_v2 = std::string(v);
   } else if (w.key == "openvpn-data-ciphers") {
     std::string list;
     std::string_view rest = v;
@@ -75,8 +74,10 @@ void apply(Config& cfg, const cfgval::Where& w, std::string_view v) {
 }
 
 void validate(const Config& cfg, std::string_view origin, int line) {
-  if (!cfg.openvpn_tls_crypt.empty() && !cfg.openvpn_tls_auth.empty())
-    fail(origin, line, "set one of openvpn-tls-crypt and openvpn-tls-auth, not both");
+  int wraps =
+      !cfg.openvpn_tls_crypt.empty() + !cfg.openvpn_tls_auth.empty() + !cfg.openvpn_tls_crypt_v2.empty();
+  if (wraps > 1)
+    fail(origin, line, "set one of openvpn-tls-crypt-v2, openvpn-tls-crypt and openvpn-tls-auth, not more");
   if (cfg.openvpn_tcp_port != 0 && cfg.openvpn_tcp_port == cfg.tcp_port)
     fail(origin, line, "openvpn-tcp-port must differ from tcp-port");
   uint16_t udp_used[] = {cfg.udp_port, cfg.gp_esp_port};

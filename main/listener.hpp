@@ -24,6 +24,8 @@ struct OvpnUdpStart {
   std::string client_sid, server_sid;  // 8 bytes each
   std::string first_packet;
   uint32_t wrap_time = 0;
+  std::string client_key;  // tls-crypt-v2: the client's key Kc (UDP and TCP)
+  std::string metadata;    // tls-crypt-v2: its metadata
 };
 
 struct TcpListener {

@@ -262,6 +262,14 @@ void Server::on_accept(int listen_fd) {
     double t = ev_now(loop_);
     WaitingConnection wc{std::move(c), ip, port, service, t};
     wc.resumption = hello_resumes(wc.fd.get());
+    if (service == TcpService::OpenVpnTcp && !s_.openvpn_v2_key.empty()) {
+      // tls-crypt-v2: main opens the client's key (workers never see the server key).
+      wc.ovpn = openvpn_tcp_client_key(wc.fd.get());
+      if (!wc.ovpn) {
+        log_.debug("refusing OpenVPN TCP client ", ip, ":", port, ": no valid tls-crypt-v2 reset");
+        continue;
+      }
+    }
     if (auto now_c = admission_.arrive(std::move(wc), t)) (void)start_admitted(std::move(*now_c));
   }
 }
@@ -483,11 +491,14 @@ bool Server::reload(std::string* error, std::vector<std::string>* notes) {
   keep("openvpn-udp-port", n.openvpn_udp_port, o.openvpn_udp_port);
   keep("openvpn-tcp-port", n.openvpn_tcp_port, o.openvpn_tcp_port);
   // main's stateless handshake holds the wrap key: a new one waits for a restart, for workers too.
-  bool wrap_changed = n.openvpn_tls_crypt != o.openvpn_tls_crypt ||
-                      n.openvpn_tls_auth != o.openvpn_tls_auth ||
-                      n.openvpn_tls_auth_direction != o.openvpn_tls_auth_direction ||
-                      next.openvpn_wrap_key != s_.openvpn_wrap_key;
+  bool wrap_changed =
+      n.openvpn_tls_crypt != o.openvpn_tls_crypt || n.openvpn_tls_auth != o.openvpn_tls_auth ||
+      n.openvpn_tls_auth_direction != o.openvpn_tls_auth_direction ||
+      next.openvpn_wrap_key != s_.openvpn_wrap_key || n.openvpn_tls_crypt_v2 != o.openvpn_tls_crypt_v2 ||
+      next.openvpn_v2_key != s_.openvpn_v2_key;
   if (wrap_changed) {
+    n.openvpn_tls_crypt_v2 = o.openvpn_tls_crypt_v2;
+    next.openvpn_v2_key = s_.openvpn_v2_key;
     n.openvpn_tls_crypt = o.openvpn_tls_crypt;
     n.openvpn_tls_auth = o.openvpn_tls_auth;
     n.openvpn_tls_auth_direction = o.openvpn_tls_auth_direction;
@@ -528,6 +539,7 @@ bool Server::reload(std::string* error, std::vector<std::string>* notes) {
   s_.config_text = std::move(next.config_text);
   s_.cert_chain_pem = std::move(next.cert_chain_pem);
   s_.openvpn_wrap_key = std::move(next.openvpn_wrap_key);
+  s_.openvpn_v2_key = std::move(next.openvpn_v2_key);
   bans_.configure(BanSettings{cfg().max_ban_score, cfg().ban_time, cfg().ban_reset_time});
   admission_.set_limits(admission_limits());
   log_.info("configuration reloaded from ", s_.config_path, "; connected sessions keep their settings");

@@ -53,7 +53,7 @@ struct WorkerProc {
   uint16_t client_port = 0;
   std::string local_ip;                    // the server address the client connected to
   TcpService service = TcpService::Https;  // what the listener that accepted it serves
-  std::optional<OvpnUdpStart> ovpn_udp;    // OpenVPN over UDP: the handshake main did
+  std::optional<OvpnUdpStart> ovpn_udp;    // OpenVPN: the handshake main did (UDP), the client key (v2)
   std::string ovpn_peer;                   // OpenVPN over UDP: "ip|port" it serves (ovpn_peers_)
   IpcChannel channel;
   std::optional<QueuedSender> out;  // main's sends on `channel` (never blocking; bounded)
@@ -88,6 +88,7 @@ struct ServerSettings {
   std::string config_text;
   std::string cert_chain_pem;
   std::string openvpn_wrap_key;  // openvpn-tls-crypt / -tls-auth's static key (256 bytes), or empty
+  std::string openvpn_v2_key;    // openvpn-tls-crypt-v2's server key (128 bytes), or empty
   RuntimeIdentity identity;
   int log_level = 2;
   bool use_syslog = false;
@@ -224,6 +225,8 @@ class Server final : private udp::Directory {
   void start_openvpn_udp(UdpListener& l, const Datagram& d, const std::string& ip, uint16_t port,
                          const udp::OvpnDecision& dec, std::span<const uint8_t> bytes);
   void fill_openvpn_startup(const WorkerProc& w, ipc::WorkerStartup& st) const;
+  // tls-crypt-v2 over TCP: the client key of the connection's first packet (peeked), or none.
+  std::optional<OvpnUdpStart> openvpn_tcp_client_key(int fd) const;
   // A fresh SPI no live tunnel receives with (GlobalProtect's ESP), or 0 if none was found.
   uint32_t fresh_esp_spi() const;
   // sec-mod ended a session for good (GlobalProtect logout): its tunnel, if any, ends too.

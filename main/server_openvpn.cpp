@@ -11,6 +11,7 @@
 
 #include "main/server.hpp"
 #include "main/udp/udp_socket.hpp"
+#include "worker/openvpn/tls_crypt_v2.hpp"
 
 namespace sslvpn::mainproc {
 namespace {
@@ -23,6 +24,7 @@ constexpr double kResetRepliesPerSecond = 1000;
 constexpr double kPeerHold = 30;
 
 ipc::OpenVpnStartup::Wrap wrap_kind(const Config& c) {
+  if (!c.openvpn_tls_crypt_v2.empty()) return ipc::OpenVpnStartup::TLS_CRYPT_V2;
   if (!c.openvpn_tls_crypt.empty()) return ipc::OpenVpnStartup::TLS_CRYPT;
   if (!c.openvpn_tls_auth.empty()) return ipc::OpenVpnStartup::TLS_AUTH;
   return ipc::OpenVpnStartup::NONE;
@@ -54,7 +56,7 @@ void Server::open_openvpn_udp(uint16_t port, const std::string& host) {
     l->owner = this;
     l->port = port;
     l->fd = std::move(fd);
-    l->ovpn = std::make_unique<udp::OvpnStateless>(secret, openvpn_wrap_keys());
+    l->ovpn = std::make_unique<udp::OvpnStateless>(secret, openvpn_wrap_keys(), 60, s_.openvpn_v2_key);
     ev_io_init(&l->io, &Server::udp_cb, l->fd.get(), EV_READ);
     l->io.data = l.get();
     ev_io_start(loop_, &l->io);
@@ -69,6 +71,11 @@ void Server::fill_openvpn_startup(const WorkerProc& w, ipc::WorkerStartup& st) c
   o->set_tcp(w.service == TcpService::OpenVpnTcp);
   o->set_wrap(wrap_kind(c));
   o->set_wrap_key(s_.openvpn_wrap_key);
+  if (o->wrap() == ipc::OpenVpnStartup::TLS_CRYPT_V2) {
+    // The worker gets its client's own key only: it cannot open other clients' keys.
+    o->set_wrap_key(w.ovpn_udp ? w.ovpn_udp->client_key : std::string());
+    o->set_client_key_metadata(w.ovpn_udp ? w.ovpn_udp->metadata : std::string());
+  }
   o->set_key_direction(c.openvpn_tls_auth_direction);
   o->set_data_ciphers(c.openvpn_data_ciphers);
   o->set_reneg_sec(c.openvpn_reneg_sec);
@@ -79,6 +86,28 @@ void Server::fill_openvpn_startup(const WorkerProc& w, ipc::WorkerStartup& st) c
     o->set_wrap_time(w.ovpn_udp->wrap_time);
   }
   st.clear_tls_ticket_key();  // openvpn clients do not resume TLS sessions
+}
+
+std::optional<OvpnUdpStart> Server::openvpn_tcp_client_key(int fd) const {
+  // The listener defers accept until data is there (TCP_DEFER_ACCEPT): the client's first
+  // packet, a HARD_RESET_CLIENT_V3 of about 400 bytes, is whole in one segment.
+  uint8_t buf[2 + ovpn::kMaxWkc + 512];
+  ssize_t n = ::recv(fd, buf, sizeof buf, MSG_PEEK | MSG_DONTWAIT);
+  if (n < 3) return std::nullopt;
+  size_t len = size_t{buf[0]} << 8 | buf[1];
+  if (len + 2 > static_cast<size_t>(n)) return std::nullopt;
+  std::span<const uint8_t> pkt(buf + 2, len);
+  if (ovpn::op_of(pkt[0]) != ovpn::Op::HardResetClientV3) return std::nullopt;
+  auto parts = ovpn::split_wkc(pkt);
+  if (!parts.ok()) return std::nullopt;
+  auto key = ovpn::unwrap_client_key(s_.openvpn_v2_key, parts->second);
+  if (!key.ok()) return std::nullopt;
+  ovpn::ControlWrap check(ovpn::tls_crypt_keys(key->kc.view()), 0);
+  if (!check.unwrap(pkt, false).ok()) return std::nullopt;
+  OvpnUdpStart s;
+  s.client_key = std::string(key->kc.view());
+  s.metadata.assign(key->metadata.begin(), key->metadata.end());
+  return s;
 }
 
 void Server::on_openvpn_datagram(UdpListener& l, const Datagram& d, const std::string& ip, uint16_t port,
@@ -123,13 +152,7 @@ void Server::start_openvpn_udp(UdpListener& l, const Datagram& d, const std::str
     return;
   }
   // The worker's socket: the listener's address and port, connected to the client.
-  sockaddr_storage local = d.to;
-  uint16_t port_be = htons(l.port);
-  if (local.ss_family == AF_INET)
-    reinterpret_cast<sockaddr_in*>(&local)->sin_port = port_be;
-  else
-    reinterpret_cast<sockaddr_in6*>(&local)->sin6_port = port_be;
-  auto sock = connected_udp_socket(local, d.to_len, d.from, d.from_len);
+  auto sock = socket_for_sender(d, l.port);
   if (!sock.ok()) {
     log_.warn("cannot create a UDP socket for OpenVPN client ", ip);
     return;
@@ -140,6 +163,8 @@ void Server::start_openvpn_udp(UdpListener& l, const Datagram& d, const std::str
   start.server_sid.assign(reinterpret_cast<const char*>(dec.server_sid.data()), dec.server_sid.size());
   start.first_packet.assign(bytes.begin(), bytes.end());
   start.wrap_time = dec.wrap_time;
+  start.client_key = dec.client_key;
+  start.metadata.assign(dec.metadata.begin(), dec.metadata.end());
   WaitingConnection wc{std::move(*sock), ip, port, TcpService::OpenVpnUdp, t};
   wc.ovpn = std::move(start);
   log_.debug("OpenVPN client ", ip, ":", port, " returned its cookie");

@@ -106,7 +106,7 @@ uint64_t Server::spawn_worker(UniqueFd client, const std::string& ip, uint16_t p
   p.w->client_port = port;
   p.w->service = service;
   p.w->ovpn_udp = std::move(ovpn);
-  if (p.w->ovpn_udp) p.w->ovpn_peer = ip + "|" + std::to_string(port);
+  if (p.w->ovpn_udp && service == TcpService::OpenVpnUdp) p.w->ovpn_peer = ip + "|" + std::to_string(port);
   sockaddr_storage local{};
   socklen_t local_len = sizeof local;
   uint16_t local_port = 0;

@@ -114,14 +114,7 @@ void Server::hand_udp_socket(WorkerProc& w, const UdpListener& l, const Datagram
   double& last = ip == w.client_ip ? w.last_udp_handoff : w.last_udp_handoff_other;
   if (now - last < kUdpHandoffInterval) return;
   last = now;
-  // The per-client socket binds the port the listener has, on the address the client used.
-  sockaddr_storage local = d.to;
-  uint16_t port_be = htons(l.port);
-  if (local.ss_family == AF_INET)
-    reinterpret_cast<sockaddr_in*>(&local)->sin_port = port_be;
-  else
-    reinterpret_cast<sockaddr_in6*>(&local)->sin6_port = port_be;
-  auto sock = connected_udp_socket(local, d.to_len, d.from, d.from_len);
+  auto sock = socket_for_sender(d, l.port);
   if (!sock.ok()) {
     log_.warn("cannot create a UDP socket for worker ", w.pid);
     return;

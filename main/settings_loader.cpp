@@ -1,5 +1,6 @@
 #include "main/settings_loader.hpp"
 
+#include "worker/openvpn/tls_crypt_v2.hpp"
 #include "worker/openvpn/wrap.hpp"
 
 #include <grp.h>
@@ -85,6 +86,16 @@ ServerSettings load_server_settings(const std::string& config_path, Logger& log)
       throw std::runtime_error(
           "'" + f + "' is not an OpenVPN static key (make one with: openvpn --genkey secret " + f + ")");
     s.openvpn_wrap_key = std::string(key->view());
+  }
+  if (const std::string& f = c.openvpn_tls_crypt_v2; !f.empty()) {
+    auto text = read_file(f);
+    if (!text) throw std::runtime_error("cannot read the OpenVPN tls-crypt-v2 server key '" + f + "'");
+    auto key = ovpn::parse_tls_crypt_v2_server_key(*text);
+    wipe_string(*text);
+    if (!key.ok())
+      throw std::runtime_error("'" + f + "' is not a tls-crypt-v2 server key (make one with: sslvpnd-ovpn-key server " +
+                               f + ")");
+    s.openvpn_v2_key = std::string(key->view());
   }
   s.config = std::make_shared<const Config>(std::move(c));
   return s;

@@ -1,5 +1,7 @@
 #include "worker/tls_server.hpp"
 
+#include "worker/tunnel/send_buffer.hpp"
+
 #include <fcntl.h>
 #include <sys/socket.h>
 
@@ -207,19 +209,7 @@ Result<void> TlsServer::queue_record(std::span<const uint8_t> data) {
 }
 
 Result<bool> TlsServer::flush() {
-  while (out_pos_ < out_.size()) {
-    ssize_t n = ::send(fd_, out_.data() + out_pos_, out_.size() - out_pos_, MSG_NOSIGNAL);
-    if (n > 0) {
-      out_pos_ += static_cast<size_t>(n);
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return false;
-    return Errc::Io;
-  }
-  out_.clear();
-  out_pos_ = 0;
-  return true;
+  return tunnel::send_buffered(fd_, out_, out_pos_);
 }
 
 Result<SecretBytes> TlsServer::export_key(std::string_view label, size_t size) const {

@@ -4,12 +4,32 @@
 
 #include <cstring>
 
+#include "worker/openvpn/tls_crypt_v2.hpp"
+
 namespace sslvpn::mainproc::udp {
+namespace {
 
 using ovpn::Op;
 
-OvpnStateless::OvpnStateless(std::array<uint8_t, 32> secret, ovpn::WrapKeys keys, uint32_t hand_window)
-    : secret_(secret), wrap_(std::move(keys), 0), slot_len_(std::max<uint32_t>((hand_window + 1) / 2, 1)) {}
+// A tls-crypt-v2 client of openvpn 2.6 or later starts its replay ids at 0x0f000000: it
+// supports early negotiation, hence sending its wrapped key again with its first control
+// packet (openvpn's mudp.c: "all clients that support early negotiation and tls-crypt are
+// assumed to also support resending the WKc").
+bool early_negotiation(std::span<const uint8_t> d) {
+  auto rp = ovpn::ControlWrap::replay_of(d, ovpn::WrapMode::Crypt);
+  return rp.ok() && (rp->first & 0xff000000u) == 0x0f000000u;
+}
+
+}  // namespace
+
+OvpnStateless::OvpnStateless(std::array<uint8_t, 32> secret, ovpn::WrapKeys keys, uint32_t hand_window,
+                             std::string v2_server_key)
+    : secret_(secret),
+      wrap_(std::move(keys), 0),
+      v2_key_(v2_server_key),
+      slot_len_(std::max<uint32_t>((hand_window + 1) / 2, 1)) {
+  wipe_string(v2_server_key);
+}
 
 ovpn::SessionId OvpnStateless::cookie(uint64_t slot, std::string_view peer,
                                       const ovpn::SessionId& client) const {
@@ -29,10 +49,36 @@ OvpnDecision OvpnStateless::on_datagram(std::span<const uint8_t> d, std::string_
   OvpnDecision out;
   if (d.empty() || ovpn::key_id_of(d[0]) != 0) return out;
   Op op = ovpn::op_of(d[0]);
-  if (op != Op::HardResetClientV2 && op != Op::ControlV1 && op != Op::AckV1) return out;
+  if (v2_key_.empty()) {
+    if (op != Op::HardResetClientV2 && op != Op::ControlV1 && op != Op::AckV1) return out;
+    return decide(wrap_, d, peer, now, false);
+  }
+  // tls-crypt-v2: only packets that carry the client's wrapped key (the reset and the first
+  // control packet after our reset) can be checked without state.
+  if (op != Op::HardResetClientV3 && op != Op::ControlWkcV1) return out;
+  auto parts = ovpn::split_wkc(d);
+  if (!parts.ok()) return out;
+  auto key = ovpn::unwrap_client_key(v2_key_.view(), parts->second);
+  if (!key.ok()) {
+    if (key.error() == Errc::Denied) ++bad_hmac_;
+    return out;
+  }
+  ovpn::ControlWrap client_wrap(ovpn::tls_crypt_keys(key->kc.view()), 0);
+  out = decide(client_wrap, d, peer, now, true);
+  if (out.kind == OvpnDecision::Kind::Start) {
+    out.client_key = std::string(key->kc.view());
+    out.metadata = std::move(key->metadata);
+  }
+  return out;
+}
+
+OvpnDecision OvpnStateless::decide(ovpn::ControlWrap& wrap, std::span<const uint8_t> d, std::string_view peer,
+                                   uint64_t now, bool v2) {
+  OvpnDecision out;
+  Op op = ovpn::op_of(d[0]);
   // The HMAC (tls-auth, tls-crypt) is checked first; replays are the worker's business (a
   // replayed reset costs one reply, as a fresh one does).
-  auto plain = wrap_.unwrap(d, false);
+  auto plain = wrap.unwrap(d, false);
   if (!plain.ok()) {
     if (plain.error() == Errc::Denied) ++bad_hmac_;
     return out;
@@ -40,17 +86,21 @@ OvpnDecision OvpnStateless::on_datagram(std::span<const uint8_t> d, std::string_
   auto p = ovpn::parse_control(*plain);
   if (!p.ok()) return out;
   uint64_t slot = now / slot_len_;
-  if (op == Op::HardResetClientV2) {
+  if (op == Op::HardResetClientV2 || op == Op::HardResetClientV3) {
     if (!p->msg_id || *p->msg_id != 0 || !p->acks.empty()) return out;
+    // Without state, a tls-crypt-v2 client must send its key again: only clients that say
+    // they will (openvpn 2.6 and later) are answered.
+    if (v2 && !early_negotiation(d)) return out;
     ovpn::ControlPacket r;
     r.op = ovpn::op_byte(Op::HardResetServerV2, 0);
     r.sid = cookie(slot, peer, p->sid);
     r.acks = {0};
     r.ack_sid = p->sid;
     r.msg_id = 0;
+    if (v2) r.payload = ovpn::early_negotiation_resend_wkc();
     out.kind = OvpnDecision::Kind::Reply;
     // Replay id 1 at this second: the worker goes on from id 2 at the same time.
-    out.reply = wrap_.wrap_at(ovpn::serialize_control(r), 1, static_cast<uint32_t>(now));
+    out.reply = wrap.wrap_at(ovpn::serialize_control(r), 1, static_cast<uint32_t>(now));
     return out;
   }
   if (p->acks.empty()) return out;

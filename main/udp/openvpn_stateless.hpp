@@ -24,12 +24,18 @@ struct OvpnDecision {
   std::vector<uint8_t> reply;                  // Reply: the server reset to send back
   ovpn::SessionId client_sid{}, server_sid{};  // Start
   uint32_t wrap_time = 0;                      // Start: the replay time our replies use
+  std::string client_key;                      // Start, tls-crypt-v2: the client's key Kc
+  std::vector<uint8_t> metadata;               // Start, tls-crypt-v2: its metadata
 };
 
 class OvpnStateless {
  public:
   // `secret`: random per start. `hand_window`: openvpn's (60 s): a cookie is good for about that.
-  OvpnStateless(std::array<uint8_t, 32> secret, ovpn::WrapKeys keys, uint32_t hand_window = 60);
+  // `v2_server_key` (128 bytes, or empty): tls-crypt-v2, where each client's packets are
+  // wrapped with its own key, carried (wrapped with this one) after its reset and first
+  // control packet; `keys` is then unused.
+  OvpnStateless(std::array<uint8_t, 32> secret, ovpn::WrapKeys keys, uint32_t hand_window = 60,
+                std::string v2_server_key = {});
 
   // `peer`: the sender as "ip:port"; `now`: seconds (wall clock: the reply's replay time too).
   OvpnDecision on_datagram(std::span<const uint8_t> d, std::string_view peer, uint64_t now);
@@ -39,9 +45,12 @@ class OvpnStateless {
 
  private:
   ovpn::SessionId cookie(uint64_t slot, std::string_view peer, const ovpn::SessionId& client) const;
+  OvpnDecision decide(ovpn::ControlWrap& wrap, std::span<const uint8_t> d, std::string_view peer,
+                      uint64_t now, bool v2);
 
   std::array<uint8_t, 32> secret_;
   ovpn::ControlWrap wrap_;
+  SecretBytes v2_key_;
   uint32_t slot_len_;
   uint64_t bad_hmac_ = 0, bad_cookie_ = 0;
 };

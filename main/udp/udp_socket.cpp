@@ -68,4 +68,14 @@ Result<UniqueFd> connected_udp_socket(const sockaddr_storage& local, socklen_t l
   return fd;
 }
 
+Result<UniqueFd> socket_for_sender(const Datagram& d, uint16_t port) {
+  sockaddr_storage local = d.to;
+  uint16_t port_be = htons(port);
+  if (local.ss_family == AF_INET)
+    reinterpret_cast<sockaddr_in*>(&local)->sin_port = port_be;
+  else
+    reinterpret_cast<sockaddr_in6*>(&local)->sin6_port = port_be;
+  return connected_udp_socket(local, d.to_len, d.from, d.from_len);
+}
+
 }  // namespace sslvpn::mainproc

@@ -30,6 +30,10 @@ struct Datagram {
 // Reads one datagram into `buf`; Errc::Timeout when none is queued.
 Result<Datagram> recv_datagram(int fd, std::span<uint8_t> buf);
 
+// A socket for the client that sent `d` to a listener on `port`: bound to the address the
+// client used, with the listener's port, and connected to the client.
+Result<UniqueFd> socket_for_sender(const Datagram& d, uint16_t port);
+
 // A non-blocking UDP socket bound to `local` (with the listener's port) and connected to `peer`.
 Result<UniqueFd> connected_udp_socket(const sockaddr_storage& local, socklen_t local_len,
                                       const sockaddr_storage& peer, socklen_t peer_len);

@@ -150,41 +150,53 @@ client_up() {
 client_mtu() { ip -n "$NS_C" -o link show dev "tun$1" 2>/dev/null | sed -n 's/.* mtu \([0-9]*\) .*/\1/p'; }
 
 # ---- memory ----------------------------------------------------------------------------------
-rollup() { awk -v f="$2:" '$1 == f {print $2}' "/proc/$1/smaps_rollup" 2>/dev/null; }  # rollup PID Rss|Pss
-workers_of() {  # the sslvpnd-worker processes under main
-  local p
-  for p in $(descendants "$1"); do [ "$(cat "/proc/$p/comm" 2>/dev/null)" = sslvpnd-worker ] && echo "$p"; done
+# What one session costs. sslvpnd: its worker (forked from the zygote: RSS and PSS count pages
+# it shares with it) and its private pages (USS: freed when the session ends), plus the private
+# dirty growth of main and sec-mod. openvpn: the growth of its RSS and of its private dirty pages.
+# PSS growth says nothing for openvpn: the client (same binary and libraries) starting lowers the
+# server's PSS; dirty pages are not shared with an unrelated process.
+rollup() { awk -v f="$2:" '$1 == f {print $2}' "/proc/$1/smaps_rollup" 2>/dev/null; }  # rollup PID Rss|Pss|...
+sum_of() {  # sum_of FIELD PID...: kB over those processes (one may end between listing and read)
+  local f=$1 total=0 p v
+  shift
+  for p in "$@"; do v=$(rollup "$p" "$f"); total=$((total + ${v:-0})); done
+  echo "$total"
 }
-# mem_of SRV: "rss_kb pss_kb tree_pss_kb"; for sslvpnd rss and pss are those of its workers
+# mem_of SRV: "rss pss uss private_dirty" in kB: rss, pss, uss of the sslvpnd-worker processes
+# (openvpn: rss and pss of the server, uss 0), private_dirty of the others but the zygote
 mem_of() {
-  local rss=0 pss=0 p
-  if [ "$1" = sslvpnd ]; then
-    for p in $(workers_of "$SPID"); do
-      rss=$((rss + $(rollup "$p" Rss || echo 0))); pss=$((pss + $(rollup "$p" Pss || echo 0)))
-    done
-  else
-    rss=$(rollup "$SPID" Rss); pss=$(rollup "$SPID" Pss)
-  fi
-  echo "${rss:-0} ${pss:-0} $(server_pss_kb "$SPID")"
+  local p c w="" o=""
+  for p in $(descendants "$SPID"); do
+    c=$(cat "/proc/$p/comm" 2>/dev/null)
+    [ "$c" = sslvpnd-worker ] && w="$w $p"
+    [ "$c" != sslvpnd-worker ] && [ "$c" != sslvpnd-zygote ] && o="$o $p"
+  done
+  [ "$1" = openvpn ] && w=$SPID
+  # shellcheck disable=SC2086  # lists of PIDs
+  echo "$(sum_of Rss $w) $(sum_of Pss $w) $(( $(sum_of Private_Clean $w) + $(sum_of Private_Dirty $w) ))" \
+    "$(sum_of Private_Dirty $o)"
 }
 
 # ---- one throughput run ----------------------------------------------------------------------
-# run_one SRV udp|tcp -> "up_bps down_bps cpu_s_per_gb session_rss session_pss tree_pss_growth mtu"
+# run_one SRV udp|tcp: appends "up_bps down_bps cpu_s_per_gb session_rss_kb session_pss_kb
+# session_private_kb tun_mtu" to $WORK/runs.SRV.TR (run in this shell, not in $(...), so that
+# STARTED_PIDS keeps every process it starts for the cleanup)
 run_one() {
-  local srv=$1 tr=$2 spid r0 p0 t0pss r1 p1 t1pss
-  start_server_of "$srv" "$tr" || { echo "0 0 0 0 0 0 0"; stop_pid "$SPID"; return; }
+  local srv=$1 tr=$2 spid r0 d0 r1 p1 u1 d1 priv out="$WORK/runs.$1.$2"
+  start_server_of "$srv" "$tr" || { echo "0 0 0 0 0 0 0" >>"$out"; stop_pid "$SPID"; return; }
   spid=$SPID
   sleep 1
-  read -r r0 p0 t0pss <<<"$(mem_of "$srv")"
+  read -r r0 _ _ d0 <<<"$(mem_of "$srv")"
   client_start b "$tr"
   if ! client_up b; then
     echo "$srv $tr: the client did not connect; its log:" >&2; tail -n 15 "$WORK/ov-b.log" >&2
-    echo "0 0 0 0 0 0 0"; stop_pid "$CPID"; stop_pid "$spid"; return
+    echo "0 0 0 0 0 0 0" >>"$out"; stop_pid "$CPID"; stop_pid "$spid"; return
   fi
   sleep 1
-  read -r r1 p1 t1pss <<<"$(mem_of "$srv")"
+  read -r r1 p1 u1 d1 <<<"$(mem_of "$srv")"
+  priv=$((u1 + d1 - d0))
   # sslvpnd: the worker's own figures (it exists only for the session); openvpn: the growth
-  [ "$srv" = openvpn ] && { r1=$((r1 - r0)); p1=$((p1 - p0)); }
+  [ "$srv" = openvpn ] && { r1=$((r1 - r0)); p1=-; priv=$((d1 - d0)); }
   local mtu; mtu=$(client_mtu b)
   local t0 t1 up_bytes up_bps down_bytes down_bps hz
   t0=$(server_ticks "$spid")
@@ -193,22 +205,23 @@ run_one() {
   t1=$(server_ticks "$spid")
   hz=$(getconf CLK_TCK)
   echo "$up_bps $down_bps $(python3 -c "print(round(($t1-$t0)/$hz/max($up_bytes+$down_bytes,1)*1e9, 2))")" \
-    "$r1" "$p1" "$((t1pss - t0pss))" "${mtu:-0}"
+    "$r1" "$p1" "$priv" "${mtu:-0}" >>"$out"
   stop_pid "$CPID"
   stop_pid "$spid"
   sleep 0.5
 }
 
 # ---- connect latency: LAT_RUNS clients one after the other against one server ------------------
-latency() {  # latency SRV udp|tcp: one ms figure per line
-  local srv=$1 tr=$2 t0 t1 i
+latency() {  # latency SRV udp|tcp: one ms figure a line to $WORK/res.SRV.TR.lat
+  local srv=$1 tr=$2 t0 t1 i out="$WORK/res.$1.$2.lat"
+  : >"$out"
   start_server_of "$srv" "$tr" || { stop_pid "$SPID"; return; }
   sleep 1
   for i in $(seq 1 "$LAT_RUNS"); do
     t0=$(date +%s%N)
-    client_start l "$tr"
-    if client_up l; then
-      t1=$(date +%s%N); echo $(((t1 - t0) / 1000000))
+    client_start lat "$tr"
+    if client_up lat; then
+      t1=$(date +%s%N); echo $(((t1 - t0) / 1000000)) >>"$out"
     else
       echo "$srv $tr: latency run $i did not connect" >&2
     fi
@@ -218,26 +231,27 @@ latency() {  # latency SRV udp|tcp: one ms figure per line
   sleep 0.5
 }
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR ? (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2) : 0)}'; }
+median() { sort -n | awk '{a[NR]=$1} END {print (a[1] == "-" ? "-" : NR ? (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2) : 0)}'; }
 SRVS="sslvpnd openvpn"
 for r in $(seq 1 "$ROUNDS"); do
   for tr in $MODES; do
     for srv in $SRVS; do
-      read -r u d c rs ps tp mtu <<<"$(run_one "$srv" "$tr")"
+      run_one "$srv" "$tr"
+      read -r u d c rs ps tp mtu <<<"$(tail -n 1 "$WORK/runs.$srv.$tr")"
       for k in u d c rs ps tp mtu; do echo "${!k}" >>"$WORK/res.$srv.$tr.$k"; done
       echo "round $r $tr $srv: up $((u / 1000000)) Mbit/s, down $((d / 1000000)) Mbit/s, $c CPU-s/GB," \
-        "session RSS $rs kB PSS $ps kB, tree PSS +$tp kB, tun mtu $mtu" >&2
+        "session RSS $rs kB PSS $ps kB, private $tp kB, tun mtu $mtu" >&2
     done
   done
 done
 for tr in $MODES; do
   for srv in $SRVS; do
-    latency "$srv" "$tr" >"$WORK/res.$srv.$tr.lat"
+    latency "$srv" "$tr"
     echo "latency $tr $srv (ms): $(tr '\n' ' ' <"$WORK/res.$srv.$tr.lat")" >&2
   done
 done
 
-ratio() { python3 -c "print(round($1/max($2,0.001),2) if $2 else '-')"; }
+ratio() { [[ $1$2 == *-* ]] && { echo -; return; }; python3 -c "print(round($1/max($2,0.001),2) if $2 else '-')"; }
 row() {  # row LABEL KEY TR [mbit]
   local a b
   a=$(median <"$WORK/res.sslvpnd.$3.$2"); b=$(median <"$WORK/res.openvpn.$3.$2")
@@ -253,8 +267,8 @@ for tr in $MODES; do
   row "server CPU-s per GB" c "$tr"
   row "connect latency (ms)" lat "$tr"
   row "session RSS, kB (worker | growth)" rs "$tr"
-  row "session PSS, kB (worker | growth)" ps "$tr"
-  row "server PSS growth, 1 session (kB)" tp "$tr"
+  row "session PSS, kB (worker)" ps "$tr"
+  row "session private, kB (USS+ | dirty growth)" tp "$tr"
   row "client tun MTU" mtu "$tr"
 done
 PASSED=1

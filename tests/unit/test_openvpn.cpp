@@ -11,6 +11,7 @@
 #include "worker/openvpn/data_channel.hpp"
 #include "worker/openvpn/key_method.hpp"
 #include "worker/openvpn/push.hpp"
+#include "worker/openvpn/tls_crypt_v2.hpp"
 #include "worker/openvpn/wire.hpp"
 #include "worker/openvpn/wrap.hpp"
 
@@ -400,4 +401,107 @@ TEST_CASE("ovpn push: a /128 lease is pushed with its network's prefix (openvpn 
   p.clear_route_include();
   o = push_options(p, s);
   CHECK(std::find(o.begin(), o.end(), "ifconfig-ipv6 fd83:1::92:76f2/124 fd83:1::1") != o.end());
+}
+
+TEST_CASE("ovpn tls-crypt-v2: client keys wrap and unwrap; tampering and other server keys fail") {
+  std::string server(kTlsCryptV2ServerKey, '\0');
+  for (size_t i = 0; i < server.size(); ++i) server[i] = static_cast<char>(i * 3 + 1);
+  std::string kc(kTlsCryptV2ClientKey, '\0');
+  for (size_t i = 0; i < kc.size(); ++i) kc[i] = static_cast<char>(i * 5 + 2);
+  std::vector<uint8_t> md = {kMetadataUser, 'h', 'i'};
+  auto wkc = wrap_client_key(server, kc, md);
+  REQUIRE(wkc.ok());
+  CHECK(wkc->size() == 32 + 256 + 3 + 2);
+  auto back = unwrap_client_key(server, *wkc);
+  REQUIRE(back.ok());
+  CHECK(back->kc.view() == kc);
+  CHECK(back->metadata == md);
+  auto bad = *wkc;
+  bad[40] ^= 1;
+  CHECK(unwrap_client_key(server, bad).error() == Errc::Denied);
+  std::string other = server;
+  other[70] ^= 1;  // the HMAC half
+  CHECK(unwrap_client_key(other, *wkc).error() == Errc::Denied);
+  auto cut = std::vector<uint8_t>(wkc->begin(), wkc->end() - 1);
+  CHECK_FALSE(unwrap_client_key(server, cut).ok());
+  CHECK(wrap_client_key(server, kc, std::vector<uint8_t>(kMaxMetadata + 1)).error() == Errc::Limit);
+  // The file formats round-trip (openvpn's PEM names).
+  auto spem = format_tls_crypt_v2_server_key(server);
+  CHECK(spem.find("-----BEGIN OpenVPN tls-crypt-v2 server key-----") == 0);
+  auto sk = parse_tls_crypt_v2_server_key(spem);
+  REQUIRE(sk.ok());
+  CHECK(sk->view() == server);
+  auto cpem = format_tls_crypt_v2_client_key(kc, *wkc);
+  auto ck = parse_tls_crypt_v2_client_key(cpem);
+  REQUIRE(ck.ok());
+  CHECK(ck->first.view() == kc);
+  CHECK(ck->second == *wkc);
+  CHECK_FALSE(parse_tls_crypt_v2_server_key(cpem).ok());
+  // A packet with WKc appended splits at the length WKc ends with.
+  std::vector<uint8_t> pkt = {1, 2, 3};
+  pkt.insert(pkt.end(), wkc->begin(), wkc->end());
+  auto parts = split_wkc(pkt);
+  REQUIRE(parts.ok());
+  CHECK(parts->first.size() == 3);
+  CHECK(parts->second.size() == wkc->size());
+  CHECK_FALSE(split_wkc(std::vector<uint8_t>(wkc->begin(), wkc->end())).ok());  // nothing before it
+}
+
+TEST_CASE("ovpn stateless handshake, tls-crypt-v2: the reset asks for the key again; WKC_V1 starts") {
+  std::array<uint8_t, 32> secret{};
+  std::string server(kTlsCryptV2ServerKey, '\x21');
+  std::string kc(kTlsCryptV2ClientKey, '\0');
+  for (size_t i = 0; i < kc.size(); ++i) kc[i] = static_cast<char>(i);
+  auto wkc = wrap_client_key(server, kc, std::vector<uint8_t>{kMetadataUser, 'x'});
+  REQUIRE(wkc.ok());
+  mainproc::udp::OvpnStateless st(secret, {}, 60, server);
+  ControlWrap client(client_crypt_keys(kc), 100, 0x0f000000);
+  ControlPacket r = reset(0x44);
+  r.op = op_byte(Op::HardResetClientV3, 0);
+  auto wire = client.wrap(serialize_control(r));
+  wire.insert(wire.end(), wkc->begin(), wkc->end());
+  auto d = st.on_datagram(wire, "192.0.2.9|5000", 5000);
+  REQUIRE(d.kind == mainproc::udp::OvpnDecision::Kind::Reply);
+  auto reply = client.unwrap(d.reply);
+  REQUIRE(reply.ok());
+  auto rp = parse_control(*reply);
+  REQUIRE(rp.ok());
+  CHECK(rp->payload == early_negotiation_resend_wkc());
+  // A 2.5 client (replay ids not from 0x0f000000: no early negotiation) cannot be served
+  // without state: no answer.
+  ControlWrap old_client(client_crypt_keys(kc), 100, 1);
+  auto wire_old = old_client.wrap(serialize_control(r));
+  wire_old.insert(wire_old.end(), wkc->begin(), wkc->end());
+  CHECK(st.on_datagram(wire_old, "192.0.2.9|5000", 5000).kind == mainproc::udp::OvpnDecision::Kind::Drop);
+  // A plain v2 reset is not accepted by a tls-crypt-v2 server.
+  CHECK(st.on_datagram(serialize_control(reset(1)), "192.0.2.9|5000", 5000).kind ==
+        mainproc::udp::OvpnDecision::Kind::Drop);
+
+  ControlPacket c;
+  c.op = op_byte(Op::ControlWkcV1, 0);
+  c.sid = r.sid;
+  c.acks = {0};
+  c.ack_sid = rp->sid;
+  c.msg_id = 1;
+  c.payload = {0x16, 0x03, 0x01};
+  auto cw = client.wrap(serialize_control(c));
+  cw.insert(cw.end(), wkc->begin(), wkc->end());
+  auto s = st.on_datagram(cw, "192.0.2.9|5000", 5001);
+  REQUIRE(s.kind == mainproc::udp::OvpnDecision::Kind::Start);
+  CHECK(s.client_key == kc);
+  CHECK(s.metadata == std::vector<uint8_t>{kMetadataUser, 'x'});
+  // The worker, with Kc only, reads the same packet (the WKc is skipped).
+  ControlWrap worker(tls_crypt_keys(kc), 200);
+  auto got = worker.unwrap(cw);
+  REQUIRE(got.ok());
+  auto gp = parse_control(*got);
+  REQUIRE(gp.ok());
+  CHECK(gp->payload == c.payload);
+  // A WKc from another server key: dropped, counted.
+  std::string other(kTlsCryptV2ServerKey, '\x22');
+  auto wkc2 = wrap_client_key(other, kc, std::vector<uint8_t>{kMetadataUser});
+  auto cw2 = client.wrap(serialize_control(c));
+  cw2.insert(cw2.end(), wkc2->begin(), wkc2->end());
+  CHECK(st.on_datagram(cw2, "192.0.2.9|5000", 5001).kind == mainproc::udp::OvpnDecision::Kind::Drop);
+  CHECK(st.bad_hmac() == 1);
 }

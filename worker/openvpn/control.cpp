@@ -50,7 +50,9 @@ int ControlChannel::pull_timeout_cb(gnutls_transport_ptr_t p, unsigned) {
 }
 
 Result<void> ControlChannel::start_from_reset(const ControlPacket& reset) {
-  if (reset.opcode() != Op::HardResetClientV2 || !reset.msg_id || *reset.msg_id != 0) return Errc::State;
+  if ((reset.opcode() != Op::HardResetClientV2 && reset.opcode() != Op::HardResetClientV3) || !reset.msg_id ||
+      *reset.msg_id != 0)
+    return Errc::State;
   peer_ = reset.sid;
   have_peer_ = true;
   key_id_ = 0;

@@ -11,6 +11,7 @@
 #include "worker/openvpn/key_method.hpp"
 #include "worker/openvpn/ovpn_session.hpp"
 #include "worker/openvpn/push.hpp"
+#include "worker/openvpn/tls_crypt_v2.hpp"
 #include "worker/openvpn/transport.hpp"
 #include "worker/tunnel/tunnel_loop.hpp"
 
@@ -42,7 +43,9 @@ ovpn::WrapKeys wrap_keys(const ipc::OpenVpnStartup& o) {
                                                : o.key_direction() == 0 ? ovpn::KeyDirection::Normal
                                                                         : ovpn::KeyDirection::Inverse);
     case ipc::OpenVpnStartup::TLS_CRYPT:
-      return ovpn::tls_crypt_keys(o.wrap_key());
+    case ipc::OpenVpnStartup::TLS_CRYPT_V2:  // the client's own key, as tls-crypt's
+      return o.wrap_key().size() == ovpn::kStaticKeySize ? ovpn::tls_crypt_keys(o.wrap_key())
+                                                         : ovpn::WrapKeys{};
     default:
       return {};
   }
@@ -335,9 +338,14 @@ bool OvpnLogin::run(Clock::time_point deadline) {
     while (!over_ && ctl_.tls_up()) {
       auto m = ctl_.take_message();
       if (!m) break;
+      bool push_now = false;
       if (!km_) {
         if (!on_key_method(*m)) return false;
-      } else if (m->rfind("PUSH_REQUEST", 0) == 0) {
+        // A client with IV_PROTO_REQUEST_PUSH takes the reply (or AUTH_FAILED) without asking
+        // for it, as a 2.6 server sends it: this saves it the second it waits before asking.
+        push_now = (km_->iv_proto() & ovpn::kIvProtoRequestPush) != 0;
+      }
+      if (push_now || (km_ && m->rfind("PUSH_REQUEST", 0) == 0)) {
         bool ok = on_push_request();
         if (ok) {
           send_output(Clock::now());
@@ -349,6 +357,17 @@ bool OvpnLogin::run(Clock::time_point deadline) {
       wipe_string(*m);
     }
     send_output(Clock::now());
+  }
+}
+
+// What the admin put in the client's tls-crypt-v2 key (authenticated by the server key).
+void log_client_key(Logger& log, const std::string& md) {
+  if (md.size() == 9 && md[0] == ovpn::kMetadataTimestamp) {
+    uint64_t t = 0;
+    for (size_t i = 1; i < 9; ++i) t = t << 8 | static_cast<uint8_t>(md[i]);
+    log.info("OpenVPN: tls-crypt-v2 client key made at ", t, " (unix time)");
+  } else if (!md.empty() && md[0] == ovpn::kMetadataUser) {
+    log.info("OpenVPN: tls-crypt-v2 client key: ", md.substr(1, 256));
   }
 }
 
@@ -373,6 +392,7 @@ void run_openvpn(Logger& log, const ipc::WorkerStartup& st, TlsServer& tls, SecM
   else if (gnutls_rnd(GNUTLS_RND_NONCE, own.data(), own.size()) != 0)
     return;
   ovpn::ControlChannel ctl(wrap, tls, o.tcp(), own);
+  if (o.wrap() == ipc::OpenVpnStartup::TLS_CRYPT_V2) log_client_key(log, o.client_key_metadata());
   OvpnLogin login(log, st, tls, secmod, main, *tr, wrap, ctl);
   if (!login.run(deadline)) {
     (void)tr->flush();

@@ -1,5 +1,7 @@
 #include "worker/openvpn/transport.hpp"
 
+#include "worker/tunnel/send_buffer.hpp"
+
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -84,19 +86,7 @@ Result<void> TcpPacketTransport::queue_record(std::span<const uint8_t> data) {
 }
 
 Result<bool> TcpPacketTransport::flush() {
-  while (out_pos_ < out_.size()) {
-    ssize_t n = ::send(fd_, out_.data() + out_pos_, out_.size() - out_pos_, MSG_DONTWAIT | MSG_NOSIGNAL);
-    if (n > 0) {
-      out_pos_ += static_cast<size_t>(n);
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return false;
-    return Errc::Io;
-  }
-  out_.clear();
-  out_pos_ = 0;
-  return true;
+  return tunnel::send_buffered(fd_, out_, out_pos_);
 }
 
 void TcpPacketTransport::close() {

@@ -9,6 +9,7 @@
 
 #include "common/byte_reader.hpp"
 #include "common/hex.hpp"
+#include "worker/openvpn/tls_crypt_v2.hpp"
 #include "worker/openvpn/wire.hpp"
 
 namespace sslvpn::ovpn {
@@ -158,6 +159,14 @@ Result<std::pair<uint32_t, uint32_t>> ControlWrap::replay_of(std::span<const uin
 
 Result<std::vector<uint8_t>> ControlWrap::unwrap(std::span<const uint8_t> wire, bool check_replay) {
   if (wire.empty() || !is_control(wire[0])) return Errc::Malformed;
+  if (keys_.mode == WrapMode::Crypt &&
+      (op_of(wire[0]) == Op::HardResetClientV3 || op_of(wire[0]) == Op::ControlWkcV1)) {
+    // tls-crypt-v2: the client's key, wrapped, follows the packet (whoever checks it has the
+    // server key; here the packet's own tag under the client key is what counts).
+    auto parts = split_wkc(wire);
+    if (!parts.ok()) return parts.error();
+    wire = parts->first;
+  }
   if (keys_.mode == WrapMode::None) return std::vector<uint8_t>(wire.begin(), wire.end());
   size_t need = 9 + wrap_overhead(keys_.mode);
   if (wire.size() < need) return Errc::Truncated;

@@ -1,0 +1,176 @@
+// sslvpnd-ovpn-key: OpenVPN tls-crypt-v2 keys in openvpn's own file formats.
+//   sslvpnd-ovpn-key server FILE
+//       a new server key (the one openvpn-tls-crypt-v2 names)
+//   sslvpnd-ovpn-key client --server-key FILE [--metadata TEXT] FILE
+//       a new client key wrapped with the server key; the metadata (free text, at most 733
+//       bytes) travels inside it, readable only with the server key; without --metadata the
+//       key carries its creation time, as `openvpn --genkey tls-crypt-v2-client` does
+//   sslvpnd-ovpn-key show --server-key FILE CLIENT-FILE
+//       checks that a client key was made with that server key and prints its metadata
+// Files are created with mode 0600 and never overwritten. The keys are interchangeable with
+// openvpn's: `openvpn --genkey tls-crypt-v2-server` output works as the server key, and
+// client keys from either tool work with either server.
+#include <fcntl.h>
+#include <gnutls/crypto.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "common/secret_bytes.hpp"
+#include "worker/openvpn/tls_crypt_v2.hpp"
+
+using namespace sslvpn;
+
+namespace {
+
+int usage() {
+  std::fprintf(stderr,
+               "usage: sslvpnd-ovpn-key server FILE\n"
+               "       sslvpnd-ovpn-key client --server-key FILE [--metadata TEXT] FILE\n"
+               "       sslvpnd-ovpn-key show --server-key FILE CLIENT-FILE\n");
+  return 2;
+}
+
+bool read_text(const std::string& path, std::string* out) {
+  std::ifstream f(path);
+  if (!f) return false;
+  std::stringstream ss;
+  ss << f.rdbuf();
+  *out = ss.str();
+  return true;
+}
+
+bool write_new(const std::string& path, const std::string& text) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    std::fprintf(stderr, "sslvpnd-ovpn-key: cannot create '%s': %s\n", path.c_str(), std::strerror(errno));
+    return false;
+  }
+  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  ok = ::close(fd) == 0 && ok;
+  if (!ok) std::fprintf(stderr, "sslvpnd-ovpn-key: cannot write '%s'\n", path.c_str());
+  return ok;
+}
+
+bool random_bytes(size_t n, std::string* out) {
+  out->assign(n, '\0');
+  return gnutls_rnd(GNUTLS_RND_KEY, out->data(), n) == 0;
+}
+
+Result<SecretBytes> load_server_key(const std::string& path) {
+  std::string text;
+  if (!read_text(path, &text)) {
+    std::fprintf(stderr, "sslvpnd-ovpn-key: cannot read '%s'\n", path.c_str());
+    return Errc::NotFound;
+  }
+  auto k = ovpn::parse_tls_crypt_v2_server_key(text);
+  wipe_string(text);
+  if (!k.ok())
+    std::fprintf(stderr, "sslvpnd-ovpn-key: '%s' is not a tls-crypt-v2 server key\n", path.c_str());
+  return k;
+}
+
+int make_server(const std::string& path) {
+  std::string key;
+  if (!random_bytes(ovpn::kTlsCryptV2ServerKey, &key)) return 1;
+  std::string pem = ovpn::format_tls_crypt_v2_server_key(key);
+  wipe_string(key);
+  bool ok = write_new(path, pem);
+  wipe_string(pem);
+  return ok ? 0 : 1;
+}
+
+int make_client(const std::string& server_path, const std::string* metadata, const std::string& path) {
+  auto server = load_server_key(server_path);
+  if (!server.ok()) return 1;
+  std::vector<uint8_t> md;
+  if (metadata != nullptr) {
+    md.push_back(ovpn::kMetadataUser);
+    md.insert(md.end(), metadata->begin(), metadata->end());
+  } else {
+    md.push_back(ovpn::kMetadataTimestamp);
+    uint64_t now = static_cast<uint64_t>(std::time(nullptr));
+    for (int s = 56; s >= 0; s -= 8) md.push_back(static_cast<uint8_t>(now >> s));
+  }
+  if (md.size() > ovpn::kMaxMetadata) {
+    std::fprintf(stderr, "sslvpnd-ovpn-key: the metadata is longer than %zu bytes\n", ovpn::kMaxMetadata - 1);
+    return 1;
+  }
+  std::string kc;
+  if (!random_bytes(ovpn::kTlsCryptV2ClientKey, &kc)) return 1;
+  auto wkc = ovpn::wrap_client_key(server->view(), kc, md);
+  if (!wkc.ok()) {
+    wipe_string(kc);
+    return 1;
+  }
+  std::string pem = ovpn::format_tls_crypt_v2_client_key(kc, *wkc);
+  wipe_string(kc);
+  bool ok = write_new(path, pem);
+  wipe_string(pem);
+  return ok ? 0 : 1;
+}
+
+int show_client(const std::string& server_path, const std::string& path) {
+  auto server = load_server_key(server_path);
+  if (!server.ok()) return 1;
+  std::string text;
+  if (!read_text(path, &text)) {
+    std::fprintf(stderr, "sslvpnd-ovpn-key: cannot read '%s'\n", path.c_str());
+    return 1;
+  }
+  auto client = ovpn::parse_tls_crypt_v2_client_key(text);
+  wipe_string(text);
+  if (!client.ok()) {
+    std::fprintf(stderr, "sslvpnd-ovpn-key: '%s' is not a tls-crypt-v2 client key\n", path.c_str());
+    return 1;
+  }
+  auto key = ovpn::unwrap_client_key(server->view(), client->second);
+  if (!key.ok() || key->kc.view() != client->first.view()) {
+    std::fprintf(stderr, "sslvpnd-ovpn-key: '%s' was not made with this server key\n", path.c_str());
+    return 1;
+  }
+  const auto& md = key->metadata;
+  if (!md.empty() && md[0] == ovpn::kMetadataTimestamp && md.size() == 9) {
+    uint64_t t = 0;
+    for (size_t i = 1; i < 9; ++i) t = t << 8 | md[i];
+    std::printf("valid; made %llu (unix time)\n", static_cast<unsigned long long>(t));
+  } else if (!md.empty() && md[0] == ovpn::kMetadataUser) {
+    std::string s(md.begin() + 1, md.end());
+    for (char& c : s)
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+    std::printf("valid; metadata: %s\n", s.c_str());
+  } else {
+    std::printf("valid; metadata of type %d, %zu bytes\n", md.empty() ? -1 : md[0], md.size());
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> a(argv + 1, argv + argc);
+  if (a.size() == 2 && a[0] == "server") return make_server(a[1]);
+  std::string server, metadata;
+  bool has_metadata = false;
+  std::vector<std::string> rest;
+  for (size_t i = 1; i < a.size(); ++i) {
+    if (a[i] == "--server-key" && i + 1 < a.size()) {
+      server = a[++i];
+    } else if (a[i] == "--metadata" && i + 1 < a.size()) {
+      metadata = a[++i];
+      has_metadata = true;
+    } else {
+      rest.push_back(a[i]);
+    }
+  }
+  if (a.empty() || server.empty() || rest.size() != 1) return usage();
+  if (a[0] == "client") return make_client(server, has_metadata ? &metadata : nullptr, rest[0]);
+  if (a[0] == "show" && !has_metadata) return show_client(server, rest[0]);
+  return usage();
+}
