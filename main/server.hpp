@@ -222,6 +222,8 @@ class Server final : private udp::Directory {
   ovpn::WrapKeys openvpn_wrap_keys() const;
   void on_openvpn_datagram(UdpListener& l, const Datagram& d, const std::string& ip, uint16_t port,
                            std::span<const uint8_t> bytes);
+  void float_openvpn(UdpListener& l, const Datagram& d, const std::string& ip, uint16_t port,
+                     std::span<const uint8_t> bytes);
   void start_openvpn_udp(UdpListener& l, const Datagram& d, const std::string& ip, uint16_t port,
                          const udp::OvpnDecision& dec, std::span<const uint8_t> bytes);
   void fill_openvpn_startup(const WorkerProc& w, ipc::WorkerStartup& st) const;

@@ -116,6 +116,8 @@ void Server::on_openvpn_datagram(UdpListener& l, const Datagram& d, const std::s
   time_t now = time(nullptr);
   if (bans_.is_banned(ip, now)) return;
   std::string peer = ip + "|" + std::to_string(port);
+  if (!bytes.empty() && ovpn::op_of(bytes[0]) == ovpn::Op::DataV2)
+    return float_openvpn(l, d, ip, port, bytes);
   udp::OvpnDecision dec = l.ovpn->on_datagram(bytes, peer, static_cast<uint64_t>(now));
   if (dec.kind == udp::OvpnDecision::Kind::Reply) {
     double t = ev_now(loop_);
@@ -129,6 +131,26 @@ void Server::on_openvpn_datagram(UdpListener& l, const Datagram& d, const std::s
     return;
   }
   if (dec.kind == udp::OvpnDecision::Kind::Start) start_openvpn_udp(l, d, ip, port, dec, bytes);
+}
+
+// A floating client (protocols.md C10): a DATA_V2 packet from an address no worker's socket
+// is connected to names its session by peer id (the worker id). The worker gets a socket
+// connected to the new address with the packet, and moves there only if the packet decrypts
+// with the session's key. Sockets are handed at most one a second per worker (hand_udp_socket),
+// so forged packets with a live peer id cost the worker one decryption a second.
+void Server::float_openvpn(UdpListener& l, const Datagram& d, const std::string& ip, uint16_t port,
+                           std::span<const uint8_t> bytes) {
+  if (bytes.size() < 1 + 3 + 4 + 16) return;  // op, peer id, packet id, tag
+  uint64_t id = uint64_t{bytes[1]} << 16 | uint64_t{bytes[2]} << 8 | bytes[3];
+  WorkerProc* w = worker_by_id(id);
+  if (w == nullptr || w->service != TcpService::OpenVpnUdp || w->phase != WorkerPhase::Tunnel) return;
+  std::string was = w->udp_peer;
+  hand_udp_socket(*w, l, d, ip, port, bytes, false);
+  if (w->udp_peer == was) return;  // not handed (rate limit, no socket)
+  // The new address is this worker's: a cookie packet from it starts nothing new.
+  ovpn_peers_.erase(w->ovpn_peer);
+  w->ovpn_peer = ip + "|" + std::to_string(port);
+  ovpn_peers_[w->ovpn_peer] = ev_now(loop_);
 }
 
 void Server::start_openvpn_udp(UdpListener& l, const Datagram& d, const std::string& ip, uint16_t port,

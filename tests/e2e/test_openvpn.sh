@@ -199,6 +199,35 @@ case1() {
   ov_stop a
 }
 
+case12() {
+  local T="12 udp/tls-crypt/floating" relay n0 moved=no
+  echo "# case $T"
+  # Through a NAT in the client namespace (nat_relay.py) that moves to a new source port on
+  # SIGUSR1: the session follows the client once a packet from the new port decrypts (found
+  # by its peer id), without a reconnect.
+  ip netns exec "$NS_C" python3 "$(dirname "$0")/nat_relay.py" 127.0.0.1 "$SERVER_IP" "$OV_PORT" 120 \
+    >"$WORK/relay.log" 2>&1 &
+  relay=$!
+  STARTED_PIDS+=("$relay")
+  sleep 0.5
+  SERVER_IP=127.0.0.1 ov_conf f udp alice "tls-crypt $WORK/tc.key" "explicit-exit-notify 1"
+  ov_start f
+  check "$T: openvpn through the NAT connects" ov_up f || { kill "$relay" 2>/dev/null; return 1; }
+  check "$T: it pings" in_ns "$NS_C" ping -c 2 -i 0.2 -W 2 "$GW"
+  n0=$(grep -c "Initialization Sequence Completed" "$WORK/ov-f.log")
+  kill -USR1 "$relay"
+  for _ in $(seq 1 20); do  # at most 20 s: pings from the new port until one is answered
+    in_ns "$NS_C" ping -c 1 -W 1 "$GW" >/dev/null 2>&1 && { moved=yes; break; }
+  done
+  check "$T: after the NAT moved, pings get through again" test "$moved" = yes
+  check "$T: ... the worker moved to the new address" grep -q "the client moved to a new address" "$LOG"
+  check "$T: ... without a reconnect" test "$(grep -c "Initialization Sequence Completed" "$WORK/ov-f.log")" = "$n0"
+  check "$T: ... 5 MB each way byte-exact on the new path" tcp_copy_ok "$NS_S" "$GW" 5715 5000000
+  ov_stop f alice
+  kill "$relay" 2>/dev/null
+  wait "$relay" 2>/dev/null
+}
+
 case5() {
   local T="5 udp/explicit-exit-notify" t0 gone=no
   echo "# case $T"
@@ -219,11 +248,13 @@ case5() {
 echo "# server A: UDP, tls-crypt"
 if ov_server A 10.83.1 fd83:1 "openvpn-udp-port = $OV_PORT" "openvpn-tls-crypt = $WORK/tc.key"; then
   case1
+  case12
   case5
+  check "A: the server still answers sslvpnctl" ctl show status
   check "A: no worker died of a signal" bash -c "! grep -Eq 'died of signal|seccomp filter' '$LOG'"
   stop_server "$SERVER_PID"
 else
-  fail "server A (UDP, tls-crypt) did not start: cases 1, 5, 6a not run"
+  fail "server A (UDP, tls-crypt) did not start: cases 1, 12, 5, 6a not run"
 fi
 
 # ---- server B: UDP and TCP, no wrapping --------------------------------------------------------
@@ -255,6 +286,22 @@ case4() {
   ov_stop w
 }
 
+case11() {
+  local T="11 compression configured on the client" c n
+  echo "# case $T"
+  # Clients configured with compress or comp-lzo get the stubs pushed (openvpn's compress
+  # migrate): they frame packets and never compress. Zero-filled pings would compress well.
+  for c in "compress lz4-v2" "comp-lzo yes"; do
+    n=z${c//[^a-z0-9]/}
+    n=${n:0:8}
+    check "$T: '$c' connects" ov_connect "$n" udp alice "$c" "explicit-exit-notify 1" || continue
+    check "$T: '$c': the server pushed a stub" grep -Eq "compress stub-v2|comp-lzo no" "$WORK/ov-$n.log"
+    check "$T: '$c': 1200-byte zero pings cross" in_ns "$NS_C" ping -c 3 -s 1200 -p 00 -i 0.2 -W 2 "$GW"
+    check "$T: '$c': 5 MB each way byte-exact" tcp_copy_ok "$NS_S" "$GW" 5714 5000000
+    ov_stop "$n" alice
+  done
+}
+
 case6b() {
   local T="6b udp/no-wrap"
   echo "# case $T"
@@ -269,11 +316,13 @@ if ov_server B 10.83.2 fd83:2 "openvpn-udp-port = $OV_PORT" "openvpn-tcp-port = 
   "openvpn-data-ciphers = AES-256-GCM:AES-128-GCM:CHACHA20-POLY1305" "openvpn-reneg-sec = 6"; then
   case2
   case4
+  case11
   case6b
+  check "B: the server still answers sslvpnctl" ctl show status
   check "B: no worker died of a signal" bash -c "! grep -Eq 'died of signal|seccomp filter' '$LOG'"
   stop_server "$SERVER_PID"
 else
-  fail "server B (UDP and TCP, no wrapping) did not start: cases 2, 4, 6b not run"
+  fail "server B (UDP and TCP, no wrapping) did not start: cases 2, 4, 11, 6b not run"
 fi
 
 # ---- server C: UDP with tls-auth ---------------------------------------------------------------
@@ -356,6 +405,7 @@ if ov_server C 10.83.3 fd83:3 "openvpn-udp-port = $OV_PORT" "openvpn-tls-auth = 
   case7
   case8
   case9
+  check "C: the server still answers sslvpnctl" ctl show status
   check "C: no worker died of a signal" bash -c "! grep -Eq 'died of signal|seccomp filter' '$LOG'"
   stop_server "$SERVER_PID"
 else
@@ -397,6 +447,7 @@ echo "# server D: tls-crypt-v2"
 if ov_server D 10.83.4 fd83:4 "openvpn-udp-port = $OV_PORT" "openvpn-tcp-port = $OV_PORT" \
   "openvpn-tls-crypt-v2 = $WORK/v2srv.key"; then
   case10
+  check "D: the server still answers sslvpnctl" ctl show status
   check "D: no worker died of a signal" bash -c "! grep -Eq 'died of signal|seccomp filter' '$LOG'"
   stop_server "$SERVER_PID"
 else

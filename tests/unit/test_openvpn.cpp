@@ -505,3 +505,28 @@ TEST_CASE("ovpn stateless handshake, tls-crypt-v2: the reset asks for the key ag
   CHECK(st.on_datagram(cw2, "192.0.2.9|5000", 5001).kind == mainproc::udp::OvpnDecision::Kind::Drop);
   CHECK(st.bad_hmac() == 1);
 }
+
+TEST_CASE("ovpn compression framing: the stubs are stripped and added; compressed packets refused") {
+  std::vector<uint8_t> ip = {0x45, 0, 0, 20};
+  CHECK(unframe(CompFraming::None, ip)->size() == 4);
+  CHECK(unframe(CompFraming::StubV2, ip)->size() == 4);  // v2: no byte before an IP packet
+  std::vector<uint8_t> esc = {0x50, 0x00, 0x50, 0x01};
+  auto e = unframe(CompFraming::StubV2, esc);
+  REQUIRE(e);
+  CHECK((*e)[0] == 0x50);
+  std::vector<uint8_t> lz4 = {0x50, 0x01, 0xff};
+  CHECK_FALSE(unframe(CompFraming::StubV2, lz4));
+  std::vector<uint8_t> lzo = {0xfa, 0x45, 0x00};
+  CHECK(unframe(CompFraming::LzoStub, lzo)->size() == 2);
+  std::vector<uint8_t> lzo_c = {0x66, 0x45};
+  CHECK_FALSE(unframe(CompFraming::LzoStub, lzo_c));
+  uint8_t buf[8] = {};
+  CHECK(frame_prefix(CompFraming::None, ip, buf + 4) == 0);
+  CHECK(frame_prefix(CompFraming::StubV2, ip, buf + 4) == 0);
+  CHECK(frame_prefix(CompFraming::LzoStub, ip, buf + 4) == 1);
+  CHECK(buf[3] == 0xfa);
+  std::vector<uint8_t> p50 = {0x50, 1};
+  CHECK(frame_prefix(CompFraming::StubV2, p50, buf + 4) == 2);
+  CHECK(buf[2] == 0x50);
+  CHECK(buf[3] == 0x00);
+}

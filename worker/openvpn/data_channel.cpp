@@ -101,6 +101,32 @@ bool is_occ_exit(std::span<const uint8_t> p) {
   return is_occ(p) && p[sizeof kOcc] == kOccExit;
 }
 
+std::optional<std::span<uint8_t>> unframe(CompFraming f, std::span<uint8_t> p) {
+  constexpr uint8_t kV2Indicator = 0x50, kV2Uncompressed = 0x00, kLzoNone = 0xfa;
+  if (f == CompFraming::StubV2 && !p.empty() && p[0] == kV2Indicator) {
+    if (p.size() < 2 || p[1] != kV2Uncompressed) return std::nullopt;
+    return p.subspan(2);
+  }
+  if (f == CompFraming::LzoStub) {
+    if (p.empty() || p[0] != kLzoNone) return std::nullopt;
+    return p.subspan(1);
+  }
+  return p;
+}
+
+size_t frame_prefix(CompFraming f, std::span<const uint8_t> p, uint8_t* prefix_end) {
+  if (f == CompFraming::LzoStub) {
+    prefix_end[-1] = 0xfa;
+    return 1;
+  }
+  if (f == CompFraming::StubV2 && !p.empty() && p[0] == 0x50) {  // never an IP packet
+    prefix_end[-2] = 0x50;
+    prefix_end[-1] = 0x00;
+    return 2;
+  }
+  return 0;
+}
+
 Result<DataChannel> DataChannel::create(DataCipher c, std::span<const uint8_t> km, uint8_t key_id, bool v2,
                                         uint32_t peer_id) {
   if (km.size() != kKeyMaterial) return Errc::BadLength;

@@ -36,6 +36,17 @@ std::span<const uint8_t, 16> ping_payload();
 bool is_occ_exit(std::span<const uint8_t> plain);
 bool is_occ(std::span<const uint8_t> plain);
 
+// The compression framing of a client configured with comp-lzo or compress (its OCC options
+// say ",comp-lzo"). sslvpnd never compresses: it pushes "compress stub-v2" (or "comp-lzo no"
+// to clients without IV_COMP_STUBv2), as openvpn's compress migrate does, and then frames
+// uncompressed packets as the client expects. A compressed packet is dropped.
+enum class CompFraming : uint8_t { None, StubV2, LzoStub };
+// The payload without its framing; nullopt: a compressed packet.
+std::optional<std::span<uint8_t>> unframe(CompFraming f, std::span<uint8_t> p);
+// The bytes to put before `p` (at most kMaxFrameBytes), written at the end of `prefix`; how many.
+size_t frame_prefix(CompFraming f, std::span<const uint8_t> p, uint8_t* prefix_end);
+inline constexpr size_t kMaxFrameBytes = 2;
+
 struct AeadHandleDeleter {
   void operator()(gnutls_aead_cipher_hd_t h) const { gnutls_aead_cipher_deinit(h); }
 };

@@ -60,33 +60,46 @@ void OvpnSession::on_stream_record(std::span<const uint8_t> record, Clock::time_
   }
 }
 
-void OvpnSession::on_data(std::span<uint8_t> pkt, Clock::time_point now, tunnel::TunnelIo& io) {
+bool OvpnSession::on_new_path(std::span<const uint8_t> first, Clock::time_point now, tunnel::TunnelIo& io) {
+  if (ended() || first.empty() || !is_data(first[0])) return false;
+  scratch_.assign(first.begin(), first.end());
+  return on_data(scratch_, now, io);
+}
+
+bool OvpnSession::on_data(std::span<uint8_t> pkt, Clock::time_point now, tunnel::TunnelIo& io) {
   // The live key, or the previous one during the transition window.
   DataChannel* key = key_id_of(pkt[0]) == data_.key_id() ? &data_ : nullptr;
   if (key == nullptr && lame_ && key_id_of(pkt[0]) == lame_->key_id() && now < lame_until_) key = &*lame_;
   if (key == nullptr) {
     ++dropped_;
-    return;
+    return false;
   }
   auto plain = key->open(pkt);
   if (!plain.ok()) {
     ++dropped_;
-    return;
+    return false;
   }
   last_rx_ = now;
-  if (is_ping(*plain)) return;
+  auto payload = unframe(s_.framing, *plain);
+  if (!payload) {  // compressed: we never asked for it
+    ++dropped_;
+    return true;
+  }
+  plain = *payload;
+  if (is_ping(*plain)) return true;
   if (is_occ(*plain)) {
     if (is_occ_exit(*plain)) end(R::USER_DISCONNECT);
-    return;
+    return true;
   }
   if (!tunnel::source_allowed(*plain, s_.ipv4, s_.ipv6) ||
       !tunnel::destination_allowed(*plain, s_.allowed_destinations)) {
     ++dropped_;
-    return;
+    return true;
   }
   bytes_in_ += plain->size();
   last_data_ = now;
   io.to_tun(*plain);
+  return true;
 }
 
 void OvpnSession::on_control(std::span<const uint8_t> pkt, Clock::time_point now, tunnel::TunnelIo& io) {
@@ -141,10 +154,15 @@ void OvpnSession::flush_control(Clock::time_point now, tunnel::TunnelIo& io) {
   }
 }
 
+Result<std::span<const uint8_t>> OvpnSession::seal_framed(std::span<uint8_t> buf, size_t len) {
+  constexpr size_t at = kDataV2Header + kMaxFrameBytes;
+  size_t n = frame_prefix(s_.framing, buf.subspan(at, len), buf.data() + at);
+  return data_.seal(buf.subspan(at - n - data_.header_size()), len + n);
+}
+
 std::span<const uint8_t> OvpnSession::frame_stream(std::span<uint8_t> buf, size_t len,
                                                    Clock::time_point now) {
-  size_t skip = kDataV2Header - data_.header_size();
-  auto sealed = data_.seal(buf.subspan(skip), len);
+  auto sealed = seal_framed(buf, len);
   if (!sealed.ok()) {
     ++dropped_;
     return {};
@@ -157,9 +175,8 @@ std::span<const uint8_t> OvpnSession::frame_stream(std::span<uint8_t> buf, size_
 
 void OvpnSession::send_ping(Clock::time_point now, tunnel::TunnelIo& io) {
   auto ping = ping_payload();
-  std::memcpy(ping_buf_ + kDataV2Header, ping.data(), ping.size());
-  size_t skip = kDataV2Header - data_.header_size();
-  auto sealed = data_.seal(std::span<uint8_t>(ping_buf_ + skip, sizeof ping_buf_ - skip), ping.size());
+  std::memcpy(ping_buf_ + kDataV2Header + kMaxFrameBytes, ping.data(), ping.size());
+  auto sealed = seal_framed(ping_buf_, ping.size());
   if (!sealed.ok()) return;
   io.to_stream(*sealed);
   last_tx_ = now;

@@ -42,6 +42,7 @@ struct OvpnSessionSettings {
   bool data_v2 = true;
   uint32_t peer_id = 0;
   uint32_t reneg_s = 0;  // we renegotiate after this long (0: only when the client does)
+  CompFraming framing = CompFraming::None;
 };
 
 // openvpn's hand-window and transition-window: a renegotiation finishes within the first, and
@@ -56,7 +57,7 @@ class OvpnSession final : public tunnel::TunnelEngine {
   // `control` (with its TLS session and wrap) outlives the session.
   OvpnSession(OvpnSessionSettings s, ControlChannel& control, DataChannel data, Clock::time_point now);
 
-  size_t header_room() const override { return kDataV2Header; }
+  size_t header_room() const override { return kDataV2Header + kMaxFrameBytes; }
   void on_stream_record(std::span<const uint8_t> record, Clock::time_point now,
                         tunnel::TunnelIo& io) override;
   void on_datagram(std::span<const uint8_t>, Clock::time_point, tunnel::TunnelIo&) override { ++dropped_; }
@@ -75,6 +76,8 @@ class OvpnSession final : public tunnel::TunnelEngine {
   uint64_t bytes_in() const override { return bytes_in_; }
   uint64_t bytes_out() const override { return bytes_out_; }
   uint64_t dropped() const override { return dropped_; }
+  // Floating (UDP): a data packet from a new address that decrypts moves the session there.
+  bool on_new_path(std::span<const uint8_t> first, Clock::time_point now, tunnel::TunnelIo& io) override;
 
   const DataChannel& data() const { return data_; }
   uint8_t key_id() const { return ctl_->key_id(); }
@@ -94,7 +97,8 @@ class OvpnSession final : public tunnel::TunnelEngine {
   void advance_key_state(Clock::time_point now);
   bool renegotiation_auth_ok(const std::string& msg);
   void switch_keys(Clock::time_point now);
-  void on_data(std::span<uint8_t> pkt, Clock::time_point now, tunnel::TunnelIo& io);
+  // True when the packet authenticated (whatever became of it then).
+  bool on_data(std::span<uint8_t> pkt, Clock::time_point now, tunnel::TunnelIo& io);
   void on_control(std::span<const uint8_t> pkt, Clock::time_point now, tunnel::TunnelIo& io);
   void flush_control(Clock::time_point now, tunnel::TunnelIo& io);
   void send_ping(Clock::time_point now, tunnel::TunnelIo& io);
@@ -117,7 +121,9 @@ class OvpnSession final : public tunnel::TunnelEngine {
   std::optional<EndReason> end_;
   uint64_t bytes_in_ = 0, bytes_out_ = 0, dropped_ = 0;
   std::vector<uint8_t> scratch_;  // a record we decrypt in place
-  uint8_t ping_buf_[kDataV2Header + 16]{};
+  uint8_t ping_buf_[kDataV2Header + kMaxFrameBytes + 16]{};
+  // Seals the plaintext at buf[kDataV2Header + kMaxFrameBytes, +len) with its framing.
+  Result<std::span<const uint8_t>> seal_framed(std::span<uint8_t> buf, size_t len);
 };
 
 }  // namespace sslvpn::ovpn

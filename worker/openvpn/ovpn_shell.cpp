@@ -90,6 +90,7 @@ class OvpnLogin {
   std::string cipher;
   bool data_v2 = true;
   uint32_t peer_id = 0;
+  ovpn::CompFraming framing = ovpn::CompFraming::None;
 
  private:
   void on_packet(std::span<const uint8_t> pkt, Clock::time_point now);
@@ -286,6 +287,12 @@ bool OvpnLogin::on_push_request() {
   ps.ping = kPing;
   ps.ping_restart = ping_restart = std::max(params.dpd(), kMinPingRestart);
   auto options = ovpn::push_options(params, ps);
+  // A client configured with compression gets the stubs pushed: it frames, never compresses.
+  if (km_->options.find(",comp-lzo") != std::string::npos) {
+    bool v2stub = km_->peer("IV_COMP_STUBv2") == "1";
+    framing = v2stub ? ovpn::CompFraming::StubV2 : ovpn::CompFraming::LzoStub;
+    options.push_back(v2stub ? "compress stub-v2" : "comp-lzo no");
+  }
   options.push_back("auth-token " + token);
   push_reply = ovpn::push_reply_messages(options);
   username = username_;
@@ -422,6 +429,7 @@ void run_openvpn(Logger& log, const ipc::WorkerStartup& st, TlsServer& tls, SecM
   settings.data_v2 = login.data_v2;
   settings.peer_id = login.peer_id;
   settings.reneg_s = o.reneg_sec();
+  settings.framing = login.framing;
   ovpn::OvpnSession engine(std::move(settings), ctl, std::move(*login.data), Clock::now());
   tunnel::TunnelLoop loop(log, *tr, engine, std::move(login.tun), main, login.params, nullptr);
   ::malloc_trim(0);

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "common/unique_fd.hpp"
 #include "worker/tunnel/engine.hpp"
 
 namespace sslvpn::ovpn {
@@ -27,10 +28,16 @@ class UdpPacketTransport final : public tunnel::StreamTransport {
   // What sslvpnctl shows for the session ("OpenVPN UDP, AES-256-GCM, TLS1.3-...").
   void set_label(std::string l) { label_ = std::move(l); }
   void close() override {}
+  bool replace_socket(UniqueFd fd) override {
+    owned_ = std::move(fd);
+    fd_ = owned_.get();
+    return true;
+  }
   uint64_t send_drops() const { return send_drops_; }
 
  private:
   int fd_;
+  UniqueFd owned_;  // after the client moved: the socket main connected to its new address
   std::string label_ = "UDP";
   uint64_t send_drops_ = 0;
 };

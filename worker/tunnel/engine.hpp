@@ -71,6 +71,9 @@ class TunnelEngine {
   virtual void stream_lost(Clock::time_point) {}
   // The engine has said its last word on the stream: the loop flushes and closes it.
   virtual bool stream_done() const { return false; }
+  // A protocol whose stream is datagrams (OpenVPN over UDP): `first` came from a new client
+  // address. True if it authenticated (it was then processed): the stream moves there.
+  virtual bool on_new_path(std::span<const uint8_t>, Clock::time_point, TunnelIo&) { return false; }
   virtual uint64_t bytes_in() const = 0;
   virtual uint64_t bytes_out() const = 0;
   virtual uint64_t dropped() const = 0;
@@ -95,6 +98,9 @@ class StreamTransport {
   virtual std::string description() const = 0;
   // Ends the stream (after a last flush) while the tunnel goes on without it.
   virtual void close() = 0;
+  // A datagram stream moves to a socket connected to the client's new address (the engine
+  // verified a packet from there). False: this transport cannot move.
+  virtual bool replace_socket(UniqueFd) { return false; }
 };
 
 class DatagramChannel {

@@ -62,6 +62,17 @@ void TunnelLoop::check_stream(Clock::time_point now) {
 }
 
 void TunnelLoop::on_udp_socket(const ipc::UdpSocket& m, UniqueFd fd) {
+  if (!factory_ && fd.valid() && !m.client_hello()) {
+    // The stream itself is datagrams (OpenVPN over UDP): a packet from a new address moves it
+    // there only if the engine authenticated it (a floating client).
+    const auto& first = m.first_datagram();
+    if (engine_.on_new_path(
+            std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(first.data()), first.size()),
+            Clock::now(), *this) &&
+        stream_.replace_socket(std::move(fd)))
+      log_.info("the client moved to a new address (", stream_.description(), ")");
+    return;
+  }
   if (!factory_ || !fd.valid()) return;  // no datagram channel was offered: nothing to do with it
   if (!m.client_hello()) {
     if (!dgram_) return;
