@@ -284,7 +284,21 @@ void SecMod::park(WorkerPeer& p) {
 
 bool SecMod::resume_parked(WorkerPeer& p, const ipc::AuthContinue& m) {
   auto it = parked_.find(m.context());
-  if (it == parked_.end() || it->second.expires < time(nullptr)) return false;
+  if (it == parked_.end()) {
+    // The connection that asked the question may still be open: an OpenVPN client reconnects
+    // with its answer (CRV1) while the worker that asked still waits for the question to be
+    // acknowledged. Its login is parked now, and taken over under the same conditions.
+    auto o = login_owner_.find(m.context());
+    if (o == login_owner_.end() || o->second == 0 || o->second == p.id) return false;
+    auto q = peers_.find(o->second);
+    if (q == peers_.end() || q->second->state != PeerState::Answering || q->second->client_ip != p.client_ip)
+      return false;
+    park(*q->second);
+    q->second->state = PeerState::New;  // its login moved: it may only start another
+    it = parked_.find(m.context());
+    if (it == parked_.end()) return false;
+  }
+  if (it->second.expires < time(nullptr)) return false;
   ParkedLogin& pl = it->second;
   // Only the same client address, showing the same certificate, may take it over.
   if (pl.client_ip != p.client_ip) return false;

@@ -242,4 +242,54 @@ if srv M 10.85.3 "auth = \"plain[passwd=$PW]\"" "udp-port = $PORT" "gp-esp-port 
 else
   fail "server M (three protocols) did not start: case 3 not run"
 fi
+# ---- 4. a second factor: TOTP through openvpn's challenge protocols ---------------------------
+# The client's management interface stands in for its user (tests/e2e/ovpn_mgmt.py), as a GUI does.
+# ov_mgmt NAME MODE USER CODE [CONFIG-LINE]: starts openvpn NAME (prompting on its management
+# interface) and the answering script (password otp-Pass1); waits (at most 60 s) for the
+# script's verdict in $WORK/mgmt-NAME.out.
+ov_mgmt() {
+  local name=$1 mode=$2 user=$3 code=$4 mport=$((7500 + RANDOM % 500)) st
+  ov_conf "$name" auth-user-pass "auth-retry interact" "management 127.0.0.1 $mport" "management-query-passwords" \
+    ${5:+"$5"}
+  ov_start "$name"
+  ip netns exec "$NS_C" timeout 70 python3 "$(dirname "$0")/ovpn_mgmt.py" "$mport" 60 "$user" otp-Pass1 "$code" "$mode" \
+    >"$WORK/mgmt-$name.out" 2>&1
+  st=$?
+  cat "$WORK/mgmt-$name.out"
+  return $st
+}
+
+if command -v oathtool >/dev/null; then
+  OTP_SECRET=3132333435363738393031323334353637383930
+  OTP_SECRET2=4142434445464748494a4b4c4d4e4f5051525354
+  add_user "$PW" otto 'otp-Pass1'
+  add_user "$PW" olive 'otp-Pass1'  # a second user: a TOTP code is good once
+  note_secret 'otp-Pass1'
+  printf 'HOTP/T30 otto - %s\nHOTP/T30 olive - %s\n' "$OTP_SECRET" "$OTP_SECRET2" >"$WORK/otp.users"
+  echo "# server O: auth = plain[passwd, otp] (password, then a TOTP code)"
+  if srv O 10.85.4 "auth = \"plain[passwd=$PW,otp=$WORK/otp.users]\""; then
+    T="4a CRV1 dynamic challenge"
+    check "$T: password, challenge, code: the tunnel comes up" ov_mgmt d dynamic otto "$(oathtool --totp "$OTP_SECRET")"
+    check "$T: the client was asked the server's question" grep -q "^challenge: .*code" "$WORK/mgmt-d.out"
+    check "$T: ... and pings" pings d
+    check "$T: the server logged the challenge" grep -q "'otto' is asked a challenge question (CRV1)" "$LOG"
+    check "$T: stopped, the session ends" ov_stop d otto
+    T="4b static-challenge"
+    check "$T: password and code together: the tunnel comes up" \
+      ov_mgmt s static olive "$(oathtool --totp "$OTP_SECRET2")" 'static-challenge "Enter your OTP code" 1'
+    check "$T: ... and pings" pings s
+    check "$T: stopped, the session ends" ov_stop s olive
+    T="4c a wrong code"
+    ov_mgmt x dynamic otto 000000 >/dev/null
+    check "$T: no tunnel" no_tunnel x
+    check "$T: the server refused the code" grep -Eq "login failed for 'otto'|login of 'otto' failed" "$LOG"
+    ov_stop x
+    no_crash O
+    stop_server "$SERVER_PID"
+  else
+    fail "server O (OTP) did not start: case 4 not run"
+  fi
+else
+  echo "# oathtool missing: case 4 (OTP) not run"
+fi
 e2e_finish

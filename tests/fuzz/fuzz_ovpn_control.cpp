@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 
+#include "worker/openvpn/challenge.hpp"
 #include "worker/openvpn/key_method.hpp"
 #include "worker/openvpn/wire.hpp"
 #include "worker/openvpn/wrap.hpp"
@@ -34,5 +35,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* d, size_t n) {
   if (km.ok() && (km->username.size() > kMaxCredential || km->password.size() > kMaxCredential ||
                   km->peer_info.size() > kMaxPeerInfoEntries))
     __builtin_trap();
+  // The payload as a password field (static and dynamic challenge answers) and a state id.
+  std::string_view text(reinterpret_cast<const char*>(in.data()), in.size());
+  auto field = parse_password_field(text);
+  if (field.kind == PasswordField::Kind::Dynamic && field.state_id.empty()) __builtin_trap();
+  std::string ctx, name;
+  if (split_state_id(text, &ctx, &name) && make_state_id(ctx, name).empty()) __builtin_trap();
   return 0;
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "main/udp/openvpn_stateless.hpp"
+#include "worker/openvpn/challenge.hpp"
 #include "worker/openvpn/data_channel.hpp"
 #include "worker/openvpn/key_method.hpp"
 #include "worker/openvpn/push.hpp"
@@ -529,4 +530,35 @@ TEST_CASE("ovpn compression framing: the stubs are stripped and added; compresse
   CHECK(frame_prefix(CompFraming::StubV2, p50, buf + 4) == 2);
   CHECK(buf[2] == 0x50);
   CHECK(buf[3] == 0x00);
+}
+
+TEST_CASE("ovpn challenges: static and dynamic answers parse; state ids round-trip; CRV1 syntax") {
+  auto plain = parse_password_field("hunter2");
+  CHECK(plain.kind == PasswordField::Kind::Plain);
+  CHECK(plain.password.view() == "hunter2");
+  auto st = parse_password_field("SCRV1:" + base64_encode("pw:1") + ":" + base64_encode("123456"));
+  CHECK(st.kind == PasswordField::Kind::Static);
+  CHECK(st.password.view() == "pw:1");
+  CHECK(st.response.view() == "123456");
+  // Not base64: a plain password that happens to start like one.
+  CHECK(parse_password_field("SCRV1:%%%:%%%").kind == PasswordField::Kind::Plain);
+  auto dy = parse_password_field("CRV1::abc.def::654321");
+  CHECK(dy.kind == PasswordField::Kind::Dynamic);
+  CHECK(dy.state_id == "abc.def");
+  CHECK(dy.response.view() == "654321");
+  CHECK(parse_password_field("CRV1::::x").kind == PasswordField::Kind::Plain);
+
+  std::string id = make_state_id("0123abcdef", "secondary_password:x");
+  CHECK(id.find(':') == std::string::npos);
+  std::string ctx, field;
+  REQUIRE(split_state_id(id, &ctx, &field));
+  CHECK(ctx == "0123abcdef");
+  CHECK(field == "secondary_password:x");
+  CHECK_FALSE(split_state_id("nodot", &ctx, &field));
+  CHECK_FALSE(split_state_id("a.b_z", &ctx, &field));
+  CHECK_FALSE(split_state_id("a.b_4", &ctx, &field));
+
+  std::string c = crv1_challenge(id, "otto", "Enter your OTP code", false);
+  CHECK(c == "CRV1:R:" + id + ":" + base64_encode("otto") + ":Enter your OTP code");
+  CHECK(crv1_challenge("s.f", "u", "a,b", true).find("CRV1:R,E:s.f:") == 0);
 }

@@ -44,7 +44,7 @@ OvpnSession::OvpnSession(OvpnSessionSettings s, ControlChannel& control, DataCha
       last_rx_(now),
       last_tx_(now),
       last_data_(now) {
-  scratch_.reserve(65536 + 64);
+  scratch_.reserve(16384 + 64);  // the largest packet a transport takes (kMaxPacket)
 }
 
 void OvpnSession::on_stream_record(std::span<const uint8_t> record, Clock::time_point now,

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 
+#include "worker/openvpn/challenge.hpp"
 #include "worker/openvpn/control.hpp"
 #include "worker/openvpn/key_method.hpp"
 #include "worker/openvpn/ovpn_session.hpp"
@@ -96,6 +97,10 @@ class OvpnLogin {
   void on_packet(std::span<const uint8_t> pkt, Clock::time_point now);
   // The client's key-method-2 message: logs in and answers with ours.
   bool on_key_method(const std::string& msg);
+  // Runs a login through sec-mod to its outcome: success, a refusal, or a CRV1 challenge.
+  void login(ipc::WorkerToSecMod req, const SecretBytes* static_response);
+  ipc::WorkerToSecMod continue_request(const std::string& context, const std::string& field,
+                                       std::string_view answer);
   // PUSH_REQUEST: asks main for the tunnel; false when the login is over without one.
   bool on_push_request();
   void fail_auth(const std::string& why);
@@ -116,6 +121,7 @@ class OvpnLogin {
   std::string cookie_;
   std::string username_;
   bool auth_ok_ = false;
+  bool challenge_ = false;  // auth_error_ is a CRV1 challenge, not a refusal
   bool token_login_ = false;
   std::string auth_error_;
   bool granted_ = false;
@@ -156,6 +162,59 @@ void OvpnLogin::on_packet(std::span<const uint8_t> pkt, Clock::time_point now) {
   if (!r.ok()) log_.debug("OpenVPN: control packet dropped (", errc_name(r.error()), ")");
 }
 
+ipc::WorkerToSecMod OvpnLogin::continue_request(const std::string& context, const std::string& field,
+                                                std::string_view answer) {
+  ipc::WorkerToSecMod req;
+  auto* cont = req.mutable_auth_continue();
+  cont->set_context(context);
+  if (st_.cert_login() != 0)
+    for (const auto& der : tls_.peer_certificates()) cont->add_client_cert_der(der);
+  auto* a = cont->add_answers();
+  a->set_name(field);
+  a->set_value(std::string(answer));
+  return req;
+}
+
+void OvpnLogin::login(ipc::WorkerToSecMod req, const SecretBytes* static_response) {
+  for (int round = 0; round < 4; ++round) {  // a password, then at most a few answers
+    auto reply = secmod_.auth(req);
+    if (!reply.ok()) {
+      auth_error_ = "the server cannot check logins right now";
+      log_.error("sec-mod did not answer a login: ", errc_name(reply.error()));
+      return;
+    }
+    if (reply->status() == ipc::AuthReply::SUCCESS) {
+      auth_ok_ = true;
+      cookie_ = reply->cookie();
+      username_ = reply->username();
+      return;
+    }
+    if (reply->status() != ipc::AuthReply::CONTINUE) {
+      auth_error_ = reply->message().empty() ? "login failed" : reply->message();
+      return;
+    }
+    const ipc::AuthForm& form = reply->form();
+    if (form.fields_size() != 1) {
+      auth_error_ = "this login asks more than one question at once, which OpenVPN clients cannot answer";
+      return;
+    }
+    const ipc::FormField& f = form.fields(0);
+    if (static_response != nullptr) {
+      // static-challenge: the client sent the answer with its password.
+      req = continue_request(reply->context(), f.name(), static_response->view());
+      static_response = nullptr;
+      continue;
+    }
+    // CRV1: the client asks its user and comes back with the answer and this state id.
+    std::string text = !form.message().empty() ? form.message() : f.label();
+    auth_error_ = ovpn::crv1_challenge(ovpn::make_state_id(reply->context(), f.name()), username_,
+                                       text.substr(0, 200), f.kind() == ipc::FormField::TEXT);
+    challenge_ = true;
+    return;
+  }
+  auth_error_ = "too many questions";
+}
+
 bool OvpnLogin::on_key_method(const std::string& msg) {
   auto km = ovpn::parse_client_key_method(bytes_of(msg));
   if (!km.ok()) {
@@ -182,29 +241,24 @@ bool OvpnLogin::on_key_method(const std::string& msg) {
   std::string ver = km_->peer("IV_VER");
   log_.debug("OpenVPN client ", ver.substr(0, 32), " (", km_->peer("IV_PLAT").substr(0, 16), "), IV_PROTO ",
              km_->iv_proto());
-  // Log in through sec-mod, as every protocol does (PAM, password files, RADIUS, certificates).
-  ipc::WorkerToSecMod req;
-  auto* init = req.mutable_auth_init();
-  init->set_username(km_->username.substr(0, 256));
-  init->set_password(std::string(km_->password.view()));
-  init->set_has_password(km_->has_credentials);
-  init->set_user_agent(("OpenVPN " + ver).substr(0, 256));
-  if (st_.cert_login() != 0)
-    for (const auto& der : tls_.peer_certificates()) init->add_client_cert_der(der);
+  // Log in through sec-mod, as every protocol does (PAM, password files, RADIUS, certificates);
+  // a second factor comes by openvpn's challenge protocols (worker/openvpn/challenge.hpp).
+  ovpn::PasswordField field = ovpn::parse_password_field(km_->password.view());
   km_->password.wipe();
-  auto reply = secmod_.auth(req);
-  if (!reply.ok()) {
-    auth_error_ = "the server cannot check logins right now";
-    log_.error("sec-mod did not answer a login: ", errc_name(reply.error()));
-  } else if (reply->status() == ipc::AuthReply::SUCCESS) {
-    auth_ok_ = true;
-    cookie_ = reply->cookie();
-    username_ = reply->username();
-  } else if (reply->status() == ipc::AuthReply::CONTINUE) {
-    auth_error_ = "a second factor is required";  // CRV1 challenges are not implemented yet
+  ipc::WorkerToSecMod req;
+  std::string context, answer_field;
+  if (field.kind == ovpn::PasswordField::Kind::Dynamic && ovpn::split_state_id(field.state_id, &context, &answer_field)) {
+    req = continue_request(context, answer_field, field.response.view());
   } else {
-    auth_error_ = reply->message().empty() ? "login failed" : reply->message();
+    auto* init = req.mutable_auth_init();
+    init->set_username(km_->username.substr(0, 256));
+    init->set_password(std::string(field.password.view()));
+    init->set_has_password(km_->has_credentials);
+    init->set_user_agent(("OpenVPN " + ver).substr(0, 256));
+    if (st_.cert_login() != 0)
+      for (const auto& der : tls_.peer_certificates()) init->add_client_cert_der(der);
   }
+  login(std::move(req), field.kind == ovpn::PasswordField::Kind::Static ? &field.response : nullptr);
   // Our half of the exchange goes out whatever the outcome; AUTH_FAILED answers PUSH_REQUEST.
   std::array<uint8_t, 32> r1{}, r2{};
   if (gnutls_rnd(GNUTLS_RND_NONCE, r1.data(), r1.size()) != 0 ||
@@ -215,8 +269,11 @@ bool OvpnLogin::on_key_method(const std::string& msg) {
 }
 
 void OvpnLogin::fail_auth(const std::string& why) {
-  log_.info("OpenVPN: login of '", username_.substr(0, 64), "' failed: ", why);
-  (void)ctl_.send_message("AUTH_FAILED," + why.substr(0, 200) + '\0');
+  if (challenge_)
+    log_.info("OpenVPN: '", username_.substr(0, 64), "' is asked a challenge question (CRV1)");
+  else
+    log_.info("OpenVPN: login of '", username_.substr(0, 64), "' failed: ", why);
+  (void)ctl_.send_message("AUTH_FAILED," + why.substr(0, 1024) + '\0');
   over_ = true;
 }
 
