@@ -453,4 +453,36 @@ if ov_server D 10.83.4 fd83:4 "openvpn-udp-port = $OV_PORT" "openvpn-tcp-port = 
 else
   fail "server D (tls-crypt-v2) did not start: case 10 not run"
 fi
+# ---- server E: bans ----------------------------------------------------------------------------
+case13() {
+  local T="13 wrong passwords ban the address" i serves0
+  echo "# case $T"
+  # Two wrong passwords (10 points each, ban at 20) ban the client's address: main then answers
+  # none of its packets and starts no worker, as for AnyConnect.
+  for i in 1 2; do
+    ov_conf "w$i" udp wrong
+    ov_start "w$i"
+    check "$T: wrong password $i: the client exits with AUTH_FAILED" ov_wait_exit "$(ov_pid "w$i")" 300
+    ov_stop "w$i"
+  done
+  check "$T: the server banned the address" wait_for_log "$LOG" "banning $CLIENT_IP for"
+  check "$T: show ip bans lists it" bash -c "'$CTL' -s '$SOCK' show ip bans | grep -q '$CLIENT_IP'"
+  serves0=$(grep -c "serves $CLIENT_IP:" "$LOG")
+  ov_conf b3 udp alice
+  ov_start b3
+  check "$T: even the right password gets nothing while banned (the client gives up)" ov_wait_exit "$(ov_pid b3)" 300
+  check "$T: ... no worker was started" test "$(grep -c "serves $CLIENT_IP:" "$LOG")" = "$serves0"
+  check "$T: ... and no tunnel" bash -c "! grep -q 'Initialization Sequence Completed' '$WORK/ov-b3.log'"
+  ov_stop b3
+}
+
+echo "# server E: bans"
+if ov_server E 10.83.5 fd83:5 "openvpn-udp-port = $OV_PORT" "max-ban-score = 20" "ban-points-wrong-password = 10" \
+  "ban-time = 300"; then
+  case13
+  check "E: the server still answers sslvpnctl" ctl show status
+  stop_server "$SERVER_PID"
+else
+  fail "server E (bans) did not start: case 13 not run"
+fi
 e2e_finish
