@@ -196,6 +196,7 @@ void Server::housekeeping_cb(struct ev_loop*, ev_timer* w, int) {
   auto* self = static_cast<Server*>(w->data);
   time_t now = time(nullptr);
   self->bans_.expire(now);
+  self->expire_openvpn_peers();
   // server-stats-reset-time: show status's totals start again from zero (ocserv's).
   uint32_t every = self->cfg().server_stats_reset_time;
   if (every != 0 && now - self->stats_reset_at_ >= static_cast<time_t>(every)) {

@@ -227,6 +227,8 @@ class Server final : private udp::Directory {
   void start_openvpn_udp(UdpListener& l, const Datagram& d, const std::string& ip, uint16_t port,
                          const udp::OvpnDecision& dec, std::span<const uint8_t> bytes);
   void fill_openvpn_startup(const WorkerProc& w, ipc::WorkerStartup& st) const;
+  // Forgets OpenVPN peers whose start was dropped (a login queue timeout) once kPeerHold passed.
+  void expire_openvpn_peers();
   // tls-crypt-v2 over TCP: the client key of the connection's first packet (peeked), or none.
   std::optional<OvpnUdpStart> openvpn_tcp_client_key(int fd) const;
   // A fresh SPI no live tunnel receives with (GlobalProtect's ESP), or 0 if none was found.

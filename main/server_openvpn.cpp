@@ -9,6 +9,8 @@
 
 #include <gnutls/crypto.h>
 
+#include <unordered_set>
+
 #include "main/server.hpp"
 #include "main/udp/udp_socket.hpp"
 #include "worker/openvpn/tls_crypt_v2.hpp"
@@ -138,6 +140,16 @@ void Server::on_openvpn_datagram(UdpListener& l, const Datagram& d, const std::s
 // connected to the new address with the packet, and moves there only if the packet decrypts
 // with the session's key. Sockets are handed at most one a second per worker (hand_udp_socket),
 // so forged packets with a live peer id cost the worker one decryption a second.
+void Server::expire_openvpn_peers() {
+  if (ovpn_peers_.empty()) return;
+  std::unordered_set<std::string> live;
+  for (const auto& [pid, w] : workers_)
+    if (!w->ovpn_peer.empty()) live.insert(w->ovpn_peer);
+  double t = ev_now(loop_);
+  for (auto it = ovpn_peers_.begin(); it != ovpn_peers_.end();)
+    it = t - it->second >= kPeerHold && !live.count(it->first) ? ovpn_peers_.erase(it) : std::next(it);
+}
+
 void Server::float_openvpn(UdpListener& l, const Datagram& d, const std::string& ip, uint16_t port,
                            std::span<const uint8_t> bytes) {
   if (bytes.size() < 1 + 3 + 4 + 16) return;  // op, peer id, packet id, tag

@@ -22,11 +22,10 @@ Result<size_t> UdpPacketTransport::recv_nonblocking(std::span<uint8_t> buf) {
 }
 
 Result<void> UdpPacketTransport::queue_record(std::span<const uint8_t> data) {
-  // UDP: a full socket buffer drops the packet, as the network would.
-  if (::send(fd_, data.data(), data.size(), MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
-    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ECONNREFUSED && errno != ENOBUFS) return Errc::Io;
-    ++send_drops_;
-  }
+  // UDP: what the socket cannot take is lost, as on the network.
+  if (batch_.add(data)) return {};
+  batch_.flush(fd_);
+  if (!batch_.add(data)) ++send_drops_;  // larger than a whole batch: not a packet of ours
   return {};
 }
 

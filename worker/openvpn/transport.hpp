@@ -8,12 +8,15 @@
 
 #include "common/unique_fd.hpp"
 #include "worker/tunnel/engine.hpp"
+#include "worker/tunnel/udp_batch.hpp"
 
 namespace sslvpn::ovpn {
 
 // The largest packet either transport takes: a 9000-byte MTU and every header fit.
 inline constexpr size_t kMaxPacket = 16384;
 
+// Datagrams queued during a wake-up leave together at flush(): runs of equal size as one
+// sendmsg() with UDP GSO (worker/tunnel/udp_batch.hpp), as DTLS's do.
 class UdpPacketTransport final : public tunnel::StreamTransport {
  public:
   explicit UdpPacketTransport(int fd) : fd_(fd) {}
@@ -21,7 +24,10 @@ class UdpPacketTransport final : public tunnel::StreamTransport {
   Result<size_t> recv_nonblocking(std::span<uint8_t> buf) override;
   size_t pending() const override { return 0; }
   Result<void> queue_record(std::span<const uint8_t> data) override;
-  Result<bool> flush() override { return true; }
+  Result<bool> flush() override {
+    batch_.flush(fd_);
+    return true;
+  }
   bool has_room() const override { return true; }
   bool backlogged() const override { return false; }
   std::string description() const override { return label_; }
@@ -37,6 +43,7 @@ class UdpPacketTransport final : public tunnel::StreamTransport {
 
  private:
   int fd_;
+  worker::UdpBatch batch_;
   UniqueFd owned_;  // after the client moved: the socket main connected to its new address
   std::string label_ = "UDP";
   uint64_t send_drops_ = 0;
