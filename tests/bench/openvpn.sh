@@ -7,8 +7,10 @@
 # process), connect latency (client start to "Initialization Sequence Completed", median of
 # LAT_RUNS, default 5) and the server memory one session costs (sslvpnd: its worker's RSS and
 # PSS; openvpn: how much its RSS and PSS grow with one client). Reports; asserts nothing.
+# Then MANY clients (default 40; 0: skip) started at once against each server over UDP: the
+# seconds until all are up (handshakes per second) and the private memory per session.
 # Run as root from the source tree after building:
-#   tests/bench/openvpn.sh [SECONDS_PER_RUN] [ROUNDS] [udp|tcp|both]
+#   [MANY=N] tests/bench/openvpn.sh [SECONDS_PER_RUN] [ROUNDS] [udp|tcp|both]
 set -u
 SECS=${1:-5}
 ROUNDS=${2:-3}
@@ -231,6 +233,37 @@ latency() {  # latency SRV udp|tcp: one ms figure a line to $WORK/res.SRV.TR.lat
   sleep 0.5
 }
 
+# ---- many sessions at once: MANY clients started together against one server (UDP) ------------
+# many SRV: "seconds_until_all_up handshakes_per_s private_kB_per_session" to $WORK/res.SRV.many
+many() {
+  local srv=$1 n=$MANY i p t0 t1 up d0 u1 d1 pids=() out="$WORK/res.$1.many"
+  echo "- - -" >"$out"
+  start_server_of "$srv" udp || { stop_pid "$SPID"; return; }
+  sleep 1
+  read -r _ _ _ d0 <<<"$(mem_of "$srv")"
+  t0=$(date +%s%N)
+  for i in $(seq 1 "$n"); do client_start "m$i" udp; pids+=("$CPID"); done
+  for _ in $(seq 1 1200); do  # at most 120 s
+    up=0
+    for i in $(seq 1 "$n"); do grep -q 'Initialization Sequence Completed' "$WORK/ov-m$i.log" 2>/dev/null && up=$((up + 1)); done
+    [ "$up" = "$n" ] && break
+    sleep 0.1
+  done
+  t1=$(date +%s%N)
+  sleep 2
+  read -r _ _ u1 d1 <<<"$(mem_of "$srv")"
+  [ "$srv" = openvpn ] && u1=0
+  if [ "$up" = "$n" ]; then
+    python3 -c "s=($t1-$t0)/1e9; print(round(s,2), round($n/s,1), round(($u1+$d1-$d0)/$n))" >"$out"
+  else
+    echo "$srv: only $up of $n sessions came up" >&2
+  fi
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  for p in "${pids[@]}"; do stop_pid "$p"; done
+  stop_pid "$SPID"
+  sleep 1
+}
+
 median() { sort -n | awk '{a[NR]=$1} END {print (a[1] == "-" ? "-" : NR ? (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2) : 0)}'; }
 SRVS="sslvpnd openvpn"
 for r in $(seq 1 "$ROUNDS"); do
@@ -250,6 +283,14 @@ for tr in $MODES; do
     echo "latency $tr $srv (ms): $(tr '\n' ' ' <"$WORK/res.$srv.$tr.lat")" >&2
   done
 done
+
+MANY=${MANY:-40}
+if [ "$MANY" -gt 0 ]; then
+  for srv in $SRVS; do
+    many "$srv"
+    echo "many $srv ($MANY sessions): $(cat "$WORK/res.$srv.many") (s until all up, handshakes/s, private kB per session)" >&2
+  done
+fi
 
 ratio() { [[ $1$2 == *-* ]] && { echo -; return; }; python3 -c "print(round($1/max($2,0.001),2) if $2 else '-')"; }
 row() {  # row LABEL KEY TR [mbit]
@@ -271,5 +312,12 @@ for tr in $MODES; do
   row "session private, kB (USS+ | dirty growth)" tp "$tr"
   row "client tun MTU" mtu "$tr"
 done
+if [ "$MANY" -gt 0 ]; then
+  read -r ms mh mp <<<"$(cat "$WORK/res.sslvpnd.many")"
+  read -r os oh op <<<"$(cat "$WORK/res.openvpn.many")"
+  printf '%-44s %12s %12s %8s\n' "udp $MANY clients at once: s until all up" "$ms" "$os" "$(ratio "$ms" "$os")"
+  printf '%-44s %12s %12s %8s\n' "udp handshakes per second ($MANY at once)" "$mh" "$oh" "$(ratio "$mh" "$oh")"
+  printf '%-44s %12s %12s %8s\n' "udp private kB per session ($MANY sessions)" "$mp" "$op" "$(ratio "$mp" "$op")"
+fi
 PASSED=1
 e2e_finish >/dev/null
