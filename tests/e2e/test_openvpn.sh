@@ -308,6 +308,13 @@ case6b() {
   check "$T: an openvpn session over UDP without wrapping" ov_connect u udp bob "data-ciphers AES-256-GCM" || return 1
   check "$T: it pings" in_ns "$NS_C" ping -c 2 -i 0.2 -W 2 "$GW"
   spoof_case "$T" u
+  # A reload keeps OpenVPN sessions, as it keeps the others.
+  local id
+  id=$(user_field bob ID)
+  check "$T: sslvpnctl reload" ctl reload
+  check "$T: ... the session is still listed (id $id)" test -n "$id" -a "$(user_field bob ID)" = "$id"
+  check "$T: ... and still pings" in_ns "$NS_C" ping -c 2 -i 0.2 -W 2 "$GW"
+  check "$T: ... without a reconnect" test "$(grep -c 'Initialization Sequence Completed' "$WORK/ov-u.log")" = 1
   ov_stop u
 }
 
