@@ -101,6 +101,7 @@ struct UdpListener {
   uint16_t port = 0;
   std::unique_ptr<udp::Classifier> classifier;  // DTLS, ESP
   std::unique_ptr<udp::OvpnStateless> ovpn;     // OpenVPN: the stateless handshake instead
+  const char* name() const { return classifier ? classifier->name() : "OpenVPN"; }
   ev_io io{};
 };
 

@@ -34,6 +34,11 @@ uint32_t terminate_cause(ipc::SessionEnd::Reason r) {
 }  // namespace
 
 void Server::on_session_request(WorkerProc& w, const ipc::SessionRequest& req) {
+  // The protocol (and so the datagram channel main sets up) is the listener's, not the worker's word.
+  bool openvpn_listener = w.service != TcpService::Https;
+  if ((req.protocol() == ipc::OPENVPN) != openvpn_listener ||
+      (req.datagram_transport() && w.service != TcpService::OpenVpnUdp))
+    return kill_worker(w, "asked for a tunnel of another protocol than its listener's");
   end_login_slot(w.id);  // a tunnel is asked for: the login part is over
   // The cookie is checked by sec-mod only; main forwards it and keeps the rest of the request.
   w.phase = WorkerPhase::AwaitSession;

@@ -125,7 +125,7 @@ void Server::hand_udp_socket(WorkerProc& w, const UdpListener& l, const Datagram
   if (!send_to_worker(w, m, sock->get())) return;
   if (w.udp_peer.empty() && !w.dtls_id.empty()) dtls_by_ip_.emplace(w.client_ip, w.pid);
   w.udp_peer = ip + ":" + std::to_string(port);
-  log_.debug("worker ", w.pid, ": ", l.classifier ? l.classifier->name() : "OpenVPN", " from ", w.udp_peer,
+  log_.debug("worker ", w.pid, ": ", l.name(), " from ", w.udp_peer,
              hello ? " (hello)" : " (new client port)");
 }
 

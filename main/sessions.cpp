@@ -14,7 +14,7 @@ constexpr uint32_t kMinIpv6Mtu = 1280;
 constexpr uint32_t kDefaultBaseMtu = 1500;
 constexpr uint32_t kMaxBaseMtu = 9000;
 // IP and TCP headers (TCP with timestamps) under the TLS records.
-constexpr uint32_t kIpv4Header = 20, kIpv6Header = 40, kTcpHeader = 32;
+constexpr uint32_t kIpv4Header = 20, kIpv6Header = 40, kTcpHeader = 32, kUdpHeader = 8;
 // Used when the worker reports no TLS overhead: TLS 1.2 AES-GCM record + CSTP header.
 constexpr uint32_t kDefaultCstpOverhead = 29 + 8;
 // Logins listed without a tunnel; sec-mod expires their cookies, this only bounds the list.
@@ -70,7 +70,8 @@ uint32_t SessionManager::tunnel_mtu(const ipc::SessionRequest& req, bool client_
   uint32_t overhead = req.transport_overhead() > 0 && req.transport_overhead() <= 256
                           ? req.transport_overhead()
                           : kDefaultCstpOverhead;
-  overhead += (client_ipv6 ? kIpv6Header : kIpv4Header) + kTcpHeader;
+  overhead +=
+      (client_ipv6 ? kIpv6Header : kIpv4Header) + (req.datagram_transport() ? kUdpHeader : kTcpHeader);
   uint32_t mtu = base > overhead + kMinMtu ? base - overhead : kMinMtu;
   uint32_t configured = us.has_mtu() ? us.mtu() : cfg_->mtu;
   if (configured != 0) mtu = std::min(mtu, configured);

@@ -16,7 +16,8 @@ bool state_char(char c) {
 }  // namespace
 
 std::string base64_encode(std::string_view in) {
-  gnutls_datum_t d{reinterpret_cast<unsigned char*>(const_cast<char*>(in.data())), static_cast<unsigned>(in.size())};
+  gnutls_datum_t d{reinterpret_cast<unsigned char*>(const_cast<char*>(in.data())),
+                   static_cast<unsigned>(in.size())};
   gnutls_datum_t out{nullptr, 0};
   if (gnutls_base64_encode2(&d, &out) < 0) return {};
   std::string s(reinterpret_cast<const char*>(out.data), out.size);
@@ -29,7 +30,8 @@ bool base64_decode(std::string_view in, std::string* out) {
     out->clear();
     return true;
   }
-  gnutls_datum_t d{reinterpret_cast<unsigned char*>(const_cast<char*>(in.data())), static_cast<unsigned>(in.size())};
+  gnutls_datum_t d{reinterpret_cast<unsigned char*>(const_cast<char*>(in.data())),
+                   static_cast<unsigned>(in.size())};
   gnutls_datum_t raw{nullptr, 0};
   if (gnutls_base64_decode2(&d, &raw) < 0) return false;
   out->assign(reinterpret_cast<const char*>(raw.data), raw.size);
@@ -102,7 +104,9 @@ bool split_state_id(std::string_view id, std::string* context, std::string* fiel
         continue;
       }
       if (i + 2 >= in.size()) return false;
-      auto nib = [](char c) { return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1; };
+      auto nib = [](char c) {
+        return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+      };
       int hi = nib(in[i + 1]), lo = nib(in[i + 2]);
       if (hi < 0 || lo < 0) return false;
       *out += static_cast<char>(hi << 4 | lo);
@@ -113,11 +117,12 @@ bool split_state_id(std::string_view id, std::string* context, std::string* fiel
   return unescape(id.substr(0, dot), context) && unescape(id.substr(dot + 1), field);
 }
 
-std::string crv1_challenge(std::string_view state_id, std::string_view user, std::string_view text, bool echo) {
+std::string crv1_challenge(std::string_view state_id, std::string_view user, std::string_view text,
+                           bool echo) {
   std::string clean;
   for (char c : text) clean += (c == ',' || static_cast<unsigned char>(c) < 0x20) ? ' ' : c;
-  return std::string("CRV1:R") + (echo ? ",E" : "") + ":" + std::string(state_id) + ":" + base64_encode(user) + ":" +
-         clean;
+  return std::string("CRV1:R") + (echo ? ",E" : "") + ":" + std::string(state_id) + ":" +
+         base64_encode(user) + ":" + clean;
 }
 
 }  // namespace sslvpn::ovpn

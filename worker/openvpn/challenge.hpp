@@ -31,7 +31,8 @@ std::string make_state_id(std::string_view context, std::string_view field);
 bool split_state_id(std::string_view state_id, std::string* context, std::string* field);
 
 // "CRV1:R[,E]:<state id>:<base64 user>:<text>" (E: the client may echo the response).
-std::string crv1_challenge(std::string_view state_id, std::string_view user, std::string_view text, bool echo);
+std::string crv1_challenge(std::string_view state_id, std::string_view user, std::string_view text,
+                           bool echo);
 
 std::string base64_encode(std::string_view in);
 bool base64_decode(std::string_view in, std::string* out);

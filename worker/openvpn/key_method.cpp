@@ -1,5 +1,7 @@
 #include "worker/openvpn/key_method.hpp"
 
+#include <gnutls/crypto.h>
+
 #include <charconv>
 
 #include "common/byte_reader.hpp"
@@ -114,6 +116,18 @@ std::string build_server_key_method(std::span<const uint8_t, 32> random1,
   put_string(out, options);
   for (int i = 0; i < 3; ++i) put_string(out, {});
   return out;
+}
+
+std::optional<std::string> make_server_key_method() {
+  static constexpr char kOptions[] =
+      "V4,dev-type tun,link-mtu 1559,tun-mtu 1500,proto UDPv4,cipher AES-256-GCM,auth [null-digest],keysize "
+      "256,"
+      "key-method 2,tls-server";
+  std::array<uint8_t, 32> r1{}, r2{};
+  if (gnutls_rnd(GNUTLS_RND_NONCE, r1.data(), r1.size()) != 0 ||
+      gnutls_rnd(GNUTLS_RND_NONCE, r2.data(), r2.size()) != 0)
+    return std::nullopt;
+  return build_server_key_method(r1, r2, kOptions);
 }
 
 std::string choose_cipher(std::string_view server_ciphers, const ClientKeyMethod& km) {

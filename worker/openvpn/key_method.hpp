@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -50,6 +51,10 @@ Result<ClientKeyMethod> parse_client_key_method(std::span<const uint8_t> in);
 // The server's message: zero | 2 | random1 | random2 | options | three empty strings.
 std::string build_server_key_method(std::span<const uint8_t, 32> random1,
                                     std::span<const uint8_t, 32> random2, std::string_view options);
+
+// Ours with fresh randoms and a 2.6 server's options string (clients only warn on a
+// mismatch); nullopt if the random generator failed.
+std::optional<std::string> make_server_key_method();
 
 // NCP (protocols.md C7): the first of `server_ciphers` (colon-separated) the client offers, or
 // "" if none.

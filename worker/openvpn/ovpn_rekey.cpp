@@ -21,12 +21,6 @@ bool equal_ct(std::string_view a, std::string_view b) {
   return a.size() == b.size() && gnutls_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-// The options string of a 2.6 server; clients only warn on a mismatch.
-constexpr char kServerOptions[] =
-    "V4,dev-type tun,link-mtu 1559,tun-mtu 1500,proto UDPv4,cipher AES-256-GCM,auth [null-digest],keysize "
-    "256,"
-    "key-method 2,tls-server";
-
 }  // namespace
 
 ControlChannel* OvpnSession::channel_for(uint8_t op, Clock::time_point now) {
@@ -83,10 +77,8 @@ void OvpnSession::advance_key_state(Clock::time_point now) {
       return;
     }
     k.got_key_method = true;
-    std::array<uint8_t, 32> r1{}, r2{};
-    if (gnutls_rnd(GNUTLS_RND_NONCE, r1.data(), r1.size()) != 0 ||
-        gnutls_rnd(GNUTLS_RND_NONCE, r2.data(), r2.size()) != 0 ||
-        !k.ctl->send_message(build_server_key_method(r1, r2, kServerOptions)).ok()) {
+    auto mine = make_server_key_method();
+    if (!mine || !k.ctl->send_message(*mine).ok()) {
       next_.reset();
       return;
     }

@@ -21,11 +21,6 @@ namespace {
 
 using ovpn::Clock;
 
-// The options string of a 2.6 server; clients only warn on a mismatch.
-constexpr char kServerOptions[] =
-    "V4,dev-type tun,link-mtu 1559,tun-mtu 1500,proto UDPv4,cipher AES-256-GCM,auth [null-digest],keysize "
-    "256,"
-    "key-method 2,tls-server";
 // The ping we push; ping-restart follows the session's DPD time.
 constexpr uint32_t kPing = 10;
 constexpr uint32_t kMinPingRestart = 30;
@@ -97,6 +92,7 @@ class OvpnLogin {
   void on_packet(std::span<const uint8_t> pkt, Clock::time_point now);
   // The client's key-method-2 message: logs in and answers with ours.
   bool on_key_method(const std::string& msg);
+  bool send_key_method();
   // Runs a login through sec-mod to its outcome: success, a refusal, or a CRV1 challenge.
   void login(ipc::WorkerToSecMod req, const SecretBytes* static_response);
   ipc::WorkerToSecMod continue_request(const std::string& context, const std::string& field,
@@ -232,11 +228,7 @@ bool OvpnLogin::on_key_method(const std::string& msg) {
     auth_ok_ = true;
     token_login_ = true;
     log_.debug("OpenVPN: '", username_.substr(0, 64), "' resumes its session with its auth-token");
-    std::array<uint8_t, 32> r1{}, r2{};
-    if (gnutls_rnd(GNUTLS_RND_NONCE, r1.data(), r1.size()) != 0 ||
-        gnutls_rnd(GNUTLS_RND_NONCE, r2.data(), r2.size()) != 0)
-      return false;
-    return ctl_.send_message(ovpn::build_server_key_method(r1, r2, kServerOptions)).ok();
+    return send_key_method();
   }
   std::string ver = km_->peer("IV_VER");
   log_.debug("OpenVPN client ", ver.substr(0, 32), " (", km_->peer("IV_PLAT").substr(0, 16), "), IV_PROTO ",
@@ -247,7 +239,8 @@ bool OvpnLogin::on_key_method(const std::string& msg) {
   km_->password.wipe();
   ipc::WorkerToSecMod req;
   std::string context, answer_field;
-  if (field.kind == ovpn::PasswordField::Kind::Dynamic && ovpn::split_state_id(field.state_id, &context, &answer_field)) {
+  if (field.kind == ovpn::PasswordField::Kind::Dynamic &&
+      ovpn::split_state_id(field.state_id, &context, &answer_field)) {
     req = continue_request(context, answer_field, field.response.view());
   } else {
     auto* init = req.mutable_auth_init();
@@ -260,12 +253,12 @@ bool OvpnLogin::on_key_method(const std::string& msg) {
   }
   login(std::move(req), field.kind == ovpn::PasswordField::Kind::Static ? &field.response : nullptr);
   // Our half of the exchange goes out whatever the outcome; AUTH_FAILED answers PUSH_REQUEST.
-  std::array<uint8_t, 32> r1{}, r2{};
-  if (gnutls_rnd(GNUTLS_RND_NONCE, r1.data(), r1.size()) != 0 ||
-      gnutls_rnd(GNUTLS_RND_NONCE, r2.data(), r2.size()) != 0)
-    return false;
-  std::string mine = ovpn::build_server_key_method(r1, r2, kServerOptions);
-  return ctl_.send_message(mine).ok();
+  return send_key_method();
+}
+
+bool OvpnLogin::send_key_method() {
+  auto mine = ovpn::make_server_key_method();
+  return mine && ctl_.send_message(*mine).ok();
 }
 
 void OvpnLogin::fail_auth(const std::string& why) {
@@ -303,10 +296,9 @@ bool OvpnLogin::on_push_request() {
   req->set_hostname(km_->peer("UV_HOSTNAME").substr(0, 64));
   req->set_base_mtu(1500);
   req->set_ipv6(true);  // a 2.6 client takes ifconfig-ipv6 whenever it is pushed
-  // Main adds an IP and a TCP header to this; ours: the data header, and UDP (8) or TCP with
-  // the 2-byte length (22) instead of TCP's 20.
-  req->set_transport_overhead(static_cast<uint32_t>(ovpn::kDataV2Header + (o_.tcp() ? 2 : 0)) -
-                              (o_.tcp() ? 0 : 12));
+  // Main adds the IP header and the transport's; ours are the data header and TCP's framing.
+  req->set_transport_overhead(static_cast<uint32_t>(ovpn::kDataV2Header + (o_.tcp() ? 2 : 0)));
+  req->set_datagram_transport(!o_.tcp());
   wipe_string(cookie_);
   auto sent = main_.send(ask);
   auto rep = sent ? main_.recv<ipc::MainToWorker>(false)
@@ -404,7 +396,10 @@ bool OvpnLogin::run(Clock::time_point deadline) {
       if (!m) break;
       bool push_now = false;
       if (!km_) {
-        if (!on_key_method(*m)) return false;
+        if (!on_key_method(*m)) {
+          wipe_string(*m);  // it holds the password
+          return false;
+        }
         // A client with IV_PROTO_REQUEST_PUSH takes the reply (or AUTH_FAILED) without asking
         // for it, as a 2.6 server sends it: this saves it the second it waits before asking.
         push_now = (km_->iv_proto() & ovpn::kIvProtoRequestPush) != 0;

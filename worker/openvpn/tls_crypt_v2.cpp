@@ -1,9 +1,9 @@
 #include "worker/openvpn/tls_crypt_v2.hpp"
 
+#include "worker/openvpn/aes_ctr.hpp"
+
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
-#include <nettle/aes.h>
-#include <nettle/ctr.h>
 
 #include <cstring>
 
@@ -13,15 +13,6 @@ namespace {
 constexpr char kServerPem[] = "OpenVPN tls-crypt-v2 server key";
 constexpr char kClientPem[] = "OpenVPN tls-crypt-v2 client key";
 constexpr size_t kTag = 32;
-
-void ctr(std::string_view key, const uint8_t* iv, const uint8_t* in, size_t n, uint8_t* out) {
-  aes256_ctx c;
-  aes256_set_encrypt_key(&c, reinterpret_cast<const uint8_t*>(key.data()));
-  uint8_t counter[AES_BLOCK_SIZE];
-  std::memcpy(counter, iv, sizeof counter);
-  ctr_crypt(&c, reinterpret_cast<nettle_cipher_func*>(aes256_encrypt), AES_BLOCK_SIZE, counter, n, out, in);
-  secure_wipe(&c, sizeof c);
-}
 
 // T over len || Kc || metadata.
 bool tag(std::string_view server_key, uint16_t len, const uint8_t* body, size_t n, uint8_t* out) {
@@ -103,7 +94,7 @@ Result<std::vector<uint8_t>> wrap_client_key(std::string_view server_key, std::s
   auto len = static_cast<uint16_t>(kTag + body.size() + 2);
   std::vector<uint8_t> out(len);
   if (!tag(server_key, len, body.data(), body.size(), out.data())) return Errc::Crypto;
-  ctr(server_key.substr(0, 32), out.data(), body.data(), body.size(), out.data() + kTag);
+  aes256_ctr(server_key.substr(0, 32), out.data(), body.data(), body.size(), out.data() + kTag);
   secure_wipe(body.data(), body.size());
   out[len - 2] = static_cast<uint8_t>(len >> 8);
   out[len - 1] = static_cast<uint8_t>(len);
@@ -117,7 +108,7 @@ Result<ClientKey> unwrap_client_key(std::string_view server_key, std::span<const
   if (len != wkc.size()) return Errc::Malformed;
   size_t n = wkc.size() - kTag - 2;
   std::vector<uint8_t> body(n);
-  ctr(server_key.substr(0, 32), wkc.data(), wkc.data() + kTag, n, body.data());
+  aes256_ctr(server_key.substr(0, 32), wkc.data(), wkc.data() + kTag, n, body.data());
   uint8_t want[kTag];
   bool ok = tag(server_key, static_cast<uint16_t>(len), body.data(), n, want) &&
             gnutls_memcmp(want, wkc.data(), kTag) == 0;

@@ -1,14 +1,13 @@
 #include "worker/openvpn/wrap.hpp"
 
 #include <gnutls/crypto.h>
-#include <nettle/aes.h>
-#include <nettle/ctr.h>
 
 #include <algorithm>
 #include <cstring>
 
 #include "common/byte_reader.hpp"
 #include "common/hex.hpp"
+#include "worker/openvpn/aes_ctr.hpp"
 #include "worker/openvpn/tls_crypt_v2.hpp"
 #include "worker/openvpn/wire.hpp"
 
@@ -21,16 +20,6 @@ constexpr size_t kSha1 = 20, kSha256 = 32, kReplay = 8;
 
 std::string_view key_part(std::string_view key, int index, bool hmac) {
   return key.substr(static_cast<size_t>(index) * 128 + (hmac ? 64 : 0), 64);
-}
-
-void aes256_ctr(std::string_view key, const uint8_t* iv, std::span<const uint8_t> in, uint8_t* out) {
-  aes256_ctx ctx;
-  aes256_set_encrypt_key(&ctx, reinterpret_cast<const uint8_t*>(key.data()));
-  uint8_t ctr[AES_BLOCK_SIZE];
-  std::memcpy(ctr, iv, sizeof ctr);
-  ctr_crypt(&ctx, reinterpret_cast<nettle_cipher_func*>(aes256_encrypt), AES_BLOCK_SIZE, ctr, in.size(), out,
-            in.data());
-  secure_wipe(&ctx, sizeof ctx);
 }
 
 bool hmac(gnutls_mac_algorithm_t alg, std::string_view key, std::span<const uint8_t> a,
@@ -144,7 +133,7 @@ std::vector<uint8_t> ControlWrap::wrap_at(std::span<const uint8_t> plain, uint32
   out.insert(out.end(), tag, tag + kSha256);
   size_t at = out.size();
   out.resize(at + rest.size());
-  aes256_ctr(keys_.send_cipher.view(), tag, rest, out.data() + at);
+  aes256_ctr(keys_.send_cipher.view(), tag, rest.data(), rest.size(), out.data() + at);
   return out;
 }
 
@@ -189,7 +178,7 @@ Result<std::vector<uint8_t>> ControlWrap::unwrap(std::span<const uint8_t> wire, 
     out.insert(out.end(), rp.begin(), rp.end());  // the HMAC covers op | sid | replay
     size_t at = out.size();
     out.resize(at + ct.size());
-    aes256_ctr(keys_.recv_cipher.view(), tag.data(), ct, out.data() + at);
+    aes256_ctr(keys_.recv_cipher.view(), tag.data(), ct.data(), ct.size(), out.data() + at);
     uint8_t want[kSha256];
     if (!hmac(GNUTLS_MAC_SHA256, keys_.recv_hmac.view(), std::span<const uint8_t>(out.data(), at),
               std::span<const uint8_t>(out.data() + at, ct.size()), want) ||
