@@ -1,4 +1,5 @@
 #include "common/config.hpp"
+#include "common/config_nvm.hpp"
 #include "common/config_openvpn.hpp"
 
 #include <charconv>
@@ -319,7 +320,8 @@ const std::map<std::string_view, Handler>& handlers() {
 // Keys that may be given more than once; every other key keeps its last value with a warning.
 bool is_list_key(std::string_view k) {
   return k == "auth" || k == "enable-auth" || k == "select-group" || k == "dns" || k == "nbns" ||
-         k == "split-dns" || k == "route" || k == "no-route" || k == "gp-portal-gateway";
+         k == "split-dns" || k == "route" || k == "no-route" || k == "gp-portal-gateway" ||
+         k == "nvm-exporters";
 }
 
 void finish_ipv4_network(Config& cfg, const Pending& p, std::string_view origin) {
@@ -401,7 +403,8 @@ Config parse_config(std::string_view text, std::string_view origin, std::vector<
         std::string_view key = canonical_key(given);
         auto it = handlers().find(key);
         bool ovpn = it == handlers().end() && openvpn_config::is_key(key);
-        if (it == handlers().end() && !ovpn) {
+        bool nvm = it == handlers().end() && nvm_config::is_key(key);
+        if (it == handlers().end() && !ovpn && !nvm) {
           if (is_ocserv_key(key)) {
             warn(line, "'" + std::string(key) +
                            "' is an ocserv option that sslvpnd does not implement yet; ignored");
@@ -419,6 +422,8 @@ Config parse_config(std::string_view text, std::string_view origin, std::vector<
         c.warnings = warnings;
         if (ovpn)
           openvpn_config::apply(cfg, c, value);
+        else if (nvm)
+          nvm_config::apply(cfg, c, value);
         else
           it->second(cfg, c, value);
       });
@@ -433,6 +438,7 @@ Config parse_config(std::string_view text, std::string_view origin, std::vector<
   if (cfg.server_key.empty()) fail(origin, line_no, "'server-key' is required");
   if (cfg.tcp_port == 0) fail(origin, line_no, "'tcp-port' must not be 0");
   openvpn_config::validate(cfg, origin, line_no);
+  nvm_config::validate(cfg, origin, line_no);
   return cfg;
 }
 

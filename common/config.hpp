@@ -153,6 +153,18 @@ struct Config {
   std::string openvpn_data_ciphers = "AES-256-GCM:AES-128-GCM:CHACHA20-POLY1305";
   uint32_t openvpn_reneg_sec = 3600;
   bool openvpn() const { return openvpn_udp_port != 0 || openvpn_tcp_port != 0; }
+  // Cisco NVM's IPFIX collector (worker/nvm; common/config_nvm.cpp): absent port = off
+  uint16_t nvm_collector_port = 0;
+  bool nvm_dtls = false;
+  std::string nvm_dtls_ca;  // mutual DTLS: the CA of exporters' certificates
+  std::string nvm_store = "sqlite:/var/lib/sslvpnd/flows.db";  // or postgresql:CONNINFO
+  uint32_t nvm_retention_days = 30;                            // 0: kept until the size limit
+  uint64_t nvm_retention_mb = 0;                               // 0: no size limit
+  bool nvm_anonymize_users = false;
+  int32_t nvm_truncate_args = -1;  // -1 keeps command lines, 0 drops them
+  bool nvm_drop_private_destinations = false;
+  bool nvm_store_unattributed = true;
+  std::vector<IpNet> nvm_exporters;  // who may send (empty: anyone)
 
   // The password file of the plain[] method, or empty.
   std::string plain_passwd_file() const;

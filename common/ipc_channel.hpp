@@ -23,6 +23,7 @@ concept IpcEnvelope = std::is_same_v<M, ipc::MainToSecMod> || std::is_same_v<M, 
     std::is_same_v<M, ipc::MainToWorker> || std::is_same_v<M, ipc::WorkerToMain> ||
     std::is_same_v<M, ipc::WorkerToSecMod> || std::is_same_v<M, ipc::SecModToWorker> ||
     std::is_same_v<M, ipc::MainToZygote> || std::is_same_v<M, ipc::ZygoteToMain> ||
+    std::is_same_v<M, ipc::MainToCollector> || std::is_same_v<M, ipc::CollectorToMain> ||
     std::is_same_v<M, ctl::CtlRequest> || std::is_same_v<M, ctl::CtlReply>;
 
 // Upper bound of one IPC message; the largest is WorkerStartup with a certificate chain.

@@ -80,6 +80,7 @@ void ControlSocket::on_accept() {
   if (clients_.size() >= kMaxControlClients) return;
   auto c = std::make_unique<Client>();
   c->owner = this;
+  c->token = next_token_++;
   c->channel = IpcChannel(std::move(fd));
   c->out.emplace(loop_, c->channel, kMaxQueuedToClient);
   ev_io_init(&c->io, &ControlSocket::client_cb, c->channel.raw_fd(), EV_READ);
@@ -115,9 +116,23 @@ void ControlSocket::on_client(Client& c) {
     if (!c.out->send(ok)) drop(c);
     return;
   }
-  ctl::CtlReply reply = handler_(r->first);
-  for (const auto& part : split_reply(std::move(reply)))
+  std::optional<ctl::CtlReply> reply = handler_(r->first, c.token);
+  if (!reply) return;  // answer() sends it
+  for (const auto& part : split_reply(std::move(*reply)))
     if (!c.out->send(part)) return drop(c);
+}
+
+void ControlSocket::answer(uint64_t token, ctl::CtlReply reply) {
+  for (auto& c : clients_) {
+    if (c->token != token) continue;
+    bool more = reply.more();
+    auto parts = split_reply(std::move(reply));
+    // split_reply marks its own parts; the last one carries the sender's `more`.
+    parts.back().set_more(more);
+    for (const auto& part : parts)
+      if (!c->out->send(part)) return drop(*c);
+    return;
+  }
 }
 
 // Rows per reply message, so that each stays well under the IPC size limit (a user row with
@@ -127,7 +142,7 @@ constexpr int kRowsPerReply = 100;
 std::vector<ctl::CtlReply> ControlSocket::split_reply(ctl::CtlReply reply) {
   std::vector<ctl::CtlReply> parts;
   while (reply.users_size() > kRowsPerReply || reply.sessions_size() > kRowsPerReply ||
-         reply.bans_size() > kRowsPerReply) {
+         reply.bans_size() > kRowsPerReply || reply.flows_size() > kRowsPerReply) {
     ctl::CtlReply part;
     part.set_ok(reply.ok());
     part.set_more(true);
@@ -139,6 +154,7 @@ std::vector<ctl::CtlReply> ControlSocket::split_reply(ctl::CtlReply reply) {
     move_rows(reply.mutable_users(), part.mutable_users());
     move_rows(reply.mutable_sessions(), part.mutable_sessions());
     move_rows(reply.mutable_bans(), part.mutable_bans());
+    move_rows(reply.mutable_flows(), part.mutable_flows());
     parts.push_back(std::move(part));
   }
   parts.push_back(std::move(reply));

@@ -29,7 +29,9 @@ std::string write_error(int err);
 
 class ControlSocket {
  public:
-  using Handler = std::function<ctl::CtlReply(const ctl::CtlRequest&)>;
+  // A reply now, or nullopt: the handler answers later with answer(token, ...) (a query main
+  // forwards to another process). `token` names the asking connection.
+  using Handler = std::function<std::optional<ctl::CtlReply>(const ctl::CtlRequest&, uint64_t token)>;
 
   // Binds `path` (replacing a stale socket), mode 0600. Throws std::runtime_error on failure.
   ControlSocket(struct ev_loop* loop, Logger& log, std::string path, Handler handler);
@@ -40,6 +42,9 @@ class ControlSocket {
   // (a watcher that stopped reading) is dropped.
   void broadcast(const ctl::CtlReply& event);
   size_t watchers() const noexcept;
+  // A deferred reply, or one part of it (`more` set on all but the last). Dropped when the
+  // client left meanwhile.
+  void answer(uint64_t token, ctl::CtlReply reply);
   ControlSocket(const ControlSocket&) = delete;
   ControlSocket& operator=(const ControlSocket&) = delete;
 
@@ -50,6 +55,7 @@ class ControlSocket {
     std::optional<QueuedSender> out;  // replies wait here while the client reads slowly
     ev_io io{};
     bool watching = false;
+    uint64_t token = 0;
   };
   static void accept_cb(struct ev_loop*, ev_io* w, int);
   static void client_cb(struct ev_loop*, ev_io* w, int);
@@ -66,6 +72,7 @@ class ControlSocket {
   UniqueFd listen_;
   ev_io accept_io_{};
   std::vector<std::unique_ptr<Client>> clients_;
+  uint64_t next_token_ = 1;
 };
 
 }  // namespace sslvpn::mainproc

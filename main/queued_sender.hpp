@@ -24,6 +24,8 @@ inline constexpr size_t kMaxQueuedToWorker = 128u << 10;
 // Spawn requests waiting for the zygote (a few dozen bytes each, with a descriptor): a burst of
 // thousands of connections fits.
 inline constexpr size_t kMaxQueuedToZygote = 1u << 20;
+// Tunnel ups and downs and queries for the NVM collector: a storm of connects fits.
+inline constexpr size_t kMaxQueuedToCollector = 16u << 20;
 
 class QueuedSender {
  public:

@@ -61,6 +61,9 @@ Server::~Server() {
   ev_signal_stop(loop_, &sig_int_);
   ev_signal_stop(loop_, &sig_hup_);
   ev_timer_stop(loop_, &housekeeping_);
+  ev_io_stop(loop_, &collector_io_);
+  ev_timer_stop(loop_, &collector_restart_);
+  ev_timer_stop(loop_, &collector_query_timer_);
   ev_timer_stop(loop_, &admission_timer_);
   ev_timer_stop(loop_, &acct_timer_);
   ev_io_stop(loop_, &zygote_io_);
@@ -130,9 +133,11 @@ void Server::start() {
     ev_timer_start(loop_, &acct_timer_);
   }
   start_udp();
+  open_collector();
   if (cfg().use_occtl)
-    control_ = std::make_unique<ControlSocket>(loop_, log_, cfg().occtl_socket_file,
-                                               [this](const ctl::CtlRequest& r) { return on_ctl(r); });
+    control_ = std::make_unique<ControlSocket>(
+        loop_, log_, cfg().occtl_socket_file,
+        [this](const ctl::CtlRequest& r, uint64_t token) { return on_ctl(r, token); });
   log_.info("sslvpnd ", SSLVPND_VERSION, " listening on TCP port ", cfg().tcp_port);
 }
 
@@ -398,6 +403,7 @@ void Server::on_child_exit(pid_t pid, int status) {
     zygote_failed("it exited");
     return;
   }
+  if (pid == collector_pid_) return on_collector_exit(status);
   if (pid == secmod_pid_) {
     log_.error("sec-mod exited (status ", status, "); shutting down");
     secmod_pid_ = -1;
@@ -462,6 +468,8 @@ void Server::on_worker_exit(WorkerProc& w, int status) {
 
 void Server::shutdown(int code) {
   exit_code_ = code;
+  collector_udp_.clear();  // no restart
+  stop_collector();
   for (auto& [pid, w] : workers_) ::kill(pid, SIGTERM);
   if (secmod_pid_ > 0) ::kill(secmod_pid_, SIGTERM);
   if (zygote_pid_ > 0) ::kill(zygote_pid_, SIGTERM);
@@ -506,6 +514,7 @@ bool Server::reload(std::string* error, std::vector<std::string>* notes) {
     next.openvpn_wrap_key = s_.openvpn_wrap_key;
     notes->push_back("the OpenVPN tls-crypt/tls-auth key changed; it takes effect after a restart");
   }
+  keep("nvm-collector-port", n.nvm_collector_port, o.nvm_collector_port);
   keep("udp-listen-host", n.udp_listen_host, o.udp_listen_host);
   keep("device", n.device, o.device);
   keep("run-as-user", n.run_as_user, o.run_as_user);
@@ -535,8 +544,22 @@ bool Server::reload(std::string* error, std::vector<std::string>* notes) {
     *error = "cannot reach sec-mod";
     return false;
   }
+  bool collector_changed =
+      n.nvm_store != o.nvm_store || n.nvm_retention_days != o.nvm_retention_days ||
+      n.nvm_retention_mb != o.nvm_retention_mb || n.nvm_anonymize_users != o.nvm_anonymize_users ||
+      n.nvm_truncate_args != o.nvm_truncate_args ||
+      n.nvm_drop_private_destinations != o.nvm_drop_private_destinations ||
+      n.nvm_store_unattributed != o.nvm_store_unattributed ||
+      n.nvm_exporters.size() != o.nvm_exporters.size() || n.isolate_workers != o.isolate_workers;
+  for (size_t i = 0; !collector_changed && i < n.nvm_exporters.size(); ++i)
+    collector_changed = n.nvm_exporters[i].to_string() != o.nvm_exporters[i].to_string();
   s_.config = std::make_shared<const Config>(std::move(n));
   sessions_.reconfigure(s_.config);
+  // The collector takes its settings at start: a changed one restarts it (its sockets stay).
+  if (collector_changed && collector_pid_ > 0) {
+    log_.info("reload: the NVM collector's settings changed; restarting it");
+    stop_collector();
+  }
   s_.config_text = std::move(next.config_text);
   s_.cert_chain_pem = std::move(next.cert_chain_pem);
   s_.openvpn_wrap_key = std::move(next.openvpn_wrap_key);

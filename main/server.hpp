@@ -196,7 +196,8 @@ class Server final : private udp::Directory {
   void run_disconnect_script(const WorkerProc& w);
 
   // Control socket (server_ctl.cpp).
-  ctl::CtlReply on_ctl(const ctl::CtlRequest& req);
+  // nullopt: answered later through control_->answer(token, ...) (the collector's queries).
+  std::optional<ctl::CtlReply> on_ctl(const ctl::CtlRequest& req, uint64_t token);
   ctl::CtlReply ctl_status() const;
   ctl::CtlReply ctl_users(const ctl::Select* only) const;
   void fill_user_row(const WorkerProc& w, ctl::UserRow* u) const;
@@ -234,6 +235,22 @@ class Server final : private udp::Directory {
   std::optional<OvpnUdpStart> openvpn_tcp_client_key(int fd) const;
   // A fresh SPI no live tunnel receives with (GlobalProtect's ESP), or 0 if none was found.
   uint32_t fresh_esp_spi() const;
+  // The NVM collector (server_collector.cpp).
+  void open_collector();
+  void start_collector();
+  void stop_collector();
+  static void collector_cb(struct ev_loop*, ev_io* w, int);
+  static void collector_restart_cb(struct ev_loop*, ev_timer* w, int);
+  static void collector_query_cb(struct ev_loop*, ev_timer* w, int);
+  void on_collector_readable();
+  void on_collector_answer(const ipc::CollectorAnswer& a);
+  void on_collector_exit(int status);
+  // Tells the collector that w's tunnel came up or went down.
+  void collector_session(const WorkerProc& w, bool up);
+  // show flows / show collector: forwarded (nullopt: the answer comes later) or refused now.
+  std::optional<ctl::CtlReply> ask_collector(const ctl::CtlRequest& req, uint64_t token);
+  // Answers queries the collector left unanswered too long (all: every one, it is gone).
+  void expire_collector_queries(bool all);
   // sec-mod ended a session for good (GlobalProtect logout): its tunnel, if any, ends too.
   void on_session_expired(const ipc::SessionExpired& m);
 
@@ -277,6 +294,15 @@ class Server final : private udp::Directory {
   std::unordered_map<uint64_t, pid_t> pid_by_id_;  // worker id -> pid
   int exit_code_ = 0;
   std::unique_ptr<class ControlSocket> control_;
+  // The NVM collector: its sockets (kept across its restarts), channel and pending queries.
+  std::vector<UniqueFd> collector_udp_;
+  IpcChannel collector_;
+  QueuedSender collector_out_{loop_, collector_, kMaxQueuedToCollector};
+  pid_t collector_pid_ = -1;
+  ev_io collector_io_{};
+  ev_timer collector_restart_{};
+  ev_timer collector_query_timer_{};
+  std::unordered_map<uint64_t, double> collector_queries_;  // control token -> deadline
   BanDb bans_;
   LoginAdmission admission_{AdmissionLimits{}};
   std::array<uint8_t, 32> ticket_secret_{};  // random per start: TLS tickets die with the process

@@ -26,8 +26,11 @@ ctl::CtlReply error_reply(std::string e) {
 
 }  // namespace
 
-ctl::CtlReply Server::on_ctl(const ctl::CtlRequest& req) {
+std::optional<ctl::CtlReply> Server::on_ctl(const ctl::CtlRequest& req, uint64_t token) {
   switch (req.cmd_case()) {
+    case ctl::CtlRequest::kShowFlows:
+    case ctl::CtlRequest::kCollectorStatus:
+      return ask_collector(req, token);
     case ctl::CtlRequest::kStatus:
       return ctl_status();
     case ctl::CtlRequest::kListUsers:

@@ -174,6 +174,7 @@ void Server::grant_tunnel(WorkerProc& w) {
     send_accounting(w, ipc::AccountingRecord::START);
   }
   publish_event("connect", w, "");
+  collector_session(w, true);
   log_.info("user '", sanitize_log_text(w.params.username()), "' connected from ", w.client_ip, " on ",
             w.params.device(), " as ", w.params.ipv4_address(),
             w.params.ipv6_address().empty() ? "" : " " + w.params.ipv6_address());
@@ -229,6 +230,7 @@ void Server::end_tunnel(WorkerProc& w) {
             w.stats.bytes_in(), " B, out ", w.stats.bytes_out(), " B");
   if (cfg().acct) send_accounting(w, ipc::AccountingRecord::STOP, terminate_cause(reason));
   publish_event("disconnect", w, R::Reason_Name(reason));
+  collector_session(w, false);
   sessions_.detach(w.session_id, w.pid, logout);
   log_.debug(sessions_.count(), " sessions, ", sessions_.leases_in_use(), " leases in use");
   if (still_ours) {

@@ -18,6 +18,7 @@
 
 #include "common/ipc_channel.hpp"
 #include "common/json_writer.hpp"
+#include "tools/ctl/flows.hpp"
 #include "tools/ctl/render.hpp"
 
 using namespace sslvpn;
@@ -44,6 +45,11 @@ const char* kHelp =
     "  reload                        re-read the configuration (sessions stay up)\n"
     "  show events                   print connects and disconnects as they happen\n"
     "  show iroutes                  networks routed to each connected client\n"
+    "  show flows [FILTERS] [--jsonl] flows from the NVM collector, newest first; FILTERS:\n"
+    "                                user U, session S, since WHEN, until WHEN, dest ADDR|HOST,\n"
+    "                                process P, exporter IP, limit N (WHEN: 30m, 2h, 7d, Unix\n"
+    "                                seconds or 2026-12-01 13:00); --jsonl: JSON Lines, oldest first\n"
+    "  show collector                the NVM collector: exporters, templates, records, losses\n"
     "  stop now                      stop the server\n"
     "  help                          this text\n"
     "  exit                          leave the interactive shell\n";
@@ -51,6 +57,7 @@ const char* kHelp =
 struct Options {
   std::string socket = kDefaultSocket;
   bool json = false;
+  bool jsonl = false;  // show flows: JSON Lines
 };
 
 class Client {
@@ -174,6 +181,10 @@ int run(Client& client, const Options& given, const std::vector<std::string>& wo
       o.json = true;
       continue;
     }
+    if (x == "--jsonl") {
+      o.jsonl = true;
+      continue;
+    }
     w.push_back(x);
   }
   return run_words(client, o, w);
@@ -183,7 +194,8 @@ int run_words(Client& client, const Options& o, const std::vector<std::string>& 
   long now = static_cast<long>(std::time(nullptr));
   ctl::CtlRequest req;
   std::string error;
-  enum class Show { Status, Users, UserDetails, Sessions, Bans, Iroutes, Reload, Done } show = Show::Done;
+  enum class Show { Status, Users, UserDetails, Sessions, Bans, Iroutes, Reload, Flows, Collector, Done };
+  Show show = Show::Done;
   auto is = [&](std::initializer_list<const char*> words) {
     if (w.size() < words.size()) return false;
     size_t i = 0;
@@ -239,6 +251,13 @@ int run_words(Client& client, const Options& o, const std::vector<std::string>& 
   } else if (is({"show", "iroutes"}) && w.size() == 2) {
     req.set_list_users(true);
     show = Show::Iroutes;
+  } else if (is({"show", "flows"})) {
+    if (!parse_flow_filter(w, 2, now, req.mutable_show_flows(), &error))
+      return std::fprintf(stderr, "%s\n", error.c_str()), 2;
+    show = Show::Flows;
+  } else if (is({"show", "collector"}) && w.size() == 2) {
+    req.set_collector_status(true);
+    show = Show::Collector;
   } else if (is({"show", "events"}) && w.size() == 2) {
     return watch_events(client, o);
   } else {
@@ -278,6 +297,12 @@ int run_words(Client& client, const Options& o, const std::vector<std::string>& 
       break;
     case Show::Iroutes:
       out = o.json ? iroutes_json(reply) : iroutes_table(reply);
+      break;
+    case Show::Flows:
+      out = o.jsonl ? flows_jsonl(reply) : o.json ? flows_json(reply) : flows_table(reply);
+      break;
+    case Show::Collector:
+      out = o.json ? collector_json(reply.collector()) : collector_text(reply.collector(), now);
       break;
     case Show::Reload: {
       std::vector<std::string> notes(reply.notes().begin(), reply.notes().end());

@@ -14,7 +14,12 @@ std::vector<std::string> list(const google::protobuf::RepeatedPtrField<std::stri
   return std::vector<std::string>(r.begin(), r.end());
 }
 
-// Column widths from the longest cell; text is printed as it is, control bytes replaced.
+std::string or_dash(const std::string& s) {
+  return s.empty() ? "-" : s;
+}
+
+}  // namespace
+
 std::string table(const std::vector<std::vector<std::string>>& rows) {
   std::vector<size_t> w;
   for (const auto& r : rows)
@@ -35,12 +40,6 @@ std::string table(const std::vector<std::vector<std::string>>& rows) {
   }
   return out;
 }
-
-std::string or_dash(const std::string& s) {
-  return s.empty() ? "-" : s;
-}
-
-}  // namespace
 
 std::string human_bytes(uint64_t b) {
   const char* units[] = {"bytes", "KB", "MB", "GB", "TB"};

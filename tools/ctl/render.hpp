@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "ctl.pb.h"
 
@@ -24,6 +25,9 @@ std::string iroutes_json(const ctl::CtlReply& r);
 std::string event_line(const ctl::Event& e);
 std::string event_json(const ctl::Event& e);
 std::string bans_json(const ctl::CtlReply& r, long now);
+
+// Column widths from the longest cell; text is printed as it is, control bytes replaced.
+std::string table(const std::vector<std::vector<std::string>>& rows);
 
 // "1.2 MB", "512 bytes"
 std::string human_bytes(uint64_t b);

@@ -1,0 +1,86 @@
+// The NVM collector's process loop (sslvpnd-collector): IPFIX datagrams from the UDP socket
+// main bound, decoded (ipfix.cpp), mapped (flow.cpp), attributed to the VPN session that held
+// the address (attribution.cpp), filtered by the privacy options, and written to the store in
+// batches. main's channel brings tunnel ups and downs and queries (show flows, show collector).
+//
+// Nothing decoded is lost silently: a full queue and a failing store are counted (show
+// collector) and logged, at most once per minute each.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/ip_addr.hpp"
+#include "common/ipc_channel.hpp"
+#include "common/log.hpp"
+#include "worker/nvm/attribution.hpp"
+#include "worker/nvm/ipfix.hpp"
+#include "worker/nvm/privacy.hpp"
+#include "worker/nvm/store.hpp"
+
+namespace sslvpn::nvm {
+
+struct CollectorCounters {
+  uint64_t flows_stored = 0, flows_attributed = 0, flows_unattributed = 0;
+  uint64_t flows_dropped_unattributed = 0, flows_dropped_private = 0, flows_dropped_queue = 0;
+  uint64_t flows_store_failed = 0, strings_truncated = 0, rows_expired = 0;
+  uint64_t endpoints = 0, interfaces = 0, datagrams_refused = 0;
+};
+
+class Collector {
+ public:
+  Collector(Logger& log, IpcChannel main, std::vector<UniqueFd> udp, const ipc::CollectorStartup& st,
+            std::unique_ptr<FlowStore> store);
+  // Until main closes the channel. The exit code.
+  int run();
+
+  // One datagram from `from` (the loop's recvmmsg calls this; tests and benchmarks may too).
+  void on_datagram(std::span<const uint8_t> bytes, const sockaddr_storage& from, double now);
+  // Writes what is queued.
+  void flush(double now);
+  const CollectorCounters& counters() const noexcept { return c_; }
+  const IpfixDecoder& decoder() const noexcept { return decoder_; }
+
+ private:
+  void on_udp(int fd, double now);
+  bool on_main(double now);  // false: main is gone
+  void on_session(const ipc::CollectorSession& s);
+  void on_query(const ipc::CollectorQuery& q);
+  void answer_flows(uint64_t token, const ctl::FlowFilter& f);
+  void answer_status(uint64_t token);
+  void housekeeping(double now);
+  void queue_flow(FlowRecord&& f, const IpAddr& exporter, double now);
+  void remember_endpoint(const EndpointRecord& e);
+  bool exporter_allowed(const IpAddr& a) const;
+
+  Logger& log_;
+  IpcChannel main_;
+  std::vector<UniqueFd> udp_;
+  ipc::CollectorStartup st_;
+  std::unique_ptr<FlowStore> store_;
+  PrivacyOptions privacy_;
+  std::vector<IpNet> allowed_;
+  IpfixDecoder decoder_;
+  SessionDirectory sessions_;
+  MapOptions map_opt_;
+  CollectorCounters c_;
+  std::vector<FlowRecord> queue_;
+  std::vector<EndpointRecord> endpoint_queue_;
+  std::vector<InterfaceRecord> interface_queue_;
+  // What each endpoint said about itself last (NVM's identity record), joined into its flows.
+  std::unordered_map<std::string, EndpointRecord> endpoints_;
+  std::unordered_map<std::string, std::string> interface_names_;  // "udid|uid" -> name
+  std::unordered_map<std::string, int64_t> sys_init_;             // "exporter|domain" -> its boot time (ms)
+  double first_queued_ = 0;
+  double next_housekeeping_ = 0;
+  double last_queue_warning_ = -1e9, last_store_warning_ = -1e9;
+  std::string last_store_error_;
+  std::vector<uint8_t> rx_buf_;  // recvmmsg's buffers
+};
+
+}  // namespace sslvpn::nvm

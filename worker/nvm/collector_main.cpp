@@ -1,0 +1,72 @@
+// sslvpnd-collector: the NVM flow collector, started by main when nvm-collector-port is set.
+//   fd 3: the channel to main (MainToCollector / CollectorToMain)
+//   fd 4 and up: the UDP sockets main bound to nvm-collector-port (one per address family)
+// It opens its store, then enters the sandbox (unprivileged, seccomp) before it reads a single
+// datagram, and runs until main closes the channel.
+#include <sys/prctl.h>
+#include <sys/stat.h>
+
+#include <csignal>
+
+#include "common/ipc_channel.hpp"
+#include "common/log.hpp"
+#include "common/sandbox.hpp"
+#include "worker/nvm/collector.hpp"
+#include "worker/nvm/collector_policy.hpp"
+
+using namespace sslvpn;
+
+namespace {
+constexpr int kMainFd = 3;
+constexpr int kFirstUdpFd = 4;
+constexpr uint32_t kMaxUdpSockets = 3;
+#ifdef SSLVPND_SECCOMP_TRAP
+constexpr bool kSeccompTrap = true;
+#else
+constexpr bool kSeccompTrap = false;
+#endif
+}  // namespace
+
+int main() {
+  StderrSink sink("collector");
+  Logger log(&sink, static_cast<int>(LogLevel::Info));
+  ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+  IpcChannel main_ch{UniqueFd(kMainFd)};
+  auto first = main_ch.recv<ipc::MainToCollector>(false);
+  if (!first.ok() || first->first.msg_case() != ipc::MainToCollector::kStartup) {
+    log.error("expected a startup message from main");
+    return 1;
+  }
+  const ipc::CollectorStartup st = first->first.startup();
+  log.set_max_level(st.log_level());
+  std::vector<UniqueFd> udp;
+  for (uint32_t i = 0; i < st.udp_sockets() && i < kMaxUdpSockets; ++i)
+    udp.emplace_back(kFirstUdpFd + static_cast<int>(i));
+  std::string error;
+  std::unique_ptr<nvm::FlowStore> store;
+  ::umask(077);  // flows name people and what they did: the store is root's alone
+  if (st.store().rfind("sqlite:", 0) == 0) {
+    auto s = nvm::open_sqlite_store(st.store().substr(7), &error);
+    if (!s) {
+      log.error("nvm-store: ", error);
+      return 1;
+    }
+    store = std::move(*s);
+  } else {
+    log.error("nvm-store: unknown kind '", st.store(), "' (sqlite:PATH)");
+    return 1;
+  }
+  SandboxSpec spec;
+  spec.uid = st.uid();
+  spec.gid = st.gid();
+  spec.max_fds = 16;
+  spec.policy = st.seccomp() ? &nvm::collector_seccomp_policy() : nullptr;
+  spec.seccomp_trap = kSeccompTrap;
+  if (std::string e = enter_sandbox(spec); !e.empty()) {
+    log.error("cannot enter the sandbox: ", e);
+    return 1;
+  }
+  nvm::Collector c(log, std::move(main_ch), std::move(udp), st, std::move(store));
+  log.info("collecting IPFIX on ", st.listen(), " into ", st.store());
+  return c.run();
+}

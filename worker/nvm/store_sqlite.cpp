@@ -1,0 +1,335 @@
+// The SQLite flow store: one file, WAL journal, one transaction per batch, prepared statements
+// kept for the life of the store. Columns are declared once (kColumns) and the CREATE, INSERT
+// and SELECT statements are all made from that table.
+#include <sqlite3.h>
+
+#include <sys/socket.h>
+
+#include <cstring>
+#include <ctime>
+#include <memory>
+#include <variant>
+
+#include "worker/nvm/store.hpp"
+
+namespace sslvpn::nvm {
+namespace {
+
+struct DbClose {
+  void operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
+};
+struct StmtFinalize {
+  void operator()(sqlite3_stmt* s) const noexcept { sqlite3_finalize(s); }
+};
+using Db = std::unique_ptr<sqlite3, DbClose>;
+using Stmt = std::unique_ptr<sqlite3_stmt, StmtFinalize>;
+
+using Member =
+    std::variant<std::string FlowRecord::*, int64_t FlowRecord::*, uint64_t FlowRecord::*,
+                 uint32_t FlowRecord::*, uint16_t FlowRecord::*, uint8_t FlowRecord::*, IpAddr FlowRecord::*>;
+struct Column {
+  const char* name;
+  Member m;
+};
+
+const Column kColumns[] = {
+    {"start_ms", &FlowRecord::start_ms},
+    {"end_ms", &FlowRecord::end_ms},
+    {"exporter", &FlowRecord::exporter},
+    {"domain", &FlowRecord::domain},
+    {"src", &FlowRecord::src},
+    {"dst", &FlowRecord::dst},
+    {"sport", &FlowRecord::sport},
+    {"dport", &FlowRecord::dport},
+    {"proto", &FlowRecord::proto},
+    {"packets", &FlowRecord::packets},
+    {"bytes", &FlowRecord::bytes},
+    {"bytes_in", &FlowRecord::bytes_in},
+    {"bytes_out", &FlowRecord::bytes_out},
+    {"direction", &FlowRecord::direction},
+    {"vpn_user", &FlowRecord::vpn_user},
+    {"vpn_group", &FlowRecord::vpn_group},
+    {"vpn_session", &FlowRecord::vpn_session},
+    {"attributed_by", &FlowRecord::attributed_by},
+    {"udid", &FlowRecord::udid},
+    {"claimed_user", &FlowRecord::claimed_user},
+    {"os_name", &FlowRecord::os_name},
+    {"os_version", &FlowRecord::os_version},
+    {"agent_version", &FlowRecord::agent_version},
+    {"process", &FlowRecord::process},
+    {"process_hash", &FlowRecord::process_hash},
+    {"process_path", &FlowRecord::process_path},
+    {"process_args", &FlowRecord::process_args},
+    {"process_account", &FlowRecord::process_account},
+    {"pid", &FlowRecord::pid},
+    {"parent", &FlowRecord::parent},
+    {"parent_hash", &FlowRecord::parent_hash},
+    {"parent_path", &FlowRecord::parent_path},
+    {"parent_args", &FlowRecord::parent_args},
+    {"parent_pid", &FlowRecord::parent_pid},
+    {"dest_hostname", &FlowRecord::dest_hostname},
+    {"modules", &FlowRecord::modules},
+    {"parent_account", &FlowRecord::parent_account},
+    {"dns_suffix", &FlowRecord::dns_suffix},
+    {"interface_uid", &FlowRecord::interface_uid},
+    {"interface", &FlowRecord::interface},
+    {"extra", &FlowRecord::extra},
+};
+
+// Text columns hold NULL when empty: an empty string costs a byte per row per column.
+void bind(sqlite3_stmt* s, int i, const FlowRecord& f, const Member& m) {
+  std::visit(
+      [&](auto p) {
+        using T = std::remove_cvref_t<decltype(f.*p)>;
+        if constexpr (std::is_same_v<T, std::string>) {
+          const std::string& v = f.*p;
+          if (v.empty())
+            sqlite3_bind_null(s, i);
+          else
+            sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+        } else if constexpr (std::is_same_v<T, IpAddr>) {
+          const IpAddr& a = f.*p;
+          if (!a.valid())
+            sqlite3_bind_null(s, i);
+          else
+            sqlite3_bind_text(s, i, a.to_string().c_str(), -1, SQLITE_TRANSIENT);
+        } else {
+          sqlite3_bind_int64(s, i, static_cast<int64_t>(f.*p));
+        }
+      },
+      m);
+}
+
+void read_column(sqlite3_stmt* s, int i, FlowRecord& f, const Member& m) {
+  std::visit(
+      [&](auto p) {
+        using T = std::remove_cvref_t<decltype(f.*p)>;
+        if constexpr (std::is_same_v<T, std::string>) {
+          const unsigned char* t = sqlite3_column_text(s, i);
+          f.*p =
+              t ? std::string(reinterpret_cast<const char*>(t), sqlite3_column_bytes(s, i)) : std::string();
+        } else if constexpr (std::is_same_v<T, IpAddr>) {
+          const unsigned char* t = sqlite3_column_text(s, i);
+          f.*p = t ? parse_ip(reinterpret_cast<const char*>(t)).value_or(IpAddr{}) : IpAddr{};
+        } else {
+          f.*p = static_cast<T>(sqlite3_column_int64(s, i));
+        }
+      },
+      m);
+}
+
+std::string column_list() {
+  std::string out;
+  for (const Column& c : kColumns) out += std::string(out.empty() ? "" : ",") + c.name;
+  return out;
+}
+
+class SqliteStore final : public FlowStore {
+ public:
+  explicit SqliteStore(Db db) : db_(std::move(db)) {}
+
+  Result<void> init() {
+    std::string create = "CREATE TABLE IF NOT EXISTS flows(id INTEGER PRIMARY KEY";
+    for (const Column& c : kColumns) {
+      bool text = std::holds_alternative<std::string FlowRecord::*>(c.m) ||
+                  std::holds_alternative<IpAddr FlowRecord::*>(c.m);
+      create += std::string(",") + c.name + (text ? " TEXT" : " INTEGER");
+    }
+    create += ");";
+    const std::string schema =
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY;"
+        "PRAGMA journal_size_limit=67108864;" +
+        create +
+        "CREATE INDEX IF NOT EXISTS flows_end ON flows(end_ms);"
+        "CREATE INDEX IF NOT EXISTS flows_user ON flows(vpn_user, end_ms);"
+        "CREATE INDEX IF NOT EXISTS flows_dst ON flows(dst);"
+        "CREATE TABLE IF NOT EXISTS endpoints(udid TEXT PRIMARY KEY, hostname TEXT, user TEXT, os_name TEXT,"
+        " os_version TEXT, os_edition TEXT, agent_version TEXT, manufacturer TEXT, system_type TEXT,"
+        " exporter TEXT, extra TEXT, first_seen INTEGER, last_seen INTEGER);"
+        "CREATE TABLE IF NOT EXISTS interfaces(udid TEXT, interface_uid TEXT, idx INTEGER, name TEXT,"
+        " details TEXT, mac TEXT, type TEXT, exporter TEXT, extra TEXT, last_seen INTEGER,"
+        " PRIMARY KEY(udid, interface_uid));"
+        "CREATE TABLE IF NOT EXISTS meta(name TEXT PRIMARY KEY, value BLOB);"
+        "INSERT OR IGNORE INTO meta VALUES('pseudonym_key', randomblob(32));";  // opens the WAL now  // a
+                                                                                // first write opens the WAL
+                                                                                // now, before the sandbox
+    if (!exec(schema.c_str())) return Errc::Io;
+    std::string ins = "INSERT INTO flows(" + column_list() + ") VALUES(";
+    for (size_t i = 0; i < std::size(kColumns); ++i) ins += i ? ",?" : "?";
+    ins += ")";
+    if (!prepare(ins.c_str(), insert_)) return Errc::Io;
+    if (!prepare("INSERT INTO endpoints VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?12)"
+                 " ON CONFLICT(udid) DO UPDATE SET hostname=?2,user=?3,os_name=?4,os_version=?5,"
+                 "os_edition=?6,agent_version=?7,manufacturer=?8,system_type=?9,exporter=?10,extra=?11,"
+                 "last_seen=?12",
+                 endpoint_))
+      return Errc::Io;
+    if (!prepare("INSERT OR REPLACE INTO interfaces VALUES(?,?,?,?,?,?,?,?,?,?)", interface_))
+      return Errc::Io;
+    return {};
+  }
+
+  Result<void> write(std::span<const FlowRecord> flows, std::span<const EndpointRecord> endpoints,
+                     std::span<const InterfaceRecord> interfaces) override {
+    error_.clear();
+    if (!exec("BEGIN")) return Errc::Io;
+    for (const FlowRecord& f : flows) {
+      sqlite3_reset(insert_.get());
+      int i = 1;
+      for (const Column& c : kColumns) bind(insert_.get(), i++, f, c.m);
+      if (sqlite3_step(insert_.get()) != SQLITE_DONE) return fail();
+    }
+    int64_t now = static_cast<int64_t>(time(nullptr));
+    for (const EndpointRecord& e : endpoints) {
+      sqlite3_stmt* s = endpoint_.get();
+      sqlite3_reset(s);
+      const std::string* v[] = {&e.udid,        &e.hostname,   &e.user,          &e.os_name,
+                                &e.os_version,  &e.os_edition, &e.agent_version, &e.manufacturer,
+                                &e.system_type, &e.exporter,   &e.extra};
+      for (int i = 0; i < 11; ++i)
+        sqlite3_bind_text(s, i + 1, v[i]->data(), static_cast<int>(v[i]->size()), SQLITE_STATIC);
+      sqlite3_bind_int64(s, 12, now);
+      if (sqlite3_step(s) != SQLITE_DONE) return fail();
+    }
+    for (const InterfaceRecord& r : interfaces) {
+      sqlite3_stmt* s = interface_.get();
+      sqlite3_reset(s);
+      const std::string* v[] = {&r.udid, &r.interface_uid};
+      for (int i = 0; i < 2; ++i)
+        sqlite3_bind_text(s, i + 1, v[i]->data(), static_cast<int>(v[i]->size()), SQLITE_STATIC);
+      sqlite3_bind_int64(s, 3, r.index);
+      const std::string* w[] = {&r.name, &r.details, &r.mac, &r.type, &r.exporter, &r.extra};
+      for (int i = 0; i < 6; ++i)
+        sqlite3_bind_text(s, i + 4, w[i]->data(), static_cast<int>(w[i]->size()), SQLITE_STATIC);
+      sqlite3_bind_int64(s, 10, now);
+      if (sqlite3_step(s) != SQLITE_DONE) return fail();
+    }
+    if (!exec("COMMIT")) return fail();
+    return {};
+  }
+
+  Result<uint64_t> expire(int64_t before_ms, uint64_t max_bytes) override {
+    uint64_t deleted = 0;
+    Stmt del;
+    if (!prepare("DELETE FROM flows WHERE end_ms < ?", del)) return Errc::Io;
+    sqlite3_bind_int64(del.get(), 1, before_ms);
+    if (sqlite3_step(del.get()) != SQLITE_DONE) return Errc::Io;
+    deleted += static_cast<uint64_t>(sqlite3_changes(db_.get()));
+    // By size: the oldest tenth at a time, until it fits (freed pages are reused, not returned).
+    for (int round = 0; max_bytes > 0 && round < 10; ++round) {
+      auto st = stats();
+      if (!st || st->bytes <= max_bytes || st->flows == 0) break;
+      Stmt cut;
+      if (!prepare("DELETE FROM flows WHERE id IN (SELECT id FROM flows ORDER BY end_ms LIMIT ?)", cut))
+        return Errc::Io;
+      sqlite3_bind_int64(cut.get(), 1, static_cast<int64_t>(st->flows / 10 + 1));
+      if (sqlite3_step(cut.get()) != SQLITE_DONE) return Errc::Io;
+      deleted += static_cast<uint64_t>(sqlite3_changes(db_.get()));
+    }
+    return deleted;
+  }
+
+  Result<std::vector<FlowRecord>> query(const FlowQuery& q) override {
+    std::string sql = "SELECT " + column_list() + " FROM flows WHERE 1";
+    std::vector<std::string> args;
+    auto cond = [&](const std::string& v, const char* clause) {
+      if (v.empty()) return;
+      sql += clause;
+      args.push_back(v);
+    };
+    cond(q.user, " AND vpn_user = ?");
+    cond(q.session, " AND vpn_session = ?");
+    cond(q.process, " AND process = ?");
+    cond(q.exporter, " AND exporter = ?");
+    if (!q.dest.empty()) {
+      sql += " AND (dst = ? OR dest_hostname LIKE ?)";
+      args.push_back(q.dest);
+      args.push_back("%" + q.dest + "%");
+    }
+    if (q.since_ms) sql += " AND end_ms >= " + std::to_string(q.since_ms);
+    if (q.until_ms) sql += " AND end_ms <= " + std::to_string(q.until_ms);
+    sql += " ORDER BY end_ms DESC, id DESC LIMIT " + std::to_string(q.limit);
+    Stmt s;
+    if (!prepare(sql.c_str(), s)) return Errc::Io;
+    for (size_t i = 0; i < args.size(); ++i)
+      sqlite3_bind_text(s.get(), static_cast<int>(i + 1), args[i].data(), static_cast<int>(args[i].size()),
+                        SQLITE_STATIC);
+    std::vector<FlowRecord> out;
+    int rc;
+    while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
+      FlowRecord& f = out.emplace_back();
+      int i = 0;
+      for (const Column& c : kColumns) read_column(s.get(), i++, f, c.m);
+    }
+    if (rc != SQLITE_DONE) return Errc::Io;
+    return out;
+  }
+
+  Result<StoreStats> stats() override {
+    StoreStats st;
+    Stmt s;
+    if (!prepare("SELECT (SELECT count(*) FROM flows), (SELECT min(end_ms) FROM flows),"
+                 " (SELECT page_count - freelist_count FROM pragma_page_count, pragma_freelist_count)"
+                 " * (SELECT page_size FROM pragma_page_size)",
+                 s))
+      return Errc::Io;
+    if (sqlite3_step(s.get()) != SQLITE_ROW) return Errc::Io;
+    st.flows = static_cast<uint64_t>(sqlite3_column_int64(s.get(), 0));
+    st.oldest_ms = sqlite3_column_int64(s.get(), 1);
+    st.bytes = static_cast<uint64_t>(sqlite3_column_int64(s.get(), 2));
+    return st;
+  }
+
+  Result<std::array<uint8_t, 32>> pseudonym_key() override {
+    Stmt s;
+    if (!prepare("SELECT value FROM meta WHERE name = 'pseudonym_key'", s)) return Errc::Io;
+    if (sqlite3_step(s.get()) != SQLITE_ROW || sqlite3_column_bytes(s.get(), 0) != 32) return Errc::NotFound;
+    std::array<uint8_t, 32> key;
+    std::memcpy(key.data(), sqlite3_column_blob(s.get(), 0), key.size());
+    return key;
+  }
+
+  std::string last_error() const override { return error_.empty() ? sqlite3_errmsg(db_.get()) : error_; }
+  const char* kind() const override { return "sqlite"; }
+
+ private:
+  bool exec(const char* sql) { return sqlite3_exec(db_.get(), sql, nullptr, nullptr, nullptr) == SQLITE_OK; }
+  bool prepare(const char* sql, Stmt& out) {
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(db_.get(), sql, -1, &s, nullptr) != SQLITE_OK) return false;
+    out.reset(s);
+    return true;
+  }
+  Errc fail() {
+    std::string keep = last_error();
+    exec("ROLLBACK");
+    error_ = keep;
+    return Errc::Io;
+  }
+
+  Db db_;
+  Stmt insert_, endpoint_, interface_;
+  std::string error_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<FlowStore>> open_sqlite_store(const std::string& path, std::string* error) {
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  Db db(raw);
+  if (rc != SQLITE_OK) {
+    *error = "cannot open " + path + ": " + (raw ? sqlite3_errmsg(raw) : "out of memory");
+    return Errc::Io;
+  }
+  sqlite3_busy_timeout(raw, 2000);
+  auto store = std::make_unique<SqliteStore>(std::move(db));
+  if (!store->init()) {
+    *error = "cannot set up " + path + ": " + store->last_error();
+    return Errc::Io;
+  }
+  return std::unique_ptr<FlowStore>(std::move(store));
+}
+
+}  // namespace sslvpn::nvm
