@@ -74,8 +74,6 @@ void validate(const Config& cfg, std::string_view origin, int line) {
       fail(origin, line, "nvm-collector-port must differ from udp-port, gp-esp-port and openvpn-udp-port");
   if (cfg.nvm_store.rfind("postgresql:", 0) == 0)
     fail(origin, line, "nvm-store: the postgresql store is not built yet; use sqlite:PATH");
-  if (cfg.nvm_dtls)
-    fail(origin, line, "nvm-dtls = true is not built yet; the collector takes plain IPFIX over UDP");
   if (!cfg.nvm_dtls_ca.empty() && !cfg.nvm_dtls) fail(origin, line, "nvm-dtls-ca is set but nvm-dtls is not");
 }
 

@@ -550,7 +550,9 @@ bool Server::reload(std::string* error, std::vector<std::string>* notes) {
       n.nvm_truncate_args != o.nvm_truncate_args ||
       n.nvm_drop_private_destinations != o.nvm_drop_private_destinations ||
       n.nvm_store_unattributed != o.nvm_store_unattributed ||
-      n.nvm_exporters.size() != o.nvm_exporters.size() || n.isolate_workers != o.isolate_workers;
+      n.nvm_exporters.size() != o.nvm_exporters.size() || n.isolate_workers != o.isolate_workers ||
+      n.nvm_dtls != o.nvm_dtls || n.nvm_dtls_ca != o.nvm_dtls_ca ||
+      (n.nvm_dtls && next.cert_chain_pem != s_.cert_chain_pem);
   for (size_t i = 0; !collector_changed && i < n.nvm_exporters.size(); ++i)
     collector_changed = n.nvm_exporters[i].to_string() != o.nvm_exporters[i].to_string();
   s_.config = std::make_shared<const Config>(std::move(n));

@@ -299,6 +299,7 @@ class Server final : private udp::Directory {
   IpcChannel collector_;
   QueuedSender collector_out_{loop_, collector_, kMaxQueuedToCollector};
   pid_t collector_pid_ = -1;
+  uint64_t collector_id_ = 0;  // its peer id in sec-mod (nvm-dtls), 0: none
   ev_io collector_io_{};
   ev_timer collector_restart_{};
   ev_timer collector_query_timer_{};

@@ -9,6 +9,7 @@
 
 #include <cstdio>
 
+#include "common/text.hpp"
 #include "main/control_socket.hpp"
 #include "main/server.hpp"
 #include "main/spawn.hpp"
@@ -18,6 +19,7 @@ namespace {
 
 constexpr int kCollectorMainFd = 3;
 constexpr int kCollectorFirstUdpFd = 4;
+constexpr int kCollectorSecModFd = 7;      // nvm-dtls: signatures for its DTLS handshakes
 constexpr int kCollectorRcvBuf = 8 << 20;  // bursts of IPFIX wait here while the store writes
 constexpr double kCollectorRestartDelay = 2.0;
 constexpr double kCollectorQueryTimeout = 30.0;
@@ -59,6 +61,29 @@ void Server::start_collector() {
   std::vector<std::pair<int, int>> fds{{pair->second.get(), kCollectorMainFd}};
   for (size_t i = 0; i < collector_udp_.size(); ++i)
     fds.emplace_back(collector_udp_[i].get(), kCollectorFirstUdpFd + static_cast<int>(i));
+  // DTLS: the collector signs its handshakes through sec-mod like a worker, on a channel of
+  // its own that sec-mod serves signatures on and nothing else.
+  std::string ca_pem;
+  Result<std::pair<UniqueFd, UniqueFd>> secmod_pair = Errc::NotFound;
+  if (cfg().nvm_dtls) {
+    if (!cfg().nvm_dtls_ca.empty()) {
+      auto ca = read_file(cfg().nvm_dtls_ca);
+      if (!ca) {
+        log_.error("nvm-dtls-ca: cannot read ", cfg().nvm_dtls_ca, "; the collector stays off");
+        return;
+      }
+      ca_pem = std::move(*ca);
+    }
+    secmod_pair = make_ipc_pair();
+    if (!secmod_pair.ok()) return;
+    collector_id_ = next_worker_id_++;
+    ipc::MainToSecMod attach;
+    attach.mutable_attach_worker()->set_worker_id(collector_id_);
+    attach.mutable_attach_worker()->set_client_ip("nvm-collector");
+    attach.mutable_attach_worker()->set_signer_only(true);
+    if (!secmod_out_.send(attach, secmod_pair->second.get())) return;
+    fds.emplace_back(secmod_pair->first.get(), kCollectorSecModFd);
+  }
   auto pid = spawn_helper(helper_path("sslvpnd-collector"), {"sslvpnd-collector"}, fds);
   if (!pid.ok()) {
     log_.error("cannot start ", helper_path("sslvpnd-collector"));
@@ -84,6 +109,11 @@ void Server::start_collector() {
   st->set_listen("udp/" + std::to_string(cfg().nvm_collector_port));
   for (const IpNet& n : cfg().nvm_exporters) st->add_exporters(n.to_string());
   st->set_udp_sockets(static_cast<uint32_t>(collector_udp_.size()));
+  st->set_dtls(cfg().nvm_dtls);
+  if (cfg().nvm_dtls) {
+    st->set_cert_chain_pem(s_.cert_chain_pem);
+    st->set_dtls_ca_pem(ca_pem);
+  }
   (void)collector_out_.send(m);
   // The collector learns the tunnels that are up now; later ones as they come.
   for (const auto& [wpid, w] : workers_)
@@ -194,6 +224,12 @@ void Server::expire_collector_queries(bool all) {
 
 void Server::on_collector_exit(int status) {
   collector_pid_ = -1;
+  if (collector_id_ != 0) {  // its sec-mod channel (DTLS) ends with it
+    ipc::MainToSecMod detach;
+    detach.mutable_detach_worker()->set_worker_id(collector_id_);
+    (void)secmod_out_.send(detach);
+    collector_id_ = 0;
+  }
   ev_io_stop(loop_, &collector_io_);
   collector_.close();
   collector_out_.reset();

@@ -21,7 +21,8 @@ constexpr uint8_t bit(PeerState s) {
 constexpr WorkerRoute kWorkerRoutes[] = {
     // Signatures happen during the TLS handshake, before login, and again on rekey.
     {ipc::WorkerToSecMod::kSign,
-     bit(PeerState::New) | bit(PeerState::Authed) | bit(PeerState::Pending) | bit(PeerState::Answering),
+     bit(PeerState::New) | bit(PeerState::Authed) | bit(PeerState::Pending) | bit(PeerState::Answering) |
+         bit(PeerState::Signer),
      &SecMod::on_sign},
     // One login per connection; retries stay in New until the failure limit.
     {ipc::WorkerToSecMod::kAuthInit, bit(PeerState::New), &SecMod::on_auth_init},
@@ -239,6 +240,10 @@ void SecMod::attach_worker(const ipc::AttachWorker& m, UniqueFd fd) {
   p->owner = this;
   p->id = m.worker_id();
   p->client_ip = m.client_ip();
+  if (m.signer_only()) {
+    p->state = PeerState::Signer;
+    p->signs = SignBudget(time(nullptr), kSignerBurst, kSignerRefillSeconds);
+  }
   p->channel = IpcChannel(std::move(fd));
   ev_io_init(&p->io, &SecMod::peer_cb, p->channel.raw_fd(), EV_READ);
   p->io.data = p.get();

@@ -31,34 +31,41 @@ namespace sslvpn::secmod {
 //   Pending   -> a password method is working (PAM thread); the worker waits
 //   Answering -> a form of ours (CONTINUE) is shown; AuthContinue answers it
 //   Authed    -> the cookie was issued;   Denied -> this connection may not try again
-enum class PeerState : uint8_t { New = 1, Authed = 2, Denied = 4, Pending = 8, Answering = 16 };
+//   Signer    -> not a worker: the NVM collector, whose DTLS handshakes need signatures and
+//                nothing else (no login, no logout)
+enum class PeerState : uint8_t { New = 1, Authed = 2, Denied = 4, Pending = 8, Answering = 16, Signer = 32 };
 
 // Signatures per worker are a rate, not a count: a burst of kSignBurst (handshakes, rekeys),
 // then one more every kSignRefillSeconds. A long session that renegotiates (OpenVPN does every
 // hour) keeps working; a worker cannot use sec-mod as a signing oracle.
 inline constexpr int kSignBurst = 16;
 inline constexpr int kSignRefillSeconds = 60;
+// The collector serves every NVM endpoint's DTLS handshake: a larger burst, one a second after.
+inline constexpr int kSignerBurst = 256;
+inline constexpr int kSignerRefillSeconds = 1;
 
 // A token bucket over whole seconds (a pure value: unit-tested with given times).
 class SignBudget {
  public:
-  explicit SignBudget(time_t now) : tokens_(kSignBurst), last_(now) {}
+  explicit SignBudget(time_t now, int burst = kSignBurst, int refill_s = kSignRefillSeconds)
+      : burst_(burst), refill_s_(refill_s), tokens_(burst), last_(now) {}
   // Takes one signature; false when the worker has none left.
   bool take(time_t now) {
     if (now > last_) {
-      auto earned = (now - last_) / kSignRefillSeconds;
+      auto earned = (now - last_) / refill_s_;
       if (earned > 0) {
-        tokens_ = static_cast<int>(std::min<time_t>(kSignBurst, tokens_ + earned));
-        last_ += earned * kSignRefillSeconds;
+        tokens_ = static_cast<int>(std::min<time_t>(burst_, tokens_ + earned));
+        last_ += earned * refill_s_;
       }
     }
-    if (tokens_ == kSignBurst) last_ = now;  // a full bucket earns nothing while it waits
+    if (tokens_ == burst_) last_ = now;  // a full bucket earns nothing while it waits
     if (tokens_ == 0) return false;
     --tokens_;
     return true;
   }
 
  private:
+  int burst_, refill_s_;
   int tokens_;
   time_t last_;
 };

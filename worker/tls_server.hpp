@@ -18,6 +18,7 @@
 #include "common/secret_bytes.hpp"
 #include "common/unique_fd.hpp"
 #include "worker/secmod_client.hpp"
+#include "worker/secmod_credentials.hpp"
 
 namespace sslvpn::worker {
 
@@ -81,23 +82,12 @@ class TlsServer final : public tunnel::StreamTransport {
  private:
   TlsServer() = default;
 
-  struct KeyInfo {
-    SecModClient* signer = nullptr;
-    gnutls_pk_algorithm_t pk = GNUTLS_PK_UNKNOWN;
-    unsigned bits = 0;
-  };
-  static int info_cb(gnutls_privkey_t, unsigned flags, void* userdata);
-  static int sign_data_cb(gnutls_privkey_t, gnutls_sign_algorithm_t algo, void* userdata, unsigned flags,
-                          const gnutls_datum_t* data, gnutls_datum_t* sig);
-  static int sign_hash_cb(gnutls_privkey_t, gnutls_sign_algorithm_t algo, void* userdata, unsigned flags,
-                          const gnutls_datum_t* hash, gnutls_datum_t* sig);
-
   static ssize_t buffered_push(gnutls_transport_ptr_t ptr, const void* data, size_t len);
   // Queued ciphertext beyond this waits for a flush (about 45 full-size packets).
   static constexpr size_t kOutSoftLimit = 64 * 1024;
   static constexpr size_t kOutHardLimit = 1024 * 1024;
 
-  KeyInfo key_info_;
+  ExternalKey key_info_;      // the credentials' key signs through sec-mod with it
   std::vector<uint8_t> out_;  // ciphertext not yet written (tunnel mode)
   size_t out_pos_ = 0;        // how much of out_ was written already
   // Declared in the order GnuTLS needs them freed: the session first, then what it uses.

@@ -130,6 +130,7 @@ void flow_object(JsonWriter& j, const ctl::FlowRow& f) {
   opt("dns_suffix", f.dns_suffix());
   opt("interface", f.interface());
   opt("modules", f.modules());
+  opt("module_hashes", f.module_hashes());
   opt("extra", f.extra());
   j.end_object();
 }
@@ -244,6 +245,14 @@ std::string collector_text(const ctl::CollectorStatus& s, long now) {
   num("Strings truncated", s.strings_truncated());
   num("Flows expired (retention)", s.rows_expired());
   num("VPN tunnels known", s.live_sessions());
+  if (s.dtls()) {
+    num("DTLS sessions", s.dtls_sessions());
+    num("DTLS handshakes", s.dtls_handshakes());
+    num("DTLS handshakes failed (a refused certificate among them)", s.dtls_handshake_failures());
+    num("DTLS cookies sent", s.dtls_cookies_sent());
+    num("DTLS sessions refused (too many)", s.dtls_refused_no_room());
+    num("Datagrams that were not DTLS", s.dtls_not_dtls());
+  }
   std::vector<std::vector<std::string>> rows{
       {"exporter", "messages", "records", "lost", "templates", "sequence", "last seen"}};
   for (const auto& e : s.exporters())
@@ -291,7 +300,14 @@ std::string collector_json(const ctl::CollectorStatus& s) {
       .field("strings_truncated", s.strings_truncated())
       .field("rows_expired", s.rows_expired())
       .field("queued", s.queued())
-      .field("live_sessions", s.live_sessions());
+      .field("live_sessions", s.live_sessions())
+      .field("dtls", s.dtls())
+      .field("dtls_sessions", s.dtls_sessions())
+      .field("dtls_handshakes", s.dtls_handshakes())
+      .field("dtls_handshake_failures", s.dtls_handshake_failures())
+      .field("dtls_cookies_sent", s.dtls_cookies_sent())
+      .field("dtls_refused_no_room", s.dtls_refused_no_room())
+      .field("dtls_not_dtls", s.dtls_not_dtls());
   j.key("exporters").begin_array();
   for (const auto& e : s.exporters())
     j.begin_object()

@@ -49,8 +49,13 @@ IpAddr address_of(const sockaddr_storage& ss, uint16_t* port) {
 }  // namespace
 
 Collector::Collector(Logger& log, IpcChannel main, std::vector<UniqueFd> udp, const ipc::CollectorStartup& st,
-                     std::unique_ptr<FlowStore> store)
-    : log_(log), main_(std::move(main)), udp_(std::move(udp)), st_(st), store_(std::move(store)) {
+                     std::unique_ptr<FlowStore> store, std::unique_ptr<DtlsExporters> dtls)
+    : log_(log),
+      main_(std::move(main)),
+      udp_(std::move(udp)),
+      st_(st),
+      store_(std::move(store)),
+      dtls_(std::move(dtls)) {
   privacy_.anonymize_users = st.anonymize_users();
   privacy_.truncate_args = st.truncate_args();
   privacy_.drop_private = st.drop_private();
@@ -200,7 +205,15 @@ void Collector::on_udp(int fd, double now) {
     if (n <= 0) return;
     for (int i = 0; i < n; ++i) {
       if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) continue;  // not IPFIX over UDP (max 65535)
-      on_datagram({buf.data() + i * kMaxDatagram, msgs[i].msg_len}, from[i], now);
+      std::span<const uint8_t> d{buf.data() + i * kMaxDatagram, msgs[i].msg_len};
+      if (dtls_) {
+        dtls_->on_datagram(fd, d, from[i], msgs[i].msg_hdr.msg_namelen, now,
+                           [&](std::span<const uint8_t> ipfix, const sockaddr_storage& peer) {
+                             on_datagram(ipfix, peer, now);
+                           });
+      } else {
+        on_datagram(d, from[i], now);
+      }
     }
     if (static_cast<size_t>(n) < kBatch) return;
   }
@@ -212,7 +225,7 @@ int Collector::run() {
   if (!main_.send(ready)) return 1;
   for (;;) {
     double now = now_s();
-    int timeout = queue_.empty() ? 1000 : static_cast<int>(kFlushAfter * 1000);
+    int timeout = queue_.empty() ? (dtls_ ? 250 : 1000) : static_cast<int>(kFlushAfter * 1000);
     pollfd p[4] = {{main_.raw_fd(), POLLIN, 0}};
     size_t np = 1;
     for (const UniqueFd& u : udp_)
@@ -225,6 +238,7 @@ int Collector::run() {
     }
     for (size_t i = 1; n > 0 && i < np; ++i)
       if (p[i].revents & POLLIN) on_udp(p[i].fd, now);
+    if (dtls_) dtls_->tick(now);
     if (!queue_.empty() && now - first_queued_ >= kFlushAfter) flush(now);
     if (!endpoint_queue_.empty() || !interface_queue_.empty()) flush(now);
     if (now >= next_housekeeping_) housekeeping(now);

@@ -19,6 +19,7 @@
 #include "common/ipc_channel.hpp"
 #include "common/log.hpp"
 #include "worker/nvm/attribution.hpp"
+#include "worker/nvm/dtls_exporters.hpp"
 #include "worker/nvm/ipfix.hpp"
 #include "worker/nvm/privacy.hpp"
 #include "worker/nvm/store.hpp"
@@ -34,8 +35,9 @@ struct CollectorCounters {
 
 class Collector {
  public:
+  // `dtls`: set when nvm-dtls is on; then every datagram is DTLS and plain IPFIX is refused.
   Collector(Logger& log, IpcChannel main, std::vector<UniqueFd> udp, const ipc::CollectorStartup& st,
-            std::unique_ptr<FlowStore> store);
+            std::unique_ptr<FlowStore> store, std::unique_ptr<DtlsExporters> dtls = nullptr);
   // Until main closes the channel. The exit code.
   int run();
 
@@ -63,6 +65,7 @@ class Collector {
   std::vector<UniqueFd> udp_;
   ipc::CollectorStartup st_;
   std::unique_ptr<FlowStore> store_;
+  std::unique_ptr<DtlsExporters> dtls_;
   PrivacyOptions privacy_;
   std::vector<IpNet> allowed_;
   IpfixDecoder decoder_;

@@ -45,6 +45,7 @@ void fill_row(const FlowRecord& f, ctl::FlowRow* r) {
   r->set_os_version(f.os_version);
   r->set_agent_version(f.agent_version);
   r->set_modules(f.modules);
+  r->set_module_hashes(f.module_hashes);
   r->set_interface(f.interface);
   r->set_extra(f.extra);
 }
@@ -138,6 +139,16 @@ void Collector::answer_status(uint64_t token) {
   s->set_endpoints(c_.endpoints);
   s->set_interfaces(c_.interfaces);
   s->set_datagrams_refused(c_.datagrams_refused);
+  if (dtls_) {
+    const DtlsCounters& d = dtls_->counters();
+    s->set_dtls(true);
+    s->set_dtls_sessions(static_cast<uint32_t>(dtls_->sessions()));
+    s->set_dtls_handshakes(d.handshakes);
+    s->set_dtls_handshake_failures(d.handshake_failures);
+    s->set_dtls_cookies_sent(d.cookies_sent);
+    s->set_dtls_refused_no_room(d.refused_no_room);
+    s->set_dtls_not_dtls(d.not_dtls);
+  }
   s->set_live_sessions(static_cast<uint32_t>(sessions_.live()));
   s->set_queued(static_cast<uint32_t>(queue_.size()));
   s->set_last_store_error(last_store_error_);

@@ -20,6 +20,7 @@ namespace {
 constexpr int kMainFd = 3;
 constexpr int kFirstUdpFd = 4;
 constexpr uint32_t kMaxUdpSockets = 3;
+constexpr int kSecModFd = 7;  // with nvm-dtls: signatures for the DTLS handshakes
 #ifdef SSLVPND_SECCOMP_TRAP
 constexpr bool kSeccompTrap = true;
 #else
@@ -56,6 +57,18 @@ int main() {
     log.error("nvm-store: unknown kind '", st.store(), "' (sqlite:PATH)");
     return 1;
   }
+  // DTLS: the server's chain here, its key in sec-mod; the CA of exporters' certificates.
+  std::unique_ptr<worker::SecModClient> secmod;
+  std::unique_ptr<nvm::DtlsExporters> dtls;
+  if (st.dtls()) {
+    secmod = std::make_unique<worker::SecModClient>(IpcChannel(UniqueFd(kSecModFd)));
+    auto d = nvm::DtlsExporters::create(st.cert_chain_pem(), st.dtls_ca_pem(), *secmod, {}, &error);
+    if (!d) {
+      log.error("nvm-dtls: ", error);
+      return 1;
+    }
+    dtls = std::move(*d);
+  }
   SandboxSpec spec;
   spec.uid = st.uid();
   spec.gid = st.gid();
@@ -66,7 +79,7 @@ int main() {
     log.error("cannot enter the sandbox: ", e);
     return 1;
   }
-  nvm::Collector c(log, std::move(main_ch), std::move(udp), st, std::move(store));
-  log.info("collecting IPFIX on ", st.listen(), " into ", st.store());
+  nvm::Collector c(log, std::move(main_ch), std::move(udp), st, std::move(store), std::move(dtls));
+  log.info("collecting IPFIX", st.dtls() ? " over DTLS" : "", " on ", st.listen(), " into ", st.store());
   return c.run();
 }

@@ -32,7 +32,7 @@ struct FlowRecord {
   std::string process, process_hash, process_path, process_args, process_account;
   std::string parent, parent_hash, parent_path, parent_args, parent_account;
   uint32_t pid = 0, parent_pid = 0;
-  std::string dest_hostname, dns_suffix, modules;
+  std::string dest_hostname, dns_suffix, modules, module_hashes;  // lists joined with '|'
   uint32_t interface_uid = 0;  // nvzFlow: which of the endpoint's interfaces (its interface record)
   std::string interface;       // that interface's name, when its record came first
   std::string extra;           // unknown elements as a JSON object, or empty
@@ -50,8 +50,7 @@ struct EndpointRecord {
 // NVM's interface record: one network interface of the endpoint.
 struct InterfaceRecord {
   std::string exporter;
-  std::string udid, interface_uid, name, details, mac, type, extra;
-  uint32_t index = 0;
+  std::string udid, interface_uid, index, type, name, details, mac, extra;
 };
 
 using MappedRecord = std::variant<FlowRecord, EndpointRecord, InterfaceRecord>;

@@ -40,6 +40,7 @@ bool apply_privacy(const PrivacyOptions& p, FlowRecord& f) {
     f.vpn_user = pseudonym(p.key, f.vpn_user);
     f.claimed_user = pseudonym(p.key, f.claimed_user);
     f.process_account = pseudonym(p.key, f.process_account);
+    f.parent_account = pseudonym(p.key, f.parent_account);
   }
   cut(f.process_args, p.truncate_args);
   cut(f.parent_args, p.truncate_args);

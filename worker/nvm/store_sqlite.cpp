@@ -197,7 +197,7 @@ class SqliteStore final : public FlowStore {
       const std::string* v[] = {&r.udid, &r.interface_uid};
       for (int i = 0; i < 2; ++i)
         sqlite3_bind_text(s, i + 1, v[i]->data(), static_cast<int>(v[i]->size()), SQLITE_STATIC);
-      sqlite3_bind_int64(s, 3, r.index);
+      sqlite3_bind_text(s, 3, r.index.data(), static_cast<int>(r.index.size()), SQLITE_STATIC);
       const std::string* w[] = {&r.name, &r.details, &r.mac, &r.type, &r.exporter, &r.extra};
       for (int i = 0; i < 6; ++i)
         sqlite3_bind_text(s, i + 4, w[i]->data(), static_cast<int>(w[i]->size()), SQLITE_STATIC);

@@ -1,0 +1,228 @@
+#include "worker/nvm/dtls_exporters.hpp"
+
+#include <gnutls/dtls.h>
+
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <vector>
+
+namespace sslvpn::nvm {
+namespace {
+
+constexpr size_t kMaxInbox = 64;  // datagrams waiting for GnuTLS per session
+constexpr unsigned kMtu = 1400;
+constexpr size_t kMaxRecord = 65536;  // one IPFIX message per record at most
+constexpr char kPriorities[] = "NORMAL:-VERS-ALL:+VERS-DTLS1.2:%SERVER_PRECEDENCE";
+
+std::string peer_key(const sockaddr_storage& a, socklen_t len) {
+  return std::string(reinterpret_cast<const char*>(&a), len);
+}
+
+// DTLS record: content type 22 (handshake), epoch 0, then a ClientHello (handshake type 1).
+bool is_client_hello(std::span<const uint8_t> d) {
+  return d.size() >= 14 && d[0] == 22 && d[3] == 0 && d[4] == 0 && d[13] == 1;
+}
+
+// The cookie exchange sends from no session: GnuTLS gives the bytes to this push function.
+struct Dest {
+  int fd;
+  const sockaddr_storage* addr;
+  socklen_t len;
+};
+ssize_t send_to(gnutls_transport_ptr_t ptr, const void* data, size_t size) {
+  auto* d = static_cast<Dest*>(ptr);
+  return ::sendto(d->fd, data, size, MSG_DONTWAIT, reinterpret_cast<const sockaddr*>(d->addr), d->len);
+}
+
+}  // namespace
+
+struct DtlsExporters::Peer {
+  TlsSessionHandle session;
+  int fd = -1;
+  sockaddr_storage addr{};
+  socklen_t addr_len = 0;
+  std::deque<std::vector<uint8_t>> inbox;
+  bool established = false;
+  double started = 0, last = 0, next_retransmit = 0;
+
+  static ssize_t push(gnutls_transport_ptr_t ptr, const void* data, size_t size) {
+    auto* p = static_cast<Peer*>(ptr);
+    return ::sendto(p->fd, data, size, MSG_DONTWAIT, reinterpret_cast<const sockaddr*>(&p->addr),
+                    p->addr_len);
+  }
+  static ssize_t pull(gnutls_transport_ptr_t ptr, void* data, size_t size) {
+    auto* p = static_cast<Peer*>(ptr);
+    if (p->inbox.empty()) {
+      gnutls_transport_set_errno(p->session.get(), EAGAIN);
+      return -1;
+    }
+    auto d = std::move(p->inbox.front());
+    p->inbox.pop_front();
+    size_t n = std::min(size, d.size());
+    std::memcpy(data, d.data(), n);
+    return static_cast<ssize_t>(n);
+  }
+  static int pull_timeout(gnutls_transport_ptr_t ptr, unsigned) {
+    return static_cast<Peer*>(ptr)->inbox.empty() ? 0 : 1;
+  }
+};
+
+Result<std::unique_ptr<DtlsExporters>> DtlsExporters::create(const std::string& chain_pem,
+                                                             const std::string& ca_pem,
+                                                             worker::SecModClient& signer, Settings s,
+                                                             std::string* error) {
+  std::unique_ptr<DtlsExporters> d(new DtlsExporters());
+  d->s_ = s;
+  d->key_.signer = &signer;
+  auto cred = worker::secmod_credentials(chain_pem, &d->key_, error);
+  if (!cred) return cred.error();
+  d->cred_ = std::move(*cred);
+  int r = 0;
+  if (!ca_pem.empty()) {
+    gnutls_datum_t ca{reinterpret_cast<unsigned char*>(const_cast<char*>(ca_pem.data())),
+                      static_cast<unsigned>(ca_pem.size())};
+    r = gnutls_certificate_set_x509_trust_mem(d->cred_.get(), &ca, GNUTLS_X509_FMT_PEM);
+    if (r <= 0) {
+      *error = "nvm-dtls-ca: no CA certificate could be read";
+      return Errc::Crypto;
+    }
+    d->require_cert_ = true;
+  }
+  gnutls_priority_t prio = nullptr;
+  if ((r = gnutls_priority_init2(&prio, kPriorities, nullptr, 0)) < 0) {
+    *error = std::string("DTLS priorities: ") + gnutls_strerror(r);
+    return Errc::Crypto;
+  }
+  d->prio_.reset(prio);
+  gnutls_datum_t key{};
+  if ((r = gnutls_key_generate(&key, GNUTLS_COOKIE_KEY_SIZE)) < 0) {
+    *error = std::string("cookie key: ") + gnutls_strerror(r);
+    return Errc::Crypto;
+  }
+  d->cookie_key_.assign(reinterpret_cast<const char*>(key.data), key.size);
+  gnutls_free(key.data);
+  return d;
+}
+
+DtlsExporters::~DtlsExporters() = default;
+
+void DtlsExporters::on_datagram(int fd, std::span<const uint8_t> d, const sockaddr_storage& from,
+                                socklen_t from_len, double now, const Deliver& deliver) {
+  std::string k = peer_key(from, from_len);
+  auto it = peers_.find(k);
+  // A known exporter's records, or its handshake's next flight. A ClientHello to a live
+  // session may be the exporter starting over (a restart behind the same NAT port): it only
+  // replaces the session once it returned our cookie, which a spoofer off the path cannot.
+  if (it != peers_.end() && !(it->second->established && is_client_hello(d))) {
+    Peer& p = *it->second;
+    if (p.inbox.size() >= kMaxInbox) return;
+    p.inbox.emplace_back(d.begin(), d.end());
+    if (!step(p, now, deliver)) peers_.erase(it);
+    return;
+  }
+  if (!is_client_hello(d)) {
+    ++c_.not_dtls;
+    return;
+  }
+  gnutls_datum_t ck{reinterpret_cast<unsigned char*>(cookie_key_.data()),
+                    static_cast<unsigned>(cookie_key_.size())};
+  gnutls_dtls_prestate_st prestate{};
+  int r = gnutls_dtls_cookie_verify(&ck, const_cast<sockaddr_storage*>(&from), from_len,
+                                    const_cast<uint8_t*>(d.data()), d.size(), &prestate);
+  if (r < 0) {
+    Dest dest{fd, &from, from_len};
+    if (gnutls_dtls_cookie_send(&ck, const_cast<sockaddr_storage*>(&from), from_len, &prestate, &dest,
+                                &send_to) >= 0)
+      ++c_.cookies_sent;
+    return;
+  }
+  if (it != peers_.end()) peers_.erase(it);
+  start_session(fd, d, from, from_len, &prestate, now, deliver);
+}
+
+void DtlsExporters::start_session(int fd, std::span<const uint8_t> hello, const sockaddr_storage& from,
+                                  socklen_t from_len, void* prestate, double now, const Deliver& deliver) {
+  if (peers_.size() >= s_.max_sessions) {
+    ++c_.refused_no_room;
+    return;
+  }
+  auto p = std::make_unique<Peer>();
+  gnutls_session_t raw = nullptr;
+  if (gnutls_init(&raw, GNUTLS_SERVER | GNUTLS_DATAGRAM | GNUTLS_NONBLOCK | GNUTLS_NO_SIGNAL) < 0) return;
+  p->session.reset(raw);
+  p->fd = fd;
+  p->addr = from;
+  p->addr_len = from_len;
+  p->started = p->last = now;
+  if (gnutls_priority_set(raw, prio_.get()) < 0 ||
+      gnutls_credentials_set(raw, GNUTLS_CRD_CERTIFICATE, cred_.get()) < 0)
+    return;
+  if (require_cert_) {
+    gnutls_certificate_server_set_request(raw, GNUTLS_CERT_REQUIRE);
+    gnutls_session_set_verify_cert(raw, nullptr, 0);  // the chain must lead to nvm-dtls-ca
+  }
+  gnutls_dtls_prestate_set(raw, static_cast<gnutls_dtls_prestate_st*>(prestate));
+  gnutls_dtls_set_mtu(raw, kMtu);
+  gnutls_transport_set_ptr(raw, p.get());
+  gnutls_transport_set_push_function(raw, &Peer::push);
+  gnutls_transport_set_pull_function(raw, &Peer::pull);
+  gnutls_transport_set_pull_timeout_function(raw, &Peer::pull_timeout);
+  p->inbox.emplace_back(hello.begin(), hello.end());
+  std::string k = peer_key(from, from_len);
+  if (step(*p, now, deliver)) peers_[k] = std::move(p);
+}
+
+bool DtlsExporters::step(Peer& p, double now, const Deliver& deliver) {
+  gnutls_session_t s = p.session.get();
+  if (!p.established) {
+    int r = gnutls_handshake(s);
+    if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED) {
+      p.next_retransmit = now + gnutls_dtls_get_timeout(s) / 1000.0;
+      return true;
+    }
+    if (r < 0) {
+      ++c_.handshake_failures;
+      return false;
+    }
+    p.established = true;
+    ++c_.handshakes;
+  }
+  std::vector<uint8_t>& buf = rx_;
+  if (buf.empty()) buf.resize(kMaxRecord);
+  for (int i = 0; i < 64; ++i) {
+    ssize_t n = gnutls_record_recv(s, buf.data(), buf.size());
+    if (n > 0) {
+      p.last = now;
+      deliver({buf.data(), static_cast<size_t>(n)}, p.addr);
+      continue;
+    }
+    if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) return true;
+    if (n == 0 || !gnutls_error_is_fatal(static_cast<int>(n))) {
+      if (n == 0) return false;  // close_notify
+      continue;                  // a record that did not decrypt is dropped, the session stays
+    }
+    return false;
+  }
+  return true;
+}
+
+void DtlsExporters::tick(double now) {
+  for (auto it = peers_.begin(); it != peers_.end();) {
+    Peer& p = *it->second;
+    bool keep = true;
+    if (!p.established) {
+      if (now - p.started > s_.handshake_timeout) {
+        ++c_.handshake_failures;
+        keep = false;
+      } else if (now >= p.next_retransmit) {
+        keep = step(p, now, [](std::span<const uint8_t>, const sockaddr_storage&) {});
+      }
+    } else if (now - p.last > s_.idle_timeout) {
+      keep = false;
+    }
+    it = keep ? std::next(it) : peers_.erase(it);
+  }
+}
+
+}  // namespace sslvpn::nvm

@@ -1,0 +1,78 @@
+// IPFIX over DTLS (RFC 7011 10.4.2, nvm-dtls = true): one DTLS 1.2 session per exporter
+// (address and port) on the collector's UDP sockets. The server's key stays in sec-mod: the
+// credentials sign through it (worker/secmod_credentials). A new exporter must first return
+// a stateless cookie (HelloVerifyRequest), so a spoofed source address costs us no session;
+// sessions are bounded in number, in handshake time and in idle time. With nvm-dtls-ca set,
+// exporters must present a certificate that CA issued (mutual DTLS).
+#pragma once
+
+#include <sys/socket.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/gnutls_handles.hpp"
+#include "common/result.hpp"
+#include "worker/secmod_credentials.hpp"
+
+namespace sslvpn::nvm {
+
+struct DtlsCounters {
+  uint64_t cookies_sent = 0;        // HelloVerifyRequests (no state kept)
+  uint64_t handshakes = 0;          // sessions established
+  uint64_t handshake_failures = 0;  // a failed or timed-out handshake (a refused certificate among them)
+  uint64_t refused_no_room = 0;     // max_sessions reached
+  uint64_t not_dtls = 0;            // datagrams from no session that were no ClientHello
+};
+
+class DtlsExporters {
+ public:
+  struct Settings {
+    size_t max_sessions = 4096;
+    double handshake_timeout = 20;
+    double idle_timeout = 1800;  // NVM sends at least its templates daily, flows far more often
+  };
+  using Deliver = std::function<void(std::span<const uint8_t> ipfix, const sockaddr_storage& from)>;
+
+  // `ca_pem` empty: exporters are not asked for a certificate.
+  static Result<std::unique_ptr<DtlsExporters>> create(const std::string& chain_pem,
+                                                       const std::string& ca_pem,
+                                                       worker::SecModClient& signer, Settings s,
+                                                       std::string* error);
+  ~DtlsExporters();
+  DtlsExporters(const DtlsExporters&) = delete;
+  DtlsExporters& operator=(const DtlsExporters&) = delete;
+
+  // A datagram that arrived on `fd` from `from`; IPFIX messages it carried go to `deliver`.
+  void on_datagram(int fd, std::span<const uint8_t> d, const sockaddr_storage& from, socklen_t from_len,
+                   double now, const Deliver& deliver);
+  // Retransmits handshake flights that are due and ends sessions past their time.
+  void tick(double now);
+  const DtlsCounters& counters() const noexcept { return c_; }
+  size_t sessions() const noexcept { return peers_.size(); }
+
+ private:
+  struct Peer;
+  DtlsExporters() = default;
+  void start_session(int fd, std::span<const uint8_t> hello, const sockaddr_storage& from, socklen_t from_len,
+                     void* prestate, double now, const Deliver& deliver);
+  // Drives the handshake or reads records; false: the session is over (erase it).
+  bool step(Peer& p, double now, const Deliver& deliver);
+
+  worker::ExternalKey key_;
+  CertCredentialsHandle cred_;
+  TlsPriorityHandle prio_;
+  std::string cookie_key_;  // gnutls_key_generate'd, random per process
+  bool require_cert_ = false;
+  Settings s_;
+  DtlsCounters c_;
+  std::map<std::string, std::unique_ptr<Peer>> peers_;  // by the sender's sockaddr bytes
+  std::vector<uint8_t> rx_;                             // one decrypted record
+};
+
+}  // namespace sslvpn::nvm

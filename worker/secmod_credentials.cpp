@@ -1,0 +1,83 @@
+#include "worker/secmod_credentials.hpp"
+
+#include <cstring>
+#include <string_view>
+
+namespace sslvpn::worker {
+namespace {
+
+// Chains longer than this are certainly a misconfiguration.
+constexpr unsigned kMaxChain = 16;
+
+int copy_signature(Result<std::string> r, gnutls_datum_t* sig) {
+  if (!r.ok()) return GNUTLS_E_PK_SIGN_FAILED;
+  sig->data = static_cast<unsigned char*>(gnutls_malloc(r->size()));
+  if (sig->data == nullptr) return GNUTLS_E_MEMORY_ERROR;
+  std::memcpy(sig->data, r->data(), r->size());
+  sig->size = static_cast<unsigned>(r->size());
+  return 0;
+}
+
+std::string_view view(const gnutls_datum_t* d) {
+  return {reinterpret_cast<const char*>(d->data), d->size};
+}
+
+int info_cb(gnutls_privkey_t, unsigned flags, void* userdata) {
+  auto* k = static_cast<ExternalKey*>(userdata);
+  if (flags & GNUTLS_PRIVKEY_INFO_PK_ALGO) return k->pk;
+  if (flags & GNUTLS_PRIVKEY_INFO_PK_ALGO_BITS) return static_cast<int>(k->bits);
+  if (flags & GNUTLS_PRIVKEY_INFO_HAVE_SIGN_ALGO) {
+    auto sig = static_cast<gnutls_sign_algorithm_t>(GNUTLS_FLAGS_TO_SIGN_ALGO(flags));
+    return gnutls_sign_supports_pk_algorithm(sig, k->pk) ? 1 : 0;
+  }
+  return -1;
+}
+
+int sign_data_cb(gnutls_privkey_t, gnutls_sign_algorithm_t algo, void* userdata, unsigned flags,
+                 const gnutls_datum_t* data, gnutls_datum_t* sig) {
+  auto* k = static_cast<ExternalKey*>(userdata);
+  return copy_signature(k->signer->sign(false, algo, flags, view(data)), sig);
+}
+
+int sign_hash_cb(gnutls_privkey_t, gnutls_sign_algorithm_t algo, void* userdata, unsigned flags,
+                 const gnutls_datum_t* hash, gnutls_datum_t* sig) {
+  auto* k = static_cast<ExternalKey*>(userdata);
+  return copy_signature(k->signer->sign(true, algo, flags, view(hash)), sig);
+}
+
+}  // namespace
+
+Result<CertCredentialsHandle> secmod_credentials(const std::string& chain_pem, ExternalKey* key,
+                                                 std::string* error) {
+  auto fail = [&](const std::string& what, int r) -> Result<CertCredentialsHandle> {
+    *error = what + ": " + gnutls_strerror(r);
+    return Errc::Crypto;
+  };
+  PcertList pcerts(kMaxChain);
+  unsigned n = pcerts.capacity();
+  gnutls_datum_t pem{reinterpret_cast<unsigned char*>(const_cast<char*>(chain_pem.data())),
+                     static_cast<unsigned>(chain_pem.size())};
+  int r = gnutls_pcert_list_import_x509_raw(pcerts.data(), &n, &pem, GNUTLS_X509_FMT_PEM, 0);
+  if (r < 0 || n == 0)
+    return fail("cannot parse the server certificate chain", r < 0 ? r : GNUTLS_E_NO_CERTIFICATE_FOUND);
+  pcerts.set_count(n);
+  key->pk =
+      static_cast<gnutls_pk_algorithm_t>(gnutls_pubkey_get_pk_algorithm(pcerts.data()[0].pubkey, &key->bits));
+  gnutls_privkey_t raw_key = nullptr;
+  if ((r = gnutls_privkey_init(&raw_key)) < 0) return fail("gnutls_privkey_init", r);
+  PrivKeyHandle pk(raw_key);
+  r = gnutls_privkey_import_ext4(pk.get(), key, &sign_data_cb, &sign_hash_cb, nullptr, nullptr, &info_cb, 0);
+  if (r < 0) return fail("gnutls_privkey_import_ext4", r);
+  gnutls_certificate_credentials_t raw_cred = nullptr;
+  if ((r = gnutls_certificate_allocate_credentials(&raw_cred)) < 0) return fail("credentials", r);
+  CertCredentialsHandle cred(raw_cred);
+  // On success the credentials own both the certificates and the key.
+  if ((r = gnutls_certificate_set_key(cred.get(), nullptr, 0, pcerts.data(), static_cast<int>(n), pk.get())) <
+      0)
+    return fail("gnutls_certificate_set_key", r);
+  (void)pk.release();
+  pcerts.release();
+  return cred;
+}
+
+}  // namespace sslvpn::worker

@@ -1,0 +1,28 @@
+// Certificate credentials whose private key is in sec-mod: the chain is parsed here, and the
+// key is a GnuTLS "external" key (gnutls_privkey_import_ext4) whose signatures are asked of
+// sec-mod over the process's channel. Used by the worker's TLS and the NVM collector's DTLS.
+#pragma once
+
+#include <gnutls/abstract.h>
+#include <gnutls/gnutls.h>
+
+#include <string>
+
+#include "common/gnutls_handles.hpp"
+#include "common/result.hpp"
+#include "worker/secmod_client.hpp"
+
+namespace sslvpn::worker {
+
+// What the external key's callbacks need; must outlive the credentials.
+struct ExternalKey {
+  SecModClient* signer = nullptr;
+  gnutls_pk_algorithm_t pk = GNUTLS_PK_UNKNOWN;
+  unsigned bits = 0;
+};
+
+// Credentials for `chain_pem` (leaf first) signing through `key->signer`. Fills `key`.
+Result<CertCredentialsHandle> secmod_credentials(const std::string& chain_pem, ExternalKey* key,
+                                                 std::string* error);
+
+}  // namespace sslvpn::worker
