@@ -165,6 +165,7 @@ struct Config {
   bool nvm_drop_private_destinations = false;
   bool nvm_store_unattributed = true;
   std::vector<IpNet> nvm_exporters;  // who may send (empty: anyone)
+  std::string nvm_gateway_name;      // names this gateway's rows in a store several share (empty: host name)
 
   // The password file of the plain[] method, or empty.
   std::string plain_passwd_file() const;

@@ -21,6 +21,7 @@ constexpr std::string_view kKeys[] = {
     "nvm-drop-private-destinations",
     "nvm-store-unattributed",
     "nvm-exporters",
+    "nvm-gateway-name",
 };
 
 }  // namespace
@@ -55,6 +56,8 @@ void apply(Config& cfg, const cfgval::Where& w, std::string_view v) {
     cfg.nvm_drop_private_destinations = cfgval::parse_bool(w, v);
   } else if (w.key == "nvm-store-unattributed") {
     cfg.nvm_store_unattributed = cfgval::parse_bool(w, v);
+  } else if (w.key == "nvm-gateway-name") {
+    cfg.nvm_gateway_name = std::string(v);
   } else if (w.key == "nvm-exporters") {
     std::string_view rest = v;
     while (!rest.empty()) {
@@ -72,8 +75,6 @@ void validate(const Config& cfg, std::string_view origin, int line) {
   for (uint16_t p : udp_used)
     if (p != 0 && p == cfg.nvm_collector_port)
       fail(origin, line, "nvm-collector-port must differ from udp-port, gp-esp-port and openvpn-udp-port");
-  if (cfg.nvm_store.rfind("postgresql:", 0) == 0)
-    fail(origin, line, "nvm-store: the postgresql store is not built yet; use sqlite:PATH");
   if (!cfg.nvm_dtls_ca.empty() && !cfg.nvm_dtls) fail(origin, line, "nvm-dtls-ca is set but nvm-dtls is not");
 }
 

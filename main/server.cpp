@@ -545,9 +545,9 @@ bool Server::reload(std::string* error, std::vector<std::string>* notes) {
     return false;
   }
   bool collector_changed =
-      n.nvm_store != o.nvm_store || n.nvm_retention_days != o.nvm_retention_days ||
-      n.nvm_retention_mb != o.nvm_retention_mb || n.nvm_anonymize_users != o.nvm_anonymize_users ||
-      n.nvm_truncate_args != o.nvm_truncate_args ||
+      n.nvm_store != o.nvm_store || n.nvm_gateway_name != o.nvm_gateway_name ||
+      n.nvm_retention_days != o.nvm_retention_days || n.nvm_retention_mb != o.nvm_retention_mb ||
+      n.nvm_anonymize_users != o.nvm_anonymize_users || n.nvm_truncate_args != o.nvm_truncate_args ||
       n.nvm_drop_private_destinations != o.nvm_drop_private_destinations ||
       n.nvm_store_unattributed != o.nvm_store_unattributed ||
       n.nvm_exporters.size() != o.nvm_exporters.size() || n.isolate_workers != o.isolate_workers ||

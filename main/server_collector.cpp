@@ -109,6 +109,7 @@ void Server::start_collector() {
   st->set_listen("udp/" + std::to_string(cfg().nvm_collector_port));
   for (const IpNet& n : cfg().nvm_exporters) st->add_exporters(n.to_string());
   st->set_udp_sockets(static_cast<uint32_t>(collector_udp_.size()));
+  st->set_gateway_name(cfg().nvm_gateway_name);
   st->set_dtls(cfg().nvm_dtls);
   if (cfg().nvm_dtls) {
     st->set_cert_chain_pem(s_.cert_chain_pem);

@@ -129,6 +129,7 @@ void flow_object(JsonWriter& j, const ctl::FlowRow& f) {
   opt("dest_hostname", f.dest_hostname());
   opt("dns_suffix", f.dns_suffix());
   opt("interface", f.interface());
+  opt("gateway", f.gateway());
   opt("modules", f.modules());
   opt("module_hashes", f.module_hashes());
   opt("extra", f.extra());

@@ -17,6 +17,15 @@ constexpr size_t kMaxQueue = 262144;      // flows waiting for the store; beyond
 constexpr size_t kMaxEndpoints = 100000;  // identity records remembered for joining
 constexpr double kHousekeeping = 30;      // s between template expiry, pruning and retention
 constexpr double kWarnEvery = 60;
+constexpr double kRetryAfter = 1;  // s after a failed write
+
+// A store's error text on one line (PostgreSQL's span several).
+std::string one_line(std::string s) {
+  for (char& c : s)
+    if (c == '\n' || c == '\t' || c == '\r') c = ' ';
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  return s;
+}
 
 double now_s() {
   timespec ts{};
@@ -49,13 +58,15 @@ IpAddr address_of(const sockaddr_storage& ss, uint16_t* port) {
 }  // namespace
 
 Collector::Collector(Logger& log, IpcChannel main, std::vector<UniqueFd> udp, const ipc::CollectorStartup& st,
-                     std::unique_ptr<FlowStore> store, std::unique_ptr<DtlsExporters> dtls)
+                     std::unique_ptr<FlowStore> store, std::unique_ptr<DtlsExporters> dtls,
+                     std::string gateway)
     : log_(log),
       main_(std::move(main)),
       udp_(std::move(udp)),
       st_(st),
       store_(std::move(store)),
-      dtls_(std::move(dtls)) {
+      dtls_(std::move(dtls)),
+      gateway_(std::move(gateway)) {
   privacy_.anonymize_users = st.anonymize_users();
   privacy_.truncate_args = st.truncate_args();
   privacy_.drop_private = st.drop_private();
@@ -165,21 +176,29 @@ void Collector::queue_flow(FlowRecord&& f, const IpAddr& exporter, double now) {
     return;
   }
   if (queue_.empty()) first_queued_ = now;
+  f.gateway = gateway_;
   queue_.push_back(std::move(f));
 }
 
 void Collector::flush(double now) {
   if (queue_.empty() && endpoint_queue_.empty() && interface_queue_.empty()) return;
+  if (now < retry_at_) return;  // the store failed lately: the batch waits (and grows)
   if (auto r = store_->write(queue_, endpoint_queue_, interface_queue_); r) {
     c_.flows_stored += queue_.size();
+    retry_at_ = 0;
   } else {
-    c_.flows_store_failed += queue_.size();
-    last_store_error_ = store_->last_error();
-    if (now - last_store_warning_ > kWarnEvery) {
+    // The batch stays queued for the next try, unless the queue is full: a store down for a
+    // moment (a database restart) loses nothing.
+    last_store_error_ = one_line(store_->last_error());
+    retry_at_ = now + kRetryAfter;
+    bool give_up = queue_.size() >= kMaxQueue;
+    if (give_up) c_.flows_store_failed += queue_.size();
+    if (now - last_store_warning_ > kWarnEvery || give_up) {
       last_store_warning_ = now;
-      log_.error("the ", store_->kind(), " store failed: ", last_store_error_, "; ", c_.flows_store_failed,
-                 " flows lost so far");
+      log_.error("the ", store_->kind(), " store failed: ", last_store_error_, "; ", queue_.size(), " flows ",
+                 give_up ? "lost" : "wait for the next try", " (", c_.flows_store_failed, " lost so far)");
     }
+    if (!give_up) return;
   }
   queue_.clear();
   endpoint_queue_.clear();
@@ -240,7 +259,7 @@ int Collector::run() {
       if (p[i].revents & POLLIN) on_udp(p[i].fd, now);
     if (dtls_) dtls_->tick(now);
     if (!queue_.empty() && now - first_queued_ >= kFlushAfter) flush(now);
-    if (!endpoint_queue_.empty() || !interface_queue_.empty()) flush(now);
+    if ((!endpoint_queue_.empty() || !interface_queue_.empty()) && now >= retry_at_) flush(now);
     if (now >= next_housekeeping_) housekeeping(now);
   }
 }

@@ -37,7 +37,8 @@ class Collector {
  public:
   // `dtls`: set when nvm-dtls is on; then every datagram is DTLS and plain IPFIX is refused.
   Collector(Logger& log, IpcChannel main, std::vector<UniqueFd> udp, const ipc::CollectorStartup& st,
-            std::unique_ptr<FlowStore> store, std::unique_ptr<DtlsExporters> dtls = nullptr);
+            std::unique_ptr<FlowStore> store, std::unique_ptr<DtlsExporters> dtls = nullptr,
+            std::string gateway = {});
   // Until main closes the channel. The exit code.
   int run();
 
@@ -66,6 +67,7 @@ class Collector {
   ipc::CollectorStartup st_;
   std::unique_ptr<FlowStore> store_;
   std::unique_ptr<DtlsExporters> dtls_;
+  std::string gateway_;  // stamped on every flow (a shared store), or empty
   PrivacyOptions privacy_;
   std::vector<IpNet> allowed_;
   IpfixDecoder decoder_;
@@ -80,6 +82,7 @@ class Collector {
   std::unordered_map<std::string, std::string> interface_names_;  // "udid|uid" -> name
   std::unordered_map<std::string, int64_t> sys_init_;             // "exporter|domain" -> its boot time (ms)
   double first_queued_ = 0;
+  double retry_at_ = 0;  // the store failed: no write before this
   double next_housekeeping_ = 0;
   double last_queue_warning_ = -1e9, last_store_warning_ = -1e9;
   std::string last_store_error_;

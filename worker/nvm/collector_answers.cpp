@@ -45,6 +45,7 @@ void fill_row(const FlowRecord& f, ctl::FlowRow* r) {
   r->set_os_version(f.os_version);
   r->set_agent_version(f.agent_version);
   r->set_modules(f.modules);
+  r->set_gateway(f.gateway);
   r->set_module_hashes(f.module_hashes);
   r->set_interface(f.interface);
   r->set_extra(f.extra);

@@ -5,6 +5,7 @@
 // datagram, and runs until main closes the channel.
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <csignal>
 
@@ -45,6 +46,12 @@ int main() {
     udp.emplace_back(kFirstUdpFd + static_cast<int>(i));
   std::string error;
   std::unique_ptr<nvm::FlowStore> store;
+  std::string gateway = st.gateway_name();
+  if (gateway.empty()) {
+    char host[256] = "";
+    (void)::gethostname(host, sizeof host - 1);
+    gateway = host;
+  }
   ::umask(077);  // flows name people and what they did: the store is root's alone
   if (st.store().rfind("sqlite:", 0) == 0) {
     auto s = nvm::open_sqlite_store(st.store().substr(7), &error);
@@ -53,8 +60,17 @@ int main() {
       return 1;
     }
     store = std::move(*s);
+  } else if (st.store().rfind("postgresql:", 0) == 0) {
+    // "postgresql:CONNINFO", or a URI as libpq takes it ("postgresql://user@host/db").
+    std::string info = st.store().rfind("postgresql://", 0) == 0 ? st.store() : st.store().substr(11);
+    auto s = nvm::open_postgres_store(info, gateway, &error);
+    if (!s) {
+      log.error("nvm-store: PostgreSQL: ", error);
+      return 1;
+    }
+    store = std::move(*s);
   } else {
-    log.error("nvm-store: unknown kind '", st.store(), "' (sqlite:PATH)");
+    log.error("nvm-store: unknown kind '", st.store(), "' (sqlite:PATH or postgresql:CONNINFO)");
     return 1;
   }
   // DTLS: the server's chain here, its key in sec-mod; the CA of exporters' certificates.
@@ -73,13 +89,16 @@ int main() {
   spec.uid = st.uid();
   spec.gid = st.gid();
   spec.max_fds = 16;
-  spec.policy = st.seccomp() ? &nvm::collector_seccomp_policy() : nullptr;
+  bool network_store = st.store().rfind("postgresql:", 0) == 0;  // reconnects need socket/connect
+  spec.policy = st.seccomp() ? &nvm::collector_seccomp_policy(network_store) : nullptr;
   spec.seccomp_trap = kSeccompTrap;
   if (std::string e = enter_sandbox(spec); !e.empty()) {
     log.error("cannot enter the sandbox: ", e);
     return 1;
   }
-  nvm::Collector c(log, std::move(main_ch), std::move(udp), st, std::move(store), std::move(dtls));
+  // Rows name their gateway in a store that several gateways may share.
+  nvm::Collector c(log, std::move(main_ch), std::move(udp), st, std::move(store), std::move(dtls),
+                   network_store ? gateway : std::string());
   log.info("collecting IPFIX", st.dtls() ? " over DTLS" : "", " on ", st.listen(), " into ", st.store());
   return c.run();
 }

@@ -4,5 +4,6 @@
 #include "common/sandbox.hpp"
 
 namespace sslvpn::nvm {
-const SeccompPolicy& collector_seccomp_policy();
-}
+// `network`: the store is a PostgreSQL server, which a lost connection is made to again.
+const SeccompPolicy& collector_seccomp_policy(bool network);
+}  // namespace sslvpn::nvm

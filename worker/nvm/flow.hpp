@@ -36,6 +36,7 @@ struct FlowRecord {
   uint32_t interface_uid = 0;  // nvzFlow: which of the endpoint's interfaces (its interface record)
   std::string interface;       // that interface's name, when its record came first
   std::string extra;           // unknown elements as a JSON object, or empty
+  std::string gateway;         // the gateway that collected it (a store several gateways share), or empty
   // Attribution (filled by the collector from the VPN sessions).
   std::string vpn_user, vpn_group, vpn_session, attributed_by;
 };

@@ -53,4 +53,9 @@ class FlowStore {
 // database, its WAL and shared-memory files stay open from here on.
 Result<std::unique_ptr<FlowStore>> open_sqlite_store(const std::string& path, std::string* error);
 
+// Connects to PostgreSQL (libpq's CONNINFO) and makes the tables when missing; every row this
+// collector writes names `gateway` (the host's name), so that several gateways share one store.
+Result<std::unique_ptr<FlowStore>> open_postgres_store(const std::string& conninfo,
+                                                       const std::string& gateway, std::string* error);
+
 }  // namespace sslvpn::nvm

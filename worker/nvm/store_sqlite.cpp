@@ -1,6 +1,5 @@
 // The SQLite flow store: one file, WAL journal, one transaction per batch, prepared statements
-// kept for the life of the store. Columns are declared once (kColumns) and the CREATE, INSERT
-// and SELECT statements are all made from that table.
+// kept for the life of the store. The columns are store_columns.cpp's.
 #include <sqlite3.h>
 
 #include <sys/socket.h>
@@ -8,9 +7,11 @@
 #include <cstring>
 #include <ctime>
 #include <memory>
+#include <set>
 #include <variant>
 
 #include "worker/nvm/store.hpp"
+#include "worker/nvm/store_columns.hpp"
 
 namespace sslvpn::nvm {
 namespace {
@@ -24,104 +25,25 @@ struct StmtFinalize {
 using Db = std::unique_ptr<sqlite3, DbClose>;
 using Stmt = std::unique_ptr<sqlite3_stmt, StmtFinalize>;
 
-using Member =
-    std::variant<std::string FlowRecord::*, int64_t FlowRecord::*, uint64_t FlowRecord::*,
-                 uint32_t FlowRecord::*, uint16_t FlowRecord::*, uint8_t FlowRecord::*, IpAddr FlowRecord::*>;
-struct Column {
-  const char* name;
-  Member m;
-};
-
-const Column kColumns[] = {
-    {"start_ms", &FlowRecord::start_ms},
-    {"end_ms", &FlowRecord::end_ms},
-    {"exporter", &FlowRecord::exporter},
-    {"domain", &FlowRecord::domain},
-    {"src", &FlowRecord::src},
-    {"dst", &FlowRecord::dst},
-    {"sport", &FlowRecord::sport},
-    {"dport", &FlowRecord::dport},
-    {"proto", &FlowRecord::proto},
-    {"packets", &FlowRecord::packets},
-    {"bytes", &FlowRecord::bytes},
-    {"bytes_in", &FlowRecord::bytes_in},
-    {"bytes_out", &FlowRecord::bytes_out},
-    {"direction", &FlowRecord::direction},
-    {"vpn_user", &FlowRecord::vpn_user},
-    {"vpn_group", &FlowRecord::vpn_group},
-    {"vpn_session", &FlowRecord::vpn_session},
-    {"attributed_by", &FlowRecord::attributed_by},
-    {"udid", &FlowRecord::udid},
-    {"claimed_user", &FlowRecord::claimed_user},
-    {"os_name", &FlowRecord::os_name},
-    {"os_version", &FlowRecord::os_version},
-    {"agent_version", &FlowRecord::agent_version},
-    {"process", &FlowRecord::process},
-    {"process_hash", &FlowRecord::process_hash},
-    {"process_path", &FlowRecord::process_path},
-    {"process_args", &FlowRecord::process_args},
-    {"process_account", &FlowRecord::process_account},
-    {"pid", &FlowRecord::pid},
-    {"parent", &FlowRecord::parent},
-    {"parent_hash", &FlowRecord::parent_hash},
-    {"parent_path", &FlowRecord::parent_path},
-    {"parent_args", &FlowRecord::parent_args},
-    {"parent_pid", &FlowRecord::parent_pid},
-    {"dest_hostname", &FlowRecord::dest_hostname},
-    {"modules", &FlowRecord::modules},
-    {"parent_account", &FlowRecord::parent_account},
-    {"dns_suffix", &FlowRecord::dns_suffix},
-    {"interface_uid", &FlowRecord::interface_uid},
-    {"interface", &FlowRecord::interface},
-    {"extra", &FlowRecord::extra},
-};
-
-// Text columns hold NULL when empty: an empty string costs a byte per row per column.
-void bind(sqlite3_stmt* s, int i, const FlowRecord& f, const Member& m) {
-  std::visit(
-      [&](auto p) {
-        using T = std::remove_cvref_t<decltype(f.*p)>;
-        if constexpr (std::is_same_v<T, std::string>) {
-          const std::string& v = f.*p;
-          if (v.empty())
-            sqlite3_bind_null(s, i);
-          else
-            sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
-        } else if constexpr (std::is_same_v<T, IpAddr>) {
-          const IpAddr& a = f.*p;
-          if (!a.valid())
-            sqlite3_bind_null(s, i);
-          else
-            sqlite3_bind_text(s, i, a.to_string().c_str(), -1, SQLITE_TRANSIENT);
-        } else {
-          sqlite3_bind_int64(s, i, static_cast<int64_t>(f.*p));
-        }
-      },
-      m);
+// Integers bind as integers; text and addresses as text, or NULL when empty.
+void bind(sqlite3_stmt* s, int i, const FlowRecord& f, const Column& c) {
+  if (column_type(c) == ColumnType::Integer) {
+    sqlite3_bind_int64(s, i, column_int(f, c));
+    return;
+  }
+  auto t = column_text(f, c);
+  if (!t)
+    sqlite3_bind_null(s, i);
+  else
+    sqlite3_bind_text(s, i, t->data(), static_cast<int>(t->size()), SQLITE_TRANSIENT);
 }
 
-void read_column(sqlite3_stmt* s, int i, FlowRecord& f, const Member& m) {
-  std::visit(
-      [&](auto p) {
-        using T = std::remove_cvref_t<decltype(f.*p)>;
-        if constexpr (std::is_same_v<T, std::string>) {
-          const unsigned char* t = sqlite3_column_text(s, i);
-          f.*p =
-              t ? std::string(reinterpret_cast<const char*>(t), sqlite3_column_bytes(s, i)) : std::string();
-        } else if constexpr (std::is_same_v<T, IpAddr>) {
-          const unsigned char* t = sqlite3_column_text(s, i);
-          f.*p = t ? parse_ip(reinterpret_cast<const char*>(t)).value_or(IpAddr{}) : IpAddr{};
-        } else {
-          f.*p = static_cast<T>(sqlite3_column_int64(s, i));
-        }
-      },
-      m);
-}
-
-std::string column_list() {
-  std::string out;
-  for (const Column& c : kColumns) out += std::string(out.empty() ? "" : ",") + c.name;
-  return out;
+void read_column(sqlite3_stmt* s, int i, FlowRecord& f, const Column& c) {
+  const unsigned char* t = sqlite3_column_text(s, i);
+  if (!t)
+    set_column(f, c, std::nullopt);
+  else
+    set_column(f, c, std::string_view(reinterpret_cast<const char*>(t), sqlite3_column_bytes(s, i)));
 }
 
 class SqliteStore final : public FlowStore {
@@ -130,11 +52,8 @@ class SqliteStore final : public FlowStore {
 
   Result<void> init() {
     std::string create = "CREATE TABLE IF NOT EXISTS flows(id INTEGER PRIMARY KEY";
-    for (const Column& c : kColumns) {
-      bool text = std::holds_alternative<std::string FlowRecord::*>(c.m) ||
-                  std::holds_alternative<IpAddr FlowRecord::*>(c.m);
-      create += std::string(",") + c.name + (text ? " TEXT" : " INTEGER");
-    }
+    for (const Column& c : flow_columns())
+      create += std::string(",") + c.name + (column_type(c) == ColumnType::Integer ? " INTEGER" : " TEXT");
     create += ");";
     const std::string schema =
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY;"
@@ -154,8 +73,9 @@ class SqliteStore final : public FlowStore {
                                                                                 // first write opens the WAL
                                                                                 // now, before the sandbox
     if (!exec(schema.c_str())) return Errc::Io;
+    if (!add_missing_columns()) return Errc::Io;
     std::string ins = "INSERT INTO flows(" + column_list() + ") VALUES(";
-    for (size_t i = 0; i < std::size(kColumns); ++i) ins += i ? ",?" : "?";
+    for (size_t i = 0; i < flow_columns().size(); ++i) ins += i ? ",?" : "?";
     ins += ")";
     if (!prepare(ins.c_str(), insert_)) return Errc::Io;
     if (!prepare("INSERT INTO endpoints VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?12)"
@@ -176,7 +96,7 @@ class SqliteStore final : public FlowStore {
     for (const FlowRecord& f : flows) {
       sqlite3_reset(insert_.get());
       int i = 1;
-      for (const Column& c : kColumns) bind(insert_.get(), i++, f, c.m);
+      for (const Column& c : flow_columns()) bind(insert_.get(), i++, f, c);
       if (sqlite3_step(insert_.get()) != SQLITE_DONE) return fail();
     }
     int64_t now = static_cast<int64_t>(time(nullptr));
@@ -259,7 +179,7 @@ class SqliteStore final : public FlowStore {
     while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
       FlowRecord& f = out.emplace_back();
       int i = 0;
-      for (const Column& c : kColumns) read_column(s.get(), i++, f, c.m);
+      for (const Column& c : flow_columns()) read_column(s.get(), i++, f, c);
     }
     if (rc != SQLITE_DONE) return Errc::Io;
     return out;
@@ -293,6 +213,21 @@ class SqliteStore final : public FlowStore {
   const char* kind() const override { return "sqlite"; }
 
  private:
+  // A store made by an older sslvpnd gets the columns added since (empty for its old rows).
+  bool add_missing_columns() {
+    Stmt info;
+    if (!prepare("SELECT name FROM pragma_table_info('flows')", info)) return false;
+    std::set<std::string> have;
+    while (sqlite3_step(info.get()) == SQLITE_ROW)
+      have.insert(reinterpret_cast<const char*>(sqlite3_column_text(info.get(), 0)));
+    for (const Column& c : flow_columns()) {
+      if (have.count(c.name)) continue;
+      std::string alter = std::string("ALTER TABLE flows ADD COLUMN ") + c.name +
+                          (column_type(c) == ColumnType::Integer ? " INTEGER" : " TEXT");
+      if (!exec(alter.c_str())) return false;
+    }
+    return true;
+  }
   bool exec(const char* sql) { return sqlite3_exec(db_.get(), sql, nullptr, nullptr, nullptr) == SQLITE_OK; }
   bool prepare(const char* sql, Stmt& out) {
     sqlite3_stmt* s = nullptr;
