@@ -3,6 +3,7 @@
 // starts the collector with them, tells it every tunnel that comes up or goes down, and
 // forwards "show flows" and "show collector" to it. main never waits for it: queries are
 // answered when its answer arrives (or with an error after kCollectorQueryTimeout).
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -42,10 +43,16 @@ void Server::open_collector() {
   if (cfg().nvm_collector_port == 0) return;
   std::string host = cfg().udp_listen_host.empty() ? cfg().listen_host : cfg().udp_listen_host;
   collector_udp_ =
-      bind_passive(host, cfg().nvm_collector_port, SOCK_DGRAM, "nvm-collector-port", [](int fd, int) {
+      bind_passive(host, cfg().nvm_collector_port, SOCK_DGRAM, "nvm-collector-port", [](int fd, int family) {
         int size = kCollectorRcvBuf;
         if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0)
           (void)::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+        // Which local address each datagram came to: DTLS answers from that one.
+        int one = 1;
+        if (family == AF_INET6)
+          (void)::setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one);
+        else
+          (void)::setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof one);
       });
   ev_init(&collector_restart_, &Server::collector_restart_cb);
   collector_restart_.data = this;

@@ -55,6 +55,28 @@ IpAddr address_of(const sockaddr_storage& ss, uint16_t* port) {
   return a;
 }
 
+// The destination address of a received datagram (IP_PKTINFO / IPV6_PKTINFO, which main turned
+// on for the collector's sockets); family 0 when absent.
+sockaddr_storage local_address(msghdr& mh) {
+  sockaddr_storage local{};
+  for (cmsghdr* c = CMSG_FIRSTHDR(&mh); c != nullptr; c = CMSG_NXTHDR(&mh, c)) {
+    if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+      in_pktinfo pi;
+      std::memcpy(&pi, CMSG_DATA(c), sizeof pi);
+      auto& s4 = reinterpret_cast<sockaddr_in&>(local);
+      s4.sin_family = AF_INET;
+      s4.sin_addr = pi.ipi_addr;
+    } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+      in6_pktinfo pi;
+      std::memcpy(&pi, CMSG_DATA(c), sizeof pi);
+      auto& s6 = reinterpret_cast<sockaddr_in6&>(local);
+      s6.sin6_family = AF_INET6;
+      s6.sin6_addr = pi.ipi6_addr;
+    }
+  }
+  return local;
+}
+
 }  // namespace
 
 Collector::Collector(Logger& log, IpcChannel main, std::vector<UniqueFd> udp, const ipc::CollectorStartup& st,
@@ -211,6 +233,8 @@ void Collector::on_udp(int fd, double now) {
   mmsghdr msgs[kBatch];
   iovec iov[kBatch];
   sockaddr_storage from[kBatch];
+  // The local address each datagram was sent to (DTLS replies go from it).
+  alignas(cmsghdr) char ctrl[kBatch][CMSG_SPACE(sizeof(in6_pktinfo))];
   for (int rounds = 0; rounds < 16; ++rounds) {  // then main's channel gets its turn
     for (size_t i = 0; i < kBatch; ++i) {
       iov[i] = {buf.data() + i * kMaxDatagram, kMaxDatagram};
@@ -219,6 +243,8 @@ void Collector::on_udp(int fd, double now) {
       msgs[i].msg_hdr.msg_iovlen = 1;
       msgs[i].msg_hdr.msg_name = &from[i];
       msgs[i].msg_hdr.msg_namelen = sizeof from[i];
+      msgs[i].msg_hdr.msg_control = ctrl[i];
+      msgs[i].msg_hdr.msg_controllen = sizeof ctrl[i];
     }
     int n = ::recvmmsg(fd, msgs, kBatch, MSG_DONTWAIT, nullptr);
     if (n <= 0) return;
@@ -226,10 +252,10 @@ void Collector::on_udp(int fd, double now) {
       if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) continue;  // not IPFIX over UDP (max 65535)
       std::span<const uint8_t> d{buf.data() + i * kMaxDatagram, msgs[i].msg_len};
       if (dtls_) {
-        dtls_->on_datagram(fd, d, from[i], msgs[i].msg_hdr.msg_namelen, now,
-                           [&](std::span<const uint8_t> ipfix, const sockaddr_storage& peer) {
-                             on_datagram(ipfix, peer, now);
-                           });
+        UdpPeer peer{fd, from[i], msgs[i].msg_hdr.msg_namelen, local_address(msgs[i].msg_hdr)};
+        dtls_->on_datagram(peer, d, now, [&](std::span<const uint8_t> ipfix, const sockaddr_storage& sender) {
+          on_datagram(ipfix, sender, now);
+        });
       } else {
         on_datagram(d, from[i], now);
       }

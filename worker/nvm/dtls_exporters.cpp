@@ -2,6 +2,8 @@
 
 #include <gnutls/dtls.h>
 
+#include <netinet/in.h>
+
 #include <cerrno>
 #include <cstring>
 #include <deque>
@@ -25,31 +27,53 @@ bool is_client_hello(std::span<const uint8_t> d) {
 }
 
 // The cookie exchange sends from no session: GnuTLS gives the bytes to this push function.
-struct Dest {
-  int fd;
-  const sockaddr_storage* addr;
-  socklen_t len;
-};
 ssize_t send_to(gnutls_transport_ptr_t ptr, const void* data, size_t size) {
-  auto* d = static_cast<Dest*>(ptr);
-  return ::sendto(d->fd, data, size, MSG_DONTWAIT, reinterpret_cast<const sockaddr*>(d->addr), d->len);
+  return send_reply(*static_cast<const UdpPeer*>(ptr), data, size);
 }
 
 }  // namespace
 
+ssize_t send_reply(const UdpPeer& p, const void* data, size_t size) {
+  iovec iov{const_cast<void*>(data), size};
+  msghdr mh{};
+  mh.msg_name = const_cast<sockaddr_storage*>(&p.addr);
+  mh.msg_namelen = p.addr_len;
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(in6_pktinfo))] = {};
+  if (p.local.ss_family == AF_INET) {
+    mh.msg_control = cbuf;
+    mh.msg_controllen = CMSG_SPACE(sizeof(in_pktinfo));
+    cmsghdr* c = CMSG_FIRSTHDR(&mh);
+    c->cmsg_level = IPPROTO_IP;
+    c->cmsg_type = IP_PKTINFO;
+    c->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
+    in_pktinfo pi{};
+    pi.ipi_spec_dst = reinterpret_cast<const sockaddr_in&>(p.local).sin_addr;
+    std::memcpy(CMSG_DATA(c), &pi, sizeof pi);
+  } else if (p.local.ss_family == AF_INET6) {
+    mh.msg_control = cbuf;
+    mh.msg_controllen = CMSG_SPACE(sizeof(in6_pktinfo));
+    cmsghdr* c = CMSG_FIRSTHDR(&mh);
+    c->cmsg_level = IPPROTO_IPV6;
+    c->cmsg_type = IPV6_PKTINFO;
+    c->cmsg_len = CMSG_LEN(sizeof(in6_pktinfo));
+    in6_pktinfo pi{};
+    pi.ipi6_addr = reinterpret_cast<const sockaddr_in6&>(p.local).sin6_addr;
+    std::memcpy(CMSG_DATA(c), &pi, sizeof pi);
+  }
+  return ::sendmsg(p.fd, &mh, MSG_DONTWAIT);
+}
+
 struct DtlsExporters::Peer {
   TlsSessionHandle session;
-  int fd = -1;
-  sockaddr_storage addr{};
-  socklen_t addr_len = 0;
+  UdpPeer to;
   std::deque<std::vector<uint8_t>> inbox;
   bool established = false;
   double started = 0, last = 0, next_retransmit = 0;
 
   static ssize_t push(gnutls_transport_ptr_t ptr, const void* data, size_t size) {
-    auto* p = static_cast<Peer*>(ptr);
-    return ::sendto(p->fd, data, size, MSG_DONTWAIT, reinterpret_cast<const sockaddr*>(&p->addr),
-                    p->addr_len);
+    return send_reply(static_cast<Peer*>(ptr)->to, data, size);
   }
   static ssize_t pull(gnutls_transport_ptr_t ptr, void* data, size_t size) {
     auto* p = static_cast<Peer*>(ptr);
@@ -107,9 +131,9 @@ Result<std::unique_ptr<DtlsExporters>> DtlsExporters::create(const std::string& 
 
 DtlsExporters::~DtlsExporters() = default;
 
-void DtlsExporters::on_datagram(int fd, std::span<const uint8_t> d, const sockaddr_storage& from,
-                                socklen_t from_len, double now, const Deliver& deliver) {
-  std::string k = peer_key(from, from_len);
+void DtlsExporters::on_datagram(const UdpPeer& from, std::span<const uint8_t> d, double now,
+                                const Deliver& deliver) {
+  std::string k = peer_key(from.addr, from.addr_len);
   auto it = peers_.find(k);
   // A known exporter's records, or its handshake's next flight. A ClientHello to a live
   // session may be the exporter starting over (a restart behind the same NAT port): it only
@@ -128,21 +152,26 @@ void DtlsExporters::on_datagram(int fd, std::span<const uint8_t> d, const sockad
   gnutls_datum_t ck{reinterpret_cast<unsigned char*>(cookie_key_.data()),
                     static_cast<unsigned>(cookie_key_.size())};
   gnutls_dtls_prestate_st prestate{};
-  int r = gnutls_dtls_cookie_verify(&ck, const_cast<sockaddr_storage*>(&from), from_len,
-                                    const_cast<uint8_t*>(d.data()), d.size(), &prestate);
+  auto* addr = const_cast<sockaddr_storage*>(&from.addr);
+  int r = gnutls_dtls_cookie_verify(&ck, addr, from.addr_len, const_cast<uint8_t*>(d.data()), d.size(),
+                                    &prestate);
+  // Only a ClientHello that parsed but lacks our cookie gets one: a truncated datagram from a
+  // spoofed address gets nothing (no reflection larger than what was sent).
+  if (r == GNUTLS_E_BAD_COOKIE) {
+    UdpPeer to = from;
+    if (gnutls_dtls_cookie_send(&ck, addr, from.addr_len, &prestate, &to, &send_to) >= 0) ++c_.cookies_sent;
+    return;
+  }
   if (r < 0) {
-    Dest dest{fd, &from, from_len};
-    if (gnutls_dtls_cookie_send(&ck, const_cast<sockaddr_storage*>(&from), from_len, &prestate, &dest,
-                                &send_to) >= 0)
-      ++c_.cookies_sent;
+    ++c_.not_dtls;
     return;
   }
   if (it != peers_.end()) peers_.erase(it);
-  start_session(fd, d, from, from_len, &prestate, now, deliver);
+  start_session(from, d, &prestate, now, deliver);
 }
 
-void DtlsExporters::start_session(int fd, std::span<const uint8_t> hello, const sockaddr_storage& from,
-                                  socklen_t from_len, void* prestate, double now, const Deliver& deliver) {
+void DtlsExporters::start_session(const UdpPeer& from, std::span<const uint8_t> hello, void* prestate,
+                                  double now, const Deliver& deliver) {
   if (peers_.size() >= s_.max_sessions) {
     ++c_.refused_no_room;
     return;
@@ -151,9 +180,7 @@ void DtlsExporters::start_session(int fd, std::span<const uint8_t> hello, const 
   gnutls_session_t raw = nullptr;
   if (gnutls_init(&raw, GNUTLS_SERVER | GNUTLS_DATAGRAM | GNUTLS_NONBLOCK | GNUTLS_NO_SIGNAL) < 0) return;
   p->session.reset(raw);
-  p->fd = fd;
-  p->addr = from;
-  p->addr_len = from_len;
+  p->to = from;
   p->started = p->last = now;
   if (gnutls_priority_set(raw, prio_.get()) < 0 ||
       gnutls_credentials_set(raw, GNUTLS_CRD_CERTIFICATE, cred_.get()) < 0)
@@ -169,7 +196,7 @@ void DtlsExporters::start_session(int fd, std::span<const uint8_t> hello, const 
   gnutls_transport_set_pull_function(raw, &Peer::pull);
   gnutls_transport_set_pull_timeout_function(raw, &Peer::pull_timeout);
   p->inbox.emplace_back(hello.begin(), hello.end());
-  std::string k = peer_key(from, from_len);
+  std::string k = peer_key(from.addr, from.addr_len);
   if (step(*p, now, deliver)) peers_[k] = std::move(p);
 }
 
@@ -194,7 +221,7 @@ bool DtlsExporters::step(Peer& p, double now, const Deliver& deliver) {
     ssize_t n = gnutls_record_recv(s, buf.data(), buf.size());
     if (n > 0) {
       p.last = now;
-      deliver({buf.data(), static_cast<size_t>(n)}, p.addr);
+      deliver({buf.data(), static_cast<size_t>(n)}, p.to.addr);
       continue;
     }
     if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) return true;

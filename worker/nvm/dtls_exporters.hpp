@@ -30,6 +30,19 @@ struct DtlsCounters {
   uint64_t not_dtls = 0;            // datagrams from no session that were no ClientHello
 };
 
+// Where a datagram came from, and the local address it was sent to: replies go from that
+// address (a wildcard socket would otherwise answer from the route's address, which an
+// exporter inside a tunnel, sending to the server's other address, would not recognise).
+struct UdpPeer {
+  int fd = -1;
+  sockaddr_storage addr{};
+  socklen_t addr_len = 0;
+  sockaddr_storage local{};  // ss_family 0: not known (the kernel chooses)
+};
+
+// Sends `size` bytes to `p.addr` from `p.local` (IP_PKTINFO / IPV6_PKTINFO).
+ssize_t send_reply(const UdpPeer& p, const void* data, size_t size);
+
 class DtlsExporters {
  public:
   struct Settings {
@@ -49,8 +62,7 @@ class DtlsExporters {
   DtlsExporters& operator=(const DtlsExporters&) = delete;
 
   // A datagram that arrived on `fd` from `from`; IPFIX messages it carried go to `deliver`.
-  void on_datagram(int fd, std::span<const uint8_t> d, const sockaddr_storage& from, socklen_t from_len,
-                   double now, const Deliver& deliver);
+  void on_datagram(const UdpPeer& from, std::span<const uint8_t> d, double now, const Deliver& deliver);
   // Retransmits handshake flights that are due and ends sessions past their time.
   void tick(double now);
   const DtlsCounters& counters() const noexcept { return c_; }
@@ -59,8 +71,8 @@ class DtlsExporters {
  private:
   struct Peer;
   DtlsExporters() = default;
-  void start_session(int fd, std::span<const uint8_t> hello, const sockaddr_storage& from, socklen_t from_len,
-                     void* prestate, double now, const Deliver& deliver);
+  void start_session(const UdpPeer& from, std::span<const uint8_t> hello, void* prestate, double now,
+                     const Deliver& deliver);
   // Drives the handshake or reads records; false: the session is over (erase it).
   bool step(Peer& p, double now, const Deliver& deliver);
 
