@@ -25,6 +25,7 @@ if [ ! -f "$DEMO/tls-crypt.key" ]; then
   chmod 600 "$DEMO/tls-crypt.key"
 fi
 OV_PORT=${SSLVPND_OPENVPN_PORT:-1194}
+NVM_PORT=${SSLVPND_NVM_PORT:-2055}
 cat > "$DEMO/sslvpnd.conf" <<CONF
 # Demo configuration written by packaging/quickstart.sh; see doc/configuration.md.
 auth = "plain[passwd=$DEMO/passwd]"
@@ -34,6 +35,9 @@ gp-esp-port = 4501
 openvpn-udp-port = $OV_PORT
 openvpn-tcp-port = $OV_PORT
 openvpn-tls-crypt = $DEMO/tls-crypt.key
+# Cisco Secure Client NVM (or any IPFIX exporter) flows, stored with the VPN user
+nvm-collector-port = $NVM_PORT
+nvm-store = sqlite:$DEMO/flows.db
 server-cert = $DEMO/cert.pem
 server-key = $DEMO/key.pem
 run-as-user = sslvpnd
@@ -61,6 +65,8 @@ or, as a GlobalProtect client (ESP on UDP port 4501):
   openconnect --protocol=gp --user demo --servercert $PIN https://$(hostname -f 2>/dev/null || hostname):$PORT/
 or, as an OpenVPN client (UDP $OV_PORT; "proto tcp-client" in the profile for TCP $OV_PORT):
   openvpn --config $DEMO/demo.ovpn
+Flow telemetry: point Cisco Secure Client's NVM collector (or softflowd -v 10) at
+10.250.0.1 port $NVM_PORT, and see the flows with: build/sslvpnctl show flows
 The tunnel gives the client an address in 10.250.0.0/24; the server is 10.250.0.1. To let
 clients reach other networks through this host, enable forwarding and NAT, e.g.:
   sysctl -w net.ipv4.ip_forward=1

@@ -54,7 +54,12 @@ int main() {
   }
   ::umask(077);  // flows name people and what they did: the store is root's alone
   if (st.store().rfind("sqlite:", 0) == 0) {
-    auto s = nvm::open_sqlite_store(st.store().substr(7), &error);
+    std::string path = st.store().substr(7);
+    // The store's directory, when missing (a build tree's server without the package's
+    // /var/lib/sslvpnd): made root's alone, like the file.
+    if (auto slash = path.rfind('/'); slash != std::string::npos && slash > 0)
+      (void)::mkdir(path.substr(0, slash).c_str(), 0700);
+    auto s = nvm::open_sqlite_store(path, &error);
     if (!s) {
       log.error("nvm-store: ", error);
       return 1;
