@@ -118,15 +118,22 @@ void Collector::on_datagram(std::span<const uint8_t> bytes, const sockaddr_stora
   std::string ip = exporter.to_string();
   std::string key = ip + " " + std::to_string(port);
   uint64_t truncated = 0;
+  // The exporter's boot time (softflowd's options record), looked up once per message.
+  std::optional<int64_t> boot;
+  auto boot_key = [&](uint32_t domain) { return key + "|" + std::to_string(domain); };
   auto on_options = [&](const RecordView& r) {
     if (auto t = system_init_ms(r)) {
       if (sys_init_.size() >= kMaxEndpoints) sys_init_.clear();
-      sys_init_[key + "|" + std::to_string(r.domain)] = *t;
+      sys_init_[boot_key(r.domain)] = *t;
+      boot = *t;
     }
   };
   auto on_record = [&](const RecordView& r) {
-    auto si = sys_init_.find(key + "|" + std::to_string(r.domain));
-    MappedRecord m = map_record(r, ip, map_opt_, si == sys_init_.end() ? -1 : si->second, &truncated);
+    if (!boot) {
+      auto si = sys_init_.find(boot_key(r.domain));
+      boot = si == sys_init_.end() ? -1 : si->second;
+    }
+    MappedRecord m = map_record(r, ip, map_opt_, *boot, &truncated);
     if (auto* f = std::get_if<FlowRecord>(&m)) {
       queue_flow(std::move(*f), exporter, now);
     } else if (auto* e = std::get_if<EndpointRecord>(&m)) {

@@ -31,6 +31,18 @@ ssize_t send_to(gnutls_transport_ptr_t ptr, const void* data, size_t size) {
   return send_reply(*static_cast<const UdpPeer*>(ptr), data, size);
 }
 
+// `mh`'s one control message: `info` at (level, type), in `buf` (room for it).
+template <class Info>
+void add_control(msghdr& mh, char* buf, int level, int type, const Info& info) {
+  mh.msg_control = buf;
+  mh.msg_controllen = CMSG_SPACE(sizeof info);
+  cmsghdr* c = CMSG_FIRSTHDR(&mh);
+  c->cmsg_level = level;
+  c->cmsg_type = type;
+  c->cmsg_len = CMSG_LEN(sizeof info);
+  std::memcpy(CMSG_DATA(c), &info, sizeof info);
+}
+
 }  // namespace
 
 ssize_t send_reply(const UdpPeer& p, const void* data, size_t size) {
@@ -42,25 +54,13 @@ ssize_t send_reply(const UdpPeer& p, const void* data, size_t size) {
   mh.msg_iovlen = 1;
   alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(in6_pktinfo))] = {};
   if (p.local.ss_family == AF_INET) {
-    mh.msg_control = cbuf;
-    mh.msg_controllen = CMSG_SPACE(sizeof(in_pktinfo));
-    cmsghdr* c = CMSG_FIRSTHDR(&mh);
-    c->cmsg_level = IPPROTO_IP;
-    c->cmsg_type = IP_PKTINFO;
-    c->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
     in_pktinfo pi{};
     pi.ipi_spec_dst = reinterpret_cast<const sockaddr_in&>(p.local).sin_addr;
-    std::memcpy(CMSG_DATA(c), &pi, sizeof pi);
+    add_control(mh, cbuf, IPPROTO_IP, IP_PKTINFO, pi);
   } else if (p.local.ss_family == AF_INET6) {
-    mh.msg_control = cbuf;
-    mh.msg_controllen = CMSG_SPACE(sizeof(in6_pktinfo));
-    cmsghdr* c = CMSG_FIRSTHDR(&mh);
-    c->cmsg_level = IPPROTO_IPV6;
-    c->cmsg_type = IPV6_PKTINFO;
-    c->cmsg_len = CMSG_LEN(sizeof(in6_pktinfo));
     in6_pktinfo pi{};
     pi.ipi6_addr = reinterpret_cast<const sockaddr_in6&>(p.local).sin6_addr;
-    std::memcpy(CMSG_DATA(c), &pi, sizeof pi);
+    add_control(mh, cbuf, IPPROTO_IPV6, IPV6_PKTINFO, pi);
   }
   return ::sendmsg(p.fd, &mh, MSG_DONTWAIT);
 }

@@ -1,5 +1,7 @@
 #include "worker/nvm/elements.hpp"
 
+#include <array>
+
 namespace sslvpn::nvm {
 namespace {
 
@@ -346,14 +348,32 @@ const Element kNvz[] = {
 
 }  // namespace
 
-const Element* find_element(uint32_t enterprise, uint16_t id) {
-  if (enterprise == 0) {
+namespace {
+
+// Every element by its id, built once: a record's fields are looked up without a search.
+constexpr uint16_t kNvzFirst = 12332, kNvzLast = 12400;
+struct Index {
+  std::array<const Element*, 1024> iana{};
+  std::array<const Element*, kNvzLast - kNvzFirst> nvz{};
+  Index() {
     for (const Element& e : kIana)
-      if (e.id == id) return &e;
-  } else if (enterprise == kCisco) {
+      if (e.id < iana.size()) iana[e.id] = &e;
     for (const Element& e : kNvz)
-      if (e.id == id) return &e;
+      if (e.id >= kNvzFirst && e.id < kNvzLast) nvz[e.id - kNvzFirst] = &e;
   }
+};
+
+const Index& index() {
+  static const Index idx;  // immutable once built (thread-safe initialisation)
+  return idx;
+}
+
+}  // namespace
+
+const Element* find_element(uint32_t enterprise, uint16_t id) {
+  const Index& idx = index();
+  if (enterprise == 0) return id < idx.iana.size() ? idx.iana[id] : nullptr;
+  if (enterprise == kCisco && id >= kNvzFirst && id < kNvzLast) return idx.nvz[id - kNvzFirst];
   return nullptr;
 }
 

@@ -26,12 +26,21 @@ using Db = std::unique_ptr<sqlite3, DbClose>;
 using Stmt = std::unique_ptr<sqlite3_stmt, StmtFinalize>;
 
 // Integers bind as integers; text and addresses as text, or NULL when empty.
+// Strings are bound where they are (the record outlives the statement's step): no copy.
 void bind(sqlite3_stmt* s, int i, const FlowRecord& f, const Column& c) {
+  if (auto* text = std::get_if<std::string FlowRecord::*>(&c.m)) {
+    const std::string& v = f.**text;
+    if (v.empty())
+      sqlite3_bind_null(s, i);
+    else
+      sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+    return;
+  }
   if (column_type(c) == ColumnType::Integer) {
     sqlite3_bind_int64(s, i, column_int(f, c));
     return;
   }
-  auto t = column_text(f, c);
+  auto t = column_text(f, c);  // an address
   if (!t)
     sqlite3_bind_null(s, i);
   else
