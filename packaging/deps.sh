@@ -20,7 +20,7 @@ PKGS=(
   # test: the real clients and tools the end-to-end tests drive
   openconnect openvpn curl iperf3 nftables oathtool libpam-oath passwd freeradius
   # test: IPFIX exporters and a reference collector for the NVM collector's tests
-  softflowd nfdump
+  softflowd nfdump sqlite3
   # test: a real PostgreSQL server for the collector's PostgreSQL store
   postgresql
 )
