@@ -24,11 +24,11 @@ struct FilterDeleter {
 
 }  // namespace
 
-std::string install_seccomp(const SeccompPolicy& p, bool trap) {
+std::string install_seccomp(const SeccompPolicy& p, bool trap, bool all_threads) {
   std::unique_ptr<void, FilterDeleter> ctx(seccomp_init(trap ? SCMP_ACT_TRAP : SCMP_ACT_KILL_PROCESS));
   if (!ctx) return "seccomp_init failed";
   scmp_filter_ctx f = ctx.get();
-  int rc = 0;
+  int rc = all_threads ? seccomp_attr_set(f, SCMP_FLTATR_CTL_TSYNC, 1) : 0;
   for (int nr : p.allow)
     if (!rc) rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, nr, 0);
   if (p.mprotect_without_exec && !rc)
@@ -61,7 +61,7 @@ std::string enter_sandbox(const SandboxSpec& s) {
   if (::setrlimit(RLIMIT_NPROC, &nproc) != 0) return err("RLIMIT_NPROC");
   rlimit nofile{s.max_fds, s.max_fds};
   if (::setrlimit(RLIMIT_NOFILE, &nofile) != 0) return err("RLIMIT_NOFILE");
-  if (s.policy) return install_seccomp(*s.policy, s.seccomp_trap);  // always last
+  if (s.policy) return install_seccomp(*s.policy, s.seccomp_trap, s.all_threads);  // always last
   return {};
 }
 

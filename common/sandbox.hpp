@@ -28,6 +28,7 @@ struct SandboxSpec {
   unsigned max_fds = 64;                  // RLIMIT_NOFILE
   const SeccompPolicy* policy = nullptr;  // nullptr: no seccomp (seccomp = false in the config)
   bool seccomp_trap = false;              // debugging: SIGSYS instead of kill
+  bool all_threads = false;               // the filter covers threads started before (TSYNC)
 };
 
 // chroot -> setgroups -> setresgid -> setresuid -> no dumps -> no_new_privs -> rlimits ->
@@ -36,6 +37,8 @@ std::string enter_sandbox(const SandboxSpec& s);
 
 // Loads only the seccomp filter (the last step above); the unit tests use it to show that a
 // forbidden call kills the process.
-std::string install_seccomp(const SeccompPolicy& policy, bool trap);
+// `all_threads`: every thread of the process gets the filter (and no_new_privs), not only the
+// calling one.
+std::string install_seccomp(const SeccompPolicy& policy, bool trap, bool all_threads = false);
 
 }  // namespace sslvpn

@@ -11,21 +11,10 @@ namespace {
 
 constexpr size_t kBatch = 64;  // datagrams per recvmmsg
 constexpr size_t kMaxDatagram = 65536;
-constexpr size_t kFlushAt = 4096;         // flows per transaction
-constexpr double kFlushAfter = 0.25;      // s a queued flow waits at most
-constexpr size_t kMaxQueue = 262144;      // flows waiting for the store; beyond, dropped and counted
+constexpr size_t kFlushAt = 16384;        // flows per transaction (fewer index page writes)
+constexpr double kFlushAfter = 0.5;       // s a queued flow waits at most
 constexpr size_t kMaxEndpoints = 100000;  // identity records remembered for joining
 constexpr double kHousekeeping = 30;      // s between template expiry, pruning and retention
-constexpr double kWarnEvery = 60;
-constexpr double kRetryAfter = 1;  // s after a failed write
-
-// A store's error text on one line (PostgreSQL's span several).
-std::string one_line(std::string s) {
-  for (char& c : s)
-    if (c == '\n' || c == '\t' || c == '\r') c = ' ';
-  while (!s.empty() && s.back() == ' ') s.pop_back();
-  return s;
-}
 
 double now_s() {
   timespec ts{};
@@ -80,22 +69,19 @@ sockaddr_storage local_address(msghdr& mh) {
 }  // namespace
 
 Collector::Collector(Logger& log, IpcChannel main, std::vector<UniqueFd> udp, const ipc::CollectorStartup& st,
-                     std::unique_ptr<FlowStore> store, std::unique_ptr<DtlsExporters> dtls,
-                     std::string gateway)
+                     std::unique_ptr<StoreWriter> writer, const std::array<uint8_t, 32>& pseudonym_key,
+                     std::unique_ptr<DtlsExporters> dtls, std::string gateway)
     : log_(log),
       main_(std::move(main)),
       udp_(std::move(udp)),
       st_(st),
-      store_(std::move(store)),
       dtls_(std::move(dtls)),
-      gateway_(std::move(gateway)) {
+      gateway_(std::move(gateway)),
+      writer_(std::move(writer)) {
   privacy_.anonymize_users = st.anonymize_users();
   privacy_.truncate_args = st.truncate_args();
   privacy_.drop_private = st.drop_private();
-  if (privacy_.anonymize_users) {
-    auto key = store_->pseudonym_key();
-    if (key) privacy_.key = *key;
-  }
+  privacy_.key = pseudonym_key;
   for (const auto& n : st.exporters())
     if (auto net = parse_ip_net(n)) allowed_.push_back(*net);
   queue_.reserve(kFlushAt);
@@ -150,7 +136,7 @@ void Collector::on_datagram(std::span<const uint8_t> bytes, const sockaddr_stora
   };
   (void)decoder_.decode(bytes, key, now, on_record, on_options);
   c_.strings_truncated += truncated;
-  if (queue_.size() >= kFlushAt) flush(now);
+  if (queue_.size() >= kFlushAt) flush();
 }
 
 void Collector::remember_endpoint(const EndpointRecord& e) {
@@ -196,40 +182,16 @@ void Collector::queue_flow(FlowRecord&& f, const IpAddr& exporter, double now) {
     ++c_.flows_dropped_private;
     return;
   }
-  if (queue_.size() >= kMaxQueue) {
-    ++c_.flows_dropped_queue;
-    if (now - last_queue_warning_ > kWarnEvery) {
-      last_queue_warning_ = now;
-      log_.warn("the flow store falls behind: flows dropped (", c_.flows_dropped_queue, " so far)");
-    }
-    return;
-  }
   if (queue_.empty()) first_queued_ = now;
   f.gateway = gateway_;
   queue_.push_back(std::move(f));
 }
 
-void Collector::flush(double now) {
+void Collector::flush() {
   if (queue_.empty() && endpoint_queue_.empty() && interface_queue_.empty()) return;
-  if (now < retry_at_) return;  // the store failed lately: the batch waits (and grows)
-  if (auto r = store_->write(queue_, endpoint_queue_, interface_queue_); r) {
-    c_.flows_stored += queue_.size();
-    retry_at_ = 0;
-  } else {
-    // The batch stays queued for the next try, unless the queue is full: a store down for a
-    // moment (a database restart) loses nothing.
-    last_store_error_ = one_line(store_->last_error());
-    retry_at_ = now + kRetryAfter;
-    bool give_up = queue_.size() >= kMaxQueue;
-    if (give_up) c_.flows_store_failed += queue_.size();
-    if (now - last_store_warning_ > kWarnEvery || give_up) {
-      last_store_warning_ = now;
-      log_.error("the ", store_->kind(), " store failed: ", last_store_error_, "; ", queue_.size(), " flows ",
-                 give_up ? "lost" : "wait for the next try", " (", c_.flows_store_failed, " lost so far)");
-    }
-    if (!give_up) return;
-  }
+  writer_->submit(Batch{std::move(queue_), std::move(endpoint_queue_), std::move(interface_queue_)});
   queue_.clear();
+  queue_.reserve(kFlushAt);
   endpoint_queue_.clear();
   interface_queue_.clear();
 }
@@ -284,20 +246,20 @@ int Collector::run() {
       if (np < std::size(p)) p[np++] = {u.get(), POLLIN, 0};
     int n = ::poll(p, np, timeout);
     now = now_s();
-    if (n > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR)) && !on_main(now)) {
-      flush(now);
-      return 0;
+    if (n > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR)) && !on_main()) {
+      flush();
+      return 0;  // the writer writes what is queued as it ends
     }
     for (size_t i = 1; n > 0 && i < np; ++i)
       if (p[i].revents & POLLIN) on_udp(p[i].fd, now);
     if (dtls_) dtls_->tick(now);
-    if (!queue_.empty() && now - first_queued_ >= kFlushAfter) flush(now);
-    if ((!endpoint_queue_.empty() || !interface_queue_.empty()) && now >= retry_at_) flush(now);
+    if (!queue_.empty() && now - first_queued_ >= kFlushAfter) flush();
+    if (!endpoint_queue_.empty() || !interface_queue_.empty()) flush();
     if (now >= next_housekeeping_) housekeeping(now);
   }
 }
 
-bool Collector::on_main(double now) {
+bool Collector::on_main() {
   for (int i = 0; i < 64; ++i) {
     auto m = main_.recv<ipc::MainToCollector>(true);
     if (!m.ok()) return m.error() == Errc::Timeout;
@@ -306,7 +268,7 @@ bool Collector::on_main(double now) {
         on_session(m->first.session());
         break;
       case ipc::MainToCollector::kQuery:
-        flush(now);  // a query sees every flow received before it
+        flush();  // a query sees every flow received before it
         on_query(m->first.query());
         break;
       case ipc::MainToCollector::kStartup:
@@ -334,12 +296,15 @@ void Collector::housekeeping(double now) {
   sessions_.prune(now_ms);
   if (st_.retention_days() == 0 && st_.retention_bytes() == 0) return;
   int64_t before = st_.retention_days() ? now_ms - static_cast<int64_t>(st_.retention_days()) * 86400000 : 0;
-  if (auto r = store_->expire(before, st_.retention_bytes()); r) {
-    c_.rows_expired += *r;
-    if (*r) log_.info("retention: ", *r, " flows deleted");
-  } else {
-    log_.error("retention failed: ", store_->last_error());
-  }
+  uint64_t max_bytes = st_.retention_bytes();
+  writer_->run([this, before, max_bytes](FlowStore& store) {
+    if (auto r = store.expire(before, max_bytes); r) {
+      rows_expired_ += *r;
+      if (*r) log_.info("retention: ", *r, " flows deleted");
+    } else {
+      log_.error("retention failed: ", store.last_error());
+    }
+  });
 }
 
 }  // namespace sslvpn::nvm

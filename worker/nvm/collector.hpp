@@ -4,11 +4,14 @@
 // batches. main's channel brings tunnel ups and downs and queries (show flows, show collector).
 //
 // Nothing decoded is lost silently: a full queue and a failing store are counted (show
-// collector) and logged, at most once per minute each.
+// collector) and logged, at most once per minute each. The store is written on a thread of its
+// own (store_writer.cpp): this loop never waits for the disk or the database.
 #pragma once
 
 #include <sys/socket.h>
 
+#include <array>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -23,35 +26,37 @@
 #include "worker/nvm/ipfix.hpp"
 #include "worker/nvm/privacy.hpp"
 #include "worker/nvm/store.hpp"
+#include "worker/nvm/store_writer.hpp"
 
 namespace sslvpn::nvm {
 
 struct CollectorCounters {
-  uint64_t flows_stored = 0, flows_attributed = 0, flows_unattributed = 0;
-  uint64_t flows_dropped_unattributed = 0, flows_dropped_private = 0, flows_dropped_queue = 0;
-  uint64_t flows_store_failed = 0, strings_truncated = 0, rows_expired = 0;
+  uint64_t flows_attributed = 0, flows_unattributed = 0;
+  uint64_t flows_dropped_unattributed = 0, flows_dropped_private = 0;
+  uint64_t strings_truncated = 0;
   uint64_t endpoints = 0, interfaces = 0, datagrams_refused = 0;
 };
 
 class Collector {
  public:
   // `dtls`: set when nvm-dtls is on; then every datagram is DTLS and plain IPFIX is refused.
+  // `writer` runs already (started before the sandbox); `pseudonym_key` is the store's.
   Collector(Logger& log, IpcChannel main, std::vector<UniqueFd> udp, const ipc::CollectorStartup& st,
-            std::unique_ptr<FlowStore> store, std::unique_ptr<DtlsExporters> dtls = nullptr,
-            std::string gateway = {});
+            std::unique_ptr<StoreWriter> writer, const std::array<uint8_t, 32>& pseudonym_key,
+            std::unique_ptr<DtlsExporters> dtls = nullptr, std::string gateway = {});
   // Until main closes the channel. The exit code.
   int run();
 
   // One datagram from `from` (the loop's recvmmsg calls this; tests and benchmarks may too).
   void on_datagram(std::span<const uint8_t> bytes, const sockaddr_storage& from, double now);
-  // Writes what is queued.
-  void flush(double now);
+  // Hands what is queued to the store's thread.
+  void flush();
   const CollectorCounters& counters() const noexcept { return c_; }
   const IpfixDecoder& decoder() const noexcept { return decoder_; }
 
  private:
   void on_udp(int fd, double now);
-  bool on_main(double now);  // false: main is gone
+  bool on_main();  // false: main is gone
   void on_session(const ipc::CollectorSession& s);
   void on_query(const ipc::CollectorQuery& q);
   void answer_flows(uint64_t token, const ctl::FlowFilter& f);
@@ -65,7 +70,6 @@ class Collector {
   IpcChannel main_;
   std::vector<UniqueFd> udp_;
   ipc::CollectorStartup st_;
-  std::unique_ptr<FlowStore> store_;
   std::unique_ptr<DtlsExporters> dtls_;
   std::string gateway_;  // stamped on every flow (a shared store), or empty
   PrivacyOptions privacy_;
@@ -82,11 +86,11 @@ class Collector {
   std::unordered_map<std::string, std::string> interface_names_;  // "udid|uid" -> name
   std::unordered_map<std::string, int64_t> sys_init_;             // "exporter|domain" -> its boot time (ms)
   double first_queued_ = 0;
-  double retry_at_ = 0;  // the store failed: no write before this
   double next_housekeeping_ = 0;
-  double last_queue_warning_ = -1e9, last_store_warning_ = -1e9;
-  std::string last_store_error_;
-  std::vector<uint8_t> rx_buf_;  // recvmmsg's buffers
+  std::atomic<uint64_t> rows_expired_{0};  // counted by the store's thread
+  std::vector<uint8_t> rx_buf_;            // recvmmsg's buffers
+  // Last: it ends (writing what is queued) while everything its jobs use still exists.
+  std::unique_ptr<StoreWriter> writer_;
 };
 
 }  // namespace sslvpn::nvm

@@ -81,29 +81,32 @@ void Collector::answer_flows(uint64_t token, const ctl::FlowFilter& f) {
   q.process = f.process();
   q.exporter = f.exporter();
   q.limit = f.limit() == 0 ? 100 : std::min(f.limit(), kMaxRows);
-  ipc::CollectorToMain m;
-  auto* a = m.mutable_answer();
-  a->set_token(token);
-  auto rows = store_->query(q);
-  if (!rows) {
-    a->set_error(std::string("the flow store failed: ") + store_->last_error());
-    (void)main_.send(m);
-    return;
-  }
-  size_t bytes = 0;
-  for (const FlowRecord& fr : *rows) {
-    ctl::FlowRow* r = a->add_flows();
-    fill_row(fr, r);
-    bytes += r->ByteSizeLong();
-    if (bytes > kPartBytes) {
-      a->set_more(true);
-      if (!main_.send(m)) return;
-      a->clear_flows();
-      a->set_more(false);
-      bytes = 0;
+  // On the store's thread, after every batch handed over before this query.
+  writer_->run([this, token, q](FlowStore& store) {
+    ipc::CollectorToMain m;
+    auto* a = m.mutable_answer();
+    a->set_token(token);
+    auto rows = store.query(q);
+    if (!rows) {
+      a->set_error(std::string("the flow store failed: ") + store.last_error());
+      (void)main_.send(m);
+      return;
     }
-  }
-  (void)main_.send(m);
+    size_t bytes = 0;
+    for (const FlowRecord& fr : *rows) {
+      ctl::FlowRow* r = a->add_flows();
+      fill_row(fr, r);
+      bytes += r->ByteSizeLong();
+      if (bytes > kPartBytes) {
+        a->set_more(true);
+        if (!main_.send(m)) return;
+        a->clear_flows();
+        a->set_more(false);
+        bytes = 0;
+      }
+    }
+    (void)main_.send(m);
+  });
 }
 
 void Collector::answer_status(uint64_t token) {
@@ -128,15 +131,16 @@ void Collector::answer_status(uint64_t token) {
   s->set_sequence_lost(d.sequence_lost);
   s->set_sequence_disorder(d.sequence_disorder);
   s->set_exporters_forgotten(d.exporters_forgotten);
-  s->set_flows_stored(c_.flows_stored);
+  StoreWriter::Stats w = writer_->stats();
+  s->set_flows_stored(w.stored);
   s->set_flows_attributed(c_.flows_attributed);
   s->set_flows_unattributed(c_.flows_unattributed);
   s->set_flows_dropped_unattributed(c_.flows_dropped_unattributed);
   s->set_flows_dropped_private(c_.flows_dropped_private);
-  s->set_flows_dropped_queue(c_.flows_dropped_queue);
-  s->set_flows_store_failed(c_.flows_store_failed);
+  s->set_flows_dropped_queue(w.dropped_queue);
+  s->set_flows_store_failed(w.failed);
   s->set_strings_truncated(c_.strings_truncated);
-  s->set_rows_expired(c_.rows_expired);
+  s->set_rows_expired(rows_expired_);
   s->set_endpoints(c_.endpoints);
   s->set_interfaces(c_.interfaces);
   s->set_datagrams_refused(c_.datagrams_refused);
@@ -151,13 +155,8 @@ void Collector::answer_status(uint64_t token) {
     s->set_dtls_not_dtls(d.not_dtls);
   }
   s->set_live_sessions(static_cast<uint32_t>(sessions_.live()));
-  s->set_queued(static_cast<uint32_t>(queue_.size()));
-  s->set_last_store_error(last_store_error_);
-  if (auto st = store_->stats()) {
-    s->set_store_rows(st->flows);
-    s->set_store_bytes(st->bytes);
-    s->set_store_oldest_ms(st->oldest_ms);
-  }
+  s->set_queued(static_cast<uint32_t>(queue_.size() + w.queued));
+  s->set_last_store_error(w.last_error);
   // The busiest exporters first would need a sort; the table is bounded (max_exporters), and
   // the answer is cut to what fits one message.
   size_t bytes = 0;
@@ -185,7 +184,16 @@ void Collector::answer_status(uint64_t token) {
     bytes += r->ByteSizeLong();
     if (bytes > kPartBytes) break;
   }
-  (void)main_.send(m);
+  // The store's own figures on its thread (a count over millions of rows takes a while).
+  writer_->run([this, m = std::move(m)](FlowStore& store) mutable {
+    ctl::CollectorStatus* s = m.mutable_answer()->mutable_status();
+    if (auto st = store.stats()) {
+      s->set_store_rows(st->flows);
+      s->set_store_bytes(st->bytes);
+      s->set_store_oldest_ms(st->oldest_ms);
+    }
+    (void)main_.send(m);
+  });
 }
 
 }  // namespace sslvpn::nvm

@@ -22,6 +22,8 @@ constexpr int kMainFd = 3;
 constexpr int kFirstUdpFd = 4;
 constexpr uint32_t kMaxUdpSockets = 3;
 constexpr int kSecModFd = 7;  // with nvm-dtls: signatures for the DTLS handshakes
+// Flows waiting for the store (its thread); beyond, dropped and counted.
+constexpr size_t kMaxQueuedFlows = 262144;
 #ifdef SSLVPND_SECCOMP_TRAP
 constexpr bool kSeccompTrap = true;
 #else
@@ -78,6 +80,19 @@ int main() {
     log.error("nvm-store: unknown kind '", st.store(), "' (sqlite:PATH or postgresql:CONNINFO)");
     return 1;
   }
+  // The pseudonym key is read now; then the store goes to its own thread, started before the
+  // sandbox so that the filter covers it too.
+  std::array<uint8_t, 32> key{};
+  if (st.anonymize_users()) {
+    auto k = store->pseudonym_key();
+    if (!k) {
+      log.error("nvm-store: cannot read or make the pseudonym key: ", store->last_error());
+      return 1;
+    }
+    key = *k;
+  }
+  auto writer = std::make_unique<nvm::StoreWriter>(log, std::move(store), kMaxQueuedFlows);
+  writer->start();
   // DTLS: the server's chain here, its key in sec-mod; the CA of exporters' certificates.
   std::unique_ptr<worker::SecModClient> secmod;
   std::unique_ptr<nvm::DtlsExporters> dtls;
@@ -97,12 +112,13 @@ int main() {
   bool network_store = st.store().rfind("postgresql:", 0) == 0;  // reconnects need socket/connect
   spec.policy = st.seccomp() ? &nvm::collector_seccomp_policy(network_store) : nullptr;
   spec.seccomp_trap = kSeccompTrap;
+  spec.all_threads = true;  // the store's thread runs already
   if (std::string e = enter_sandbox(spec); !e.empty()) {
     log.error("cannot enter the sandbox: ", e);
     return 1;
   }
   // Rows name their gateway in a store that several gateways may share.
-  nvm::Collector c(log, std::move(main_ch), std::move(udp), st, std::move(store), std::move(dtls),
+  nvm::Collector c(log, std::move(main_ch), std::move(udp), st, std::move(writer), key, std::move(dtls),
                    network_store ? gateway : std::string());
   log.info("collecting IPFIX", st.dtls() ? " over DTLS" : "", " on ", st.listen(), " into ", st.store());
   return c.run();
