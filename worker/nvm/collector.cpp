@@ -11,8 +11,8 @@ namespace {
 
 constexpr size_t kBatch = 64;  // datagrams per recvmmsg
 constexpr size_t kMaxDatagram = 65536;
-constexpr size_t kFlushAt = 16384;        // flows per transaction (fewer index page writes)
-constexpr double kFlushAfter = 0.5;       // s a queued flow waits at most
+constexpr size_t kFlushAt = 65536;        // flows per transaction (fewer index page writes)
+constexpr double kFlushAfter = 1.0;       // s a queued flow waits at most
 constexpr size_t kMaxEndpoints = 100000;  // identity records remembered for joining
 constexpr double kHousekeeping = 30;      // s between template expiry, pruning and retention
 

@@ -71,7 +71,7 @@ class SqliteStore final : public FlowStore {
         // default cache re-reads and re-writes them each batch, 30 times the data written),
         // the file is read through a mapping (no copy per page), and the WAL is folded back
         // into the file every 32 MB instead of every 4.
-        "PRAGMA cache_size=-65536; PRAGMA mmap_size=1073741824; PRAGMA wal_autocheckpoint=8192;" +
+        "PRAGMA cache_size=-131072; PRAGMA mmap_size=1073741824; PRAGMA wal_autocheckpoint=32768;" +
         create +
         "CREATE INDEX IF NOT EXISTS flows_end ON flows(end_ms);"
         "CREATE INDEX IF NOT EXISTS flows_user ON flows(vpn_user, end_ms);"
