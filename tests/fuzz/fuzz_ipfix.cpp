@@ -15,7 +15,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* d, size_t n) {
   limits.max_domains_per_exporter = 3;
   limits.max_templates_per_domain = 8;
   limits.max_fields_per_template = 40;
-  limits.max_list_elements = 16;
   nvm::IpfixDecoder dec(limits);
   nvm::MapOptions opt;
   opt.max_string = 64;

@@ -51,8 +51,6 @@ class Collector {
   void on_datagram(std::span<const uint8_t> bytes, const sockaddr_storage& from, double now);
   // Hands what is queued to the store's thread.
   void flush();
-  const CollectorCounters& counters() const noexcept { return c_; }
-  const IpfixDecoder& decoder() const noexcept { return decoder_; }
 
  private:
   void on_udp(int fd, double now);

@@ -62,7 +62,6 @@ struct IpfixLimits {
   size_t max_domains_per_exporter = 16;
   size_t max_templates_per_domain = 128;
   size_t max_fields_per_template = 128;
-  size_t max_list_elements = 256;    // basicList entries decoded
   double template_lifetime = 90000;  // s; NVM refreshes its templates once a day
 };
 
