@@ -43,6 +43,23 @@ void accept_if_off(const Ctx& c, std::string_view v, std::string_view why) {
            "); ignored");
 }
 
+// compression-algo-priority = NAME:PRIORITY (ocserv's; one method per line, higher first).
+void set_compression_priority(Config& cfg, const Ctx& c, std::string_view v) {
+  auto colon = v.find(':');
+  if (colon == std::string_view::npos)
+    fail(c.origin, c.line, "compression-algo-priority must be NAME:PRIORITY (e.g. lzs:100)");
+  std::string_view name = trim(v.substr(0, colon));
+  uint32_t prio = static_cast<uint32_t>(parse_uint(c, trim(v.substr(colon + 1)), 100000));
+  if (prio == 0) fail(c.origin, c.line, "compression-algo-priority: the priority must be at least 1");
+  if (name == "oc-lz4" || name == "lz4")
+    cfg.lz4_priority = prio;
+  else if (name == "lzs")
+    cfg.lzs_priority = prio;
+  else
+    fail(c.origin, c.line,
+         "compression-algo-priority: unknown method '" + std::string(name) + "' (oc-lz4, lzs)");
+}
+
 SelectGroup parse_select_group(const Ctx& c, std::string_view v) {
   SelectGroup g;
   auto open = v.find('[');
@@ -140,6 +157,8 @@ const std::map<std::string_view, Handler>& handlers() {
       {"restrict-user-to-routes",
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.restrict_user_to_routes = parse_bool(c, v); }},
       {"deny-roaming", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.deny_roaming = parse_bool(c, v); }},
+      {"listen-proxy-proto",
+       [](Config& cfg, const Ctx& c, std::string_view v) { cfg.listen_proxy_proto = parse_bool(c, v); }},
       {"ca-cert", [](Config& cfg, const Ctx&, std::string_view v) { cfg.ca_cert = v; }},
       {"crl", [](Config& cfg, const Ctx&, std::string_view v) { cfg.crl = v; }},
       {"cert-user-oid",
@@ -174,8 +193,12 @@ const std::map<std::string_view, Handler>& handlers() {
        [](Config&, const Ctx& c, std::string_view v) {
          accept_if_off(c, v, "the MTU comes from the client's base MTU and its own probes");
        }},
-      {"compression",
-       [](Config&, const Ctx& c, std::string_view v) { accept_if_off(c, v, "no LZS/LZ4 compression yet"); }},
+      {"compression", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.compression = parse_bool(c, v); }},
+      {"no-compress-limit",
+       [](Config& cfg, const Ctx& c, std::string_view v) {
+         cfg.no_compress_limit = std::max<uint32_t>(static_cast<uint32_t>(parse_uint(c, v, 65535)), 64);
+       }},
+      {"compression-algo-priority", [](Config& cfg, const Ctx& c, std::string_view v) { set_compression_priority(cfg, c, v); }},
       {"ping-leases",
        [](Config&, const Ctx& c, std::string_view v) { accept_if_off(c, v, "leases are not pinged"); }},
       {"log-level",

@@ -99,6 +99,11 @@ struct Config {
   // 0 = no rekey. Clients rekey by opening a new tunnel: that is what ocserv asks of TLS 1.3
   // clients whatever rekey-method says (the key is accepted, ssl or new-tunnel, and not used).
   uint32_t rekey_time = 172800;
+  // CSTP/DTLS compression (ocserv's keys): off by default; packets up to no-compress-limit
+  // bytes go as they are; compression-algo-priority orders the methods (higher first).
+  bool compression = false;
+  uint32_t no_compress_limit = 256;
+  uint32_t lz4_priority = 90, lzs_priority = 80;
   uint32_t max_same_clients = 2;  // 0 = unlimited
   // per-user and per-group settings (files of "key = value" lines; see user_config.hpp)
   std::string config_per_user;       // directory: one file per user name
@@ -110,6 +115,9 @@ struct Config {
   uint64_t tx_per_sec = 0;  // bytes/s to each client
   bool restrict_user_to_routes = false;
   bool deny_roaming = false;
+  // Every connection on tcp-port starts with a PROXY protocol header (v1 or v2) from a load
+  // balancer: its source is the client for bans, logs, scripts and sslvpnctl.
+  bool listen_proxy_proto = false;
   std::string connect_script;
   std::string disconnect_script;
   // bans (ocserv's points model)

@@ -43,6 +43,7 @@ struct WaitingConnection {
   double since = 0;
   bool resumption = false;           // its ClientHello offers a session ticket
   std::optional<OvpnUdpStart> ovpn;  // OpenVPN over UDP: what the stateless handshake saw
+  std::string local_ip;              // from a PROXY header: the address the client connected to
 };
 
 struct AdmissionStats {

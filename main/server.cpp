@@ -251,6 +251,10 @@ void Server::on_accept(int listen_fd) {
     if (!c.valid()) return;
     uint16_t port = 0;
     std::string ip = address_text(ss, &port);
+    std::string local_ip;  // the socket's own unless a PROXY header names it
+    if (service == TcpService::Https && cfg().listen_proxy_proto &&
+        !take_proxy_header(c.get(), &ip, &port, &local_ip))
+      continue;
     time_t now = time(nullptr);
     if (bans_.is_banned(ip, now)) {
       log_.debug("refusing ", ip, ":", port, ": banned");
@@ -267,6 +271,7 @@ void Server::on_accept(int listen_fd) {
     }
     double t = ev_now(loop_);
     WaitingConnection wc{std::move(c), ip, port, service, t};
+    wc.local_ip = std::move(local_ip);
     wc.resumption = hello_resumes(wc.fd.get());
     if (service == TcpService::OpenVpnTcp && !s_.openvpn_v2_key.empty()) {
       // tls-crypt-v2: main opens the client's key (workers never see the server key).

@@ -144,12 +144,16 @@ class Server final : private udp::Directory {
   void on_child_exit(pid_t pid, int status);
   void on_worker_exit(WorkerProc& w, int status);
   // Starts a worker for the connection; its id, or 0 when it could not be started.
+  // `local_ip` is the address the client connected to when a PROXY header named it (else the
+  // socket's own).
   uint64_t spawn_worker(UniqueFd client, const std::string& ip, uint16_t port, TcpService service,
-                        std::optional<OvpnUdpStart> ovpn = std::nullopt);
+                        std::optional<OvpnUdpStart> ovpn = std::nullopt, const std::string& local_ip = {});
   // Login admission (server_admission.cpp).
   AdmissionLimits admission_limits() const;
   bool start_admitted(WaitingConnection c);  // false: the worker could not be started
   bool hello_resumes(int fd) const;
+  // listen-proxy-proto: reads the connection's PROXY header; false when it has none (closed).
+  bool take_proxy_header(int fd, std::string* ip, uint16_t* port, std::string* local_ip) const;
   void admit_waiting();
   void end_login_slot(uint64_t worker_id);
   static void admission_cb(struct ev_loop*, ev_timer* w, int);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "main/proxy_header.hpp"
 #include "main/server.hpp"
 #include "main/tls_hello.hpp"
 
@@ -35,8 +36,29 @@ bool Server::hello_resumes(int fd) const {
          HelloKind::Resumption;
 }
 
+// listen-proxy-proto: a load balancer sends the header at once, ahead of the client's bytes, so
+// it is here when accept() returns (TCP_DEFER_ACCEPT). A partial header is dropped, as the spec
+// allows; so is a connection without one (it never falls back to the balancer's address).
+bool Server::take_proxy_header(int fd, std::string* ip, uint16_t* port, std::string* local_ip) const {
+  uint8_t buf[kMaxProxyHeader];
+  ssize_t n = ::recv(fd, buf, sizeof buf, MSG_PEEK | MSG_DONTWAIT);
+  ProxyHeader h = parse_proxy_header(std::span<const uint8_t>(buf, n > 0 ? static_cast<size_t>(n) : 0));
+  if (h.result != ProxyParse::Ok) {
+    log_.info("refusing ", *ip, ":", *port, ": ",
+              h.result == ProxyParse::Incomplete ? "an incomplete PROXY protocol header" : h.error,
+              " (listen-proxy-proto)");
+    return false;
+  }
+  if (::recv(fd, buf, h.length, MSG_DONTWAIT) != static_cast<ssize_t>(h.length)) return false;
+  if (!h.has_addresses) return true;  // LOCAL/UNKNOWN: the balancer's own connection
+  uint16_t local_port = 0;
+  *ip = address_text(h.source, port);
+  *local_ip = address_text(h.dest, &local_port);
+  return true;
+}
+
 bool Server::start_admitted(WaitingConnection c) {
-  uint64_t id = spawn_worker(std::move(c.fd), c.ip, c.port, c.service, std::move(c.ovpn));
+  uint64_t id = spawn_worker(std::move(c.fd), c.ip, c.port, c.service, std::move(c.ovpn), c.local_ip);
   if (id == 0) {
     admission_.cancel_reservation();
     return false;

@@ -176,6 +176,8 @@ void Server::fill_user_row(const WorkerProc& w, ctl::UserRow* u) const {
   u->set_session(session_text(w.session_id));
   u->set_tls_cipher(w.stats.tls_cipher());
   u->set_dtls_cipher(w.stats.dtls_cipher());
+  u->set_cstp_compression(w.stats.cstp_compression());
+  u->set_dtls_compression(w.stats.dtls_compression());
   bool gp = w.request.protocol() == ipc::GLOBALPROTECT;
   u->set_protocol(gp ? "globalprotect" : w.request.protocol() == ipc::OPENVPN ? "openvpn" : "anyconnect");
   if (!w.stats.dtls_cipher().empty()) u->set_datagram(gp ? "esp" : "dtls");

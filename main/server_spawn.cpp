@@ -91,7 +91,7 @@ ipc::WorkerStartup Server::worker_startup(const WorkerProc& w) const {
 }
 
 uint64_t Server::spawn_worker(UniqueFd client, const std::string& ip, uint16_t port, TcpService service,
-                              std::optional<OvpnUdpStart> ovpn) {
+                              std::optional<OvpnUdpStart> ovpn, const std::string& local_ip) {
   auto to_worker = make_ipc_pair();
   auto worker_secmod = make_ipc_pair();
   if (!to_worker.ok() || !worker_secmod.ok()) {
@@ -110,7 +110,9 @@ uint64_t Server::spawn_worker(UniqueFd client, const std::string& ip, uint16_t p
   sockaddr_storage local{};
   socklen_t local_len = sizeof local;
   uint16_t local_port = 0;
-  if (::getsockname(client.get(), reinterpret_cast<sockaddr*>(&local), &local_len) == 0)
+  if (!local_ip.empty())
+    p.w->local_ip = local_ip;  // what the PROXY header named
+  else if (::getsockname(client.get(), reinterpret_cast<sockaddr*>(&local), &local_len) == 0)
     p.w->local_ip = address_text(local, &local_port);  // IP_REAL_LOCAL for the scripts
   ipc::MainToSecMod attach;
   attach.mutable_attach_worker()->set_worker_id(p.w->id);

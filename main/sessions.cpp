@@ -321,6 +321,12 @@ ipc::TunnelParams SessionManager::params_for(const Session& s, const TunDevice& 
   p.set_idle_timeout(us.has_idle_timeout() ? us.idle_timeout() : idle);
   p.set_rekey_time(cfg_->rekey_time);
   p.set_client_bypass_protocol(cfg_->client_bypass_protocol);
+  if (cfg_->compression) {
+    bool lz4_first = cfg_->lz4_priority >= cfg_->lzs_priority;
+    p.add_compression(lz4_first ? ipc::COMPRESSION_LZ4 : ipc::COMPRESSION_LZS);
+    p.add_compression(lz4_first ? ipc::COMPRESSION_LZS : ipc::COMPRESSION_LZ4);
+    p.set_no_compress_limit(cfg_->no_compress_limit);
+  }
   p.set_session_timeout(s.session_timeout);
   if (s.session_timeout != 0)
     p.set_session_remaining(static_cast<uint32_t>(s.session_timeout - (now - s.created)));

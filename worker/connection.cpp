@@ -125,14 +125,22 @@ void Connection::connect(ipc::SessionRequest& req, anyconnect::DtlsOffer& offer)
   const ipc::TunnelParams& p = r.params();
   cstp::DtlsReply dtls;
   std::optional<DtlsSetup> dtls_setup = choose_dtls(p, offer, &dtls);
-  if (!tls_.send(cstp::build_connect_reply(p, "sslvpnd " SSLVPND_VERSION, dtls)) || !tls_.enter_tunnel_mode())
+  cstp::SessionSettings settings = cstp::settings_from(p);
+  cstp::choose_compression(p, offer.cstp_encodings, offer.dtls_encodings, dtls.enabled, &settings);
+  cstp::CompressionReply compression{codec_name(settings.cstp_codec), codec_name(settings.dtls_codec)};
+  if (!tls_.send(cstp::build_connect_reply(p, "sslvpnd " SSLVPND_VERSION, dtls, compression)) ||
+      !tls_.enter_tunnel_mode())
     return;
   log_.debug("tunnel up on ", p.device(), " for ", p.ipv4_address(), " ", p.ipv6_address(), ", MTU ", p.mtu(),
              dtls.enabled ? ", DTLS offered" : "");
-  cstp::CstpSession engine(cstp::settings_from(p), cstp::Clock::now());
+  cstp::CstpSession engine(settings, cstp::Clock::now());
   std::unique_ptr<tunnel::DatagramFactory> dtls_factory;
   if (dtls_setup) dtls_factory = std::make_unique<DtlsFactory>(std::move(*dtls_setup));
   run_tunnel(engine, std::move(rep->second), p, std::move(dtls_factory));
+  if (settings.cstp_codec != cstp::Codec::None || settings.dtls_codec != cstp::Codec::None)
+    log_.info("compression (CSTP ", codec_name(settings.cstp_codec), ", DTLS ",
+              codec_name(settings.dtls_codec), "): ", engine.compressed_out(),
+              " packets compressed to the client, ", engine.compressed_in(), " expanded from it");
 }
 
 void Connection::run_tunnel(tunnel::TunnelEngine& engine, UniqueFd tun, const ipc::TunnelParams& p,

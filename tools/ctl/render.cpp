@@ -183,6 +183,7 @@ std::string user_details(const ctl::UserRow& u, long now) {
   single("Session", u.session());
   single("TLS ciphersuite", u.tls_cipher());
   single("DTLS cipher", u.dtls_cipher());
+  pair("CSTP compression", u.cstp_compression(), "DTLS compression", u.dtls_compression());
   list("DNS", u.dns());
   list("Split-DNS-Domains", u.split_dns());
   if (list("Routes", u.routes()) == 0) single("Routes", "defaultroute");
@@ -230,6 +231,8 @@ std::string users_json(const ctl::CtlReply& r, long now) {
         .field("Full session", u.session())
         .field("TLS ciphersuite", u.tls_cipher())
         .field("DTLS cipher", u.dtls_cipher())
+        .field("CSTP compression", u.cstp_compression())
+        .field("DTLS compression", u.dtls_compression())
         .field("Protocol", u.protocol())
         .field("Datagram channel", u.datagram())
         .field("HIP report", u.hip_report())

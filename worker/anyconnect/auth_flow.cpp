@@ -139,6 +139,10 @@ Step AuthFlow::on_request(http::Request& req) {
       s.dtls_offer.ciphersuites12 = d->substr(0, 1024);
     if (const std::string* d = req.header("x-dtls-master-secret"))
       s.dtls_offer.master_secret = d->substr(0, 96);
+    if (const std::string* d = req.header("x-cstp-accept-encoding"))
+      s.dtls_offer.cstp_encodings = d->substr(0, 256);
+    if (const std::string* d = req.header("x-dtls-accept-encoding"))
+      s.dtls_offer.dtls_encodings = d->substr(0, 256);
     transition_to(State::Tunnel);
     return s;
   }

@@ -39,6 +39,8 @@ struct DtlsOffer {
   std::string ciphersuites;    // X-DTLS-CipherSuite
   std::string ciphersuites12;  // X-DTLS12-CipherSuite
   std::string master_secret;   // X-DTLS-Master-Secret, hex (legacy mode)
+  std::string cstp_encodings;  // X-CSTP-Accept-Encoding: the compression methods it takes
+  std::string dtls_encodings;  // X-DTLS-Accept-Encoding
 };
 
 struct Step {

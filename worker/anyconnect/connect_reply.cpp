@@ -26,7 +26,7 @@ bool offers_psk_negotiate(std::string_view list) {
 }
 
 std::string build_connect_reply(const ipc::TunnelParams& p, std::string_view server_name,
-                                const DtlsReply& dtls) {
+                                const DtlsReply& dtls, CompressionReply compression) {
   std::string h = "HTTP/1.1 200 CONNECTED\r\n";
   auto add = [&h](std::string_view k, std::string_view v) {
     h.append(k).append(": ").append(clean(v)).append("\r\n");
@@ -86,6 +86,9 @@ std::string build_connect_reply(const ipc::TunnelParams& p, std::string_view ser
       add("X-DTLS-MTU", std::to_string(p.mtu()));
     }
   }
+  // As ocserv: the DTLS method is named whenever one was chosen, DTLS or not.
+  if (!compression.dtls.empty()) add("X-DTLS-Content-Encoding", compression.dtls);
+  if (!compression.cstp.empty()) add("X-CSTP-Content-Encoding", compression.cstp);
   add("X-CSTP-Base-MTU", std::to_string(p.base_mtu()));
   add("X-CSTP-MTU", std::to_string(p.mtu()));
   h += "\r\n";

@@ -19,8 +19,13 @@ struct DtlsReply {
   std::string session_id_hex;  // legacy: X-DTLS-Session-ID
 };
 
+// The compression methods chosen (X-CSTP-Content-Encoding / X-DTLS-Content-Encoding); "" = none.
+struct CompressionReply {
+  std::string_view cstp, dtls;
+};
+
 std::string build_connect_reply(const ipc::TunnelParams& p, std::string_view server_name,
-                                const DtlsReply& dtls);
+                                const DtlsReply& dtls, CompressionReply compression = {});
 
 // Whether a client's X-DTLS-CipherSuite list offers openconnect's PSK-NEGOTIATE mode.
 bool offers_psk_negotiate(std::string_view ciphersuites);

@@ -23,11 +23,27 @@ SessionSettings settings_from(const ipc::TunnelParams& p) {
   if (s.ipv6) s.ipv6 = parse_ip_net(s.ipv6->to_string());  // clear host bits
   for (const auto& d : p.allowed_destinations())
     if (auto n = parse_ip_net(d)) s.allowed_destinations.push_back(*n);
+  s.no_compress_limit = p.no_compress_limit();
   return s;
 }
 
+void choose_compression(const ipc::TunnelParams& p, std::string_view cstp_offer, std::string_view dtls_offer,
+                        bool dtls, SessionSettings* s) {
+  std::vector<Codec> ours;
+  for (int c : p.compression())
+    if (c == ipc::COMPRESSION_LZ4 || c == ipc::COMPRESSION_LZS)
+      ours.push_back(c == ipc::COMPRESSION_LZ4 ? Codec::Lz4 : Codec::Lzs);
+  s->cstp_codec = choose_codec(cstp_offer, ours);
+  s->dtls_codec = dtls ? choose_codec(dtls_offer, ours) : Codec::None;
+}
+
 CstpSession::CstpSession(SessionSettings s, Clock::time_point now)
-    : s_(std::move(s)), start_(now), last_rx_(now), last_data_(now), last_dpd_sent_(now) {}
+    : s_(std::move(s)), start_(now), last_rx_(now), last_data_(now), last_dpd_sent_(now) {
+  if (s_.cstp_codec != Codec::None || s_.dtls_codec != Codec::None) {
+    packed_ = std::make_unique<uint8_t[]>(kHeaderSize + kMaxPayload);
+    unpacked_ = std::make_unique<uint8_t[]>(kMaxDecompressed);
+  }
+}
 
 void CstpSession::on_stream_record(std::span<const uint8_t> record, Clock::time_point now, Sink& sink) {
   if (ended()) return;
@@ -86,10 +102,21 @@ void CstpSession::on_frame(const Frame& f, Channel ch, Clock::time_point now, Si
     case PacketType::Terminate:
       end(EndReason::SessionEnd_Reason_USER_DISCONNECT);
       return;
-    case PacketType::Compressed:
-      // We never offer compression (X-CSTP-Content-Encoding), so this is a protocol error.
-      end(EndReason::SessionEnd_Reason_ERROR);
+    case PacketType::Compressed: {
+      Codec c = ch == Channel::Tls ? s_.cstp_codec : s_.dtls_codec;
+      if (c == Codec::None) {  // not negotiated on this channel: a protocol error
+        end(EndReason::SessionEnd_Reason_ERROR);
+        return;
+      }
+      auto n = decompress(c, f.payload, std::span<uint8_t>(unpacked_.get(), kMaxDecompressed));
+      if (!n) {  // malformed: dropped, as openconnect does
+        ++dropped_;
+        return;
+      }
+      ++compressed_in_;
+      on_frame(Frame{PacketType::Data, std::span<const uint8_t>(unpacked_.get(), *n)}, ch, now, sink);
       return;
+    }
   }
   ++dropped_;  // unknown type: ignore
 }
@@ -106,19 +133,40 @@ void CstpSession::send_control(PacketType type, std::span<const uint8_t> payload
   sink.to_stream(std::span<const uint8_t>(control_, kHeaderSize + n));
 }
 
+// Compresses into packed_ (the original stays in the caller's buffer: a datagram that cannot
+// be sent is framed again for the stream).
+std::span<const uint8_t> CstpSession::compress_packet(Codec c, std::span<const uint8_t> packet,
+                                                      size_t type_room) {
+  if (c == Codec::None || packet.size() <= s_.no_compress_limit || packet.size() > kMaxPayload) return {};
+  auto n = compress(c, packet, std::span<uint8_t>(packed_.get() + kHeaderSize, packet.size()));
+  if (!n) return {};
+  ++compressed_out_;
+  uint8_t* start = packed_.get() + kHeaderSize - type_room;
+  if (type_room == kDtlsHeaderSize)
+    *start = static_cast<uint8_t>(PacketType::Compressed);
+  else
+    write_header(std::span<uint8_t, kHeaderSize>(start, kHeaderSize), PacketType::Compressed,
+                 static_cast<uint16_t>(*n));
+  return std::span<const uint8_t>(start, type_room + *n);
+}
+
 std::span<const uint8_t> CstpSession::frame_datagram(std::span<uint8_t> buf, size_t len,
                                                      Clock::time_point now) {
-  buf[kHeaderSize - kDtlsHeaderSize] = static_cast<uint8_t>(PacketType::Data);
   bytes_out_ += len;
   last_data_ = now;
+  auto packed = compress_packet(s_.dtls_codec, buf.subspan(kHeaderSize, len), kDtlsHeaderSize);
+  if (!packed.empty()) return packed;
+  buf[kHeaderSize - kDtlsHeaderSize] = static_cast<uint8_t>(PacketType::Data);
   return buf.subspan(kHeaderSize - kDtlsHeaderSize, kDtlsHeaderSize + len);
 }
 
 std::span<const uint8_t> CstpSession::frame_stream(std::span<uint8_t> buf, size_t len,
                                                    Clock::time_point now) {
-  write_header(buf.first<kHeaderSize>(), PacketType::Data, static_cast<uint16_t>(len));
   bytes_out_ += len;
   last_data_ = now;
+  auto packed = compress_packet(s_.cstp_codec, buf.subspan(kHeaderSize, len), kHeaderSize);
+  if (!packed.empty()) return packed;
+  write_header(buf.first<kHeaderSize>(), PacketType::Data, static_cast<uint16_t>(len));
   return buf.first(kHeaderSize + len);
 }
 

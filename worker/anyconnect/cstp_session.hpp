@@ -16,12 +16,15 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "common/ip_addr.hpp"
 #include "ipc.pb.h"
+#include "worker/anyconnect/compression.hpp"
 #include "worker/anyconnect/cstp_frame.hpp"
 #include "worker/tunnel/engine.hpp"
 
@@ -45,10 +48,17 @@ struct SessionSettings {
   uint32_t dtls_silence_s = 0;              // DTLS is taken down after this long without a DTLS record;
                                             // 0 = kDpdDeadIntervals x dpd (switch-to-tcp-timeout)
   std::vector<IpNet> allowed_destinations;  // restrict-user-to-routes; empty = any
+  Codec cstp_codec = Codec::None;           // compression negotiated per channel
+  Codec dtls_codec = Codec::None;
+  uint32_t no_compress_limit = 256;  // packets up to this size are sent as they are
 };
 
 // The session's settings from what main granted.
 SessionSettings settings_from(const ipc::TunnelParams& p);
+// The compression methods for each channel: main's first choice (p.compression()) that the
+// client offers in X-CSTP-Accept-Encoding / X-DTLS-Accept-Encoding (none for DTLS without DTLS).
+void choose_compression(const ipc::TunnelParams& p, std::string_view cstp_offer, std::string_view dtls_offer,
+                        bool dtls, SessionSettings* s);
 
 // DPD: a probe after dpd seconds of silence, the peer is dead after this many dpd intervals.
 inline constexpr int kDpdDeadIntervals = 3;
@@ -83,6 +93,10 @@ class CstpSession final : public tunnel::TunnelEngine {
   uint64_t bytes_in() const override { return bytes_in_; }
   uint64_t bytes_out() const override { return bytes_out_; }
   uint64_t dropped() const override { return dropped_; }
+  std::string_view stream_compression() const override { return codec_name(s_.cstp_codec); }
+  std::string_view datagram_compression() const override { return codec_name(s_.dtls_codec); }
+  uint64_t compressed_in() const { return compressed_in_; }
+  uint64_t compressed_out() const { return compressed_out_; }
 
  private:
   enum class Channel { Tls, Dtls };
@@ -90,6 +104,9 @@ class CstpSession final : public tunnel::TunnelEngine {
   bool source_allowed(std::span<const uint8_t> packet) const;
   void send_control(PacketType type, std::span<const uint8_t> payload, Channel ch, Sink& sink);
   std::chrono::seconds dtls_silence_limit() const;
+  // A compressed frame of `len` bytes when the packet at buf[kHeaderSize ..) is worth it, else
+  // empty; `type_room` is the bytes before the payload (a CSTP header or the DTLS type byte).
+  std::span<const uint8_t> compress_packet(Codec c, std::span<const uint8_t> packet, size_t type_room);
   void end(EndReason why) {
     if (!end_) end_ = why;
   }
@@ -98,7 +115,9 @@ class CstpSession final : public tunnel::TunnelEngine {
   Clock::time_point start_, last_rx_, last_data_, last_dpd_sent_, last_dtls_rx_;
   bool dtls_up_ = false;
   std::optional<EndReason> end_;
-  uint64_t bytes_in_ = 0, bytes_out_ = 0, dropped_ = 0;
+  uint64_t bytes_in_ = 0, bytes_out_ = 0, dropped_ = 0, compressed_in_ = 0, compressed_out_ = 0;
+  // With compression only: frames are compressed into (and packets expanded into) these.
+  std::unique_ptr<uint8_t[]> packed_, unpacked_;
   // Control frames (DPD echoes carry the probe payload back): at most one record.
   uint8_t control_[kHeaderSize + kMaxPayload];
 };

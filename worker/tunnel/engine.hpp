@@ -17,6 +17,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "common/result.hpp"
 #include "common/unique_fd.hpp"
@@ -77,6 +78,9 @@ class TunnelEngine {
   virtual uint64_t bytes_in() const = 0;
   virtual uint64_t bytes_out() const = 0;
   virtual uint64_t dropped() const = 0;
+  // The compression method negotiated per channel ("oc-lz4", "lzs"), "" for none.
+  virtual std::string_view stream_compression() const { return {}; }
+  virtual std::string_view datagram_compression() const { return {}; }
 };
 
 class StreamTransport {

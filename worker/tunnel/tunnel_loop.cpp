@@ -247,6 +247,8 @@ void TunnelLoop::report_stats(Clock::time_point now, bool force) {
   st->set_bytes_out(reported_out_);
   st->set_tls_cipher(stream_.description());
   st->set_dtls_cipher(dtls);
+  st->set_cstp_compression(std::string(engine_.stream_compression()));
+  if (!dtls.empty()) st->set_dtls_compression(std::string(engine_.datagram_compression()));
   (void)main_.send(m);
 }
 
