@@ -414,6 +414,10 @@ uint32_t Config::cert_login_mode() const {
   return with_cert == auth_chains.size() ? 2 : 1;
 }
 
+bool parser_knows_key(std::string_view key) {
+  return handlers().count(key) != 0 || openvpn_config::is_key(key) || nvm_config::is_key(key);
+}
+
 Config parse_config(std::string_view text, std::string_view origin, std::vector<ConfigWarning>* warnings) {
   Config cfg;
   std::set<std::string, std::less<>> seen;
@@ -429,8 +433,10 @@ Config parse_config(std::string_view text, std::string_view origin, std::vector<
         bool nvm = it == handlers().end() && nvm_config::is_key(key);
         if (it == handlers().end() && !ovpn && !nvm) {
           if (is_ocserv_key(key)) {
-            warn(line, "'" + std::string(key) +
-                           "' is an ocserv option that sslvpnd does not implement yet; ignored");
+            std::string why;
+            for (const auto& k : ocserv_keys())
+              if (k.key == key && k.note != "not implemented yet") why = " (" + std::string(k.note) + ")";
+            warn(line, "'" + std::string(key) + "' is an ocserv option that sslvpnd does not implement yet; ignored" + why);
             return;
           }
           fail(origin, line, "unknown option '" + std::string(key) + "'");

@@ -186,6 +186,9 @@ struct ConfigWarning {
   std::string text;
 };
 
+// Whether the main file's parser handles `key` (its canonical name) itself.
+bool parser_knows_key(std::string_view key);
+
 // Parses the text of a configuration file. `origin` names it in error messages.
 // Unknown keys throw ConfigError naming the key and line; ocserv keys that sslvpnd does not
 // implement yet are accepted with a warning.

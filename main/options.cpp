@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "common/config_keys.hpp"
+
 namespace sslvpn::mainproc {
 namespace {
 
@@ -19,6 +21,7 @@ void usage(FILE* f) {
       "  -p, --pid-file FILE write the main process id to FILE\n"
       "  -t, --test-config   check the configuration and exit\n"
       "      --no-chdir      accepted for ocserv's service files (sslvpnd never changes directory)\n"
+      "      --ocserv-keys   print every ocserv configuration key and what sslvpnd does with it\n"
       "  -v, --version       print the version and exit\n"
       "  -h, --help          this text\n",
       f);
@@ -36,6 +39,7 @@ std::optional<int> parse_options(int argc, char** argv, Options* o) {
       {"version", no_argument, nullptr, 'v'},
       {"help", no_argument, nullptr, 'h'},
       {"no-chdir", no_argument, nullptr, 'C'},
+      {"ocserv-keys", no_argument, nullptr, 'K'},
       {nullptr, 0, nullptr, 0},
   };
   int c;
@@ -65,6 +69,9 @@ std::optional<int> parse_options(int argc, char** argv, Options* o) {
         break;
       case 'C':  // ocserv's: do not chdir("/") when daemonizing. sslvpnd never does.
         break;
+      case 'K':
+        std::fputs(ocserv_keys_markdown().c_str(), stdout);
+        return 0;
       case 'v':
         std::printf("sslvpnd %s\n", SSLVPND_VERSION);
         return 0;

@@ -50,6 +50,7 @@ ipc::WorkerStartup Server::worker_startup(const WorkerProc& w) const {
   st.set_worker_id(w.id);
   st.set_client_ip(w.client_ip);
   st.set_client_port(w.client_port);
+  st.set_local_ip(w.local_ip);
   st.set_uid(s_.identity.uid);
   st.set_gid(s_.identity.gid);
   st.set_chroot_dir(c.chroot_dir);

@@ -60,6 +60,7 @@ std::optional<gp::GpSettings> gp_settings(const ipc::WorkerStartup& st) {
   if (!g.portal_name().empty()) s.portal_name = g.portal_name();
   s.server_name = g.server_name();
   s.cert_login = st.cert_login();
+  s.local_ip = st.local_ip();
   return s;
 }
 

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "common/config.hpp"
+#include "common/config_keys.hpp"
 
 using namespace sslvpn;
 
@@ -59,11 +60,12 @@ TEST_CASE("config: unknown key is an error naming key and line", "[config]") {
 
 TEST_CASE("config: ocserv keys not implemented yet are warnings", "[config]") {
   std::vector<ConfigWarning> w;
-  std::string text = std::string(kMinimal) + "compression = true\ncamouflage = true\n";
+  std::string text = std::string(kMinimal) + "ping-leases = true\ncamouflage = true\n";
   (void)parse_config(text, "t", &w);
   REQUIRE(w.size() == 2);
   CHECK(w[0].line == 4);
-  CHECK(w[0].text.find("compression = true") != std::string::npos);
+  CHECK(w[0].text.find("ping-leases = true") != std::string::npos);
+  CHECK(w[1].text.find("'camouflage' is an ocserv option") != std::string::npos);
 }
 
 TEST_CASE("config: Debian's stock ocserv.conf lines", "[config]") {
@@ -242,4 +244,37 @@ TEST_CASE("config: ocserv's other names for keys, and its deprecated keys", "[co
     CHECK_NOTHROW(parse_config(std::string(kMinimal) + key + "\n", "t", &ww));
     CHECK(ww.size() == 1);
   }
+}
+
+TEST_CASE("config: the ocserv key table agrees with the parser", "[config]") {
+  size_t n = 0;
+  for (const auto& k : ocserv_keys()) {
+    INFO(k.key);
+    ++n;
+    switch (k.status) {
+      case KeyStatus::Implemented:
+      case KeyStatus::Partial:
+      case KeyStatus::NoEffect:
+        CHECK(parser_knows_key(k.key));  // the parser handles it
+        break;
+      case KeyStatus::Alias:
+        CHECK(canonical_key(k.key) != k.key);
+        CHECK(parser_knows_key(canonical_key(k.key)));
+        break;
+      case KeyStatus::Warned: {
+        CHECK_FALSE(parser_knows_key(k.key));  // implemented keys must not stay "warned"
+        std::vector<ConfigWarning> w;
+        std::string text = "auth = \"plain[passwd=/p]\"\nserver-cert = c\nserver-key = k\n" + std::string(k.key) + " = 1\n";
+        (void)parse_config(text, "t.conf", &w);
+        REQUIRE(w.size() == 1);
+        CHECK(w[0].text.find("is an ocserv option that sslvpnd does not implement yet") != std::string::npos);
+        break;
+      }
+    }
+    if (k.status != KeyStatus::Implemented) CHECK_FALSE(k.note.empty());  // every other row says why
+  }
+  CHECK(n > 130);
+  auto md = ocserv_keys_markdown();
+  CHECK(md.find("| `listen-proxy-proto` | implemented |") != std::string::npos);
+  CHECK(md.find("| `ipv4-dns` | another name for | `dns` |") != std::string::npos);
 }

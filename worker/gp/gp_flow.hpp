@@ -34,6 +34,7 @@ struct GpSettings {
   std::string server_name;                // when the client named no Host
   uint32_t cert_login = 0;                // 0 none, 1 allowed, 2 required (as AnyConnect)
   std::vector<std::string> client_certs;  // DER, leaf first
+  std::string local_ip;                   // the address the client connected to (behind a balancer: its)
 };
 
 struct Step {

@@ -19,6 +19,8 @@ constexpr size_t kGpFrameOverhead = gp::kFrameHeader;
 }  // namespace
 
 std::string Connection::gp_gateway_address(const ipc::TunnelParams& p) const {
+  // main names the address the client reached (with listen-proxy-proto, the balancer's, not ours)
+  if (gp_ && gp_->settings().local_ip.find('.') != std::string::npos) return gp_->settings().local_ip;
   sockaddr_storage ss{};
   socklen_t len = sizeof ss;
   char buf[INET_ADDRSTRLEN];
