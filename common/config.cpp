@@ -9,6 +9,7 @@
 
 #include "common/config_keys.hpp"
 #include "common/config_values.hpp"
+#include "common/port_filter.hpp"
 #include "common/text.hpp"
 
 namespace sslvpn {
@@ -157,6 +158,13 @@ const std::map<std::string_view, Handler>& handlers() {
       {"restrict-user-to-routes",
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.restrict_user_to_routes = parse_bool(c, v); }},
       {"deny-roaming", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.deny_roaming = parse_bool(c, v); }},
+      {"restrict-user-to-ports",
+       [](Config& cfg, const Ctx& c, std::string_view v) {
+         std::string error;
+         auto f = parse_port_filter(v, &error);
+         if (!f) fail(c.origin, c.line, "restrict-user-to-ports: " + error);
+         cfg.restrict_user_to_ports = port_filter_text(*f);
+       }},
       {"listen-proxy-proto",
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.listen_proxy_proto = parse_bool(c, v); }},
       {"ca-cert", [](Config& cfg, const Ctx&, std::string_view v) { cfg.ca_cert = v; }},

@@ -114,6 +114,7 @@ struct Config {
   uint64_t rx_per_sec = 0;  // bytes/s from each client (0 = unlimited)
   uint64_t tx_per_sec = 0;  // bytes/s to each client
   bool restrict_user_to_routes = false;
+  std::string restrict_user_to_ports;  // ocserv's syntax, validated; "" = any port
   bool deny_roaming = false;
   // Every connection on tcp-port starts with a PROXY protocol header (v1 or v2) from a load
   // balancer: its source is the client for bans, logs, scripts and sslvpnctl.

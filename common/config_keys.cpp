@@ -107,7 +107,7 @@ constexpr OcservKey kOcservKeys[] = {
     {"rekey-method", KeyStatus::Partial, "`ssl` and `new-tunnel` are accepted; the client is always told `new-tunnel` (it opens a new tunnel with its cookie)"},
     {"rekey-time", KeyStatus::Implemented, ""},
     {"restrict-user-to-groups", KeyStatus::Warned, "not implemented yet"},
-    {"restrict-user-to-ports", KeyStatus::Warned, "not implemented yet"},
+    {"restrict-user-to-ports", KeyStatus::Implemented, ""},
     {"restrict-user-to-routes", KeyStatus::Implemented, ""},
     {"route", KeyStatus::Implemented, ""},
     {"route-add-cmd", KeyStatus::Warned, "not implemented yet: routes are set over rtnetlink"},

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "common/config_values.hpp"
+#include "common/port_filter.hpp"
 
 namespace sslvpn {
 namespace {
@@ -67,6 +68,13 @@ const std::map<std::string_view, Handler>& handlers() {
        [](ipc::UserSettings& s, const Where& w, std::string_view v) {
          s.set_restrict_to_routes(cfgval::parse_bool(w, v));
        }},
+      {"restrict-user-to-ports",
+       [](ipc::UserSettings& s, const Where& w, std::string_view v) {
+         std::string error;
+         auto f = parse_port_filter(v, &error);
+         if (!f) cfgval::fail(w.origin, w.line, "restrict-user-to-ports: " + error);
+         s.set_restrict_to_ports(port_filter_text(*f));
+       }},
       {"deny-roaming", [](ipc::UserSettings& s, const Where& w,
                           std::string_view v) { s.set_deny_roaming(cfgval::parse_bool(w, v)); }},
       {"no-udp", [](ipc::UserSettings& s, const Where& w,
@@ -85,7 +93,7 @@ const std::map<std::string_view, Handler>& handlers() {
 bool is_ocserv_user_key(std::string_view k) {
   static const char* const keys[] = {
       "ipv4-network",       "ipv4-netmask",       "ipv6-network", "ipv6-prefix",  "hostname",
-      "mobile-dpd",         "net-priority",       "cgroup",       "user-profile", "restrict-user-to-ports",
+      "mobile-dpd",         "net-priority",       "cgroup",       "user-profile",
       "ipv6-subnet-prefix", "interim-update-secs"};
   for (const char* key : keys)
     if (k == key) return true;
@@ -140,6 +148,7 @@ void merge_user_settings(ipc::UserSettings& b, const ipc::UserSettings& o) {
   if (o.has_dpd()) b.set_dpd(o.dpd());
   if (o.has_keepalive()) b.set_keepalive(o.keepalive());
   if (o.has_tunnel_all_dns()) b.set_tunnel_all_dns(o.tunnel_all_dns());
+  if (o.has_restrict_to_ports()) b.set_restrict_to_ports(o.restrict_to_ports());
 }
 
 bool safe_config_name(std::string_view n) {

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "common/port_filter.hpp"
 #include "main/server.hpp"
 
 namespace sslvpn::mainproc {
@@ -291,6 +292,9 @@ ScriptEnv Server::script_env(const WorkerProc& w, const char* reason) const {
   by_family("OCSERV_NO_ROUTES4", "OCSERV_NO_ROUTES6", p.route_exclude(), true);
   by_family("OCSERV_DNS4", "OCSERV_DNS6", p.dns(), false);
   if (!p.allowed_destinations().empty()) env["OCSERV_RESTRICT_TO_ROUTES"] = "1";
+  std::string error;
+  if (auto f = parse_port_filter(p.restrict_to_ports(), &error); f && !f->empty())
+    env[f->deny ? "OCSERV_DENY_PORTS" : "OCSERV_ALLOW_PORTS"] = port_filter_env(*f);
   return env;
 }
 

@@ -321,6 +321,7 @@ ipc::TunnelParams SessionManager::params_for(const Session& s, const TunDevice& 
   p.set_idle_timeout(us.has_idle_timeout() ? us.idle_timeout() : idle);
   p.set_rekey_time(cfg_->rekey_time);
   p.set_client_bypass_protocol(cfg_->client_bypass_protocol);
+  p.set_restrict_to_ports(us.has_restrict_to_ports() ? us.restrict_to_ports() : cfg_->restrict_user_to_ports);
   if (cfg_->compression) {
     bool lz4_first = cfg_->lz4_priority >= cfg_->lzs_priority;
     p.add_compression(lz4_first ? ipc::COMPRESSION_LZ4 : ipc::COMPRESSION_LZS);

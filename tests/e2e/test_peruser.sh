@@ -17,6 +17,8 @@ add_user "$PW" bob 'bob-pw' ops
 add_user "$PW" carol 'carol-pw' staff
 add_user "$PW" dave 'dave-pw' staff
 add_user "$PW" erin 'erin-pw' staff
+add_user "$PW" frank 'frank-pw' staff
+add_user "$PW" grace 'grace-pw' staff
 PORT=4443
 VPN_NET=10.66.0.0/24
 mkdir -p "$WORK/users" "$WORK/groups"
@@ -42,6 +44,9 @@ route = $BEHIND_IP/32
 restrict-user-to-routes = true
 F
 printf 'route = %s\nfrobnicate = 1\n' "$BEHIND_NET" > "$WORK/users/erin"
+# restrict-user-to-ports, ocserv's syntax: only these (frank), all but these (grace)
+printf 'route = %s\nrestrict-user-to-ports = "tcp(7001), icmp()"\n' "$BEHIND_NET" > "$WORK/users/frank"
+printf 'route = %s\nrestrict-user-to-ports = "!(tcp(7002))"\n' "$BEHIND_NET" > "$WORK/users/grace"
 { base_conf "$PORT" "$WORK/cert" "$PW"; cat <<CONF
 ipv4-network = $VPN_NET
 dns = 10.66.0.1
@@ -99,6 +104,30 @@ check "a destination outside his routes is dropped by the server" \
 check "he still reaches the VPN gateway" in_ns "$NS_C" ping -c 1 -W 2 10.66.0.1
 oc_stop d
 check "the server counted the dropped packets" wait_for_log "$LOG" "user 'dave' disconnected.*packets dropped"
+
+# ---- frank and grace: restrict-user-to-ports
+# tcp_to PORT: a small file crosses a TCP connection from the client to the host behind.
+tcp_to() {
+  head -c 20000 /dev/urandom > "$WORK/ports.up"
+  rm -f "$WORK/ports.got"
+  timeout 30 ip netns exec "$NS_B" python3 "$E2E_DIR/tcp_copy.py" serve "$BEHIND_IP" "$1" recv "$WORK/ports.got" &
+  local pid=$! rc=0
+  sleep 0.3
+  in_ns "$NS_C" timeout 20 python3 "$E2E_DIR/tcp_copy.py" connect "$BEHIND_IP" "$1" send "$WORK/ports.up" >/dev/null 2>&1 || rc=1
+  [ "$rc" = 0 ] && wait "$pid" || { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rc=1; }
+  [ "$rc" = 0 ] && cmp -s "$WORK/ports.up" "$WORK/ports.got"
+}
+check "frank's tunnel comes up (tcp(7001), icmp() only)" oc_connect f frank 'frank-pw'
+check "frank: ICMP is allowed (ping)" in_ns "$NS_C" ping -c 2 -i 0.2 -W 2 "$BEHIND_IP"
+check "frank: TCP to port 7001 carries data" tcp_to 7001
+if tcp_to 7002; then fail "frank: TCP to port 7002 is dropped by the server"; else pass "frank: TCP to port 7002 is dropped by the server"; fi
+oc_stop f
+check "the server counted frank's dropped packets" wait_for_log "$LOG" "user 'frank' disconnected.*packets dropped"
+check "grace's tunnel comes up (all but tcp(7002))" oc_connect g grace 'grace-pw'
+check "grace: ping" in_ns "$NS_C" ping -c 2 -i 0.2 -W 2 "$BEHIND_IP"
+check "grace: TCP to port 7003 carries data" tcp_to 7003
+if tcp_to 7002; then fail "grace: TCP to port 7002 is dropped"; else pass "grace: TCP to port 7002 is dropped"; fi
+oc_stop g
 
 # ---- erin: a broken file
 oc_connect e erin 'erin-pw'

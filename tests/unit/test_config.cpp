@@ -2,6 +2,7 @@
 
 #include "common/config.hpp"
 #include "common/config_keys.hpp"
+#include "common/port_filter.hpp"
 
 using namespace sslvpn;
 
@@ -277,4 +278,30 @@ TEST_CASE("config: the ocserv key table agrees with the parser", "[config]") {
   auto md = ocserv_keys_markdown();
   CHECK(md.find("| `listen-proxy-proto` | implemented |") != std::string::npos);
   CHECK(md.find("| `ipv4-dns` | another name for | `dns` |") != std::string::npos);
+}
+
+TEST_CASE("config: restrict-user-to-ports in ocserv's syntax", "[config]") {
+  std::string error;
+  auto f = parse_port_filter("tcp(443), tcp(80), UDP(53), icmp(), icmpv6(), esp(), sctp(99)", &error);
+  REQUIRE(f);
+  CHECK_FALSE(f->deny);
+  REQUIRE(f->rules.size() == 7);
+  CHECK(f->rules[0].protocol == 6);
+  CHECK(f->rules[0].port == 443);
+  CHECK(f->rules[3].protocol == 1);
+  CHECK(f->rules[3].port == 0);
+  CHECK(port_filter_text(*f) == "tcp(443), tcp(80), udp(53), icmp(), icmpv6(), esp(), sctp(99)");
+  CHECK(port_filter_env(*f) == "tcp 443 tcp 80 udp 53 icmp all icmpv6 all esp all sctp 99");
+  auto d = parse_port_filter("!( tcp(22), udp(111) )", &error);
+  REQUIRE(d);
+  CHECK(d->deny);
+  CHECK(port_filter_text(*d) == "!(tcp(22), udp(111))");
+  for (const char* bad : {"tcp(22),", "!tcp(22)", "gre()", "tcp(70000)", "tcp(0)", "tcp 22", "tcp(22) udp(53)", "",
+                          "tcp(2x)"})
+    CHECK_FALSE(parse_port_filter(bad, &error));
+  std::vector<ConfigWarning> w;
+  auto cfg = parse_config(std::string(kMinimal) + "restrict-user-to-ports = \"udp(53), tcp(443)\"\n", "t", &w);
+  CHECK(cfg.restrict_user_to_ports == "udp(53), tcp(443)");
+  CHECK_THROWS_WITH(parse_config(std::string(kMinimal) + "restrict-user-to-ports = tcp(22),\n", "t", &w),
+                    Catch::Contains("restrict-user-to-ports"));
 }

@@ -116,3 +116,46 @@ TEST_CASE("user config: ocserv's ipv4-dns / ipv6-dns names", "[userconfig]") {
   CHECK(s.dns(0) == "192.0.2.53");
   CHECK(s.nbns_size() == 1);
 }
+
+TEST_CASE("traffic: restrict-user-to-ports passes only the listed protocols and ports", "[traffic]") {
+  auto tcp4 = [](uint16_t dport, uint16_t frag = 0) {
+    std::vector<uint8_t> p(40, 0);
+    p[0] = 0x45, p[9] = 6;
+    p[6] = static_cast<uint8_t>(frag >> 8), p[7] = static_cast<uint8_t>(frag);
+    p[22] = static_cast<uint8_t>(dport >> 8), p[23] = static_cast<uint8_t>(dport);
+    return p;
+  };
+  std::string error;
+  auto only = *parse_port_filter("tcp(443), icmp()", &error);
+  CHECK(tunnel::ports_allowed(tcp4(443), only));
+  CHECK_FALSE(tunnel::ports_allowed(tcp4(22), only));
+  CHECK(tunnel::ports_allowed(tcp4(22, 0x0010), only));  // a later fragment: no port, passes
+  std::vector<uint8_t> icmp(28, 0);
+  icmp[0] = 0x45, icmp[9] = 1;
+  CHECK(tunnel::ports_allowed(icmp, only));
+  std::vector<uint8_t> udp = tcp4(53);
+  udp[9] = 17;
+  CHECK_FALSE(tunnel::ports_allowed(udp, only));
+  auto but = *parse_port_filter("!(tcp(22))", &error);
+  CHECK_FALSE(tunnel::ports_allowed(tcp4(22), but));
+  CHECK(tunnel::ports_allowed(tcp4(443), but));
+  CHECK(tunnel::ports_allowed(udp, but));
+  CHECK(tunnel::ports_allowed(tcp4(22), PortFilter{}));  // no filter: anything
+  CHECK_FALSE(tunnel::ports_allowed(std::span<const uint8_t>(tcp4(443).data(), 21), only));  // cut short
+  // IPv6 with a hop-by-hop header before TCP
+  std::vector<uint8_t> v6(68, 0);
+  v6[0] = 0x60, v6[6] = 0;  // next: hop-by-hop
+  v6[40] = 6, v6[41] = 0;   // then TCP, 8 bytes of options
+  v6[48 + 2] = 0x01, v6[48 + 3] = 0xBB;
+  CHECK(tunnel::ports_allowed(v6, only));
+  v6[48 + 3] = 0x16;
+  CHECK_FALSE(tunnel::ports_allowed(v6, only));
+  // a filter main sent that does not parse lets nothing through
+  CHECK_FALSE(tunnel::ports_allowed(tcp4(443), tunnel::port_filter_from("bogus")));
+}
+
+TEST_CASE("user config: restrict-user-to-ports per user", "[userconfig]") {
+  auto s = parse_user_config("restrict-user-to-ports = \"tcp(22), udp()\"\n", "f", nullptr);
+  CHECK(s.restrict_to_ports() == "tcp(22), udp()");
+  CHECK_THROWS(parse_user_config("restrict-user-to-ports = tcp\n", "f", nullptr));
+}

@@ -23,6 +23,7 @@ SessionSettings settings_from(const ipc::TunnelParams& p) {
   if (s.ipv6) s.ipv6 = parse_ip_net(s.ipv6->to_string());  // clear host bits
   for (const auto& d : p.allowed_destinations())
     if (auto n = parse_ip_net(d)) s.allowed_destinations.push_back(*n);
+  s.ports = tunnel::port_filter_from(p.restrict_to_ports());
   s.no_compress_limit = p.no_compress_limit();
   return s;
 }
@@ -83,8 +84,9 @@ void CstpSession::on_frame(const Frame& f, Channel ch, Clock::time_point now, Si
   switch (f.type) {
     case PacketType::Data:
       if (ch == Channel::Tls) dtls_up_ = false;  // the client sends over CSTP: its DTLS is down
-      if (!source_allowed(f.payload) || !tunnel::destination_allowed(f.payload, s_.allowed_destinations)) {
-        ++dropped_;  // spoofed source, a family the client was not given, or a barred destination
+      if (!source_allowed(f.payload) || !tunnel::destination_allowed(f.payload, s_.allowed_destinations) ||
+          !tunnel::ports_allowed(f.payload, s_.ports)) {
+        ++dropped_;  // spoofed source, a family the client was not given, or a barred destination or port
         return;
       }
       bytes_in_ += f.payload.size();

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "common/ip_addr.hpp"
+#include "common/port_filter.hpp"
 #include "ipc.pb.h"
 #include "worker/anyconnect/compression.hpp"
 #include "worker/anyconnect/cstp_frame.hpp"
@@ -48,6 +49,7 @@ struct SessionSettings {
   uint32_t dtls_silence_s = 0;              // DTLS is taken down after this long without a DTLS record;
                                             // 0 = kDpdDeadIntervals x dpd (switch-to-tcp-timeout)
   std::vector<IpNet> allowed_destinations;  // restrict-user-to-routes; empty = any
+  PortFilter ports;                         // restrict-user-to-ports; empty = any
   Codec cstp_codec = Codec::None;           // compression negotiated per channel
   Codec dtls_codec = Codec::None;
   uint32_t no_compress_limit = 256;  // packets up to this size are sent as they are

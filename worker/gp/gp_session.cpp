@@ -38,6 +38,7 @@ GpSessionSettings gp_settings_from(const ipc::TunnelParams& p, const std::string
   if (auto a = parse_ip(gw)) s.gw = *a;
   for (const auto& d : p.allowed_destinations())
     if (auto n = parse_ip_net(d)) s.allowed_destinations.push_back(*n);
+  s.ports = tunnel::port_filter_from(p.restrict_to_ports());
   return s;
 }
 
@@ -140,7 +141,7 @@ void GpSession::from_client(std::span<const uint8_t> packet, Clock::time_point n
     return;
   }
   if (!tunnel::source_allowed(packet, s_.ipv4, s_.ipv6) ||
-      !tunnel::destination_allowed(packet, s_.allowed_destinations)) {
+      !tunnel::destination_allowed(packet, s_.allowed_destinations) || !tunnel::ports_allowed(packet, s_.ports)) {
     ++dropped_;
     return;
   }

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "common/ip_addr.hpp"
+#include "common/port_filter.hpp"
 #include "ipc.pb.h"
 #include "worker/gp/esp.hpp"
 #include "worker/gp/gp_frame.hpp"
@@ -45,6 +46,7 @@ struct GpSessionSettings {
   bool hip_report = false;
   std::string authcookie, user;  // what a tunnel GET on this stream must name
   std::vector<IpNet> allowed_destinations;
+  PortFilter ports;  // restrict-user-to-ports
 };
 
 // The session's settings from what main granted and the cookie the client showed.

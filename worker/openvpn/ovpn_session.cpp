@@ -26,6 +26,7 @@ OvpnSessionSettings ovpn_settings_from(const ipc::TunnelParams& p, uint32_t ping
     s.ipv6 = parse_ip_net(IpNet{*a, static_cast<uint8_t>(p.ipv6_prefix())}.to_string());
   for (const auto& d : p.allowed_destinations())
     if (auto n = parse_ip_net(d)) s.allowed_destinations.push_back(*n);
+  s.ports = tunnel::port_filter_from(p.restrict_to_ports());
   s.ping_s = ping_s;
   // A 2.6 server waits twice the ping-restart it pushes before it gives the client up.
   s.dead_s = 2 * ping_restart_s;
@@ -92,7 +93,7 @@ bool OvpnSession::on_data(std::span<uint8_t> pkt, Clock::time_point now, tunnel:
     return true;
   }
   if (!tunnel::source_allowed(*plain, s_.ipv4, s_.ipv6) ||
-      !tunnel::destination_allowed(*plain, s_.allowed_destinations)) {
+      !tunnel::destination_allowed(*plain, s_.allowed_destinations) || !tunnel::ports_allowed(*plain, s_.ports)) {
     ++dropped_;
     return true;
   }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/ip_addr.hpp"
+#include "common/port_filter.hpp"
 #include "ipc.pb.h"
 #include "worker/openvpn/control.hpp"
 #include "worker/openvpn/data_channel.hpp"
@@ -26,6 +27,7 @@ struct OvpnSessionSettings {
   std::optional<IpAddr> ipv4;
   std::optional<IpNet> ipv6;
   std::vector<IpNet> allowed_destinations;
+  PortFilter ports;  // restrict-user-to-ports
   uint32_t ping_s = 10;   // we send a ping after this long without sending
   uint32_t dead_s = 120;  // nothing from the client for this long: it is gone
   uint32_t idle_timeout_s = 0;

@@ -83,4 +83,76 @@ bool source_allowed(std::span<const uint8_t> p, const std::optional<IpAddr>& ipv
   return false;
 }
 
+namespace {
+
+// The transport protocol of an IPv4/IPv6 packet and the offset of its header; nullopt for a
+// fragment after the first (no transport header) or a packet too short to say.
+struct Transport {
+  uint8_t protocol = 0;
+  size_t offset = 0;
+  bool later_fragment = false;
+};
+
+std::optional<Transport> transport_of(std::span<const uint8_t> p) {
+  if (p.empty()) return std::nullopt;
+  Transport t;
+  if ((p[0] >> 4) == 4) {
+    if (p.size() < 20) return std::nullopt;
+    size_t ihl = (p[0] & 0x0F) * 4u;
+    if (ihl < 20 || ihl > p.size()) return std::nullopt;
+    t.later_fragment = ((p[6] & 0x1F) << 8 | p[7]) != 0;
+    t.protocol = p[9];
+    t.offset = ihl;
+    return t;
+  }
+  if ((p[0] >> 4) != 6 || p.size() < 40) return std::nullopt;
+  uint8_t next = p[6];
+  size_t off = 40;
+  for (int i = 0; i < 8; ++i) {  // bounded: at most 8 extension headers
+    if (next == 0 || next == 43 || next == 60) {  // hop-by-hop, routing, destination options
+      if (off + 2 > p.size()) return std::nullopt;
+      uint8_t following = p[off];
+      off += (p[off + 1] + 1u) * 8u;
+      next = following;
+      continue;
+    }
+    if (next == 44) {  // fragment
+      if (off + 8 > p.size()) return std::nullopt;
+      t.later_fragment = ((p[off + 2] << 8 | p[off + 3]) & 0xFFF8) != 0;
+      next = p[off];
+      off += 8;
+      continue;
+    }
+    break;
+  }
+  t.protocol = next;
+  t.offset = off;
+  return t;
+}
+
+}  // namespace
+
+bool ports_allowed(std::span<const uint8_t> p, const PortFilter& f) {
+  if (f.empty()) return true;
+  auto t = transport_of(p);
+  if (!t) return false;
+  if (t->later_fragment) return true;
+  bool has_port = t->protocol == 6 || t->protocol == 17 || t->protocol == 132;
+  if (has_port && t->offset + 4 > p.size()) return false;
+  uint16_t port = has_port ? static_cast<uint16_t>(p[t->offset + 2] << 8 | p[t->offset + 3]) : 0;
+  bool match = false;
+  for (const auto& r : f.rules)
+    if (r.protocol == t->protocol && (r.port == 0 || (has_port && r.port == port))) match = true;
+  return f.deny ? !match : match;
+}
+
+PortFilter port_filter_from(const std::string& text) {
+  if (text.empty()) return {};
+  std::string error;
+  if (auto f = parse_port_filter(text, &error)) return *f;
+  PortFilter nothing;
+  nothing.rules.push_back({255, 0});  // protocol 255 (reserved): matches no packet
+  return nothing;
+}
+
 }  // namespace sslvpn::tunnel

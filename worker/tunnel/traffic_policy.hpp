@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/ip_addr.hpp"
+#include "common/port_filter.hpp"
 
 namespace sslvpn::tunnel {
 
@@ -46,5 +47,12 @@ bool source_allowed(std::span<const uint8_t> packet, const std::optional<IpAddr>
 
 // Whether the IPv4/IPv6 packet's destination is inside one of `allowed` (empty: any).
 bool destination_allowed(std::span<const uint8_t> packet, const std::vector<IpNet>& allowed);
+
+// restrict-user-to-ports: whether the packet's protocol and destination port pass the filter
+// (empty: any). A fragment after the first carries no port and passes: without its first
+// fragment, which is checked, nothing can reassemble it.
+bool ports_allowed(std::span<const uint8_t> packet, const PortFilter& filter);
+// The filter main sent (already validated); one that does not parse lets nothing through.
+PortFilter port_filter_from(const std::string& text);
 
 }  // namespace sslvpn::tunnel
