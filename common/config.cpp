@@ -158,6 +158,8 @@ const std::map<std::string_view, Handler>& handlers() {
       {"restrict-user-to-routes",
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.restrict_user_to_routes = parse_bool(c, v); }},
       {"deny-roaming", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.deny_roaming = parse_bool(c, v); }},
+      {"auto-select-group",
+       [](Config& cfg, const Ctx& c, std::string_view v) { cfg.auto_select_group = parse_bool(c, v); }},
       {"restrict-user-to-ports",
        [](Config& cfg, const Ctx& c, std::string_view v) {
          std::string error;
@@ -444,7 +446,8 @@ Config parse_config(std::string_view text, std::string_view origin, std::vector<
             std::string why;
             for (const auto& k : ocserv_keys())
               if (k.key == key && k.note != "not implemented yet") why = " (" + std::string(k.note) + ")";
-            warn(line, "'" + std::string(key) + "' is an ocserv option that sslvpnd does not implement yet; ignored" + why);
+            warn(line, "'" + std::string(key) +
+                           "' is an ocserv option that sslvpnd does not implement yet; ignored" + why);
             return;
           }
           fail(origin, line, "unknown option '" + std::string(key) + "'");

@@ -12,7 +12,7 @@ constexpr OcservKey kOcservKeys[] = {
     {"append-routes", KeyStatus::Warned, "not implemented yet"},
     {"auth", KeyStatus::Implemented, ""},
     {"auth-timeout", KeyStatus::Implemented, ""},
-    {"auto-select-group", KeyStatus::Warned, "not implemented yet: list the groups with `select-group`"},
+    {"auto-select-group", KeyStatus::Implemented, ""},
     {"ban-points-connection", KeyStatus::Implemented, ""},
     {"ban-points-kkdcp", KeyStatus::Warned, "no KKDCP (Kerberos proxy)"},
     {"ban-points-wrong-password", KeyStatus::Implemented, ""},

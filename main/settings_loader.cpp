@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "common/text.hpp"
+#include "main/auto_groups.hpp"
 
 namespace sslvpn::mainproc {
 namespace {
@@ -76,6 +77,7 @@ ServerSettings load_server_settings(const std::string& config_path, Logger& log)
   if (::access(c.server_key.c_str(), R_OK) != 0)
     throw std::runtime_error("cannot read server-key '" + c.server_key + "'");
   check_auth_files(c, log);
+  add_auto_select_groups(c, log);
   if (const std::string& f = !c.openvpn_tls_crypt.empty() ? c.openvpn_tls_crypt : c.openvpn_tls_auth;
       !f.empty()) {
     auto text = read_file(f);
@@ -93,8 +95,8 @@ ServerSettings load_server_settings(const std::string& config_path, Logger& log)
     auto key = ovpn::parse_tls_crypt_v2_server_key(*text);
     wipe_string(*text);
     if (!key.ok())
-      throw std::runtime_error("'" + f + "' is not a tls-crypt-v2 server key (make one with: sslvpnd-ovpn-key server " +
-                               f + ")");
+      throw std::runtime_error(
+          "'" + f + "' is not a tls-crypt-v2 server key (make one with: sslvpnd-ovpn-key server " + f + ")");
     s.openvpn_v2_key = std::string(key->view());
   }
   s.config = std::make_shared<const Config>(std::move(c));

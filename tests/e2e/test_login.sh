@@ -137,4 +137,16 @@ out=$(oc_auth "$PIN" "$PORT" alice 'alice-Secret1' --authgroup=staff)
 check "server healthy after malformed requests" grep -q "^COOKIE=" <<<"$out"
 check "no worker died of a signal" bash -c "! grep -Eq 'died of signal|seccomp filter' '$LOG'"
 
+# ---- auto-select-group (ocserv's): the group list is the password file's groups
+APORT=$(free_port)
+grep -v '^select-group\|^default-select-group\|^tcp-port\|^ca-cert' "$WORK/sslvpnd.conf" > "$WORK/auto.conf"
+printf 'tcp-port = %s\nauto-select-group = true\nselect-group = admins[Administrators]\n' "$APORT" >> "$WORK/auto.conf"
+start_server "$WORK/auto.conf" "$WORK/auto.log" "$WORK/auto.pid" "$APORT" || fail "server start (auto-select-group)"
+out=$(oc_auth "$PIN" "$APORT" alice 'alice-Secret1' --authgroup=ops --dump-http-traffic)
+check "auto-select-group: the form lists the password file's groups" \
+  bash -c "grep -q '<option value=\"staff\"' <<<\"\$0\" && grep -q '<option value=\"ops\"' <<<\"\$0\"" "$out"
+check "... with select-group's label kept for the groups it names" grep -q '<option value="admins">Administrators</option>' <<<"$out"
+check "... and a member logs in to a group from the file" wait_for_log "$WORK/auto.log" "user 'alice' (group 'ops') logged in"
+check "... the log says where the groups came from" grep -q "auto-select-group: 2 groups from the plain method" "$WORK/auto.log"
+
 e2e_finish

@@ -42,11 +42,11 @@ account required pam_unix.so
 PAM
 
 PIN=$(make_cert "$WORK/ecdsa" ecdsa)
-start_pam_server() {  # NAME SERVICE
+start_pam_server() {  # NAME SERVICE [EXTRA CONFIGURATION LINE]
   local port; port=$(free_port)
   base_conf "$port" "$WORK/ecdsa" /dev/null |
     sed "s|^auth = .*|auth = \"pam[service=$2,gid-min=3000]\"|" > "$WORK/$1.conf"
-  printf 'listen-host = 127.0.0.1\nmax-ban-score = 0\nauth-timeout = 30\n' >> "$WORK/$1.conf"
+  printf 'listen-host = 127.0.0.1\nmax-ban-score = 0\nauth-timeout = 30\n%s\n' "${3:-}" >> "$WORK/$1.conf"
   start_server "$WORK/$1.conf" "$WORK/$1.log" "$WORK/$1.pid" "$port" || return 1
   echo "$port" > "$WORK/$1.port"
 }
@@ -71,6 +71,13 @@ check "PAM: expired account gets a clear message" grep -q "Your account has expi
 check "PAM: expired account logged" wait_for_log "$WORK/unix.log" "login failed for '$U2'.*account expired"
 
 # A slow login (the client waits at PAM's second prompt) does not hold up another user's login.
+# auto-select-group: the system groups at or above gid-min are the form's group list.
+start_pam_server auto "$SVC" "auto-select-group = true" || fail "server start (auto-select-group)"
+out=$(oc_auth "$PIN" "$(cat "$WORK/auto.port")" "$U1" 'pam-Pass1' --authgroup="$G1" --dump-http-traffic)
+check "PAM auto-select-group: the form offers the system group above gid-min ($G1)" grep -q "<option value=\"$G1\"" <<<"$out"
+check "... and not a group below it (users, gid 100)" bash -c "! grep -q '<option value=\"users\"' <<<\"\$0\"" "$out"
+check "... and its member logs in to it" wait_for_log "$WORK/auto.log" "user '$U1' (group '$G1') logged in"
+
 start_pam_server oath "$SVC_OATH" || { fail "server start (pam_oath)"; e2e_finish; }
 P2=$(cat "$WORK/oath.port")
 code=$(oathtool --totp "$SECRET")

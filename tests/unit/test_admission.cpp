@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "main/admission.hpp"
+#include "main/auto_groups.hpp"
 
 using namespace sslvpn::mainproc;
 
@@ -127,4 +128,12 @@ TEST_CASE("admission: resumptions wait in their own lane; free slots alternate b
   auto r = conn(4);
   r.resumption = true;
   CHECK(b.arrive(std::move(r), 0.1));
+}
+
+TEST_CASE("auto-select-group: a password file's groups, in order, without repeats", "[config]") {
+  auto g = sslvpn::mainproc::passwd_file_groups(
+      "alice:staff,ops:$5$x$y\n# a comment\nbob:ops,admins:$5$x$z\ncarol:*:$5$x$w\nbroken "
+      "line\ndave:staff:!$5$x$v\n");
+  CHECK(g == std::vector<std::string>{"staff", "ops", "admins"});
+  CHECK(sslvpn::mainproc::passwd_file_groups("").empty());
 }

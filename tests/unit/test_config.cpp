@@ -239,8 +239,8 @@ TEST_CASE("config: ocserv's other names for keys, and its deprecated keys", "[co
   CHECK(w.empty());
   // Keys ocserv 1.x still reads (with a deprecation note, or without effect on Linux) load with
   // a warning, never an error.
-  for (const char* key : {"debug-no-secmod-stats = true", "session-control = true", "always-require-cert = false",
-                          "cgroup = cpuset,cpu:test"}) {
+  for (const char* key : {"debug-no-secmod-stats = true", "session-control = true",
+                          "always-require-cert = false", "cgroup = cpuset,cpu:test"}) {
     std::vector<ConfigWarning> ww;
     CHECK_NOTHROW(parse_config(std::string(kMinimal) + key + "\n", "t", &ww));
     CHECK(ww.size() == 1);
@@ -265,7 +265,8 @@ TEST_CASE("config: the ocserv key table agrees with the parser", "[config]") {
       case KeyStatus::Warned: {
         CHECK_FALSE(parser_knows_key(k.key));  // implemented keys must not stay "warned"
         std::vector<ConfigWarning> w;
-        std::string text = "auth = \"plain[passwd=/p]\"\nserver-cert = c\nserver-key = k\n" + std::string(k.key) + " = 1\n";
+        std::string text =
+            "auth = \"plain[passwd=/p]\"\nserver-cert = c\nserver-key = k\n" + std::string(k.key) + " = 1\n";
         (void)parse_config(text, "t.conf", &w);
         REQUIRE(w.size() == 1);
         CHECK(w[0].text.find("is an ocserv option that sslvpnd does not implement yet") != std::string::npos);
@@ -296,11 +297,12 @@ TEST_CASE("config: restrict-user-to-ports in ocserv's syntax", "[config]") {
   REQUIRE(d);
   CHECK(d->deny);
   CHECK(port_filter_text(*d) == "!(tcp(22), udp(111))");
-  for (const char* bad : {"tcp(22),", "!tcp(22)", "gre()", "tcp(70000)", "tcp(0)", "tcp 22", "tcp(22) udp(53)", "",
-                          "tcp(2x)"})
+  for (const char* bad :
+       {"tcp(22),", "!tcp(22)", "gre()", "tcp(70000)", "tcp(0)", "tcp 22", "tcp(22) udp(53)", "", "tcp(2x)"})
     CHECK_FALSE(parse_port_filter(bad, &error));
   std::vector<ConfigWarning> w;
-  auto cfg = parse_config(std::string(kMinimal) + "restrict-user-to-ports = \"udp(53), tcp(443)\"\n", "t", &w);
+  auto cfg =
+      parse_config(std::string(kMinimal) + "restrict-user-to-ports = \"udp(53), tcp(443)\"\n", "t", &w);
   CHECK(cfg.restrict_user_to_ports == "udp(53), tcp(443)");
   CHECK_THROWS_WITH(parse_config(std::string(kMinimal) + "restrict-user-to-ports = tcp(22),\n", "t", &w),
                     Catch::Contains("restrict-user-to-ports"));

@@ -111,7 +111,8 @@ TEST_CASE("traffic: destinations outside the allowed networks are refused", "[tr
 }
 
 TEST_CASE("user config: ocserv's ipv4-dns / ipv6-dns names", "[userconfig]") {
-  auto s = parse_user_config("ipv4-dns = 192.0.2.53\nipv6-dns = 2001:db8::53\nipv4-nbns = 192.0.2.137\n", "f", nullptr);
+  auto s = parse_user_config("ipv4-dns = 192.0.2.53\nipv6-dns = 2001:db8::53\nipv4-nbns = 192.0.2.137\n", "f",
+                             nullptr);
   REQUIRE(s.dns_size() == 2);
   CHECK(s.dns(0) == "192.0.2.53");
   CHECK(s.nbns_size() == 1);

@@ -108,7 +108,7 @@ std::optional<Transport> transport_of(std::span<const uint8_t> p) {
   if ((p[0] >> 4) != 6 || p.size() < 40) return std::nullopt;
   uint8_t next = p[6];
   size_t off = 40;
-  for (int i = 0; i < 8; ++i) {  // bounded: at most 8 extension headers
+  for (int i = 0; i < 8; ++i) {                   // bounded: at most 8 extension headers
     if (next == 0 || next == 43 || next == 60) {  // hop-by-hop, routing, destination options
       if (off + 2 > p.size()) return std::nullopt;
       uint8_t following = p[off];
