@@ -7,6 +7,7 @@
 
 #include <climits>
 
+#include "common/cwrap.hpp"
 #include "common/unique_fd.hpp"
 
 namespace sslvpn::mainproc {
@@ -57,6 +58,9 @@ Result<pid_t> spawn_helper(const std::string& path, const std::vector<std::strin
   cargv.push_back(nullptr);
   std::vector<char*> envp;
   for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+  // Under cwrap (tests without root) the helpers load the same wrappers; otherwise nothing.
+  std::vector<std::string> wrappers = cwrap_environment();
+  for (const auto& e : wrappers) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
   pid_t pid = -1;
   if (posix_spawn(&pid, path.c_str(), &fa.fa, &attr.a, cargv.data(), envp.data()) != 0) return Errc::Io;

@@ -11,7 +11,8 @@
 
 namespace sslvpn::mainproc {
 
-// Starts `path` with argv and exactly `env` ("KEY=value" entries; none by default), stdin on
+// Starts `path` with argv and exactly `env` ("KEY=value" entries; none by default; plus the
+// cwrap variables when main runs under socket_wrapper, common/cwrap.hpp), stdin on
 // /dev/null, stdout/stderr inherited, and each (source fd -> target fd) of `fds` in place;
 // every other descriptor is closed and every signal disposition reset.
 Result<pid_t> spawn_helper(const std::string& path, const std::vector<std::string>& argv,

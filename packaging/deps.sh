@@ -21,6 +21,8 @@ PKGS=(
   openconnect openvpn curl iperf3 nftables oathtool libpam-oath passwd freeradius
   # test: a real load balancer sending PROXY protocol headers (listen-proxy-proto)
   haproxy
+  # test: cwrap, to run the server without root as ocserv's test suite does (test_socket_wrapper)
+  libsocket-wrapper libuid-wrapper
   # test: IPFIX exporters and a reference collector for the NVM collector's tests
   softflowd nfdump sqlite3
   # test: a real PostgreSQL server for the collector's PostgreSQL store

@@ -7,6 +7,7 @@
 
 #include <array>
 
+#include "common/cwrap.hpp"
 #include "common/ipc_channel.hpp"
 #include "ipc.pb.h"
 
@@ -39,6 +40,7 @@ int run_zygote(int channel_fd, const std::function<int()>& worker_main) {
   IpcChannel ch{UniqueFd(channel_fd)};
   // Told apart from the workers in ps/top; each worker takes its own name back.
   ::prctl(PR_SET_NAME, "sslvpnd-zygote");
+  prime_socket_wrapper();  // under cwrap only: its first call receives a socket
   for (;;) {
     std::array<UniqueFd, kParts> fds;
     uint64_t worker_id = 0;
