@@ -131,7 +131,8 @@ struct Config {
   bool use_occtl = true;
   std::optional<int> log_level;               // ocserv's scale (0-9); -d on the command line wins
   bool client_bypass_protocol = false;        // X-CSTP-Client-Bypass-Protocol
-  bool auto_select_group = false;  // the group list is the password method's groups (main/auto_groups.hpp)
+  bool auto_select_group = false;
+  std::string listen_netns;  // a network namespace name (ip netns) for the client-facing sockets  // the group list is the password method's groups (main/auto_groups.hpp)
   uint32_t rate_limit_ms = 0;                 // at least this long between two accepted connections
   uint32_t sec_mod_scale = 0;                 // sec-mod's signing/hashing threads; 0 = one per CPU
   uint32_t max_logins_in_progress = 0;        // logins main lets run at once; 0 = 16 per CPU

@@ -77,7 +77,7 @@ constexpr OcservKey kOcservKeys[] = {
     {"listen-clear-file", KeyStatus::Warned, "removed from ocserv in 1.1.2"},
     {"listen-host", KeyStatus::Implemented, ""},
     {"listen-host-is-dyndns", KeyStatus::Warned, "not implemented yet"},
-    {"listen-netns", KeyStatus::Warned, "not implemented yet"},
+    {"listen-netns", KeyStatus::Implemented, ""},
     {"listen-proxy-proto", KeyStatus::Implemented, ""},
     {"log-level", KeyStatus::Implemented, ""},
     {"match-tls-dtls-ciphers", KeyStatus::Implemented, ""},

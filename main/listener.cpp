@@ -14,7 +14,7 @@
 namespace sslvpn::mainproc {
 
 std::vector<UniqueFd> bind_passive(const std::string& host, uint16_t port, int socktype, const char* what,
-                                   void (*setup)(int fd, int family)) {
+                                   void (*setup)(int fd, int family), const NetnsSockets* ns) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = socktype;
@@ -26,7 +26,8 @@ std::vector<UniqueFd> bind_passive(const std::string& host, uint16_t port, int s
   std::vector<UniqueFd> out;
   std::string last_error;
   for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
-    UniqueFd fd(::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol));
+    UniqueFd fd(
+        make_socket(ns, ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol));
     if (!fd.valid()) continue;
     int one = 1;
     ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -49,8 +50,9 @@ namespace {
 constexpr int kDeferAcceptSeconds = 10;
 }  // namespace
 
-std::vector<UniqueFd> open_listeners(const std::string& host, uint16_t port) {
-  auto fds = bind_passive(host, port, SOCK_STREAM, "listen-host", [](int, int) {});
+std::vector<UniqueFd> open_listeners(const std::string& host, uint16_t port, const NetnsSockets* ns) {
+  auto fds = bind_passive(
+      host, port, SOCK_STREAM, "listen-host", [](int, int) {}, ns);
   for (auto& fd : fds) {
     // A TLS client speaks first: accept() returns a connection once its ClientHello is there
     // (main peeks at it to admit resumptions first); one that says nothing waits in the kernel

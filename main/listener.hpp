@@ -7,11 +7,14 @@
 #include <vector>
 
 #include "common/unique_fd.hpp"
+#include "main/os/netns.hpp"
 
 namespace sslvpn::mainproc {
 
 // Throws std::runtime_error with the reason when nothing could be bound.
-std::vector<UniqueFd> open_listeners(const std::string& host, uint16_t port);
+// `ns`: listen-netns (null: main's own namespace).
+std::vector<UniqueFd> open_listeners(const std::string& host, uint16_t port,
+                                     const NetnsSockets* ns = nullptr);
 
 // What a listener serves. Https: the one TLS front for every HTTPS protocol (AnyConnect,
 // GlobalProtect); the worker routes the first request. OpenVPN over TCP is a service of its own,
@@ -37,7 +40,7 @@ struct TcpListener {
 // host is empty), lets `setup` prepare it (setsockopt), binds it, and returns those that bound.
 // Throws std::runtime_error naming `what` when none did.
 std::vector<UniqueFd> bind_passive(const std::string& host, uint16_t port, int socktype, const char* what,
-                                   void (*setup)(int fd, int family));
+                                   void (*setup)(int fd, int family), const NetnsSockets* ns = nullptr);
 
 // "1.2.3.4" / "2001:db8::1" (v4-mapped v6 shown as v4) and the port of a socket address.
 std::string address_text(const sockaddr_storage& ss, uint16_t* port);

@@ -70,11 +70,17 @@ int main(int argc, char** argv) {
       rl.rlim_cur = rl.rlim_max;
       (void)::setrlimit(RLIMIT_NOFILE, &rl);
     }
+    // listen-netns: the sockets clients reach live in that namespace; the rest stays here.
+    std::unique_ptr<mainproc::NetnsSockets> netns;
+    if (!s.config->listen_netns.empty()) {
+      netns = mainproc::NetnsSockets::open(s.config->listen_netns);
+      log.info("listening in network namespace '", s.config->listen_netns, "' (listen-netns)");
+    }
     std::vector<mainproc::TcpListener> listeners;
-    for (auto& fd : open_listeners(s.config->listen_host, s.config->tcp_port))
+    for (auto& fd : open_listeners(s.config->listen_host, s.config->tcp_port, netns.get()))
       listeners.push_back({std::move(fd), mainproc::TcpService::Https});
     if (s.config->openvpn_tcp_port != 0)
-      for (auto& fd : open_listeners(s.config->listen_host, s.config->openvpn_tcp_port))
+      for (auto& fd : open_listeners(s.config->listen_host, s.config->openvpn_tcp_port, netns.get()))
         listeners.push_back({std::move(fd), mainproc::TcpService::OpenVpnTcp});
 
     SyslogSink syslog_sink("sslvpnd");
@@ -86,7 +92,7 @@ int main(int argc, char** argv) {
     PidFile pid_file(opt.pid_file.empty() ? s.config->pid_file : opt.pid_file);
     s.log_level = level;
     struct ev_loop* loop = ev_default_loop(EVFLAG_AUTO);
-    Server server(loop, log, std::move(s), std::move(listeners));
+    Server server(loop, log, std::move(s), std::move(listeners), std::move(netns));
     server.start();
     ev_run(loop, 0);
     return server.exit_code();

@@ -38,12 +38,14 @@ namespace {
 constexpr int kSecModMainFd = 3;
 }  // namespace
 
-Server::Server(struct ev_loop* loop, Logger& log, ServerSettings settings, std::vector<TcpListener> listeners)
+Server::Server(struct ev_loop* loop, Logger& log, ServerSettings settings, std::vector<TcpListener> listeners,
+               std::unique_ptr<NetnsSockets> netns)
     : loop_(loop),
       log_(log),
       s_(std::move(settings)),
       sessions_(s_.config),
       listeners_(std::move(listeners)),
+      netns_(std::move(netns)),
       bans_(BanSettings{cfg().max_ban_score, cfg().ban_time, cfg().ban_reset_time}) {
   if (gnutls_rnd(GNUTLS_RND_KEY, ticket_secret_.data(), ticket_secret_.size()) != 0)
     throw std::runtime_error("cannot make the TLS ticket secret");
@@ -521,6 +523,7 @@ bool Server::reload(std::string* error, std::vector<std::string>* notes) {
   }
   keep("nvm-collector-port", n.nvm_collector_port, o.nvm_collector_port);
   keep("udp-listen-host", n.udp_listen_host, o.udp_listen_host);
+  keep("listen-netns", n.listen_netns, o.listen_netns);
   keep("device", n.device, o.device);
   keep("run-as-user", n.run_as_user, o.run_as_user);
   keep("run-as-group", n.run_as_group, o.run_as_group);

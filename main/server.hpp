@@ -107,7 +107,9 @@ struct UdpListener {
 
 class Server final : private udp::Directory {
  public:
-  Server(struct ev_loop* loop, Logger& log, ServerSettings settings, std::vector<TcpListener> listeners);
+  // `netns`: listen-netns, where the listening and per-client UDP sockets are made (null: here).
+  Server(struct ev_loop* loop, Logger& log, ServerSettings settings, std::vector<TcpListener> listeners,
+         std::unique_ptr<NetnsSockets> netns = nullptr);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -263,6 +265,7 @@ class Server final : private udp::Directory {
   ServerSettings s_;
   SessionManager sessions_;
   std::vector<TcpListener> listeners_;
+  std::unique_ptr<NetnsSockets> netns_;  // listen-netns; null: main's own namespace
   std::vector<ev_io> accept_io_;
   ev_timer accept_pause_{};  // rate-limit-ms: the listeners rest until it fires
   ev_timer drain_timer_{};   // server-drain-ms: the shutdown waits until it fires

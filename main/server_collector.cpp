@@ -42,8 +42,9 @@ int64_t now_ms() {
 void Server::open_collector() {
   if (cfg().nvm_collector_port == 0) return;
   std::string host = cfg().udp_listen_host.empty() ? cfg().listen_host : cfg().udp_listen_host;
-  collector_udp_ =
-      bind_passive(host, cfg().nvm_collector_port, SOCK_DGRAM, "nvm-collector-port", [](int fd, int family) {
+  collector_udp_ = bind_passive(
+      host, cfg().nvm_collector_port, SOCK_DGRAM, "nvm-collector-port",
+      [](int fd, int family) {
         int size = kCollectorRcvBuf;
         if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0)
           (void)::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
@@ -53,7 +54,8 @@ void Server::open_collector() {
           (void)::setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one);
         else
           (void)::setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof one);
-      });
+      },
+      netns_.get());
   ev_init(&collector_restart_, &Server::collector_restart_cb);
   collector_restart_.data = this;
   start_collector();

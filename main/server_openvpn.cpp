@@ -53,7 +53,7 @@ void Server::open_openvpn_udp(uint16_t port, const std::string& host) {
   std::array<uint8_t, 32> secret{};
   if (gnutls_rnd(GNUTLS_RND_RANDOM, secret.data(), secret.size()) != 0)
     throw std::runtime_error("cannot make the OpenVPN cookie secret");
-  for (auto& fd : open_udp_listeners(host, port)) {
+  for (auto& fd : open_udp_listeners(host, port, netns_.get())) {
     auto l = std::make_unique<UdpListener>();
     l->owner = this;
     l->port = port;
@@ -186,7 +186,7 @@ void Server::start_openvpn_udp(UdpListener& l, const Datagram& d, const std::str
     return;
   }
   // The worker's socket: the listener's address and port, connected to the client.
-  auto sock = socket_for_sender(d, l.port);
+  auto sock = socket_for_sender(d, l.port, netns_.get());
   if (!sock.ok()) {
     log_.warn("cannot create a UDP socket for OpenVPN client ", ip);
     return;

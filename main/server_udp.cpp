@@ -24,7 +24,7 @@ constexpr size_t kMaxDatagram = 16384 + 256;
 
 void Server::open_udp(uint16_t port, const std::string& host, std::unique_ptr<udp::Classifier> (*make)()) {
   const char* name = "";
-  for (auto& fd : open_udp_listeners(host, port)) {
+  for (auto& fd : open_udp_listeners(host, port, netns_.get())) {
     auto l = std::make_unique<UdpListener>();
     l->owner = this;
     l->port = port;
@@ -114,7 +114,7 @@ void Server::hand_udp_socket(WorkerProc& w, const UdpListener& l, const Datagram
   double& last = ip == w.client_ip ? w.last_udp_handoff : w.last_udp_handoff_other;
   if (now - last < kUdpHandoffInterval) return;
   last = now;
-  auto sock = socket_for_sender(d, l.port);
+  auto sock = socket_for_sender(d, l.port, netns_.get());
   if (!sock.ok()) {
     log_.warn("cannot create a UDP socket for worker ", w.pid);
     return;

@@ -11,16 +11,19 @@
 
 namespace sslvpn::mainproc {
 
-std::vector<UniqueFd> open_udp_listeners(const std::string& host, uint16_t port) {
+std::vector<UniqueFd> open_udp_listeners(const std::string& host, uint16_t port, const NetnsSockets* ns) {
   // Per-client sockets bind the same address and port (bind_passive sets SO_REUSEADDR on
   // both sides); packet info tells which local address a datagram was sent to.
-  return bind_passive(host, port, SOCK_DGRAM, "udp-listen-host", [](int fd, int family) {
-    int one = 1;
-    if (family == AF_INET6)
-      ::setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one);
-    else
-      ::setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof one);
-  });
+  return bind_passive(
+      host, port, SOCK_DGRAM, "udp-listen-host",
+      [](int fd, int family) {
+        int one = 1;
+        if (family == AF_INET6)
+          ::setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one);
+        else
+          ::setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof one);
+      },
+      ns);
 }
 
 Result<Datagram> recv_datagram(int fd, std::span<uint8_t> buf) {
@@ -57,8 +60,9 @@ Result<Datagram> recv_datagram(int fd, std::span<uint8_t> buf) {
 }
 
 Result<UniqueFd> connected_udp_socket(const sockaddr_storage& local, socklen_t local_len,
-                                      const sockaddr_storage& peer, socklen_t peer_len) {
-  UniqueFd fd(::socket(local.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+                                      const sockaddr_storage& peer, socklen_t peer_len,
+                                      const NetnsSockets* ns) {
+  UniqueFd fd(make_socket(ns, local.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (!fd.valid()) return Errc::Io;
   int one = 1;
   ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -68,14 +72,14 @@ Result<UniqueFd> connected_udp_socket(const sockaddr_storage& local, socklen_t l
   return fd;
 }
 
-Result<UniqueFd> socket_for_sender(const Datagram& d, uint16_t port) {
+Result<UniqueFd> socket_for_sender(const Datagram& d, uint16_t port, const NetnsSockets* ns) {
   sockaddr_storage local = d.to;
   uint16_t port_be = htons(port);
   if (local.ss_family == AF_INET)
     reinterpret_cast<sockaddr_in*>(&local)->sin_port = port_be;
   else
     reinterpret_cast<sockaddr_in6*>(&local)->sin6_port = port_be;
-  return connected_udp_socket(local, d.to_len, d.from, d.from_len);
+  return connected_udp_socket(local, d.to_len, d.from, d.from_len, ns);
 }
 
 }  // namespace sslvpn::mainproc

@@ -12,12 +12,14 @@
 
 #include "common/result.hpp"
 #include "common/unique_fd.hpp"
+#include "main/os/netns.hpp"
 
 namespace sslvpn::mainproc {
 
 // Listeners on host:port (every address when host is empty), receiving destination addresses.
 // Throws std::runtime_error when nothing could be bound.
-std::vector<UniqueFd> open_udp_listeners(const std::string& host, uint16_t port);
+std::vector<UniqueFd> open_udp_listeners(const std::string& host, uint16_t port,
+                                         const NetnsSockets* ns = nullptr);
 
 struct Datagram {
   sockaddr_storage from{};
@@ -32,10 +34,11 @@ Result<Datagram> recv_datagram(int fd, std::span<uint8_t> buf);
 
 // A socket for the client that sent `d` to a listener on `port`: bound to the address the
 // client used, with the listener's port, and connected to the client.
-Result<UniqueFd> socket_for_sender(const Datagram& d, uint16_t port);
+Result<UniqueFd> socket_for_sender(const Datagram& d, uint16_t port, const NetnsSockets* ns = nullptr);
 
 // A non-blocking UDP socket bound to `local` (with the listener's port) and connected to `peer`.
 Result<UniqueFd> connected_udp_socket(const sockaddr_storage& local, socklen_t local_len,
-                                      const sockaddr_storage& peer, socklen_t peer_len);
+                                      const sockaddr_storage& peer, socklen_t peer_len,
+                                      const NetnsSockets* ns = nullptr);
 
 }  // namespace sslvpn::mainproc
