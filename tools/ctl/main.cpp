@@ -1,23 +1,22 @@
-// sslvpnctl: controls a running sslvpnd, with occtl's options and commands.
+// sslvpnctl: controls a running sslvpnd, with occtl's options, commands and text output.
 //   sslvpnctl [-s SOCKET] [-j] [-n] [COMMAND...]
 // Without a command it reads commands from standard input (a prompt on a terminal).
+#include <arpa/inet.h>
 #include <getopt.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <charconv>
 #include <cstdio>
-#include <cstring>
 #include <ctime>
+#include <initializer_list>
 #include <iostream>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
-#include "common/ipc_channel.hpp"
 #include "common/json_writer.hpp"
+#include "tools/ctl/client.hpp"
 #include "tools/ctl/flows.hpp"
 #include "tools/ctl/render.hpp"
 
@@ -35,10 +34,10 @@ const char* kHelp =
     "  show user NAME                details of NAME's tunnels\n"
     "  show id ID                    details of one tunnel\n"
     "  show sessions [all|valid]     sessions (cookies), with or without a tunnel\n"
-    "  show session SID              the tunnel of one session\n"
-    "  disconnect user NAME | id ID  drop tunnels; the client may reconnect with its cookie\n"
+    "  show session SID              one session (SID: its id or the start of it)\n"
+    "  disconnect user NAME | id ID  end tunnels and their sessions (the cookie dies, as occtl's)\n"
     "  terminate user NAME | id ID | session SID\n"
-    "                                drop tunnels and their cookies (no reconnect)\n"
+    "                                the same; a session also without a tunnel\n"
     "  show ip bans                  addresses banned now\n"
     "  show ip ban points            addresses with ban points\n"
     "  unban ip IP                   lift a ban (IPv6: the whole /64)\n"
@@ -60,65 +59,52 @@ struct Options {
   bool jsonl = false;  // show flows: JSON Lines
 };
 
-class Client {
- public:
-  explicit Client(const std::string& path) : path_(path) {}
-  // Sends one request; a reply or an error text.
-  bool call(const ctl::CtlRequest& req, ctl::CtlReply* reply, std::string* error) {
-    if (!ch_.valid() && !connect(error)) return false;
-    if (!ch_.send(req)) {
-      *error = "cannot send to " + path_;
-      return false;
-    }
-    reply->Clear();
-    for (int parts = 0; parts < 1000000; ++parts) {
-      auto r = ch_.recv<ctl::CtlReply>(false);
-      if (!r.ok()) {
-        *error = std::string("no answer from sslvpnd: ") + errc_name(r.error());
-        return false;
-      }
-      // A long list arrives in parts: join their rows.
-      bool more = r->first.more();
-      r->first.set_more(false);
-      reply->MergeFrom(r->first);
-      if (!more) return true;
-    }
-    *error = "the reply from sslvpnd does not end";
-    return false;
-  }
-  // The next message sslvpnd sends unasked (show events); false when the connection ends.
-  bool next(ctl::CtlReply* reply) {
-    auto r = ch_.recv<ctl::CtlReply>(false);
-    if (!r.ok()) return false;
-    *reply = std::move(r->first);
-    return true;
-  }
+// What a command line asks for, and how the reply is shown.
+enum class Kind {
+  Status,
+  Users,
+  UserDetails,
+  Session,
+  Sessions,
+  Bans,
+  BanPoints,
+  Iroutes,
+  Flows,
+  Collector,
+  Events,
+  Disconnect,
+  Terminate,
+  Unban,
+  Reload,
+  Stop,
+};
 
- private:
-  bool connect(std::string* error) {
-    UniqueFd fd(::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
-    sockaddr_un sa{};
-    sa.sun_family = AF_UNIX;
-    if (path_.size() >= sizeof sa.sun_path) {
-      *error = "socket path too long";
-      return false;
-    }
-    std::memcpy(sa.sun_path, path_.c_str(), path_.size() + 1);
-    if (!fd.valid() || ::connect(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
-      *error = "cannot connect to " + path_ + ": " + std::strerror(errno) +
-               " (is sslvpnd running, with this occtl-socket-file? sslvpnctl needs root)";
-      return false;
-    }
-    ch_ = IpcChannel(std::move(fd));
-    return true;
-  }
-  std::string path_;
-  IpcChannel ch_;
+struct Command {
+  Kind kind = Kind::Status;
+  ctl::CtlRequest req;
+  std::string what;  // disconnect, terminate: "user", "id" or "session"
+  std::string arg;   // as typed: the user, id, session or address (occtl's messages repeat it)
 };
 
 bool parse_u64(const std::string& s, uint64_t* out) {
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
   return ec == std::errc() && p == s.data() + s.size();
+}
+
+bool starts(const std::vector<std::string>& w, std::initializer_list<const char*> words) {
+  if (w.size() < words.size()) return false;
+  size_t i = 0;
+  for (const char* x : words)
+    if (w[i++] != x) return false;
+  return true;
+}
+
+// occtl's words for a command it does not know.
+bool unknown(const std::vector<std::string>& w, std::string* error) {
+  std::string line;
+  for (const auto& x : w) line += (line.empty() ? "" : " ") + x;
+  *error = "unknown command: " + line + "\nuse help or '?' to get a list of the available commands";
+  return false;
 }
 
 bool parse_select(const std::vector<std::string>& w, size_t i, bool allow_session, ctl::Select* sel,
@@ -146,28 +132,302 @@ bool parse_select(const std::vector<std::string>& w, size_t i, bool allow_sessio
   return true;
 }
 
-// show events: prints each connect and disconnect as it happens, until sslvpnd goes away or
-// the user interrupts.
-int watch_events(Client& client, const Options& o) {
-  ctl::CtlRequest req;
-  req.set_watch_events(true);
-  ctl::CtlReply reply;
-  std::string error;
-  if (!client.call(req, &reply, &error)) return std::fprintf(stderr, "sslvpnctl: %s\n", error.c_str()), 1;
-  if (!reply.ok()) return std::fprintf(stderr, "%s\n", reply.error().c_str()), 1;
-  if (!o.json) std::printf("watching connects and disconnects (Ctrl-C stops)\n");
-  std::fflush(stdout);
-  while (client.next(&reply)) {
-    if (!reply.has_event()) continue;
-    std::string line = o.json ? event_json(reply.event()) : event_line(reply.event());
-    std::fputs(line.c_str(), stdout);
-    std::fflush(stdout);
+// "show ...": false with `error` on a usage error.
+bool parse_show(const std::vector<std::string>& w, long now, Command* c, std::string* error) {
+  size_t n = w.size();
+  auto& r = c->req;
+  uint64_t id = 0;
+  if (starts(w, {"show", "status"}) && n == 2) {
+    c->kind = Kind::Status;
+    r.set_status(true);
+  } else if (starts(w, {"show", "users"}) && n == 2) {
+    c->kind = Kind::Users;
+    r.set_list_users(true);
+  } else if (starts(w, {"show", "user"}) && n == 3) {
+    c->kind = Kind::UserDetails;
+    r.mutable_user_info()->set_user(w[2]);
+  } else if (starts(w, {"show", "id"}) && n == 3 && parse_u64(w[2], &id)) {
+    c->kind = Kind::UserDetails;
+    r.mutable_user_info()->set_id(id);
+  } else if (starts(w, {"show", "id"}) && n == 3) {
+    *error = "'" + w[2] + "' is not a number";
+    return false;
+  } else if ((starts(w, {"show", "sessions"}) || starts(w, {"show", "cookies"})) && n <= 3) {
+    // Every session sslvpnd lists may open a tunnel: "all" and "valid" list the same.
+    if (n == 3 && w[2] != "all" && w[2] != "valid") {
+      *error = "expected all or valid";
+      return false;
+    }
+    c->kind = Kind::Sessions;
+  } else if (starts(w, {"show", "session"}) && n == 3) {
+    c->kind = Kind::Session;
+    c->arg = w[2];
+  } else if (starts(w, {"show", "ip", "bans"}) && n == 3) {
+    c->kind = Kind::Bans;
+    r.set_list_bans(true);
+  } else if (starts(w, {"show", "ip", "ban", "points"}) && n == 4) {
+    c->kind = Kind::BanPoints;
+    r.set_list_ban_points(true);
+  } else if (starts(w, {"show", "iroutes"}) && n == 2) {
+    c->kind = Kind::Iroutes;
+    r.set_list_users(true);
+  } else if (starts(w, {"show", "flows"})) {
+    c->kind = Kind::Flows;
+    return parse_flow_filter(w, 2, now, r.mutable_show_flows(), error);
+  } else if (starts(w, {"show", "collector"}) && n == 2) {
+    c->kind = Kind::Collector;
+    r.set_collector_status(true);
+  } else if (starts(w, {"show", "events"}) && n == 2) {
+    c->kind = Kind::Events;
+  } else {
+    return unknown(w, error);
   }
+  return true;
+}
+
+bool parse_command(const std::vector<std::string>& w, long now, Command* c, std::string* error) {
+  if (w[0] == "show") return parse_show(w, now, c, error);
+  if (w[0] == "disconnect" || w[0] == "terminate") {
+    bool terminate = w[0] == "terminate";
+    ctl::Select* sel = terminate ? c->req.mutable_terminate() : c->req.mutable_disconnect();
+    if (!parse_select(w, 1, terminate, sel, error)) return false;
+    c->kind = terminate ? Kind::Terminate : Kind::Disconnect;
+    c->what = w[1];
+    c->arg = w[2];
+  } else if (starts(w, {"stop", "now"}) && w.size() == 2) {
+    c->kind = Kind::Stop;
+    c->req.set_stop(true);
+  } else if (starts(w, {"unban", "ip"}) && w.size() == 3) {
+    c->kind = Kind::Unban;
+    c->req.set_unban(w[2]);
+    c->arg = w[2];
+  } else if (starts(w, {"reload"}) && w.size() == 1) {
+    c->kind = Kind::Reload;
+    c->req.set_reload(true);
+  } else {
+    return unknown(w, error);
+  }
+  return true;
+}
+
+int fail(const std::string& error) {
+  std::fprintf(stderr, "sslvpnctl: %s\n", error.c_str());
+  return 1;
+}
+
+// occtl's "not found" (show user, show id, show session): its words on standard output (JSON:
+// the server's on standard error), and exit status 2.
+int not_found(const char* text, const std::string& error, bool json) {
+  if (json)
+    std::fprintf(stderr, "%s\n", error.c_str());
+  else
+    std::printf("%s\n", text);
+  return 2;
+}
+
+// One request whose reply must be ok.
+bool ask(Client& client, const ctl::CtlRequest& req, ctl::CtlReply* reply, std::string* error) {
+  if (!client.call(req, reply, error)) return false;
+  if (reply->ok()) return true;
+  *error = reply->error();
+  return false;
+}
+
+ctl::CtlRequest users_request() {
+  ctl::CtlRequest r;
+  r.set_list_users(true);
+  return r;
+}
+
+ctl::CtlRequest sessions_request() {
+  ctl::CtlRequest r;
+  r.set_list_sessions(true);
+  return r;
+}
+
+// show sessions: the text also needs the tunnels (the clients' addresses and user agents).
+int show_sessions(Client& client, bool json, long now) {
+  ctl::CtlReply sessions, users;
+  std::string error;
+  if (!ask(client, sessions_request(), &sessions, &error)) return fail(error);
+  if (!json && !ask(client, users_request(), &users, &error)) return fail(error);
+  std::string out = json ? sessions_json(sessions, now) : sessions_table(sessions, users, now);
+  std::fputs(out.c_str(), stdout);
   return 0;
 }
 
-// Runs one command line; returns the exit status (0 ok, 1 failed, 2 usage).
-int run_words(Client& client, const Options& o, const std::vector<std::string>& w);
+// show session SID, SID an id or the start of one (occtl lists 6 characters): text, occtl's
+// session block; JSON, the session's tunnel as show user's (sslvpnd's stable JSON).
+int show_session(Client& client, bool json, const std::string& sid, long now) {
+  ctl::CtlReply sessions, users;
+  std::string error;
+  if (!ask(client, users_request(), &users, &error)) return fail(error);
+  std::string out;
+  if (json) {
+    ctl::CtlReply picked;
+    for (const auto& u : users.users())
+      if (!sid.empty() && u.session().compare(0, sid.size(), sid) == 0) *picked.add_users() = u;
+    if (picked.users_size() > 0) out = users_json(picked, now);
+  } else {
+    if (!ask(client, sessions_request(), &sessions, &error)) return fail(error);
+    out = session_details(sessions, users, sid);
+  }
+  const char* none = "Session ID not found or expired";
+  if (out.empty()) return not_found(none, none, json);
+  std::fputs(out.c_str(), stdout);
+  return 0;
+}
+
+// terminate session SID: the one session whose id starts with SID (as show session finds it).
+bool resolve_session(Client& client, ctl::Select* sel, std::string* error) {
+  const std::string& sid = sel->session();
+  if (sid.empty()) return true;
+  ctl::CtlReply sessions;
+  if (!ask(client, sessions_request(), &sessions, error)) return false;
+  std::vector<std::string> match;
+  for (const auto& s : sessions.sessions())
+    if (s.session().compare(0, sid.size(), sid) == 0) match.push_back(s.session());
+  if (match.size() > 1) {
+    *error =
+        "session id '" + sid + "' is ambiguous: " + std::to_string(match.size()) + " sessions start with it";
+    return false;
+  }
+  if (match.size() == 1) sel->set_session(match[0]);
+  return true;
+}
+
+// unban ip: occtl's check of the address (an IPv6 /64 as show ip bans prints it is fine too).
+bool valid_ip(const std::string& ip) {
+  std::string a = ip.substr(0, ip.find('/'));
+  unsigned char buf[16];
+  return ::inet_pton(a.find(':') != std::string::npos ? AF_INET6 : AF_INET, a.c_str(), buf) == 1;
+}
+
+// occtl's words after an action: {done, not done}.
+std::pair<std::string, std::string> action_words(const Command& c) {
+  const std::string& a = c.arg;
+  bool user = c.what == "user", id = c.what == "id";
+  switch (c.kind) {
+    case Kind::Disconnect:
+      if (user) return {"user '" + a + "' was disconnected", "could not disconnect user '" + a + "'"};
+      return {"connection ID '" + a + "' was disconnected", "could not disconnect ID '" + a + "'"};
+    case Kind::Terminate:  // not occtl's: its words for disconnect
+      if (user) return {"user '" + a + "' was terminated", "could not terminate user '" + a + "'"};
+      if (id) return {"connection ID '" + a + "' was terminated", "could not terminate ID '" + a + "'"};
+      return {"session '" + a + "' was terminated", "could not terminate session '" + a + "'"};
+    case Kind::Unban:
+      return {"IP '" + a + "' was unbanned", "could not unban IP '" + a + "'"};
+    case Kind::Reload:
+      return {"Server scheduled to reload", "Error scheduling reload"};
+    case Kind::Stop:
+      return {"Server scheduled to stop", "Error scheduling server stop"};
+    default:
+      return {"", ""};
+  }
+}
+
+bool is_action(Kind k) {
+  return k == Kind::Disconnect || k == Kind::Terminate || k == Kind::Unban || k == Kind::Reload ||
+         k == Kind::Stop;
+}
+
+// After an action: occtl's line on standard output, exit status 0 when done and 1 when not.
+// reload also prints that the configuration was reloaded (sslvpnd does it before it answers)
+// and the settings that wait for a restart; a refused file's error goes to standard error.
+int report_action(const Command& c, const ctl::CtlReply& reply, bool json) {
+  std::vector<std::string> notes(reply.notes().begin(), reply.notes().end());
+  if (json) {
+    if (!reply.ok()) return std::fprintf(stderr, "%s\n", reply.error().c_str()), 1;
+    JsonWriter j;
+    j.begin_object().field("ok", true);
+    if (c.kind == Kind::Reload)
+      j.field("notes", notes);
+    else
+      j.field("affected", reply.affected());
+    j.end_object();
+    std::printf("%s\n", j.str().c_str());
+    return 0;
+  }
+  auto [done, not_done] = action_words(c);
+  if (!reply.ok()) {
+    std::printf("%s\n", not_done.c_str());
+    if (c.kind == Kind::Reload) std::fprintf(stderr, "%s\n", reply.error().c_str());
+    return 1;
+  }
+  std::printf("%s\n", done.c_str());
+  if (c.kind == Kind::Reload) std::printf("configuration reloaded\n");
+  for (const auto& n : notes) std::printf("note: %s\n", n.c_str());
+  return 0;
+}
+
+std::string details_text(const ctl::CtlReply& r, long now) {
+  std::string out;
+  for (int i = 0; i < r.users_size(); ++i) out += (i ? "\n" : "") + user_details(r.users(i), now);
+  return out;
+}
+
+std::string render(const Command& c, const ctl::CtlReply& r, const Options& o, long now) {
+  bool j = o.json;
+  switch (c.kind) {
+    case Kind::Status:
+      return j ? status_json(r.status(), now) : status_text(r.status(), now);
+    case Kind::Users:
+      return j ? users_json(r, now) : users_table(r, now);
+    case Kind::UserDetails:
+      return j ? users_json(r, now) : details_text(r, now);
+    case Kind::Bans:
+      return j ? bans_json(r, now) : bans_table(r, now, false);
+    case Kind::BanPoints:
+      return j ? bans_json(r, now) : bans_table(r, now, true);
+    case Kind::Iroutes:
+      return j ? iroutes_json(r) : iroutes_table(r);
+    case Kind::Flows:
+      return o.jsonl ? flows_jsonl(r) : j ? flows_json(r) : flows_table(r);
+    case Kind::Collector:
+      return j ? collector_json(r.collector()) : collector_text(r.collector(), now);
+    default:
+      return std::string();
+  }
+}
+
+int execute(Client& client, const Options& o, Command& c, long now) {
+  std::string error;
+  if (c.kind == Kind::Events) return watch_events(client, o.json);
+  if (c.kind == Kind::Sessions) return show_sessions(client, o.json, now);
+  if (c.kind == Kind::Session) return show_session(client, o.json, c.arg, now);
+  if (c.kind == Kind::Unban && !valid_ip(c.arg))
+    return std::fprintf(stderr, "Cannot parse IP: %s\n", c.arg.c_str()), 1;
+  if (c.kind == Kind::Terminate && c.req.terminate().has_session() &&
+      !resolve_session(client, c.req.mutable_terminate(), &error))
+    return fail(error);
+  ctl::CtlReply reply;
+  if (!client.call(c.req, &reply, &error)) return fail(error);
+  if (is_action(c.kind)) return report_action(c, reply, o.json);
+  if (!reply.ok()) {
+    if (c.kind == Kind::UserDetails) return not_found("user or ID not found", reply.error(), o.json);
+    std::fprintf(stderr, "%s\n", reply.error().c_str());
+    return 1;
+  }
+  std::fputs(render(c, reply, o, now).c_str(), stdout);
+  return 0;
+}
+
+// Runs one command line; returns the exit status (0 ok, 1 failed, 2 usage or not found).
+int run_words(Client& client, const Options& o, const std::vector<std::string>& w) {
+  if (w.empty()) return 0;
+  if (w[0] == "help" || w[0] == "?") {
+    std::fputs(kHelp, stdout);
+    return 0;
+  }
+  long now = static_cast<long>(std::time(nullptr));
+  Command c;
+  std::string error;
+  if (!parse_command(w, now, &c, &error)) {
+    std::fprintf(stderr, "%s\n", error.c_str());
+    return 2;
+  }
+  return execute(client, o, c, now);
+}
 
 // occtl reads its global options anywhere on the line ("show users --debug", "show status -j"):
 // they are taken out of the command words here. --debug only adds fields to occtl's output;
@@ -188,141 +448,6 @@ int run(Client& client, const Options& given, const std::vector<std::string>& wo
     w.push_back(x);
   }
   return run_words(client, o, w);
-}
-
-int run_words(Client& client, const Options& o, const std::vector<std::string>& w) {
-  long now = static_cast<long>(std::time(nullptr));
-  ctl::CtlRequest req;
-  std::string error;
-  enum class Show { Status, Users, UserDetails, Sessions, Bans, Iroutes, Reload, Flows, Collector, Done };
-  Show show = Show::Done;
-  auto is = [&](std::initializer_list<const char*> words) {
-    if (w.size() < words.size()) return false;
-    size_t i = 0;
-    for (const char* x : words)
-      if (w[i++] != x) return false;
-    return true;
-  };
-  if (w.empty()) return 0;
-  if (is({"help"}) || is({"?"})) {
-    std::fputs(kHelp, stdout);
-    return 0;
-  } else if (is({"show", "status"}) && w.size() == 2) {
-    req.set_status(true);
-    show = Show::Status;
-  } else if (is({"show", "users"}) && w.size() == 2) {
-    req.set_list_users(true);
-    show = Show::Users;
-  } else if (is({"show", "user"}) && w.size() == 3) {
-    req.mutable_user_info()->set_user(w[2]);
-    show = Show::UserDetails;
-  } else if (is({"show", "id"}) && w.size() == 3) {
-    uint64_t id = 0;
-    if (!parse_u64(w[2], &id)) return std::fprintf(stderr, "'%s' is not a number\n", w[2].c_str()), 2;
-    req.mutable_user_info()->set_id(id);
-    show = Show::UserDetails;
-  } else if ((is({"show", "sessions"}) || is({"show", "cookies"})) && w.size() <= 3) {
-    if (w.size() == 3 && w[2] != "all" && w[2] != "valid")
-      return std::fprintf(stderr, "expected all or valid\n"), 2;
-    req.set_list_sessions(true);
-    show = Show::Sessions;
-  } else if (is({"show", "session"}) && w.size() == 3) {
-    req.mutable_user_info()->set_session(w[2]);
-    show = Show::UserDetails;
-  } else if (is({"disconnect"})) {
-    if (!parse_select(w, 1, false, req.mutable_disconnect(), &error))
-      return std::fprintf(stderr, "%s\n", error.c_str()), 2;
-  } else if (is({"terminate"})) {
-    if (!parse_select(w, 1, true, req.mutable_terminate(), &error))
-      return std::fprintf(stderr, "%s\n", error.c_str()), 2;
-  } else if (is({"stop", "now"}) && w.size() == 2) {
-    req.set_stop(true);
-  } else if (is({"show", "ip", "bans"}) && w.size() == 3) {
-    req.set_list_bans(true);
-    show = Show::Bans;
-  } else if (is({"show", "ip", "ban", "points"}) && w.size() == 4) {
-    req.set_list_ban_points(true);
-    show = Show::Bans;
-  } else if (is({"unban", "ip"}) && w.size() == 3) {
-    req.set_unban(w[2]);
-  } else if (is({"reload"}) && w.size() == 1) {
-    req.set_reload(true);
-    show = Show::Reload;
-  } else if (is({"show", "iroutes"}) && w.size() == 2) {
-    req.set_list_users(true);
-    show = Show::Iroutes;
-  } else if (is({"show", "flows"})) {
-    if (!parse_flow_filter(w, 2, now, req.mutable_show_flows(), &error))
-      return std::fprintf(stderr, "%s\n", error.c_str()), 2;
-    show = Show::Flows;
-  } else if (is({"show", "collector"}) && w.size() == 2) {
-    req.set_collector_status(true);
-    show = Show::Collector;
-  } else if (is({"show", "events"}) && w.size() == 2) {
-    return watch_events(client, o);
-  } else {
-    std::fprintf(stderr, "unknown command; try 'help'\n");
-    return 2;
-  }
-  ctl::CtlReply reply;
-  if (!client.call(req, &reply, &error)) {
-    std::fprintf(stderr, "sslvpnctl: %s\n", error.c_str());
-    return 1;
-  }
-  if (!reply.ok()) {
-    std::fprintf(stderr, "%s\n", reply.error().c_str());
-    return 1;
-  }
-  std::string out;
-  switch (show) {
-    case Show::Status:
-      out = o.json ? status_json(reply.status(), now) : status_text(reply.status(), now);
-      break;
-    case Show::Users:
-      out = o.json ? users_json(reply, now) : users_table(reply, now);
-      break;
-    case Show::UserDetails:
-      if (o.json) {
-        out = users_json(reply, now);
-      } else {
-        for (int i = 0; i < reply.users_size(); ++i)
-          out += (i ? "\n" : "") + user_details(reply.users(i), now);
-      }
-      break;
-    case Show::Sessions:
-      out = o.json ? sessions_json(reply, now) : sessions_table(reply, now);
-      break;
-    case Show::Bans:
-      out = o.json ? bans_json(reply, now) : bans_table(reply, now);
-      break;
-    case Show::Iroutes:
-      out = o.json ? iroutes_json(reply) : iroutes_table(reply);
-      break;
-    case Show::Flows:
-      out = o.jsonl ? flows_jsonl(reply) : o.json ? flows_json(reply) : flows_table(reply);
-      break;
-    case Show::Collector:
-      out = o.json ? collector_json(reply.collector()) : collector_text(reply.collector(), now);
-      break;
-    case Show::Reload: {
-      std::vector<std::string> notes(reply.notes().begin(), reply.notes().end());
-      if (o.json) {
-        JsonWriter j;
-        j.begin_object().field("ok", true).field("notes", notes).end_object();
-        out = j.str() + "\n";
-      } else {
-        out = "configuration reloaded\n";
-        for (const auto& n : notes) out += "note: " + n + "\n";
-      }
-      break;
-    }
-    case Show::Done:
-      out = o.json ? "{\"ok\":true,\"affected\":" + std::to_string(reply.affected()) + "}\n"
-                   : (reply.affected() ? std::to_string(reply.affected()) + " affected\n" : std::string());
-      break;
-  }
-  std::fputs(out.c_str(), stdout);
-  return 0;
 }
 
 std::vector<std::string> split_words(const std::string& line) {
