@@ -296,8 +296,9 @@ const std::map<std::string_view, Handler>& handlers() {
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.mobile_idle_timeout = parse_seconds(c, v); }},
       {"rekey-time", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.rekey_time = parse_seconds(c, v); }},
       {"rekey-method",
-       [](Config&, const Ctx& c, std::string_view v) {
+       [](Config& cfg, const Ctx& c, std::string_view v) {
          if (v != "ssl" && v != "new-tunnel") fail(c.origin, c.line, "rekey-method must be 'ssl' or 'new-tunnel'");
+         cfg.rekey_in_place = v == "ssl";
        }},
       {"session-timeout",
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.session_timeout = parse_seconds(c, v); }},

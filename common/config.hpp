@@ -96,9 +96,11 @@ struct Config {
   // clients that send X-AnyConnect-Identifier-DeviceType (phones): unset = as dpd / idle-timeout
   std::optional<uint32_t> mobile_dpd;
   std::optional<uint32_t> mobile_idle_timeout;
-  // 0 = no rekey. Clients rekey by opening a new tunnel: that is what ocserv asks of TLS 1.3
-  // clients whatever rekey-method says (the key is accepted, ssl or new-tunnel, and not used).
+  // 0 = no rekey. With rekey-method = new-tunnel clients rekey by opening a new tunnel with
+  // their cookie; with ssl (and a client with safe renegotiation, as ocserv checks) they
+  // renegotiate TLS 1.2 on the same connection, or send a TLS 1.3 KeyUpdate.
   uint32_t rekey_time = 172800;
+  bool rekey_in_place = true;  // rekey-method = ssl (ocserv's default): TLS renegotiation on the same connection
   // CSTP/DTLS compression (ocserv's keys): off by default; packets up to no-compress-limit
   // bytes go as they are; compression-algo-priority orders the methods (higher first).
   bool compression = false;

@@ -104,7 +104,7 @@ constexpr OcservKey kOcservKeys[] = {
     {"predictable-ips", KeyStatus::Implemented, ""},
     {"proxy-url", KeyStatus::Warned, "not implemented yet"},
     {"rate-limit-ms", KeyStatus::Implemented, ""},
-    {"rekey-method", KeyStatus::Partial, "`ssl` and `new-tunnel` are accepted; the client is always told `new-tunnel` (it opens a new tunnel with its cookie)"},
+    {"rekey-method", KeyStatus::Implemented, ""},
     {"rekey-time", KeyStatus::Implemented, ""},
     {"restrict-user-to-groups", KeyStatus::Warned, "not implemented yet"},
     {"restrict-user-to-ports", KeyStatus::Implemented, ""},

@@ -320,6 +320,7 @@ ipc::TunnelParams SessionManager::params_for(const Session& s, const TunDevice& 
   p.set_keepalive(us.has_keepalive() ? us.keepalive() : cfg_->keepalive);
   p.set_idle_timeout(us.has_idle_timeout() ? us.idle_timeout() : idle);
   p.set_rekey_time(cfg_->rekey_time);
+  p.set_rekey_in_place(cfg_->rekey_in_place);
   p.set_client_bypass_protocol(cfg_->client_bypass_protocol);
   p.set_restrict_to_ports(us.has_restrict_to_ports() ? us.restrict_to_ports() : cfg_->restrict_user_to_ports);
   if (cfg_->compression) {

@@ -68,6 +68,11 @@ std::optional<DtlsSetup> Connection::choose_dtls(const ipc::TunnelParams& p, any
     auto key = tls_.export_key("EXPORTER-openconnect-psk", 32);
     if (!key.ok()) return std::nullopt;
     setup.psk = std::move(key).value();
+    setup.psk_source = [this]() -> std::optional<SecretBytes> {
+      auto k = tls_.export_key("EXPORTER-openconnect-psk", 32);
+      if (!k.ok()) return std::nullopt;
+      return std::move(k).value();
+    };
     if (d.match_tls_ciphers()) setup.psk_cipher = tls_.cipher_name();
     reply->enabled = true;
     reply->app_id_hex = id_hex;
@@ -127,8 +132,13 @@ void Connection::connect(ipc::SessionRequest& req, anyconnect::DtlsOffer& offer)
   std::optional<DtlsSetup> dtls_setup = choose_dtls(p, offer, &dtls);
   cstp::SessionSettings settings = cstp::settings_from(p);
   cstp::choose_compression(p, offer.cstp_encodings, offer.dtls_encodings, dtls.enabled, &settings);
-  cstp::CompressionReply compression{codec_name(settings.cstp_codec), codec_name(settings.dtls_codec)};
-  if (!tls_.send(cstp::build_connect_reply(p, "sslvpnd " SSLVPND_VERSION, dtls, compression)) ||
+  cstp::ReplyChoices choices;
+  choices.compression = {codec_name(settings.cstp_codec), codec_name(settings.dtls_codec)};
+  // rekey-method = ssl, as ocserv: offered to clients with safe renegotiation (RFC 5746); under
+  // TLS 1.3 the client's "renegotiation" is a KeyUpdate, which GnuTLS handles by itself.
+  choices.rekey_in_place = p.rekey_in_place() && p.rekey_time() != 0 && tls_.safe_renegotiation();
+  if (choices.rekey_in_place) tls_.allow_renegotiation(std::chrono::seconds(p.rekey_time() / 2));
+  if (!tls_.send(cstp::build_connect_reply(p, "sslvpnd " SSLVPND_VERSION, dtls, choices)) ||
       !tls_.enter_tunnel_mode())
     return;
   log_.debug("tunnel up on ", p.device(), " for ", p.ipv4_address(), " ", p.ipv6_address(), ", MTU ", p.mtu(),
@@ -137,6 +147,8 @@ void Connection::connect(ipc::SessionRequest& req, anyconnect::DtlsOffer& offer)
   std::unique_ptr<tunnel::DatagramFactory> dtls_factory;
   if (dtls_setup) dtls_factory = std::make_unique<DtlsFactory>(std::move(*dtls_setup));
   run_tunnel(engine, std::move(rep->second), p, std::move(dtls_factory));
+  if (tls_.renegotiations() > 0)
+    log_.info("the client rekeyed its TLS session in place ", tls_.renegotiations(), " times");
   if (settings.cstp_codec != cstp::Codec::None || settings.dtls_codec != cstp::Codec::None)
     log_.info("compression (CSTP ", codec_name(settings.cstp_codec), ", DTLS ",
               codec_name(settings.dtls_codec), "): ", engine.compressed_out(),

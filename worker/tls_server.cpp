@@ -4,6 +4,7 @@
 #include "worker/tunnel/send_buffer.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -134,8 +135,49 @@ Result<size_t> TlsServer::recv_nonblocking(std::span<uint8_t> buf) {
     if (n == 0 || n == GNUTLS_E_PREMATURE_TERMINATION) return Errc::Closed;
     if (n == GNUTLS_E_AGAIN) return Errc::Timeout;
     if (n == GNUTLS_E_INTERRUPTED) continue;
+    if (n == GNUTLS_E_REHANDSHAKE && renegotiate()) continue;  // then what the client sent next
     return Errc::Io;
   }
+}
+
+bool TlsServer::wait_socket(short events, std::chrono::steady_clock::time_point deadline) const {
+  auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  if (left.count() <= 0) return false;
+  pollfd p{fd_, events, 0};
+  return ::poll(&p, 1, static_cast<int>(left.count())) > 0;
+}
+
+bool TlsServer::renegotiate() {
+  using Clock = std::chrono::steady_clock;
+  auto now = Clock::now();
+  if (!renegotiate_ || (last_renegotiation_ && now - *last_renegotiation_ < min_renegotiation_interval_))
+    return false;  // not offered, or again too soon (ocserv's rule): the client reconnects instead
+  auto deadline = now + std::chrono::seconds(20);
+  gnutls_handshake_set_timeout(session_.get(), 0);
+  for (int round = 0; round < 10000; ++round) {  // bounded, and by the deadline
+    int r = gnutls_handshake(session_.get());
+    for (;;) {  // what the handshake wrote goes out before we wait for the client's answer
+      auto f = flush();
+      if (!f.ok()) return false;
+      if (*f) break;
+      if (!wait_socket(POLLOUT, deadline)) return false;
+    }
+    if (r == 0) {
+      last_renegotiation_ = now;
+      ++renegotiations_;
+      return true;
+    }
+    if (r == GNUTLS_E_AGAIN) {
+      if (!wait_socket(POLLIN, deadline)) return false;
+      continue;
+    }
+    if (r == GNUTLS_E_INTERRUPTED || r == GNUTLS_E_GOT_APPLICATION_DATA ||
+        r == GNUTLS_E_WARNING_ALERT_RECEIVED)
+      continue;  // data that came first is read by the next record_recv
+    return false;
+  }
+  return false;
 }
 
 size_t TlsServer::pending() const {

@@ -9,7 +9,9 @@
 #include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
 
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -54,8 +56,19 @@ class TlsServer final : public tunnel::StreamTransport {
   bool backlogged() const override { return out_.size() >= kOutHardLimit; }
   // close_notify, then both directions of the socket are shut (the descriptor stays ours).
   void close() override;
-  // Reads one record. Errc::Timeout when nothing is there (EAGAIN), Errc::Closed at EOF.
+  // Reads one record. Errc::Timeout when nothing is there (EAGAIN), Errc::Closed at EOF. A
+  // client's TLS 1.2 renegotiation (rekey-method = ssl) is carried out here, when allowed.
   Result<size_t> recv_nonblocking(std::span<uint8_t> buf) override;
+  // rekey-method = ssl: the client may renegotiate (TLS 1.2) in place, at most once per
+  // `min_interval` (ocserv's rekey-time / 2); otherwise a renegotiation ends the tunnel.
+  void allow_renegotiation(std::chrono::seconds min_interval) {
+    renegotiate_ = true;
+    min_renegotiation_interval_ = min_interval;
+    last_renegotiation_ = std::chrono::steady_clock::now();  // the tunnel's start counts as one
+  }
+  // Whether the client supports safe renegotiation (RFC 5746), needed to offer rekey in place.
+  bool safe_renegotiation() const { return gnutls_safe_renegotiation_status(session_.get()) != 0; }
+  unsigned renegotiations() const { return renegotiations_; }
   // Bytes of decrypted data GnuTLS holds already (poll will not report them).
   size_t pending() const override;
   // Queues one record (corked: nothing is written yet).
@@ -83,6 +96,10 @@ class TlsServer final : public tunnel::StreamTransport {
   TlsServer() = default;
 
   static ssize_t buffered_push(gnutls_transport_ptr_t ptr, const void* data, size_t len);
+  // The server side of a client's renegotiation, on the non-blocking socket with a deadline:
+  // no tunnel data goes out meanwhile (GnuTLS refuses it mid-handshake). false: refused or failed.
+  bool renegotiate();
+  bool wait_socket(short events, std::chrono::steady_clock::time_point deadline) const;
   // Queued ciphertext beyond this waits for a flush (about 45 full-size packets).
   static constexpr size_t kOutSoftLimit = 64 * 1024;
   static constexpr size_t kOutHardLimit = 1024 * 1024;
@@ -95,6 +112,10 @@ class TlsServer final : public tunnel::StreamTransport {
   TlsPriorityHandle prio_;
   TlsSessionHandle session_;
   int fd_ = -1;
+  bool renegotiate_ = false;
+  std::chrono::seconds min_renegotiation_interval_{0};
+  std::optional<std::chrono::steady_clock::time_point> last_renegotiation_;
+  unsigned renegotiations_ = 0;
 };
 
 }  // namespace sslvpn::worker

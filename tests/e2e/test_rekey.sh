@@ -1,7 +1,9 @@
 #!/bin/bash
-# Rekey and phones, with the real openconnect in namespaces: after rekey-time the client opens a
-# new tunnel with its cookie (same addresses, data flows again), and a client that names its
-# device type (openconnect --os=android) gets mobile-dpd instead of dpd.
+# Rekey and phones, with the real openconnect in namespaces: with rekey-method = new-tunnel the
+# client opens a new tunnel with its cookie after rekey-time (same addresses, data flows again);
+# with rekey-method = ssl it renegotiates TLS 1.2 on the same connection, or updates its TLS 1.3
+# keys, and keeps its tunnel; a client that names its device type (openconnect --os=android)
+# gets mobile-dpd instead of dpd.
 source "$(dirname "$0")/lib.sh"
 e2e_init
 ns_setup
@@ -19,7 +21,7 @@ max-same-clients = 0
 dpd = 30
 mobile-dpd = 7
 rekey-time = 4
-rekey-method = ssl
+rekey-method = new-tunnel
 connect-script = $WORK/connect.sh
 server-drain-ms = 2500
 CONF
@@ -62,4 +64,38 @@ check "the server stopped after the drain time ($(( (t1 - t0) / 1000000 )) ms, d
   bash -c "! kill -0 $SERVER_PID 2>/dev/null && test $(( (t1 - t0) / 1000000 )) -ge 2000"
 check "... having said so" grep -q "stopping new connections and waiting 2500 ms" "$LOG"
 oc_stop m
+
+# ---- rekey-method = ssl: the same connection, the same tunnel
+# in_place NAME LOG LABEL: after two rekey times, the client NAME rekeyed without a new tunnel.
+in_place() {
+  local name=$1 log=$2 label=$3
+  check "$label: the server offered rekey in place" grep -q "X-CSTP-Rekey-Method: ssl" "$WORK/$name.oc.log"
+  for _ in $(seq 1 150); do [ "$(grep -c 'CSTP rekey due' "$WORK/$name.oc.log")" -ge 2 ] && break; sleep 0.1; done
+  check "$label: the client's rekey came due twice" test "$(grep -c 'CSTP rekey due' "$WORK/$name.oc.log")" -ge 2
+  check "$label: ... and never fell back to a new tunnel" bash -c "! grep -q 'Rehandshake failed' '$WORK/$name.oc.log' && ! test -f '$WORK/$name.env.reconnect'"
+  check "$label: one tunnel for the whole time" test "$(grep -c "user 'alice' connected from" "$log")" = 1
+  check "$label: ping through the rekeyed tunnel" in_ns "$NS_C" ping -c 2 -i 0.2 -W 2 "$BEHIND_IP"
+  # openconnect opens a new DTLS session after each rekey of its TLS session
+  for _ in $(seq 1 50); do [ "$(grep -c 'Established DTLS connection' "$WORK/$name.oc.log")" -ge 2 ] && break; sleep 0.1; done
+  check "$label: DTLS comes back after the rekey ($(grep -c 'Established DTLS connection' "$WORK/$name.oc.log") DTLS sessions)" \
+    test "$(grep -c 'Established DTLS connection' "$WORK/$name.oc.log")" -ge 2
+}
+sed -e 's/^rekey-method = .*/rekey-method = ssl/' -e 's/^rekey-time = .*/rekey-time = 6/' -e '/^server-drain-ms/d' \
+  "$WORK/sslvpnd.conf" > "$WORK/ssl12.conf"
+echo 'tls-priorities = "NORMAL:%SERVER_PRECEDENCE:-VERS-TLS1.3"' >> "$WORK/ssl12.conf"
+LOG12="$WORK/server-ssl12.log"
+start_server "$WORK/ssl12.conf" "$LOG12" "$WORK/ssl12.pid" "$PORT" || { fail "server start (ssl, TLS 1.2)"; e2e_finish; }
+check "TLS 1.2: openconnect connects" oc_connect r alice 'alice-Secret1' -v
+check "TLS 1.2: the session is TLS 1.2" grep -q "(TLS1.2)" "$WORK/r.oc.log"
+in_place r "$LOG12" "TLS 1.2 renegotiation"
+oc_stop r
+check "TLS 1.2: the worker counted its renegotiations" wait_for_log "$LOG12" "rekeyed its TLS session in place [2-9] times"
+stop_server "$SERVER_PID"
+grep -v '^tls-priorities' "$WORK/ssl12.conf" > "$WORK/ssl13.conf"
+LOG13="$WORK/server-ssl13.log"
+start_server "$WORK/ssl13.conf" "$LOG13" "$WORK/ssl13.pid" "$PORT" || { fail "server start (ssl, TLS 1.3)"; e2e_finish; }
+check "TLS 1.3: openconnect connects" oc_connect t alice 'alice-Secret1' -v
+check "TLS 1.3: the session is TLS 1.3" grep -q "(TLS1.3)" "$WORK/t.oc.log"
+in_place t "$LOG13" "TLS 1.3 key update"
+oc_stop t
 e2e_finish

@@ -225,6 +225,14 @@ TEST_CASE("connect: the reply carries what the client needs", "[cstp][connect]")
   for (const char* h : {"X-CSTP-Rekey-Time: 172800\r\n", "X-CSTP-Rekey-Method: new-tunnel\r\n",
                         "X-DTLS-Rekey-Time: 172810\r\n"})
     CHECK(rekey.find(h) != std::string::npos);
+  ReplyChoices in_place;
+  in_place.rekey_in_place = true;
+  in_place.compression = {"oc-lz4", "lzs"};
+  std::string ssl = build_connect_reply(p, "sslvpnd test", DtlsReply{true, "a1b2"}, in_place);
+  for (const char* h : {"X-CSTP-Rekey-Method: ssl\r\n", "X-CSTP-Content-Encoding: oc-lz4\r\n",
+                        "X-DTLS-Content-Encoding: lzs\r\n"})
+    CHECK(ssl.find(h) != std::string::npos);
+  CHECK(ssl.find("X-DTLS-Rekey-Method") == std::string::npos);  // the client reconnects DTLS itself
   CHECK(r.size() >= 4);
   CHECK(r.substr(r.size() - 4) == "\r\n\r\n");
 }

@@ -26,7 +26,8 @@ bool offers_psk_negotiate(std::string_view list) {
 }
 
 std::string build_connect_reply(const ipc::TunnelParams& p, std::string_view server_name,
-                                const DtlsReply& dtls, CompressionReply compression) {
+                                const DtlsReply& dtls, const ReplyChoices& choices) {
+  const CompressionReply& compression = choices.compression;
   std::string h = "HTTP/1.1 200 CONNECTED\r\n";
   auto add = [&h](std::string_view k, std::string_view v) {
     h.append(k).append(": ").append(clean(v)).append("\r\n");
@@ -59,11 +60,12 @@ std::string build_connect_reply(const ipc::TunnelParams& p, std::string_view ser
   add("X-CSTP-Session-Timeout", seconds_or_none(p.session_timeout()));
   if (p.session_timeout() != 0)
     add("X-CSTP-Session-Timeout-Remaining", std::to_string(p.session_remaining()));
-  // Rekey: openconnect reconnects with its cookie after this long (a fresh TLS session); the
-  // DTLS rekey is due later, so the new tunnel's DTLS session comes first.
+  // Rekey: after this long openconnect renegotiates its TLS session on the same connection
+  // (ssl, when offered), or reconnects with its cookie (a fresh TLS session); the DTLS rekey
+  // is due later, so the new tunnel's DTLS session comes first.
   if (p.rekey_time() != 0) {
     add("X-CSTP-Rekey-Time", std::to_string(p.rekey_time()));
-    add("X-CSTP-Rekey-Method", "new-tunnel");
+    add("X-CSTP-Rekey-Method", choices.rekey_in_place ? "ssl" : "new-tunnel");
   } else {
     add("X-CSTP-Rekey-Method", "none");
   }

@@ -24,8 +24,14 @@ struct CompressionReply {
   std::string_view cstp, dtls;
 };
 
+// What the reply says beyond TunnelParams, from the worker's own choices.
+struct ReplyChoices {
+  CompressionReply compression;
+  bool rekey_in_place = false;  // X-CSTP-Rekey-Method: ssl (the client renegotiates TLS)
+};
+
 std::string build_connect_reply(const ipc::TunnelParams& p, std::string_view server_name,
-                                const DtlsReply& dtls, CompressionReply compression = {});
+                                const DtlsReply& dtls, const ReplyChoices& choices = {});
 
 // Whether a client's X-DTLS-CipherSuite list offers openconnect's PSK-NEGOTIATE mode.
 bool offers_psk_negotiate(std::string_view ciphersuites);

@@ -205,6 +205,8 @@ std::string DtlsChannel::description() const {
 
 Result<std::unique_ptr<tunnel::DatagramChannel>> DtlsFactory::open(UniqueFd udp, std::string first,
                                                                    std::string* error) {
+  if (setup_.psk_source)
+    if (auto fresh = setup_.psk_source()) setup_.psk = std::move(*fresh);
   auto c = DtlsChannel::create(setup_, std::move(udp), std::move(first), error);
   if (!c.ok()) return c.error();
   return std::unique_ptr<tunnel::DatagramChannel>(std::move(c).value());

@@ -8,7 +8,9 @@
 
 #include <gnutls/gnutls.h>
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -36,7 +38,10 @@ struct LegacyCipher {
 const LegacyCipher* choose_legacy_cipher(std::string_view dtls_list, std::string_view dtls12_list);
 
 struct DtlsSetup {
-  SecretBytes psk;                                  // PSK mode: 32 bytes exported from the TLS session
+  SecretBytes psk;  // PSK mode: 32 bytes exported from the TLS session
+  // PSK mode: exports the key again for each new DTLS session (a TLS 1.2 renegotiation, rekey
+  // in place, changes the TLS session's exporter, and openconnect derives its new key from it).
+  std::function<std::optional<SecretBytes>()> psk_source;
   std::string psk_cipher;                           // PSK mode: only this cipher (match-tls-dtls-ciphers)
   const LegacyCipher* legacy = nullptr;             // legacy mode when set
   SecretBytes master_secret;                        // legacy: the client's 48 bytes
