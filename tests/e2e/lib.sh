@@ -323,13 +323,29 @@ iperf_run() {
       2>/dev/null || echo "0 0"
 }
 
-# tcp_copy_ok SERVER_NS ADDR PORT BYTES: BYTES random bytes go from the client namespace to
-# ADDR (listening in SERVER_NS) and other BYTES back, each over its own TCP connection through
-# the tunnel; true when both arrive intact (sha256).
+# text_bytes N: N bytes of compressible text (numbered log lines).
+text_bytes() {
+  python3 -c "
+import sys
+n = int(sys.argv[1]); out = []; i = 0; size = 0
+while size < n:
+    line = 'Dec  2 14:%02d:%02d vpn-gw sslvpnd[%d]: worker %d: user alice sent %d bytes\n' % (i // 60 % 60, i % 60, 1000 + i % 7, i, i * 13)
+    out.append(line); size += len(line); i += 1
+sys.stdout.write(''.join(out)[:n])" "$1"
+}
+
+# tcp_copy_ok SERVER_NS ADDR PORT BYTES [text]: BYTES random bytes (or compressible text) go
+# from the client namespace to ADDR (listening in SERVER_NS) and other BYTES back, each over its
+# own TCP connection through the tunnel; true when both arrive intact (sha256).
 tcp_copy_ok() {
   local ns=$1 addr=$2 port=$3 bytes=$4 dir pid rc=0
-  head -c "$bytes" /dev/urandom > "$WORK/copy.up"
-  head -c "$bytes" /dev/urandom > "$WORK/copy.down"
+  if [ "${5:-}" = text ]; then
+    text_bytes "$bytes" > "$WORK/copy.up"
+    cp "$WORK/copy.up" "$WORK/copy.down"
+  else
+    head -c "$bytes" /dev/urandom > "$WORK/copy.up"
+    head -c "$bytes" /dev/urandom > "$WORK/copy.down"
+  fi
   for dir in up down; do
     rm -f "$WORK/copy.got"
     if [ "$dir" = up ]; then

@@ -29,34 +29,8 @@ CONF
   } > "$1"
 }
 
-# text_copy_ok PORT BYTES: compressible text (numbered log lines) both ways through the tunnel,
-# intact (sha256).
-text_copy_ok() {
-  python3 -c "
-import sys
-n = int(sys.argv[1]); out = []; i = 0; size = 0
-while size < n:
-    line = 'Dec  2 14:%02d:%02d vpn-gw sslvpnd[%d]: worker %d: user alice sent %d bytes\n' % (i // 60 % 60, i % 60, 1000 + i % 7, i, i * 13)
-    out.append(line); size += len(line); i += 1
-sys.stdout.write(''.join(out)[:n])" "$2" > "$WORK/text"
-  local rc=0 pid
-  for dir in up down; do
-    rm -f "$WORK/text.got"
-    if [ "$dir" = up ]; then
-      timeout 60 ip netns exec "$NS_B" python3 "$E2E_DIR/tcp_copy.py" serve "$BEHIND_IP" "$1" recv "$WORK/text.got" &
-      pid=$!
-      in_ns "$NS_C" timeout 60 python3 "$E2E_DIR/tcp_copy.py" connect "$BEHIND_IP" "$1" send "$WORK/text" || rc=1
-    else
-      timeout 60 ip netns exec "$NS_B" python3 "$E2E_DIR/tcp_copy.py" serve "$BEHIND_IP" "$1" send "$WORK/text" &
-      pid=$!
-      in_ns "$NS_C" timeout 60 python3 "$E2E_DIR/tcp_copy.py" connect "$BEHIND_IP" "$1" recv "$WORK/text.got" || rc=1
-    fi
-    wait "$pid" || rc=1
-    cmp -s "$WORK/text" "$WORK/text.got" || rc=1
-    set -- $(($1 + 1)) "$2"
-  done
-  return $rc
-}
+# text_copy_ok PORT BYTES: compressible text both ways through the tunnel, intact.
+text_copy_ok() { tcp_copy_ok "$NS_B" "$BEHIND_IP" "$1" "$2" text; }
 
 # wire_bytes: bytes received on the server's side of the client veth (what the client sent).
 wire_bytes() { in_ns "$NS_S" cat "/sys/class/net/vs$$/statistics/rx_bytes"; }

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/unit/recording_sink.hpp"
 #include "worker/anyconnect/compression.hpp"
 #include "worker/anyconnect/cstp_session.hpp"
 #include "worker/anyconnect/lzs.hpp"
@@ -16,12 +17,7 @@ using namespace sslvpn::cstp;
 
 namespace {
 
-struct RecordingSink : Sink {
-  std::vector<std::vector<uint8_t>> tun, client, dtls;
-  void to_tun(std::span<const uint8_t> p) override { tun.emplace_back(p.begin(), p.end()); }
-  void to_stream(std::span<const uint8_t> f) override { client.emplace_back(f.begin(), f.end()); }
-  void to_datagram(std::span<const uint8_t> r) override { dtls.emplace_back(r.begin(), r.end()); }
-};
+using testing::RecordingSink;
 
 // An IPv4 packet from 10.0.0.5 with a compressible (text) or random payload.
 std::vector<uint8_t> packet(size_t size, bool compressible, uint32_t seed = 1) {

@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "tests/unit/recording_sink.hpp"
 #include "worker/anyconnect/auth_flow.hpp"
 #include "worker/anyconnect/connect_reply.hpp"
 #include "worker/anyconnect/cstp_frame.hpp"
@@ -13,12 +14,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct RecordingSink : Sink {
-  std::vector<std::vector<uint8_t>> tun, client, dtls;
-  void to_tun(std::span<const uint8_t> p) override { tun.emplace_back(p.begin(), p.end()); }
-  void to_stream(std::span<const uint8_t> f) override { client.emplace_back(f.begin(), f.end()); }
-  void to_datagram(std::span<const uint8_t> r) override { dtls.emplace_back(r.begin(), r.end()); }
-};
+using testing::RecordingSink;
 
 std::vector<uint8_t> frame(PacketType t, std::vector<uint8_t> payload) {
   std::vector<uint8_t> out(kHeaderSize + payload.size());
