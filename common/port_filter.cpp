@@ -119,6 +119,16 @@ std::string port_filter_text(const PortFilter& f) {
   return f.deny ? "!(" + out + ")" : out;
 }
 
+std::string port_filter_occtl(const PortFilter& f) {
+  std::string out;
+  for (const auto& r : f.rules) {
+    if (!out.empty()) out += ", ";
+    out.append(f.deny ? "!" : "").append(name_of(r.protocol)).append("(");
+    out.append(r.port ? std::to_string(r.port) : "").append(")");
+  }
+  return out;
+}
+
 std::string port_filter_env(const PortFilter& f) {
   std::string out;
   for (const auto& r : f.rules) {

@@ -29,6 +29,9 @@ std::optional<PortFilter> parse_port_filter(std::string_view text, std::string* 
 // The filter in ocserv's syntax (what parse_port_filter reads back).
 std::string port_filter_text(const PortFilter& f);
 
+// As occtl's show user prints it: "tcp(443), udp()" or, for a deny list, "!tcp(22), !udp(111)".
+std::string port_filter_occtl(const PortFilter& f);
+
 // ocserv's script variable value: "tcp 443 udp 53 icmp all" (OCSERV_ALLOW_PORTS / _DENY_PORTS).
 std::string port_filter_env(const PortFilter& f);
 

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "common/port_filter.hpp"
 #include "main/control_socket.hpp"
 #include "main/server.hpp"
 
@@ -183,6 +184,13 @@ void Server::fill_user_row(const WorkerProc& w, ctl::UserRow* u) const {
   if (!w.stats.dtls_cipher().empty()) u->set_datagram(gp ? "esp" : "dtls");
   u->set_hip_report(w.hip_report);
   for (const auto& d : p.dns()) u->add_dns(d);
+  for (const auto& d : p.nbns()) u->add_nbns(d);
+  u->set_restrict_to_routes(!p.allowed_destinations().empty());
+  std::string error;
+  if (auto f = parse_port_filter(p.restrict_to_ports(), &error))
+    u->set_restrict_to_ports(port_filter_occtl(*f));
+  u->set_limit_rx(p.rx_per_sec());
+  u->set_limit_tx(p.tx_per_sec());
   for (const auto& d : p.split_dns()) u->add_split_dns(d);
   for (auto& x : routes_occtl_form(p.route_include())) u->add_routes(std::move(x));
   for (auto& x : routes_occtl_form(p.route_exclude())) u->add_no_routes(std::move(x));

@@ -119,12 +119,18 @@ tcp_to() {
 }
 check "frank's tunnel comes up (tcp(7001), icmp() only)" oc_connect f frank 'frank-pw'
 check "frank: ICMP is allowed (ping)" in_ns "$NS_C" ping -c 2 -i 0.2 -W 2 "$BEHIND_IP"
+out=$("$BUILD_DIR/sslvpnctl" -s "$WORK/ctl.sock" show user frank 2>&1)
+check "sslvpnctl show user: 'Restricted to ports: tcp(7001), icmp()' as occtl prints it" \
+  grep -qP '^\tRestricted to ports: tcp\(7001\), icmp\(\)$' <<<"$out"
+check "... and 'Restricted to routes: False'" grep -qP '^\tRestricted to routes: False$' <<<"$out"
 check "frank: TCP to port 7001 carries data" tcp_to 7001
 if tcp_to 7002; then fail "frank: TCP to port 7002 is dropped by the server"; else pass "frank: TCP to port 7002 is dropped by the server"; fi
 oc_stop f
 check "the server counted frank's dropped packets" wait_for_log "$LOG" "user 'frank' disconnected.*packets dropped"
 check "grace's tunnel comes up (all but tcp(7002))" oc_connect g grace 'grace-pw'
 check "grace: ping" in_ns "$NS_C" ping -c 2 -i 0.2 -W 2 "$BEHIND_IP"
+check "sslvpnctl show user: a deny list as occtl prints it ('!tcp(7002)')" \
+  bash -c "'$BUILD_DIR/sslvpnctl' -s '$WORK/ctl.sock' show user grace | grep -qP '^\tRestricted to ports: !tcp\(7002\)$'"
 check "grace: TCP to port 7003 carries data" tcp_to 7003
 if tcp_to 7002; then fail "grace: TCP to port 7002 is dropped"; else pass "grace: TCP to port 7002 is dropped"; fi
 oc_stop g

@@ -63,12 +63,26 @@ void traffic_lines(Block& b, const ctl::UserRow& u, long now) {
 }
 
 // After occtl's separator: DNS, split DNS, routes ("defaultroute" without any), iroutes.
+// rx-data-per-sec / tx-data-per-sec, as occtl prints them.
+void limit_lines(Block& b, const ctl::UserRow& u) {
+  if (u.limit_rx() > 0 && u.limit_tx() > 0)
+    b.pair("Limit RX", bytes2human(u.limit_rx(), "/sec"), "TX", bytes2human(u.limit_tx(), "/sec"));
+  else if (u.limit_tx() > 0)
+    b.single("Limit TX", bytes2human(u.limit_tx(), "/sec"));
+  else if (u.limit_rx() > 0)
+    b.single("Limit RX", bytes2human(u.limit_rx(), "/sec"));
+}
+
 void network_lines(Block& b, const ctl::UserRow& u) {
   b.list("DNS", u.dns());
+  b.list("NBNS", u.nbns());
   b.list("Split-DNS-Domains", u.split_dns());
   if (b.list("Routes", u.routes()) == 0) b.single("Routes", "defaultroute");
   b.list("No-routes", u.no_routes());
   b.list("iRoutes", u.iroutes());
+  b.single("Restricted to routes", u.restrict_to_routes() ? "True" : "False");
+  // occtl prints the line even without ports: then it is empty.
+  b.line(u.restrict_to_ports().empty() ? "" : "\tRestricted to ports: " + u.restrict_to_ports());
 }
 
 // sslvpnd's own, after occtl's fields.
@@ -334,6 +348,7 @@ std::string user_details(const ctl::UserRow& u, long now) {
   else
     b.single("IPv6", u.ipv6());
   b.single("User-Agent", u.user_agent());
+  limit_lines(b, u);
   traffic_lines(b, u, now);
   b.pair("DPD", std::to_string(u.dpd()), "KeepAlive", std::to_string(u.keepalive()));
   b.single("Hostname", u.hostname());
@@ -393,6 +408,11 @@ std::string users_json(const ctl::CtlReply& r, long now) {
         .field("No-routes", list(u.no_routes()))
         .field("iroutes", list(u.iroutes()))
         .field("iRoutes", list(u.iroutes()))
+        .field("NBNS", list(u.nbns()))
+        .field("Restricted to routes", u.restrict_to_routes() ? "True" : "False")
+        .field("Restricted to ports", u.restrict_to_ports())
+        .field("Limit RX", u.limit_rx())
+        .field("Limit TX", u.limit_tx())
         .field("PID", u.pid())
         .end_object();
   }
