@@ -2,6 +2,7 @@
 #include <ev.h>
 #include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -92,10 +93,24 @@ int main(int argc, char** argv) {
     PidFile pid_file(opt.pid_file.empty() ? s.config->pid_file : opt.pid_file);
     s.log_level = level;
     struct ev_loop* loop = ev_default_loop(EVFLAG_AUTO);
-    Server server(loop, log, std::move(s), std::move(listeners), std::move(netns));
-    server.start();
-    ev_run(loop, 0);
-    return server.exit_code();
+    int code = 0;
+    {
+      Server server(loop, log, std::move(s), std::move(listeners), std::move(netns));
+      server.start();
+      ev_run(loop, 0);
+      code = server.exit_code();
+    }  // the server's channels and sockets close here: children see main go
+    // As ocserv: the children, and the disconnect-scripts of the last tunnels, get up to 5 s
+    // (a service manager would otherwise end the scripts with main).
+    for (int waited = 0; waited < 50;) {
+      pid_t r = ::waitpid(-1, nullptr, WNOHANG);
+      if (r < 0 && errno != EINTR) break;  // ECHILD: none left
+      if (r == 0) {
+        ::usleep(100 * 1000);
+        ++waited;
+      }
+    }
+    return code;
   } catch (const std::exception& e) {
     log.error(e.what());
     return 1;

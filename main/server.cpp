@@ -477,6 +477,19 @@ void Server::shutdown(int code) {
   exit_code_ = code;
   collector_udp_.clear();  // no restart
   stop_collector();
+  // As ocserv: each running tunnel ends with the server's reason, so its disconnect-script runs
+  // and accounting gets its STOP (sent to sec-mod before it is told to stop).
+  for (auto& [pid, w] : workers_) {
+    if (w->phase != WorkerPhase::Tunnel) continue;
+    if (!w->end) {
+      w->end.emplace();
+      w->end->set_reason(ipc::SessionEnd::SERVER_DISCONNECT);
+      w->end->set_bytes_in(w->stats.bytes_in());
+      w->end->set_bytes_out(w->stats.bytes_out());
+    }
+    end_tunnel(*w);
+    w->phase = WorkerPhase::Login;  // ended: its exit must not end it again
+  }
   for (auto& [pid, w] : workers_) ::kill(pid, SIGTERM);
   if (secmod_pid_ > 0) ::kill(secmod_pid_, SIGTERM);
   if (zygote_pid_ > 0) ::kill(zygote_pid_, SIGTERM);

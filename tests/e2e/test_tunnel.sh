@@ -186,8 +186,16 @@ check "a silent client is dropped by DPD" test "$dropped" = yes
 check "its TUN device is gone" test "$(ip -n "$NS_S" -o link show | grep -c ': vpns')" = 0
 kill -CONT "$OC_PID_d"; oc_stop d
 
-# ---- session-timeout and max-same-clients (a second server)
+# ---- stopping the server ends each tunnel as ocserv does: the disconnect-script runs for it
+rm -f "$WORK/disconnect-user1.env"
+check "user1 connects before the server stops" oc_connect s user1 pass1
 stop_server
+for _ in $(seq 1 50); do [ -s "$WORK/disconnect-user1.env" ] && break; sleep 0.1; done
+check "on shutdown the disconnect-script ran for the connected user" grep -q '^REASON=disconnect$' "$WORK/disconnect-user1.env"
+check "... and the log says the server ended the tunnel" grep -q "user 'user1' disconnected from vpns[0-9]*: SERVER_DISCONNECT" "$LOG"
+oc_stop s
+
+# ---- session-timeout and max-same-clients (a second server)
 { base_conf "$PORT" "$WORK/cert" "$PW"; cat <<CONF
 ipv4-network = $VPN_NET
 route = $BEHIND_NET
