@@ -12,7 +12,7 @@ using cfgval::fail;
 
 constexpr std::string_view kKeys[] = {
     "openvpn-udp-port",     "openvpn-tcp-port",     "openvpn-tls-crypt", "openvpn-tls-auth",
-    "openvpn-tls-crypt-v2", "openvpn-data-ciphers", "openvpn-reneg-sec",
+    "openvpn-tls-crypt-v2", "openvpn-data-ciphers", "openvpn-reneg-sec", "openvpn-auth",
 };
 
 constexpr std::string_view kCiphers[] = {"AES-256-GCM", "AES-128-GCM", "CHACHA20-POLY1305"};
@@ -49,6 +49,12 @@ void apply(Config& cfg, const cfgval::Where& w, std::string_view v) {
         fail(w.origin, w.line,
              "openvpn-tls-auth: the key direction must be 0 or 1, got '" + std::string(dir) + "'");
     }
+  } else if (w.key == "openvpn-auth") {
+    // openvpn's --auth: the HMAC digest of tls-auth (its AEAD data channel has no separate MAC).
+    std::string d = upper(trim(v));
+    if (d != "SHA1" && d != "SHA256" && d != "SHA512")
+      fail(w.origin, w.line, "openvpn-auth: '" + d + "' is not one of SHA1, SHA256, SHA512");
+    cfg.openvpn_auth = d;
   } else if (w.key == "openvpn-tls-crypt-v2") {
     cfg.openvpn_tls_crypt_v2 = std::string(v);
   } else if (w.key == "openvpn-data-ciphers") {

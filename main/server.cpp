@@ -522,7 +522,7 @@ bool Server::reload(std::string* error, std::vector<std::string>* notes) {
   // main's stateless handshake holds the wrap key: a new one waits for a restart, for workers too.
   bool wrap_changed =
       n.openvpn_tls_crypt != o.openvpn_tls_crypt || n.openvpn_tls_auth != o.openvpn_tls_auth ||
-      n.openvpn_tls_auth_direction != o.openvpn_tls_auth_direction ||
+      n.openvpn_tls_auth_direction != o.openvpn_tls_auth_direction || n.openvpn_auth != o.openvpn_auth ||
       next.openvpn_wrap_key != s_.openvpn_wrap_key || n.openvpn_tls_crypt_v2 != o.openvpn_tls_crypt_v2 ||
       next.openvpn_v2_key != s_.openvpn_v2_key;
   if (wrap_changed) {
@@ -531,6 +531,7 @@ bool Server::reload(std::string* error, std::vector<std::string>* notes) {
     n.openvpn_tls_crypt = o.openvpn_tls_crypt;
     n.openvpn_tls_auth = o.openvpn_tls_auth;
     n.openvpn_tls_auth_direction = o.openvpn_tls_auth_direction;
+    n.openvpn_auth = o.openvpn_auth;
     next.openvpn_wrap_key = s_.openvpn_wrap_key;
     notes->push_back("the OpenVPN tls-crypt/tls-auth key changed; it takes effect after a restart");
   }

@@ -40,9 +40,12 @@ ovpn::WrapKeys Server::openvpn_wrap_keys() const {
       return ovpn::tls_crypt_keys(s_.openvpn_wrap_key);
     case ipc::OpenVpnStartup::TLS_AUTH: {
       int d = cfg().openvpn_tls_auth_direction;
-      return ovpn::tls_auth_keys(s_.openvpn_wrap_key, d < 0    ? ovpn::KeyDirection::Bidirectional
-                                                      : d == 0 ? ovpn::KeyDirection::Normal
-                                                               : ovpn::KeyDirection::Inverse);
+      return ovpn::tls_auth_keys(
+          s_.openvpn_wrap_key,
+          d < 0    ? ovpn::KeyDirection::Bidirectional
+          : d == 0 ? ovpn::KeyDirection::Normal
+                   : ovpn::KeyDirection::Inverse,
+          ovpn::auth_digest_from_name(cfg().openvpn_auth).value_or(ovpn::AuthDigest::Sha1));
     }
     default:
       return {};
@@ -79,6 +82,7 @@ void Server::fill_openvpn_startup(const WorkerProc& w, ipc::WorkerStartup& st) c
     o->set_client_key_metadata(w.ovpn_udp ? w.ovpn_udp->metadata : std::string());
   }
   o->set_key_direction(c.openvpn_tls_auth_direction);
+  o->set_auth_digest(c.openvpn_auth);
   o->set_data_ciphers(c.openvpn_data_ciphers);
   o->set_reneg_sec(c.openvpn_reneg_sec);
   if (w.ovpn_udp) {

@@ -418,6 +418,30 @@ if ov_server C 10.83.3 fd83:3 "openvpn-udp-port = $OV_PORT" "openvpn-tls-auth = 
 else
   fail "server C (UDP, tls-auth) did not start: cases 3, 7, 8, 9 not run"
 fi
+# ---- server C2: tls-auth with openvpn's --auth SHA256 (openvpn-auth) ---------------------------
+case3b() {
+  local T="3b udp/tls-auth/auth SHA256"
+  echo "# case $T"
+  check "$T: openvpn with 'tls-auth KEY 1' and 'auth SHA256' connects" \
+    ov_connect a2 udp alice "tls-auth $WORK/ta.key 1" "auth SHA256" || return 1
+  check "$T: ... and pings" in_ns "$NS_C" ping -c 2 -i 0.2 -W 2 "$GW"
+  ov_stop a2
+  # A client on openvpn's default digest (SHA1): its resets do not authenticate, nothing starts.
+  ov_conf s1 udp alice "tls-auth $WORK/ta.key 1"
+  local workers0; workers0=$(grep -c "serves" "$LOG")
+  ov_start s1
+  sleep 4
+  check "$T: a client with auth SHA1 gets no tunnel" bash -c "! grep -q 'Initialization Sequence Completed' '$WORK/ov-s1.log'"
+  check "$T: ... and starts no worker" test "$(grep -c "serves" "$LOG")" = "$workers0"
+  ov_stop s1
+}
+echo "# server C2: UDP, tls-auth with auth SHA256"
+if ov_server C2 10.83.9 fd83:9 "openvpn-udp-port = $OV_PORT" "openvpn-tls-auth = $WORK/ta.key 0" "openvpn-auth = SHA256"; then
+  case3b
+  stop_server "$SERVER_PID"
+else
+  fail "server C2 (UDP, tls-auth, SHA256) did not start: case 3b not run"
+fi
 # ---- server D: tls-crypt-v2 over UDP and TCP ---------------------------------------------------
 case10() {
   local T="10 tls-crypt-v2"

@@ -161,6 +161,26 @@ TEST_CASE("ovpn tls-auth: key directions, HMAC-SHA1, replay window with time") {
   CHECK(server.unwrap(wrong.wrap(plain)).error() == Errc::Denied);
 }
 
+TEST_CASE("ovpn tls-auth with openvpn's --auth SHA256 and SHA512: the tag grows, digests must match") {
+  std::string k = key();
+  auto plain = serialize_control(reset(1));
+  for (auto [digest, tag] :
+       {std::pair{AuthDigest::Sha256, size_t{32}}, std::pair{AuthDigest::Sha512, size_t{64}}}) {
+    ControlWrap client(tls_auth_keys(k, KeyDirection::Inverse, digest), 50);
+    ControlWrap server(tls_auth_keys(k, KeyDirection::Normal, digest), 60);
+    auto w = client.wrap(plain);
+    CHECK(w.size() == plain.size() + tag + 8);
+    CHECK(wrap_overhead(WrapMode::Auth, digest) == tag + 8);
+    auto back = server.unwrap(w);
+    REQUIRE(back.ok());
+    CHECK(*back == plain);
+    ControlWrap sha1(tls_auth_keys(k, KeyDirection::Normal), 60);
+    CHECK_FALSE(sha1.unwrap(w).ok());  // a server with another digest refuses it
+  }
+  CHECK(auth_digest_from_name("sha256") == AuthDigest::Sha256);
+  CHECK_FALSE(auth_digest_from_name("MD5"));
+}
+
 TEST_CASE("ovpn replay window: time never goes back; ids within a time slide over 64") {
   ReplayWindow w;
   CHECK_FALSE(w.accept(0, 10));

@@ -35,9 +35,12 @@ constexpr auto kFailLinger = std::chrono::seconds(3);
 ovpn::WrapKeys wrap_keys(const ipc::OpenVpnStartup& o) {
   switch (o.wrap()) {
     case ipc::OpenVpnStartup::TLS_AUTH:
-      return ovpn::tls_auth_keys(o.wrap_key(), o.key_direction() < 0    ? ovpn::KeyDirection::Bidirectional
-                                               : o.key_direction() == 0 ? ovpn::KeyDirection::Normal
-                                                                        : ovpn::KeyDirection::Inverse);
+      return ovpn::tls_auth_keys(
+          o.wrap_key(),
+          o.key_direction() < 0    ? ovpn::KeyDirection::Bidirectional
+          : o.key_direction() == 0 ? ovpn::KeyDirection::Normal
+                                   : ovpn::KeyDirection::Inverse,
+          ovpn::auth_digest_from_name(o.auth_digest()).value_or(ovpn::AuthDigest::Sha1));
     case ipc::OpenVpnStartup::TLS_CRYPT:
     case ipc::OpenVpnStartup::TLS_CRYPT_V2:  // the client's own key, as tls-crypt's
       return o.wrap_key().size() == ovpn::kStaticKeySize ? ovpn::tls_crypt_keys(o.wrap_key())

@@ -1,6 +1,7 @@
 #include "worker/openvpn/wrap.hpp"
 
 #include <gnutls/crypto.h>
+#include <cctype>
 
 #include <algorithm>
 #include <cstring>
@@ -16,7 +17,13 @@ namespace {
 
 constexpr std::string_view kBegin = "-----BEGIN OpenVPN Static key V1-----";
 constexpr std::string_view kEnd = "-----END OpenVPN Static key V1-----";
-constexpr size_t kSha1 = 20, kSha256 = 32, kReplay = 8;
+constexpr size_t kSha1 = 20, kSha256 = 32, kReplay = 8, kMaxTag = 64;
+
+gnutls_mac_algorithm_t mac_of(AuthDigest d) {
+  return d == AuthDigest::Sha1     ? GNUTLS_MAC_SHA1
+         : d == AuthDigest::Sha256 ? GNUTLS_MAC_SHA256
+                                   : GNUTLS_MAC_SHA512;
+}
 
 std::string_view key_part(std::string_view key, int index, bool hmac) {
   return key.substr(static_cast<size_t>(index) * 128 + (hmac ? 64 : 0), 64);
@@ -55,13 +62,28 @@ Result<SecretBytes> parse_static_key(std::string_view text) {
   return key;
 }
 
-WrapKeys tls_auth_keys(std::string_view k, KeyDirection dir) {
+std::optional<AuthDigest> auth_digest_from_name(std::string_view name) {
+  std::string n(name);
+  for (char& c : n) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (n == "SHA1") return AuthDigest::Sha1;
+  if (n == "SHA256") return AuthDigest::Sha256;
+  if (n == "SHA512") return AuthDigest::Sha512;
+  return std::nullopt;
+}
+
+size_t auth_tag_size(AuthDigest d) {
+  return d == AuthDigest::Sha1 ? kSha1 : d == AuthDigest::Sha256 ? kSha256 : 64;
+}
+
+WrapKeys tls_auth_keys(std::string_view k, KeyDirection dir, AuthDigest digest) {
   WrapKeys w;
   w.mode = WrapMode::Auth;
+  w.digest = digest;
   int send = dir == KeyDirection::Inverse ? 1 : 0;
   int recv = dir == KeyDirection::Bidirectional ? 0 : 1 - send;
-  w.send_hmac = SecretBytes(key_part(k, send, true).substr(0, kSha1));
-  w.recv_hmac = SecretBytes(key_part(k, recv, true).substr(0, kSha1));
+  // openvpn keys the HMAC with the first digest-size bytes of the key's 64-byte HMAC half.
+  w.send_hmac = SecretBytes(key_part(k, send, true).substr(0, auth_tag_size(digest)));
+  w.recv_hmac = SecretBytes(key_part(k, recv, true).substr(0, auth_tag_size(digest)));
   return w;
 }
 
@@ -98,10 +120,10 @@ bool ReplayWindow::accept(uint32_t id, uint32_t time) {
   return true;
 }
 
-size_t wrap_overhead(WrapMode mode) {
+size_t wrap_overhead(WrapMode mode, AuthDigest digest) {
   switch (mode) {
     case WrapMode::Auth:
-      return kSha1 + kReplay;
+      return auth_tag_size(digest) + kReplay;
     case WrapMode::Crypt:
       return kReplay + kSha256;
     default:
@@ -120,9 +142,9 @@ std::vector<uint8_t> ControlWrap::wrap_at(std::span<const uint8_t> plain, uint32
   if (keys_.mode == WrapMode::Auth) {
     std::vector<uint8_t> msg(rp);
     msg.insert(msg.end(), head.begin(), head.end());
-    uint8_t tag[kSha1];
-    (void)hmac(GNUTLS_MAC_SHA1, keys_.send_hmac.view(), msg, rest, tag);
-    out.insert(out.end(), tag, tag + kSha1);
+    uint8_t tag[kMaxTag];
+    (void)hmac(mac_of(keys_.digest), keys_.send_hmac.view(), msg, rest, tag);
+    out.insert(out.end(), tag, tag + auth_tag_size(keys_.digest));
     out.insert(out.end(), rp.begin(), rp.end());
     out.insert(out.end(), rest.begin(), rest.end());
     return out;
@@ -137,8 +159,9 @@ std::vector<uint8_t> ControlWrap::wrap_at(std::span<const uint8_t> plain, uint32
   return out;
 }
 
-Result<std::pair<uint32_t, uint32_t>> ControlWrap::replay_of(std::span<const uint8_t> wire, WrapMode mode) {
-  size_t at = 9 + (mode == WrapMode::Auth ? kSha1 : 0);
+Result<std::pair<uint32_t, uint32_t>> ControlWrap::replay_of(std::span<const uint8_t> wire, WrapMode mode,
+                                                             AuthDigest digest) {
+  size_t at = 9 + (mode == WrapMode::Auth ? auth_tag_size(digest) : 0);
   if (mode == WrapMode::None || wire.size() < at + kReplay) return Errc::Truncated;
   ByteReader r(wire.subspan(at));
   uint32_t id = *r.be32();  // two statements: the order of a call's arguments is unspecified
@@ -157,18 +180,20 @@ Result<std::vector<uint8_t>> ControlWrap::unwrap(std::span<const uint8_t> wire, 
     wire = parts->first;
   }
   if (keys_.mode == WrapMode::None) return std::vector<uint8_t>(wire.begin(), wire.end());
-  size_t need = 9 + wrap_overhead(keys_.mode);
+  size_t need = 9 + wrap_overhead(keys_.mode, keys_.digest);
   if (wire.size() < need) return Errc::Truncated;
   auto head = wire.first(9);
   std::vector<uint8_t> out(head.begin(), head.end());
   if (keys_.mode == WrapMode::Auth) {
-    auto tag = wire.subspan(9, kSha1);
-    auto rp = wire.subspan(9 + kSha1, kReplay);
+    size_t tag_size = auth_tag_size(keys_.digest);
+    auto tag = wire.subspan(9, tag_size);
+    auto rp = wire.subspan(9 + tag_size, kReplay);
     auto rest = wire.subspan(need);
     std::vector<uint8_t> msg(rp.begin(), rp.end());
     msg.insert(msg.end(), head.begin(), head.end());
-    uint8_t want[kSha1];
-    if (!hmac(GNUTLS_MAC_SHA1, keys_.recv_hmac.view(), msg, rest, want) || !equal_ct(want, tag.data(), kSha1))
+    uint8_t want[kMaxTag];
+    if (!hmac(mac_of(keys_.digest), keys_.recv_hmac.view(), msg, rest, want) ||
+        !equal_ct(want, tag.data(), tag_size))
       return Errc::Denied;
     out.insert(out.end(), rest.begin(), rest.end());
   } else {
@@ -187,7 +212,7 @@ Result<std::vector<uint8_t>> ControlWrap::unwrap(std::span<const uint8_t> wire, 
     out.erase(out.begin() + 9, out.begin() + static_cast<long>(at));
   }
   if (check_replay) {
-    auto rp = replay_of(wire, keys_.mode);
+    auto rp = replay_of(wire, keys_.mode, keys_.digest);
     if (!rp.ok() || !window_.accept(rp->first, rp->second)) {
       ++replays_;
       return Errc::State;

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -30,15 +31,22 @@ enum class WrapMode : uint8_t { None, Auth, Crypt };
 // server's own direction (0: sends with key[0], receives with key[1]; 1: the reverse).
 enum class KeyDirection : uint8_t { Bidirectional, Normal, Inverse };
 
+// tls-auth's HMAC digest (openvpn's --auth; SHA1 by default).
+enum class AuthDigest : uint8_t { Sha1, Sha256, Sha512 };
+// "SHA1", "SHA256", "SHA512" (any case); nullopt for anything else.
+std::optional<AuthDigest> auth_digest_from_name(std::string_view name);
+size_t auth_tag_size(AuthDigest d);
+
 struct WrapKeys {
   WrapMode mode = WrapMode::None;
-  SecretBytes send_cipher, send_hmac;  // tls-crypt: 32-byte AES and HMAC keys
-  SecretBytes recv_cipher, recv_hmac;  // tls-auth: HMAC keys of the digest's length
+  AuthDigest digest = AuthDigest::Sha1;  // tls-auth
+  SecretBytes send_cipher, send_hmac;    // tls-crypt: 32-byte AES and HMAC keys
+  SecretBytes recv_cipher, recv_hmac;    // tls-auth: HMAC keys of the digest's length
 };
 
 // The server's keys for tls-auth (HMAC-SHA1, openvpn's default `auth`) and tls-crypt (the
 // server sends with key[0] and receives with key[1]; the directions are fixed).
-WrapKeys tls_auth_keys(std::string_view static_key, KeyDirection dir);
+WrapKeys tls_auth_keys(std::string_view static_key, KeyDirection dir, AuthDigest digest = AuthDigest::Sha1);
 WrapKeys tls_crypt_keys(std::string_view static_key);
 
 // The receive window of tls-auth/tls-crypt replay ids: (time, id) pairs, where time never
@@ -57,7 +65,7 @@ class ReplayWindow {
 };
 
 // Bytes the wrap adds before the ACK block (after op and sid).
-size_t wrap_overhead(WrapMode mode);
+size_t wrap_overhead(WrapMode mode, AuthDigest digest = AuthDigest::Sha1);
 
 class ControlWrap {
  public:
@@ -75,7 +83,8 @@ class ControlWrap {
   // Denied: a bad HMAC; State: a replay; Truncated/Malformed: not a wrapped control packet.
   Result<std::vector<uint8_t>> unwrap(std::span<const uint8_t> wire, bool check_replay = true);
   // The replay id and time of a wrapped packet (after unwrap accepted it).
-  static Result<std::pair<uint32_t, uint32_t>> replay_of(std::span<const uint8_t> wire, WrapMode mode);
+  static Result<std::pair<uint32_t, uint32_t>> replay_of(std::span<const uint8_t> wire, WrapMode mode,
+                                                         AuthDigest digest = AuthDigest::Sha1);
   uint64_t replays() const { return replays_; }
 
  private:
