@@ -48,8 +48,10 @@ void Server::open_collector() {
         int size = kCollectorRcvBuf;
         if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0)
           (void)::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
-        // Which local address each datagram came to: DTLS answers from that one.
+        // Which local address each datagram came to: DTLS answers from that one. And how many
+        // the kernel dropped while the buffer was full (show collector).
         int one = 1;
+        (void)::setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof one);
         if (family == AF_INET6)
           (void)::setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one);
         else

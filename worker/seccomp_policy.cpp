@@ -24,7 +24,9 @@ constexpr int kAllow[] = {
     SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday), SCMP_SYS(time), SCMP_SYS(clock_nanosleep),
     SCMP_SYS(nanosleep), SCMP_SYS(getrandom), SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(futex),
     SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigaction), SCMP_SYS(exit),
-    SCMP_SYS(exit_group), SCMP_SYS(fstat), SCMP_SYS(newfstatat)};
+    SCMP_SYS(exit_group), SCMP_SYS(fstat), SCMP_SYS(newfstatat),
+    // a poll() interrupted by SIGSTOP/SIGCONT (or a debugger attaching) resumes through it
+    SCMP_SYS(restart_syscall)};
 // fcntl only to read and set descriptor/status flags (non-blocking mode).
 constexpr int kFcntl[] = {F_GETFL, F_SETFL, F_GETFD, F_SETFD};
 // Soft denials: libraries that probe files get an error instead of a dead process.

@@ -281,6 +281,29 @@ check "... and all 20 flows are stored as alice's" \
   match "$WORK/nvz3.gen" "$WORK/alice3.json" "$A2_SID" 'anon-[0-9a-f]{16}' 'anon-[0-9a-f]{16}'
 check "alice's tunnel still carries traffic (ping $BEHIND_IP)" in_ns "$NS_C" ping -q -c 3 -i 0.2 -W 2 -I tuna2 "$BEHIND_IP" >/dev/null
 
+# ---- 7b. what the kernel drops while the collector cannot keep up is counted (SO_RXQ_OVFL) ----
+KD0=$(col "d['datagrams_dropped_kernel']")
+KPID=$(host_pid "$PID_A")
+if [ -n "$KPID" ]; then
+  kill -STOP "$KPID"
+  in_ns "$NS_S" timeout 30 python3 -c "
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for _ in range(30000): s.sendto(bytes(1400), ('127.0.0.1', $NVM_PORT))"
+  kill -CONT "$KPID"
+  # The kernel tells the count with the next datagram it queues after the overflow.
+  sleep 1
+  in_ns "$NS_S" timeout 10 python3 -c "
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for _ in range(10): s.sendto(bytes(20), ('127.0.0.1', $NVM_PORT))"
+  sleep 0.5
+fi
+KD1=$(col "d['datagrams_dropped_kernel']")
+check "datagrams the kernel dropped while the collector was stopped are counted ($KD0 -> $KD1)" \
+  test "${KD1:-0}" -gt "${KD0:-0}"
+check "... and shown by show collector" grep -q "Datagrams dropped by the kernel (receive buffer full): *$KD1" <<<"$(ctl show collector)"
+
 # ---- 8. the collector killed with -9 comes back, its store intact --------------------------------
 ROWS=$(col "d['store_rows']")
 HPID=$(host_pid "$PID_A")

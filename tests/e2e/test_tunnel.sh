@@ -100,6 +100,11 @@ R_IP=$(env_of r connect INTERNAL_IP4_ADDRESS)
 R_IP6=$(env_of r connect INTERNAL_IP6_ADDRESS)
 WPID=$(for c in $(cat "/proc/$SERVER_PID/task/$SERVER_PID/children"); do
   [ "$(cat /proc/$c/comm 2>/dev/null)" = sslvpnd-worker ] && echo "$c"; done | head -n 1)
+# Stopped and continued (as by a debugger attaching), a sandboxed worker resumes its poll()
+# through restart_syscall, which its seccomp filter must allow.
+kill -STOP "$WPID"; sleep 0.5; kill -CONT "$WPID"
+check "a worker stopped and continued (SIGSTOP/SIGCONT) lives on" bash -c "sleep 1; kill -0 $WPID"
+check "... and its tunnel carries data" in_ns "$NS_C" ping -c 2 -i 0.2 -W 3 "$BEHIND_IP"
 kill -9 "$WPID"
 for _ in $(seq 1 150); do [ -f "$WORK/r.env.reconnect" ] && break; sleep 0.1; done
 check "openconnect reconnected after its worker was killed" test -f "$WORK/r.env.reconnect"

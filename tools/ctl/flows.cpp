@@ -238,6 +238,7 @@ std::string collector_text(const ctl::CollectorStatus& s, long now) {
   num("Templates refused (over a limit, malformed)", s.templates_refused());
   num("Exporters forgotten (too many)", s.exporters_forgotten());
   num("Datagrams refused (not in nvm-exporters)", s.datagrams_refused());
+  num("Datagrams dropped by the kernel (receive buffer full)", s.datagrams_dropped_kernel());
   num("Flows dropped: unattributed", s.flows_dropped_unattributed());
   num("Flows dropped: private destination", s.flows_dropped_private());
   num("Flows dropped: store behind (queue full)", s.flows_dropped_queue());
@@ -293,6 +294,7 @@ std::string collector_json(const ctl::CollectorStatus& s) {
       .field("templates_refused", s.templates_refused())
       .field("exporters_forgotten", s.exporters_forgotten())
       .field("datagrams_refused", s.datagrams_refused())
+      .field("datagrams_dropped_kernel", s.datagrams_dropped_kernel())
       .field("flows_dropped_unattributed", s.flows_dropped_unattributed())
       .field("flows_dropped_private", s.flows_dropped_private())
       .field("flows_dropped_queue", s.flows_dropped_queue())

@@ -203,7 +203,8 @@ void Collector::on_udp(int fd, double now) {
   iovec iov[kBatch];
   sockaddr_storage from[kBatch];
   // The local address each datagram was sent to (DTLS replies go from it).
-  alignas(cmsghdr) char ctrl[kBatch][CMSG_SPACE(sizeof(in6_pktinfo))];
+  // The local address each datagram was sent to, and the socket's drop count (SO_RXQ_OVFL).
+  alignas(cmsghdr) char ctrl[kBatch][CMSG_SPACE(sizeof(in6_pktinfo)) + CMSG_SPACE(sizeof(uint32_t))];
   for (int rounds = 0; rounds < 16; ++rounds) {  // then main's channel gets its turn
     for (size_t i = 0; i < kBatch; ++i) {
       iov[i] = {buf.data() + i * kMaxDatagram, kMaxDatagram};
@@ -217,6 +218,7 @@ void Collector::on_udp(int fd, double now) {
     }
     int n = ::recvmmsg(fd, msgs, kBatch, MSG_DONTWAIT, nullptr);
     if (n <= 0) return;
+    note_kernel_drops(fd, msgs[n - 1].msg_hdr);
     for (int i = 0; i < n; ++i) {
       if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) continue;  // not IPFIX over UDP (max 65535)
       std::span<const uint8_t> d{buf.data() + i * kMaxDatagram, msgs[i].msg_len};
@@ -230,6 +232,22 @@ void Collector::on_udp(int fd, double now) {
       }
     }
     if (static_cast<size_t>(n) < kBatch) return;
+  }
+}
+
+// SO_RXQ_OVFL (main sets it on the sockets): a datagram carries how many the kernel had dropped
+// on its socket (receive buffer full) when it was queued, so drops show with the next datagram
+// queued after them.
+void Collector::note_kernel_drops(int fd, msghdr& mh) {
+  for (cmsghdr* c = CMSG_FIRSTHDR(&mh); c != nullptr; c = CMSG_NXTHDR(&mh, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SO_RXQ_OVFL) continue;
+    uint32_t dropped = 0;
+    std::memcpy(&dropped, CMSG_DATA(c), sizeof dropped);
+    uint32_t& last = kernel_drops_[fd];
+    if (dropped > last) {  // the counter only grows (it wraps after 2^32)
+      c_.datagrams_dropped_kernel += dropped - last;
+      last = dropped;
+    }
   }
 }
 

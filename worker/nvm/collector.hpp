@@ -13,6 +13,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -35,6 +36,7 @@ struct CollectorCounters {
   uint64_t flows_dropped_unattributed = 0, flows_dropped_private = 0;
   uint64_t strings_truncated = 0;
   uint64_t endpoints = 0, interfaces = 0, datagrams_refused = 0;
+  uint64_t datagrams_dropped_kernel = 0;  // SO_RXQ_OVFL: the sum over the sockets
 };
 
 class Collector {
@@ -54,6 +56,7 @@ class Collector {
 
  private:
   void on_udp(int fd, double now);
+  void note_kernel_drops(int fd, msghdr& mh);
   bool on_main();  // false: main is gone
   void on_session(const ipc::CollectorSession& s);
   void on_query(const ipc::CollectorQuery& q);
@@ -76,6 +79,7 @@ class Collector {
   SessionDirectory sessions_;
   MapOptions map_opt_;
   CollectorCounters c_;
+  std::map<int, uint32_t> kernel_drops_;  // per socket: the last SO_RXQ_OVFL count
   std::vector<FlowRecord> queue_;
   std::vector<EndpointRecord> endpoint_queue_;
   std::vector<InterfaceRecord> interface_queue_;

@@ -144,6 +144,7 @@ void Collector::answer_status(uint64_t token) {
   s->set_endpoints(c_.endpoints);
   s->set_interfaces(c_.interfaces);
   s->set_datagrams_refused(c_.datagrams_refused);
+  s->set_datagrams_dropped_kernel(c_.datagrams_dropped_kernel);
   if (dtls_) {
     const DtlsCounters& d = dtls_->counters();
     s->set_dtls(true);

@@ -28,6 +28,8 @@ constexpr int kAllow[] = {
     SCMP_SYS(clock_nanosleep), SCMP_SYS(getrandom), SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(geteuid),
     SCMP_SYS(futex), SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigaction),
     SCMP_SYS(exit), SCMP_SYS(exit_group),
+    // a poll() or sleep interrupted by SIGSTOP/SIGCONT (or a debugger attaching) resumes through it
+    SCMP_SYS(restart_syscall),
     // Last, and only with a PostgreSQL store (kNetworkCalls of them): libpq connecting again.
     SCMP_SYS(socket), SCMP_SYS(connect), SCMP_SYS(setsockopt), SCMP_SYS(getpeername), SCMP_SYS(getuid),
     SCMP_SYS(shutdown)};
