@@ -49,7 +49,32 @@ check "the TUN device is in the server's namespace" bash -c "ip -n '$NS_S' -o li
 check "ping through the tunnel to the host behind the server" in_ns "$NS_C" ping -c 3 -i 0.2 -W 2 "$BEHIND_IP"
 oc_stop a
 check "the server is still running" kill -0 "$SPID"
-echo "listen-netns = no-such-namespace-$$" >> "$WORK/sslvpnd.conf"
+kill "$SPID"; wait "$SPID" 2>/dev/null
+
+# The packaged unit forbids it; the drop-in doc/configuration.md gives allows it.
+if unit_mode; then
+  # The test's private systemd has a /run of its own: the namespace goes in by its file,
+  # bind-mounted under $WORK (which the unit sees), as listen-netns = PATH allows.
+  touch "$WORK/listen.ns"
+  mount --bind "/run/netns/$NS_L" "$WORK/listen.ns"
+  test_cleanup() { umount "$WORK/listen.ns" 2>/dev/null; }
+  sed -i "s|^listen-netns = .*|listen-netns = $WORK/listen.ns|" "$WORK/sslvpnd.conf"
+  SERVER_NS=$NS_S
+  out=$(start_server "$WORK/sslvpnd.conf" "$WORK/unit-plain.log" "$WORK/unit.pid" "$PORT" 2>&1)
+  check "under the packaged unit as it is, listen-netns stops the start with the reason" \
+    grep -q "listen-netns '$WORK/listen.ns': cannot enter it" "$WORK/unit-plain.log"
+  unit_cleanup; UNIT_BOOTED=()
+  UNIT_EXTRA="RestrictNamespaces=net
+CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_BIND_SERVICE CAP_SETUID CAP_SETGID CAP_SYS_CHROOT CAP_KILL CAP_SYS_ADMIN"
+  unit_start "$WORK/sslvpnd.conf" "$WORK/unit.log" "$WORK/unit.pid" >/dev/null 2>&1
+  for _ in $(seq 1 100); do [ -n "$(in_ns "$NS_L" ss -Htln "sport = :$PORT")" ] && break; sleep 0.1; done
+  check "with the documented drop-in, the unit listens in the namespace" test -n "$(in_ns "$NS_L" ss -Htln "sport = :$PORT")"
+  check "... and openconnect gets a tunnel through it" oc_connect u alice 'alice-Secret1'
+  check "... that carries data" in_ns "$NS_C" ping -c 2 -i 0.2 -W 2 "$BEHIND_IP"
+  oc_stop u
+  UNIT_EXTRA=""
+fi
+echo "listen-netns = no-such-namespace-$$" >> "$WORK/sslvpnd.conf"  # the last one counts
 out=$(timeout 10 ip netns exec "$NS_S" "$SSLVPND" -f -c "$WORK/sslvpnd.conf" 2>&1)
 check "a namespace that does not exist stops the start with the reason" grep -q "listen-netns: cannot open /run/netns/no-such-namespace-$$" <<<"$out"
 e2e_finish

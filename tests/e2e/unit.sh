@@ -20,7 +20,8 @@ declare -A UNIT_OF # main's PID -> the private systemd that runs it
 unit_mode() { [ "${SSLVPND_UNIT:-1}" = 1 ] && psd_available; }
 
 # unit_start CONF LOG PIDFILE: starts sslvpnd.service in a new private systemd; sets
-# SERVER_PID (main, as seen from here) and UNIT_OF[SERVER_PID].
+# SERVER_PID (main, as seen from here) and UNIT_OF[SERVER_PID]. UNIT_EXTRA: more [Service]
+# lines, as an admin's drop-in would add.
 unit_start() {
   local conf=$1 log=$2 pidfile=$3 dir src
   dir=$(mktemp -d "$WORK/unit.XXXXXX")
@@ -36,6 +37,7 @@ StandardError=inherit
 Restart=no
 BindPaths=$WORK
 BindReadOnlyPaths=$src $BUILD_DIR
+${UNIT_EXTRA:-}
 UNIT
   psd_units "$dir/units" "$UNIT_FILE" "$dir/test.conf"
   : >"$log"
