@@ -40,19 +40,22 @@ class BitWriter {
 class BitReader {
  public:
   explicit BitReader(std::span<const uint8_t> in) : in_(in) {}
+  // The next `n` bits (n <= 24), most significant first; nullopt past the end.
   std::optional<uint32_t> get(int n) {
-    uint32_t v = 0;
-    for (int i = 0; i < n; ++i) {
-      if (pos_ / 8 >= in_.size()) return std::nullopt;
-      v = (v << 1) | ((in_[pos_ / 8] >> (7 - pos_ % 8)) & 1u);
-      ++pos_;
+    while (bits_ < n) {  // bounded: at most 3 bytes
+      if (pos_ == in_.size()) return std::nullopt;
+      acc_ = acc_ << 8 | in_[pos_++];
+      bits_ += 8;
     }
-    return v;
+    bits_ -= n;
+    return static_cast<uint32_t>(acc_ >> bits_) & ((1u << n) - 1);
   }
 
  private:
   std::span<const uint8_t> in_;
-  size_t pos_ = 0;  // in bits
+  size_t pos_ = 0;
+  uint64_t acc_ = 0;  // the low `bits_` bits are not read yet
+  int bits_ = 0;
 };
 
 bool put_length(BitWriter& w, size_t len) {
