@@ -259,6 +259,9 @@ TEST_CASE("ovpn push: options from the tunnel's parameters; long replies are con
   p.add_route_include("2001:db8::/32");
   p.add_route_exclude("192.168.5.0/24");
   p.add_dns("10.8.0.1");
+  p.add_dns("fd00::53");
+  p.add_split_dns("corp.example");
+  p.add_split_dns("lab.example");
   p.set_mtu(1400);
   PushSettings s;
   s.cipher = "AES-256-GCM";
@@ -275,6 +278,12 @@ TEST_CASE("ovpn push: options from the tunnel's parameters; long replies are con
   CHECK(has("route-ipv6 2001:db8::/32"));
   CHECK(has("route 192.168.5.0 255.255.255.0 net_gateway"));
   CHECK(has("dhcp-option DNS 10.8.0.1"));
+  CHECK(has("dhcp-option DNS6 fd00::53"));
+  CHECK(has("dhcp-option DOMAIN-SEARCH corp.example"));
+  // openvpn 2.6's dns option too, for a client that announces it (IV_PROTO bit 6)
+  CHECK(has("dns server 0 address 10.8.0.1"));
+  CHECK(has("dns server 1 address fd00::53"));
+  CHECK(has("dns search-domains corp.example lab.example"));
   CHECK(has("tun-mtu 1400"));
   CHECK(has("peer-id 7"));
   CHECK(has("cipher AES-256-GCM"));
@@ -288,6 +297,7 @@ TEST_CASE("ovpn push: options from the tunnel's parameters; long replies are con
   CHECK(std::find(o2.begin(), o2.end(), "redirect-gateway def1 ipv6") != o2.end());
   CHECK(std::find(o2.begin(), o2.end(), "key-derivation tls-ekm") != o2.end());
   for (const auto& x : o2) CHECK(x.rfind("peer-id", 0) != 0);  // no DATA_V2 support: no peer-id
+  for (const auto& x : o2) CHECK(x.rfind("dns ", 0) != 0);     // nor the dns option (2.5 and older)
 
   auto one = push_reply_messages(o);
   REQUIRE(one.size() == 1);

@@ -43,6 +43,7 @@ inline constexpr uint32_t kIvProtoAuthPending = 1u << 4;
 inline constexpr uint32_t kIvProtoDns = 1u << 6;
 inline constexpr uint32_t kIvProtoCcExit = 1u << 7;
 inline constexpr uint32_t kIvProtoAuthFailTemp = 1u << 8;
+inline constexpr uint32_t kIvProtoDnsV2 = 1u << 11;  // openvpn 2.7: the dns option, second form
 
 // Parses the client's message; wipes nothing of `in` (the caller does). Malformed: not
 // key-method 2 or a string without its NUL; Limit: a field over its limit.

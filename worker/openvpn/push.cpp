@@ -90,6 +90,15 @@ std::vector<std::string> push_options(const ipc::TunnelParams& p, const PushSett
   for (const auto& d : p.dns()) o.push_back("dhcp-option DNS" + std::string(is_ipv6(d) ? "6 " : " ") + d);
   if (!p.default_domain().empty()) o.push_back("dhcp-option DOMAIN " + p.default_domain());
   for (const auto& d : p.split_dns()) o.push_back("dhcp-option DOMAIN-SEARCH " + d);
+  // openvpn 2.6's own form, to clients that announce it (IV_PROTO_DNS_OPTION, or 2.7's _V2):
+  // it takes precedence over dhcp-option on the client. One address per server id.
+  if (s.iv_proto & (kIvProtoDns | kIvProtoDnsV2)) {
+    int id = 0;
+    for (const auto& d : p.dns()) o.push_back("dns server " + std::to_string(id++) + " address " + d);
+    std::string domains;
+    for (const auto& d : p.split_dns()) domains += " " + d;
+    if (!domains.empty()) o.push_back("dns search-domains" + domains);
+  }
   if (s.client_sent_mtu && p.mtu() != 0) o.push_back("tun-mtu " + std::to_string(p.mtu()));
   if (s.iv_proto & kIvProtoDataV2) o.push_back("peer-id " + std::to_string(s.peer_id));
   o.push_back("cipher " + s.cipher);
