@@ -46,6 +46,10 @@ std::optional<PortRule> parse_rule(std::string_view item, std::string* error) {
     return std::nullopt;
   }
   if (port.empty()) return r;
+  if (r.protocol != 6 && r.protocol != 17 && r.protocol != 132) {
+    *error = "'" + std::string(name) + "' has no ports: write " + std::string(name) + "()";
+    return std::nullopt;
+  }
   uint32_t v = 0;
   for (char c : port) {
     if (c < '0' || c > '9' || v > 65535) {

@@ -475,10 +475,9 @@ void Server::on_worker_exit(WorkerProc& w, int status) {
 
 void Server::shutdown(int code) {
   exit_code_ = code;
-  collector_udp_.clear();  // no restart
-  stop_collector();
   // As ocserv: each running tunnel ends with the server's reason, so its disconnect-script runs
-  // and accounting gets its STOP (sent to sec-mod before it is told to stop).
+  // (and the collector hears of it). Its accounting STOP goes to sec-mod as far as the channel
+  // takes it at once: best effort, since sec-mod is stopped next.
   for (auto& [pid, w] : workers_) {
     if (w->phase != WorkerPhase::Tunnel) continue;
     if (!w->end) {
@@ -490,6 +489,8 @@ void Server::shutdown(int code) {
     end_tunnel(*w);
     w->phase = WorkerPhase::Login;  // ended: its exit must not end it again
   }
+  collector_udp_.clear();  // no restart
+  stop_collector();
   for (auto& [pid, w] : workers_) ::kill(pid, SIGTERM);
   if (secmod_pid_ > 0) ::kill(secmod_pid_, SIGTERM);
   if (zygote_pid_ > 0) ::kill(zygote_pid_, SIGTERM);

@@ -44,9 +44,9 @@ bool Server::take_proxy_header(int fd, std::string* ip, uint16_t* port, std::str
   ssize_t n = ::recv(fd, buf, sizeof buf, MSG_PEEK | MSG_DONTWAIT);
   ProxyHeader h = parse_proxy_header(std::span<const uint8_t>(buf, n > 0 ? static_cast<size_t>(n) : 0));
   if (h.result != ProxyParse::Ok) {
-    log_.info("refusing ", *ip, ":", *port, ": ",
-              h.result == ProxyParse::Incomplete ? "an incomplete PROXY protocol header" : h.error,
-              " (listen-proxy-proto)");
+    log_.debug("refusing ", *ip, ":", *port, ": ",
+               h.result == ProxyParse::Incomplete ? "an incomplete PROXY protocol header" : h.error,
+               " (listen-proxy-proto)");
     return false;
   }
   if (::recv(fd, buf, h.length, MSG_DONTWAIT) != static_cast<ssize_t>(h.length)) return false;

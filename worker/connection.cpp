@@ -137,7 +137,10 @@ void Connection::connect(ipc::SessionRequest& req, anyconnect::DtlsOffer& offer)
   // rekey-method = ssl, as ocserv: offered to clients with safe renegotiation (RFC 5746); under
   // TLS 1.3 the client's "renegotiation" is a KeyUpdate, which GnuTLS handles by itself.
   choices.rekey_in_place = p.rekey_in_place() && p.rekey_time() != 0 && tls_.safe_renegotiation();
-  if (choices.rekey_in_place) tls_.allow_renegotiation(std::chrono::seconds(p.rekey_time() / 2));
+  // At most one renegotiation per half rekey-time (as ocserv), and never two in the same second;
+  // each costs a signature, which sec-mod's per-worker budget bounds as well.
+  if (choices.rekey_in_place)
+    tls_.allow_renegotiation(std::chrono::seconds(std::max<uint32_t>(p.rekey_time() / 2, 1)));
   if (!tls_.send(cstp::build_connect_reply(p, "sslvpnd " SSLVPND_VERSION, dtls, choices)) ||
       !tls_.enter_tunnel_mode())
     return;

@@ -155,6 +155,7 @@ bool TlsServer::renegotiate() {
     return false;  // not offered, or again too soon (ocserv's rule): the client reconnects instead
   auto deadline = now + std::chrono::seconds(20);
   gnutls_handshake_set_timeout(session_.get(), 0);
+  int data_records = 0;  // application data the client sent first, held by GnuTLS meanwhile
   for (int round = 0; round < 10000; ++round) {  // bounded, and by the deadline
     int r = gnutls_handshake(session_.get());
     for (;;) {  // what the handshake wrote goes out before we wait for the client's answer
@@ -172,6 +173,7 @@ bool TlsServer::renegotiate() {
       if (!wait_socket(POLLIN, deadline)) return false;
       continue;
     }
+    if (r == GNUTLS_E_GOT_APPLICATION_DATA && ++data_records > 64) return false;  // a client that floods
     if (r == GNUTLS_E_INTERRUPTED || r == GNUTLS_E_GOT_APPLICATION_DATA ||
         r == GNUTLS_E_WARNING_ALERT_RECEIVED)
       continue;  // data that came first is read by the next record_recv

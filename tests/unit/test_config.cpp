@@ -297,8 +297,8 @@ TEST_CASE("config: restrict-user-to-ports in ocserv's syntax", "[config]") {
   REQUIRE(d);
   CHECK(d->deny);
   CHECK(port_filter_text(*d) == "!(tcp(22), udp(111))");
-  for (const char* bad :
-       {"tcp(22),", "!tcp(22)", "gre()", "tcp(70000)", "tcp(0)", "tcp 22", "tcp(22) udp(53)", "", "tcp(2x)"})
+  for (const char* bad : {"tcp(22),", "!tcp(22)", "gre()", "tcp(70000)", "tcp(0)", "tcp 22",
+                          "tcp(22) udp(53)", "", "tcp(2x)", "icmp(5)", "esp(50)"})
     CHECK_FALSE(parse_port_filter(bad, &error));
   std::vector<ConfigWarning> w;
   auto cfg =

@@ -151,6 +151,20 @@ TEST_CASE("traffic: restrict-user-to-ports passes only the listed protocols and 
   CHECK(tunnel::ports_allowed(v6, only));
   v6[48 + 3] = 0x16;
   CHECK_FALSE(tunnel::ports_allowed(v6, only));
+  // Nine destination-options headers hide TCP port 22: unknown transport, dropped by a deny list too.
+  std::vector<uint8_t> deep(40 + 9 * 8 + 20, 0);
+  deep[0] = 0x60, deep[6] = 60;
+  for (int i = 0; i < 9; ++i) deep[40 + i * 8] = i < 8 ? 60 : 6;
+  deep[40 + 72 + 3] = 22;
+  CHECK_FALSE(tunnel::ports_allowed(deep, but));
+  // TCP after an authentication header (length in 4-byte words, less 2) is seen as TCP.
+  std::vector<uint8_t> ah(40 + 12 + 20, 0);
+  ah[0] = 0x60, ah[6] = 51;
+  ah[40] = 6, ah[41] = 1;  // (1 + 2) * 4 = 12 bytes
+  ah[52 + 3] = 22;
+  CHECK_FALSE(tunnel::ports_allowed(ah, but));
+  ah[52 + 3] = 80;
+  CHECK(tunnel::ports_allowed(ah, but));
   // a filter main sent that does not parse lets nothing through
   CHECK_FALSE(tunnel::ports_allowed(tcp4(443), tunnel::port_filter_from("bogus")));
 }

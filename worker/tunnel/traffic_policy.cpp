@@ -123,8 +123,18 @@ std::optional<Transport> transport_of(std::span<const uint8_t> p) {
       off += 8;
       continue;
     }
+    if (next == 51) {  // authentication header: its length counts 4-byte words, less 2
+      if (off + 2 > p.size()) return std::nullopt;
+      uint8_t following = p[off];
+      off += (p[off + 1] + 2u) * 4u;
+      next = following;
+      continue;
+    }
     break;
   }
+  // Still an extension header after 8 of them: which transport follows is unknown, and a deny
+  // list must not let it through as "some other protocol".
+  if (next == 0 || next == 43 || next == 44 || next == 51 || next == 60) return std::nullopt;
   t.protocol = next;
   t.offset = off;
   return t;
