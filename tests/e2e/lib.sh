@@ -327,10 +327,10 @@ iperf_run() {
 text_bytes() {
   python3 -c "
 import sys
-n = int(sys.argv[1]); out = []; i = 0; size = 0
-while size < n:
+n = int(sys.argv[1]); out = []; i = 0; total = 0
+while total < n:
     line = 'Dec  2 14:%02d:%02d vpn-gw sslvpnd[%d]: worker %d: user alice sent %d bytes\n' % (i // 60 % 60, i % 60, 1000 + i % 7, i, i * 13)
-    out.append(line); size += len(line); i += 1
+    out.append(line); total += len(line); i += 1
 sys.stdout.write(''.join(out)[:n])" "$1"
 }
 
