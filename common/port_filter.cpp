@@ -15,13 +15,6 @@ constexpr std::array<Proto, 6> kProtos = {
     {{"tcp", 6}, {"udp", 17}, {"sctp", 132}, {"icmp", 1}, {"icmpv6", 58}, {"esp", 50}}};
 constexpr size_t kMaxRules = 256;
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if ((a[i] | 0x20) != (b[i] | 0x20)) return false;
-  return true;
-}
-
 std::string_view name_of(uint8_t number) {
   for (const auto& p : kProtos)
     if (p.number == number) return p.name;

@@ -1,5 +1,7 @@
 #include "common/text.hpp"
 
+#include <cctype>
+
 #include <fstream>
 #include <sstream>
 
@@ -55,6 +57,14 @@ std::string xml_escape(std::string_view in) {
     }
   }
   return out;
+}
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
 }
 
 }  // namespace sslvpn

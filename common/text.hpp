@@ -9,6 +9,8 @@ namespace sslvpn {
 
 // Strips spaces, tabs and carriage returns at both ends.
 std::string_view trim(std::string_view s) noexcept;
+// Equal but for ASCII letter case (protocol names, header values).
+bool iequals(std::string_view a, std::string_view b) noexcept;
 
 // Whether a colon-separated list ("A:B:C", as in X-DTLS-CipherSuite) has `item`.
 bool colon_list_contains(std::string_view list, std::string_view item) noexcept;

@@ -11,14 +11,6 @@ namespace {
 constexpr size_t kMaxHead = 16 * 1024;
 constexpr size_t kMaxBody = 256 * 1024;
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
-
 std::string cookie_of(std::string_view set_cookie, std::string_view name) {
   std::string prefix = std::string(name) + "=";
   if (set_cookie.rfind(prefix, 0) != 0) return {};

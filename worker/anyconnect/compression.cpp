@@ -5,21 +5,11 @@
 #include <algorithm>
 #include <climits>
 
+#include "common/text.hpp"
 #include "worker/anyconnect/lzs.hpp"
 
 namespace sslvpn::cstp {
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return (x | 0x20) == (y | 0x20); });
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 bool offered(std::string_view list, Codec c) {
   while (!list.empty()) {  // bounded: each round removes a token
