@@ -9,6 +9,7 @@
 
 #include "common/config_keys.hpp"
 #include "common/config_values.hpp"
+#include "common/config_vhost.hpp"
 #include "common/port_filter.hpp"
 #include "common/text.hpp"
 
@@ -430,46 +431,63 @@ bool parser_knows_key(std::string_view key) {
   return handlers().count(key) != 0 || openvpn_config::is_key(key) || nvm_config::is_key(key);
 }
 
-Config parse_config(std::string_view text, std::string_view origin, std::vector<ConfigWarning>* warnings) {
+namespace {
+
+// One "key = value" line (the key canonical), and the [vhost:NAME] sections of a file.
+struct Entry {
+  int line;
+  std::string key;
+  std::string value;
+};
+
+struct Section {
+  std::string name;
+  int line = 0;
+  std::vector<Entry> entries;
+};
+
+// A configuration from its lines, in order; `last_line` is where checks of the whole fail.
+Config build_config(const std::vector<Entry>& entries, int last_line, std::string_view origin,
+                    std::vector<ConfigWarning>* warnings) {
   Config cfg;
   std::set<std::string, std::less<>> seen;
   Pending pending;
   auto warn = [&](int l, std::string w) {
     if (warnings) warnings->push_back({l, std::move(w)});
   };
-  int line_no =
-      cfgval::for_each_entry(text, origin, [&](int line, std::string_view given, std::string_view value) {
-        std::string_view key = canonical_key(given);
-        auto it = handlers().find(key);
-        bool ovpn = it == handlers().end() && openvpn_config::is_key(key);
-        bool nvm = it == handlers().end() && nvm_config::is_key(key);
-        if (it == handlers().end() && !ovpn && !nvm) {
-          if (is_ocserv_key(key)) {
-            std::string why;
-            for (const auto& k : ocserv_keys())
-              if (k.key == key && k.note != "not implemented yet") why = " (" + std::string(k.note) + ")";
-            warn(line, "'" + std::string(key) +
-                           "' is an ocserv option that sslvpnd does not implement yet; ignored" + why);
-            return;
-          }
-          fail(origin, line, "unknown option '" + std::string(key) + "'");
-        }
-        if (!is_list_key(key) && !seen.insert(std::string(key)).second)
-          warn(line, "'" + std::string(key) + "' is set again; the last value is used");
-        Ctx c;
-        c.origin = origin;
-        c.line = line;
-        c.key = key;
-        c.pending = &pending;
-        c.warnings = warnings;
-        if (ovpn)
-          openvpn_config::apply(cfg, c, value);
-        else if (nvm)
-          nvm_config::apply(cfg, c, value);
-        else
-          it->second(cfg, c, value);
-      });
+  for (const Entry& e : entries) {
+    std::string_view key = e.key;
+    auto it = handlers().find(key);
+    bool ovpn = it == handlers().end() && openvpn_config::is_key(key);
+    bool nvm = it == handlers().end() && nvm_config::is_key(key);
+    if (it == handlers().end() && !ovpn && !nvm) {
+      if (is_ocserv_key(key)) {
+        std::string why;
+        for (const auto& k : ocserv_keys())
+          if (k.key == key && k.note != "not implemented yet") why = " (" + std::string(k.note) + ")";
+        warn(e.line, "'" + std::string(key) +
+                         "' is an ocserv option that sslvpnd does not implement yet; ignored" + why);
+        continue;
+      }
+      fail(origin, e.line, "unknown option '" + std::string(key) + "'");
+    }
+    if (!is_list_key(key) && !seen.insert(std::string(key)).second)
+      warn(e.line, "'" + std::string(key) + "' is set again; the last value is used");
+    Ctx c;
+    c.origin = origin;
+    c.line = e.line;
+    c.key = key;
+    c.pending = &pending;
+    c.warnings = warnings;
+    if (ovpn)
+      openvpn_config::apply(cfg, c, e.value);
+    else if (nvm)
+      nvm_config::apply(cfg, c, e.value);
+    else
+      it->second(cfg, c, e.value);
+  }
   finish_ipv4_network(cfg, pending, origin);
+  int line_no = last_line;
   if (cfg.ipv6_network && cfg.ipv6_subnet_prefix < cfg.ipv6_network->prefix)
     fail(origin, line_no, "'ipv6-subnet-prefix' must not be shorter than the prefix of 'ipv6-network'");
   if (cfg.routes.empty()) cfg.route_default = true;
@@ -481,6 +499,75 @@ Config parse_config(std::string_view text, std::string_view origin, std::vector<
   if (cfg.tcp_port == 0) fail(origin, line_no, "'tcp-port' must not be 0");
   openvpn_config::validate(cfg, origin, line_no);
   nvm_config::validate(cfg, origin, line_no);
+  return cfg;
+}
+
+// A vhost's configuration: the server-wide lines of the global part, then its own lines (a
+// server-wide key among them is ignored with a warning). tls-priorities, when the section has
+// none, is the default's (ocserv's rule).
+Config build_vhost(const std::vector<Entry>& global, const Section& sec, std::string_view origin,
+                   std::vector<ConfigWarning>* warnings) {
+  std::vector<Entry> entries;
+  for (const Entry& e : global)
+    if (vhost_config::server_wide(e.key)) entries.push_back(e);
+  bool own_priorities = false;
+  for (const Entry& e : sec.entries) own_priorities = own_priorities || e.key == "tls-priorities";
+  if (!own_priorities)
+    for (const Entry& e : global)
+      if (e.key == "tls-priorities") entries.push_back(e);
+  for (const Entry& e : sec.entries) {
+    if (!vhost_config::server_wide(e.key)) {
+      entries.push_back(e);
+    } else if (warnings) {
+      warnings->push_back({e.line, "'" + e.key + "' applies to the whole server, not to one [vhost:" +
+                                       sec.name + "]; the global value is used"});
+    }
+  }
+  std::set<int> own_lines;
+  for (const Entry& e : sec.entries) own_lines.insert(e.line);
+  std::vector<ConfigWarning> w;
+  std::string where = std::string(origin) + " [vhost:" + sec.name + "]";
+  Config cfg = build_config(entries, sec.line, where, &w);
+  if (warnings)
+    for (auto& x : w)
+      if (own_lines.count(x.line)) warnings->push_back(std::move(x));
+  cfg.vhost = sec.name;
+  return cfg;
+}
+
+}  // namespace
+
+const Config& Config::for_host(std::string_view name) const {
+  for (const auto& v : vhosts)
+    if (iequals(v.name, name)) return *v.config;
+  return *this;
+}
+
+Config parse_config(std::string_view text, std::string_view origin, std::vector<ConfigWarning>* warnings) {
+  std::vector<Entry> global;
+  std::vector<Section> sections;
+  Section* current = nullptr;
+  int line_no = cfgval::for_each_entry(
+      text, origin,
+      [&](int line, std::string_view given, std::string_view value) {
+        Entry e{line, std::string(canonical_key(given)), std::string(value)};
+        (current ? current->entries : global).push_back(std::move(e));
+      },
+      [&](int line, std::string_view section) {
+        std::string name = vhost_config::section_name(origin, line, section);
+        current = nullptr;
+        for (auto& s : sections)  // a second section of the same name adds to the first (ocserv)
+          if (s.name == name) current = &s;
+        if (current == nullptr) {
+          sections.push_back(Section{name, line, {}});
+          current = &sections.back();
+        }
+      });
+  Config cfg = build_config(global, line_no, origin, warnings);
+  for (const Section& sec : sections)
+    cfg.vhosts.push_back(
+        {sec.name, std::make_shared<const Config>(build_vhost(global, sec, origin, warnings))});
+  vhost_config::check_networks(cfg, origin);
   return cfg;
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -38,7 +39,23 @@ struct AuthChain {
   std::optional<AuthMethod> password;  // plain[...] or pam[...]
 };
 
+struct Config;
+
+// A [vhost:NAME] section: a whole configuration of its own for clients whose TLS server name
+// (SNI) is NAME, as in ocserv: it starts from the defaults, not from the global lines, except
+// for the keys only the whole server has (config_vhost.hpp), which are the default's.
+struct VirtualHost {
+  std::string name;  // lower case
+  std::shared_ptr<const Config> config;
+};
+
 struct Config {
+  // [vhost:NAME] sections, in file order (only the top-level configuration has them), and the
+  // name of this one ("" for the default host).
+  std::vector<VirtualHost> vhosts;
+  std::string vhost;
+  // The configuration serving TLS server name `name`: its vhost's, or this one.
+  const Config& for_host(std::string_view name) const;
   // auth
   std::vector<AuthChain> auth_chains;     // [0] from `auth` lines; then one per `enable-auth` line
   std::string ca_cert;                    // CA file that client certificates must chain to
@@ -100,7 +117,8 @@ struct Config {
   // their cookie; with ssl (and a client with safe renegotiation, as ocserv checks) they
   // renegotiate TLS 1.2 on the same connection, or send a TLS 1.3 KeyUpdate.
   uint32_t rekey_time = 172800;
-  bool rekey_in_place = true;  // rekey-method = ssl (ocserv's default): TLS renegotiation on the same connection
+  bool rekey_in_place =
+      true;  // rekey-method = ssl (ocserv's default): TLS renegotiation on the same connection
   // CSTP/DTLS compression (ocserv's keys): off by default; packets up to no-compress-limit
   // bytes go as they are; compression-algo-priority orders the methods (higher first).
   bool compression = false;
@@ -131,12 +149,12 @@ struct Config {
   uint32_t ban_points_connection = 1;
   // control socket (sslvpnctl)
   bool use_occtl = true;
-  std::optional<int> log_level;               // ocserv's scale (0-9); -d on the command line wins
-  bool client_bypass_protocol = false;        // X-CSTP-Client-Bypass-Protocol
-  bool auto_select_group = false;
-  std::string listen_netns;  // a network namespace name (ip netns) for the client-facing sockets  // the group list is the password method's groups (main/auto_groups.hpp)
-  uint32_t rate_limit_ms = 0;                 // at least this long between two accepted connections
-  uint32_t sec_mod_scale = 0;                 // sec-mod's signing/hashing threads; 0 = one per CPU
+  std::optional<int> log_level;         // ocserv's scale (0-9); -d on the command line wins
+  bool client_bypass_protocol = false;  // X-CSTP-Client-Bypass-Protocol
+  bool auto_select_group = false;  // the group list is the password method's groups (main/auto_groups.hpp)
+  std::string listen_netns;        // a network namespace name (ip netns) for the client-facing sockets
+  uint32_t rate_limit_ms = 0;      // at least this long between two accepted connections
+  uint32_t sec_mod_scale = 0;      // sec-mod's signing/hashing threads; 0 = one per CPU
   uint32_t max_logins_in_progress = 0;        // logins main lets run at once; 0 = 16 per CPU
   uint32_t login_queue_timeout = 10;          // seconds a connection may wait for a login slot
   uint32_t server_drain_ms = 0;               // on SIGTERM: close the ports, keep tunnels this long
@@ -162,7 +180,7 @@ struct Config {
   std::string openvpn_tls_crypt;        // openvpn's static-key file (openvpn --genkey secret)
   std::string openvpn_tls_auth;         // the same format, for tls-auth
   std::string openvpn_tls_crypt_v2;     // the tls-crypt-v2 server key (openvpn's PEM)
-  std::string openvpn_auth = "SHA1";  // tls-auth's HMAC digest (openvpn's --auth): SHA1, SHA256, SHA512
+  std::string openvpn_auth = "SHA1";    // tls-auth's HMAC digest (openvpn's --auth): SHA1, SHA256, SHA512
   int openvpn_tls_auth_direction = -1;  // the server's key-direction: -1 none (both use key 0), 0, 1
   std::string openvpn_data_ciphers = "AES-256-GCM:AES-128-GCM:CHACHA20-POLY1305";
   uint32_t openvpn_reneg_sec = 3600;

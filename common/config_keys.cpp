@@ -1,5 +1,7 @@
 #include "common/config_keys.hpp"
 
+#include "common/config_vhost.hpp"
+
 #include <algorithm>
 
 namespace sslvpn {
@@ -68,7 +70,8 @@ constexpr OcservKey kOcservKeys[] = {
     {"ipv6-network", KeyStatus::Implemented, ""},
     {"ipv6-prefix", KeyStatus::Warned, "not implemented yet: use `ipv6-subnet-prefix`"},
     {"ipv6-subnet-prefix", KeyStatus::Implemented, ""},
-    {"iroute", KeyStatus::Warned, "a per-user and per-group key: implemented there, ignored in the main file"},
+    {"iroute", KeyStatus::Warned,
+     "a per-user and per-group key: implemented there, ignored in the main file"},
     {"isolate-workers", KeyStatus::Implemented, ""},
     {"keepalive", KeyStatus::Implemented, ""},
     {"key-pin", KeyStatus::Implemented, ""},
@@ -134,7 +137,8 @@ constexpr OcservKey kOcservKeys[] = {
     {"tcp-port", KeyStatus::Implemented, ""},
     {"timestamp", KeyStatus::Warned, "not implemented yet"},
     {"tls-priorities", KeyStatus::Implemented, ""},
-    {"try-mtu-discovery", KeyStatus::Partial, "only `false`; `true` is warned about (the MTU comes from the client's base MTU and its own probes)"},
+    {"try-mtu-discovery", KeyStatus::Partial,
+     "only `false`; `true` is warned about (the MTU comes from the client's base MTU and its own probes)"},
     {"tunnel-all-dns", KeyStatus::Implemented, ""},
     {"tx-data-per-sec", KeyStatus::Implemented, ""},
     {"udp-listen-host", KeyStatus::Implemented, ""},
@@ -164,7 +168,9 @@ std::string_view status_text(KeyStatus s) {
 
 }  // namespace
 
-std::span<const OcservKey> ocserv_keys() noexcept { return kOcservKeys; }
+std::span<const OcservKey> ocserv_keys() noexcept {
+  return kOcservKeys;
+}
 
 bool is_ocserv_key(std::string_view key) noexcept {
   return std::any_of(std::begin(kOcservKeys), std::end(kOcservKeys),
@@ -179,8 +185,18 @@ std::string_view canonical_key(std::string_view key) noexcept {
 
 std::string ocserv_keys_markdown() {
   std::string out = "| ocserv key | sslvpnd | why / limit |\n|---|---|---|\n";
-  for (const auto& k : kOcservKeys)
-    out.append("| `").append(k.key).append("` | ").append(status_text(k.status)).append(" | ").append(k.note).append(" |\n");
+  for (const auto& k : kOcservKeys) {
+    std::string note(k.note);
+    if (k.status == KeyStatus::Implemented && vhost_config::server_wide(k.key))
+      note += std::string(note.empty() ? "" : "; ") + "server-wide: a `[vhost:]` section cannot set it";
+    out.append("| `")
+        .append(k.key)
+        .append("` | ")
+        .append(status_text(k.status))
+        .append(" | ")
+        .append(note)
+        .append(" |\n");
+  }
   return out;
 }
 

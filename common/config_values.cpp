@@ -71,7 +71,8 @@ IpNet parse_net(const Where& w, std::string_view v) {
 }
 
 int for_each_entry(std::string_view text, std::string_view origin,
-                   const std::function<void(int, std::string_view, std::string_view)>& fn) {
+                   const std::function<void(int, std::string_view, std::string_view)>& fn,
+                   const std::function<void(int, std::string_view)>& on_section) {
   int line_no = 0;
   while (!text.empty()) {
     ++line_no;
@@ -79,9 +80,12 @@ int for_each_entry(std::string_view text, std::string_view origin,
     std::string_view line = trim(text.substr(0, nl));
     text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
     if (line.empty() || line.front() == '#' || line.front() == ';') continue;
-    if (line.front() == '[')
-      fail(origin, line_no,
-           "sections such as '" + std::string(line) + "' (virtual hosts) are not supported yet");
+    if (line.front() == '[') {
+      if (!on_section || line.back() != ']')
+        fail(origin, line_no, "a section such as '" + std::string(line) + "' is not allowed here");
+      on_section(line_no, line.substr(1, line.size() - 2));
+      continue;
+    }
     auto eq = line.find('=');
     if (eq == std::string_view::npos)
       fail(origin, line_no, "expected 'key = value', got '" + std::string(line) + "'");

@@ -29,9 +29,10 @@ IpAddr parse_addr(const Where& w, std::string_view v);
 IpNet parse_net(const Where& w, std::string_view v);
 
 // Calls fn(line, key, value) for every "key = value" line (comments and blank lines skipped,
-// quotes around the value removed). Malformed lines and [sections] throw. Returns the number
-// of lines read.
+// quotes around the value removed), and on_section(line, name) for a "[name]" line; without
+// on_section a section is an error, as are malformed lines. Returns the number of lines read.
 int for_each_entry(std::string_view text, std::string_view origin,
-                   const std::function<void(int, std::string_view, std::string_view)>& fn);
+                   const std::function<void(int, std::string_view, std::string_view)>& fn,
+                   const std::function<void(int, std::string_view)>& on_section = nullptr);
 
 }  // namespace sslvpn::cfgval

@@ -355,12 +355,13 @@ void Server::on_secmod_readable() {
           log_.info("banning ", BanDb::key_of(w->client_ip), " for ", cfg().ban_time, " s (failed logins)");
       }
       if (e.success() && w != nullptr) {
-        sessions_.note_login(Login{e.session_id(), e.username(), e.group(), w->client_ip, e.created()});
+        sessions_.note_login(
+            Login{e.session_id(), e.username(), e.group(), w->client_ip, e.created(), e.vhost()});
         end_login_slot(w->id);
       }
       if (e.success())
         log_.info("user '", sanitize_log_text(e.username()), "' (group '", sanitize_log_text(e.group()),
-                  "') logged in from ", where);
+                  "') logged in from ", where, e.vhost().empty() ? "" : " to [vhost:" + e.vhost() + "]");
       else
         log_.warn("login failed for '", sanitize_log_text(e.username()), "' from ", where, ": ",
                   sanitize_log_text(e.reason()));
@@ -560,6 +561,10 @@ bool Server::reload(std::string* error, std::vector<std::string>* notes) {
     n.acct = o.acct;
     notes->push_back("'acct' was added or removed; that takes effect after a restart");
   }
+  if (std::string why = sessions_.pool_conflict(n); !why.empty()) {
+    *error = why;
+    return false;
+  }
   ipc::MainToSecMod m;
   m.mutable_reload()->set_config_path(s_.config_path);
   m.mutable_reload()->set_config_text(next.config_text);
@@ -587,6 +592,7 @@ bool Server::reload(std::string* error, std::vector<std::string>* notes) {
   }
   s_.config_text = std::move(next.config_text);
   s_.cert_chain_pem = std::move(next.cert_chain_pem);
+  s_.vhost_cert_chains = std::move(next.vhost_cert_chains);
   s_.openvpn_wrap_key = std::move(next.openvpn_wrap_key);
   s_.openvpn_v2_key = std::move(next.openvpn_v2_key);
   bans_.configure(BanSettings{cfg().max_ban_score, cfg().ban_time, cfg().ban_reset_time});

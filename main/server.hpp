@@ -63,6 +63,7 @@ struct WorkerProc {
   ipc::SessionRequest request;       // while AwaitSession / ConnectScript
   std::optional<TunnelGrant> grant;  // while ConnectScript
   uint64_t session_id = 0;           // from AwaitSession on
+  std::string vhost;                 // its session's [vhost:NAME] ("" = default), from then on
   ipc::TunnelParams params;          // from Tunnel on
   time_t tunnel_start = 0;
   time_t last_acct = 0;        // when the last accounting record went out
@@ -87,6 +88,7 @@ struct ServerSettings {
   std::string config_path;
   std::string config_text;
   std::string cert_chain_pem;
+  std::vector<std::string> vhost_cert_chains;  // each [vhost:NAME]'s, in config->vhosts' order
   std::string openvpn_wrap_key;  // openvpn-tls-crypt / -tls-auth's static key (256 bytes), or empty
   std::string openvpn_v2_key;    // openvpn-tls-crypt-v2's server key (128 bytes), or empty
   RuntimeIdentity identity;

@@ -196,8 +196,10 @@ void Server::fill_user_row(const WorkerProc& w, ctl::UserRow* u) const {
   for (auto& x : routes_occtl_form(p.route_exclude())) u->add_no_routes(std::move(x));
   u->set_dpd(p.dpd());
   u->set_keepalive(p.keepalive());
-  if (const Session* s = sessions_.find(w.session_id))
+  if (const Session* s = sessions_.find(w.session_id)) {
     for (const auto& r : s->settings.iroutes()) u->add_iroutes(r);
+    u->set_vhost(s->vhost);
+  }
 }
 
 void Server::publish_event(const char* kind, const WorkerProc& w, const std::string& reason) {
@@ -220,6 +222,7 @@ ctl::CtlReply Server::ctl_sessions() const {
     row->set_session(session_text(s->id));
     row->set_username(s->user);
     row->set_groupname(s->group);
+    row->set_vhost(s->vhost);
     if (s->ipv4) row->set_ipv4(s->ipv4->to_string());
     if (s->ipv6) row->set_ipv6(s->ipv6->to_string());
     row->set_created(s->created);
@@ -238,6 +241,7 @@ ctl::CtlReply Server::ctl_sessions() const {
     row->set_session(session_text(l->id));
     row->set_username(l->user);
     row->set_groupname(l->group);
+    row->set_vhost(l->vhost);
     row->set_created(l->created);
     row->set_state("authenticated");
   }

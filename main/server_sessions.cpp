@@ -75,6 +75,7 @@ void Server::on_session_open_reply(const ipc::SessionOpenReply& r) {
     return refuse_tunnel(*w, ipc::SessionReply::BAD_SESSION, "invalid or expired cookie");
   }
   w->session_id = r.session_id();
+  w->vhost = r.vhost();
   Refusal refusal;
   auto grant = sessions_.open(r, w->pid, w->client_ip, w->request, time(nullptr), &refusal);
   if (!grant.ok()) {
@@ -115,10 +116,11 @@ void Server::on_session_open_reply(const ipc::SessionOpenReply& r) {
       d->set_switch_to_tcp_timeout(cfg().switch_to_tcp_timeout);
     }
   }
-  if (cfg().connect_script.empty()) return grant_tunnel(*w);
-  auto pid = start_script(cfg().connect_script, script_env(*w, "connect"));
+  const std::string& script = cfg().for_host(w->vhost).connect_script;  // the session's host's
+  if (script.empty()) return grant_tunnel(*w);
+  auto pid = start_script(script, script_env(*w, "connect"));
   if (!pid.ok()) {
-    log_.error("cannot start connect-script '", cfg().connect_script, "'");
+    log_.error("cannot start connect-script '", script, "'");
     sessions_.detach(w->session_id, w->pid, false);
     return refuse_tunnel(*w, ipc::SessionReply::UNAVAILABLE, "connect-script failed");
   }
@@ -254,7 +256,7 @@ ScriptEnv Server::script_env(const WorkerProc& w, const char* reason) const {
       {"IP_LOCAL", p.ipv4_local()},
       {"IP_REMOTE", p.ipv4_address()},
       {"ID", std::to_string(w.id)},
-      {"VHOST", "default"},
+      {"VHOST", w.vhost.empty() ? "default" : w.vhost},
       {"USER_AGENT", w.request.user_agent()},
       {"HOSTNAME", w.request.hostname()},
       {"REMOTE_HOSTNAME", w.request.hostname()},
@@ -299,13 +301,13 @@ ScriptEnv Server::script_env(const WorkerProc& w, const char* reason) const {
 }
 
 void Server::run_disconnect_script(const WorkerProc& w) {
-  if (cfg().disconnect_script.empty()) return;
+  const std::string& script = cfg().for_host(w.vhost).disconnect_script;
+  if (script.empty()) return;
   ScriptEnv env = script_env(w, "disconnect");
   env["STATS_BYTES_IN"] = std::to_string(w.stats.bytes_in());
   env["STATS_BYTES_OUT"] = std::to_string(w.stats.bytes_out());
   env["STATS_DURATION"] = std::to_string(time(nullptr) - w.tunnel_start);
-  if (!start_script(cfg().disconnect_script, env))
-    log_.error("cannot start disconnect-script '", cfg().disconnect_script, "'");
+  if (!start_script(script, env)) log_.error("cannot start disconnect-script '", script, "'");
 }
 
 void Server::send_accounting(WorkerProc& w, ipc::AccountingRecord::Kind kind, uint32_t terminate_cause) {

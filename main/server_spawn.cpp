@@ -44,6 +44,22 @@ std::string Server::ticket_key_for(const std::string& ip) const {
   return key;
 }
 
+namespace {
+
+// A host's AnyConnect login page: its group list and banners.
+void fill_login_page(const Config& c, ipc::AnyConnectStartup* ac) {
+  for (const auto& g : c.select_groups) {
+    auto* gc = ac->add_groups();
+    gc->set_name(g.name);
+    gc->set_label(g.label);
+  }
+  ac->set_default_group_label(c.default_select_group);
+  ac->set_banner(c.banner);
+  ac->set_pre_login_banner(c.pre_login_banner);
+}
+
+}  // namespace
+
 ipc::WorkerStartup Server::worker_startup(const WorkerProc& w) const {
   const Config& c = cfg();
   ipc::WorkerStartup st;
@@ -63,15 +79,16 @@ ipc::WorkerStartup Server::worker_startup(const WorkerProc& w) const {
   st.set_cert_login(c.cert_login_mode());
   switch (w.service) {
     case TcpService::Https: {  // the HTTPS front: the settings of each protocol it serves
-      auto* ac = st.mutable_https()->mutable_anyconnect();
-      for (const auto& g : c.select_groups) {
-        auto* gc = ac->add_groups();
-        gc->set_name(g.name);
-        gc->set_label(g.label);
+      fill_login_page(c, st.mutable_https()->mutable_anyconnect());
+      for (size_t i = 0; i < c.vhosts.size() && i < s_.vhost_cert_chains.size(); ++i) {
+        const Config& vc = *c.vhosts[i].config;
+        auto* v = st.add_vhosts();
+        v->set_name(vc.vhost);
+        v->set_cert_chain_pem(s_.vhost_cert_chains[i]);
+        v->set_tls_priorities(vc.tls_priorities);
+        v->set_cert_login(vc.cert_login_mode());
+        fill_login_page(vc, v->mutable_anyconnect());
       }
-      ac->set_default_group_label(c.default_select_group);
-      ac->set_banner(c.banner);
-      ac->set_pre_login_banner(c.pre_login_banner);
       if (c.globalprotect) {
         auto* gp = st.mutable_https()->mutable_globalprotect();
         gp->set_portal(c.gp_portal);

@@ -22,10 +22,55 @@ constexpr size_t kMaxLogins = 100000;
 
 }  // namespace
 
-SessionManager::SessionManager(std::shared_ptr<const Config> cfg) : cfg_(std::move(cfg)) {
-  const Config& c = *cfg_;
-  if (c.ipv4_network) v4_.emplace(*c.ipv4_network, 32, c.predictable_ips);
-  if (c.ipv6_network) v6_.emplace(*c.ipv6_network, c.ipv6_subnet_prefix, c.predictable_ips);
+SessionManager::SessionManager(std::shared_ptr<const Config> cfg) {
+  reconfigure(std::move(cfg));
+}
+
+IpPool* SessionManager::pool_for(const std::optional<IpNet>& net, uint8_t client_prefix, bool predictable) {
+  if (!net) return nullptr;
+  for (auto& p : pools_)
+    if (p->network().to_string() == net->to_string() && p->client_prefix() == client_prefix) return p.get();
+  pools_.push_back(std::make_unique<IpPool>(*net, client_prefix, predictable));
+  return pools_.back().get();
+}
+
+SessionManager::Host SessionManager::make_host(std::shared_ptr<const Config> cfg) {
+  Host h;
+  h.v4 = pool_for(cfg->ipv4_network, 32, cfg->predictable_ips);
+  h.v6 = pool_for(cfg->ipv6_network, cfg->ipv6_subnet_prefix, cfg->predictable_ips);
+  h.cfg = std::move(cfg);
+  return h;
+}
+
+void SessionManager::reconfigure(std::shared_ptr<const Config> cfg) {
+  std::vector<Host> hosts;
+  for (const auto& v : cfg->vhosts) hosts.push_back(make_host(v.config));
+  hosts.insert(hosts.begin(), make_host(std::move(cfg)));
+  hosts_ = std::move(hosts);
+}
+
+std::string SessionManager::pool_conflict(const Config& cfg) const {
+  std::vector<const Config*> all{&cfg};
+  for (const auto& v : cfg.vhosts) all.push_back(v.config.get());
+  for (const Config* c : all)
+    for (const auto& p : pools_)
+      for (const auto* net : {&c->ipv4_network, &c->ipv6_network}) {
+        if (!*net || (*net)->addr.is_v4() != p->network().addr.is_v4()) continue;
+        uint8_t prefix = (*net)->addr.is_v4() ? 32 : c->ipv6_subnet_prefix;
+        bool same = (*net)->to_string() == p->network().to_string() && prefix == p->client_prefix();
+        if (!same && ((*net)->contains(p->network().addr) || p->network().contains((*net)->addr)))
+          return (c->vhost.empty() ? std::string("the default host") : "[vhost:" + c->vhost + "]") +
+                 "'s network " + (*net)->to_string() + " overlaps " + p->network().to_string() +
+                 ", a pool this server already serves; that needs a restart";
+      }
+  return {};
+}
+
+const SessionManager::Host& SessionManager::host_for(const std::string& vhost) const {
+  if (!vhost.empty())
+    for (const auto& h : hosts_)
+      if (h.cfg->vhost == vhost) return h;
+  return hosts_.front();
 }
 
 void SessionManager::note_login(Login login) {
@@ -53,7 +98,9 @@ std::vector<const Session*> SessionManager::all() const {
 }
 
 size_t SessionManager::leases_in_use() const {
-  return (v4_ ? v4_->used() : 0) + (v6_ ? v6_->used() : 0);
+  size_t n = 0;
+  for (const auto& p : pools_) n += p->used();
+  return n;
 }
 
 size_t SessionManager::connected_sessions_of(const std::string& user, uint64_t except) const {
@@ -63,8 +110,9 @@ size_t SessionManager::connected_sessions_of(const std::string& user, uint64_t e
   return n;
 }
 
-uint32_t SessionManager::tunnel_mtu(const ipc::SessionRequest& req, bool client_ipv6,
-                                    const ipc::UserSettings& us) const {
+uint32_t SessionManager::tunnel_mtu(const Session& s, const ipc::SessionRequest& req,
+                                    bool client_ipv6) const {
+  const ipc::UserSettings& us = s.settings;
   uint32_t base =
       req.base_mtu() >= kMinMtu && req.base_mtu() <= kMaxBaseMtu ? req.base_mtu() : kDefaultBaseMtu;
   uint32_t overhead = req.transport_overhead() > 0 && req.transport_overhead() <= 256
@@ -73,7 +121,7 @@ uint32_t SessionManager::tunnel_mtu(const ipc::SessionRequest& req, bool client_
   overhead +=
       (client_ipv6 ? kIpv6Header : kIpv4Header) + (req.datagram_transport() ? kUdpHeader : kTcpHeader);
   uint32_t mtu = base > overhead + kMinMtu ? base - overhead : kMinMtu;
-  uint32_t configured = us.has_mtu() ? us.mtu() : cfg_->mtu;
+  uint32_t configured = us.has_mtu() ? us.mtu() : s.cfg->mtu;
   if (configured != 0) mtu = std::min(mtu, configured);
   if (req.client_mtu() >= kMinMtu) mtu = std::min(mtu, req.client_mtu());
   return std::max(mtu, kMinMtu);
@@ -99,14 +147,20 @@ Result<void> SessionManager::init_session(Session& s, const ipc::SessionOpenRepl
   s.group = who.group();
   s.created = now;
   s.first_ip = client_ip;
+  const Host& h = host_for(who.vhost());
+  s.vhost = h.cfg->vhost;
+  s.cfg = h.cfg;
+  s.v4 = h.v4;
+  s.v6 = h.v6;
   std::string error;
-  auto us = load_session_settings(*cfg_, s.user, s.group, who.settings(), &error);
+  auto us = load_session_settings(*s.cfg, s.user, s.group, who.settings(), &error);
   if (!us.ok()) {
     refusal->detail = error;
     return refuse(refusal, kUnavailable, "the server's settings for this user are broken");
   }
   s.settings = std::move(us).value();
-  s.session_timeout = s.settings.has_session_timeout() ? s.settings.session_timeout() : cfg_->session_timeout;
+  s.session_timeout =
+      s.settings.has_session_timeout() ? s.settings.session_timeout() : s.cfg->session_timeout;
   return {};
 }
 
@@ -115,11 +169,11 @@ Result<void> SessionManager::admit(const Session& s, const std::string& client_i
   if (s.session_timeout != 0 && now - s.created >= static_cast<time_t>(s.session_timeout))
     return refuse(refusal, kBadSession, "session-timeout reached");
   uint32_t max_same =
-      s.settings.has_max_same_clients() ? s.settings.max_same_clients() : cfg_->max_same_clients;
+      s.settings.has_max_same_clients() ? s.settings.max_same_clients() : s.cfg->max_same_clients;
   if (max_same != 0 && connected_sessions_of(s.user, s.id) >= max_same)
     return refuse(refusal, kUnavailable,
                   "too many connections for this user (max-same-clients " + std::to_string(max_same) + ")");
-  bool deny_roaming = s.settings.has_deny_roaming() ? s.settings.deny_roaming() : cfg_->deny_roaming;
+  bool deny_roaming = s.settings.has_deny_roaming() ? s.settings.deny_roaming() : s.cfg->deny_roaming;
   if (deny_roaming && client_ip != s.first_ip)
     return refuse(refusal, kBadSession,
                   "this session may only be used from the address it started from (deny-roaming)");
@@ -128,41 +182,41 @@ Result<void> SessionManager::admit(const Session& s, const std::string& client_i
 
 Result<void> SessionManager::lease_addresses(Session& s, const ipc::SessionRequest& req, uint32_t mtu,
                                              Refusal* refusal) {
-  if (!s.ipv4 && v4_ && !s.settings.explicit_ipv4().empty()) {
+  if (!s.ipv4 && s.v4 && !s.settings.explicit_ipv4().empty()) {
     auto want = parse_ip(s.settings.explicit_ipv4());
-    s.ipv4 = want ? v4_->acquire_exact(*want) : std::nullopt;
+    s.ipv4 = want ? s.v4->acquire_exact(*want) : std::nullopt;
     if (!s.ipv4)
       return refuse(refusal, kUnavailable,
                     "the assigned address " + s.settings.explicit_ipv4() + " is not available");
   }
-  if (!s.ipv4 && v4_) s.ipv4 = v4_->acquire(s.user, parse_ip(req.wanted_ipv4()));
-  bool v6_ok = v6_ && req.ipv6() && mtu >= kMinIpv6Mtu;
+  if (!s.ipv4 && s.v4) s.ipv4 = s.v4->acquire(s.user, parse_ip(req.wanted_ipv4()));
+  bool v6_ok = s.v6 && req.ipv6() && mtu >= kMinIpv6Mtu;
   if (!s.ipv6 && v6_ok && !s.settings.explicit_ipv6().empty()) {
     auto want = parse_ip(s.settings.explicit_ipv6());
-    s.ipv6 = want ? v6_->acquire_exact(*want) : std::nullopt;
+    s.ipv6 = want ? s.v6->acquire_exact(*want) : std::nullopt;
     if (!s.ipv6)
       return refuse(refusal, kUnavailable,
                     "the assigned address " + s.settings.explicit_ipv6() + " is not available");
   }
-  if (!s.ipv6 && v6_ok) s.ipv6 = v6_->acquire(s.user, parse_ip(req.wanted_ipv6()));
+  if (!s.ipv6 && v6_ok) s.ipv6 = s.v6->acquire(s.user, parse_ip(req.wanted_ipv6()));
   if (s.ipv4 || s.ipv6) return {};
-  if (!v4_ && !v6_) return refuse(refusal, kUnavailable, "no ipv4-network or ipv6-network is configured");
+  if (!s.v4 && !s.v6) return refuse(refusal, kUnavailable, "no ipv4-network or ipv6-network is configured");
   return refuse(refusal, kUnavailable, "no free IP address");
 }
 
 Result<TunDevice> SessionManager::setup_tun(const Session& s, uint32_t mtu, Refusal* refusal) {
   std::string error;
-  auto tun = open_tun(cfg_->device, cfg_->tun_offload, &error);
+  auto tun = open_tun(s.cfg->device, s.cfg->tun_offload, &error);
   if (!tun.ok()) return refuse(refusal, kUnavailable, "cannot create a TUN device: " + error);
   TunDevice t = std::move(tun).value();
   // Link up first: an IPv6 point-to-point address added to a device that is still down does
   // not reliably get its peer route when the link comes up (the client's replies get lost).
   if (!netlink_.set_link(t.ifindex, mtu, true, &error))
     return refuse(refusal, kUnavailable, "cannot bring the tunnel up: " + error);
-  if (s.ipv4 && !netlink_.add_address(t.ifindex, v4_->server_address(), *s.ipv4, 32, &error))
+  if (s.ipv4 && !netlink_.add_address(t.ifindex, s.v4->server_address(), *s.ipv4, 32, &error))
     return refuse(refusal, kUnavailable, "cannot set the tunnel address: " + error);
   if (s.ipv6 &&
-      !netlink_.add_address(t.ifindex, v6_->server_address(), *s.ipv6, v6_->client_prefix(), &error))
+      !netlink_.add_address(t.ifindex, s.v6->server_address(), *s.ipv6, s.v6->client_prefix(), &error))
     return refuse(refusal, kUnavailable, "cannot set the tunnel IPv6 address: " + error);
   // iroute: networks behind this client are routed into its tunnel.
   for (const auto& r : s.settings.iroutes()) {
@@ -189,7 +243,7 @@ Result<uint32_t> SessionManager::lease(const ipc::SessionOpenReply& who, const s
     if (auto r = init_session(s, who, client_ip, now, refusal); !r) return fail(r.error());
   if (auto r = admit(s, client_ip, now, refusal); !r) return fail(r.error());
   bool client_v6_transport = client_ip.find(':') != std::string::npos;
-  uint32_t mtu = tunnel_mtu(req, client_v6_transport, s.settings);
+  uint32_t mtu = tunnel_mtu(s, req, client_v6_transport);
   if (auto r = lease_addresses(s, req, mtu, refusal); !r) return fail(r.error());
   logins_.erase(sid);  // listed as a session from now on
   return mtu;
@@ -223,7 +277,7 @@ Result<TunnelGrant> SessionManager::open(const ipc::SessionOpenReply& who, pid_t
   auto g = attach(sid, worker, req, *mtu, now, refusal);
   if (!g.ok() && created) {  // back to a login without a tunnel
     auto it = sessions_.find(sid);
-    Login l{sid, it->second.user, it->second.group, client_ip, it->second.created};
+    Login l{sid, it->second.user, it->second.group, client_ip, it->second.created, it->second.vhost};
     release(it->second);
     sessions_.erase(it);
     note_login(std::move(l));
@@ -231,27 +285,30 @@ Result<TunnelGrant> SessionManager::open(const ipc::SessionOpenReply& who, pid_t
   return g;
 }
 
-void SessionManager::add_name_service(ipc::TunnelParams& p, const ipc::UserSettings& us) const {
+void SessionManager::add_name_service(ipc::TunnelParams& p, const Session& s) const {
+  const ipc::UserSettings& us = s.settings;
+  const Config& c = *s.cfg;
   // A list in the session's settings replaces the configured one.
   if (us.dns_size() > 0)
     for (const auto& d : us.dns()) p.add_dns(d);
   else
-    for (const auto& d : cfg_->dns) p.add_dns(d.to_string());
+    for (const auto& d : c.dns) p.add_dns(d.to_string());
   if (us.nbns_size() > 0)
     for (const auto& d : us.nbns()) p.add_nbns(d);
   else
-    for (const auto& d : cfg_->nbns) p.add_nbns(d.to_string());
+    for (const auto& d : c.nbns) p.add_nbns(d.to_string());
   if (us.split_dns_size() > 0)
     for (const auto& d : us.split_dns()) p.add_split_dns(d);
   else
-    for (const auto& d : cfg_->split_dns) p.add_split_dns(d);
-  p.set_default_domain(us.default_domain().empty() ? cfg_->default_domain : us.default_domain());
+    for (const auto& d : c.split_dns) p.add_split_dns(d);
+  p.set_default_domain(us.default_domain().empty() ? c.default_domain : us.default_domain());
 }
 
 void SessionManager::add_routes(ipc::TunnelParams& p, const Session& s) const {
   const ipc::UserSettings& us = s.settings;
-  std::vector<IpNet> routes = cfg_->routes, no_routes = cfg_->no_routes;
-  bool route_default = cfg_->route_default;
+  const Config& c = *s.cfg;
+  std::vector<IpNet> routes = c.routes, no_routes = c.no_routes;
+  bool route_default = c.route_default;
   if (us.routes_size() > 0) {
     routes.clear();
     route_default = false;
@@ -267,12 +324,11 @@ void SessionManager::add_routes(ipc::TunnelParams& p, const Session& s) const {
     for (const auto& r : us.no_routes())
       if (auto n = parse_ip_net(r)) no_routes.push_back(*n);
   }
-  p.set_tunnel_all_dns((us.has_tunnel_all_dns() ? us.tunnel_all_dns() : cfg_->tunnel_all_dns) ||
-                       route_default);
+  p.set_tunnel_all_dns((us.has_tunnel_all_dns() ? us.tunnel_all_dns() : c.tunnel_all_dns) || route_default);
   if (!route_default) {
     // The client's IPv6 address is a /128 (or its own subnet): route the whole VPN network,
     // as the IPv4 netmask does for IPv4.
-    if (s.ipv6) p.add_route_include(v6_->network().to_string());
+    if (s.ipv6) p.add_route_include(s.v6->network().to_string());
     for (const auto& r : routes)
       if (r.addr.is_v4() || s.ipv6) p.add_route_include(r.to_string());
   }
@@ -280,11 +336,11 @@ void SessionManager::add_routes(ipc::TunnelParams& p, const Session& s) const {
     if (r.addr.is_v4() || s.ipv6) p.add_route_exclude(r.to_string());
   // restrict-user-to-routes: the worker drops packets to anything the client was not routed to
   // (its routes, the VPN networks and the DNS servers). With a default route nothing is barred.
-  bool restrict = us.has_restrict_to_routes() ? us.restrict_to_routes() : cfg_->restrict_user_to_routes;
+  bool restrict = us.has_restrict_to_routes() ? us.restrict_to_routes() : c.restrict_user_to_routes;
   if (restrict && !route_default) {
     for (const auto& r : routes) p.add_allowed_destinations(r.to_string());
-    if (v4_) p.add_allowed_destinations(v4_->network().to_string());
-    if (v6_) p.add_allowed_destinations(v6_->network().to_string());
+    if (s.v4) p.add_allowed_destinations(s.v4->network().to_string());
+    if (s.v6) p.add_allowed_destinations(s.v6->network().to_string());
     for (const auto& d : p.dns()) p.add_allowed_destinations(d);
   }
 }
@@ -292,42 +348,43 @@ void SessionManager::add_routes(ipc::TunnelParams& p, const Session& s) const {
 ipc::TunnelParams SessionManager::params_for(const Session& s, const TunDevice& tun, uint32_t mtu,
                                              uint32_t base_mtu, bool mobile, time_t now) const {
   ipc::TunnelParams p;
+  const Config& c = *s.cfg;
   p.set_username(s.user);
   p.set_group(s.group);
   p.set_device(tun.name);
   p.set_tun_vnet_hdr(tun.vnet_hdr);
   if (s.ipv4) {
     p.set_ipv4_address(s.ipv4->to_string());
-    p.set_ipv4_netmask(v4_->network().v4_netmask());
-    p.set_ipv4_local(v4_->server_address().to_string());
+    p.set_ipv4_netmask(s.v4->network().v4_netmask());
+    p.set_ipv4_local(s.v4->server_address().to_string());
   }
   if (s.ipv6) {
     p.set_ipv6_address(s.ipv6->to_string());
-    p.set_ipv6_prefix(v6_->client_prefix());
-    p.set_ipv6_local(v6_->server_address().to_string());
+    p.set_ipv6_prefix(s.v6->client_prefix());
+    p.set_ipv6_local(s.v6->server_address().to_string());
   }
   const ipc::UserSettings& us = s.settings;
-  add_name_service(p, us);
+  add_name_service(p, s);
   add_routes(p, s);
-  p.set_rx_per_sec(us.has_rx_per_sec() ? us.rx_per_sec() : cfg_->rx_per_sec);
-  p.set_tx_per_sec(us.has_tx_per_sec() ? us.tx_per_sec() : cfg_->tx_per_sec);
+  p.set_rx_per_sec(us.has_rx_per_sec() ? us.rx_per_sec() : c.rx_per_sec);
+  p.set_tx_per_sec(us.has_tx_per_sec() ? us.tx_per_sec() : c.tx_per_sec);
   p.set_mtu(mtu);
   p.set_base_mtu(base_mtu);
   // A phone gets mobile-dpd / mobile-idle-timeout (fewer wake-ups) unless its settings say otherwise.
-  uint32_t dpd = mobile && cfg_->mobile_dpd ? *cfg_->mobile_dpd : cfg_->dpd;
-  uint32_t idle = mobile && cfg_->mobile_idle_timeout ? *cfg_->mobile_idle_timeout : cfg_->idle_timeout;
+  uint32_t dpd = mobile && c.mobile_dpd ? *c.mobile_dpd : c.dpd;
+  uint32_t idle = mobile && c.mobile_idle_timeout ? *c.mobile_idle_timeout : c.idle_timeout;
   p.set_dpd(us.has_dpd() ? us.dpd() : dpd);
-  p.set_keepalive(us.has_keepalive() ? us.keepalive() : cfg_->keepalive);
+  p.set_keepalive(us.has_keepalive() ? us.keepalive() : c.keepalive);
   p.set_idle_timeout(us.has_idle_timeout() ? us.idle_timeout() : idle);
-  p.set_rekey_time(cfg_->rekey_time);
-  p.set_rekey_in_place(cfg_->rekey_in_place);
-  p.set_client_bypass_protocol(cfg_->client_bypass_protocol);
-  p.set_restrict_to_ports(us.has_restrict_to_ports() ? us.restrict_to_ports() : cfg_->restrict_user_to_ports);
-  if (cfg_->compression) {
-    bool lz4_first = cfg_->lz4_priority >= cfg_->lzs_priority;
+  p.set_rekey_time(c.rekey_time);
+  p.set_rekey_in_place(c.rekey_in_place);
+  p.set_client_bypass_protocol(c.client_bypass_protocol);
+  p.set_restrict_to_ports(us.has_restrict_to_ports() ? us.restrict_to_ports() : c.restrict_user_to_ports);
+  if (c.compression) {
+    bool lz4_first = c.lz4_priority >= c.lzs_priority;
     p.add_compression(lz4_first ? ipc::COMPRESSION_LZ4 : ipc::COMPRESSION_LZS);
     p.add_compression(lz4_first ? ipc::COMPRESSION_LZS : ipc::COMPRESSION_LZ4);
-    p.set_no_compress_limit(cfg_->no_compress_limit);
+    p.set_no_compress_limit(c.no_compress_limit);
   }
   p.set_session_timeout(s.session_timeout);
   if (s.session_timeout != 0)
@@ -336,8 +393,8 @@ ipc::TunnelParams SessionManager::params_for(const Session& s, const TunDevice& 
 }
 
 void SessionManager::release(Session& s) {
-  if (s.ipv4 && v4_) v4_->release(*s.ipv4);
-  if (s.ipv6 && v6_) v6_->release(*s.ipv6);
+  if (s.ipv4 && s.v4) s.v4->release(*s.ipv4);
+  if (s.ipv6 && s.v6) s.v6->release(*s.ipv6);
   s.ipv4.reset();
   s.ipv6.reset();
 }

@@ -27,6 +27,10 @@ struct Session {
   uint64_t id = 0;
   std::string user;
   std::string group;
+  std::string vhost;                  // the [vhost:NAME] it logged in to ("" = default)
+  std::shared_ptr<const Config> cfg;  // that host's configuration when the session began
+  IpPool* v4 = nullptr;               // that host's pools (the manager's; never freed)
+  IpPool* v6 = nullptr;
   std::optional<IpAddr> ipv4;
   std::optional<IpAddr> ipv6;
   pid_t worker = -1;           // the worker running its tunnel; -1 while disconnected
@@ -45,6 +49,7 @@ struct Login {
   std::string group;
   std::string client_ip;
   time_t created = 0;
+  std::string vhost;
 };
 
 // CIDR routes (TunnelParams) as occtl lists them and ocserv's scripts get them: IPv4 first as
@@ -75,9 +80,11 @@ class SessionManager {
  public:
   // Throws at startup if the configuration has no usable network or netlink fails.
   explicit SessionManager(std::shared_ptr<const Config> cfg);
-  // A reloaded configuration for sessions opened from now on (the pools stay as they were
-  // built: ipv4-network and ipv6-network need a restart).
-  void reconfigure(std::shared_ptr<const Config> cfg) { cfg_ = std::move(cfg); }
+  // A reloaded configuration for sessions opened from now on. Pools are never rebuilt (leases
+  // live in them): hosts keep the pool of their network, and a network new to this process
+  // gets a pool of its own. pool_conflict() first: "" or why `cfg` cannot be served.
+  void reconfigure(std::shared_ptr<const Config> cfg);
+  std::string pool_conflict(const Config& cfg) const;
 
   // A session's lease lives here, not in a worker: lease() creates the session on first use,
   // checks it may have a tunnel now and holds its addresses (GlobalProtect's getconfig needs
@@ -118,16 +125,25 @@ class SessionManager {
   Result<void> lease_addresses(Session& s, const ipc::SessionRequest& req, uint32_t mtu, Refusal* refusal);
   Result<TunDevice> setup_tun(const Session& s, uint32_t mtu, Refusal* refusal);
 
-  uint32_t tunnel_mtu(const ipc::SessionRequest& req, bool client_ipv6, const ipc::UserSettings& us) const;
-  void add_name_service(ipc::TunnelParams& p, const ipc::UserSettings& us) const;
+  // One host: its configuration and pools (shared by hosts with the same network).
+  struct Host {
+    std::shared_ptr<const Config> cfg;
+    IpPool* v4 = nullptr;
+    IpPool* v6 = nullptr;
+  };
+  const Host& host_for(const std::string& vhost) const;
+  Host make_host(std::shared_ptr<const Config> cfg);
+  IpPool* pool_for(const std::optional<IpNet>& net, uint8_t client_prefix, bool predictable);
+
+  uint32_t tunnel_mtu(const Session& s, const ipc::SessionRequest& req, bool client_ipv6) const;
+  void add_name_service(ipc::TunnelParams& p, const Session& s) const;
   void add_routes(ipc::TunnelParams& p, const Session& s) const;
   ipc::TunnelParams params_for(const Session& s, const TunDevice& tun, uint32_t mtu, uint32_t base_mtu,
                                bool mobile, time_t now) const;
   size_t connected_sessions_of(const std::string& user, uint64_t except) const;
 
-  std::shared_ptr<const Config> cfg_;
-  std::optional<IpPool> v4_;
-  std::optional<IpPool> v6_;
+  std::vector<std::unique_ptr<IpPool>> pools_;  // only ever grows: sessions point into it
+  std::vector<Host> hosts_;                     // [0] the default host, then each [vhost:]
   Netlink netlink_;
   std::unordered_map<uint64_t, Session> sessions_;
   std::unordered_map<uint64_t, Login> logins_;  // bounded by kMaxLogins

@@ -62,6 +62,22 @@ void check_auth_files(const Config& c, Logger& log) {
   }
 }
 
+// One host's files (the default's or a [vhost:]'s): its certificate chain, which is returned,
+// its key (sec-mod reads it) and what its logins read.
+std::string read_host_files(const Config& c, Logger& log) {
+  std::string where = c.vhost.empty() ? "" : "[vhost:" + c.vhost + "]: ";
+  auto chain = read_file(c.server_cert);
+  if (!chain) throw std::runtime_error(where + "cannot read server-cert '" + c.server_cert + "'");
+  if (::access(c.server_key.c_str(), R_OK) != 0)
+    throw std::runtime_error(where + "cannot read server-key '" + c.server_key + "'");
+  try {
+    check_auth_files(c, log);
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(where + e.what());
+  }
+  return std::move(*chain);
+}
+
 }  // namespace
 
 ServerSettings load_server_settings(const std::string& config_path, Logger& log) {
@@ -71,13 +87,14 @@ ServerSettings load_server_settings(const std::string& config_path, Logger& log)
   for (const auto& w : warnings) log.warn(config_path, ":", w.line, ": ", w.text);
   s.config_path = config_path;
   s.identity = resolve_identity(c);
-  auto chain = read_file(c.server_cert);
-  if (!chain) throw std::runtime_error("cannot read server-cert '" + c.server_cert + "'");
-  s.cert_chain_pem = std::move(*chain);
-  if (::access(c.server_key.c_str(), R_OK) != 0)
-    throw std::runtime_error("cannot read server-key '" + c.server_key + "'");
-  check_auth_files(c, log);
+  s.cert_chain_pem = read_host_files(c, log);
   add_auto_select_groups(c, log);
+  for (auto& v : c.vhosts) {
+    Config vc = *v.config;
+    s.vhost_cert_chains.push_back(read_host_files(vc, log));
+    add_auto_select_groups(vc, log);
+    v.config = std::make_shared<const Config>(std::move(vc));
+  }
   if (const std::string& f = !c.openvpn_tls_crypt.empty() ? c.openvpn_tls_crypt : c.openvpn_tls_auth;
       !f.empty()) {
     auto text = read_file(f);

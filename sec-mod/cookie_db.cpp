@@ -26,7 +26,7 @@ std::string random_hex(size_t bytes) {
 }
 
 std::string CookieDb::issue(const std::string& user, const std::string& group, time_t now,
-                            const ipc::UserSettings& settings) {
+                            const ipc::UserSettings& settings, const std::string& vhost) {
   std::array<uint8_t, 32> raw{};
   random_bytes(raw.data(), raw.size());
   std::string cookie = hex_encode(raw);
@@ -34,7 +34,8 @@ std::string CookieDb::issue(const std::string& user, const std::string& group, t
   do {
     random_bytes(&sid, sizeof sid);
   } while (sid == 0 || by_session_.count(sid));
-  db_[cookie] = CookieEntry{user, group, sid, now, now + static_cast<time_t>(timeout_s_), false, settings};
+  db_[cookie] =
+      CookieEntry{user, group, sid, now, now + static_cast<time_t>(timeout_s_), false, settings, vhost};
   by_session_[sid] = cookie;
   return cookie;
 }

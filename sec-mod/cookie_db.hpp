@@ -25,6 +25,7 @@ struct CookieEntry {
   time_t expires = 0;
   bool in_use = false;
   ipc::UserSettings settings;  // what the login method gave this session (RADIUS attributes)
+  std::string vhost;           // the [vhost:NAME] the user logged in to ("" = the default host)
 };
 
 class CookieDb {
@@ -33,7 +34,7 @@ class CookieDb {
 
   // Issues a new cookie; returns its wire form.
   std::string issue(const std::string& user, const std::string& group, time_t now,
-                    const ipc::UserSettings& settings = {});
+                    const ipc::UserSettings& settings = {}, const std::string& vhost = {});
   // The live entry for a cookie, or nullptr if it is unknown or expired.
   const CookieEntry* find(const std::string& cookie, time_t now) const;
 

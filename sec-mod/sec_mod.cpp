@@ -6,10 +6,9 @@
 
 #include "common/passwd_file.hpp"
 #include "common/secret_bytes.hpp"
-#include "sec-mod/pam_auth.hpp"
-#include "sec-mod/plain_auth.hpp"
+#include "common/text.hpp"
+#include "sec-mod/plain_auth.hpp"  // constant_time_equal
 #include "sec-mod/radius_acct.hpp"
-#include "sec-mod/radius_auth.hpp"
 
 namespace sslvpn::secmod {
 namespace {
@@ -34,26 +33,6 @@ constexpr WorkerRoute kWorkerRoutes[] = {
      &SecMod::on_logout},
 };
 
-std::unique_ptr<PasswordBackend> make_backend(struct ev_loop* loop, const Config& cfg, const AuthMethod& m,
-                                              CryptoPool* pool) {
-  auto param = [&](const char* k) { return m.params.count(k) ? m.params.at(k) : std::string(); };
-  if (m.name == "plain") return std::make_unique<PlainBackend>(param("passwd"), param("otp"), pool);
-  if (m.name == "pam") {
-    PamParams p;
-    p.service = param("service");
-    p.gid_min = static_cast<uint32_t>(std::strtoul(param("gid-min").c_str(), nullptr, 10));
-    return std::make_unique<PamBackend>(loop, std::move(p), cfg.auth_timeout);
-  }
-  if (m.name == "radius") {
-    RadiusParams p;
-    p.config = param("config");
-    p.groupconfig = param("groupconfig") == "true";
-    p.nas_identifier = param("nas-identifier");
-    return std::make_unique<RadiusBackend>(loop, std::move(p), cfg.auth_timeout);
-  }
-  return nullptr;
-}
-
 // How often expired cookies are dropped (and their leases freed in main).
 constexpr double kPurgeInterval = 5.0;
 // Messages read from one worker per wakeup of its channel.
@@ -71,27 +50,9 @@ SecMod::SecMod(struct ev_loop* loop, Logger& log, IpcChannel main_channel, Confi
       main_(std::move(main_channel)),
       cfg_(std::move(cfg)),
       keys_(KeySet::load(std::move(key), cfg_, CryptoPool::thread_count(cfg_.sec_mod_scale))),
-      pool_(loop, keys_->keys.size(), std::max(kMaxQueuedCrypto, 64 * keys_->keys.size())),
+      pool_(loop, keys_->hosts[0].size(), std::max(kMaxQueuedCrypto, 64 * keys_->hosts[0].size())),
       cookies_(cfg_.cookie_timeout) {
   build_auth();
-}
-
-// The login methods, the certificate verifier and accounting, from cfg_.
-void SecMod::build_auth() {
-  for (auto& b : backends_)
-    if (b) retired_.push_back(std::move(b));
-  backends_.clear();
-  for (const auto& chain : cfg_.auth_chains)
-    backends_.push_back(chain.password ? make_backend(loop_, cfg_, *chain.password, &pool_) : nullptr);
-  cert_.reset();
-  if (cfg_.cert_login_mode() != 0)
-    cert_.emplace(cfg_.ca_cert, cfg_.crl, cfg_.cert_user_oid, cfg_.cert_group_oid);
-  acct_.reset();  // flushes what is queued
-  if (cfg_.acct) {
-    const auto& ap = cfg_.acct->params;
-    acct_ = std::make_unique<RadiusAccounting>(ap.at("config"),
-                                               ap.count("nas-identifier") ? ap.at("nas-identifier") : "");
-  }
 }
 
 SecMod::~SecMod() {
@@ -208,12 +169,13 @@ void SecMod::on_reload(const ipc::SecModReload& m) {
     // As many copies as there are threads (sec-mod-scale applies at start).
     keys_ = KeySet::load(ServerKey::load(next.server_key, ServerKey::pin_of(next)), next, pool_.threads());
   } catch (const std::exception& e) {
-    log_.error("reload: cannot load server-key '", next.server_key, "': ", e.what(), "; keeping the old key");
+    log_.error("reload: cannot load a server-key: ", e.what(), "; keeping the old keys");
   }
   cfg_ = std::move(next);
   cookies_.set_timeout(cfg_.cookie_timeout);
   build_auth();
-  log_.info("reloaded: ", cfg_.auth_chains.size(), " login method chain(s)");
+  log_.info("reloaded: ", cfg_.auth_chains.size(), " login method chain(s), ", cfg_.vhosts.size(),
+            " virtual host(s)");
 }
 
 void SecMod::on_session_open(const ipc::SessionOpen& m) {
@@ -226,6 +188,7 @@ void SecMod::on_session_open(const ipc::SessionOpen& m) {
     r->set_session_id(e->session_id);
     r->set_username(e->user);
     r->set_group(e->group);
+    r->set_vhost(e->vhost);
     *r->mutable_settings() = e->settings;
   }
   (void)main_.send(reply);
@@ -352,17 +315,19 @@ bool SecMod::on_peer_readable(WorkerPeer& p) {
   return false;
 }
 
-std::optional<size_t> SecMod::certificate_only_chain() const {
-  for (size_t i = 0; i < cfg_.auth_chains.size(); ++i)
-    if (cfg_.auth_chains[i].certificate && !cfg_.auth_chains[i].password) return i;
+std::optional<size_t> SecMod::certificate_only_chain(const Site& site) const {
+  const auto& chains = site.cfg->auth_chains;
+  for (size_t i = 0; i < chains.size(); ++i)
+    if (chains[i].certificate && !chains[i].password) return i;
   return std::nullopt;
 }
 
 // The first chain a password login by `user` can take: one without a certificate, or one that
 // also needs the certificate the client showed, issued to this very user.
 std::optional<size_t> SecMod::password_chain(const WorkerPeer& p, const std::string& user) const {
-  for (size_t i = 0; i < cfg_.auth_chains.size(); ++i) {
-    const AuthChain& c = cfg_.auth_chains[i];
+  const auto& chains = p.auth.site->cfg->auth_chains;
+  for (size_t i = 0; i < chains.size(); ++i) {
+    const AuthChain& c = chains[i];
     if (!c.password) continue;
     if (!c.certificate) return i;
     if (p.auth.cert && p.auth.cert->ok && p.auth.cert->user == user) return i;
@@ -372,12 +337,20 @@ std::optional<size_t> SecMod::password_chain(const WorkerPeer& p, const std::str
 
 Result<void> SecMod::on_auth_init(WorkerPeer& p, ipc::WorkerToSecMod& m) {
   auto* a = m.mutable_auth_init();
+  // The host is the client's choice (its TLS server name), as is the login it tries there; a
+  // worker that names another host gets that host's methods, nothing more.
+  if (!p.auth.site || p.auth.site->cfg->vhost != a->vhost()) {
+    p.auth.site = site_for(a->vhost());
+    p.auth.cert.reset();
+  }
+  Site& site = *p.auth.site;
+  const Config& cfg = *site.cfg;
   p.auth.wanted_group = a->group();
-  if (!cfg_.default_select_group.empty() && p.auth.wanted_group == cfg_.default_select_group)
+  if (!cfg.default_select_group.empty() && p.auth.wanted_group == cfg.default_select_group)
     p.auth.wanted_group.clear();
-  if (a->client_cert_der_size() > 0 && cert_ && !p.auth.cert) {
+  if (a->client_cert_der_size() > 0 && site.cert && !p.auth.cert) {
     std::vector<std::string> chain(a->client_cert_der().begin(), a->client_cert_der().end());
-    p.auth.cert = cert_->verify(chain);
+    p.auth.cert = site.cert->verify(chain);
     p.auth.cert_leaf = chain.front();
     if (!p.auth.cert->ok) log_.info("worker ", p.id, " (", p.client_ip, "): ", p.auth.cert->reason);
   }
@@ -386,7 +359,7 @@ Result<void> SecMod::on_auth_init(WorkerPeer& p, ipc::WorkerToSecMod& m) {
 
   if (!a->has_password()) {  // the certificate-first request, before any form
     if (cert_ok) {
-      if (auto c = certificate_only_chain()) {
+      if (auto c = certificate_only_chain(site)) {
         p.auth.chain = *c;
         p.auth.user = p.auth.cert->user;
         std::vector<std::string> groups;
@@ -400,7 +373,7 @@ Result<void> SecMod::on_auth_init(WorkerPeer& p, ipc::WorkerToSecMod& m) {
         return {};
       }
     }
-    if (cfg_.cert_login_mode() == 2) {
+    if (cfg.cert_login_mode() == 2) {
       deny(p, p.auth.cert ? p.auth.cert->reason : "no client certificate",
            "A valid client certificate is required to log in.");
       return {};
@@ -414,7 +387,7 @@ Result<void> SecMod::on_auth_init(WorkerPeer& p, ipc::WorkerToSecMod& m) {
   auto c = password_chain(p, a->username());
   if (!c) {
     wipe_string(*a->mutable_password());
-    if (cfg_.cert_login_mode() == 2) {
+    if (cfg.cert_login_mode() == 2) {
       deny(p, cert_ok ? "user name differs from the certificate's" : "no valid client certificate",
            "A valid client certificate is required to log in.");
       return {};
@@ -462,7 +435,7 @@ void SecMod::start_password(WorkerPeer& p, size_t chain, const std::string& user
   login_owner_[p.auth.context] = p.id;
   std::string ctx = p.auth.context;
   std::optional<AuthStep> first;
-  PasswordBackend* backend = backends_.at(chain).get();
+  PasswordBackend* backend = p.auth.site->backends.at(chain).get();
   p.auth.login = backend->start(
       s, [this, ctx](AuthStep st) { on_step(ctx, std::move(st)); }, &first);
   wipe_string(s.password);
@@ -499,7 +472,8 @@ void SecMod::on_step(const std::string& context, AuthStep step) {
     }
     case AuthStep::Kind::Success:
       p.auth.login.reset();
-      if (p.auth.cert && p.auth.cert->ok && !p.auth.cert->group.empty() && !cfg_.cert_group_oid.empty())
+      if (p.auth.cert && p.auth.cert->ok && !p.auth.cert->group.empty() &&
+          !p.auth.site->cfg->cert_group_oid.empty())
         step.groups = {p.auth.cert->group};
       finish_success(p, std::move(step.groups), step.settings);
       return;
@@ -528,7 +502,7 @@ void SecMod::finish_success(WorkerPeer& p, std::vector<std::string> groups,
   ipc::AuthReply reply;
   reply.set_status(ipc::AuthReply::SUCCESS);
   time_t now = time(nullptr);
-  reply.set_cookie(cookies_.issue(p.auth.user, group, now, settings));
+  reply.set_cookie(cookies_.issue(p.auth.user, group, now, settings, p.auth.site->cfg->vhost));
   reply.set_username(p.auth.user);
   reply.set_group(group);
   const CookieEntry* issued = cookies_.find(reply.cookie(), now);
@@ -578,6 +552,7 @@ void SecMod::report_auth(const WorkerPeer& p, const std::string& user, const std
   e->set_reason(reason);
   e->set_session_id(session_id);
   e->set_created(created);
+  if (p.auth.site) e->set_vhost(p.auth.site->cfg->vhost);
   (void)main_.send(ev);
 }
 

@@ -75,11 +75,23 @@ class SignBudget {
 // lane holds at most one per worker in its handshake, which main's admission bounds.
 inline constexpr size_t kMaxQueuedCrypto = 512;
 
-// One copy of the server key per pool thread: a GnuTLS key object is used by one thread at a
-// time. Replaced whole on reload; jobs in flight keep the set they started with.
+// One copy of each host's server key per pool thread: a GnuTLS key object is used by one thread
+// at a time. Replaced whole on reload; jobs in flight keep the set they started with.
 struct KeySet {
-  std::vector<ServerKey> keys;
+  std::vector<std::vector<ServerKey>> hosts;  // [0] the default host's, then each [vhost:]'s
+  std::vector<std::string> names;             // "" , then the vhosts' names
+  // The key set of a TLS server name a worker reports: its vhost's, or the default's.
+  size_t index_of(std::string_view vhost) const;
+  // `first` is the default host's key (already loaded); throws if a key cannot be read.
   static std::shared_ptr<const KeySet> load(ServerKey first, const Config& cfg, size_t copies);
+};
+
+// One host's logins ([vhost:NAME] or the default): its configuration, one password backend per
+// chain (null for certificate-only chains) and its certificate verifier.
+struct Site {
+  std::shared_ptr<const Config> cfg;
+  std::vector<std::unique_ptr<PasswordBackend>> backends;
+  std::optional<CertVerifier> cert;
 };
 
 // Largest message a worker may ask us to sign (TLS needs a few hundred bytes).
@@ -96,7 +108,8 @@ class SecMod;
 
 // One login attempt: up to kMaxAuthFailures tries, each a conversation with a password method.
 struct LoginState {
-  std::string context;  // names the current conversation (random, 64 hex digits)
+  std::shared_ptr<Site> site;  // the host the client logs in to (its TLS server name's)
+  std::string context;         // names the current conversation (random, 64 hex digits)
   std::unique_ptr<PasswordLogin> login;
   size_t chain = 0;                  // index into Config::auth_chains
   std::string user;                  // who is logging in
@@ -181,8 +194,11 @@ class SecMod {
   void finish_success(WorkerPeer& p, std::vector<std::string> groups, const ipc::UserSettings& settings = {});
   void finish_failure(WorkerPeer& p, const AuthStep& step);
   void deny(WorkerPeer& p, const std::string& reason, const std::string& message);
-  std::optional<size_t> certificate_only_chain() const;
+  std::optional<size_t> certificate_only_chain(const Site& site) const;
   std::optional<size_t> password_chain(const WorkerPeer& p, const std::string& user) const;
+  // The site serving a worker's TLS server name ("" or unknown: the default host).
+  std::shared_ptr<Site> site_for(std::string_view vhost) const;
+  std::unique_ptr<Site> make_site(std::shared_ptr<const Config> cfg);
   void report_auth(const WorkerPeer& p, const std::string& user, const std::string& group, bool ok,
                    const std::string& reason, uint64_t session_id = 0, time_t created = 0);
 
@@ -197,11 +213,11 @@ class SecMod {
   CookieDb cookies_;
   ev_io main_io_{};
   ev_timer purge_timer_{};
-  // One password backend per chain (null for certificate-only chains), and the verifier.
-  std::vector<std::unique_ptr<PasswordBackend>> backends_;
-  // Backends replaced by a reload: logins that started on them finish on them.
-  std::vector<std::unique_ptr<PasswordBackend>> retired_;
-  std::optional<CertVerifier> cert_;
+  // The default host's site, then one per [vhost:NAME], in the configuration's order.
+  std::vector<std::shared_ptr<Site>> sites_;
+  // Sites replaced by a reload: logins that started on them finish on them, and their backends
+  // (threads, PAM conversations) are never torn down under a running login.
+  std::vector<std::shared_ptr<Site>> retired_;
   std::unique_ptr<RadiusAccounting> acct_;
   std::unordered_map<std::string, uint64_t> login_owner_;  // context -> peer id (0: parked)
   std::unordered_map<std::string, ParkedLogin> parked_;

@@ -10,8 +10,10 @@ bool SecMod::login_with_cookie(WorkerPeer& p, ipc::AuthInit& a) {
   time_t now = time(nullptr);
   std::string cookie = std::move(*a.mutable_prior_cookie());
   const CookieEntry* e = cookies_.find(cookie, now);
-  // The cookie must be the same user's: a portal cookie never logs in someone else.
-  if (e == nullptr || (!a.username().empty() && a.username() != e->user)) return false;
+  // The cookie must be the same user's, from the same host: a portal cookie never logs in
+  // someone else, nor to a [vhost] whose own methods the user never passed.
+  if (e == nullptr || (!a.username().empty() && a.username() != e->user) || e->vhost != a.vhost())
+    return false;
   wipe_string(*a.mutable_password());
   p.auth.user = e->user;
   p.state = PeerState::Authed;

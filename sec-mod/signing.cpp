@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <memory>
 
+#include "common/text.hpp"
 #include "sec-mod/sec_mod.hpp"
 
 namespace sslvpn::secmod {
@@ -24,8 +25,9 @@ Result<void> SecMod::on_sign(WorkerPeer& p, ipc::WorkerToSecMod& m) {
   uint64_t id = p.id;
   bool queued = pool_.submit(
       CryptoPool::Lane::Sign,
-      [job, keys = keys_](size_t t) {
-        job->sig = keys->keys[t % keys->keys.size()].sign(job->hash, job->algorithm, job->flags, job->data);
+      [job, keys = keys_, host = keys_->index_of(s.vhost())](size_t t) {
+        const auto& copies = keys->hosts[host];
+        job->sig = copies[t % copies.size()].sign(job->hash, job->algorithm, job->flags, job->data);
       },
       [this, job, id] { send_signature(id, job->sig, job->algorithm); });
   if (!queued) {
@@ -53,11 +55,26 @@ void SecMod::send_signature(uint64_t peer, const std::optional<Result<std::strin
     drop_peer(peer, std::string("request failed: ") + errc_name(r.error()));
 }
 
+size_t KeySet::index_of(std::string_view vhost) const {
+  for (size_t i = 1; i < names.size() && !vhost.empty(); ++i)
+    if (iequals(names[i], vhost)) return i;
+  return 0;
+}
+
 std::shared_ptr<const KeySet> KeySet::load(ServerKey first, const Config& cfg, size_t copies) {
   auto set = std::make_shared<KeySet>();
-  set->keys.push_back(std::move(first));
+  set->hosts.emplace_back();
+  set->names.emplace_back();
+  set->hosts[0].push_back(std::move(first));
   for (size_t i = 1; i < copies; ++i)
-    set->keys.push_back(ServerKey::load(cfg.server_key, ServerKey::pin_of(cfg)));
+    set->hosts[0].push_back(ServerKey::load(cfg.server_key, ServerKey::pin_of(cfg)));
+  for (const auto& v : cfg.vhosts) {
+    std::vector<ServerKey> keys;
+    for (size_t i = 0; i < copies; ++i)
+      keys.push_back(ServerKey::load(v.config->server_key, ServerKey::pin_of(*v.config)));
+    set->hosts.push_back(std::move(keys));
+    set->names.push_back(v.name);
+  }
   return set;
 }
 

@@ -137,6 +137,7 @@ void Connection::connect(ipc::SessionRequest& req, anyconnect::DtlsOffer& offer)
   // rekey-method = ssl, as ocserv: offered to clients with safe renegotiation (RFC 5746); under
   // TLS 1.3 the client's "renegotiation" is a KeyUpdate, which GnuTLS handles by itself.
   choices.rekey_in_place = p.rekey_in_place() && p.rekey_time() != 0 && tls_.safe_renegotiation();
+  choices.banner = flow_.banner();
   // At most one renegotiation per half rekey-time (as ocserv), and never two in the same second;
   // each costs a signature, which sec-mod's per-worker budget bounds as well.
   if (choices.rekey_in_place)

@@ -28,6 +28,10 @@ using namespace sslvpn;
 
 namespace {
 
+uint32_t cert_login(const ipc::WorkerStartup& st, size_t host) {
+  return host == 0 ? st.cert_login() : st.vhosts(static_cast<int>(host - 1)).cert_login();
+}
+
 constexpr int kMainFd = 3;
 constexpr int kSecModFd = 4;
 constexpr int kClientFd = 5;
@@ -38,19 +42,21 @@ constexpr bool kSeccompTrap = true;
 constexpr bool kSeccompTrap = false;
 #endif
 
-anyconnect::AuthSettings auth_settings(const ipc::WorkerStartup& st) {
-  const ipc::AnyConnectStartup& ac = st.https().anyconnect();
+// The login page of the host the handshake chose: index 0 is the default, i the (i-1)th vhost.
+anyconnect::AuthSettings auth_settings(const ipc::WorkerStartup& st, size_t host) {
+  const ipc::AnyConnectStartup& ac =
+      host == 0 ? st.https().anyconnect() : st.vhosts(static_cast<int>(host - 1)).anyconnect();
   anyconnect::AuthSettings s;
   if (!ac.default_group_label().empty())
     s.groups.push_back({ac.default_group_label(), ac.default_group_label()});
   for (const auto& g : ac.groups()) s.groups.push_back({g.name(), g.label()});
   s.banner = ac.banner();
   s.pre_login_banner = ac.pre_login_banner();
-  s.cert_login = st.cert_login();
+  s.cert_login = cert_login(st, host);
   return s;
 }
 
-std::optional<gp::GpSettings> gp_settings(const ipc::WorkerStartup& st) {
+std::optional<gp::GpSettings> gp_settings(const ipc::WorkerStartup& st, size_t host) {
   if (!st.https().has_globalprotect()) return std::nullopt;
   const ipc::GlobalProtectStartup& g = st.https().globalprotect();
   gp::GpSettings s;
@@ -59,7 +65,7 @@ std::optional<gp::GpSettings> gp_settings(const ipc::WorkerStartup& st) {
   s.hip_report = g.hip_report();
   if (!g.portal_name().empty()) s.portal_name = g.portal_name();
   s.server_name = g.server_name();
-  s.cert_login = st.cert_login();
+  s.cert_login = cert_login(st, host);
   s.local_ip = st.local_ip();
   return s;
 }
@@ -99,6 +105,14 @@ int run_worker() {
     log.error(error);
     return 1;
   }
+  for (const auto& v : st.vhosts()) {
+    if (auto r = (*tls)->add_virtual_host(v.name(), v.cert_chain_pem(), v.tls_priorities(),
+                                          v.cert_login() != 0, &error);
+        !r) {
+      log.error("[vhost:", v.name(), "]: ", error);
+      return 1;
+    }
+  }
   SandboxSpec spec;
   spec.uid = st.uid();
   spec.gid = st.gid();
@@ -123,9 +137,12 @@ int run_worker() {
     return 0;
   }
   log.debug("TLS established: ", (*tls)->description());
-  anyconnect::AuthSettings settings = auth_settings(st);
+  size_t host = (*tls)->vhost_index();
+  if (host != 0) log.debug("virtual host ", (*tls)->vhost(), " (TLS server name)");
+  secmod.set_vhost((*tls)->vhost());
+  anyconnect::AuthSettings settings = auth_settings(st, host);
   if (settings.cert_login != 0) settings.client_certs = (*tls)->peer_certificates();
-  std::optional<gp::GpSettings> gp = gp_settings(st);
+  std::optional<gp::GpSettings> gp = gp_settings(st, host);
   if (gp && gp->cert_login != 0) gp->client_certs = settings.client_certs;
   worker::Connection conn(log, **tls, secmod, main_ch, std::move(settings), std::move(gp), deadline,
                           st.client_ip().find(':') != std::string::npos);

@@ -13,13 +13,15 @@ Result<ipc::SecModToWorker> SecModClient::call(const ipc::WorkerToSecMod& req,
   return std::move(rep->first);
 }
 
-Result<std::string> SecModClient::sign(bool hash, unsigned algorithm, unsigned flags, std::string_view data) {
+Result<std::string> SecModClient::sign(bool hash, unsigned algorithm, unsigned flags, std::string_view data,
+                                       const std::string& vhost) {
   ipc::WorkerToSecMod req;
   auto* s = req.mutable_sign();
   s->set_kind(hash ? ipc::SignRequest::HASH : ipc::SignRequest::DATA);
   s->set_algorithm(algorithm);
   s->set_flags(flags);
   s->set_data(std::string(data));
+  s->set_vhost(vhost);
   auto rep = call(req, ipc::SecModToWorker::kSign);
   if (!rep.ok()) return rep.error();
   if (!rep->sign().ok()) return Errc::Crypto;
@@ -27,6 +29,7 @@ Result<std::string> SecModClient::sign(bool hash, unsigned algorithm, unsigned f
 }
 
 Result<ipc::AuthReply> SecModClient::auth(ipc::WorkerToSecMod& req) {
+  if (req.has_auth_init()) req.mutable_auth_init()->set_vhost(vhost_);
   auto rep = call(req, ipc::SecModToWorker::kAuth);
   if (req.has_auth_init()) wipe_string(*req.mutable_auth_init()->mutable_password());
   if (req.has_auth_continue())

@@ -15,7 +15,11 @@ class SecModClient {
  public:
   explicit SecModClient(IpcChannel ch) : ch_(std::move(ch)) {}
 
-  Result<std::string> sign(bool hash, unsigned algorithm, unsigned flags, std::string_view data);
+  // `vhost`: whose key signs (the [vhost:NAME] the client's TLS server name chose; "" = default).
+  Result<std::string> sign(bool hash, unsigned algorithm, unsigned flags, std::string_view data,
+                           const std::string& vhost = {});
+  // The [vhost:NAME] the TLS handshake chose: every login request names it.
+  void set_vhost(std::string name) { vhost_ = std::move(name); }
   // Sends a login request (AuthInit or AuthContinue); wipes its secrets once sent.
   Result<ipc::AuthReply> auth(ipc::WorkerToSecMod& req);
   // GlobalProtect's logout.esp: ends the session of `cookie` for good; false if it was not live.
@@ -24,6 +28,7 @@ class SecModClient {
  private:
   Result<ipc::SecModToWorker> call(const ipc::WorkerToSecMod& req, ipc::SecModToWorker::MsgCase expect);
   IpcChannel ch_;
+  std::string vhost_;
 };
 
 }  // namespace sslvpn::worker

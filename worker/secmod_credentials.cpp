@@ -36,13 +36,13 @@ int info_cb(gnutls_privkey_t, unsigned flags, void* userdata) {
 int sign_data_cb(gnutls_privkey_t, gnutls_sign_algorithm_t algo, void* userdata, unsigned flags,
                  const gnutls_datum_t* data, gnutls_datum_t* sig) {
   auto* k = static_cast<ExternalKey*>(userdata);
-  return copy_signature(k->signer->sign(false, algo, flags, view(data)), sig);
+  return copy_signature(k->signer->sign(false, algo, flags, view(data), k->vhost), sig);
 }
 
 int sign_hash_cb(gnutls_privkey_t, gnutls_sign_algorithm_t algo, void* userdata, unsigned flags,
                  const gnutls_datum_t* hash, gnutls_datum_t* sig) {
   auto* k = static_cast<ExternalKey*>(userdata);
-  return copy_signature(k->signer->sign(true, algo, flags, view(hash)), sig);
+  return copy_signature(k->signer->sign(true, algo, flags, view(hash), k->vhost), sig);
 }
 
 }  // namespace

@@ -17,6 +17,7 @@ namespace sslvpn::worker {
 // What the external key's callbacks need; must outlive the credentials.
 struct ExternalKey {
   SecModClient* signer = nullptr;
+  std::string vhost;  // the [vhost:NAME] whose key this is ("" = the default host's)
   gnutls_pk_algorithm_t pk = GNUTLS_PK_UNKNOWN;
   unsigned bits = 0;
 };

@@ -12,6 +12,8 @@
 #include <cstring>
 #include <vector>
 
+#include "common/text.hpp"
+
 namespace sslvpn::worker {
 namespace {
 
@@ -19,6 +21,28 @@ namespace {
 constexpr size_t kTicketKeySize = 64;
 
 }  // namespace
+
+Result<TlsServer::Host> TlsServer::make_host(const std::string& name, const std::string& chain_pem,
+                                             const std::string& priorities, SecModClient& signer,
+                                             bool request_cert, std::string* error) {
+  Host h;
+  h.name = name;
+  h.request_cert = request_cert;
+  h.key = std::make_unique<ExternalKey>();
+  h.key->signer = &signer;
+  h.key->vhost = name;
+  auto cred = secmod_credentials(chain_pem, h.key.get(), error);
+  if (!cred) return cred.error();
+  h.cred = std::move(*cred);
+  const char* err_pos = nullptr;
+  gnutls_priority_t raw_prio = nullptr;
+  if (int r = gnutls_priority_init2(&raw_prio, priorities.c_str(), &err_pos, 0); r < 0) {
+    *error = "tls-priorities near '" + std::string(err_pos ? err_pos : "") + "': " + gnutls_strerror(r);
+    return Errc::Crypto;
+  }
+  h.prio.reset(raw_prio);
+  return h;
+}
 
 Result<std::unique_ptr<TlsServer>> TlsServer::create(int fd, const std::string& chain_pem,
                                                      const std::string& priorities, SecModClient& signer,
@@ -30,21 +54,16 @@ Result<std::unique_ptr<TlsServer>> TlsServer::create(int fd, const std::string& 
     *error = what + ": " + gnutls_strerror(r);
     return Errc::Crypto;
   };
-  t->key_info_.signer = &signer;
-  auto cred = secmod_credentials(chain_pem, &t->key_info_, error);
-  if (!cred) return cred.error();
-  t->cred_ = std::move(*cred);
+  auto host = make_host("", chain_pem, priorities, signer, request_client_cert, error);
+  if (!host) return host.error();
+  t->hosts_.push_back(std::move(*host));
+  const Host& h = t->hosts_.front();
   int r = 0;
-  const char* err_pos = nullptr;
-  gnutls_priority_t raw_prio = nullptr;
-  if ((r = gnutls_priority_init2(&raw_prio, priorities.c_str(), &err_pos, 0)) < 0)
-    return fail("tls-priorities near '" + std::string(err_pos ? err_pos : "") + "'", r);
-  t->prio_.reset(raw_prio);
   gnutls_session_t raw_session = nullptr;
   if ((r = gnutls_init(&raw_session, GNUTLS_SERVER | GNUTLS_NO_SIGNAL)) < 0) return fail("gnutls_init", r);
   t->session_.reset(raw_session);
-  if ((r = gnutls_priority_set(raw_session, t->prio_.get())) < 0) return fail("gnutls_priority_set", r);
-  if ((r = gnutls_credentials_set(raw_session, GNUTLS_CRD_CERTIFICATE, t->cred_.get())) < 0)
+  if ((r = gnutls_priority_set(raw_session, h.prio.get())) < 0) return fail("gnutls_priority_set", r);
+  if ((r = gnutls_credentials_set(raw_session, GNUTLS_CRD_CERTIFICATE, h.cred.get())) < 0)
     return fail("gnutls_credentials_set", r);
   // Asked for, not required: a client without one may still log in with a password, and sec-mod
   // gives the clear refusal when every login needs a certificate.
@@ -59,6 +78,38 @@ Result<std::unique_ptr<TlsServer>> TlsServer::create(int fd, const std::string& 
   gnutls_transport_set_int(raw_session, fd);
   t->fd_ = fd;
   return t;
+}
+
+Result<void> TlsServer::add_virtual_host(const std::string& name, const std::string& chain_pem,
+                                         const std::string& priorities, bool request_client_cert,
+                                         std::string* error) {
+  auto host = make_host(name, chain_pem, priorities, *hosts_.front().key->signer, request_client_cert, error);
+  if (!host) return host.error();
+  hosts_.push_back(std::move(*host));
+  gnutls_session_set_ptr(session_.get(), this);
+  gnutls_handshake_set_post_client_hello_function(session_.get(), &TlsServer::on_client_hello);
+  return {};
+}
+
+int TlsServer::on_client_hello(gnutls_session_t session) {
+  auto* self = static_cast<TlsServer*>(gnutls_session_get_ptr(session));
+  if (!self->host_chosen_) {  // a renegotiation keeps the host of the first handshake
+    self->host_chosen_ = true;
+    char name[256];
+    size_t size = sizeof name;
+    unsigned type = 0;
+    if (gnutls_server_name_get(session, name, &size, &type, 0) == 0 && type == GNUTLS_NAME_DNS &&
+        size < sizeof name) {
+      std::string_view sni(name, size);
+      for (size_t i = 1; i < self->hosts_.size(); ++i)
+        if (iequals(self->hosts_[i].name, sni)) self->selected_ = i;
+    }
+  }
+  const Host& h = self->hosts_[self->selected_];
+  int r = gnutls_priority_set(session, h.prio.get());
+  if (r == 0) r = gnutls_credentials_set(session, GNUTLS_CRD_CERTIFICATE, h.cred.get());
+  gnutls_certificate_server_set_request(session, h.request_cert ? GNUTLS_CERT_REQUEST : GNUTLS_CERT_IGNORE);
+  return r;
 }
 
 TlsServer::~TlsServer() = default;

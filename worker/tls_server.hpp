@@ -36,6 +36,14 @@ class TlsServer final : public tunnel::StreamTransport {
                                                    const std::string& ticket_key = {},
                                                    unsigned ticket_lifetime_s = 0);
   ~TlsServer() override;
+  // A [vhost:NAME]: a client whose TLS server name (SNI) is `name` gets this certificate chain
+  // (signed with that host's key in sec-mod), these priorities and this certificate request.
+  // Call before the handshake; the first handshake's choice holds for the connection's life.
+  Result<void> add_virtual_host(const std::string& name, const std::string& cert_chain_pem,
+                                const std::string& priorities, bool request_client_cert, std::string* error);
+  // The [vhost:NAME] the handshake chose ("" = the default host).
+  const std::string& vhost() const noexcept { return hosts_[selected_].name; }
+  size_t vhost_index() const noexcept { return selected_; }  // 0 = default, then in add order
 
   Result<void> handshake(int timeout_ms, std::string* error);
   // Reads application data. Errc::Closed at a clean close, Errc::Timeout when nothing came.
@@ -80,7 +88,7 @@ class TlsServer final : public tunnel::StreamTransport {
   // The negotiated cipher's GnuTLS priority name ("AES-256-GCM").
   std::string cipher_name() const;
   // The certificate credentials (a legacy DTLS session resumes under them).
-  gnutls_certificate_credentials_t credentials() const noexcept { return cred_.get(); }
+  gnutls_certificate_credentials_t credentials() const noexcept { return hosts_[selected_].cred.get(); }
   // The certificates the client presented (DER, leaf first; at most kMaxPeerCerts). The
   // handshake proved the client holds the leaf's key; trust is sec-mod's decision.
   std::vector<std::string> peer_certificates() const;
@@ -95,6 +103,20 @@ class TlsServer final : public tunnel::StreamTransport {
  private:
   TlsServer() = default;
 
+  // One host's TLS side: its chain with the external key, priorities and certificate request.
+  struct Host {
+    std::string name;
+    std::unique_ptr<ExternalKey> key;  // the credentials' key signs through sec-mod with it
+    CertCredentialsHandle cred;
+    TlsPriorityHandle prio;
+    bool request_cert = false;
+  };
+  static Result<Host> make_host(const std::string& name, const std::string& chain_pem,
+                                const std::string& priorities, SecModClient& signer, bool request_cert,
+                                std::string* error);
+  // After the ClientHello: the host its server name names, and that host's settings.
+  static int on_client_hello(gnutls_session_t session);
+
   static ssize_t buffered_push(gnutls_transport_ptr_t ptr, const void* data, size_t len);
   // The server side of a client's renegotiation, on the non-blocking socket with a deadline:
   // no tunnel data goes out meanwhile (GnuTLS refuses it mid-handshake). false: refused or failed.
@@ -104,12 +126,12 @@ class TlsServer final : public tunnel::StreamTransport {
   static constexpr size_t kOutSoftLimit = 64 * 1024;
   static constexpr size_t kOutHardLimit = 1024 * 1024;
 
-  ExternalKey key_info_;      // the credentials' key signs through sec-mod with it
   std::vector<uint8_t> out_;  // ciphertext not yet written (tunnel mode)
   size_t out_pos_ = 0;        // how much of out_ was written already
   // Declared in the order GnuTLS needs them freed: the session first, then what it uses.
-  CertCredentialsHandle cred_;
-  TlsPriorityHandle prio_;
+  std::vector<Host> hosts_;  // [0] the default host
+  size_t selected_ = 0;
+  bool host_chosen_ = false;
   TlsSessionHandle session_;
   int fd_ = -1;
   bool renegotiate_ = false;

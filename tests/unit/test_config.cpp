@@ -307,3 +307,68 @@ TEST_CASE("config: restrict-user-to-ports in ocserv's syntax", "[config]") {
   CHECK_THROWS_WITH(parse_config(std::string(kMinimal) + "restrict-user-to-ports = tcp(22),\n", "t", &w),
                     Catch::Contains("restrict-user-to-ports"));
 }
+
+TEST_CASE("config: [vhost:NAME] sections are configurations of their own", "[config][vhost]") {
+  std::string text = std::string(kMinimal) +
+                     "tcp-port = 8443\nmax-clients = 7\nipv4-network = 10.1.0.0/24\ndns = 10.1.0.1\n"
+                     "tls-priorities = NORMAL\n"
+                     "[vhost: Cert.Example.COM ]\n"
+                     "auth = certificate\nca-cert = /ca.pem\nserver-cert = /c2.pem\nserver-key = /k2.pem\n"
+                     "ipv4-network = 10.2.0.0/24\n"
+                     "tcp-port = 9999\n"  // server-wide: ignored with a warning
+                     "[vhost:pass2.example.com]\n"
+                     "auth = \"plain[passwd=/p2]\"\nserver-cert = /c3.pem\nserver-key = /k3.pem\n"
+                     "ipv4-network = 10.1.0.0/24\ntls-priorities = SECURE256\n"
+                     "[vhost:cert.example.com]\n"  // the same host again: adds to it
+                     "banner = hello\n";
+  std::vector<ConfigWarning> w;
+  Config c = parse_config(text, "t", &w);
+  REQUIRE(c.vhosts.size() == 2);
+  CHECK(c.vhost.empty());
+  const Config& cert = *c.vhosts[0].config;
+  CHECK(c.vhosts[0].name == "cert.example.com");
+  CHECK(cert.vhost == "cert.example.com");
+  CHECK(cert.cert_login_mode() == 2);
+  CHECK(cert.server_cert == "/c2.pem");
+  CHECK(cert.banner == "hello");
+  CHECK(cert.ipv4_network->to_string() == "10.2.0.0/24");
+  CHECK(cert.dns.empty());       // not inherited (ocserv's rule)
+  CHECK(cert.tcp_port == 8443);  // server-wide: the global value
+  CHECK(cert.max_clients == 7);
+  CHECK(cert.tls_priorities == "NORMAL");  // unset in the section: the default's
+  CHECK(c.vhosts[1].config->tls_priorities == "SECURE256");
+  bool warned = false;
+  for (const auto& x : w)
+    warned = warned || x.text.find("'tcp-port' applies to the whole server") != std::string::npos;
+  CHECK(warned);
+  // Lookup by TLS server name, case-insensitively; unknown names get the default.
+  CHECK(&c.for_host("CERT.example.com") == &cert);
+  CHECK(&c.for_host("other.example.com") == &c);
+  CHECK(&c.for_host("") == &c);
+}
+
+TEST_CASE("config: bad [vhost] sections are refused", "[config][vhost]") {
+  std::string host = "auth = certificate\nca-cert = /ca.pem\nserver-cert = /c2.pem\nserver-key = /k2.pem\n";
+  // A section without its own auth and certificate, an unknown section, a bad name.
+  CHECK_THROWS_AS(parse_config(std::string(kMinimal) + "[vhost:a.example]\nbanner = x\n", "t", nullptr),
+                  ConfigError);
+  CHECK_THROWS_AS(parse_config(std::string(kMinimal) + "[global]\n" + host, "t", nullptr), ConfigError);
+  CHECK_THROWS_AS(parse_config(std::string(kMinimal) + "[vhost:a b]\n" + host, "t", nullptr), ConfigError);
+  CHECK_THROWS_AS(parse_config(std::string(kMinimal) + "[vhost:]\n" + host, "t", nullptr), ConfigError);
+  CHECK_THROWS_AS(parse_config(std::string(kMinimal) + "[vhost:default]\n" + host, "t", nullptr),
+                  ConfigError);
+  // Overlapping networks would lease one address twice; equal ones share a pool.
+  std::string base = std::string(kMinimal) + "ipv4-network = 10.1.0.0/16\n";
+  CHECK_THROWS_AS(
+      parse_config(base + "[vhost:a.example]\n" + host + "ipv4-network = 10.1.2.0/24\n", "t", nullptr),
+      ConfigError);
+  CHECK_NOTHROW(
+      parse_config(base + "[vhost:a.example]\n" + host + "ipv4-network = 10.1.0.0/16\n", "t", nullptr));
+  // An error inside a section names it.
+  try {
+    parse_config(std::string(kMinimal) + "[vhost:a.example]\n" + host + "dpd = soon\n", "t", nullptr);
+    FAIL("expected an error");
+  } catch (const ConfigError& e) {
+    CHECK(std::string(e.what()).find("[vhost:a.example]") != std::string::npos);
+  }
+}

@@ -224,11 +224,14 @@ TEST_CASE("connect: the reply carries what the client needs", "[cstp][connect]")
   ReplyChoices in_place;
   in_place.rekey_in_place = true;
   in_place.compression = {"oc-lz4", "lzs"};
+  in_place.banner = "Welcome\r\nX-Injected: 2";
   std::string ssl = build_connect_reply(p, "sslvpnd test", DtlsReply{true, "a1b2"}, in_place);
   for (const char* h : {"X-CSTP-Rekey-Method: ssl\r\n", "X-CSTP-Content-Encoding: oc-lz4\r\n",
                         "X-DTLS-Content-Encoding: lzs\r\n"})
     CHECK(ssl.find(h) != std::string::npos);
   CHECK(ssl.find("X-DTLS-Rekey-Method") == std::string::npos);  // the client reconnects DTLS itself
+  CHECK(ssl.find("X-CSTP-Banner: Welcome  X-Injected: 2\r\n") != std::string::npos);  // one line
+  CHECK(r.find("X-CSTP-Banner") == std::string::npos);                                // none configured
   CHECK(r.size() >= 4);
   CHECK(r.substr(r.size() - 4) == "\r\n\r\n");
 }

@@ -207,6 +207,10 @@ std::string or_none(const std::string& s) {
   return s.empty() ? "(none)" : s;
 }
 
+std::string vhost_or_default(const std::string& vhost) {
+  return vhost.empty() ? "default" : vhost;
+}
+
 std::string human_bytes(uint64_t b) {
   const char* units[] = {"bytes", "KB", "MB", "GB", "TB"};
   double v = static_cast<double>(b);
@@ -314,7 +318,7 @@ std::string users_table(const ctl::CtlReply& r, long now) {
             "\n";
     out += columns({{std::to_string(u.id()), 8},
                     {or_none(u.username()), 8},
-                    {"default", 8},
+                    {vhost_or_default(u.vhost()), 8},
                     {u.remote_ip(), 14},
                     {vpn_ip(u), 14},
                     {u.device(), 6},
@@ -333,7 +337,7 @@ std::string user_details(const ctl::UserRow& u, long now) {
   b.single("ID", std::to_string(u.id()));
   b.pair("Username", or_none(u.username()), "Groupname", or_none(u.groupname()));
   b.single("State", u.state());
-  b.single("vhost", "default");
+  b.single("vhost", vhost_or_default(u.vhost()));
   if (u.mtu() != 0)
     b.pair("Device", u.device(), "MTU", std::to_string(u.mtu()));
   else
@@ -373,7 +377,7 @@ std::string users_json(const ctl::CtlReply& r, long now) {
         .field("Username", u.username())
         .field("Groupname", u.groupname())
         .field("State", u.state())
-        .field("vhost", "default")
+        .field("vhost", vhost_or_default(u.vhost()))
         .field("Device", u.device())
         .field("MTU", u.mtu())
         .field("Remote IP", u.remote_ip())
@@ -431,7 +435,7 @@ std::string iroutes_table(const ctl::CtlReply& r) {
     for (const auto& x : u.iroutes())
       out += columns({{std::to_string(u.id()), 6},
                       {or_none(u.username()), 8},
-                      {"default", 8},
+                      {vhost_or_default(u.vhost()), 8},
                       {u.device(), 6},
                       {vpn_ip(u), 16},
                       {x, 28}}) +
@@ -447,7 +451,7 @@ std::string iroutes_json(const ctl::CtlReply& r) {
     j.begin_object()
         .field("ID", u.id())
         .field("Username", u.username())
-        .field("vhost", "default")
+        .field("vhost", vhost_or_default(u.vhost()))
         .field("Device", u.device())
         .field("IP", vpn_ip(u))
         .field("iroutes", routes)

@@ -74,6 +74,8 @@ std::string ival7(long seconds);
 std::string short_session(const std::string& sid);
 // "(none)" for an empty user or group name, as occtl.
 std::string or_none(const std::string& s);
+// A session's [vhost:NAME], or "default" (occtl's name for the global settings).
+std::string vhost_or_default(const std::string& vhost);
 
 // For JSON (unchanged formats): "1.2 MB", "512 bytes"; "1h:02m" durations; "2026-11-22 13:00"
 // times (also occtl's date format in text).

@@ -28,7 +28,7 @@ std::string session_block(const ctl::SessionRow& s, const ctl::UserRow* t) {
   b.pair("Created", human_time(s.created()), "Expires", std::string());
   b.single("State", "authenticated");
   b.pair("Username", or_none(s.username()), "Groupname", or_none(s.groupname()));
-  b.pair("vhost", "default", "User-Agent", t != nullptr ? t->user_agent() : std::string());
+  b.pair("vhost", vhost_or_default(s.vhost()), "User-Agent", t != nullptr ? t->user_agent() : std::string());
   if (t != nullptr && !t->remote_ip().empty()) b.pair("Remote IP", t->remote_ip(), "Location", "unknown");
   bool in_use = s.state() == "connected";
   bool activated = s.state() != "authenticated";  // it has had a tunnel
@@ -61,7 +61,7 @@ std::string sessions_table(const ctl::CtlReply& r, const ctl::CtlReply& users, l
     std::string agent = t != nullptr ? t->user_agent() : std::string(kUnknown);
     out += columns({{short_session(s.session()), 0},
                     {or_none(s.username()), 8},
-                    {"default", 8},
+                    {vhost_or_default(s.vhost()), 8},
                     {t != nullptr ? t->remote_ip() : std::string(kUnknown), 14},
                     {agent.substr(0, 24), 0},
                     {ival7(now - s.created()), 8},
@@ -90,7 +90,7 @@ std::string sessions_json(const ctl::CtlReply& r, long now) {
         .field("Full session", s.session())
         .field("Username", s.username())
         .field("Groupname", s.groupname())
-        .field("vhost", "default")
+        .field("vhost", vhost_or_default(s.vhost()))
         .field("IPv4", s.ipv4())
         .field("IPv6", s.ipv6())
         .field("Created", human_time(s.created()))

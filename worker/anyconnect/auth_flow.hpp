@@ -59,6 +59,8 @@ std::optional<ipc::SessionRequest> parse_connect_request(const http::Request& re
 
 class AuthFlow {
  public:
+  // The host's banner (also sent with CONNECT as X-CSTP-Banner, as ocserv does).
+  const std::string& banner() const noexcept { return settings_.banner; }
   enum class State { Idle, WaitingSecMod, Answering, Authenticated, Tunnel, Closed };
 
   explicit AuthFlow(AuthSettings s) : settings_(std::move(s)) {}

@@ -56,6 +56,12 @@ std::string build_connect_reply(const ipc::TunnelParams& p, std::string_view ser
   add_routes(p.route_exclude(), "X-CSTP-Split-Exclude", "X-CSTP-Split-Exclude-IP6");
   add("X-CSTP-Tunnel-All-DNS", p.tunnel_all_dns() ? "true" : "false");
   add("X-CSTP-Keepalive", std::to_string(p.keepalive()));
+  if (!choices.banner.empty()) {
+    std::string b = choices.banner;  // one header line, whatever the configuration held
+    for (char& ch : b)
+      if (ch == '\r' || ch == '\n') ch = ' ';
+    add("X-CSTP-Banner", b);
+  }
   add("X-CSTP-Idle-Timeout", seconds_or_none(p.idle_timeout()));
   add("X-CSTP-Session-Timeout", seconds_or_none(p.session_timeout()));
   if (p.session_timeout() != 0)

@@ -28,6 +28,7 @@ struct CompressionReply {
 struct ReplyChoices {
   CompressionReply compression;
   bool rekey_in_place = false;  // X-CSTP-Rekey-Method: ssl (the client renegotiates TLS)
+  std::string banner;           // X-CSTP-Banner (openconnect hands it to its script as CISCO_BANNER)
 };
 
 std::string build_connect_reply(const ipc::TunnelParams& p, std::string_view server_name,
