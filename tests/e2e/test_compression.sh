@@ -100,6 +100,24 @@ check "... and passes text intact" text_copy_ok 6400 1000000
 oc_stop d
 stop_server "$SERVER_PID"
 
+# ---- rx-data-per-sec counts what reaches the device, not the compressed bytes on the wire: a
+# client sending compressible data gets no more than its rate into the network.
+RATE=250000  # bytes/s
+write_conf "$WORK/rate.conf" "compression = true" "rx-data-per-sec = $RATE"
+LOG="$WORK/server-rate.log"
+start_server "$WORK/rate.conf" "$LOG" "$WORK/rate.pid" "$PORT" || { fail "server start (rate)"; e2e_finish; }
+check "openconnect connects (compression with rx-data-per-sec)" oc_connect f alice 'alice-Secret1'
+read -r _ up_bps < <(iperf_run 5311 4 --repeating-payload)
+limit=$((RATE * 8))
+echo "     (limit $limit bit/s; measured up $up_bps bit/s of compressible data)"
+check "rx-data-per-sec caps a compressed upload at the limit (expanded size)" \
+  test "$up_bps" -gt $((limit / 3)) -a "$up_bps" -lt $((limit * 13 / 10))
+oc_stop f
+wait_for_log "$LOG" "packets compressed to the client" 10
+read -r c_out c_in <<<"$(counters "$LOG")"
+check "... and the upload did go compressed (${c_in:-0} packets expanded)" test "${c_in:-0}" -gt 100
+stop_server "$SERVER_PID"
+
 # ---- compression off (the default): nothing is negotiated
 write_conf "$WORK/off.conf"
 LOG="$WORK/server-off.log"

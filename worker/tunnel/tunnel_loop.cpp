@@ -137,7 +137,7 @@ void TunnelLoop::read_datagrams(Clock::time_point now) {
       }
       return;
     }
-    rx_budget_.charge(*n, now);
+    rx_now_ = now;
     engine_.on_datagram(std::span<const uint8_t>(rx_, *n), now, *this);
   }
 }
@@ -145,6 +145,7 @@ void TunnelLoop::read_datagrams(Clock::time_point now) {
 // Packets for the device are batched until the end of the wake-up (flush_tun), so a burst of
 // TCP segments reaches the kernel as few GSO packets.
 void TunnelLoop::to_tun(std::span<const uint8_t> packet) {
+  rx_budget_.charge(packet.size(), rx_now_);
   tun_.queue(packet);
 }
 
@@ -176,7 +177,7 @@ void TunnelLoop::read_stream(Clock::time_point now) {
       if (n.error() != Errc::Timeout) stream_failed_ = true;
       return;
     }
-    rx_budget_.charge(*n, now);
+    rx_now_ = now;
     engine_.on_stream_record(std::span<const uint8_t>(rx_, *n), now, *this);
   }
 }
