@@ -165,6 +165,7 @@ void Server::fill_user_row(const WorkerProc& w, ctl::UserRow* u) const {
   u->set_mtu(p.mtu());
   u->set_remote_ip(w.client_ip);
   u->set_remote_port(w.client_port);
+  u->set_local_ip(w.local_ip);
   u->set_ipv4(p.ipv4_address());
   u->set_ptp_ipv4(p.ipv4_local());
   u->set_ipv6(p.ipv6_address());

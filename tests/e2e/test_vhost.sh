@@ -166,6 +166,8 @@ check "... alice's tunnels: default and cert.example.com" \
   bash -c 'grep -Eq " alice +default " <<<"$1" && grep -Eq " alice +cert.example.com " <<<"$1"' _ "$out"
 out=$("$CTL" -s "$WORK/ctl.sock" show user bob 2>&1)
 check "sslvpnctl show user bob: 'vhost: pass2.example.com'" grep -q 'vhost: pass2.example.com' <<<"$out"
+check "... and 'Local Device IP: $SERVER_IP' (the address bob connected to)" \
+  grep -q "Local Device IP: $SERVER_IP\$" <<<"$out"
 out=$("$CTL" -s "$WORK/ctl.sock" -j show sessions 2>&1)
 check "sslvpnctl -j show sessions names the vhost" grep -q '"vhost": *"pass2.example.com"' <<<"$out"
 

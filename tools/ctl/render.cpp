@@ -343,6 +343,7 @@ std::string user_details(const ctl::UserRow& u, long now) {
   else
     b.single("Device", u.device());
   b.pair("Remote IP", u.remote_ip(), "Location", "unknown");
+  if (!u.local_ip().empty()) b.single("Local Device IP", u.local_ip());
   if (!u.ipv4().empty() && !u.ptp_ipv4().empty())
     b.pair("IPv4", u.ipv4(), "P-t-P IPv4", u.ptp_ipv4());
   else
@@ -382,6 +383,7 @@ std::string users_json(const ctl::CtlReply& r, long now) {
         .field("MTU", u.mtu())
         .field("Remote IP", u.remote_ip())
         .field("Remote port", u.remote_port())
+        .field("Local Device IP", u.local_ip())
         .field("IPv4", u.ipv4())
         .field("P-t-P IPv4", u.ptp_ipv4())
         .field("IPv6", u.ipv6())
