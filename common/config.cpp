@@ -84,9 +84,16 @@ void add_auth_method(const Ctx& c, AuthChain& chain, std::string_view v) {
     chain.certificate = true;
     return;
   }
+  if (m.name == "gssapi" || m.name == "oidc") {  // ocserv's, not ours: this way in is left out
+    c.warn("auth method '" + m.name + "' (ocserv's " +
+           (m.name == "gssapi" ? "Kerberos/SPNEGO" : "OpenID Connect") +
+           ") is not implemented by sslvpnd; the login method of this line is left out");
+    chain.unsupported = m.name;
+    return;
+  }
   if (m.name != "plain" && m.name != "pam" && m.name != "radius")
     fail(c.origin, c.line,
-         "auth method '" + m.name + "' is not implemented yet (supported: plain, pam, radius, certificate)");
+         "unknown auth method '" + m.name + "' (supported: plain, pam, radius, certificate)");
   if (m.name == "radius" && m.params.count("config") == 0)
     m.params["config"] = "/etc/radcli/radiusclient.conf";
   if (chain.password)
@@ -137,6 +144,10 @@ const std::map<std::string_view, Handler>& handlers() {
       {"acct",
        [](Config& cfg, const Ctx& c, std::string_view v) {
          AuthMethod m = parse_auth_method(v);
+         if (m.name == "pam") {  // ocserv's PAM sessions: accepted, as its other keys sslvpnd lacks
+           c.warn("accounting method 'pam' (PAM sessions) is not implemented by sslvpnd; no accounting");
+           return;
+         }
          if (m.name != "radius")
            fail(c.origin, c.line, "accounting method '" + m.name + "' is not supported (supported: radius)");
          if (m.params.count("config") == 0) m.params["config"] = "/etc/radcli/radiusclient.conf";
@@ -311,7 +322,7 @@ const std::map<std::string_view, Handler>& handlers() {
          cfg.udp_port = static_cast<uint16_t>(parse_uint(c, v, 65535));
        }},
       {"max-ban-score",
-       [](Config& cfg, const Ctx& c, std::string_view v) { cfg.max_ban_score = parse_uint(c, v, 1u << 20); }},
+       [](Config& cfg, const Ctx& c, std::string_view v) { cfg.max_ban_score = parse_uint(c, v, 0xffffffffu); }},
       {"ban-time", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.ban_time = parse_seconds(c, v); }},
       // ocserv's old name for ban-time
       {"min-reauth-time", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.ban_time = parse_seconds(c, v); }},
@@ -491,6 +502,15 @@ Config build_config(const std::vector<Entry>& entries, int last_line, std::strin
   if (cfg.ipv6_network && cfg.ipv6_subnet_prefix < cfg.ipv6_network->prefix)
     fail(origin, line_no, "'ipv6-subnet-prefix' must not be shorter than the prefix of 'ipv6-network'");
   if (cfg.routes.empty()) cfg.route_default = true;
+  std::string left_out;
+  std::erase_if(cfg.auth_chains, [&](const AuthChain& a) {
+    if (!a.unsupported.empty()) left_out = a.unsupported;
+    return !a.unsupported.empty();
+  });
+  if (cfg.auth_chains.empty() && !left_out.empty())
+    fail(origin, line_no,
+         "no login method is left: '" + left_out +
+             "' is not implemented by sslvpnd (it has plain, pam, radius and certificate)");
   if (cfg.auth_chains.empty()) fail(origin, line_no, "no 'auth' method configured");
   if (cfg.cert_login_mode() != 0 && cfg.ca_cert.empty())
     fail(origin, line_no, "certificate login needs 'ca-cert' (the CA that issues client certificates)");

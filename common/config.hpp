@@ -37,6 +37,8 @@ struct SelectGroup {
 struct AuthChain {
   bool certificate = false;
   std::optional<AuthMethod> password;  // plain[...] or pam[...]
+  // An ocserv method sslvpnd does not have (gssapi, oidc): the chain is left out with a warning.
+  std::string unsupported;
 };
 
 struct Config;

@@ -40,6 +40,7 @@ constexpr OcservKey kOcservKeys[] = {
     {"connect-script", KeyStatus::Implemented, ""},
     {"cookie-rekey-time", KeyStatus::Warned, "not implemented yet"},
     {"cookie-timeout", KeyStatus::Implemented, ""},
+    {"cookie-validity", KeyStatus::Warned, "ocserv 0.8's name, replaced by `cookie-timeout`; ocserv 1.x skips it too"},
     {"crl", KeyStatus::Implemented, ""},
     {"custom-header", KeyStatus::Warned, "not implemented yet"},
     {"debug-no-secmod-stats", KeyStatus::Warned, "deprecated in ocserv"},

@@ -1,5 +1,7 @@
 #include "main/ban_db.hpp"
 
+#include <cstdint>
+
 #include "common/ip_addr.hpp"
 
 namespace sslvpn::mainproc {
@@ -33,7 +35,7 @@ bool BanDb::add_points(const std::string& ip, uint32_t points, time_t now) {
     e.score = 0;
     e.banned_until = 0;
   }
-  e.score += points;
+  e.score = points > UINT32_MAX - e.score ? UINT32_MAX : e.score + points;  // saturates
   e.last_points = now;
   // The score stays as it was when the ban began, so "show ip ban points" tells why.
   if (e.score >= s_.max_score && e.banned_until <= now)

@@ -70,3 +70,11 @@ TEST_CASE("bans: IPv6 counts per /64; unban; off switch; expiry", "[bans]") {
   db.expire(3000);
   CHECK(db.entries(3000).empty());
 }
+
+TEST_CASE("bans: a score saturates instead of wrapping (max-ban-score up to 2^32-1)", "[bans]") {
+  BanDb db(BanSettings{0xffffffffu, 300, 1200});
+  for (int i = 0; i < 4095; ++i) REQUIRE_FALSE(db.add_points("192.0.2.9", 1u << 20, 1000));
+  // The 4096th reaches 2^32, past the maximum: a wrapping score would be 0 and ban nobody.
+  CHECK(db.add_points("192.0.2.9", 1u << 20, 1000));
+  CHECK(db.is_banned("192.0.2.9", 1000));
+}

@@ -372,3 +372,30 @@ TEST_CASE("config: bad [vhost] sections are refused", "[config][vhost]") {
     CHECK(std::string(e.what()).find("[vhost:a.example]") != std::string::npos);
   }
 }
+
+TEST_CASE("config: ocserv's gssapi and oidc methods and pam accounting are left out with a warning",
+          "[config]") {
+  std::string base = "server-cert = /c.pem\nserver-key = /k.pem\n";
+  std::vector<ConfigWarning> w;
+  // ocserv's tests/data/kerberos.config: pam, or gssapi as an alternative.
+  Config c =
+      parse_config(base + "auth = pam\nenable-auth = gssapi[tgt-freshness-time=60]\nacct = pam\n", "t", &w);
+  REQUIRE(c.auth_chains.size() == 1);
+  CHECK(c.auth_chains[0].password->name == "pam");
+  CHECK_FALSE(c.acct);
+  int named = 0;
+  for (const auto& x : w)
+    named += (x.text.find("'gssapi'") != std::string::npos) + (x.text.find("'pam'") != std::string::npos);
+  CHECK(named >= 2);
+  // gssapi first, a certificate as the alternative: the certificate is what is left.
+  c = parse_config(
+      base + "auth = gssapi[require-local-user-map=false]\nenable-auth = certificate\nca-cert = /ca\n", "t",
+      nullptr);
+  REQUIRE(c.auth_chains.size() == 1);
+  CHECK(c.auth_chains[0].certificate);
+  CHECK(c.cert_login_mode() == 2);
+  // Nothing left to log in with, or a method nobody has: errors.
+  CHECK_THROWS_AS(parse_config(base + "auth = oidc[config=/x.json]\n", "t", nullptr), ConfigError);
+  CHECK_THROWS_AS(parse_config(base + "auth = kerberos5\n", "t", nullptr), ConfigError);
+  CHECK_THROWS_AS(parse_config(base + "auth = plain[passwd=/p]\nacct = sql\n", "t", nullptr), ConfigError);
+}
