@@ -186,6 +186,10 @@ struct Config {
   int openvpn_tls_auth_direction = -1;  // the server's key-direction: -1 none (both use key 0), 0, 1
   std::string openvpn_data_ciphers = "AES-256-GCM:AES-128-GCM:CHACHA20-POLY1305";
   uint32_t openvpn_reneg_sec = 3600;
+  // openvpn --genkey auth-token FILE: servers that share it accept each other's login tokens
+  // (worker/openvpn/auth_token.hpp), good for openvpn-auth-token-lifetime after the login.
+  std::string openvpn_auth_token_secret;
+  uint32_t openvpn_auth_token_lifetime = 43200;
   bool openvpn() const { return openvpn_udp_port != 0 || openvpn_tcp_port != 0; }
   // Cisco NVM's IPFIX collector (worker/nvm; common/config_nvm.cpp): absent port = off
   uint16_t nvm_collector_port = 0;

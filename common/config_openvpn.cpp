@@ -11,8 +11,11 @@ namespace {
 using cfgval::fail;
 
 constexpr std::string_view kKeys[] = {
-    "openvpn-udp-port",     "openvpn-tcp-port",     "openvpn-tls-crypt", "openvpn-tls-auth",
-    "openvpn-tls-crypt-v2", "openvpn-data-ciphers", "openvpn-reneg-sec", "openvpn-auth",
+    "openvpn-udp-port",          "openvpn-tcp-port",
+    "openvpn-tls-crypt",         "openvpn-tls-auth",
+    "openvpn-tls-crypt-v2",      "openvpn-data-ciphers",
+    "openvpn-reneg-sec",         "openvpn-auth",
+    "openvpn-auth-token-secret", "openvpn-auth-token-lifetime",
 };
 
 constexpr std::string_view kCiphers[] = {"AES-256-GCM", "AES-128-GCM", "CHACHA20-POLY1305"};
@@ -76,6 +79,14 @@ void apply(Config& cfg, const cfgval::Where& w, std::string_view v) {
     cfg.openvpn_data_ciphers = list;
   } else if (w.key == "openvpn-reneg-sec") {
     cfg.openvpn_reneg_sec = cfgval::parse_seconds(w, v);
+  } else if (w.key == "openvpn-auth-token-secret") {
+    cfg.openvpn_auth_token_secret = std::string(v);
+  } else if (w.key == "openvpn-auth-token-lifetime") {
+    cfg.openvpn_auth_token_lifetime = cfgval::parse_seconds(w, v);
+    if (cfg.openvpn_auth_token_lifetime == 0)
+      fail(
+          w.origin, w.line,
+          "openvpn-auth-token-lifetime must be at least 1 second (a token that never expires is a password)");
   }
 }
 

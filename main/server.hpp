@@ -60,11 +60,12 @@ struct WorkerProc {
   ev_io io{};
   ev_timer auth_timer{};
   WorkerPhase phase = WorkerPhase::Login;
-  ipc::SessionRequest request;       // while AwaitSession / ConnectScript
-  std::optional<TunnelGrant> grant;  // while ConnectScript
-  uint64_t session_id = 0;           // from AwaitSession on
-  std::string vhost;                 // its session's [vhost:NAME] ("" = default), from then on
-  ipc::TunnelParams params;          // from Tunnel on
+  ipc::SessionRequest request;             // while AwaitSession / ConnectScript
+  std::optional<TunnelGrant> grant;        // while ConnectScript
+  uint64_t session_id = 0;                 // from AwaitSession on
+  std::string vhost;                       // its session's [vhost:NAME] ("" = default), from then on
+  std::shared_ptr<const Config> host_cfg;  // that host's configuration (scripts), from Tunnel on
+  ipc::TunnelParams params;                // from Tunnel on
   time_t tunnel_start = 0;
   time_t last_acct = 0;        // when the last accounting record went out
   uint32_t acct_interval = 0;  // interim updates for this tunnel (0: none)
@@ -201,6 +202,10 @@ class Server final : private udp::Directory {
   // acct = radius[...]: a Start, Interim-Update or Stop record for w's tunnel, via sec-mod.
   void send_accounting(WorkerProc& w, ipc::AccountingRecord::Kind kind, uint32_t terminate_cause = 0);
   ScriptEnv script_env(const WorkerProc& w, const char* reason) const;
+  // The configuration of w's session's host (its scripts): the session's own, else the host's now.
+  const Config& host_config(const WorkerProc& w) const {
+    return w.host_cfg ? *w.host_cfg : cfg().for_host(w.vhost);
+  }
   void run_disconnect_script(const WorkerProc& w);
 
   // Control socket (server_ctl.cpp).

@@ -93,6 +93,10 @@ void Server::on_session_open_reply(const ipc::SessionOpenReply& r) {
   w->grant = std::move(grant).value();
   w->params = w->grant->params;
   const Session* sess = sessions_.find(w->session_id);
+  if (sess != nullptr) {  // the session's host, as it was configured when the session began
+    w->vhost = sess->vhost;
+    w->host_cfg = sess->cfg;
+  }
   bool no_udp = sess != nullptr && sess->settings.has_no_udp() && sess->settings.no_udp();
   if (w->request.protocol() == ipc::GLOBALPROTECT) {
     // ESP for a getconfig (not for the tunnel GET: PAN drops the SA once HTTPS carries data).
@@ -116,7 +120,7 @@ void Server::on_session_open_reply(const ipc::SessionOpenReply& r) {
       d->set_switch_to_tcp_timeout(cfg().switch_to_tcp_timeout);
     }
   }
-  const std::string& script = cfg().for_host(w->vhost).connect_script;  // the session's host's
+  const std::string& script = host_config(*w).connect_script;
   if (script.empty()) return grant_tunnel(*w);
   auto pid = start_script(script, script_env(*w, "connect"));
   if (!pid.ok()) {
@@ -301,7 +305,7 @@ ScriptEnv Server::script_env(const WorkerProc& w, const char* reason) const {
 }
 
 void Server::run_disconnect_script(const WorkerProc& w) {
-  const std::string& script = cfg().for_host(w.vhost).disconnect_script;
+  const std::string& script = host_config(w).disconnect_script;
   if (script.empty()) return;
   ScriptEnv env = script_env(w, "disconnect");
   env["STATS_BYTES_IN"] = std::to_string(w.stats.bytes_in());

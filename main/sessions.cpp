@@ -66,11 +66,10 @@ std::string SessionManager::pool_conflict(const Config& cfg) const {
   return {};
 }
 
-const SessionManager::Host& SessionManager::host_for(const std::string& vhost) const {
-  if (!vhost.empty())
-    for (const auto& h : hosts_)
-      if (h.cfg->vhost == vhost) return h;
-  return hosts_.front();
+const SessionManager::Host* SessionManager::host_for(const std::string& vhost) const {
+  for (const auto& h : hosts_)
+    if (h.cfg->vhost == vhost) return &h;
+  return nullptr;
 }
 
 void SessionManager::note_login(Login login) {
@@ -103,6 +102,7 @@ size_t SessionManager::leases_in_use() const {
   return n;
 }
 
+// By name across every virtual host, as ocserv's check_multiple_users counts.
 size_t SessionManager::connected_sessions_of(const std::string& user, uint64_t except) const {
   size_t n = 0;
   for (const auto& [id, s] : sessions_)
@@ -147,11 +147,13 @@ Result<void> SessionManager::init_session(Session& s, const ipc::SessionOpenRepl
   s.group = who.group();
   s.created = now;
   s.first_ip = client_ip;
-  const Host& h = host_for(who.vhost());
-  s.vhost = h.cfg->vhost;
-  s.cfg = h.cfg;
-  s.v4 = h.v4;
-  s.v6 = h.v6;
+  const Host* h = host_for(who.vhost());
+  if (h == nullptr)
+    return refuse(refusal, kBadSession, "the virtual host this session logged in to was removed");
+  s.vhost = h->cfg->vhost;
+  s.cfg = h->cfg;
+  s.v4 = h->v4;
+  s.v6 = h->v6;
   std::string error;
   auto us = load_session_settings(*s.cfg, s.user, s.group, who.settings(), &error);
   if (!us.ok()) {

@@ -131,7 +131,8 @@ class SessionManager {
     IpPool* v4 = nullptr;
     IpPool* v6 = nullptr;
   };
-  const Host& host_for(const std::string& vhost) const;
+  // The host a session logged in to; null when a reload removed it (its cookies open nothing).
+  const Host* host_for(const std::string& vhost) const;
   Host make_host(std::shared_ptr<const Config> cfg);
   IpPool* pool_for(const std::optional<IpNet>& net, uint8_t client_prefix, bool predictable);
 

@@ -1,5 +1,6 @@
 #include "main/settings_loader.hpp"
 
+#include "worker/openvpn/auth_token.hpp"
 #include "worker/openvpn/tls_crypt_v2.hpp"
 #include "worker/openvpn/wrap.hpp"
 
@@ -115,6 +116,15 @@ ServerSettings load_server_settings(const std::string& config_path, Logger& log)
       throw std::runtime_error(
           "'" + f + "' is not a tls-crypt-v2 server key (make one with: sslvpnd-ovpn-key server " + f + ")");
     s.openvpn_v2_key = std::string(key->view());
+  }
+  if (const std::string& f = c.openvpn_auth_token_secret; !f.empty()) {  // sec-mod reads it; checked here
+    auto text = read_file(f);
+    auto key = text ? ovpn::parse_auth_token_secret(*text) : Result<SecretBytes>(Errc::Io);
+    if (text) wipe_string(*text);
+    if (!key.ok())
+      throw std::runtime_error(
+          "'" + f + "' is not an OpenVPN auth-token key (make one with: openvpn --genkey auth-token " + f +
+          ")");
   }
   s.config = std::make_shared<const Config>(std::move(c));
   return s;

@@ -9,6 +9,7 @@
 #include "common/text.hpp"
 #include "sec-mod/plain_auth.hpp"  // constant_time_equal
 #include "sec-mod/radius_acct.hpp"
+#include "worker/openvpn/auth_token.hpp"
 
 namespace sslvpn::secmod {
 namespace {
@@ -342,6 +343,7 @@ Result<void> SecMod::on_auth_init(WorkerPeer& p, ipc::WorkerToSecMod& m) {
   if (!p.auth.site || p.auth.site->cfg->vhost != a->vhost()) {
     p.auth.site = site_for(a->vhost());
     p.auth.cert.reset();
+    p.auth.cert_leaf.clear();
   }
   Site& site = *p.auth.site;
   const Config& cfg = *site.cfg;
@@ -503,6 +505,7 @@ void SecMod::finish_success(WorkerPeer& p, std::vector<std::string> groups,
   reply.set_status(ipc::AuthReply::SUCCESS);
   time_t now = time(nullptr);
   reply.set_cookie(cookies_.issue(p.auth.user, group, now, settings, p.auth.site->cfg->vhost));
+  if (token_key_) reply.set_login_token(ovpn::make_login_token(*token_key_, p.auth.user, group, now));
   reply.set_username(p.auth.user);
   reply.set_group(group);
   const CookieEntry* issued = cookies_.find(reply.cookie(), now);

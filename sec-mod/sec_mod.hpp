@@ -16,6 +16,7 @@
 #include "common/config.hpp"
 #include "common/ipc_channel.hpp"
 #include "common/log.hpp"
+#include "common/secret_bytes.hpp"
 #include "ipc.pb.h"
 #include "sec-mod/auth_backend.hpp"
 #include "sec-mod/cert_auth.hpp"
@@ -80,8 +81,8 @@ inline constexpr size_t kMaxQueuedCrypto = 512;
 struct KeySet {
   std::vector<std::vector<ServerKey>> hosts;  // [0] the default host's, then each [vhost:]'s
   std::vector<std::string> names;             // "" , then the vhosts' names
-  // The key set of a TLS server name a worker reports: its vhost's, or the default's.
-  size_t index_of(std::string_view vhost) const;
+  // The key set of the host a worker names ("" = the default); none for a host it lacks.
+  std::optional<size_t> index_of(std::string_view vhost) const;
   // `first` is the default host's key (already loaded); throws if a key cannot be read.
   static std::shared_ptr<const KeySet> load(ServerKey first, const Config& cfg, size_t copies);
 };
@@ -179,6 +180,7 @@ class SecMod {
   void on_session_open(const ipc::SessionOpen& m);
   // GlobalProtect (session_requests.cpp): a login by a live cookie of the same user.
   bool login_with_cookie(WorkerPeer& p, ipc::AuthInit& a);
+  bool login_with_token(WorkerPeer& p, ipc::AuthInit& a, time_t now);
   void on_reload(const ipc::SecModReload& m);
   void build_auth();
   void drop_peer(uint64_t id, const std::string& violation);
@@ -219,6 +221,8 @@ class SecMod {
   // (threads, PAM conversations) are never torn down under a running login.
   std::vector<std::shared_ptr<Site>> retired_;
   std::unique_ptr<RadiusAccounting> acct_;
+  // openvpn-auth-token-secret's key: login tokens are issued and accepted (null: neither).
+  std::unique_ptr<SecretBytes> token_key_;
   std::unordered_map<std::string, uint64_t> login_owner_;  // context -> peer id (0: parked)
   std::unordered_map<std::string, ParkedLogin> parked_;
   // Last: peers own logins that refer to the backends, so they go first.

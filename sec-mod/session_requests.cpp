@@ -1,8 +1,10 @@
 // sec-mod: requests about sessions that already exist (GlobalProtect): a login by a cookie we
 // issued (the portal's portal-userauthcookie, shown to the gateway), and logout.esp, which ends
 // a session for good.
+#include "common/passwd_file.hpp"
 #include "common/secret_bytes.hpp"
 #include "sec-mod/sec_mod.hpp"
+#include "worker/openvpn/auth_token.hpp"
 
 namespace sslvpn::secmod {
 
@@ -13,7 +15,7 @@ bool SecMod::login_with_cookie(WorkerPeer& p, ipc::AuthInit& a) {
   // The cookie must be the same user's, from the same host: a portal cookie never logs in
   // someone else, nor to a [vhost] whose own methods the user never passed.
   if (e == nullptr || (!a.username().empty() && a.username() != e->user) || e->vhost != a.vhost())
-    return false;
+    return login_with_token(p, a, now);
   wipe_string(*a.mutable_password());
   p.auth.user = e->user;
   p.state = PeerState::Authed;
@@ -22,8 +24,34 @@ bool SecMod::login_with_cookie(WorkerPeer& p, ipc::AuthInit& a) {
   reply.set_cookie(cookie);
   reply.set_username(e->user);
   reply.set_group(e->group);
-  log_.info("worker ", p.id, " (", p.client_ip, "): '", e->user, "' logged in with the portal's cookie");
+  if (token_key_) reply.set_login_token(ovpn::make_login_token(*token_key_, e->user, e->group, now));
+  log_.info("worker ", p.id, " (", p.client_ip, "): '", e->user,
+            "' logged in with the cookie of a live session");
   send_auth_reply(p, reply);
+  return true;
+}
+
+// OpenVPN: the cookie is not live here (another server's session, or one from before a
+// restart), but the client also showed a login token made with the shared secret: a new
+// session for the token's user and group, without the password.
+bool SecMod::login_with_token(WorkerPeer& p, ipc::AuthInit& a, time_t now) {
+  if (!token_key_ || a.login_token().empty() || a.username().empty() || !a.vhost().empty()) return false;
+  auto claims = ovpn::check_login_token(*token_key_, a.login_token(), a.username());
+  auto age = claims ? static_cast<int64_t>(now) - static_cast<int64_t>(claims->issued) : -1;
+  if (!claims || age < -60 || age > static_cast<int64_t>(cfg_.openvpn_auth_token_lifetime)) {
+    log_.info("worker ", p.id, " (", p.client_ip, "): a login token for '",
+              valid_user_name(a.username()) ? a.username() : "(invalid name)", "' was refused (",
+              claims ? "expired" : "not made with this server's secret", ")");
+    return false;
+  }
+  wipe_string(*a.mutable_password());
+  p.auth.user = a.username();
+  p.auth.wanted_group.clear();
+  log_.info("worker ", p.id, " (", p.client_ip, "): '", p.auth.user,
+            "' logged in with a login token (openvpn-auth-token-secret)");
+  std::vector<std::string> groups;
+  if (!claims->group.empty()) groups.push_back(claims->group);
+  finish_success(p, std::move(groups));
   return true;
 }
 

@@ -23,9 +23,16 @@ Result<void> SecMod::on_sign(WorkerPeer& p, ipc::WorkerToSecMod& m) {
   auto job =
       std::make_shared<Job>(Job{s.kind() == ipc::SignRequest::HASH, s.algorithm(), s.flags(), s.data(), {}});
   uint64_t id = p.id;
+  // A host this key set lacks (a reload removed it, or could not load its key) signs nothing:
+  // another host's key would not match the certificate the client was shown.
+  auto host = keys_->index_of(s.vhost());
+  if (!host) {
+    send_signature(id, std::nullopt, s.algorithm());
+    return {};
+  }
   bool queued = pool_.submit(
       CryptoPool::Lane::Sign,
-      [job, keys = keys_, host = keys_->index_of(s.vhost())](size_t t) {
+      [job, keys = keys_, host = *host](size_t t) {
         const auto& copies = keys->hosts[host];
         job->sig = copies[t % copies.size()].sign(job->hash, job->algorithm, job->flags, job->data);
       },
@@ -55,10 +62,10 @@ void SecMod::send_signature(uint64_t peer, const std::optional<Result<std::strin
     drop_peer(peer, std::string("request failed: ") + errc_name(r.error()));
 }
 
-size_t KeySet::index_of(std::string_view vhost) const {
-  for (size_t i = 1; i < names.size() && !vhost.empty(); ++i)
+std::optional<size_t> KeySet::index_of(std::string_view vhost) const {
+  for (size_t i = 0; i < names.size(); ++i)
     if (iequals(names[i], vhost)) return i;
-  return 0;
+  return std::nullopt;
 }
 
 std::shared_ptr<const KeySet> KeySet::load(ServerKey first, const Config& cfg, size_t copies) {

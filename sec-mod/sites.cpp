@@ -8,6 +8,7 @@
 #include "sec-mod/radius_acct.hpp"
 #include "sec-mod/radius_auth.hpp"
 #include "sec-mod/sec_mod.hpp"
+#include "worker/openvpn/auth_token.hpp"
 
 namespace sslvpn::secmod {
 namespace {
@@ -37,7 +38,7 @@ std::unique_ptr<PasswordBackend> make_backend(struct ev_loop* loop, const Config
 std::unique_ptr<Site> SecMod::make_site(std::shared_ptr<const Config> cfg) {
   auto site = std::make_unique<Site>();
   for (const auto& chain : cfg->auth_chains)
-    site->backends.push_back(chain.password ? make_backend(loop_, cfg_, *chain.password, &pool_) : nullptr);
+    site->backends.push_back(chain.password ? make_backend(loop_, *cfg, *chain.password, &pool_) : nullptr);
   if (cfg->cert_login_mode() != 0)
     site->cert.emplace(cfg->ca_cert, cfg->crl, cfg->cert_user_oid, cfg->cert_group_oid);
   site->cfg = std::move(cfg);
@@ -50,6 +51,17 @@ void SecMod::build_auth() {
   sites_.clear();
   sites_.push_back(make_site(std::make_shared<const Config>(cfg_)));
   for (const auto& v : cfg_.vhosts) sites_.push_back(make_site(v.config));
+  token_key_.reset();
+  if (!cfg_.openvpn_auth_token_secret.empty()) {
+    auto text = read_file(cfg_.openvpn_auth_token_secret);
+    auto key = text ? ovpn::parse_auth_token_secret(*text) : Result<SecretBytes>(Errc::Io);
+    if (text) wipe_string(*text);
+    if (key.ok())
+      token_key_ = std::make_unique<SecretBytes>(std::move(*key));
+    else
+      log_.error("cannot read openvpn-auth-token-secret '", cfg_.openvpn_auth_token_secret,
+                 "'; login tokens are off");
+  }
   acct_.reset();  // flushes what is queued
   if (cfg_.acct) {
     const auto& ap = cfg_.acct->params;

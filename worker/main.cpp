@@ -113,6 +113,10 @@ int run_worker() {
       return 1;
     }
   }
+  if (auto r = (*tls)->ready(&error); !r) {
+    log.error(error);
+    return 1;
+  }
   SandboxSpec spec;
   spec.uid = st.uid();
   spec.gid = st.gid();

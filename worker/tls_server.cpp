@@ -1,9 +1,11 @@
 #include "worker/tls_server.hpp"
 
 #include "worker/secmod_credentials.hpp"
+#include "worker/tls_sni.hpp"
 #include "worker/tunnel/send_buffer.hpp"
 
 #include <fcntl.h>
+#include <gnutls/crypto.h>
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -69,12 +71,8 @@ Result<std::unique_ptr<TlsServer>> TlsServer::create(int fd, const std::string& 
   // gives the clear refusal when every login needs a certificate.
   gnutls_certificate_server_set_request(raw_session,
                                         request_client_cert ? GNUTLS_CERT_REQUEST : GNUTLS_CERT_IGNORE);
-  if (ticket_key.size() == kTicketKeySize) {
-    gnutls_datum_t k{reinterpret_cast<unsigned char*>(const_cast<char*>(ticket_key.data())),
-                     static_cast<unsigned>(ticket_key.size())};
-    if ((r = gnutls_session_ticket_enable_server(raw_session, &k)) < 0) return fail("session tickets", r);
-    gnutls_db_set_cache_expiration(raw_session, static_cast<int>(ticket_lifetime_s));
-  }
+  t->ticket_key_ = ticket_key.size() == kTicketKeySize ? ticket_key : std::string();
+  t->ticket_lifetime_s_ = ticket_lifetime_s;
   gnutls_transport_set_int(raw_session, fd);
   t->fd_ = fd;
   return t;
@@ -87,29 +85,67 @@ Result<void> TlsServer::add_virtual_host(const std::string& name, const std::str
   if (!host) return host.error();
   hosts_.push_back(std::move(*host));
   gnutls_session_set_ptr(session_.get(), this);
-  gnutls_handshake_set_post_client_hello_function(session_.get(), &TlsServer::on_client_hello);
+  // Before GnuTLS parses the ClientHello, so the host's priorities decide the version and its
+  // ticket key is the one a resumption is tried with (ocserv reads the name the same way).
+  gnutls_handshake_set_hook_function(session_.get(), GNUTLS_HANDSHAKE_CLIENT_HELLO, GNUTLS_HOOK_PRE,
+                                     &TlsServer::on_client_hello);
   return {};
 }
 
-int TlsServer::on_client_hello(gnutls_session_t session) {
+Result<void> TlsServer::start_tickets(gnutls_session_t session, const std::string& key) const {
+  gnutls_datum_t k{reinterpret_cast<unsigned char*>(const_cast<char*>(key.data())),
+                   static_cast<unsigned>(key.size())};
+  if (gnutls_session_ticket_enable_server(session, &k) < 0) return Errc::Crypto;
+  gnutls_db_set_cache_expiration(session, static_cast<int>(ticket_lifetime_s_));
+  return {};
+}
+
+Result<void> TlsServer::ready(std::string* error) {
+  // Without virtual hosts the tickets start now; with them, once the ClientHello named the host:
+  // each host has a key of its own, so a ticket resumes under the name it was issued for only.
+  if (ticket_key_.empty() || hosts_.size() > 1) return {};
+  if (auto r = start_tickets(session_.get(), ticket_key_); !r) {
+    *error = "session tickets: cannot enable them";
+    return r;
+  }
+  return {};
+}
+
+int TlsServer::on_client_hello(gnutls_session_t session, unsigned htype, unsigned when, unsigned incoming,
+                               const gnutls_datum_t* msg) {
+  if (htype != GNUTLS_HANDSHAKE_CLIENT_HELLO || when != GNUTLS_HOOK_PRE || !incoming) return 0;
   auto* self = static_cast<TlsServer*>(gnutls_session_get_ptr(session));
-  if (!self->host_chosen_) {  // a renegotiation keeps the host of the first handshake
+  if (!self->host_chosen_) {  // a renegotiation or a second hello keeps the first one's host
     self->host_chosen_ = true;
-    char name[256];
-    size_t size = sizeof name;
-    unsigned type = 0;
-    if (gnutls_server_name_get(session, name, &size, &type, 0) == 0 && type == GNUTLS_NAME_DNS &&
-        size < sizeof name) {
-      std::string_view sni(name, size);
-      for (size_t i = 1; i < self->hosts_.size(); ++i)
-        if (iequals(self->hosts_[i].name, sni)) self->selected_ = i;
+    if (msg != nullptr && msg->data != nullptr) {
+      auto sni = client_hello_server_name({msg->data, msg->size});
+      for (size_t i = 1; sni && i < self->hosts_.size(); ++i)
+        if (iequals(self->hosts_[i].name, *sni)) self->selected_ = i;
     }
+    self->start_host_tickets(session);
   }
   const Host& h = self->hosts_[self->selected_];
   int r = gnutls_priority_set(session, h.prio.get());
   if (r == 0) r = gnutls_credentials_set(session, GNUTLS_CRD_CERTIFICATE, h.cred.get());
   gnutls_certificate_server_set_request(session, h.request_cert ? GNUTLS_CERT_REQUEST : GNUTLS_CERT_IGNORE);
   return r;
+}
+
+// The chosen host's ticket key: the address's own for the default host, one derived from it
+// and the host's name for a vhost.
+void TlsServer::start_host_tickets(gnutls_session_t session) {
+  if (ticket_key_.empty()) return;
+  if (selected_ == 0) {
+    (void)start_tickets(session, ticket_key_);
+    return;
+  }
+  std::string material =
+      ticket_key_ + std::string("\0sslvpnd vhost ticket key\0", 26) + hosts_[selected_].name;
+  std::string key(kTicketKeySize, '\0');
+  if (gnutls_hash_fast(GNUTLS_DIG_SHA512, material.data(), material.size(), key.data()) == 0)
+    (void)start_tickets(session, key);
+  wipe_string(material);
+  wipe_string(key);
 }
 
 TlsServer::~TlsServer() = default;

@@ -41,6 +41,9 @@ class TlsServer final : public tunnel::StreamTransport {
   // Call before the handshake; the first handshake's choice holds for the connection's life.
   Result<void> add_virtual_host(const std::string& name, const std::string& cert_chain_pem,
                                 const std::string& priorities, bool request_client_cert, std::string* error);
+  // After the last add_virtual_host: turns session tickets on (at once, or per host when there
+  // are virtual hosts).
+  Result<void> ready(std::string* error);
   // The [vhost:NAME] the handshake chose ("" = the default host).
   const std::string& vhost() const noexcept { return hosts_[selected_].name; }
   size_t vhost_index() const noexcept { return selected_; }  // 0 = default, then in add order
@@ -114,8 +117,12 @@ class TlsServer final : public tunnel::StreamTransport {
   static Result<Host> make_host(const std::string& name, const std::string& chain_pem,
                                 const std::string& priorities, SecModClient& signer, bool request_cert,
                                 std::string* error);
-  // After the ClientHello: the host its server name names, and that host's settings.
-  static int on_client_hello(gnutls_session_t session);
+  // Before GnuTLS reads the ClientHello: the host its server name names, and that host's
+  // settings (gnutls_handshake_hook_func).
+  static int on_client_hello(gnutls_session_t session, unsigned htype, unsigned when, unsigned incoming,
+                             const gnutls_datum_t* msg);
+  void start_host_tickets(gnutls_session_t session);
+  Result<void> start_tickets(gnutls_session_t session, const std::string& key) const;
 
   static ssize_t buffered_push(gnutls_transport_ptr_t ptr, const void* data, size_t len);
   // The server side of a client's renegotiation, on the non-blocking socket with a deadline:
@@ -130,6 +137,8 @@ class TlsServer final : public tunnel::StreamTransport {
   size_t out_pos_ = 0;        // how much of out_ was written already
   // Declared in the order GnuTLS needs them freed: the session first, then what it uses.
   std::vector<Host> hosts_;  // [0] the default host
+  std::string ticket_key_;   // 64 bytes for this client's address (main's), or empty: no tickets
+  unsigned ticket_lifetime_s_ = 0;
   size_t selected_ = 0;
   bool host_chosen_ = false;
   TlsSessionHandle session_;

@@ -375,7 +375,7 @@ case8() {
     sleep 0.1
   done
   check "$T: the client reconnected after SIGUSR1" test "$(grep -c "Initialization Sequence Completed" "$WORK/ov-k.log")" -gt "$n0"
-  check "$T: ... with its auth-token (the server log says so)" grep -q "'bob' resumes its session with its auth-token" "$LOG"
+  check "$T: ... with its auth-token (the server log says so)" grep -q "'bob' logged in with its auth-token" "$LOG"
   b4=$(ov_addr4 k)
   check "$T: ... and got its address back ($a4 -> $b4)" test -n "$a4" -a "$a4" = "$b4"
   check "$T: ... and pings" in_ns "$NS_C" ping -c 2 -i 0.2 -W 2 "$GW"

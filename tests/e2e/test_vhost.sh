@@ -132,6 +132,14 @@ check "GlobalProtect: pass2.example.com's portal and gateway log bob in" \
 check "... and refuse alice" check_fails auth pass2.example.com "$PIN_PASS2" alice 'alice-Secret1' --protocol=gp
 check "the log names the host a user logged in to" wait_for_log "$LOG" "'bob' (group '') logged in from .* to \[vhost:pass2.example.com\]"
 
+# TLS session tickets: each host has a ticket key of its own, so a session resumes under the
+# name it began with and under no other (RFC 6066), while resumption itself still works.
+res=$(in_ns "$NS_C" timeout 30 python3 "$E2E_DIR/tls_resume_sni.py" "$SERVER_IP" "$PORT" pass2.example.com cert.example.com 2>&1)
+check "a pass2.example.com session resumes at pass2.example.com ($res)" grep -q "same=1" <<<"$res"
+check "... and not at cert.example.com" grep -q "other=0" <<<"$res"
+res=$(in_ns "$NS_C" timeout 30 python3 "$E2E_DIR/tls_resume_sni.py" "$SERVER_IP" "$PORT" other.example.com pass2.example.com 2>&1)
+check "a default-host session does not resume at pass2.example.com ($res)" grep -q "same=1 other=0" <<<"$res"
+
 # ---- tunnels: each host's pool, DNS and scripts
 PIN=$PIN_DEFAULT
 check "a tunnel to the default host" oc_connect a alice 'alice-Secret1'

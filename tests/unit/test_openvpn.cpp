@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "main/udp/openvpn_stateless.hpp"
+#include "worker/openvpn/auth_token.hpp"
 #include "worker/openvpn/challenge.hpp"
 #include "worker/openvpn/data_channel.hpp"
 #include "worker/openvpn/key_method.hpp"
@@ -591,4 +592,38 @@ TEST_CASE("ovpn challenges: static and dynamic answers parse; state ids round-tr
   std::string c = crv1_challenge(id, "otto", "Enter your OTP code", false);
   CHECK(c == "CRV1:R:" + id + ":" + base64_encode("otto") + ":Enter your OTP code");
   CHECK(crv1_challenge("s.f", "u", "a,b", true).find("CRV1:R,E:s.f:") == 0);
+}
+
+TEST_CASE("openvpn login tokens: made and checked with the shared secret", "[openvpn][token]") {
+  std::string raw(ovpn::kAuthTokenKeyFile, '\0');
+  for (size_t i = 0; i < raw.size(); ++i) raw[i] = static_cast<char>(i * 7 + 1);
+  std::string pem = ovpn::format_auth_token_secret(raw);
+  CHECK(pem.find("-----BEGIN OpenVPN auth-token server key-----") != std::string::npos);
+  auto key = ovpn::parse_auth_token_secret(pem);
+  REQUIRE(key.ok());
+  CHECK(key->view() == std::string_view(raw).substr(64, 32));  // the HMAC half, as openvpn's
+  std::string t = ovpn::make_login_token(*key, "alice", "staff", 1700000000);
+  REQUIRE(!t.empty());
+  CHECK(t.find(',') == std::string::npos);  // safe in a PUSH_REPLY
+  auto c = ovpn::check_login_token(*key, t, "alice");
+  REQUIRE(c);
+  CHECK(c->group == "staff");
+  CHECK(c->issued == 1700000000u);
+  CHECK_FALSE(ovpn::check_login_token(*key, t, "alicE"));  // another user's
+  std::string other(ovpn::kAuthTokenKeyFile, 'x');
+  auto key2 = ovpn::parse_auth_token_secret(ovpn::format_auth_token_secret(other));
+  REQUIRE(key2.ok());
+  CHECK_FALSE(ovpn::check_login_token(*key2, t, "alice"));  // another secret
+  std::string flipped = t;
+  flipped[5] = flipped[5] == 'A' ? 'B' : 'A';
+  CHECK_FALSE(ovpn::check_login_token(*key, flipped, "alice"));
+  CHECK_FALSE(ovpn::check_login_token(*key, "", "alice"));
+  CHECK_FALSE(ovpn::check_login_token(*key, "not base64 !!", "alice"));
+  CHECK_FALSE(ovpn::check_login_token(*key, std::string(400, 'A'), "alice"));
+  CHECK_FALSE(ovpn::parse_auth_token_secret("-----BEGIN OpenVPN tls-crypt-v2 server key-----\n").ok());
+  // A group name too long to carry is left out, not cut.
+  auto long_group =
+      ovpn::check_login_token(*key, ovpn::make_login_token(*key, "bob", std::string(65, 'g'), 5), "bob");
+  REQUIRE(long_group);
+  CHECK(long_group->group.empty());
 }

@@ -5,6 +5,8 @@
 //       a new client key wrapped with the server key; the metadata (free text, at most 733
 //       bytes) travels inside it, readable only with the server key; without --metadata the
 //       key carries its creation time, as `openvpn --genkey tls-crypt-v2-client` does
+//   sslvpnd-ovpn-key auth-token FILE
+//       a new login-token secret (openvpn-auth-token-secret; openvpn --genkey auth-token's format)
 //   sslvpnd-ovpn-key show --server-key FILE CLIENT-FILE
 //       checks that a client key was made with that server key and prints its metadata
 // Files are created with mode 0600 and never overwritten. The keys are interchangeable with
@@ -23,6 +25,7 @@
 #include <vector>
 
 #include "common/secret_bytes.hpp"
+#include "worker/openvpn/auth_token.hpp"
 #include "worker/openvpn/tls_crypt_v2.hpp"
 
 using namespace sslvpn;
@@ -33,7 +36,8 @@ int usage() {
   std::fprintf(stderr,
                "usage: sslvpnd-ovpn-key server FILE\n"
                "       sslvpnd-ovpn-key client --server-key FILE [--metadata TEXT] FILE\n"
-               "       sslvpnd-ovpn-key show --server-key FILE CLIENT-FILE\n");
+               "       sslvpnd-ovpn-key show --server-key FILE CLIENT-FILE\n"
+               "       sslvpnd-ovpn-key auth-token FILE\n");
   return 2;
 }
 
@@ -80,6 +84,16 @@ int make_server(const std::string& path) {
   std::string key;
   if (!random_bytes(ovpn::kTlsCryptV2ServerKey, &key)) return 1;
   std::string pem = ovpn::format_tls_crypt_v2_server_key(key);
+  wipe_string(key);
+  bool ok = write_new(path, pem);
+  wipe_string(pem);
+  return ok ? 0 : 1;
+}
+
+int make_token_secret(const std::string& path) {
+  std::string key;
+  if (!random_bytes(ovpn::kAuthTokenKeyFile, &key)) return 1;
+  std::string pem = ovpn::format_auth_token_secret(key);
   wipe_string(key);
   bool ok = write_new(path, pem);
   wipe_string(pem);
@@ -156,6 +170,7 @@ int show_client(const std::string& server_path, const std::string& path) {
 int main(int argc, char** argv) {
   std::vector<std::string> a(argv + 1, argv + argc);
   if (a.size() == 2 && a[0] == "server") return make_server(a[1]);
+  if (a.size() == 2 && a[0] == "auth-token") return make_token_secret(a[1]);
   std::string server, metadata;
   bool has_metadata = false;
   std::vector<std::string> rest;

@@ -1,5 +1,7 @@
 #include "worker/openvpn/ovpn_shell.hpp"
 
+#include "worker/openvpn/auth_token.hpp"
+
 #include <gnutls/crypto.h>
 #include <malloc.h>
 #include <poll.h>
@@ -122,6 +124,7 @@ class OvpnLogin {
   bool auth_ok_ = false;
   bool challenge_ = false;  // auth_error_ is a CRV1 challenge, not a refusal
   bool token_login_ = false;
+  std::string login_token_;  // sec-mod's, pushed after the cookie ("" without a shared secret)
   std::string auth_error_;
   bool granted_ = false;
   bool over_ = false;
@@ -186,6 +189,8 @@ void OvpnLogin::login(ipc::WorkerToSecMod req, const SecretBytes* static_respons
       auth_ok_ = true;
       cookie_ = reply->cookie();
       username_ = reply->username();
+      login_token_ = reply->login_token();
+      if (token_login_) log_.info("OpenVPN: '", username_.substr(0, 64), "' logged in with its auth-token");
       return;
     }
     if (reply->status() != ipc::AuthReply::CONTINUE) {
@@ -224,13 +229,23 @@ bool OvpnLogin::on_key_method(const std::string& msg) {
   username_ = km_->username;
   std::string_view pass = km_->password.view();
   if (pass.size() > kTokenPrefix.size() && pass.substr(0, kTokenPrefix.size()) == kTokenPrefix) {
-    // A reconnect with our auth-token: main checks the cookie with sec-mod (it must be this
-    // user's and live) and gives the session back.
-    cookie_ = std::string(pass.substr(kTokenPrefix.size()));
+    // A reconnect with our auth-token: "cookie[.login-token]". sec-mod gives the session back
+    // when the cookie is live and this user's; otherwise a login token made with the shared
+    // secret logs the user in anew (another server's session); otherwise the login fails.
+    std::string_view rest = pass.substr(kTokenPrefix.size());
+    auto dot = rest.find('.');
+    ipc::WorkerToSecMod req;
+    auto* init = req.mutable_auth_init();
+    init->set_username(km_->username.substr(0, 256));
+    init->set_prior_cookie(std::string(rest.substr(0, dot)).substr(0, 128));
+    if (dot != std::string_view::npos)
+      init->set_login_token(std::string(rest.substr(dot + 1)).substr(0, ovpn::kMaxLoginToken));
+    init->set_has_password(true);  // none: a refused token is a failed login, as a wrong password
+    init->set_user_agent(("OpenVPN " + km_->peer("IV_VER")).substr(0, 256));
     km_->password.wipe();
-    auth_ok_ = true;
     token_login_ = true;
-    log_.debug("OpenVPN: '", username_.substr(0, 64), "' resumes its session with its auth-token");
+    log_.debug("OpenVPN: '", username_.substr(0, 64), "' comes back with its auth-token");
+    login(std::move(req), nullptr);
     return send_key_method();
   }
   std::string ver = km_->peer("IV_VER");
@@ -293,7 +308,7 @@ bool OvpnLogin::on_push_request() {
   req->set_cookie(cookie_);
   req->set_protocol(ipc::OPENVPN);
   if (token_login_) req->set_user(username_);  // the cookie must be this user's
-  token = std::string(kTokenPrefix) + cookie_;
+  token = std::string(kTokenPrefix) + cookie_ + (login_token_.empty() ? "" : "." + login_token_);
   req->set_user_agent(("OpenVPN " + km_->peer("IV_VER")).substr(0, 255));
   req->set_device_platform(km_->peer("IV_PLAT").substr(0, 64));
   req->set_hostname(km_->peer("UV_HOSTNAME").substr(0, 64));

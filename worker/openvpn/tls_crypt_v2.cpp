@@ -24,6 +24,8 @@ bool tag(std::string_view server_key, uint16_t len, const uint8_t* body, size_t 
   return ok;
 }
 
+}  // namespace
+
 Result<std::string> pem_decode(const char* header, std::string_view pem) {
   gnutls_datum_t in{reinterpret_cast<unsigned char*>(const_cast<char*>(pem.data())),
                     static_cast<unsigned>(pem.size())};
@@ -45,8 +47,6 @@ std::string pem_encode(const char* header, std::string_view bytes) {
   gnutls_free(out.data);
   return s;
 }
-
-}  // namespace
 
 Result<SecretBytes> parse_tls_crypt_v2_server_key(std::string_view pem) {
   auto k = pem_decode(kServerPem, pem);

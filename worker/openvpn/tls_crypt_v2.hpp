@@ -26,6 +26,10 @@ inline constexpr size_t kMaxMetadata = kMaxWkc - 32 - kTlsCryptV2ClientKey - 2;
 inline constexpr uint8_t kMetadataUser = 0;       // metadata type: free text
 inline constexpr uint8_t kMetadataTimestamp = 1;  // metadata type: be64 creation time
 
+// openvpn's PEM key files ("-----BEGIN <header>-----", base64): the bytes, or the text.
+Result<std::string> pem_decode(const char* header, std::string_view pem);
+std::string pem_encode(const char* header, std::string_view bytes);
+
 // "-----BEGIN OpenVPN tls-crypt-v2 server key-----" and its 128 bytes.
 Result<SecretBytes> parse_tls_crypt_v2_server_key(std::string_view pem);
 std::string format_tls_crypt_v2_server_key(std::string_view key);

@@ -137,15 +137,16 @@ void TunnelLoop::read_datagrams(Clock::time_point now) {
       }
       return;
     }
-    rx_now_ = now;
+    rx_delivered_ = 0;
     engine_.on_datagram(std::span<const uint8_t>(rx_, *n), now, *this);
+    rx_budget_.charge(std::max(*n, rx_delivered_), now);
   }
 }
 
 // Packets for the device are batched until the end of the wake-up (flush_tun), so a burst of
 // TCP segments reaches the kernel as few GSO packets.
 void TunnelLoop::to_tun(std::span<const uint8_t> packet) {
-  rx_budget_.charge(packet.size(), rx_now_);
+  rx_delivered_ += packet.size();
   tun_.queue(packet);
 }
 
@@ -177,8 +178,9 @@ void TunnelLoop::read_stream(Clock::time_point now) {
       if (n.error() != Errc::Timeout) stream_failed_ = true;
       return;
     }
-    rx_now_ = now;
+    rx_delivered_ = 0;
     engine_.on_stream_record(std::span<const uint8_t>(rx_, *n), now, *this);
+    rx_budget_.charge(std::max(*n, rx_delivered_), now);
   }
 }
 
@@ -307,6 +309,13 @@ ipc::SessionEnd TunnelLoop::run() {
     report_stats(now, false);
   }
   R end;
+  if (!engine_.ended() && main_gone_) {
+    // The server is gone (it stops, or main failed): the client is told as the protocol allows
+    // (OpenVPN's RESTART: it reconnects at once instead of after its ping-restart).
+    engine_.terminate(R::SERVER_DISCONNECT, false, *this);
+    flush_stream();
+    if (dgram_) dgram_->flush();
+  }
   if (engine_.ended())
     end.set_reason(engine_.end_reason());
   else if (main_gone_)

@@ -65,11 +65,11 @@ class TunnelLoop final : public TunnelIo {
   bool main_gone_ = false;
   bool stream_blocked_ = false;  // queued records wait for the socket
   Clock::time_point next_stats_;
-  // rx/tx-data-per-sec (unlimited unless set); paused while in debt. rx is charged for the
-  // packets that reach the device (expanded, when the client compresses), at rx_now_: the time
-  // of the read that delivered them.
+  // rx/tx-data-per-sec (unlimited unless set); paused while in debt. Each record from the
+  // client costs what it carried on the wire or what reached the device from it, whichever is
+  // more (a compressed record expands).
   ByteBudget rx_budget_, tx_budget_;
-  Clock::time_point rx_now_{};
+  size_t rx_delivered_ = 0;  // bytes given to the device from the record being read
   bool rx_paused_ = false, tx_paused_ = false;
   uint64_t reported_in_ = 0, reported_out_ = 0;
   std::string reported_dgram_;  // the datagram channel's description main has
