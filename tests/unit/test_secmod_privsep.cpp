@@ -8,11 +8,14 @@
 #include <unistd.h>
 #include <catch2/catch.hpp>
 
+#include <ctime>
 #include <fstream>
+#include <tuple>
 
 #include "sec-mod/plain_auth.hpp"
 #include "sec-mod/sec_mod.hpp"
 #include "tests/support/secmod_fixture.hpp"
+#include "worker/openvpn/auth_token.hpp"
 
 using namespace sslvpn;
 using namespace sslvpn::secmod;
@@ -30,7 +33,7 @@ struct Harness {
   IpcChannel worker_side;  // what the worker holds
   std::unique_ptr<SecMod> sm;
 
-  explicit Harness(bool with_otp = false) {
+  explicit Harness(bool with_otp = false, const std::string& extra = {}) {
     char tmpl[] = "/tmp/sslvpnd-secmod-test.XXXXXX";
     dir = ::mkdtemp(tmpl);
     std::ofstream(dir + "/passwd") << "alice:staff:" << crypt_hash("pw", "$6$unit$") << "\n";
@@ -38,7 +41,8 @@ struct Harness {
     std::ofstream(dir + "/otp") << "HOTP alice - 3132333435363738393031323334353637383930\n";
     std::string method = "plain[passwd=" + dir + "/passwd" + (with_otp ? ",otp=" + dir + "/otp" : "") + "]";
     std::string conf = "auth = \"" + method +
-                       "\"\nserver-cert = /unused\nserver-key = " + write_ecdsa_key(dir + "/key.pem") + "\n";
+                       "\"\nserver-cert = /unused\nserver-key = " + write_ecdsa_key(dir + "/key.pem") + "\n" +
+                       extra;
     Config cfg = parse_config(conf, "test", nullptr);
     auto mp = make_ipc_pair();
     REQUIRE(mp.ok());
@@ -308,5 +312,50 @@ TEST_CASE("privsep: a login resumes on a new connection from the same address on
     CHECK(h.call(auth_continue(std::string(64, 'a'), "secondary_password", "755224")).auth().status() ==
           ipc::AuthReply::RETRY);
     CHECK_FALSE(h.violation().has_value());
+  }
+}
+
+TEST_CASE("privsep: an OpenVPN login token logs in where the cookie is unknown, while it is fresh",
+          "[secmod][privsep][token]") {
+  std::string raw(sslvpn::ovpn::kAuthTokenKeyFile, '\0');
+  for (size_t i = 0; i < raw.size(); ++i) raw[i] = static_cast<char>(i * 13 + 5);
+  char tmpl[] = "/tmp/sslvpnd-token-test.XXXXXX";
+  std::string keyfile = std::string(::mkdtemp(tmpl)) + "/token.key";
+  std::ofstream(keyfile) << sslvpn::ovpn::format_auth_token_secret(raw);
+  Harness h(false, "openvpn-auth-token-secret = " + keyfile + "\nopenvpn-auth-token-lifetime = 100\n");
+  auto first = h.call(auth_init("alice", "pw"));
+  REQUIRE(first.auth().status() == ipc::AuthReply::SUCCESS);
+  std::string token = first.auth().login_token();
+  REQUIRE(!token.empty());
+  auto key = sslvpn::ovpn::parse_auth_token_secret(sslvpn::ovpn::format_auth_token_secret(raw));
+  REQUIRE(key.ok());
+  auto with_token = [](const std::string& user, const std::string& t, const std::string& vhost = {}) {
+    ipc::WorkerToSecMod m = auth_init(user, "");
+    m.mutable_auth_init()->set_prior_cookie(std::string(64, 'a'));  // another server's cookie
+    m.mutable_auth_init()->set_login_token(t);
+    m.mutable_auth_init()->set_vhost(vhost);
+    return m;
+  };
+  uint64_t next = 8;
+  auto fresh_worker = [&] { h.replace_worker(next++, "192.0.2.10"); };
+  fresh_worker();
+  auto ok = h.call(with_token("alice", token));
+  CHECK(ok.auth().status() == ipc::AuthReply::SUCCESS);
+  CHECK(ok.auth().group() == "staff");
+  CHECK(ok.auth().cookie().size() == 64);
+  CHECK(ok.auth().cookie() != first.auth().cookie());  // a new session
+  // Refused: another user's name, an expired token, a forged one, on a virtual host.
+  time_t now = time(nullptr);
+  for (const auto& [user, t, vhost] :
+       {std::tuple<std::string, std::string, std::string>{"bob", token, ""},
+        {"alice", sslvpn::ovpn::make_login_token(*key, "alice", "staff", static_cast<uint64_t>(now - 1000)),
+         ""},
+        {"alice", sslvpn::ovpn::make_login_token(*key, "alice", "staff", static_cast<uint64_t>(now + 1000)),
+         ""},
+        {"alice", token.substr(0, token.size() - 4) + "AAA=", ""},
+        {"alice", token, "vpn.example.com"}}) {
+    fresh_worker();
+    auto r = h.call(with_token(user, t, vhost));
+    CHECK(r.auth().status() != ipc::AuthReply::SUCCESS);
   }
 }
