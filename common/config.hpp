@@ -179,9 +179,12 @@ struct Config {
   // OpenVPN (worker/openvpn; common/config_openvpn.cpp): its own ports, absent = off
   uint16_t openvpn_udp_port = 0;
   uint16_t openvpn_tcp_port = 0;
-  std::string openvpn_tls_crypt;        // openvpn's static-key file (openvpn --genkey secret)
-  std::string openvpn_tls_auth;         // the same format, for tls-auth
-  std::string openvpn_tls_crypt_v2;     // the tls-crypt-v2 server key (openvpn's PEM)
+  std::string openvpn_tls_crypt;     // openvpn's static-key file (openvpn --genkey secret)
+  std::string openvpn_tls_auth;      // the same format, for tls-auth
+  std::string openvpn_tls_crypt_v2;  // the tls-crypt-v2 server key (openvpn's PEM)
+  // UDP tls-crypt-v2 clients that cannot return the cookie with their key (openvpn 2.5 and
+  // older) are dropped (true), or start a worker from a fresh, unreplayed reset (false).
+  bool openvpn_tls_crypt_v2_force_cookie = true;
   std::string openvpn_auth = "SHA1";    // tls-auth's HMAC digest (openvpn's --auth): SHA1, SHA256, SHA512
   int openvpn_tls_auth_direction = -1;  // the server's key-direction: -1 none (both use key 0), 0, 1
   std::string openvpn_data_ciphers = "AES-256-GCM:AES-128-GCM:CHACHA20-POLY1305";

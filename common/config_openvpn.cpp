@@ -11,11 +11,17 @@ namespace {
 using cfgval::fail;
 
 constexpr std::string_view kKeys[] = {
-    "openvpn-udp-port",          "openvpn-tcp-port",
-    "openvpn-tls-crypt",         "openvpn-tls-auth",
-    "openvpn-tls-crypt-v2",      "openvpn-data-ciphers",
-    "openvpn-reneg-sec",         "openvpn-auth",
-    "openvpn-auth-token-secret", "openvpn-auth-token-lifetime",
+    "openvpn-udp-port",
+    "openvpn-tcp-port",
+    "openvpn-tls-crypt",
+    "openvpn-tls-auth",
+    "openvpn-tls-crypt-v2",
+    "openvpn-data-ciphers",
+    "openvpn-reneg-sec",
+    "openvpn-auth",
+    "openvpn-auth-token-secret",
+    "openvpn-auth-token-lifetime",
+    "openvpn-tls-crypt-v2-force-cookie",
 };
 
 constexpr std::string_view kCiphers[] = {"AES-256-GCM", "AES-128-GCM", "CHACHA20-POLY1305"};
@@ -79,6 +85,8 @@ void apply(Config& cfg, const cfgval::Where& w, std::string_view v) {
     cfg.openvpn_data_ciphers = list;
   } else if (w.key == "openvpn-reneg-sec") {
     cfg.openvpn_reneg_sec = cfgval::parse_seconds(w, v);
+  } else if (w.key == "openvpn-tls-crypt-v2-force-cookie") {
+    cfg.openvpn_tls_crypt_v2_force_cookie = cfgval::parse_bool(w, v);
   } else if (w.key == "openvpn-auth-token-secret") {
     cfg.openvpn_auth_token_secret = std::string(v);
   } else if (w.key == "openvpn-auth-token-lifetime") {

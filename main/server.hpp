@@ -305,6 +305,7 @@ class Server final : private udp::Directory {
   std::unordered_map<std::string, double> ovpn_peers_;
   double ovpn_reply_tokens_ = 0;  // reset replies main may send (refilled per second)
   double ovpn_reply_at_ = 0;
+  double ovpn_old_v2_logged_ = -60;                // when an old tls-crypt-v2 client's drop was last logged
   std::unordered_map<uint64_t, pid_t> pid_by_id_;  // worker id -> pid
   int exit_code_ = 0;
   std::unique_ptr<class ControlSocket> control_;

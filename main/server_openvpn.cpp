@@ -61,7 +61,8 @@ void Server::open_openvpn_udp(uint16_t port, const std::string& host) {
     l->owner = this;
     l->port = port;
     l->fd = std::move(fd);
-    l->ovpn = std::make_unique<udp::OvpnStateless>(secret, openvpn_wrap_keys(), 60, s_.openvpn_v2_key);
+    l->ovpn = std::make_unique<udp::OvpnStateless>(secret, openvpn_wrap_keys(), 60, s_.openvpn_v2_key,
+                                                   !cfg().openvpn_tls_crypt_v2_force_cookie);
     ev_io_init(&l->io, &Server::udp_cb, l->fd.get(), EV_READ);
     l->io.data = l.get();
     ev_io_start(loop_, &l->io);
@@ -124,7 +125,15 @@ void Server::on_openvpn_datagram(UdpListener& l, const Datagram& d, const std::s
   std::string peer = ip + "|" + std::to_string(port);
   if (!bytes.empty() && ovpn::op_of(bytes[0]) == ovpn::Op::DataV2)
     return float_openvpn(l, d, ip, port, bytes);
+  uint64_t old_refused = l.ovpn->old_v2_refused();
   udp::OvpnDecision dec = l.ovpn->on_datagram(bytes, peer, static_cast<uint64_t>(now));
+  if (l.ovpn->old_v2_refused() != old_refused && ev_now(loop_) - ovpn_old_v2_logged_ >= 60) {
+    ovpn_old_v2_logged_ = ev_now(loop_);  // at most a line a minute: the sender may be spoofed
+    log_.info("OpenVPN: a tls-crypt-v2 client that cannot return the cookie (openvpn 2.5 or older) from ", ip,
+              cfg().openvpn_tls_crypt_v2_force_cookie
+                  ? " is not served over UDP (openvpn-tls-crypt-v2-force-cookie = false serves it, or TCP)"
+                  : " was dropped: its reset is stale (clock skew over 5 minutes?) or too many are new");
+  }
   if (dec.kind == udp::OvpnDecision::Kind::Reply) {
     double t = ev_now(loop_);
     ovpn_reply_tokens_ =
@@ -198,14 +207,18 @@ void Server::start_openvpn_udp(UdpListener& l, const Datagram& d, const std::str
   ovpn_peers_[peer] = t;
   OvpnUdpStart start;
   start.client_sid.assign(reinterpret_cast<const char*>(dec.client_sid.data()), dec.client_sid.size());
-  start.server_sid.assign(reinterpret_cast<const char*>(dec.server_sid.data()), dec.server_sid.size());
+  // From an old tls-crypt-v2 client's reset: the worker answers it (no server session id yet).
+  if (!dec.from_reset)
+    start.server_sid.assign(reinterpret_cast<const char*>(dec.server_sid.data()), dec.server_sid.size());
   start.first_packet.assign(bytes.begin(), bytes.end());
   start.wrap_time = dec.wrap_time;
   start.client_key = dec.client_key;
   start.metadata.assign(dec.metadata.begin(), dec.metadata.end());
   WaitingConnection wc{std::move(*sock), ip, port, TcpService::OpenVpnUdp, t};
   wc.ovpn = std::move(start);
-  log_.debug("OpenVPN client ", ip, ":", port, " returned its cookie");
+  log_.debug("OpenVPN client ", ip, ":", port,
+             dec.from_reset ? " (tls-crypt-v2, openvpn 2.5 or older) starts from its reset"
+                            : " returned its cookie");
   if (auto now_c = admission_.arrive(std::move(wc), t)) (void)start_admitted(std::move(*now_c));
 }
 

@@ -28,6 +28,8 @@ bool Server::reload(std::string* error, std::vector<std::string>* notes) {
   keep("gp-esp-port", n.gp_esp_port, o.gp_esp_port);
   keep("openvpn-udp-port", n.openvpn_udp_port, o.openvpn_udp_port);
   keep("openvpn-tcp-port", n.openvpn_tcp_port, o.openvpn_tcp_port);
+  keep("openvpn-tls-crypt-v2-force-cookie", n.openvpn_tls_crypt_v2_force_cookie,
+       o.openvpn_tls_crypt_v2_force_cookie);
   // main's stateless handshake holds the wrap key: a new one waits for a restart, for workers too.
   bool wrap_changed =
       n.openvpn_tls_crypt != o.openvpn_tls_crypt || n.openvpn_tls_auth != o.openvpn_tls_auth ||

@@ -19,6 +19,8 @@ PKGS=(
   systemd libcap2-bin
   # test: the real clients and tools the end-to-end tests drive
   openconnect openvpn curl iperf3 nftables oathtool libpam-oath passwd freeradius
+  # test: openvpn 2.5 from Debian 11, fetched and checked against its signed index (tests/e2e/openvpn25_fetch.sh)
+  gpgv debian-archive-keyring
   # test: a real load balancer sending PROXY protocol headers (listen-proxy-proto)
   haproxy
   # test: cwrap, to run the server without root as ocserv's test suite does (test_socket_wrapper)

@@ -23,11 +23,12 @@ bool early_negotiation(std::span<const uint8_t> d) {
 }  // namespace
 
 OvpnStateless::OvpnStateless(std::array<uint8_t, 32> secret, ovpn::WrapKeys keys, uint32_t hand_window,
-                             std::string v2_server_key)
+                             std::string v2_server_key, bool v2_old_clients)
     : secret_(secret),
       wrap_(std::move(keys), 0),
       v2_key_(v2_server_key),
-      slot_len_(std::max<uint32_t>((hand_window + 1) / 2, 1)) {
+      slot_len_(std::max<uint32_t>((hand_window + 1) / 2, 1)),
+      v2_old_clients_(v2_old_clients) {
   wipe_string(v2_server_key);
 }
 
@@ -89,8 +90,8 @@ OvpnDecision OvpnStateless::decide(ovpn::ControlWrap& wrap, std::span<const uint
   if (op == Op::HardResetClientV2 || op == Op::HardResetClientV3) {
     if (!p->msg_id || *p->msg_id != 0 || !p->acks.empty()) return out;
     // Without state, a tls-crypt-v2 client must send its key again: only clients that say
-    // they will (openvpn 2.6 and later) are answered.
-    if (v2 && !early_negotiation(d)) return out;
+    // they will (openvpn 2.6 and later) are answered; older ones start from their reset.
+    if (v2 && !early_negotiation(d)) return old_v2_client(d, p->sid, now);
     ovpn::ControlPacket r;
     r.op = ovpn::op_byte(Op::HardResetServerV2, 0);
     r.sid = cookie(slot, peer, p->sid);
@@ -117,6 +118,45 @@ OvpnDecision OvpnStateless::decide(ovpn::ControlWrap& wrap, std::span<const uint
     }
   }
   ++bad_cookie_;
+  return out;
+}
+
+OvpnDecision OvpnStateless::old_v2_client(std::span<const uint8_t> d, const ovpn::SessionId& sid,
+                                          uint64_t now) {
+  OvpnDecision out;
+  if (!v2_old_clients_) {
+    ++old_v2_refused_;
+    return out;
+  }
+  // The reset authenticated under a key our server key made, but anyone who saw it can send
+  // it again from any address: it must be fresh, and its session id new.
+  // Its wrap time is the client's clock: a few minutes either way are allowed, and a session
+  // id is remembered for as long as a reset carrying it could pass that check.
+  auto rp = ovpn::ControlWrap::replay_of(d, ovpn::WrapMode::Crypt);
+  uint64_t t = rp.ok() ? rp->second : 0;
+  if (t + kResetAge < now || t > now + kResetAge) {
+    ++old_v2_refused_;
+    return out;
+  }
+  uint64_t until = t + kResetAge + 1;
+  if (recent_resets_.size() >= kMaxRecentResets)
+    std::erase_if(recent_resets_, [now](const auto& e) { return e.second <= now; });
+  auto [it, fresh] = recent_resets_.try_emplace(sid, until);
+  if (!fresh && it->second > now) {
+    ++old_v2_replayed_;
+    return out;
+  }
+  if (!fresh) {
+    it->second = until;
+  } else if (recent_resets_.size() > kMaxRecentResets) {
+    recent_resets_.erase(it);  // all remembered ones are fresh: fail closed
+    ++old_v2_refused_;
+    return out;
+  }
+  out.kind = OvpnDecision::Kind::Start;
+  out.from_reset = true;
+  out.client_sid = sid;
+  out.wrap_time = static_cast<uint32_t>(now);
   return out;
 }
 

@@ -15,6 +15,9 @@ user_field() {
 }
 user_gone() { local id; id=$(user_field "$1" ID) && [ -z "$id" ]; }  # user_gone USER
 
+# ov_no_dco: "disable-dco" (both servers' data path in user space), except for openvpn 2.5 and
+# older, which have no DCO and no such option.
+ov_no_dco() { "$OPENVPN" --version 2>/dev/null | grep -q '^OpenVPN 2\.[0-5]\.' || echo disable-dco; }
 # ov_conf_lines NAME PROTO CONFIG-LINES...: $WORK/NAME.ovpn, device tunNAME, PROTO udp|tcp-client;
 # the lines add the credentials (auth-user-pass FILE, or cert and key) and anything else.
 ov_conf_lines() {
@@ -29,7 +32,7 @@ remote $SERVER_IP $OV_PORT
 nobind
 ca $CA
 remote-cert-tls server
-disable-dco
+$(ov_no_dco)
 verb 3
 connect-retry-max 1
 server-poll-timeout 10

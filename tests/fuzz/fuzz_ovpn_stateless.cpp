@@ -12,14 +12,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* d, size_t n) {
   std::array<uint8_t, 32> secret{};
   static const std::string key(256, '\x33');
   static const std::string v2_server(128, '\x44');
-  // Bit 0: tls-crypt; bit 1: tls-crypt-v2 (the client's wrapped key is parsed and opened).
+  // Bit 0: tls-crypt; bit 1: tls-crypt-v2 (the client's wrapped key is parsed and opened);
+  // bit 2: old tls-crypt-v2 clients start from their reset (force-cookie off).
   ovpn::WrapKeys keys = d[0] & 1 ? ovpn::tls_crypt_keys(key) : ovpn::WrapKeys{};
-  mainproc::udp::OvpnStateless st(secret, std::move(keys), 60, d[0] & 2 ? v2_server : std::string());
+  mainproc::udp::OvpnStateless st(secret, std::move(keys), 60, d[0] & 2 ? v2_server : std::string(),
+                                  (d[0] & 4) != 0);
   auto r = st.on_datagram({d + 1, n - 1}, "192.0.2.1|1194", 1000);
   using K = mainproc::udp::OvpnDecision::Kind;
-  bool reset = n >= 2 && (ovpn::op_of(d[1]) == ovpn::Op::HardResetClientV2 || ovpn::op_of(d[1]) == ovpn::Op::HardResetClientV3);
+  bool reset = n >= 2 && (ovpn::op_of(d[1]) == ovpn::Op::HardResetClientV2 ||
+                          ovpn::op_of(d[1]) == ovpn::Op::HardResetClientV3);
   if (r.kind == K::Reply && !reset) __builtin_trap();
   if (r.kind == K::Start && (d[0] & 2) && r.client_key.size() != ovpn::kTlsCryptV2ClientKey) __builtin_trap();
   if (r.kind != K::Reply && !r.reply.empty()) __builtin_trap();
+  // Only a v3 reset, with old clients allowed, starts from a reset; and then only once.
+  if (r.kind == K::Start && r.from_reset) {
+    if (!(d[0] & 4) || ovpn::op_of(d[1]) != ovpn::Op::HardResetClientV3) __builtin_trap();
+    if (st.on_datagram({d + 1, n - 1}, "192.0.2.2|1194", 1000).kind == K::Start) __builtin_trap();
+  }
   return 0;
 }

@@ -299,6 +299,12 @@ TEST_CASE("ovpn push: options from the tunnel's parameters; long replies are con
   CHECK(std::find(o2.begin(), o2.end(), "key-derivation tls-ekm") != o2.end());
   for (const auto& x : o2) CHECK(x.rfind("peer-id", 0) != 0);  // no DATA_V2 support: no peer-id
   for (const auto& x : o2) CHECK(x.rfind("dns ", 0) != 0);     // nor the dns option (2.5 and older)
+  // A 2.5 client (DATA_V2, no key export): PRF keys, so neither key-derivation nor protocol-flags
+  s.iv_proto = 1u << 1;
+  auto o3 = push_options(all, s);
+  for (const auto& x : o3) CHECK(x.find("tls-ekm") == std::string::npos);
+  for (const auto& x : o3) CHECK(x.rfind("protocol-flags", 0) != 0);
+  CHECK(std::find(o3.begin(), o3.end(), "peer-id 7") != o3.end());
 
   auto one = push_reply_messages(o);
   REQUIRE(one.size() == 1);
@@ -505,6 +511,7 @@ TEST_CASE("ovpn stateless handshake, tls-crypt-v2: the reset asks for the key ag
   auto wire_old = old_client.wrap(serialize_control(r));
   wire_old.insert(wire_old.end(), wkc->begin(), wkc->end());
   CHECK(st.on_datagram(wire_old, "192.0.2.9|5000", 5000).kind == mainproc::udp::OvpnDecision::Kind::Drop);
+  CHECK(st.old_v2_refused() == 1);
   // A plain v2 reset is not accepted by a tls-crypt-v2 server.
   CHECK(st.on_datagram(serialize_control(reset(1)), "192.0.2.9|5000", 5000).kind ==
         mainproc::udp::OvpnDecision::Kind::Drop);
@@ -536,6 +543,70 @@ TEST_CASE("ovpn stateless handshake, tls-crypt-v2: the reset asks for the key ag
   cw2.insert(cw2.end(), wkc2->begin(), wkc2->end());
   CHECK(st.on_datagram(cw2, "192.0.2.9|5000", 5001).kind == mainproc::udp::OvpnDecision::Kind::Drop);
   CHECK(st.bad_hmac() == 1);
+}
+
+TEST_CASE("ovpn stateless handshake, tls-crypt-v2 2.5 clients: a fresh, unreplayed reset starts a worker") {
+  using mainproc::udp::OvpnDecision;
+  using mainproc::udp::OvpnStateless;
+  std::array<uint8_t, 32> secret{};
+  std::string server(kTlsCryptV2ServerKey, '\x21');
+  std::string kc(kTlsCryptV2ClientKey, '\x05');
+  auto wkc = wrap_client_key(server, kc, std::vector<uint8_t>{kMetadataUser, 'o'});
+  REQUIRE(wkc.ok());
+  OvpnStateless st(secret, {}, 60, server, true);
+  // old_reset SID TIME: a 2.5 client's reset (replay ids from 1) wrapped at TIME, with its WKc
+  auto old_reset = [&](uint8_t sid, uint32_t time) {
+    ControlWrap c(client_crypt_keys(kc), time, 1);
+    ControlPacket r = reset(sid);
+    r.op = op_byte(Op::HardResetClientV3, 0);
+    auto w = c.wrap(serialize_control(r));
+    w.insert(w.end(), wkc->begin(), wkc->end());
+    return w;
+  };
+  auto a = old_reset(0x51, 10000);
+  auto d = st.on_datagram(a, "192.0.2.9|5000", 10001);
+  REQUIRE(d.kind == OvpnDecision::Kind::Start);
+  CHECK(d.from_reset);
+  CHECK(d.client_sid == reset(0x51).sid);
+  CHECK(d.client_key == kc);
+  CHECK(d.metadata == std::vector<uint8_t>{kMetadataUser, 'o'});
+  // The same reset again, from another address (a replay): nothing, for as long as it is fresh
+  CHECK(st.on_datagram(a, "198.51.100.7|4000", 10002).kind == OvpnDecision::Kind::Drop);
+  CHECK(st.on_datagram(a, "198.51.100.7|4000", 10000 + OvpnStateless::kResetAge).kind ==
+        OvpnDecision::Kind::Drop);
+  CHECK(st.old_v2_replayed() == 2);
+  // ... and once it is stale, its time refuses it
+  CHECK(st.on_datagram(a, "198.51.100.7|4000", 10001 + OvpnStateless::kResetAge).kind ==
+        OvpnDecision::Kind::Drop);
+  CHECK(st.old_v2_refused() == 1);
+  // A reset from a client whose clock is too far ahead: refused
+  CHECK(st.on_datagram(old_reset(0x52, 20000), "192.0.2.9|5001", 10002).kind == OvpnDecision::Kind::Drop);
+  CHECK(st.old_v2_refused() == 2);
+  // Another client's fresh reset starts
+  CHECK(st.on_datagram(old_reset(0x53, 10003), "192.0.2.10|5000", 10003).kind == OvpnDecision::Kind::Start);
+  // A reset with a bad HMAC (a bit flipped): dropped before anything else
+  auto bad = old_reset(0x54, 10003);
+  bad[20] ^= 1;
+  CHECK(st.on_datagram(bad, "192.0.2.11|5000", 10003).kind == OvpnDecision::Kind::Drop);
+  // A flood of fresh distinct resets fills the memory of session ids: then it fails closed
+  // (no start) until they age out.
+  OvpnStateless small(secret, {}, 60, server, true);
+  size_t started = 0;
+  for (size_t i = 0; i < OvpnStateless::kMaxRecentResets + 10; ++i) {
+    ControlWrap c(client_crypt_keys(kc), 30000, 1);
+    ControlPacket r = reset(0);
+    for (size_t b = 0; b < 8; ++b) r.sid[b] = static_cast<uint8_t>(i >> (8 * (b % 4)));
+    r.sid[7] = 0xee;
+    r.op = op_byte(Op::HardResetClientV3, 0);
+    auto w = c.wrap(serialize_control(r));
+    w.insert(w.end(), wkc->begin(), wkc->end());
+    started += small.on_datagram(w, "192.0.2.12|5000", 30000).kind == OvpnDecision::Kind::Start;
+  }
+  CHECK(started == OvpnStateless::kMaxRecentResets);
+  CHECK(small
+            .on_datagram(old_reset(0x60, 30000 + OvpnStateless::kResetAge + 2), "192.0.2.13|1",
+                         30000 + OvpnStateless::kResetAge + 2)
+            .kind == OvpnDecision::Kind::Start);  // the old ones aged out
 }
 
 TEST_CASE("ovpn compression framing: the stubs are stripped and added; compressed packets refused") {

@@ -118,16 +118,18 @@ std::string build_server_key_method(std::span<const uint8_t, 32> random1,
   return out;
 }
 
-std::optional<std::string> make_server_key_method() {
+std::optional<ServerKeyMethod> make_server_key_method() {
   static constexpr char kOptions[] =
       "V4,dev-type tun,link-mtu 1559,tun-mtu 1500,proto UDPv4,cipher AES-256-GCM,auth [null-digest],keysize "
       "256,"
       "key-method 2,tls-server";
-  std::array<uint8_t, 32> r1{}, r2{};
-  if (gnutls_rnd(GNUTLS_RND_NONCE, r1.data(), r1.size()) != 0 ||
-      gnutls_rnd(GNUTLS_RND_NONCE, r2.data(), r2.size()) != 0)
+  ServerKeyMethod m;
+  // Key material for PRF-derived keys (with the client's pre-master secret): the strong pool.
+  if (gnutls_rnd(GNUTLS_RND_RANDOM, m.random1.data(), m.random1.size()) != 0 ||
+      gnutls_rnd(GNUTLS_RND_RANDOM, m.random2.data(), m.random2.size()) != 0)
     return std::nullopt;
-  return build_server_key_method(r1, r2, kOptions);
+  m.message = build_server_key_method(m.random1, m.random2, kOptions);
+  return m;
 }
 
 std::string choose_cipher(std::string_view server_ciphers, const ClientKeyMethod& km) {

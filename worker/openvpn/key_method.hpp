@@ -22,6 +22,11 @@ inline constexpr size_t kMaxPeerInfo = 16384;
 inline constexpr size_t kMaxPeerInfoEntries = 128;
 
 struct ClientKeyMethod {
+  ClientKeyMethod() = default;
+  ClientKeyMethod(ClientKeyMethod&&) = default;
+  ClientKeyMethod& operator=(ClientKeyMethod&&) = default;
+  ~ClientKeyMethod() { secure_wipe(pre_master.data(), pre_master.size()); }
+
   std::array<uint8_t, 48> pre_master{};
   std::array<uint8_t, 32> random1{}, random2{};
   std::string options;
@@ -53,9 +58,22 @@ Result<ClientKeyMethod> parse_client_key_method(std::span<const uint8_t> in);
 std::string build_server_key_method(std::span<const uint8_t, 32> random1,
                                     std::span<const uint8_t, 32> random2, std::string_view options);
 
-// Ours with fresh randoms and a 2.6 server's options string (clients only warn on a
-// mismatch); nullopt if the random generator failed.
-std::optional<std::string> make_server_key_method();
+// Ours: fresh randoms (kept for the PRF key derivation, worker/openvpn/key_prf.hpp) and the
+// message with a 2.6 server's options string (clients only warn on a mismatch).
+struct ServerKeyMethod {
+  ServerKeyMethod() = default;
+  ServerKeyMethod(ServerKeyMethod&&) = default;
+  ServerKeyMethod& operator=(ServerKeyMethod&&) = default;
+  ~ServerKeyMethod() {
+    secure_wipe(random1.data(), random1.size());
+    secure_wipe(random2.data(), random2.size());
+  }
+
+  std::array<uint8_t, 32> random1{}, random2{};
+  std::string message;
+};
+// nullopt if the random generator failed.
+std::optional<ServerKeyMethod> make_server_key_method();
 
 // NCP (protocols.md C7): the first of `server_ciphers` (colon-separated) the client offers, or
 // "" if none.

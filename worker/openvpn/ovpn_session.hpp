@@ -17,6 +17,7 @@
 #include "ipc.pb.h"
 #include "worker/openvpn/control.hpp"
 #include "worker/openvpn/data_channel.hpp"
+#include "worker/openvpn/key_method.hpp"
 #include "worker/tunnel/engine.hpp"
 
 namespace sslvpn::ovpn {
@@ -27,7 +28,7 @@ struct OvpnSessionSettings {
   std::optional<IpAddr> ipv4;
   std::optional<IpNet> ipv6;
   std::vector<IpNet> allowed_destinations;
-  PortFilter ports;  // restrict-user-to-ports
+  PortFilter ports;       // restrict-user-to-ports
   uint32_t ping_s = 10;   // we send a ping after this long without sending
   uint32_t dead_s = 120;  // nothing from the client for this long: it is gone
   uint32_t idle_timeout_s = 0;
@@ -43,7 +44,8 @@ struct OvpnSessionSettings {
   DataCipher cipher = DataCipher::Aes256Gcm;
   bool data_v2 = true;
   uint32_t peer_id = 0;
-  uint32_t reneg_s = 0;  // we renegotiate after this long (0: only when the client does)
+  uint32_t reneg_s = 0;   // we renegotiate after this long (0: only when the client does)
+  bool prf_keys = false;  // the client has no TLS key export (2.5 and older): openvpn's PRF
   CompFraming framing = CompFraming::None;
 };
 
@@ -51,6 +53,12 @@ struct OvpnSessionSettings {
 // the previous key decrypts for the second.
 inline constexpr std::chrono::seconds kHandWindow{60};
 inline constexpr std::chrono::seconds kTransitionWindow{60};
+
+// The data-channel key material of one key state (kKeyMaterial bytes): from the TLS exporter
+// (2.6's key-derivation tls-ekm) or, with `prf`, openvpn's PRF over both sides' key-method-2
+// messages and the session ids (worker/openvpn/key_prf.hpp).
+Result<SecretBytes> data_key_material(const worker::TlsServer& tls, bool prf, const ClientKeyMethod& client,
+                                      const ServerKeyMethod& server, const ControlChannel& ctl);
 
 OvpnSessionSettings ovpn_settings_from(const ipc::TunnelParams& p, uint32_t ping_s, uint32_t ping_restart_s);
 
@@ -93,11 +101,13 @@ class OvpnSession final : public tunnel::TunnelEngine {
     Clock::time_point started{};
     bool verified = false;  // a packet of it passed the wrap and session-id checks
     bool got_key_method = false;
+    std::optional<ClientKeyMethod> client_km;  // both sides' randoms, for PRF keys
+    std::optional<ServerKeyMethod> server_km;
   };
   ControlChannel* channel_for(uint8_t op_byte, Clock::time_point now);
   void start_key_state(bool ours_first, Clock::time_point now);
   void advance_key_state(Clock::time_point now);
-  bool renegotiation_auth_ok(const std::string& msg);
+  bool renegotiation_auth_ok(const ClientKeyMethod& km);
   void switch_keys(Clock::time_point now);
   // True when the packet authenticated (whatever became of it then).
   bool on_data(std::span<uint8_t> pkt, Clock::time_point now, tunnel::TunnelIo& io);

@@ -90,6 +90,7 @@ class OvpnLogin {
   std::string cert_leaf;
   std::string cipher;
   bool data_v2 = true;
+  bool prf_keys = false;  // keys from openvpn's PRF: the client has no TLS key export
   uint32_t peer_id = 0;
   ovpn::CompFraming framing = ovpn::CompFraming::None;
 
@@ -119,6 +120,7 @@ class OvpnLogin {
   ovpn::ControlChannel& ctl_;
   bool started_ = false;  // the reset exchange is behind
   std::optional<ovpn::ClientKeyMethod> km_;
+  std::optional<ovpn::ServerKeyMethod> server_km_;  // our randoms, for PRF keys
   std::string cookie_;
   std::string username_;
   bool auth_ok_ = false;
@@ -150,7 +152,8 @@ bool OvpnLogin::wait_readable(Clock::time_point until) {
 void OvpnLogin::on_packet(std::span<const uint8_t> pkt, Clock::time_point now) {
   if (pkt.empty() || !ovpn::is_control(pkt[0])) return;  // data before the keys: dropped
   if (!started_) {
-    // TCP: the first packet is the client's hard reset (UDP: main did the reset exchange).
+    // TCP, or UDP from an old tls-crypt-v2 client: the first packet is the client's hard reset
+    // (otherwise main did the reset exchange over UDP).
     auto plain = wrap_.unwrap(pkt);
     auto reset = plain.ok() ? ovpn::parse_control(*plain) : Result<ovpn::ControlPacket>(plain.error());
     if (!reset.ok() || !ctl_.start_from_reset(*reset).ok()) {
@@ -275,8 +278,10 @@ bool OvpnLogin::on_key_method(const std::string& msg) {
 }
 
 bool OvpnLogin::send_key_method() {
-  auto mine = ovpn::make_server_key_method();
-  return mine && ctl_.send_message(*mine).ok();
+  server_km_ = ovpn::make_server_key_method();
+  if (!server_km_ || !ctl_.send_message(server_km_->message).ok()) return false;
+  wipe_string(server_km_->message);
+  return true;
 }
 
 void OvpnLogin::fail_auth(const std::string& why) {
@@ -294,10 +299,8 @@ bool OvpnLogin::on_push_request() {
     return false;
   }
   uint32_t proto = km_->iv_proto();
-  if (!(proto & ovpn::kIvProtoTlsKeyExport)) {
-    fail_auth("this server needs a client with key-derivation tls-ekm (OpenVPN 2.6 or later)");
-    return false;
-  }
+  if (!server_km_) return false;  // our key-method message did not go: nothing to derive from
+  prf_keys = !(proto & ovpn::kIvProtoTlsKeyExport);
   std::string cipher = ovpn::choose_cipher(o_.data_ciphers(), *km_);
   if (cipher.empty()) {
     fail_auth("no common data cipher (the server offers " + o_.data_ciphers() + ")");
@@ -332,7 +335,8 @@ bool OvpnLogin::on_push_request() {
   }
   params = r.params();
   tun = std::move(rep->second);
-  auto km = tls_.export_key("EXPORTER-OpenVPN-datakeys", ovpn::kKeyMaterial);
+  auto km = ovpn::data_key_material(tls_, prf_keys, *km_, *server_km_, ctl_);
+  server_km_.reset();
   bool v2 = proto & ovpn::kIvProtoDataV2;
   uint32_t peer_id = static_cast<uint32_t>(st_.worker_id() & 0xffffff);
   auto dc =
@@ -372,18 +376,20 @@ bool OvpnLogin::on_push_request() {
   }
   for (const auto& m : push_reply)
     if (!ctl_.send_message(m + '\0').ok()) return false;
-  log_.debug("OpenVPN: tunnel for '", username_.substr(0, 64), "' with ", cipher, " over ",
-             tr_.description());
+  log_.debug("OpenVPN: tunnel for '", username_.substr(0, 64), "' with ", cipher, " over ", tr_.description(),
+             prf_keys ? ", keys from openvpn's PRF (no TLS key export)" : "");
   granted_ = true;
   return true;
 }
 
 bool OvpnLogin::run(Clock::time_point deadline) {
-  if (!o_.tcp()) {
+  if (!o_.tcp() && !o_.server_sid().empty()) {
     // UDP: main's reset reply is behind; the client's first packet returned the cookie.
     ctl_.start_after_cookie(copy_sid(o_.client_sid()));
     started_ = true;
     on_packet(bytes_of(o_.first_packet()), Clock::now());
+  } else if (!o_.tcp()) {
+    on_packet(bytes_of(o_.first_packet()), Clock::now());  // an old tls-crypt-v2 client's reset
   }
   std::vector<uint8_t> buf(ovpn::kMaxPacket);
   Clock::time_point linger_until = Clock::time_point::max();
@@ -464,7 +470,7 @@ void run_openvpn(Logger& log, const ipc::WorkerStartup& st, TlsServer& tls, SecM
   // Over UDP main's reset reply used replay id 1: ours go on from 2.
   ovpn::ControlWrap wrap(wrap_keys(o), wrap_time, 2);
   ovpn::SessionId own{};
-  if (!o.tcp())
+  if (!o.tcp() && !o.server_sid().empty())
     own = copy_sid(o.server_sid());
   else if (gnutls_rnd(GNUTLS_RND_NONCE, own.data(), own.size()) != 0)
     return;
@@ -497,6 +503,7 @@ void run_openvpn(Logger& log, const ipc::WorkerStartup& st, TlsServer& tls, SecM
   settings.cert_leaf = login.cert_leaf;
   settings.cipher = *ovpn::parse_data_cipher(login.cipher);
   settings.data_v2 = login.data_v2;
+  settings.prf_keys = login.prf_keys;
   settings.peer_id = login.peer_id;
   settings.reneg_s = o.reneg_sec();
   settings.framing = login.framing;
