@@ -2,7 +2,7 @@
 """A NAT in one process, for the NAT-rebinding test: relays TCP and UDP from LISTEN_ADDR:PORT to
 SERVER:PORT (UDP on UDP_PORT, PORT by default: GlobalProtect's ESP has its own). On SIGUSR1 the
 UDP relay moves to a new source port (what a NAT does when its mapping expires), keeping the
-client's side as it was. It exits after LIFETIME seconds.
+client's side as it was. It exits after LIFETIME seconds. Addresses may be IPv4 or IPv6.
 
   nat_relay.py LISTEN_ADDR SERVER PORT LIFETIME [UDP_PORT]
 """
@@ -25,13 +25,17 @@ def on_usr1(*_):
 
 signal.signal(signal.SIGUSR1, on_usr1)
 
-tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+def family(addr):
+    return socket.AF_INET6 if ":" in addr else socket.AF_INET
+
+
+tcp = socket.socket(family(listen_addr), socket.SOCK_STREAM)
 tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 tcp.bind((listen_addr, port))
 tcp.listen(16)
 sel.register(tcp, selectors.EVENT_READ, ("accept", None))
 
-udp_client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+udp_client = socket.socket(family(listen_addr), socket.SOCK_DGRAM)
 udp_client.bind((listen_addr, udp_port))
 sel.register(udp_client, selectors.EVENT_READ, ("udp-in", None))
 client_addr = None
@@ -43,7 +47,7 @@ def new_upstream():
     if upstream is not None:
         sel.unregister(upstream)
         upstream.close()
-    upstream = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    upstream = socket.socket(family(server), socket.SOCK_DGRAM)
     upstream.connect((server, udp_port))
     sel.register(upstream, selectors.EVENT_READ, ("udp-up", None))
     print("udp source port", upstream.getsockname()[1], flush=True)
