@@ -4,6 +4,10 @@
 #   Framed-Route, Class and Acct-Interim-Interval; the tunnel uses that address and route, the
 #   session that group; a wrong password is refused; an Access-Challenge is a second form;
 #   acct = radius[...]: freeradius records Start, Interim-Update and Stop with byte counters.
+#   OpenVPN (the openvpn 2.6 client) against the same RADIUS: Framed-IP-Address, Framed-Route
+#   and Class pushed and applied; accounting Start and Stop for its session; a wrong password is
+#   AUTH_FAILED; the Access-Challenge is a CRV1 dynamic challenge answered on the client's
+#   management interface, as a GUI does.
 source "$(dirname "$0")/lib.sh"
 e2e_init
 command -v freeradius >/dev/null || e2e_skip "needs freeradius"
@@ -157,6 +161,7 @@ acct = "radius[config=$WORK/radcli.conf,nas-identifier=sslvpnd-e2e]"
 ipv4-network = 10.250.0.0/24
 route = 192.0.2.0/24
 max-ban-score = 0
+openvpn-udp-port = 1194
 CONF
 } > "$WORK/sslvpnd.conf"
 LOG="$WORK/server.log"
@@ -205,5 +210,53 @@ check "GlobalProtect: Access-Challenge as a GP challenge, the right code gives a
 check "GlobalProtect: ... the challenge showed the Reply-Message" grep -q "Enter the code sent to your phone" <<<"$out"
 out=$(ns_auth radbob 'radbob-pw')
 check "a user without Class logs in with no group" grep -q "^COOKIE=" <<<"$out"
+# ---- OpenVPN against the same RADIUS server ---------------------------------------------------
+OPENVPN=${OPENVPN:-$(command -v openvpn || echo /usr/sbin/openvpn)}
+if [ -x "$OPENVPN" ] && [ -c /dev/net/tun ]; then
+  OV_PORT=1194
+  CA="$WORK/cert/cert.pem"
+  source "$(dirname "$0")/openvpn_lib.sh"
+  printf 'radalice\nradalice-pw\n' >"$WORK/radalice.up"
+  printf 'radalice\nwrong-pw\n' >"$WORK/wrong.up"
+  chmod 600 "$WORK"/*.up
+  starts0=$(grep -c "Acct-Status-Type = Start" "$WORK/radacct/detail")
+  stops0=$(grep -c "Acct-Status-Type = Stop" "$WORK/radacct/detail")
+  logins0=$(grep -c "user 'radalice' (group 'engineers') logged in" "$LOG")
+  ov_conf_lines r udp "auth-user-pass $WORK/radalice.up" "explicit-exit-notify 1"
+  ov_start r
+  if check "OpenVPN: a RADIUS login brings the tunnel up" ov_up r; then
+    check "OpenVPN: the tunnel uses Framed-IP-Address" test "$(ov_addr4 r)" = 10.250.0.77
+    check "OpenVPN: Framed-Route is pushed" grep -q "PUSH_REPLY.*,route 10.88.0.0 255.255.0.0" "$WORK/ov-r.log"
+    check "OpenVPN: ... in place of the configured route" bash -c "! grep -q 'PUSH_REPLY.*route 192.0.2.0' '$WORK/ov-r.log'"
+    check "OpenVPN: Class became the session's group" \
+      test "$(grep -c "user 'radalice' (group 'engineers') logged in" "$LOG")" -gt "$logins0"
+    check "OpenVPN: ping through the tunnel" in_ns "$NS_C" ping -c 5 -s 1000 -i 0.2 -W 2 10.250.0.1
+    for _ in $(seq 1 50); do [ "$(grep -c "Acct-Status-Type = Start" "$WORK/radacct/detail")" -gt "$starts0" ] && break; sleep 0.1; done
+    check "OpenVPN: accounting Start reached freeradius" test "$(grep -c "Acct-Status-Type = Start" "$WORK/radacct/detail")" -gt "$starts0"
+    ov_stop r  # explicit-exit-notify: the session ends at once, and its Stop is sent
+    for _ in $(seq 1 50); do [ "$(grep -c "Acct-Status-Type = Stop" "$WORK/radacct/detail")" -gt "$stops0" ] && break; sleep 0.1; done
+    stop=$(awk '/Acct-Status-Type = Stop/,/^$/' "$WORK/radacct/detail" | awk -v n="$stops0" '/Acct-Status-Type = Stop/ { k++ } k > n')
+    in_octets=$(sed -n 's/.*Acct-Input-Octets = \([0-9]*\).*/\1/p' <<<"$stop" | head -n 1)
+    check "OpenVPN: accounting Stop counts the pings (in ${in_octets:-?} B)" test "${in_octets:-0}" -ge 5000
+    check "OpenVPN: ... and names the tunnel address" grep -q "Framed-IP-Address = 10.250.0.77" <<<"$stop"
+  fi
+  ov_conf_lines w udp "auth-user-pass $WORK/wrong.up"
+  ov_start w
+  check "OpenVPN: a wrong password is AUTH_FAILED and the client exits" ov_wait_exit "$(ov_pid w)" 300
+  check "OpenVPN: ... it was told AUTH_FAILED" grep -q "AUTH_FAILED" "$WORK/ov-w.log"
+  mport=$((7500 + RANDOM % 500))
+  ov_conf_lines c udp auth-user-pass "auth-retry interact" "management 127.0.0.1 $mport" "management-query-passwords" \
+    "explicit-exit-notify 1"
+  ov_start c
+  ip netns exec "$NS_C" timeout 70 python3 "$(dirname "$0")/ovpn_mgmt.py" "$mport" 60 radotp radotp-pw 424242 dynamic \
+    >"$WORK/mgmt-c.out" 2>&1
+  check "OpenVPN: the Access-Challenge as a CRV1 challenge; the right code brings the tunnel up" \
+    grep -q "^connected after" "$WORK/mgmt-c.out"
+  check "OpenVPN: ... the client was shown the Reply-Message" grep -q "^challenge: Enter the code sent to your phone" "$WORK/mgmt-c.out"
+  check "OpenVPN: ... and pings" in_ns "$NS_C" ping -c 3 -i 0.2 -W 2 -I tunc 10.250.0.1
+  ov_stop c
+else
+  echo "# no openvpn client or /dev/net/tun: the OpenVPN cases are not run"
+fi
 check "server survived" kill -0 "$SERVER_PID"
 e2e_finish
