@@ -213,6 +213,40 @@ TEST_CASE("IPFIX: options records and uptime-relative times (softflowd)", "[nvm]
   CHECK(dec.exporters().at("127.0.0.1 40000").domains.at(0).mode == DomainState::SeqMode::Inclusive);
 }
 
+TEST_CASE("IPFIX: micro- and nanosecond times (NTP format) and deltas from the export time", "[nvm]") {
+  // Template 310: src4, dst4, flowStartMicroseconds (154), flowEndNanoseconds (157);
+  // template 311: src4, dst4, flowStartDeltaMicroseconds (158), flowEndDeltaMicroseconds (159).
+  Msg m;
+  m.begin_set(2);
+  m.u16(310), m.u16(4);
+  for (auto [id, len] : {std::pair{8, 4}, {12, 4}, {154, 8}, {157, 8}})
+    m.u16(static_cast<uint16_t>(id)), m.u16(static_cast<uint16_t>(len));
+  m.u16(311), m.u16(4);
+  for (auto [id, len] : {std::pair{8, 4}, {12, 4}, {158, 4}, {159, 4}})
+    m.u16(static_cast<uint16_t>(id)), m.u16(static_cast<uint16_t>(len));
+  m.end_set();
+  // 1700000000 s Unix is 3908988800 s NTP (+2208988800). Fractions: 0x80000000 is half a second.
+  m.begin_set(310);
+  m.u32(0x0a4d0005), m.u32(0x5db8d70e);
+  m.u32(3908988800u), m.u32(0x80000000u);  // start 1700000000.500
+  m.u32(3908988802u), m.u32(0x40000000u);  // end   1700000002.250
+  m.end_set();
+  m.begin_set(311);
+  m.u32(0x0a4d0006), m.u32(0x5db8d70e);
+  m.u32(7500000), m.u32(1250000);  // 7.5 s and 1.25 s before the export time
+  m.end_set();
+  IpfixDecoder dec;
+  Collected c;
+  REQUIRE(dec.decode(m.done(1, 1, 1700000010), "192.0.2.9 4739", 1, c.on_record(), c.on_options()));
+  REQUIRE(c.records.size() == 2);
+  auto& a = std::get<FlowRecord>(c.records[0]);
+  CHECK(a.start_ms == 1700000000500);
+  CHECK(a.end_ms == 1700000002250);
+  auto& b = std::get<FlowRecord>(c.records[1]);
+  CHECK(b.start_ms == 1700000002500);
+  CHECK(b.end_ms == 1700000008750);
+}
+
 TEST_CASE("IPFIX: sequence numbers count lost records (RFC 7011)", "[nvm]") {
   IpfixDecoder dec;
   Collected c;

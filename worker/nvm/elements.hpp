@@ -22,7 +22,21 @@ enum class Conv : uint8_t {
   Time,     // one of the time elements (see TimeKind)
 };
 
-enum class TimeKind : uint8_t { None, StartSec, EndSec, StartMs, EndMs, StartUptime, EndUptime };
+// StartNtp/EndNtp: dateTimeMicroseconds and dateTimeNanoseconds (RFC 7011 6.1.9-10: NTP
+// seconds since 1900 and a binary fraction); *DeltaUs: microseconds before the export time.
+enum class TimeKind : uint8_t {
+  None,
+  StartSec,
+  EndSec,
+  StartMs,
+  EndMs,
+  StartUptime,
+  EndUptime,
+  StartNtp,
+  EndNtp,
+  StartDeltaUs,
+  EndDeltaUs
+};
 
 // What a record holding the element is: flow keys make a flow; otherwise identity or
 // interface elements make those records.

@@ -122,12 +122,33 @@ struct Extra {
   }
 };
 
+// NTP time (seconds since 1900 in the high 32 bits, a binary fraction in the low 32) as Unix
+// milliseconds; 0 before 1970 (no such flow).
+int64_t ntp_to_unix_ms(uint64_t v) {
+  constexpr uint64_t kNtpToUnix = 2208988800;  // seconds from 1900 to 1970
+  uint64_t s = v >> 32;
+  if (s < kNtpToUnix) return 0;
+  return static_cast<int64_t>((s - kNtpToUnix) * 1000 + (((v & 0xffffffffu) * 1000) >> 32));
+}
+
 // Times as the record gives them; resolved into Unix milliseconds by resolve().
 struct Times {
-  int64_t start_ms = 0, end_ms = 0, start_up = -1, end_up = -1;
+  int64_t start_ms = 0, end_ms = 0, start_up = -1, end_up = -1, start_delta_us = -1, end_delta_us = -1;
   void set(TimeKind k, uint64_t v) {
-    auto x = static_cast<int64_t>(v);
+    auto x = static_cast<int64_t>(v & 0x7fffffffffffffffu);
     switch (k) {
+      case TimeKind::StartNtp:
+        start_ms = ntp_to_unix_ms(v);
+        break;
+      case TimeKind::EndNtp:
+        end_ms = ntp_to_unix_ms(v);
+        break;
+      case TimeKind::StartDeltaUs:
+        start_delta_us = static_cast<int64_t>(v & 0xffffffffu);  // unsigned32
+        break;
+      case TimeKind::EndDeltaUs:
+        end_delta_us = static_cast<int64_t>(v & 0xffffffffu);
+        break;
       case TimeKind::StartSec:
         start_ms = x * 1000;
         break;
@@ -157,6 +178,8 @@ struct Times {
     f.end_ms = end_ms;
     if (sys_init >= 0 && start_up >= 0) f.start_ms = sys_init + start_up;
     if (sys_init >= 0 && end_up >= 0) f.end_ms = sys_init + end_up;
+    if (start_delta_us >= 0) f.start_ms = int64_t{export_time} * 1000 - start_delta_us / 1000;
+    if (end_delta_us >= 0) f.end_ms = int64_t{export_time} * 1000 - end_delta_us / 1000;
     if (f.end_ms == 0) f.end_ms = f.start_ms ? f.start_ms : static_cast<int64_t>(export_time) * 1000;
     if (f.start_ms == 0) f.start_ms = f.end_ms;
   }
