@@ -3,7 +3,8 @@
 # after a stateless cookie; plain IPFIX to the DTLS port is dropped and counted; an exporter in
 # alice's tunnel has its flows attributed to her; a reload adds nvm-dtls-ca (mutual DTLS): no
 # certificate or one of another CA fails the handshake, a certificate of that CA works;
-# garbage and cookie-less ClientHellos leave no session and the collector keeps serving.
+# garbage and cookie-less ClientHellos leave no session and the collector keeps serving; at most
+# 32 handshakes from one address are kept half-open, and others are served meanwhile.
 source "$(dirname "$0")/lib.sh"
 e2e_init
 command -v python3 >/dev/null || e2e_skip "needs python3"
@@ -201,5 +202,61 @@ wait_rows 55 exporter 127.0.0.1
 flows exporter 127.0.0.1 >"$WORK/d5.json"
 check "... and its 15 flows are stored" match "$WORK/d5.gen" "$WORK/d5.json" "" "" ""
 check "the log tells the collector runs over DTLS" grep -q "collecting IPFIX over DTLS" "$LOG"
+
+# ---- 6. half-open handshakes: cookies returned, never finished ---------------------------------
+# From 127.0.0.2, 80 source ports each return the cookie with an ECDHE ClientHello and get the
+# server's flight (a signature from sec-mod), then go silent. At most 32 such handshakes from
+# one address are kept (max_half_open_per_address); the rest are refused and counted; an
+# exporter on another address is served meanwhile.
+read -r HS0 RH0 < <(col "d['dtls_sessions'], d['dtls_refused_half_open']" | tr -d '(),')
+check "80 half-open handshakes from 127.0.0.2 are attempted" in_ns "$NS_S" timeout 120 python3 - "$NVM_PORT" >"$WORK/half.out" <<'PY'
+import os, socket, struct, sys, time
+dst = ("127.0.0.1", int(sys.argv[1]))
+def hello(cookie, seq):
+    ext = b""
+    for t, body in ((0x000A, struct.pack("!HHH", 4, 0x0017, 0x001D)),   # supported_groups
+                    (0x000B, b"\x01\x00"),                             # ec_point_formats
+                    (0x000D, struct.pack("!HHHH", 6, 0x0403, 0x0804, 0x0401)),  # signature_algorithms
+                    (0x0017, b""), (0xFF01, b"\x00")):                  # EMS, renegotiation_info
+        ext += struct.pack("!HH", t, len(body)) + body
+    suites = [0xC02B, 0xC02C, 0xC02F, 0xC030, 0xCCA9, 0xCCA8]
+    body = struct.pack("!H", 0xFEFD) + RANDOM + b"\x00" + bytes([len(cookie)]) + cookie
+    body += struct.pack("!H", 2 * len(suites)) + b"".join(struct.pack("!H", x) for x in suites)
+    body += b"\x01\x00" + struct.pack("!H", len(ext)) + ext
+    hs = b"\x01" + len(body).to_bytes(3, "big") + struct.pack("!H", seq) + b"\x00\x00\x00" + len(body).to_bytes(3, "big") + body
+    return b"\x16" + struct.pack("!H", 0xFEFD) + b"\x00\x00" + seq.to_bytes(6, "big") + struct.pack("!H", len(hs)) + hs
+flights, socks = 0, []
+for i in range(80):
+    RANDOM = os.urandom(32)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.2", 0))
+    s.settimeout(2)
+    socks.append(s)  # kept open and silent: the handshake stays half-open
+    try:
+        s.sendto(hello(b"", 0), dst)
+        hvr = s.recv(2048)
+        if hvr[13] != 3:  # HelloVerifyRequest
+            continue
+        cookie = hvr[25 + 3:25 + 3 + hvr[25 + 2]]
+        s.sendto(hello(cookie, 1), dst)
+        s.settimeout(0.1 if flights >= 32 else 2)
+        flight = s.recv(4096)
+        flights += flight[0] == 22 and flight[13] == 2  # ServerHello
+    except (socket.timeout, IndexError):
+        pass
+print("server_flights %d" % flights, flush=True)
+PY
+read -r _ FLIGHTS <"$WORK/half.out"
+check "32 of them got the server's flight (got ${FLIGHTS:-?})" test "${FLIGHTS:-0}" = 32
+check "dtls_refused_half_open counts the other 48" wait_col "d['dtls_refused_half_open'] - $RH0 == 48"
+check "show collector says so" bash -c "'$CTL' -s '$SOCK' show collector | grep -q 'DTLS handshakes refused (too many from one address): $((RH0 + 48))'"
+check "the collector survived (PID $PID2)" test "$(col "d['pid']")" = "$PID2"
+gen d6 6 12 --src-ip 10.55.0.3
+check "meanwhile an exporter on 127.0.0.1 is served" \
+  export_dtls "$NS_S" 127.0.0.1 d6 --cert "$WORK/exp/cert.pem" --key "$WORK/exp/key.pem"
+wait_rows 67 exporter 127.0.0.1
+check "... and its 12 flows are stored" test "$(flows exporter 127.0.0.1 | json 'len(d)')" = 67
+check "the half-open handshakes end after the handshake timeout (20 s): dtls_sessions back to ${HS0:-?}" \
+  wait_col "d['dtls_sessions'] == ${HS0:-0}" 300
 oc_stop a
 e2e_finish

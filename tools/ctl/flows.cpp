@@ -253,6 +253,7 @@ std::string collector_text(const ctl::CollectorStatus& s, long now) {
     num("DTLS handshakes failed (a refused certificate among them)", s.dtls_handshake_failures());
     num("DTLS cookies sent", s.dtls_cookies_sent());
     num("DTLS sessions refused (too many)", s.dtls_refused_no_room());
+    num("DTLS handshakes refused (too many from one address)", s.dtls_refused_half_open());
     num("Datagrams that were not DTLS", s.dtls_not_dtls());
   }
   std::vector<std::vector<std::string>> rows{
@@ -310,6 +311,7 @@ std::string collector_json(const ctl::CollectorStatus& s) {
       .field("dtls_handshake_failures", s.dtls_handshake_failures())
       .field("dtls_cookies_sent", s.dtls_cookies_sent())
       .field("dtls_refused_no_room", s.dtls_refused_no_room())
+      .field("dtls_refused_half_open", s.dtls_refused_half_open())
       .field("dtls_not_dtls", s.dtls_not_dtls());
   j.key("exporters").begin_array();
   for (const auto& e : s.exporters())

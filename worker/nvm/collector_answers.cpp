@@ -153,6 +153,7 @@ void Collector::answer_status(uint64_t token) {
     s->set_dtls_handshake_failures(d.handshake_failures);
     s->set_dtls_cookies_sent(d.cookies_sent);
     s->set_dtls_refused_no_room(d.refused_no_room);
+    s->set_dtls_refused_half_open(d.refused_half_open);
     s->set_dtls_not_dtls(d.not_dtls);
   }
   s->set_live_sessions(static_cast<uint32_t>(sessions_.live()));

@@ -21,6 +21,18 @@ std::string peer_key(const sockaddr_storage& a, socklen_t len) {
   return std::string(reinterpret_cast<const char*>(&a), len);
 }
 
+// Whether two peers share an address (IPv4) or a /64 (IPv6), ports aside.
+bool same_host(const sockaddr_storage& a, const sockaddr_storage& b) {
+  if (a.ss_family != b.ss_family) return false;
+  if (a.ss_family == AF_INET)
+    return reinterpret_cast<const sockaddr_in&>(a).sin_addr.s_addr ==
+           reinterpret_cast<const sockaddr_in&>(b).sin_addr.s_addr;
+  if (a.ss_family == AF_INET6)
+    return std::memcmp(&reinterpret_cast<const sockaddr_in6&>(a).sin6_addr,
+                       &reinterpret_cast<const sockaddr_in6&>(b).sin6_addr, 8) == 0;
+  return false;
+}
+
 // DTLS record: content type 22 (handshake), epoch 0, then a ClientHello (handshake type 1).
 bool is_client_hello(std::span<const uint8_t> d) {
   return d.size() >= 14 && d[0] == 22 && d[3] == 0 && d[4] == 0 && d[13] == 1;
@@ -174,6 +186,12 @@ void DtlsExporters::start_session(const UdpPeer& from, std::span<const uint8_t> 
                                   double now, const Deliver& deliver) {
   if (peers_.size() >= s_.max_sessions) {
     ++c_.refused_no_room;
+    return;
+  }
+  size_t half_open = 0;
+  for (const auto& [k, p] : peers_) half_open += !p->established && same_host(p->to.addr, from.addr);
+  if (half_open >= s_.max_half_open_per_address) {
+    ++c_.refused_half_open;
     return;
   }
   auto p = std::make_unique<Peer>();

@@ -2,7 +2,8 @@
 // (address and port) on the collector's UDP sockets. The server's key stays in sec-mod: the
 // credentials sign through it (worker/secmod_credentials). A new exporter must first return
 // a stateless cookie (HelloVerifyRequest), so a spoofed source address costs us no session;
-// sessions are bounded in number, in handshake time and in idle time. With nvm-dtls-ca set,
+// sessions are bounded in number, in handshake time and in idle time, and handshakes in
+// progress per address. With nvm-dtls-ca set,
 // exporters must present a certificate that CA issued (mutual DTLS).
 #pragma once
 
@@ -27,6 +28,7 @@ struct DtlsCounters {
   uint64_t handshakes = 0;          // sessions established
   uint64_t handshake_failures = 0;  // a failed or timed-out handshake (a refused certificate among them)
   uint64_t refused_no_room = 0;     // max_sessions reached
+  uint64_t refused_half_open = 0;   // the address had max_half_open_per_address handshakes going
   uint64_t not_dtls = 0;            // datagrams from no session that were no ClientHello
 };
 
@@ -47,6 +49,10 @@ class DtlsExporters {
  public:
   struct Settings {
     size_t max_sessions = 4096;
+    // Handshakes in progress from one address (IPv6: its /64), whatever the ports: a host that
+    // returns cookies and never finishes cannot fill the table nor spend sec-mod's signatures
+    // for everyone (exporters behind one NAT still get this many at once).
+    size_t max_half_open_per_address = 32;
     double handshake_timeout = 20;
     double idle_timeout = 1800;  // NVM sends at least its templates daily, flows far more often
   };
