@@ -9,6 +9,8 @@
 //       a new login-token secret (openvpn-auth-token-secret; openvpn --genkey auth-token's format)
 //   sslvpnd-ovpn-key show --server-key FILE CLIENT-FILE
 //       checks that a client key was made with that server key and prints its metadata
+//   sslvpnd-ovpn-key profile [-c CONFIG] [--remote HOST] [--ca FILE] [--metadata TEXT] FILE
+//       a complete openvpn client profile for this server (profile.cpp)
 // Files are created with mode 0600 and never overwritten. The keys are interchangeable with
 // openvpn's: `openvpn --genkey tls-crypt-v2-server` output works as the server key, and
 // client keys from either tool work with either server.
@@ -25,59 +27,28 @@
 #include <vector>
 
 #include "common/secret_bytes.hpp"
+#include "tools/ovpn-key/key_files.hpp"
+#include "tools/ovpn-key/profile.hpp"
 #include "worker/openvpn/auth_token.hpp"
 #include "worker/openvpn/tls_crypt_v2.hpp"
 
 using namespace sslvpn;
+using ovpnkey::load_server_key;
+using ovpnkey::random_bytes;
+using ovpnkey::read_text;
+using ovpnkey::write_new;
 
 namespace {
 
 int usage() {
-  std::fprintf(stderr,
-               "usage: sslvpnd-ovpn-key server FILE\n"
-               "       sslvpnd-ovpn-key client --server-key FILE [--metadata TEXT] FILE\n"
-               "       sslvpnd-ovpn-key show --server-key FILE CLIENT-FILE\n"
-               "       sslvpnd-ovpn-key auth-token FILE\n");
+  std::fprintf(
+      stderr,
+      "usage: sslvpnd-ovpn-key server FILE\n"
+      "       sslvpnd-ovpn-key client --server-key FILE [--metadata TEXT] FILE\n"
+      "       sslvpnd-ovpn-key show --server-key FILE CLIENT-FILE\n"
+      "       sslvpnd-ovpn-key auth-token FILE\n"
+      "       sslvpnd-ovpn-key profile [-c CONFIG] [--remote HOST] [--ca FILE] [--metadata TEXT] FILE\n");
   return 2;
-}
-
-bool read_text(const std::string& path, std::string* out) {
-  std::ifstream f(path);
-  if (!f) return false;
-  std::stringstream ss;
-  ss << f.rdbuf();
-  *out = ss.str();
-  return true;
-}
-
-bool write_new(const std::string& path, const std::string& text) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    std::fprintf(stderr, "sslvpnd-ovpn-key: cannot create '%s': %s\n", path.c_str(), std::strerror(errno));
-    return false;
-  }
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  ok = ::close(fd) == 0 && ok;
-  if (!ok) std::fprintf(stderr, "sslvpnd-ovpn-key: cannot write '%s'\n", path.c_str());
-  return ok;
-}
-
-bool random_bytes(size_t n, std::string* out) {
-  out->assign(n, '\0');
-  return gnutls_rnd(GNUTLS_RND_KEY, out->data(), n) == 0;
-}
-
-Result<SecretBytes> load_server_key(const std::string& path) {
-  std::string text;
-  if (!read_text(path, &text)) {
-    std::fprintf(stderr, "sslvpnd-ovpn-key: cannot read '%s'\n", path.c_str());
-    return Errc::NotFound;
-  }
-  auto k = ovpn::parse_tls_crypt_v2_server_key(text);
-  wipe_string(text);
-  if (!k.ok())
-    std::fprintf(stderr, "sslvpnd-ovpn-key: '%s' is not a tls-crypt-v2 server key\n", path.c_str());
-  return k;
 }
 
 int make_server(const std::string& path) {
@@ -101,31 +72,9 @@ int make_token_secret(const std::string& path) {
 }
 
 int make_client(const std::string& server_path, const std::string* metadata, const std::string& path) {
-  auto server = load_server_key(server_path);
-  if (!server.ok()) return 1;
-  std::vector<uint8_t> md;
-  if (metadata != nullptr) {
-    md.push_back(ovpn::kMetadataUser);
-    md.insert(md.end(), metadata->begin(), metadata->end());
-  } else {
-    md.push_back(ovpn::kMetadataTimestamp);
-    uint64_t now = static_cast<uint64_t>(std::time(nullptr));
-    for (int s = 56; s >= 0; s -= 8) md.push_back(static_cast<uint8_t>(now >> s));
-  }
-  if (md.size() > ovpn::kMaxMetadata) {
-    std::fprintf(stderr, "sslvpnd-ovpn-key: the metadata is longer than %zu bytes\n", ovpn::kMaxMetadata - 1);
-    return 1;
-  }
-  std::string kc;
-  if (!random_bytes(ovpn::kTlsCryptV2ClientKey, &kc)) return 1;
-  auto wkc = ovpn::wrap_client_key(server->view(), kc, md);
-  if (!wkc.ok()) {
-    wipe_string(kc);
-    return 1;
-  }
-  std::string pem = ovpn::format_tls_crypt_v2_client_key(kc, *wkc);
-  wipe_string(kc);
-  bool ok = write_new(path, pem);
+  std::string pem;
+  if (!ovpnkey::new_client_key(server_path, metadata, &pem)) return 1;
+  bool ok = ovpnkey::write_new(path, pem);
   wipe_string(pem);
   return ok ? 0 : 1;
 }
@@ -165,10 +114,34 @@ int show_client(const std::string& server_path, const std::string& path) {
   return 0;
 }
 
+int profile(const std::vector<std::string>& a) {
+  ovpnkey::ProfileArgs p;
+  std::string metadata;
+  for (size_t i = 1; i < a.size(); ++i) {
+    bool value = i + 1 < a.size();
+    if ((a[i] == "-c" || a[i] == "--config") && value) {
+      p.config = a[++i];
+    } else if (a[i] == "--remote" && value) {
+      p.remote = a[++i];
+    } else if (a[i] == "--ca" && value) {
+      p.ca = a[++i];
+    } else if (a[i] == "--metadata" && value) {
+      metadata = a[++i];
+      p.metadata = &metadata;
+    } else if (p.out.empty() && !a[i].starts_with("-")) {
+      p.out = a[i];
+    } else {
+      return usage();
+    }
+  }
+  return p.out.empty() ? usage() : ovpnkey::make_profile(p);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> a(argv + 1, argv + argc);
+  if (!a.empty() && a[0] == "profile") return profile(a);
   if (a.size() == 2 && a[0] == "server") return make_server(a[1]);
   if (a.size() == 2 && a[0] == "auth-token") return make_token_secret(a[1]);
   std::string server, metadata;

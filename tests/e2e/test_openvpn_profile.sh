@@ -1,0 +1,105 @@
+#!/bin/bash
+# sslvpnd-ovpn-key profile: the profile it writes from a server's configuration is all the real
+# openvpn 2.6 client needs (given the user's credentials and a device name), in namespaces:
+#   A  UDP and TCP, tls-crypt-v2: the profile carries a fresh client key with the metadata
+#      given, the server's certificate as CA, a <connection> per port; openvpn connects over
+#      UDP, pings, and the server logs the key's metadata; two profiles have different keys
+#   B  TCP only, tls-auth with direction 0 and SHA256: key-direction 1 and auth SHA256 in the
+#      profile; openvpn connects over TCP and pings
+#   C  refusals: a configuration without OpenVPN, an existing file (left as it was)
+# Every openvpn is ended by its PID; every wait is bounded.
+# shellcheck disable=SC2317  # functions only check runs look unreachable
+source "$(dirname "$0")/lib.sh"
+e2e_init
+OPENVPN=${OPENVPN:-$(command -v openvpn || echo /usr/sbin/openvpn)}
+[ -x "$OPENVPN" ] || e2e_skip "needs the openvpn client"
+[ -c /dev/net/tun ] || e2e_skip "needs /dev/net/tun"
+ns_setup
+SERVER_NS=$NS_S
+KEYTOOL="$BUILD_DIR/sslvpnd-ovpn-key"
+CTL="$BUILD_DIR/sslvpnctl"
+make_cert "$WORK/cert" ecdsa >/dev/null
+PW="$WORK/passwd"
+add_user "$PW" alice 'alice-Secret1'
+PORT=4443
+OV_PORT=1194
+printf 'alice\nalice-Secret1\n' >"$WORK/alice.up"
+chmod 600 "$WORK/alice.up"
+source "$(dirname "$0")/openvpn_lib.sh"
+
+# server NAME NET4 LINES...: its configuration, and the server started
+server() {
+  local name=$1 net4=$2
+  shift 2
+  LOG="$WORK/server-$name.log" SOCK="$WORK/ctl-$name.sock" GW=$net4.1
+  { base_conf "$PORT" "$WORK/cert" "$PW"; cat <<CONF
+ipv4-network = $net4.0/24
+occtl-socket-file = $SOCK
+CONF
+  printf '%s\n' "$@"; } >"$WORK/$name.conf"
+  start_server "$WORK/$name.conf" "$LOG" "$WORK/$name.pid" "$PORT"
+}
+# connect NAME: openvpn with the profile $WORK/NAME.ovpn, the credentials and device tunNAME added
+connect() {
+  printf 'dev tun%s\nauth-user-pass %s\nconnect-retry-max 1\nserver-poll-timeout 10\n' "$1" "$WORK/alice.up" >>"$WORK/$1.ovpn"
+  ov_start "$1"
+  ov_up "$1"
+}
+# sans_secrets FILE: the profile without its PEM and key blocks
+sans_secrets() { sed '/^<\(ca\|tls-crypt-v2\|tls-crypt\|tls-auth\)>$/,/^<\/.*>$/d' "$1"; }
+# block NAME TAG: the lines of a <TAG> block of the profile
+block() { sed -n "/^<$2>\$/,/^<\/$2>\$/p" "$WORK/$1.ovpn" | sed '1d;$d'; }
+
+echo "# A: UDP and TCP, tls-crypt-v2"
+"$KEYTOOL" server "$WORK/v2srv.key"
+if server A 10.87.1 "openvpn-udp-port = $OV_PORT" "openvpn-tcp-port = $OV_PORT" "openvpn-tls-crypt-v2 = $WORK/v2srv.key"; then
+  check "A: profile written" "$KEYTOOL" profile -c "$WORK/A.conf" --remote "$SERVER_IP" --metadata "alice's laptop" "$WORK/pa.ovpn"
+  check "A: ... mode 0600" test "$(stat -c %a "$WORK/pa.ovpn")" = 600
+  sans_secrets "$WORK/pa.ovpn" | sed 's/^/    /'
+  check "A: a UDP connection first, then a TCP one" \
+    test "$(grep '^remote ' "$WORK/pa.ovpn" | tr '\n' '|')" = "remote $SERVER_IP $OV_PORT udp|remote $SERVER_IP $OV_PORT tcp-client|"
+  check "A: the CA is the server's certificate" test "$(block pa ca)" = "$(cat "$WORK/cert/cert.pem")"
+  check "A: remote-cert-tls server (the certificate is for TLS servers)" grep -qx 'remote-cert-tls server' "$WORK/pa.ovpn"
+  check "A: the tls-crypt-v2 client key opens with the server key, with its metadata" \
+    bash -c "'$KEYTOOL' show --server-key '$WORK/v2srv.key' <(sed -n '/^<tls-crypt-v2>\$/,/^<\/tls-crypt-v2>\$/p' '$WORK/pa.ovpn' | sed '1d;\$d') | grep -q \"metadata: alice's laptop\""
+  "$KEYTOOL" profile -c "$WORK/A.conf" --remote "$SERVER_IP" "$WORK/pa2.ovpn" >/dev/null
+  check "A: a second profile has a key of its own" test "$(block pa tls-crypt-v2)" != "$(block pa2 tls-crypt-v2)"
+  cp "$WORK/pa.ovpn" "$WORK/a.ovpn"
+  check "A: openvpn connects with the profile" connect a
+  check "A: ... over UDP" grep -q "UDPv4 link remote: \[AF_INET\]$SERVER_IP:$OV_PORT" "$WORK/ov-a.log"
+  check "A: ... and pings" in_ns "$NS_C" ping -c 3 -i 0.2 -W 2 "$GW"
+  check "A: the server logged the key's metadata" grep -q "tls-crypt-v2 client key: alice's laptop" "$LOG"
+  ov_stop a
+  stop_server "$SERVER_PID"
+else
+  fail "server A did not start"
+fi
+
+echo "# B: TCP only, tls-auth (direction 0, SHA256)"
+"$OPENVPN" --genkey secret "$WORK/ta.key" >/dev/null 2>&1
+grep -E '^[0-9a-f]{32}$' "$WORK/ta.key" | while read -r l; do note_secret "$l"; done
+if server B 10.87.2 "openvpn-tcp-port = $OV_PORT" "openvpn-tls-auth = $WORK/ta.key 0" "openvpn-auth = SHA256"; then
+  check "B: profile written" "$KEYTOOL" profile -c "$WORK/B.conf" --remote "$SERVER_IP" "$WORK/b.ovpn"
+  sans_secrets "$WORK/b.ovpn" | sed 's/^/    /'
+  check "B: only the TCP connection" test "$(grep -c '^remote ' "$WORK/b.ovpn") $(grep '^remote ' "$WORK/b.ovpn")" = "1 remote $SERVER_IP $OV_PORT tcp-client"
+  check "B: key-direction 1 and auth SHA256" test "$(grep -E '^(key-direction|auth) ' "$WORK/b.ovpn" | tr '\n' '|')" = "key-direction 1|auth SHA256|"
+  check "B: the tls-auth key inline" test "$(block b tls-auth)" = "$(cat "$WORK/ta.key")"
+  check "B: openvpn connects with the profile" connect b
+  check "B: ... over TCP" grep -q "TCP connection established with \[AF_INET\]$SERVER_IP:$OV_PORT" "$WORK/ov-b.log"
+  check "B: ... and pings" in_ns "$NS_C" ping -c 3 -i 0.2 -W 2 "$GW"
+  ov_stop b
+  stop_server "$SERVER_PID"
+else
+  fail "server B did not start"
+fi
+
+echo "# C: refusals"
+base_conf "$PORT" "$WORK/cert" "$PW" >"$WORK/C.conf"
+out=$("$KEYTOOL" profile -c "$WORK/C.conf" --remote "$SERVER_IP" "$WORK/c.ovpn" 2>&1)
+check "C: no profile for a server without OpenVPN (exit 1, says why)" \
+  test "$? $(grep -c 'OpenVPN is off' <<<"$out")" = "1 1"
+check "C: ... and no file" test ! -e "$WORK/c.ovpn"
+sum=$(sha256sum <"$WORK/pa.ovpn")
+"$KEYTOOL" profile -c "$WORK/A.conf" --remote "$SERVER_IP" "$WORK/pa.ovpn" >/dev/null 2>&1
+check "C: an existing file is not overwritten (exit 1)" test "$? $(sha256sum <"$WORK/pa.ovpn")" = "1 $sum"
+e2e_finish
