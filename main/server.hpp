@@ -45,6 +45,11 @@ class Server;
 // Replaces control characters so a peer's text cannot forge log lines.
 std::string sanitize_log_text(const std::string& in);
 
+// The protocol's name as sslvpnctl, the collector and scripts show it.
+inline const char* protocol_name(ipc::Protocol p) {
+  return p == ipc::GLOBALPROTECT ? "globalprotect" : p == ipc::OPENVPN ? "openvpn" : "anyconnect";
+}
+
 struct WorkerProc {
   Server* owner = nullptr;
   uint64_t id = 0;
@@ -202,6 +207,7 @@ class Server final : private udp::Directory {
   // acct = radius[...]: a Start, Interim-Update or Stop record for w's tunnel, via sec-mod.
   void send_accounting(WorkerProc& w, ipc::AccountingRecord::Kind kind, uint32_t terminate_cause = 0);
   ScriptEnv script_env(const WorkerProc& w, const char* reason) const;
+  void add_openvpn_script_env(ScriptEnv& env, const WorkerProc& w, const char* reason) const;
   // The configuration of w's session's host (its scripts): the session's own, else the host's now.
   const Config& host_config(const WorkerProc& w) const {
     return w.host_cfg ? *w.host_cfg : cfg().for_host(w.vhost);

@@ -267,9 +267,7 @@ void Server::collector_session(const WorkerProc& w, bool up) {
     s->set_user(w.params.username());
     s->set_group(w.params.group());
     s->set_session(session_hex(w.session_id));
-    s->set_protocol(w.request.protocol() == ipc::GLOBALPROTECT ? "globalprotect"
-                    : w.request.protocol() == ipc::OPENVPN     ? "openvpn"
-                                                               : "anyconnect");
+    s->set_protocol(protocol_name(w.request.protocol()));
     s->set_ipv4(w.params.ipv4_address());
     s->set_ipv6(w.params.ipv6_address());
   }

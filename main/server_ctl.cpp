@@ -181,7 +181,7 @@ void Server::fill_user_row(const WorkerProc& w, ctl::UserRow* u) const {
   u->set_cstp_compression(w.stats.cstp_compression());
   u->set_dtls_compression(w.stats.dtls_compression());
   bool gp = w.request.protocol() == ipc::GLOBALPROTECT;
-  u->set_protocol(gp ? "globalprotect" : w.request.protocol() == ipc::OPENVPN ? "openvpn" : "anyconnect");
+  u->set_protocol(protocol_name(w.request.protocol()));
   if (!w.stats.dtls_cipher().empty()) u->set_datagram(gp ? "esp" : "dtls");
   u->set_hip_report(w.hip_report);
   for (const auto& d : p.dns()) u->add_dns(d);
@@ -228,9 +228,7 @@ ctl::CtlReply Server::ctl_sessions() const {
     if (s->ipv6) row->set_ipv6(s->ipv6->to_string());
     row->set_created(s->created);
     row->set_state(s->worker > 0 ? "connected" : "disconnected");
-    row->set_protocol(s->protocol == ipc::GLOBALPROTECT ? "globalprotect"
-                      : s->protocol == ipc::OPENVPN     ? "openvpn"
-                                                        : "anyconnect");
+    row->set_protocol(protocol_name(s->protocol));
     if (s->worker > 0) {
       auto w = workers_.find(s->worker);
       if (w != workers_.end()) row->set_tunnel_id(w->second->id);

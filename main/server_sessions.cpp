@@ -268,6 +268,8 @@ ScriptEnv Server::script_env(const WorkerProc& w, const char* reason) const {
       {"DEVICE_PLATFORM", w.request.device_platform()},
       {"IP_REAL_LOCAL", w.local_ip},
   };
+  env["PROTOCOL"] = protocol_name(w.request.protocol());
+  if (w.request.protocol() == ipc::OPENVPN) add_openvpn_script_env(env, w, reason);
   if (!p.ipv6_address().empty()) {
     env["IPV6_LOCAL"] = p.ipv6_local();
     env["IPV6_REMOTE"] = p.ipv6_address();
@@ -302,6 +304,34 @@ ScriptEnv Server::script_env(const WorkerProc& w, const char* reason) const {
   if (auto f = parse_port_filter(p.restrict_to_ports(), &error); f && !f->empty())
     env[f->deny ? "OCSERV_DENY_PORTS" : "OCSERV_ALLOW_PORTS"] = port_filter_env(*f);
   return env;
+}
+
+// openvpn's own names for its client-connect and client-disconnect scripts (openvpn(8),
+// "Environmental Variables"), beside ocserv's, so that an openvpn server's scripts that read
+// them keep working. The user name stands for common_name, as with openvpn's
+// username-as-common-name. A script cannot hand back a configuration file, as openvpn's can.
+void Server::add_openvpn_script_env(ScriptEnv& env, const WorkerProc& w, const char* reason) const {
+  const auto& p = w.params;
+  bool connect = std::string_view(reason) == "connect";
+  env["script_type"] = connect ? "client-connect" : "client-disconnect";
+  env["common_name"] = p.username();
+  env["username"] = p.username();
+  env["trusted_ip"] = w.client_ip;
+  env["trusted_port"] = std::to_string(w.client_port);
+  env["untrusted_ip"] = w.client_ip;
+  env["untrusted_port"] = std::to_string(w.client_port);
+  env["dev"] = p.device();
+  env["time_unix"] = std::to_string(w.tunnel_start ? w.tunnel_start : time(nullptr));
+  if (!p.ipv4_address().empty()) {
+    env["ifconfig_pool_remote_ip"] = p.ipv4_address();
+    env["ifconfig_pool_netmask"] = p.ipv4_netmask();
+  }
+  if (!p.ipv6_address().empty()) env["ifconfig_pool_remote_ip6"] = p.ipv6_address();
+  if (!connect) {
+    env["bytes_received"] = std::to_string(w.stats.bytes_in());
+    env["bytes_sent"] = std::to_string(w.stats.bytes_out());
+    env["time_duration"] = std::to_string(time(nullptr) - w.tunnel_start);
+  }
 }
 
 void Server::run_disconnect_script(const WorkerProc& w) {

@@ -6,6 +6,8 @@
 #      UDP, pings, and the server logs the key's metadata; two profiles have different keys
 #   B  TCP only, tls-auth with direction 0 and SHA256: key-direction 1 and auth SHA256 in the
 #      profile; openvpn connects over TCP and pings
+#      connect- and disconnect-scripts get openvpn's own variables (script_type, common_name,
+#      trusted_ip, ifconfig_pool_remote_ip, bytes_received...) beside ocserv's
 #   C  refusals: a configuration without OpenVPN, an existing file (left as it was)
 # Every openvpn is ended by its PID; every wait is bounded.
 # shellcheck disable=SC2317  # functions only check runs look unreachable
@@ -52,7 +54,10 @@ block() { sed -n "/^<$2>\$/,/^<\/$2>\$/p" "$WORK/$1.ovpn" | sed '1d;$d'; }
 
 echo "# A: UDP and TCP, tls-crypt-v2"
 "$KEYTOOL" server "$WORK/v2srv.key"
-if server A 10.87.1 "openvpn-udp-port = $OV_PORT" "openvpn-tcp-port = $OV_PORT" "openvpn-tls-crypt-v2 = $WORK/v2srv.key"; then
+printf '#!/bin/sh\nenv > %s/env.$REASON\n' "$WORK" >"$WORK/script.sh"
+chmod 755 "$WORK/script.sh"
+if server A 10.87.1 "openvpn-udp-port = $OV_PORT" "openvpn-tcp-port = $OV_PORT" "openvpn-tls-crypt-v2 = $WORK/v2srv.key" \
+  "connect-script = $WORK/script.sh" "disconnect-script = $WORK/script.sh"; then
   check "A: profile written" "$KEYTOOL" profile -c "$WORK/A.conf" --remote "$SERVER_IP" --metadata "alice's laptop" "$WORK/pa.ovpn"
   check "A: ... mode 0600" test "$(stat -c %a "$WORK/pa.ovpn")" = 600
   sans_secrets "$WORK/pa.ovpn" | sed 's/^/    /'
@@ -69,7 +74,17 @@ if server A 10.87.1 "openvpn-udp-port = $OV_PORT" "openvpn-tcp-port = $OV_PORT" 
   check "A: ... over UDP" grep -q "UDPv4 link remote: \[AF_INET\]$SERVER_IP:$OV_PORT" "$WORK/ov-a.log"
   check "A: ... and pings" in_ns "$NS_C" ping -c 3 -i 0.2 -W 2 "$GW"
   check "A: the server logged the key's metadata" grep -q "tls-crypt-v2 client key: alice's laptop" "$LOG"
+  a4=$(ov_addr4 a)
+  check "A: connect-script: openvpn's variables (script_type, common_name, trusted_ip, ifconfig_pool_remote_ip)" \
+    test "$(grep -E '^(script_type|common_name|trusted_ip|ifconfig_pool_remote_ip|PROTOCOL)=' "$WORK/env.connect" | sort | tr '\n' ' ')" \
+    = "PROTOCOL=openvpn common_name=alice ifconfig_pool_remote_ip=$a4 script_type=client-connect trusted_ip=$CLIENT_IP "
+  check "A: ... and ocserv's (USERNAME, IP_REMOTE)" grep -qx "IP_REMOTE=$a4" "$WORK/env.connect"
+  in_ns "$NS_C" ping -c 3 -i 0.2 -W 2 -s 1000 "$GW" >/dev/null
   ov_stop a
+  for _ in $(seq 1 50); do [ -s "$WORK/env.disconnect" ] && break; sleep 0.1; done
+  check "A: disconnect-script: script_type client-disconnect, bytes_received counted ($(sed -n 's/^bytes_received=//p' "$WORK/env.disconnect" 2>/dev/null))" \
+    test "$(sed -n 's/^script_type=//p' "$WORK/env.disconnect" 2>/dev/null) $(sed -n 's/^bytes_received=//p' "$WORK/env.disconnect" 2>/dev/null | awk '{print ($1 >= 3000)}')" = "client-disconnect 1"
+  check "A: ... time_duration is there" grep -Eq '^time_duration=[0-9]+$' "$WORK/env.disconnect"
   stop_server "$SERVER_PID"
 else
   fail "server A did not start"
