@@ -56,13 +56,16 @@ void Server::open_openvpn_udp(uint16_t port, const std::string& host) {
   std::array<uint8_t, 32> secret{};
   if (gnutls_rnd(GNUTLS_RND_RANDOM, secret.data(), secret.size()) != 0)
     throw std::runtime_error("cannot make the OpenVPN cookie secret");
+  // One memory of old tls-crypt-v2 clients' resets for the port's IPv4 and IPv6 listeners.
+  auto old_clients =
+      cfg().openvpn_tls_crypt_v2_force_cookie ? nullptr : std::make_shared<udp::OldClientResets>();
   for (auto& fd : open_udp_listeners(host, port, netns_.get())) {
     auto l = std::make_unique<UdpListener>();
     l->owner = this;
     l->port = port;
     l->fd = std::move(fd);
-    l->ovpn = std::make_unique<udp::OvpnStateless>(secret, openvpn_wrap_keys(), 60, s_.openvpn_v2_key,
-                                                   !cfg().openvpn_tls_crypt_v2_force_cookie);
+    l->ovpn =
+        std::make_unique<udp::OvpnStateless>(secret, openvpn_wrap_keys(), 60, s_.openvpn_v2_key, old_clients);
     ev_io_init(&l->io, &Server::udp_cb, l->fd.get(), EV_READ);
     l->io.data = l.get();
     ev_io_start(loop_, &l->io);
@@ -205,6 +208,7 @@ void Server::start_openvpn_udp(UdpListener& l, const Datagram& d, const std::str
     return;
   }
   ovpn_peers_[peer] = t;
+  if (dec.from_reset) l.ovpn->remember_reset(dec.client_sid, static_cast<uint64_t>(now));
   OvpnUdpStart start;
   start.client_sid.assign(reinterpret_cast<const char*>(dec.client_sid.data()), dec.client_sid.size());
   // From an old tls-crypt-v2 client's reset: the worker answers it (no server session id yet).

@@ -23,12 +23,12 @@ bool early_negotiation(std::span<const uint8_t> d) {
 }  // namespace
 
 OvpnStateless::OvpnStateless(std::array<uint8_t, 32> secret, ovpn::WrapKeys keys, uint32_t hand_window,
-                             std::string v2_server_key, bool v2_old_clients)
+                             std::string v2_server_key, std::shared_ptr<OldClientResets> old_clients)
     : secret_(secret),
       wrap_(std::move(keys), 0),
       v2_key_(v2_server_key),
       slot_len_(std::max<uint32_t>((hand_window + 1) / 2, 1)),
-      v2_old_clients_(v2_old_clients) {
+      old_clients_(std::move(old_clients)) {
   wipe_string(v2_server_key);
 }
 
@@ -124,32 +124,24 @@ OvpnDecision OvpnStateless::decide(ovpn::ControlWrap& wrap, std::span<const uint
 OvpnDecision OvpnStateless::old_v2_client(std::span<const uint8_t> d, const ovpn::SessionId& sid,
                                           uint64_t now) {
   OvpnDecision out;
-  if (!v2_old_clients_) {
+  if (!old_clients_) {
     ++old_v2_refused_;
     return out;
   }
   // The reset authenticated under a key our server key made, but anyone who saw it can send
-  // it again from any address: it must be fresh, and its session id new.
-  // Its wrap time is the client's clock: a few minutes either way are allowed, and a session
-  // id is remembered for as long as a reset carrying it could pass that check.
+  // it again from any address: it must be fresh (its wrap time is the client's clock, so a
+  // few minutes either way), and its session id must not have started a worker already.
   auto rp = ovpn::ControlWrap::replay_of(d, ovpn::WrapMode::Crypt);
   uint64_t t = rp.ok() ? rp->second : 0;
-  if (t + kResetAge < now || t > now + kResetAge) {
+  if (t + OldClientResets::kAge < now || t > now + OldClientResets::kAge) {
     ++old_v2_refused_;
     return out;
   }
-  uint64_t until = t + kResetAge + 1;
-  if (recent_resets_.size() >= kMaxRecentResets)
-    std::erase_if(recent_resets_, [now](const auto& e) { return e.second <= now; });
-  auto [it, fresh] = recent_resets_.try_emplace(sid, until);
-  if (!fresh && it->second > now) {
+  if (old_clients_->seen(sid, now)) {
     ++old_v2_replayed_;
     return out;
   }
-  if (!fresh) {
-    it->second = until;
-  } else if (recent_resets_.size() > kMaxRecentResets) {
-    recent_resets_.erase(it);  // all remembered ones are fresh: fail closed
+  if (!old_clients_->may_start(now)) {
     ++old_v2_refused_;
     return out;
   }

@@ -8,12 +8,13 @@
 
 #include <array>
 #include <cstdint>
-#include <map>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "main/udp/old_client_resets.hpp"
 #include "worker/openvpn/wire.hpp"
 #include "worker/openvpn/wrap.hpp"
 
@@ -24,10 +25,10 @@ struct OvpnDecision {
   Kind kind = Kind::Drop;
   std::vector<uint8_t> reply;                  // Reply: the server reset to send back
   ovpn::SessionId client_sid{}, server_sid{};  // Start (server_sid unset when from_reset)
-  bool from_reset = false;                     // Start: from an old tls-crypt-v2 client's reset
-  uint32_t wrap_time = 0;                      // Start: the replay time our replies use
-  std::string client_key;                      // Start, tls-crypt-v2: the client's key Kc
-  std::vector<uint8_t> metadata;               // Start, tls-crypt-v2: its metadata
+  bool from_reset = false;        // Start: from an old tls-crypt-v2 client's reset (remember_reset it)
+  uint32_t wrap_time = 0;         // Start: the replay time our replies use
+  std::string client_key;         // Start, tls-crypt-v2: the client's key Kc
+  std::vector<uint8_t> metadata;  // Start, tls-crypt-v2: its metadata
 };
 
 class OvpnStateless {
@@ -35,26 +36,27 @@ class OvpnStateless {
   // `secret`: random per start. `hand_window`: openvpn's (60 s): a cookie is good for about that.
   // `v2_server_key` (128 bytes, or empty): tls-crypt-v2, where each client's packets are
   // wrapped with its own key, carried (wrapped with this one) after its reset and first
-  // control packet; `keys` is then unused. `v2_old_clients`: a tls-crypt-v2 client that will
+  // control packet; `keys` is then unused. With `old_clients` a tls-crypt-v2 client that will
   // not send its key again (openvpn 2.5 and older) starts a worker from its reset, if the reset
-  // is fresh (its wrap time within kResetAge of now) and its session id not seen since;
-  // otherwise such resets are dropped (openvpn's --tls-crypt-v2-force-cookie).
+  // is fresh (its wrap time within OldClientResets::kAge of now), its session id has started
+  // nothing yet, and `old_clients` allows another start; without, such resets are dropped
+  // (openvpn's --tls-crypt-v2-force-cookie).
   OvpnStateless(std::array<uint8_t, 32> secret, ovpn::WrapKeys keys, uint32_t hand_window = 60,
-                std::string v2_server_key = {}, bool v2_old_clients = false);
+                std::string v2_server_key = {}, std::shared_ptr<OldClientResets> old_clients = {});
 
   // `peer`: the sender as "ip:port"; `now`: seconds (wall clock: the reply's replay time too).
   OvpnDecision on_datagram(std::span<const uint8_t> d, std::string_view peer, uint64_t now);
 
   uint64_t bad_hmac() const { return bad_hmac_; }
   uint64_t bad_cookie() const { return bad_cookie_; }
-  // Old tls-crypt-v2 clients' resets dropped: refused by configuration, stale or replayed.
+  // Main started a worker from an old client's reset (OvpnDecision::from_reset).
+  void remember_reset(const ovpn::SessionId& sid, uint64_t now) {
+    if (old_clients_) old_clients_->remember(sid, now);
+  }
+  // Old tls-crypt-v2 clients' resets dropped: refused by configuration, stale, over the rate
+  // or the memory of ids; and replays of resets that started a worker.
   uint64_t old_v2_refused() const { return old_v2_refused_; }
   uint64_t old_v2_replayed() const { return old_v2_replayed_; }
-
-  // At most this many old-client session ids are remembered; when all are fresh, further old
-  // clients are dropped until one ages out (a flood of them fails closed).
-  static constexpr size_t kMaxRecentResets = 4096;
-  static constexpr uint64_t kResetAge = 300;
 
  private:
   ovpn::SessionId cookie(uint64_t slot, std::string_view peer, const ovpn::SessionId& client) const;
@@ -66,8 +68,7 @@ class OvpnStateless {
   ovpn::ControlWrap wrap_;
   SecretBytes v2_key_;
   uint32_t slot_len_;
-  bool v2_old_clients_;
-  std::map<ovpn::SessionId, uint64_t> recent_resets_;  // session id -> when it may come again
+  std::shared_ptr<OldClientResets> old_clients_;
   uint64_t bad_hmac_ = 0, bad_cookie_ = 0, old_v2_refused_ = 0, old_v2_replayed_ = 0;
 };
 

@@ -9,7 +9,9 @@
 #   tests/e2e/openvpn25_fetch.sh [CACHE_DIR]   (default /var/cache/sslvpnd-tests)
 set -euo pipefail
 CACHE=${1:-/var/cache/sslvpnd-tests}/openvpn-2.5
-MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+# bullseye leaves deb.debian.org for archive.debian.org when its LTS ends (2026): both are tried.
+MIRRORS=${DEBIAN_MIRROR:-http://deb.debian.org/debian http://archive.debian.org/debian}
+ARCH=$(dpkg --print-architecture)
 KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 PKGS="openvpn libssl1.1 libpkcs11-helper1"
 WRAP="$CACHE/openvpn"
@@ -24,15 +26,19 @@ mkdir -p "$CACHE.tmp/debs" "$CACHE.tmp/root"
 cd "$CACHE.tmp"
 get() { curl -fsS --max-time 120 --retry 2 -o "$2" "$MIRROR/$1" || fail "cannot download $MIRROR/$1"; }
 
-get dists/bullseye/InRelease InRelease
-gpgv --keyring "$KEYRING" --output Release InRelease 2>/dev/null || fail "InRelease: bad signature"
-want=$(awk '/^SHA256:/{s=1; next} /^[^ ]/{s=0} s && $3 == "main/binary-amd64/Packages.xz" {print $1}' Release)
-[ -n "$want" ] || fail "Release lists no main/binary-amd64/Packages.xz"
-get dists/bullseye/main/binary-amd64/Packages.xz Packages.xz
+MIRROR=
+for m in $MIRRORS; do
+  curl -fsS --max-time 60 --retry 2 -o InRelease "$m/dists/bullseye/InRelease" 2>/dev/null && { MIRROR=$m; break; }
+done
+[ -n "$MIRROR" ] || fail "no mirror has dists/bullseye/InRelease (tried: $MIRRORS)"
+gpgv --keyring "$KEYRING" --output Release InRelease 2>gpgv.err || fail "InRelease: bad signature: $(cat gpgv.err)"
+want=$(awk -v f="main/binary-$ARCH/Packages.xz" '/^SHA256:/{s=1; next} /^[^ ]/{s=0} s && $3 == f {print $1}' Release)
+[ -n "$want" ] || fail "Release lists no main/binary-$ARCH/Packages.xz"
+get "dists/bullseye/main/binary-$ARCH/Packages.xz" Packages.xz
 [ "$(sha256sum Packages.xz | cut -d' ' -f1)" = "$want" ] || fail "Packages.xz: SHA256 mismatch"
 
 # "FILENAME SHA256" of each package, from the verified index
-python3 - "$PKGS" >list <<'PY'
+python3 - "$PKGS" >list <<'PY' || true
 import lzma, sys
 want = set(sys.argv[1].split())
 for para in lzma.open("Packages.xz", "rt").read().split("\n\n"):
@@ -42,7 +48,7 @@ for para in lzma.open("Packages.xz", "rt").read().split("\n\n"):
         want.discard(f["Package"])
 sys.exit(1 if want else 0)
 PY
-[ "$(wc -l <list)" = 3 ] || fail "Packages lacks one of: $PKGS"
+[ "$(wc -l <list)" = 3 ] || fail "Packages lacks one of: $PKGS (or python3 could not read it)"
 while read -r file sum; do
   deb="debs/$(basename "$file")"
   get "$file" "$deb"
@@ -51,10 +57,12 @@ while read -r file sum; do
 done <list
 
 bin=$(ls root/usr/sbin/openvpn) || fail "no openvpn in the package"
+libdir=$(dirname "$(find root/usr/lib -name 'libssl.so.1.1' | head -n 1)")
+[ "$libdir" != . ] || fail "no libssl.so.1.1 in the packages"
 cat >wrapper <<EOF
 #!/bin/sh
 # openvpn 2.5 from Debian 11, with its own libssl1.1 (tests only)
-LD_LIBRARY_PATH="$CACHE/root/usr/lib/x86_64-linux-gnu" exec "$CACHE/$bin" "\$@"
+LD_LIBRARY_PATH="$CACHE/$libdir" exec "$CACHE/$bin" "\$@"
 EOF
 chmod 755 wrapper
 mv wrapper openvpn

@@ -15,8 +15,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* d, size_t n) {
   // Bit 0: tls-crypt; bit 1: tls-crypt-v2 (the client's wrapped key is parsed and opened);
   // bit 2: old tls-crypt-v2 clients start from their reset (force-cookie off).
   ovpn::WrapKeys keys = d[0] & 1 ? ovpn::tls_crypt_keys(key) : ovpn::WrapKeys{};
+  auto old_clients = d[0] & 4 ? std::make_shared<mainproc::udp::OldClientResets>() : nullptr;
   mainproc::udp::OvpnStateless st(secret, std::move(keys), 60, d[0] & 2 ? v2_server : std::string(),
-                                  (d[0] & 4) != 0);
+                                  old_clients);
   auto r = st.on_datagram({d + 1, n - 1}, "192.0.2.1|1194", 1000);
   using K = mainproc::udp::OvpnDecision::Kind;
   bool reset = n >= 2 && (ovpn::op_of(d[1]) == ovpn::Op::HardResetClientV2 ||
@@ -24,9 +25,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* d, size_t n) {
   if (r.kind == K::Reply && !reset) __builtin_trap();
   if (r.kind == K::Start && (d[0] & 2) && r.client_key.size() != ovpn::kTlsCryptV2ClientKey) __builtin_trap();
   if (r.kind != K::Reply && !r.reply.empty()) __builtin_trap();
-  // Only a v3 reset, with old clients allowed, starts from a reset; and then only once.
+  // Only a v3 reset, with old clients allowed, starts from a reset; and once main started it,
+  // never again.
   if (r.kind == K::Start && r.from_reset) {
     if (!(d[0] & 4) || ovpn::op_of(d[1]) != ovpn::Op::HardResetClientV3) __builtin_trap();
+    st.remember_reset(r.client_sid, 1000);
     if (st.on_datagram({d + 1, n - 1}, "192.0.2.2|1194", 1000).kind == K::Start) __builtin_trap();
   }
   return 0;

@@ -546,6 +546,7 @@ TEST_CASE("ovpn stateless handshake, tls-crypt-v2: the reset asks for the key ag
 }
 
 TEST_CASE("ovpn stateless handshake, tls-crypt-v2 2.5 clients: a fresh, unreplayed reset starts a worker") {
+  using mainproc::udp::OldClientResets;
   using mainproc::udp::OvpnDecision;
   using mainproc::udp::OvpnStateless;
   std::array<uint8_t, 32> secret{};
@@ -553,60 +554,75 @@ TEST_CASE("ovpn stateless handshake, tls-crypt-v2 2.5 clients: a fresh, unreplay
   std::string kc(kTlsCryptV2ClientKey, '\x05');
   auto wkc = wrap_client_key(server, kc, std::vector<uint8_t>{kMetadataUser, 'o'});
   REQUIRE(wkc.ok());
-  OvpnStateless st(secret, {}, 60, server, true);
+  // The port's IPv4 and IPv6 listeners share one memory of old clients' resets.
+  auto shared = std::make_shared<OldClientResets>();
+  OvpnStateless st(secret, {}, 60, server, shared), st6(secret, {}, 60, server, shared);
   // old_reset SID TIME: a 2.5 client's reset (replay ids from 1) wrapped at TIME, with its WKc
-  auto old_reset = [&](uint8_t sid, uint32_t time) {
+  auto old_reset = [&](const SessionId& sid, uint32_t time) {
     ControlWrap c(client_crypt_keys(kc), time, 1);
-    ControlPacket r = reset(sid);
+    ControlPacket r = reset(0);
+    r.sid = sid;
     r.op = op_byte(Op::HardResetClientV3, 0);
     auto w = c.wrap(serialize_control(r));
     w.insert(w.end(), wkc->begin(), wkc->end());
     return w;
   };
-  auto a = old_reset(0x51, 10000);
+  auto sid = [](uint32_t n) {
+    SessionId s{0xee};
+    for (int b = 0; b < 4; ++b) s[static_cast<size_t>(4 + b)] = static_cast<uint8_t>(n >> (8 * b));
+    return s;
+  };
+  auto a = old_reset(sid(1), 10000);
   auto d = st.on_datagram(a, "192.0.2.9|5000", 10001);
   REQUIRE(d.kind == OvpnDecision::Kind::Start);
   CHECK(d.from_reset);
-  CHECK(d.client_sid == reset(0x51).sid);
+  CHECK(d.client_sid == sid(1));
   CHECK(d.client_key == kc);
   CHECK(d.metadata == std::vector<uint8_t>{kMetadataUser, 'o'});
-  // The same reset again, from another address (a replay): nothing, for as long as it is fresh
-  CHECK(st.on_datagram(a, "198.51.100.7|4000", 10002).kind == OvpnDecision::Kind::Drop);
-  CHECK(st.on_datagram(a, "198.51.100.7|4000", 10000 + OvpnStateless::kResetAge).kind ==
+  // Main refused that start (say, max-clients): nothing was remembered, the client's repeated
+  // reset may start one.
+  REQUIRE(st.on_datagram(a, "192.0.2.9|5000", 10002).kind == OvpnDecision::Kind::Start);
+  st.remember_reset(sid(1), 10002);
+  // Once it started a worker, the same reset again, from another address or to the IPv6
+  // listener (a replay), starts nothing for as long as it could pass the time check.
+  CHECK(st.on_datagram(a, "198.51.100.7|4000", 10003).kind == OvpnDecision::Kind::Drop);
+  CHECK(st6.on_datagram(a, "2001:db8::7|4000", 10003).kind == OvpnDecision::Kind::Drop);
+  CHECK(st.on_datagram(a, "198.51.100.7|4000", 10000 + OldClientResets::kAge).kind ==
         OvpnDecision::Kind::Drop);
   CHECK(st.old_v2_replayed() == 2);
+  CHECK(st6.old_v2_replayed() == 1);
   // ... and once it is stale, its time refuses it
-  CHECK(st.on_datagram(a, "198.51.100.7|4000", 10001 + OvpnStateless::kResetAge).kind ==
+  CHECK(st.on_datagram(a, "198.51.100.7|4000", 10001 + OldClientResets::kAge).kind ==
         OvpnDecision::Kind::Drop);
   CHECK(st.old_v2_refused() == 1);
   // A reset from a client whose clock is too far ahead: refused
-  CHECK(st.on_datagram(old_reset(0x52, 20000), "192.0.2.9|5001", 10002).kind == OvpnDecision::Kind::Drop);
+  CHECK(st.on_datagram(old_reset(sid(2), 20000), "192.0.2.9|5001", 10002).kind == OvpnDecision::Kind::Drop);
   CHECK(st.old_v2_refused() == 2);
-  // Another client's fresh reset starts
-  CHECK(st.on_datagram(old_reset(0x53, 10003), "192.0.2.10|5000", 10003).kind == OvpnDecision::Kind::Start);
   // A reset with a bad HMAC (a bit flipped): dropped before anything else
-  auto bad = old_reset(0x54, 10003);
+  auto bad = old_reset(sid(3), 10003);
   bad[20] ^= 1;
   CHECK(st.on_datagram(bad, "192.0.2.11|5000", 10003).kind == OvpnDecision::Kind::Drop);
-  // A flood of fresh distinct resets fills the memory of session ids: then it fails closed
-  // (no start) until they age out.
-  OvpnStateless small(secret, {}, 60, server, true);
+  CHECK(st.bad_hmac() == 1);
+
+  // At most kPerSecond starts a second (a burst of that many); fresh distinct resets beyond are
+  // dropped until tokens come back.
+  auto burst = std::make_shared<OldClientResets>();
+  OvpnStateless b(secret, {}, 60, server, burst);
   size_t started = 0;
-  for (size_t i = 0; i < OvpnStateless::kMaxRecentResets + 10; ++i) {
-    ControlWrap c(client_crypt_keys(kc), 30000, 1);
-    ControlPacket r = reset(0);
-    for (size_t b = 0; b < 8; ++b) r.sid[b] = static_cast<uint8_t>(i >> (8 * (b % 4)));
-    r.sid[7] = 0xee;
-    r.op = op_byte(Op::HardResetClientV3, 0);
-    auto w = c.wrap(serialize_control(r));
-    w.insert(w.end(), wkc->begin(), wkc->end());
-    started += small.on_datagram(w, "192.0.2.12|5000", 30000).kind == OvpnDecision::Kind::Start;
-  }
-  CHECK(started == OvpnStateless::kMaxRecentResets);
-  CHECK(small
-            .on_datagram(old_reset(0x60, 30000 + OvpnStateless::kResetAge + 2), "192.0.2.13|1",
-                         30000 + OvpnStateless::kResetAge + 2)
-            .kind == OvpnDecision::Kind::Start);  // the old ones aged out
+  for (uint32_t i = 0; i < 50; ++i)
+    started += b.on_datagram(old_reset(sid(100 + i), 30000), "192.0.2.12|1", 30000).kind ==
+               OvpnDecision::Kind::Start;
+  CHECK(started == static_cast<size_t>(OldClientResets::kPerSecond));
+  CHECK(b.on_datagram(old_reset(sid(200), 30001), "192.0.2.12|2", 30001).kind == OvpnDecision::Kind::Start);
+  // At most kMax ids are remembered: past that, no start until the oldest are forgotten.
+  auto full = std::make_shared<OldClientResets>();
+  for (uint32_t i = 0; i < OldClientResets::kMax; ++i) full->remember(sid(1000 + i), 40000);
+  OvpnStateless f(secret, {}, 60, server, full);
+  CHECK(f.on_datagram(old_reset(sid(9), 40100), "192.0.2.13|1", 40100).kind == OvpnDecision::Kind::Drop);
+  uint64_t later = 40000 + 2 * OldClientResets::kAge + 1;
+  CHECK(f.on_datagram(old_reset(sid(9), static_cast<uint32_t>(later)), "192.0.2.13|1", later).kind ==
+        OvpnDecision::Kind::Start);
+  CHECK(full->size() == 0);
 }
 
 TEST_CASE("ovpn compression framing: the stubs are stripped and added; compressed packets refused") {

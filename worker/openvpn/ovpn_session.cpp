@@ -93,7 +93,8 @@ bool OvpnSession::on_data(std::span<uint8_t> pkt, Clock::time_point now, tunnel:
     return true;
   }
   if (!tunnel::source_allowed(*plain, s_.ipv4, s_.ipv6) ||
-      !tunnel::destination_allowed(*plain, s_.allowed_destinations) || !tunnel::ports_allowed(*plain, s_.ports)) {
+      !tunnel::destination_allowed(*plain, s_.allowed_destinations) ||
+      !tunnel::ports_allowed(*plain, s_.ports)) {
     ++dropped_;
     return true;
   }
@@ -104,7 +105,7 @@ bool OvpnSession::on_data(std::span<uint8_t> pkt, Clock::time_point now, tunnel:
 }
 
 void OvpnSession::on_control(std::span<const uint8_t> pkt, Clock::time_point now, tunnel::TunnelIo& io) {
-  if (op_of(pkt[0]) == Op::HardResetClientV2) {
+  if (op_of(pkt[0]) == Op::HardResetClientV2 || op_of(pkt[0]) == Op::HardResetClientV3) {
     // The client restarted from the same address and port (a client that binds its port):
     // its packets reach this worker's socket, not main's. A live client pings at least every
     // ping_s, so a session silent for twice that is its old one: it ends, and the client's next

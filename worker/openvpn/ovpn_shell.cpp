@@ -337,6 +337,7 @@ bool OvpnLogin::on_push_request() {
   tun = std::move(rep->second);
   auto km = ovpn::data_key_material(tls_, prf_keys, *km_, *server_km_, ctl_);
   server_km_.reset();
+  secure_wipe(km_->pre_master.data(), km_->pre_master.size());  // key 0's keys are made
   bool v2 = proto & ovpn::kIvProtoDataV2;
   uint32_t peer_id = static_cast<uint32_t>(st_.worker_id() & 0xffffff);
   auto dc =
