@@ -316,9 +316,11 @@ void Server::add_openvpn_script_env(ScriptEnv& env, const WorkerProc& w, const c
   env["script_type"] = connect ? "client-connect" : "client-disconnect";
   env["common_name"] = p.username();
   env["username"] = p.username();
-  env["trusted_ip"] = w.client_ip;
+  // openvpn names an IPv6 client's address trusted_ip6, an IPv4 one's trusted_ip.
+  bool v6 = w.client_ip.find(':') != std::string::npos;
+  env[v6 ? "trusted_ip6" : "trusted_ip"] = w.client_ip;
+  env[v6 ? "untrusted_ip6" : "untrusted_ip"] = w.client_ip;
   env["trusted_port"] = std::to_string(w.client_port);
-  env["untrusted_ip"] = w.client_ip;
   env["untrusted_port"] = std::to_string(w.client_port);
   env["dev"] = p.device();
   env["time_unix"] = std::to_string(w.tunnel_start ? w.tunnel_start : time(nullptr));

@@ -136,15 +136,24 @@ fi
 
 echo "# 5. bans of an IPv6 /64"
 note_secret 'wrong-Pass1'
+# The wrong passwords come from $C6 ($C6B deprecated: not chosen as a source), the retries
+# from $C6B ($C6 deprecated): the ban is the /64's, not one address's.
+ip -n "$NS_C" addr change "$C6B/64" dev "vc$$" preferred_lft 0
 for _ in 1 2; do
   printf '%s\n' 'wrong-Pass1' | in_ns "$NS_C" timeout 20 openconnect --authenticate --passwd-on-stdin -u alice \
     --servercert "$PIN" "https://[$S6]:$PORT/" >/dev/null 2>&1
 done
 check "two wrong passwords from $C6 ban its /64 (sslvpnctl show bans)" \
   bash -c "'$CTL' -s '$SOCK' show ip bans | grep -q '2001:db8:c5::/64'"
+check "... the server logged that ban for $C6" grep -q "banning 2001:db8:c5::/64 .*failed logins" "$LOG"
+grep -q "login failed for 'alice' from $C6" "$LOG" || grep "login failed" "$LOG" | tail -n 2
+ip -n "$NS_C" addr change "$C6B/64" dev "vc$$" preferred_lft forever
+ip -n "$NS_C" addr change "$C6/64" dev "vc$$" preferred_lft 0
 out=$(printf '%s\n' 'alice-Secret1' | in_ns "$NS_C" timeout 20 openconnect --authenticate --passwd-on-stdin -u alice \
   --servercert "$PIN" "https://[$S6]:$PORT/" 2>&1)
-check "the right password from the banned address gets no cookie" bash -c "! grep -q '^COOKIE=' <<<\"\$0\"" "$out"
+check "the right password from another address of the banned /64 ($C6B) gets no cookie" \
+  bash -c "! grep -q '^COOKIE=' <<<\"\$0\"" "$out"
+check "... refused as banned" grep -q "refusing $C6B:[0-9]*: banned" "$LOG"
 ov_conf_lines b udp "auth-user-pass $WORK/alice.up" "tls-crypt $WORK/tc.key"
 sed -i "s/^remote .*/remote $S6 $OV_PORT/" "$WORK/b.ovpn"
 ov_start b

@@ -251,6 +251,8 @@ check "32 of them got the server's flight (got ${FLIGHTS:-?})" test "${FLIGHTS:-
 check "dtls_refused_half_open counts the other 48" wait_col "d['dtls_refused_half_open'] - $RH0 == 48"
 check "show collector says so" bash -c "'$CTL' -s '$SOCK' show collector | grep -q 'DTLS handshakes refused (too many from one address): $((RH0 + 48))'"
 check "the collector survived (PID $PID2)" test "$(col "d['pid']")" = "$PID2"
+check "the 32 handshakes are still half-open (dtls_sessions $(col "d['dtls_sessions']") >= ${HS0:-0} + 32)" \
+  col_true "d['dtls_sessions'] >= ${HS0:-0} + 32"
 gen d6 6 12 --src-ip 10.55.0.3
 check "meanwhile an exporter on 127.0.0.1 is served" \
   export_dtls "$NS_S" 127.0.0.1 d6 --cert "$WORK/exp/cert.pem" --key "$WORK/exp/key.pem"

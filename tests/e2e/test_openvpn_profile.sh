@@ -76,7 +76,7 @@ if server A 10.87.1 "openvpn-udp-port = $OV_PORT" "openvpn-tcp-port = $OV_PORT" 
   check "A: the server logged the key's metadata" grep -q "tls-crypt-v2 client key: alice's laptop" "$LOG"
   a4=$(ov_addr4 a)
   check "A: connect-script: openvpn's variables (script_type, common_name, trusted_ip, ifconfig_pool_remote_ip)" \
-    test "$(grep -E '^(script_type|common_name|trusted_ip|ifconfig_pool_remote_ip|PROTOCOL)=' "$WORK/env.connect" | sort | tr '\n' ' ')" \
+    test "$(grep -E '^(script_type|common_name|trusted_ip|ifconfig_pool_remote_ip|PROTOCOL)=' "$WORK/env.connect" | LC_ALL=C sort | tr '\n' ' ')" \
     = "PROTOCOL=openvpn common_name=alice ifconfig_pool_remote_ip=$a4 script_type=client-connect trusted_ip=$CLIENT_IP "
   check "A: ... and ocserv's (USERNAME, IP_REMOTE)" grep -qx "IP_REMOTE=$a4" "$WORK/env.connect"
   in_ns "$NS_C" ping -c 3 -i 0.2 -W 2 -s 1000 "$GW" >/dev/null
@@ -114,6 +114,23 @@ out=$("$KEYTOOL" profile -c "$WORK/C.conf" --remote "$SERVER_IP" "$WORK/c.ovpn" 
 check "C: no profile for a server without OpenVPN (exit 1, says why)" \
   test "$? $(grep -c 'OpenVPN is off' <<<"$out")" = "1 1"
 check "C: ... and no file" test ! -e "$WORK/c.ovpn"
+# A server-cert that is not its own root (a leaf its CA signed, the CA not in the file): the
+# tool cannot know what clients should trust, and asks for --ca.
+mkdir -p "$WORK/ca"
+certtool --generate-privkey --ecc --outfile "$WORK/ca/key.pem" >/dev/null 2>&1
+printf 'cn = "profile test CA"\nca\ncert_signing_key\nexpiration_days = 30\n' >"$WORK/ca/tmpl"
+certtool --generate-self-signed --load-privkey "$WORK/ca/key.pem" --template "$WORK/ca/tmpl" \
+  --outfile "$WORK/ca/cert.pem" >/dev/null 2>&1
+printf 'cn = "%s"\ntls_www_server\nsigning_key\nexpiration_days = 30\n' "$SERVER_IP" >"$WORK/ca/leaf.tmpl"
+certtool --generate-certificate --load-privkey "$WORK/cert/key.pem" --load-ca-certificate "$WORK/ca/cert.pem" \
+  --load-ca-privkey "$WORK/ca/key.pem" --template "$WORK/ca/leaf.tmpl" --outfile "$WORK/ca/leaf.pem" >/dev/null 2>&1
+sed "s|^server-cert = .*|server-cert = $WORK/ca/leaf.pem|" "$WORK/B.conf" >"$WORK/D.conf"
+out=$("$KEYTOOL" profile -c "$WORK/D.conf" --remote "$SERVER_IP" "$WORK/d.ovpn" 2>&1)
+check "C: a chain that stops below its root: no profile without --ca (exit 1, says so)" \
+  test "$? $(grep -c 'does not end in its root CA' <<<"$out") $([ -e "$WORK/d.ovpn" ] && echo file)" = "1 1 "
+check "C: ... with --ca the profile carries that CA" "$KEYTOOL" profile -c "$WORK/D.conf" --remote "$SERVER_IP" \
+  --ca "$WORK/ca/cert.pem" "$WORK/d.ovpn"
+check "C: ... as its <ca>" test "$(block d ca)" = "$(cat "$WORK/ca/cert.pem")"
 sum=$(sha256sum <"$WORK/pa.ovpn")
 "$KEYTOOL" profile -c "$WORK/A.conf" --remote "$SERVER_IP" "$WORK/pa.ovpn" >/dev/null 2>&1
 check "C: an existing file is not overwritten (exit 1)" test "$? $(sha256sum <"$WORK/pa.ovpn")" = "1 $sum"

@@ -245,6 +245,26 @@ TEST_CASE("IPFIX: micro- and nanosecond times (NTP format) and deltas from the e
   auto& b = std::get<FlowRecord>(c.records[1]);
   CHECK(b.start_ms == 1700000002500);
   CHECK(b.end_ms == 1700000008750);
+
+  // Hostile sizes: flowStartSeconds in 8 bytes of 0xff is bounded (no overflow), and NTP
+  // seconds below 1970's are era 1 (2036 on).
+  Msg h;
+  h.begin_set(2);
+  h.u16(312), h.u16(4);
+  for (auto [id, len] : {std::pair{8, 4}, {12, 4}, {150, 8}, {155, 8}})
+    h.u16(static_cast<uint16_t>(id)), h.u16(static_cast<uint16_t>(len));
+  h.end_set();
+  h.begin_set(312);
+  h.u32(0x0a4d0007), h.u32(0x5db8d70e);
+  h.u32(0xffffffffu), h.u32(0xffffffffu);
+  h.u32(0), h.u32(0);  // NTP 0: 2036-02-07 06:28:16 UTC
+  h.end_set();
+  Collected c2;
+  REQUIRE(dec.decode(h.done(2, 1, 1700000010), "192.0.2.9 4739", 2, c2.on_record(), c2.on_options()));
+  REQUIRE(c2.records.size() == 1);
+  auto& z = std::get<FlowRecord>(c2.records[0]);
+  CHECK(z.start_ms == (int64_t{1} << 46) * 1000);
+  CHECK(z.end_ms == int64_t{2085978496} * 1000);
 }
 
 TEST_CASE("IPFIX: sequence numbers count lost records (RFC 7011)", "[nvm]") {

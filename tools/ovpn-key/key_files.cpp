@@ -8,8 +8,6 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
-#include <fstream>
-#include <sstream>
 #include <vector>
 
 #include "worker/openvpn/tls_crypt_v2.hpp"
@@ -17,12 +15,17 @@
 namespace sslvpn::ovpnkey {
 
 bool read_text(const std::string& path, std::string* out) {
-  std::ifstream f(path);
-  if (!f) return false;
-  std::stringstream ss;
-  ss << f.rdbuf();
-  *out = ss.str();
-  return true;
+  // Straight into `out`: a key file leaves no copy behind in a stream's buffers.
+  std::FILE* f = std::fopen(path.c_str(), "rbe");
+  if (f == nullptr) return false;
+  out->clear();
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out->append(buf, n);
+  secure_wipe(buf, sizeof buf);
+  bool ok = !std::ferror(f);
+  std::fclose(f);
+  return ok;
 }
 
 bool write_new(const std::string& path, const std::string& text) {

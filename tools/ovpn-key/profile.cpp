@@ -35,24 +35,32 @@ std::vector<std::string> pem_certificates(const std::string& text) {
   return out;
 }
 
-// Whether the certificate names TLS server authentication in its extended key usage, which
-// openvpn's `remote-cert-tls server` requires.
-bool has_server_eku(const std::string& pem) {
+// What the profile needs to know of a certificate: whether it signed itself (a root the
+// client can trust as is), and whether openvpn's `remote-cert-tls server` accepts it (a key
+// usage extension, and TLS server authentication in the extended key usage).
+struct CertFacts {
+  bool self_signed = false, tls_server = false;
+};
+CertFacts facts_of(const std::string& pem) {
+  CertFacts f;
   gnutls_x509_crt_t crt = nullptr;
-  if (gnutls_x509_crt_init(&crt) < 0) return false;
+  if (gnutls_x509_crt_init(&crt) < 0) return f;
   gnutls_datum_t d{reinterpret_cast<unsigned char*>(const_cast<char*>(pem.data())),
                    static_cast<unsigned>(pem.size())};
-  bool found = false;
   if (gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_PEM) >= 0) {
-    for (unsigned i = 0; !found; ++i) {
+    f.self_signed = gnutls_x509_crt_check_issuer(crt, crt) != 0;
+    unsigned usage = 0;
+    bool eku = false;
+    for (unsigned i = 0; !eku; ++i) {
       char oid[128];
       size_t n = sizeof oid;
       if (gnutls_x509_crt_get_key_purpose_oid(crt, i, oid, &n, nullptr) < 0) break;
-      found = std::string_view(oid) == GNUTLS_KP_TLS_WWW_SERVER;
+      eku = std::string_view(oid) == GNUTLS_KP_TLS_WWW_SERVER;
     }
+    f.tls_server = eku && gnutls_x509_crt_get_key_usage(crt, &usage, nullptr) >= 0;
   }
   gnutls_x509_crt_deinit(crt);
-  return found;
+  return f;
 }
 
 std::string default_host() {
@@ -63,54 +71,41 @@ std::string default_host() {
 
 }  // namespace
 
-int make_profile(const ProfileArgs& a) {
-  Config cfg;
-  try {
-    cfg = load_config_file(a.config, nullptr, nullptr);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "sslvpnd-ovpn-key: %s\n", e.what());
-    return 1;
-  }
-  if (!cfg.openvpn()) {
-    std::fprintf(stderr,
-                 "sslvpnd-ovpn-key: OpenVPN is off in %s (set openvpn-udp-port or openvpn-tcp-port)\n",
-                 a.config.c_str());
-    return 1;
-  }
-  std::string chain, ca;
-  if (!read_text(cfg.server_cert, &chain)) {
-    std::fprintf(stderr, "sslvpnd-ovpn-key: cannot read server-cert '%s'\n", cfg.server_cert.c_str());
-    return 1;
-  }
-  auto certs = pem_certificates(chain);
-  if (certs.empty()) {
-    std::fprintf(stderr, "sslvpnd-ovpn-key: no PEM certificate in '%s'\n", cfg.server_cert.c_str());
-    return 1;
-  }
-  // The CA: given, or the top of the server's chain (the certificate itself when self-signed).
-  if (!a.ca.empty()) {
-    if (!read_text(a.ca, &ca) || pem_certificates(ca).empty()) {
-      std::fprintf(stderr, "sslvpnd-ovpn-key: no PEM certificate in '%s'\n", a.ca.c_str());
-      return 1;
-    }
-  } else {
-    ca = certs.back() + "\n";
-  }
-  std::string host = a.remote.empty() ? default_host() : a.remote;
+namespace {
 
-  std::string p = "# OpenVPN client profile for " + host + ", made by sslvpnd-ovpn-key profile from " +
-                  a.config + "\nclient\ndev tun\nnobind\n";
+bool fail(const std::string& why) {
+  std::fprintf(stderr, "sslvpnd-ovpn-key: %s\n", why.c_str());
+  return false;
+}
+
+// The CA the client checks the server with: --ca, or the top of server-cert's chain when it is
+// a root (the certificate itself when self-signed). A chain that stops below its root needs --ca.
+bool choose_ca(const ProfileArgs& a, const std::vector<std::string>& chain, std::string* ca) {
+  if (!a.ca.empty()) {
+    if (!read_text(a.ca, ca) || pem_certificates(*ca).empty())
+      return fail("no PEM certificate in '" + a.ca + "'");
+    if (ca->back() != '\n') ca->push_back('\n');
+    return true;
+  }
+  if (!facts_of(chain.back()).self_signed)
+    return fail(
+        "server-cert's chain does not end in its root CA: name the CA clients should trust with --ca FILE");
+  *ca = chain.back() + "\n";
+  return true;
+}
+
+// A <connection> per OpenVPN port, UDP first (explicit-exit-notify is UDP's).
+void add_connections(const Config& cfg, const std::string& host, std::string& p) {
   if (cfg.openvpn_udp_port != 0)
     p += "<connection>\nremote " + host + " " + std::to_string(cfg.openvpn_udp_port) +
          " udp\nexplicit-exit-notify 1\n</connection>\n";
   if (cfg.openvpn_tcp_port != 0)
     p += "<connection>\nremote " + host + " " + std::to_string(cfg.openvpn_tcp_port) +
          " tcp-client\n</connection>\n";
-  if (has_server_eku(certs.front()))
-    p += "remote-cert-tls server\n";
-  else
-    p += "# the server's certificate names no TLS server use (EKU): no remote-cert-tls server\n";
-  p += "data-ciphers " + cfg.openvpn_data_ciphers + "\n";
+}
+
+// What the ways in need: a password, a TOTP code with it, a client certificate.
+void add_login(const Config& cfg, std::string& p) {
   bool password = false, certificate = false, otp = false;
   for (const auto& c : cfg.auth_chains) {
     if (!c.unsupported.empty()) continue;
@@ -122,30 +117,79 @@ int make_profile(const ProfileArgs& a) {
   if (otp) p += "static-challenge \"Enter your one-time code\" 1\n";
   if (certificate)
     p += "# this server asks for a client certificate: add the user's as <cert> and <key> blocks\n";
-  p += "verb 3\n<ca>\n" + ca + (ca.back() == '\n' ? "" : "\n") + "</ca>\n";
+}
 
+// The control channel's key, inline: a new tls-crypt-v2 client key, or the shared file of
+// tls-crypt or tls-auth (with the client's key-direction and digest). No copy is left unwiped.
+bool add_wrap_key(const Config& cfg, const ProfileArgs& a, std::string& p) {
   std::string key;
   if (!cfg.openvpn_tls_crypt_v2.empty()) {
-    if (!new_client_key(cfg.openvpn_tls_crypt_v2, a.metadata, &key)) return 1;
-    p += "<tls-crypt-v2>\n" + key + "</tls-crypt-v2>\n";
-  } else if (!cfg.openvpn_tls_crypt.empty() || !cfg.openvpn_tls_auth.empty()) {
-    bool crypt = !cfg.openvpn_tls_crypt.empty();
-    const std::string& file = crypt ? cfg.openvpn_tls_crypt : cfg.openvpn_tls_auth;
-    if (!read_text(file, &key)) {
-      std::fprintf(stderr, "sslvpnd-ovpn-key: cannot read '%s'\n", file.c_str());
-      return 1;
-    }
-    if (!crypt) {
-      // The client uses the other direction; with none, both use the key's first half.
-      if (cfg.openvpn_tls_auth_direction >= 0)
-        p += "key-direction " + std::to_string(1 - cfg.openvpn_tls_auth_direction) + "\n";
-      if (cfg.openvpn_auth != "SHA1") p += "auth " + cfg.openvpn_auth + "\n";
-    }
-    const char* tag = crypt ? "tls-crypt" : "tls-auth";
-    p += std::string("<") + tag + ">\n" + key + (key.back() == '\n' ? "" : "\n") + "</" + tag + ">\n";
+    if (!new_client_key(cfg.openvpn_tls_crypt_v2, a.metadata, &key)) return false;
+    p.append("<tls-crypt-v2>\n").append(key).append("</tls-crypt-v2>\n");
+    wipe_string(key);
+    return true;
   }
-  bool ok = write_new(a.out, p);
+  if (a.metadata)
+    std::fprintf(stderr, "sslvpnd-ovpn-key: --metadata is for tls-crypt-v2 keys only; ignored\n");
+  if (cfg.openvpn_tls_crypt.empty() && cfg.openvpn_tls_auth.empty()) return true;
+  bool crypt = !cfg.openvpn_tls_crypt.empty();
+  const std::string& file = crypt ? cfg.openvpn_tls_crypt : cfg.openvpn_tls_auth;
+  if (!read_text(file, &key) || key.find("-----BEGIN OpenVPN Static key V1-----") == std::string::npos) {
+    wipe_string(key);
+    return fail("'" + file + "' is not an openvpn static key file");
+  }
+  if (!crypt) {
+    // The client uses the other direction; with none, both use the key's first half.
+    if (cfg.openvpn_tls_auth_direction >= 0)
+      p += "key-direction " + std::to_string(1 - cfg.openvpn_tls_auth_direction) + "\n";
+    if (cfg.openvpn_auth != "SHA1") p += "auth " + cfg.openvpn_auth + "\n";
+  }
+  const char* tag = crypt ? "tls-crypt" : "tls-auth";
+  p.append("<").append(tag).append(">\n").append(key);
+  if (key.back() != '\n') p.push_back('\n');
+  p.append("</").append(tag).append(">\n");
   wipe_string(key);
+  return true;
+}
+
+}  // namespace
+
+int make_profile(const ProfileArgs& a) {
+  Config cfg;
+  try {
+    cfg = load_config_file(a.config, nullptr, nullptr);
+  } catch (const std::exception& e) {
+    fail(e.what());
+    return 1;
+  }
+  if (!cfg.openvpn()) {
+    fail("OpenVPN is off in " + a.config + " (set openvpn-udp-port or openvpn-tcp-port)");
+    return 1;
+  }
+  std::string text, ca;
+  if (!read_text(cfg.server_cert, &text)) {
+    fail("cannot read server-cert '" + cfg.server_cert + "'");
+    return 1;
+  }
+  auto chain = pem_certificates(text);
+  if (chain.empty()) {
+    fail("no PEM certificate in '" + cfg.server_cert + "'");
+    return 1;
+  }
+  if (!choose_ca(a, chain, &ca)) return 1;
+  std::string host = a.remote.empty() ? default_host() : a.remote;
+
+  std::string p = "# OpenVPN client profile for " + host + ", made by sslvpnd-ovpn-key profile from " +
+                  a.config + "\nclient\ndev tun\nnobind\n";
+  add_connections(cfg, host, p);
+  p +=
+      facts_of(chain.front()).tls_server
+          ? "remote-cert-tls server\n"
+          : "# the server's certificate is not marked for TLS servers (key usage, EKU): no remote-cert-tls\n";
+  p += "data-ciphers " + cfg.openvpn_data_ciphers + "\n";
+  add_login(cfg, p);
+  p += "verb 3\n<ca>\n" + ca + "</ca>\n";
+  bool ok = add_wrap_key(cfg, a, p) && write_new(a.out, p);
   wipe_string(p);
   if (ok) std::printf("wrote %s for %s\n", a.out.c_str(), host.c_str());
   return ok ? 0 : 1;

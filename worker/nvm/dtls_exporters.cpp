@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <deque>
+#include <optional>
 #include <vector>
 
 namespace sslvpn::nvm {
@@ -21,17 +22,33 @@ std::string peer_key(const sockaddr_storage& a, socklen_t len) {
   return std::string(reinterpret_cast<const char*>(&a), len);
 }
 
-// Whether two peers share an address (IPv4) or a /64 (IPv6), ports aside.
-bool same_host(const sockaddr_storage& a, const sockaddr_storage& b) {
-  if (a.ss_family != b.ss_family) return false;
+// The host a peer's handshakes count against: its IPv4 address, or its IPv6 /64, ports aside.
+std::string host_key(const sockaddr_storage& a) {
   if (a.ss_family == AF_INET)
-    return reinterpret_cast<const sockaddr_in&>(a).sin_addr.s_addr ==
-           reinterpret_cast<const sockaddr_in&>(b).sin_addr.s_addr;
+    return std::string(reinterpret_cast<const char*>(&reinterpret_cast<const sockaddr_in&>(a).sin_addr), 4);
   if (a.ss_family == AF_INET6)
-    return std::memcmp(&reinterpret_cast<const sockaddr_in6&>(a).sin6_addr,
-                       &reinterpret_cast<const sockaddr_in6&>(b).sin6_addr, 8) == 0;
-  return false;
+    return std::string(reinterpret_cast<const char*>(&reinterpret_cast<const sockaddr_in6&>(a).sin6_addr), 8);
+  return {};
 }
+
+// A handshake in progress, counted for its host until it is established or ends.
+class HalfOpen {
+ public:
+  HalfOpen(std::map<std::string, size_t>& counts, std::string host)
+      : counts_(&counts), host_(std::move(host)) {
+    ++(*counts_)[host_];
+  }
+  HalfOpen(const HalfOpen&) = delete;
+  HalfOpen& operator=(const HalfOpen&) = delete;
+  ~HalfOpen() {
+    auto it = counts_->find(host_);
+    if (it != counts_->end() && --it->second == 0) counts_->erase(it);
+  }
+
+ private:
+  std::map<std::string, size_t>* counts_;
+  std::string host_;
+};
 
 // DTLS record: content type 22 (handshake), epoch 0, then a ClientHello (handshake type 1).
 bool is_client_hello(std::span<const uint8_t> d) {
@@ -82,6 +99,7 @@ struct DtlsExporters::Peer {
   UdpPeer to;
   std::deque<std::vector<uint8_t>> inbox;
   bool established = false;
+  std::optional<HalfOpen> half_open;  // until established
   double started = 0, last = 0, next_retransmit = 0;
 
   static ssize_t push(gnutls_transport_ptr_t ptr, const void* data, size_t size) {
@@ -188,13 +206,13 @@ void DtlsExporters::start_session(const UdpPeer& from, std::span<const uint8_t> 
     ++c_.refused_no_room;
     return;
   }
-  size_t half_open = 0;
-  for (const auto& [k, p] : peers_) half_open += !p->established && same_host(p->to.addr, from.addr);
-  if (half_open >= s_.max_half_open_per_address) {
+  std::string host = host_key(from.addr);
+  if (auto h = half_open_.find(host); h != half_open_.end() && h->second >= s_.max_half_open_per_address) {
     ++c_.refused_half_open;
     return;
   }
   auto p = std::make_unique<Peer>();
+  p->half_open.emplace(half_open_, std::move(host));
   gnutls_session_t raw = nullptr;
   if (gnutls_init(&raw, GNUTLS_SERVER | GNUTLS_DATAGRAM | GNUTLS_NONBLOCK | GNUTLS_NO_SIGNAL) < 0) return;
   p->session.reset(raw);
@@ -231,6 +249,7 @@ bool DtlsExporters::step(Peer& p, double now, const Deliver& deliver) {
       return false;
     }
     p.established = true;
+    p.half_open.reset();
     ++c_.handshakes;
   }
   std::vector<uint8_t>& buf = rx_;

@@ -89,6 +89,9 @@ class DtlsExporters {
   bool require_cert_ = false;
   Settings s_;
   DtlsCounters c_;
+  // Handshakes in progress per host (host_key: the IPv4 address, or the IPv6 /64); before
+  // peers_, whose sessions release their count when they end.
+  std::map<std::string, size_t> half_open_;
   std::map<std::string, std::unique_ptr<Peer>> peers_;  // by the sender's sockaddr bytes
   std::vector<uint8_t> rx_;                             // one decrypted record
 };

@@ -123,19 +123,27 @@ struct Extra {
 };
 
 // NTP time (seconds since 1900 in the high 32 bits, a binary fraction in the low 32) as Unix
-// milliseconds; 0 before 1970 (no such flow).
+// milliseconds. Seconds below 1970's are NTP era 1 (from 2036 on), as RFC 5905 reads them.
 int64_t ntp_to_unix_ms(uint64_t v) {
   constexpr uint64_t kNtpToUnix = 2208988800;  // seconds from 1900 to 1970
   uint64_t s = v >> 32;
-  if (s < kNtpToUnix) return 0;
-  return static_cast<int64_t>((s - kNtpToUnix) * 1000 + (((v & 0xffffffffu) * 1000) >> 32));
+  uint64_t unix_s = s >= kNtpToUnix ? s - kNtpToUnix : s + (uint64_t{1} << 32) - kNtpToUnix;
+  return static_cast<int64_t>(unix_s * 1000 + (((v & 0xffffffffu) * 1000) >> 32));
+}
+
+// Times an exporter sends are bounded here (2^46 ms is over 2000 years), so that no
+// conversion or sum below can overflow.
+constexpr uint64_t kMaxTime = uint64_t{1} << 46;
+int64_t add_ms(int64_t a, int64_t b) {
+  int64_t r = 0;
+  return __builtin_add_overflow(a, b, &r) ? 0 : r;
 }
 
 // Times as the record gives them; resolved into Unix milliseconds by resolve().
 struct Times {
   int64_t start_ms = 0, end_ms = 0, start_up = -1, end_up = -1, start_delta_us = -1, end_delta_us = -1;
   void set(TimeKind k, uint64_t v) {
-    auto x = static_cast<int64_t>(v & 0x7fffffffffffffffu);
+    auto x = static_cast<int64_t>(std::min(v, kMaxTime));
     switch (k) {
       case TimeKind::StartNtp:
         start_ms = ntp_to_unix_ms(v);
@@ -176,8 +184,8 @@ struct Times {
   void resolve(FlowRecord& f, int64_t sys_init, uint32_t export_time) const {
     f.start_ms = start_ms;
     f.end_ms = end_ms;
-    if (sys_init >= 0 && start_up >= 0) f.start_ms = sys_init + start_up;
-    if (sys_init >= 0 && end_up >= 0) f.end_ms = sys_init + end_up;
+    if (sys_init >= 0 && start_up >= 0) f.start_ms = add_ms(sys_init, start_up);
+    if (sys_init >= 0 && end_up >= 0) f.end_ms = add_ms(sys_init, end_up);
     if (start_delta_us >= 0) f.start_ms = int64_t{export_time} * 1000 - start_delta_us / 1000;
     if (end_delta_us >= 0) f.end_ms = int64_t{export_time} * 1000 - end_delta_us / 1000;
     if (f.end_ms == 0) f.end_ms = f.start_ms ? f.start_ms : static_cast<int64_t>(export_time) * 1000;
