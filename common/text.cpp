@@ -2,8 +2,9 @@
 
 #include <cctype>
 
-#include <fstream>
-#include <sstream>
+#include <cstdio>
+
+#include "common/secret_bytes.hpp"
 
 namespace sslvpn {
 
@@ -24,11 +25,23 @@ bool colon_list_contains(std::string_view list, std::string_view item) noexcept 
 }
 
 std::optional<std::string> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  std::FILE* f = std::fopen(path.c_str(), "rbe");
+  if (f == nullptr) return std::nullopt;
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+  secure_wipe(buf, sizeof buf);
+  bool ok = !std::ferror(f);
+  std::fclose(f);
+  if (!ok) return std::nullopt;
+  return out;
+}
+
+std::string replace_control_chars(std::string in, char with) {
+  for (auto& c : in)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = with;
+  return in;
 }
 
 std::string xml_escape(std::string_view in) {

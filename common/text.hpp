@@ -18,7 +18,12 @@ bool colon_list_contains(std::string_view list, std::string_view item) noexcept;
 // Escapes text for XML content and attributes; drops characters XML 1.0 cannot carry.
 std::string xml_escape(std::string_view in);
 
-// The whole content of a file, or nullopt if it cannot be read.
+// The whole content of a file, or nullopt if it cannot be read. Read straight into the result,
+// so a key file leaves no copy behind in a stream's buffers.
 std::optional<std::string> read_file(const std::string& path);
+
+// `in` with its control characters (below 0x20, and DEL) replaced by `with`: text a peer
+// chose, before it reaches a log line or a script's environment.
+std::string replace_control_chars(std::string in, char with);
 
 }  // namespace sslvpn

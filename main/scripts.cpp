@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "common/text.hpp"
 #include "main/spawn.hpp"
 
 namespace sslvpn::mainproc {
@@ -12,12 +13,7 @@ Result<pid_t> start_script(const std::string& path, const ScriptEnv& env) {
   kv.push_back("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
   // Values a client chose (user and host names, its user agent) reach the script with their
   // control characters (line breaks among them) replaced by '_', as openvpn does.
-  for (const auto& [k, v] : env) {
-    std::string line = k + "=" + v;
-    for (size_t i = k.size() + 1; i < line.size(); ++i)
-      if (static_cast<unsigned char>(line[i]) < 0x20 || line[i] == 0x7f) line[i] = '_';
-    kv.push_back(std::move(line));
-  }
+  for (const auto& [k, v] : env) kv.push_back(k + "=" + replace_control_chars(v, '_'));
   return spawn_helper(path, {path}, {}, kv);
 }
 

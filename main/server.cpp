@@ -1,4 +1,5 @@
 #include "main/server.hpp"
+#include "common/text.hpp"
 
 #include "main/settings_loader.hpp"
 
@@ -27,10 +28,7 @@ constexpr size_t kMaxWorkerLogLine = 2048;
 constexpr size_t kMaxHipReport = 65536;
 
 std::string sanitize_log_text(const std::string& in) {
-  std::string out = in;
-  for (auto& c : out)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
-  return out;
+  return replace_control_chars(in, '?');
 }
 
 namespace {

@@ -266,6 +266,15 @@ ns_setup() {
   ip netns exec "$NS_S" sysctl -qw net.ipv6.conf.all.forwarding=1
 }
 
+# ov_client: $OPENVPN, the openvpn client (the system's unless set); ov_require: it and
+# /dev/net/tun, or the test is skipped.
+ov_client() { OPENVPN=${OPENVPN:-$(command -v openvpn || echo /usr/sbin/openvpn)}; }
+ov_require() {
+  ov_client
+  [ -x "$OPENVPN" ] || e2e_skip "needs the openvpn client (openvpn 2.6)"
+  [ -c /dev/net/tun ] || e2e_skip "needs /dev/net/tun"
+}
+
 # ns_route_vpn_back NET: the behind host reaches NET (the VPN network) through the server.
 ns_route_vpn_back() { ip -n "$NS_B" route add "$1" via 198.51.100.1; }
 

@@ -5,6 +5,38 @@
 # shellcheck shell=bash
 
 ctl() { "$CTL" -s "$SOCK" "$@"; }
+
+# ov_server NAME NET4 NET6 CONFIG-LINES...: a server with the test's common keys (its VPN
+# network NET4.0/24, NET6::/64, DNS and the route behind), started, its OpenVPN ports listening
+# (at most 5 s; else it is stopped). Sets LOG, SOCK, GW, GW6. Needs $PORT, $PW, the certificate
+# in $WORK/cert.
+ov_server() {
+  local name=$1 net4=$2 net6=$3 l
+  shift 3
+  GW=$net4.1 GW6=$net6::1 SOCK="$WORK/ctl-$name.sock" LOG="$WORK/server-$name.log"
+  { base_conf "$PORT" "$WORK/cert" "$PW"; cat <<CONF
+ipv4-network = $net4.0/24
+ipv6-network = $net6::/64
+dns = $GW
+route = $BEHIND_NET
+occtl-socket-file = $SOCK
+max-same-clients = 0
+max-ban-score = 0
+CONF
+  printf '%s\n' "$@"; } >"$WORK/$name.conf"
+  start_server "$WORK/$name.conf" "$LOG" "$WORK/$name.pid" "$PORT" || return 1
+  for _ in $(seq 1 50); do
+    l=yes
+    grep -q '^openvpn-udp-port' "$WORK/$name.conf" && [ -z "$(in_ns "$NS_S" ss -Huln "sport = :$OV_PORT")" ] && l=no
+    grep -q '^openvpn-tcp-port' "$WORK/$name.conf" && [ -z "$(in_ns "$NS_S" ss -Htln "sport = :$OV_PORT")" ] && l=no
+    [ "$l" = yes ] && return 0
+    sleep 0.1
+  done
+  echo "the OpenVPN port $OV_PORT does not listen:"; in_ns "$NS_S" ss -Hluntp
+  stop_server "$SERVER_PID"
+  return 1
+}
+
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 # user_field USER KEY: KEY of USER's first tunnel in 'show users --json' ("" when none; "?"
 # and false when sslvpnctl fails, so that no "gone" check passes for want of an answer)

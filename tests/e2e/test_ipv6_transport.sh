@@ -15,9 +15,7 @@
 # shellcheck disable=SC2317  # functions only check runs look unreachable
 source "$(dirname "$0")/lib.sh"
 e2e_init
-OPENVPN=${OPENVPN:-$(command -v openvpn || echo /usr/sbin/openvpn)}
-[ -x "$OPENVPN" ] || e2e_skip "needs the openvpn client"
-[ -c /dev/net/tun ] || e2e_skip "needs /dev/net/tun"
+ov_require
 ns_setup
 SERVER_NS=$NS_S
 S6=2001:db8:c5::1 C6=2001:db8:c5::2 C6B=2001:db8:c5::3

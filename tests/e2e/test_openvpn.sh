@@ -15,10 +15,8 @@
 # shellcheck disable=SC2317,SC2016  # functions only check runs look unreachable; awk programs
 source "$(dirname "$0")/lib.sh"
 e2e_init
-OPENVPN=${OPENVPN:-$(command -v openvpn || echo /usr/sbin/openvpn)}
-[ -x "$OPENVPN" ] || e2e_skip "needs the openvpn client (openvpn 2.6)"
+ov_require
 command -v python3 >/dev/null || e2e_skip "needs python3"
-[ -c /dev/net/tun ] || e2e_skip "needs /dev/net/tun"
 ns_setup
 SERVER_NS=$NS_S
 CTL="$BUILD_DIR/sslvpnctl"
@@ -49,36 +47,6 @@ cred() { printf '%s\n%s\n' "$2" "$3" >"$WORK/$1.up"; chmod 600 "$WORK/$1.up"; no
 cred alice alice 'alice-Secret1'
 cred bob bob 'bob-Secret1'
 cred wrong carol 'carol-Wrong-Pass9'
-
-# ---- servers -------------------------------------------------------------------------------
-# ov_server NAME NET4 NET6 CONFIG-LINES...: a server with the test's common keys (its VPN
-# network NET4.0/24, NET6::/64, DNS and the route behind), started, its OpenVPN ports listening
-# (at most 5 s). Sets LOG, SOCK, GW, GW6.
-ov_server() {
-  local name=$1 net4=$2 net6=$3 l
-  shift 3
-  GW=$net4.1 GW6=$net6::1 SOCK="$WORK/ctl-$name.sock" LOG="$WORK/server-$name.log"
-  { base_conf "$PORT" "$WORK/cert" "$PW"; cat <<CONF
-ipv4-network = $net4.0/24
-ipv6-network = $net6::/64
-dns = $GW
-route = $BEHIND_NET
-occtl-socket-file = $SOCK
-max-same-clients = 0
-max-ban-score = 0
-CONF
-  printf '%s\n' "$@"; } >"$WORK/$name.conf"
-  start_server "$WORK/$name.conf" "$LOG" "$WORK/$name.pid" "$PORT" || return 1
-  for _ in $(seq 1 50); do
-    l=yes
-    grep -q '^openvpn-udp-port' "$WORK/$name.conf" && [ -z "$(in_ns "$NS_S" ss -Huln "sport = :$OV_PORT")" ] && l=no
-    grep -q '^openvpn-tcp-port' "$WORK/$name.conf" && [ -z "$(in_ns "$NS_S" ss -Htln "sport = :$OV_PORT")" ] && l=no
-    [ "$l" = yes ] && return 0
-    sleep 0.1
-  done
-  echo "the OpenVPN port $OV_PORT does not listen:"; in_ns "$NS_S" ss -Hluntp
-  return 1
-}
 
 # ---- the openvpn client (openvpn_lib.sh) ---------------------------------------------------------
 # ov_conf NAME PROTO CRED CONFIG-LINES...: with auth-user-pass $WORK/CRED.up

@@ -19,9 +19,8 @@
 # shellcheck disable=SC2317  # functions only check runs look unreachable
 source "$(dirname "$0")/lib.sh"
 e2e_init
-OPENVPN26=${OPENVPN:-$(command -v openvpn || echo /usr/sbin/openvpn)}
-[ -x "$OPENVPN26" ] || e2e_skip "needs the openvpn 2.6 client (keys, and the 2.6 client beside 2.5)"
-[ -c /dev/net/tun ] || e2e_skip "needs /dev/net/tun"
+ov_require  # the 2.6 client makes the keys and runs beside 2.5
+OPENVPN26=$OPENVPN
 OPENVPN25=${OPENVPN25:-$(bash "$(dirname "$0")/openvpn25_fetch.sh")} ||
   e2e_skip "cannot fetch Debian 11's openvpn 2.5 (see the message above)"
 "$OPENVPN25" --version | head -n 1 | grep -q '^OpenVPN 2\.5\.' || e2e_skip "$OPENVPN25 is not openvpn 2.5"
@@ -44,32 +43,8 @@ cred bob bob 'bob-Secret1'
 "$OPENVPN26" --genkey secret "$WORK/tc.key" >/dev/null 2>&1 || { fail "openvpn --genkey secret"; e2e_finish; }
 grep -E '^[0-9a-f]{32}$' "$WORK/tc.key" | while read -r l; do note_secret "$l"; done
 
-# ov_server NAME NET4 NET6 CONFIG-LINES...: started, its OpenVPN ports listening (at most 5 s)
-ov_server() {
-  local name=$1 net4=$2 net6=$3
-  shift 3
-  GW=$net4.1 GW6=$net6::1 SOCK="$WORK/ctl-$name.sock" LOG="$WORK/server-$name.log"
-  { base_conf "$PORT" "$WORK/cert" "$PW"; cat <<CONF
-ipv4-network = $net4.0/24
-ipv6-network = $net6::/64
-dns = $GW
-route = $BEHIND_NET
-occtl-socket-file = $SOCK
-max-same-clients = 0
-log-level = 3
-openvpn-udp-port = $OV_PORT
-openvpn-tcp-port = $OV_PORT
-CONF
-  printf '%s\n' "$@"; } >"$WORK/$name.conf"
-  start_server "$WORK/$name.conf" "$LOG" "$WORK/$name.pid" "$PORT" || return 1
-  for _ in $(seq 1 50); do
-    [ -n "$(in_ns "$NS_S" ss -Huln "sport = :$OV_PORT")" ] && [ -n "$(in_ns "$NS_S" ss -Htln "sport = :$OV_PORT")" ] && return 0
-    sleep 0.1
-  done
-  echo "the OpenVPN ports $OV_PORT do not listen:"; in_ns "$NS_S" ss -Hluntp
-  stop_server "$SERVER_PID"
-  return 1
-}
+# ov_server (openvpn_lib.sh) with debug logging and both OpenVPN ports
+ov_server25() { local n=$1 a=$2 b=$3; shift 3; ov_server "$n" "$a" "$b" "log-level = 3" "openvpn-udp-port = $OV_PORT" "openvpn-tcp-port = $OV_PORT" "$@"; }
 # ov_connect NAME PROTO CRED CONFIG-LINES...: with auth-user-pass, started, the tunnel up
 ov_connect() {
   local n=$1 p=$2 c=$3
@@ -179,7 +154,7 @@ case6() {
 }
 
 echo "# server A: UDP and TCP, tls-crypt"
-if ov_server A 10.84.1 fd84:1 "openvpn-tls-crypt = $WORK/tc.key" \
+if ov_server25 A 10.84.1 fd84:1 "openvpn-tls-crypt = $WORK/tc.key" \
   "openvpn-data-ciphers = AES-256-GCM:AES-128-GCM:CHACHA20-POLY1305"; then
   case1
   case2
@@ -194,14 +169,14 @@ fi
 grep -v -- '-----' "$WORK/v2srv.key" | while read -r l; do note_secret "$l"; done
 "$BUILD_DIR/sslvpnd-ovpn-key" client --server-key "$WORK/v2srv.key" "$WORK/v2c.key"
 echo "# server B: UDP and TCP, tls-crypt-v2"
-if ov_server B 10.84.2 fd84:2 "openvpn-tls-crypt-v2 = $WORK/v2srv.key"; then
+if ov_server25 B 10.84.2 fd84:2 "openvpn-tls-crypt-v2 = $WORK/v2srv.key"; then
   case5
   stop_server "$SERVER_PID"
 else
   fail "server B did not start: case 5 not run"
 fi
 echo "# server C: UDP, tls-crypt-v2, serving clients without the cookie"
-if ov_server C 10.84.3 fd84:3 "openvpn-tls-crypt-v2 = $WORK/v2srv.key" "openvpn-tls-crypt-v2-force-cookie = false"; then
+if ov_server25 C 10.84.3 fd84:3 "openvpn-tls-crypt-v2 = $WORK/v2srv.key" "openvpn-tls-crypt-v2-force-cookie = false"; then
   case6
   stop_server "$SERVER_PID"
 else

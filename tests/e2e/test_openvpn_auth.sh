@@ -15,10 +15,8 @@
 # shellcheck disable=SC2317  # functions only check runs look unreachable
 source "$(dirname "$0")/lib.sh"
 e2e_init
-OPENVPN=${OPENVPN:-$(command -v openvpn || echo /usr/sbin/openvpn)}
-[ -x "$OPENVPN" ] || e2e_skip "needs the openvpn client (openvpn 2.6)"
+ov_require
 command -v python3 >/dev/null || e2e_skip "needs python3"
-[ -c /dev/net/tun ] || e2e_skip "needs /dev/net/tun"
 for tool in useradd userdel chpasswd; do command -v "$tool" >/dev/null || e2e_skip "needs $tool"; done
 PAM_DIR=/lib/x86_64-linux-gnu/security
 [ -f "$PAM_DIR/pam_unix.so" ] || PAM_DIR=/usr/lib/x86_64-linux-gnu/security

@@ -13,9 +13,7 @@
 # shellcheck disable=SC2317  # functions only check runs look unreachable
 source "$(dirname "$0")/lib.sh"
 e2e_init
-OPENVPN=${OPENVPN:-$(command -v openvpn || echo /usr/sbin/openvpn)}
-[ -x "$OPENVPN" ] || e2e_skip "needs the openvpn client"
-[ -c /dev/net/tun ] || e2e_skip "needs /dev/net/tun"
+ov_require
 ns_setup
 SERVER_NS=$NS_S
 KEYTOOL="$BUILD_DIR/sslvpnd-ovpn-key"

@@ -12,10 +12,8 @@
 # shellcheck disable=SC2317  # functions only check runs look unreachable
 source "$(dirname "$0")/lib.sh"
 e2e_init
-OPENVPN=${OPENVPN:-$(command -v openvpn || echo /usr/sbin/openvpn)}
-[ -x "$OPENVPN" ] || e2e_skip "needs the openvpn client (openvpn 2.6)"
+ov_require
 command -v python3 >/dev/null || e2e_skip "needs python3"
-[ -c /dev/net/tun ] || e2e_skip "needs /dev/net/tun"
 ns_setup
 SERVER_NS=$NS_S
 CTL="$BUILD_DIR/sslvpnctl"

@@ -211,7 +211,7 @@ check "GlobalProtect: ... the challenge showed the Reply-Message" grep -q "Enter
 out=$(ns_auth radbob 'radbob-pw')
 check "a user without Class logs in with no group" grep -q "^COOKIE=" <<<"$out"
 # ---- OpenVPN against the same RADIUS server ---------------------------------------------------
-OPENVPN=${OPENVPN:-$(command -v openvpn || echo /usr/sbin/openvpn)}
+ov_client
 if [ -x "$OPENVPN" ] && [ -c /dev/net/tun ]; then
   OV_PORT=1194
   CA="$WORK/cert/cert.pem"

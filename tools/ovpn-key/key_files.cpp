@@ -10,23 +10,10 @@
 #include <ctime>
 #include <vector>
 
+#include "common/text.hpp"
 #include "worker/openvpn/tls_crypt_v2.hpp"
 
 namespace sslvpn::ovpnkey {
-
-bool read_text(const std::string& path, std::string* out) {
-  // Straight into `out`: a key file leaves no copy behind in a stream's buffers.
-  std::FILE* f = std::fopen(path.c_str(), "rbe");
-  if (f == nullptr) return false;
-  out->clear();
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out->append(buf, n);
-  secure_wipe(buf, sizeof buf);
-  bool ok = !std::ferror(f);
-  std::fclose(f);
-  return ok;
-}
 
 bool write_new(const std::string& path, const std::string& text) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -46,13 +33,13 @@ bool random_bytes(size_t n, std::string* out) {
 }
 
 Result<SecretBytes> load_server_key(const std::string& path) {
-  std::string text;
-  if (!read_text(path, &text)) {
+  auto text = read_file(path);
+  if (!text) {
     std::fprintf(stderr, "sslvpnd-ovpn-key: cannot read '%s'\n", path.c_str());
     return Errc::NotFound;
   }
-  auto k = ovpn::parse_tls_crypt_v2_server_key(text);
-  wipe_string(text);
+  auto k = ovpn::parse_tls_crypt_v2_server_key(*text);
+  wipe_string(*text);
   if (!k.ok())
     std::fprintf(stderr, "sslvpnd-ovpn-key: '%s' is not a tls-crypt-v2 server key\n", path.c_str());
   return k;

@@ -1,5 +1,5 @@
-// sslvpnd-ovpn-key's files: reading, creating (mode 0600, never overwriting), and the keys it
-// makes, in openvpn's own formats.
+// sslvpnd-ovpn-key's files: creating them (mode 0600, never overwriting), and the keys it
+// makes, in openvpn's own formats (they are read with common/text.hpp's read_file).
 #pragma once
 
 #include <string>
@@ -9,7 +9,6 @@
 
 namespace sslvpn::ovpnkey {
 
-bool read_text(const std::string& path, std::string* out);
 // Creates `path` with mode 0600; fails (saying why on stderr) if it exists.
 bool write_new(const std::string& path, const std::string& text);
 bool random_bytes(size_t n, std::string* out);

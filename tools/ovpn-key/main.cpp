@@ -21,12 +21,11 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "common/secret_bytes.hpp"
+#include "common/text.hpp"
 #include "tools/ovpn-key/key_files.hpp"
 #include "tools/ovpn-key/profile.hpp"
 #include "worker/openvpn/auth_token.hpp"
@@ -35,7 +34,6 @@
 using namespace sslvpn;
 using ovpnkey::load_server_key;
 using ovpnkey::random_bytes;
-using ovpnkey::read_text;
 using ovpnkey::write_new;
 
 namespace {
@@ -82,13 +80,13 @@ int make_client(const std::string& server_path, const std::string* metadata, con
 int show_client(const std::string& server_path, const std::string& path) {
   auto server = load_server_key(server_path);
   if (!server.ok()) return 1;
-  std::string text;
-  if (!read_text(path, &text)) {
+  auto text = read_file(path);
+  if (!text) {
     std::fprintf(stderr, "sslvpnd-ovpn-key: cannot read '%s'\n", path.c_str());
     return 1;
   }
-  auto client = ovpn::parse_tls_crypt_v2_client_key(text);
-  wipe_string(text);
+  auto client = ovpn::parse_tls_crypt_v2_client_key(*text);
+  wipe_string(*text);
   if (!client.ok()) {
     std::fprintf(stderr, "sslvpnd-ovpn-key: '%s' is not a tls-crypt-v2 client key\n", path.c_str());
     return 1;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/config.hpp"
+#include "common/text.hpp"
 #include "tools/ovpn-key/key_files.hpp"
 
 namespace sslvpn::ovpnkey {
@@ -82,8 +83,9 @@ bool fail(const std::string& why) {
 // a root (the certificate itself when self-signed). A chain that stops below its root needs --ca.
 bool choose_ca(const ProfileArgs& a, const std::vector<std::string>& chain, std::string* ca) {
   if (!a.ca.empty()) {
-    if (!read_text(a.ca, ca) || pem_certificates(*ca).empty())
-      return fail("no PEM certificate in '" + a.ca + "'");
+    auto text = read_file(a.ca);
+    if (!text || pem_certificates(*text).empty()) return fail("no PEM certificate in '" + a.ca + "'");
+    *ca = std::move(*text);
     if (ca->back() != '\n') ca->push_back('\n');
     return true;
   }
@@ -134,7 +136,8 @@ bool add_wrap_key(const Config& cfg, const ProfileArgs& a, std::string& p) {
   if (cfg.openvpn_tls_crypt.empty() && cfg.openvpn_tls_auth.empty()) return true;
   bool crypt = !cfg.openvpn_tls_crypt.empty();
   const std::string& file = crypt ? cfg.openvpn_tls_crypt : cfg.openvpn_tls_auth;
-  if (!read_text(file, &key) || key.find("-----BEGIN OpenVPN Static key V1-----") == std::string::npos) {
+  if (auto text = read_file(file)) key = std::move(*text);
+  if (key.find("-----BEGIN OpenVPN Static key V1-----") == std::string::npos) {
     wipe_string(key);
     return fail("'" + file + "' is not an openvpn static key file");
   }
@@ -166,12 +169,13 @@ int make_profile(const ProfileArgs& a) {
     fail("OpenVPN is off in " + a.config + " (set openvpn-udp-port or openvpn-tcp-port)");
     return 1;
   }
-  std::string text, ca;
-  if (!read_text(cfg.server_cert, &text)) {
+  std::string ca;
+  auto text = read_file(cfg.server_cert);
+  if (!text) {
     fail("cannot read server-cert '" + cfg.server_cert + "'");
     return 1;
   }
-  auto chain = pem_certificates(text);
+  auto chain = pem_certificates(*text);
   if (chain.empty()) {
     fail("no PEM certificate in '" + cfg.server_cert + "'");
     return 1;
