@@ -9,10 +9,26 @@ namespace sslvpn {
 
 static_assert(AF_INET == 2, "IpAddr::is_v4 assumes AF_INET == 2");
 
+static_assert(IpAddr::kMaxText == INET6_ADDRSTRLEN);
+
+size_t IpAddr::to_chars(std::span<char, kMaxText> out) const noexcept {
+  if (is_v4()) {  // the collector formats two a flow: inet_ntop's printf would be most of it
+    char* p = out.data();
+    for (int i = 0; i < 4; ++i) {
+      if (i) *p++ = '.';
+      p = std::to_chars(p, out.data() + out.size(), b[i]).ptr;
+    }
+    *p = '\0';
+    return static_cast<size_t>(p - out.data());
+  }
+  out[0] = '\0';
+  if (family != 0) ::inet_ntop(family, b.data(), out.data(), static_cast<socklen_t>(out.size()));
+  return std::strlen(out.data());
+}
+
 std::string IpAddr::to_string() const {
-  char buf[INET6_ADDRSTRLEN] = "";
-  if (family != 0) ::inet_ntop(family, b.data(), buf, sizeof buf);
-  return buf;
+  std::array<char, kMaxText> buf;
+  return std::string(buf.data(), to_chars(buf));
 }
 
 std::optional<IpAddr> parse_ip(std::string_view s) {

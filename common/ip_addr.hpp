@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,9 @@ struct IpAddr {
   bool valid() const noexcept { return family != 0; }
   size_t size() const noexcept { return is_v4() ? 4 : 16; }
   std::string to_string() const;
+  // The same text into `out` (no allocation; IPv4 without printf): its length, 0 when unset.
+  static constexpr size_t kMaxText = 46;  // INET6_ADDRSTRLEN
+  size_t to_chars(std::span<char, kMaxText> out) const noexcept;
   bool operator==(const IpAddr& o) const noexcept { return family == o.family && b == o.b; }
 };
 

@@ -5,7 +5,9 @@
 # 5-tuple distinct, ending in export order, half to 64 destinations and half to 65536, the
 # template again every 20 messages), then replays that file from one socket to each collector
 # in turn at RATE records/s (paced per ~1 ms, RFC 7011 sequence numbers) on the loopback of a
-# network namespace of its own. Then (BURST=1) each gets it as fast as python sends for
+# network namespace of its own. Then (OVERLOAD=1) the same file to each at twice RATE: what a
+# collector stores a second when offered more than it can take, the sender paced and light (its
+# capacity). Then (BURST=1) each gets it as fast as python sends for
 # BURST_SECS (the file again and again, flow times shifted on). For each: records stored, lost
 # (sent - stored), kernel drops (the namespace's UDP RcvbufErrors), wall time from the first
 # datagram until the store stopped growing, CPU seconds of the collecting processes (sslvpnd:
@@ -21,10 +23,10 @@
 # sslvpnctl show flows user U since 1h limit 1000 (cold: the file's pages dropped from the page
 # cache first, one user each; warm: one user again), median of 5, and the same SELECT in the
 # sqlite3 shell. Reports; asserts nothing. Run as root after building (~10 min with defaults):
-#   [RATE=100000] [DURATION=60] [BURST=1] [BURST_SECS=10] [ROWS=10000000] tests/bench/nvm.sh
+#   [RATE=100000] [DURATION=60] [OVERLOAD=1] [BURST=1] [BURST_SECS=10] [ROWS=10000000] tests/bench/nvm.sh
 # shellcheck disable=SC2317,SC2016  # functions called by name; awk and SQL in single quotes
 set -u
-RATE=${RATE:-100000} DURATION=${DURATION:-60} BURST=${BURST:-1} BURST_SECS=${BURST_SECS:-10}
+RATE=${RATE:-100000} DURATION=${DURATION:-60} OVERLOAD=${OVERLOAD:-1} BURST=${BURST:-1} BURST_SECS=${BURST_SECS:-10}
 ROWS=${ROWS:-10000000} STORE_WAIT=${STORE_WAIT:-180}
 source "$(dirname "$0")/../e2e/lib.sh"
 TEST_NAME=bench-nvm
@@ -193,6 +195,7 @@ run_one() {
     cpu=$(py "print(sum(map(float, open('$dir/rusage').read().split()[-2:])) - $c0 / $HZ)")
     read -r stored rows extra <<<"$("counts_$name" "$dir")"
   fi
+  [[ "$stored" =~ ^[0-9]+$ ]] || stored=0  # a collector that stored nothing readable
   bytes=$(du -sb --apparent-size "$dir" --exclude='*.log' --exclude='*.json' --exclude='*.conf' --exclude='*.out' \
     --exclude='*-shm' --exclude=rusage --exclude=main_cpu | cut -f1)
   sent=$(json "d['records']" <"$dir/send.json") rate=$(json "d['records_per_s']" <"$dir/send.json")
@@ -213,6 +216,9 @@ echo "stream: $(cat "$WORK/gen.json")" >&2
 : >"$WORK/results"
 COLLECTORS=${COLLECTORS:-sslvpnd nfcapd nfacctd}
 for c in $COLLECTORS; do run_one "$c" paced --rate "$RATE"; done
+if [ "$OVERLOAD" = 1 ]; then
+  for c in $COLLECTORS; do run_one "$c" overload --rate $((RATE * 2)); done
+fi
 if [ "$BURST" = 1 ]; then
   for c in $COLLECTORS; do run_one "$c" burst --burst "$BURST_SECS"; done
 fi
@@ -249,14 +255,16 @@ fi
 # ---- 3. the report ---------------------------------------------------------------------------
 printf '\nIPFIX stream: %s records (%s/s x %s s), 30 a 1370-byte message, distinct 5-tuples; burst: as fast as\n' \
   "$((RATE * DURATION))" "$RATE" "$DURATION"
-printf 'the python sender goes for %s s (the file again and again). One core each for sender and collector.\n' "$BURST_SECS"
+printf 'the python sender goes for %s s (the file again and again), the sender spinning on a core; overload: the\n' "$BURST_SECS"
+printf 'same stream paced at %s/s, the sender light: what each stores a second when offered more than it takes.\n' "$((RATE * 2))"
 printf 'stored: sslvpnd flows_stored, nfcapd nfdump -I Flows, nfacctd sum(flows); lost = sent - stored;\n'
 printf 'kdrops: datagrams the kernel dropped (RcvbufErrors); wall: first datagram to the last store growth\n'
-printf '%-8s %-6s %9s %10s %10s %10s %7s %6s %7s %8s %9s %6s %9s\n' collector phase "rate/s" sent stored lost kdrops "wall s" "CPU s" "CPU s/M" "stored/s" "B/rec" "rcvbuf"
+printf '%-8s %-8s %9s %10s %10s %10s %7s %6s %7s %8s %9s %6s %9s\n' collector phase "rate/s" sent stored lost kdrops "wall s" "CPU s" "CPU s/M" "stored/s" "B/rec" "rcvbuf"
 while read -r n ph r s st l k w c cm sps b rb _; do
-  printf '%-8s %-6s %9s %10s %10s %10s %7s %6s %7s %8s %9s %6s %9s\n' "$n" "$ph" "$r" "$s" "$st" "$l" "$k" "$w" "$c" "$cm" "$sps" "$b" "$rb"
+  printf '%-8s %-8s %9s %10s %10s %10s %7s %6s %7s %8s %9s %6s %9s\n' "$n" "$ph" "$r" "$s" "$st" "$l" "$k" "$w" "$c" "$cm" "$sps" "$b" "$rb"
 done <"$WORK/results"
-for f in "$WORK"/sslvpnd.{paced,burst}/collector.json; do
+for f in "$WORK"/sslvpnd.{paced,overload,burst}/collector.json; do
+  [ -f "$f" ] || continue
   [ -f "$f" ] || continue
   echo "sslvpnd $(basename "$(dirname "$f")" | cut -d. -f2): CPU s of $(cat "$(dirname "$f")/main_cpu")"
   echo "  show collector: $(json "', '.join('%s %s' % (k, d.get(k, 0)) for k in ('messages', 'records', 'flows_stored', 'sequence_lost', 'sequence_disorder', 'flows_dropped_queue', 'flows_store_failed', 'store_rows', 'store_bytes'))" <"$f")"

@@ -31,6 +31,20 @@ TEST_CASE("ip: parse and format addresses and networks", "[ip]") {
   CHECK(netmask_prefix("0.0.0.0").value() == 0);
 }
 
+TEST_CASE("ip: to_chars writes what inet_ntop writes", "[ip]") {
+  std::array<char, IpAddr::kMaxText> buf;
+  for (const char* t : {"0.0.0.0", "255.255.255.255", "10.0.99.100", "1.22.133.9", "::", "::ffff:1.2.3.4",
+                        "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff"}) {
+    IpAddr a = parse_ip(t).value();
+    size_t n = a.to_chars(buf);
+    CHECK(std::string(buf.data(), n) == t);
+    CHECK(buf[n] == '\0');
+    CHECK(a.to_string() == t);
+  }
+  CHECK(IpAddr{}.to_chars(buf) == 0);
+  CHECK(IpAddr{}.to_string().empty());
+}
+
 TEST_CASE("ip: host arithmetic", "[ip]") {
   auto n = *parse_ip_net("10.0.0.0/24");
   CHECK(net_host(n, 1).to_string() == "10.0.0.1");

@@ -3,6 +3,8 @@
 // and the SQLite store.
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <string>
@@ -491,6 +493,51 @@ TEST_CASE("SQLite store: write, query with filters, retention, key kept", "[nvm]
   CHECK((*again)->stats()->flows == 7);
   CHECK((*again)->pseudonym_key().value() == key);
   CHECK(key != std::array<uint8_t, 32>{});
+  std::string rm = std::string("rm -rf ") + dir;
+  CHECK(std::system(rm.c_str()) == 0);
+}
+
+TEST_CASE("SQLite store: an earlier version's dst index is dropped, an admin's own kept", "[nvm]") {
+  char dir[] = "/tmp/nvm-store-XXXXXX";
+  REQUIRE(::mkdtemp(dir));
+  std::string path = std::string(dir) + "/flows.db";
+  auto indexes = [&] {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    std::string names;
+    sqlite3_stmt* st = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db,
+                               "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'flows'"
+                               " AND name NOT LIKE 'sqlite_%' ORDER BY name",
+                               -1, &st, nullptr) == SQLITE_OK);
+    while (sqlite3_step(st) == SQLITE_ROW)
+      names += std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))) + " ";
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return names;
+  };
+  {  // the store an earlier version made, and an index the admin added
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db,
+                         "CREATE TABLE flows(id INTEGER PRIMARY KEY, end_ms INTEGER, dst TEXT);"
+                         "CREATE INDEX flows_dst ON flows(dst); CREATE INDEX by_dst ON flows(dst, end_ms);"
+                         "INSERT INTO flows(end_ms, dst) VALUES(5, '192.0.2.1');",
+                         nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+  }
+  CHECK(indexes() == "by_dst flows_dst ");
+  std::string err;
+  {
+    auto s = open_sqlite_store(path, &err);
+    INFO(err);
+    REQUIRE(s);
+    auto old = (*s)->query(FlowQuery{.dest = "192.0.2.1"});
+    REQUIRE(old);
+    REQUIRE(old->size() == 1);
+    CHECK(old->front().dst.to_string() == "192.0.2.1");
+  }
+  CHECK(indexes() == "by_dst flows_end flows_user ");
   std::string rm = std::string("rm -rf ") + dir;
   CHECK(std::system(rm.c_str()) == 0);
 }

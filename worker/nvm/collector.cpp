@@ -190,6 +190,7 @@ void Collector::queue_flow(FlowRecord&& f, const IpAddr& exporter, double now) {
 void Collector::flush() {
   if (queue_.empty() && endpoint_queue_.empty() && interface_queue_.empty()) return;
   writer_->submit(Batch{std::move(queue_), std::move(endpoint_queue_), std::move(interface_queue_)});
+  queue_ = writer_->take_spare();  // a written batch's memory, already faulted in
   queue_.clear();
   queue_.reserve(kFlushAt);
   endpoint_queue_.clear();

@@ -1,8 +1,10 @@
 // The PostgreSQL flow store (nvm-store = postgresql:CONNINFO): several gateways write one
 // database, each row naming its gateway. A batch is one transaction: the flows go in with COPY
 // (text format, the columns of store_columns.cpp), endpoints and interfaces with upserts. A
-// broken connection is re-established on the next batch (libpq's PQreset: an address or a
-// socket path in CONNINFO; the sandbox opens no files, so no host name look-ups or .pgpass).
+// broken connection is re-established on the next batch, inside the sandbox, which opens no
+// files: so with the options the first connection used (the password read from .pgpass
+// included) and the address its host name resolved to (no /etc/hosts or resolver look-up; the
+// name is still what TLS verifies).
 #include <libpq-fe.h>
 #include <unistd.h>
 
@@ -11,6 +13,7 @@
 #include <cstring>
 #include <ctime>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "worker/nvm/store.hpp"
@@ -66,9 +69,29 @@ std::string pg_type(const Column& c) {
   return "TEXT";
 }
 
+// What a new connection needs without opening a file: the options `c` was made with, as
+// libpq resolved them, and `hostaddr` pinned to the address it reached (one host named, over
+// TCP). Pairs with an empty value are left out.
+std::vector<std::pair<std::string, std::string>> reconnect_options(PGconn* c) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> opts(PQconninfo(c), PQconninfoFree);
+  if (!opts) return out;
+  const char* addr = PQhostaddr(c);
+  const char* host = PQhost(c);
+  bool pin = addr && *addr && host && *host != '/' && !std::strchr(host, ',');
+  for (const PQconninfoOption* o = opts.get(); o->keyword; ++o) {
+    if (!o->val || !*o->val) continue;
+    if (pin && std::strcmp(o->keyword, "hostaddr") == 0) continue;
+    out.emplace_back(o->keyword, o->val);
+  }
+  if (pin) out.emplace_back("hostaddr", addr);
+  return out;
+}
+
 class PostgresStore final : public FlowStore {
  public:
-  PostgresStore(Conn c, std::string gateway) : c_(std::move(c)), gateway_(std::move(gateway)) {}
+  PostgresStore(Conn c, std::string gateway)
+      : c_(std::move(c)), gateway_(std::move(gateway)), reconnect_(reconnect_options(c_.get())) {}
 
   Result<void> init() {
     (void)exec("SET client_min_messages TO warning");  // no NOTICE for what exists already
@@ -249,7 +272,20 @@ class PostgresStore final : public FlowStore {
   // A lost connection is tried again (once per call).
   bool connected() {
     if (PQstatus(c_.get()) == CONNECTION_OK) return true;
-    PQreset(c_.get());
+    if (reconnect_.empty()) {
+      PQreset(c_.get());
+    } else {
+      std::vector<const char*> keys, values;
+      for (const auto& [k, v] : reconnect_) {
+        keys.push_back(k.c_str());
+        values.push_back(v.c_str());
+      }
+      keys.push_back(nullptr);
+      values.push_back(nullptr);
+      Conn fresh(PQconnectdbParams(keys.data(), values.data(), 0));
+      if (!fresh) return false;
+      c_ = std::move(fresh);  // failed or not: its error is the one to show
+    }
     return PQstatus(c_.get()) == CONNECTION_OK;
   }
   bool exec(const char* sql) {
@@ -300,6 +336,7 @@ class PostgresStore final : public FlowStore {
   Conn c_;
   std::string gateway_;
   std::string error_;
+  std::vector<std::pair<std::string, std::string>> reconnect_;  // reconnect_options() of the first
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <sys/socket.h>
 
+#include <array>
 #include <cstring>
 #include <ctime>
 #include <memory>
@@ -27,7 +28,9 @@ using Stmt = std::unique_ptr<sqlite3_stmt, StmtFinalize>;
 
 // Integers bind as integers; text and addresses as text, or NULL when empty.
 // Strings are bound where they are (the record outlives the statement's step): no copy.
-void bind(sqlite3_stmt* s, int i, const FlowRecord& f, const Column& c) {
+// Addresses are formatted into `scratch`, which must stay until the step (one per column).
+using AddressText = std::array<char, IpAddr::kMaxText>;
+void bind(sqlite3_stmt* s, int i, const FlowRecord& f, const Column& c, AddressText& scratch) {
   if (auto* text = std::get_if<std::string FlowRecord::*>(&c.m)) {
     const std::string& v = f.**text;
     if (v.empty())
@@ -36,15 +39,15 @@ void bind(sqlite3_stmt* s, int i, const FlowRecord& f, const Column& c) {
       sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
     return;
   }
-  if (column_type(c) == ColumnType::Integer) {
-    sqlite3_bind_int64(s, i, column_int(f, c));
+  if (auto* addr = std::get_if<IpAddr FlowRecord::*>(&c.m)) {
+    size_t n = (f.**addr).to_chars(scratch);
+    if (n == 0)
+      sqlite3_bind_null(s, i);
+    else
+      sqlite3_bind_text(s, i, scratch.data(), static_cast<int>(n), SQLITE_STATIC);
     return;
   }
-  auto t = column_text(f, c);  // an address
-  if (!t)
-    sqlite3_bind_null(s, i);
-  else
-    sqlite3_bind_text(s, i, t->data(), static_cast<int>(t->size()), SQLITE_TRANSIENT);
+  sqlite3_bind_int64(s, i, column_int(f, c));
 }
 
 void read_column(sqlite3_stmt* s, int i, FlowRecord& f, const Column& c) {
@@ -54,6 +57,15 @@ void read_column(sqlite3_stmt* s, int i, FlowRecord& f, const Column& c) {
   else
     set_column(f, c, std::string_view(reinterpret_cast<const char*>(t), sqlite3_column_bytes(s, i)));
 }
+
+const char* const kIndexes =
+    "CREATE INDEX IF NOT EXISTS flows_end ON flows(end_ms);"
+    "CREATE INDEX IF NOT EXISTS flows_user ON flows(vpn_user, end_ms);"
+    // No index on dst (earlier versions made one): no query of ours can use it (show
+    // flows' dest matches host names too), and its random keys cost a third of every
+    // insert. An admin who searches by address in SQL may create one: see
+    // doc/nvm-collector.md.
+    "DROP INDEX IF EXISTS flows_dst;";
 
 class SqliteStore final : public FlowStore {
  public:
@@ -67,15 +79,12 @@ class SqliteStore final : public FlowStore {
     const std::string schema =
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY;"
         "PRAGMA journal_size_limit=67108864;"
-        // Flows land all over the destination index: its pages must stay in memory (a 2 MB
-        // default cache re-reads and re-writes them each batch, 30 times the data written),
-        // the file is read through a mapping (no copy per page), and the WAL is folded back
-        // into the file every 32 MB instead of every 4.
+        // Each batch touches a leaf of the user index per user: those pages stay in memory (a
+        // 2 MB default cache re-reads and re-writes them each batch), the file is read through
+        // a mapping (no copy per page), and the WAL is folded back into the file every 32 MB
+        // instead of every 4.
         "PRAGMA cache_size=-131072; PRAGMA mmap_size=1073741824; PRAGMA wal_autocheckpoint=32768;" +
         create +
-        "CREATE INDEX IF NOT EXISTS flows_end ON flows(end_ms);"
-        "CREATE INDEX IF NOT EXISTS flows_user ON flows(vpn_user, end_ms);"
-        "CREATE INDEX IF NOT EXISTS flows_dst ON flows(dst);"
         "CREATE TABLE IF NOT EXISTS endpoints(udid TEXT PRIMARY KEY, hostname TEXT, user TEXT, os_name TEXT,"
         " os_version TEXT, os_edition TEXT, agent_version TEXT, manufacturer TEXT, system_type TEXT,"
         " exporter TEXT, extra TEXT, first_seen INTEGER, last_seen INTEGER);"
@@ -87,7 +96,8 @@ class SqliteStore final : public FlowStore {
                                                                                 // first write opens the WAL
                                                                                 // now, before the sandbox
     if (!exec(schema.c_str())) return Errc::Io;
-    if (!add_missing_columns()) return Errc::Io;
+    if (!add_missing_columns()) return Errc::Io;  // before the indexes: a store of an earlier version
+    if (!exec(kIndexes)) return Errc::Io;
     std::string ins = "INSERT INTO flows(" + column_list() + ") VALUES(";
     for (size_t i = 0; i < flow_columns().size(); ++i) ins += i ? ",?" : "?";
     ins += ")";
@@ -107,10 +117,14 @@ class SqliteStore final : public FlowStore {
                      std::span<const InterfaceRecord> interfaces) override {
     error_.clear();
     if (!exec("BEGIN")) return Errc::Io;
+    std::vector<AddressText> scratch(flow_columns().size());
     for (const FlowRecord& f : flows) {
       sqlite3_reset(insert_.get());
       int i = 1;
-      for (const Column& c : flow_columns()) bind(insert_.get(), i++, f, c);
+      for (const Column& c : flow_columns()) {
+        bind(insert_.get(), i, f, c, scratch[static_cast<size_t>(i - 1)]);
+        ++i;
+      }
       if (sqlite3_step(insert_.get()) != SQLITE_DONE) return fail();
     }
     int64_t now = static_cast<int64_t>(time(nullptr));

@@ -55,6 +55,11 @@ void StoreWriter::submit(Batch b) {
   cv_.notify_one();
 }
 
+std::vector<FlowRecord> StoreWriter::take_spare() {
+  std::lock_guard<std::mutex> g(m_);
+  return std::move(spare_);
+}
+
 void StoreWriter::run(Job j) {
   {
     std::lock_guard<std::mutex> g(m_);
@@ -104,11 +109,13 @@ bool StoreWriter::write_first(std::unique_lock<std::mutex>& lock) {
   lock.unlock();
   bool ok = store_->write(b.flows, b.endpoints, b.interfaces).ok();
   std::string error = ok ? std::string() : one_line(store_->last_error());
+  if (ok) b.flows.clear();  // outside the lock: 65,536 records to destroy
   lock.lock();
   if (ok) {
     stats_.stored += n;
     queued_flows_ -= n;
     ++done_;
+    if (b.flows.capacity() > spare_.capacity()) spare_ = std::move(b.flows);
     return true;
   }
   stats_.last_error = error;

@@ -50,6 +50,9 @@ class StoreWriter {
   // Starts the thread: before the sandbox, whose filter then covers it too (TSYNC).
   void start();
   void submit(Batch b);
+  // An empty flow vector that keeps the capacity of one already written (or an empty one): the
+  // collector fills it next, without a fresh allocation whose pages the kernel must clear.
+  std::vector<FlowRecord> take_spare();
   void run(Job j);
   Stats stats() const;
   const char* kind() const { return kind_; }
@@ -66,6 +69,7 @@ class StoreWriter {
   mutable std::mutex m_;
   std::condition_variable cv_;
   std::deque<Batch> batches_;
+  std::vector<FlowRecord> spare_;  // emptied after its batch was written; take_spare() hands it on
   struct PendingJob {
     Job job;
     uint64_t after;  // batches submitted before it
