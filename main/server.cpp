@@ -492,6 +492,8 @@ void Server::shutdown(int code) {
   }
   collector_udp_.clear();  // no restart
   stop_collector();
+  for (const auto& [pid, cs] : connect_scripts_)  // their tunnels will not start: no file stays
+    if (!cs.output.empty()) ::unlink(cs.output.c_str());
   // Tunnel workers are not signalled: they see main's channel close when the server is gone
   // and tell their clients first (OpenVPN's RESTART: the client reconnects at once, to this
   // server when it is back or to the next in its list). main waits for them (main.cpp).

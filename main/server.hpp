@@ -181,6 +181,8 @@ class Server final : private udp::Directory {
   // A cookie sec-mod marked in use for a tunnel that will not run: it may be used again.
   void hand_cookie_back(const ipc::SessionOpenReply& r);
   void on_connect_script_exit(pid_t script, int status);
+  // The script's output over the tunnel's settings; why the tunnel is refused, or null.
+  const char* apply_connect_output(WorkerProc& w, const std::optional<std::string>& text);
   void grant_tunnel(WorkerProc& w);
   void refuse_tunnel(WorkerProc& w, ipc::SessionReply::Refusal kind, const std::string& reason);
   void end_tunnel(WorkerProc& w);
@@ -300,7 +302,12 @@ class Server final : private udp::Directory {
   ev_signal sig_term_{}, sig_int_{}, sig_hup_{};
   uint64_t next_worker_id_ = 1;
   std::unordered_map<pid_t, std::unique_ptr<WorkerProc>> workers_;
-  std::unordered_map<pid_t, pid_t> connect_scripts_;  // script pid -> worker pid
+  struct ConnectScript {
+    pid_t worker;
+    std::string output;  // the file it may write (main/connect_output.hpp), "" if none
+  };
+  std::unordered_map<pid_t, ConnectScript> connect_scripts_;  // by the script's pid
+  std::string connect_output_dir_;  // prepare_connect_output_dir(), at the first script
   std::vector<std::unique_ptr<UdpListener>> udp_listeners_;
   std::unordered_map<std::string, pid_t> dtls_ids_;  // DTLS session id -> worker pid
   // Client address -> workers with a DTLS path: NAT rebinding looks up one address, not every worker.

@@ -5,7 +5,11 @@
 
 #include <gnutls/crypto.h>
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 
 #include "common/port_filter.hpp"
@@ -122,34 +126,76 @@ void Server::on_session_open_reply(const ipc::SessionOpenReply& r) {
   }
   const std::string& script = host_config(*w).connect_script;
   if (script.empty()) return grant_tunnel(*w);
-  auto pid = start_script(script, script_env(*w, "connect"));
+  // As openvpn's client-connect: a file for the script's output, named by its first argument.
+  if (connect_output_dir_.empty()) {
+    std::string error;
+    connect_output_dir_ = prepare_connect_output_dir(cfg().occtl_socket_file, &error);
+    if (connect_output_dir_.empty()) log_.warn("no directory for connect-scripts' output: ", error);
+  }
+  std::string output =
+      connect_output_dir_.empty() ? std::string() : make_connect_output_file(connect_output_dir_);
+  if (output.empty()) log_.warn("no file for the connect-script's output: it runs without one");
+  ScriptEnv env = script_env(*w, "connect");
+  if (!output.empty()) env["client_connect_config_file"] = output;
+  auto pid = start_script(script, env, output.empty() ? std::vector<std::string>{} : std::vector{output});
   if (!pid.ok()) {
+    if (!output.empty()) ::unlink(output.c_str());
     log_.error("cannot start connect-script '", script, "'");
     sessions_.detach(w->session_id, w->pid, false);
     return refuse_tunnel(*w, ipc::SessionReply::UNAVAILABLE, "connect-script failed");
   }
   w->phase = WorkerPhase::ConnectScript;
-  connect_scripts_[*pid] = w->pid;
+  connect_scripts_[*pid] = ConnectScript{w->pid, std::move(output)};
 }
 
 void Server::on_connect_script_exit(pid_t script, int status) {
-  pid_t worker = connect_scripts_[script];
-  connect_scripts_.erase(script);
-  auto it = workers_.find(worker);
+  auto node = connect_scripts_.extract(script);
+  if (node.empty()) return;
+  ConnectScript cs = std::move(node.mapped());
+  std::optional<std::string> text;
+  if (!cs.output.empty()) text = take_connect_output_file(cs.output, kMaxConnectOutput);
+  auto it = workers_.find(cs.worker);
   if (it == workers_.end() || it->second->phase != WorkerPhase::ConnectScript) return;
   WorkerProc& w = *it->second;
   if (w.user_logout) {  // the user logged out while the script ran
     sessions_.detach(w.session_id, w.pid, true);
     return refuse_tunnel(w, ipc::SessionReply::BAD_SESSION, "logged out");
   }
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return grant_tunnel(w);
-  log_.info("connect-script refused '", sanitize_log_text(w.params.username()), "' from ", w.client_ip,
-            " (status ", status, ")");
+  const char* refused = nullptr;
+  std::string user = sanitize_log_text(w.params.username());
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    log_.info("connect-script refused '", user, "' from ", w.client_ip, " (status ", status, ")");
+    refused = "the connect script refused the session";
+  } else if (!cs.output.empty()) {
+    refused = apply_connect_output(w, text);
+  }
+  if (refused == nullptr) return grant_tunnel(w);
   sessions_.detach(w.session_id, w.pid, false);
   ipc::MainToSecMod d;
   d.mutable_session_detach()->set_session_id(w.session_id);
   (void)secmod_out_.send(d);
-  refuse_tunnel(w, ipc::SessionReply::UNAVAILABLE, "the connect script refused the session");
+  refuse_tunnel(w, ipc::SessionReply::UNAVAILABLE, refused);
+}
+
+const char* Server::apply_connect_output(WorkerProc& w, const std::optional<std::string>& text) {
+  std::string user = sanitize_log_text(w.params.username()), error;
+  if (!text) {
+    log_.error("cannot read the connect-script's output for '", user, "'");
+    return "the connect script's output cannot be read";
+  }
+  auto out = parse_connect_output(*text, &error);
+  if (!out.ok()) {
+    log_.error("connect-script output for '", user, "': ", sanitize_log_text(error));
+    return "the connect script's output is malformed";
+  }
+  for (const auto& x : out->ignored)
+    log_.warn("connect-script output for '", user, "': not applied: ", sanitize_log_text(x));
+  if (out->disable) {
+    log_.info("connect-script disabled '", user, "' from ", w.client_ip);
+    return "the connect script disabled the client";
+  }
+  if (!sessions_.apply_connect_output(w.session_id, *out, w.params)) return "the session is gone";
+  return nullptr;
 }
 
 void Server::grant_tunnel(WorkerProc& w) {

@@ -287,8 +287,8 @@ Result<TunnelGrant> SessionManager::open(const ipc::SessionOpenReply& who, pid_t
   return g;
 }
 
-void SessionManager::add_name_service(ipc::TunnelParams& p, const Session& s) const {
-  const ipc::UserSettings& us = s.settings;
+void SessionManager::add_name_service(ipc::TunnelParams& p, const Session& s,
+                                      const ipc::UserSettings& us) const {
   const Config& c = *s.cfg;
   // A list in the session's settings replaces the configured one.
   if (us.dns_size() > 0)
@@ -306,8 +306,7 @@ void SessionManager::add_name_service(ipc::TunnelParams& p, const Session& s) co
   p.set_default_domain(us.default_domain().empty() ? c.default_domain : us.default_domain());
 }
 
-void SessionManager::add_routes(ipc::TunnelParams& p, const Session& s) const {
-  const ipc::UserSettings& us = s.settings;
+void SessionManager::add_routes(ipc::TunnelParams& p, const Session& s, const ipc::UserSettings& us) const {
   const Config& c = *s.cfg;
   std::vector<IpNet> routes = c.routes, no_routes = c.no_routes;
   bool route_default = c.route_default;
@@ -331,8 +330,12 @@ void SessionManager::add_routes(ipc::TunnelParams& p, const Session& s) const {
     // The client's IPv6 address is a /128 (or its own subnet): route the whole VPN network,
     // as the IPv4 netmask does for IPv4.
     if (s.ipv6) p.add_route_include(s.v6->network().to_string());
-    for (const auto& r : routes)
-      if (r.addr.is_v4() || s.ipv6) p.add_route_include(r.to_string());
+    for (const auto& r : routes) {
+      std::string t = r.to_string();
+      bool listed =
+          std::find(p.route_include().begin(), p.route_include().end(), t) != p.route_include().end();
+      if ((r.addr.is_v4() || s.ipv6) && !listed) p.add_route_include(t);
+    }
   }
   for (const auto& r : no_routes)
     if (r.addr.is_v4() || s.ipv6) p.add_route_exclude(r.to_string());
@@ -345,6 +348,29 @@ void SessionManager::add_routes(ipc::TunnelParams& p, const Session& s) const {
     if (s.v6) p.add_allowed_destinations(s.v6->network().to_string());
     for (const auto& d : p.dns()) p.add_allowed_destinations(d);
   }
+}
+
+bool SessionManager::apply_connect_output(uint64_t sid, const ConnectOutput& out,
+                                          ipc::TunnelParams& p) const {
+  const Session* s = find(sid);
+  if (s == nullptr) return false;
+  const Config& c = *s->cfg;
+  std::vector<IpNet> vpn;  // the client's own networks: routed after a push-reset
+  if (s->ipv4 && s->v4 != nullptr) vpn.push_back(s->v4->network());
+  if (s->ipv6 && s->v6 != nullptr) vpn.push_back(s->v6->network());
+  ipc::UserSettings us =
+      mainproc::apply_connect_output(s->settings, c.routes, c.route_default, c.no_routes, c.dns, vpn, out);
+  p.clear_dns();
+  p.clear_nbns();
+  p.clear_split_dns();
+  p.clear_default_domain();
+  p.clear_tunnel_all_dns();
+  p.clear_route_include();
+  p.clear_route_exclude();
+  p.clear_allowed_destinations();
+  add_name_service(p, *s, us);
+  add_routes(p, *s, us);
+  return true;
 }
 
 ipc::TunnelParams SessionManager::params_for(const Session& s, const TunDevice& tun, uint32_t mtu,
@@ -366,8 +392,8 @@ ipc::TunnelParams SessionManager::params_for(const Session& s, const TunDevice& 
     p.set_ipv6_local(s.v6->server_address().to_string());
   }
   const ipc::UserSettings& us = s.settings;
-  add_name_service(p, s);
-  add_routes(p, s);
+  add_name_service(p, s, us);
+  add_routes(p, s, us);
   p.set_rx_per_sec(us.has_rx_per_sec() ? us.rx_per_sec() : c.rx_per_sec);
   p.set_tx_per_sec(us.has_tx_per_sec() ? us.tx_per_sec() : c.tx_per_sec);
   p.set_mtu(mtu);

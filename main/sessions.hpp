@@ -17,6 +17,7 @@
 #include "common/ip_addr.hpp"
 #include "common/result.hpp"
 #include "ipc.pb.h"
+#include "main/connect_output.hpp"
 #include "main/ip_pool.hpp"
 #include "main/os/netlink.hpp"
 #include "main/os/tun.hpp"
@@ -109,6 +110,9 @@ class SessionManager {
   void note_login(Login login);
 
   const Session* find(uint64_t sid) const;
+  // A connect-script's output (main/connect_output.hpp) over session `sid`'s settings: `p`'s
+  // routes and name service again from them, for this tunnel. False: no such session.
+  bool apply_connect_output(uint64_t sid, const ConnectOutput& out, ipc::TunnelParams& p) const;
   std::vector<const Session*> all() const;
   std::vector<const Login*> logins() const;
   // Sessions, with a tunnel or without, and the logins that have not opened one yet.
@@ -137,8 +141,8 @@ class SessionManager {
   IpPool* pool_for(const std::optional<IpNet>& net, uint8_t client_prefix, bool predictable);
 
   uint32_t tunnel_mtu(const Session& s, const ipc::SessionRequest& req, bool client_ipv6) const;
-  void add_name_service(ipc::TunnelParams& p, const Session& s) const;
-  void add_routes(ipc::TunnelParams& p, const Session& s) const;
+  void add_name_service(ipc::TunnelParams& p, const Session& s, const ipc::UserSettings& us) const;
+  void add_routes(ipc::TunnelParams& p, const Session& s, const ipc::UserSettings& us) const;
   ipc::TunnelParams params_for(const Session& s, const TunDevice& tun, uint32_t mtu, uint32_t base_mtu,
                                bool mobile, time_t now) const;
   size_t connected_sessions_of(const std::string& user, uint64_t except) const;

@@ -259,6 +259,7 @@ TEST_CASE("ovpn push: options from the tunnel's parameters; long replies are con
   p.add_route_include("192.168.0.0/16");
   p.add_route_include("2001:db8::/32");
   p.add_route_exclude("192.168.5.0/24");
+  p.add_route_exclude("2001:db8:5::/48");
   p.add_dns("10.8.0.1");
   p.add_dns("fd00::53");
   p.add_split_dns("corp.example");
@@ -278,6 +279,9 @@ TEST_CASE("ovpn push: options from the tunnel's parameters; long replies are con
   CHECK(has("route 192.168.0.0 255.255.0.0"));
   CHECK(has("route-ipv6 2001:db8::/32"));
   CHECK(has("route 192.168.5.0 255.255.255.0 net_gateway"));
+  CHECK(std::none_of(o.begin(), o.end(), [](const std::string& x) {  // openvpn refuses route-ipv6 via net_gateway
+    return x.rfind("route-ipv6", 0) == 0 && x.find("net_gateway") != std::string::npos;
+  }));
   CHECK(has("dhcp-option DNS 10.8.0.1"));
   CHECK(has("dhcp-option DNS6 fd00::53"));
   CHECK(has("dhcp-option DOMAIN-SEARCH corp.example"));

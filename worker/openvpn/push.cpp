@@ -80,9 +80,11 @@ std::vector<std::string> push_options(const ipc::TunnelParams& p, const PushSett
   all6 = all6 && v6;
   if (all4 || all6)
     o.push_back(std::string("redirect-gateway def1") + (all6 ? " ipv6" : "") + (all4 ? "" : " !ipv4"));
+  // IPv4 exclusions only: openvpn's client takes a pushed route-ipv6 only through an address
+  // ("route-ipv6 ... net_gateway" is refused, an "Options error"), so it has no IPv6 exclusion.
   for (const auto& r : p.route_exclude()) {
     if (is_ipv6(r)) {
-      if (v6) o.push_back("route-ipv6 " + r + " net_gateway");
+      continue;
     } else if (std::string rt = ipv4_route(r); v4 && !rt.empty()) {
       o.push_back("route " + rt + " net_gateway");
     }

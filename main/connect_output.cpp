@@ -1,0 +1,238 @@
+#include "main/connect_output.hpp"
+
+#include <algorithm>
+
+namespace sslvpn::mainproc {
+namespace {
+
+// One line in words, as openvpn's parse_line reads it: blanks separate words; a word that
+// starts with '#' or ';' starts a comment; "..." and '...' make one word (a word starting with a
+// quote ends at the closing one); a backslash takes the next character as it is, except inside
+// '...'. False: an unterminated quote.
+bool split_words(std::string_view line, std::vector<std::string>& words) {
+  words.clear();
+  auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; };
+  size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && blank(line[i])) ++i;
+    if (i >= line.size() || line[i] == '#' || line[i] == ';') break;
+    std::string w;
+    char q = line[i] == '"' || line[i] == '\'' ? line[i] : '\0';
+    if (q) ++i;
+    bool closed = false;
+    while (i < line.size()) {
+      char c = line[i++];
+      if (c == '\\' && q != '\'' && i < line.size()) {
+        w += line[i++];
+      } else if (q ? c == q : blank(c)) {
+        closed = true;
+        break;
+      } else {
+        w += c;
+      }
+    }
+    if (q && !closed) return false;
+    words.push_back(std::move(w));
+  }
+  return true;
+}
+
+// route NET [MASK [GATEWAY [METRIC]]]: the mask "default" (or none) is 255.255.255.255.
+std::optional<IpNet> v4_route(const std::vector<std::string>& w) {
+  if (w.size() < 2) return std::nullopt;
+  std::string mask = w.size() > 2 && w[2] != "default" ? w[2] : "255.255.255.255";
+  auto net = parse_ip_net(w[1] + "/" + mask);
+  if (!net || !net->addr.is_v4()) return std::nullopt;
+  return net;
+}
+
+// A name a client may take as its DNS domain: letters, digits, '-', '_' and '.' (nothing that
+// would end an option in a PUSH_REPLY, or a header line).
+bool domain_name(const std::string& d) {
+  if (d.empty() || d.size() > 253) return false;
+  return std::all_of(d.begin(), d.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.';
+  });
+}
+
+std::string join(const std::vector<std::string>& w) {
+  std::string s;
+  for (const auto& x : w) s += (s.empty() ? "" : " ") + x;
+  return s;
+}
+
+struct Parser {
+  ConnectOutput out;
+  std::string error;
+
+  bool room(size_t n, const char* what) {
+    if (n < kMaxConnectEntries) return true;
+    error = std::string("more than ") + std::to_string(kMaxConnectEntries) + " " + what;
+    return false;
+  }
+  void ignore(const std::vector<std::string>& w, bool pushed) {
+    if (out.ignored.size() < kMaxConnectEntries)
+      out.ignored.push_back((pushed ? "push \"" : "") + join(w) + (pushed ? "\"" : ""));
+  }
+  // A route's gateway: through the tunnel (none, vpn_gateway, or for IPv6 the default), around
+  // it (net_gateway), or another address (not applied).
+  enum class Via { Tunnel, Around, Other };
+  static Via via(const std::vector<std::string>& w, size_t at) {
+    if (w.size() <= at || w[at] == "vpn_gateway") return Via::Tunnel;
+    return w[at] == "net_gateway" ? Via::Around : Via::Other;
+  }
+  bool add_route(const std::vector<std::string>& w, std::optional<IpNet> net, Via v) {
+    if (!net || v == Via::Other) return ignore(w, true), true;
+    if (net->prefix == 0 && v == Via::Tunnel) {  // 0.0.0.0 0.0.0.0, ::/0: everything
+      out.redirect_gateway = true;
+      return true;
+    }
+    auto& list = v == Via::Around ? out.no_routes : out.routes;
+    if (!room(list.size(), "routes")) return false;
+    list.push_back(*net);
+    return true;
+  }
+  // The words inside push "...". False: a limit passed.
+  bool pushed(const std::vector<std::string>& w) {
+    if (w.empty()) return true;
+    const std::string& opt = w[0];
+    if (opt == "route") return add_route(w, v4_route(w), via(w, 3));
+    if (opt == "route-ipv6") {
+      std::optional<IpNet> net;
+      if (w.size() > 1) net = parse_ip_net(w[1].find('/') == std::string::npos ? w[1] + "/128" : w[1]);
+      if (net && net->addr.is_v4()) net.reset();
+      return add_route(w, net, via(w, 2));
+    }
+    if (opt == "redirect-gateway") {
+      out.redirect_gateway = true;
+      return true;
+    }
+    if (opt == "dhcp-option" && w.size() == 3 && (w[1] == "DNS" || w[1] == "DNS6")) {
+      auto a = parse_ip(w[2]);
+      if (!a) return ignore(w, true), true;
+      if (!room(out.dns.size(), "DNS servers")) return false;
+      if (std::find(out.dns.begin(), out.dns.end(), *a) == out.dns.end()) out.dns.push_back(*a);
+      return true;
+    }
+    if (opt == "dhcp-option" && w.size() == 3 && w[1] == "DOMAIN" && domain_name(w[2])) {
+      out.domain = w[2];
+      return true;
+    }
+    ignore(w, true);
+    return true;
+  }
+  bool line(std::string_view l) {
+    std::vector<std::string> w;
+    if (!split_words(l, w)) {
+      error = "an unterminated quote";
+      return false;
+    }
+    if (w.empty()) return true;
+    if (w[0] == "push" && w.size() == 2) {
+      std::vector<std::string> inner;
+      if (!split_words(w[1], inner)) {
+        error = "an unterminated quote in the pushed option";
+        return false;
+      }
+      return pushed(inner);
+    }
+    if (w[0] == "push-reset" && w.size() == 1) {  // what was pushed before it is dropped too
+      out.push_reset = true;
+      out.redirect_gateway = false;
+      out.routes.clear();
+      out.no_routes.clear();
+      out.dns.clear();
+      out.domain.clear();
+      return true;
+    }
+    if (w[0] == "disable" && w.size() == 1) {
+      out.disable = true;
+      return true;
+    }
+    ignore(w, false);
+    return true;
+  }
+};
+
+void add_unique(google::protobuf::RepeatedPtrField<std::string>& list, const std::string& v) {
+  if (std::find(list.begin(), list.end(), v) == list.end()) *list.Add() = v;
+}
+
+}  // namespace
+
+Result<ConnectOutput> parse_connect_output(std::string_view text, std::string* error) {
+  if (text.size() > kMaxConnectOutput) {
+    *error = "longer than " + std::to_string(kMaxConnectOutput) + " bytes";
+    return Errc::Malformed;
+  }
+  Parser p;
+  size_t n = 0;
+  while (!text.empty()) {
+    size_t end = text.find('\n');
+    std::string_view l = text.substr(0, end);
+    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
+    ++n;
+    if (!p.line(l)) {
+      *error = "line " + std::to_string(n) + ": " + p.error;
+      return Errc::Malformed;
+    }
+  }
+  return std::move(p.out);
+}
+
+ipc::UserSettings apply_connect_output(const ipc::UserSettings& base, const std::vector<IpNet>& cfg_routes,
+                                       bool cfg_route_default, const std::vector<IpNet>& cfg_no_routes,
+                                       const std::vector<IpAddr>& cfg_dns, const std::vector<IpNet>& vpn_nets,
+                                       const ConnectOutput& out) {
+  ipc::UserSettings s = base;
+  // The routes the session has now, as the settings spell them ("default" for everything).
+  google::protobuf::RepeatedPtrField<std::string> routes;
+  if (base.routes_size() > 0) {
+    routes = base.routes();
+  } else {
+    if (cfg_route_default) *routes.Add() = "default";
+    for (const auto& r : cfg_routes) *routes.Add() = r.to_string();
+  }
+  bool everything = std::find(routes.begin(), routes.end(), "default") != routes.end();
+  if (out.push_reset) {  // the client's own VPN networks only, then what the script pushed
+    routes.Clear();
+    for (const auto& n : vpn_nets) *routes.Add() = n.to_string();
+    everything = false;
+  }
+  if (out.redirect_gateway && !everything) {
+    add_unique(routes, "default");
+    everything = true;
+  }
+  if (!everything)
+    for (const auto& r : out.routes) add_unique(routes, r.to_string());
+  if (out.push_reset || out.redirect_gateway || !out.routes.empty()) *s.mutable_routes() = routes;
+
+  if (!out.no_routes.empty()) {
+    google::protobuf::RepeatedPtrField<std::string> no;
+    if (!out.push_reset) {
+      if (base.no_routes_size() > 0)
+        no = base.no_routes();
+      else
+        for (const auto& r : cfg_no_routes) *no.Add() = r.to_string();
+    }
+    for (const auto& r : out.no_routes) add_unique(no, r.to_string());
+    *s.mutable_no_routes() = no;
+  }
+
+  if (!out.dns.empty()) {
+    google::protobuf::RepeatedPtrField<std::string> dns;
+    if (!out.push_reset) {
+      if (base.dns_size() > 0)
+        dns = base.dns();
+      else
+        for (const auto& d : cfg_dns) *dns.Add() = d.to_string();
+    }
+    for (const auto& d : out.dns) add_unique(dns, d.to_string());
+    *s.mutable_dns() = dns;
+  }
+  if (!out.domain.empty()) s.set_default_domain(out.domain);
+  return s;
+}
+
+}  // namespace sslvpn::mainproc

@@ -1,0 +1,62 @@
+// What a connect-script may hand back, as openvpn's client-connect script does: the file named
+// by its first argument (and by client_connect_config_file), in openvpn's configuration syntax.
+// Read once the script exits with 0; applied to that tunnel only, over the session's settings:
+//   push "route NET [MASK [GATEWAY [METRIC]]]"  a route through the tunnel (no gateway, or
+//                                               vpn_gateway); with net_gateway, a route around
+//                                               it (no-route); 0.0.0.0 0.0.0.0: everything
+//   push "route-ipv6 NET/LEN [GATEWAY]"          the same for IPv6 (net_gateway is sslvpnd's:
+//                                               openvpn's client takes no such route)
+//   push "redirect-gateway [FLAGS]"             everything through the tunnel (flags ignored)
+//   push "dhcp-option DNS|DNS6 ADDRESS"         a DNS server
+//   push "dhcp-option DOMAIN NAME"              the default domain
+//   push-reset                                  what the script pushed before is dropped,
+//                                               and what it pushes after replaces the
+//                                               session's routes, no-routes and DNS servers
+//                                               instead of adding to them
+//   disable                                     the tunnel is refused
+// Lines are read as openvpn reads them (quotes, backslashes, '#' and ';' comments). Anything
+// else (ifconfig-push, iroute, other pushes, a route via another gateway, a domain with other
+// characters than letters, digits, '-', '_' and '.') is listed in `ignored`, for the log.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/ip_addr.hpp"
+#include "common/result.hpp"
+#include "ipc.pb.h"
+
+namespace sslvpn::mainproc {
+
+inline constexpr size_t kMaxConnectOutput = 65536;  // bytes of the file read
+inline constexpr size_t kMaxConnectEntries = 256;   // routes, no-routes and DNS servers, each
+
+struct ConnectOutput {
+  bool disable = false;
+  bool push_reset = false;
+  bool redirect_gateway = false;
+  std::vector<IpNet> routes;
+  std::vector<IpNet> no_routes;
+  std::vector<IpAddr> dns;
+  std::string domain;
+  std::vector<std::string> ignored;  // the directives not applied (at most kMaxConnectEntries)
+};
+
+// Malformed: an unterminated quote, more than kMaxConnectEntries of a kind, or text longer
+// than kMaxConnectOutput. `error` names the line.
+Result<ConnectOutput> parse_connect_output(std::string_view text, std::string* error);
+
+// The session's settings with the script's output over them. The routes a script pushes add to
+// the session's (from `base`, else the configuration `cfg_routes`/`cfg_route_default`), unless
+// the session already sends everything through the tunnel (then they change nothing) or
+// push-reset came first (then they replace them, and the client is routed to its own VPN
+// networks, `vpn_nets`, and to those only when nothing else is pushed, as openvpn's client
+// would be). No-routes and DNS servers add to the session's (the configuration's when
+// `base` has none), or after push-reset replace them; without any, the session's stay.
+ipc::UserSettings apply_connect_output(const ipc::UserSettings& base, const std::vector<IpNet>& cfg_routes,
+                                       bool cfg_route_default, const std::vector<IpNet>& cfg_no_routes,
+                                       const std::vector<IpAddr>& cfg_dns, const std::vector<IpNet>& vpn_nets,
+                                       const ConnectOutput& out);
+
+}  // namespace sslvpn::mainproc

@@ -1,0 +1,245 @@
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "main/connect_output.hpp"
+#include "main/scripts.hpp"
+
+using namespace sslvpn;
+using namespace sslvpn::mainproc;
+
+namespace {
+
+ConnectOutput parse(std::string_view text) {
+  std::string error;
+  auto r = parse_connect_output(text, &error);
+  INFO(error);
+  REQUIRE(r.ok());
+  return *r;
+}
+
+std::vector<std::string> list(const google::protobuf::RepeatedPtrField<std::string>& l) {
+  return {l.begin(), l.end()};
+}
+
+IpNet net(const char* s) {
+  return parse_ip_net(s).value();
+}
+
+}  // namespace
+
+TEST_CASE("connect output: openvpn's client-connect syntax", "[connect-output]") {
+  auto o = parse(
+      "# written by the script\n"
+      "; also a comment\n"
+      "push \"route 192.0.2.0 255.255.255.0\"\n"
+      "push \"route 198.51.100.7\"\r\n"
+      "push 'route 203.0.113.0 255.255.255.0 net_gateway'\n"
+      "push \"route-ipv6 2001:db8:5::/48\"\n"
+      "push \"route-ipv6 2001:db8:6::/48 net_gateway\"\n"
+      "push \"dhcp-option DNS 10.9.9.9\"\n"
+      "push \"dhcp-option DNS6 2001:db8::53\"\n"
+      "push \"dhcp-option DNS 10.9.9.9\"\n"
+      "push \"dhcp-option DOMAIN corp.example\"\n"
+      "  push   \"route   10.20.0.0   255.255.0.0 vpn_gateway 5\"  \n"
+      "ifconfig-push 10.8.0.9 255.255.255.0\n"
+      "push \"route-gateway 10.8.0.1\"\n"
+      "push \"route not-an-address 255.0.0.0\"\n"
+      "iroute 172.16.0.0 255.255.0.0\n"
+      "\n");
+  CHECK_FALSE(o.disable);
+  CHECK_FALSE(o.push_reset);
+  CHECK_FALSE(o.redirect_gateway);
+  REQUIRE(o.routes.size() == 4);
+  CHECK(o.routes[0].to_string() == "192.0.2.0/24");
+  CHECK(o.routes[1].to_string() == "198.51.100.7/32");
+  CHECK(o.routes[2].to_string() == "2001:db8:5::/48");
+  CHECK(o.routes[3].to_string() == "10.20.0.0/16");
+  REQUIRE(o.no_routes.size() == 2);
+  CHECK(o.no_routes[0].to_string() == "203.0.113.0/24");
+  CHECK(o.no_routes[1].to_string() == "2001:db8:6::/48");
+  REQUIRE(o.dns.size() == 2);  // the repeated one once
+  CHECK(o.dns[0].to_string() == "10.9.9.9");
+  CHECK(o.dns[1].to_string() == "2001:db8::53");
+  CHECK(o.domain == "corp.example");
+  CHECK(o.ignored ==
+        std::vector<std::string>{"ifconfig-push 10.8.0.9 255.255.255.0", "push \"route-gateway 10.8.0.1\"",
+                                 "push \"route not-an-address 255.0.0.0\"", "iroute 172.16.0.0 255.255.0.0"});
+
+  // openvpn's reading: comments at any word, backslashes, quotes that end a word
+  auto c = parse(
+      "push \"route 192.0.2.0 255.255.255.0\" # the office\n# don't\n; it's\n"
+      "push route\\ 192.0.2.64\\ 255.255.255.192\npush \"route 192.0.2.128 default\"\n");
+  REQUIRE(c.routes.size() == 3);
+  CHECK(c.routes[1].to_string() == "192.0.2.64/26");
+  CHECK(c.routes[2].to_string() == "192.0.2.128/32");
+  CHECK(c.ignored.empty());
+  // a route via another gateway is not ours to make; 0.0.0.0/0 and ::/0 are everything
+  auto g = parse("push \"route 192.0.2.0 255.255.255.0 10.8.0.254\"\npush \"route-ipv6 2001:db8::5\"\n");
+  REQUIRE(g.routes.size() == 1);
+  CHECK(g.routes[0].to_string() == "2001:db8::5/128");
+  CHECK(g.ignored.size() == 1);
+  CHECK(parse("push \"route 0.0.0.0 0.0.0.0\"").redirect_gateway);
+  CHECK(parse("push \"route-ipv6 ::/0\"").redirect_gateway);
+  CHECK(parse("push \"route 0.0.0.0 0.0.0.0\"").routes.empty());
+  // push-reset drops what was pushed before it
+  auto r = parse(
+      "push \"route 192.0.2.0 255.255.255.0\"\npush \"dhcp-option DNS 10.9.9.9\"\n"
+      "push \"redirect-gateway def1\"\npush-reset\npush \"route 198.51.100.0 255.255.255.0\"\n");
+  CHECK(r.push_reset);
+  CHECK_FALSE(r.redirect_gateway);
+  REQUIRE(r.routes.size() == 1);
+  CHECK(r.routes[0].to_string() == "198.51.100.0/24");
+  CHECK(r.dns.empty());
+  // a domain that would end an option in a PUSH_REPLY, or a header line, is not taken
+  CHECK(parse("push \"dhcp-option DOMAIN a,route 10.0.0.0 255.0.0.0\"").domain.empty());
+  CHECK(parse("push \"dhcp-option DOMAIN 'a b'\"").domain.empty());
+  CHECK(parse("push \"dhcp-option DOMAIN corp-1.example_x\"").domain == "corp-1.example_x");
+
+  CHECK(parse("disable\n").disable);
+  CHECK(parse("push-reset\npush \"redirect-gateway def1 bypass-dhcp\"").push_reset);
+  CHECK(parse("push \"redirect-gateway def1\"").redirect_gateway);
+  CHECK(parse("").routes.empty());
+  CHECK(parse("disable-not\n").ignored.size() == 1);  // only the word itself disables
+}
+
+TEST_CASE("connect output: malformed and oversized output is refused", "[connect-output]") {
+  std::string error;
+  CHECK_FALSE(parse_connect_output("push \"route 10.0.0.0 255.0.0.0\n", &error).ok());
+  CHECK(error.find("line 1") != std::string::npos);
+  CHECK_FALSE(parse_connect_output("\n\npush \"route 'x\"\n", &error).ok());
+  CHECK(error.find("line 3") != std::string::npos);
+  CHECK_FALSE(parse_connect_output(std::string(kMaxConnectOutput + 1, '#'), &error).ok());
+  std::string many;
+  for (size_t i = 0; i <= kMaxConnectEntries; ++i)
+    many +=
+        "push \"route 10." + std::to_string(i / 256) + "." + std::to_string(i % 256) + ".0 255.255.255.0\"\n";
+  CHECK_FALSE(parse_connect_output(many, &error).ok());
+  CHECK(error.find("more than") != std::string::npos);
+  std::string ignored;
+  for (size_t i = 0; i < 2 * kMaxConnectEntries; ++i) ignored += "topology subnet\n";
+  auto r = parse_connect_output(ignored, &error);
+  REQUIRE(r.ok());
+  CHECK(r->ignored.size() == kMaxConnectEntries);  // kept for the log, bounded
+}
+
+TEST_CASE("connect output: applied over the session's settings", "[connect-output]") {
+  ipc::UserSettings base;
+  std::vector<IpNet> cfg_routes{net("10.0.0.0/8")}, cfg_no{net("10.99.0.0/16")};
+  std::vector<IpAddr> cfg_dns{parse_ip("10.0.0.53").value()};
+  std::vector<IpNet> vpn{net("10.8.0.0/24")};
+  auto apply = [&](const ipc::UserSettings& b, bool route_default, std::string_view text) {
+    return apply_connect_output(b, cfg_routes, route_default, cfg_no, cfg_dns, vpn, parse(text));
+  };
+
+  // Routes add to the configuration's; DNS servers to the configuration's.
+  auto s = apply(base, false, "push \"route 192.0.2.0 255.255.255.0\"\npush \"dhcp-option DNS 10.9.9.9\"");
+  CHECK(list(s.routes()) == std::vector<std::string>{"10.0.0.0/8", "192.0.2.0/24"});
+  CHECK(list(s.dns()) == std::vector<std::string>{"10.0.0.53", "10.9.9.9"});
+  CHECK(s.no_routes_size() == 0);  // none pushed: the configuration's stay
+
+  // ... and to the user's own when it has some.
+  ipc::UserSettings user;
+  user.add_routes("172.16.0.0/12");
+  user.add_dns("172.16.0.53");
+  s = apply(user, false, "push \"route 192.0.2.0 255.255.255.0\"\npush \"dhcp-option DNS 10.9.9.9\"");
+  CHECK(list(s.routes()) == std::vector<std::string>{"172.16.0.0/12", "192.0.2.0/24"});
+  CHECK(list(s.dns()) == std::vector<std::string>{"172.16.0.53", "10.9.9.9"});
+
+  // Everything through the tunnel already: a pushed route changes nothing.
+  s = apply(base, true, "push \"route 192.0.2.0 255.255.255.0\"");
+  CHECK(list(s.routes()) == std::vector<std::string>{"default", "10.0.0.0/8"});
+
+  // push-reset: replaced, the client's own VPN network first (never "everything" by an empty list).
+  s = apply(base, true,
+            "push-reset\npush \"route 192.0.2.0 255.255.255.0\"\npush \"dhcp-option DNS 10.9.9.9\"");
+  CHECK(list(s.routes()) == std::vector<std::string>{"10.8.0.0/24", "192.0.2.0/24"});
+  CHECK(list(s.dns()) == std::vector<std::string>{"10.9.9.9"});
+  s = apply(base, true, "push-reset");
+  CHECK(list(s.routes()) == std::vector<std::string>{"10.8.0.0/24"});
+  s = apply(base, true, "push-reset\npush \"route-ipv6 2001:db8::/32\"");  // an IPv4-only session
+  CHECK(list(s.routes()) == std::vector<std::string>{"10.8.0.0/24", "2001:db8::/32"});
+  s = apply_connect_output(base, cfg_routes, true, cfg_no, cfg_dns, {net("fd00:8::/64")},
+                           parse("push-reset"));
+  CHECK(list(s.routes()) == std::vector<std::string>{"fd00:8::/64"});  // an IPv6-only one
+
+  // redirect-gateway: everything.
+  s = apply(base, false, "push \"redirect-gateway def1\"");
+  CHECK(list(s.routes()) == std::vector<std::string>{"10.0.0.0/8", "default"});
+
+  // no-routes add to the configuration's.
+  s = apply(base, false, "push \"route 203.0.113.0 255.255.255.0 net_gateway\"");
+  CHECK(list(s.no_routes()) == std::vector<std::string>{"10.99.0.0/16", "203.0.113.0/24"});
+  CHECK(s.routes_size() == 0);  // untouched: the configuration's stay
+
+  s = apply(base, false, "push \"dhcp-option DOMAIN corp.example\"");
+  CHECK(s.default_domain() == "corp.example");
+  CHECK(s.dns_size() == 0);
+}
+
+TEST_CASE("connect output: the file main reads back", "[connect-output]") {
+  char tmpl[] = "/tmp/connect-output-test-XXXXXX";
+  REQUIRE(::mkdtemp(tmpl));
+  std::string dir = tmpl, error;
+  std::string sock = dir + "/ctl.sock";
+  std::string out = prepare_connect_output_dir(sock, &error);
+  INFO(error);
+  REQUIRE(out == dir + "/connect-script");
+  struct stat st {};
+  REQUIRE(::stat(out.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0700);
+  auto write = [](const std::string& path, const std::string& text) {
+    std::FILE* w = std::fopen(path.c_str(), "w");
+    REQUIRE(w);
+    std::fputs(text.c_str(), w);
+    std::fclose(w);
+  };
+
+  std::string f = make_connect_output_file(out);
+  REQUIRE(!f.empty());
+  REQUIRE(::stat(f.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  CHECK(st.st_size == 0);
+  write(f, "push \"route 192.0.2.0 255.255.255.0\"\n");
+  auto text = take_connect_output_file(f, 100);
+  REQUIRE(text);
+  CHECK(*text == "push \"route 192.0.2.0 255.255.255.0\"\n");
+  CHECK(::access(f.c_str(), F_OK) != 0);                                      // removed
+  CHECK(take_connect_output_file(f, 100) == std::optional<std::string>(""));  // the script removed it
+
+  f = make_connect_output_file(out);  // over the limit: limit + 1 bytes, so the caller sees it
+  write(f, std::string(500, '#'));
+  CHECK(take_connect_output_file(f, 100)->size() == 101);
+
+  f = make_connect_output_file(out);  // a FIFO in its place: not read (main would hang)
+  ::unlink(f.c_str());
+  REQUIRE(::mkfifo(f.c_str(), 0600) == 0);
+  CHECK_FALSE(take_connect_output_file(f, 100).has_value());
+  CHECK(::access(f.c_str(), F_OK) != 0);
+
+  std::string other = dir + "/other";
+  write(other, "disable\n");
+  f = make_connect_output_file(out);  // a symbolic link to another file: not followed
+  ::unlink(f.c_str());
+  REQUIRE(::symlink(other.c_str(), f.c_str()) == 0);
+  CHECK_FALSE(take_connect_output_file(f, 100).has_value());
+  f = make_connect_output_file(out);  // a hard link: two names
+  ::unlink(f.c_str());
+  REQUIRE(::link(other.c_str(), f.c_str()) == 0);
+  CHECK_FALSE(take_connect_output_file(f, 100).has_value());
+
+  // Left from a run that stopped: removed when the directory is prepared again.
+  std::string stale = make_connect_output_file(out);
+  CHECK(prepare_connect_output_dir(sock, &error) == out);
+  CHECK(::access(stale.c_str(), F_OK) != 0);
+  // A directory others may enter is refused.
+  REQUIRE(::chmod(out.c_str(), 0755) == 0);
+  CHECK(prepare_connect_output_dir(sock, &error).empty());
+  CHECK(error.find("only it may enter") != std::string::npos);
+  std::string rm = "rm -rf " + dir;
+  CHECK(std::system(rm.c_str()) == 0);
+}
