@@ -205,6 +205,7 @@ struct Config {
   int32_t nvm_truncate_args = -1;  // -1 keeps command lines, 0 drops them
   bool nvm_drop_private_destinations = false;
   bool nvm_store_unattributed = true;
+  bool nvm_store_dst_index = true;  // SQLite: an index on dst (a third of each insert's cost)
   std::vector<IpNet> nvm_exporters;  // who may send (empty: anyone)
   std::string nvm_gateway_name;      // names this gateway's rows in a store several share (empty: host name)
 

@@ -20,6 +20,7 @@ constexpr std::string_view kKeys[] = {
     "nvm-truncate-args",
     "nvm-drop-private-destinations",
     "nvm-store-unattributed",
+    "nvm-store-dst-index",
     "nvm-exporters",
     "nvm-gateway-name",
 };
@@ -56,6 +57,8 @@ void apply(Config& cfg, const cfgval::Where& w, std::string_view v) {
     cfg.nvm_drop_private_destinations = cfgval::parse_bool(w, v);
   } else if (w.key == "nvm-store-unattributed") {
     cfg.nvm_store_unattributed = cfgval::parse_bool(w, v);
+  } else if (w.key == "nvm-store-dst-index") {
+    cfg.nvm_store_dst_index = cfgval::parse_bool(w, v);
   } else if (w.key == "nvm-gateway-name") {
     cfg.nvm_gateway_name = std::string(v);
   } else if (w.key == "nvm-exporters") {

@@ -117,6 +117,7 @@ void Server::start_collector() {
   st->set_truncate_args(cfg().nvm_truncate_args);
   st->set_drop_private(cfg().nvm_drop_private_destinations);
   st->set_store_unattributed(cfg().nvm_store_unattributed);
+  st->set_dst_index(cfg().nvm_store_dst_index);
   st->set_listen("udp/" + std::to_string(cfg().nvm_collector_port));
   for (const IpNet& n : cfg().nvm_exporters) st->add_exporters(n.to_string());
   st->set_udp_sockets(static_cast<uint32_t>(collector_udp_.size()));

@@ -86,7 +86,7 @@ bool Server::reload(std::string* error, std::vector<std::string>* notes) {
       n.nvm_retention_days != o.nvm_retention_days || n.nvm_retention_mb != o.nvm_retention_mb ||
       n.nvm_anonymize_users != o.nvm_anonymize_users || n.nvm_truncate_args != o.nvm_truncate_args ||
       n.nvm_drop_private_destinations != o.nvm_drop_private_destinations ||
-      n.nvm_store_unattributed != o.nvm_store_unattributed ||
+      n.nvm_store_unattributed != o.nvm_store_unattributed || n.nvm_store_dst_index != o.nvm_store_dst_index ||
       n.nvm_exporters.size() != o.nvm_exporters.size() || n.isolate_workers != o.isolate_workers ||
       n.nvm_dtls != o.nvm_dtls || n.nvm_dtls_ca != o.nvm_dtls_ca ||
       (n.nvm_dtls && next.cert_chain_pem != s_.cert_chain_pem);

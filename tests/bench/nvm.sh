@@ -23,11 +23,13 @@
 # sslvpnctl show flows user U since 1h limit 1000 (cold: the file's pages dropped from the page
 # cache first, one user each; warm: one user again), median of 5, and the same SELECT in the
 # sqlite3 shell. Reports; asserts nothing. Run as root after building (~10 min with defaults):
-#   [RATE=100000] [DURATION=60] [OVERLOAD=1] [BURST=1] [BURST_SECS=10] [ROWS=10000000] tests/bench/nvm.sh
+# DST_INDEX=false runs sslvpnd with nvm-store-dst-index = false (no destination index).
+#   [RATE=100000] [DURATION=60] [OVERLOAD=1] [BURST=1] [BURST_SECS=10] [ROWS=10000000] [DST_INDEX=true]
+#   tests/bench/nvm.sh
 # shellcheck disable=SC2317,SC2016  # functions called by name; awk and SQL in single quotes
 set -u
 RATE=${RATE:-100000} DURATION=${DURATION:-60} OVERLOAD=${OVERLOAD:-1} BURST=${BURST:-1} BURST_SECS=${BURST_SECS:-10}
-ROWS=${ROWS:-10000000} STORE_WAIT=${STORE_WAIT:-180}
+ROWS=${ROWS:-10000000} STORE_WAIT=${STORE_WAIT:-180} DST_INDEX=${DST_INDEX:-true}
 source "$(dirname "$0")/../e2e/lib.sh"
 TEST_NAME=bench-nvm
 e2e_init  # skips unless root
@@ -74,7 +76,8 @@ start_sslvpnd() {  # start_sslvpnd DIR|STORE-FILE
   local store=$1
   [ -d "$store" ] && store="$store/flows.db"
   { base_conf "$PORT" "$WORK/cert" "$WORK/passwd"
-    printf '%s\n' "occtl-socket-file = $SOCK" "nvm-collector-port = $NVM_PORT" "nvm-store = sqlite:$store"
+    printf '%s\n' "occtl-socket-file = $SOCK" "nvm-collector-port = $NVM_PORT" "nvm-store = sqlite:$store" \
+      "nvm-store-dst-index = $DST_INDEX"
   } >"$WORK/sslvpnd.conf"
   rm -f "$SOCK"
   ip netns exec "$NS" "$SSLVPND" -f -d 1 -c "$WORK/sslvpnd.conf" >>"$WORK/sslvpnd.log" 2>&1 &

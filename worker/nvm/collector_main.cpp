@@ -61,7 +61,7 @@ int main() {
     // /var/lib/sslvpnd): made root's alone, like the file.
     if (auto slash = path.rfind('/'); slash != std::string::npos && slash > 0)
       (void)::mkdir(path.substr(0, slash).c_str(), 0700);
-    auto s = nvm::open_sqlite_store(path, &error);
+    auto s = nvm::open_sqlite_store(path, st.dst_index(), &error);
     if (!s) {
       log.error("nvm-store: ", error);
       return 1;

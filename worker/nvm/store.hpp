@@ -50,8 +50,10 @@ class FlowStore {
 };
 
 // Opens (creating when missing) an SQLite store in WAL mode. Call before the sandbox: the
-// database, its WAL and shared-memory files stay open from here on.
-Result<std::unique_ptr<FlowStore>> open_sqlite_store(const std::string& path, std::string* error);
+// database, its WAL and shared-memory files stay open from here on. `dst_index`
+// (nvm-store-dst-index): an index on dst, made when missing; without it, one is dropped.
+Result<std::unique_ptr<FlowStore>> open_sqlite_store(const std::string& path, bool dst_index,
+                                                     std::string* error);
 
 // Connects to PostgreSQL (libpq's CONNINFO) and makes the tables when missing; every row this
 // collector writes names `gateway` (the host's name), so that several gateways share one store.

@@ -201,10 +201,12 @@ class PostgresStore final : public FlowStore {
     cond(q.session, "vpn_session");
     cond(q.process, "process");
     cond(q.exporter, "exporter");
-    if (!q.dest.empty()) {
+    if (auto a = parse_ip(q.dest)) {  // an address: flows_dst finds it
+      args.push_back(a->to_string());
+      sql += " AND dst = $" + std::to_string(args.size()) + "::inet";
+    } else if (!q.dest.empty()) {
       args.push_back(q.dest);
-      std::string n = std::to_string(args.size());
-      sql += " AND (host(dst) = $" + n + " OR dest_hostname LIKE '%' || $" + n + " || '%')";
+      sql += " AND dest_hostname LIKE '%' || $" + std::to_string(args.size()) + " || '%'";
     }
     if (q.since_ms) sql += " AND end_ms >= " + std::to_string(q.since_ms);
     if (q.until_ms) sql += " AND end_ms <= " + std::to_string(q.until_ms);

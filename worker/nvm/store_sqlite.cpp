@@ -60,16 +60,16 @@ void read_column(sqlite3_stmt* s, int i, FlowRecord& f, const Column& c) {
 
 const char* const kIndexes =
     "CREATE INDEX IF NOT EXISTS flows_end ON flows(end_ms);"
-    "CREATE INDEX IF NOT EXISTS flows_user ON flows(vpn_user, end_ms);"
-    // No index on dst (earlier versions made one): no query of ours can use it (show
-    // flows' dest matches host names too), and its random keys cost a third of every
-    // insert. An admin who searches by address in SQL may create one: see
-    // doc/nvm-collector.md.
-    "DROP INDEX IF EXISTS flows_dst;";
+    "CREATE INDEX IF NOT EXISTS flows_user ON flows(vpn_user, end_ms);";
+// The destination index (nvm-store-dst-index, on by default): show flows dest ADDRESS uses it.
+// Its keys land all over the index, so it costs about a third of every insert; a store that
+// takes more than about 100k flows/s on a small machine may do without it.
+const char* const kDstIndex = "CREATE INDEX IF NOT EXISTS flows_dst ON flows(dst);";
+const char* const kNoDstIndex = "DROP INDEX IF EXISTS flows_dst;";
 
 class SqliteStore final : public FlowStore {
  public:
-  explicit SqliteStore(Db db) : db_(std::move(db)) {}
+  SqliteStore(Db db, bool dst_index) : db_(std::move(db)), dst_index_(dst_index) {}
 
   Result<void> init() {
     std::string create = "CREATE TABLE IF NOT EXISTS flows(id INTEGER PRIMARY KEY";
@@ -97,7 +97,7 @@ class SqliteStore final : public FlowStore {
                                                                                 // now, before the sandbox
     if (!exec(schema.c_str())) return Errc::Io;
     if (!add_missing_columns()) return Errc::Io;  // before the indexes: a store of an earlier version
-    if (!exec(kIndexes)) return Errc::Io;
+    if (!exec(kIndexes) || !exec(dst_index_ ? kDstIndex : kNoDstIndex)) return Errc::Io;
     std::string ins = "INSERT INTO flows(" + column_list() + ") VALUES(";
     for (size_t i = 0; i < flow_columns().size(); ++i) ins += i ? ",?" : "?";
     ins += ")";
@@ -189,9 +189,11 @@ class SqliteStore final : public FlowStore {
     cond(q.session, " AND vpn_session = ?");
     cond(q.process, " AND process = ?");
     cond(q.exporter, " AND exporter = ?");
-    if (!q.dest.empty()) {
-      sql += " AND (dst = ? OR dest_hostname LIKE ?)";
-      args.push_back(q.dest);
+    if (auto a = parse_ip(q.dest)) {  // an address: the destination index finds it
+      sql += " AND dst = ?";
+      args.push_back(a->to_string());
+    } else if (!q.dest.empty()) {
+      sql += " AND dest_hostname LIKE ?";
       args.push_back("%" + q.dest + "%");
     }
     if (q.since_ms) sql += " AND end_ms >= " + std::to_string(q.since_ms);
@@ -271,13 +273,15 @@ class SqliteStore final : public FlowStore {
   }
 
   Db db_;
+  bool dst_index_;
   Stmt insert_, endpoint_, interface_;
   std::string error_;
 };
 
 }  // namespace
 
-Result<std::unique_ptr<FlowStore>> open_sqlite_store(const std::string& path, std::string* error) {
+Result<std::unique_ptr<FlowStore>> open_sqlite_store(const std::string& path, bool dst_index,
+                                                     std::string* error) {
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &raw,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
@@ -287,7 +291,7 @@ Result<std::unique_ptr<FlowStore>> open_sqlite_store(const std::string& path, st
     return Errc::Io;
   }
   sqlite3_busy_timeout(raw, 2000);
-  auto store = std::make_unique<SqliteStore>(std::move(db));
+  auto store = std::make_unique<SqliteStore>(std::move(db), dst_index);
   if (!store->init()) {
     *error = "cannot set up " + path + ": " + store->last_error();
     return Errc::Io;
