@@ -159,6 +159,21 @@ void add_unique(google::protobuf::RepeatedPtrField<std::string>& list, const std
   if (std::find(list.begin(), list.end(), v) == list.end()) *list.Add() = v;
 }
 
+// A list the script pushed to: the session's own (`base`, else the configuration's `cfg`) and
+// then the pushed entries, or the pushed ones alone after push-reset. Untouched when none.
+template <typename T>
+void merge_pushed(google::protobuf::RepeatedPtrField<std::string>& to,
+                  const google::protobuf::RepeatedPtrField<std::string>& base, const std::vector<T>& cfg,
+                  const std::vector<T>& pushed, bool reset) {
+  if (pushed.empty()) return;
+  google::protobuf::RepeatedPtrField<std::string> list;
+  if (!reset && base.size() > 0) list = base;
+  if (!reset && base.size() == 0)
+    for (const auto& c : cfg) *list.Add() = c.to_string();
+  for (const auto& p : pushed) add_unique(list, p.to_string());
+  to = list;
+}
+
 }  // namespace
 
 Result<ConnectOutput> parse_connect_output(std::string_view text, std::string* error) {
@@ -208,29 +223,8 @@ ipc::UserSettings apply_connect_output(const ipc::UserSettings& base, const std:
     for (const auto& r : out.routes) add_unique(routes, r.to_string());
   if (out.push_reset || out.redirect_gateway || !out.routes.empty()) *s.mutable_routes() = routes;
 
-  if (!out.no_routes.empty()) {
-    google::protobuf::RepeatedPtrField<std::string> no;
-    if (!out.push_reset) {
-      if (base.no_routes_size() > 0)
-        no = base.no_routes();
-      else
-        for (const auto& r : cfg_no_routes) *no.Add() = r.to_string();
-    }
-    for (const auto& r : out.no_routes) add_unique(no, r.to_string());
-    *s.mutable_no_routes() = no;
-  }
-
-  if (!out.dns.empty()) {
-    google::protobuf::RepeatedPtrField<std::string> dns;
-    if (!out.push_reset) {
-      if (base.dns_size() > 0)
-        dns = base.dns();
-      else
-        for (const auto& d : cfg_dns) *dns.Add() = d.to_string();
-    }
-    for (const auto& d : out.dns) add_unique(dns, d.to_string());
-    *s.mutable_dns() = dns;
-  }
+  merge_pushed(*s.mutable_no_routes(), base.no_routes(), cfg_no_routes, out.no_routes, out.push_reset);
+  merge_pushed(*s.mutable_dns(), base.dns(), cfg_dns, out.dns, out.push_reset);
   if (!out.domain.empty()) s.set_default_domain(out.domain);
   return s;
 }
