@@ -7,7 +7,7 @@ PKGS=(
   meson ninja-build pkg-config g++ ccache protobuf-compiler libprotobuf-dev
   # fuzzing: clang and its libFuzzer, ASan and UBSan runtimes (tests/fuzz/build.sh)
   clang clang-14 libclang-rt-14-dev
-  libgnutls28-dev nettle-dev libev-dev libpam0g-dev libxml2-dev libseccomp-dev libcrypt-dev libmnl-dev liboath-dev libradcli-dev catch2 libsqlite3-dev libpq-dev liblz4-dev
+  libgnutls28-dev libssl-dev nettle-dev libev-dev libpam0g-dev libxml2-dev libseccomp-dev libcrypt-dev libmnl-dev liboath-dev libradcli-dev catch2 libsqlite3-dev libpq-dev liblz4-dev
   # run: certtool makes the demo certificate
   gnutls-bin iproute2 util-linux
   # test: commands the tests and scripts call that a minimal Debian 12 may lack

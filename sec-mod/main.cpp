@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
       return 1;
     }
     secmod::ServerKey key = secmod::ServerKey::load(cfg.server_key, secmod::ServerKey::pin_of(cfg));
+    if (key.fast_rsa()) log.debug("RSA signatures are made with libcrypto");
     struct ev_loop* loop = ev_default_loop(EVFLAG_AUTO);
     secmod::SecMod sm(loop, log, std::move(main_ch), std::move(cfg), std::move(key));
     if (auto r = sm.start(); !r) {

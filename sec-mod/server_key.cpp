@@ -36,7 +36,8 @@ ServerKey ServerKey::load(const std::string& path, const std::string& pin) {
         "cannot load server-key '" + path + "': it is encrypted and " +
         (pin.empty() ? "neither key-pin nor pin-file is set" : "key-pin / pin-file is wrong"));
   if (r < 0) throw std::runtime_error("cannot load server-key '" + path + "': " + gnutls_strerror(r));
-  return ServerKey(std::move(key));
+  auto rsa = RsaSigner::from(key.get());
+  return ServerKey(std::move(key), std::move(rsa));
 }
 
 namespace {
@@ -54,6 +55,10 @@ bool known_sign_algorithm(unsigned a) {
 Result<std::string> ServerKey::sign(bool hash, unsigned algorithm, unsigned flags,
                                     std::string_view data) const {
   if (!known_sign_algorithm(algorithm)) return Errc::Malformed;
+  if (rsa_) {
+    auto fast = rsa_->sign(hash, algorithm, flags, data);
+    if (fast.ok() || fast.error() != Errc::UnknownType) return fast;
+  }
   gnutls_datum_t in{reinterpret_cast<unsigned char*>(const_cast<char*>(data.data())),
                     static_cast<unsigned>(data.size())};
   gnutls_datum_t sig{nullptr, 0};

@@ -8,6 +8,7 @@
 #include "common/config.hpp"
 #include "common/result.hpp"
 #include "common/unique_fd.hpp"
+#include "sec-mod/rsa_signer.hpp"
 
 namespace sslvpn::secmod {
 
@@ -19,14 +20,19 @@ class ServerKey {
   // The PIN ocserv's keys name: the first line of pin-file if set, else key-pin.
   static std::string pin_of(const Config& c);
 
-  // Signs for a worker's TLS handshake. `hash` selects gnutls_privkey_sign_hash2 (TLS 1.2
-  // digests) over gnutls_privkey_sign_data2.
+  // Signs for a worker's TLS handshake. `hash`: `data` is the digest (gnutls_privkey_sign_hash2)
+  // rather than the message (gnutls_privkey_sign_data2). An RSA key signs with libcrypto where
+  // it can (sec-mod/rsa_signer.hpp), GnuTLS otherwise.
   Result<std::string> sign(bool hash, unsigned algorithm, unsigned flags, std::string_view data) const;
+
+  // True when libcrypto makes this key's RSA signatures.
+  bool fast_rsa() const { return rsa_ != nullptr; }
 
  private:
   using Key = CHandle<gnutls_privkey_st, gnutls_privkey_deinit>;
-  explicit ServerKey(Key k) : key_(std::move(k)) {}
+  ServerKey(Key k, std::unique_ptr<RsaSigner> rsa) : key_(std::move(k)), rsa_(std::move(rsa)) {}
   Key key_;
+  std::unique_ptr<RsaSigner> rsa_;  // null: GnuTLS signs everything
 };
 
 }  // namespace sslvpn::secmod
