@@ -217,8 +217,11 @@ void Server::start_zygote() {
   if (::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) return;
   auto pair = make_ipc_pair();
   if (!pair.ok()) return;
+  // LD_BIND_NOW: the loader binds every library's symbols once, in the zygote. Debian links
+  // most libraries lazily, so without it each forked worker resolved the same symbols again on
+  // first call, writing (and copying) GOT pages as it went: a few hundred microseconds a login.
   auto pid = spawn_helper(helper_path("sslvpnd-worker"), {"sslvpnd-worker", "--zygote"},
-                          {{pair->second.get(), kWorkerMainFd}});
+                          {{pair->second.get(), kWorkerMainFd}}, {"LD_BIND_NOW=1"});
   if (!pid.ok()) {
     log_.warn("cannot start the worker zygote; starting each worker on its own");
     return;

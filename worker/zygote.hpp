@@ -1,7 +1,7 @@
 // The worker zygote: `sslvpnd-worker --zygote`, started once by main with fd 3 = its channel.
 // It has loaded and initialized what every worker needs (GnuTLS, libxml2) and then forks one
-// worker per connection: the child forks again and exits, so the worker is reparented to main
-// (a child subreaper), which reaps it as before. The worker then runs exactly as an exec'd
+// worker per connection: a vfork()ed child forks the worker and exits, so the worker is
+// reparented to main (a child subreaper), which reaps it as before. The worker then runs exactly as an exec'd
 // one: its descriptors at 3/4/5, startup from main, sandbox, client. Workers share the
 // zygote's relocated library pages copy-on-write instead of each paying for its own.
 #pragma once
