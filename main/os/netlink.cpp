@@ -76,6 +76,21 @@ Result<void> Netlink::set_link(unsigned ifindex, uint32_t mtu, bool up, std::str
   return transact(nlh, error);
 }
 
+Result<void> Netlink::no_ipv6_link_local(unsigned ifindex, std::string* error) {
+  alignas(nlmsghdr) char buf[kRequestSize];
+  nlmsghdr* nlh = mnl_nlmsg_put_header(buf);
+  nlh->nlmsg_type = RTM_NEWLINK;
+  auto* ifi = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifinfomsg)));
+  ifi->ifi_family = AF_UNSPEC;
+  ifi->ifi_index = static_cast<int>(ifindex);
+  nlattr* spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
+  nlattr* inet6 = mnl_attr_nest_start(nlh, AF_INET6);
+  mnl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
+  mnl_attr_nest_end(nlh, inet6);
+  mnl_attr_nest_end(nlh, spec);
+  return transact(nlh, error);
+}
+
 Result<void> Netlink::add_route(unsigned ifindex, const IpNet& net, std::string* error) {
   alignas(nlmsghdr) char buf[kRequestSize];
   nlmsghdr* nlh = mnl_nlmsg_put_header(buf);

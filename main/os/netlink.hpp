@@ -22,6 +22,9 @@ class Netlink {
   Result<void> add_address(unsigned ifindex, const IpAddr& local, const IpAddr& peer, uint8_t prefix,
                            std::string* error);
   Result<void> set_link(unsigned ifindex, uint32_t mtu, bool up, std::string* error);
+  // Before the link comes up: the kernel makes no IPv6 link-local address (nor its fe80::/64
+  // and local routes) for the device. For sessions without IPv6.
+  Result<void> no_ipv6_link_local(unsigned ifindex, std::string* error);
   // A route to `net` through the device (iroute: a network behind the client). It goes away
   // with the device.
   Result<void> add_route(unsigned ifindex, const IpNet& net, std::string* error);

@@ -63,6 +63,10 @@ if ! check "ping the server over IPv6 in the tunnel" in_ns "$NS_C" ping -6 -c 3 
   echo "--- server IPv6"; ip -n "$NS_S" -6 addr; ip -n "$NS_S" -6 route
 fi
 check "ping a host behind the server" in_ns "$NS_C" ping -c 3 -i 0.2 -W 2 "$BEHIND_IP"
+# dev_of ADDRESS: the server's TUN device whose peer is ADDRESS.
+dev_of() { ip -n "$NS_S" -o -4 addr show | awk -v a="$1" '$0 ~ "peer " a "/" {print $2; exit}'; }
+A_DEV=$(dev_of "$A_IP")
+check "a dual-stack session's device ($A_DEV) has its IPv6 link-local address" bash -c "ip -n '$NS_S' -6 addr show dev '$A_DEV' | grep -q 'inet6 fe80::'"
 check "split include route arrived" test "$(env_of a connect CISCO_SPLIT_INC_0_ADDR)/$(env_of a connect CISCO_SPLIT_INC_0_MASKLEN)" = "198.51.100.0/24"
 check "split exclude route arrived" test "$(env_of a connect CISCO_SPLIT_EXC_0_ADDR)/$(env_of a connect CISCO_SPLIT_EXC_0_MASKLEN)" = "198.51.100.128/25"
 check "IPv6 split include arrived" grep -q "^CISCO_IPV6_SPLIT_INC_[0-9]*_ADDR=fd99::$" "$WORK/a.env.connect"
@@ -212,6 +216,10 @@ CONF
 LOG2="$WORK/server-limits.log"
 start_server "$WORK/limits.conf" "$LOG2" "$WORK/limits.pid" "$PORT" || { fail "limits server start"; e2e_finish; }
 check "first session of bob connects" oc_connect s1 bob 'bob-Secret1'
+# IPv4 only: the device gets no IPv6 link-local address, hence no fe80::/64 route.
+S1_DEV=$(dev_of "$(env_of s1 connect INTERNAL_IP4_ADDRESS)")
+check "an IPv4-only session's device ($S1_DEV) has no IPv6 address" test -z "$(ip -n "$NS_S" -6 addr show dev "$S1_DEV")"
+check "... and no fe80::/64 route" bash -c "! ip -n '$NS_S' -6 route show table all dev '$S1_DEV' | grep -q fe80"
 # keep bob's tunnel busy (ping for at most 6 s) so idle-timeout does not end it first
 in_ns "$NS_C" ping -q -i 0.3 -w 6 -I tuns1 "$VPN_GW" >/dev/null 2>&1 &
 STARTED_PIDS+=("$!")
