@@ -90,6 +90,7 @@ Result<IpcDatagram> IpcChannel::recv_datagram(bool dont_wait) {
   if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) return Errc::Limit;
   if (n == 0) return Errc::Closed;
   d.bytes.assign(buf, static_cast<size_t>(n));
+  explicit_bzero(buf, static_cast<size_t>(n));  // a login's password may be in it
   return d;
 }
 

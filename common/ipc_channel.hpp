@@ -5,6 +5,7 @@
 #include <google/protobuf/message_lite.h>
 
 #include <cstddef>
+#include <cstring>  // explicit_bzero
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -63,7 +64,9 @@ class IpcChannel {
     auto d = recv_datagram(dont_wait);
     if (!d.ok()) return d.error();
     M m;
-    if (!m.ParseFromString(d->bytes)) return Errc::Malformed;
+    bool parsed = m.ParseFromString(d->bytes);
+    explicit_bzero(d->bytes.data(), d->bytes.size());  // a login's password may be in it
+    if (!parsed) return Errc::Malformed;
     return std::pair<M, UniqueFd>{std::move(m), std::move(d->fd)};
   }
 

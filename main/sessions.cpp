@@ -213,6 +213,7 @@ Result<TunDevice> SessionManager::setup_tun(const Session& s, uint32_t mtu, Refu
   TunDevice t = std::move(tun).value();
   bool v6_routes = false;
   for (const auto& r : s.settings.iroutes()) v6_routes = v6_routes || r.find(':') != std::string::npos;
+  // Fails only where the kernel has no IPv6 (EAFNOSUPPORT): then there is nothing to save.
   if (!s.ipv6 && !v6_routes) (void)netlink_.no_ipv6_link_local(t.ifindex, &error);
   // Link up first: an IPv6 point-to-point address added to a device that is still down does
   // not reliably get its peer route when the link comes up (the client's replies get lost).

@@ -17,7 +17,7 @@ namespace {
 constexpr std::string_view kPrefix = "$6$";
 constexpr std::string_view kRounds = "rounds=";
 constexpr unsigned long kDefaultRounds = 5000, kMinRounds = 1000, kMaxRounds = 999999999;
-constexpr size_t kMaxSalt = 16, kMaxPassword = 512;
+constexpr size_t kMaxSalt = 16, kMaxPassword = 512, kHashChars = 86;
 constexpr char kB64[] = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 bool salt_char(char c) {
@@ -52,6 +52,12 @@ std::optional<Setting> parse_setting(std::string_view s) {
   out.salt = s.substr(0, end);
   if (out.salt.empty() || out.salt.size() > kMaxSalt) return std::nullopt;
   for (char c : out.salt)
+    if (!salt_char(c)) return std::nullopt;
+  // After the salt, at most a hash's 86 characters of the same alphabet (libxcrypt refuses
+  // settings with control or non-ASCII bytes anywhere).
+  std::string_view rest = end == std::string_view::npos ? std::string_view{} : s.substr(end + 1);
+  if (rest.size() > kHashChars) return std::nullopt;
+  for (char c : rest)
     if (!salt_char(c)) return std::nullopt;
   return out;
 }
@@ -92,7 +98,7 @@ void encode(const unsigned char* h, std::string& out) {
 
 std::optional<std::string> sha512_crypt(std::string_view password, std::string_view setting) {
   auto st = parse_setting(setting);
-  if (!st || password.size() > kMaxPassword || password.find('\0') != std::string_view::npos)
+  if (!st || password.size() >= kMaxPassword || password.find('\0') != std::string_view::npos)
     return std::nullopt;
   const std::string_view pw = password, salt = st->salt;
   const size_t n = pw.size();
@@ -138,7 +144,9 @@ std::optional<std::string> sha512_crypt(std::string_view password, std::string_v
     (r & 1) ? h.add(a.b.data(), 64) : h.add(p.b.data(), n);
     h.finish(a.b.data());
   }
-  std::string out(kPrefix);
+  std::string out;
+  out.reserve(128);  // no reallocation leaves a partial hash behind
+  out = kPrefix;
   if (st->custom_rounds) out += std::string(kRounds) + std::to_string(st->rounds) + "$";
   out += salt;
   out += '$';

@@ -58,7 +58,11 @@ int run_zygote(int channel_fd, const std::function<int()>& worker_main) {
     // orphaned to main (a child subreaper), which reaps it as it reaps every worker. The vfork
     // child borrows the zygote's memory (the zygote waits meanwhile), so the one full copy of
     // the address space is the worker's: the intermediate used to cost a second fork and exit
-    // (about 5% of a login's CPU). The child only forks, writes the pid and exits.
+    // (about 5% of a login's CPU). The child only forks, writes the pid and exits. This holds
+    // because the zygote has one thread and no signal handlers (posix_spawn reset them): the
+    // vfork child runs on the zygote's stack, and fork()'s atfork handlers run in its memory
+    // (GnuTLS's child handler still runs in the worker, whose RNG thus reseeds: keep fork()
+    // here, never _Fork()). Keep the zygote single-threaded and without signal handlers.
     volatile pid_t worker_pid = -1;
     pid_t a = ::vfork();
     if (a == 0) {
