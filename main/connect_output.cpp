@@ -146,6 +146,14 @@ struct Parser {
       out.domain.clear();
       return true;
     }
+    if ((w[0] == "iroute" && w.size() >= 2 && w.size() <= 3) || (w[0] == "iroute-ipv6" && w.size() == 2)) {
+      auto net = w[0] == "iroute" ? v4_route(w) : parse_ip_net(w[1]);
+      if (!net || (w[0] == "iroute-ipv6" && net->addr.is_v4())) return ignore(w, false), true;
+      if (!room(out.iroutes.size(), "iroutes")) return false;
+      auto same = [&](const IpNet& x) { return x.addr == net->addr && x.prefix == net->prefix; };
+      if (std::none_of(out.iroutes.begin(), out.iroutes.end(), same)) out.iroutes.push_back(*net);
+      return true;
+    }
     if (w[0] == "disable" && w.size() == 1) {
       out.disable = true;
       return true;

@@ -13,9 +13,12 @@
 //                                               and what it pushes after replaces the
 //                                               session's routes, no-routes and DNS servers
 //                                               instead of adding to them
+//   iroute NET [MASK], iroute-ipv6 NET/LEN       a network behind the client: main routes it
+//                                               into this client's tunnel (as a per-user
+//                                               `iroute`); push-reset leaves these
 //   disable                                     the tunnel is refused
 // Lines are read as openvpn reads them (quotes, backslashes, '#' and ';' comments). Anything
-// else (ifconfig-push, iroute, other pushes, a route via another gateway, a domain with other
+// else (ifconfig-push, other pushes, a route via another gateway, a domain with other
 // characters than letters, digits, '-', '_' and '.') is listed in `ignored`, for the log.
 #pragma once
 
@@ -38,6 +41,7 @@ struct ConnectOutput {
   bool redirect_gateway = false;
   std::vector<IpNet> routes;
   std::vector<IpNet> no_routes;
+  std::vector<IpNet> iroutes;  // networks behind the client, routed into its tunnel
   std::vector<IpAddr> dns;
   std::string domain;
   std::vector<std::string> ignored;  // the directives not applied (at most kMaxConnectEntries)

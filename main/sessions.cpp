@@ -377,6 +377,10 @@ bool SessionManager::apply_connect_output(uint64_t sid, const ConnectOutput& out
   return true;
 }
 
+bool SessionManager::route_into(unsigned ifindex, const IpNet& net, std::string* error) {
+  return netlink_.add_route(ifindex, net, error).ok();
+}
+
 ipc::TunnelParams SessionManager::params_for(const Session& s, const TunDevice& tun, uint32_t mtu,
                                              uint32_t base_mtu, bool mobile, time_t now) const {
   ipc::TunnelParams p;

@@ -35,7 +35,8 @@ cat >"$WORK/connect.sh" <<SCRIPT
 echo "\$1" >>"$WORK/outputs"
 case "\$USERNAME" in
   alice) printf '%s\n' 'push "route 192.0.2.0 255.255.255.0"' 'push "route 203.0.113.0 255.255.255.0 net_gateway"' \
-           'push "dhcp-option DNS 10.9.9.9"' 'push "dhcp-option DOMAIN corp.example"' 'ifconfig-push 10.1.1.1 255.255.255.0' >"\$1" ;;
+           'push "dhcp-option DNS 10.9.9.9"' 'push "dhcp-option DOMAIN corp.example"' 'ifconfig-push 10.1.1.1 255.255.255.0' \
+           'iroute 198.18.5.0 255.255.255.0' 'iroute-ipv6 fd00:77::/64' >"\$1" ;;
   reset) printf '%s\n' push-reset 'push "route 100.64.7.0 255.255.255.0"' >"\$1" ;;
   bob) [ -e "$WORK/bob-allowed" ] || echo disable >"\$1" ;;
   carol) echo 'push "route 10.0.0.0' >"\$1" ;;
@@ -62,6 +63,9 @@ check "alice: the domain is pushed" grep -q "dhcp-option DOMAIN corp.example" <<
 check "alice: the address is the pool's (ifconfig-push is not applied)" test "$(ov_addr4 alice | cut -d. -f1-3)" = 10.86.1
 check "alice: ... and the server says so in its log" grep -q "not applied: ifconfig-push 10.1.1.1" "$LOG"
 check "alice: the tunnel carries a ping" in_ns "$NS_C" ping -q -c 2 -W 2 "$GW"
+A_DEV=$(ip -n "$NS_S" -o -4 addr show | awk -v a="$(ov_addr4 alice)" '$0 ~ "peer " a "/" {print $2; exit}')
+check "alice: the script's iroute goes into her tunnel ($A_DEV)" bash -c "ip -n '$NS_S' -4 route show 198.18.5.0/24 | grep -q 'dev $A_DEV '"
+check "alice: ... and its IPv6 iroute too" bash -c "ip -n '$NS_S' -6 route show fd00:77::/64 | grep -q 'dev $A_DEV '"
 first=$(head -n 1 "$WORK/outputs" 2>/dev/null)
 check "the script was given an output file" test -n "$first"
 check "... it is gone once read" test ! -e "$first"

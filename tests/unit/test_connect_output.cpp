@@ -50,6 +50,11 @@ TEST_CASE("connect output: openvpn's client-connect syntax", "[connect-output]")
       "push \"route-gateway 10.8.0.1\"\n"
       "push \"route not-an-address 255.0.0.0\"\n"
       "iroute 172.16.0.0 255.255.0.0\n"
+      "iroute 172.17.0.9\n"
+      "iroute-ipv6 2001:db8:77::/64\n"
+      "iroute 172.16.0.0 255.255.0.0\n"
+      "iroute-ipv6 172.18.0.0/16\n"
+      "iroute not-a-net\n"
       "\n");
   CHECK_FALSE(o.disable);
   CHECK_FALSE(o.push_reset);
@@ -66,9 +71,16 @@ TEST_CASE("connect output: openvpn's client-connect syntax", "[connect-output]")
   CHECK(o.dns[0].to_string() == "10.9.9.9");
   CHECK(o.dns[1].to_string() == "2001:db8::53");
   CHECK(o.domain == "corp.example");
-  CHECK(o.ignored ==
-        std::vector<std::string>{"ifconfig-push 10.8.0.9 255.255.255.0", "push \"route-gateway 10.8.0.1\"",
-                                 "push \"route not-an-address 255.0.0.0\"", "iroute 172.16.0.0 255.255.0.0"});
+  CHECK(o.ignored == std::vector<std::string>{"ifconfig-push 10.8.0.9 255.255.255.0",
+                                              "push \"route-gateway 10.8.0.1\"",
+                                              "push \"route not-an-address 255.0.0.0\"",
+                                              "iroute-ipv6 172.18.0.0/16", "iroute not-a-net"});
+  // iroutes: a network behind the client (mask "default" or none: a host), each once
+  REQUIRE(o.iroutes.size() == 3);
+  CHECK(o.iroutes[0].to_string() == "172.16.0.0/16");
+  CHECK(o.iroutes[1].to_string() == "172.17.0.9/32");
+  CHECK(o.iroutes[2].to_string() == "2001:db8:77::/64");
+  CHECK(parse("iroute 10.0.0.0 255.0.0.0\npush-reset\n").iroutes.size() == 1);  // not a push
 
   // openvpn's reading: comments at any word, backslashes, quotes that end a word
   auto c = parse(
