@@ -63,13 +63,25 @@ Result<void> Netlink::add_address(unsigned ifindex, const IpAddr& local, const I
   return transact(nlh, error);
 }
 
-Result<void> Netlink::set_link(unsigned ifindex, uint32_t mtu, bool up, std::string* error) {
-  alignas(nlmsghdr) char buf[kRequestSize];
+namespace {
+
+// An RTM_NEWLINK request for an existing device, in `buf`; the caller adds what changes.
+nlmsghdr* link_request(char* buf, unsigned ifindex, ifinfomsg** ifi_out) {
   nlmsghdr* nlh = mnl_nlmsg_put_header(buf);
   nlh->nlmsg_type = RTM_NEWLINK;
   auto* ifi = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifinfomsg)));
   ifi->ifi_family = AF_UNSPEC;
   ifi->ifi_index = static_cast<int>(ifindex);
+  *ifi_out = ifi;
+  return nlh;
+}
+
+}  // namespace
+
+Result<void> Netlink::set_link(unsigned ifindex, uint32_t mtu, bool up, std::string* error) {
+  alignas(nlmsghdr) char buf[kRequestSize];
+  ifinfomsg* ifi = nullptr;
+  nlmsghdr* nlh = link_request(buf, ifindex, &ifi);
   ifi->ifi_change = IFF_UP;
   ifi->ifi_flags = up ? IFF_UP : 0;
   mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
@@ -78,11 +90,8 @@ Result<void> Netlink::set_link(unsigned ifindex, uint32_t mtu, bool up, std::str
 
 Result<void> Netlink::no_ipv6_link_local(unsigned ifindex, std::string* error) {
   alignas(nlmsghdr) char buf[kRequestSize];
-  nlmsghdr* nlh = mnl_nlmsg_put_header(buf);
-  nlh->nlmsg_type = RTM_NEWLINK;
-  auto* ifi = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifinfomsg)));
-  ifi->ifi_family = AF_UNSPEC;
-  ifi->ifi_index = static_cast<int>(ifindex);
+  ifinfomsg* ifi = nullptr;
+  nlmsghdr* nlh = link_request(buf, ifindex, &ifi);
   nlattr* spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
   nlattr* inet6 = mnl_attr_nest_start(nlh, AF_INET6);
   mnl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
