@@ -194,7 +194,7 @@ const char* Server::apply_connect_output(WorkerProc& w, const std::optional<std:
   }
   if (!sessions_.apply_connect_output(w.session_id, *out, w.params)) return "the session is gone";
   for (const auto& net : out->iroutes) {  // gone with the device when the tunnel ends
-    if (!w.grant || sessions_.route_into(w.grant->tun.ifindex, net, &error)) continue;
+    if (!w.grant || sessions_.route_into(w.session_id, w.grant->tun.ifindex, net, &error)) continue;
     log_.error("connect-script output for '", user, "': cannot route ", net.to_string(),
                " to the client: ", sanitize_log_text(error));
     return "the connect script's iroute cannot be set";

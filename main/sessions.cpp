@@ -377,8 +377,18 @@ bool SessionManager::apply_connect_output(uint64_t sid, const ConnectOutput& out
   return true;
 }
 
-bool SessionManager::route_into(unsigned ifindex, const IpNet& net, std::string* error) {
-  return netlink_.add_route(ifindex, net, error).ok();
+bool SessionManager::route_into(uint64_t sid, unsigned ifindex, const IpNet& net, std::string* error) {
+  auto it = sessions_.find(sid);
+  if (it == sessions_.end()) {
+    *error = "the session is gone";
+    return false;
+  }
+  if (!netlink_.add_route(ifindex, net, error).ok()) return false;
+  // Listed by `show iroutes` with the per-user ones, and routed again if the client reconnects.
+  auto& list = *it->second.settings.mutable_iroutes();
+  std::string text = net.to_string();
+  if (std::find(list.begin(), list.end(), text) == list.end()) *list.Add() = text;
+  return true;
 }
 
 ipc::TunnelParams SessionManager::params_for(const Session& s, const TunDevice& tun, uint32_t mtu,

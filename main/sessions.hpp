@@ -113,8 +113,9 @@ class SessionManager {
   // A connect-script's output (main/connect_output.hpp) over session `sid`'s settings: `p`'s
   // routes and name service again from them, for this tunnel. False: no such session.
   bool apply_connect_output(uint64_t sid, const ConnectOutput& out, ipc::TunnelParams& p) const;
-  // A route to `net` into a tunnel's device (a connect-script's iroute); `error` says why not.
-  bool route_into(unsigned ifindex, const IpNet& net, std::string* error);
+  // A connect-script's iroute: a route to `net` into session `sid`'s device, kept among the
+  // session's iroutes; `error` says why not.
+  bool route_into(uint64_t sid, unsigned ifindex, const IpNet& net, std::string* error);
   std::vector<const Session*> all() const;
   std::vector<const Login*> logins() const;
   // Sessions, with a tunnel or without, and the logins that have not opened one yet.

@@ -66,6 +66,12 @@ check "alice: the tunnel carries a ping" in_ns "$NS_C" ping -q -c 2 -W 2 "$GW"
 A_DEV=$(ip -n "$NS_S" -o -4 addr show | awk -v a="$(ov_addr4 alice)" '$0 ~ "peer " a "/" {print $2; exit}')
 check "alice: the script's iroute goes into her tunnel ($A_DEV)" bash -c "ip -n '$NS_S' -4 route show 198.18.5.0/24 | grep -q 'dev $A_DEV '"
 check "alice: ... and its IPv6 iroute too" bash -c "ip -n '$NS_S' -6 route show fd00:77::/64 | grep -q 'dev $A_DEV '"
+script_iroutes() {  # alice's iroutes in sslvpnctl show iroutes hold the script's two
+  ctl --json show iroutes | python3 -c 'import json, sys
+d = [u for u in json.load(sys.stdin) if u["Username"] == "alice"]
+sys.exit(0 if d and {"198.18.5.0/24", "fd00:77::/64"} <= set(d[0]["iroutes"]) else 1)'
+}
+check "alice: sslvpnctl show iroutes lists both" script_iroutes
 first=$(head -n 1 "$WORK/outputs" 2>/dev/null)
 check "the script was given an output file" test -n "$first"
 check "... it is gone once read" test ! -e "$first"
