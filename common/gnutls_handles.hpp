@@ -5,6 +5,7 @@
 #include <gnutls/abstract.h>
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 
 #include <vector>
 
@@ -18,6 +19,8 @@ using CertCredentialsHandle = CHandle<gnutls_certificate_credentials_st, gnutls_
 using PskServerCredentialsHandle =
     CHandle<gnutls_psk_server_credentials_st, gnutls_psk_free_server_credentials>;
 using PrivKeyHandle = CHandle<gnutls_privkey_st, gnutls_privkey_deinit>;
+using PubKeyHandle = CHandle<gnutls_pubkey_st, gnutls_pubkey_deinit>;
+using X509CrtHandle = CHandle<gnutls_x509_crt_int, gnutls_x509_crt_deinit>;
 using CipherHandle = CHandle<api_cipher_hd_st, gnutls_cipher_deinit>;
 inline void hmac_deinit_discarding(gnutls_hmac_hd_t h) noexcept {
   gnutls_hmac_deinit(h, nullptr);

@@ -2,12 +2,13 @@
 
 #include <gnutls/gnutls.h>
 
+#include "common/gnutls_handles.hpp"
 #include "common/passwd_file.hpp"
 
 namespace sslvpn::secmod {
 namespace {
 
-using Crt = CHandle<gnutls_x509_crt_int, gnutls_x509_crt_deinit>;
+using Crt = X509CrtHandle;
 constexpr size_t kMaxChain = 8;
 
 struct timespec mtime_of(const std::string& path) {

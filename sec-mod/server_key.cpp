@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 
+#include "common/gnutls_handles.hpp"
 #include "common/secret_bytes.hpp"
 #include "common/text.hpp"
 
@@ -42,6 +43,15 @@ ServerKey ServerKey::load(const std::string& path, const std::string& pin) {
 
 namespace {
 
+// The DER SubjectPublicKeyInfo of `k`, or empty.
+std::string spki(gnutls_pubkey_t k) {
+  gnutls_datum_t d{nullptr, 0};
+  if (gnutls_pubkey_export2(k, GNUTLS_X509_FMT_DER, &d) < 0) return {};
+  std::string out(reinterpret_cast<char*>(d.data), d.size);
+  gnutls_free(d.data);
+  return out;
+}
+
 // A worker names the algorithm as a number: only one GnuTLS knows may become the enum (any
 // other value in a gnutls_sign_algorithm_t is undefined behaviour; the fuzzer found it).
 bool known_sign_algorithm(unsigned a) {
@@ -51,6 +61,31 @@ bool known_sign_algorithm(unsigned a) {
 }
 
 }  // namespace
+
+void ServerKey::check_certificate(const std::string& cert_path, const std::string& key_path) const {
+  std::optional<std::string> pem = read_file(cert_path);
+  if (!pem) throw std::runtime_error("cannot read server-cert '" + cert_path + "'");
+  gnutls_x509_crt_t raw_crt = nullptr;
+  gnutls_pubkey_t raw_cert_key = nullptr, raw_own_key = nullptr;
+  if (gnutls_x509_crt_init(&raw_crt) < 0) throw std::runtime_error("gnutls_x509_crt_init failed");
+  X509CrtHandle crt(raw_crt);
+  if (gnutls_pubkey_init(&raw_cert_key) < 0) throw std::runtime_error("gnutls_pubkey_init failed");
+  PubKeyHandle cert_key(raw_cert_key);
+  if (gnutls_pubkey_init(&raw_own_key) < 0) throw std::runtime_error("gnutls_pubkey_init failed");
+  PubKeyHandle own_key(raw_own_key);
+  gnutls_datum_t d{reinterpret_cast<unsigned char*>(pem->data()), static_cast<unsigned>(pem->size())};
+  // The first certificate of a PEM chain is the server's (main sends workers the same file).
+  int r = gnutls_x509_crt_import(crt.get(), &d, GNUTLS_X509_FMT_PEM);
+  if (r >= 0) r = gnutls_pubkey_import_x509(cert_key.get(), crt.get(), 0);
+  if (r < 0) throw std::runtime_error("cannot parse server-cert '" + cert_path + "': " + gnutls_strerror(r));
+  if ((r = gnutls_pubkey_import_privkey(own_key.get(), key_.get(), 0, 0)) < 0)
+    throw std::runtime_error("cannot read the public half of server-key '" + key_path +
+                             "': " + gnutls_strerror(r));
+  std::string a = spki(cert_key.get()), b = spki(own_key.get());
+  if (a.empty() || a != b)
+    throw std::runtime_error("server-cert '" + cert_path + "' does not match server-key '" + key_path +
+                             "' (the certificate holds another public key)");
+}
 
 Result<std::string> ServerKey::sign(bool hash, unsigned algorithm, unsigned flags,
                                     std::string_view data) const {

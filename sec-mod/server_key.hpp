@@ -25,6 +25,11 @@ class ServerKey {
   // it can (sec-mod/rsa_signer.hpp), GnuTLS otherwise.
   Result<std::string> sign(bool hash, unsigned algorithm, unsigned flags, std::string_view data) const;
 
+  // Throws std::runtime_error unless the first certificate of the PEM chain in `cert_path`
+  // carries this key's public half. Workers skip GnuTLS's own check (a signature through
+  // sec-mod and a verification in every worker): this is it, once per load.
+  void check_certificate(const std::string& cert_path, const std::string& key_path) const;
+
   // True when libcrypto makes this key's RSA signatures.
   bool fast_rsa() const { return rsa_ != nullptr; }
 

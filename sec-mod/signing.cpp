@@ -72,6 +72,7 @@ std::shared_ptr<const KeySet> KeySet::load(ServerKey first, const Config& cfg, s
   auto set = std::make_shared<KeySet>();
   set->hosts.emplace_back();
   set->names.emplace_back();
+  first.check_certificate(cfg.server_cert, cfg.server_key);
   set->hosts[0].push_back(std::move(first));
   for (size_t i = 1; i < copies; ++i)
     set->hosts[0].push_back(ServerKey::load(cfg.server_key, ServerKey::pin_of(cfg)));
@@ -79,6 +80,7 @@ std::shared_ptr<const KeySet> KeySet::load(ServerKey first, const Config& cfg, s
     std::vector<ServerKey> keys;
     for (size_t i = 0; i < copies; ++i)
       keys.push_back(ServerKey::load(v.config->server_key, ServerKey::pin_of(*v.config)));
+    if (!keys.empty()) keys.front().check_certificate(v.config->server_cert, v.config->server_key);
     set->hosts.push_back(std::move(keys));
     set->names.push_back(v.name);
   }

@@ -71,6 +71,10 @@ Result<CertCredentialsHandle> secmod_credentials(const std::string& chain_pem, E
   gnutls_certificate_credentials_t raw_cred = nullptr;
   if ((r = gnutls_certificate_allocate_credentials(&raw_cred)) < 0) return fail("credentials", r);
   CertCredentialsHandle cred(raw_cred);
+  // GnuTLS would check that the key fits the certificate by signing through sec-mod and
+  // verifying here, in every worker: sec-mod checks it once when it loads the key
+  // (ServerKey::check_certificate).
+  gnutls_certificate_set_flags(cred.get(), GNUTLS_CERTIFICATE_SKIP_KEY_CERT_MATCH);
   // On success the credentials own both the certificates and the key.
   if ((r = gnutls_certificate_set_key(cred.get(), nullptr, 0, pcerts.data(), static_cast<int>(n), pk.get())) <
       0)

@@ -50,6 +50,14 @@ check "the server key is an encrypted PKCS#8 file" grep -q "BEGIN ENCRYPTED PRIV
 sed "s|^pin-file = .*|key-pin = not-the-pin|" "$WORK/sslvpnd.conf" > "$WORK/badpin.conf"
 out=$(timeout 10 "$SSLVPND" -f -c "$WORK/badpin.conf" 2>&1)
 check "a wrong key-pin stops the server with a clear error" grep -q "cannot load server-key" <<<"$out"
+# Workers do not check that the key fits the certificate (that cost a signature a login):
+# sec-mod checks it once, and a mismatch stops the server before it takes a client.
+make_cert "$WORK/other" ecdsa >/dev/null
+sed "s|^server-cert = .*|server-cert = $WORK/other/cert.pem|" "$WORK/sslvpnd.conf" > "$WORK/mismatch.conf"
+out=$(timeout 10 "$SSLVPND" -f -c "$WORK/mismatch.conf" 2>&1); rc=$?
+check "a server-cert that does not fit server-key stops the server, naming both" \
+  grep -q "server-cert '$WORK/other/cert.pem' does not match server-key" <<<"$out"
+check "... with a failing exit code (not a timeout)" test "$rc" -ne 0 -a "$rc" -ne 124
 start_server "$WORK/sslvpnd.conf" "$LOG" "$WORK/pid" "$PORT" || { fail "server start"; e2e_finish; }
 check "an unreadable ca-cert without certificate logins is a warning" grep -q "cannot read ca-cert.*not needed" "$LOG"
 check "pid file holds the main pid" grep -qx "$(server_pidfile_pid "$SERVER_PID")" "$WORK/pid"
