@@ -1,15 +1,19 @@
 #include "common/sandbox.hpp"
 
 #include <grp.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <memory>
+
+#include "common/unique_fd.hpp"
 
 namespace sslvpn {
 namespace {
@@ -24,11 +28,19 @@ struct FilterDeleter {
 
 }  // namespace
 
-std::string install_seccomp(const SeccompPolicy& p, bool trap, bool all_threads) {
+SeccompProgram SeccompProgram::compile(const SeccompPolicy& p, bool trap, std::string* error) {
+  SeccompProgram out;
+  out.name_ = p.name;
+  error->clear();
   std::unique_ptr<void, FilterDeleter> ctx(seccomp_init(trap ? SCMP_ACT_TRAP : SCMP_ACT_KILL_PROCESS));
-  if (!ctx) return "seccomp_init failed";
+  if (!ctx) {
+    *error = "seccomp_init failed";
+    return out;
+  }
   scmp_filter_ctx f = ctx.get();
-  int rc = all_threads ? seccomp_attr_set(f, SCMP_FLTATR_CTL_TSYNC, 1) : 0;
+  // A binary tree of system call numbers: the kernel walks it at every call, and once per
+  // call number when it loads the filter (its allow-cache).
+  int rc = seccomp_attr_set(f, SCMP_FLTATR_CTL_OPTIMIZE, 2);
   for (int nr : p.allow)
     if (!rc) rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, nr, 0);
   if (p.mprotect_without_exec && !rc)
@@ -40,9 +52,51 @@ std::string install_seccomp(const SeccompPolicy& p, bool trap, bool all_threads)
                             SCMP_A1(SCMP_CMP_EQ, static_cast<scmp_datum_t>(cmd)));
   for (int nr : p.deny_eacces)
     if (!rc) rc = seccomp_rule_add(f, SCMP_ACT_ERRNO(EACCES), nr, 0);
-  if (rc) return std::string(p.name) + ": seccomp_rule_add failed: " + std::to_string(rc);
-  if (int r = seccomp_load(f); r) return std::string(p.name) + ": seccomp_load failed: " + std::to_string(r);
+  if (rc) {
+    *error = std::string(p.name) + ": seccomp_rule_add failed: " + std::to_string(rc);
+    return out;
+  }
+  // libseccomp 2.5 exports only to a descriptor.
+  UniqueFd mem(::memfd_create("seccomp-bpf", MFD_CLOEXEC));
+  if (!mem.valid()) {
+    *error = err("memfd_create");
+    return out;
+  }
+  if (int r = seccomp_export_bpf(f, mem.get()); r) {
+    *error = std::string(p.name) + ": seccomp_export_bpf failed: " + std::to_string(r);
+    return out;
+  }
+  off_t len = ::lseek(mem.get(), 0, SEEK_END);
+  size_t n = len > 0 ? static_cast<size_t>(len) / sizeof(sock_filter) : 0;
+  if (n == 0 || n > BPF_MAXINSNS || static_cast<size_t>(len) != n * sizeof(sock_filter)) {
+    *error = std::string(p.name) + ": libseccomp exported a filter of " + std::to_string(len) + " bytes";
+    return out;
+  }
+  std::vector<sock_filter> insns(n);
+  if (::pread(mem.get(), insns.data(), static_cast<size_t>(len), 0) != len) {
+    *error = err("reading the exported filter");
+    return out;
+  }
+  out.insns_ = std::move(insns);
+  return out;
+}
+
+std::string SeccompProgram::load(bool all_threads) const {
+  if (insns_.empty()) return name_ + ": no compiled seccomp filter";
+  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return err("PR_SET_NO_NEW_PRIVS");
+  sock_fprog prog{static_cast<unsigned short>(insns_.size()), const_cast<sock_filter*>(insns_.data())};
+  long r =
+      ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, all_threads ? SECCOMP_FILTER_FLAG_TSYNC : 0, &prog);
+  if (r < 0) return name_ + ": " + err("seccomp(SET_MODE_FILTER)");
+  if (r > 0) return name_ + ": thread " + std::to_string(r) + " could not take the filter (TSYNC)";
   return {};
+}
+
+std::string install_seccomp(const SeccompPolicy& p, bool trap, bool all_threads) {
+  std::string error;
+  SeccompProgram prog = SeccompProgram::compile(p, trap, &error);
+  if (!error.empty()) return error;
+  return prog.load(all_threads);
 }
 
 std::string enter_sandbox(const SandboxSpec& s) {
@@ -61,8 +115,10 @@ std::string enter_sandbox(const SandboxSpec& s) {
   if (::setrlimit(RLIMIT_NPROC, &nproc) != 0) return err("RLIMIT_NPROC");
   rlimit nofile{s.max_fds, s.max_fds};
   if (::setrlimit(RLIMIT_NOFILE, &nofile) != 0) return err("RLIMIT_NOFILE");
-  if (s.policy) return install_seccomp(*s.policy, s.seccomp_trap, s.all_threads);  // always last
-  return {};
+  if (s.policy == nullptr) return {};
+  // always last
+  if (s.compiled != nullptr && !s.compiled->empty()) return s.compiled->load(s.all_threads);
+  return install_seccomp(*s.policy, s.seccomp_trap, s.all_threads);
 }
 
 }  // namespace sslvpn

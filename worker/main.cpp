@@ -72,7 +72,8 @@ std::optional<gp::GpSettings> gp_settings(const ipc::WorkerStartup& st, size_t h
 
 }  // namespace
 
-int run_worker() {
+// `seccomp`: the workers' policy compiled by the zygote, or null (compiled here if needed).
+int run_worker(const SeccompProgram* seccomp) {
   StderrSink early("worker");
   Logger log(&early, static_cast<int>(LogLevel::Info));
   IpcChannel main_ch{UniqueFd(kMainFd)};
@@ -123,6 +124,7 @@ int run_worker() {
   spec.chroot_dir = st.chroot_dir();
   spec.max_fds = 64;  // the inherited channels plus what the tunnel receives (TUN, UDP sockets)
   spec.policy = st.seccomp() ? &worker::worker_seccomp_policy() : nullptr;
+  spec.compiled = seccomp;
   spec.seccomp_trap = kSeccompTrap;
   if (std::string e = enter_sandbox(spec); !e.empty()) {
     log.error("cannot enter the sandbox: ", e);
@@ -167,6 +169,12 @@ bool init_libraries() {
 
 int main(int argc, char** argv) {
   if (!init_libraries()) return 1;
-  if (argc == 2 && std::string(argv[1]) == "--zygote") return worker::run_zygote(kMainFd, run_worker);
-  return run_worker();
+  if (argc == 2 && std::string(argv[1]) == "--zygote") {
+    // Compiled once here, loaded by each worker (a failure here: each worker compiles again,
+    // and reports the error if it fails there too).
+    std::string error;
+    SeccompProgram seccomp = SeccompProgram::compile(worker::worker_seccomp_policy(), kSeccompTrap, &error);
+    return worker::run_zygote(kMainFd, [&seccomp] { return run_worker(&seccomp); });
+  }
+  return run_worker(nullptr);
 }

@@ -72,3 +72,45 @@ TEST_CASE("seccomp: allowed calls work and open fails softly", "[sandbox][seccom
   REQUIRE(WIFEXITED(st2));
   CHECK(WEXITSTATUS(st2) == 0);
 }
+
+TEST_CASE("seccomp: a program compiled in the parent is enforced in the child", "[sandbox][seccomp]") {
+#if defined(__SANITIZE_ADDRESS__)
+  WARN("skipped under AddressSanitizer");
+  return;
+#endif
+  // As the zygote does: compile once, load after fork.
+  std::string error;
+  SeccompProgram prog = SeccompProgram::compile(worker_seccomp_policy(), false, &error);
+  REQUIRE(error.empty());
+  REQUIRE(!prog.empty());
+  auto run = [&prog](auto body) {
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      if (!prog.load(false).empty()) ::_exit(90);
+      ::_exit(body());
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return status;
+  };
+  int st = run([] { return ::socket(AF_INET, SOCK_STREAM, 0) >= 0 ? 0 : 1; });
+  REQUIRE(WIFSIGNALED(st));
+  CHECK(WTERMSIG(st) == SIGSYS);
+  int st2 = run([] {
+    char buf[1];
+    if (::write(STDOUT_FILENO, buf, 0) != 0) return 20;
+    if (::fcntl(STDOUT_FILENO, F_GETFL) < 0) return 22;  // an allowed fcntl command
+    int fd = ::open("/etc/hostname", O_RDONLY);
+    if (fd >= 0 || errno != EACCES) return 21;
+    return 0;
+  });
+  REQUIRE(WIFEXITED(st2));
+  CHECK(WEXITSTATUS(st2) == 0);
+  int st3 = run([] { return ::fcntl(STDOUT_FILENO, F_DUPFD, 10) >= 0 ? 0 : 1; });  // a forbidden command
+  CHECK(WIFSIGNALED(st3));
+}
+
+TEST_CASE("seccomp: an empty program is refused, not loaded as allow-all", "[sandbox][seccomp]") {
+  SeccompProgram none;
+  CHECK_FALSE(none.load(false).empty());
+}
