@@ -197,6 +197,7 @@ class Server final : private udp::Directory {
     double at;
   };
   void start_zygote();
+  void send_zygote_cert_chains();
   bool ask_zygote(const PendingSpawn& p);
   bool spawn_direct(PendingSpawn p);  // false: it could not start (the connection is dropped)
   void finish_spawn(PendingSpawn p, pid_t pid);

@@ -86,9 +86,9 @@ bool Server::reload(std::string* error, std::vector<std::string>* notes) {
       n.nvm_retention_days != o.nvm_retention_days || n.nvm_retention_mb != o.nvm_retention_mb ||
       n.nvm_anonymize_users != o.nvm_anonymize_users || n.nvm_truncate_args != o.nvm_truncate_args ||
       n.nvm_drop_private_destinations != o.nvm_drop_private_destinations ||
-      n.nvm_store_unattributed != o.nvm_store_unattributed || n.nvm_store_dst_index != o.nvm_store_dst_index ||
-      n.nvm_exporters.size() != o.nvm_exporters.size() || n.isolate_workers != o.isolate_workers ||
-      n.nvm_dtls != o.nvm_dtls || n.nvm_dtls_ca != o.nvm_dtls_ca ||
+      n.nvm_store_unattributed != o.nvm_store_unattributed ||
+      n.nvm_store_dst_index != o.nvm_store_dst_index || n.nvm_exporters.size() != o.nvm_exporters.size() ||
+      n.isolate_workers != o.isolate_workers || n.nvm_dtls != o.nvm_dtls || n.nvm_dtls_ca != o.nvm_dtls_ca ||
       (n.nvm_dtls && next.cert_chain_pem != s_.cert_chain_pem);
   for (size_t i = 0; !collector_changed && i < n.nvm_exporters.size(); ++i)
     collector_changed = n.nvm_exporters[i].to_string() != o.nvm_exporters[i].to_string();
@@ -102,6 +102,7 @@ bool Server::reload(std::string* error, std::vector<std::string>* notes) {
   s_.config_text = std::move(next.config_text);
   s_.cert_chain_pem = std::move(next.cert_chain_pem);
   s_.vhost_cert_chains = std::move(next.vhost_cert_chains);
+  send_zygote_cert_chains();
   s_.openvpn_wrap_key = std::move(next.openvpn_wrap_key);
   s_.openvpn_v2_key = std::move(next.openvpn_v2_key);
   bans_.configure(BanSettings{cfg().max_ban_score, cfg().ban_time, cfg().ban_reset_time});

@@ -234,6 +234,30 @@ void Server::start_zygote() {
   ev_timer_init(&zygote_timer_, &Server::zygote_timer_cb, 1.0, 1.0);
   zygote_timer_.data = this;
   ev_timer_start(loop_, &zygote_timer_);
+  send_zygote_cert_chains();
+}
+
+void Server::send_zygote_cert_chains() {
+  if (!zygote_.valid()) return;
+  // Several messages when the chains are many (each stays well under kMaxIpcMessage); a chain
+  // too large for one is left to the workers to parse.
+  constexpr size_t kBudget = kMaxIpcMessage / 2;
+  std::vector<const std::string*> chains{&s_.cert_chain_pem};
+  for (const auto& c : s_.vhost_cert_chains) chains.push_back(&c);
+  ipc::MainToZygote m;
+  m.mutable_cert_chains()->set_reset(true);
+  size_t bytes = 0;
+  for (const std::string* c : chains) {
+    if (c->size() > kBudget) continue;
+    if (bytes + c->size() > kBudget) {
+      if (!zygote_out_.send(m)) return zygote_failed("its channel failed");
+      m.mutable_cert_chains()->Clear();
+      bytes = 0;
+    }
+    m.mutable_cert_chains()->add_pem(*c);
+    bytes += c->size();
+  }
+  if (!zygote_out_.send(m)) zygote_failed("its channel failed");
 }
 
 void Server::zygote_cb(struct ev_loop*, ev_io* w, int) {

@@ -72,8 +72,9 @@ std::optional<gp::GpSettings> gp_settings(const ipc::WorkerStartup& st, size_t h
 
 }  // namespace
 
-// `seccomp`: the workers' policy compiled by the zygote, or null (compiled here if needed).
-int run_worker(const SeccompProgram* seccomp) {
+// `seccomp`: the workers' policy compiled by the zygote, or null (compiled here if needed);
+// `chains`: the certificate chains the zygote parsed, or null.
+int run_worker(const SeccompProgram* seccomp, worker::PreparedChains* chains) {
   StderrSink early("worker");
   Logger log(&early, static_cast<int>(LogLevel::Info));
   IpcChannel main_ch{UniqueFd(kMainFd)};
@@ -101,7 +102,7 @@ int run_worker(const SeccompProgram* seccomp) {
   // OpenVPN runs TLS over its own control channel: the session is on no socket.
   auto tls = worker::TlsServer::create(openvpn ? -1 : kClientFd, st.cert_chain_pem(), st.tls_priorities(),
                                        secmod, st.cert_login() != 0, &error, st.tls_ticket_key(),
-                                       st.tls_ticket_lifetime_s());
+                                       st.tls_ticket_lifetime_s(), chains);
   if (!tls.ok()) {
     log.error(error);
     return 1;
@@ -174,7 +175,8 @@ int main(int argc, char** argv) {
     // and reports the error if it fails there too).
     std::string error;
     SeccompProgram seccomp = SeccompProgram::compile(worker::worker_seccomp_policy(), kSeccompTrap, &error);
-    return worker::run_zygote(kMainFd, [&seccomp] { return run_worker(&seccomp); });
+    return worker::run_zygote(
+        kMainFd, [&seccomp](worker::PreparedChains* chains) { return run_worker(&seccomp, chains); });
   }
-  return run_worker(nullptr);
+  return run_worker(nullptr, nullptr);
 }

@@ -6,9 +6,6 @@
 namespace sslvpn::worker {
 namespace {
 
-// Chains longer than this are certainly a misconfiguration.
-constexpr unsigned kMaxChain = 16;
-
 int copy_signature(Result<std::string> r, gnutls_datum_t* sig) {
   if (!r.ok()) return GNUTLS_E_PK_SIGN_FAILED;
   sig->data = static_cast<unsigned char*>(gnutls_malloc(r->size()));
@@ -48,21 +45,28 @@ int sign_hash_cb(gnutls_privkey_t, gnutls_sign_algorithm_t algo, void* userdata,
 }  // namespace
 
 Result<CertCredentialsHandle> secmod_credentials(const std::string& chain_pem, ExternalKey* key,
-                                                 std::string* error) {
+                                                 std::string* error, PreparedChains* prepared) {
   auto fail = [&](const std::string& what, int r) -> Result<CertCredentialsHandle> {
     *error = what + ": " + gnutls_strerror(r);
     return Errc::Crypto;
   };
-  PcertList pcerts(kMaxChain);
-  unsigned n = pcerts.capacity();
-  gnutls_datum_t pem{reinterpret_cast<unsigned char*>(const_cast<char*>(chain_pem.data())),
-                     static_cast<unsigned>(chain_pem.size())};
-  int r = gnutls_pcert_list_import_x509_raw(pcerts.data(), &n, &pem, GNUTLS_X509_FMT_PEM, 0);
-  if (r < 0 || n == 0)
-    return fail("cannot parse the server certificate chain", r < 0 ? r : GNUTLS_E_NO_CERTIFICATE_FOUND);
-  pcerts.set_count(n);
-  key->pk =
-      static_cast<gnutls_pk_algorithm_t>(gnutls_pubkey_get_pk_algorithm(pcerts.data()[0].pubkey, &key->bits));
+  std::optional<ParsedChain> ready = prepared != nullptr ? prepared->take(chain_pem) : std::nullopt;
+  std::unique_ptr<PcertList> pcerts;
+  // With names, gnutls_certificate_set_key does not parse the leaf again to find them.
+  std::vector<const char*> names;
+  if (ready) {
+    pcerts = std::move(ready->pcerts);
+    for (const auto& n : ready->names) names.push_back(n.c_str());
+  } else {
+    int gr = 0;
+    auto parsed = parse_chain(chain_pem, &gr);
+    if (!parsed) return fail("cannot parse the server certificate chain", gr);
+    pcerts = std::move(*parsed);
+  }
+  unsigned n = pcerts->count();
+  int r = 0;
+  key->pk = static_cast<gnutls_pk_algorithm_t>(
+      gnutls_pubkey_get_pk_algorithm(pcerts->data()[0].pubkey, &key->bits));
   gnutls_privkey_t raw_key = nullptr;
   if ((r = gnutls_privkey_init(&raw_key)) < 0) return fail("gnutls_privkey_init", r);
   PrivKeyHandle pk(raw_key);
@@ -76,11 +80,12 @@ Result<CertCredentialsHandle> secmod_credentials(const std::string& chain_pem, E
   // (ServerKey::check_certificate).
   gnutls_certificate_set_flags(cred.get(), GNUTLS_CERTIFICATE_SKIP_KEY_CERT_MATCH);
   // On success the credentials own both the certificates and the key.
-  if ((r = gnutls_certificate_set_key(cred.get(), nullptr, 0, pcerts.data(), static_cast<int>(n), pk.get())) <
-      0)
+  if ((r = gnutls_certificate_set_key(cred.get(), names.empty() ? nullptr : names.data(),
+                                      static_cast<int>(names.size()), pcerts->data(), static_cast<int>(n),
+                                      pk.get())) < 0)
     return fail("gnutls_certificate_set_key", r);
   (void)pk.release();
-  pcerts.release();
+  pcerts->release();
   return cred;
 }
 

@@ -10,6 +10,7 @@
 
 #include "common/gnutls_handles.hpp"
 #include "common/result.hpp"
+#include "worker/prepared_chains.hpp"
 #include "worker/secmod_client.hpp"
 
 namespace sslvpn::worker {
@@ -22,8 +23,9 @@ struct ExternalKey {
   unsigned bits = 0;
 };
 
-// Credentials for `chain_pem` (leaf first) signing through `key->signer`. Fills `key`.
+// Credentials for `chain_pem` (leaf first) signing through `key->signer`. Fills `key`. The
+// chain is taken from `prepared` (the zygote's) when it is there, else parsed.
 Result<CertCredentialsHandle> secmod_credentials(const std::string& chain_pem, ExternalKey* key,
-                                                 std::string* error);
+                                                 std::string* error, PreparedChains* prepared = nullptr);
 
 }  // namespace sslvpn::worker

@@ -26,14 +26,15 @@ constexpr size_t kTicketKeySize = 64;
 
 Result<TlsServer::Host> TlsServer::make_host(const std::string& name, const std::string& chain_pem,
                                              const std::string& priorities, SecModClient& signer,
-                                             bool request_cert, std::string* error) {
+                                             bool request_cert, std::string* error,
+                                             PreparedChains* prepared) {
   Host h;
   h.name = name;
   h.request_cert = request_cert;
   h.key = std::make_unique<ExternalKey>();
   h.key->signer = &signer;
   h.key->vhost = name;
-  auto cred = secmod_credentials(chain_pem, h.key.get(), error);
+  auto cred = secmod_credentials(chain_pem, h.key.get(), error, prepared);
   if (!cred) return cred.error();
   h.cred = std::move(*cred);
   const char* err_pos = nullptr;
@@ -50,13 +51,13 @@ Result<std::unique_ptr<TlsServer>> TlsServer::create(int fd, const std::string& 
                                                      const std::string& priorities, SecModClient& signer,
                                                      bool request_client_cert, std::string* error,
                                                      const std::string& ticket_key,
-                                                     unsigned ticket_lifetime_s) {
+                                                     unsigned ticket_lifetime_s, PreparedChains* prepared) {
   std::unique_ptr<TlsServer> t(new TlsServer());
   auto fail = [&](const std::string& what, int r) -> Result<std::unique_ptr<TlsServer>> {
     *error = what + ": " + gnutls_strerror(r);
     return Errc::Crypto;
   };
-  auto host = make_host("", chain_pem, priorities, signer, request_client_cert, error);
+  auto host = make_host("", chain_pem, priorities, signer, request_client_cert, error, prepared);
   if (!host) return host.error();
   t->hosts_.push_back(std::move(*host));
   const Host& h = t->hosts_.front();
@@ -75,13 +76,15 @@ Result<std::unique_ptr<TlsServer>> TlsServer::create(int fd, const std::string& 
   t->ticket_lifetime_s_ = ticket_lifetime_s;
   gnutls_transport_set_int(raw_session, fd);
   t->fd_ = fd;
+  t->prepared_ = prepared;
   return t;
 }
 
 Result<void> TlsServer::add_virtual_host(const std::string& name, const std::string& chain_pem,
                                          const std::string& priorities, bool request_client_cert,
                                          std::string* error) {
-  auto host = make_host(name, chain_pem, priorities, *hosts_.front().key->signer, request_client_cert, error);
+  auto host = make_host(name, chain_pem, priorities, *hosts_.front().key->signer, request_client_cert, error,
+                        prepared_);
   if (!host) return host.error();
   hosts_.push_back(std::move(*host));
   gnutls_session_set_ptr(session_.get(), this);

@@ -34,7 +34,8 @@ class TlsServer final : public tunnel::StreamTransport {
                                                    const std::string& priorities, SecModClient& signer,
                                                    bool request_client_cert, std::string* error,
                                                    const std::string& ticket_key = {},
-                                                   unsigned ticket_lifetime_s = 0);
+                                                   unsigned ticket_lifetime_s = 0,
+                                                   PreparedChains* prepared = nullptr);
   ~TlsServer() override;
   // A [vhost:NAME]: a client whose TLS server name (SNI) is `name` gets this certificate chain
   // (signed with that host's key in sec-mod), these priorities and this certificate request.
@@ -116,7 +117,7 @@ class TlsServer final : public tunnel::StreamTransport {
   };
   static Result<Host> make_host(const std::string& name, const std::string& chain_pem,
                                 const std::string& priorities, SecModClient& signer, bool request_cert,
-                                std::string* error);
+                                std::string* error, PreparedChains* prepared);
   // Before GnuTLS reads the ClientHello: the host its server name names, and that host's
   // settings (gnutls_handshake_hook_func).
   static int on_client_hello(gnutls_session_t session, unsigned htype, unsigned when, unsigned incoming,
@@ -143,6 +144,7 @@ class TlsServer final : public tunnel::StreamTransport {
   bool host_chosen_ = false;
   TlsSessionHandle session_;
   int fd_ = -1;
+  PreparedChains* prepared_ = nullptr;  // the zygote's parsed chains (add_virtual_host), or null
   bool renegotiate_ = false;
   std::chrono::seconds min_renegotiation_interval_{0};
   std::optional<std::chrono::steady_clock::time_point> last_renegotiation_;

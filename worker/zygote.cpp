@@ -36,8 +36,9 @@ bool arrange_fds(std::array<UniqueFd, kParts>& fds) {
 
 }  // namespace
 
-int run_zygote(int channel_fd, const std::function<int()>& worker_main) {
+int run_zygote(int channel_fd, const std::function<int(PreparedChains*)>& worker_main) {
   IpcChannel ch{UniqueFd(channel_fd)};
+  PreparedChains chains;
   // Told apart from the workers in ps/top; each worker takes its own name back.
   ::prctl(PR_SET_NAME, "sslvpnd-zygote");
   prime_socket_wrapper();  // under cwrap only: its first call receives a socket
@@ -48,6 +49,12 @@ int run_zygote(int channel_fd, const std::function<int()>& worker_main) {
       auto r = ch.recv<ipc::MainToZygote>(false);
       if (!r.ok()) return r.error() == Errc::Closed ? 0 : 1;  // main is gone: so are we
       const auto& m = r->first;
+      if (part == 0 && m.msg_case() == ipc::MainToZygote::kCertChains && !r->second.valid()) {
+        if (m.cert_chains().reset()) chains.clear();
+        for (const auto& pem : m.cert_chains().pem()) chains.add(pem);
+        --part;  // still waiting for a spawn request's first part
+        continue;
+      }
       if (m.msg_case() != ipc::MainToZygote::kSpawn || m.spawn().part() != static_cast<uint32_t>(part) ||
           !r->second.valid() || (part > 0 && m.spawn().worker_id() != worker_id))
         return 1;  // main speaks this protocol or nothing
@@ -70,7 +77,7 @@ int run_zygote(int channel_fd, const std::function<int()>& worker_main) {
       if (b == 0) {
         ::prctl(PR_SET_NAME, "sslvpnd-worker");
         if (!arrange_fds(fds)) ::_exit(1);
-        ::_exit(worker_main());
+        ::_exit(worker_main(&chains));
       }
       worker_pid = b;
       ::_exit(0);

@@ -8,10 +8,13 @@
 
 #include <functional>
 
+#include "worker/prepared_chains.hpp"
+
 namespace sslvpn::worker {
 
 // Serves spawn requests until main closes the channel. In each new worker, `worker_main` runs
-// and its result is the worker's exit status; in the zygote, returns the zygote's status.
-int run_zygote(int channel_fd, const std::function<int()>& worker_main);
+// with the chains main had the zygote parse (its own copy), and its result is the worker's exit
+// status; in the zygote, returns the zygote's status.
+int run_zygote(int channel_fd, const std::function<int(PreparedChains*)>& worker_main);
 
 }  // namespace sslvpn::worker

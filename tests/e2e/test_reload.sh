@@ -14,8 +14,9 @@ PW="$WORK/passwd"
 add_user "$PW" alice 'alice-pw' staff
 PORT=4443
 VPN_NET=10.67.0.0/24
+CERT_DIR="$WORK/cert"
 write_conf() {  # ROUTE [extra line]
-  { base_conf "$PORT" "$WORK/cert" "$PW"; cat <<CONF
+  { base_conf "$PORT" "$CERT_DIR" "$PW"; cat <<CONF
 ipv4-network = $VPN_NET
 route = $1
 max-same-clients = 0
@@ -75,19 +76,36 @@ check "the old password no longer logs in" bash -c "! printf 'alice-pw\n' | ip n
   'https://$SERVER_IP:$PORT/' 2>/dev/null | grep -q '^COOKIE='"
 check "a new login after SIGHUP (new password) gets its route" oc_connect d alice 'alice-new-pw'
 check "... 203.0.113.128" test "$(env_of d connect CISCO_SPLIT_INC_0_ADDR)" = 203.0.113.128
-check "the first client survived every reload" kill -0 "$OC_PID_a"
 oc_stop d
+
+# A new certificate and key: new logins get the new chain (workers no longer find the old one
+# among the chains the worker zygote parsed), and the connected client stays.
+OLD_PIN=$PIN
+PIN=$(make_cert "$WORK/cert2" ecdsa)
+CERT_DIR="$WORK/cert2"
+write_conf 203.0.113.128/25 "tcp-port = 4444"
+out=$(ctl reload 2>&1)
+check "a reload takes a new server-cert and server-key" grep -q "configuration reloaded" <<<"$out"
+for _ in $(seq 1 50); do [ "$(grep -c "reloaded: 1 login method chain" "$LOG")" -ge 2 ] && break; sleep 0.1; done
+check "... sec-mod has the new key" test "$(grep -c "reloaded: 1 login method chain" "$LOG")" -ge 2
+check "a new login is served the new certificate (and signed by the new key)" oc_connect e alice 'alice-new-pw'
+check "... and reaches the server through the tunnel" in_ns "$NS_C" ping -c 2 -i 0.2 -W 2 10.67.0.1
+check "the old certificate is no longer served" bash -c "! printf 'alice-new-pw\n' | ip netns exec '$NS_C' timeout 20 \
+  openconnect --authenticate --passwd-on-stdin --non-inter -u alice --servercert '$OLD_PIN' \
+  'https://$SERVER_IP:$PORT/' 2>/dev/null | grep -q '^COOKIE='"
+check "the first client survived every reload" kill -0 "$OC_PID_a"
+oc_stop e
 oc_stop a
 sleep 1
 kill "$EVENTS_PID" 2>/dev/null
-# Every tunnel of this test came up and went down: a..d, where c's and d's and a's ended by logout.
+# Every tunnel of this test came up and went down: a..e, each ended by logout.
 check "show events streamed a connect per tunnel (valid JSON Lines)" python3 - "$WORK/events.jsonl" <<'PY'
 import json, sys
 ev = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 con = [e for e in ev if e["event"] == "connect"]
 dis = [e for e in ev if e["event"] == "disconnect"]
-ok = len(con) == 4 and all(e["Username"] == "alice" and e["IPv4"].startswith("10.67.0.") for e in con)
-ok = ok and len(dis) == 4 and all(e["reason"] == "USER_DISCONNECT" for e in dis)
+ok = len(con) == 5 and all(e["Username"] == "alice" and e["IPv4"].startswith("10.67.0.") for e in con)
+ok = ok and len(dis) == 5 and all(e["reason"] == "USER_DISCONNECT" for e in dis)
 ok = ok and all(e["ID"] in {c["ID"] for c in con} for e in dis)
 sys.exit(0 if ok else print(ev) or 1)
 PY

@@ -1,0 +1,142 @@
+// The server's certificate chain outside the handshake: the zygote's parsed chains
+// (worker/prepared_chains) that forked workers take instead of parsing, and sec-mod's check that
+// a server-key fits its server-cert (workers no longer make GnuTLS's check).
+#include <gnutls/abstract.h>
+#include <gnutls/x509.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "common/gnutls_handles.hpp"
+#include "sec-mod/server_key.hpp"
+#include "worker/prepared_chains.hpp"
+
+using namespace sslvpn;
+
+namespace {
+
+struct KeyAndCert {
+  std::string key_pem, cert_pem;
+};
+
+std::string export_datum(int r, gnutls_datum_t d) {
+  REQUIRE(r >= 0);
+  std::string out(reinterpret_cast<char*>(d.data), d.size);
+  gnutls_free(d.data);
+  return out;
+}
+
+// A fresh ECDSA P-256 key and a self-signed certificate for it, both PEM, with these DNS
+// subject alternative names.
+KeyAndCert make_key_and_cert(const char* cn, std::vector<std::string> dns = {}) {
+  gnutls_x509_privkey_t raw_key = nullptr;
+  REQUIRE(gnutls_x509_privkey_init(&raw_key) >= 0);
+  CHandle<gnutls_x509_privkey_int, gnutls_x509_privkey_deinit> key(raw_key);
+  REQUIRE(gnutls_x509_privkey_generate(raw_key, GNUTLS_PK_ECDSA,
+                                       GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0) >= 0);
+  gnutls_x509_crt_t raw_crt = nullptr;
+  REQUIRE(gnutls_x509_crt_init(&raw_crt) >= 0);
+  X509CrtHandle crt(raw_crt);
+  REQUIRE(gnutls_x509_crt_set_version(raw_crt, 3) >= 0);
+  unsigned char serial[4] = {1, 2, 3, 4};
+  REQUIRE(gnutls_x509_crt_set_serial(raw_crt, serial, sizeof serial) >= 0);
+  REQUIRE(gnutls_x509_crt_set_dn_by_oid(raw_crt, GNUTLS_OID_X520_COMMON_NAME, 0, cn, std::strlen(cn)) >= 0);
+  REQUIRE(gnutls_x509_crt_set_issuer_dn_by_oid(raw_crt, GNUTLS_OID_X520_COMMON_NAME, 0, cn,
+                                               std::strlen(cn)) >= 0);
+  time_t now = ::time(nullptr);
+  REQUIRE(gnutls_x509_crt_set_activation_time(raw_crt, now - 60) >= 0);
+  REQUIRE(gnutls_x509_crt_set_expiration_time(raw_crt, now + 3600) >= 0);
+  for (const auto& d : dns)
+    REQUIRE(gnutls_x509_crt_set_subject_alt_name(raw_crt, GNUTLS_SAN_DNSNAME, d.data(),
+                                                 static_cast<unsigned>(d.size()), GNUTLS_FSAN_APPEND) >= 0);
+  REQUIRE(gnutls_x509_crt_set_key(raw_crt, raw_key) >= 0);
+  REQUIRE(gnutls_x509_crt_sign2(raw_crt, raw_crt, raw_key, GNUTLS_DIG_SHA256, 0) >= 0);
+  KeyAndCert out;
+  gnutls_datum_t d{nullptr, 0};
+  out.key_pem = export_datum(gnutls_x509_privkey_export2(raw_key, GNUTLS_X509_FMT_PEM, &d), d);
+  out.cert_pem = export_datum(gnutls_x509_crt_export2(raw_crt, GNUTLS_X509_FMT_PEM, &d), d);
+  return out;
+}
+
+struct TempFile {
+  explicit TempFile(const std::string& text) {
+    char tmpl[] = "/tmp/sslvpnd-unit-XXXXXX";
+    int fd = ::mkstemp(tmpl);
+    REQUIRE(fd >= 0);
+    ::close(fd);
+    path = tmpl;
+    std::ofstream(path) << text;
+  }
+  ~TempFile() { ::unlink(path.c_str()); }
+  std::string path;
+};
+
+}  // namespace
+
+TEST_CASE("prepared chains: a parsed chain is handed over once, for the exact PEM", "[zygote][tls]") {
+  KeyAndCert a = make_key_and_cert("a.example"), b = make_key_and_cert("b.example");
+  worker::PreparedChains chains;
+  chains.add(a.cert_pem);
+  chains.add(a.cert_pem);  // the same chain twice (two hosts, one certificate) is kept once
+  chains.add("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n");
+  chains.add("");
+  CHECK(chains.size() == 1);  // what does not parse is left to the worker, which reports it
+  CHECK_FALSE(chains.take(b.cert_pem).has_value());
+  CHECK_FALSE(chains.take(a.cert_pem + "\n").has_value());  // not the same bytes: not this chain
+  auto taken = chains.take(a.cert_pem);
+  REQUIRE(taken.has_value());
+  // The leaf's names as GnuTLS takes them: no DNS alternative name here, so the common name.
+  CHECK(taken->names == std::vector<std::string>{"a.example"});
+  PcertList* got = taken->pcerts.get();
+  REQUIRE(got->count() == 1);
+  // The same certificate as a fresh parse would give.
+  int error = 0;
+  auto fresh = worker::parse_chain(a.cert_pem, &error);
+  REQUIRE(fresh.ok());
+  auto der = [](const gnutls_pcert_st& p) {
+    return std::string(reinterpret_cast<char*>(p.cert.data), p.cert.size);
+  };
+  CHECK(der(got->data()[0]) == der((*fresh)->data()[0]));
+  CHECK_FALSE(chains.take(a.cert_pem).has_value());  // handed over: a second host parses its own
+  chains.clear();
+  CHECK(chains.size() == 0);
+}
+
+TEST_CASE("prepared chains: the names are the DNS alternative names when there are some", "[zygote][tls]") {
+  KeyAndCert c = make_key_and_cert("cn.example", {"vpn.example", "vpn2.example"});
+  worker::PreparedChains chains;
+  chains.add(c.cert_pem);
+  auto taken = chains.take(c.cert_pem);
+  REQUIRE(taken.has_value());
+  CHECK(taken->names == std::vector<std::string>{"vpn.example", "vpn2.example"});
+}
+
+TEST_CASE("prepared chains: garbage is refused with GnuTLS's error", "[zygote][tls]") {
+  int error = 0;
+  CHECK_FALSE(worker::parse_chain("garbage", &error).ok());
+  CHECK(error < 0);
+}
+
+TEST_CASE("server key: the certificate must carry the key's public half", "[secmod][tls]") {
+  KeyAndCert a = make_key_and_cert("a.example"), b = make_key_and_cert("b.example");
+  TempFile key_a(a.key_pem), cert_a(a.cert_pem), cert_b(b.cert_pem), junk("not a certificate\n");
+  secmod::ServerKey key = secmod::ServerKey::load(key_a.path);
+  CHECK_NOTHROW(key.check_certificate(cert_a.path, key_a.path));
+  // A chain file: the leaf first, then others.
+  TempFile chain(a.cert_pem + b.cert_pem);
+  CHECK_NOTHROW(key.check_certificate(chain.path, key_a.path));
+  TempFile wrong_leaf(b.cert_pem + a.cert_pem);
+  CHECK_THROWS_WITH(key.check_certificate(wrong_leaf.path, key_a.path),
+                    Catch::Contains("does not match server-key '" + key_a.path + "'"));
+  CHECK_THROWS_WITH(key.check_certificate(cert_b.path, key_a.path), Catch::Contains("does not match"));
+  CHECK_THROWS_WITH(key.check_certificate(junk.path, key_a.path),
+                    Catch::Contains("cannot parse server-cert"));
+  CHECK_THROWS_WITH(key.check_certificate("/nonexistent/cert.pem", key_a.path),
+                    Catch::Contains("cannot read server-cert"));
+}

@@ -1,0 +1,46 @@
+// Server certificate chains parsed once, by the zygote, for the workers it forks. Parsing a
+// chain (DER decoding and public-key import in GnuTLS) was about a tenth of a worker's CPU
+// time per login; the certificates are public, so a worker may as well find them parsed in
+// the memory it shares with the zygote. Main sends the chains at start and after each reload.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/gnutls_handles.hpp"
+#include "common/result.hpp"
+
+namespace sslvpn::worker {
+
+// A PEM chain (leaf first), parsed; at most kMaxChain certificates.
+Result<std::unique_ptr<PcertList>> parse_chain(std::string_view pem, int* gnutls_error);
+
+// A parsed chain and the leaf's names as gnutls_certificate_set_key reads them (its DNS
+// subject alternative names, else its common name), so that it need not parse the leaf again.
+struct ParsedChain {
+  std::unique_ptr<PcertList> pcerts;
+  std::vector<std::string> names;
+};
+
+class PreparedChains {
+ public:
+  static constexpr size_t kMaxChains = 256;  // the default host's and each [vhost:]'s
+
+  void clear() { chains_.clear(); }
+  // Parses and keeps `pem`. A chain that does not parse is not kept: the worker that needs it
+  // parses it and reports the error.
+  void add(std::string pem);
+  size_t size() const { return chains_.size(); }
+  // The parsed chain of exactly this PEM, handed over to the caller (in a forked worker, its own
+  // copy), or null: the caller parses it.
+  std::optional<ParsedChain> take(std::string_view pem);
+
+ private:
+  std::vector<std::pair<std::string, ParsedChain>> chains_;
+};
+
+}  // namespace sslvpn::worker
