@@ -40,7 +40,11 @@ SeccompProgram SeccompProgram::compile(const SeccompPolicy& p, bool trap, std::s
   scmp_filter_ctx f = ctx.get();
   // A binary tree of system call numbers: the kernel walks it at every call, and once per
   // call number when it loads the filter (its allow-cache).
-  int rc = seccomp_attr_set(f, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+  if (int r = seccomp_attr_set(f, SCMP_FLTATR_CTL_OPTIMIZE, 2); r) {
+    *error = std::string(p.name) + ": seccomp_attr_set(OPTIMIZE) failed: " + std::to_string(r);
+    return out;
+  }
+  int rc = 0;
   for (int nr : p.allow)
     if (!rc) rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, nr, 0);
   if (p.mprotect_without_exec && !rc)
@@ -101,6 +105,15 @@ std::string install_seccomp(const SeccompPolicy& p, bool trap, bool all_threads)
 
 std::string enter_sandbox(const SandboxSpec& s) {
   if (s.uid == 0) return "refusing to run a sandboxed process as root (check run-as-user)";
+  // Compiled first: exporting the program needs a descriptor, and RLIMIT_NOFILE comes below.
+  SeccompProgram own;
+  const SeccompProgram* prog = s.compiled;
+  if (s.policy != nullptr && (prog == nullptr || prog->empty())) {
+    std::string error;
+    own = SeccompProgram::compile(*s.policy, s.seccomp_trap, &error);
+    if (!error.empty()) return error;
+    prog = &own;
+  }
   if (!s.chroot_dir.empty()) {
     if (::chroot(s.chroot_dir.c_str()) != 0) return err("chroot");
     if (::chdir("/") != 0) return err("chdir");
@@ -116,9 +129,7 @@ std::string enter_sandbox(const SandboxSpec& s) {
   rlimit nofile{s.max_fds, s.max_fds};
   if (::setrlimit(RLIMIT_NOFILE, &nofile) != 0) return err("RLIMIT_NOFILE");
   if (s.policy == nullptr) return {};
-  // always last
-  if (s.compiled != nullptr && !s.compiled->empty()) return s.compiled->load(s.all_threads);
-  return install_seccomp(*s.policy, s.seccomp_trap, s.all_threads);
+  return prog->load(s.all_threads);  // always last
 }
 
 }  // namespace sslvpn

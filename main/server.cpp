@@ -372,6 +372,8 @@ void Server::on_secmod_readable() {
       log_.debug("a cookie expired; ", sessions_.count(), " sessions, ", sessions_.leases_in_use(),
                  " leases in use");
       return;
+    case ipc::SecModToMain::kReloaded:
+      return on_secmod_reloaded(msg.reloaded());
     case ipc::SecModToMain::kReady:
     case ipc::SecModToMain::MSG_NOT_SET:
       log_.error("unexpected message from sec-mod (case ", static_cast<int>(msg.msg_case()), ")");

@@ -275,6 +275,7 @@ class Server final : private udp::Directory {
   void expire_collector_queries(bool all);
   // sec-mod ended a session for good (GlobalProtect logout): its tunnel, if any, ends too.
   void on_session_expired(const ipc::SessionExpired& m);
+  void on_secmod_reloaded(const ipc::SecModReloaded& m);
 
   struct ev_loop* loop_;
   Logger& log_;
@@ -295,6 +296,14 @@ class Server final : private udp::Directory {
   ev_io zygote_io_{};
   ev_timer zygote_timer_{};
   std::unordered_map<uint64_t, PendingSpawn> pending_spawns_;  // worker id -> waiting for the zygote
+  // The certificate chains each reload replaced, until sec-mod says whether it took the new
+  // keys (in order); if not, the previous chains come back (they match the keys it kept).
+  struct ChainsBefore {
+    std::string cert_chain_pem;
+    std::vector<std::string> vhost_cert_chains;
+    std::vector<std::string> vhost_names;
+  };
+  std::deque<ChainsBefore> chains_before_reload_;
   std::deque<EarlyExit> early_exits_;  // unknown children reaped lately (a worker before its answer)
   QueuedSender secmod_out_{loop_, secmod_, kMaxQueuedToSecMod};  // sends to sec-mod (never blocking)
   pid_t secmod_pid_ = -1;

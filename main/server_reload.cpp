@@ -92,6 +92,8 @@ bool Server::reload(std::string* error, std::vector<std::string>* notes) {
       (n.nvm_dtls && next.cert_chain_pem != s_.cert_chain_pem);
   for (size_t i = 0; !collector_changed && i < n.nvm_exporters.size(); ++i)
     collector_changed = n.nvm_exporters[i].to_string() != o.nvm_exporters[i].to_string();
+  ChainsBefore before{s_.cert_chain_pem, s_.vhost_cert_chains, {}};
+  for (const auto& v : o.vhosts) before.vhost_names.push_back(v.name);  // `o` ends just below
   s_.config = std::make_shared<const Config>(std::move(n));
   sessions_.reconfigure(s_.config);
   // The collector takes its settings at start: a changed one restarts it (its sockets stay).
@@ -100,6 +102,7 @@ bool Server::reload(std::string* error, std::vector<std::string>* notes) {
     stop_collector();
   }
   s_.config_text = std::move(next.config_text);
+  chains_before_reload_.push_back(std::move(before));
   s_.cert_chain_pem = std::move(next.cert_chain_pem);
   s_.vhost_cert_chains = std::move(next.vhost_cert_chains);
   send_zygote_cert_chains();
@@ -110,6 +113,31 @@ bool Server::reload(std::string* error, std::vector<std::string>* notes) {
   log_.info("configuration reloaded from ", s_.config_path, "; connected sessions keep their settings");
   for (const auto& note : *notes) log_.warn("reload: ", note);
   return true;
+}
+
+void Server::on_secmod_reloaded(const ipc::SecModReloaded& m) {
+  if (chains_before_reload_.empty()) {
+    log_.error("sec-mod answered a reload main did not ask for");
+    return;
+  }
+  ChainsBefore before = std::move(chains_before_reload_.front());
+  chains_before_reload_.pop_front();
+  // A later reload still waits for its answer: that answer decides.
+  if (m.keys_loaded() || !chains_before_reload_.empty()) return;
+  std::vector<std::string> names;
+  for (const auto& v : cfg().vhosts) names.push_back(v.name);
+  if (names != before.vhost_names) {
+    log_.error(
+        "reload: sec-mod kept its previous keys, and the virtual hosts changed: hosts whose "
+        "server-cert changed fail their handshakes until a reload with matching files");
+    return;
+  }
+  log_.error(
+      "reload: sec-mod kept its previous keys; so are the previous certificates kept (fix "
+      "server-cert/server-key and reload)");
+  s_.cert_chain_pem = std::move(before.cert_chain_pem);
+  s_.vhost_cert_chains = std::move(before.vhost_cert_chains);
+  send_zygote_cert_chains();
 }
 
 }  // namespace sslvpn::mainproc

@@ -159,19 +159,26 @@ void SecMod::on_main_readable() {
 }
 
 void SecMod::on_reload(const ipc::SecModReload& m) {
+  ipc::SecModToMain reply;
   Config next;
   try {
     next = parse_config(m.config_text(), m.config_path(), nullptr);
   } catch (const std::exception& e) {
     log_.error("reload: ", e.what(), "; keeping the running configuration");
+    reply.mutable_reloaded()->set_keys_loaded(false);
+    (void)main_.send(reply);
     return;
   }
+  bool keys_loaded = false;
   try {
     // As many copies as there are threads (sec-mod-scale applies at start).
     keys_ = KeySet::load(ServerKey::load(next.server_key, ServerKey::pin_of(next)), next, pool_.threads());
+    keys_loaded = true;
   } catch (const std::exception& e) {
-    log_.error("reload: cannot load a server-key: ", e.what(), "; keeping the old keys");
+    log_.error("reload: ", e.what(), "; keeping the old keys (and main the certificates that match them)");
   }
+  reply.mutable_reloaded()->set_keys_loaded(keys_loaded);
+  (void)main_.send(reply);
   cfg_ = std::move(next);
   cookies_.set_timeout(cfg_.cookie_timeout);
   build_auth();

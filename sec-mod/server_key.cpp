@@ -43,13 +43,31 @@ ServerKey ServerKey::load(const std::string& path, const std::string& pin) {
 
 namespace {
 
-// The DER SubjectPublicKeyInfo of `k`, or empty.
-std::string spki(gnutls_pubkey_t k) {
-  gnutls_datum_t d{nullptr, 0};
-  if (gnutls_pubkey_export2(k, GNUTLS_X509_FMT_DER, &d) < 0) return {};
+std::string take_datum(gnutls_datum_t& d) {
   std::string out(reinterpret_cast<char*>(d.data), d.size);
   gnutls_free(d.data);
+  d = {nullptr, 0};
   return out;
+}
+
+// What identifies `k`'s public key, compared across a key file and a certificate: the numbers
+// themselves for RSA (an RSA key may sign for an RSA-PSS certificate, whose encoding differs)
+// and elliptic curves, the DER SubjectPublicKeyInfo for anything else. Empty on failure.
+std::string key_identity(gnutls_pubkey_t k) {
+  gnutls_datum_t a{nullptr, 0}, b{nullptr, 0};
+  int pk = gnutls_pubkey_get_pk_algorithm(k, nullptr);
+  if (pk == GNUTLS_PK_RSA || pk == GNUTLS_PK_RSA_PSS) {
+    if (gnutls_pubkey_export_rsa_raw2(k, &a, &b, 0) < 0) return {};
+    return "rsa:" + take_datum(a) + ":" + take_datum(b);
+  }
+  gnutls_ecc_curve_t curve = GNUTLS_ECC_CURVE_INVALID;
+  if (pk == GNUTLS_PK_ECDSA || pk == GNUTLS_PK_EDDSA_ED25519 || pk == GNUTLS_PK_EDDSA_ED448) {
+    if (gnutls_pubkey_export_ecc_raw2(k, &curve, &a, &b, 0) < 0) return {};
+    std::string x = take_datum(a);
+    return "ec:" + std::to_string(curve) + ":" + x + ":" + (b.data ? take_datum(b) : std::string());
+  }
+  if (gnutls_pubkey_export2(k, GNUTLS_X509_FMT_DER, &a) < 0) return {};
+  return "spki:" + take_datum(a);
 }
 
 // A worker names the algorithm as a number: only one GnuTLS knows may become the enum (any
@@ -81,7 +99,7 @@ void ServerKey::check_certificate(const std::string& cert_path, const std::strin
   if ((r = gnutls_pubkey_import_privkey(own_key.get(), key_.get(), 0, 0)) < 0)
     throw std::runtime_error("cannot read the public half of server-key '" + key_path +
                              "': " + gnutls_strerror(r));
-  std::string a = spki(cert_key.get()), b = spki(own_key.get());
+  std::string a = key_identity(cert_key.get()), b = key_identity(own_key.get());
   if (a.empty() || a != b)
     throw std::runtime_error("server-cert '" + cert_path + "' does not match server-key '" + key_path +
                              "' (the certificate holds another public key)");

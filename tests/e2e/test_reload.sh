@@ -93,6 +93,18 @@ check "... and reaches the server through the tunnel" in_ns "$NS_C" ping -c 2 -i
 check "the old certificate is no longer served" bash -c "! printf 'alice-new-pw\n' | ip netns exec '$NS_C' timeout 20 \
   openconnect --authenticate --passwd-on-stdin --non-inter -u alice --servercert '$OLD_PIN' \
   'https://$SERVER_IP:$PORT/' 2>/dev/null | grep -q '^COOKIE='"
+# A reload whose new certificate does not fit its key: sec-mod keeps its keys, and main keeps
+# the certificate that fits them, so logins go on working.
+make_cert "$WORK/cert3" ecdsa >/dev/null
+cp "$WORK/cert2/key.pem" "$WORK/cert3/key.pem"  # cert3's certificate, cert2's key
+CERT_DIR="$WORK/cert3"
+write_conf 203.0.113.128/25 "tcp-port = 4444"
+out=$(ctl reload 2>&1)
+check "a reload with a mismatched server-cert and server-key" wait_for_log "$LOG" "server-cert '$WORK/cert3/cert.pem' does not match server-key"
+check "... main keeps the certificate that fits the kept key" wait_for_log "$LOG" "so are the previous certificates kept"
+check "... and logins still work with it" bash -c "printf 'alice-new-pw\n' | ip netns exec '$NS_C' timeout 20 \
+  openconnect --authenticate --passwd-on-stdin --non-inter -u alice --servercert '$PIN' \
+  'https://$SERVER_IP:$PORT/' 2>/dev/null | grep -q '^COOKIE='"
 check "the first client survived every reload" kill -0 "$OC_PID_a"
 oc_stop e
 oc_stop a

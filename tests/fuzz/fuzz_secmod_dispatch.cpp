@@ -3,10 +3,10 @@
 // envelopes in any order, sign floods, logins and answers). sec-mod must answer, report a
 // violation to main, or drop the worker, and never crash or hang. One sec-mod for the whole
 // run (a temp dir with a password file and a key); a fresh worker channel per input.
-#include <google/protobuf/stubs/logging.h>
 #include <ev.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
+#include <google/protobuf/stubs/logging.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -44,8 +44,8 @@ struct World {
     std::ofstream(dir + "/passwd") << "alice:staff:" << crypt_hash("pw", "$5$rounds=1000$fuzz$") << "\n";
     std::ofstream(dir + "/otp") << "HOTP alice - 3132333435363738393031323334353637383930\n";
     std::string conf = "auth = \"plain[passwd=" + dir + "/passwd,otp=" + dir +
-                       "/otp]\"\nserver-cert = /unused\n" +
-                       "server-key = " + write_ecdsa_key(dir + "/key.pem") + "\n";
+                       "/otp]\"\nserver-cert = " + dir + "/cert.pem\n" +
+                       "server-key = " + write_ecdsa_key(dir + "/key.pem", dir + "/cert.pem") + "\n";
     Config cfg = parse_config(conf, "fuzz", nullptr);
     auto mp = make_ipc_pair();
     if (!mp.ok()) std::abort();

@@ -40,9 +40,9 @@ struct Harness {
     // RFC 4226's secret: the first codes are 755224, 287082, ...
     std::ofstream(dir + "/otp") << "HOTP alice - 3132333435363738393031323334353637383930\n";
     std::string method = "plain[passwd=" + dir + "/passwd" + (with_otp ? ",otp=" + dir + "/otp" : "") + "]";
-    std::string conf = "auth = \"" + method +
-                       "\"\nserver-cert = /unused\nserver-key = " + write_ecdsa_key(dir + "/key.pem") + "\n" +
-                       extra;
+    std::string conf = "auth = \"" + method + "\"\nserver-cert = " + dir +
+                       "/cert.pem\nserver-key = " + write_ecdsa_key(dir + "/key.pem", dir + "/cert.pem") +
+                       "\n" + extra;
     Config cfg = parse_config(conf, "test", nullptr);
     auto mp = make_ipc_pair();
     REQUIRE(mp.ok());

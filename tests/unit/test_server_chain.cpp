@@ -33,13 +33,17 @@ std::string export_datum(int r, gnutls_datum_t d) {
 }
 
 // A fresh ECDSA P-256 key and a self-signed certificate for it, both PEM, with these DNS
-// subject alternative names.
-KeyAndCert make_key_and_cert(const char* cn, std::vector<std::string> dns = {}) {
+// subject alternative names. `rsa_pss_cert`: an RSA-2048 key whose certificate says RSA-PSS
+// (GnuTLS lets such a key serve).
+KeyAndCert make_key_and_cert(const char* cn, std::vector<std::string> dns = {}, bool rsa_pss_cert = false) {
   gnutls_x509_privkey_t raw_key = nullptr;
   REQUIRE(gnutls_x509_privkey_init(&raw_key) >= 0);
   CHandle<gnutls_x509_privkey_int, gnutls_x509_privkey_deinit> key(raw_key);
-  REQUIRE(gnutls_x509_privkey_generate(raw_key, GNUTLS_PK_ECDSA,
-                                       GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0) >= 0);
+  if (rsa_pss_cert)
+    REQUIRE(gnutls_x509_privkey_generate(raw_key, GNUTLS_PK_RSA, 2048, 0) >= 0);
+  else
+    REQUIRE(gnutls_x509_privkey_generate(raw_key, GNUTLS_PK_ECDSA,
+                                         GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0) >= 0);
   gnutls_x509_crt_t raw_crt = nullptr;
   REQUIRE(gnutls_x509_crt_init(&raw_crt) >= 0);
   X509CrtHandle crt(raw_crt);
@@ -56,6 +60,14 @@ KeyAndCert make_key_and_cert(const char* cn, std::vector<std::string> dns = {}) 
     REQUIRE(gnutls_x509_crt_set_subject_alt_name(raw_crt, GNUTLS_SAN_DNSNAME, d.data(),
                                                  static_cast<unsigned>(d.size()), GNUTLS_FSAN_APPEND) >= 0);
   REQUIRE(gnutls_x509_crt_set_key(raw_crt, raw_key) >= 0);
+  if (rsa_pss_cert) {
+    gnutls_x509_spki_t spki = nullptr;
+    REQUIRE(gnutls_x509_spki_init(&spki) >= 0);
+    gnutls_x509_spki_set_rsa_pss_params(spki, GNUTLS_DIG_SHA256, 32);
+    int r = gnutls_x509_crt_set_spki(raw_crt, spki, 0);
+    gnutls_x509_spki_deinit(spki);
+    REQUIRE(r >= 0);
+  }
   REQUIRE(gnutls_x509_crt_sign2(raw_crt, raw_crt, raw_key, GNUTLS_DIG_SHA256, 0) >= 0);
   KeyAndCert out;
   gnutls_datum_t d{nullptr, 0};
@@ -139,4 +151,22 @@ TEST_CASE("server key: the certificate must carry the key's public half", "[secm
                     Catch::Contains("cannot parse server-cert"));
   CHECK_THROWS_WITH(key.check_certificate("/nonexistent/cert.pem", key_a.path),
                     Catch::Contains("cannot read server-cert"));
+}
+
+TEST_CASE("server key: an RSA key fits an RSA-PSS certificate of the same modulus", "[secmod][tls]") {
+  KeyAndCert p = make_key_and_cert("pss.example", {}, true);
+  KeyAndCert other = make_key_and_cert("other.example", {}, true);
+  {  // the certificate really says RSA-PSS, where the key file says RSA
+    gnutls_x509_crt_t raw = nullptr;
+    REQUIRE(gnutls_x509_crt_init(&raw) >= 0);
+    X509CrtHandle crt(raw);
+    gnutls_datum_t d{reinterpret_cast<unsigned char*>(p.cert_pem.data()),
+                     static_cast<unsigned>(p.cert_pem.size())};
+    REQUIRE(gnutls_x509_crt_import(raw, &d, GNUTLS_X509_FMT_PEM) >= 0);
+    REQUIRE(gnutls_x509_crt_get_pk_algorithm(raw, nullptr) == GNUTLS_PK_RSA_PSS);
+  }
+  TempFile key_p(p.key_pem), cert_p(p.cert_pem), cert_other(other.cert_pem);
+  secmod::ServerKey key = secmod::ServerKey::load(key_p.path);
+  CHECK_NOTHROW(key.check_certificate(cert_p.path, key_p.path));
+  CHECK_THROWS_WITH(key.check_certificate(cert_other.path, key_p.path), Catch::Contains("does not match"));
 }
