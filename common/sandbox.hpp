@@ -31,7 +31,6 @@ class SeccompProgram {
   // An empty error on success.
   static SeccompProgram compile(const SeccompPolicy& policy, bool trap, std::string* error);
   bool empty() const { return insns_.empty(); }
-  size_t size() const { return insns_.size(); }
   // Sets no_new_privs and loads the program into this thread (`all_threads`: every thread,
   // TSYNC). Returns an error text, or empty.
   std::string load(bool all_threads) const;
