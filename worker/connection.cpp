@@ -28,6 +28,7 @@ bool Connection::read_request(http::Parsed* out) {
       int status = http::status_for_error(p.error());
       log_.info("bad HTTP request (", errc_name(p.error()), "): answering ", status);
       (void)tls_.send(http::serialize(http::error_response(status)));
+      refused_unread_ = true;
       return false;
     }
     if (p->has_value()) {
@@ -205,6 +206,7 @@ void Connection::run() {
                 routed.engine == http::Engine::None ? routed.status : 404, ")");
       (void)tls_.send(
           http::serialize(http::error_response(routed.engine == http::Engine::None ? routed.status : 404)));
+      refused_unread_ = !buf_.empty();
       break;
     }
     engine_ = routed.engine;
@@ -214,7 +216,12 @@ void Connection::run() {
     }
     if (!carry_out(flow_.on_request(parsed.request))) break;
   }
-  tls_.bye();
+  // A refused body may still be arriving: let the client read the answer before we close
+  // (bounded: two seconds, 16 MiB).
+  if (refused_unread_)
+    tls_.bye_lingering(2000, 16 << 20);
+  else
+    tls_.bye();
 }
 
 }  // namespace sslvpn::worker

@@ -73,6 +73,7 @@ class Connection {
   bool client_ipv6_;  // the client's transport address family (for UDP MTU arithmetic)
   http::Limits limits_;
   std::string buf_;
+  bool refused_unread_ = false;  // an error answer went out while request bytes may be unread
 };
 
 }  // namespace sslvpn::worker

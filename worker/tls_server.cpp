@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <array>
 #include <cerrno>
 
 #include <cstring>
@@ -197,6 +198,26 @@ void TlsServer::close() {
 
 void TlsServer::bye() {
   (void)gnutls_bye(session_.get(), GNUTLS_SHUT_WR);
+}
+
+void TlsServer::bye_lingering(int max_ms, size_t max_bytes) {
+  bye();
+  if (::shutdown(fd_, SHUT_WR) < 0) return;
+  auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(max_ms);
+  std::array<uint8_t, 4096> sink{};
+  size_t drained = 0;
+  while (drained < max_bytes) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return;
+    pollfd p{fd_, POLLIN, 0};
+    int r = ::poll(&p, 1, static_cast<int>(left.count()));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return;
+    ssize_t n = ::recv(fd_, sink.data(), sink.size(), MSG_DONTWAIT);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (n <= 0) return;  // the client closed (or the connection broke): done
+    drained += static_cast<size_t>(n);
+  }
 }
 
 ssize_t TlsServer::buffered_push(gnutls_transport_ptr_t ptr, const void* data, size_t len) {

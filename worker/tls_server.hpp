@@ -54,6 +54,11 @@ class TlsServer final : public tunnel::StreamTransport {
   Result<size_t> recv(std::span<uint8_t> buf, int timeout_ms);
   Result<void> send(std::string_view data);
   void bye();
+  // After an error answer sent while the client may still be sending (a body we refused):
+  // close_notify, shut our side, and read and discard what still comes for at most `max_ms`
+  // or `max_bytes`, so that closing does not reset the connection before the client has read
+  // the answer (a close with unread data sends a TCP RST, which discards it on the client).
+  void bye_lingering(int max_ms, size_t max_bytes);
   std::string description() const override;
 
   // --- tunnel mode: the socket is non-blocking; records are encrypted one per call (the
