@@ -22,7 +22,9 @@ const std::map<std::string_view, Handler>& handlers() {
   static const std::map<std::string_view, Handler> h = {
       {"route",
        [](ipc::UserSettings& s, const Where& w, std::string_view v) {
-         s.add_routes(v == "default" ? std::string("default") : net_text(w, v));
+         // As in the main configuration (and ocserv's per-user files): 0.0.0.0/0 is the default route.
+         bool everything = v == "default" || v == "0.0.0.0/0" || v == "::/0";
+         s.add_routes(everything ? std::string("default") : net_text(w, v));
        }},
       {"no-route",
        [](ipc::UserSettings& s, const Where& w, std::string_view v) { s.add_no_routes(net_text(w, v)); }},
@@ -92,9 +94,9 @@ const std::map<std::string_view, Handler>& handlers() {
 // ocserv's other per-user keys: accepted with a warning.
 bool is_ocserv_user_key(std::string_view k) {
   static const char* const keys[] = {
-      "ipv4-network",       "ipv4-netmask",       "ipv6-network", "ipv6-prefix",  "hostname",
-      "mobile-dpd",         "net-priority",       "cgroup",       "user-profile",
-      "ipv6-subnet-prefix", "interim-update-secs"};
+      "ipv4-network", "ipv4-netmask",       "ipv6-network",       "ipv6-prefix",
+      "hostname",     "mobile-dpd",         "net-priority",       "cgroup",
+      "user-profile", "ipv6-subnet-prefix", "interim-update-secs"};
   for (const char* key : keys)
     if (k == key) return true;
   return false;

@@ -318,9 +318,13 @@ void SessionManager::add_routes(ipc::TunnelParams& p, const Session& s, const ip
     routes.clear();
     route_default = false;
     for (const auto& r : us.routes()) {
-      if (r == "default")
+      auto n = parse_ip_net(r);
+      // A prefix of 0 (RADIUS's Framed-Route 0.0.0.0/0, a connect script's route 0.0.0.0
+      // 0.0.0.0) is the default route too: never a split include of everything, which a
+      // client's script would install in place of its own default route.
+      if (r == "default" || (n && n->prefix == 0))
         route_default = true;
-      else if (auto n = parse_ip_net(r))
+      else if (n)
         routes.push_back(*n);
     }
   }

@@ -19,6 +19,7 @@ add_user "$PW" dave 'dave-pw' staff
 add_user "$PW" erin 'erin-pw' staff
 add_user "$PW" frank 'frank-pw' staff
 add_user "$PW" grace 'grace-pw' staff
+add_user "$PW" heidi 'heidi-pw'
 PORT=4443
 VPN_NET=10.66.0.0/24
 mkdir -p "$WORK/users" "$WORK/groups"
@@ -44,6 +45,7 @@ route = $BEHIND_IP/32
 restrict-user-to-routes = true
 F
 printf 'route = %s\nfrobnicate = 1\n' "$BEHIND_NET" > "$WORK/users/erin"
+printf 'route = 0.0.0.0/0\n' > "$WORK/users/heidi"
 # restrict-user-to-ports, ocserv's syntax: only these (frank), all but these (grace)
 printf 'route = %s\nrestrict-user-to-ports = "tcp(7001), icmp()"\n' "$BEHIND_NET" > "$WORK/users/frank"
 printf 'route = %s\nrestrict-user-to-ports = "!(tcp(7002))"\n' "$BEHIND_NET" > "$WORK/users/grace"
@@ -81,6 +83,16 @@ check "bob's tunnel comes up" oc_connect b bob 'bob-pw'
 check "the ops group file's route" test "$(env_of b connect CISCO_SPLIT_INC_0_ADDR)" = 192.0.2.0
 check "the ops group file's DNS" test "$(env_of b connect INTERNAL_IP4_DNS)" = 10.66.0.54
 oc_stop b
+
+# ---- heidi: route = 0.0.0.0/0 in her file is the default route (as in ocserv's per-user
+# files): no split include (which the client's script would install in place of its own default
+# route), everything through the tunnel.
+check "heidi's tunnel comes up" oc_connect h heidi 'heidi-pw'
+check "her 0.0.0.0/0 route is sent as the default route, not a split include" \
+  bash -c "! grep -q '^CISCO_SPLIT_INC' '$WORK/h.env.connect'"
+check "... sslvpnctl shows her default route" \
+  bash -c "'$BUILD_DIR/sslvpnctl' -s '$WORK/ctl.sock' show user heidi | grep -qP '^\\tRoutes: defaultroute$'"
+oc_stop h
 
 # ---- carol: rate limits
 check "carol's tunnel comes up" oc_connect c carol 'carol-pw'

@@ -174,3 +174,16 @@ TEST_CASE("user config: restrict-user-to-ports per user", "[userconfig]") {
   CHECK(s.restrict_to_ports() == "tcp(22), udp()");
   CHECK_THROWS(parse_user_config("restrict-user-to-ports = tcp\n", "f", nullptr));
 }
+
+TEST_CASE("user config: 0.0.0.0/0 and ::/0 are the default route, as in the main configuration",
+          "[userconfig]") {
+  // ocserv reads a per-user `route = 0.0.0.0/0` as the default route; a split include of
+  // everything would make the client's script replace its own default route.
+  for (const char* v : {"0.0.0.0/0", "::/0", "default", "0.0.0.0/0.0.0.0"}) {
+    auto s = parse_user_config(std::string("route = ") + v + "\n", "u", nullptr);
+    REQUIRE(s.routes_size() == 1);
+    CHECK(s.routes(0) == (std::string(v) == "0.0.0.0/0.0.0.0" ? "0.0.0.0/0" : "default"));
+  }
+  auto split = parse_user_config("route = 0.0.0.0/1\n", "u", nullptr);
+  CHECK(split.routes(0) == "0.0.0.0/1");
+}
