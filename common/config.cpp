@@ -50,7 +50,7 @@ void set_compression_priority(Config& cfg, const Ctx& c, std::string_view v) {
   auto colon = v.find(':');
   if (colon == std::string_view::npos)
     fail(c.origin, c.line, "compression-algo-priority must be NAME:PRIORITY (e.g. lzs:100)");
-  std::string_view name = trim(v.substr(0, colon));
+  std::string name = lowercase(trim(v.substr(0, colon)));  // ocserv: without case
   uint32_t prio = static_cast<uint32_t>(parse_uint(c, trim(v.substr(colon + 1)), 100000));
   if (prio == 0) fail(c.origin, c.line, "compression-algo-priority: the priority must be at least 1");
   if (name == "oc-lz4" || name == "lz4")
@@ -58,8 +58,7 @@ void set_compression_priority(Config& cfg, const Ctx& c, std::string_view v) {
   else if (name == "lzs")
     cfg.lzs_priority = prio;
   else
-    fail(c.origin, c.line,
-         "compression-algo-priority: unknown method '" + std::string(name) + "' (oc-lz4, lzs)");
+    fail(c.origin, c.line, "compression-algo-priority: unknown method '" + name + "' (oc-lz4, lzs)");
 }
 
 SelectGroup parse_select_group(const Ctx& c, std::string_view v) {
@@ -138,7 +137,9 @@ const std::map<std::string_view, Handler>& handlers() {
        }},
       {"enable-auth",
        [](Config& cfg, const Ctx& c, std::string_view v) {
-         if (cfg.auth_chains.empty()) fail(c.origin, c.line, "'enable-auth' must come after 'auth'");
+         // ocserv reads the whole file before it sorts the methods out: 'auth' may come later,
+         // and fills the first chain, kept for it here.
+         if (cfg.auth_chains.empty()) cfg.auth_chains.emplace_back();
          add_auth_method(c, cfg.auth_chains.emplace_back(), v);
        }},
       {"acct",
@@ -199,12 +200,22 @@ const std::map<std::string_view, Handler>& handlers() {
       {"pid-file", [](Config& cfg, const Ctx&, std::string_view v) { cfg.pid_file = v; }},
       {"server-cert",
        [](Config& cfg, const Ctx& c, std::string_view v) {
-         if (!cfg.server_cert.empty()) fail(c.origin, c.line, "only one server-cert is supported so far");
+         // ocserv takes several pairs (an RSA and an ECDSA certificate); sslvpnd serves one per
+         // host: the first pair stays, in the order the file gives them.
+         if (!cfg.server_cert.empty())
+           return c.warn("a second server-cert ('" + std::string(v) +
+                         "'): sslvpnd serves one certificate and key per host; the first ('" + cfg.server_cert +
+                         "') is used");
          cfg.server_cert = v;
        }},
       {"server-key",
        [](Config& cfg, const Ctx& c, std::string_view v) {
-         if (!cfg.server_key.empty()) fail(c.origin, c.line, "only one server-key is supported so far");
+         // ocserv takes several pairs (an RSA and an ECDSA certificate); sslvpnd serves one per
+         // host: the first pair stays, in the order the file gives them.
+         if (!cfg.server_key.empty())
+           return c.warn("a second server-key ('" + std::string(v) +
+                         "'): sslvpnd serves one certificate and key per host; the first ('" + cfg.server_key +
+                         "') is used");
          cfg.server_key = v;
        }},
       {"tls-priorities", [](Config& cfg, const Ctx&, std::string_view v) { cfg.tls_priorities = v; }},
@@ -290,8 +301,11 @@ const std::map<std::string_view, Handler>& handlers() {
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.tunnel_all_dns = parse_bool(c, v); }},
       {"route",
        [](Config& cfg, const Ctx& c, std::string_view v) {
-         if (v == "default" || v == "0.0.0.0/0" || v == "::/0") cfg.route_default = true;
-         else cfg.routes.push_back(parse_net(c, v));
+         // As ocserv: "default" and IPv4's 0.0.0.0/0 send everything through the tunnel; ::/0
+         // is an IPv6 route like any other (all IPv6 through the tunnel, IPv4 split).
+         IpNet n = v == "default" ? IpNet{} : parse_net(c, v);
+         if (v == "default" || (n.addr.is_v4() && n.prefix == 0)) cfg.route_default = true;
+         else cfg.routes.push_back(n);
        }},
       {"no-route", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.no_routes.push_back(parse_net(c, v)); }},
       {"mtu",
@@ -368,7 +382,8 @@ const std::map<std::string_view, Handler>& handlers() {
 bool is_list_key(std::string_view k) {
   return k == "auth" || k == "enable-auth" || k == "select-group" || k == "dns" || k == "nbns" ||
          k == "split-dns" || k == "route" || k == "no-route" || k == "gp-portal-gateway" ||
-         k == "nvm-exporters";
+         k == "nvm-exporters" || k == "compression-algo-priority" || k == "server-cert" ||
+         k == "server-key";  // these two warn of their own
 }
 
 void finish_ipv4_network(Config& cfg, const Pending& p, std::string_view origin) {
@@ -398,11 +413,11 @@ AuthMethod parse_auth_method(std::string_view spec) {
   spec = trim(spec);
   auto open = spec.find('[');
   if (open == std::string_view::npos) {
-    m.name = std::string(spec);
+    m.name = lowercase(spec);  // ocserv compares method names without case
     return m;
   }
   if (spec.back() != ']') throw ConfigError("auth method '" + std::string(spec) + "': missing ']'");
-  m.name = std::string(trim(spec.substr(0, open)));
+  m.name = lowercase(trim(spec.substr(0, open)));
   std::string_view body = spec.substr(open + 1, spec.size() - open - 2);
   while (!body.empty()) {
     auto comma = body.find(',');
@@ -502,6 +517,9 @@ Config build_config(const std::vector<Entry>& entries, int last_line, std::strin
   if (cfg.ipv6_network && cfg.ipv6_subnet_prefix < cfg.ipv6_network->prefix)
     fail(origin, line_no, "'ipv6-subnet-prefix' must not be shorter than the prefix of 'ipv6-network'");
   if (cfg.routes.empty()) cfg.route_default = true;
+  const bool no_auth_line = !cfg.auth_chains.empty() && !cfg.auth_chains.front().certificate &&
+                            !cfg.auth_chains.front().password && cfg.auth_chains.front().unsupported.empty();
+  if (no_auth_line) fail(origin, line_no, "'enable-auth' without an 'auth' method");
   std::string left_out;
   std::erase_if(cfg.auth_chains, [&](const AuthChain& a) {
     if (!a.unsupported.empty()) left_out = a.unsupported;

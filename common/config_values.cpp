@@ -23,8 +23,7 @@ void fail(std::string_view origin, int line, const std::string& what) {
 }
 
 bool parse_bool(const Where& w, std::string_view v) {
-  std::string s(v);
-  for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  std::string s = lowercase(v);
   if (s == "true" || s == "yes" || s == "1" || s == "on") return true;
   if (s == "false" || s == "no" || s == "0" || s == "off") return false;
   fail(w.origin, w.line, "'" + std::string(w.key) + "' expects true or false, got '" + std::string(v) + "'");
@@ -70,23 +69,37 @@ IpNet parse_net(const Where& w, std::string_view v) {
   return *n;
 }
 
+namespace {
+
+// ocserv's reader (inih, built with '#' as its inline comment prefix): a '#' after a blank
+// starts a comment, anywhere on the line, quotes or not.
+std::string_view strip_inline_comment(std::string_view line) {
+  for (size_t i = 1; i < line.size(); ++i)
+    if (line[i] == '#' && (line[i - 1] == ' ' || line[i - 1] == '\t')) return trim(line.substr(0, i));
+  return line;
+}
+
+}  // namespace
+
 int for_each_entry(std::string_view text, std::string_view origin,
                    const std::function<void(int, std::string_view, std::string_view)>& fn,
                    const std::function<void(int, std::string_view)>& on_section) {
   int line_no = 0;
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);  // a UTF-8 byte order mark
   while (!text.empty()) {
     ++line_no;
     auto nl = text.find('\n');
     std::string_view line = trim(text.substr(0, nl));
     text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
     if (line.empty() || line.front() == '#' || line.front() == ';') continue;
+    line = strip_inline_comment(line);
     if (line.front() == '[') {
       if (!on_section || line.back() != ']')
         fail(origin, line_no, "a section such as '" + std::string(line) + "' is not allowed here");
       on_section(line_no, line.substr(1, line.size() - 2));
       continue;
     }
-    auto eq = line.find('=');
+    auto eq = line.find_first_of("=:");  // inih takes either: "key = value" or "key: value"
     if (eq == std::string_view::npos)
       fail(origin, line_no, "expected 'key = value', got '" + std::string(line) + "'");
     std::string_view key = trim(line.substr(0, eq));

@@ -11,6 +11,8 @@ namespace sslvpn {
 std::string_view trim(std::string_view s) noexcept;
 // Equal but for ASCII letter case (protocol names, header values).
 bool iequals(std::string_view a, std::string_view b) noexcept;
+// ASCII lower case.
+std::string lowercase(std::string_view s);
 
 // Whether a colon-separated list ("A:B:C", as in X-DTLS-CipherSuite) has `item`.
 bool colon_list_contains(std::string_view list, std::string_view item) noexcept;

@@ -22,9 +22,11 @@ const std::map<std::string_view, Handler>& handlers() {
   static const std::map<std::string_view, Handler> h = {
       {"route",
        [](ipc::UserSettings& s, const Where& w, std::string_view v) {
-         // As in the main configuration (and ocserv's per-user files): 0.0.0.0/0 is the default route.
-         bool everything = v == "default" || v == "0.0.0.0/0" || v == "::/0";
-         s.add_routes(everything ? std::string("default") : net_text(w, v));
+         // As in the main configuration (and ocserv's per-user files): 0.0.0.0/0 is the default
+         // route; ::/0 an IPv6 route like any other.
+         if (v == "default") return s.add_routes("default");
+         IpNet n = cfgval::parse_net(w, v);
+         s.add_routes(n.addr.is_v4() && n.prefix == 0 ? std::string("default") : n.to_string());
        }},
       {"no-route",
        [](ipc::UserSettings& s, const Where& w, std::string_view v) { s.add_no_routes(net_text(w, v)); }},
@@ -94,9 +96,9 @@ const std::map<std::string_view, Handler>& handlers() {
 // ocserv's other per-user keys: accepted with a warning.
 bool is_ocserv_user_key(std::string_view k) {
   static const char* const keys[] = {
-      "ipv4-network", "ipv4-netmask",       "ipv6-network",       "ipv6-prefix",
-      "hostname",     "mobile-dpd",         "net-priority",       "cgroup",
-      "user-profile", "ipv6-subnet-prefix", "interim-update-secs"};
+      "ipv4-network", "ipv4-netmask",       "ipv6-network",        "ipv6-prefix",
+      "hostname",     "mobile-dpd",         "net-priority",        "cgroup",
+      "user-profile", "ipv6-subnet-prefix", "interim-update-secs", "mobile-idle-timeout"};
   for (const char* key : keys)
     if (k == key) return true;
   return false;
@@ -108,7 +110,8 @@ ipc::UserSettings parse_user_config(std::string_view text, std::string_view orig
                                     std::vector<ConfigWarning>* warnings) {
   ipc::UserSettings s;
   cfgval::for_each_entry(text, origin, [&](int line, std::string_view given, std::string_view value) {
-    std::string_view key = canonical_key(given);
+    // ocserv's per-user reader spells this one with underscores (src/sup-config/file.c).
+    std::string_view key = given == "tunnel_all_dns" ? "tunnel-all-dns" : canonical_key(given);
     Where w{origin, line, key};
     auto it = handlers().find(key);
     if (it != handlers().end()) return it->second(s, w, value);

@@ -5,7 +5,8 @@
 //                                               vpn_gateway); with net_gateway, a route around
 //                                               it (no-route); 0.0.0.0 0.0.0.0: everything
 //   push "route-ipv6 NET/LEN [GATEWAY]"          the same for IPv6 (net_gateway is sslvpnd's:
-//                                               openvpn's client takes no such route)
+//                                               openvpn's client takes no such route); ::/0
+//                                               is all of IPv6
 //   push "redirect-gateway [FLAGS]"             everything through the tunnel (flags ignored)
 //   push "dhcp-option DNS|DNS6 ADDRESS"         a DNS server
 //   push "dhcp-option DOMAIN NAME"              the default domain

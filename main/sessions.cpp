@@ -319,10 +319,10 @@ void SessionManager::add_routes(ipc::TunnelParams& p, const Session& s, const ip
     route_default = false;
     for (const auto& r : us.routes()) {
       auto n = parse_ip_net(r);
-      // A prefix of 0 (RADIUS's Framed-Route 0.0.0.0/0, a connect script's route 0.0.0.0
-      // 0.0.0.0) is the default route too: never a split include of everything, which a
+      // IPv4's 0.0.0.0/0 (RADIUS's Framed-Route, a connect script's route 0.0.0.0 0.0.0.0) is
+      // the default route too, as in ocserv: never a split include of everything, which a
       // client's script would install in place of its own default route.
-      if (r == "default" || (n && n->prefix == 0))
+      if (r == "default" || (n && n->addr.is_v4() && n->prefix == 0))
         route_default = true;
       else if (n)
         routes.push_back(*n);

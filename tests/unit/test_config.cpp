@@ -399,3 +399,43 @@ TEST_CASE("config: ocserv's gssapi and oidc methods and pam accounting are left 
   CHECK_THROWS_AS(parse_config(base + "auth = kerberos5\n", "t", nullptr), ConfigError);
   CHECK_THROWS_AS(parse_config(base + "auth = plain[passwd=/p]\nacct = sql\n", "t", nullptr), ConfigError);
 }
+
+TEST_CASE("config: lines as ocserv's reader takes them", "[config][ocserv]") {
+  // inih as ocserv builds it: a '#' after a blank starts a comment, "key: value" works, a
+  // byte order mark is skipped; method names have no case; enable-auth may come first.
+  std::string text =
+      "\xEF\xBB\xBF"
+      "enable-auth = \"PLAIN[passwd=/p2]\"\n"
+      "auth = \"PAM\"  # the system's accounts\n"
+      "server-cert = /c.pem\nserver-key = /k.pem\n"
+      "mtu: 1400 # tuned\n"
+      "banner = Hello#1 # not this\n"
+      "compression-algo-priority = LZS:90\n"
+      "route = ::/0\n"
+      "route = 10.1.0.0/16\n";
+  Config c = parse_config(text, "t", nullptr);
+  CHECK(c.mtu == 1400);
+  CHECK(c.banner == "Hello#1");
+  CHECK(c.lzs_priority == 90);
+  REQUIRE(c.auth_chains.size() == 2);
+  REQUIRE(c.auth_chains[0].password);
+  CHECK(c.auth_chains[0].password->name == "pam");
+  CHECK(c.auth_chains[1].password->name == "plain");
+  // ::/0 is an IPv6 route (ocserv takes only 0.0.0.0/0 and "default" as everything)
+  CHECK_FALSE(c.route_default);
+  REQUIRE(c.routes.size() == 2);
+  CHECK(c.routes[0].to_string() == "::/0");
+  CHECK(parse_config(std::string(kMinimal) + "route = 0.0.0.0/0\nroute = 10.1.0.0/16\n", "t", nullptr)
+            .route_default);
+  // enable-auth alone is still no login method
+  CHECK_THROWS_AS(parse_config("enable-auth = pam\nserver-cert = a\nserver-key = b\n", "t", nullptr),
+                  ConfigError);
+}
+
+TEST_CASE("config: a second server-cert/server-key pair warns, the first serves", "[config][ocserv]") {
+  std::vector<ConfigWarning> w;
+  Config c = parse_config(std::string(kMinimal) + "server-cert = /rsa.pem\nserver-key = /rsa.key\n", "t", &w);
+  CHECK(c.server_cert == "/c.pem");
+  CHECK(c.server_key == "/k.pem");
+  CHECK(w.size() == 2);
+}

@@ -90,13 +90,16 @@ TEST_CASE("connect output: openvpn's client-connect syntax", "[connect-output]")
   CHECK(c.routes[1].to_string() == "192.0.2.64/26");
   CHECK(c.routes[2].to_string() == "192.0.2.128/32");
   CHECK(c.ignored.empty());
-  // a route via another gateway is not ours to make; 0.0.0.0/0 and ::/0 are everything
+  // a route via another gateway is not ours to make; 0.0.0.0/0 is everything, ::/0 all of IPv6
   auto g = parse("push \"route 192.0.2.0 255.255.255.0 10.8.0.254\"\npush \"route-ipv6 2001:db8::5\"\n");
   REQUIRE(g.routes.size() == 1);
   CHECK(g.routes[0].to_string() == "2001:db8::5/128");
   CHECK(g.ignored.size() == 1);
   CHECK(parse("push \"route 0.0.0.0 0.0.0.0\"").redirect_gateway);
-  CHECK(parse("push \"route-ipv6 ::/0\"").redirect_gateway);
+  auto all6 = parse("push \"route-ipv6 ::/0\"");
+  CHECK_FALSE(all6.redirect_gateway);
+  REQUIRE(all6.routes.size() == 1);
+  CHECK(all6.routes[0].to_string() == "::/0");
   CHECK(parse("push \"route 0.0.0.0 0.0.0.0\"").routes.empty());
   // push-reset drops what was pushed before it
   auto r = parse(

@@ -175,15 +175,23 @@ TEST_CASE("user config: restrict-user-to-ports per user", "[userconfig]") {
   CHECK_THROWS(parse_user_config("restrict-user-to-ports = tcp\n", "f", nullptr));
 }
 
-TEST_CASE("user config: 0.0.0.0/0 and ::/0 are the default route, as in the main configuration",
+TEST_CASE("user config: 0.0.0.0/0 is the default route, ::/0 an IPv6 route (as ocserv reads them)",
           "[userconfig]") {
   // ocserv reads a per-user `route = 0.0.0.0/0` as the default route; a split include of
   // everything would make the client's script replace its own default route.
-  for (const char* v : {"0.0.0.0/0", "::/0", "default", "0.0.0.0/0.0.0.0"}) {
+  for (const char* v : {"0.0.0.0/0", "default", "0.0.0.0/0.0.0.0"}) {
     auto s = parse_user_config(std::string("route = ") + v + "\n", "u", nullptr);
     REQUIRE(s.routes_size() == 1);
-    CHECK(s.routes(0) == (std::string(v) == "0.0.0.0/0.0.0.0" ? "0.0.0.0/0" : "default"));
+    CHECK(s.routes(0) == "default");
   }
-  auto split = parse_user_config("route = 0.0.0.0/1\n", "u", nullptr);
-  CHECK(split.routes(0) == "0.0.0.0/1");
+  CHECK(parse_user_config("route = ::/0\n", "u", nullptr).routes(0) == "::/0");
+  CHECK(parse_user_config("route = 0.0.0.0/1\n", "u", nullptr).routes(0) == "0.0.0.0/1");
+}
+
+TEST_CASE("user config: ocserv's own spellings", "[userconfig]") {
+  std::vector<ConfigWarning> w;
+  auto s = parse_user_config("tunnel_all_dns = true\nmobile-idle-timeout = 600 # phones\n", "u", &w);
+  CHECK(s.tunnel_all_dns());
+  REQUIRE(w.size() == 1);
+  CHECK(w[0].text.find("mobile-idle-timeout") != std::string::npos);
 }
