@@ -20,6 +20,9 @@ namespace {
 struct Pending {
   std::string ipv4_network, ipv4_netmask;
   int ipv4_network_line = 0;
+  std::string ipv6_network;  // as given: ocserv's prefix may come apart, in 'ipv6-prefix'
+  int ipv6_network_line = 0;
+  std::optional<uint8_t> ipv6_prefix;
 };
 
 using cfgval::fail;
@@ -282,10 +285,15 @@ const std::map<std::string_view, Handler>& handlers() {
        }},
       {"ipv4-netmask", [](Config&, const Ctx& c, std::string_view v) { c.pending->ipv4_netmask = v; }},
       {"ipv6-network",
-       [](Config& cfg, const Ctx& c, std::string_view v) {
-         IpNet n = parse_net(c, v);
-         if (n.addr.is_v4()) fail(c.origin, c.line, "'ipv6-network' needs an IPv6 network");
-         cfg.ipv6_network = n;
+       [](Config&, const Ctx& c, std::string_view v) {
+         c.pending->ipv6_network = v;
+         c.pending->ipv6_network_line = c.line;
+       }},
+      {"ipv6-prefix",  // ocserv's older key: the prefix of a bare 'ipv6-network'
+       [](Config&, const Ctx& c, std::string_view v) {
+         auto p = parse_uint(c, v, 128);
+         if (p == 0) fail(c.origin, c.line, "'ipv6-prefix' must be 1..128");
+         c.pending->ipv6_prefix = static_cast<uint8_t>(p);
        }},
       {"ipv6-subnet-prefix",
        [](Config& cfg, const Ctx& c, std::string_view v) {
@@ -406,6 +414,21 @@ void finish_ipv4_network(Config& cfg, const Pending& p, std::string_view origin)
   cfg.ipv4_network = *n;
 }
 
+// ocserv: 'ipv6-network' may carry its prefix, or take it from 'ipv6-prefix' (which wins when
+// both give one); a network with neither is refused, as ocserv refuses it.
+void finish_ipv6_network(Config& cfg, const Pending& p, std::string_view origin) {
+  if (p.ipv6_network.empty()) return;
+  std::string spec = p.ipv6_network;
+  bool has_len = spec.find('/') != std::string::npos;
+  if (!has_len && !p.ipv6_prefix)
+    fail(origin, p.ipv6_network_line, "'ipv6-network' needs a prefix (x::/nn) or an 'ipv6-prefix'");
+  if (p.ipv6_prefix) spec = spec.substr(0, spec.find('/')) + "/" + std::to_string(*p.ipv6_prefix);
+  auto n = parse_ip_net(spec);
+  if (!n || n->addr.is_v4())
+    fail(origin, p.ipv6_network_line, "'ipv6-network' needs an IPv6 network, got '" + spec + "'");
+  cfg.ipv6_network = *n;
+}
+
 }  // namespace
 
 AuthMethod parse_auth_method(std::string_view spec) {
@@ -513,6 +536,7 @@ Config build_config(const std::vector<Entry>& entries, int last_line, std::strin
       it->second(cfg, c, e.value);
   }
   finish_ipv4_network(cfg, pending, origin);
+  finish_ipv6_network(cfg, pending, origin);
   int line_no = last_line;
   if (cfg.ipv6_network && cfg.ipv6_subnet_prefix < cfg.ipv6_network->prefix)
     fail(origin, line_no, "'ipv6-subnet-prefix' must not be shorter than the prefix of 'ipv6-network'");

@@ -69,7 +69,7 @@ constexpr OcservKey kOcservKeys[] = {
     {"ipv6-dns", KeyStatus::Alias, "`dns`"},
     {"ipv6-nbns", KeyStatus::Alias, "`nbns`"},
     {"ipv6-network", KeyStatus::Implemented, ""},
-    {"ipv6-prefix", KeyStatus::Warned, "not implemented yet: use `ipv6-subnet-prefix`"},
+    {"ipv6-prefix", KeyStatus::Implemented, "the prefix of a bare `ipv6-network`"},
     {"ipv6-subnet-prefix", KeyStatus::Implemented, ""},
     {"iroute", KeyStatus::Warned,
      "a per-user and per-group key: implemented there, ignored in the main file"},

@@ -72,10 +72,14 @@ IpNet parse_net(const Where& w, std::string_view v) {
 namespace {
 
 // ocserv's reader (inih, built with '#' as its inline comment prefix): a '#' after a blank
-// starts a comment, anywhere on the line, quotes or not.
+// starts a comment. Unlike inih, not inside "...": a quoted banner or PIN keeps its " #".
 std::string_view strip_inline_comment(std::string_view line) {
-  for (size_t i = 1; i < line.size(); ++i)
-    if (line[i] == '#' && (line[i - 1] == ' ' || line[i - 1] == '\t')) return trim(line.substr(0, i));
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    if (line[i] == '"') quoted = !quoted;
+    if (!quoted && i > 0 && line[i] == '#' && (line[i - 1] == ' ' || line[i - 1] == '\t'))
+      return trim(line.substr(0, i));
+  }
   return line;
 }
 

@@ -338,6 +338,11 @@ void SessionManager::add_routes(ipc::TunnelParams& p, const Session& s, const ip
     // The client's IPv6 address is a /128 (or its own subnet): route the whole VPN network,
     // as the IPv4 netmask does for IPv4.
     if (s.ipv6) p.add_route_include(s.v6->network().to_string());
+    // With IPv6 routes alone IPv4 would have no include, which AnyConnect and GlobalProtect
+    // clients read as "everything through the tunnel" while this server (restrict-user-to-
+    // routes, tunnel-all-dns) treats the session as split: route the IPv4 pool's network.
+    bool any_v4 = std::any_of(routes.begin(), routes.end(), [](const IpNet& r) { return r.addr.is_v4(); });
+    if (s.ipv4 && !any_v4) p.add_route_include(s.v4->network().to_string());
     for (const auto& r : routes) {
       std::string t = r.to_string();
       bool listed =

@@ -1,6 +1,7 @@
 // sslvpnd-secmod: started by sslvpnd (main) with fd 3 = IPC channel to main.
 // Receives the configuration as its first message, loads the key, then serves workers.
 #include <ev.h>
+#include <fcntl.h>
 #include <gnutls/gnutls.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -30,6 +31,10 @@ int main(int argc, char** argv) {
   ::prctl(PR_SET_PDEATHSIG, SIGTERM);
   ::prctl(PR_SET_DUMPABLE, 0);  // holds the key: no core dumps, no ptrace by same-uid processes
   IpcChannel main_ch{UniqueFd(kMainFd)};
+  // Main stops once this channel closes, and takes sec-mod with it (the death signal above): a
+  // second descriptor keeps the channel open until a startup error (one thrown while SecMod
+  // holds the channel, e.g. a key that does not fit its certificate) has been logged.
+  UniqueFd hold_main_open(::fcntl(kMainFd, F_DUPFD_CLOEXEC, 0));
   try {
     auto first = main_ch.recv<ipc::MainToSecMod>(false);
     if (!first.ok() || first->first.msg_case() != ipc::MainToSecMod::kStartup) {

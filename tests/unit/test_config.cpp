@@ -410,12 +410,14 @@ TEST_CASE("config: lines as ocserv's reader takes them", "[config][ocserv]") {
       "server-cert = /c.pem\nserver-key = /k.pem\n"
       "mtu: 1400 # tuned\n"
       "banner = Hello#1 # not this\n"
+      "pre-login-banner = \"Welcome #2\" # but this is a comment\n"
       "compression-algo-priority = LZS:90\n"
       "route = ::/0\n"
       "route = 10.1.0.0/16\n";
   Config c = parse_config(text, "t", nullptr);
   CHECK(c.mtu == 1400);
   CHECK(c.banner == "Hello#1");
+  CHECK(c.pre_login_banner == "Welcome #2");
   CHECK(c.lzs_priority == 90);
   REQUIRE(c.auth_chains.size() == 2);
   REQUIRE(c.auth_chains[0].password);
@@ -438,4 +440,16 @@ TEST_CASE("config: a second server-cert/server-key pair warns, the first serves"
   CHECK(c.server_cert == "/c.pem");
   CHECK(c.server_key == "/k.pem");
   CHECK(w.size() == 2);
+}
+
+TEST_CASE("config: ocserv's ipv6-prefix gives a bare ipv6-network its prefix", "[config][ocserv]") {
+  Config c = parse_config(std::string(kMinimal) + "ipv6-network = fda9:4efe:7e3b:3ea::\nipv6-prefix = 48\n",
+                          "t", nullptr);
+  REQUIRE(c.ipv6_network);
+  CHECK(c.ipv6_network->to_string() == "fda9:4efe:7e3b::/48");
+  CHECK(parse_config(std::string(kMinimal) + "ipv6-network = fd00:1::/64\n", "t", nullptr)
+            .ipv6_network->prefix == 64);
+  // no prefix at all: refused (it used to be a /128, one address)
+  CHECK_THROWS_AS(parse_config(std::string(kMinimal) + "ipv6-network = fd00:1::\n", "t", nullptr),
+                  ConfigError);
 }

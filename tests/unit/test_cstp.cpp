@@ -316,3 +316,20 @@ TEST_CASE("cstp: switch-to-tcp-timeout sets how long DTLS may be silent", "[cstp
   CHECK_FALSE(s.datagram_up());
   CHECK_FALSE(s.ended());
 }
+
+TEST_CASE("cstp: an IPv6 route of everything goes as two halves", "[cstp]") {
+  // A ::/0 split include would take the place of the client's own IPv6 default route (its
+  // script replaces, then deletes it): ::/1 and 8000::/1 cover the same and win by length.
+  ipc::TunnelParams p;
+  p.set_ipv4_address("10.1.0.2");
+  p.set_ipv4_netmask("255.255.255.0");
+  p.set_ipv6_address("fd00::2");
+  p.set_ipv6_prefix(64);
+  p.add_route_include("::/0");
+  p.add_route_include("10.9.0.0/16");
+  std::string h = build_connect_reply(p, "srv", DtlsReply{});
+  CHECK(h.find("X-CSTP-Split-Include-IP6: ::/1\r\n") != std::string::npos);
+  CHECK(h.find("X-CSTP-Split-Include-IP6: 8000::/1\r\n") != std::string::npos);
+  CHECK(h.find("::/0") == std::string::npos);
+  CHECK(h.find("X-CSTP-Split-Include: 10.9.0.0/255.255.0.0\r\n") != std::string::npos);
+}

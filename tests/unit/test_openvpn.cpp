@@ -279,9 +279,10 @@ TEST_CASE("ovpn push: options from the tunnel's parameters; long replies are con
   CHECK(has("route 192.168.0.0 255.255.0.0"));
   CHECK(has("route-ipv6 2001:db8::/32"));
   CHECK(has("route 192.168.5.0 255.255.255.0 net_gateway"));
-  CHECK(std::none_of(o.begin(), o.end(), [](const std::string& x) {  // openvpn refuses route-ipv6 via net_gateway
-    return x.rfind("route-ipv6", 0) == 0 && x.find("net_gateway") != std::string::npos;
-  }));
+  CHECK(std::none_of(o.begin(), o.end(),
+                     [](const std::string& x) {  // openvpn refuses route-ipv6 via net_gateway
+                       return x.rfind("route-ipv6", 0) == 0 && x.find("net_gateway") != std::string::npos;
+                     }));
   CHECK(has("dhcp-option DNS 10.8.0.1"));
   CHECK(has("dhcp-option DNS6 fd00::53"));
   CHECK(has("dhcp-option DOMAIN-SEARCH corp.example"));
@@ -294,6 +295,15 @@ TEST_CASE("ovpn push: options from the tunnel's parameters; long replies are con
   CHECK(has("cipher AES-256-GCM"));
   CHECK(has("protocol-flags cc-exit tls-ekm"));
   for (const auto& x : o) CHECK(x.find("redirect-gateway") == std::string::npos);
+  // The pool's own network (IPv6 routes alone: main routes it for IPv4) is ifconfig's already.
+  ipc::TunnelParams own = p;
+  own.clear_route_include();
+  own.add_route_include("10.8.0.0/24");
+  own.add_route_include("::/0");
+  auto oo = push_options(own, s);
+  CHECK(std::none_of(oo.begin(), oo.end(),
+                     [](const std::string& x) { return x.rfind("route 10.8.0.0", 0) == 0; }));
+  CHECK(std::find(oo.begin(), oo.end(), "redirect-gateway def1 ipv6 !ipv4") != oo.end());
   // No routes: everything goes through the tunnel. An old client gets key-derivation.
   ipc::TunnelParams all = p;
   all.clear_route_include();

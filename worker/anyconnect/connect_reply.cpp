@@ -49,8 +49,16 @@ std::string build_connect_reply(const ipc::TunnelParams& p, std::string_view ser
   auto add_routes = [&](const auto& cidrs, const char* v4_header, const char* v6_header) {
     for (const auto& r : cidrs)
       if (auto n = parse_ip_net(r); n && n->addr.is_v4()) add(v4_header, n->split_form());
-    for (const auto& r : cidrs)
-      if (auto n = parse_ip_net(r); n && !n->addr.is_v4()) add(v6_header, n->split_form());
+    for (const auto& r : cidrs) {
+      auto n = parse_ip_net(r);
+      if (!n || n->addr.is_v4()) continue;
+      if (n->prefix == 0) {      // ::/0 as two halves (openvpn's def1): the client's script would
+        add(v6_header, "::/1");  // put a ::/0 route in place of its own default route
+        add(v6_header, "8000::/1");
+      } else {
+        add(v6_header, n->split_form());
+      }
+    }
   };
   add_routes(p.route_include(), "X-CSTP-Split-Include", "X-CSTP-Split-Include-IP6");
   add_routes(p.route_exclude(), "X-CSTP-Split-Exclude", "X-CSTP-Split-Exclude-IP6");

@@ -64,7 +64,12 @@ std::vector<std::string> push_options(const ipc::TunnelParams& p, const PushSett
   if (v6)
     o.push_back("ifconfig-ipv6 " + p.ipv6_address() + "/" + std::to_string(client_ipv6_prefix(p)) + " " +
                 p.ipv6_local());
-  // Routes: none listed means everything goes through the tunnel ("default" says so too).
+  // Routes: none listed means everything goes through the tunnel ("default" says so too). The
+  // pool's own IPv4 network is the ifconfig's connected route already: not pushed again (the
+  // client would fail to add it twice).
+  std::string own4;
+  if (auto own = parse_ip_net(p.ipv4_address() + "/" + p.ipv4_netmask()); v4 && own)
+    own4 = ipv4_route(own->to_string());
   bool all4 = p.route_include().empty(), all6 = p.route_include().empty();
   for (const auto& r : p.route_include()) {
     if (r == "default" || r == "0.0.0.0/0" || r == "::/0") {
@@ -72,7 +77,7 @@ std::vector<std::string> push_options(const ipc::TunnelParams& p, const PushSett
       all6 = all6 || r != "0.0.0.0/0";
     } else if (is_ipv6(r)) {
       if (v6) o.push_back("route-ipv6 " + r);
-    } else if (std::string rt = ipv4_route(r); v4 && !rt.empty()) {
+    } else if (std::string rt = ipv4_route(r); v4 && !rt.empty() && rt != own4) {
       o.push_back("route " + rt);
     }
   }
