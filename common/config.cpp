@@ -219,6 +219,10 @@ const std::map<std::string_view, Handler>& handlers() {
            return c.warn("a second server-key ('" + std::string(v) +
                          "'): sslvpnd serves one certificate and key per host; the first ('" + cfg.server_key +
                          "') is used");
+         if (v.starts_with("pkcs11:") || v.starts_with("tpmkey:") || v.starts_with("system:"))
+           fail(c.origin, c.line,
+                "server-key '" + std::string(v) +
+                    "': key URLs (PKCS#11, TPM, system) are not supported yet; give a key file (PEM or DER)");
          cfg.server_key = v;
        }},
       {"tls-priorities", [](Config& cfg, const Ctx&, std::string_view v) { cfg.tls_priorities = v; }},

@@ -18,6 +18,7 @@
 #include "main/options.hpp"
 #include "main/server.hpp"
 #include "main/settings_loader.hpp"
+#include "main/user_settings.hpp"
 
 using namespace sslvpn;
 using namespace sslvpn::mainproc;
@@ -60,6 +61,10 @@ int main(int argc, char** argv) {
       log.set_max_level(level);
     }
     if (opt.test_config) {
+      // The per-user and per-group files are read at each login; -t reads them now, so that a
+      // broken one shows here rather than as a refused tunnel. They do not stop the server.
+      for (const auto& m : mainproc::check_user_config_files(*s.config))
+        std::fprintf(stderr, "sslvpnd: %s\n", m.c_str());
       std::printf("sslvpnd: configuration '%s' is valid\n", opt.config_file.c_str());
       return 0;
     }

@@ -1,6 +1,9 @@
 #include "main/user_settings.hpp"
 
+#include <dirent.h>
+
 #include <optional>
+#include <set>
 
 #include "common/text.hpp"
 #include "common/user_config.hpp"
@@ -32,7 +35,49 @@ bool apply_file(const std::string& dir, const std::string& name, const std::stri
   }
 }
 
+void check_file(const std::string& path, std::vector<std::string>& out) {
+  auto text = read_file(path);
+  if (!text) return;
+  try {
+    std::vector<ConfigWarning> warnings;
+    (void)parse_user_config(*text, path, &warnings);
+    for (const auto& w : warnings)
+      out.push_back("warning: " + path + ":" + std::to_string(w.line) + ": " + w.text);
+  } catch (const ConfigError& e) {
+    out.push_back(std::string("error: ") + e.what() + " (that user's or group's tunnels would be refused)");
+  }
+}
+
+void check_dir(const std::string& dir, size_t max_files, std::vector<std::string>& out) {
+  if (dir.empty()) return;
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return;     // as at a login: no directory, no per-user settings
+  std::set<std::string> names;  // sorted, so the report is stable
+  while (dirent* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    if (name == "." || name == ".." || !safe_config_name(name)) continue;
+    if (names.size() >= max_files) break;
+    names.insert(name);
+  }
+  ::closedir(d);
+  for (const auto& n : names) check_file(dir + "/" + n, out);
+}
+
 }  // namespace
+
+std::vector<std::string> check_user_config_files(const Config& cfg, size_t max_files) {
+  std::vector<std::string> out;
+  std::vector<const Config*> all{&cfg};
+  for (const auto& v : cfg.vhosts) all.push_back(v.config.get());
+  std::set<std::string> seen;  // a directory or file shared by hosts is read once
+  for (const Config* c : all) {
+    for (const auto* dir : {&c->config_per_group, &c->config_per_user})
+      if (seen.insert("d" + *dir).second) check_dir(*dir, max_files, out);
+    for (const auto* file : {&c->default_group_config, &c->default_user_config})
+      if (!file->empty() && seen.insert("f" + *file).second) check_file(*file, out);
+  }
+  return out;
+}
 
 Result<ipc::UserSettings> load_session_settings(const Config& cfg, const std::string& user,
                                                 const std::string& group, const ipc::UserSettings& from_login,

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "common/config.hpp"
 #include "common/result.hpp"
@@ -15,5 +16,11 @@ namespace sslvpn::mainproc {
 Result<ipc::UserSettings> load_session_settings(const Config& cfg, const std::string& user,
                                                 const std::string& group, const ipc::UserSettings& from_login,
                                                 std::string* error);
+
+// sslvpnd -t: reads every per-user and per-group file the configuration names (its
+// config-per-user/config-per-group directories, at most `max_files` each, and the default
+// files), for this host and each [vhost:], and returns what a login would meet: an error
+// (the tunnel would be refused) or a warning, each naming file and line.
+std::vector<std::string> check_user_config_files(const Config& cfg, size_t max_files = 10000);
 
 }  // namespace sslvpn::mainproc

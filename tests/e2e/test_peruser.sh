@@ -61,6 +61,12 @@ CONF
 } > "$WORK/sslvpnd.conf"
 ns_route_vpn_back "$VPN_NET"
 LOG="$WORK/server.log"
+# sslvpnd -t reads the per-user files too (they are otherwise read at each login): erin's broken
+# line is named, and the configuration still passes (only her tunnel would be refused).
+out=$("$BUILD_DIR/sslvpnd" -t -c "$WORK/sslvpnd.conf" 2>&1); rc=$?
+check "sslvpnd -t names the broken per-user file and line" \
+  grep -q "error: $WORK/users/erin:2: 'frobnicate' cannot be set per user or group" <<<"$out"
+check "... and still passes the configuration (exit $rc)" test "$rc" = 0
 start_server "$WORK/sslvpnd.conf" "$LOG" "$WORK/pid" "$PORT" || { fail "server start"; e2e_finish; }
 
 # ---- alice: her own file

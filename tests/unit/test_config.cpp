@@ -453,3 +453,13 @@ TEST_CASE("config: ocserv's ipv6-prefix gives a bare ipv6-network its prefix", "
   CHECK_THROWS_AS(parse_config(std::string(kMinimal) + "ipv6-network = fd00:1::\n", "t", nullptr),
                   ConfigError);
 }
+
+TEST_CASE("config: a key URL is refused with a reason", "[config][ocserv]") {
+  try {
+    (void)parse_config("auth = pam\nserver-cert = /c.pem\nserver-key = pkcs11:object=vpn;type=private\n", "t",
+                       nullptr);
+    FAIL("accepted");
+  } catch (const ConfigError& e) {
+    CHECK(std::string(e.what()).find("key URLs") != std::string::npos);
+  }
+}
