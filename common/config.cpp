@@ -313,11 +313,12 @@ const std::map<std::string_view, Handler>& handlers() {
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.tunnel_all_dns = parse_bool(c, v); }},
       {"route",
        [](Config& cfg, const Ctx& c, std::string_view v) {
-         // As ocserv: "default" and IPv4's 0.0.0.0/0 send everything through the tunnel; ::/0
-         // is an IPv6 route like any other (all IPv6 through the tunnel, IPv4 split).
-         IpNet n = v == "default" ? IpNet{} : parse_net(c, v);
-         if (v == "default" || (n.addr.is_v4() && n.prefix == 0)) cfg.route_default = true;
-         else cfg.routes.push_back(n);
+         if (v == "default") return void(cfg.route_default = true);
+         IpNet n = parse_net(c, v);
+         if (n.is_default_route())
+           cfg.route_default = true;
+         else
+           cfg.routes.push_back(n);
        }},
       {"no-route", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.no_routes.push_back(parse_net(c, v)); }},
       {"mtu",

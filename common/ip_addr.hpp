@@ -35,6 +35,9 @@ struct IpNet {
   // route lists and ocserv's script variables.
   std::string split_form() const { return addr.is_v4() ? v4_with_netmask() : to_string(); }
   bool contains(const IpAddr& a) const noexcept;
+  // 0.0.0.0/0: as in ocserv, a route of everything (the default route), in either family;
+  // ::/0 is an IPv6 route like the others.
+  bool is_default_route() const noexcept { return addr.is_v4() && prefix == 0; }
 };
 
 std::optional<IpAddr> parse_ip(std::string_view s);

@@ -22,11 +22,9 @@ const std::map<std::string_view, Handler>& handlers() {
   static const std::map<std::string_view, Handler> h = {
       {"route",
        [](ipc::UserSettings& s, const Where& w, std::string_view v) {
-         // As in the main configuration (and ocserv's per-user files): 0.0.0.0/0 is the default
-         // route; ::/0 an IPv6 route like any other.
          if (v == "default") return s.add_routes("default");
          IpNet n = cfgval::parse_net(w, v);
-         s.add_routes(n.addr.is_v4() && n.prefix == 0 ? std::string("default") : n.to_string());
+         s.add_routes(n.is_default_route() ? std::string("default") : n.to_string());
        }},
       {"no-route",
        [](ipc::UserSettings& s, const Where& w, std::string_view v) { s.add_no_routes(net_text(w, v)); }},

@@ -84,7 +84,7 @@ struct Parser {
   }
   bool add_route(const std::vector<std::string>& w, std::optional<IpNet> net, Via v) {
     if (!net || v == Via::Other) return ignore(w, true), true;
-    if (net->prefix == 0 && v == Via::Tunnel && net->addr.is_v4()) {  // 0.0.0.0 0.0.0.0: everything
+    if (net->is_default_route() && v == Via::Tunnel) {  // 0.0.0.0 0.0.0.0: everything
       out.redirect_gateway = true;
       return true;
     }

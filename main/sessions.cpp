@@ -319,10 +319,9 @@ void SessionManager::add_routes(ipc::TunnelParams& p, const Session& s, const ip
     route_default = false;
     for (const auto& r : us.routes()) {
       auto n = parse_ip_net(r);
-      // IPv4's 0.0.0.0/0 (RADIUS's Framed-Route, a connect script's route 0.0.0.0 0.0.0.0) is
-      // the default route too, as in ocserv: never a split include of everything, which a
-      // client's script would install in place of its own default route.
-      if (r == "default" || (n && n->addr.is_v4() && n->prefix == 0))
+      // 0.0.0.0/0 from RADIUS's Framed-Route or a connect script too: never a split include
+      // of everything, which a client's script would install in place of its default route.
+      if (r == "default" || (n && n->is_default_route()))
         route_default = true;
       else if (n)
         routes.push_back(*n);
