@@ -84,8 +84,8 @@ struct Parser {
   }
   bool add_route(const std::vector<std::string>& w, std::optional<IpNet> net, Via v) {
     if (!net || v == Via::Other) return ignore(w, true), true;
-    if (net->is_default_route() && v == Via::Tunnel) {  // 0.0.0.0 0.0.0.0: everything
-      out.redirect_gateway = true;
+    if (net->prefix == 0 && v == Via::Tunnel) {  // 0.0.0.0 0.0.0.0 or ::/0: all of a family
+      (net->addr.is_v4() ? out.redirect4 : out.redirect6) = true;
       return true;
     }
     auto& list = v == Via::Around ? out.no_routes : out.routes;
@@ -104,8 +104,11 @@ struct Parser {
       if (net && net->addr.is_v4()) net.reset();
       return add_route(w, net, via(w, 2));
     }
-    if (opt == "redirect-gateway") {
-      out.redirect_gateway = true;
+    if (opt == "redirect-gateway") {  // IPv4 unless !ipv4; IPv6 with ipv6 (openvpn's flags)
+      bool v4 = std::find(w.begin() + 1, w.end(), "!ipv4") == w.end();
+      bool v6 = std::find(w.begin() + 1, w.end(), "ipv6") != w.end();
+      out.redirect4 = out.redirect4 || v4;
+      out.redirect6 = out.redirect6 || v6;
       return true;
     }
     if (opt == "dhcp-option" && w.size() == 3 && (w[1] == "DNS" || w[1] == "DNS6")) {
@@ -139,7 +142,7 @@ struct Parser {
     }
     if (w[0] == "push-reset" && w.size() == 1) {  // what was pushed before it is dropped too
       out.push_reset = true;
-      out.redirect_gateway = false;
+      out.redirect4 = out.redirect6 = false;
       out.routes.clear();
       out.no_routes.clear();
       out.dns.clear();
@@ -168,12 +171,13 @@ void add_unique(google::protobuf::RepeatedPtrField<std::string>& list, const std
 }
 
 // A list the script pushed to: the session's own (`base`, else the configuration's `cfg`) and
-// then the pushed entries, or the pushed ones alone after push-reset. Untouched when none.
+// then the pushed entries, or the pushed ones alone (maybe none) after push-reset. Untouched
+// when nothing was pushed and no push-reset came.
 template <typename T>
 void merge_pushed(google::protobuf::RepeatedPtrField<std::string>& to,
                   const google::protobuf::RepeatedPtrField<std::string>& base, const std::vector<T>& cfg,
                   const std::vector<T>& pushed, bool reset) {
-  if (pushed.empty()) return;
+  if (pushed.empty() && !reset) return;
   google::protobuf::RepeatedPtrField<std::string> list;
   if (!reset && base.size() > 0) list = base;
   if (!reset && base.size() == 0)
@@ -223,16 +227,29 @@ ipc::UserSettings apply_connect_output(const ipc::UserSettings& base, const std:
     for (const auto& n : vpn_nets) *routes.Add() = n.to_string();
     everything = false;
   }
-  if (out.redirect_gateway && !everything) {
+  // All of each family the session has is everything (so is a redirect with no family known).
+  bool has4 = std::any_of(vpn_nets.begin(), vpn_nets.end(), [](const IpNet& n) { return n.addr.is_v4(); });
+  bool has6 = std::any_of(vpn_nets.begin(), vpn_nets.end(), [](const IpNet& n) { return !n.addr.is_v4(); });
+  bool redirect = out.redirect4 || out.redirect6;
+  if (redirect && (out.redirect4 || !has4) && (out.redirect6 || !has6) && !everything) {
     add_unique(routes, "default");
     everything = true;
   }
-  if (!everything)
+  if (!everything) {
+    if (out.redirect4) add_unique(routes, "0.0.0.0/1"), add_unique(routes, "128.0.0.0/1");
+    if (out.redirect6) add_unique(routes, "::/0");
     for (const auto& r : out.routes) add_unique(routes, r.to_string());
-  if (out.push_reset || out.redirect_gateway || !out.routes.empty()) *s.mutable_routes() = routes;
+  }
+  if (out.push_reset || redirect || !out.routes.empty()) *s.mutable_routes() = routes;
 
   merge_pushed(*s.mutable_no_routes(), base.no_routes(), cfg_no_routes, out.no_routes, out.push_reset);
   merge_pushed(*s.mutable_dns(), base.dns(), cfg_dns, out.dns, out.push_reset);
+  if (out.push_reset) {  // nothing of the configuration's pushes stays (routes are above)
+    s.set_pushed_reset(true);
+    s.clear_nbns();
+    s.clear_split_dns();
+    s.clear_default_domain();
+  }
   if (!out.domain.empty()) s.set_default_domain(out.domain);
   return s;
 }

@@ -3,17 +3,20 @@
 // Read once the script exits with 0; applied to that tunnel only, over the session's settings:
 //   push "route NET [MASK [GATEWAY [METRIC]]]"  a route through the tunnel (no gateway, or
 //                                               vpn_gateway); with net_gateway, a route around
-//                                               it (no-route); 0.0.0.0 0.0.0.0: everything
+//                                               it (no-route); 0.0.0.0 0.0.0.0: all of IPv4
 //   push "route-ipv6 NET/LEN [GATEWAY]"          the same for IPv6 (net_gateway is sslvpnd's:
 //                                               openvpn's client takes no such route); ::/0
 //                                               is all of IPv6
-//   push "redirect-gateway [FLAGS]"             everything through the tunnel (flags ignored)
+//   push "redirect-gateway [FLAGS]"             all of IPv4 through the tunnel; with the flag
+//                                               ipv6 all of IPv6 too, with !ipv4 not IPv4
+//                                               (openvpn's meaning; other flags ignored)
 //   push "dhcp-option DNS|DNS6 ADDRESS"         a DNS server
 //   push "dhcp-option DOMAIN NAME"              the default domain
 //   push-reset                                  what the script pushed before is dropped,
-//                                               and what it pushes after replaces the
-//                                               session's routes, no-routes and DNS servers
-//                                               instead of adding to them
+//                                               and so is what the configuration and the
+//                                               per-user files push (routes, no-routes, DNS
+//                                               and NBNS servers, domains): what the script
+//                                               pushes after is all the client gets
 //   iroute NET [MASK], iroute-ipv6 NET/LEN       a network behind the client: main routes it
 //                                               into this client's tunnel (as a per-user
 //                                               `iroute`); push-reset leaves these
@@ -39,7 +42,8 @@ inline constexpr size_t kMaxConnectEntries = 256;   // routes, no-routes and DNS
 struct ConnectOutput {
   bool disable = false;
   bool push_reset = false;
-  bool redirect_gateway = false;
+  bool redirect4 = false;  // all of IPv4 through the tunnel
+  bool redirect6 = false;  // all of IPv6
   std::vector<IpNet> routes;
   std::vector<IpNet> no_routes;
   std::vector<IpNet> iroutes;  // networks behind the client, routed into its tunnel
@@ -57,8 +61,11 @@ Result<ConnectOutput> parse_connect_output(std::string_view text, std::string* e
 // the session already sends everything through the tunnel (then they change nothing) or
 // push-reset came first (then they replace them, and the client is routed to its own VPN
 // networks, `vpn_nets`, and to those only when nothing else is pushed, as openvpn's client
-// would be). No-routes and DNS servers add to the session's (the configuration's when
-// `base` has none), or after push-reset replace them; without any, the session's stay.
+// would be). All of one address family is 0.0.0.0/1 + 128.0.0.0/1 (IPv4) or ::/0 (IPv6);
+// all of every family the session has (`vpn_nets` says which) is "default", everything.
+// No-routes and DNS servers add to the session's (the configuration's when `base` has none).
+// After push-reset they replace them, and without any the session has none: `pushed_reset`
+// tells main to use the settings' (maybe empty) lists, not the configuration's.
 ipc::UserSettings apply_connect_output(const ipc::UserSettings& base, const std::vector<IpNet>& cfg_routes,
                                        bool cfg_route_default, const std::vector<IpNet>& cfg_no_routes,
                                        const std::vector<IpAddr>& cfg_dns, const std::vector<IpNet>& vpn_nets,

@@ -294,20 +294,22 @@ Result<TunnelGrant> SessionManager::open(const ipc::SessionOpenReply& who, pid_t
 void SessionManager::add_name_service(ipc::TunnelParams& p, const Session& s,
                                       const ipc::UserSettings& us) const {
   const Config& c = *s.cfg;
-  // A list in the session's settings replaces the configured one.
-  if (us.dns_size() > 0)
+  // A list in the session's settings replaces the configured one; after a connect script's
+  // push-reset the session's lists are all there is, even empty.
+  bool own = us.pushed_reset();
+  if (own || us.dns_size() > 0)
     for (const auto& d : us.dns()) p.add_dns(d);
   else
     for (const auto& d : c.dns) p.add_dns(d.to_string());
-  if (us.nbns_size() > 0)
+  if (own || us.nbns_size() > 0)
     for (const auto& d : us.nbns()) p.add_nbns(d);
   else
     for (const auto& d : c.nbns) p.add_nbns(d.to_string());
-  if (us.split_dns_size() > 0)
+  if (own || us.split_dns_size() > 0)
     for (const auto& d : us.split_dns()) p.add_split_dns(d);
   else
     for (const auto& d : c.split_dns) p.add_split_dns(d);
-  p.set_default_domain(us.default_domain().empty() ? c.default_domain : us.default_domain());
+  p.set_default_domain(own || !us.default_domain().empty() ? us.default_domain() : c.default_domain);
 }
 
 void SessionManager::add_routes(ipc::TunnelParams& p, const Session& s, const ipc::UserSettings& us) const {
@@ -327,7 +329,7 @@ void SessionManager::add_routes(ipc::TunnelParams& p, const Session& s, const ip
         routes.push_back(*n);
     }
   }
-  if (us.no_routes_size() > 0) {
+  if (us.no_routes_size() > 0 || us.pushed_reset()) {
     no_routes.clear();
     for (const auto& r : us.no_routes())
       if (auto n = parse_ip_net(r)) no_routes.push_back(*n);

@@ -7,7 +7,11 @@
 #          openvpn 2.6 client gets them pushed and routes 192.0.2.0/24 into its tunnel; openconnect
 #          gets them as split-include, split-exclude, DNS and domain; the configured route and
 #          DNS server stay (pushes add to them); the output file is gone afterwards
-#   reset  push-reset, then one route: the configured route is not pushed, the new one is
+#   reset  push-reset, then one route: the configured route and DNS server are not pushed, the
+#          new route is
+#   v4all  push "redirect-gateway def1" on a dual-stack session: all of IPv4 (openvpn's meaning),
+#          not IPv6: openvpn gets redirect-gateway def1 without ipv6, openconnect the two IPv4
+#          halves as split-include and only its own IPv6 network
 #   bob    disable: the tunnel is refused (openvpn: AUTH_FAILED), bob's later tunnel with a
 #          script that allows him works (the session was not harmed)
 #   carol  an unterminated quote: refused, the server logs why
@@ -22,7 +26,7 @@ CTL="$BUILD_DIR/sslvpnctl"
 PIN=$(make_cert "$WORK/cert" ecdsa)
 CA="$WORK/cert/cert.pem"
 PW="$WORK/passwd"
-for u in alice bob carol reset; do add_user "$PW" "$u" "$u-Secret1"; printf '%s\n%s\n' "$u" "$u-Secret1" >"$WORK/$u.up"; done
+for u in alice bob carol reset v4all; do add_user "$PW" "$u" "$u-Secret1"; printf '%s\n%s\n' "$u" "$u-Secret1" >"$WORK/$u.up"; done
 chmod 600 "$WORK"/*.up
 PORT=4443
 OV_PORT=1194
@@ -38,6 +42,7 @@ case "\$USERNAME" in
            'push "dhcp-option DNS 10.9.9.9"' 'push "dhcp-option DOMAIN corp.example"' 'ifconfig-push 10.1.1.1 255.255.255.0' \
            'iroute 198.18.5.0 255.255.255.0' 'iroute-ipv6 fd00:77::/64' >"\$1" ;;
   reset) printf '%s\n' push-reset 'push "route 100.64.7.0 255.255.255.0"' >"\$1" ;;
+  v4all) printf '%s\n' 'push "redirect-gateway def1 bypass-dhcp"' >"\$1" ;;
   bob) [ -e "$WORK/bob-allowed" ] || echo disable >"\$1" ;;
   carol) echo 'push "route 10.0.0.0' >"\$1" ;;
 esac
@@ -95,7 +100,29 @@ pushed=$(grep "PUSH: Received control message" "$WORK/ov-reset.log")
 check "reset: the script's route is pushed" grep -q "route 100.64.7.0 255.255.255.0" <<<"$pushed"
 check "reset: ... and the client routes it into its tunnel" test "$(route_dev 100.64.7.0/24)" = "dev tunreset"
 check "reset: the configured route is not pushed ($BEHIND_NET)" absent "route ${BEHIND_NET%/*} " "$pushed"
+check "reset: nor the configured DNS server ($GW)" absent "dhcp-option DNS" "$pushed"
 ov_stop reset reset
+check "reset: openconnect connects" oc_connect ocr reset reset-Secret1
+check "reset: openconnect gets no DNS server" test -z "$(env_of ocr connect INTERNAL_IP4_DNS)"
+check "reset: ... and the script's route as split-include" grep -q '100.64.7.0/255.255.255.0' "$WORK/ocr.env.connect"
+oc_stop ocr
+
+echo "# v4all: redirect-gateway def1 on a dual-stack session is all of IPv4 only"
+ov_user v4all
+check "v4all: openvpn connects" ov_up v4all
+pushed=$(grep "PUSH: Received control message" "$WORK/ov-v4all.log")
+check "v4all: redirect-gateway def1 is pushed, without ipv6" grep -Eq "redirect-gateway def1(,|'|$)" <<<"$pushed"
+check "v4all: ... and no plain route of half the IPv4 space" absent "route 0.0.0.0 128.0.0.0" "$pushed"
+check "v4all: the client routes 0.0.0.0/1 into its tunnel" test "$(route_dev 0.0.0.0/1)" = "dev tunv4all"
+check "v4all: ... and no IPv6 default route into it" \
+  bash -c "! ip -n '$NS_C' -6 route show | grep -Eq '^(default|::/0|::/1|2000::/3) .*dev tunv4all'"
+ov_stop v4all v4all
+check "v4all: openconnect connects" oc_connect ocv v4all v4all-Secret1
+check "v4all: split-include has both IPv4 halves" \
+  bash -c "grep -q '0.0.0.0/128.0.0.0' '$WORK/ocv.env.connect' && grep -q '128.0.0.0/128.0.0.0' '$WORK/ocv.env.connect'"
+check "v4all: the IPv6 split-include is the VPN's own network only" \
+  test "$(env_of ocv connect CISCO_IPV6_SPLIT_INC)" = 1
+oc_stop ocv
 
 echo "# bob: disable"
 ov_user bob

@@ -58,7 +58,8 @@ TEST_CASE("connect output: openvpn's client-connect syntax", "[connect-output]")
       "\n");
   CHECK_FALSE(o.disable);
   CHECK_FALSE(o.push_reset);
-  CHECK_FALSE(o.redirect_gateway);
+  CHECK_FALSE(o.redirect4);
+  CHECK_FALSE(o.redirect6);
   REQUIRE(o.routes.size() == 4);
   CHECK(o.routes[0].to_string() == "192.0.2.0/24");
   CHECK(o.routes[1].to_string() == "198.51.100.7/32");
@@ -90,23 +91,36 @@ TEST_CASE("connect output: openvpn's client-connect syntax", "[connect-output]")
   CHECK(c.routes[1].to_string() == "192.0.2.64/26");
   CHECK(c.routes[2].to_string() == "192.0.2.128/32");
   CHECK(c.ignored.empty());
-  // a route via another gateway is not ours to make; 0.0.0.0/0 is everything, ::/0 all of IPv6
+  // a route via another gateway is not ours to make; 0.0.0.0/0 is all of IPv4, ::/0 all of IPv6
   auto g = parse("push \"route 192.0.2.0 255.255.255.0 10.8.0.254\"\npush \"route-ipv6 2001:db8::5\"\n");
   REQUIRE(g.routes.size() == 1);
   CHECK(g.routes[0].to_string() == "2001:db8::5/128");
   CHECK(g.ignored.size() == 1);
-  CHECK(parse("push \"route 0.0.0.0 0.0.0.0\"").redirect_gateway);
+  auto all4 = parse("push \"route 0.0.0.0 0.0.0.0\"");
+  CHECK(all4.redirect4);
+  CHECK_FALSE(all4.redirect6);
+  CHECK(all4.routes.empty());
   auto all6 = parse("push \"route-ipv6 ::/0\"");
-  CHECK_FALSE(all6.redirect_gateway);
-  REQUIRE(all6.routes.size() == 1);
-  CHECK(all6.routes[0].to_string() == "::/0");
-  CHECK(parse("push \"route 0.0.0.0 0.0.0.0\"").routes.empty());
+  CHECK_FALSE(all6.redirect4);
+  CHECK(all6.redirect6);
+  CHECK(all6.routes.empty());
+  CHECK(parse("push \"route 0.0.0.0 0.0.0.0 net_gateway\"").no_routes.size() == 1);  // not a redirect
+  // redirect-gateway's flags, as openvpn reads them: IPv4 unless !ipv4, IPv6 with ipv6
+  auto rg = [&](const char* flags) {
+    auto o = parse(std::string("push \"redirect-gateway") + flags + "\"");
+    return std::pair{o.redirect4, o.redirect6};
+  };
+  CHECK(rg("") == std::pair{true, false});
+  CHECK(rg(" def1 bypass-dhcp") == std::pair{true, false});
+  CHECK(rg(" def1 ipv6") == std::pair{true, true});
+  CHECK(rg(" ipv6 !ipv4") == std::pair{false, true});
+  CHECK(rg(" !ipv4") == std::pair{false, false});
   // push-reset drops what was pushed before it
   auto r = parse(
       "push \"route 192.0.2.0 255.255.255.0\"\npush \"dhcp-option DNS 10.9.9.9\"\n"
       "push \"redirect-gateway def1\"\npush-reset\npush \"route 198.51.100.0 255.255.255.0\"\n");
   CHECK(r.push_reset);
-  CHECK_FALSE(r.redirect_gateway);
+  CHECK_FALSE(r.redirect4);
   REQUIRE(r.routes.size() == 1);
   CHECK(r.routes[0].to_string() == "198.51.100.0/24");
   CHECK(r.dns.empty());
@@ -117,7 +131,6 @@ TEST_CASE("connect output: openvpn's client-connect syntax", "[connect-output]")
 
   CHECK(parse("disable\n").disable);
   CHECK(parse("push-reset\npush \"redirect-gateway def1 bypass-dhcp\"").push_reset);
-  CHECK(parse("push \"redirect-gateway def1\"").redirect_gateway);
   CHECK(parse("").routes.empty());
   CHECK(parse("disable-not\n").ignored.size() == 1);  // only the word itself disables
 }
@@ -174,17 +187,46 @@ TEST_CASE("connect output: applied over the session's settings", "[connect-outpu
             "push-reset\npush \"route 192.0.2.0 255.255.255.0\"\npush \"dhcp-option DNS 10.9.9.9\"");
   CHECK(list(s.routes()) == std::vector<std::string>{"10.8.0.0/24", "192.0.2.0/24"});
   CHECK(list(s.dns()) == std::vector<std::string>{"10.9.9.9"});
+  CHECK(s.pushed_reset());
   s = apply(base, true, "push-reset");
   CHECK(list(s.routes()) == std::vector<std::string>{"10.8.0.0/24"});
+  // nothing pushed after it: no DNS servers, no no-routes, no domains (not the configuration's)
+  CHECK(s.pushed_reset());
+  CHECK(s.dns_size() == 0);
+  CHECK(s.no_routes_size() == 0);
+  ipc::UserSettings named;
+  named.add_dns("172.16.0.53");
+  named.add_nbns("172.16.0.54");
+  named.add_split_dns("corp.example");
+  named.set_default_domain("corp.example");
+  s = apply(named, false, "push-reset\npush \"dhcp-option DOMAIN other.example\"");
+  CHECK(s.dns_size() == 0);
+  CHECK(s.nbns_size() == 0);
+  CHECK(s.split_dns_size() == 0);
+  CHECK(s.default_domain() == "other.example");
+  CHECK_FALSE(apply(named, false, "push \"dhcp-option DNS 10.9.9.9\"").pushed_reset());
   s = apply(base, true, "push-reset\npush \"route-ipv6 2001:db8::/32\"");  // an IPv4-only session
   CHECK(list(s.routes()) == std::vector<std::string>{"10.8.0.0/24", "2001:db8::/32"});
   s = apply_connect_output(base, cfg_routes, true, cfg_no, cfg_dns, {net("fd00:8::/64")},
                            parse("push-reset"));
   CHECK(list(s.routes()) == std::vector<std::string>{"fd00:8::/64"});  // an IPv6-only one
 
-  // redirect-gateway: everything.
+  // redirect-gateway: everything when it covers each family the session has (IPv4 here)...
   s = apply(base, false, "push \"redirect-gateway def1\"");
   CHECK(list(s.routes()) == std::vector<std::string>{"10.0.0.0/8", "default"});
+  // ... else all of the one family: IPv4 as def1 routes it, IPv6 as ::/0.
+  std::vector<IpNet> dual{net("10.8.0.0/24"), net("fd00:8::/64")};
+  auto apply2 = [&](std::string_view text) {
+    return list(apply_connect_output(base, cfg_routes, false, cfg_no, cfg_dns, dual, parse(text)).routes());
+  };
+  CHECK(apply2("push \"redirect-gateway def1\"") ==
+        std::vector<std::string>{"10.0.0.0/8", "0.0.0.0/1", "128.0.0.0/1"});
+  CHECK(apply2("push \"route 0.0.0.0 0.0.0.0\"") ==
+        std::vector<std::string>{"10.0.0.0/8", "0.0.0.0/1", "128.0.0.0/1"});
+  CHECK(apply2("push \"redirect-gateway ipv6 !ipv4\"") == std::vector<std::string>{"10.0.0.0/8", "::/0"});
+  CHECK(apply2("push \"redirect-gateway def1 ipv6\"") == std::vector<std::string>{"10.0.0.0/8", "default"});
+  CHECK(apply2("push \"redirect-gateway def1\"\npush \"route-ipv6 ::/0\"") ==
+        std::vector<std::string>{"10.0.0.0/8", "default"});
 
   // no-routes add to the configuration's.
   s = apply(base, false, "push \"route 203.0.113.0 255.255.255.0 net_gateway\"");

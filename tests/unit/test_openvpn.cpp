@@ -304,6 +304,22 @@ TEST_CASE("ovpn push: options from the tunnel's parameters; long replies are con
   CHECK(std::none_of(oo.begin(), oo.end(),
                      [](const std::string& x) { return x.rfind("route 10.8.0.0", 0) == 0; }));
   CHECK(std::find(oo.begin(), oo.end(), "redirect-gateway def1 ipv6 !ipv4") != oo.end());
+  // All of IPv4 alone (a connect script's redirect-gateway def1) is pushed as def1, which keeps
+  // the route to the server outside the tunnel; one half alone is a plain route.
+  ipc::TunnelParams halves = p;
+  halves.clear_route_include();
+  halves.add_route_include("fd00::/64");
+  halves.add_route_include("0.0.0.0/1");
+  halves.add_route_include("128.0.0.0/1");
+  auto oh = push_options(halves, s);
+  CHECK(std::find(oh.begin(), oh.end(), "redirect-gateway def1 !ipv4") == oh.end());
+  CHECK(std::find(oh.begin(), oh.end(), "redirect-gateway def1") != oh.end());
+  CHECK(std::none_of(oh.begin(), oh.end(),
+                     [](const std::string& x) { return x.rfind("route 0.0.0.0", 0) == 0; }));
+  halves.mutable_route_include()->RemoveLast();
+  auto oh1 = push_options(halves, s);
+  CHECK(std::find(oh1.begin(), oh1.end(), "route 0.0.0.0 128.0.0.0") != oh1.end());
+  for (const auto& x : oh1) CHECK(x.find("redirect-gateway") == std::string::npos);
   // No routes: everything goes through the tunnel. An old client gets key-derivation.
   ipc::TunnelParams all = p;
   all.clear_route_include();

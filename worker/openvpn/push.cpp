@@ -1,5 +1,7 @@
 #include "worker/openvpn/push.hpp"
 
+#include <algorithm>
+
 #include <arpa/inet.h>
 
 #include "common/ip_addr.hpp"
@@ -71,10 +73,18 @@ std::vector<std::string> push_options(const ipc::TunnelParams& p, const PushSett
   if (auto own = parse_ip_net(p.ipv4_address() + "/" + p.ipv4_netmask()); v4 && own)
     own4 = ipv4_route(own->to_string());
   bool all4 = p.route_include().empty(), all6 = p.route_include().empty();
+  // 0.0.0.0/1 with 128.0.0.0/1 (a connect script's IPv4-only redirect-gateway) is what def1
+  // installs, and def1 also keeps the route to the server outside the tunnel: pushed as that.
+  auto listed = [&](const char* r) {
+    return std::find(p.route_include().begin(), p.route_include().end(), r) != p.route_include().end();
+  };
+  bool halves4 = listed("0.0.0.0/1") && listed("128.0.0.0/1");
   for (const auto& r : p.route_include()) {
     if (r == "default" || r == "0.0.0.0/0" || r == "::/0") {
       all4 = all4 || r != "::/0";
       all6 = all6 || r != "0.0.0.0/0";
+    } else if (halves4 && (r == "0.0.0.0/1" || r == "128.0.0.0/1")) {
+      all4 = true;
     } else if (is_ipv6(r)) {
       if (v6) o.push_back("route-ipv6 " + r);
     } else if (std::string rt = ipv4_route(r); v4 && !rt.empty() && rt != own4) {
