@@ -29,7 +29,6 @@ using cfgval::fail;
 using cfgval::parse_addr;
 using cfgval::parse_bool;
 using cfgval::parse_net;
-using cfgval::parse_seconds;
 using cfgval::parse_uint;
 
 struct Ctx : cfgval::Where {
@@ -39,6 +38,20 @@ struct Ctx : cfgval::Where {
     if (warnings) warnings->push_back({line, std::move(what)});
   }
 };
+
+// A number ocserv takes (it reads any int) above what sslvpnd allows for a time or a rate: the
+// most sslvpnd allows, with a warning, so that the configuration still loads.
+uint32_t capped(const Ctx& c, std::string_view v, uint32_t max) {
+  uint32_t n = parse_uint(c, v, 0xffffffffu);
+  if (n <= max) return n;
+  c.warn("'" + std::string(c.key) + " = " + std::string(v) + "' is more than sslvpnd takes; " +
+         std::to_string(max) + " is used");
+  return max;
+}
+// Seconds ("none" and "unlimited" are 0), at most a year.
+uint32_t seconds(const Ctx& c, std::string_view v) {
+  return v == "none" || v == "unlimited" ? 0 : capped(c, v, 86400 * 365);
+}
 
 // ocserv features sslvpnd does without: turning them off is accepted quietly, asking for them
 // gets a warning.
@@ -159,7 +172,7 @@ const std::map<std::string_view, Handler>& handlers() {
        }},
       {"stats-report-time",
        [](Config& cfg, const Ctx& c, std::string_view v) {
-         cfg.stats_report_time = parse_uint(c, v, 86400);
+         cfg.stats_report_time = capped(c, v, 86400);
          if (cfg.stats_report_time != 0 && cfg.stats_report_time < 10)
            fail(c.origin, c.line, "'stats-report-time' must be 0 (off) or at least 10 seconds");
        }},
@@ -247,7 +260,7 @@ const std::map<std::string_view, Handler>& handlers() {
       {"client-bypass-protocol",
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.client_bypass_protocol = parse_bool(c, v); }},
       {"server-stats-reset-time",
-       [](Config& cfg, const Ctx& c, std::string_view v) { cfg.server_stats_reset_time = parse_seconds(c, v); }},
+       [](Config& cfg, const Ctx& c, std::string_view v) { cfg.server_stats_reset_time = seconds(c, v); }},
       {"max-logins-in-progress",
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.max_logins_in_progress = parse_uint(c, v, 100000); }},
       {"login-queue-timeout",
@@ -255,17 +268,17 @@ const std::map<std::string_view, Handler>& handlers() {
       {"sec-mod-scale",
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.sec_mod_scale = parse_uint(c, v, 64); }},
       {"rate-limit-ms",
-       [](Config& cfg, const Ctx& c, std::string_view v) { cfg.rate_limit_ms = parse_uint(c, v, 60000); }},
+       [](Config& cfg, const Ctx& c, std::string_view v) { cfg.rate_limit_ms = capped(c, v, 60000); }},
       {"max-clients",
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.max_clients = parse_uint(c, v, 1u << 24); }},
       {"auth-timeout",
        [](Config& cfg, const Ctx& c, std::string_view v) {
-         cfg.auth_timeout = parse_uint(c, v, 86400);
+         cfg.auth_timeout = capped(c, v, 86400);
          if (cfg.auth_timeout == 0) fail(c.origin, c.line, "auth-timeout must be at least 1");
        }},
       {"cookie-timeout",
        [](Config& cfg, const Ctx& c, std::string_view v) {
-         cfg.cookie_timeout = parse_uint(c, v, 86400 * 30);
+         cfg.cookie_timeout = capped(c, v, 86400 * 30);
          if (cfg.cookie_timeout == 0) fail(c.origin, c.line, "cookie-timeout must be at least 1");
        }},
       {"select-group", [](Config& cfg, const Ctx& c,
@@ -276,9 +289,12 @@ const std::map<std::string_view, Handler>& handlers() {
       {"pre-login-banner", [](Config& cfg, const Ctx&, std::string_view v) { cfg.pre_login_banner = v; }},
       {"device",
        [](Config& cfg, const Ctx& c, std::string_view v) {
-         // IFNAMSIZ is 16 with the NUL; leave room for the device number.
-         if (v.empty() || v.size() > 10 || v.find_first_of("/% \t:") != std::string_view::npos)
-           fail(c.origin, c.line, "'device' must be 1..10 characters without '/', '%', ':' or blanks");
+         // IFNAMSIZ is 16 with the NUL: the kernel numbers the devices within it (as ocserv's).
+         if (v.empty() || v.size() > 13 || v.find_first_of("/% \t:") != std::string_view::npos)
+           fail(c.origin, c.line, "'device' must be 1..13 characters without '/', '%', ':' or blanks");
+         if (v.size() > 10)
+           c.warn("'device = " + std::string(v) + "' leaves room for " + std::to_string(15 - v.size()) +
+                  "-digit device numbers: at most 1" + std::string(15 - v.size(), '0') + " tunnels at once");
          cfg.device = v;
        }},
       {"tun-offload", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.tun_offload = parse_bool(c, v); }},
@@ -326,21 +342,21 @@ const std::map<std::string_view, Handler>& handlers() {
          cfg.mtu = parse_uint(c, v, 9000);
          if (cfg.mtu != 0 && cfg.mtu < 576) fail(c.origin, c.line, "'mtu' must be at least 576");
        }},
-      {"dpd", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.dpd = parse_seconds(c, v); }},
-      {"keepalive", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.keepalive = parse_seconds(c, v); }},
+      {"dpd", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.dpd = seconds(c, v); }},
+      {"keepalive", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.keepalive = seconds(c, v); }},
       {"idle-timeout",
-       [](Config& cfg, const Ctx& c, std::string_view v) { cfg.idle_timeout = parse_seconds(c, v); }},
-      {"mobile-dpd", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.mobile_dpd = parse_seconds(c, v); }},
+       [](Config& cfg, const Ctx& c, std::string_view v) { cfg.idle_timeout = seconds(c, v); }},
+      {"mobile-dpd", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.mobile_dpd = seconds(c, v); }},
       {"mobile-idle-timeout",
-       [](Config& cfg, const Ctx& c, std::string_view v) { cfg.mobile_idle_timeout = parse_seconds(c, v); }},
-      {"rekey-time", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.rekey_time = parse_seconds(c, v); }},
+       [](Config& cfg, const Ctx& c, std::string_view v) { cfg.mobile_idle_timeout = seconds(c, v); }},
+      {"rekey-time", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.rekey_time = seconds(c, v); }},
       {"rekey-method",
        [](Config& cfg, const Ctx& c, std::string_view v) {
          if (v != "ssl" && v != "new-tunnel") fail(c.origin, c.line, "rekey-method must be 'ssl' or 'new-tunnel'");
          cfg.rekey_in_place = v == "ssl";
        }},
       {"session-timeout",
-       [](Config& cfg, const Ctx& c, std::string_view v) { cfg.session_timeout = parse_seconds(c, v); }},
+       [](Config& cfg, const Ctx& c, std::string_view v) { cfg.session_timeout = seconds(c, v); }},
       {"max-same-clients",
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.max_same_clients = parse_uint(c, v, 1u << 20); }},
       {"connect-script", [](Config& cfg, const Ctx&, std::string_view v) { cfg.connect_script = v; }},
@@ -350,11 +366,11 @@ const std::map<std::string_view, Handler>& handlers() {
        }},
       {"max-ban-score",
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.max_ban_score = parse_uint(c, v, 0xffffffffu); }},
-      {"ban-time", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.ban_time = parse_seconds(c, v); }},
+      {"ban-time", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.ban_time = seconds(c, v); }},
       // ocserv's old name for ban-time
-      {"min-reauth-time", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.ban_time = parse_seconds(c, v); }},
+      {"min-reauth-time", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.ban_time = seconds(c, v); }},
       {"ban-reset-time",
-       [](Config& cfg, const Ctx& c, std::string_view v) { cfg.ban_reset_time = parse_seconds(c, v); }},
+       [](Config& cfg, const Ctx& c, std::string_view v) { cfg.ban_reset_time = seconds(c, v); }},
       {"ban-points-wrong-password",
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.ban_points_wrong_password = parse_uint(c, v, 1u << 20); }},
       {"ban-points-connection",
@@ -367,7 +383,7 @@ const std::map<std::string_view, Handler>& handlers() {
       {"match-tls-dtls-ciphers",
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.match_tls_dtls_ciphers = parse_bool(c, v); }},
       {"switch-to-tcp-timeout",
-       [](Config& cfg, const Ctx& c, std::string_view v) { cfg.switch_to_tcp_timeout = parse_seconds(c, v); }},
+       [](Config& cfg, const Ctx& c, std::string_view v) { cfg.switch_to_tcp_timeout = seconds(c, v); }},
       {"disconnect-script", [](Config& cfg, const Ctx&, std::string_view v) { cfg.disconnect_script = v; }},
       {"server-drain-ms",
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.server_drain_ms = parse_uint(c, v, 3600000); }},

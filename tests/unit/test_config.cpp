@@ -463,3 +463,35 @@ TEST_CASE("config: a key URL is refused with a reason", "[config][ocserv]") {
     CHECK(std::string(e.what()).find("key URLs") != std::string::npos);
   }
 }
+
+TEST_CASE("config: times and rates over sslvpnd's bounds are capped with a warning", "[config][ocserv]") {
+  // ocserv reads any int; a configuration it loads must load here too.
+  std::vector<ConfigWarning> w;
+  Config c = parse_config(std::string(kMinimal) +
+                              "cookie-timeout = 5184000\nrate-limit-ms = 100000\nauth-timeout = 100000\n"
+                              "idle-timeout = 40000000\nsession-timeout = unlimited\n",
+                          "t", &w);
+  CHECK(c.cookie_timeout == 86400 * 30);
+  CHECK(c.rate_limit_ms == 60000);
+  CHECK(c.auth_timeout == 86400);
+  CHECK(c.idle_timeout == 86400 * 365);
+  CHECK(c.session_timeout == 0);
+  REQUIRE(w.size() == 4);
+  CHECK(w[0].text.find("'cookie-timeout = 5184000' is more than sslvpnd takes; 2592000 is used") !=
+        std::string::npos);
+  // not numbers, or beyond 32 bits: still refused
+  CHECK_THROWS_AS(parse_config(std::string(kMinimal) + "cookie-timeout = 1d\n", "t", nullptr), ConfigError);
+  CHECK_THROWS_AS(parse_config(std::string(kMinimal) + "dpd = 99999999999\n", "t", nullptr), ConfigError);
+}
+
+TEST_CASE("config: device names as long as ocserv takes", "[config][ocserv]") {
+  std::vector<ConfigWarning> w;
+  CHECK(parse_config(std::string(kMinimal) + "device = vpn-office\n", "t", &w).device == "vpn-office");
+  CHECK(w.empty());
+  CHECK(parse_config(std::string(kMinimal) + "device = vpn-offices-1\n", "t", &w).device == "vpn-offices-1");
+  REQUIRE(w.size() == 1);
+  CHECK(w[0].text.find("at most 100 tunnels") != std::string::npos);
+  CHECK_THROWS_AS(parse_config(std::string(kMinimal) + "device = vpn-offices-12\n", "t", nullptr),
+                  ConfigError);
+  CHECK_THROWS_AS(parse_config(std::string(kMinimal) + "device = vpn%d\n", "t", nullptr), ConfigError);
+}
