@@ -386,7 +386,7 @@ const std::map<std::string_view, Handler>& handlers() {
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.switch_to_tcp_timeout = seconds(c, v); }},
       {"disconnect-script", [](Config& cfg, const Ctx&, std::string_view v) { cfg.disconnect_script = v; }},
       {"server-drain-ms",
-       [](Config& cfg, const Ctx& c, std::string_view v) { cfg.server_drain_ms = parse_uint(c, v, 3600000); }},
+       [](Config& cfg, const Ctx& c, std::string_view v) { cfg.server_drain_ms = capped(c, v, 3600000); }},
       {"key-pin", [](Config& cfg, const Ctx&, std::string_view v) { cfg.key_pin = v; }},
       {"pin-file", [](Config& cfg, const Ctx&, std::string_view v) { cfg.pin_file = v; }},
       {"globalprotect", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.globalprotect = parse_bool(c, v); }},

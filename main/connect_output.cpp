@@ -122,6 +122,19 @@ struct Parser {
       out.domain = w[2];
       return true;
     }
+    if (opt == "dhcp-option" && w.size() == 3 && w[1] == "DOMAIN-SEARCH" && domain_name(w[2])) {
+      if (!room(out.split_dns.size(), "search domains")) return false;
+      if (std::find(out.split_dns.begin(), out.split_dns.end(), w[2]) == out.split_dns.end())
+        out.split_dns.push_back(w[2]);
+      return true;
+    }
+    if (opt == "dhcp-option" && w.size() == 3 && w[1] == "WINS") {
+      auto a = parse_ip(w[2]);
+      if (!a || !a->is_v4()) return ignore(w, true), true;
+      if (!room(out.nbns.size(), "WINS servers")) return false;
+      if (std::find(out.nbns.begin(), out.nbns.end(), *a) == out.nbns.end()) out.nbns.push_back(*a);
+      return true;
+    }
     ignore(w, true);
     return true;
   }
@@ -146,6 +159,8 @@ struct Parser {
       out.routes.clear();
       out.no_routes.clear();
       out.dns.clear();
+      out.nbns.clear();
+      out.split_dns.clear();
       out.domain.clear();
       return true;
     }
@@ -166,6 +181,14 @@ struct Parser {
   }
 };
 
+std::string text_of(const std::string& s) {
+  return s;
+}
+template <typename T>
+std::string text_of(const T& x) {
+  return x.to_string();
+}
+
 void add_unique(google::protobuf::RepeatedPtrField<std::string>& list, const std::string& v) {
   if (std::find(list.begin(), list.end(), v) == list.end()) *list.Add() = v;
 }
@@ -181,8 +204,8 @@ void merge_pushed(google::protobuf::RepeatedPtrField<std::string>& to,
   google::protobuf::RepeatedPtrField<std::string> list;
   if (!reset && base.size() > 0) list = base;
   if (!reset && base.size() == 0)
-    for (const auto& c : cfg) *list.Add() = c.to_string();
-  for (const auto& p : pushed) add_unique(list, p.to_string());
+    for (const auto& c : cfg) *list.Add() = text_of(c);
+  for (const auto& p : pushed) add_unique(list, text_of(p));
   to = list;
 }
 
@@ -208,46 +231,50 @@ Result<ConnectOutput> parse_connect_output(std::string_view text, std::string* e
   return std::move(p.out);
 }
 
-ipc::UserSettings apply_connect_output(const ipc::UserSettings& base, const std::vector<IpNet>& cfg_routes,
-                                       bool cfg_route_default, const std::vector<IpNet>& cfg_no_routes,
-                                       const std::vector<IpAddr>& cfg_dns, const std::vector<IpNet>& vpn_nets,
-                                       const ConnectOutput& out) {
+ipc::UserSettings apply_connect_output(const ipc::UserSettings& base, const Config& cfg,
+                                       const std::vector<IpNet>& vpn_nets, const ConnectOutput& out) {
   ipc::UserSettings s = base;
   // The routes the session has now, as the settings spell them ("default" for everything).
   google::protobuf::RepeatedPtrField<std::string> routes;
   if (base.routes_size() > 0) {
     routes = base.routes();
   } else {
-    if (cfg_route_default) *routes.Add() = "default";
-    for (const auto& r : cfg_routes) *routes.Add() = r.to_string();
+    if (cfg.route_default) *routes.Add() = "default";
+    for (const auto& r : cfg.routes) *routes.Add() = r.to_string();
   }
-  bool everything = std::find(routes.begin(), routes.end(), "default") != routes.end();
+  bool everything = std::any_of(routes.begin(), routes.end(), [](const std::string& r) {
+    auto n = parse_ip_net(r);
+    return r == "default" || (n && n->is_default_route());
+  });
   if (out.push_reset) {  // the client's own VPN networks only, then what the script pushed
     routes.Clear();
     for (const auto& n : vpn_nets) *routes.Add() = n.to_string();
     everything = false;
   }
-  // All of each family the session has is everything (so is a redirect with no family known).
+  // A redirect of a family the session has no address in does nothing (as openvpn's client
+  // skips it); all of each family it has is everything. With no family known, any redirect is.
   bool has4 = std::any_of(vpn_nets.begin(), vpn_nets.end(), [](const IpNet& n) { return n.addr.is_v4(); });
   bool has6 = std::any_of(vpn_nets.begin(), vpn_nets.end(), [](const IpNet& n) { return !n.addr.is_v4(); });
-  bool redirect = out.redirect4 || out.redirect6;
-  if (redirect && (out.redirect4 || !has4) && (out.redirect6 || !has6) && !everything) {
+  bool known = has4 || has6;
+  bool r4 = out.redirect4 && (has4 || !known), r6 = out.redirect6 && (has6 || !known);
+  bool redirect = r4 || r6;
+  if (redirect && (r4 || !has4) && (r6 || !has6) && !everything) {
     add_unique(routes, "default");
     everything = true;
   }
   if (!everything) {
-    if (out.redirect4) add_unique(routes, "0.0.0.0/1"), add_unique(routes, "128.0.0.0/1");
-    if (out.redirect6) add_unique(routes, "::/0");
+    if (r4) add_unique(routes, "0.0.0.0/1"), add_unique(routes, "128.0.0.0/1");
+    if (r6) add_unique(routes, "::/0");
     for (const auto& r : out.routes) add_unique(routes, r.to_string());
   }
   if (out.push_reset || redirect || !out.routes.empty()) *s.mutable_routes() = routes;
 
-  merge_pushed(*s.mutable_no_routes(), base.no_routes(), cfg_no_routes, out.no_routes, out.push_reset);
-  merge_pushed(*s.mutable_dns(), base.dns(), cfg_dns, out.dns, out.push_reset);
+  merge_pushed(*s.mutable_no_routes(), base.no_routes(), cfg.no_routes, out.no_routes, out.push_reset);
+  merge_pushed(*s.mutable_dns(), base.dns(), cfg.dns, out.dns, out.push_reset);
+  merge_pushed(*s.mutable_nbns(), base.nbns(), cfg.nbns, out.nbns, out.push_reset);
+  merge_pushed(*s.mutable_split_dns(), base.split_dns(), cfg.split_dns, out.split_dns, out.push_reset);
   if (out.push_reset) {  // nothing of the configuration's pushes stays (routes are above)
     s.set_pushed_reset(true);
-    s.clear_nbns();
-    s.clear_split_dns();
     s.clear_default_domain();
   }
   if (!out.domain.empty()) s.set_default_domain(out.domain);

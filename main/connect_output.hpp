@@ -12,11 +12,15 @@
 //                                               (openvpn's meaning; other flags ignored)
 //   push "dhcp-option DNS|DNS6 ADDRESS"         a DNS server
 //   push "dhcp-option DOMAIN NAME"              the default domain
+//   push "dhcp-option DOMAIN-SEARCH NAME"       a split-DNS domain (split-dns)
+//   push "dhcp-option WINS ADDRESS"             an NBNS server
 //   push-reset                                  what the script pushed before is dropped,
 //                                               and so is what the configuration and the
 //                                               per-user files push (routes, no-routes, DNS
-//                                               and NBNS servers, domains): what the script
-//                                               pushes after is all the client gets
+//                                               and NBNS servers, domains): of those, what
+//                                               the script pushes after is all the client
+//                                               gets (other settings, e.g. tunnel-all-dns
+//                                               or timeouts, stay)
 //   iroute NET [MASK], iroute-ipv6 NET/LEN       a network behind the client: main routes it
 //                                               into this client's tunnel (as a per-user
 //                                               `iroute`); push-reset leaves these
@@ -30,6 +34,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/config.hpp"
 #include "common/ip_addr.hpp"
 #include "common/result.hpp"
 #include "ipc.pb.h"
@@ -48,6 +53,8 @@ struct ConnectOutput {
   std::vector<IpNet> no_routes;
   std::vector<IpNet> iroutes;  // networks behind the client, routed into its tunnel
   std::vector<IpAddr> dns;
+  std::vector<IpAddr> nbns;            // dhcp-option WINS
+  std::vector<std::string> split_dns;  // dhcp-option DOMAIN-SEARCH
   std::string domain;
   std::vector<std::string> ignored;  // the directives not applied (at most kMaxConnectEntries)
 };
@@ -62,13 +69,13 @@ Result<ConnectOutput> parse_connect_output(std::string_view text, std::string* e
 // push-reset came first (then they replace them, and the client is routed to its own VPN
 // networks, `vpn_nets`, and to those only when nothing else is pushed, as openvpn's client
 // would be). All of one address family is 0.0.0.0/1 + 128.0.0.0/1 (IPv4) or ::/0 (IPv6);
-// all of every family the session has (`vpn_nets` says which) is "default", everything.
-// No-routes and DNS servers add to the session's (the configuration's when `base` has none).
+// all of every family the session has (`vpn_nets` says which) is "default", everything; a
+// family it has no address in is not redirected.
+// No-routes, DNS and NBNS servers and split-DNS domains add to the session's (the
+// configuration's when `base` has none).
 // After push-reset they replace them, and without any the session has none: `pushed_reset`
 // tells main to use the settings' (maybe empty) lists, not the configuration's.
-ipc::UserSettings apply_connect_output(const ipc::UserSettings& base, const std::vector<IpNet>& cfg_routes,
-                                       bool cfg_route_default, const std::vector<IpNet>& cfg_no_routes,
-                                       const std::vector<IpAddr>& cfg_dns, const std::vector<IpNet>& vpn_nets,
-                                       const ConnectOutput& out);
+ipc::UserSettings apply_connect_output(const ipc::UserSettings& base, const Config& cfg,
+                                       const std::vector<IpNet>& vpn_nets, const ConnectOutput& out);
 
 }  // namespace sslvpn::mainproc

@@ -321,7 +321,7 @@ void SessionManager::add_routes(ipc::TunnelParams& p, const Session& s, const ip
     route_default = false;
     for (const auto& r : us.routes()) {
       auto n = parse_ip_net(r);
-      // 0.0.0.0/0 from RADIUS's Framed-Route or a connect script too: never a split include
+      // 0.0.0.0/0 from RADIUS's Framed-Route too: never a split include
       // of everything, which a client's script would install in place of its default route.
       if (r == "default" || (n && n->is_default_route()))
         route_default = true;
@@ -372,8 +372,7 @@ bool SessionManager::apply_connect_output(uint64_t sid, const ConnectOutput& out
   std::vector<IpNet> vpn;  // the client's own networks: routed after a push-reset
   if (s->ipv4 && s->v4 != nullptr) vpn.push_back(s->v4->network());
   if (s->ipv6 && s->v6 != nullptr) vpn.push_back(s->v6->network());
-  ipc::UserSettings us =
-      mainproc::apply_connect_output(s->settings, c.routes, c.route_default, c.no_routes, c.dns, vpn, out);
+  ipc::UserSettings us = mainproc::apply_connect_output(s->settings, c, vpn, out);
   p.clear_dns();
   p.clear_nbns();
   p.clear_split_dns();

@@ -36,12 +36,15 @@ dpd = 90"
 }
 
 # start_srv sslvpnd|ocserv: starts it in the server namespace (ip netns exec execs it, so $! is
-# the server's own pid) and waits for its port. Sets SPID.
+# the server's own pid) and waits for its port. Sets SPID. With SRV_CPUS (a taskset list) the
+# server and its children run on those CPUs only.
 start_srv() {
+  local pin=()
+  [ -n "${SRV_CPUS:-}" ] && pin=(taskset -c "$SRV_CPUS")
   if [ "$1" = sslvpnd ]; then
-    ip netns exec "$NS_S" "$SSLVPND" -f -d 1 -c "$WORK/sslvpnd.conf" >"$WORK/$1.log" 2>&1 &
+    ip netns exec "$NS_S" "${pin[@]}" "$SSLVPND" -f -d 1 -c "$WORK/sslvpnd.conf" >"$WORK/$1.log" 2>&1 &
   else
-    ip netns exec "$NS_S" ocserv -f -c "$WORK/ocserv.conf" >"$WORK/$1.log" 2>&1 &
+    ip netns exec "$NS_S" "${pin[@]}" ocserv -f -c "$WORK/ocserv.conf" >"$WORK/$1.log" 2>&1 &
   fi
   SPID=$!
   STARTED_PIDS+=("$SPID")

@@ -9,7 +9,9 @@
 #   tests/bench/storm.sh [rsa|ecdsa] [openconnect|cisco]
 # openconnect (default): CONNECT on the login's connection, as openconnect 9 does; cisco: on a
 # new connection that resumes the login's TLS session, as Cisco Secure Client does.
-# STORM_ONLY_CAPACITY=1 stops after the capacities.
+# STORM_ONLY_CAPACITY=1 stops after the capacities. STORM_PIN=1 runs each server on CPU 0 and
+# the load generator on CPU 1, so that what the load generator spends on the connections a
+# server refuses does not come out of the server's CPU (as it would from a remote client's).
 set -u
 KEY=${1:-rsa}
 CLIENT=${2:-openconnect}
@@ -27,13 +29,19 @@ LOADGEN="$BUILD_DIR/tools/loadgen/sslvpnd-loadgen"
 CLIENT_ARGS=(--reuse)
 [ "$CLIENT" = cisco ] && CLIENT_ARGS=(--resume)
 HZ=$(getconf CLK_TCK)
+LG_PIN=()
+if [ "${STORM_PIN:-0}" = 1 ]; then
+  [ "$(nproc)" -ge 2 ] || e2e_skip "STORM_PIN=1 needs 2 CPUs"
+  SRV_CPUS=0
+  LG_PIN=(taskset -c 1)
+fi
 
 # storm SERVER RATE SESSIONS -> one line: the loadgen's JSON, then "cpu_s".
 storm() {
   local srv=$1 rate=$2 n=$3 t0 t1 out
   start_srv "$srv"
   t0=$(server_ticks "$SPID")
-  out=$(in_ns "$NS_C" timeout $((STORM_PATIENCE + n / 10 + 120)) "$LOADGEN" --server "$SERVER_IP:$PORT" \
+  out=$(in_ns "$NS_C" timeout $((STORM_PATIENCE + n / 10 + 120)) "${LG_PIN[@]}" "$LOADGEN" --server "$SERVER_IP:$PORT" \
     --user bench --password bench-Pass1 --sessions "$n" --rate "$rate" --hold 0 --linger 1 --dpd 30 \
     --timeout "$STORM_PATIENCE" "${CLIENT_ARGS[@]}" --json 2>>"$WORK/lg.err")
   t1=$(server_ticks "$SPID")

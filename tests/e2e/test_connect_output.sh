@@ -3,7 +3,8 @@
 # its first argument (and by client_connect_config_file), in openvpn's syntax, applied to that
 # tunnel over the session's settings, for OpenVPN and AnyConnect clients alike. The script
 # decides by user:
-#   alice  push "route 192.0.2.0 255.255.255.0", a no-route, a DNS server and a domain: the
+#   alice  push "route 192.0.2.0 255.255.255.0", a no-route, a DNS server, domains and a WINS
+#          server: the
 #          openvpn 2.6 client gets them pushed and routes 192.0.2.0/24 into its tunnel; openconnect
 #          gets them as split-include, split-exclude, DNS and domain; the configured route and
 #          DNS server stay (pushes add to them); the output file is gone afterwards
@@ -40,6 +41,7 @@ echo "\$1" >>"$WORK/outputs"
 case "\$USERNAME" in
   alice) printf '%s\n' 'push "route 192.0.2.0 255.255.255.0"' 'push "route 203.0.113.0 255.255.255.0 net_gateway"' \
            'push "dhcp-option DNS 10.9.9.9"' 'push "dhcp-option DOMAIN corp.example"' 'ifconfig-push 10.1.1.1 255.255.255.0' \
+           'push "dhcp-option DOMAIN-SEARCH lab.example"' 'push "dhcp-option WINS 10.9.9.8"' \
            'iroute 198.18.5.0 255.255.255.0' 'iroute-ipv6 fd00:77::/64' >"\$1" ;;
   reset) printf '%s\n' push-reset 'push "route 100.64.7.0 255.255.255.0"' >"\$1" ;;
   v4all) printf '%s\n' 'push "redirect-gateway def1 bypass-dhcp"' >"\$1" ;;
@@ -65,6 +67,7 @@ check "alice: the configured route stays ($BEHIND_NET)" grep -q "route ${BEHIND_
 check "alice: the no-route is pushed around the tunnel (net_gateway)" grep -q "route 203.0.113.0 255.255.255.0 net_gateway" <<<"$pushed"
 check "alice: the script's DNS server is pushed, after the configured one" grep -Eq "dhcp-option DNS $GW,dhcp-option DNS 10.9.9.9" <<<"$pushed"
 check "alice: the domain is pushed" grep -q "dhcp-option DOMAIN corp.example" <<<"$pushed"
+check "alice: the search domain is pushed (DOMAIN-SEARCH)" grep -q "dhcp-option DOMAIN-SEARCH lab.example" <<<"$pushed"
 check "alice: the address is the pool's (ifconfig-push is not applied)" test "$(ov_addr4 alice | cut -d. -f1-3)" = 10.86.1
 check "alice: ... and the server says so in its log" grep -q "not applied: ifconfig-push 10.1.1.1" "$LOG"
 check "alice: the tunnel carries a ping" in_ns "$NS_C" ping -q -c 2 -W 2 "$GW"
@@ -91,6 +94,8 @@ check "alice: split-include has the script's route and the configured one" \
 check "alice: split-exclude has the no-route" grep -q '203.0.113.0/255.255.255.0' "$WORK/oc.env.connect"
 check "alice: DNS has both servers" test "$(env_of oc connect INTERNAL_IP4_DNS)" = "$GW 10.9.9.9"
 check "alice: the domain is corp.example" test "$(env_of oc connect CISCO_DEF_DOMAIN)" = corp.example
+check "alice: the split-DNS domain is lab.example" test "$(env_of oc connect CISCO_SPLIT_DNS)" = lab.example
+check "alice: the NBNS server is 10.9.9.8" test "$(env_of oc connect INTERNAL_IP4_NBNS)" = 10.9.9.8
 oc_stop oc
 
 echo "# reset: push-reset"

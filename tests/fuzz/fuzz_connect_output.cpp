@@ -11,7 +11,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* d, size_t n) {
     sslvpn::ipc::UserSettings base;
     base.add_routes("10.0.0.0/8");
     auto vpn = sslvpn::parse_ip_net("10.8.0.0/24").value();
-    (void)sslvpn::mainproc::apply_connect_output(base, {}, true, {}, {}, {vpn}, *r);
+    sslvpn::Config cfg;
+    cfg.route_default = true;
+    (void)sslvpn::mainproc::apply_connect_output(base, cfg, {vpn}, *r);
   }
   return 0;
 }

@@ -129,6 +129,13 @@ TEST_CASE("connect output: openvpn's client-connect syntax", "[connect-output]")
   CHECK(parse("push \"dhcp-option DOMAIN 'a b'\"").domain.empty());
   CHECK(parse("push \"dhcp-option DOMAIN corp-1.example_x\"").domain == "corp-1.example_x");
 
+  auto wins = parse(
+      "push \"dhcp-option WINS 10.9.9.8\"\npush \"dhcp-option WINS fd00::8\"\n"
+      "push \"dhcp-option DOMAIN-SEARCH a.example\"\npush \"dhcp-option DOMAIN-SEARCH a,b\"\n");
+  REQUIRE(wins.nbns.size() == 1);
+  CHECK(wins.nbns[0].to_string() == "10.9.9.8");
+  CHECK(wins.split_dns == std::vector<std::string>{"a.example"});
+  CHECK(wins.ignored.size() == 2);  // an IPv6 WINS server, a domain with a comma
   CHECK(parse("disable\n").disable);
   CHECK(parse("push-reset\npush \"redirect-gateway def1 bypass-dhcp\"").push_reset);
   CHECK(parse("").routes.empty());
@@ -157,11 +164,20 @@ TEST_CASE("connect output: malformed and oversized output is refused", "[connect
 
 TEST_CASE("connect output: applied over the session's settings", "[connect-output]") {
   ipc::UserSettings base;
-  std::vector<IpNet> cfg_routes{net("10.0.0.0/8")}, cfg_no{net("10.99.0.0/16")};
-  std::vector<IpAddr> cfg_dns{parse_ip("10.0.0.53").value()};
+  Config cfg;
+  cfg.routes = {net("10.0.0.0/8")};
+  cfg.no_routes = {net("10.99.0.0/16")};
+  cfg.dns = {parse_ip("10.0.0.53").value()};
+  cfg.nbns = {parse_ip("10.0.0.54").value()};
+  cfg.split_dns = {"corp.example"};
   std::vector<IpNet> vpn{net("10.8.0.0/24")};
+  auto with_default = [&](bool route_default) {
+    Config c = cfg;
+    c.route_default = route_default;
+    return c;
+  };
   auto apply = [&](const ipc::UserSettings& b, bool route_default, std::string_view text) {
-    return apply_connect_output(b, cfg_routes, route_default, cfg_no, cfg_dns, vpn, parse(text));
+    return apply_connect_output(b, with_default(route_default), vpn, parse(text));
   };
 
   // Routes add to the configuration's; DNS servers to the configuration's.
@@ -205,10 +221,18 @@ TEST_CASE("connect output: applied over the session's settings", "[connect-outpu
   CHECK(s.split_dns_size() == 0);
   CHECK(s.default_domain() == "other.example");
   CHECK_FALSE(apply(named, false, "push \"dhcp-option DNS 10.9.9.9\"").pushed_reset());
+  // WINS and DOMAIN-SEARCH: NBNS servers and split-DNS domains, added to the configuration's,
+  // or alone after push-reset
+  s = apply(base, false,
+            "push \"dhcp-option WINS 10.9.9.8\"\npush \"dhcp-option DOMAIN-SEARCH lab.example\"");
+  CHECK(list(s.nbns()) == std::vector<std::string>{"10.0.0.54", "10.9.9.8"});
+  CHECK(list(s.split_dns()) == std::vector<std::string>{"corp.example", "lab.example"});
+  s = apply(base, false, "push-reset\npush \"dhcp-option DOMAIN-SEARCH lab.example\"");
+  CHECK(list(s.split_dns()) == std::vector<std::string>{"lab.example"});
+  CHECK(s.nbns_size() == 0);
   s = apply(base, true, "push-reset\npush \"route-ipv6 2001:db8::/32\"");  // an IPv4-only session
   CHECK(list(s.routes()) == std::vector<std::string>{"10.8.0.0/24", "2001:db8::/32"});
-  s = apply_connect_output(base, cfg_routes, true, cfg_no, cfg_dns, {net("fd00:8::/64")},
-                           parse("push-reset"));
+  s = apply_connect_output(base, with_default(true), {net("fd00:8::/64")}, parse("push-reset"));
   CHECK(list(s.routes()) == std::vector<std::string>{"fd00:8::/64"});  // an IPv6-only one
 
   // redirect-gateway: everything when it covers each family the session has (IPv4 here)...
@@ -217,7 +241,7 @@ TEST_CASE("connect output: applied over the session's settings", "[connect-outpu
   // ... else all of the one family: IPv4 as def1 routes it, IPv6 as ::/0.
   std::vector<IpNet> dual{net("10.8.0.0/24"), net("fd00:8::/64")};
   auto apply2 = [&](std::string_view text) {
-    return list(apply_connect_output(base, cfg_routes, false, cfg_no, cfg_dns, dual, parse(text)).routes());
+    return list(apply_connect_output(base, cfg, dual, parse(text)).routes());
   };
   CHECK(apply2("push \"redirect-gateway def1\"") ==
         std::vector<std::string>{"10.0.0.0/8", "0.0.0.0/1", "128.0.0.0/1"});
@@ -227,6 +251,20 @@ TEST_CASE("connect output: applied over the session's settings", "[connect-outpu
   CHECK(apply2("push \"redirect-gateway def1 ipv6\"") == std::vector<std::string>{"10.0.0.0/8", "default"});
   CHECK(apply2("push \"redirect-gateway def1\"\npush \"route-ipv6 ::/0\"") ==
         std::vector<std::string>{"10.0.0.0/8", "default"});
+  // A family the session has no address in is not redirected (openvpn's client skips it too):
+  // an IPv6-only session keeps its IPv4 routes, an IPv4-only one gets no ::/0.
+  auto only6 = [&](std::string_view text) {
+    return apply_connect_output(base, cfg, {net("fd00:8::/64")}, parse(text));
+  };
+  CHECK(only6("push \"redirect-gateway def1\"").routes_size() == 0);  // untouched: the configuration's
+  CHECK(list(only6("push \"redirect-gateway def1 ipv6\"").routes()) ==
+        std::vector<std::string>{"10.0.0.0/8", "default"});
+  CHECK(list(apply(base, false, "push \"redirect-gateway ipv6 !ipv4\"").routes()).empty());
+  // 0.0.0.0/0 in the session's own routes (RADIUS) is everything already: nothing is added.
+  ipc::UserSettings radius;
+  radius.add_routes("0.0.0.0/0");
+  CHECK(list(apply(radius, false, "push \"redirect-gateway def1\"").routes()) ==
+        std::vector<std::string>{"0.0.0.0/0"});
 
   // no-routes add to the configuration's.
   s = apply(base, false, "push \"route 203.0.113.0 255.255.255.0 net_gateway\"");
