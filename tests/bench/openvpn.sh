@@ -150,6 +150,10 @@ client_up() {
   done
   return 1
 }
+tun_packets() {  # tun_packets NAME: the client device's packets received and sent
+  ip -n "$NS_C" -s -o link show dev "tun$1" 2>/dev/null |
+    awk '{for (i = 1; i <= NF; i++) { if ($i == "RX:") r = i; if ($i == "TX:") t = i }; print $(r + 9), $(t + 9)}'
+}
 client_mtu() { ip -n "$NS_C" -o link show dev "tun$1" 2>/dev/null | sed -n 's/.* mtu \([0-9]*\) .*/\1/p'; }
 
 # ---- memory ----------------------------------------------------------------------------------
@@ -203,7 +207,12 @@ run_one() {
   local mtu; mtu=$(client_mtu b)
   local t0 t1 up_bytes up_bps down_bytes down_bps hz
   t0=$(server_ticks "$spid")
+  local rx0 tx0 rx1 tx1
+  read -r rx0 tx0 <<<"$(tun_packets b)"
   read -r up_bytes up_bps <<<"$(iperf_run 5301 "$SECS")"
+  read -r rx1 tx1 <<<"$(tun_packets b)"
+  # upload: the packets the client sent, and the ACKs it got back (its TUN device's counters)
+  echo "$srv $tr upload: the client sent $((tx1 - tx0)) packets and got $((rx1 - rx0)) back" >&2
   read -r down_bytes down_bps <<<"$(iperf_run 5302 "$SECS" -R)"
   t1=$(server_ticks "$spid")
   hz=$(getconf CLK_TCK)
