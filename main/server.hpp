@@ -60,6 +60,10 @@ struct WorkerProc {
   TcpService service = TcpService::Https;  // what the listener that accepted it serves
   std::optional<OvpnUdpStart> ovpn_udp;    // OpenVPN: the handshake main did (UDP), the client key (v2)
   std::string ovpn_peer;                   // OpenVPN over UDP: "ip|port" it serves (ovpn_peers_)
+  // OpenVPN over UDP: the addresses of the last sockets handed for a float, by handoff number;
+  // one becomes ovpn_peer when the worker says the client moved there (its packet decrypted).
+  std::deque<std::pair<uint32_t, std::string>> ovpn_floats;
+  uint32_t udp_handoffs = 0;  // sockets handed over so far (UdpSocket.handoff)
   IpcChannel channel;
   std::optional<QueuedSender> out;  // main's sends on `channel` (never blocking; bounded)
   ev_io io{};
@@ -248,6 +252,7 @@ class Server final : private udp::Directory {
                            std::span<const uint8_t> bytes);
   void float_openvpn(UdpListener& l, const Datagram& d, const std::string& ip, uint16_t port,
                      std::span<const uint8_t> bytes);
+  void on_ovpn_moved(WorkerProc& w, uint32_t handoff);  // the worker's client floated there
   void start_openvpn_udp(UdpListener& l, const Datagram& d, const std::string& ip, uint16_t port,
                          const udp::OvpnDecision& dec, std::span<const uint8_t> bytes);
   void fill_openvpn_startup(const WorkerProc& w, ipc::WorkerStartup& st) const;

@@ -9,6 +9,7 @@
 
 #include <gnutls/crypto.h>
 
+#include <algorithm>
 #include <unordered_set>
 
 #include "main/server.hpp"
@@ -103,19 +104,11 @@ std::optional<OvpnUdpStart> Server::openvpn_tcp_client_key(int fd) const {
   // packet, a HARD_RESET_CLIENT_V3 of about 400 bytes, is whole in one segment.
   uint8_t buf[2 + ovpn::kMaxWkc + 512];
   ssize_t n = ::recv(fd, buf, sizeof buf, MSG_PEEK | MSG_DONTWAIT);
-  if (n < 3) return std::nullopt;
-  size_t len = size_t{buf[0]} << 8 | buf[1];
-  if (len + 2 > static_cast<size_t>(n)) return std::nullopt;
-  std::span<const uint8_t> pkt(buf + 2, len);
-  if (ovpn::op_of(pkt[0]) != ovpn::Op::HardResetClientV3) return std::nullopt;
-  auto parts = ovpn::split_wkc(pkt);
-  if (!parts.ok()) return std::nullopt;
-  auto key = ovpn::unwrap_client_key(s_.openvpn_v2_key, parts->second);
-  if (!key.ok()) return std::nullopt;
-  ovpn::ControlWrap check(ovpn::tls_crypt_keys(key->kc.view()), 0);
-  if (!check.unwrap(pkt, false).ok()) return std::nullopt;
+  if (n <= 0) return std::nullopt;
+  auto key = udp::tcp_v3_client_key({buf, static_cast<size_t>(n)}, s_.openvpn_v2_key);
+  if (!key) return std::nullopt;
   OvpnUdpStart s;
-  s.client_key = std::string(key->kc.view());
+  s.client_key = std::move(key->client_key);
   s.metadata.assign(key->metadata.begin(), key->metadata.end());
   return s;
 }
@@ -172,13 +165,25 @@ void Server::float_openvpn(UdpListener& l, const Datagram& d, const std::string&
   uint64_t id = uint64_t{bytes[1]} << 16 | uint64_t{bytes[2]} << 8 | bytes[3];
   WorkerProc* w = worker_by_id(id);
   if (w == nullptr || w->service != TcpService::OpenVpnUdp || w->phase != WorkerPhase::Tunnel) return;
-  std::string was = w->udp_peer;
+  uint32_t handed = w->udp_handoffs;
   hand_udp_socket(*w, l, d, ip, port, bytes, false);
-  if (w->udp_peer == was) return;  // not handed (rate limit, no socket)
+  if (w->udp_handoffs == handed) return;  // not handed (rate limit, no socket)
+  // Anyone can send a packet with a live peer id: the address becomes this worker's only when
+  // it says the packet decrypted (on_ovpn_moved). Until then nothing of the session changes.
+  w->ovpn_floats.emplace_back(w->udp_handoffs, ip + "|" + std::to_string(port));
+  if (w->ovpn_floats.size() > 4) w->ovpn_floats.pop_front();
+}
+
+void Server::on_ovpn_moved(WorkerProc& w, uint32_t handoff) {
+  auto it = std::find_if(w.ovpn_floats.begin(), w.ovpn_floats.end(),
+                         [&](const auto& f) { return f.first == handoff; });
+  if (it == w.ovpn_floats.end()) return;  // not an address main handed it
   // The new address is this worker's: a cookie packet from it starts nothing new.
-  ovpn_peers_.erase(w->ovpn_peer);
-  w->ovpn_peer = ip + "|" + std::to_string(port);
-  ovpn_peers_[w->ovpn_peer] = ev_now(loop_);
+  ovpn_peers_.erase(w.ovpn_peer);
+  w.ovpn_peer = it->second;
+  ovpn_peers_[w.ovpn_peer] = ev_now(loop_);
+  log_.info("worker ", w.pid, ": its OpenVPN client floated to ", w.ovpn_peer);
+  w.ovpn_floats.erase(w.ovpn_floats.begin(), std::next(it));
 }
 
 void Server::start_openvpn_udp(UdpListener& l, const Datagram& d, const std::string& ip, uint16_t port,
@@ -187,9 +192,9 @@ void Server::start_openvpn_udp(UdpListener& l, const Datagram& d, const std::str
   std::string peer = ip + "|" + std::to_string(port);
   auto held = ovpn_peers_.find(peer);
   if (held != ovpn_peers_.end()) {
-    bool live = false;
-    for (const auto& [pid, w] : workers_) live = live || w->ovpn_peer == peer;
-    if (live || t - held->second < kPeerHold) return;
+    if (t - held->second < kPeerHold) return;  // the cheap test first: the scan below is O(workers)
+    for (const auto& [pid, w] : workers_)
+      if (w->ovpn_peer == peer) return;
   }
   time_t now = time(nullptr);
   if (bans_.add_points(ip, cfg().ban_points_connection, now)) {

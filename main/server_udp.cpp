@@ -122,6 +122,7 @@ void Server::hand_udp_socket(WorkerProc& w, const UdpListener& l, const Datagram
   ipc::MainToWorker m;
   m.mutable_udp_socket()->set_first_datagram(std::string(bytes.begin(), bytes.end()));
   m.mutable_udp_socket()->set_client_hello(hello);
+  m.mutable_udp_socket()->set_handoff(++w.udp_handoffs);
   if (!send_to_worker(w, m, sock->get())) return;
   if (w.udp_peer.empty() && !w.dtls_id.empty()) dtls_by_ip_.emplace(w.client_ip, w.pid);
   w.udp_peer = ip + ":" + std::to_string(port);

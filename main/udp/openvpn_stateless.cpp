@@ -152,4 +152,20 @@ OvpnDecision OvpnStateless::old_v2_client(std::span<const uint8_t> d, const ovpn
   return out;
 }
 
+std::optional<OvpnTcpClientKey> tcp_v3_client_key(std::span<const uint8_t> peeked,
+                                                  std::string_view v2_server_key) {
+  if (peeked.size() < 3) return std::nullopt;
+  size_t len = size_t{peeked[0]} << 8 | peeked[1];
+  if (len == 0 || len + 2 > peeked.size()) return std::nullopt;  // empty, or not whole yet
+  auto pkt = peeked.subspan(2, len);
+  if (ovpn::op_of(pkt[0]) != ovpn::Op::HardResetClientV3) return std::nullopt;
+  auto parts = ovpn::split_wkc(pkt);
+  if (!parts.ok()) return std::nullopt;
+  auto key = ovpn::unwrap_client_key(v2_server_key, parts->second);
+  if (!key.ok()) return std::nullopt;
+  ovpn::ControlWrap check(ovpn::tls_crypt_keys(key->kc.view()), 0);
+  if (!check.unwrap(pkt, false).ok()) return std::nullopt;
+  return OvpnTcpClientKey{std::string(key->kc.view()), {key->metadata.begin(), key->metadata.end()}};
+}
+
 }  // namespace sslvpn::mainproc::udp

@@ -9,6 +9,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -71,5 +72,16 @@ class OvpnStateless {
   std::shared_ptr<OldClientResets> old_clients_;
   uint64_t bad_hmac_ = 0, bad_cookie_ = 0, old_v2_refused_ = 0, old_v2_replayed_ = 0;
 };
+
+// OpenVPN over TCP with tls-crypt-v2: the client's first packet as main peeked it (a 2-byte
+// length, then a HARD_RESET_CLIENT_V3 that carries the client's wrapped key). Its key Kc and
+// metadata when the packet is whole, the key opens with `v2_server_key` and the packet's own
+// wrap checks with Kc; else nullopt. Pure, like the UDP half.
+struct OvpnTcpClientKey {
+  std::string client_key;
+  std::vector<uint8_t> metadata;
+};
+std::optional<OvpnTcpClientKey> tcp_v3_client_key(std::span<const uint8_t> peeked,
+                                                  std::string_view v2_server_key);
 
 }  // namespace sslvpn::mainproc::udp

@@ -184,12 +184,30 @@ case12() {
   check "$T: openvpn through the NAT connects" ov_up f || { kill "$relay" 2>/dev/null; return 1; }
   check "$T: it pings" in_ns "$NS_C" ping -c 2 -i 0.2 -W 2 "$GW"
   n0=$(grep -c "Initialization Sequence Completed" "$WORK/ov-f.log")
+  # A forged DATA_V2 with the session's peer id from another address (anyone can send one):
+  # the worker drops it, and main's record of the client's address does not move.
+  local pid_hex
+  pid_hex=$(grep -o "peer-id [0-9]*" "$WORK/ov-f.log" | head -n 1 | awk '{printf "%06x", $2}')
+  in_ns "$NS_C" python3 -c "import socket, sys, os
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('$CLIENT_IP', 40999))
+s.sendto(bytes([0x48]) + bytes.fromhex(sys.argv[1]) + os.urandom(60), ('$SERVER_IP', $OV_PORT))" "$pid_hex"
+  sleep 1.5
+  check "$T: a forged packet with its peer id from another address moves nothing" \
+    bash -c "! grep -q 'floated to $CLIENT_IP|40999' '$LOG'"
+  check "$T: ... and the session still pings" in_ns "$NS_C" ping -c 2 -i 0.2 -W 2 "$GW"
+  # Had main taken that address as alice's, a new client from it would be held off as hers.
+  ov_conf g udp bob "tls-crypt $WORK/tc.key" "lport 40999" "explicit-exit-notify 1"
+  sed -i '/^nobind$/d' "$WORK/g.ovpn"
+  ov_start g
+  check "$T: ... a new client from that very address still connects" ov_up g
+  ov_stop g bob
   kill -USR1 "$relay"
   for _ in $(seq 1 20); do  # at most 20 s: pings from the new port until one is answered
     in_ns "$NS_C" ping -c 1 -W 1 "$GW" >/dev/null 2>&1 && { moved=yes; break; }
   done
   check "$T: after the NAT moved, pings get through again" test "$moved" = yes
   check "$T: ... the worker moved to the new address" grep -q "the client moved to a new address" "$LOG"
+  check "$T: ... and main's record of it moved once the worker said so" grep -q "OpenVPN client floated to $CLIENT_IP|" "$LOG"
   check "$T: ... without a reconnect" test "$(grep -c "Initialization Sequence Completed" "$WORK/ov-f.log")" = "$n0"
   check "$T: ... 5 MB each way byte-exact on the new path" tcp_copy_ok "$NS_S" "$GW" 5715 5000000
   ov_stop f alice
@@ -324,7 +342,8 @@ case7() {
   check "$T: 20 MB each way after them, byte-exact" tcp_copy_ok "$NS_S" "$GW" 5712 20000000
   check "$T: the client saw no error" bash -c "! grep -Eq 'TLS Error|AUTH_FAILED|Restart pause' '$WORK/ov-r.log'"
   ov_stop r
-  for _ in $(seq 1 50); do grep -q 'session ends after' "$LOG" && break; sleep 0.1; done
+  # (other sessions' end lines are in the log too: wait for this one's)
+  for _ in $(seq 1 50); do grep -Eq 'session ends after ([2-9]|[1-9][0-9]) renegotiation' "$LOG" && break; sleep 0.1; done
   check "$T: the server counted them" grep -Eq 'session ends after ([2-9]|[1-9][0-9]) renegotiation' "$LOG"
 
 }

@@ -14,6 +14,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* d, size_t n) {
   static const std::string v2_server(128, '\x44');
   // Bit 0: tls-crypt; bit 1: tls-crypt-v2 (the client's wrapped key is parsed and opened);
   // bit 2: old tls-crypt-v2 clients start from their reset (force-cookie off).
+  // Bit 3: the same bytes as the first packet peeked on the OpenVPN TCP port (tls-crypt-v2):
+  // a key only from a whole, non-empty HARD_RESET_CLIENT_V3 behind its length.
+  if (d[0] & 8) {
+    auto k = mainproc::udp::tcp_v3_client_key({d + 1, n - 1}, v2_server);
+    if (k) {
+      size_t len = n >= 3 ? size_t{d[1]} << 8 | d[2] : 0;
+      if (len == 0 || len + 3 > n || ovpn::op_of(d[3]) != ovpn::Op::HardResetClientV3) __builtin_trap();
+      if (k->client_key.size() != ovpn::kTlsCryptV2ClientKey) __builtin_trap();
+    }
+    return 0;
+  }
   ovpn::WrapKeys keys = d[0] & 1 ? ovpn::tls_crypt_keys(key) : ovpn::WrapKeys{};
   auto old_clients = d[0] & 4 ? std::make_shared<mainproc::udp::OldClientResets>() : nullptr;
   mainproc::udp::OvpnStateless st(secret, std::move(keys), 60, d[0] & 2 ? v2_server : std::string(),

@@ -69,8 +69,10 @@ void TunnelLoop::on_udp_socket(const ipc::UdpSocket& m, UniqueFd fd) {
     if (engine_.on_new_path(
             std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(first.data()), first.size()),
             Clock::now(), *this) &&
-        stream_.replace_socket(std::move(fd)))
+        stream_.replace_socket(std::move(fd))) {
       log_.info("the client moved to a new address (", stream_.description(), ")");
+      report_stats(Clock::now(), true, m.handoff());  // main moves its record of the address
+    }
     return;
   }
   if (!factory_ || !fd.valid()) return;  // no datagram channel was offered: nothing to do with it
@@ -233,12 +235,12 @@ void TunnelLoop::on_main_message() {
   }
 }
 
-void TunnelLoop::report_stats(Clock::time_point now, bool force) {
+void TunnelLoop::report_stats(Clock::time_point now, bool force, uint32_t moved_to_handoff) {
   if (!force && now < next_stats_ && reported_once_) return;
   next_stats_ = now + kStatsInterval;
   std::string dtls = datagram_ready() ? dgram_->description() : std::string();
   if (reported_once_ && engine_.bytes_in() == reported_in_ && engine_.bytes_out() == reported_out_ &&
-      dtls == reported_dgram_)
+      dtls == reported_dgram_ && moved_to_handoff == 0)
     return;
   reported_once_ = true;
   reported_in_ = engine_.bytes_in();
@@ -252,6 +254,7 @@ void TunnelLoop::report_stats(Clock::time_point now, bool force) {
   st->set_dtls_cipher(dtls);
   st->set_cstp_compression(std::string(engine_.stream_compression()));
   if (!dtls.empty()) st->set_dtls_compression(std::string(engine_.datagram_compression()));
+  st->set_moved_to_handoff(moved_to_handoff);
   (void)main_.send(m);
 }
 

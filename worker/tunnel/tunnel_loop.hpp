@@ -47,7 +47,7 @@ class TunnelLoop final : public TunnelIo {
   void read_datagrams(Clock::time_point now);
   void drive_candidate(Clock::time_point now);
   bool datagram_ready() const { return dgram_ && dgram_->established(); }
-  void report_stats(Clock::time_point now, bool force);
+  void report_stats(Clock::time_point now, bool force, uint32_t moved_to_handoff = 0);
   int poll_timeout_ms(Clock::time_point now) const;
 
   Logger& log_;
