@@ -15,7 +15,10 @@ std::optional<WaitingConnection> LoginAdmission::arrive(WaitingConnection c, dou
     return std::nullopt;  // c closes here
   }
   if (queued() >= limits_.max_queued) {
-    (queue_.empty() ? resume_ : queue_).pop_front();  // the oldest has the least patience left
+    // The oldest of the arrival's own lane makes room (it has the least patience left): a
+    // flood in one lane (forged resumptions) cannot push the other lane out of the queue.
+    auto& other = c.resumption ? queue_ : resume_;
+    (lane.empty() ? other : lane).pop_front();
     ++stats_.closed_overflow;
   }
   c.since = now;

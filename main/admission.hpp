@@ -58,7 +58,8 @@ class LoginAdmission {
   const AdmissionLimits& limits() const noexcept { return limits_; }
 
   // A new connection: returned to start now (take() its slot once it has a worker id), or
-  // queued (nullopt). When the queue is full the oldest waiting connection is closed.
+  // queued (nullopt). When the queue is full the oldest waiting connection of its own lane is
+  // closed (of the other lane only when its own is empty).
   std::optional<WaitingConnection> arrive(WaitingConnection c, double now);
   // The next queued connection to start, if a slot is free; closes those too old on the way.
   std::optional<WaitingConnection> next(double now);

@@ -7,9 +7,13 @@
 namespace sslvpn::mainproc {
 namespace {
 
-// Addresses tracked at once; past this, points for new addresses are not recorded (existing
-// bans stay). A flood from many addresses cannot make main's memory grow without bound.
+// Addresses tracked at once. A flood from many addresses cannot make main's memory grow
+// without bound; past this, a new address takes the place of one that is not banned (bans
+// stay), so points for new addresses are still counted.
 constexpr size_t kMaxEntries = 100000;
+// Entries looked at for one to give up (bounded work per new address); if all are bans, the
+// new address's points are not recorded.
+constexpr int kEvictScan = 64;
 
 }  // namespace
 
@@ -25,7 +29,7 @@ bool BanDb::add_points(const std::string& ip, uint32_t points, time_t now) {
   std::string key = key_of(ip);
   auto it = db_.find(key);
   if (it == db_.end()) {
-    if (db_.size() >= kMaxEntries) return false;
+    if (db_.size() >= kMaxEntries && !evict_one(now)) return false;
     it = db_.emplace(key, BanEntry{key, 0, now, 0}).first;
   }
   BanEntry& e = it->second;
@@ -41,6 +45,19 @@ bool BanDb::add_points(const std::string& ip, uint32_t points, time_t now) {
   if (e.score >= s_.max_score && e.banned_until <= now)
     e.banned_until = now + static_cast<time_t>(s_.ban_time);
   return e.banned_until > now;
+}
+
+bool BanDb::evict_one(time_t now) {
+  // The table's own order is the hash's: which address goes is not the sender's to choose.
+  auto victim = db_.end();
+  int seen = 0;
+  for (auto it = db_.begin(); it != db_.end() && seen < kEvictScan; ++it, ++seen) {
+    if (it->second.banned_until > now) continue;
+    if (victim == db_.end() || it->second.last_points < victim->second.last_points) victim = it;
+  }
+  if (victim == db_.end()) return false;
+  db_.erase(victim);
+  return true;
 }
 
 bool BanDb::is_banned(const std::string& ip, time_t now) const {

@@ -44,6 +44,7 @@ class BanDb {
   static std::string key_of(const std::string& ip);
 
  private:
+  bool evict_one(time_t now);  // the table is full: frees a place held by no ban
   BanSettings s_;
   std::unordered_map<std::string, BanEntry> db_;
 };

@@ -130,6 +130,42 @@ TEST_CASE("admission: resumptions wait in their own lane; free slots alternate b
   CHECK(b.arrive(std::move(r), 0.1));
 }
 
+TEST_CASE("admission: a flood in one lane does not push the other lane out of a full queue") {
+  LoginAdmission a(limits(1, 8));
+  REQUIRE(a.arrive(conn(1), 0));
+  a.take(1, 0);
+  for (uint16_t p = 10; p < 14; ++p) CHECK_FALSE(a.arrive(conn(p), 0.1));  // new logins wait
+  // Forged resumptions (anyone can send the extension), many more than the queue holds.
+  for (uint16_t p = 100; p < 200; ++p) {
+    auto c = conn(p);
+    c.resumption = true;
+    CHECK_FALSE(a.arrive(std::move(c), 0.2));
+  }
+  CHECK(a.queued() == 8);
+  // The four new logins are all still there: slots alternate, so they get every other one.
+  int logins = 0;
+  for (int i = 0; i < 8; ++i) {
+    a.release(static_cast<uint64_t>(i + 1));
+    auto n = a.next(0.3);
+    REQUIRE(n);
+    if (!n->resumption) ++logins;
+    a.take(static_cast<uint64_t>(i + 2), 0.3);
+  }
+  CHECK(logins == 4);
+  // The other way round: a flood of new logins keeps a waiting resumption.
+  LoginAdmission b(limits(1, 4));
+  REQUIRE(b.arrive(conn(1), 0));
+  b.take(1, 0);
+  auto r = conn(2);
+  r.resumption = true;
+  CHECK_FALSE(b.arrive(std::move(r), 0.1));
+  for (uint16_t p = 10; p < 60; ++p) CHECK_FALSE(b.arrive(conn(p), 0.2));
+  b.release(1);
+  auto n = b.next(0.3);
+  REQUIRE(n);
+  CHECK(n->resumption);
+}
+
 TEST_CASE("auto-select-group: a password file's groups, in order, without repeats", "[config]") {
   auto g = sslvpn::mainproc::passwd_file_groups(
       "alice:staff,ops:$5$x$y\n# a comment\nbob:ops,admins:$5$x$z\ncarol:*:$5$x$w\nbroken "

@@ -38,9 +38,25 @@ TEST_CASE("bans: the table is capped; entries expire", "[bans]") {
                       std::to_string(i & 255),
                   1, 1000);
   CHECK(db.entries(1000).size() == 100000);
-  db.expire(2200);
-  CHECK(db.entries(2200).empty());
-  CHECK(db.add_points("192.0.2.1", 80, 2200));  // room again
+  // Full: a new address still has its points counted, in place of one that is not banned.
+  CHECK_FALSE(db.add_points("192.0.2.9", 79, 1001));
+  CHECK(db.add_points("192.0.2.9", 1, 1002));
+  CHECK(db.is_banned("192.0.2.9", 1003));
+  CHECK(db.entries(1003).size() == 100000);
+  db.expire(2300);
+  CHECK(db.entries(2300).empty());
+  CHECK(db.add_points("192.0.2.1", 80, 2300));  // room again
+}
+
+TEST_CASE("bans: a full table of bans keeps them all", "[bans]") {
+  BanDb db(BanSettings{1, 300, 1200});
+  for (int i = 0; i < 100000; ++i)
+    CHECK(db.add_points("10." + std::to_string(i >> 16) + "." + std::to_string((i >> 8) & 255) + "." +
+                            std::to_string(i & 255),
+                        1, 1000));
+  CHECK_FALSE(db.add_points("192.0.2.9", 1, 1001));  // no room: no ban is given up for it
+  CHECK(db.is_banned("10.0.0.0", 1001));
+  CHECK(db.is_banned("10.1.134.159", 1001));
 }
 
 TEST_CASE("bans: old points are forgotten after ban-reset-time", "[bans]") {
