@@ -52,9 +52,12 @@ ControlSocket::ControlSocket(struct ev_loop* loop, Logger& log, std::string path
   ev_io_init(&accept_io_, &ControlSocket::accept_cb, listen_.get(), EV_READ);
   accept_io_.data = this;
   ev_io_start(loop_, &accept_io_);
+  ev_init(&accept_pause_, &ControlSocket::resume_cb);
+  accept_pause_.data = this;
 }
 
 ControlSocket::~ControlSocket() {
+  ev_timer_stop(loop_, &accept_pause_);
   ev_io_stop(loop_, &accept_io_);
   for (auto& c : clients_) ev_io_stop(loop_, &c->io);
   ::unlink(path_.c_str());
@@ -63,6 +66,9 @@ ControlSocket::~ControlSocket() {
 void ControlSocket::accept_cb(struct ev_loop*, ev_io* w, int) {
   static_cast<ControlSocket*>(w->data)->on_accept();
 }
+void ControlSocket::resume_cb(struct ev_loop* loop, ev_timer* w, int) {
+  ev_io_start(loop, &static_cast<ControlSocket*>(w->data)->accept_io_);
+}
 void ControlSocket::client_cb(struct ev_loop*, ev_io* w, int) {
   auto* c = static_cast<Client*>(w->data);
   c->owner->on_client(*c);
@@ -70,7 +76,15 @@ void ControlSocket::client_cb(struct ev_loop*, ev_io* w, int) {
 
 void ControlSocket::on_accept() {
   UniqueFd fd(::accept4(listen_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
-  if (!fd.valid()) return;
+  if (!fd.valid()) {
+    // Out of descriptors the listener stays readable: rest rather than spin on accept4.
+    if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+      ev_io_stop(loop_, &accept_io_);
+      ev_timer_set(&accept_pause_, 0.1, 0.);
+      ev_timer_start(loop_, &accept_pause_);
+    }
+    return;
+  }
   ucred cred{};
   socklen_t len = sizeof cred;
   if (::getsockopt(fd.get(), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || cred.uid != 0) {

@@ -59,6 +59,7 @@ class ControlSocket {
   };
   static void accept_cb(struct ev_loop*, ev_io* w, int);
   static void client_cb(struct ev_loop*, ev_io* w, int);
+  static void resume_cb(struct ev_loop*, ev_timer* w, int);
   void on_accept();
   void on_client(Client& c);
   void drop(Client& c);
@@ -71,6 +72,7 @@ class ControlSocket {
   Handler handler_;
   UniqueFd listen_;
   ev_io accept_io_{};
+  ev_timer accept_pause_{};  // out of descriptors: accepting rests until it fires
   std::vector<std::unique_ptr<Client>> clients_;
   uint64_t next_token_ = 1;
 };

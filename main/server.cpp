@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cstring>
 #include <stdexcept>
 
@@ -232,6 +233,22 @@ void Server::accept_resume_cb(struct ev_loop* loop, ev_timer* w, int) {
   for (auto& io : self->accept_io_) ev_io_start(loop, &io);
 }
 
+// Out of descriptors, the listeners stay readable while the connection waits in the backlog:
+// without a rest the loop would spin on accept4. They rest a while and the clients wait there.
+void Server::pause_accepting_for_descriptors() {
+  const int e = errno;
+  for (auto& io : accept_io_) ev_io_stop(loop_, &io);
+  if (ev_is_active(&accept_pause_)) ev_timer_stop(loop_, &accept_pause_);
+  ev_timer_set(&accept_pause_, kDescriptorPause, 0.);
+  ev_timer_start(loop_, &accept_pause_);
+  double now = ev_now(loop_);
+  if (now - last_fd_warning_ >= 10.0) {
+    last_fd_warning_ = now;
+    log_.warn("out of file descriptors (", std::strerror(e), "): new connections wait ",
+              static_cast<int>(kDescriptorPause * 1000), " ms in the backlog");
+  }
+}
+
 void Server::on_accept(int listen_fd) {
   // rate-limit-ms (ocserv's): one connection, then the listeners rest; the others wait in the
   // kernel's backlog.
@@ -248,7 +265,11 @@ void Server::on_accept(int listen_fd) {
     sockaddr_storage ss{};
     socklen_t len = sizeof ss;
     UniqueFd c(::accept4(listen_fd, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_CLOEXEC));
-    if (!c.valid()) return;
+    if (!c.valid()) {
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+        pause_accepting_for_descriptors();
+      return;
+    }
     uint16_t port = 0;
     std::string ip = address_text(ss, &port);
     std::string local_ip;  // the socket's own unless a PROXY header names it

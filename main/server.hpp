@@ -153,6 +153,7 @@ class Server final : private udp::Directory {
   static constexpr double kAcctTick = 2.0;  // how often interim accounting is checked
 
   void on_accept(int listen_fd);
+  void pause_accepting_for_descriptors();
   void on_secmod_readable();
   void on_worker_readable(WorkerProc& w);
   void on_child_exit(pid_t pid, int status);
@@ -289,8 +290,10 @@ class Server final : private udp::Directory {
   std::vector<TcpListener> listeners_;
   std::unique_ptr<NetnsSockets> netns_;  // listen-netns; null: main's own namespace
   std::vector<ev_io> accept_io_;
-  ev_timer accept_pause_{};  // rate-limit-ms: the listeners rest until it fires
-  ev_timer drain_timer_{};   // server-drain-ms: the shutdown waits until it fires
+  ev_timer accept_pause_{};  // rate-limit-ms or no descriptors: the listeners rest until it fires
+  static constexpr double kDescriptorPause = 0.1;
+  double last_fd_warning_ = -1e9;
+  ev_timer drain_timer_{};  // server-drain-ms: the shutdown waits until it fires
   bool draining_ = false;
   IpcChannel secmod_;
   // The worker zygote (`sslvpnd-worker --zygote`); invalid when workers are started on their own.

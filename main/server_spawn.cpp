@@ -10,6 +10,7 @@
 #include <gnutls/crypto.h>
 
 #include <algorithm>
+#include <cerrno>
 
 #include "main/server.hpp"
 #include "main/spawn.hpp"
@@ -113,7 +114,12 @@ uint64_t Server::spawn_worker(UniqueFd client, const std::string& ip, uint16_t p
   auto to_worker = make_ipc_pair();
   auto worker_secmod = make_ipc_pair();
   if (!to_worker.ok() || !worker_secmod.ok()) {
-    log_.error("socketpair failed; dropping ", ip);
+    if (errno == EMFILE || errno == ENFILE) {
+      log_.debug("no descriptor for a worker; dropping ", ip);
+      pause_accepting_for_descriptors();  // the next ones wait in the backlog meanwhile
+    } else {
+      log_.error("socketpair failed; dropping ", ip);
+    }
     return 0;
   }
   PendingSpawn p;

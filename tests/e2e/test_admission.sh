@@ -81,5 +81,41 @@ if [ -x "$LOADGEN" ]; then
 else
   fail "sslvpnd-loadgen is not built"
 fi
+# Out of descriptors: main's soft limit is lowered (prlimit) to 16 above what it holds (4 login
+# slots take 8 of them, the queue the rest), and 40 connections arrive at once. accept4 fails with EMFILE while they wait in the backlog; main
+# must rest, not spin on its readable listener (the old build took a whole core), and once they
+# are gone a login goes through again.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+nfd=$(ls "/proc/$SERVER_PID/fd" | wc -l)
+soft=$(prlimit --pid "$SERVER_PID" --nofile --noheadings -o SOFT | tr -d ' ')
+if prlimit --pid "$SERVER_PID" --nofile=$((nfd + 16)): 2>/dev/null; then
+  python3 - "$PORT" 40 12 >"$WORK/hold.out" 2>&1 <<'PY' &
+import socket, sys, time
+port, n, hold = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+socks = []
+for _ in range(n):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    s.send(b"\x16")  # past TCP_DEFER_ACCEPT
+    socks.append(s)
+print("holding", len(socks), flush=True)
+time.sleep(hold)
+PY
+  HOLD=$!
+  sleep 2
+  t0=$(cpu_ticks "$SERVER_PID")
+  sleep 3
+  t1=$(cpu_ticks "$SERVER_PID")
+  hz=$(getconf CLK_TCK)
+  check "out of descriptors, main rests instead of spinning ($((t1 - t0)) ticks of CPU in 3 s, $hz a second)" \
+    test $((t1 - t0)) -lt $((hz / 2))
+  check "... and says so in its log" grep -q "out of file descriptors" "$LOG"
+  wait "$HOLD"
+  prlimit --pid "$SERVER_PID" --nofile="$soft":
+  sleep 1
+  out=$(oc_auth "$PIN" "$PORT" alice 'alice-Secret1')
+  check "once they are gone, a login goes through" grep -q "^COOKIE=" <<<"$out"
+else
+  fail "prlimit could not lower main's descriptor limit"
+fi
 check "no worker died of a signal" bash -c "! grep -Eq 'died of signal|seccomp filter' '$LOG'"
 e2e_finish
