@@ -197,7 +197,11 @@ void Server::start_openvpn_udp(UdpListener& l, const Datagram& d, const std::str
       if (w->ovpn_peer == peer) return;
   }
   time_t now = time(nullptr);
-  if (bans_.add_points(ip, cfg().ban_points_connection, now)) {
+  // An old tls-crypt-v2 client's reset proves nothing about its source address (anyone with a
+  // client key can send one from any address): charging it would let a forger get someone
+  // else banned. Such starts are bounded by OldClientResets' rate instead; their logins still
+  // earn points once the handshake has proven the address.
+  if (!dec.from_reset && bans_.add_points(ip, cfg().ban_points_connection, now)) {
     log_.info("banning ", BanDb::key_of(ip), " for ", cfg().ban_time, " s (too many connections)");
     return;
   }

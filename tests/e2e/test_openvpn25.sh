@@ -148,6 +148,10 @@ case6() {
   echo "# case $T"
   check "$T: UDP connects" ov_connect v2u udp alice "tls-crypt-v2 $WORK/v2c.key" "explicit-exit-notify 1" || return 1
   check "$T: main started the worker from the client's reset" grep -q "(tls-crypt-v2, openvpn 2.5 or older) starts from its reset" "$LOG"
+  # Such a reset does not prove its source address: it must not charge ban-points-connection
+  # to it (anyone with a client key could get another address banned).
+  check "$T: ... and charged no ban points to its unproven address" \
+    bash -c "! '$BUILD_DIR/sslvpnctl' -s '$SOCK' show ip ban points | grep -q '$CLIENT_IP'"
   check "$T: ... and pings" in_ns "$NS_C" ping -c 3 -i 0.2 -W 2 "$GW"
   check "$T: ... 2 MB each way byte-exact" tcp_copy_ok "$NS_S" "$GW" 5806 2000000
   check "$T: explicit-exit-notify ends the session" ov_stop v2u alice
@@ -176,7 +180,8 @@ else
   fail "server B did not start: case 5 not run"
 fi
 echo "# server C: UDP, tls-crypt-v2, serving clients without the cookie"
-if ov_server25 C 10.84.3 fd84:3 "openvpn-tls-crypt-v2 = $WORK/v2srv.key" "openvpn-tls-crypt-v2-force-cookie = false"; then
+if ov_server25 C 10.84.3 fd84:3 "openvpn-tls-crypt-v2 = $WORK/v2srv.key" "openvpn-tls-crypt-v2-force-cookie = false" \
+  "max-ban-score = 80"; then
   case6
   stop_server "$SERVER_PID"
 else
