@@ -21,6 +21,7 @@
 #include "common/config.hpp"
 #include "common/ipc_channel.hpp"
 #include "common/log.hpp"
+#include "common/rate_bucket.hpp"
 #include "ctl.pb.h"
 #include "ipc.pb.h"
 #include "main/admission.hpp"
@@ -31,6 +32,7 @@
 #include "main/sessions.hpp"
 #include "main/udp/classifier.hpp"
 #include "main/udp/openvpn_stateless.hpp"
+#include "main/udp/udp_socket.hpp"
 #include "main/worker_routes.hpp"
 
 namespace sslvpn::mainproc {
@@ -50,6 +52,16 @@ inline const char* protocol_name(ipc::Protocol p) {
   return p == ipc::GLOBALPROTECT ? "globalprotect" : p == ipc::OPENVPN ? "openvpn" : "anyconnect";
 }
 
+// OpenVPN over UDP: a datagram from a new address that main passed to a session's worker to
+// check (a floating client).
+struct OvpnFloatCandidate {
+  uint32_t handoff = 0;  // UdpSocket.handoff it went with
+  std::string peer;      // its sender, "ip|port"
+  Datagram d;            // its addresses: the socket made when it authenticates
+  uint16_t port = 0;     // the listener's
+};
+constexpr size_t kMaxFloatCandidates = 64;
+
 struct WorkerProc {
   Server* owner = nullptr;
   uint64_t id = 0;
@@ -60,10 +72,11 @@ struct WorkerProc {
   TcpService service = TcpService::Https;  // what the listener that accepted it serves
   std::optional<OvpnUdpStart> ovpn_udp;    // OpenVPN: the handshake main did (UDP), the client key (v2)
   std::string ovpn_peer;                   // OpenVPN over UDP: "ip|port" it serves (ovpn_peers_)
-  // OpenVPN over UDP: the addresses of the last sockets handed for a float, by handoff number;
-  // one becomes ovpn_peer when the worker says the client moved there (its packet decrypted).
-  std::deque<std::pair<uint32_t, std::string>> ovpn_floats;
-  uint32_t udp_handoffs = 0;  // sockets handed over so far (UdpSocket.handoff)
+  // OpenVPN over UDP: the last datagrams from new addresses passed to the worker to check, by
+  // handoff number; when the worker says one authenticated, main makes a socket connected to
+  // its sender and that address becomes ovpn_peer.
+  std::deque<OvpnFloatCandidate> ovpn_floats;
+  uint32_t udp_handoffs = 0;  // sockets (or datagrams to check) handed over so far (UdpSocket.handoff)
   IpcChannel channel;
   std::optional<QueuedSender> out;  // main's sends on `channel` (never blocking; bounded)
   ev_io io{};
@@ -334,8 +347,9 @@ class Server final : private udp::Directory {
   // OpenVPN over UDP: "ip|port" -> when main started (or queued) a worker for it. A packet
   // that returns a cookie again before the worker's socket takes over starts nothing.
   std::unordered_map<std::string, double> ovpn_peers_;
-  double ovpn_reply_tokens_ = 0;  // reset replies main may send (refilled per second)
-  double ovpn_reply_at_ = 0;
+  // Reset replies a second (and the burst): each costs an HMAC and a datagram of about the
+  // request's size, so a flood of spoofed resets cannot turn main into a reflector.
+  RateBucket ovpn_replies_{1000, 1000};
   double ovpn_old_v2_logged_ = -60;                // when an old tls-crypt-v2 client's drop was last logged
   std::unordered_map<uint64_t, pid_t> pid_by_id_;  // worker id -> pid
   int exit_code_ = 0;

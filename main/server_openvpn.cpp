@@ -19,12 +19,11 @@
 namespace sslvpn::mainproc {
 namespace {
 
-// Reset replies per second (and the burst): each costs an HMAC and a datagram of about the
-// request's size, so a flood of spoofed resets cannot turn main into a reflector.
-constexpr double kResetRepliesPerSecond = 1000;
 // A peer main started a worker for: later cookie packets from it start nothing for this long
 // (its worker's connected socket takes its packets over almost at once).
 constexpr double kPeerHold = 30;
+// What may wait in a worker's channel for a float check to be sent.
+constexpr size_t kMaxFloatCheckBacklog = 16384;
 
 ipc::OpenVpnStartup::Wrap wrap_kind(const Config& c) {
   if (!c.openvpn_tls_crypt_v2.empty()) return ipc::OpenVpnStartup::TLS_CRYPT_V2;
@@ -131,12 +130,7 @@ void Server::on_openvpn_datagram(UdpListener& l, const Datagram& d, const std::s
                   : " was dropped: its reset is stale (clock skew over 5 minutes?) or too many are new");
   }
   if (dec.kind == udp::OvpnDecision::Kind::Reply) {
-    double t = ev_now(loop_);
-    ovpn_reply_tokens_ =
-        std::min(kResetRepliesPerSecond, ovpn_reply_tokens_ + (t - ovpn_reply_at_) * kResetRepliesPerSecond);
-    ovpn_reply_at_ = t;
-    if (ovpn_reply_tokens_ < 1) return;
-    ovpn_reply_tokens_ -= 1;
+    if (!ovpn_replies_.take(ev_now(loop_))) return;
     (void)::sendto(l.fd.get(), dec.reply.data(), dec.reply.size(), MSG_DONTWAIT,
                    reinterpret_cast<const sockaddr*>(&d.from), d.from_len);
     return;
@@ -145,10 +139,13 @@ void Server::on_openvpn_datagram(UdpListener& l, const Datagram& d, const std::s
 }
 
 // A floating client (protocols.md C10): a DATA_V2 packet from an address no worker's socket
-// is connected to names its session by peer id (the worker id). The worker gets a socket
-// connected to the new address with the packet, and moves there only if the packet decrypts
-// with the session's key. Sockets are handed at most one a second per worker (hand_udp_socket),
-// so forged packets with a live peer id cost the worker one decryption a second.
+// is connected to names its session by peer id (the worker id). Anyone can send one, and peer
+// ids are easy to guess, so main makes nothing for it: the worker gets the packet to check
+// (an AEAD open and the replay window, as openvpn does for every packet), and only when it
+// says the packet authenticated does main make a socket connected to that address
+// (on_ovpn_moved). Forged packets cost no socket, and there is no per-session budget for them
+// to use up: only a worker too busy to read its channel has checks dropped, as a full socket
+// buffer would drop them.
 void Server::expire_openvpn_peers() {
   if (ovpn_peers_.empty()) return;
   std::unordered_set<std::string> live;
@@ -164,26 +161,40 @@ void Server::float_openvpn(UdpListener& l, const Datagram& d, const std::string&
   if (bytes.size() < 1 + 3 + 4 + 16) return;  // op, peer id, packet id, tag
   uint64_t id = uint64_t{bytes[1]} << 16 | uint64_t{bytes[2]} << 8 | bytes[3];
   WorkerProc* w = worker_by_id(id);
-  if (w == nullptr || w->service != TcpService::OpenVpnUdp || w->phase != WorkerPhase::Tunnel) return;
-  uint32_t handed = w->udp_handoffs;
-  hand_udp_socket(*w, l, d, ip, port, bytes, false);
-  if (w->udp_handoffs == handed) return;  // not handed (rate limit, no socket)
-  // Anyone can send a packet with a live peer id: the address becomes this worker's only when
-  // it says the packet decrypted (on_ovpn_moved). Until then nothing of the session changes.
-  w->ovpn_floats.emplace_back(w->udp_handoffs, ip + "|" + std::to_string(port));
-  if (w->ovpn_floats.size() > 4) w->ovpn_floats.pop_front();
+  if (w == nullptr || w->service != TcpService::OpenVpnUdp || w->phase != WorkerPhase::Tunnel || w->killed)
+    return;
+  // Its channel backed up (the worker is busy): checks wait rather than fill the queue, whose
+  // bound would end the session.
+  if (!w->out || w->out->queued_bytes() > kMaxFloatCheckBacklog) return;
+  ipc::MainToWorker m;
+  m.mutable_udp_socket()->set_first_datagram(std::string(bytes.begin(), bytes.end()));
+  m.mutable_udp_socket()->set_handoff(++w->udp_handoffs);
+  if (!send_to_worker(*w, m)) return;
+  w->ovpn_floats.push_back({w->udp_handoffs, ip + "|" + std::to_string(port), d, l.port});
+  if (w->ovpn_floats.size() > kMaxFloatCandidates) w->ovpn_floats.pop_front();
 }
 
 void Server::on_ovpn_moved(WorkerProc& w, uint32_t handoff) {
   auto it = std::find_if(w.ovpn_floats.begin(), w.ovpn_floats.end(),
-                         [&](const auto& f) { return f.first == handoff; });
-  if (it == w.ovpn_floats.end()) return;  // not an address main handed it
+                         [&](const auto& f) { return f.handoff == handoff; });
+  if (it == w.ovpn_floats.end()) return;  // not a datagram main passed it
+  OvpnFloatCandidate c = std::move(*it);
+  w.ovpn_floats.erase(w.ovpn_floats.begin(), std::next(it));
+  if (c.peer == w.ovpn_peer) return;  // already there
+  auto sock = socket_for_sender(c.d, c.port, netns_.get());
+  if (!sock.ok()) {
+    log_.warn("cannot create a UDP socket for worker ", w.pid, "'s OpenVPN client at ", c.peer);
+    return;
+  }
+  ipc::MainToWorker m;
+  m.mutable_udp_socket()->set_handoff(handoff);
+  m.mutable_udp_socket()->set_verified(true);
+  if (!send_to_worker(w, m, sock->get())) return;
   // The new address is this worker's: a cookie packet from it starts nothing new.
   ovpn_peers_.erase(w.ovpn_peer);
-  w.ovpn_peer = it->second;
+  w.ovpn_peer = c.peer;
   ovpn_peers_[w.ovpn_peer] = ev_now(loop_);
   log_.info("worker ", w.pid, ": its OpenVPN client floated to ", w.ovpn_peer);
-  w.ovpn_floats.erase(w.ovpn_floats.begin(), std::next(it));
 }
 
 void Server::start_openvpn_udp(UdpListener& l, const Datagram& d, const std::string& ip, uint16_t port,

@@ -1,6 +1,7 @@
 // main's login admission: slots, the bounded queue, its order under overload, and its timeouts.
 #include <catch2/catch.hpp>
 
+#include "common/rate_bucket.hpp"
 #include "main/admission.hpp"
 #include "main/auto_groups.hpp"
 
@@ -172,4 +173,20 @@ TEST_CASE("auto-select-group: a password file's groups, in order, without repeat
       "line\ndave:staff:!$5$x$v\n");
   CHECK(g == std::vector<std::string>{"staff", "ops", "admins"});
   CHECK(sslvpn::mainproc::passwd_file_groups("").empty());
+}
+
+TEST_CASE("rate bucket: a burst, then the rate; time going back gives nothing", "[admission]") {
+  sslvpn::RateBucket b(10, 3);
+  CHECK(b.take(100.0));
+  CHECK(b.take(100.0));
+  CHECK(b.take(100.0));
+  CHECK_FALSE(b.take(100.0));   // the burst is spent
+  CHECK_FALSE(b.take(100.05));  // half a token
+  CHECK(b.take(100.12));
+  CHECK_FALSE(b.take(99.0));  // a clock that went back refills nothing
+  CHECK_FALSE(b.take(100.12));
+  CHECK(b.take(200.0));  // refilled to the burst, not beyond
+  CHECK(b.take(200.0));
+  CHECK(b.take(200.0));
+  CHECK_FALSE(b.take(200.0));
 }

@@ -62,16 +62,18 @@ void TunnelLoop::check_stream(Clock::time_point now) {
 }
 
 void TunnelLoop::on_udp_socket(const ipc::UdpSocket& m, UniqueFd fd) {
-  if (!factory_ && fd.valid() && !m.client_hello()) {
-    // The stream itself is datagrams (OpenVPN over UDP): a packet from a new address moves it
-    // there only if the engine authenticated it (a floating client).
-    const auto& first = m.first_datagram();
-    if (engine_.on_new_path(
-            std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(first.data()), first.size()),
-            Clock::now(), *this) &&
-        stream_.replace_socket(std::move(fd))) {
+  if (!factory_ && !m.client_hello()) {
+    // The stream itself is datagrams (OpenVPN over UDP), a floating client. First a packet from
+    // the new address without a socket: if the engine authenticates it (it is then processed),
+    // main is told, and only then sends a socket connected there, which the stream moves to.
+    if (!fd.valid()) {
+      const auto& first = m.first_datagram();
+      if (engine_.on_new_path(
+              std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(first.data()), first.size()),
+              Clock::now(), *this))
+        report_stats(Clock::now(), true, m.handoff());
+    } else if (m.verified() && stream_.replace_socket(std::move(fd))) {
       log_.info("the client moved to a new address (", stream_.description(), ")");
-      report_stats(Clock::now(), true, m.handoff());  // main moves its record of the address
     }
     return;
   }
