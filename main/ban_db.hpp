@@ -10,6 +10,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/keyed_hash.hpp"
+
 namespace sslvpn::mainproc {
 
 struct BanSettings {
@@ -46,7 +48,8 @@ class BanDb {
  private:
   bool evict_one(time_t now);  // the table is full: frees a place held by no ban
   BanSettings s_;
-  std::unordered_map<std::string, BanEntry> db_;
+  // Keyed: the addresses are the peers' choice (an IPv6 prefix holds many /64s).
+  std::unordered_map<std::string, BanEntry, KeyedStringHash> db_;
 };
 
 }  // namespace sslvpn::mainproc

@@ -20,6 +20,7 @@
 
 #include "common/config.hpp"
 #include "common/ipc_channel.hpp"
+#include "common/keyed_hash.hpp"
 #include "common/log.hpp"
 #include "common/rate_bucket.hpp"
 #include "ctl.pb.h"
@@ -342,11 +343,11 @@ class Server final : private udp::Directory {
   std::vector<std::unique_ptr<UdpListener>> udp_listeners_;
   std::unordered_map<std::string, pid_t> dtls_ids_;  // DTLS session id -> worker pid
   // Client address -> workers with a DTLS path: NAT rebinding looks up one address, not every worker.
-  std::unordered_multimap<std::string, pid_t> dtls_by_ip_;
+  std::unordered_multimap<std::string, pid_t, KeyedStringHash> dtls_by_ip_;
   std::unordered_map<uint32_t, pid_t> esp_spis_;  // ESP SPI (client to server) -> worker pid
   // OpenVPN over UDP: "ip|port" -> when main started (or queued) a worker for it. A packet
   // that returns a cookie again before the worker's socket takes over starts nothing.
-  std::unordered_map<std::string, double> ovpn_peers_;
+  std::unordered_map<std::string, double, KeyedStringHash> ovpn_peers_;
   // Reset replies a second (and the burst): each costs an HMAC and a datagram of about the
   // request's size, so a flood of spoofed resets cannot turn main into a reflector.
   RateBucket ovpn_replies_{1000, 1000};
