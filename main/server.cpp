@@ -475,6 +475,8 @@ void Server::on_worker_exit(WorkerProc& w, int status) {
   if (!w.ovpn_peer.empty()) ovpn_peers_.erase(w.ovpn_peer);
   if (w.esp_spi != 0) esp_spis_.erase(w.esp_spi);
   pid_by_id_.erase(w.id);
+  if (auto p = id_by_peer_id_.find(peer_id_of(w.id)); p != id_by_peer_id_.end() && p->second == w.id)
+    id_by_peer_id_.erase(p);
   if (!w.udp_peer.empty() && !w.dtls_id.empty()) {
     auto [b, e] = dtls_by_ip_.equal_range(w.client_ip);
     for (auto it = b; it != e; ++it)

@@ -34,6 +34,7 @@
 #include "main/udp/classifier.hpp"
 #include "main/udp/openvpn_stateless.hpp"
 #include "main/udp/udp_socket.hpp"
+#include "main/worker_ids.hpp"
 #include "main/worker_routes.hpp"
 
 namespace sslvpn::mainproc {
@@ -353,6 +354,7 @@ class Server final : private udp::Directory {
   RateBucket ovpn_replies_{1000, 1000};
   double ovpn_old_v2_logged_ = -60;                // when an old tls-crypt-v2 client's drop was last logged
   std::unordered_map<uint64_t, pid_t> pid_by_id_;  // worker id -> pid
+  std::unordered_map<uint32_t, uint64_t> id_by_peer_id_;  // its low 24 bits -> worker id
   int exit_code_ = 0;
   std::unique_ptr<class ControlSocket> control_;
   // The NVM collector: its sockets (kept across its restarts), channel and pending queries.

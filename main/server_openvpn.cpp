@@ -159,8 +159,9 @@ void Server::expire_openvpn_peers() {
 void Server::float_openvpn(UdpListener& l, const Datagram& d, const std::string& ip, uint16_t port,
                            std::span<const uint8_t> bytes) {
   if (bytes.size() < 1 + 3 + 4 + 16) return;  // op, peer id, packet id, tag
-  uint64_t id = uint64_t{bytes[1]} << 16 | uint64_t{bytes[2]} << 8 | bytes[3];
-  WorkerProc* w = worker_by_id(id);
+  uint32_t peer_id = uint32_t{bytes[1]} << 16 | uint32_t{bytes[2]} << 8 | bytes[3];
+  auto id = id_by_peer_id_.find(peer_id);
+  WorkerProc* w = id == id_by_peer_id_.end() ? nullptr : worker_by_id(id->second);
   if (w == nullptr || w->service != TcpService::OpenVpnUdp || w->phase != WorkerPhase::Tunnel || w->killed)
     return;
   // Its channel backed up (the worker is busy): checks wait rather than fill the queue, whose

@@ -125,7 +125,7 @@ uint64_t Server::spawn_worker(UniqueFd client, const std::string& ip, uint16_t p
   PendingSpawn p;
   p.w = std::make_unique<WorkerProc>();
   p.w->owner = this;
-  p.w->id = next_worker_id_++;
+  p.w->id = next_worker_id(next_worker_id_, [&](uint32_t peer) { return id_by_peer_id_.count(peer) != 0; });
   p.w->client_ip = ip;
   p.w->client_port = port;
   p.w->service = service;
@@ -213,6 +213,7 @@ void Server::finish_spawn(PendingSpawn p, pid_t pid) {
   ev_timer_start(loop_, &w->auth_timer);
   log_.debug("worker ", w->pid, " (id ", w->id, ") serves ", w->client_ip, ":", w->client_port);
   pid_by_id_[w->id] = w->pid;
+  id_by_peer_id_[peer_id_of(w->id)] = w->id;
   workers_.emplace(w->pid, std::move(w));
   // Our copies of the worker's ends (p.fds) close here.
 }

@@ -1,9 +1,12 @@
 // main's login admission: slots, the bounded queue, its order under overload, and its timeouts.
 #include <catch2/catch.hpp>
 
+#include <set>
+
 #include "common/rate_bucket.hpp"
 #include "main/admission.hpp"
 #include "main/auto_groups.hpp"
+#include "main/worker_ids.hpp"
 
 using namespace sslvpn::mainproc;
 
@@ -189,4 +192,20 @@ TEST_CASE("rate bucket: a burst, then the rate; time going back gives nothing", 
   CHECK(b.take(200.0));
   CHECK(b.take(200.0));
   CHECK_FALSE(b.take(200.0));
+}
+
+TEST_CASE("worker ids: past 2^24 the peer ids wrap without clashing with live ones", "[admission]") {
+  std::set<uint32_t> live;
+  auto held = [&](uint32_t p) { return live.count(p) != 0; };
+  uint64_t next = 1;
+  CHECK(next_worker_id(next, held) == 1);
+  live = {2, 3};
+  CHECK(next_worker_id(next, held) == 4);  // 2 and 3 are live
+  next = 0xfffffe;
+  CHECK(next_worker_id(next, held) == 0xfffffe);
+  // 0xffffff ("no peer id" to openvpn) and 0x1000000 (peer id 0) are skipped; peer id 1 is
+  // not live, so 0x1000001 is taken.
+  CHECK(next_worker_id(next, held) == 0x1000001);
+  CHECK(next_worker_id(next, held) == 0x1000004);  // 0x1000002, 0x1000003: peer ids 2 and 3 live
+  CHECK(peer_id_of(0x1000004) == 4);
 }
