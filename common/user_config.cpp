@@ -2,6 +2,7 @@
 
 #include "common/config_keys.hpp"
 
+#include <algorithm>
 #include <functional>
 #include <map>
 
@@ -102,6 +103,21 @@ bool is_ocserv_user_key(std::string_view k) {
   return false;
 }
 
+// A time over a year (ocserv takes any int), as in the main configuration: a year, with a
+// warning, rather than a refused tunnel for that user.
+std::string_view capped_time(const Where& w, std::string_view v, std::vector<ConfigWarning>* warnings) {
+  static constexpr std::string_view kTimes[] = {"idle-timeout", "session-timeout", "stats-report-time", "dpd",
+                                                "keepalive"};
+  static constexpr std::string_view kYear = "31536000";
+  if (std::find(std::begin(kTimes), std::end(kTimes), w.key) == std::end(kTimes)) return v;
+  if (v.empty() || v.size() > 19 || v.find_first_not_of("0123456789") != std::string_view::npos) return v;
+  if (std::stoull(std::string(v)) <= 86400ull * 365) return v;
+  if (warnings)
+    warnings->push_back({w.line, "'" + std::string(w.key) + " = " + std::string(v) +
+                                     "' is more than sslvpnd takes; " + std::string(kYear) + " is used"});
+  return kYear;
+}
+
 }  // namespace
 
 ipc::UserSettings parse_user_config(std::string_view text, std::string_view origin,
@@ -112,7 +128,7 @@ ipc::UserSettings parse_user_config(std::string_view text, std::string_view orig
     std::string_view key = given == "tunnel_all_dns" ? "tunnel-all-dns" : canonical_key(given);
     Where w{origin, line, key};
     auto it = handlers().find(key);
-    if (it != handlers().end()) return it->second(s, w, value);
+    if (it != handlers().end()) return it->second(s, w, capped_time(w, value, warnings));
     if (is_ocserv_user_key(key)) {
       if (warnings)
         warnings->push_back(

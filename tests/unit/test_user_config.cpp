@@ -195,3 +195,22 @@ TEST_CASE("user config: ocserv's own spellings", "[userconfig]") {
   REQUIRE(w.size() == 1);
   CHECK(w[0].text.find("mobile-idle-timeout") != std::string::npos);
 }
+
+TEST_CASE("user config: times over a year are a year, with a warning (ocserv takes any int)",
+          "[userconfig]") {
+  std::vector<ConfigWarning> w;
+  auto s = parse_user_config("session-timeout = 99999999\nidle-timeout = 600\ndpd = 40000000\n", "u", &w);
+  CHECK(s.session_timeout() == 86400u * 365);
+  CHECK(s.idle_timeout() == 600);
+  CHECK(s.dpd() == 86400u * 365);
+  REQUIRE(w.size() == 2);
+  CHECK(w[0].line == 1);
+  CHECK(w[0].text.find("'session-timeout = 99999999' is more than sslvpnd takes; 31536000 is used") !=
+        std::string::npos);
+  CHECK(w[1].line == 3);
+  // Not a number is still an error, and so is a negative one.
+  CHECK_THROWS_AS(parse_user_config("session-timeout = soon\n", "u", nullptr), ConfigError);
+  CHECK_THROWS_AS(parse_user_config("idle-timeout = -5\n", "u", nullptr), ConfigError);
+  // Without a warnings list (a login), the cap holds all the same.
+  CHECK(parse_user_config("keepalive = 99999999999\n", "u", nullptr).keepalive() == 86400u * 365);
+}
