@@ -333,7 +333,7 @@ void Server::on_worker_readable(WorkerProc& w) {
       return on_session_request(w, msg.session_request());
     case ipc::WorkerToMain::kSessionStats:
       w.stats = msg.session_stats();
-      if (w.stats.moved_to_handoff() != 0) on_ovpn_moved(w, w.stats.moved_to_handoff());
+      if (w.stats.moved_to_handoff() != 0) on_udp_moved(w, w.stats.moved_to_handoff());
       return;
     case ipc::WorkerToMain::kSessionEnd:
       w.end = msg.session_end();

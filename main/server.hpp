@@ -33,6 +33,7 @@
 #include "main/sessions.hpp"
 #include "main/udp/classifier.hpp"
 #include "main/udp/openvpn_stateless.hpp"
+#include "main/udp/reset_replies.hpp"
 #include "main/udp/udp_socket.hpp"
 #include "main/worker_ids.hpp"
 #include "main/worker_routes.hpp"
@@ -54,15 +55,15 @@ inline const char* protocol_name(ipc::Protocol p) {
   return p == ipc::GLOBALPROTECT ? "globalprotect" : p == ipc::OPENVPN ? "openvpn" : "anyconnect";
 }
 
-// OpenVPN over UDP: a datagram from a new address that main passed to a session's worker to
-// check (a floating client).
-struct OvpnFloatCandidate {
+// A datagram from a client's new address (an OpenVPN client floating, a DTLS client's NAT
+// rebinding) that main passed to the session's worker to check, without a socket.
+struct PathCheck {
   uint32_t handoff = 0;  // UdpSocket.handoff it went with
-  std::string peer;      // its sender, "ip|port"
+  std::string peer;      // its sender: "ip|port" (OpenVPN), "ip:port" (DTLS)
   Datagram d;            // its addresses: the socket made when it authenticates
   uint16_t port = 0;     // the listener's
 };
-constexpr size_t kMaxFloatCandidates = 64;
+constexpr size_t kMaxPathChecks = 64;
 
 struct WorkerProc {
   Server* owner = nullptr;
@@ -74,10 +75,10 @@ struct WorkerProc {
   TcpService service = TcpService::Https;  // what the listener that accepted it serves
   std::optional<OvpnUdpStart> ovpn_udp;    // OpenVPN: the handshake main did (UDP), the client key (v2)
   std::string ovpn_peer;                   // OpenVPN over UDP: "ip|port" it serves (ovpn_peers_)
-  // OpenVPN over UDP: the last datagrams from new addresses passed to the worker to check, by
-  // handoff number; when the worker says one authenticated, main makes a socket connected to
-  // its sender and that address becomes ovpn_peer.
-  std::deque<OvpnFloatCandidate> ovpn_floats;
+  // The last datagrams from new addresses passed to the worker to check, by handoff number;
+  // when the worker says one authenticated, main makes a socket connected to its sender (for
+  // OpenVPN that address becomes ovpn_peer).
+  std::deque<PathCheck> path_checks;
   uint32_t udp_handoffs = 0;  // sockets (or datagrams to check) handed over so far (UdpSocket.handoff)
   IpcChannel channel;
   std::optional<QueuedSender> out;  // main's sends on `channel` (never blocking; bounded)
@@ -268,7 +269,11 @@ class Server final : private udp::Directory {
                            std::span<const uint8_t> bytes);
   void float_openvpn(UdpListener& l, const Datagram& d, const std::string& ip, uint16_t port,
                      std::span<const uint8_t> bytes);
-  void on_ovpn_moved(WorkerProc& w, uint32_t handoff);  // the worker's client floated there
+  // A datagram from a client's new address goes to its worker to check (no socket); false if
+  // not sent (the worker's channel is backed up). on_udp_moved: the worker says it passed.
+  bool send_path_check(WorkerProc& w, const UdpListener& l, const Datagram& d, std::string peer,
+                       std::span<const uint8_t> bytes);
+  void on_udp_moved(WorkerProc& w, uint32_t handoff);
   void start_openvpn_udp(UdpListener& l, const Datagram& d, const std::string& ip, uint16_t port,
                          const udp::OvpnDecision& dec, std::span<const uint8_t> bytes);
   void fill_openvpn_startup(const WorkerProc& w, ipc::WorkerStartup& st) const;
@@ -352,6 +357,7 @@ class Server final : private udp::Directory {
   // Reset replies a second (and the burst): each costs an HMAC and a datagram of about the
   // request's size, so a flood of spoofed resets cannot turn main into a reflector.
   RateBucket ovpn_replies_{1000, 1000};
+  udp::ResetReplies ovpn_reset_replies_;           // ... and each reset (by its session id) twice a second
   double ovpn_old_v2_logged_ = -60;                // when an old tls-crypt-v2 client's drop was last logged
   std::unordered_map<uint64_t, pid_t> pid_by_id_;  // worker id -> pid
   std::unordered_map<uint32_t, uint64_t> id_by_peer_id_;  // its low 24 bits -> worker id

@@ -22,8 +22,6 @@ namespace {
 // A peer main started a worker for: later cookie packets from it start nothing for this long
 // (its worker's connected socket takes its packets over almost at once).
 constexpr double kPeerHold = 30;
-// What may wait in a worker's channel for a float check to be sent.
-constexpr size_t kMaxFloatCheckBacklog = 16384;
 
 ipc::OpenVpnStartup::Wrap wrap_kind(const Config& c) {
   if (!c.openvpn_tls_crypt_v2.empty()) return ipc::OpenVpnStartup::TLS_CRYPT_V2;
@@ -130,6 +128,7 @@ void Server::on_openvpn_datagram(UdpListener& l, const Datagram& d, const std::s
                   : " was dropped: its reset is stale (clock skew over 5 minutes?) or too many are new");
   }
   if (dec.kind == udp::OvpnDecision::Kind::Reply) {
+    if (!ovpn_reset_replies_.allow(dec.client_sid, static_cast<uint64_t>(now))) return;
     if (!ovpn_replies_.take(ev_now(loop_))) return;
     (void)::sendto(l.fd.get(), dec.reply.data(), dec.reply.size(), MSG_DONTWAIT,
                    reinterpret_cast<const sockaddr*>(&d.from), d.from_len);
@@ -143,9 +142,8 @@ void Server::on_openvpn_datagram(UdpListener& l, const Datagram& d, const std::s
 // ids are easy to guess, so main makes nothing for it: the worker gets the packet to check
 // (an AEAD open and the replay window, as openvpn does for every packet), and only when it
 // says the packet authenticated does main make a socket connected to that address
-// (on_ovpn_moved). Forged packets cost no socket, and there is no per-session budget for them
-// to use up: only a worker too busy to read its channel has checks dropped, as a full socket
-// buffer would drop them.
+// (send_path_check, on_udp_moved). Forged packets cost no socket, and there is no per-session
+// budget for them to use up.
 void Server::expire_openvpn_peers() {
   if (ovpn_peers_.empty()) return;
   std::unordered_set<std::string> live;
@@ -164,38 +162,7 @@ void Server::float_openvpn(UdpListener& l, const Datagram& d, const std::string&
   WorkerProc* w = id == id_by_peer_id_.end() ? nullptr : worker_by_id(id->second);
   if (w == nullptr || w->service != TcpService::OpenVpnUdp || w->phase != WorkerPhase::Tunnel || w->killed)
     return;
-  // Its channel backed up (the worker is busy): checks wait rather than fill the queue, whose
-  // bound would end the session.
-  if (!w->out || w->out->queued_bytes() > kMaxFloatCheckBacklog) return;
-  ipc::MainToWorker m;
-  m.mutable_udp_socket()->set_first_datagram(std::string(bytes.begin(), bytes.end()));
-  m.mutable_udp_socket()->set_handoff(++w->udp_handoffs);
-  if (!send_to_worker(*w, m)) return;
-  w->ovpn_floats.push_back({w->udp_handoffs, ip + "|" + std::to_string(port), d, l.port});
-  if (w->ovpn_floats.size() > kMaxFloatCandidates) w->ovpn_floats.pop_front();
-}
-
-void Server::on_ovpn_moved(WorkerProc& w, uint32_t handoff) {
-  auto it = std::find_if(w.ovpn_floats.begin(), w.ovpn_floats.end(),
-                         [&](const auto& f) { return f.handoff == handoff; });
-  if (it == w.ovpn_floats.end()) return;  // not a datagram main passed it
-  OvpnFloatCandidate c = std::move(*it);
-  w.ovpn_floats.erase(w.ovpn_floats.begin(), std::next(it));
-  if (c.peer == w.ovpn_peer) return;  // already there
-  auto sock = socket_for_sender(c.d, c.port, netns_.get());
-  if (!sock.ok()) {
-    log_.warn("cannot create a UDP socket for worker ", w.pid, "'s OpenVPN client at ", c.peer);
-    return;
-  }
-  ipc::MainToWorker m;
-  m.mutable_udp_socket()->set_handoff(handoff);
-  m.mutable_udp_socket()->set_verified(true);
-  if (!send_to_worker(w, m, sock->get())) return;
-  // The new address is this worker's: a cookie packet from it starts nothing new.
-  ovpn_peers_.erase(w.ovpn_peer);
-  w.ovpn_peer = c.peer;
-  ovpn_peers_[w.ovpn_peer] = ev_now(loop_);
-  log_.info("worker ", w.pid, ": its OpenVPN client floated to ", w.ovpn_peer);
+  (void)send_path_check(*w, l, d, ip + "|" + std::to_string(port), bytes);
 }
 
 void Server::start_openvpn_udp(UdpListener& l, const Datagram& d, const std::string& ip, uint16_t port,

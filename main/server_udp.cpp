@@ -7,6 +7,8 @@
 
 #include <gnutls/crypto.h>
 
+#include <algorithm>
+
 #include "main/listener.hpp"
 #include "main/server.hpp"
 #include "main/udp/udp_socket.hpp"
@@ -17,6 +19,9 @@ namespace {
 // At most one socket per tunnel per this many seconds: a flood of valid-looking hellos
 // cannot make main churn sockets.
 constexpr double kUdpHandoffInterval = 1.0;
+// What may wait in a worker's channel for a path check to go: past it, checks are dropped (as
+// a full socket buffer drops datagrams), far below the bound that ends the worker.
+constexpr size_t kMaxPathCheckBacklog = 16384;
 // A whole DTLS record (or ESP packet) fits; anything larger is not ours.
 constexpr size_t kMaxDatagram = 16384 + 256;
 
@@ -105,8 +110,55 @@ void Server::on_udp_readable(UdpListener& l) {
   }
 }
 
+bool Server::send_path_check(WorkerProc& w, const UdpListener& l, const Datagram& d, std::string peer,
+                             std::span<const uint8_t> bytes) {
+  if (w.killed || !w.out || w.out->queued_bytes() > kMaxPathCheckBacklog) return false;
+  ipc::MainToWorker m;
+  m.mutable_udp_socket()->set_first_datagram(std::string(bytes.begin(), bytes.end()));
+  m.mutable_udp_socket()->set_handoff(++w.udp_handoffs);
+  if (!send_to_worker(w, m)) return false;
+  w.path_checks.push_back({w.udp_handoffs, std::move(peer), d, l.port});
+  if (w.path_checks.size() > kMaxPathChecks) w.path_checks.pop_front();
+  return true;
+}
+
+void Server::on_udp_moved(WorkerProc& w, uint32_t handoff) {
+  auto it = std::find_if(w.path_checks.begin(), w.path_checks.end(),
+                         [&](const auto& c) { return c.handoff == handoff; });
+  if (it == w.path_checks.end()) return;  // not a datagram main passed it
+  PathCheck c = std::move(*it);
+  w.path_checks.erase(w.path_checks.begin(), std::next(it));
+  bool ovpn = w.service == TcpService::OpenVpnUdp;
+  if (c.peer == (ovpn ? w.ovpn_peer : w.udp_peer)) return;  // already there
+  auto sock = socket_for_sender(c.d, c.port, netns_.get());
+  if (!sock.ok()) {
+    log_.warn("cannot create a UDP socket for worker ", w.pid, "'s client at ", c.peer);
+    return;
+  }
+  ipc::MainToWorker m;
+  m.mutable_udp_socket()->set_handoff(handoff);
+  m.mutable_udp_socket()->set_verified(true);
+  if (!send_to_worker(w, m, sock->get())) return;
+  if (!ovpn) {
+    w.udp_peer = c.peer;
+    log_.debug("worker ", w.pid, ": its client's datagrams now come from ", w.udp_peer);
+    return;
+  }
+  // The new address is this worker's: a cookie packet from it starts nothing new.
+  ovpn_peers_.erase(w.ovpn_peer);
+  w.ovpn_peer = c.peer;
+  ovpn_peers_[w.ovpn_peer] = ev_now(loop_);
+  log_.info("worker ", w.pid, ": its OpenVPN client floated to ", w.ovpn_peer);
+}
+
 void Server::hand_udp_socket(WorkerProc& w, const UdpListener& l, const Datagram& d, const std::string& ip,
                              uint16_t port, std::span<const uint8_t> bytes, bool hello) {
+  // A record from a new port of the client's address (a NAT rebinding): anyone who knows the
+  // address can send one, so the worker checks it before main makes a socket.
+  if (!hello) {
+    (void)send_path_check(w, l, d, ip + ":" + std::to_string(port), bytes);
+    return;
+  }
   // Two budgets: datagrams from the address the client's TLS connection came from, and from
   // any other. A flood of forged datagrams from spoofed addresses (the SPI or session id
   // travels in clear) cannot then keep the client's own new path from reaching its worker.

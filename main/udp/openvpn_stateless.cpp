@@ -78,7 +78,8 @@ OvpnDecision OvpnStateless::decide(ovpn::ControlWrap& wrap, std::span<const uint
   OvpnDecision out;
   Op op = ovpn::op_of(d[0]);
   // The HMAC (tls-auth, tls-crypt) is checked first; replays are the worker's business (a
-  // replayed reset costs one reply, as a fresh one does).
+  // replayed reset costs one reply, as a fresh one does; main answers an id at most twice a
+  // second: ResetReplies).
   auto plain = wrap.unwrap(d, false);
   if (!plain.ok()) {
     if (plain.error() == Errc::Denied) ++bad_hmac_;
@@ -100,6 +101,7 @@ OvpnDecision OvpnStateless::decide(ovpn::ControlWrap& wrap, std::span<const uint
     r.msg_id = 0;
     if (v2) r.payload = ovpn::early_negotiation_resend_wkc();
     out.kind = OvpnDecision::Kind::Reply;
+    out.client_sid = p->sid;
     // Replay id 1 at this second: the worker goes on from id 2 at the same time.
     out.reply = wrap.wrap_at(ovpn::serialize_control(r), 1, static_cast<uint32_t>(now));
     return out;

@@ -25,7 +25,7 @@ struct OvpnDecision {
   enum class Kind : uint8_t { Drop, Reply, Start };
   Kind kind = Kind::Drop;
   std::vector<uint8_t> reply;                  // Reply: the server reset to send back
-  ovpn::SessionId client_sid{}, server_sid{};  // Start (server_sid unset when from_reset)
+  ovpn::SessionId client_sid{}, server_sid{};  // Start (server_sid unset when from_reset); Reply: client_sid
   bool from_reset = false;        // Start: from an old tls-crypt-v2 client's reset (remember_reset it)
   uint32_t wrap_time = 0;         // Start: the replay time our replies use
   std::string client_key;         // Start, tls-crypt-v2: the client's key Kc

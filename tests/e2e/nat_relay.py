@@ -5,7 +5,11 @@ UDP relay moves to a new source port (what a NAT does when its mapping expires),
 client's side as it was. It exits after LIFETIME seconds. Addresses may be IPv4 or IPv6.
 
   nat_relay.py LISTEN_ADDR SERVER PORT LIFETIME [UDP_PORT]
+
+With NAT_RELAY_DUMP=FILE it writes the client's first UDP datagram there, in hex (a test
+replays it).
 """
+import os
 import selectors
 import signal
 import socket
@@ -80,6 +84,10 @@ while time.time() < deadline:
                     peer.sendall(data)
             elif kind == "udp-in":
                 data, client_addr = udp_client.recvfrom(65536)
+                dump = os.environ.get("NAT_RELAY_DUMP")
+                if dump and not os.path.exists(dump):
+                    with open(dump, "w") as f:
+                        f.write(data.hex())
                 upstream.send(data)
             elif kind == "udp-up":
                 data = upstream.recv(65536)

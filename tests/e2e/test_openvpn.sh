@@ -174,7 +174,7 @@ case12() {
   # Through a NAT in the client namespace (nat_relay.py) that moves to a new source port on
   # SIGUSR1: the session follows the client once a packet from the new port decrypts (found
   # by its peer id), without a reconnect.
-  ip netns exec "$NS_C" python3 "$(dirname "$0")/nat_relay.py" 127.0.0.1 "$SERVER_IP" "$OV_PORT" 120 \
+  NAT_RELAY_DUMP="$WORK/reset.hex" ip netns exec "$NS_C" python3 "$(dirname "$0")/nat_relay.py" 127.0.0.1 "$SERVER_IP" "$OV_PORT" 120 \
     >"$WORK/relay.log" 2>&1 &
   relay=$!
   STARTED_PIDS+=("$relay")
@@ -195,11 +195,37 @@ s.sendto(bytes([0x48]) + bytes.fromhex(sys.argv[1]) + os.urandom(60), ('$SERVER_
   check "$T: a forged packet with its peer id from another address moves nothing" \
     bash -c "! grep -q 'floated to $CLIENT_IP|40999' '$LOG'"
   check "$T: ... and the session still pings" in_ns "$NS_C" ping -c 2 -i 0.2 -W 2 "$GW"
+  # alice's reset (its HMAC is good), replayed as fast as possible from 16 ports for 5 s:
+  # main answers a reset at most twice a second, whatever the address, so the replays cannot
+  # use up the 1000 replies a second that new clients need; bob connects meanwhile.
+  in_ns "$NS_C" python3 -c "import socket, sys, time
+pkt = bytes.fromhex(open(sys.argv[1]).read()); end = time.time() + 5; n = got = 0
+socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(16)]
+for s in socks: s.bind(('$CLIENT_IP', 0)); s.setblocking(False)
+while time.time() < end and n < 200000:
+    for s in socks:
+        s.sendto(pkt, ('$SERVER_IP', $OV_PORT)); n += 1
+    for s in socks:
+        try:
+            while True: s.recv(2048); got += 1
+        except BlockingIOError: pass
+time.sleep(0.5)
+for s in socks:
+    try:
+        while True: s.recv(2048); got += 1
+    except BlockingIOError: pass
+print(n, got)" "$WORK/reset.hex" >"$WORK/replay.out" 2>&1 &
+  local replay=$!
   # Had main taken that address as alice's, a new client from it would be held off as hers.
   ov_conf g udp bob "tls-crypt $WORK/tc.key" "lport 40999" "explicit-exit-notify 1"
   sed -i '/^nobind$/d' "$WORK/g.ovpn"
   ov_start g
-  check "$T: ... a new client from that very address still connects" ov_up g
+  check "$T: ... a new client from that very address still connects, under replays of alice's reset" ov_up g
+  wait "$replay"
+  local sent replied
+  read -r sent replied <"$WORK/replay.out"
+  check "$T: ... $sent replays of alice's reset in 5 s got $replied replies (at most 2 a second)" \
+    test "${sent:-0}" -gt 10000 -a "${replied:-99}" -le 14
   ov_stop g bob
   # While the NAT moves, a flood of forged DATA_V2 with the session's peer id from the client's
   # own IP, 16 ports, about 2000 a second for 12 s: main used to hand a socket for such packets

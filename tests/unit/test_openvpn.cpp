@@ -418,6 +418,7 @@ TEST_CASE("ovpn stateless handshake: a reset gets a cookie; only the cookie star
   CHECK(rp->opcode() == Op::HardResetServerV2);
   CHECK(rp->acks == std::vector<uint32_t>{0});
   CHECK(rp->ack_sid == reset(0x33).sid);
+  CHECK(d.client_sid == reset(0x33).sid);  // main counts replies per reset (ResetReplies)
   // The same reset again (a retransmission) gets the same cookie: nothing was kept.
   auto again = st.on_datagram(client.wrap(serialize_control(reset(0x33))), "198.51.100.7|40000", now + 1);
   auto again_plain = client.unwrap(again.reply);

@@ -51,7 +51,15 @@ ssize_t DtlsChannel::pull(gnutls_transport_ptr_t p, void* buf, size_t len) {
     self->first_.clear();
     return static_cast<ssize_t>(n);
   }
-  ssize_t n = ::recv(self->udp_.get(), buf, len, MSG_DONTWAIT);
+  if (self->probing_) {
+    gnutls_transport_set_errno(self->session_.get(), EAGAIN);
+    return -1;
+  }
+  // ECONNREFUSED is an ICMP error for an earlier send (the client's old port, after a NAT
+  // moved it, or a port briefly closed): reported once, it does not end the path.
+  ssize_t n;
+  do n = ::recv(self->udp_.get(), buf, len, MSG_DONTWAIT);
+  while (n < 0 && (errno == ECONNREFUSED || errno == EINTR));
   if (n < 0) gnutls_transport_set_errno(self->session_.get(), errno == EWOULDBLOCK ? EAGAIN : errno);
   return n;
 }
@@ -72,6 +80,7 @@ ssize_t DtlsChannel::push(gnutls_transport_ptr_t p, const void* buf, size_t len)
 int DtlsChannel::pull_timeout(gnutls_transport_ptr_t p, unsigned ms) {
   auto* self = static_cast<DtlsChannel*>(p);
   if (!self->first_.empty()) return 1;
+  if (self->probing_) return 0;
   pollfd pfd{self->udp_.get(), POLLIN, 0};
   return ::poll(&pfd, 1, static_cast<int>(ms));
 }
@@ -182,18 +191,25 @@ size_t DtlsChannel::pending() const {
   return established_ ? gnutls_record_check_pending(session_.get()) : 0;
 }
 
-Result<size_t> DtlsChannel::try_rebind(UniqueFd udp, std::string first, std::span<uint8_t> buf) {
-  if (!established_) return Errc::State;
-  flush();  // what was queued goes the old way
-  UniqueFd old = std::exchange(udp_, std::move(udp));
+Result<size_t> DtlsChannel::check_new_path(std::string first, std::span<uint8_t> buf) {
+  // Records GnuTLS holds from the live path would be read before `first`: no check then (the
+  // client's next datagram from the new port gets one).
+  if (!established_ || gnutls_record_check_pending(session_.get()) > 0) return Errc::State;
+  // Only the stashed datagram is read: pull() serves it, then says there is nothing more (it
+  // must not take a datagram of the live path in its place). A record that does not
+  // authenticate, or that the replay window has seen, is dropped inside GnuTLS.
   first_ = std::move(first);
-  // Only the stashed datagram is read: pull() serves it first, and GnuTLS asks for one
-  // datagram per record. Anything that does not authenticate is dropped inside GnuTLS.
+  probing_ = true;
   ssize_t n = gnutls_record_recv(session_.get(), buf.data(), buf.size());
+  probing_ = false;
   first_.clear();
   if (n > 0) return static_cast<size_t>(n);
-  udp_ = std::move(old);
   return Errc::Denied;
+}
+
+void DtlsChannel::move_to(UniqueFd udp) {
+  flush();  // what was queued goes the old way
+  udp_ = std::move(udp);
 }
 
 std::string DtlsChannel::description() const {

@@ -74,7 +74,8 @@ class DtlsChannel final : public tunnel::DatagramChannel {
   // NAT rebinding: a record came from the client's address on a new port. The new socket is
   // kept only if that record decrypts in this session (so a forged or replayed datagram cannot
   // steer the tunnel); its plaintext is then in `buf` and its length returned.
-  Result<size_t> try_rebind(UniqueFd udp, std::string first, std::span<uint8_t> buf) override;
+  Result<size_t> check_new_path(std::string first, std::span<uint8_t> buf) override;
+  void move_to(UniqueFd udp) override;
   std::string description() const override;
 
  private:
@@ -85,7 +86,8 @@ class DtlsChannel final : public tunnel::DatagramChannel {
   static int psk_key(gnutls_session_t s, const char* username, gnutls_datum_t* key);
 
   UniqueFd udp_;
-  std::string first_;  // a datagram main already read, delivered before the socket's own
+  bool probing_ = false;  // check_new_path: only first_ may be read
+  std::string first_;     // a datagram main already read, delivered before the socket's own
   SecretBytes psk_;
   PskServerCredentialsHandle cred_;  // freed after the session that uses it
   TlsSessionHandle session_;

@@ -29,7 +29,8 @@ class EspChannel final : public tunnel::DatagramChannel {
   void flush() override;
   size_t pending() const override { return first_.empty() ? 0 : 1; }
   // Every new path is opened by EspFactory (main routes each one as a new path).
-  Result<size_t> try_rebind(UniqueFd, std::string, std::span<uint8_t>) override { return Errc::Denied; }
+  Result<size_t> check_new_path(std::string, std::span<uint8_t>) override { return Errc::Denied; }
+  void move_to(UniqueFd) override {}
   std::string description() const override { return description_; }
   uint64_t rejected() const noexcept { return rejected_; }
 

@@ -119,10 +119,12 @@ class DatagramChannel {
   virtual bool send(std::span<const uint8_t> record) = 0;
   virtual void flush() = 0;
   virtual size_t pending() const = 0;
-  // NAT rebinding: takes `udp` (connected to the client's new port) only if `first`, the
-  // datagram that arrived there, authenticates; its payload is then in `buf`. Otherwise the
-  // current path stays and Errc::Denied.
-  virtual Result<size_t> try_rebind(UniqueFd udp, std::string first, std::span<uint8_t> buf) = 0;
+  // NAT rebinding, in two steps. `first` came from the client's new port (main read it, and
+  // made nothing for it): if it authenticates (and is fresh), its payload is in `buf` and it
+  // counts as received; otherwise Errc::Denied and nothing changed. Main, told it passed,
+  // sends a socket connected to that port, which move_to() takes.
+  virtual Result<size_t> check_new_path(std::string first, std::span<uint8_t> buf) = 0;
+  virtual void move_to(UniqueFd udp) = 0;
   virtual std::string description() const = 0;
 };
 

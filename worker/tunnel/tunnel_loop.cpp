@@ -77,15 +77,23 @@ void TunnelLoop::on_udp_socket(const ipc::UdpSocket& m, UniqueFd fd) {
     }
     return;
   }
-  if (!factory_ || !fd.valid()) return;  // no datagram channel was offered: nothing to do with it
+  if (!factory_) return;  // no datagram channel was offered: nothing to do with it
   if (!m.client_hello()) {
+    // A new port (NAT rebinding), in two steps as for OpenVPN above: the datagram alone first,
+    // then the socket once main heard that it authenticated.
     if (!dgram_) return;
-    auto n = dgram_->try_rebind(std::move(fd), m.first_datagram(), rx_);
-    if (!n.ok()) return;  // did not decrypt: keep the current path
+    if (fd.valid()) {
+      if (m.verified()) dgram_->move_to(std::move(fd));
+      return;
+    }
+    auto n = dgram_->check_new_path(m.first_datagram(), rx_);
+    if (!n.ok()) return;  // did not decrypt: nothing changes
     log_.info(factory_->name(), " client moved to a new port");
     engine_.on_datagram(std::span<const uint8_t>(rx_, *n), Clock::now(), *this);
+    report_stats(Clock::now(), true, m.handoff());
     return;
   }
+  if (!fd.valid()) return;
   // Anyone who saw the client's hello can send one with its session id: a hello is only a
   // candidate. It never touches the live channel; it replaces it once its handshake completed,
   // which proves the key (the PSK from the TLS session, or the legacy master secret).

@@ -82,7 +82,8 @@ void UdpBatch::flush(int fd) {
       ++gso_sends_;
       continue;
     }
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) continue;  // lost, as UDP may be
+    // Lost, as UDP may be (ECONNREFUSED: an ICMP error for an earlier datagram, not a GSO fault).
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS || errno == ECONNREFUSED) continue;
     // EIO/EINVAL/ENOPROTOOPT: no GSO on this path (no checksum offload, an old kernel, ...).
     gso_ok_ = false;
     for (size_t k = 0; k < r.count; ++k) {
