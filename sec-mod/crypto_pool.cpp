@@ -42,6 +42,7 @@ bool CryptoPool::submit(Lane lane, Work work, Done done) {
       return false;
     }
     q.push_back(Job{std::move(work), std::move(done)});
+    ++unfinished_;
   }
   cv_.notify_one();
   return true;
@@ -50,6 +51,11 @@ bool CryptoPool::submit(Lane lane, Work work, Done done) {
 size_t CryptoPool::queued(Lane lane) const {
   std::lock_guard<std::mutex> g(mu_);
   return lane == Lane::Sign ? sign_.size() : hash_.size();
+}
+
+size_t CryptoPool::unfinished() const {
+  std::lock_guard<std::mutex> g(mu_);
+  return unfinished_;
 }
 
 size_t CryptoPool::refused(Lane lane) const {
@@ -88,7 +94,11 @@ void CryptoPool::deliver() {
     std::lock_guard<std::mutex> g(mu_);
     ready.swap(finished_);
   }
-  for (auto& d : ready) d();
+  for (auto& d : ready) {
+    d();
+    std::lock_guard<std::mutex> g(mu_);
+    --unfinished_;
+  }
 }
 
 }  // namespace sslvpn::secmod

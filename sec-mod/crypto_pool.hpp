@@ -41,6 +41,9 @@ class CryptoPool {
   size_t queued(Lane lane) const;
   // Jobs refused because their lane was full, since the start.
   size_t refused(Lane lane) const;
+  // Jobs submitted whose Done has not run yet (waiting, on a thread, or finished and not yet
+  // delivered): 0 means no pool thread is working for anyone.
+  size_t unfinished() const;
 
   // The thread count for sec-mod-scale = n (0: one per online CPU), within [1, 64].
   static size_t thread_count(unsigned configured);
@@ -61,6 +64,7 @@ class CryptoPool {
   std::deque<Job> sign_, hash_;  // waiting
   std::deque<Done> finished_;    // done, for the loop
   size_t refused_sign_ = 0, refused_hash_ = 0;
+  size_t unfinished_ = 0;
   bool stopping_ = false;
   ev_async async_{};
   std::vector<std::thread> threads_;

@@ -162,6 +162,8 @@ class SecMod {
   Result<void> start();
 
   static std::span<const WorkerRoute> worker_routes();
+  // Signatures and password hashes not yet answered (tests wait for 0 before they exit).
+  size_t crypto_unfinished() const { return pool_.unfinished(); }
 
   // Handlers (public so the route table can name them).
   Result<void> on_sign(WorkerPeer& p, ipc::WorkerToSecMod& m);

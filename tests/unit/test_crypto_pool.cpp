@@ -93,6 +93,7 @@ TEST_CASE("CryptoPool refuses a job when its lane is full, and counts it") {
     REQUIRE(pool.submit(CryptoPool::Lane::Hash, hold, [&] { ++reported; }));
     // The running job has left the queue; wait until it has, then fill the lane.
     for (int i = 0; i < 5000 && pool.queued(CryptoPool::Lane::Hash) != 0; ++i) ::usleep(1000);
+    CHECK(pool.unfinished() == 1);  // on its thread: out of the queue, not finished
     CHECK(pool.submit(CryptoPool::Lane::Hash, hold, [&] { ++reported; }));
     CHECK(pool.submit(CryptoPool::Lane::Hash, hold, [&] { ++reported; }));
     CHECK_FALSE(pool.submit(CryptoPool::Lane::Hash, hold, [&] { ++reported; }));
@@ -101,9 +102,11 @@ TEST_CASE("CryptoPool refuses a job when its lane is full, and counts it") {
     CHECK(pool.submit(
         CryptoPool::Lane::Sign, [](size_t) {}, [&] { ++reported; }));
     CHECK(pool.refused(CryptoPool::Lane::Sign) == 0);
+    CHECK(pool.unfinished() == 4);  // refused jobs are not counted
     release = true;
     turn_until(loop, reported, 4);
     CHECK(reported.load() == 4);
+    CHECK(pool.unfinished() == 0);  // every Done has run
   }
   ev_loop_destroy(loop);
 }
