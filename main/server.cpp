@@ -338,6 +338,9 @@ void Server::on_worker_readable(WorkerProc& w) {
     case ipc::WorkerToMain::kSessionEnd:
       w.end = msg.session_end();
       return;
+    case ipc::WorkerToMain::kPathChecked:
+      w.path_checks.answered_through(msg.path_checked().through());
+      return;
     case ipc::WorkerToMain::kHipReport:
       if (w.request.protocol() != ipc::GLOBALPROTECT || msg.hip_report().report().size() > kMaxHipReport)
         return kill_worker(w, "sent an invalid HIP report");

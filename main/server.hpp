@@ -33,6 +33,7 @@
 #include "main/sessions.hpp"
 #include "main/udp/classifier.hpp"
 #include "main/udp/openvpn_stateless.hpp"
+#include "main/udp/path_checks.hpp"
 #include "main/udp/reset_replies.hpp"
 #include "main/udp/udp_socket.hpp"
 #include "main/worker_ids.hpp"
@@ -55,16 +56,6 @@ inline const char* protocol_name(ipc::Protocol p) {
   return p == ipc::GLOBALPROTECT ? "globalprotect" : p == ipc::OPENVPN ? "openvpn" : "anyconnect";
 }
 
-// A datagram from a client's new address (an OpenVPN client floating, a DTLS client's NAT
-// rebinding) that main passed to the session's worker to check, without a socket.
-struct PathCheck {
-  uint32_t handoff = 0;  // UdpSocket.handoff it went with
-  std::string peer;      // its sender: "ip|port" (OpenVPN), "ip:port" (DTLS)
-  Datagram d;            // its addresses: the socket made when it authenticates
-  uint16_t port = 0;     // the listener's
-};
-constexpr size_t kMaxPathChecks = 64;
-
 struct WorkerProc {
   Server* owner = nullptr;
   uint64_t id = 0;
@@ -75,10 +66,10 @@ struct WorkerProc {
   TcpService service = TcpService::Https;  // what the listener that accepted it serves
   std::optional<OvpnUdpStart> ovpn_udp;    // OpenVPN: the handshake main did (UDP), the client key (v2)
   std::string ovpn_peer;                   // OpenVPN over UDP: "ip|port" it serves (ovpn_peers_)
-  // The last datagrams from new addresses passed to the worker to check, by handoff number;
-  // when the worker says one authenticated, main makes a socket connected to its sender (for
-  // OpenVPN that address becomes ovpn_peer).
-  std::deque<PathCheck> path_checks;
+  // Datagrams from new addresses passed to the worker to check and not yet answered; when the
+  // worker says one authenticated, main makes a socket connected to its sender (for OpenVPN
+  // that address becomes ovpn_peer).
+  PathCheckWindow path_checks;
   uint32_t udp_handoffs = 0;  // sockets (or datagrams to check) handed over so far (UdpSocket.handoff)
   IpcChannel channel;
   std::optional<QueuedSender> out;  // main's sends on `channel` (never blocking; bounded)

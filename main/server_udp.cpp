@@ -22,6 +22,13 @@ constexpr double kUdpHandoffInterval = 1.0;
 // What may wait in a worker's channel for a path check to go: past it, checks are dropped (as
 // a full socket buffer drops datagrams), far below the bound that ends the worker.
 constexpr size_t kMaxPathCheckBacklog = 16384;
+
+// The next UdpSocket.handoff; never 0 (SessionStats.moved_to_handoff = 0 means no move).
+uint32_t next_handoff(WorkerProc& w) {
+  if (++w.udp_handoffs == 0) ++w.udp_handoffs;
+  return w.udp_handoffs;
+}
+
 // A whole DTLS record (or ESP packet) fits; anything larger is not ours.
 constexpr size_t kMaxDatagram = 16384 + 256;
 
@@ -112,22 +119,22 @@ void Server::on_udp_readable(UdpListener& l) {
 
 bool Server::send_path_check(WorkerProc& w, const UdpListener& l, const Datagram& d, std::string peer,
                              std::span<const uint8_t> bytes) {
-  if (w.killed || !w.out || w.out->queued_bytes() > kMaxPathCheckBacklog) return false;
+  // A full window waits for the worker's answers: this datagram is dropped, never an older one
+  // (the real client's may be among them), and the client's next one gets its turn.
+  if (w.killed || !w.out || w.path_checks.full() || w.out->queued_bytes() > kMaxPathCheckBacklog)
+    return false;
   ipc::MainToWorker m;
   m.mutable_udp_socket()->set_first_datagram(std::string(bytes.begin(), bytes.end()));
-  m.mutable_udp_socket()->set_handoff(++w.udp_handoffs);
+  m.mutable_udp_socket()->set_handoff(next_handoff(w));
   if (!send_to_worker(w, m)) return false;
-  w.path_checks.push_back({w.udp_handoffs, std::move(peer), d, l.port});
-  if (w.path_checks.size() > kMaxPathChecks) w.path_checks.pop_front();
+  w.path_checks.add({w.udp_handoffs, std::move(peer), d, l.port});
   return true;
 }
 
 void Server::on_udp_moved(WorkerProc& w, uint32_t handoff) {
-  auto it = std::find_if(w.path_checks.begin(), w.path_checks.end(),
-                         [&](const auto& c) { return c.handoff == handoff; });
-  if (it == w.path_checks.end()) return;  // not a datagram main passed it
-  PathCheck c = std::move(*it);
-  w.path_checks.erase(w.path_checks.begin(), std::next(it));
+  auto taken = w.path_checks.take(handoff);
+  if (!taken) return;  // not a datagram main passed it
+  PathCheck c = std::move(*taken);
   bool ovpn = w.service == TcpService::OpenVpnUdp;
   if (c.peer == (ovpn ? w.ovpn_peer : w.udp_peer)) return;  // already there
   auto sock = socket_for_sender(c.d, c.port, netns_.get());
@@ -174,7 +181,7 @@ void Server::hand_udp_socket(WorkerProc& w, const UdpListener& l, const Datagram
   ipc::MainToWorker m;
   m.mutable_udp_socket()->set_first_datagram(std::string(bytes.begin(), bytes.end()));
   m.mutable_udp_socket()->set_client_hello(hello);
-  m.mutable_udp_socket()->set_handoff(++w.udp_handoffs);
+  m.mutable_udp_socket()->set_handoff(next_handoff(w));
   if (!send_to_worker(w, m, sock->get())) return;
   if (w.udp_peer.empty() && !w.dtls_id.empty()) dtls_by_ip_.emplace(w.client_ip, w.pid);
   w.udp_peer = ip + ":" + std::to_string(port);

@@ -16,6 +16,8 @@ constexpr WorkerMainRoute kRoutes[] = {
     {K::kSessionStats, phase_bit(WorkerPhase::Tunnel), false, "sent statistics without a tunnel"},
     {K::kSessionEnd, phase_bit(WorkerPhase::Tunnel), true, "ended a tunnel it did not have"},
     // GlobalProtect's hipreport.esp comes after getconfig, on the tunnel's connection.
+    // Answers to datagrams main passed to be checked (a client's new address) exist only then.
+    {K::kPathChecked, phase_bit(WorkerPhase::Tunnel), false, "checked a datagram without a tunnel"},
     {K::kHipReport, phase_bit(WorkerPhase::Tunnel), false, "sent a HIP report without a tunnel"},
 };
 

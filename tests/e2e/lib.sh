@@ -46,7 +46,7 @@ e2e_cleanup() {
   if [ "$FAILED" -ne 0 ] && [ -n "${WORK:-}" ]; then
     for log in "$WORK"/*.log; do [ -f "$log" ] && { echo "--- $log"; tail -n 40 "$log"; }; done
   fi
-  [ -n "${WORK:-}" ] && rm -rf "$WORK"
+  [ -n "${WORK:-}" ] && [ -z "${E2E_KEEP:-}" ] && rm -rf "$WORK"  # E2E_KEEP=1 keeps it to read
 }
 
 pass() { PASSED=$((PASSED + 1)); echo "ok   - $*"; }

@@ -2,7 +2,7 @@
 """A NAT in one process, for the NAT-rebinding test: relays TCP and UDP from LISTEN_ADDR:PORT to
 SERVER:PORT (UDP on UDP_PORT, PORT by default: GlobalProtect's ESP has its own). On SIGUSR1 the
 UDP relay moves to a new source port (what a NAT does when its mapping expires), keeping the
-client's side as it was. It exits after LIFETIME seconds. Addresses may be IPv4 or IPv6.
+client's side as it was; on SIGUSR2 it moves back to its first source port. It exits after LIFETIME seconds. Addresses may be IPv4 or IPv6.
 
   nat_relay.py LISTEN_ADDR SERVER PORT LIFETIME [UDP_PORT]
 
@@ -19,15 +19,22 @@ import time
 listen_addr, server, port, lifetime = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
 udp_port = int(sys.argv[5]) if len(sys.argv) > 5 else port
 sel = selectors.DefaultSelector()
-rebind = False
+rebind = None  # the source port to move to (0: any new one)
+first_port = None
 
 
 def on_usr1(*_):
     global rebind
-    rebind = True
+    rebind = 0
+
+
+def on_usr2(*_):
+    global rebind
+    rebind = first_port
 
 
 signal.signal(signal.SIGUSR1, on_usr1)
+signal.signal(signal.SIGUSR2, on_usr2)
 
 def family(addr):
     return socket.AF_INET6 if ":" in addr else socket.AF_INET
@@ -46,13 +53,18 @@ client_addr = None
 upstream = None
 
 
-def new_upstream():
-    global upstream
+def new_upstream(source_port=0):
+    global upstream, first_port
     if upstream is not None:
         sel.unregister(upstream)
         upstream.close()
     upstream = socket.socket(family(server), socket.SOCK_DGRAM)
+    if source_port:
+        upstream.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        upstream.bind(("::" if ":" in server else "0.0.0.0", source_port))
     upstream.connect((server, udp_port))
+    if first_port is None:
+        first_port = upstream.getsockname()[1]
     sel.register(upstream, selectors.EVENT_READ, ("udp-up", None))
     print("udp source port", upstream.getsockname()[1], flush=True)
 
@@ -60,9 +72,9 @@ def new_upstream():
 new_upstream()
 deadline = time.time() + lifetime
 while time.time() < deadline:
-    if rebind:
-        rebind = False
-        new_upstream()
+    if rebind is not None:
+        port_to, rebind = rebind, None
+        new_upstream(port_to)
     for key, _ in sel.select(timeout=0.2):
         kind, peer = key.data
         try:

@@ -169,6 +169,28 @@ check "... in the same DTLS session (one handshake)" test "$(grep -c "Establishe
 wait "$FLOOD_PID"
 check "... all under a flood of forged records from the client's IP ($(cat "$WORK/dtls-flood.out") sent)" \
   test "$(cat "$WORK/dtls-flood.out")" -gt 10000
+# Forged datagrams on the live path itself: the client's address and its current port, so they
+# land on the worker's connected socket. An empty datagram (GnuTLS took it for the end of the
+# session), and a junk record followed by a header that claims 16 kB (GnuTLS filled that record
+# from the client's next datagrams, so the tunnel went deaf while the forgeries lasted).
+NAT_PORT=$(grep "udp source port" "$WORK/relay.log" | tail -n 1 | awk '{print $4}')
+JUNK="17fefd00010000000000aa0014$(head -c 20 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+LIAR="17fefd00010000000000ab3f00deadbeef"
+check "forged empty datagrams from the client's own port are sent" \
+  in_ns "$NS_C" python3 "$E2E_DIR/spoof_udp.py" "$CLIENT_IP" "$NAT_PORT" "$SERVER_IP" "$PORT" 5 0.05 -
+check "... ping works after them" in_ns "$NS_C" ping -c 3 -i 0.2 -W 2 "$BEHIND_IP"
+check "... and they did not end the DTLS channel" bash -c "! grep -q 'DTLS channel closed' '$LOG'"
+in_ns "$NS_C" python3 "$E2E_DIR/spoof_udp.py" "$CLIENT_IP" "$NAT_PORT" "$SERVER_IP" "$PORT" 60 0.05 \
+  "$JUNK$LIAR" >"$WORK/liar.out" 2>&1 &
+LIAR_PID=$!
+STARTED_PIDS+=("$LIAR_PID")
+lost=$(in_ns "$NS_C" ping -c 25 -i 0.1 -W 2 "$BEHIND_IP" | grep -o '[0-9]*% packet loss')
+wait "$LIAR_PID"
+check "under forged records that claim 16 kB, from the client's own port: no ping lost ($lost)" \
+  test "$lost" = "0% packet loss"
+check "... $(cat "$WORK/liar.out") forgeries were sent" test "$(cat "$WORK/liar.out")" -ge 50
+check "... in the same DTLS session (one handshake)" test "$(grep -c "Established DTLS connection" "$WORK/n.oc.log")" = 1
+check "... and the DTLS channel was never dropped" bash -c "! grep -q 'DTLS channel closed' '$LOG'"
 oc_stop n
 kill "$RELAY_PID" 2>/dev/null
 check "no worker died of a signal (PSK server)" bash -c "! grep -Eq 'died of signal|seccomp filter' '$LOG'"

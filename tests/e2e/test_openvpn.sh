@@ -253,6 +253,17 @@ print(n)" "$pid_hex" >"$WORK/forge-flood.out" 2>&1 &
   check "$T: ... and main's record of it moved once the worker said so" grep -q "OpenVPN client floated to $CLIENT_IP|" "$LOG"
   check "$T: ... without a reconnect" test "$(grep -c "Initialization Sequence Completed" "$WORK/ov-f.log")" = "$n0"
   check "$T: ... 5 MB each way byte-exact on the new path" tcp_copy_ok "$NS_S" "$GW" 5715 5000000
+  # Back to the first port: the worker's first socket (connected there) was closed when the
+  # client moved, or it would take these packets and nobody would read them.
+  local first_port back=no
+  first_port=$(grep "udp source port" "$WORK/relay.log" | head -n 1 | awk '{print $4}')
+  kill -USR2 "$relay"
+  for _ in $(seq 1 10); do
+    in_ns "$NS_C" ping -c 1 -W 1 "$GW" >/dev/null 2>&1 && { back=yes; break; }
+  done
+  check "$T: back at its first port ($first_port), pings get through again" test "$back" = yes
+  check "$T: ... main's record followed it back" grep -q "OpenVPN client floated to $CLIENT_IP|$first_port" "$LOG"
+  check "$T: ... without a reconnect" test "$(grep -c "Initialization Sequence Completed" "$WORK/ov-f.log")" = "$n0"
   ov_stop f alice
   kill "$relay" 2>/dev/null
   wait "$relay" 2>/dev/null

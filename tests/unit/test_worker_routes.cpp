@@ -12,8 +12,8 @@ namespace {
 
 // Every kind of the envelope. The switch fails to compile (-Werror=switch) when the schema
 // gains a kind this list does not name, so a new message cannot go unrouted.
-constexpr K::MsgCase kKinds[] = {K::kLog, K::kSessionRequest, K::kSessionStats, K::kSessionEnd,
-                                 K::kHipReport};
+constexpr K::MsgCase kKinds[] = {K::kLog,        K::kSessionRequest, K::kSessionStats,
+                                 K::kSessionEnd, K::kHipReport,      K::kPathChecked};
 [[maybe_unused]] constexpr bool listed(K::MsgCase k) {
   switch (k) {
     case K::kLog:
@@ -21,6 +21,7 @@ constexpr K::MsgCase kKinds[] = {K::kLog, K::kSessionRequest, K::kSessionStats, 
     case K::kSessionStats:
     case K::kSessionEnd:
     case K::kHipReport:
+    case K::kPathChecked:
       return true;
     case K::MSG_NOT_SET:
       return false;
@@ -50,6 +51,7 @@ TEST_CASE("worker routes: the legal phases, and every other phase kills the work
       case K::kSessionStats:
       case K::kSessionEnd:
       case K::kHipReport:
+      case K::kPathChecked:
         return p == WorkerPhase::Tunnel;
       case K::MSG_NOT_SET:
         return false;
@@ -67,7 +69,7 @@ TEST_CASE("worker routes: the legal phases, and every other phase kills the work
         ++illegal;
       }
     }
-  CHECK(illegal == 12);  // 4 phases x 5 kinds, 8 legal
+  CHECK(illegal == 15);  // 4 phases x 6 kinds, 9 legal
   for (auto p : kPhases) CHECK(check_worker_message(p, K::MSG_NOT_SET, false) != nullptr);
   // An unknown kind (a newer schema's field number) is refused too.
   CHECK(check_worker_message(WorkerPhase::Tunnel, static_cast<K::MsgCase>(99), false) != nullptr);

@@ -1,6 +1,7 @@
 #include "worker/anyconnect/dtls_channel.hpp"
 
 #include "common/text.hpp"
+#include "worker/anyconnect/dtls_records.hpp"
 
 #include <gnutls/dtls.h>
 #include <poll.h>
@@ -45,23 +46,44 @@ const LegacyCipher* choose_legacy_cipher(std::string_view dtls_list, std::string
 
 ssize_t DtlsChannel::pull(gnutls_transport_ptr_t p, void* buf, size_t len) {
   auto* self = static_cast<DtlsChannel*>(p);
-  if (!self->first_.empty()) {
-    size_t n = std::min(len, self->first_.size());
-    std::memcpy(buf, self->first_.data(), n);
+  std::span<uint8_t> out(static_cast<uint8_t*>(buf), len);
+  auto again = [self] {
+    gnutls_transport_set_errno(self->session_.get(), EAGAIN);
+    return ssize_t{-1};
+  };
+  if (self->probing_) {  // the stashed datagram's first record, nothing else
+    std::span<const uint8_t> d(reinterpret_cast<const uint8_t*>(self->first_.data()), self->first_.size());
+    size_t n = dtls_record_size(d);
+    if (n == 0 || n > len) return again();
+    std::memcpy(buf, d.data(), n);
     self->first_.clear();
     return static_cast<ssize_t>(n);
   }
-  if (self->probing_) {
-    gnutls_transport_set_errno(self->session_.get(), EAGAIN);
-    return -1;
+  if (!self->first_.empty()) {
+    self->records_.fill({reinterpret_cast<const uint8_t*>(self->first_.data()), self->first_.size()});
+    self->first_.clear();
   }
-  // ECONNREFUSED is an ICMP error for an earlier send (the client's old port, after a NAT
-  // moved it, or a port briefly closed): reported once, it does not end the path.
-  ssize_t n;
-  do n = ::recv(self->udp_.get(), buf, len, MSG_DONTWAIT);
-  while (n < 0 && (errno == ECONNREFUSED || errno == EINTR));
-  if (n < 0) gnutls_transport_set_errno(self->session_.get(), errno == EWOULDBLOCK ? EAGAIN : errno);
-  return n;
+  // A bounded number of datagrams per call: those that hold no whole record are dropped.
+  for (int i = 0; i < 64; ++i) {
+    while (!self->records_.empty())
+      if (size_t n = self->records_.take(out); n > 0) return static_cast<ssize_t>(n);
+    // ECONNREFUSED is an ICMP error for an earlier send (the client's old port, after a NAT
+    // moved it, or a port briefly closed): reported once, it does not end the path.
+    ssize_t got;
+    do got = ::recv(self->udp_.get(), buf, len, MSG_DONTWAIT);
+    while (got < 0 && (errno == ECONNREFUSED || errno == EINTR));
+    if (got < 0) {
+      gnutls_transport_set_errno(self->session_.get(), errno == EWOULDBLOCK ? EAGAIN : errno);
+      return -1;
+    }
+    std::span<const uint8_t> d(out.data(), static_cast<size_t>(got));
+    size_t n = dtls_record_size(d);
+    if (n == 0) continue;           // no whole record (an empty datagram would read as EOF)
+    if (n == d.size()) return got;  // the usual datagram: one record, handed over in place
+    self->records_.fill(d.subspan(n));  // the others wait for the next calls
+    return static_cast<ssize_t>(n);
+  }
+  return again();
 }
 
 ssize_t DtlsChannel::push(gnutls_transport_ptr_t p, const void* buf, size_t len) {
@@ -79,8 +101,8 @@ ssize_t DtlsChannel::push(gnutls_transport_ptr_t p, const void* buf, size_t len)
 
 int DtlsChannel::pull_timeout(gnutls_transport_ptr_t p, unsigned ms) {
   auto* self = static_cast<DtlsChannel*>(p);
-  if (!self->first_.empty()) return 1;
-  if (self->probing_) return 0;
+  if (self->probing_) return self->first_.empty() ? 0 : 1;
+  if (!self->first_.empty() || !self->records_.empty()) return 1;
   pollfd pfd{self->udp_.get(), POLLIN, 0};
   return ::poll(&pfd, 1, static_cast<int>(ms));
 }
@@ -188,16 +210,18 @@ void DtlsChannel::flush() {
 }
 
 size_t DtlsChannel::pending() const {
-  return established_ ? gnutls_record_check_pending(session_.get()) : 0;
+  if (!established_) return 0;
+  return gnutls_record_check_pending(session_.get()) + (records_.empty() ? 0 : 1);
 }
 
 Result<size_t> DtlsChannel::check_new_path(std::string first, std::span<uint8_t> buf) {
-  // Records GnuTLS holds from the live path would be read before `first`: no check then (the
-  // client's next datagram from the new port gets one).
+  // Plaintext GnuTLS holds from the live path would be read before `first`: no check then (the
+  // client's next datagram from the new port gets one). GnuTLS holds no raw bytes between
+  // records (pull() hands it whole records), and the live path's queued records stay queued.
   if (!established_ || gnutls_record_check_pending(session_.get()) > 0) return Errc::State;
-  // Only the stashed datagram is read: pull() serves it, then says there is nothing more (it
-  // must not take a datagram of the live path in its place). A record that does not
-  // authenticate, or that the replay window has seen, is dropped inside GnuTLS.
+  // Only the first record of the stashed datagram is read: pull() serves it, then says there
+  // is nothing more (it must not take a datagram of the live path in its place). A record that
+  // does not authenticate, or that the replay window has seen, is dropped inside GnuTLS.
   first_ = std::move(first);
   probing_ = true;
   ssize_t n = gnutls_record_recv(session_.get(), buf.data(), buf.size());

@@ -18,6 +18,7 @@
 #include "common/result.hpp"
 #include "common/secret_bytes.hpp"
 #include "common/unique_fd.hpp"
+#include "worker/anyconnect/dtls_records.hpp"
 #include "worker/tunnel/engine.hpp"
 #include "worker/tunnel/udp_batch.hpp"
 
@@ -86,8 +87,9 @@ class DtlsChannel final : public tunnel::DatagramChannel {
   static int psk_key(gnutls_session_t s, const char* username, gnutls_datum_t* key);
 
   UniqueFd udp_;
-  bool probing_ = false;  // check_new_path: only first_ may be read
-  std::string first_;     // a datagram main already read, delivered before the socket's own
+  bool probing_ = false;     // check_new_path: only first_ may be read
+  std::string first_;        // a datagram main already read, delivered before the socket's own
+  DtlsRecordQueue records_;  // the rest of a datagram with several records
   SecretBytes psk_;
   PskServerCredentialsHandle cred_;  // freed after the session that uses it
   TlsSessionHandle session_;

@@ -466,7 +466,7 @@ void run_openvpn(Logger& log, const ipc::WorkerStartup& st, TlsServer& tls, SecM
   if (o.tcp())
     tr.reset(tcp = new ovpn::TcpPacketTransport(client_fd));
   else
-    tr.reset(udp = new ovpn::UdpPacketTransport(client_fd));
+    tr.reset(udp = new ovpn::UdpPacketTransport(UniqueFd(client_fd)));
   uint32_t wrap_time = o.wrap_time() != 0 ? o.wrap_time() : static_cast<uint32_t>(::time(nullptr));
   // Over UDP main's reset reply used replay id 1: ours go on from 2.
   ovpn::ControlWrap wrap(wrap_keys(o), wrap_time, 2);

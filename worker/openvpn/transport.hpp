@@ -19,7 +19,10 @@ inline constexpr size_t kMaxPacket = 16384;
 // sendmsg() with UDP GSO (worker/tunnel/udp_batch.hpp), as DTLS's do.
 class UdpPacketTransport final : public tunnel::StreamTransport {
  public:
-  explicit UdpPacketTransport(int fd) : fd_(fd) {}
+  // Owns the client's socket: when the client moves, the old one is closed, or it would keep
+  // taking the datagrams of its old address (a connected socket wins the kernel's lookup) and a
+  // client that came back there would be heard by nobody.
+  explicit UdpPacketTransport(UniqueFd fd) : owned_(std::move(fd)), fd_(owned_.get()) {}
   int fd() const override { return fd_; }
   Result<size_t> recv_nonblocking(std::span<uint8_t> buf) override;
   size_t pending() const override { return 0; }
@@ -42,9 +45,9 @@ class UdpPacketTransport final : public tunnel::StreamTransport {
   uint64_t send_drops() const { return send_drops_; }
 
  private:
+  UniqueFd owned_;  // connected to the client's address (main made a new one when it moved)
   int fd_;
   worker::UdpBatch batch_;
-  UniqueFd owned_;  // after the client moved: the socket main connected to its new address
   std::string label_ = "UDP";
   uint64_t send_drops_ = 0;
 };

@@ -14,6 +14,8 @@ using R = ipc::SessionEnd;
 
 // Work done per wake-up before polling again, so no descriptor starves the others.
 constexpr int kBatch = 64;
+// Messages from main read per wakeup.
+constexpr int kMainBatch = 32;
 // How often byte counters go to main.
 constexpr auto kStatsInterval = std::chrono::seconds(3);
 // A DTLS handshake in progress is not replaced by a newer hello for this long: a legitimate
@@ -62,6 +64,10 @@ void TunnelLoop::check_stream(Clock::time_point now) {
 }
 
 void TunnelLoop::on_udp_socket(const ipc::UdpSocket& m, UniqueFd fd) {
+  if (!fd.valid()) {  // a datagram to check: main waits for the answer, whatever it is
+    checked_handoff_ = m.handoff();
+    checks_unacked_ = true;
+  }
   if (!factory_ && !m.client_hello()) {
     // The stream itself is datagrams (OpenVPN over UDP), a floating client. First a packet from
     // the new address without a socket: if the engine authenticates it (it is then processed),
@@ -218,22 +224,23 @@ void TunnelLoop::read_tun(Clock::time_point now) {
     if (!tun_.read(tx_, room, sink).ok()) return;  // nothing more for now
 }
 
-void TunnelLoop::on_main_message() {
+bool TunnelLoop::on_main_message() {
   auto r = main_.recv<ipc::MainToWorker>(true);
   if (!r.ok()) {
     if (r.error() != Errc::Timeout) main_gone_ = true;
-    return;
+    return false;
   }
   // The one dispatch point for main's channel in the tunnel phase. Main is trusted, but a kind
   // that has no meaning here is a protocol error: the tunnel ends rather than guess.
   switch (r->first.msg_case()) {
     case ipc::MainToWorker::kUdpSocket:
-      return on_udp_socket(r->first.udp_socket(), std::move(r->second));
+      on_udp_socket(r->first.udp_socket(), std::move(r->second));
+      return true;
     case ipc::MainToWorker::kTerminate: {
       const auto& t = r->first.terminate();
       log_.info("main ends the tunnel: ", t.reason());
       engine_.terminate(R::SERVER_DISCONNECT, t.tell_client(), *this);
-      return;
+      return true;
     }
     case ipc::MainToWorker::kStartup:
     case ipc::MainToWorker::kSessionReply:
@@ -241,8 +248,17 @@ void TunnelLoop::on_main_message() {
       log_.error("unexpected message from main in the tunnel (case ", static_cast<int>(r->first.msg_case()),
                  ")");
       main_gone_ = true;
-      return;
+      return false;
   }
+  return false;
+}
+
+void TunnelLoop::ack_path_checks() {
+  if (!checks_unacked_) return;
+  checks_unacked_ = false;
+  ipc::WorkerToMain m;
+  m.mutable_path_checked()->set_through(checked_handoff_);
+  (void)main_.send(m);
 }
 
 void TunnelLoop::report_stats(Clock::time_point now, bool force, uint32_t moved_to_handoff) {
@@ -305,7 +321,12 @@ ipc::SessionEnd TunnelLoop::run() {
     }
     if (::poll(fds, 5, timeout) < 0 && errno != EINTR) break;
     now = Clock::now();
-    if (fds[2].revents) on_main_message();
+    if (fds[2].revents) {
+      // Several at a time (a flood of datagrams to check comes this way), then one answer.
+      for (int i = 0; i < kMainBatch && !main_gone_ && !engine_.ended() && on_main_message(); ++i) {
+      }
+      ack_path_checks();
+    }
     if (candidate_ && ((fds[4].revents & (POLLIN | POLLERR)) || now >= candidate_due_)) drive_candidate(now);
     if (dgram_ && ((fds[3].revents & (POLLIN | POLLERR)) || dgram_->pending() > 0)) read_datagrams(now);
     if (tun_.blocked() && (fds[1].revents & (POLLOUT | POLLERR))) flush_tun();

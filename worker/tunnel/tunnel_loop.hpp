@@ -42,7 +42,10 @@ class TunnelLoop final : public TunnelIo {
   // The stream is over: the tunnel ends, unless the engine carries on without it.
   void check_stream(Clock::time_point now);
   bool stream_open() const { return !stream_failed_; }
-  void on_main_message();
+  // One message from main; false when none was waiting (or the channel failed).
+  bool on_main_message();
+  // Tells main which of the datagrams it passed to check have been (PathChecked), if any since.
+  void ack_path_checks();
   void on_udp_socket(const ipc::UdpSocket& m, UniqueFd fd);
   void read_datagrams(Clock::time_point now);
   void drive_candidate(Clock::time_point now);
@@ -74,6 +77,8 @@ class TunnelLoop final : public TunnelIo {
   uint64_t reported_in_ = 0, reported_out_ = 0;
   std::string reported_dgram_;  // the datagram channel's description main has
   bool reported_once_ = false;
+  uint32_t checked_handoff_ = 0;  // the last datagram main passed to check (UdpSocket.handoff)
+  bool checks_unacked_ = false;   // ... and main has not been told yet
   // Buffers: one record in; one TUN packet out, after the engine's header room.
   static constexpr size_t kMaxHeaderRoom = 64;
   static constexpr size_t kMaxRecord = 16384 + 64;
