@@ -1,4 +1,4 @@
-// The DTLS record framing the worker applies before GnuTLS (worker/anyconnect/dtls_records.hpp):
+// The DTLS record framing the worker applies before GnuTLS (common/dtls_records.hpp):
 // any datagram. Every record handed out must be whole (its header's length matches), they
 // must come in order from the datagram's start, and never add up to more than it held.
 #include <cstdint>
@@ -6,9 +6,9 @@
 #include <cstring>
 #include <vector>
 
-#include "worker/anyconnect/dtls_records.hpp"
+#include "common/dtls_records.hpp"
 
-using namespace sslvpn::worker;
+using namespace sslvpn;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* d, size_t n) {
   std::span<const uint8_t> in(d, n);

@@ -1,13 +1,13 @@
-// DTLS record framing for GnuTLS (worker/anyconnect/dtls_records.hpp): whole records only, one
+// DTLS record framing for GnuTLS (common/dtls_records.hpp): whole records only, one
 // at a time; a datagram's broken tail is dropped.
 #include <catch2/catch.hpp>
 
 #include <string>
 #include <vector>
 
-#include "worker/anyconnect/dtls_records.hpp"
+#include "common/dtls_records.hpp"
 
-using namespace sslvpn::worker;
+using namespace sslvpn;
 
 namespace {
 

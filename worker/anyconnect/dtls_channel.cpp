@@ -1,7 +1,7 @@
 #include "worker/anyconnect/dtls_channel.hpp"
 
+#include "common/dtls_records.hpp"
 #include "common/text.hpp"
-#include "worker/anyconnect/dtls_records.hpp"
 
 #include <gnutls/dtls.h>
 #include <poll.h>
@@ -78,8 +78,8 @@ ssize_t DtlsChannel::pull(gnutls_transport_ptr_t p, void* buf, size_t len) {
     }
     std::span<const uint8_t> d(out.data(), static_cast<size_t>(got));
     size_t n = dtls_record_size(d);
-    if (n == 0) continue;           // no whole record (an empty datagram would read as EOF)
-    if (n == d.size()) return got;  // the usual datagram: one record, handed over in place
+    if (n == 0) continue;               // no whole record (an empty datagram would read as EOF)
+    if (n == d.size()) return got;      // the usual datagram: one record, handed over in place
     self->records_.fill(d.subspan(n));  // the others wait for the next calls
     return static_cast<ssize_t>(n);
   }

@@ -15,10 +15,10 @@
 #include <string>
 #include <string_view>
 
+#include "common/dtls_records.hpp"
 #include "common/result.hpp"
 #include "common/secret_bytes.hpp"
 #include "common/unique_fd.hpp"
-#include "worker/anyconnect/dtls_records.hpp"
 #include "worker/tunnel/engine.hpp"
 #include "worker/tunnel/udp_batch.hpp"
 

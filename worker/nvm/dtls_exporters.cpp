@@ -10,6 +10,8 @@
 #include <optional>
 #include <vector>
 
+#include "common/dtls_records.hpp"
+
 namespace sslvpn::nvm {
 namespace {
 
@@ -98,6 +100,7 @@ struct DtlsExporters::Peer {
   TlsSessionHandle session;
   UdpPeer to;
   std::deque<std::vector<uint8_t>> inbox;
+  DtlsRecordQueue records;  // the rest of the datagram GnuTLS is reading
   bool established = false;
   std::optional<HalfOpen> half_open;  // until established
   double started = 0, last = 0, next_retransmit = 0;
@@ -105,20 +108,25 @@ struct DtlsExporters::Peer {
   static ssize_t push(gnutls_transport_ptr_t ptr, const void* data, size_t size) {
     return send_reply(static_cast<Peer*>(ptr)->to, data, size);
   }
+  // GnuTLS gets whole records, one per read (common/dtls_records.hpp): a forged datagram
+  // ending in a header that claims more than it holds cannot swallow the exporter's next ones.
   static ssize_t pull(gnutls_transport_ptr_t ptr, void* data, size_t size) {
     auto* p = static_cast<Peer*>(ptr);
-    if (p->inbox.empty()) {
-      gnutls_transport_set_errno(p->session.get(), EAGAIN);
-      return -1;
+    std::span<uint8_t> out(static_cast<uint8_t*>(data), size);
+    for (;;) {
+      while (!p->records.empty())
+        if (size_t n = p->records.take(out); n > 0) return static_cast<ssize_t>(n);
+      if (p->inbox.empty()) {
+        gnutls_transport_set_errno(p->session.get(), EAGAIN);
+        return -1;
+      }
+      (void)p->records.fill(p->inbox.front());  // none whole: the datagram is dropped
+      p->inbox.pop_front();
     }
-    auto d = std::move(p->inbox.front());
-    p->inbox.pop_front();
-    size_t n = std::min(size, d.size());
-    std::memcpy(data, d.data(), n);
-    return static_cast<ssize_t>(n);
   }
   static int pull_timeout(gnutls_transport_ptr_t ptr, unsigned) {
-    return static_cast<Peer*>(ptr)->inbox.empty() ? 0 : 1;
+    auto* p = static_cast<Peer*>(ptr);
+    return p->inbox.empty() && p->records.empty() ? 0 : 1;
   }
 };
 

@@ -12,7 +12,7 @@
 #include <span>
 #include <string>
 
-namespace sslvpn::worker {
+namespace sslvpn {
 
 inline constexpr size_t kDtlsRecordHeader = 13;
 
@@ -37,4 +37,4 @@ class DtlsRecordQueue {
   size_t at_ = 0;
 };
 
-}  // namespace sslvpn::worker
+}  // namespace sslvpn

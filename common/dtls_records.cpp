@@ -1,8 +1,8 @@
-#include "worker/anyconnect/dtls_records.hpp"
+#include "common/dtls_records.hpp"
 
 #include <cstring>
 
-namespace sslvpn::worker {
+namespace sslvpn {
 
 size_t dtls_record_size(std::span<const uint8_t> d) noexcept {
   if (d.size() < kDtlsRecordHeader) return 0;
@@ -34,4 +34,4 @@ void DtlsRecordQueue::clear() noexcept {
   at_ = 0;
 }
 
-}  // namespace sslvpn::worker
+}  // namespace sslvpn
