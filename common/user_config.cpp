@@ -110,8 +110,11 @@ std::string_view capped_time(const Where& w, std::string_view v, std::vector<Con
                                                 "keepalive"};
   static constexpr std::string_view kYear = "31536000";
   if (std::find(std::begin(kTimes), std::end(kTimes), w.key) == std::end(kTimes)) return v;
-  if (v.empty() || v.size() > 19 || v.find_first_not_of("0123456789") != std::string_view::npos) return v;
-  if (std::stoull(std::string(v)) <= 86400ull * 365) return v;
+  if (v.empty() || v.find_first_not_of("0123456789") != std::string_view::npos) return v;
+  // Any count of digits (ocserv's atoi takes them all): past 8 significant ones it is over a year.
+  std::string_view digits = v.substr(std::min(v.find_first_not_of('0'), v.size()));
+  if (digits.size() <= kYear.size() && (digits.empty() || std::stoull(std::string(digits)) <= 86400ull * 365))
+    return v;
   if (warnings)
     warnings->push_back({w.line, "'" + std::string(w.key) + " = " + std::string(v) +
                                      "' is more than sslvpnd takes; " + std::string(kYear) + " is used"});

@@ -235,8 +235,7 @@ void Server::accept_resume_cb(struct ev_loop* loop, ev_timer* w, int) {
 
 // Out of descriptors, the listeners stay readable while the connection waits in the backlog:
 // without a rest the loop would spin on accept4. They rest a while and the clients wait there.
-void Server::pause_accepting_for_descriptors() {
-  const int e = errno;
+void Server::pause_accepting_for_descriptors(int e) {
   for (auto& io : accept_io_) ev_io_stop(loop_, &io);
   if (ev_is_active(&accept_pause_)) ev_timer_stop(loop_, &accept_pause_);
   ev_timer_set(&accept_pause_, kDescriptorPause, 0.);
@@ -262,12 +261,13 @@ void Server::on_accept(int listen_fd) {
     if (l.fd.get() == listen_fd) service = l.service;
   int batch = cfg().rate_limit_ms != 0 ? 1 : 64;
   for (int i = 0; i < batch; ++i) {  // bounded: let other watchers run under a connection flood
+    if (i > 0 && ev_is_active(&accept_pause_)) return;  // a worker found no descriptor: rest
     sockaddr_storage ss{};
     socklen_t len = sizeof ss;
     UniqueFd c(::accept4(listen_fd, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_CLOEXEC));
     if (!c.valid()) {
       if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
-        pause_accepting_for_descriptors();
+        pause_accepting_for_descriptors(errno);
       return;
     }
     uint16_t port = 0;

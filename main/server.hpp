@@ -160,7 +160,7 @@ class Server final : private udp::Directory {
   static constexpr double kAcctTick = 2.0;  // how often interim accounting is checked
 
   void on_accept(int listen_fd);
-  void pause_accepting_for_descriptors();
+  void pause_accepting_for_descriptors(int err);  // err: the errno that said so
   void on_secmod_readable();
   void on_worker_readable(WorkerProc& w);
   void on_child_exit(pid_t pid, int status);

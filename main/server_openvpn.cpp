@@ -129,7 +129,10 @@ void Server::on_openvpn_datagram(UdpListener& l, const Datagram& d, const std::s
   }
   if (dec.kind == udp::OvpnDecision::Kind::Reply) {
     if (!ovpn_reset_replies_.allow(dec.client_sid, static_cast<uint64_t>(now))) return;
-    if (!ovpn_replies_.take(ev_now(loop_))) return;
+    if (!ovpn_replies_.take(ev_now(loop_))) {  // this client's retry may still be answered
+      ovpn_reset_replies_.refund(dec.client_sid, static_cast<uint64_t>(now));
+      return;
+    }
     (void)::sendto(l.fd.get(), dec.reply.data(), dec.reply.size(), MSG_DONTWAIT,
                    reinterpret_cast<const sockaddr*>(&d.from), d.from_len);
     return;

@@ -114,9 +114,9 @@ uint64_t Server::spawn_worker(UniqueFd client, const std::string& ip, uint16_t p
   auto to_worker = make_ipc_pair();
   auto worker_secmod = make_ipc_pair();
   if (!to_worker.ok() || !worker_secmod.ok()) {
-    if (errno == EMFILE || errno == ENFILE) {
+    if (const int e = errno; e == EMFILE || e == ENFILE) {
+      pause_accepting_for_descriptors(e);  // the next ones wait in the backlog meanwhile
       log_.debug("no descriptor for a worker; dropping ", ip);
-      pause_accepting_for_descriptors();  // the next ones wait in the backlog meanwhile
     } else {
       log_.error("socketpair failed; dropping ", ip);
     }

@@ -20,4 +20,9 @@ bool ResetReplies::allow(const ovpn::SessionId& sid, uint64_t now) {
   return true;
 }
 
+void ResetReplies::refund(const ovpn::SessionId& sid, uint64_t now) {
+  auto it = seen_.find(std::string(reinterpret_cast<const char*>(sid.data()), sid.size()));
+  if (it != seen_.end() && it->second.second == now && it->second.replies > 0) --it->second.replies;
+}
+
 }  // namespace sslvpn::mainproc::udp

@@ -26,6 +26,8 @@ class ResetReplies {
 
   // Whether a reply to a reset with this session id may go at `now` (seconds); counts it.
   bool allow(const ovpn::SessionId& sid, uint64_t now);
+  // The reply allow() counted did not go (main's global budget was spent): uncounted again.
+  void refund(const ovpn::SessionId& sid, uint64_t now);
   size_t size() const { return seen_.size(); }
 
  private:

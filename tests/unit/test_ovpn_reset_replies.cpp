@@ -28,6 +28,19 @@ TEST_CASE("reset replies: twice a second per session id, whatever the address", 
   CHECK_FALSE(r.allow(sid(1), 103));
 }
 
+TEST_CASE("reset replies: a reply that did not go is not counted", "[openvpn]") {
+  ResetReplies r;
+  CHECK(r.allow(sid(1), 100));
+  CHECK(r.allow(sid(1), 100));
+  r.refund(sid(1), 100);  // main's global budget refused the second one
+  CHECK(r.allow(sid(1), 100));
+  CHECK_FALSE(r.allow(sid(1), 100));
+  r.refund(sid(1), 99);  // another second's: nothing to give back
+  CHECK_FALSE(r.allow(sid(1), 100));
+  r.refund(sid(7), 100);  // never counted: nothing happens
+  CHECK(r.size() == 1);
+}
+
 TEST_CASE("reset replies: ids of past seconds are swept; past the bound new ids pass uncounted",
           "[openvpn]") {
   ResetReplies r;

@@ -213,4 +213,7 @@ TEST_CASE("user config: times over a year are a year, with a warning (ocserv tak
   CHECK_THROWS_AS(parse_user_config("idle-timeout = -5\n", "u", nullptr), ConfigError);
   // Without a warnings list (a login), the cap holds all the same.
   CHECK(parse_user_config("keepalive = 99999999999\n", "u", nullptr).keepalive() == 86400u * 365);
+  // Any number of digits, and leading zeros that are not significant.
+  CHECK(parse_user_config("dpd = 1234567890123456789012345\n", "u", nullptr).dpd() == 86400u * 365);
+  CHECK(parse_user_config("dpd = 000000000000000000000000090\n", "u", nullptr).dpd() == 90);
 }
