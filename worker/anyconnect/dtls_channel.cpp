@@ -36,6 +36,9 @@ constexpr LegacyCipher kLegacyCiphers[] = {
      "NONE:+VERS-DTLS0.9:+COMP-NULL:+AES-128-CBC:+SHA1:+RSA:%COMPAT"},
 };
 
+// Records GnuTLS may drop in one recv() or handshake() call before it returns.
+constexpr int kMaxDroppedPerCall = 64;
+
 }  // namespace
 
 const LegacyCipher* choose_legacy_cipher(std::string_view dtls_list, std::string_view dtls12_list) {
@@ -180,6 +183,10 @@ DtlsChannel::~DtlsChannel() = default;
 Result<bool> DtlsChannel::handshake() {
   if (established_) return true;
   int r = gnutls_handshake(session_.get());
+  // A record GnuTLS dropped (not of this handshake) ends the call with E_AGAIN while the rest
+  // of its flight waits here: go on with them, a bounded number of times.
+  for (int i = 0; i < kMaxDroppedPerCall && r == GNUTLS_E_AGAIN && !records_.empty(); ++i)
+    r = gnutls_handshake(session_.get());
   if (r == 0) {
     established_ = true;
     return true;
@@ -189,11 +196,18 @@ Result<bool> DtlsChannel::handshake() {
 }
 
 Result<size_t> DtlsChannel::recv(std::span<uint8_t> buf) {
-  for (;;) {
+  for (int dropped = 0;;) {
     ssize_t n = gnutls_record_recv(session_.get(), buf.data(), buf.size());
     if (n > 0) return static_cast<size_t>(n);
     if (n == 0) return Errc::Closed;
-    if (n == GNUTLS_E_AGAIN) return Errc::Timeout;
+    if (n == GNUTLS_E_AGAIN) {
+      // GnuTLS dropped a record (forged, replayed, not of this session): the rest of its
+      // datagram goes too, as GnuTLS itself drops it, so a datagram packed with bogus records
+      // costs one. Then the next datagram, a bounded number of times.
+      if (records_.empty() || ++dropped > kMaxDroppedPerCall) return Errc::Timeout;
+      records_.clear();
+      continue;
+    }
     if (n == GNUTLS_E_INTERRUPTED) continue;
     if (!gnutls_error_is_fatal(static_cast<int>(n))) continue;  // a bad record: dropped by GnuTLS
     return Errc::Io;

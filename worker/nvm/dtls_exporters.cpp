@@ -178,8 +178,7 @@ void DtlsExporters::on_datagram(const UdpPeer& from, std::span<const uint8_t> d,
   // replaces the session once it returned our cookie, which a spoofer off the path cannot.
   if (it != peers_.end() && !(it->second->established && is_client_hello(d))) {
     Peer& p = *it->second;
-    if (p.inbox.size() >= kMaxInbox) return;
-    p.inbox.emplace_back(d.begin(), d.end());
+    if (p.inbox.size() < kMaxInbox) p.inbox.emplace_back(d.begin(), d.end());  // else dropped
     if (!step(p, now, deliver)) peers_.erase(it);
     return;
   }
@@ -246,8 +245,12 @@ void DtlsExporters::start_session(const UdpPeer& from, std::span<const uint8_t> 
 
 bool DtlsExporters::step(Peer& p, double now, const Deliver& deliver) {
   gnutls_session_t s = p.session.get();
+  // E_AGAIN with records still queued: GnuTLS dropped one (forged, replayed, not of this
+  // session) and stopped there.
+  auto queued = [&p] { return !p.records.empty() || !p.inbox.empty(); };
   if (!p.established) {
     int r = gnutls_handshake(s);
+    for (size_t i = 0; i < kMaxInbox && r == GNUTLS_E_AGAIN && queued(); ++i) r = gnutls_handshake(s);
     if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED) {
       p.next_retransmit = now + gnutls_dtls_get_timeout(s) / 1000.0;
       return true;
@@ -262,14 +265,19 @@ bool DtlsExporters::step(Peer& p, double now, const Deliver& deliver) {
   }
   std::vector<uint8_t>& buf = rx_;
   if (buf.empty()) buf.resize(kMaxRecord);
-  for (int i = 0; i < 64; ++i) {
+  // Bounded: every pass takes a record, or a datagram of the inbox (at most kMaxInbox).
+  for (size_t i = 0; i < 4 * kMaxInbox; ++i) {
     ssize_t n = gnutls_record_recv(s, buf.data(), buf.size());
     if (n > 0) {
       p.last = now;
       deliver({buf.data(), static_cast<size_t>(n)}, p.to.addr);
       continue;
     }
-    if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) return true;
+    if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
+      if (!queued()) return true;
+      p.records.clear();  // the rest of the dropped record's datagram goes too, as in GnuTLS
+      continue;
+    }
     if (n == 0 || !gnutls_error_is_fatal(static_cast<int>(n))) {
       if (n == 0) return false;  // close_notify
       continue;                  // a record that did not decrypt is dropped, the session stays

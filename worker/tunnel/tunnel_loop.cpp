@@ -89,14 +89,14 @@ void TunnelLoop::on_udp_socket(const ipc::UdpSocket& m, UniqueFd fd) {
     // then the socket once main heard that it authenticated.
     if (!dgram_) return;
     if (fd.valid()) {
-      // Only the channel that authenticated the datagram moves (a newer handshake may have
-      // replaced it meanwhile, on a socket of its own).
-      if (m.verified() && dgram_generation_ == moved_generation_) dgram_->move_to(std::move(fd));
+      // Should a newer handshake have replaced the channel that authenticated the datagram,
+      // this one moves: main counts the client there now, and if the client is elsewhere its
+      // next datagram reaches main from there, authenticates, and brings a socket of its own.
+      if (m.verified()) dgram_->move_to(std::move(fd));
       return;
     }
     auto n = dgram_->check_new_path(m.first_datagram(), rx_);
     if (!n.ok()) return;  // did not decrypt: nothing changes
-    moved_generation_ = dgram_generation_;
     log_.info(factory_->name(), " client moved to a new port");
     engine_.on_datagram(std::span<const uint8_t>(rx_, *n), Clock::now(), *this);
     report_stats(Clock::now(), true, m.handoff());
@@ -143,7 +143,6 @@ void TunnelLoop::drive_candidate(Clock::time_point now) {
   }
   if (dgram_) dgram_->flush();  // what was queued goes the old way
   dgram_ = std::move(candidate_);
-  ++dgram_generation_;
   engine_.datagram_established(now);
   log_.info(factory_->name(), " established: ", dgram_->description());
   report_stats(now, true);
@@ -156,7 +155,6 @@ void TunnelLoop::read_datagrams(Clock::time_point now) {
       if (n.error() != Errc::Timeout) {
         log_.info(factory_->name(), " channel closed; staying on the stream");
         dgram_.reset();
-        ++dgram_generation_;
       }
       return;
     }

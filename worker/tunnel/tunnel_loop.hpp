@@ -61,8 +61,6 @@ class TunnelLoop final : public TunnelIo {
   std::unique_ptr<DatagramFactory> factory_;    // null when no datagram channel was offered
   std::unique_ptr<DatagramChannel> dgram_;      // the established channel, if any
   std::unique_ptr<DatagramChannel> candidate_;  // a handshake in progress (never the live channel)
-  // Counts the channels dgram_ has held; moved_generation_: the one whose new path main was told of.
-  uint64_t dgram_generation_ = 0, moved_generation_ = UINT64_MAX;
   Clock::time_point candidate_since_;
   Clock::time_point candidate_due_;  // when it is driven even without a datagram
   bool stream_failed_ = false;       // the client's connection broke (or the engine is done with it)
