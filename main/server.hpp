@@ -252,6 +252,7 @@ class Server final : private udp::Directory {
   pid_t worker_by_dtls_id(std::string_view id) const override;
   pid_t only_dtls_worker_at(std::string_view ip) const override;
   pid_t worker_by_esp_spi(uint32_t spi) const override;
+  bool has_datagram_path(pid_t worker) const override;
   void open_udp(uint16_t port, const std::string& host, std::unique_ptr<udp::Classifier> (*make)());
   // OpenVPN over UDP (server_openvpn.cpp).
   void open_openvpn_udp(uint16_t port, const std::string& host);

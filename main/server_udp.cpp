@@ -66,6 +66,11 @@ pid_t Server::worker_by_esp_spi(uint32_t spi) const {
   return w != workers_.end() && w->second->phase == WorkerPhase::Tunnel ? w->first : -1;
 }
 
+bool Server::has_datagram_path(pid_t worker) const {
+  auto w = workers_.find(worker);
+  return w != workers_.end() && !w->second->stats.dtls_cipher().empty();
+}
+
 uint32_t Server::fresh_esp_spi() const {
   for (int tries = 0; tries < 16; ++tries) {
     uint32_t spi = 0;

@@ -36,6 +36,8 @@ class Directory {
   virtual pid_t only_dtls_worker_at(std::string_view ip) const = 0;
   // The worker whose live GlobalProtect tunnel receives with this ESP SPI, or -1.
   virtual pid_t worker_by_esp_spi(uint32_t spi) const = 0;
+  // Whether that worker has told main it has a live datagram path (SessionStats.dtls_cipher).
+  virtual bool has_datagram_path(pid_t worker) const = 0;
 };
 
 class Classifier {
@@ -54,8 +56,10 @@ std::unique_ptr<Classifier> make_dtls_classifier();
 
 // ESP for GlobalProtect (RFC 4303 over UDP, no marker): a datagram whose SPI names a live
 // tunnel goes to that tunnel's worker, which accepts it (and the client's address with it) only
-// if it authenticates and is not a replay. Main cannot tell a first packet from a new port, so
-// every routed datagram opens a candidate path; main hands a tunnel at most one socket a second.
+// if it authenticates and is newer than any it has seen. While the tunnel has no ESP path the
+// datagram opens one (hello: with a socket, at most one a second); once it has one, a datagram
+// from another address is a new port, checked by the worker before main makes a socket (as
+// DTLS's), so forgeries with a sniffed SPI cannot use up the client's chance to move.
 std::unique_ptr<Classifier> make_esp_classifier();
 
 // The smallest ESP datagram GlobalProtect can send: SPI, sequence, a 16-byte IV, one cipher

@@ -15,8 +15,9 @@ class EspClassifier final : public Classifier {
     if (!spi || *spi < 256) return {};
     Verdict v;
     v.worker = dir.worker_by_esp_spi(*spi);
-    v.hello = true;
-    if (v.worker > 0) v.action = Action::Route;
+    if (v.worker <= 0) return v;
+    v.action = Action::Route;
+    v.hello = !dir.has_datagram_path(v.worker);  // else a new port of a live path
     return v;
   }
 };

@@ -5,6 +5,10 @@ would: that datagram again (a replay), copies with one ciphertext or ICV byte fl
 (forgeries), and random bodies under the live SPI. Prints the SPI it saw.
 
   esp_forge.py IFACE SERVER PORT
+  esp_forge.py IFACE SERVER PORT flood SECONDS SOURCE_IP
+
+The flood form sends random bodies under the sniffed SPI from 16 ports of SOURCE_IP, about
+2000 a second for SECONDS (at most 60), and prints how many it sent.
 """
 import os
 import socket
@@ -38,6 +42,18 @@ if captured is None:
     sys.exit(1)
 spi = captured[:4]
 print("spi", spi.hex(), "seq", struct.unpack("!I", captured[4:8])[0], "len", len(captured), flush=True)
+if len(sys.argv) > 4 and sys.argv[4] == "flood":
+    end, n = time.time() + min(float(sys.argv[5]), 60), 0
+    socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(16)]
+    for s in socks:
+        s.bind((sys.argv[6], 0))
+    while time.time() < end and n < 200000:
+        socks[n % 16].sendto(spi + os.urandom(4 + 16 + 64 + 12), (server, port))
+        n += 1
+        if n % 100 == 0:
+            time.sleep(0.05)
+    print("flooded", n, flush=True)
+    sys.exit(0)
 out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 for _ in range(3):
     out.sendto(captured, (server, port))  # replay

@@ -73,6 +73,8 @@ class FakeDirectory final : public udp::Directory {
   pid_t worker_by_dtls_id(std::string_view id) const override { return id == "\x01\x02\x03" ? 101 : -1; }
   pid_t only_dtls_worker_at(std::string_view ip) const override { return ip == "192.0.2.1" ? 101 : -1; }
   pid_t worker_by_esp_spi(uint32_t spi) const override { return spi == 0x12345678 ? 202 : -1; }
+  bool has_datagram_path(pid_t w) const override { return w == esp_path_of; }
+  pid_t esp_path_of = -1;
 };
 
 std::vector<uint8_t> app_data() {
@@ -114,7 +116,14 @@ TEST_CASE("udp classifier (ESP): routes by the SPI of a live tunnel, drops the r
   auto v = c->classify(esp, "198.51.100.9", dir);
   CHECK(v.action == udp::Action::Route);
   CHECK(v.worker == 202);
-  CHECK(v.hello);  // every path is a candidate: the worker keeps it only if it authenticates
+  CHECK(v.hello);  // the tunnel's first path: it opens one, if it authenticates
+  // Once the worker has a live ESP path, a datagram from elsewhere is a new port to check.
+  dir.esp_path_of = 202;
+  auto moved = c->classify(esp, "198.51.100.9", dir);
+  CHECK(moved.action == udp::Action::Route);
+  CHECK(moved.worker == 202);
+  CHECK_FALSE(moved.hello);
+  dir.esp_path_of = -1;
   auto other = esp;
   other[3] = 0x79;
   CHECK(c->classify(other, "198.51.100.9", dir).action == udp::Action::Drop);

@@ -1,6 +1,13 @@
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <cstring>
+#include <memory>
+#include <string>
 #include <vector>
 
 #include "worker/gp/esp.hpp"
@@ -237,4 +244,97 @@ TEST_CASE("gp magic ping: the echo reply from gw-address, checksums right", "[gp
   auto liar = ping;
   tun::store_be16(liar.data() + 2, 2000);
   CHECK(build_magic_reply(liar, gw, reply) == 0);
+}
+
+namespace {
+
+// A UDP socket on 127.0.0.1 connected to a peer socket (the server's side and the client's).
+struct UdpPath {
+  UniqueFd server, client;
+  UdpPath() {
+    auto bound = [] {
+      UniqueFd s(::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      REQUIRE(::bind(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+      return s;
+    };
+    server = bound();
+    client = bound();
+    connect_to(server.get(), client.get());
+    connect_to(client.get(), server.get());
+  }
+  static void connect_to(int fd, int peer) {
+    sockaddr_in a{};
+    socklen_t len = sizeof a;
+    ::getsockname(peer, reinterpret_cast<sockaddr*>(&a), &len);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), len) == 0);
+  }
+  // What the client's socket got (up to 8 datagrams).
+  std::vector<std::string> client_got() {
+    std::vector<std::string> got;
+    char buf[4096];
+    for (int i = 0; i < 8; ++i) {
+      ssize_t n = ::recv(client.get(), buf, sizeof buf, MSG_DONTWAIT);
+      if (n < 0) break;
+      got.emplace_back(buf, static_cast<size_t>(n));
+    }
+    return got;
+  }
+};
+
+std::string str(const std::vector<uint8_t>& v) {
+  return std::string(v.begin(), v.end());
+}
+
+}  // namespace
+
+TEST_CASE("esp channel: a new port is checked, and its answers wait for its socket", "[esp]") {
+  auto out = EspSa::create(keys(0x4000, EspCipher::Aes128Cbc, EspMac::Sha1, 'q'));
+  auto in = EspSa::create(keys(0x4000, EspCipher::Aes128Cbc, EspMac::Sha1, 'q'));
+  REQUIRE(out.ok());
+  REQUIRE(in.ok());
+  std::shared_ptr<EspSa> sa(std::move(*in));
+  UdpPath a, b;
+  EspChannel ch(std::move(a.server), sa, "", "ESP test");
+  auto pkt = echo_request({7, 7, 7});
+  auto p1 = seal(**out, pkt);
+  ::send(a.client.get(), p1.data(), p1.size(), 0);
+  std::vector<uint8_t> buf(2048);
+  auto n = ch.recv(buf);
+  REQUIRE(n.ok());
+  CHECK(*n == pkt.size());
+
+  // From a new port: a forgery and a replay of the live path's packet are refused.
+  auto forged = seal(**out, pkt);
+  forged.back() ^= 1;
+  CHECK_FALSE(ch.check_new_path(str(forged), buf).ok());
+  CHECK_FALSE(ch.check_new_path(str(p1), buf).ok());
+  // An authentic new packet passes with its payload ...
+  auto p2 = seal(**out, pkt);
+  auto moved = ch.check_new_path(str(p2), buf);
+  REQUIRE(moved.ok());
+  CHECK(*moved == pkt.size());
+  // ... and the answer waits for the new port's socket rather than going the old way.
+  std::vector<uint8_t> reply = {'r', 'e', 'p', 'l', 'y'};
+  CHECK(ch.send(reply));
+  ch.flush();
+  CHECK(a.client_got().empty());
+  ch.move_to(std::move(b.server));
+  auto got = b.client_got();
+  REQUIRE(got.size() == 1);
+  CHECK(got[0] == "reply");
+  CHECK(a.client_got().empty());
+
+  // A check that passes but brings no socket (main already counted the client there): after
+  // kHoldFor what waited goes out on the current path.
+  auto p3 = seal(**out, pkt);
+  REQUIRE(ch.check_new_path(str(p3), buf).ok());
+  CHECK(ch.send(reply));
+  ch.flush();
+  CHECK(b.client_got().empty());
+  ::usleep(std::chrono::duration_cast<std::chrono::microseconds>(EspChannel::kHoldFor).count() + 100000);
+  ch.flush();
+  CHECK(b.client_got().size() == 1);
 }

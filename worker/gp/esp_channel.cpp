@@ -48,6 +48,14 @@ Result<size_t> EspChannel::recv(std::span<uint8_t> buf) {
 
 bool EspChannel::send(std::span<const uint8_t> datagram) {
   if (datagram.empty()) return false;
+  if (holding_since_) {
+    if (std::chrono::steady_clock::now() - *holding_since_ < kHoldFor) {
+      if (held_.size() < kMaxHeld)
+        held_.emplace_back(reinterpret_cast<const char*>(datagram.data()), datagram.size());
+      return true;  // past the few: lost, as on a path that is moving
+    }
+    release_held();  // no socket came: the old path again
+  }
   if (!batch_.add(datagram)) {
     batch_.flush(udp_.get());
     if (!batch_.add(datagram)) return false;
@@ -56,7 +64,36 @@ bool EspChannel::send(std::span<const uint8_t> datagram) {
 }
 
 void EspChannel::flush() {
+  if (holding_since_ && std::chrono::steady_clock::now() - *holding_since_ >= kHoldFor) release_held();
   if (!batch_.empty()) batch_.flush(udp_.get());
+}
+
+void EspChannel::release_held() {
+  holding_since_.reset();
+  std::vector<std::string> held = std::move(held_);
+  held_.clear();
+  for (const auto& d : held)
+    (void)send(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(d.data()), d.size()));
+}
+
+Result<size_t> EspChannel::check_new_path(std::string first, std::span<uint8_t> buf) {
+  auto bytes = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(first.data()), first.size());
+  if (!in_->newest(bytes)) return Errc::Denied;  // a replay of the live path's, or older
+  auto n = esp_decapsulate(*in_, bytes, buf);
+  if (!n.ok()) {
+    ++rejected_;
+    return Errc::Denied;
+  }
+  flush();  // what was queued before goes the old way
+  if (!holding_since_) holding_since_ = std::chrono::steady_clock::now();
+  return *n;
+}
+
+void EspChannel::move_to(UniqueFd udp) {
+  flush();
+  udp_ = std::move(udp);
+  release_held();  // the answers to what came from there
+  flush();
 }
 
 Result<std::unique_ptr<tunnel::DatagramChannel>> EspFactory::open(UniqueFd udp, std::string first,

@@ -5,9 +5,12 @@
 // replayed packet from another address never moves the tunnel (NAT rebinding is a new path).
 #pragma once
 
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "common/unique_fd.hpp"
 #include "worker/gp/esp.hpp"
@@ -28,14 +31,25 @@ class EspChannel final : public tunnel::DatagramChannel {
   bool send(std::span<const uint8_t> datagram) override;
   void flush() override;
   size_t pending() const override { return first_.empty() ? 0 : 1; }
-  // Every new path is opened by EspFactory (main routes each one as a new path).
-  Result<size_t> check_new_path(std::string, std::span<uint8_t>) override { return Errc::Denied; }
-  void move_to(UniqueFd) override {}
+  // A datagram from a new port (NAT rebinding, or the client's new socket when it probes
+  // again): its payload if it authenticates and is newer than any seen (as EspFactory::open
+  // asks of a first path); Errc::Denied otherwise. Once one passed, what the tunnel sends is
+  // held (a few datagrams, at most kHoldFor) for the socket main makes for that port: the
+  // three probes a client sends from a new socket want their answers there, or it stays on
+  // HTTPS until it probes again.
+  Result<size_t> check_new_path(std::string first, std::span<uint8_t> buf) override;
+  void move_to(UniqueFd udp) override;
+  static constexpr auto kHoldFor = std::chrono::milliseconds(500);
+  static constexpr size_t kMaxHeld = 16;
   std::string description() const override { return description_; }
   uint64_t rejected() const noexcept { return rejected_; }
 
  private:
+  void release_held();
+
   UniqueFd udp_;
+  std::optional<std::chrono::steady_clock::time_point> holding_since_;  // a new path passed
+  std::vector<std::string> held_;                                       // datagrams for it meanwhile
   std::shared_ptr<EspSa> in_;
   std::string first_;  // the payload of the datagram that opened the path, delivered first
   std::string description_;
