@@ -420,34 +420,14 @@ void finish_ipv4_network(Config& cfg, const Pending& p, std::string_view origin)
     if (!p.ipv4_netmask.empty()) fail(origin, 0, "'ipv4-netmask' is set without 'ipv4-network'");
     return;
   }
-  std::string spec = p.ipv4_network;
-  if (spec.find('/') == std::string::npos) {
-    if (p.ipv4_netmask.empty())
-      fail(origin, p.ipv4_network_line, "'ipv4-network' needs a prefix (a.b.c.d/nn) or an 'ipv4-netmask'");
-    spec += "/" + p.ipv4_netmask;
-  }
-  auto n = parse_ip_net(spec);
-  if (!n || !n->addr.is_v4())
-    fail(origin, p.ipv4_network_line, "'ipv4-network' is not a valid IPv4 network: '" + spec + "'");
-  if (n->prefix > 30)
-    fail(origin, p.ipv4_network_line,
-         "'ipv4-network' is too small: it needs room for the server and clients");
-  cfg.ipv4_network = *n;
+  cfg.ipv4_network = cfgval::ipv4_pool(origin, p.ipv4_network_line, p.ipv4_network, p.ipv4_netmask);
 }
 
 // ocserv: 'ipv6-network' may carry its prefix, or take it from 'ipv6-prefix' (which wins when
 // both give one); a network with neither is refused, as ocserv refuses it.
 void finish_ipv6_network(Config& cfg, const Pending& p, std::string_view origin) {
   if (p.ipv6_network.empty()) return;
-  std::string spec = p.ipv6_network;
-  bool has_len = spec.find('/') != std::string::npos;
-  if (!has_len && !p.ipv6_prefix)
-    fail(origin, p.ipv6_network_line, "'ipv6-network' needs a prefix (x::/nn) or an 'ipv6-prefix'");
-  if (p.ipv6_prefix) spec = spec.substr(0, spec.find('/')) + "/" + std::to_string(*p.ipv6_prefix);
-  auto n = parse_ip_net(spec);
-  if (!n || n->addr.is_v4())
-    fail(origin, p.ipv6_network_line, "'ipv6-network' needs an IPv6 network, got '" + spec + "'");
-  cfg.ipv6_network = *n;
+  cfg.ipv6_network = cfgval::ipv6_pool(origin, p.ipv6_network_line, p.ipv6_network, p.ipv6_prefix);
 }
 
 }  // namespace

@@ -69,6 +69,31 @@ IpNet parse_net(const Where& w, std::string_view v) {
   return *n;
 }
 
+IpNet ipv4_pool(std::string_view origin, int line, std::string_view network, std::string_view netmask) {
+  std::string spec(network);
+  if (spec.find('/') == std::string::npos) {
+    if (netmask.empty())
+      fail(origin, line, "'ipv4-network' needs a prefix (a.b.c.d/nn) or an 'ipv4-netmask'");
+    spec += "/" + std::string(netmask.substr(netmask.front() == '/' ? 1 : 0));
+  }
+  auto n = parse_ip_net(spec);
+  if (!n || !n->addr.is_v4())
+    fail(origin, line, "'ipv4-network' is not a valid IPv4 network: '" + spec + "'");
+  if (n->prefix > 30)
+    fail(origin, line, "'ipv4-network' is too small: it needs room for the server and clients");
+  return *n;
+}
+
+IpNet ipv6_pool(std::string_view origin, int line, std::string_view network, std::optional<uint8_t> prefix) {
+  std::string spec(network);
+  if (spec.find('/') == std::string::npos && !prefix)
+    fail(origin, line, "'ipv6-network' needs a prefix (x::/nn) or an 'ipv6-prefix'");
+  if (prefix) spec = spec.substr(0, spec.find('/')) + "/" + std::to_string(*prefix);
+  auto n = parse_ip_net(spec);
+  if (!n || n->addr.is_v4()) fail(origin, line, "'ipv6-network' needs an IPv6 network, got '" + spec + "'");
+  return *n;
+}
+
 namespace {
 
 // ocserv's reader (inih, built with '#' as its inline comment prefix): a '#' after a blank

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -27,6 +28,14 @@ uint64_t parse_uint64(const Where& w, std::string_view v);
 uint32_t parse_seconds(const Where& w, std::string_view v);
 IpAddr parse_addr(const Where& w, std::string_view v);
 IpNet parse_net(const Where& w, std::string_view v);
+
+// Address pools as ocserv gives them, in the main configuration and in per-user files:
+// 'ipv4-network' with its prefix, or a bare address with 'ipv4-netmask' (a.b.c.d or /nn);
+// 'ipv6-network' with its prefix, or with 'ipv6-prefix' (which wins when both give one).
+// `line` is the network's line. An IPv4 pool needs room for the server and a client (/30 at
+// most). Fails naming the key.
+IpNet ipv4_pool(std::string_view origin, int line, std::string_view network, std::string_view netmask);
+IpNet ipv6_pool(std::string_view origin, int line, std::string_view network, std::optional<uint8_t> prefix);
 
 // Calls fn(line, key, value) for every "key = value" line (comments and blank lines skipped,
 // quotes around the value removed), and on_section(line, name) for a "[name]" line; without

@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <optional>
+#include <tuple>
+#include <utility>
 
 #include "common/config_values.hpp"
 #include "common/port_filter.hpp"
@@ -94,10 +97,8 @@ const std::map<std::string_view, Handler>& handlers() {
 
 // ocserv's other per-user keys: accepted with a warning.
 bool is_ocserv_user_key(std::string_view k) {
-  static const char* const keys[] = {
-      "ipv4-network", "ipv4-netmask",       "ipv6-network",        "ipv6-prefix",
-      "hostname",     "mobile-dpd",         "net-priority",        "cgroup",
-      "user-profile", "ipv6-subnet-prefix", "interim-update-secs", "mobile-idle-timeout"};
+  static const char* const keys[] = {"hostname",     "mobile-dpd",          "net-priority",       "cgroup",
+                                     "user-profile", "interim-update-secs", "mobile-idle-timeout"};
   for (const char* key : keys)
     if (k == key) return true;
   return false;
@@ -121,17 +122,79 @@ std::string_view capped_time(const Where& w, std::string_view v, std::vector<Con
   return kYear;
 }
 
+// A user's or group's own pool: its lines may come in any order in the file, so they are
+// gathered and read at its end (as ocserv reads a file whole). A network without its prefix in
+// the same file is ocserv's "use the server's network": a warning, not a refused tunnel.
+struct Pools {
+  std::string v4, v4_mask, v6;
+  int v4_line = 0, v6_line = 0, mask_line = 0, subnet_line = 0;
+  std::optional<uint8_t> v6_prefix, subnet_prefix;
+
+  static uint8_t prefix(const Where& w, std::string_view v) {
+    uint32_t p = cfgval::parse_uint(w, v, 128);
+    if (p == 0) cfgval::fail(w.origin, w.line, "'" + std::string(w.key) + "' must be 1..128");
+    return static_cast<uint8_t>(p);
+  }
+
+  bool take(const Where& w, std::string_view v) {
+    if (w.key == "ipv4-network") {
+      std::tie(v4, v4_line) = std::pair(std::string(v), w.line);
+    } else if (w.key == "ipv4-netmask") {
+      std::tie(v4_mask, mask_line) = std::pair(std::string(v), w.line);
+    } else if (w.key == "ipv6-network") {
+      std::tie(v6, v6_line) = std::pair(std::string(v), w.line);
+    } else if (w.key == "ipv6-prefix") {
+      v6_prefix = prefix(w, v);
+    } else if (w.key == "ipv6-subnet-prefix") {
+      subnet_prefix = prefix(w, v);
+      subnet_line = w.line;
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  void finish(ipc::UserSettings& s, std::string_view origin, std::vector<ConfigWarning>* warnings) const {
+    auto warn = [&](int line, const std::string& text) {
+      if (warnings) warnings->push_back({line, text});
+    };
+    if (!v4.empty() && v4.find('/') == std::string::npos && v4_mask.empty())
+      warn(v4_line,
+           "'ipv4-network' without a prefix or an 'ipv4-netmask' in this file; the server's network is used");
+    else if (!v4.empty())
+      s.set_ipv4_network(cfgval::ipv4_pool(origin, v4_line, v4, v4_mask).to_string());
+    else if (!v4_mask.empty())
+      warn(mask_line, "'ipv4-netmask' without an 'ipv4-network' in this file; ignored");
+    if (!v6.empty() && v6.find('/') == std::string::npos && !v6_prefix)
+      warn(v6_line,
+           "'ipv6-network' without a prefix or an 'ipv6-prefix' in this file; the server's network is used");
+    else if (!v6.empty())
+      s.set_ipv6_network(cfgval::ipv6_pool(origin, v6_line, v6, v6_prefix).to_string());
+    if (!subnet_prefix) return;
+    if (s.ipv6_network().empty())
+      return warn(subnet_line,
+                  "'ipv6-subnet-prefix' applies only with an 'ipv6-network' in this file; ignored");
+    auto net = parse_ip_net(s.ipv6_network());
+    if (net && *subnet_prefix < net->prefix)
+      cfgval::fail(origin, subnet_line,
+                   "'ipv6-subnet-prefix' must not be shorter than the prefix of 'ipv6-network'");
+    s.set_ipv6_subnet_prefix(*subnet_prefix);
+  }
+};
+
 }  // namespace
 
 ipc::UserSettings parse_user_config(std::string_view text, std::string_view origin,
                                     std::vector<ConfigWarning>* warnings) {
   ipc::UserSettings s;
+  Pools pools;
   cfgval::for_each_entry(text, origin, [&](int line, std::string_view given, std::string_view value) {
     // ocserv's per-user reader spells this one with underscores (src/sup-config/file.c).
     std::string_view key = given == "tunnel_all_dns" ? "tunnel-all-dns" : canonical_key(given);
     Where w{origin, line, key};
     auto it = handlers().find(key);
     if (it != handlers().end()) return it->second(s, w, capped_time(w, value, warnings));
+    if (pools.take(w, value)) return;
     if (is_ocserv_user_key(key)) {
       if (warnings)
         warnings->push_back(
@@ -141,6 +204,7 @@ ipc::UserSettings parse_user_config(std::string_view text, std::string_view orig
     }
     cfgval::fail(origin, line, "'" + std::string(key) + "' cannot be set per user or group");
   });
+  pools.finish(s, origin, warnings);
   return s;
 }
 
@@ -150,6 +214,14 @@ void merge_user_settings(ipc::UserSettings& b, const ipc::UserSettings& o) {
   };
   if (!o.explicit_ipv4().empty()) b.set_explicit_ipv4(o.explicit_ipv4());
   if (!o.explicit_ipv6().empty()) b.set_explicit_ipv6(o.explicit_ipv6());
+  if (!o.ipv4_network().empty()) b.set_ipv4_network(o.ipv4_network());
+  if (!o.ipv6_network().empty()) {  // a network and its subnet size go together
+    b.set_ipv6_network(o.ipv6_network());
+    if (o.has_ipv6_subnet_prefix())
+      b.set_ipv6_subnet_prefix(o.ipv6_subnet_prefix());
+    else
+      b.clear_ipv6_subnet_prefix();
+  }
   if (!o.default_domain().empty()) b.set_default_domain(o.default_domain());
   list(b.mutable_routes(), o.routes());
   list(b.mutable_no_routes(), o.no_routes());

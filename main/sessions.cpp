@@ -26,18 +26,10 @@ SessionManager::SessionManager(std::shared_ptr<const Config> cfg) {
   reconfigure(std::move(cfg));
 }
 
-IpPool* SessionManager::pool_for(const std::optional<IpNet>& net, uint8_t client_prefix, bool predictable) {
-  if (!net) return nullptr;
-  for (auto& p : pools_)
-    if (p->network().to_string() == net->to_string() && p->client_prefix() == client_prefix) return p.get();
-  pools_.push_back(std::make_unique<IpPool>(*net, client_prefix, predictable));
-  return pools_.back().get();
-}
-
 SessionManager::Host SessionManager::make_host(std::shared_ptr<const Config> cfg) {
   Host h;
-  h.v4 = pool_for(cfg->ipv4_network, 32, cfg->predictable_ips);
-  h.v6 = pool_for(cfg->ipv6_network, cfg->ipv6_subnet_prefix, cfg->predictable_ips);
+  h.v4 = pools_.get(cfg->ipv4_network, 32, cfg->predictable_ips);
+  h.v6 = pools_.get(cfg->ipv6_network, cfg->ipv6_subnet_prefix, cfg->predictable_ips);
   h.cfg = std::move(cfg);
   return h;
 }
@@ -53,16 +45,14 @@ std::string SessionManager::pool_conflict(const Config& cfg) const {
   std::vector<const Config*> all{&cfg};
   for (const auto& v : cfg.vhosts) all.push_back(v.config.get());
   for (const Config* c : all)
-    for (const auto& p : pools_)
-      for (const auto* net : {&c->ipv4_network, &c->ipv6_network}) {
-        if (!*net || (*net)->addr.is_v4() != p->network().addr.is_v4()) continue;
-        uint8_t prefix = (*net)->addr.is_v4() ? 32 : c->ipv6_subnet_prefix;
-        bool same = (*net)->to_string() == p->network().to_string() && prefix == p->client_prefix();
-        if (!same && ((*net)->contains(p->network().addr) || p->network().contains((*net)->addr)))
-          return (c->vhost.empty() ? std::string("the default host") : "[vhost:" + c->vhost + "]") +
-                 "'s network " + (*net)->to_string() + " overlaps " + p->network().to_string() +
-                 ", a pool this server already serves; that needs a restart";
-      }
+    for (const auto* net : {&c->ipv4_network, &c->ipv6_network}) {
+      if (!*net) continue;
+      std::string other = pools_.overlapped(**net, (*net)->addr.is_v4() ? 32 : c->ipv6_subnet_prefix);
+      if (!other.empty())
+        return (c->vhost.empty() ? std::string("the default host") : "[vhost:" + c->vhost + "]") +
+               "'s network " + (*net)->to_string() + " overlaps " + other +
+               ", a pool this server already serves; that needs a restart";
+    }
   return {};
 }
 
@@ -97,9 +87,7 @@ std::vector<const Session*> SessionManager::all() const {
 }
 
 size_t SessionManager::leases_in_use() const {
-  size_t n = 0;
-  for (const auto& p : pools_) n += p->used();
-  return n;
+  return pools_.leases_in_use();
 }
 
 // By name across every virtual host, as ocserv's check_multiple_users counts.
@@ -182,6 +170,26 @@ Result<void> SessionManager::admit(const Session& s, const std::string& client_i
   return {};
 }
 
+// A user's or group's own network (ocserv's per-user 'ipv4-network') replaces the host's pool.
+Result<void> SessionManager::choose_pools(Session& s, Refusal* refusal) {
+  std::vector<IpPool*> hosts;
+  for (const auto& h : hosts_) hosts.insert(hosts.end(), {h.v4, h.v6});
+  auto own = [&](const std::string& text, uint8_t lease, IpPool*& into) -> Result<void> {
+    if (text.empty()) return {};
+    auto net = parse_ip_net(text);
+    std::string why = "its network '" + text + "' is not one";
+    IpPool* p = net ? pools_.for_user(*net, lease, s.cfg->predictable_ips, hosts, &why) : nullptr;
+    if (p == nullptr) return refuse(refusal, kUnavailable, "the user's or group's own address pool: " + why);
+    into = p;
+    return {};
+  };
+  const ipc::UserSettings& us = s.settings;
+  if (auto r = own(us.ipv4_network(), 32, s.v4); !r) return r;
+  uint8_t lease =
+      us.has_ipv6_subnet_prefix() ? static_cast<uint8_t>(us.ipv6_subnet_prefix()) : s.cfg->ipv6_subnet_prefix;
+  return own(us.ipv6_network(), lease, s.v6);
+}
+
 Result<void> SessionManager::lease_addresses(Session& s, const ipc::SessionRequest& req, uint32_t mtu,
                                              Refusal* refusal) {
   if (!s.ipv4 && s.v4 && !s.settings.explicit_ipv4().empty()) {
@@ -245,8 +253,10 @@ Result<uint32_t> SessionManager::lease(const ipc::SessionOpenReply& who, const s
     }
     return e;
   };
-  if (created)
+  if (created) {
     if (auto r = init_session(s, who, client_ip, now, refusal); !r) return fail(r.error());
+    if (auto r = choose_pools(s, refusal); !r) return fail(r.error());
+  }
   if (auto r = admit(s, client_ip, now, refusal); !r) return fail(r.error());
   bool client_v6_transport = client_ip.find(':') != std::string::npos;
   uint32_t mtu = tunnel_mtu(s, req, client_v6_transport);

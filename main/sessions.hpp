@@ -21,6 +21,7 @@
 #include "main/ip_pool.hpp"
 #include "main/os/netlink.hpp"
 #include "main/os/tun.hpp"
+#include "main/pool_set.hpp"
 
 namespace sslvpn::mainproc {
 
@@ -30,7 +31,8 @@ struct Session {
   std::string group;
   std::string vhost;                  // the [vhost:NAME] it logged in to ("" = default)
   std::shared_ptr<const Config> cfg;  // that host's configuration when the session began
-  IpPool* v4 = nullptr;               // that host's pools (the manager's; never freed)
+  IpPool* v4 = nullptr;               // its pools: its host's, or its user's or group's own
+                                      // (the manager's; never freed)
   IpPool* v6 = nullptr;
   std::optional<IpAddr> ipv4;
   std::optional<IpAddr> ipv6;
@@ -129,6 +131,7 @@ class SessionManager {
   Result<void> init_session(Session& s, const ipc::SessionOpenReply& who, const std::string& client_ip,
                             time_t now, Refusal* refusal) const;
   Result<void> admit(const Session& s, const std::string& client_ip, time_t now, Refusal* refusal) const;
+  Result<void> choose_pools(Session& s, Refusal* refusal);
   Result<void> lease_addresses(Session& s, const ipc::SessionRequest& req, uint32_t mtu, Refusal* refusal);
   Result<TunDevice> setup_tun(const Session& s, uint32_t mtu, Refusal* refusal);
 
@@ -141,7 +144,6 @@ class SessionManager {
   // The host a session logged in to; null when a reload removed it (its cookies open nothing).
   const Host* host_for(const std::string& vhost) const;
   Host make_host(std::shared_ptr<const Config> cfg);
-  IpPool* pool_for(const std::optional<IpNet>& net, uint8_t client_prefix, bool predictable);
 
   uint32_t tunnel_mtu(const Session& s, const ipc::SessionRequest& req, bool client_ipv6) const;
   void add_name_service(ipc::TunnelParams& p, const Session& s, const ipc::UserSettings& us) const;
@@ -150,8 +152,8 @@ class SessionManager {
                                bool mobile, time_t now) const;
   size_t connected_sessions_of(const std::string& user, uint64_t except) const;
 
-  std::vector<std::unique_ptr<IpPool>> pools_;  // only ever grows: sessions point into it
-  std::vector<Host> hosts_;                     // [0] the default host, then each [vhost:]
+  PoolSet pools_;
+  std::vector<Host> hosts_;  // [0] the default host, then each [vhost:]
   Netlink netlink_;
   std::unordered_map<uint64_t, Session> sessions_;
   std::unordered_map<uint64_t, Login> logins_;  // bounded by kMaxLogins

@@ -11,6 +11,9 @@
 #      openconnect --protocol=gp and openvpn at once: distinct addresses, each pings the
 #      server's tunnel address, 5 MB each way byte-exact through each tunnel, sslvpnctl lists
 #      the three protocols; disconnecting the openvpn user leaves the other two working.
+#   L  config-per-group: the lab group's own ipv4-network (ocserv's per-group pools). 5: openvpn
+#      and openconnect --protocol=gp members get addresses from it (openvpn with its /24), ping
+#      its first host (the server's end), 5 MB each way through the OpenVPN tunnel.
 # Every client is ended by its PID; every wait is bounded.
 # shellcheck disable=SC2317  # functions only check runs look unreachable
 source "$(dirname "$0")/lib.sh"
@@ -29,6 +32,8 @@ PW="$WORK/passwd"
 add_user "$PW" alice 'alice-Secret1'
 add_user "$PW" bob 'bob-Secret1'
 add_user "$PW" carol 'carol-Secret1'
+add_user "$PW" lara 'lara-Secret1' lab
+add_user "$PW" gus 'gus-Secret1' lab
 PORT=4443
 ESP_PORT=4501
 OV_PORT=1194
@@ -80,6 +85,7 @@ cred() { printf '%s\n%s\n' "$2" "$3" >"$WORK/$1.up"; chmod 600 "$WORK/$1.up"; no
 cred pamok "$PAM_USER" "$PAM_PASS"
 cred pambad "$PAM_USER" 'ovpn-Wrong-Pass9'
 cred carol carol 'carol-Secret1'
+cred lara lara 'lara-Secret1'
 
 # ---- servers -------------------------------------------------------------------------------
 # srv NAME NET4 CONFIG-LINES...: a server (TCP $PORT, OpenVPN UDP $OV_PORT, VPN network
@@ -289,5 +295,31 @@ if command -v oathtool >/dev/null; then
   fi
 else
   echo "# oathtool missing: case 4 (OTP) not run"
+fi
+
+# ---- 5. a group's own address pool, for OpenVPN and GlobalProtect ------------------------------
+echo "# server L: config-per-group with the lab group's own ipv4-network"
+mkdir -p "$WORK/groups"
+printf 'ipv4-network = 10.87.0.0/24\n' >"$WORK/groups/lab"
+if srv L 10.85.5 "auth = \"plain[passwd=$PW]\"" "gp-esp-port = $ESP_PORT" "config-per-group = $WORK/groups"; then
+  T="5 a group's own pool"
+  GW=10.87.0.1  # the first host of the group's network, the server's end of its members' tunnels
+  check "$T: openvpn connects as lara (group lab)" ov_connect l "auth-user-pass $WORK/lara.up"
+  L4=$(ip -n "$NS_C" -4 -o addr show dev tunl 2>/dev/null | awk '{print $4}')
+  check "$T: ... her address is from the group's pool, with its /24 ($L4)" grep -Eq '^10\.87\.0\.[0-9]+/24$' <<<"$L4"
+  check "$T: ... she pings $GW" pings l
+  check "$T: openconnect --protocol=gp connects as gus (group lab)" oc_connect k gus 'gus-Secret1' --protocol=gp
+  G4=$(env_of k connect INTERNAL_IP4_ADDRESS)
+  check "$T: ... his address is from the group's pool too, not hers ($G4)" \
+    bash -c "[[ '$G4' == 10.87.0.* && '$G4/24' != '$L4' ]]"
+  check "$T: ... he pings $GW" pings k
+  check "$T: 5 MB each way through the OpenVPN tunnel, byte-exact" copy_via l 5741
+  check "$T: sslvpnctl: lara's address" test "$(user_field lara IPv4)/24" = "$L4"
+  oc_stop k
+  ov_stop l lara
+  no_crash L
+  stop_server "$SERVER_PID"
+else
+  fail "server L (a group's pool) did not start: case 5 not run"
 fi
 e2e_finish

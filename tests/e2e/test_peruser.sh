@@ -3,7 +3,9 @@
 # a user's file gives an explicit address, routes and DNS; a group's file applies to a member;
 # rx/tx-data-per-sec cap an iperf3 transfer; restrict-user-to-routes drops packets to anything
 # outside the user's routes (on the server, even when the client routes them into the tunnel);
-# iroute routes a network behind the client; a broken file refuses the tunnel with a clear log.
+# iroute routes a network behind the client; a broken file refuses the tunnel with a clear log;
+# a group's own ipv4-network (ocserv's per-group pools) gives its members addresses from it, and
+# a network that overlaps the server's pool is refused with a clear log.
 source "$(dirname "$0")/lib.sh"
 e2e_init
 command -v iperf3 >/dev/null || e2e_skip "needs iperf3"
@@ -20,6 +22,9 @@ add_user "$PW" erin 'erin-pw' staff
 add_user "$PW" frank 'frank-pw' staff
 add_user "$PW" grace 'grace-pw' staff
 add_user "$PW" heidi 'heidi-pw'
+add_user "$PW" ivan 'ivan-pw' lab
+add_user "$PW" judy 'judy-pw' lab
+add_user "$PW" oscar 'oscar-pw' staff
 PORT=4443
 VPN_NET=10.66.0.0/24
 mkdir -p "$WORK/users" "$WORK/groups"
@@ -46,6 +51,10 @@ restrict-user-to-routes = true
 F
 printf 'route = %s\nfrobnicate = 1\n' "$BEHIND_NET" > "$WORK/users/erin"
 printf 'route = 0.0.0.0/0\n' > "$WORK/users/heidi"
+# The lab group's own pool, as ocserv's per-group files give it (a bare network and a netmask,
+# in either order); oscar's overlaps the server's pool.
+printf 'ipv4-netmask = 255.255.255.0\nipv4-network = 10.77.0.0\nroute = %s\n' "$BEHIND_NET" > "$WORK/groups/lab"
+printf 'ipv4-network = 10.66.0.128/25\n' > "$WORK/users/oscar"
 # restrict-user-to-ports, ocserv's syntax: only these (frank), all but these (grace)
 printf 'route = %s\nrestrict-user-to-ports = "tcp(7001), icmp()"\n' "$BEHIND_NET" > "$WORK/users/frank"
 printf 'route = %s\nrestrict-user-to-ports = "!(tcp(7002))"\n' "$BEHIND_NET" > "$WORK/users/grace"
@@ -152,6 +161,27 @@ check "sslvpnctl show user: a deny list as occtl prints it ('!tcp(7002)')" \
 check "grace: TCP to port 7003 carries data" tcp_to 7003
 if tcp_to 7002; then fail "grace: TCP to port 7002 is dropped"; else pass "grace: TCP to port 7002 is dropped"; fi
 oc_stop g
+
+# ---- ivan and judy: their group's own pool (10.77.0.0/24); oscar's overlaps the server's
+check "ivan's tunnel comes up" oc_connect i ivan 'ivan-pw'
+check "judy's tunnel comes up" oc_connect j judy 'judy-pw'
+I4=$(env_of i connect INTERNAL_IP4_ADDRESS) J4=$(env_of j connect INTERNAL_IP4_ADDRESS)
+check "both have addresses from the lab group's pool ($I4, $J4), not the server's" \
+  bash -c "[[ '$I4' == 10.77.0.* && '$J4' == 10.77.0.* && '$I4' != 10.77.0.1 && '$J4' != 10.77.0.1 ]]"
+check "... distinct" test "$I4" != "$J4"
+check "... with the group network's netmask (255.255.255.0)" test "$(env_of i connect INTERNAL_IP4_NETMASK)" = 255.255.255.0
+check "ivan pings the server's end of his tunnel, 10.77.0.1 (the pool's first host)" \
+  in_ns "$NS_C" ping -c 2 -i 0.2 -W 2 -I tuni 10.77.0.1
+check "judy pings it too" in_ns "$NS_C" ping -c 2 -i 0.2 -W 2 -I tunj 10.77.0.1
+out=$("$BUILD_DIR/sslvpnctl" -s "$WORK/ctl.sock" show user ivan)
+check "sslvpnctl show user ivan: his address, and 10.77.0.1 as the server's end" \
+  grep -Eq "IPv4: $I4[[:space:]].*P-t-P IPv4: 10\.77\.0\.1$" <<<"$out"
+oc_stop j
+oc_connect o oscar 'oscar-pw'
+check "oscar's network overlaps the server's pool: no tunnel" bash -c "! test -f '$WORK/o.env.connect'"
+check "... and the log says why" wait_for_log "$LOG" "10.66.0.128/25 overlaps 10.66.0.0/24"
+check "ivan still pings after that" in_ns "$NS_C" ping -c 2 -i 0.2 -W 2 -I tuni 10.77.0.1
+oc_stop i
 
 # ---- erin: a broken file
 oc_connect e erin 'erin-pw'

@@ -217,3 +217,46 @@ TEST_CASE("user config: times over a year are a year, with a warning (ocserv tak
   CHECK(parse_user_config("dpd = 1234567890123456789012345\n", "u", nullptr).dpd() == 86400u * 365);
   CHECK(parse_user_config("dpd = 000000000000000000000000090\n", "u", nullptr).dpd() == 90);
 }
+
+TEST_CASE("user config: a user's or group's own address pool, as ocserv's files give it", "[userconfig]") {
+  std::vector<ConfigWarning> w;
+  // The netmask may come before the network; host bits are cleared.
+  auto s = parse_user_config("ipv4-netmask = 255.255.255.0\nipv4-network = 10.77.0.9\n", "g", &w);
+  CHECK(s.ipv4_network() == "10.77.0.0/24");
+  CHECK(w.empty());
+  CHECK(parse_user_config("ipv4-network = 10.78.0.0/23\n", "g", nullptr).ipv4_network() == "10.78.0.0/23");
+  // IPv6: with its prefix, or 'ipv6-prefix' (which wins), and the lease size with it.
+  auto v6 =
+      parse_user_config("ipv6-network = fd00:77::\nipv6-prefix = 64\nipv6-subnet-prefix = 112\n", "g", &w);
+  CHECK(v6.ipv6_network() == "fd00:77::/64");
+  CHECK(v6.ipv6_subnet_prefix() == 112);
+  CHECK(w.empty());
+  // ocserv uses the server's network when a file's network has no size: a warning here.
+  auto bare = parse_user_config("route = 10.0.0.0/8\nipv4-network = 10.77.0.0\n", "u", &w);
+  CHECK(bare.ipv4_network().empty());
+  REQUIRE(w.size() == 1);
+  CHECK(w[0].line == 2);
+  w.clear();
+  auto lone = parse_user_config("ipv6-subnet-prefix = 120\nipv4-netmask = 255.0.0.0\n", "u", &w);
+  CHECK_FALSE(lone.has_ipv6_subnet_prefix());
+  CHECK(w.size() == 2);
+  CHECK_THROWS_WITH(parse_user_config("\nipv4-network = 10.77.0.0/31\n", "u", nullptr),
+                    Catch::Contains("u:2: 'ipv4-network' is too small"));
+  CHECK_THROWS_AS(parse_user_config("ipv4-network = fd00::/64\n", "u", nullptr), ConfigError);
+  CHECK_THROWS_AS(parse_user_config("ipv4-network = 10.0.0.0\nipv4-netmask = 255.0.255.0\n", "u", nullptr),
+                  ConfigError);
+  CHECK_THROWS_AS(parse_user_config("ipv6-network = fd00::/64\nipv6-subnet-prefix = 48\n", "u", nullptr),
+                  ConfigError);
+  CHECK_THROWS_AS(parse_user_config("ipv6-network = 10.0.0.0/8\n", "u", nullptr), ConfigError);
+
+  // The user's file wins over the group's; an IPv6 network brings its own lease size or none.
+  ipc::UserSettings m;
+  merge_user_settings(m, parse_user_config("ipv4-network = 10.77.0.0/24\nipv6-network = fd00:1::/64\n"
+                                           "ipv6-subnet-prefix = 112\n",
+                                           "g", nullptr));
+  merge_user_settings(m,
+                      parse_user_config("ipv6-network = fd00:2::/64\nroute = 192.0.2.0/24\n", "u", nullptr));
+  CHECK(m.ipv4_network() == "10.77.0.0/24");
+  CHECK(m.ipv6_network() == "fd00:2::/64");
+  CHECK_FALSE(m.has_ipv6_subnet_prefix());
+}
