@@ -1,7 +1,8 @@
 // Server: the UDP demux. Each UDP listener carries a classifier (main/udp/classifier.hpp) that
 // decides, per datagram, from the bytes and main's tables alone: drop, or route to a live
-// worker, which then gets a UDP socket connected to the sender (with the datagram). Nothing is
-// created for datagrams that name no live tunnel.
+// worker, which then gets a UDP socket connected to the sender with the datagram (a hello), or
+// the datagram alone to check (a new port of a live path: the socket follows if it passed).
+// Nothing is created for datagrams that name no live tunnel.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
@@ -126,8 +127,11 @@ bool Server::send_path_check(WorkerProc& w, const UdpListener& l, const Datagram
                              std::span<const uint8_t> bytes) {
   // A full window waits for the worker's answers: this datagram is dropped, never an older one
   // (the real client's may be among them), and the client's next one gets its turn.
-  if (w.killed || !w.out || w.path_checks.full() || w.out->queued_bytes() > kMaxPathCheckBacklog)
-    return false;
+  // Others than the client's own address get 3/4 of the window and of the backlog.
+  uint16_t from_port = 0;
+  bool own = address_text(d.from, &from_port) == w.client_ip;
+  size_t backlog = own ? kMaxPathCheckBacklog : kMaxPathCheckBacklog / 4 * 3;
+  if (w.killed || !w.out || w.path_checks.full_for(own) || w.out->queued_bytes() > backlog) return false;
   ipc::MainToWorker m;
   m.mutable_udp_socket()->set_first_datagram(std::string(bytes.begin(), bytes.end()));
   m.mutable_udp_socket()->set_handoff(next_handoff(w));
@@ -141,11 +145,20 @@ void Server::on_udp_moved(WorkerProc& w, uint32_t handoff) {
   if (!taken) return;  // not a datagram main passed it
   PathCheck c = std::move(*taken);
   bool ovpn = w.service == TcpService::OpenVpnUdp;
-  if (c.peer == (ovpn ? w.ovpn_peer : w.udp_peer)) return;  // already there
+  // A datagram channel holds what it sends for the socket a passed check brings (ESP): without
+  // one, it is told at once, so nothing waits for a socket that never comes.
+  auto stay = [&] {
+    if (ovpn) return;
+    ipc::MainToWorker m;
+    m.mutable_udp_socket()->set_handoff(handoff);
+    m.mutable_udp_socket()->set_stay(true);
+    (void)send_to_worker(w, m);
+  };
+  if (c.peer == (ovpn ? w.ovpn_peer : w.udp_peer)) return stay();  // already there
   auto sock = socket_for_sender(c.d, c.port, netns_.get());
   if (!sock.ok()) {
     log_.warn("cannot create a UDP socket for worker ", w.pid, "'s client at ", c.peer);
-    return;
+    return stay();
   }
   ipc::MainToWorker m;
   m.mutable_udp_socket()->set_handoff(handoff);

@@ -16,7 +16,7 @@ namespace sslvpn::mainproc::udp {
 
 enum class Action : uint8_t {
   Drop,   // not ours, or names nothing live: silently dropped
-  Route,  // to a live worker, with a socket connected to the sender
+  Route,  // to a live worker: a hello with a socket connected to the sender, else to check first
   Start,  // a new worker for this peer (only after a stateless check; no listener uses it yet)
 };
 

@@ -1,4 +1,4 @@
-// Datagrams from a client's new address (an OpenVPN client floating, a DTLS client's NAT
+// Datagrams from a client's new address (an OpenVPN client floating, a DTLS or ESP client's NAT
 // rebinding) that main passed to the session's worker to check, without a socket, and whose
 // answer it awaits. The worker answers every one, in order (PathChecked; SessionStats.
 // moved_to_handoff for one that authenticated), so the window only holds what is in flight;
@@ -25,8 +25,15 @@ struct PathCheck {
 class PathCheckWindow {
  public:
   static constexpr size_t kMax = 64;
+  // Datagrams from other addresses than the one the client's TLS connection came from may take
+  // only this many: a flood of forgeries from anywhere (ESP's SPI travels in clear) leaves the
+  // rest to the client's own address, where a NAT rebinding comes from.
+  static constexpr size_t kMaxOthers = 48;
 
   bool full() const noexcept { return checks_.size() >= kMax; }
+  bool full_for(bool from_client_address) const noexcept {
+    return checks_.size() >= (from_client_address ? kMax : kMaxOthers);
+  }
   size_t size() const noexcept { return checks_.size(); }
   void add(PathCheck c) { checks_.push_back(std::move(c)); }
   // The worker has answered every check up to and including `handoff`: those are forgotten.

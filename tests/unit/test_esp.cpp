@@ -327,8 +327,20 @@ TEST_CASE("esp channel: a new port is checked, and its answers wait for its sock
   CHECK(got[0] == "reply");
   CHECK(a.client_got().empty());
 
-  // A check that passes but brings no socket (main already counted the client there): after
-  // kHoldFor what waited goes out on the current path.
+  // A check that passes but brings no socket (main already counts the client there): main says
+  // so, and what waited goes out on the current path at once.
+  CHECK(ch.deadline() == tunnel::Clock::time_point::max());
+  auto p4 = seal(**out, pkt);
+  REQUIRE(ch.check_new_path(str(p4), buf).ok());
+  CHECK(ch.deadline() <= tunnel::Clock::now() + EspChannel::kHoldFor);  // the loop wakes for it
+  CHECK(ch.send(reply));
+  ch.flush();
+  CHECK(b.client_got().empty());
+  ch.stay();
+  CHECK(b.client_got().size() == 1);
+  CHECK(ch.deadline() == tunnel::Clock::time_point::max());
+
+  // Should main's answer never come: after kHoldFor what waited goes out on the current path.
   auto p3 = seal(**out, pkt);
   REQUIRE(ch.check_new_path(str(p3), buf).ok());
   CHECK(ch.send(reply));

@@ -42,6 +42,13 @@ TEST_CASE("PathCheckWindow: bounded, answered in order, nothing pushed out") {
   CHECK(w.size() == PathCheckWindow::kMax - 20);
   w.answered_through(h);
   CHECK(w.size() == 0);
+
+  // Other addresses than the client's fill at most kMaxOthers; the client's own has the rest.
+  while (!w.full_for(false)) w.add(check(++h));
+  CHECK(w.size() == PathCheckWindow::kMaxOthers);
+  CHECK_FALSE(w.full_for(true));
+  while (!w.full_for(true)) w.add(check(++h));
+  CHECK(w.size() == PathCheckWindow::kMax);
 }
 
 TEST_CASE("PathCheckWindow: handoff numbers that wrap") {

@@ -96,6 +96,15 @@ void EspChannel::move_to(UniqueFd udp) {
   flush();
 }
 
+void EspChannel::stay() {
+  release_held();
+  flush();
+}
+
+tunnel::Clock::time_point EspChannel::deadline() const {
+  return holding_since_ ? *holding_since_ + kHoldFor : tunnel::Clock::time_point::max();
+}
+
 Result<std::unique_ptr<tunnel::DatagramChannel>> EspFactory::open(UniqueFd udp, std::string first,
                                                                   std::string* error) {
   auto bytes = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(first.data()), first.size());

@@ -39,6 +39,8 @@ class EspChannel final : public tunnel::DatagramChannel {
   // HTTPS until it probes again.
   Result<size_t> check_new_path(std::string first, std::span<uint8_t> buf) override;
   void move_to(UniqueFd udp) override;
+  void stay() override;
+  tunnel::Clock::time_point deadline() const override;
   static constexpr auto kHoldFor = std::chrono::milliseconds(500);
   static constexpr size_t kMaxHeld = 16;
   std::string description() const override { return description_; }

@@ -125,6 +125,10 @@ class DatagramChannel {
   // sends a socket connected to that port, which move_to() takes.
   virtual Result<size_t> check_new_path(std::string first, std::span<uint8_t> buf) = 0;
   virtual void move_to(UniqueFd udp) = 0;
+  // Main made no socket for a check that passed (the client is where it counts it already).
+  virtual void stay() {}
+  // When the channel wants flush() called though nothing else happens (max: never).
+  virtual Clock::time_point deadline() const { return Clock::time_point::max(); }
   virtual std::string description() const = 0;
 };
 

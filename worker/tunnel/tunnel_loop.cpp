@@ -64,6 +64,10 @@ void TunnelLoop::check_stream(Clock::time_point now) {
 }
 
 void TunnelLoop::on_udp_socket(const ipc::UdpSocket& m, UniqueFd fd) {
+  if (m.stay()) {  // an answer to a check that passed, not a datagram to check
+    if (dgram_) dgram_->stay();
+    return;
+  }
   if (!fd.valid()) {  // a datagram to check: main waits for the answer, whatever it is
     checked_handoff_ = m.handoff();
     checks_unacked_ = true;
@@ -155,6 +159,7 @@ void TunnelLoop::read_datagrams(Clock::time_point now) {
       if (n.error() != Errc::Timeout) {
         log_.info(factory_->name(), " channel closed; staying on the stream");
         dgram_.reset();
+        report_stats(now, true);  // main learns at once that the tunnel has no datagram path
       }
       return;
     }
@@ -289,6 +294,7 @@ void TunnelLoop::report_stats(Clock::time_point now, bool force, uint32_t moved_
 
 int TunnelLoop::poll_timeout_ms(Clock::time_point now) const {
   auto until = std::min(engine_.next_deadline(), next_stats_);
+  if (dgram_) until = std::min(until, dgram_->deadline());
   // A budget in debt wakes us when it is paid off.
   if (rx_paused_) until = std::min(until, rx_budget_.ready_at(now));
   if (tx_paused_) until = std::min(until, tx_budget_.ready_at(now));
