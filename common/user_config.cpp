@@ -123,8 +123,7 @@ std::string_view capped_time(const Where& w, std::string_view v, std::vector<Con
 }
 
 // A user's or group's own pool: its lines may come in any order in the file, so they are
-// gathered and read at its end (as ocserv reads a file whole). A network without its prefix in
-// the same file is ocserv's "use the server's network": a warning, not a refused tunnel.
+// gathered and read at its end (as ocserv reads a file whole).
 struct Pools {
   std::string v4, v4_mask, v6;
   int v4_line = 0, v6_line = 0, mask_line = 0, subnet_line = 0;
@@ -154,28 +153,39 @@ struct Pools {
     return true;
   }
 
+  // As ocserv reads them (it reads the group's file, then the user's, into one record): a
+  // network with its size is whole; a bare one takes 'ipv4-netmask' (this file's or the
+  // group's) or else the server's netmask, which main knows (UserSettings.ipv4_netmask).
   void finish(ipc::UserSettings& s, std::string_view origin, std::vector<ConfigWarning>* warnings) const {
     auto warn = [&](int line, const std::string& text) {
       if (warnings) warnings->push_back({line, text});
     };
-    if (!v4.empty() && v4.find('/') == std::string::npos && v4_mask.empty())
-      warn(v4_line,
-           "'ipv4-network' without a prefix or an 'ipv4-netmask' in this file; the server's network is used");
-    else if (!v4.empty())
+    if (!v4.empty() && (v4.find('/') != std::string::npos || !v4_mask.empty())) {
       s.set_ipv4_network(cfgval::ipv4_pool(origin, v4_line, v4, v4_mask).to_string());
-    else if (!v4_mask.empty())
-      warn(mask_line, "'ipv4-netmask' without an 'ipv4-network' in this file; ignored");
-    if (!v6.empty() && v6.find('/') == std::string::npos && !v6_prefix)
-      warn(v6_line,
-           "'ipv6-network' without a prefix or an 'ipv6-prefix' in this file; the server's network is used");
-    else if (!v6.empty())
+    } else if (!v4.empty()) {
+      auto a = parse_ip(v4);
+      if (!a || !a->is_v4())
+        cfgval::fail(origin, v4_line, "'ipv4-network' is not an IPv4 address: '" + v4 + "'");
+      s.set_ipv4_network(a->to_string());
+    } else if (!v4_mask.empty()) {
+      auto p = netmask_prefix(v4_mask.front() == '/' ? v4_mask.substr(1) : v4_mask);
+      if (!p) cfgval::fail(origin, mask_line, "'ipv4-netmask' is not a netmask: '" + v4_mask + "'");
+      s.set_ipv4_netmask(std::to_string(*p));
+    }
+    if (!v6.empty() && (v6.find('/') != std::string::npos || v6_prefix)) {
       s.set_ipv6_network(cfgval::ipv6_pool(origin, v6_line, v6, v6_prefix).to_string());
+    } else if (!v6.empty()) {
+      auto a = parse_ip(v6);
+      if (!a || a->is_v4())
+        cfgval::fail(origin, v6_line, "'ipv6-network' is not an IPv6 address: '" + v6 + "'");
+      s.set_ipv6_network(a->to_string());
+    }
     if (!subnet_prefix) return;
     if (s.ipv6_network().empty())
       return warn(subnet_line,
                   "'ipv6-subnet-prefix' applies only with an 'ipv6-network' in this file; ignored");
     auto net = parse_ip_net(s.ipv6_network());
-    if (net && *subnet_prefix < net->prefix)
+    if (net && s.ipv6_network().find('/') != std::string::npos && *subnet_prefix < net->prefix)
       cfgval::fail(origin, subnet_line,
                    "'ipv6-subnet-prefix' must not be shorter than the prefix of 'ipv6-network'");
     s.set_ipv6_subnet_prefix(*subnet_prefix);
@@ -214,7 +224,11 @@ void merge_user_settings(ipc::UserSettings& b, const ipc::UserSettings& o) {
   };
   if (!o.explicit_ipv4().empty()) b.set_explicit_ipv4(o.explicit_ipv4());
   if (!o.explicit_ipv6().empty()) b.set_explicit_ipv6(o.explicit_ipv6());
-  if (!o.ipv4_network().empty()) b.set_ipv4_network(o.ipv4_network());
+  if (!o.ipv4_network().empty()) {
+    b.set_ipv4_network(o.ipv4_network());
+    if (o.ipv4_network().find('/') != std::string::npos) b.clear_ipv4_netmask();  // whole
+  }
+  if (!o.ipv4_netmask().empty()) b.set_ipv4_netmask(o.ipv4_netmask());
   if (!o.ipv6_network().empty()) {  // a network and its subnet size go together
     b.set_ipv6_network(o.ipv6_network());
     if (o.has_ipv6_subnet_prefix())

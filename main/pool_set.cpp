@@ -25,7 +25,7 @@ IpPool* PoolSet::get(const std::optional<IpNet>& net, uint8_t client_prefix, boo
 }
 
 IpPool* PoolSet::for_user(const IpNet& net, uint8_t client_prefix, bool predictable,
-                          std::span<IpPool* const> hosts, std::string* why) {
+                          std::span<IpPool* const> in_use, std::string* why) {
   if (client_prefix < net.prefix) {
     *why = "its network " + net.to_string() + " is smaller than one lease (/" +
            std::to_string(client_prefix) + ")";
@@ -33,7 +33,7 @@ IpPool* PoolSet::for_user(const IpNet& net, uint8_t client_prefix, bool predicta
   }
   IpPool* same = find(net, client_prefix);
   for (const auto& p : pools_) {
-    bool serves = p->used() > 0 || std::find(hosts.begin(), hosts.end(), p.get()) != hosts.end();
+    bool serves = p->used() > 0 || std::find(in_use.begin(), in_use.end(), p.get()) != in_use.end();
     if (p.get() != same && serves && overlap(net, p->network())) {
       *why = "its network " + net.to_string() + " overlaps " + p->network().to_string() +
              ", another pool in use (a user's or group's network must be another's exactly, or apart)";

@@ -20,9 +20,10 @@ class PoolSet {
   // The pool for `net` with leases of `client_prefix`, made on first use; null without a net.
   IpPool* get(const std::optional<IpNet>& net, uint8_t client_prefix, bool predictable);
   // The pool for a user's or group's own network, as get(); or null and *why, when that network
-  // overlaps without being one that serves a host (`hosts`) or holds leases: one address could
-  // then be leased twice. An IPv6 lease size shorter than the network is refused too.
-  IpPool* for_user(const IpNet& net, uint8_t client_prefix, bool predictable, std::span<IpPool* const> hosts,
+  // overlaps without being one that is in use (`in_use`: the hosts' and the sessions' pools) or
+  // holds leases: one address could then be leased twice. An IPv6 lease size shorter than the
+  // network is refused too.
+  IpPool* for_user(const IpNet& net, uint8_t client_prefix, bool predictable, std::span<IpPool* const> in_use,
                    std::string* why);
   // "" or a pool (any, with leases or not) that `net` overlaps without being it.
   std::string overlapped(const IpNet& net, uint8_t client_prefix) const;

@@ -171,23 +171,39 @@ Result<void> SessionManager::admit(const Session& s, const std::string& client_i
 }
 
 // A user's or group's own network (ocserv's per-user 'ipv4-network') replaces the host's pool.
+// A bare address takes the netmask the files gave, or the host network's (as ocserv's
+// apply_default_config). Pools that a host or any session uses are kept from overlapping.
 Result<void> SessionManager::choose_pools(Session& s, Refusal* refusal) {
-  std::vector<IpPool*> hosts;
-  for (const auto& h : hosts_) hosts.insert(hosts.end(), {h.v4, h.v6});
-  auto own = [&](const std::string& text, uint8_t lease, IpPool*& into) -> Result<void> {
+  const ipc::UserSettings& us = s.settings;
+  if (us.ipv4_network().empty() && us.ipv6_network().empty()) return {};
+  std::vector<IpPool*> in_use;
+  for (const auto& h : hosts_) in_use.insert(in_use.end(), {h.v4, h.v6});
+  for (const auto& [id, other] : sessions_) in_use.insert(in_use.end(), {other.v4, other.v6});
+  auto own = [&](std::string text, const std::string& size, uint8_t lease, IpPool*& into) -> Result<void> {
     if (text.empty()) return {};
+    if (text.find('/') == std::string::npos) {
+      if (size.empty())
+        return refuse(refusal, kUnavailable,
+                      "the user's or group's own network " + text +
+                          " has no size, and the host has no network to take one from");
+      text += "/" + size;
+    }
     auto net = parse_ip_net(text);
     std::string why = "its network '" + text + "' is not one";
-    IpPool* p = net ? pools_.for_user(*net, lease, s.cfg->predictable_ips, hosts, &why) : nullptr;
+    if (net && net->addr.is_v4() && net->prefix > 30) why = "its network " + text + " is too small";
+    IpPool* p = net && !(net->addr.is_v4() && net->prefix > 30)
+                    ? pools_.for_user(*net, lease, s.cfg->predictable_ips, in_use, &why)
+                    : nullptr;
     if (p == nullptr) return refuse(refusal, kUnavailable, "the user's or group's own address pool: " + why);
     into = p;
     return {};
   };
-  const ipc::UserSettings& us = s.settings;
-  if (auto r = own(us.ipv4_network(), 32, s.v4); !r) return r;
+  auto size_of = [](const std::optional<IpNet>& n) { return n ? std::to_string(n->prefix) : std::string(); };
+  std::string v4_size = !us.ipv4_netmask().empty() ? us.ipv4_netmask() : size_of(s.cfg->ipv4_network);
+  if (auto r = own(us.ipv4_network(), v4_size, 32, s.v4); !r) return r;
   uint8_t lease =
       us.has_ipv6_subnet_prefix() ? static_cast<uint8_t>(us.ipv6_subnet_prefix()) : s.cfg->ipv6_subnet_prefix;
-  return own(us.ipv6_network(), lease, s.v6);
+  return own(us.ipv6_network(), size_of(s.cfg->ipv6_network), lease, s.v6);
 }
 
 Result<void> SessionManager::lease_addresses(Session& s, const ipc::SessionRequest& req, uint32_t mtu,

@@ -25,6 +25,7 @@ add_user "$PW" heidi 'heidi-pw'
 add_user "$PW" ivan 'ivan-pw' lab
 add_user "$PW" judy 'judy-pw' lab
 add_user "$PW" oscar 'oscar-pw' staff
+add_user "$PW" kate 'kate-pw' staff
 PORT=4443
 VPN_NET=10.66.0.0/24
 mkdir -p "$WORK/users" "$WORK/groups"
@@ -54,7 +55,10 @@ printf 'route = 0.0.0.0/0\n' > "$WORK/users/heidi"
 # The lab group's own pool, as ocserv's per-group files give it (a bare network and a netmask,
 # in either order); oscar's overlaps the server's pool.
 printf 'ipv4-netmask = 255.255.255.0\nipv4-network = 10.77.0.0\nroute = %s\n' "$BEHIND_NET" > "$WORK/groups/lab"
+printf 'ipv6-network = fd00:77::\nipv6-prefix = 64\nipv6-subnet-prefix = 112\n' >> "$WORK/groups/lab"
 printf 'ipv4-network = 10.66.0.128/25\n' > "$WORK/users/oscar"
+# A bare network takes the server's netmask, as in ocserv.
+printf 'ipv4-network = 10.78.0.0\n' > "$WORK/users/kate"
 # restrict-user-to-ports, ocserv's syntax: only these (frank), all but these (grace)
 printf 'route = %s\nrestrict-user-to-ports = "tcp(7001), icmp()"\n' "$BEHIND_NET" > "$WORK/users/frank"
 printf 'route = %s\nrestrict-user-to-ports = "!(tcp(7002))"\n' "$BEHIND_NET" > "$WORK/users/grace"
@@ -173,6 +177,11 @@ check "... with the group network's netmask (255.255.255.0)" test "$(env_of i co
 check "ivan pings the server's end of his tunnel, 10.77.0.1 (the pool's first host)" \
   in_ns "$NS_C" ping -c 2 -i 0.2 -W 2 -I tuni 10.77.0.1
 check "judy pings it too" in_ns "$NS_C" ping -c 2 -i 0.2 -W 2 -I tunj 10.77.0.1
+# (judy's tunnel came up last: the client namespace's route to fd00:77::/64 is hers)
+J6=$(env_of j connect INTERNAL_IP6_NETMASK)
+check "... an IPv6 subnet from the group's network too (the server has none): $J6" \
+  grep -Eq '^fd00:77::[0-9a-f:]+/112$' <<<"$J6"
+check "judy pings fd00:77::1 over IPv6, the server's end" in_ns "$NS_C" ping -6 -c 2 -i 0.2 -W 2 -I tunj fd00:77::1
 out=$("$BUILD_DIR/sslvpnctl" -s "$WORK/ctl.sock" show user ivan)
 check "sslvpnctl show user ivan: his address, and 10.77.0.1 as the server's end" \
   grep -Eq "IPv4: $I4[[:space:]].*P-t-P IPv4: 10\.77\.0\.1$" <<<"$out"
@@ -182,6 +191,11 @@ check "oscar's network overlaps the server's pool: no tunnel" bash -c "! test -f
 check "... and the log says why" wait_for_log "$LOG" "10.66.0.128/25 overlaps 10.66.0.0/24"
 check "ivan still pings after that" in_ns "$NS_C" ping -c 2 -i 0.2 -W 2 -I tuni 10.77.0.1
 oc_stop i
+check "kate's tunnel comes up (her file: a bare ipv4-network)" oc_connect k kate 'kate-pw'
+check "... her address is from 10.78.0.0 with the server's /24 ($(env_of k connect INTERNAL_IP4_ADDRESS))" \
+  bash -c "[[ '$(env_of k connect INTERNAL_IP4_ADDRESS)' == 10.78.0.* && '$(env_of k connect INTERNAL_IP4_NETMASK)' == 255.255.255.0 ]]"
+check "... she pings 10.78.0.1" in_ns "$NS_C" ping -c 2 -i 0.2 -W 2 -I tunk 10.78.0.1
+oc_stop k
 
 # ---- erin: a broken file
 oc_connect e erin 'erin-pw'

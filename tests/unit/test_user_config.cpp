@@ -231,15 +231,27 @@ TEST_CASE("user config: a user's or group's own address pool, as ocserv's files 
   CHECK(v6.ipv6_network() == "fd00:77::/64");
   CHECK(v6.ipv6_subnet_prefix() == 112);
   CHECK(w.empty());
-  // ocserv uses the server's network when a file's network has no size: a warning here.
-  auto bare = parse_user_config("route = 10.0.0.0/8\nipv4-network = 10.77.0.0\n", "u", &w);
-  CHECK(bare.ipv4_network().empty());
-  REQUIRE(w.size() == 1);
-  CHECK(w[0].line == 2);
-  w.clear();
-  auto lone = parse_user_config("ipv6-subnet-prefix = 120\nipv4-netmask = 255.0.0.0\n", "u", &w);
+  // Without its size the network stays bare: the group's netmask or the server's sizes it
+  // (main); a netmask alone waits for a network from the other file.
+  auto bare =
+      parse_user_config("route = 10.0.0.0/8\nipv4-network = 10.77.0.0\nipv6-network = fd00:77::\n", "u", &w);
+  CHECK(bare.ipv4_network() == "10.77.0.0");
+  CHECK(bare.ipv6_network() == "fd00:77::");
+  CHECK(w.empty());
+  auto mask = parse_user_config("ipv4-netmask = 255.255.0.0\n", "g", &w);
+  CHECK(mask.ipv4_netmask() == "16");
+  ipc::UserSettings joined;
+  merge_user_settings(joined, mask);
+  merge_user_settings(joined, bare);
+  CHECK(joined.ipv4_network() == "10.77.0.0");
+  CHECK(joined.ipv4_netmask() == "16");
+  merge_user_settings(joined, parse_user_config("ipv4-network = 10.78.0.0/24\n", "u", nullptr));
+  CHECK(joined.ipv4_netmask().empty());  // a network with its size is whole
+  auto lone = parse_user_config("ipv6-subnet-prefix = 120\n", "u", &w);
   CHECK_FALSE(lone.has_ipv6_subnet_prefix());
-  CHECK(w.size() == 2);
+  CHECK(w.size() == 1);
+  CHECK_THROWS_AS(parse_user_config("ipv4-netmask = 255.0.255.0\n", "u", nullptr), ConfigError);
+  CHECK_THROWS_AS(parse_user_config("ipv4-network = fd00::\n", "u", nullptr), ConfigError);
   CHECK_THROWS_WITH(parse_user_config("\nipv4-network = 10.77.0.0/31\n", "u", nullptr),
                     Catch::Contains("u:2: 'ipv4-network' is too small"));
   CHECK_THROWS_AS(parse_user_config("ipv4-network = fd00::/64\n", "u", nullptr), ConfigError);
