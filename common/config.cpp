@@ -287,6 +287,9 @@ const std::map<std::string_view, Handler>& handlers() {
        [](Config& cfg, const Ctx&, std::string_view v) { cfg.default_select_group = v; }},
       {"banner", [](Config& cfg, const Ctx&, std::string_view v) { cfg.banner = v; }},
       {"pre-login-banner", [](Config& cfg, const Ctx&, std::string_view v) { cfg.pre_login_banner = v; }},
+      {"camouflage", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.camouflage = parse_bool(c, v); }},
+      {"camouflage_secret", [](Config& cfg, const Ctx&, std::string_view v) { cfg.camouflage_secret = v; }},
+      {"camouflage_realm", [](Config& cfg, const Ctx&, std::string_view v) { cfg.camouflage_realm = v; }},
       {"device",
        [](Config& cfg, const Ctx& c, std::string_view v) {
          // IFNAMSIZ is 16 with the NUL: the kernel numbers the devices within it (as ocserv's).
@@ -538,6 +541,11 @@ Config build_config(const std::vector<Entry>& entries, int last_line, std::strin
   }
   finish_ipv4_network(cfg, pending, origin);
   finish_ipv6_network(cfg, pending, origin);
+  if (cfg.camouflage && cfg.camouflage_secret.empty())
+    fail(origin, last_line, "'camouflage = true' needs a 'camouflage_secret'");
+  if (cfg.camouflage_secret.find_first_of("&#/ \t\"") != std::string::npos)
+    fail(origin, last_line,
+         "'camouflage_secret' must fit in a URL's query: no '&', '#', '/', blanks or quotes");
   int line_no = last_line;
   if (cfg.ipv6_network && cfg.ipv6_subnet_prefix < cfg.ipv6_network->prefix)
     fail(origin, line_no, "'ipv6-subnet-prefix' must not be shorter than the prefix of 'ipv6-network'");

@@ -90,6 +90,12 @@ struct Config {
   std::string default_select_group;  // label of the "no group" choice; empty = none offered
   std::string banner;
   std::string pre_login_banner;
+  // ocserv's camouflage: requests that do not carry the secret as their query ("/?secret") get
+  // a plain web server's answer (404, or 401 with camouflage_realm); CONNECT with a valid cookie
+  // goes ahead, and a refused one gets 405.
+  bool camouflage = false;
+  std::string camouflage_secret;
+  std::string camouflage_realm;
 
   // tunnel network
   std::string device = "vpns";        // TUN name prefix; devices are device0, device1, ...
@@ -205,7 +211,7 @@ struct Config {
   int32_t nvm_truncate_args = -1;  // -1 keeps command lines, 0 drops them
   bool nvm_drop_private_destinations = false;
   bool nvm_store_unattributed = true;
-  bool nvm_store_dst_index = true;  // SQLite: an index on dst (a third of each insert's cost)
+  bool nvm_store_dst_index = true;   // SQLite: an index on dst (a third of each insert's cost)
   std::vector<IpNet> nvm_exporters;  // who may send (empty: anyone)
   std::string nvm_gateway_name;      // names this gateway's rows in a store several share (empty: host name)
 

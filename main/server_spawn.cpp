@@ -57,6 +57,10 @@ void fill_login_page(const Config& c, ipc::AnyConnectStartup* ac) {
   ac->set_default_group_label(c.default_select_group);
   ac->set_banner(c.banner);
   ac->set_pre_login_banner(c.pre_login_banner);
+  if (c.camouflage) {
+    ac->set_camouflage_secret(c.camouflage_secret);
+    ac->set_camouflage_realm(c.camouflage_realm);
+  }
 }
 
 }  // namespace

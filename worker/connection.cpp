@@ -116,7 +116,7 @@ void Connection::connect(ipc::SessionRequest& req, anyconnect::DtlsOffer& offer)
   req.set_transport_overhead(static_cast<uint32_t>(tls_.record_overhead() + cstp::kHeaderSize));
   auto rep = ask_session(req);
   if (!rep) {
-    (void)tls_.send(http::serialize(http::error_response(503)));
+    (void)send_reply(http::error_response(503));
     return;
   }
   const ipc::SessionReply& r = rep->first;
@@ -125,7 +125,7 @@ void Connection::connect(ipc::SessionRequest& req, anyconnect::DtlsOffer& offer)
     http::Response resp =
         http::error_response(!r.ok() && r.refusal() == ipc::SessionReply::BAD_SESSION ? 401 : 503);
     if (!r.reason().empty()) resp.headers.emplace_back("X-Reason", r.reason());
-    (void)tls_.send(http::serialize(resp));
+    (void)send_reply(std::move(resp));
     return;
   }
   const ipc::TunnelParams& p = r.params();
@@ -181,14 +181,39 @@ bool Connection::carry_out(anyconnect::Step step) {
     auto reply = secmod_.auth(step.request);
     if (!reply.ok()) {
       log_.error("sec-mod did not answer a login: ", errc_name(reply.error()));
-      (void)tls_.send(http::serialize(http::error_response(503)));
+      (void)send_reply(http::error_response(503));
       return false;
     }
     log_.debug("login for '", user, "': status ", static_cast<int>(reply->status()));
     step = flow_.on_secmod_reply(*reply);
   }
-  if (!tls_.send(http::serialize(step.reply))) return false;
-  return !step.reply.close;
+  bool close = step.reply.close;
+  if (!send_reply(std::move(step.reply))) return false;
+  return !close;
+}
+
+bool Connection::send_reply(http::Response r) {
+  if (!camouflage_.secret.empty() && !camouflage_passed_ && r.status >= 300) {
+    (void)tls_.send(http::serialize(http::camouflage_405()));
+    return false;  // and the connection ends, as a web server's would
+  }
+  return tls_.send(http::serialize(r)).ok();
+}
+
+bool Connection::camouflage_gate(http::Request& req) {
+  if (camouflage_.secret.empty() || camouflage_passed_) return true;
+  if (auto target = http::camouflage_pass(req.target, camouflage_.secret)) {
+    req.target = std::move(*target);
+    camouflage_passed_ = true;
+    return true;
+  }
+  // The tunnel connection carries the cookie and no query: the cookie decides (send_reply).
+  if (req.method == "CONNECT") return true;
+  log_.info("camouflage: a request without the secret (", req.method, " ",
+            http::path_of(req.target).substr(0, 128), ") gets a plain web server's ",
+            camouflage_.realm.empty() ? "404" : "401");
+  (void)tls_.send(http::serialize(http::camouflage_refusal(camouflage_.realm)));
+  return false;
 }
 
 void Connection::run() {
@@ -197,6 +222,10 @@ void Connection::run() {
     http::Parsed parsed;
     if (!read_request(&parsed)) break;
     log_.debug(parsed.request.method, " ", http::path_of(parsed.request.target).substr(0, 128));
+    if (!camouflage_gate(parsed.request)) {
+      refused_unread_ = !buf_.empty();
+      break;
+    }
     // The front: a path no protocol declared is 404, whatever state the login is in; the first
     // request chooses the protocol, and the connection keeps it.
     auto routed = http::route_front(parsed.request.method, parsed.request.target, gp_.has_value());

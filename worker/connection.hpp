@@ -14,6 +14,7 @@
 #include "worker/anyconnect/connect_reply.hpp"
 #include "worker/anyconnect/dtls_channel.hpp"
 #include "worker/gp/gp_flow.hpp"
+#include "worker/http/camouflage.hpp"
 #include "worker/http/http_request.hpp"
 #include "worker/http/router.hpp"
 #include "worker/secmod_client.hpp"
@@ -26,7 +27,8 @@ class Connection {
   // `gp` unset: GlobalProtect is off (globalprotect = false).
   Connection(Logger& log, TlsServer& tls, SecModClient& secmod, IpcChannel& main,
              anyconnect::AuthSettings settings, std::optional<gp::GpSettings> gp,
-             std::chrono::steady_clock::time_point deadline, bool client_ipv6)
+             std::chrono::steady_clock::time_point deadline, bool client_ipv6,
+             http::Camouflage camouflage = {})
       : log_(log),
         tls_(tls),
         secmod_(secmod),
@@ -34,7 +36,8 @@ class Connection {
         flow_(std::move(settings)),
         gp_(gp ? std::optional<gp::GpFlow>(std::move(*gp)) : std::nullopt),
         deadline_(deadline),
-        client_ipv6_(client_ipv6) {}
+        client_ipv6_(client_ipv6),
+        camouflage_(std::move(camouflage)) {}
 
   // Runs until the connection should close.
   void run();
@@ -43,6 +46,11 @@ class Connection {
   // Reads until `buf_` holds a whole request; false when the connection should end.
   bool read_request(http::Parsed* out);
   bool carry_out(anyconnect::Step step);
+  // Sends an answer; false when it could not, or when camouflage (before the secret was seen)
+  // made a refusal a plain 405: the connection then ends.
+  bool send_reply(http::Response r);
+  // Camouflage's gate for a request: true when it may go on (its target without the secret).
+  bool camouflage_gate(http::Request& req);
   // Asks main for the tunnel of `req`; nullopt (after telling the log why) when main failed.
   std::optional<std::pair<ipc::SessionReply, UniqueFd>> ask_session(ipc::SessionRequest& req);
   // GlobalProtect (worker/gp/gp_shell.cpp): carries out the flow's steps; false to close.
@@ -74,6 +82,8 @@ class Connection {
   http::Limits limits_;
   std::string buf_;
   bool refused_unread_ = false;  // an error answer went out while request bytes may be unread
+  http::Camouflage camouflage_;
+  bool camouflage_passed_ = false;  // this connection's first request carried the secret
 };
 
 }  // namespace sslvpn::worker

@@ -151,8 +151,11 @@ int run_worker(const SeccompProgram* seccomp, worker::PreparedChains* chains) {
   if (settings.cert_login != 0) settings.client_certs = (*tls)->peer_certificates();
   std::optional<gp::GpSettings> gp = gp_settings(st, host);
   if (gp && gp->cert_login != 0) gp->client_certs = settings.client_certs;
+  const ipc::AnyConnectStartup& ac =
+      host == 0 ? st.https().anyconnect() : st.vhosts(static_cast<int>(host - 1)).anyconnect();
   worker::Connection conn(log, **tls, secmod, main_ch, std::move(settings), std::move(gp), deadline,
-                          st.client_ip().find(':') != std::string::npos);
+                          st.client_ip().find(':') != std::string::npos,
+                          http::Camouflage{ac.camouflage_secret(), ac.camouflage_realm()});
   conn.run();
   return 0;
 }

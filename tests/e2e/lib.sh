@@ -289,7 +289,8 @@ in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 # oc_connect NAME USER PASSWORD [openconnect args...]: starts openconnect in the client ns in the
 # background (-b after the tunnel is up) with the test script; waits (at most 20 s) for the
 # tunnel. Sets OC_PID_<NAME> and records the script's environment in $WORK/NAME.env.*. With
-# OC_HOST set, it connects to that name (resolved to the server: the TLS server name is OC_HOST).
+# OC_HOST set, it connects to that name (resolved to the server: the TLS server name is OC_HOST);
+# OC_PATH is appended to the URL ("?secret" for camouflage).
 oc_connect() {
   local name=$1 user=$2 pw=$3; shift 3
   local pidfile="$WORK/$name.oc.pid"
@@ -298,7 +299,7 @@ oc_connect() {
     openconnect -b --pid-file="$pidfile" --passwd-on-stdin --non-inter -u "$user" \
     --servercert "$PIN" --script "$E2E_DIR/client-script.sh" -i "tun$name" \
     ${OC_HOST:+--resolve="$OC_HOST:$SERVER_IP"} "$@" \
-    "https://${OC_HOST:-$SERVER_IP}:$PORT/" >"$WORK/$name.oc.log" 2>&1
+    "https://${OC_HOST:-$SERVER_IP}:$PORT/${OC_PATH:-}" >"$WORK/$name.oc.log" 2>&1
   local rc=$? pid=""
   for _ in $(seq 1 200); do
     [ -s "$pidfile" ] && pid=$(cat "$pidfile") && [ -f "$WORK/$name.env.connect" ] && break

@@ -1,0 +1,88 @@
+#!/bin/bash
+# ocserv's camouflage with the real openconnect in network namespaces: without the secret the
+# server answers as a plain web server (401 with the realm, or 404 without one; 405 to a CONNECT
+# whose cookie is no good), for AnyConnect's and GlobalProtect's pages alike, with nothing that
+# names a VPN; openconnect given https://server/?secret logs in, gets a tunnel and pings
+# through it; without the secret it gets no tunnel. A reload that drops the realm turns the
+# refusals into 404s.
+source "$(dirname "$0")/lib.sh"
+e2e_init
+command -v curl >/dev/null || e2e_skip "needs curl"
+ns_setup
+SERVER_NS=$NS_S
+PIN=$(make_cert "$WORK/cert" ecdsa)
+PW="$WORK/passwd"
+add_user "$PW" alice 'alice-Secret1'
+PORT=4443
+SECRET=kq7Vx2mLr9Tz
+note_secret "$SECRET"
+CTL="$BUILD_DIR/sslvpnctl"
+SOCK="$WORK/ctl.sock"
+LOG="$WORK/server.log"
+conf() {  # conf REALM-LINE: the configuration, camouflage on
+  { base_conf "$PORT" "$WORK/cert" "$PW"; cat <<CONF
+ipv4-network = 10.91.0.0/24
+gp-esp-port = 4501
+occtl-socket-file = $SOCK
+max-ban-score = 0
+camouflage = true
+camouflage_secret = "$SECRET"
+$1
+CONF
+  } >"$WORK/sslvpnd.conf"
+}
+conf 'camouflage_realm = "Restricted Content"'
+out=$("$BUILD_DIR/sslvpnd" -t -c "$WORK/sslvpnd.conf" 2>&1)
+check "sslvpnd -t takes the camouflage keys without a warning" bash -c "! grep -qi camouflage <<<'$out'"
+start_server "$WORK/sslvpnd.conf" "$LOG" "$WORK/pid" "$PORT" || { fail "server start"; e2e_finish; }
+
+URL="https://$SERVER_IP:$PORT"
+# probe NAME CURL-ARGS... PATH: a request from the client namespace; its status line and headers
+# in $WORK/NAME.h, its body in $WORK/NAME.b; prints the status code.
+probe() {
+  local name=$1 path=${*: -1}
+  in_ns "$NS_C" curl -sk --max-time 10 -D "$WORK/$name.h" -o "$WORK/$name.b" -w '%{http_code}' \
+    "${@:2:$#-2}" "$URL$path" 2>/dev/null
+}
+# no_vpn NAME: nothing in that answer names a VPN
+no_vpn() { ! grep -Eqi 'config-auth|X-CSTP|X-DTLS|webvpn|X-Reason|sslvpnd|prelogin|globalprotect' "$WORK/$1.h" "$WORK/$1.b"; }
+
+check "GET / without the secret: 401" test "$(probe get /)" = 401
+check "... with the realm (WWW-Authenticate: Basic realm=\"Restricted Content\")" \
+  grep -qi '^WWW-Authenticate: Basic realm="Restricted Content"' "$WORK/get.h"
+check "... and nothing that names a VPN" no_vpn get
+INIT='<?xml version="1.0" encoding="UTF-8"?><config-auth client="vpn" type="init"><version who="vpn">9.01</version><group-access>'"$URL"'</group-access></config-auth>'
+check "AnyConnect's first POST without the secret: 401" \
+  test "$(probe post -X POST -H 'User-Agent: AnyConnect Linux_64 4.10' --data "$INIT" /)" = 401
+check "... nothing that names a VPN" no_vpn post
+check "a wrong secret: 401" test "$(probe wrong "/?${SECRET}x")" = 401
+check "GlobalProtect's prelogin without the secret: 401 (hidden too)" \
+  test "$(probe gp -X POST --data 'tmp=tmp' /global-protect/prelogin.esp)" = 401
+check "... nothing that names a VPN" no_vpn gp
+check "CONNECT with a cookie that is no good: 405" \
+  test "$(probe connect -X CONNECT -H 'Cookie: webvpn=0123456789abcdef' /CSCOSSLC/tunnel)" = 405
+check "... nothing that names a VPN" no_vpn connect
+check "GET /?secret: the login page" test "$(probe ok "/?$SECRET")" = 200
+check "... AnyConnect's config-auth" grep -q 'config-auth' "$WORK/ok.b"
+
+if oc_connect n alice 'alice-Secret1'; then fail "openconnect without the secret got a tunnel"; oc_stop n; else
+  pass "openconnect without the secret: no tunnel"; fi
+check "... it was told 401, nothing about a VPN" grep -Eq '401|Unauthorized' "$WORK/n.oc.log"
+OC_PATH="?$SECRET" check "openconnect https://server/?secret logs in and gets a tunnel" oc_connect a alice 'alice-Secret1'
+check "... an address from the pool ($(env_of a connect INTERNAL_IP4_ADDRESS))" \
+  bash -c "[[ '$(env_of a connect INTERNAL_IP4_ADDRESS)' == 10.91.0.* ]]"
+check "... ping through the tunnel (the server's end, 10.91.0.1)" in_ns "$NS_C" ping -c 3 -i 0.2 -W 2 10.91.0.1
+check "sslvpnctl show users lists alice" bash -c "'$CTL' -s '$SOCK' show users | grep -q alice"
+check "the server logged the refused probes" grep -q "camouflage: a request without the secret" "$LOG"
+oc_stop a
+
+# Without a realm the refusals are 404s (a reload: new connections get the new settings).
+conf ''
+check "sslvpnctl reload" bash -c "'$CTL' -s '$SOCK' reload | grep -q 'configuration reloaded'"
+check "after the reload, GET / without the secret: 404" test "$(probe get2 /)" = 404
+check "... no WWW-Authenticate" bash -c "! grep -qi '^WWW-Authenticate' '$WORK/get2.h'"
+check "... nothing that names a VPN" no_vpn get2
+check "... and GET /?secret still reaches the login page" test "$(probe ok2 "/?$SECRET")" = 200
+check "no worker died of a signal" bash -c "! grep -Eq 'died of signal|seccomp filter' '$LOG'"
+check "the server is alive" kill -0 "$SERVER_PID"
+e2e_finish

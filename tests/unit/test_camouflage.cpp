@@ -1,0 +1,48 @@
+// ocserv's camouflage: the secret as a request's whole query, and what a prober gets.
+#include <catch2/catch.hpp>
+
+#include "common/config.hpp"
+#include "worker/http/camouflage.hpp"
+
+using namespace sslvpn;
+
+TEST_CASE("camouflage: the secret is the whole query; refusals name no VPN", "[camouflage]") {
+  CHECK(http::camouflage_pass("/?s3cret", "s3cret") == std::optional<std::string>("/"));
+  CHECK(http::camouflage_pass("/auth?s3cret", "s3cret") == std::optional<std::string>("/auth"));
+  CHECK_FALSE(http::camouflage_pass("/", "s3cret"));
+  CHECK_FALSE(http::camouflage_pass("/?s3cre", "s3cret"));
+  CHECK_FALSE(http::camouflage_pass("/?s3cretX", "s3cret"));
+  CHECK_FALSE(http::camouflage_pass("/?S3cret", "s3cret"));
+  CHECK_FALSE(http::camouflage_pass("/?a=s3cret", "s3cret"));
+  CHECK_FALSE(http::camouflage_pass("/?", "s3cret"));
+  CHECK_FALSE(http::camouflage_pass("/?x", ""));  // off
+
+  auto r404 = http::serialize(http::camouflage_refusal(""));
+  CHECK(r404.rfind("HTTP/1.1 404 Not Found\r\n", 0) == 0);
+  auto r401 = http::serialize(http::camouflage_refusal("Restricted \"Content\"\r\nX: y"));
+  CHECK(r401.rfind("HTTP/1.1 401 Unauthorized\r\n", 0) == 0);
+  CHECK(r401.find("WWW-Authenticate: Basic realm=\"Restricted ContentX: y\"\r\n") != std::string::npos);
+  auto r405 = http::serialize(http::camouflage_405());
+  CHECK(r405.rfind("HTTP/1.1 405 Method Not Allowed\r\n", 0) == 0);
+  for (const auto& r : {r404, r401, r405})
+    for (const char* word : {"config-auth", "X-CSTP", "X-Reason", "webvpn", "sslvpnd", "VPN"})
+      CHECK(r.find(word) == std::string::npos);
+}
+
+TEST_CASE("camouflage: configuration", "[camouflage]") {
+  const std::string base = "auth = \"plain[passwd=/dev/null]\"\nserver-cert = c\nserver-key = k\n";
+  auto c = parse_config(base +
+                            "camouflage = true\ncamouflage_secret = \"mysecretkey\"\n"
+                            "camouflage_realm = \"Restricted Content\"\n",
+                        "t", nullptr);
+  CHECK(c.camouflage);
+  CHECK(c.camouflage_secret == "mysecretkey");
+  CHECK(c.camouflage_realm == "Restricted Content");
+  CHECK_THROWS_WITH(parse_config(base + "camouflage = true\n", "t", nullptr),
+                    Catch::Contains("needs a 'camouflage_secret'"));
+  CHECK_THROWS_AS(parse_config(base + "camouflage = true\ncamouflage_secret = a&b\n", "t", nullptr),
+                  ConfigError);
+  std::vector<ConfigWarning> w;
+  (void)parse_config(base + "camouflage = false\ncamouflage_secret = x\n", "t", &w);
+  for (const auto& x : w) CHECK(x.text.find("camouflage") == std::string::npos);  // implemented: no warning
+}
