@@ -199,6 +199,12 @@ struct Config {
   // (worker/openvpn/auth_token.hpp), good for openvpn-auth-token-lifetime after the login.
   std::string openvpn_auth_token_secret;
   uint32_t openvpn_auth_token_lifetime = 43200;
+  // openvpn's client-config-dir: a file named after the user (else DEFAULT) in openvpn's syntax
+  // (ifconfig-push, iroute, push "route ...", push "dhcp-option ...", push-reset, disable),
+  // read when a session starts, for every protocol; with openvpn-ccd-exclusive a user without
+  // a file gets no tunnel (openvpn's ccd-exclusive).
+  std::string openvpn_client_config_dir;
+  bool openvpn_ccd_exclusive = false;
   bool openvpn() const { return openvpn_udp_port != 0 || openvpn_tcp_port != 0; }
   // Cisco NVM's IPFIX collector (worker/nvm; common/config_nvm.cpp): absent port = off
   uint16_t nvm_collector_port = 0;

@@ -22,6 +22,8 @@ constexpr std::string_view kKeys[] = {
     "openvpn-auth-token-secret",
     "openvpn-auth-token-lifetime",
     "openvpn-tls-crypt-v2-force-cookie",
+    "openvpn-client-config-dir",
+    "openvpn-ccd-exclusive",
 };
 
 constexpr std::string_view kCiphers[] = {"AES-256-GCM", "AES-128-GCM", "CHACHA20-POLY1305"};
@@ -85,6 +87,12 @@ void apply(Config& cfg, const cfgval::Where& w, std::string_view v) {
     cfg.openvpn_data_ciphers = list;
   } else if (w.key == "openvpn-reneg-sec") {
     cfg.openvpn_reneg_sec = cfgval::parse_seconds(w, v);
+  } else if (w.key == "openvpn-client-config-dir") {
+    cfg.openvpn_client_config_dir = std::string(v);
+    while (cfg.openvpn_client_config_dir.size() > 1 && cfg.openvpn_client_config_dir.back() == '/')
+      cfg.openvpn_client_config_dir.pop_back();
+  } else if (w.key == "openvpn-ccd-exclusive") {
+    cfg.openvpn_ccd_exclusive = cfgval::parse_bool(w, v);
   } else if (w.key == "openvpn-tls-crypt-v2-force-cookie") {
     cfg.openvpn_tls_crypt_v2_force_cookie = cfgval::parse_bool(w, v);
   } else if (w.key == "openvpn-auth-token-secret") {

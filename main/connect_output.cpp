@@ -176,6 +176,18 @@ struct Parser {
       out.disable = true;
       return true;
     }
+    if (w[0] == "ifconfig-push" && w.size() >= 2 && w.size() <= 4) {
+      auto a = parse_ip(w[1]);
+      if (!a || !a->is_v4()) return ignore(w, false), true;
+      out.ifconfig4 = *a;
+      return true;
+    }
+    if (w[0] == "ifconfig-ipv6-push" && w.size() >= 2 && w.size() <= 3) {
+      auto a = parse_ip(w[1].substr(0, w[1].find('/')));
+      if (!a || a->is_v4()) return ignore(w, false), true;
+      out.ifconfig6 = *a;
+      return true;
+    }
     ignore(w, false);
     return true;
   }

@@ -25,11 +25,16 @@
 //                                               into this client's tunnel (as a per-user
 //                                               `iroute`); push-reset leaves these
 //   disable                                     the tunnel is refused
+//   ifconfig-push ADDR [MASK], ifconfig-ipv6-push ADDR/LEN [REMOTE]
+//                                               the client's address: applied from a
+//                                               client-config-dir file (read before the
+//                                               lease), not from a script's output
 // Lines are read as openvpn reads them (quotes, backslashes, '#' and ';' comments). Anything
-// else (ifconfig-push, other pushes, a route via another gateway, a domain with other
+// else (other pushes, a route via another gateway, a domain with other
 // characters than letters, digits, '-', '_' and '.') is listed in `ignored`, for the log.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -56,6 +61,8 @@ struct ConnectOutput {
   std::vector<IpAddr> nbns;            // dhcp-option WINS
   std::vector<std::string> split_dns;  // dhcp-option DOMAIN-SEARCH
   std::string domain;
+  std::optional<IpAddr> ifconfig4;   // ifconfig-push
+  std::optional<IpAddr> ifconfig6;   // ifconfig-ipv6-push
   std::vector<std::string> ignored;  // the directives not applied (at most kMaxConnectEntries)
 };
 

@@ -98,6 +98,10 @@ void Server::on_session_open_reply(const ipc::SessionOpenReply& r) {
   if (sess != nullptr) {  // the session's host, as it was configured when the session began
     w->vhost = sess->vhost;
     w->host_cfg = sess->cfg;
+    if (sess->client_config)
+      for (const auto& x : sess->client_config->ignored)
+        log_.warn("openvpn-client-config-dir file for '", sanitize_log_text(r.username()),
+                  "': not applied: ", sanitize_log_text(x));
   }
   bool no_udp = sess != nullptr && sess->settings.has_no_udp() && sess->settings.no_udp();
   if (w->request.protocol() == ipc::GLOBALPROTECT) {
@@ -188,6 +192,10 @@ const char* Server::apply_connect_output(WorkerProc& w, const std::optional<std:
   }
   for (const auto& x : out->ignored)
     log_.warn("connect-script output for '", user, "': not applied: ", sanitize_log_text(x));
+  if (out->ifconfig4 || out->ifconfig6)  // the address was leased before the script ran
+    log_.warn(
+        "connect-script output for '", user,
+        "': not applied: ifconfig-push (give addresses with explicit-ipv4 or openvpn-client-config-dir)");
   if (out->disable) {
     log_.info("connect-script disabled '", user, "' from ", w.client_ip);
     return "the connect script disabled the client";

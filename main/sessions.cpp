@@ -2,6 +2,9 @@
 
 #include "main/user_settings.hpp"
 
+#include "common/text.hpp"
+#include "common/user_config.hpp"
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -151,7 +154,56 @@ Result<void> SessionManager::init_session(Session& s, const ipc::SessionOpenRepl
   s.settings = std::move(us).value();
   s.session_timeout =
       s.settings.has_session_timeout() ? s.settings.session_timeout() : s.cfg->session_timeout;
+  if (!s.cfg->openvpn_client_config_dir.empty()) return load_client_config(s, refusal);
   return {};
+}
+
+// openvpn's client-config-dir: the user's file, else DEFAULT; none, with ccd-exclusive, is no
+// tunnel. Its ifconfig-push is the session's explicit address (unless a per-user file or the
+// login gave one); disable refuses.
+Result<void> SessionManager::load_client_config(Session& s, Refusal* refusal) const {
+  const Config& c = *s.cfg;
+  std::optional<std::string> text;
+  std::string path;
+  if (safe_config_name(s.user)) text = read_file(path = c.openvpn_client_config_dir + "/" + s.user);
+  if (!text) text = read_file(path = c.openvpn_client_config_dir + "/DEFAULT");
+  if (!text) {
+    if (!c.openvpn_ccd_exclusive) return {};
+    return refuse(refusal, kUnavailable,
+                  "no openvpn-client-config-dir file for this user (openvpn-ccd-exclusive)");
+  }
+  std::string error;
+  auto out = parse_connect_output(*text, &error);
+  if (!out.ok()) {
+    refusal->detail = path + ": " + error;
+    return refuse(refusal, kUnavailable, "the user's openvpn-client-config-dir file is malformed");
+  }
+  if (out->disable) {
+    refusal->detail = path;
+    return refuse(refusal, kUnavailable, "disabled by its openvpn-client-config-dir file");
+  }
+  if (out->ifconfig4 && s.settings.explicit_ipv4().empty())
+    s.settings.set_explicit_ipv4(out->ifconfig4->to_string());
+  if (out->ifconfig6 && s.settings.explicit_ipv6().empty())
+    s.settings.set_explicit_ipv6(out->ifconfig6->to_string());
+  s.client_config = std::move(out).value();
+  return {};
+}
+
+// Once the session's addresses are known (a push-reset routes the client to its own networks):
+// the file's pushes apply over the session's settings as a connect-script's output does, and
+// its iroutes join the per-user ones.
+void SessionManager::fold_client_config(Session& s) const {
+  if (!s.client_config) return;
+  std::vector<IpNet> vpn;
+  if (s.ipv4 && s.v4 != nullptr) vpn.push_back(s.v4->network());
+  if (s.ipv6 && s.v6 != nullptr) vpn.push_back(s.v6->network());
+  s.settings = mainproc::apply_connect_output(s.settings, *s.cfg, vpn, *s.client_config);
+  for (const auto& n : s.client_config->iroutes) {
+    std::string text = n.to_string();
+    const auto& have = s.settings.iroutes();
+    if (std::find(have.begin(), have.end(), text) == have.end()) s.settings.add_iroutes(text);
+  }
 }
 
 Result<void> SessionManager::admit(const Session& s, const std::string& client_ip, time_t now,
@@ -277,6 +329,7 @@ Result<uint32_t> SessionManager::lease(const ipc::SessionOpenReply& who, const s
   bool client_v6_transport = client_ip.find(':') != std::string::npos;
   uint32_t mtu = tunnel_mtu(s, req, client_v6_transport);
   if (auto r = lease_addresses(s, req, mtu, refusal); !r) return fail(r.error());
+  if (created) fold_client_config(s);
   logins_.erase(sid);  // listed as a session from now on
   return mtu;
 }

@@ -39,6 +39,9 @@ struct Session {
   pid_t worker = -1;           // the worker running its tunnel; -1 while disconnected
   time_t created = 0;          // first tunnel: session-timeout counts from here, across reconnects
   ipc::UserSettings settings;  // group/user files and the login's, fixed for the session's life
+  // Its openvpn-client-config-dir file (read when the session began): its ifconfig-push is the
+  // session's explicit address; the rest folds into `settings` once the addresses are leased.
+  std::optional<ConnectOutput> client_config;
   uint32_t session_timeout = 0;
   std::string first_ip;                      // the client address of the first tunnel (deny-roaming)
   ipc::Protocol protocol = ipc::ANYCONNECT;  // of its last tunnel
@@ -132,6 +135,8 @@ class SessionManager {
                             time_t now, Refusal* refusal) const;
   Result<void> admit(const Session& s, const std::string& client_ip, time_t now, Refusal* refusal) const;
   Result<void> choose_pools(Session& s, Refusal* refusal);
+  Result<void> load_client_config(Session& s, Refusal* refusal) const;
+  void fold_client_config(Session& s) const;
   Result<void> lease_addresses(Session& s, const ipc::SessionRequest& req, uint32_t mtu, Refusal* refusal);
   Result<TunDevice> setup_tun(const Session& s, uint32_t mtu, Refusal* refusal);
 

@@ -7,6 +7,7 @@
 
 #include "common/text.hpp"
 #include "common/user_config.hpp"
+#include "main/connect_output.hpp"
 
 namespace sslvpn::mainproc {
 namespace {
@@ -48,7 +49,21 @@ void check_file(const std::string& path, std::vector<std::string>& out) {
   }
 }
 
-void check_dir(const std::string& dir, size_t max_files, std::vector<std::string>& out) {
+// An openvpn-client-config-dir file, as a session would read it.
+void check_ccd_file(const std::string& path, std::vector<std::string>& out) {
+  auto text = read_file(path);
+  if (!text) return;
+  std::string error;
+  auto parsed = parse_connect_output(*text, &error);
+  if (!parsed.ok()) {
+    out.push_back("error: " + path + ": " + error + " (that user's tunnels would be refused)");
+    return;
+  }
+  for (const auto& x : parsed->ignored) out.push_back("warning: " + path + ": not applied: " + x);
+}
+
+void check_dir(const std::string& dir, size_t max_files, std::vector<std::string>& out,
+               void (*check)(const std::string&, std::vector<std::string>&) = check_file) {
   if (dir.empty()) return;
   DIR* d = ::opendir(dir.c_str());
   if (d == nullptr) return;     // as at a login: no directory, no per-user settings
@@ -60,7 +75,7 @@ void check_dir(const std::string& dir, size_t max_files, std::vector<std::string
     names.insert(name);
   }
   ::closedir(d);
-  for (const auto& n : names) check_file(dir + "/" + n, out);
+  for (const auto& n : names) check(dir + "/" + n, out);
 }
 
 }  // namespace
@@ -76,6 +91,7 @@ std::vector<std::string> check_user_config_files(const Config& cfg, size_t max_f
     for (const auto* file : {&c->default_group_config, &c->default_user_config})
       if (!file->empty() && seen.insert("f" + *file).second) check_file(*file, out);
   }
+  check_dir(cfg.openvpn_client_config_dir, max_files, out, check_ccd_file);
   return out;
 }
 

@@ -14,6 +14,9 @@
 #   L  config-per-group: the lab group's own ipv4-network (ocserv's per-group pools). 5: openvpn
 #      and openconnect --protocol=gp members get addresses from it (openvpn with its /24), ping
 #      its first host (the server's end), 5 MB each way through the OpenVPN tunnel.
+#   D  openvpn-client-config-dir (openvpn's ccd files). 6: lara's file gives her a fixed address
+#      (ifconfig-push), a route, a DNS server and an iroute (main routes it into her tunnel);
+#      carol's says disable (no tunnel); gus (AnyConnect) gets the DEFAULT file's route.
 # Every client is ended by its PID; every wait is bounded.
 # shellcheck disable=SC2317  # functions only check runs look unreachable
 source "$(dirname "$0")/lib.sh"
@@ -86,6 +89,7 @@ cred pamok "$PAM_USER" "$PAM_PASS"
 cred pambad "$PAM_USER" 'ovpn-Wrong-Pass9'
 cred carol carol 'carol-Secret1'
 cred lara lara 'lara-Secret1'
+cred carol2 carol 'carol-Secret1'
 
 # ---- servers -------------------------------------------------------------------------------
 # srv NAME NET4 CONFIG-LINES...: a server (TCP $PORT, OpenVPN UDP $OV_PORT, VPN network
@@ -321,5 +325,46 @@ if srv L 10.85.5 "auth = \"plain[passwd=$PW]\"" "gp-esp-port = $ESP_PORT" "confi
   stop_server "$SERVER_PID"
 else
   fail "server L (a group's pool) did not start: case 5 not run"
+fi
+
+# ---- 6. openvpn's client-config-dir ---------------------------------------------------------------
+echo "# server D: openvpn-client-config-dir"
+mkdir -p "$WORK/ccd"
+cat >"$WORK/ccd/lara" <<'CCD'
+# as an openvpn server's ccd file
+ifconfig-push 10.85.6.77 255.255.255.0
+push "route 192.0.2.0 255.255.255.0"
+push "dhcp-option DNS 10.85.6.53"
+iroute 10.123.0.0 255.255.255.0
+CCD
+printf 'disable\n' >"$WORK/ccd/carol"
+printf 'push "route 198.51.100.77 255.255.255.255"\n' >"$WORK/ccd/DEFAULT"
+if srv D 10.85.6 "auth = \"plain[passwd=$PW]\"" "openvpn-client-config-dir = $WORK/ccd/"; then
+  T="6 client-config-dir"
+  check "$T: openvpn connects as lara" ov_connect d "auth-user-pass $WORK/lara.up"
+  check "$T: ... her address is her file's ifconfig-push, 10.85.6.77 ($(ov_addr4 d))" test "$(ov_addr4 d)" = 10.85.6.77
+  check "$T: ... she pings the server's tunnel address" pings d
+  check "$T: ... her file's route is in the client's table (192.0.2.0/24 on tund)" \
+    bash -c "ip -n '$NS_C' route show 192.0.2.0/24 | grep -q 'dev tund'"
+  check "$T: ... and its DNS server was pushed" grep -q "dhcp-option DNS 10.85.6.53" "$WORK/ov-d.log"
+  check "$T: ... main routes her iroute (10.123.0.0/24) into her tunnel" \
+    bash -c "ip -n '$NS_S' route show 10.123.0.0/24 | grep -q 'dev vpns'"
+  ov_conf x "auth-user-pass $WORK/carol2.up"
+  ov_start x
+  check "$T: carol's file says disable: the server refused her tunnel" \
+    wait_for_log "$LOG" "disabled by its openvpn-client-config-dir file"
+  check "$T: ... and she got none" no_tunnel x
+  ov_stop x
+  check "$T: openconnect (AnyConnect) connects as gus" oc_connect h gus 'gus-Secret1'
+  check "$T: ... the DEFAULT file's route reaches an AnyConnect client too (a split include)" \
+    grep -q '^CISCO_SPLIT_INC_[0-9]*_ADDR=198.51.100.77$' "$WORK/h.env.connect"
+  oc_stop h
+  ov_stop d lara
+  check "$T: the server routed nothing to 10.123.0.0/24 after she left" \
+    bash -c "! ip -n '$NS_S' route show 10.123.0.0/24 | grep -q ."
+  no_crash D
+  stop_server "$SERVER_PID"
+else
+  fail "server D (client-config-dir) did not start: case 6 not run"
 fi
 e2e_finish

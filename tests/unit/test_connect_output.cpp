@@ -72,8 +72,12 @@ TEST_CASE("connect output: openvpn's client-connect syntax", "[connect-output]")
   CHECK(o.dns[0].to_string() == "10.9.9.9");
   CHECK(o.dns[1].to_string() == "2001:db8::53");
   CHECK(o.domain == "corp.example");
-  CHECK(o.ignored == std::vector<std::string>{"ifconfig-push 10.8.0.9 255.255.255.0",
-                                              "push \"route-gateway 10.8.0.1\"",
+  REQUIRE(o.ifconfig4);  // the client's address (applied from a client-config-dir file)
+  CHECK(o.ifconfig4->to_string() == "10.8.0.9");
+  CHECK_FALSE(o.ifconfig6);
+  CHECK(parse("ifconfig-ipv6-push fd00:8::9/64 fd00:8::1\n").ifconfig6->to_string() == "fd00:8::9");
+  CHECK_FALSE(parse("ifconfig-push fd00::9\n").ifconfig4);
+  CHECK(o.ignored == std::vector<std::string>{"push \"route-gateway 10.8.0.1\"",
                                               "push \"route not-an-address 255.0.0.0\"",
                                               "iroute-ipv6 172.18.0.0/16", "iroute not-a-net"});
   // iroutes: a network behind the client (mask "default" or none: a host), each once
