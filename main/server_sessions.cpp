@@ -192,10 +192,11 @@ const char* Server::apply_connect_output(WorkerProc& w, const std::optional<std:
   }
   for (const auto& x : out->ignored)
     log_.warn("connect-script output for '", user, "': not applied: ", sanitize_log_text(x));
-  if (out->ifconfig4 || out->ifconfig6)  // the address was leased before the script ran
-    log_.warn(
-        "connect-script output for '", user,
-        "': not applied: ifconfig-push (give addresses with explicit-ipv4 or openvpn-client-config-dir)");
+  for (const auto& a : {out->ifconfig4, out->ifconfig6})  // leased before the script ran
+    if (a)
+      log_.warn(
+          "connect-script output for '", user, "': not applied: ifconfig-push ", a->to_string(),
+          " (the address is leased before the script runs: use explicit-ipv4 or openvpn-client-config-dir)");
   if (out->disable) {
     log_.info("connect-script disabled '", user, "' from ", w.client_ip);
     return "the connect script disabled the client";
