@@ -193,7 +193,9 @@ bool Connection::carry_out(anyconnect::Step step) {
 }
 
 bool Connection::send_reply(http::Response r) {
-  if (!camouflage_.secret.empty() && !camouflage_passed_ && r.status >= 300) {
+  // A cookie that is no good (401) or a malformed CONNECT (4xx) is what a prober can send;
+  // a 503 comes only with a good cookie (the client already knows the server).
+  if (!camouflage_.secret.empty() && !camouflage_passed_ && r.status >= 400 && r.status < 500) {
     (void)tls_.send(http::serialize(http::camouflage_405()));
     return false;  // and the connection ends, as a web server's would
   }
@@ -208,8 +210,10 @@ bool Connection::camouflage_gate(http::Request& req) {
     return true;
   }
   // The tunnel connection carries the cookie and no query: the cookie decides (send_reply).
-  if (req.method == "CONNECT") return true;
-  log_.info("camouflage: a request without the secret (", req.method, " ",
+  // Only the tunnel's own path: any other would get the front's 404/405, which tells the
+  // server's pages apart from others.
+  if (req.method == "CONNECT" && http::path_of(req.target) == "/CSCOSSLC/tunnel") return true;
+  log_.info("camouflage: a request without the secret (", req.method.substr(0, 16), " ",
             http::path_of(req.target).substr(0, 128), ") gets a plain web server's ",
             camouflage_.realm.empty() ? "404" : "401");
   (void)tls_.send(http::serialize(http::camouflage_refusal(camouflage_.realm)));

@@ -62,6 +62,11 @@ check "... nothing that names a VPN" no_vpn gp
 check "CONNECT with a cookie that is no good: 405" \
   test "$(probe connect -X CONNECT -H 'Cookie: webvpn=0123456789abcdef' /CSCOSSLC/tunnel)" = 405
 check "... nothing that names a VPN" no_vpn connect
+check "CONNECT without a cookie: 405" test "$(probe connect0 -X CONNECT /CSCOSSLC/tunnel)" = 405
+# CONNECT to other paths must not tell the server's pages (/, /auth, GlobalProtect's) from others.
+for p in / /auth /global-protect/prelogin.esp /no-such-page; do
+  check "CONNECT $p: the same 401 as any request without the secret" test "$(probe cx -X CONNECT "$p")" = 401
+done
 check "GET /?secret: the login page" test "$(probe ok "/?$SECRET")" = 200
 check "... AnyConnect's config-auth" grep -q 'config-auth' "$WORK/ok.b"
 
