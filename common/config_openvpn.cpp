@@ -107,6 +107,8 @@ void apply(Config& cfg, const cfgval::Where& w, std::string_view v) {
 }
 
 void validate(const Config& cfg, std::string_view origin, int line) {
+  if (cfg.openvpn_ccd_exclusive && cfg.openvpn_client_config_dir.empty())
+    fail(origin, line, "openvpn-ccd-exclusive needs an openvpn-client-config-dir");
   int wraps =
       !cfg.openvpn_tls_crypt.empty() + !cfg.openvpn_tls_auth.empty() + !cfg.openvpn_tls_crypt_v2.empty();
   if (wraps > 1)

@@ -1,7 +1,11 @@
 #include "common/text.hpp"
 
-#include <cctype>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cctype>
+#include <cerrno>
 #include <cstdio>
 
 #include "common/secret_bytes.hpp"
@@ -35,6 +39,33 @@ std::optional<std::string> read_file(const std::string& path) {
   bool ok = !std::ferror(f);
   std::fclose(f);
   if (!ok) return std::nullopt;
+  return out;
+}
+
+std::optional<std::string> read_regular_file(const std::string& path, size_t limit) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return std::nullopt;
+  struct stat st {};
+  std::optional<std::string> out;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+    std::string data(limit + 1, '\0');
+    size_t got = 0;
+    bool ok = true;
+    while (got < data.size()) {
+      ssize_t n = ::read(fd, data.data() + got, data.size() - got);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        ok = n == 0;
+        break;
+      }
+      got += static_cast<size_t>(n);
+    }
+    if (ok) {
+      data.resize(got);
+      out = std::move(data);
+    }
+  }
+  ::close(fd);
   return out;
 }
 

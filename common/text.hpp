@@ -23,6 +23,9 @@ std::string xml_escape(std::string_view in);
 // The whole content of a file, or nullopt if it cannot be read. Read straight into the result,
 // so a key file leaves no copy behind in a stream's buffers.
 std::optional<std::string> read_file(const std::string& path);
+// A regular file of at most `limit` bytes (more: the first limit + 1, for the caller to refuse);
+// nullopt when it cannot be opened or is not a regular file (a FIFO would block).
+std::optional<std::string> read_regular_file(const std::string& path, size_t limit);
 
 // `in` with its control characters (below 0x20, and DEL) replaced by `with`: text a peer
 // chose, before it reaches a log line or a script's environment.

@@ -33,7 +33,12 @@ const std::map<std::string_view, Handler>& handlers() {
       {"no-route",
        [](ipc::UserSettings& s, const Where& w, std::string_view v) { s.add_no_routes(net_text(w, v)); }},
       {"iroute",
-       [](ipc::UserSettings& s, const Where& w, std::string_view v) { s.add_iroutes(net_text(w, v)); }},
+       [](ipc::UserSettings& s, const Where& w, std::string_view v) {
+         IpNet n = cfgval::parse_net(w, v);
+         if (n.prefix == 0)  // main would replace the server's own default route with it
+           cfgval::fail(w.origin, w.line, "'iroute' cannot be a default route");
+         s.add_iroutes(n.to_string());
+       }},
       {"dns", [](ipc::UserSettings& s, const Where& w,
                  std::string_view v) { s.add_dns(cfgval::parse_addr(w, v).to_string()); }},
       {"nbns", [](ipc::UserSettings& s, const Where& w,

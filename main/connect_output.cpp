@@ -166,7 +166,9 @@ struct Parser {
     }
     if ((w[0] == "iroute" && w.size() >= 2 && w.size() <= 3) || (w[0] == "iroute-ipv6" && w.size() == 2)) {
       auto net = w[0] == "iroute" ? v4_route(w) : parse_ip_net(w[1]);
-      if (!net || (w[0] == "iroute-ipv6" && net->addr.is_v4())) return ignore(w, false), true;
+      // A default route as an iroute would replace the server's own default route.
+      if (!net || (w[0] == "iroute-ipv6" && net->addr.is_v4()) || net->prefix == 0)
+        return ignore(w, false), true;
       if (!room(out.iroutes.size(), "iroutes")) return false;
       auto same = [&](const IpNet& x) { return x.addr == net->addr && x.prefix == net->prefix; };
       if (std::none_of(out.iroutes.begin(), out.iroutes.end(), same)) out.iroutes.push_back(*net);

@@ -158,20 +158,22 @@ Result<void> SessionManager::init_session(Session& s, const ipc::SessionOpenRepl
   return {};
 }
 
-// openvpn's client-config-dir: the user's file, else DEFAULT; none, with ccd-exclusive, is no
-// tunnel. Its ifconfig-push is the session's explicit address (unless a per-user file or the
-// login gave one); disable refuses.
-Result<void> SessionManager::load_client_config(Session& s, Refusal* refusal) const {
+// openvpn's client-config-dir: the user's file, else DEFAULT; with ccd-exclusive the user's own
+// file is required (openvpn's verify_final_auth_checks), so DEFAULT admits no one. nullopt
+// without a file; Errc::Denied (refused) when the file disables the user or does not parse.
+Result<std::optional<ConnectOutput>> SessionManager::read_client_config(const Session& s,
+                                                                        Refusal* refusal) const {
   const Config& c = *s.cfg;
   std::optional<std::string> text;
   std::string path;
-  if (safe_config_name(s.user)) text = read_file(path = c.openvpn_client_config_dir + "/" + s.user);
-  if (!text) text = read_file(path = c.openvpn_client_config_dir + "/DEFAULT");
-  if (!text) {
-    if (!c.openvpn_ccd_exclusive) return {};
+  bool own_name = safe_config_name(s.user) && s.user != "DEFAULT";
+  if (own_name)
+    text = read_regular_file(path = c.openvpn_client_config_dir + "/" + s.user, kMaxConnectOutput);
+  if (!text && c.openvpn_ccd_exclusive)
     return refuse(refusal, kUnavailable,
                   "no openvpn-client-config-dir file for this user (openvpn-ccd-exclusive)");
-  }
+  if (!text) text = read_regular_file(path = c.openvpn_client_config_dir + "/DEFAULT", kMaxConnectOutput);
+  if (!text) return std::optional<ConnectOutput>();
   std::string error;
   auto out = parse_connect_output(*text, &error);
   if (!out.ok()) {
@@ -182,11 +184,20 @@ Result<void> SessionManager::load_client_config(Session& s, Refusal* refusal) co
     refusal->detail = path;
     return refuse(refusal, kUnavailable, "disabled by its openvpn-client-config-dir file");
   }
-  if (out->ifconfig4 && s.settings.explicit_ipv4().empty())
-    s.settings.set_explicit_ipv4(out->ifconfig4->to_string());
-  if (out->ifconfig6 && s.settings.explicit_ipv6().empty())
-    s.settings.set_explicit_ipv6(out->ifconfig6->to_string());
-  s.client_config = std::move(out).value();
+  return std::optional<ConnectOutput>(std::move(out).value());
+}
+
+// A new session: its ifconfig-push is the session's explicit address (unless a per-user or
+// per-group file or the login gave one); the rest folds in after the lease.
+Result<void> SessionManager::load_client_config(Session& s, Refusal* refusal) const {
+  auto out = read_client_config(s, refusal);
+  if (!out.ok()) return out.error();
+  if (!*out) return {};
+  if ((*out)->ifconfig4 && s.settings.explicit_ipv4().empty())
+    s.settings.set_explicit_ipv4((*out)->ifconfig4->to_string());
+  if ((*out)->ifconfig6 && s.settings.explicit_ipv6().empty())
+    s.settings.set_explicit_ipv6((*out)->ifconfig6->to_string());
+  s.client_config = std::move(*out);
   return {};
 }
 
@@ -326,6 +337,10 @@ Result<uint32_t> SessionManager::lease(const ipc::SessionOpenReply& who, const s
     if (auto r = choose_pools(s, refusal); !r) return fail(r.error());
   }
   if (auto r = admit(s, client_ip, now, refusal); !r) return fail(r.error());
+  // A reconnect reads the file again, as openvpn does at each connection: a `disable` added
+  // (or, with ccd-exclusive, the file removed) since the session began ends it here.
+  if (!created && !s.cfg->openvpn_client_config_dir.empty())
+    if (auto r = read_client_config(s, refusal); !r) return fail(r.error());
   bool client_v6_transport = client_ip.find(':') != std::string::npos;
   uint32_t mtu = tunnel_mtu(s, req, client_v6_transport);
   if (auto r = lease_addresses(s, req, mtu, refusal); !r) return fail(r.error());

@@ -135,6 +135,7 @@ class SessionManager {
                             time_t now, Refusal* refusal) const;
   Result<void> admit(const Session& s, const std::string& client_ip, time_t now, Refusal* refusal) const;
   Result<void> choose_pools(Session& s, Refusal* refusal);
+  Result<std::optional<ConnectOutput>> read_client_config(const Session& s, Refusal* refusal) const;
   Result<void> load_client_config(Session& s, Refusal* refusal) const;
   void fold_client_config(Session& s) const;
   Result<void> lease_addresses(Session& s, const ipc::SessionRequest& req, uint32_t mtu, Refusal* refusal);

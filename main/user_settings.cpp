@@ -1,6 +1,7 @@
 #include "main/user_settings.hpp"
 
 #include <dirent.h>
+#include <sys/stat.h>
 
 #include <optional>
 #include <set>
@@ -49,6 +50,11 @@ void check_file(const std::string& path, std::vector<std::string>& out) {
   }
 }
 
+bool is_directory(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 // An openvpn-client-config-dir file, as a session would read it.
 void check_ccd_file(const std::string& path, std::vector<std::string>& out) {
   auto text = read_file(path);
@@ -91,6 +97,10 @@ std::vector<std::string> check_user_config_files(const Config& cfg, size_t max_f
     for (const auto* file : {&c->default_group_config, &c->default_user_config})
       if (!file->empty() && seen.insert("f" + *file).second) check_file(*file, out);
   }
+  if (!cfg.openvpn_client_config_dir.empty() && !is_directory(cfg.openvpn_client_config_dir))
+    out.push_back("warning: openvpn-client-config-dir " + cfg.openvpn_client_config_dir +
+                  " is not a directory: no user has a file" +
+                  (cfg.openvpn_ccd_exclusive ? " (and openvpn-ccd-exclusive refuses every tunnel)" : ""));
   check_dir(cfg.openvpn_client_config_dir, max_files, out, check_ccd_file);
   return out;
 }

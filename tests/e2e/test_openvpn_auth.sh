@@ -359,9 +359,22 @@ if srv D 10.85.6 "auth = \"plain[passwd=$PW]\"" "openvpn-client-config-dir = $WO
   check "$T: ... the DEFAULT file's route reaches an AnyConnect client too (a split include)" \
     grep -q '^CISCO_SPLIT_INC_[0-9]*_ADDR=198.51.100.77$' "$WORK/h.env.connect"
   oc_stop h
-  ov_stop d lara
+  # A reconnect reads the file again (as openvpn does): lara's file now says disable, and her
+  # client's reconnect (SIGUSR1: the same session, by its token) is refused.
+  printf 'disable\n' >>"$WORK/ccd/lara"
+  kill -USR1 "$(ov_pid d)"
+  log_within() { for _ in 1 2 3 4; do wait_for_log "$LOG" "$1" && return 0; done; return 1; }  # 20 s
+  check "$T: disable added to her file: her reconnect is refused" \
+    log_within "tunnel refused for 'lara'.*disabled by its openvpn-client-config-dir file"
+  ov_stop d
   check "$T: the server routed nothing to 10.123.0.0/24 after she left" \
     bash -c "! ip -n '$NS_S' route show 10.123.0.0/24 | grep -q ."
+  # ccd-exclusive (reloaded): a user without a file of his own gets no tunnel, DEFAULT or not.
+  echo "openvpn-ccd-exclusive = true" >>"$WORK/D.conf"
+  check "$T: sslvpnctl reload with openvpn-ccd-exclusive" bash -c "'$CTL' -s '$SOCK' reload | grep -q 'configuration reloaded'"
+  if oc_connect h2 gus 'gus-Secret1'; then fail "$T: ccd-exclusive: gus (no file of his own) got a tunnel"; oc_stop h2
+  else pass "$T: ccd-exclusive: gus, who has no file of his own (only DEFAULT), gets no tunnel"; fi
+  check "$T: ... the log says why" wait_for_log "$LOG" "no openvpn-client-config-dir file for this user (openvpn-ccd-exclusive)"
   no_crash D
   stop_server "$SERVER_PID"
 else

@@ -86,6 +86,10 @@ TEST_CASE("connect output: openvpn's client-connect syntax", "[connect-output]")
   CHECK(o.iroutes[1].to_string() == "172.17.0.9/32");
   CHECK(o.iroutes[2].to_string() == "2001:db8:77::/64");
   CHECK(parse("iroute 10.0.0.0 255.0.0.0\npush-reset\n").iroutes.size() == 1);  // not a push
+  // a default route as an iroute would replace the server's own: not applied
+  auto d = parse("iroute 0.0.0.0 0.0.0.0\niroute-ipv6 ::/0\n");
+  CHECK(d.iroutes.empty());
+  CHECK(d.ignored.size() == 2);
 
   // openvpn's reading: comments at any word, backslashes, quotes that end a word
   auto c = parse(

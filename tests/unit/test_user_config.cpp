@@ -28,6 +28,10 @@ TEST_CASE("user config: keys, lists and errors", "[userconfig]") {
                     Catch::Contains("f:2: 'auth' cannot be set per user"));
   CHECK_THROWS_AS(parse_user_config("explicit-ipv4 = fd00::1\n", "f", nullptr), ConfigError);
   CHECK_THROWS_AS(parse_user_config("route = 10.0.0.0/33\n", "f", nullptr), ConfigError);
+  // an iroute of everything would replace the server's own default route
+  CHECK_THROWS_WITH(parse_user_config("iroute = 0.0.0.0/0\n", "f", nullptr),
+                    Catch::Contains("default route"));
+  CHECK_THROWS_AS(parse_user_config("iroute = ::/0\n", "f", nullptr), ConfigError);
   CHECK_THROWS_AS(parse_user_config("rx-data-per-sec = -1\n", "f", nullptr), ConfigError);
   CHECK_THROWS_AS(parse_user_config("[vhost:x]\n", "f", nullptr), ConfigError);
 }
