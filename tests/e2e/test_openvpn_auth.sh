@@ -367,6 +367,10 @@ if srv D 10.85.6 "auth = \"plain[passwd=$PW]\"" "openvpn-client-config-dir = $WO
   check "$T: disable added to her file: her reconnect is refused" \
     log_within "tunnel refused for 'lara'.*disabled by its openvpn-client-config-dir file"
   ov_stop d
+  # Her first tunnel is not ended by the refused reconnect (nor would openvpn's be before its
+  # ping-restart): the admin ends it, and its iroute goes with its device.
+  "$CTL" -s "$SOCK" disconnect user lara >/dev/null 2>&1
+  for _ in $(seq 1 50); do user_gone lara && break; sleep 0.1; done
   check "$T: the server routed nothing to 10.123.0.0/24 after she left" \
     bash -c "! ip -n '$NS_S' route show 10.123.0.0/24 | grep -q ."
   # ccd-exclusive (reloaded): a user without a file of his own gets no tunnel, DEFAULT or not.
