@@ -543,9 +543,11 @@ Config build_config(const std::vector<Entry>& entries, int last_line, std::strin
   finish_ipv6_network(cfg, pending, origin);
   if (cfg.camouflage && cfg.camouflage_secret.empty())
     fail(origin, last_line, "'camouflage = true' needs a 'camouflage_secret'");
-  if (cfg.camouflage_secret.find_first_of("&#/ \t\"") != std::string::npos)
-    fail(origin, last_line,
-         "'camouflage_secret' must fit in a URL's query: no '&', '#', '/', blanks or quotes");
+  // ocserv takes any secret; one a client cannot send as it is (a '#' ends the URL, blanks are
+  // percent-encoded) never matches, which the admin should hear of.
+  if (cfg.camouflage_secret.find_first_of("#% \t") != std::string::npos)
+    warn(last_line,
+         "'camouflage_secret' has '#', '%' or blanks: clients cannot send it as it is, so it never matches");
   int line_no = last_line;
   if (cfg.ipv6_network && cfg.ipv6_subnet_prefix < cfg.ipv6_network->prefix)
     fail(origin, line_no, "'ipv6-subnet-prefix' must not be shorter than the prefix of 'ipv6-network'");
