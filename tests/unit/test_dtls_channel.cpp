@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/unit/udp_pair.hpp"
 #include "worker/anyconnect/dtls_channel.hpp"
 
 using namespace sslvpn;
@@ -23,29 +24,7 @@ namespace {
 
 const std::string kPsk(32, '\x5a');
 
-// Two UDP sockets on 127.0.0.1 connected to each other.
-struct UdpPair {
-  UniqueFd server, client;
-  UdpPair() {
-    auto bound = [] {
-      UniqueFd s(::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-      sockaddr_in a{};
-      a.sin_family = AF_INET;
-      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-      REQUIRE(::bind(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-      return s;
-    };
-    server = bound();
-    client = bound();
-    sockaddr_in a{};
-    socklen_t len = sizeof a;
-    ::getsockname(client.get(), reinterpret_cast<sockaddr*>(&a), &len);
-    REQUIRE(::connect(server.get(), reinterpret_cast<sockaddr*>(&a), len) == 0);
-    len = sizeof a;
-    ::getsockname(server.get(), reinterpret_cast<sockaddr*>(&a), &len);
-    REQUIRE(::connect(client.get(), reinterpret_cast<sockaddr*>(&a), len) == 0);
-  }
-};
+using sslvpn::testing::UdpPair;
 
 // A GnuTLS DTLS client whose records the test sends itself (alone, packed, or not at all).
 struct Client {

@@ -1,6 +1,3 @@
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 #include <catch2/catch.hpp>
 
@@ -10,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/unit/udp_pair.hpp"
 #include "worker/gp/esp.hpp"
 #include "worker/gp/esp_channel.hpp"
 #include "worker/gp/gp_frame.hpp"
@@ -248,42 +246,6 @@ TEST_CASE("gp magic ping: the echo reply from gw-address, checksums right", "[gp
 
 namespace {
 
-// A UDP socket on 127.0.0.1 connected to a peer socket (the server's side and the client's).
-struct UdpPath {
-  UniqueFd server, client;
-  UdpPath() {
-    auto bound = [] {
-      UniqueFd s(::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-      sockaddr_in a{};
-      a.sin_family = AF_INET;
-      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-      REQUIRE(::bind(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-      return s;
-    };
-    server = bound();
-    client = bound();
-    connect_to(server.get(), client.get());
-    connect_to(client.get(), server.get());
-  }
-  static void connect_to(int fd, int peer) {
-    sockaddr_in a{};
-    socklen_t len = sizeof a;
-    ::getsockname(peer, reinterpret_cast<sockaddr*>(&a), &len);
-    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), len) == 0);
-  }
-  // What the client's socket got (up to 8 datagrams).
-  std::vector<std::string> client_got() {
-    std::vector<std::string> got;
-    char buf[4096];
-    for (int i = 0; i < 8; ++i) {
-      ssize_t n = ::recv(client.get(), buf, sizeof buf, MSG_DONTWAIT);
-      if (n < 0) break;
-      got.emplace_back(buf, static_cast<size_t>(n));
-    }
-    return got;
-  }
-};
-
 std::string str(const std::vector<uint8_t>& v) {
   return std::string(v.begin(), v.end());
 }
@@ -296,7 +258,7 @@ TEST_CASE("esp channel: a new port is checked, and its answers wait for its sock
   REQUIRE(out.ok());
   REQUIRE(in.ok());
   std::shared_ptr<EspSa> sa(std::move(*in));
-  UdpPath a, b;
+  testing::UdpPair a, b;
   EspChannel ch(std::move(a.server), sa, "", "ESP test");
   auto pkt = echo_request({7, 7, 7});
   auto p1 = seal(**out, pkt);
