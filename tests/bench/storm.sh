@@ -9,7 +9,9 @@
 #   tests/bench/storm.sh [rsa|ecdsa] [openconnect|cisco]
 # openconnect (default): CONNECT on the login's connection, as openconnect 9 does; cisco: on a
 # new connection that resumes the login's TLS session, as Cisco Secure Client does.
-# STORM_ONLY_CAPACITY=1 stops after the capacities. STORM_PIN=1 runs each server on CPU 0 and
+# STORM_ONLY_CAPACITY=1 stops after the capacities. STORM_CAPACITY=N skips sslvpnd's probe and
+# takes N sessions a second as its capacity (ocserv's is then not probed); STORM_MULTS (default
+# "0.7 1 2 5") and STORM_SERVERS (default "sslvpnd ocserv") choose the storms. STORM_PIN=1 runs each server on CPU 0 and
 # the load generator on CPU 1, so that what the load generator spends on the connections a
 # server refuses does not come out of the server's CPU (as it would from a remote client's).
 set -u
@@ -38,21 +40,23 @@ fi
 
 # storm SERVER RATE SESSIONS -> one line: the loadgen's JSON, then "cpu_s".
 storm() {
-  local srv=$1 rate=$2 n=$3 t0 t1 out
+  local srv=$1 rate=$2 n=$3 t0 t1 w0 w1 out
   start_srv "$srv"
   t0=$(server_ticks "$SPID")
+  w0=$(date +%s%N)
   out=$(in_ns "$NS_C" timeout $((STORM_PATIENCE + n / 10 + 120)) "${LG_PIN[@]}" "$LOADGEN" --server "$SERVER_IP:$PORT" \
     --user bench --password bench-Pass1 --sessions "$n" --rate "$rate" --hold 0 --linger 1 --dpd 30 \
     --timeout "$STORM_PATIENCE" "${CLIENT_ARGS[@]}" --json 2>>"$WORK/lg.err")
   t1=$(server_ticks "$SPID")
+  w1=$(date +%s%N)
   stop_srv
-  echo "${out:-{\}} $(( (t1 - t0) * 1000 / HZ ))"
+  echo "${out:-{\}} $(( (w1 - w0) / 1000000 )) $(( (t1 - t0) * 1000 / HZ ))"
 }
 
-row() {  # row SERVER RATE JSON CPU_MS
+row() {  # row SERVER RATE JSON WALL_MS CPU_MS
   python3 - "$@" <<'PY'
 import json, sys
-srv, rate, js, cpu_ms = sys.argv[1], float(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+srv, rate, js, wall_ms, cpu_ms = sys.argv[1], float(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
 d = json.loads(js) if js.strip() not in ("", "{}") else {}
 n = d.get("sessions", 0); up = d.get("established", 0)
 span = max(d.get("last_up_ms", 0) / 1000.0, n / rate if rate else 0) or 1
@@ -60,32 +64,40 @@ f = d.get("failures", {})
 fails = ", ".join(f"{k} {v}" for k, v in f.items() if v) or "none"
 print(f"| {srv} | {rate:.0f}/s | {n} | {up} | {up / span:.1f} | {fails} | "
       f"{d.get('login_ms_p50', 0) / 1000:.2f} / {d.get('login_ms_p90', 0) / 1000:.2f} / {d.get('login_ms_p99', 0) / 1000:.2f} s | "
-      f"{cpu_ms / up if up else 0:.1f} | {d.get('resumed', 0)} |")
+      f"{cpu_ms / up if up else 0:.1f} | {cpu_ms / max(wall_ms, 1):.2f} | {d.get('resumed', 0)} |")
 PY
 }
 
 capacity() {  # SERVER -> sessions up per second with STORM_PROBE asked for at once
   local js
   js=$(storm "$1" 5000 "$STORM_PROBE")
+  js=${js% * *}
   python3 -c "
 import json, sys
 d = json.loads(sys.argv[1]) if sys.argv[1].strip() not in ('', '{}') else {}
 t = d.get('last_up_ms', 0) / 1000.0
-print(round(d.get('established', 0) / t, 1) if t else 0)" "${js% *}"
+print(round(d.get('established', 0) / t, 1) if t else 0)" "$js"
 }
 
-cap_s=$(capacity sslvpnd)
-cap_o=$(capacity ocserv)
-echo "capacity ($KEY key, $CLIENT-like clients, $STORM_PROBE sessions asked at once): sslvpnd $cap_s/s, ocserv $cap_o/s"
+if [ -n "${STORM_CAPACITY:-}" ]; then
+  cap_s=$STORM_CAPACITY
+  echo "capacity taken as given (STORM_CAPACITY): sslvpnd $cap_s/s"
+else
+  cap_s=$(capacity sslvpnd)
+  cap_o=$(capacity ocserv)
+  echo "capacity ($KEY key, $CLIENT-like clients, $STORM_PROBE sessions asked at once): sslvpnd $cap_s/s, ocserv $cap_o/s"
+fi
 [ "${STORM_ONLY_CAPACITY:-0}" = 1 ] && exit 0
 echo
-echo "| server | offered | sessions | up | up per second | failures | login p50 / p90 / p99 | server CPU ms per session | CONNECTs resumed |"
-echo "|---|---|---|---|---|---|---|---|---|"
-for mult in 0.7 1 2 5; do
+echo "| server | offered | sessions | up | up per second | failures | login p50 / p90 / p99 | server CPU ms per session | server CPUs busy | CONNECTs resumed |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
+for mult in ${STORM_MULTS:-0.7 1 2 5}; do
   rate=$(python3 -c "print(max(1, round($cap_s * $mult)))")
   n=$((rate * STORM_SECONDS))
-  for srv in sslvpnd ocserv; do
+  for srv in ${STORM_SERVERS:-sslvpnd ocserv}; do
     res=$(storm "$srv" "$rate" "$n")
-    row "$srv" "$rate" "${res% *}" "${res##* }"
+    cpu=${res##* }
+    res=${res% *}
+    row "$srv" "$rate" "${res% *}" "${res##* }" "$cpu"
   done
 done
