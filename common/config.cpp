@@ -16,6 +16,8 @@
 namespace sslvpn {
 namespace {
 
+constexpr size_t kMaxHeaderLines = 64;  // included-http-headers, custom-header: each
+
 // Values that only make sense together once the whole file is read.
 struct Pending {
   std::string ipv4_network, ipv4_netmask;
@@ -290,6 +292,16 @@ const std::map<std::string_view, Handler>& handlers() {
       {"camouflage", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.camouflage = parse_bool(c, v); }},
       {"camouflage_secret", [](Config& cfg, const Ctx&, std::string_view v) { cfg.camouflage_secret = v; }},
       {"camouflage_realm", [](Config& cfg, const Ctx&, std::string_view v) { cfg.camouflage_realm = v; }},
+      {"included-http-headers",
+       [](Config& cfg, const Ctx& c, std::string_view v) {
+         if (cfg.included_http_headers.size() >= kMaxHeaderLines) fail(c.origin, c.line, "too many headers (64 at most)");
+         cfg.included_http_headers.push_back(parse_header_line(c, v));
+       }},
+      {"custom-header",
+       [](Config& cfg, const Ctx& c, std::string_view v) {
+         if (cfg.custom_headers.size() >= kMaxHeaderLines) fail(c.origin, c.line, "too many headers (64 at most)");
+         cfg.custom_headers.push_back(parse_header_line(c, v));
+       }},
       {"device",
        [](Config& cfg, const Ctx& c, std::string_view v) {
          // IFNAMSIZ is 16 with the NUL: the kernel numbers the devices within it (as ocserv's).
@@ -415,7 +427,8 @@ bool is_list_key(std::string_view k) {
   return k == "auth" || k == "enable-auth" || k == "select-group" || k == "dns" || k == "nbns" ||
          k == "split-dns" || k == "route" || k == "no-route" || k == "gp-portal-gateway" ||
          k == "nvm-exporters" || k == "compression-algo-priority" || k == "server-cert" ||
-         k == "server-key";  // these two warn of their own
+         k == "server-key" ||  // these two warn of their own
+         k == "included-http-headers" || k == "custom-header";
 }
 
 void finish_ipv4_network(Config& cfg, const Pending& p, std::string_view origin) {

@@ -96,6 +96,10 @@ struct Config {
   bool camouflage = false;
   std::string camouflage_secret;
   std::string camouflage_realm;
+  // ocserv's included-http-headers: "Name: value" lines every HTTP answer carries instead of
+  // the built-in hardening headers; custom-header: lines added to the CONNECT answer.
+  std::vector<std::string> included_http_headers;
+  std::vector<std::string> custom_headers;
 
   // tunnel network
   std::string device = "vpns";        // TUN name prefix; devices are device0, device1, ...

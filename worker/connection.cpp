@@ -27,7 +27,7 @@ bool Connection::read_request(http::Parsed* out) {
     if (!p.ok()) {
       int status = http::status_for_error(p.error());
       log_.info("bad HTTP request (", errc_name(p.error()), "): answering ", status);
-      (void)tls_.send(http::serialize(http::error_response(status)));
+      (void)tls_.send(http::serialize(http::error_response(status), http_headers_));
       refused_unread_ = true;
       return false;
     }
@@ -139,6 +139,7 @@ void Connection::connect(ipc::SessionRequest& req, anyconnect::DtlsOffer& offer)
   // TLS 1.3 the client's "renegotiation" is a KeyUpdate, which GnuTLS handles by itself.
   choices.rekey_in_place = p.rekey_in_place() && p.rekey_time() != 0 && tls_.safe_renegotiation();
   choices.banner = flow_.banner();
+  choices.custom_headers = flow_.custom_headers();
   // At most one renegotiation per half rekey-time (as ocserv), and never two in the same second;
   // each costs a signature, which sec-mod's per-worker budget bounds as well.
   if (choices.rekey_in_place)
@@ -196,10 +197,10 @@ bool Connection::send_reply(http::Response r) {
   // A cookie that is no good (401) or a malformed CONNECT (4xx) is what a prober can send;
   // a 503 comes only with a good cookie (the client already knows the server).
   if (!camouflage_.secret.empty() && !camouflage_passed_ && r.status >= 400 && r.status < 500) {
-    (void)tls_.send(http::serialize(http::camouflage_405()));
+    (void)tls_.send(http::serialize(http::camouflage_405(), http_headers_));
     return false;  // and the connection ends, as a web server's would
   }
-  return tls_.send(http::serialize(r)).ok();
+  return tls_.send(http::serialize(r, http_headers_)).ok();
 }
 
 bool Connection::camouflage_gate(http::Request& req) {
@@ -216,7 +217,7 @@ bool Connection::camouflage_gate(http::Request& req) {
   log_.info("camouflage: a request without the secret (", req.method.substr(0, 16), " ",
             http::path_of(req.target).substr(0, 128), ") gets a plain web server's ",
             camouflage_.realm.empty() ? "404" : "401");
-  (void)tls_.send(http::serialize(http::camouflage_refusal(camouflage_.realm)));
+  (void)tls_.send(http::serialize(http::camouflage_refusal(camouflage_.realm), http_headers_));
   return false;
 }
 
@@ -237,8 +238,8 @@ void Connection::run() {
       log_.info("no such page: ", parsed.request.method, " ",
                 http::path_of(parsed.request.target).substr(0, 128), " (",
                 routed.engine == http::Engine::None ? routed.status : 404, ")");
-      (void)tls_.send(
-          http::serialize(http::error_response(routed.engine == http::Engine::None ? routed.status : 404)));
+      (void)tls_.send(http::serialize(
+          http::error_response(routed.engine == http::Engine::None ? routed.status : 404), http_headers_));
       refused_unread_ = !buf_.empty();
       break;
     }

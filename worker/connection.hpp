@@ -28,7 +28,7 @@ class Connection {
   Connection(Logger& log, TlsServer& tls, SecModClient& secmod, IpcChannel& main,
              anyconnect::AuthSettings settings, std::optional<gp::GpSettings> gp,
              std::chrono::steady_clock::time_point deadline, bool client_ipv6,
-             http::Camouflage camouflage = {})
+             http::Camouflage camouflage = {}, std::vector<std::string> http_headers = {})
       : log_(log),
         tls_(tls),
         secmod_(secmod),
@@ -37,7 +37,8 @@ class Connection {
         gp_(gp ? std::optional<gp::GpFlow>(std::move(*gp)) : std::nullopt),
         deadline_(deadline),
         client_ipv6_(client_ipv6),
-        camouflage_(std::move(camouflage)) {}
+        camouflage_(std::move(camouflage)),
+        http_headers_(std::move(http_headers)) {}
 
   // Runs until the connection should close.
   void run();
@@ -83,7 +84,8 @@ class Connection {
   std::string buf_;
   bool refused_unread_ = false;  // an error answer went out while request bytes may be unread
   http::Camouflage camouflage_;
-  bool camouflage_passed_ = false;  // this connection's first request carried the secret
+  bool camouflage_passed_ = false;         // this connection's first request carried the secret
+  std::vector<std::string> http_headers_;  // included-http-headers: every answer carries them
 };
 
 }  // namespace sslvpn::worker

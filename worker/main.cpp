@@ -53,6 +53,7 @@ anyconnect::AuthSettings auth_settings(const ipc::WorkerStartup& st, size_t host
   s.banner = ac.banner();
   s.pre_login_banner = ac.pre_login_banner();
   s.cert_login = cert_login(st, host);
+  s.custom_headers.assign(ac.custom_headers().begin(), ac.custom_headers().end());
   return s;
 }
 
@@ -155,7 +156,8 @@ int run_worker(const SeccompProgram* seccomp, worker::PreparedChains* chains) {
       host == 0 ? st.https().anyconnect() : st.vhosts(static_cast<int>(host - 1)).anyconnect();
   worker::Connection conn(log, **tls, secmod, main_ch, std::move(settings), std::move(gp), deadline,
                           st.client_ip().find(':') != std::string::npos,
-                          http::Camouflage{ac.camouflage_secret(), ac.camouflage_realm()});
+                          http::Camouflage{ac.camouflage_secret(), ac.camouflage_realm()},
+                          std::vector<std::string>(ac.http_headers().begin(), ac.http_headers().end()));
   conn.run();
   return 0;
 }

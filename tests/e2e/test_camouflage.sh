@@ -4,7 +4,8 @@
 # whose cookie is no good), for AnyConnect's and GlobalProtect's pages alike, with nothing that
 # names a VPN; openconnect given https://server/?secret logs in, gets a tunnel and pings
 # through it; without the secret it gets no tunnel. A reload that drops the realm turns the
-# refusals into 404s.
+# refusals into 404s. ocserv's included-http-headers replace the built-in hardening headers on
+# every answer, and custom-header reaches openconnect in the CONNECT answer.
 source "$(dirname "$0")/lib.sh"
 e2e_init
 command -v curl >/dev/null || e2e_skip "needs curl"
@@ -88,6 +89,33 @@ check "after the reload, GET / without the secret: 404" test "$(probe get2 /)" =
 check "... no WWW-Authenticate" bash -c "! grep -qi '^WWW-Authenticate' '$WORK/get2.h'"
 check "... nothing that names a VPN" no_vpn get2
 check "... and GET /?secret still reaches the login page" test "$(probe ok2 "/?$SECRET")" = 200
+
+# ocserv's included-http-headers (from its sample configuration) and custom-header: the
+# refusals and the login page carry the site's own headers instead of the built-in ones, and
+# openconnect's CONNECT answer carries the custom header.
+conf 'included-http-headers = Strict-Transport-Security: max-age=63072000 ; includeSubDomains
+included-http-headers = X-Frame-Options: sameorigin
+included-http-headers = Referrer-Policy: no-referrer
+included-http-headers = Clear-Site-Data: "cache","cookies","storage"
+custom-header = "X-CSTP-Site-Note: e2e hello"'
+out=$("$BUILD_DIR/sslvpnd" -t -c "$WORK/sslvpnd.conf" 2>&1)
+check "sslvpnd -t takes included-http-headers and custom-header without a warning" \
+  bash -c "! grep -Eqi 'http-headers|custom-header' <<<'$out'"
+check "sslvpnctl reload" bash -c "'$CTL' -s '$SOCK' reload | grep -q 'configuration reloaded'"
+probe hdr / >/dev/null
+check "a refusal carries the site's headers (Referrer-Policy)" grep -qi '^Referrer-Policy: no-referrer' "$WORK/hdr.h"
+check "... its Strict-Transport-Security, not the built-in one" \
+  grep -qi '^Strict-Transport-Security: max-age=63072000 ; includeSubDomains' "$WORK/hdr.h"
+check "... one X-Frame-Options, the site's" \
+  test "$(grep -ci '^X-Frame-Options' "$WORK/hdr.h")" = 1 -a "$(grep -ci '^X-Frame-Options: sameorigin' "$WORK/hdr.h")" = 1
+check "... no built-in Content-Security-Policy" bash -c "! grep -qi '^Content-Security-Policy' '$WORK/hdr.h'"
+check "... Cache-Control: no-store stays" grep -qi '^Cache-Control: no-store' "$WORK/hdr.h"
+check "the login page carries them too" \
+  bash -c "[ \"\$1\" = 200 ] && grep -qi '^Clear-Site-Data: \"cache\",\"cookies\",\"storage\"' '$WORK/hdr2.h'" _ "$(probe hdr2 "/?$SECRET")"
+OC_PATH="?$SECRET" check "openconnect logs in and gets a tunnel" oc_connect h alice 'alice-Secret1' -v
+check "... its CONNECT answer carries the custom header (openconnect -v prints X-CSTP- ones)" grep -q 'X-CSTP-Site-Note: e2e hello' "$WORK/h.oc.log"
+check "... ping through the tunnel" in_ns "$NS_C" ping -c 2 -i 0.2 -W 2 10.91.0.1
+oc_stop h
 check "no worker died of a signal" bash -c "! grep -Eq 'died of signal|seccomp filter' '$LOG'"
 check "the server is alive" kill -0 "$SERVER_PID"
 e2e_finish

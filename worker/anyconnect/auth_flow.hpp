@@ -32,6 +32,7 @@ struct AuthSettings {
   uint32_t cert_login = 0;
   // The client's certificate chain (DER, leaf first) from the handshake; sent with the first login.
   std::vector<std::string> client_certs;
+  std::vector<std::string> custom_headers;  // custom-header: lines added to the CONNECT answer
 };
 
 // What a CONNECT offers for DTLS (the worker keeps it; main never sees the master secret).
@@ -61,6 +62,7 @@ class AuthFlow {
  public:
   // The host's banner (also sent with CONNECT as X-CSTP-Banner, as ocserv does).
   const std::string& banner() const noexcept { return settings_.banner; }
+  const std::vector<std::string>& custom_headers() const noexcept { return settings_.custom_headers; }
   enum class State { Idle, WaitingSecMod, Answering, Authenticated, Tunnel, Closed };
 
   explicit AuthFlow(AuthSettings s) : settings_(std::move(s)) {}

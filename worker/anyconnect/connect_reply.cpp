@@ -107,6 +107,7 @@ std::string build_connect_reply(const ipc::TunnelParams& p, std::string_view ser
   if (!compression.cstp.empty()) add("X-CSTP-Content-Encoding", compression.cstp);
   add("X-CSTP-Base-MTU", std::to_string(p.base_mtu()));
   add("X-CSTP-MTU", std::to_string(p.mtu()));
+  for (const auto& line : choices.custom_headers) h.append(clean(line)).append("\r\n");
   h += "\r\n";
   return h;
 }

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ipc.pb.h"
 
@@ -29,6 +30,7 @@ struct ReplyChoices {
   CompressionReply compression;
   bool rekey_in_place = false;  // X-CSTP-Rekey-Method: ssl (the client renegotiates TLS)
   std::string banner;           // X-CSTP-Banner (openconnect hands it to its script as CISCO_BANNER)
+  std::vector<std::string> custom_headers;  // custom-header: "Name: value" lines, checked at load
 };
 
 std::string build_connect_reply(const ipc::TunnelParams& p, std::string_view server_name,

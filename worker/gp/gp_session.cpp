@@ -91,7 +91,7 @@ void GpSession::answer_http(http::Request& req, tunnel::TunnelIo& io) {
     stream_done_ = true;
   }
   if (resp.close || !req.keep_alive()) stream_done_ = true;
-  io.to_stream(bytes_of(http::serialize(resp)));
+  io.to_stream(bytes_of(http::serialize(resp, s_.http_headers)));
 }
 
 void GpSession::on_http(Clock::time_point now, tunnel::TunnelIo& io) {
@@ -100,7 +100,8 @@ void GpSession::on_http(Clock::time_point now, tunnel::TunnelIo& io) {
   while (phase_ == Phase::Http && !stream_done_ && !ended() && !http_in_.empty()) {
     auto p = http::parse_request(bytes_of(http_in_), limits);
     if (!p.ok()) {
-      io.to_stream(bytes_of(http::serialize(http::error_response(http::status_for_error(p.error())))));
+      io.to_stream(bytes_of(
+          http::serialize(http::error_response(http::status_for_error(p.error())), s_.http_headers)));
       stream_done_ = true;
       return;
     }
@@ -141,7 +142,8 @@ void GpSession::from_client(std::span<const uint8_t> packet, Clock::time_point n
     return;
   }
   if (!tunnel::source_allowed(packet, s_.ipv4, s_.ipv6) ||
-      !tunnel::destination_allowed(packet, s_.allowed_destinations) || !tunnel::ports_allowed(packet, s_.ports)) {
+      !tunnel::destination_allowed(packet, s_.allowed_destinations) ||
+      !tunnel::ports_allowed(packet, s_.ports)) {
     ++dropped_;
     return;
   }

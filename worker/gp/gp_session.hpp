@@ -46,7 +46,8 @@ struct GpSessionSettings {
   bool hip_report = false;
   std::string authcookie, user;  // what a tunnel GET on this stream must name
   std::vector<IpNet> allowed_destinations;
-  PortFilter ports;  // restrict-user-to-ports
+  PortFilter ports;                       // restrict-user-to-ports
+  std::vector<std::string> http_headers;  // included-http-headers: every answer carries them
 };
 
 // The session's settings from what main granted and the cookie the client showed.

@@ -34,13 +34,13 @@ bool Connection::carry_out_gp(gp::Step step) {
   for (int round = 0; round < 4; ++round) {  // a certificate-first login takes two sec-mod calls
     switch (step.kind) {
       case gp::Step::Kind::Reply:
-        if (!tls_.send(http::serialize(step.reply))) return false;
+        if (!tls_.send(http::serialize(step.reply, http_headers_))) return false;
         return !step.reply.close && gp_->state() != gp::GpFlow::State::Closed;
       case gp::Step::Kind::AskSecMod: {
         auto reply = secmod_.auth(step.request);
         if (!reply.ok()) {
           log_.error("sec-mod did not answer a login: ", errc_name(reply.error()));
-          (void)tls_.send(http::serialize(http::error_response(503)));
+          (void)tls_.send(http::serialize(http::error_response(503), http_headers_));
           return false;
         }
         step = gp_->on_secmod_reply(*reply);
@@ -75,7 +75,7 @@ void Connection::gp_getconfig(gp::Step& step) {
     http::Response resp =
         bad ? gp::xml_reply(gp::error_reply("Invalid authentication cookie")) : http::error_response(503);
     resp.close = true;
-    (void)tls_.send(http::serialize(resp));
+    (void)tls_.send(http::serialize(resp, http_headers_));
     return;
   }
   const ipc::TunnelParams& p = rep->first.params();
@@ -97,13 +97,14 @@ void Connection::gp_getconfig(gp::Step& step) {
     esp->c2s = {};
     esp->s2c = {};
   }
-  if (!tls_.send(http::serialize(resp)) || !tls_.enter_tunnel_mode()) return;
+  if (!tls_.send(http::serialize(resp, http_headers_)) || !tls_.enter_tunnel_mode()) return;
   log_.debug("GlobalProtect tunnel on ", p.device(), " for ", p.ipv4_address(), " ", p.ipv6_address(),
              ", MTU ", p.mtu(), esp ? ", ESP offered" : ", HTTPS only");
   gp::GpSessionSettings settings = gp::gp_settings_from(p, gw);
   settings.authcookie = step.cookie.authcookie;
   settings.user = step.cookie.user;
   settings.hip_report = gp_->settings().hip_report;
+  settings.http_headers = http_headers_;
   gp::GpSession engine(std::move(settings), tunnel::Clock::now(), esp ? std::move(esp->out) : nullptr, false);
   std::unique_ptr<tunnel::DatagramFactory> factory;
   if (esp)
@@ -117,13 +118,14 @@ void Connection::gp_tunnel(gp::Step& step) {
   auto rep = ask_session(step.session_request);
   if (!rep || !rep->first.ok() || !rep->second.valid()) {
     // 502 with a reason phrase: the client stops (EPERM) rather than retry a dead session.
-    (void)tls_.send(http::serialize(http::error_response(502)));
+    (void)tls_.send(http::serialize(http::error_response(502), http_headers_));
     return;
   }
   const ipc::TunnelParams& p = rep->first.params();
   gp::GpSessionSettings settings = gp::gp_settings_from(p, gp_gateway_address(p));
   settings.authcookie = step.cookie.authcookie;
   settings.user = step.cookie.user;
+  settings.http_headers = http_headers_;
   static constexpr char kStart[] = "START_TUNNEL";
   if (!tls_.send(std::string_view(kStart, 12)) || !tls_.enter_tunnel_mode()) return;
   log_.debug("GlobalProtect HTTPS tunnel on ", p.device(), " for ", p.ipv4_address(), " ", p.ipv6_address());

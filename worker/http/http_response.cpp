@@ -1,5 +1,7 @@
 #include "worker/http/http_response.hpp"
 
+#include "common/text.hpp"
+
 namespace sslvpn::http {
 
 const char* reason_phrase(int status) noexcept {
@@ -39,14 +41,22 @@ const char* reason_phrase(int status) noexcept {
   }
 }
 
-std::string serialize(const Response& r) {
+std::string serialize(const Response& r, std::span<const std::string> site) {
   std::string out = "HTTP/1.1 " + std::to_string(r.status) + " " + reason_phrase(r.status) + "\r\n";
   for (const auto& [k, v] : r.headers) out += k + ": " + v + "\r\n";
-  out += "X-Frame-Options: deny\r\n";
-  out += "X-Content-Type-Options: nosniff\r\n";
-  out += "Content-Security-Policy: default-src 'none'\r\n";
-  out += "Strict-Transport-Security: max-age=31536000 ; includeSubDomains\r\n";
-  out += "Cache-Control: no-store\r\n";
+  if (site.empty()) {
+    out += "X-Frame-Options: deny\r\n";
+    out += "X-Content-Type-Options: nosniff\r\n";
+    out += "Content-Security-Policy: default-src 'none'\r\n";
+    out += "Strict-Transport-Security: max-age=31536000 ; includeSubDomains\r\n";
+  }
+  bool own_cache_control = false;
+  for (const auto& line : site) {  // checked when the configuration was read: one header each
+    out += line + "\r\n";
+    own_cache_control = own_cache_control ||
+                        (line.size() > 14 && iequals(std::string_view(line).substr(0, 14), "cache-control:"));
+  }
+  if (!own_cache_control) out += "Cache-Control: no-store\r\n";
   if (r.close) out += "Connection: close\r\n";
   out += "Content-Length: " + std::to_string(r.body.size()) + "\r\n\r\n";
   out += r.body;

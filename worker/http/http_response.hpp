@@ -1,6 +1,7 @@
 // Builds HTTP/1.1 responses; adds Content-Length and the hardening headers ocserv sends.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -16,7 +17,10 @@ struct Response {
 };
 
 const char* reason_phrase(int status) noexcept;
-std::string serialize(const Response& r);
+// `site`: the server's own header lines (ocserv's included-http-headers, "Name: value"), sent
+// instead of the built-in hardening headers; "Cache-Control: no-store" stays unless they name
+// a Cache-Control of their own. Empty: the built-in ones.
+std::string serialize(const Response& r, std::span<const std::string> site = {});
 // A small plain-text error response that closes the connection.
 Response error_response(int status);
 

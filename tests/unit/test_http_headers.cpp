@@ -1,0 +1,91 @@
+// ocserv's included-http-headers (every answer carries the site's own headers) and
+// custom-header (lines added to the CONNECT answer): configuration checks and what is sent.
+#include <catch2/catch.hpp>
+
+#include "common/config.hpp"
+#include "worker/anyconnect/connect_reply.hpp"
+#include "worker/http/http_response.hpp"
+
+using namespace sslvpn;
+
+namespace {
+
+const std::string kBase = "auth = \"plain[passwd=/dev/null]\"\nserver-cert = c\nserver-key = k\n";
+
+size_t count(const std::string& s, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = s.find(what); at != std::string::npos; at = s.find(what, at + 1)) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("http headers: ocserv's sample lines load, in order, quotes and all", "[http][config]") {
+  std::vector<ConfigWarning> w;
+  auto c = parse_config(
+      kBase +
+          "included-http-headers = Strict-Transport-Security: max-age=31536000 ; includeSubDomains\n"
+          "included-http-headers = X-Frame-Options: deny\n"
+          "included-http-headers = Clear-Site-Data: \"cache\",\"cookies\",\"storage\"\n"
+          "custom-header = \"X-My-Header: hi there\"\n",
+      "t", &w);
+  REQUIRE(c.included_http_headers.size() == 3);
+  CHECK(c.included_http_headers[0] == "Strict-Transport-Security: max-age=31536000 ; includeSubDomains");
+  CHECK(c.included_http_headers[2] == "Clear-Site-Data: \"cache\",\"cookies\",\"storage\"");
+  REQUIRE(c.custom_headers.size() == 1);
+  CHECK(c.custom_headers[0] == "X-My-Header: hi there");
+  for (const auto& x : w) CHECK(x.text.find("http-headers") == std::string::npos);  // no "ignored"
+}
+
+TEST_CASE("http headers: a line that is not one header is a configuration error", "[http][config]") {
+  auto bad = [](const std::string& line) { return parse_config(kBase + line + "\n", "t", nullptr); };
+  CHECK_THROWS_WITH(bad("included-http-headers = no colon here"), Catch::Contains("no name before ':'"));
+  CHECK_THROWS_WITH(bad("included-http-headers = : empty name"), Catch::Contains("no name before ':'"));
+  CHECK_THROWS_WITH(bad("included-http-headers = Bad Name: x"), Catch::Contains("header name cannot have"));
+  CHECK_THROWS_WITH(bad("custom-header = X-A: a\x01"
+                        "b"),
+                    Catch::Contains("control character"));
+  CHECK_THROWS_WITH(bad("custom-header = X-Long: " + std::string(1100, 'a')), Catch::Contains("1024"));
+  std::string many;
+  for (int i = 0; i < 65; ++i) many += "included-http-headers = X-H" + std::to_string(i) + ": v\n";
+  CHECK_THROWS_WITH(parse_config(kBase + many, "t", nullptr), Catch::Contains("too many headers"));
+}
+
+TEST_CASE("http headers: the site's lines replace the built-in hardening headers", "[http]") {
+  http::Response r;
+  r.body = "x";
+  std::string builtin = http::serialize(r);
+  CHECK(builtin.find("X-Frame-Options: deny\r\n") != std::string::npos);
+  CHECK(builtin.find("Cache-Control: no-store\r\n") != std::string::npos);
+
+  std::vector<std::string> site = {"X-Frame-Options: sameorigin", "Referrer-Policy: no-referrer"};
+  std::string s = http::serialize(r, site);
+  CHECK(count(s, "X-Frame-Options") == 1);
+  CHECK(s.find("X-Frame-Options: sameorigin\r\n") != std::string::npos);
+  CHECK(s.find("Referrer-Policy: no-referrer\r\n") != std::string::npos);
+  CHECK(s.find("Strict-Transport-Security") == std::string::npos);    // the admin's set is the whole set
+  CHECK(s.find("Cache-Control: no-store\r\n") != std::string::npos);  // answers with cookies stay uncached
+  CHECK(s.find("Content-Length: 1\r\n\r\nx") != std::string::npos);
+
+  std::vector<std::string> own_cache = {"cache-control: no-store, no-cache"};
+  std::string t = http::serialize(r, own_cache);
+  CHECK(count(t, "ache-Control") + count(t, "ache-control") == 1);
+  CHECK(t.find("cache-control: no-store, no-cache\r\n") != std::string::npos);
+}
+
+TEST_CASE("http headers: custom-header lines end the CONNECT answer's headers", "[http][cstp]") {
+  ipc::TunnelParams p;
+  p.set_ipv4_address("10.1.2.3");
+  p.set_ipv4_netmask("255.255.255.0");
+  p.set_mtu(1400);
+  cstp::ReplyChoices choices;
+  choices.custom_headers = {"X-My-Header: hi there", "X-Other: 1"};
+  std::string r = cstp::build_connect_reply(p, "sslvpnd test", cstp::DtlsReply{}, choices);
+  size_t mine = r.find("\r\nX-My-Header: hi there\r\nX-Other: 1\r\n\r\n");
+  CHECK(mine != std::string::npos);
+  CHECK(r.find("X-CSTP-Address: 10.1.2.3\r\n") < mine);
+  CHECK(r.size() >= 4);
+  CHECK(r.substr(r.size() - 4) == "\r\n\r\n");
+  CHECK(cstp::build_connect_reply(p, "sslvpnd test", cstp::DtlsReply{}).find("X-My-Header") ==
+        std::string::npos);
+}
