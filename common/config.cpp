@@ -295,12 +295,12 @@ const std::map<std::string_view, Handler>& handlers() {
       {"included-http-headers",
        [](Config& cfg, const Ctx& c, std::string_view v) {
          if (cfg.included_http_headers.size() >= kMaxHeaderLines) fail(c.origin, c.line, "too many headers (64 at most)");
-         cfg.included_http_headers.push_back(parse_header_line(c, v));
+         cfg.included_http_headers.push_back(parse_header_line(c, v, HeaderUse::Answer));
        }},
       {"custom-header",
        [](Config& cfg, const Ctx& c, std::string_view v) {
          if (cfg.custom_headers.size() >= kMaxHeaderLines) fail(c.origin, c.line, "too many headers (64 at most)");
-         cfg.custom_headers.push_back(parse_header_line(c, v));
+         cfg.custom_headers.push_back(parse_header_line(c, v, HeaderUse::ConnectAnswer));
        }},
       {"device",
        [](Config& cfg, const Ctx& c, std::string_view v) {

@@ -1,10 +1,10 @@
 #include "common/config_values.hpp"
 
-#include <cctype>
 #include <charconv>
 #include <sstream>
 
 #include "common/config.hpp"
+#include "common/header_lines.hpp"
 #include "common/text.hpp"
 
 namespace sslvpn::cfgval {
@@ -70,22 +70,9 @@ IpNet parse_net(const Where& w, std::string_view v) {
   return *n;
 }
 
-std::string parse_header_line(const Where& w, std::string_view v) {
-  auto bad = [&](const char* why) {
-    fail(w.origin, w.line, "'" + std::string(w.key) + "' expects one header, 'Name: value': " + why);
-  };
-  if (v.size() > 1024) bad("longer than 1024 bytes");
-  size_t colon = v.find(':');
-  if (colon == std::string_view::npos || colon == 0) bad("no name before ':'");
-  for (char ch : v.substr(0, colon)) {  // RFC 9110 token characters
-    auto c = static_cast<unsigned char>(ch);
-    if (!(std::isalnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(ch) != std::string_view::npos))
-      bad("the name has a character a header name cannot have");
-  }
-  for (char ch : v.substr(colon + 1)) {
-    auto c = static_cast<unsigned char>(ch);
-    if ((c < 0x20 && c != '\t') || c == 0x7f) bad("the value has a control character");
-  }
+std::string parse_header_line(const Where& w, std::string_view v, HeaderUse use) {
+  if (auto why = header_line_error(v, use))
+    fail(w.origin, w.line, "'" + std::string(w.key) + "' expects one header, 'Name: value': " + *why);
   return std::string(v);
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/header_lines.hpp"
 #include "common/ip_addr.hpp"
 
 namespace sslvpn::cfgval {
@@ -28,9 +29,9 @@ uint64_t parse_uint64(const Where& w, std::string_view v);
 uint32_t parse_seconds(const Where& w, std::string_view v);
 IpAddr parse_addr(const Where& w, std::string_view v);
 IpNet parse_net(const Where& w, std::string_view v);
-// One HTTP header line, "Name: value" (ocserv's included-http-headers and custom-header): a
-// token name, then printable text (tabs allowed) of at most 1024 bytes in all.
-std::string parse_header_line(const Where& w, std::string_view v);
+// One HTTP header line, "Name: value" (ocserv's included-http-headers and custom-header), as
+// common/header_lines.hpp allows it.
+std::string parse_header_line(const Where& w, std::string_view v, HeaderUse use);
 
 // Address pools as ocserv gives them, in the main configuration and in per-user files:
 // 'ipv4-network' with its prefix, or a bare address with 'ipv4-netmask' (a.b.c.d or /nn);

@@ -27,7 +27,7 @@ bool Connection::read_request(http::Parsed* out) {
     if (!p.ok()) {
       int status = http::status_for_error(p.error());
       log_.info("bad HTTP request (", errc_name(p.error()), "): answering ", status);
-      (void)tls_.send(http::serialize(http::error_response(status), http_headers_));
+      (void)tls_.send(wire(http::error_response(status)));
       refused_unread_ = true;
       return false;
     }
@@ -193,14 +193,22 @@ bool Connection::carry_out(anyconnect::Step step) {
   return !close;
 }
 
+// The answer on the wire: the site's headers (included-http-headers); to a HEAD request, the
+// head alone (its Content-Length still tells what a GET would get).
+std::string Connection::wire(const http::Response& r) const {
+  std::string s = http::serialize(r, http_headers_);
+  if (head_request_) s.resize(s.find("\r\n\r\n") + 4);
+  return s;
+}
+
 bool Connection::send_reply(http::Response r) {
   // A cookie that is no good (401) or a malformed CONNECT (4xx) is what a prober can send;
   // a 503 comes only with a good cookie (the client already knows the server).
   if (!camouflage_.secret.empty() && !camouflage_passed_ && r.status >= 400 && r.status < 500) {
-    (void)tls_.send(http::serialize(http::camouflage_405(), http_headers_));
+    (void)tls_.send(wire(http::camouflage_405()));
     return false;  // and the connection ends, as a web server's would
   }
-  return tls_.send(http::serialize(r, http_headers_)).ok();
+  return tls_.send(wire(r)).ok();
 }
 
 bool Connection::camouflage_gate(http::Request& req) {
@@ -217,7 +225,7 @@ bool Connection::camouflage_gate(http::Request& req) {
   log_.info("camouflage: a request without the secret (", req.method.substr(0, 16), " ",
             http::path_of(req.target).substr(0, 128), ") gets a plain web server's ",
             camouflage_.realm.empty() ? "404" : "401");
-  (void)tls_.send(http::serialize(http::camouflage_refusal(camouflage_.realm), http_headers_));
+  (void)tls_.send(wire(http::camouflage_refusal(camouflage_.realm)));
   return false;
 }
 
@@ -225,7 +233,9 @@ void Connection::run() {
   for (;;) {
     // Whatever follows the request in buf_ (pipelining) is kept for the next round.
     http::Parsed parsed;
+    head_request_ = false;
     if (!read_request(&parsed)) break;
+    head_request_ = parsed.request.method == "HEAD";
     log_.debug(parsed.request.method, " ", http::path_of(parsed.request.target).substr(0, 128));
     if (!camouflage_gate(parsed.request)) {
       refused_unread_ = !buf_.empty();
@@ -238,8 +248,7 @@ void Connection::run() {
       log_.info("no such page: ", parsed.request.method, " ",
                 http::path_of(parsed.request.target).substr(0, 128), " (",
                 routed.engine == http::Engine::None ? routed.status : 404, ")");
-      (void)tls_.send(http::serialize(
-          http::error_response(routed.engine == http::Engine::None ? routed.status : 404), http_headers_));
+      (void)tls_.send(wire(http::error_response(routed.engine == http::Engine::None ? routed.status : 404)));
       refused_unread_ = !buf_.empty();
       break;
     }

@@ -86,6 +86,8 @@ class Connection {
   http::Camouflage camouflage_;
   bool camouflage_passed_ = false;         // this connection's first request carried the secret
   std::vector<std::string> http_headers_;  // included-http-headers: every answer carries them
+  bool head_request_ = false;              // the request being answered is a HEAD: no body
+  std::string wire(const http::Response& r) const;
 };
 
 }  // namespace sslvpn::worker

@@ -1,5 +1,6 @@
 #include "worker/anyconnect/connect_reply.hpp"
 
+#include "common/header_lines.hpp"
 #include "common/ip_addr.hpp"
 
 #include "common/text.hpp"
@@ -107,7 +108,8 @@ std::string build_connect_reply(const ipc::TunnelParams& p, std::string_view ser
   if (!compression.cstp.empty()) add("X-CSTP-Content-Encoding", compression.cstp);
   add("X-CSTP-Base-MTU", std::to_string(p.base_mtu()));
   add("X-CSTP-MTU", std::to_string(p.mtu()));
-  for (const auto& line : choices.custom_headers) h.append(clean(line)).append("\r\n");
+  for (const auto& line : choices.custom_headers)
+    h.append(clean(expand_user_group(line, p.username(), p.group()))).append("\r\n");
   h += "\r\n";
   return h;
 }

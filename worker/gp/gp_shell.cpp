@@ -34,13 +34,13 @@ bool Connection::carry_out_gp(gp::Step step) {
   for (int round = 0; round < 4; ++round) {  // a certificate-first login takes two sec-mod calls
     switch (step.kind) {
       case gp::Step::Kind::Reply:
-        if (!tls_.send(http::serialize(step.reply, http_headers_))) return false;
+        if (!tls_.send(wire(step.reply))) return false;
         return !step.reply.close && gp_->state() != gp::GpFlow::State::Closed;
       case gp::Step::Kind::AskSecMod: {
         auto reply = secmod_.auth(step.request);
         if (!reply.ok()) {
           log_.error("sec-mod did not answer a login: ", errc_name(reply.error()));
-          (void)tls_.send(http::serialize(http::error_response(503), http_headers_));
+          (void)tls_.send(wire(http::error_response(503)));
           return false;
         }
         step = gp_->on_secmod_reply(*reply);
@@ -75,7 +75,7 @@ void Connection::gp_getconfig(gp::Step& step) {
     http::Response resp =
         bad ? gp::xml_reply(gp::error_reply("Invalid authentication cookie")) : http::error_response(503);
     resp.close = true;
-    (void)tls_.send(http::serialize(resp, http_headers_));
+    (void)tls_.send(wire(resp));
     return;
   }
   const ipc::TunnelParams& p = rep->first.params();
@@ -97,7 +97,7 @@ void Connection::gp_getconfig(gp::Step& step) {
     esp->c2s = {};
     esp->s2c = {};
   }
-  if (!tls_.send(http::serialize(resp, http_headers_)) || !tls_.enter_tunnel_mode()) return;
+  if (!tls_.send(wire(resp)) || !tls_.enter_tunnel_mode()) return;
   log_.debug("GlobalProtect tunnel on ", p.device(), " for ", p.ipv4_address(), " ", p.ipv6_address(),
              ", MTU ", p.mtu(), esp ? ", ESP offered" : ", HTTPS only");
   gp::GpSessionSettings settings = gp::gp_settings_from(p, gw);
@@ -118,7 +118,7 @@ void Connection::gp_tunnel(gp::Step& step) {
   auto rep = ask_session(step.session_request);
   if (!rep || !rep->first.ok() || !rep->second.valid()) {
     // 502 with a reason phrase: the client stops (EPERM) rather than retry a dead session.
-    (void)tls_.send(http::serialize(http::error_response(502), http_headers_));
+    (void)tls_.send(wire(http::error_response(502)));
     return;
   }
   const ipc::TunnelParams& p = rep->first.params();

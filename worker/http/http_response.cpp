@@ -1,5 +1,6 @@
 #include "worker/http/http_response.hpp"
 
+#include "common/header_lines.hpp"
 #include "common/text.hpp"
 
 namespace sslvpn::http {
@@ -50,13 +51,15 @@ std::string serialize(const Response& r, std::span<const std::string> site) {
     out += "Content-Security-Policy: default-src 'none'\r\n";
     out += "Strict-Transport-Security: max-age=31536000 ; includeSubDomains\r\n";
   }
-  bool own_cache_control = false;
+  bool no_store = false;
   for (const auto& line : site) {  // checked when the configuration was read: one header each
     out += line + "\r\n";
-    own_cache_control = own_cache_control ||
-                        (line.size() > 14 && iequals(std::string_view(line).substr(0, 14), "cache-control:"));
+    no_store = no_store ||
+               (header_named(line, "Cache-Control") && lowercase(line).find("no-store") != std::string::npos);
   }
-  if (!own_cache_control) out += "Cache-Control: no-store\r\n";
+  // Answers carry cookies and login forms: never stored, whatever else the site's lines say
+  // (several Cache-Control lines add up, and no-store wins).
+  if (!no_store) out += "Cache-Control: no-store\r\n";
   if (r.close) out += "Connection: close\r\n";
   out += "Content-Length: " + std::to_string(r.body.size()) + "\r\n\r\n";
   out += r.body;

@@ -18,8 +18,8 @@ struct Response {
 
 const char* reason_phrase(int status) noexcept;
 // `site`: the server's own header lines (ocserv's included-http-headers, "Name: value"), sent
-// instead of the built-in hardening headers; "Cache-Control: no-store" stays unless they name
-// a Cache-Control of their own. Empty: the built-in ones.
+// instead of the built-in hardening headers; "Cache-Control: no-store" is added unless one of
+// them says no-store already. Empty: the built-in ones.
 std::string serialize(const Response& r, std::span<const std::string> site = {});
 // A small plain-text error response that closes the connection.
 Response error_response(int status);
