@@ -244,7 +244,10 @@ const std::map<std::string_view, Handler>& handlers() {
       // ocserv's own plumbing (the IPC socket path; the legacy-client switch): sslvpnd always
       // serves Cisco clients and talks to sec-mod over socketpairs, so these change nothing.
       {"socket-file", [](Config&, const Ctx&, std::string_view) {}},
-      {"cisco-client-compat", [](Config&, const Ctx& c, std::string_view v) { (void)parse_bool(c, v); }},
+      {"cisco-client-compat",
+       [](Config& cfg, const Ctx& c, std::string_view v) { cfg.cisco_client_compat = parse_bool(c, v); }},
+      {"select-group-by-url",
+       [](Config& cfg, const Ctx& c, std::string_view v) { cfg.select_group_by_url = parse_bool(c, v); }},
       {"try-mtu-discovery",
        [](Config&, const Ctx& c, std::string_view v) {
          accept_if_off(c, v, "the MTU comes from the client's base MTU and its own probes");

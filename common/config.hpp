@@ -163,6 +163,11 @@ struct Config {
   bool use_occtl = true;
   std::optional<int> log_level;         // ocserv's scale (0-9); -d on the command line wins
   bool client_bypass_protocol = false;  // X-CSTP-Client-Bypass-Protocol
+  // ocserv's select-group-by-url (implied by cisco-client-compat = true, as in ocserv 1.3+): a
+  // login posted to https://server/GROUP asks for that group, and its form offers only it.
+  bool select_group_by_url = false;
+  bool cisco_client_compat = false;
+  bool group_by_url() const noexcept { return select_group_by_url || cisco_client_compat; }
   bool auto_select_group = false;  // the group list is the password method's groups (main/auto_groups.hpp)
   std::string listen_netns;        // a network namespace name (ip netns) for the client-facing sockets
   uint32_t rate_limit_ms = 0;      // at least this long between two accepted connections

@@ -59,6 +59,7 @@ void fill_login_page(const Config& c, ipc::AnyConnectStartup* ac) {
   ac->set_pre_login_banner(c.pre_login_banner);
   for (const auto& h : c.included_http_headers) ac->add_http_headers(h);
   for (const auto& h : c.custom_headers) ac->add_custom_headers(h);
+  ac->set_select_group_by_url(c.group_by_url());
   if (c.camouflage) {
     ac->set_camouflage_secret(c.camouflage_secret);
     ac->set_camouflage_realm(c.camouflage_realm);

@@ -54,6 +54,7 @@ anyconnect::AuthSettings auth_settings(const ipc::WorkerStartup& st, size_t host
   s.pre_login_banner = ac.pre_login_banner();
   s.cert_login = cert_login(st, host);
   s.custom_headers.assign(ac.custom_headers().begin(), ac.custom_headers().end());
+  s.group_by_url = ac.select_group_by_url();
   return s;
 }
 

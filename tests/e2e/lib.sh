@@ -210,7 +210,7 @@ oc_auth() {
   local pin=$1 port=$2 user=$3 pw=$4; shift 4
   note_secret "$pw"
   printf '%s\n' "$pw" | timeout 20 openconnect --authenticate --passwd-on-stdin --non-inter \
-    -u "$user" --servercert "$pin" "$@" "https://127.0.0.1:$port/" 2>&1 | tee -a "$WORK/auth.out"
+    -u "$user" --servercert "$pin" "$@" "https://127.0.0.1:$port/${OC_PATH:-}" 2>&1 | tee -a "$WORK/auth.out"
   return "${PIPESTATUS[1]}"  # openconnect's (auth.out keeps the cookies for e2e_check_secrets)
 }
 
@@ -224,7 +224,7 @@ oc_auth_lines() {
   for l in "${lines[@]}"; do [[ "$l" =~ ^[0-9]*$ ]] || note_secret "$l"; done  # not OTP codes
   [ "${1:-}" = "--" ] && shift
   printf '%s\n' "${lines[@]}" | timeout 20 openconnect --authenticate --passwd-on-stdin \
-    -u "$user" --servercert "$pin" "$@" "https://127.0.0.1:$port/" 2>&1 | tee -a "$WORK/auth.out"
+    -u "$user" --servercert "$pin" "$@" "https://127.0.0.1:$port/${OC_PATH:-}" 2>&1 | tee -a "$WORK/auth.out"
   return "${PIPESTATUS[1]}"  # openconnect's (auth.out keeps the cookies for e2e_check_secrets)
 }
 

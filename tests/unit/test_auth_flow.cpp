@@ -147,3 +147,68 @@ TEST_CASE("https front: AnyConnect's paths, 404 for the rest, 405 for a known pa
   CHECK(status("CONNECT", "/CSCOSSLC/tunnelx") == 404);
   CHECK(status("GET", "/CSCOSSLC/tunnel") == 405);
 }
+
+TEST_CASE("flow: select-group-by-url: a POST to /GROUP asks for that group and offers only it", "[flow]") {
+  AuthSettings s;
+  s.groups = {{"DEFAULT", "DEFAULT"}, {"staff", "Staff"}, {"admins", "Admins"}};
+  s.group_by_url = true;
+  AuthFlow f(s);
+  auto init = post("<config-auth client=\"vpn\" type=\"init\"></config-auth>", "/staff");
+  auto form = f.on_group_url_post(init, "/staff");
+  REQUIRE(form);
+  REQUIRE(form->kind == Step::Kind::Reply);
+  CHECK(form->reply.status == 200);
+  CHECK(form->reply.body.find("<option value=\"staff\" selected=\"true\">Staff</option>") !=
+        std::string::npos);
+  CHECK(form->reply.body.find("admins") == std::string::npos);  // no other choice, no default
+  CHECK(form->reply.body.find("DEFAULT") == std::string::npos);
+  // Credentials posted to /GROUP: the URL's group wins over the body's.
+  AuthFlow g(s);
+  auto creds = post(kReply, "/admins");
+  auto asked = g.on_group_url_post(creds, "/admins/");
+  REQUIRE(asked);
+  REQUIRE(asked->kind == Step::Kind::AskSecMod);
+  CHECK(asked->request.auth_init().group() == "admins");
+  // After the URL's request the form's own answers decide (the form lists the URL's group).
+  AuthFlow h(s);
+  auto first = post("<config-auth client=\"vpn\" type=\"init\"></config-auth>", "/staff");
+  REQUIRE(h.on_group_url_post(first, "/staff"));
+  auto then = post(kReply, "/auth");
+  Step next = h.on_request(then);
+  REQUIRE(next.kind == Step::Kind::AskSecMod);
+  CHECK(next.request.auth_init().group() == "staff");
+  // An unlisted group goes to sec-mod as asked (membership is sec-mod's check), listed as itself.
+  AuthFlow u(s);
+  auto other = post("<config-auth client=\"vpn\" type=\"init\"></config-auth>", "/ops");
+  auto uf = u.on_group_url_post(other, "/ops");
+  REQUIRE(uf);
+  CHECK(uf->reply.body.find("<option value=\"ops\" selected=\"true\">ops</option>") != std::string::npos);
+}
+
+TEST_CASE("flow: select-group-by-url: not a group path, off, or the flow begun: not found", "[flow]") {
+  AuthSettings s;
+  s.groups = {{"staff", "Staff"}};
+  s.group_by_url = true;
+  for (const std::string& path : {std::string("/"), std::string("//"), std::string("/a/b"),
+                                  std::string("/a b"), std::string("/\x01"), "/" + std::string(65, 'a')}) {
+    AuthFlow f(s);
+    auto req = post("<config-auth client=\"vpn\" type=\"init\"></config-auth>", path);
+    INFO(path);
+    CHECK_FALSE(f.on_group_url_post(req, path));
+  }
+  AuthFlow get_flow(s);
+  http::Request get;
+  get.method = "GET";
+  get.target = "/staff";
+  CHECK_FALSE(get_flow.on_group_url_post(get, "/staff"));  // GET /GROUP is 404, as in ocserv
+  AuthSettings off = s;
+  off.group_by_url = false;
+  AuthFlow o(off);
+  auto req = post(kReply, "/staff");
+  CHECK_FALSE(o.on_group_url_post(req, "/staff"));
+  AuthFlow begun(s);
+  auto creds = post(kReply, "/auth");
+  REQUIRE(begun.on_request(creds).kind == Step::Kind::AskSecMod);
+  auto late = post(kReply, "/staff");
+  CHECK_FALSE(begun.on_group_url_post(late, "/staff"));
+}

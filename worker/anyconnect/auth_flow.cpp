@@ -83,6 +83,13 @@ Step AuthFlow::form_reply(const std::string& error, const std::string& selected_
   f.banner = settings_.pre_login_banner;
   f.groups = settings_.groups;
   f.selected_group = selected_group;
+  if (!url_group_.empty()) {  // the URL chose: offer only that group (with its label if listed)
+    GroupOption only{url_group_, url_group_};
+    for (const auto& g : settings_.groups)
+      if (g.name == url_group_) only = g;
+    f.groups = {only};
+    f.selected_group = url_group_;
+  }
   auto r = xml_response(build_auth_request(f));
   r.close = !keep_alive_;
   return reply(std::move(r));
@@ -108,6 +115,21 @@ Step AuthFlow::ask_with_certificate(const std::string& group) {
   attach_certificate(*init);
   pending_group_ = group;
   transition_to(State::WaitingSecMod);
+  return s;
+}
+
+std::optional<Step> AuthFlow::on_group_url_post(http::Request& req, std::string_view path) {
+  if (!settings_.group_by_url || state_ != State::Idle || req.method != "POST") return std::nullopt;
+  std::string_view name = path.substr(path.empty() ? 0 : 1);
+  if (!name.empty() && name.back() == '/') name.remove_suffix(1);  // https://server/GROUP/
+  if (name.empty() || name.size() > 64) return std::nullopt;
+  for (char ch : name) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c <= 0x20 || c == 0x7f || ch == '/') return std::nullopt;
+  }
+  url_group_ = std::string(name);
+  Step s = on_request(req);
+  url_group_.clear();
   return s;
 }
 
@@ -187,6 +209,7 @@ Step AuthFlow::on_post(http::Request& req) {
     return reply(http::error_response(400));
   }
   ClientAuth& a = parsed.value();
+  if (!url_group_.empty()) a.group = url_group_;  // select-group-by-url: the URL wins, as in ocserv
   if (state_ == State::Authenticated) {
     wipe_auth(a);
     transition_to(State::Closed);

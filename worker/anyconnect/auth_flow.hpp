@@ -33,6 +33,7 @@ struct AuthSettings {
   // The client's certificate chain (DER, leaf first) from the handshake; sent with the first login.
   std::vector<std::string> client_certs;
   std::vector<std::string> custom_headers;  // custom-header: lines added to the CONNECT answer
+  bool group_by_url = false;                // select-group-by-url
 };
 
 // What a CONNECT offers for DTLS (the worker keeps it; main never sees the master secret).
@@ -68,6 +69,12 @@ class AuthFlow {
   explicit AuthFlow(AuthSettings s) : settings_(std::move(s)) {}
 
   Step on_request(http::Request& req);
+  // select-group-by-url: the connection's first request, a POST to /GROUP (a path no protocol
+  // declared). Answered as a POST to "/" that asks for GROUP, whatever the body names; the form
+  // offers only GROUP. nullopt when the option is off, the flow has begun, or the name is no
+  // name (empty, longer than 64 bytes, with '/', control characters or blanks): the path is
+  // then not found.
+  std::optional<Step> on_group_url_post(http::Request& req, std::string_view path);
   Step on_secmod_reply(const ipc::AuthReply& reply);
   State state() const noexcept { return state_; }
 
@@ -88,6 +95,7 @@ class AuthFlow {
   bool cert_sent_ = false;     // the certificate went to sec-mod (once per connection)
   std::string context_;        // sec-mod's name for the login in progress (webvpncontext)
   bool keep_alive_ = true;
+  std::string url_group_;  // select-group-by-url: the group this request's path names
 };
 
 }  // namespace sslvpn::anyconnect
