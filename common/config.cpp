@@ -241,8 +241,7 @@ const std::map<std::string_view, Handler>& handlers() {
          cfg.server_key = v;
        }},
       {"tls-priorities", [](Config& cfg, const Ctx&, std::string_view v) { cfg.tls_priorities = v; }},
-      // ocserv's own plumbing (the IPC socket path; the legacy-client switch): sslvpnd always
-      // serves Cisco clients and talks to sec-mod over socketpairs, so these change nothing.
+      // ocserv's own plumbing (the IPC socket path): sslvpnd talks to sec-mod over socketpairs.
       {"socket-file", [](Config&, const Ctx&, std::string_view) {}},
       {"cisco-client-compat",
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.cisco_client_compat = parse_bool(c, v); }},

@@ -30,7 +30,9 @@ constexpr OcservKey kOcservKeys[] = {
     {"cert-user-oid-fallback", KeyStatus::Warned, "not implemented yet"},
     {"cgroup", KeyStatus::Warned, "deprecated in ocserv"},
     {"chroot-dir", KeyStatus::Implemented, ""},
-    {"cisco-client-compat", KeyStatus::Implemented, ""},
+    {"cisco-client-compat", KeyStatus::Partial,
+     "implies select-group-by-url; ocserv's other changes (no TLS 1.3, client certificates requested) are "
+     "not made: Cisco clients are served either way"},
     {"cisco-svc-client-compat", KeyStatus::Warned, "not implemented yet"},
     {"client-bypass-protocol", KeyStatus::Implemented, ""},
     {"compression", KeyStatus::Implemented, ""},

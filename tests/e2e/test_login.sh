@@ -169,6 +169,7 @@ check "... the log says where the groups came from" grep -q "auto-select-group: 
 # group the user is not in is refused. Off (the first server), the path is not found.
 out=$(OC_PATH=ops oc_auth "$PIN" "$PORT" alice 'alice-Secret1')
 check "select-group-by-url off: https://server/ops gets no login" bash -c "! grep -q '^COOKIE=' <<<\"\$0\"" "$out"
+check "... its path is not found" grep -q "no such page: POST /ops" "$LOG"
 UPORT=$(free_port)
 grep -v '^tcp-port\|^ca-cert' "$WORK/sslvpnd.conf" > "$WORK/url.conf"
 printf 'tcp-port = %s\ncisco-client-compat = true\n' "$UPORT" >> "$WORK/url.conf"
@@ -176,15 +177,16 @@ start_server "$WORK/url.conf" "$WORK/url.log" "$WORK/url.pid" "$UPORT" || fail "
 out=$(OC_PATH=ops oc_auth "$PIN" "$UPORT" alice 'alice-Secret1' --dump-http-traffic)
 check "cisco-client-compat: https://server/ops logs alice in without a group choice" grep -q "^COOKIE=" <<<"$out"
 check "... to group ops" wait_for_log "$WORK/url.log" "user 'alice' (group 'ops') logged in"
-# The answer to POST /ops (before openconnect posts to the form's /auth, where the list is whole).
+# The answer to POST /ops: what openconnect logged before it posted to the form's /auth.
 first=$(sed "/^POST https:.*\/auth$/q" <<<"$out")
 check "... the first form offered only ops, with its label" \
   bash -c "grep -q '<option value=\"ops\" selected=\"true\">Operations</option>' <<<\"\$0\" && ! grep -q '<option value=\"staff\"' <<<\"\$0\"" "$first"
 out=$(OC_PATH=admins/ oc_auth "$PIN" "$UPORT" alice 'alice-Secret1')
 check "https://server/admins/: alice is not in admins, no login" bash -c "! grep -q '^COOKIE=' <<<\"\$0\"" "$out"
 check "... sec-mod says why" wait_for_log "$WORK/url.log" "not a member of group 'admins'"
-out=$(OC_PATH=admins oc_auth "$PIN" "$UPORT" bob 'bob pass "quoted"')
-check "https://server/admins: bob (in admins) logs in" grep -q "^COOKIE=" <<<"$out"
+out=$(OC_PATH=admins oc_auth "$PIN" "$UPORT" bob 'bob pass "quoted"' --authgroup=Operations)
+check "https://server/admins: bob (in admins) logs in, the URL's group over --authgroup" grep -q "^COOKIE=" <<<"$out"
+check "... to group admins" wait_for_log "$WORK/url.log" "user 'bob' (group 'admins') logged in"
 code=$(curl -sk -o /dev/null -w '%{http_code}' "https://127.0.0.1:$UPORT/ops")
 check "GET /ops is not found ($code), as in ocserv: only a login's POST names a group" test "$code" = 404
 

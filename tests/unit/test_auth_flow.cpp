@@ -169,14 +169,24 @@ TEST_CASE("flow: select-group-by-url: a POST to /GROUP asks for that group and o
   REQUIRE(asked);
   REQUIRE(asked->kind == Step::Kind::AskSecMod);
   CHECK(asked->request.auth_init().group() == "admins");
-  // After the URL's request the form's own answers decide (the form lists the URL's group).
+  // After the URL's request the form's own answers decide.
   AuthFlow h(s);
-  auto first = post("<config-auth client=\"vpn\" type=\"init\"></config-auth>", "/staff");
-  REQUIRE(h.on_group_url_post(first, "/staff"));
-  auto then = post(kReply, "/auth");
+  auto first = post("<config-auth client=\"vpn\" type=\"init\"></config-auth>", "/admins");
+  REQUIRE(h.on_group_url_post(first, "/admins"));
+  auto then = post(kReply, "/auth");  // names staff
   Step next = h.on_request(then);
   REQUIRE(next.kind == Step::Kind::AskSecMod);
   CHECK(next.request.auth_init().group() == "staff");
+  // A wrong password after a URL login: the retry form has the whole list, the group pre-selected.
+  AuthFlow r(s);
+  auto creds2 = post(kReply, "/admins");
+  REQUIRE(r.on_group_url_post(creds2, "/admins")->kind == Step::Kind::AskSecMod);
+  ipc::AuthReply retry;
+  retry.set_status(ipc::AuthReply::RETRY);
+  retry.set_message("Wrong password");
+  Step again = r.on_secmod_reply(retry);
+  CHECK(again.reply.body.find("<option value=\"admins\" selected=\"true\">Admins</option>") !=
+        std::string::npos);
   // An unlisted group goes to sec-mod as asked (membership is sec-mod's check), listed as itself.
   AuthFlow u(s);
   auto other = post("<config-auth client=\"vpn\" type=\"init\"></config-auth>", "/ops");
@@ -185,12 +195,34 @@ TEST_CASE("flow: select-group-by-url: a POST to /GROUP asks for that group and o
   CHECK(uf->reply.body.find("<option value=\"ops\" selected=\"true\">ops</option>") != std::string::npos);
 }
 
+TEST_CASE("flow: select-group-by-url: a certificate login's first form offers only the URL's group",
+          "[flow]") {
+  AuthSettings s;
+  s.groups = {{"DEFAULT", "DEFAULT"}, {"staff", "Staff"}, {"admins", "Admins"}};
+  s.group_by_url = true;
+  s.cert_login = 1;  // optional: sec-mod decides first, then our form
+  AuthFlow f(s);
+  auto init = post("<config-auth client=\"vpn\" type=\"init\"></config-auth>", "/staff");
+  auto asked = f.on_group_url_post(init, "/staff");
+  REQUIRE(asked);
+  REQUIRE(asked->kind == Step::Kind::AskSecMod);
+  CHECK(asked->request.auth_init().group() == "staff");
+  ipc::AuthReply retry;
+  retry.set_status(ipc::AuthReply::RETRY);
+  Step form = f.on_secmod_reply(retry);
+  REQUIRE(form.kind == Step::Kind::Reply);
+  CHECK(form.reply.body.find("<option value=\"staff\" selected=\"true\">Staff</option>") !=
+        std::string::npos);
+  CHECK(form.reply.body.find("admins") == std::string::npos);
+}
+
 TEST_CASE("flow: select-group-by-url: not a group path, off, or the flow begun: not found", "[flow]") {
   AuthSettings s;
   s.groups = {{"staff", "Staff"}};
   s.group_by_url = true;
-  for (const std::string& path : {std::string("/"), std::string("//"), std::string("/a/b"),
-                                  std::string("/a b"), std::string("/\x01"), "/" + std::string(65, 'a')}) {
+  for (const std::string& path :
+       {std::string("/"), std::string("//"), std::string("/a/b"), std::string("/a b"), std::string("/\x01"),
+        std::string("/\xc3\xa9"), std::string("xops"), "/" + std::string(65, 'a')}) {
     AuthFlow f(s);
     auto req = post("<config-auth client=\"vpn\" type=\"init\"></config-auth>", path);
     INFO(path);

@@ -120,20 +120,24 @@ Step AuthFlow::ask_with_certificate(const std::string& group) {
 
 std::optional<Step> AuthFlow::on_group_url_post(http::Request& req, std::string_view path) {
   if (!settings_.group_by_url || state_ != State::Idle || req.method != "POST") return std::nullopt;
-  std::string_view name = path.substr(path.empty() ? 0 : 1);
-  if (!name.empty() && name.back() == '/') name.remove_suffix(1);  // https://server/GROUP/
+  if (path.size() < 2 || path.front() != '/') return std::nullopt;
+  std::string_view name = path.substr(1);
+  if (name.back() == '/') name.remove_suffix(1);  // https://server/GROUP/
   if (name.empty() || name.size() > 64) return std::nullopt;
-  for (char ch : name) {
+  for (char ch : name) {  // visible ASCII (sec-mod takes UTF-8 strings), one path segment
     auto c = static_cast<unsigned char>(ch);
-    if (c <= 0x20 || c == 0x7f || ch == '/') return std::nullopt;
+    if (c < 0x21 || c > 0x7e || ch == '/') return std::nullopt;
   }
-  url_group_ = std::string(name);
-  Step s = on_request(req);
-  url_group_.clear();
-  return s;
+  url_group_ = std::string(name);  // until the next request: sec-mod's first answer is its form
+  return answer(req);
 }
 
 Step AuthFlow::on_request(http::Request& req) {
+  url_group_.clear();  // the URL's choice holds for its own request and the answer to it
+  return answer(req);
+}
+
+Step AuthFlow::answer(http::Request& req) {
   keep_alive_ = req.keep_alive();
   if (state_ == State::WaitingSecMod || state_ == State::Closed) {
     transition_to(State::Closed);

@@ -79,6 +79,7 @@ class AuthFlow {
   State state() const noexcept { return state_; }
 
  private:
+  Step answer(http::Request& req);
   Step form_reply(const std::string& error, const std::string& selected_group);
   Step pending_form_reply();
   Step on_post(http::Request& req);
@@ -95,7 +96,7 @@ class AuthFlow {
   bool cert_sent_ = false;     // the certificate went to sec-mod (once per connection)
   std::string context_;        // sec-mod's name for the login in progress (webvpncontext)
   bool keep_alive_ = true;
-  std::string url_group_;  // select-group-by-url: the group this request's path names
+  std::string url_group_;  // select-group-by-url: the group the current request's path names
 };
 
 }  // namespace sslvpn::anyconnect
