@@ -81,7 +81,7 @@ head, _, rest = data.partition(b"\r\n\r\n")
 print(head.split(b" ")[1].decode() if head.startswith(b"HTTP/") else "none", len(rest))
 PY
 }
-check "HEAD / without the secret: 401 and no body (as a web server)" test "$(head_probe /)" = "401 0"
+check "HEAD / without the secret: 401 and no body, like a web server" test "$(head_probe /)" = "401 0"
 check "HEAD /?secret: 405 and no body" test "$(head_probe "/?$SECRET")" = "405 0"
 check "GlobalProtect's prelogin without the secret: 401 (hidden too)" \
   test "$(probe gp -X POST --data 'tmp=tmp' /global-protect/prelogin.esp)" = 401
