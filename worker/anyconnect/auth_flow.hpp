@@ -72,8 +72,8 @@ class AuthFlow {
   // select-group-by-url: the connection's first request, a POST to /GROUP (a path no protocol
   // declared). Answered as a POST to "/" that asks for GROUP, whatever the body names; the form
   // offers only GROUP. nullopt when the option is off, the flow has begun, or the name is no
-  // name (empty, longer than 64 bytes, with '/', control characters or blanks): the path is
-  // then not found.
+  // name (empty, longer than 64 bytes, more than one path segment, anything but visible
+  // ASCII): the path is then not found.
   std::optional<Step> on_group_url_post(http::Request& req, std::string_view path);
   Step on_secmod_reply(const ipc::AuthReply& reply);
   State state() const noexcept { return state_; }
