@@ -189,6 +189,8 @@ const std::map<std::string_view, Handler>& handlers() {
       {"restrict-user-to-routes",
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.restrict_user_to_routes = parse_bool(c, v); }},
       {"deny-roaming", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.deny_roaming = parse_bool(c, v); }},
+      {"persistent-cookies",
+       [](Config& cfg, const Ctx& c, std::string_view v) { cfg.persistent_cookies = parse_bool(c, v); }},
       {"listen-netns", [](Config& cfg, const Ctx&, std::string_view v) { cfg.listen_netns = v; }},
       {"auto-select-group",
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.auto_select_group = parse_bool(c, v); }},
@@ -530,11 +532,10 @@ Config build_config(const std::vector<Entry>& entries, int last_line, std::strin
     bool nvm = it == handlers().end() && nvm_config::is_key(key);
     if (it == handlers().end() && !ovpn && !nvm) {
       if (is_ocserv_key(key)) {
-        std::string why;
+        std::string why = "is an ocserv option that sslvpnd does not implement yet; ignored";
         for (const auto& k : ocserv_keys())
-          if (k.key == key && k.note != "not implemented yet") why = " (" + std::string(k.note) + ")";
-        warn(e.line, "'" + std::string(key) +
-                         "' is an ocserv option that sslvpnd does not implement yet; ignored" + why);
+          if (k.key == key && k.note != "not implemented yet") why = "is ignored: " + std::string(k.note);
+        warn(e.line, "'" + std::string(key) + "' " + why);
         continue;
       }
       fail(origin, e.line, "unknown option '" + std::string(key) + "'");

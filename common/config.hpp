@@ -148,6 +148,9 @@ struct Config {
   bool restrict_user_to_routes = false;
   std::string restrict_user_to_ports;  // ocserv's syntax, validated; "" = any port
   bool deny_roaming = false;
+  // ocserv's persistent-cookies: a user's own disconnect (AnyConnect's BYE, OpenVPN's exit) and
+  // sslvpnctl's 'disconnect' leave the session's cookie valid for cookie-timeout.
+  bool persistent_cookies = false;
   // Every connection on tcp-port starts with a PROXY protocol header (v1 or v2) from a load
   // balancer: its source is the client for bans, logs, scripts and sslvpnctl.
   bool listen_proxy_proto = false;

@@ -8,6 +8,10 @@ namespace sslvpn {
 namespace {
 
 // From ocserv 1.x doc/sample.config and src/config.c, sorted by key.
+// Keys some guides give that no ocserv 1.x reads (it skips them as unknown): accepted, so that
+// the configurations that carry them load.
+constexpr std::string_view kNotOcserv = "not an ocserv option (ocserv skips it as unknown)";
+
 constexpr OcservKey kOcservKeys[] = {
     {"acct", KeyStatus::Implemented, ""},
     {"always-require-cert", KeyStatus::Warned, "deprecated in ocserv"},
@@ -27,7 +31,7 @@ constexpr OcservKey kOcservKeys[] = {
     {"camouflage_secret", KeyStatus::Implemented, ""},
     {"cert-group-oid", KeyStatus::Implemented, ""},
     {"cert-user-oid", KeyStatus::Implemented, ""},
-    {"cert-user-oid-fallback", KeyStatus::Warned, "not implemented yet"},
+    {"cert-user-oid-fallback", KeyStatus::Warned, kNotOcserv},
     {"cgroup", KeyStatus::Warned, "deprecated in ocserv"},
     {"chroot-dir", KeyStatus::Implemented, ""},
     {"cisco-client-compat", KeyStatus::Partial,
@@ -103,7 +107,7 @@ constexpr OcservKey kOcservKeys[] = {
     {"occtl-socket-file", KeyStatus::Implemented, ""},
     {"ocsp-response", KeyStatus::Warned, "not implemented yet"},
     {"output-buffer", KeyStatus::Warned, "the worker sizes its own buffers"},
-    {"persistent-cookies", KeyStatus::Warned, "not implemented yet"},
+    {"persistent-cookies", KeyStatus::Implemented, ""},
     {"pid-file", KeyStatus::Implemented, ""},
     {"pin-file", KeyStatus::Implemented, ""},
     {"ping-leases", KeyStatus::Partial, "only `false`; `true` is warned about (leases are not pinged)"},
@@ -113,7 +117,7 @@ constexpr OcservKey kOcservKeys[] = {
     {"rate-limit-ms", KeyStatus::Implemented, ""},
     {"rekey-method", KeyStatus::Implemented, ""},
     {"rekey-time", KeyStatus::Implemented, ""},
-    {"restrict-user-to-groups", KeyStatus::Warned, "not implemented yet"},
+    {"restrict-user-to-groups", KeyStatus::Warned, kNotOcserv},
     {"restrict-user-to-ports", KeyStatus::Implemented, ""},
     {"restrict-user-to-routes", KeyStatus::Implemented, ""},
     {"route", KeyStatus::Implemented, ""},
@@ -139,7 +143,7 @@ constexpr OcservKey kOcservKeys[] = {
     {"switch-to-tcp-timeout", KeyStatus::Implemented, ""},
     {"syslog", KeyStatus::Warned, "logs go to stderr, the journal under systemd"},
     {"tcp-port", KeyStatus::Implemented, ""},
-    {"timestamp", KeyStatus::Warned, "not implemented yet"},
+    {"timestamp", KeyStatus::Warned, kNotOcserv},
     {"tls-priorities", KeyStatus::Implemented, ""},
     {"try-mtu-discovery", KeyStatus::Partial,
      "only `false`; `true` is warned about (the MTU comes from the client's base MTU and its own probes)"},

@@ -255,9 +255,10 @@ ctl::CtlReply Server::ctl_end(const ctl::Select& sel, bool terminate) {
     m.mutable_terminate()->set_reason(terminate ? "terminated by the administrator"
                                                 : "disconnected by the administrator");
     // As occtl's: both end the session for good (ocserv's disconnect_proc invalidates the
-    // session id), so a disconnected user cannot come straight back with the cookie.
+    // session id), so a disconnected user cannot come straight back with the cookie; under
+    // persistent-cookies (as ocserv's) a 'disconnect' leaves the cookie valid for cookie-timeout.
     m.mutable_terminate()->set_tell_client(true);
-    w->terminate_logout = true;
+    w->terminate_logout = terminate || !cfg().for_host(w->vhost).persistent_cookies;
     (void)send_to_worker(*w, m);
     ++n;
   }

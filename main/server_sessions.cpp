@@ -284,8 +284,13 @@ void Server::end_tunnel(WorkerProc& w) {
     w.stats.set_bytes_out(w.end->bytes_out());
   }
   // Logging out (or reaching session-timeout) ends the session; anything else leaves the cookie
-  // valid for cookie-timeout so the client can come back to the same addresses.
-  bool logout = reason == R::USER_DISCONNECT || reason == R::SESSION_TIMEOUT || w.terminate_logout;
+  // valid for cookie-timeout so the client can come back to the same addresses. Under
+  // persistent-cookies a tunnel's own disconnect does too (GlobalProtect's logout.esp, a logout
+  // of the portal's cookie, still ends it, as PAN's gateway does).
+  bool own_disconnect = reason == R::USER_DISCONNECT && !w.user_logout;
+  bool keep = own_disconnect && cfg().for_host(w.vhost).persistent_cookies &&
+              w.request.protocol() != ipc::GLOBALPROTECT;
+  bool logout = (reason == R::USER_DISCONNECT && !keep) || reason == R::SESSION_TIMEOUT || w.terminate_logout;
   closed_rx_ += w.stats.bytes_in();
   closed_tx_ += w.stats.bytes_out();
   const Session* s = sessions_.find(w.session_id);

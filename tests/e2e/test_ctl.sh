@@ -1,7 +1,8 @@
 #!/bin/bash
 # sslvpnctl against a running server with real openconnect clients: tables and JSON (parsed by
 # a JSON parser, including a user name with quotes and non-ASCII letters), counters that grow,
-# disconnect and terminate (both end the session for good, as occtl's), the
+# disconnect and terminate (both end the session for good, as occtl's; under persistent-cookies
+# a disconnect and the user's own logout leave the cookie valid, as ocserv's), the
 # interactive shell, root-only access, and "stop now". The text is occtl's layout, which admins'
 # scripts grep and awk: tables with occtl's printf widths, "\tName: value" lines, occtl's
 # messages after actions and its exit statuses.
@@ -187,9 +188,38 @@ check "show events: alice's disconnect in occtl's words ('default: disconnect us
 check "... her second tunnel: 'default: connected user 'alice' (ID) from $CLIENT_IP with IP ADDR'" \
   grep -qP "^default: connected user 'alice' \([0-9]+\) from $CLIENT_IP with IP \S+$" "$WORK/events.out"
 check "... and Ctrl-C ends it with status 0 ($rc)" test "$rc" = 0
+echo "persistent-cookies = true" >>"$WORK/sslvpnd.conf"
 out=$(ctl reload)
 check "reload: occtl's 'Server scheduled to reload' (then 'configuration reloaded')" \
   test "$(head -n 2 <<<"$out" | tr '\n' '|')" = "Server scheduled to reload|configuration reloaded|"
+
+# persistent-cookies (ocserv's; the reload turned it on): the user's own disconnect and the
+# admin's 'disconnect' leave the session's cookie valid; 'terminate' still ends it for good
+COOKIE_P=$(printf 'carol-Secret1\n' | in_ns "$NS_C" timeout 20 openconnect --authenticate --passwd-on-stdin --non-inter \
+  -u carol --servercert "$PIN" "https://$SERVER_IP:$PORT/" 2>/dev/null | sed -n "s/^COOKIE='\(.*\)'$/\1/p")
+check "carol connects with her cookie" oc_connect p1 carol 'unused' --cookie "$COOKIE_P"
+P_IP=$(env_of p1 connect INTERNAL_IP4_ADDRESS)
+oc_stop p1
+wait_for_log "$LOG" "user 'carol' disconnected from vpns[0-9]*: USER_DISCONNECT"
+check "under persistent-cookies, her cookie opens a tunnel again after she logged out (openconnect's BYE)" \
+  oc_connect p2 carol 'unused' --cookie "$COOKIE_P"
+check "... with the same address ($P_IP)" test "$(env_of p2 connect INTERNAL_IP4_ADDRESS)" = "$P_IP"
+P_ID=$(ctl --json show users | json "[u['ID'] for u in d if u['Username'] == 'carol'][0]")
+check "disconnect id $P_ID" test "$(ctl disconnect id "$P_ID")" = "connection ID '$P_ID' was disconnected"
+for _ in $(seq 1 100); do kill -0 "$OC_PID_p2" 2>/dev/null || break; sleep 0.1; done
+check "... openconnect exits" bash -c "! kill -0 $OC_PID_p2 2>/dev/null"
+check "after 'disconnect', her cookie still opens a tunnel (persistent-cookies)" \
+  oc_connect p3 carol 'unused' --cookie "$COOKIE_P"
+check "terminate user carol" test "$(ctl terminate user carol)" = "user 'carol' was terminated"
+for _ in $(seq 1 100); do kill -0 "$OC_PID_p3" 2>/dev/null || break; sleep 0.1; done
+for _ in $(seq 1 50); do
+  [ "$(ctl --json show sessions | json "len([s for s in d if s['Username'] == 'carol'])")" = 0 ] && break; sleep 0.1
+done
+out=$(in_ns "$NS_C" timeout 10 openconnect --non-inter --cookie "$COOKIE_P" --servercert "$PIN" --script /bin/true \
+  -i tunx "https://$SERVER_IP:$PORT/" 2>&1 </dev/null)
+rc=$?
+check "after 'terminate', it no longer does, persistent-cookies or not (openconnect exited with $rc)" \
+  test "$rc" != 124 -a "$rc" != 0
 
 # the interactive shell, root only, stop now
 out=$(printf 'show status\nshow users\nexit\n' | ctl)
