@@ -189,6 +189,7 @@ const std::map<std::string_view, Handler>& handlers() {
       {"restrict-user-to-routes",
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.restrict_user_to_routes = parse_bool(c, v); }},
       {"deny-roaming", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.deny_roaming = parse_bool(c, v); }},
+      {"user-profile", [](Config& cfg, const Ctx&, std::string_view v) { cfg.user_profile = v; }},
       {"persistent-cookies",
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.persistent_cookies = parse_bool(c, v); }},
       {"listen-netns", [](Config& cfg, const Ctx&, std::string_view v) { cfg.listen_netns = v; }},

@@ -151,6 +151,12 @@ struct Config {
   // ocserv's persistent-cookies: a user's own disconnect (AnyConnect's BYE, OpenVPN's exit) and
   // sslvpnctl's 'disconnect' leave the session's cookie valid for cookie-timeout.
   bool persistent_cookies = false;
+  // ocserv's user-profile: the AnyConnect XML profile's file. main reads it with the rest of the
+  // host's files (settings_loader): its bytes, its name under /profiles/ and its SHA-1 (hex).
+  std::string user_profile;
+  std::string user_profile_xml;
+  std::string user_profile_name;
+  std::string user_profile_sha1;
   // Every connection on tcp-port starts with a PROXY protocol header (v1 or v2) from a load
   // balancer: its source is the client for bans, logs, scripts and sslvpnctl.
   bool listen_proxy_proto = false;

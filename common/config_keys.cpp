@@ -155,7 +155,10 @@ constexpr OcservKey kOcservKeys[] = {
     {"use-occtl", KeyStatus::Implemented, ""},
     {"use-seccomp", KeyStatus::Warned, "workers are always sandboxed (`isolate-workers`)"},
     {"use-utmp", KeyStatus::Warned, "not implemented yet"},
-    {"user-profile", KeyStatus::Warned, "not implemented yet"},
+    {"user-profile", KeyStatus::Partial,
+     "served to the connection that logged in (where openconnect `-x` and Cisco's client fetch it), as "
+     "any `/profiles/` path; per-user and per-group files cannot set it (ocserv does not send theirs "
+     "either)"},
 };
 
 std::string_view status_text(KeyStatus s) {

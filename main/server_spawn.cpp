@@ -60,6 +60,11 @@ void fill_login_page(const Config& c, ipc::AnyConnectStartup* ac) {
   for (const auto& h : c.included_http_headers) ac->add_http_headers(h);
   for (const auto& h : c.custom_headers) ac->add_custom_headers(h);
   ac->set_select_group_by_url(c.group_by_url());
+  if (!c.user_profile_xml.empty()) {
+    ac->set_profile_name(c.user_profile_name);
+    ac->set_profile_xml(c.user_profile_xml);
+    ac->set_profile_sha1(c.user_profile_sha1);
+  }
   if (c.camouflage) {
     ac->set_camouflage_secret(c.camouflage_secret);
     ac->set_camouflage_realm(c.camouflage_realm);

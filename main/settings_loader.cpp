@@ -4,10 +4,12 @@
 #include "worker/openvpn/tls_crypt_v2.hpp"
 #include "worker/openvpn/wrap.hpp"
 
+#include <gnutls/crypto.h>
 #include <grp.h>
 #include <pwd.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <stdexcept>
 #include <utility>
 
@@ -63,9 +65,33 @@ void check_auth_files(const Config& c, Logger& log) {
   }
 }
 
+// user-profile: the AnyConnect XML profile, read once with the configuration (workers cannot
+// open files). Its name under /profiles/ is the file's, in characters a URL carries as they are.
+constexpr size_t kMaxUserProfile = 256 * 1024;
+
+void read_user_profile(Config& c) {
+  if (c.user_profile.empty()) return;
+  auto xml = read_regular_file(c.user_profile, kMaxUserProfile);
+  if (!xml || xml->empty())
+    throw std::runtime_error("cannot read user-profile '" + c.user_profile + "' (a regular, non-empty file)");
+  if (xml->size() > kMaxUserProfile)
+    throw std::runtime_error("user-profile '" + c.user_profile + "' is larger than 256 KiB");
+  uint8_t digest[20];
+  if (gnutls_hash_fast(GNUTLS_DIG_SHA1, xml->data(), xml->size(), digest) != 0)
+    throw std::runtime_error("cannot hash user-profile '" + c.user_profile + "'");
+  static constexpr char kHex[] = "0123456789abcdef";
+  c.user_profile_sha1.clear();
+  for (uint8_t b : digest) c.user_profile_sha1 += {kHex[b >> 4], kHex[b & 15]};
+  std::string name = c.user_profile.substr(c.user_profile.rfind('/') + 1);
+  for (char& ch : name)
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '-' && ch != '_') ch = '_';
+  c.user_profile_name = name.empty() ? "profile.xml" : name;
+  c.user_profile_xml = std::move(*xml);
+}
+
 // One host's files (the default's or a [vhost:]'s): its certificate chain, which is returned,
-// its key (sec-mod reads it) and what its logins read.
-std::string read_host_files(const Config& c, Logger& log) {
+// its key (sec-mod reads it), what its logins read, and its user-profile (into c).
+std::string read_host_files(Config& c, Logger& log) {
   std::string where = c.vhost.empty() ? "" : "[vhost:" + c.vhost + "]: ";
   auto chain = read_file(c.server_cert);
   if (!chain) throw std::runtime_error(where + "cannot read server-cert '" + c.server_cert + "'");
@@ -73,6 +99,7 @@ std::string read_host_files(const Config& c, Logger& log) {
     throw std::runtime_error(where + "cannot read server-key '" + c.server_key + "'");
   try {
     check_auth_files(c, log);
+    read_user_profile(c);
   } catch (const std::runtime_error& e) {
     throw std::runtime_error(where + e.what());
   }

@@ -55,6 +55,9 @@ anyconnect::AuthSettings auth_settings(const ipc::WorkerStartup& st, size_t host
   s.cert_login = cert_login(st, host);
   s.custom_headers.assign(ac.custom_headers().begin(), ac.custom_headers().end());
   s.group_by_url = ac.select_group_by_url();
+  s.profile_name = ac.profile_name();
+  s.profile_xml = ac.profile_xml();
+  s.profile_sha1 = ac.profile_sha1();
   return s;
 }
 

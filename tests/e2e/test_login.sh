@@ -190,4 +190,45 @@ check "... to group admins" wait_for_log "$WORK/url.log" "user 'bob' (group 'adm
 code=$(curl -sk -o /dev/null -w '%{http_code}' "https://127.0.0.1:$UPORT/ops")
 check "GET /ops is not found ($code), as in ocserv: only a login's POST names a group" test "$code" = 404
 
+# ---- user-profile (ocserv's): the login's answer names the AnyConnect XML profile and its
+# SHA-1; openconnect -x fetches it on the login's connection (checking the SHA-1) and keeps it;
+# a name from its ServerList then reaches the server. A reload brings a changed profile.
+PPORT=$(free_port)
+cat > "$WORK/profile.xml" <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<AnyConnectProfile xmlns="http://schemas.xmlsoap.org/encoding/">
+  <ServerList>
+    <HostEntry>
+      <HostName>E2E Corp VPN</HostName>
+      <HostAddress>https://127.0.0.1:$PPORT/</HostAddress>
+    </HostEntry>
+  </ServerList>
+</AnyConnectProfile>
+XML
+grep -v '^tcp-port\|^ca-cert' "$WORK/sslvpnd.conf" > "$WORK/profile.conf"
+printf 'tcp-port = %s\nuser-profile = %s\n' "$PPORT" "$WORK/profile.xml" >> "$WORK/profile.conf"
+start_server "$WORK/profile.conf" "$WORK/profile.log" "$WORK/profile.pid" "$PPORT" || fail "server start (user-profile)"
+PROFILE_PID=$SERVER_PID
+code=$(curl -sk -o /dev/null -w '%{http_code}' "https://127.0.0.1:$PPORT/profiles/profile.xml")
+check "user-profile: GET /profiles/profile.xml without a login is not found ($code)" test "$code" = 404
+out=$(oc_auth "$PIN" "$PPORT" alice 'alice-Secret1' --authgroup=DEFAULT -x "$WORK/got-profile.xml")
+check "openconnect -x logs in" grep -q "^COOKIE=" <<<"$out"
+check "... and saved the server's profile byte for byte (it checks the SHA-1 the answer named)" \
+  cmp "$WORK/profile.xml" "$WORK/got-profile.xml"
+out=$(printf '%s\n' 'alice-Secret1' | timeout 20 openconnect --authenticate --passwd-on-stdin --non-inter -u alice \
+  --servercert "$PIN" --authgroup=DEFAULT -x "$WORK/got-profile.xml" "E2E Corp VPN" 2>&1 | tee -a "$WORK/auth.out")
+check "... its ServerList name ('E2E Corp VPN') then reaches the server" grep -q "^COOKIE=" <<<"$out"
+check "... and the profile is not fetched again (same SHA-1)" test "$(grep -c 'GET /profiles/profile.xml:' "$WORK/profile.log")" = 1
+# Cisco's downloader fetches it on a new connection, with the session's cookie.
+PCOOKIE=$(sed -n "s/^COOKIE='\(.*\)'$/\1/p" <<<"$out")
+curl -sk -o "$WORK/curl-profile.xml" -H "Cookie: $PCOOKIE" "https://127.0.0.1:$PPORT/profiles/profile.xml"
+check "... and on a new connection to the session's cookie" cmp "$WORK/profile.xml" "$WORK/curl-profile.xml"
+code=$(curl -sk -o /dev/null -w '%{http_code}' -H "Cookie: webvpn=$(printf '%064d' 0)" "https://127.0.0.1:$PPORT/profiles/profile.xml")
+check "... not to a cookie sec-mod does not know ($code)" test "$code" = 404
+sed -i 's|</ServerList>|</ServerList>\n  <!-- changed -->|' "$WORK/profile.xml"
+kill -HUP "$PROFILE_PID"
+wait_for_log "$WORK/profile.log" "configuration reloaded"
+out=$(oc_auth "$PIN" "$PPORT" alice 'alice-Secret1' --authgroup=DEFAULT -x "$WORK/got-profile.xml")
+check "after a reload, the changed profile is fetched" cmp "$WORK/profile.xml" "$WORK/got-profile.xml"
+
 e2e_finish

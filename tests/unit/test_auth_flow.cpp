@@ -244,3 +244,74 @@ TEST_CASE("flow: select-group-by-url: not a group path, off, or the flow begun: 
   auto late = post(kReply, "/staff");
   CHECK_FALSE(begun.on_group_url_post(late, "/staff"));
 }
+
+TEST_CASE("flow: user-profile: the manifest in the login's answer, the profile to that connection only",
+          "[flow]") {
+  AuthSettings s;
+  s.profile_name = "corp.xml";
+  s.profile_xml = "<AnyConnectProfile><ServerList/></AnyConnectProfile>\n";
+  s.profile_sha1 = "0123456789abcdef0123456789abcdef01234567";
+  AuthFlow f(s);
+  http::Request get;
+  get.method = "GET";
+  get.target = "/profiles/corp.xml";
+  // Before the login: a path that does not exist.
+  CHECK(f.on_request(get).reply.status == 404);
+
+  AuthFlow g(s);
+  auto req = post(kReply, "/auth");
+  REQUIRE(g.on_request(req).kind == Step::Kind::AskSecMod);
+  ipc::AuthReply ok;
+  ok.set_status(ipc::AuthReply::SUCCESS);
+  ok.set_cookie("c00k1e");
+  Step done = g.on_secmod_reply(ok);
+  const std::string& body = done.reply.body;
+  CHECK(body.find("<vpn-profile-manifest><vpn rev=\"1.0\"><file type=\"profile\" service-type=\"user\">"
+                  "<uri>/profiles/corp.xml</uri><hash type=\"sha1\">" +
+                  s.profile_sha1 + "</hash>") != std::string::npos);
+  CHECK(body.find("</config>\n</config-auth>") != std::string::npos);
+  // Any name under /profiles/ (openconnect appends ":PORT" to the path on another port than 443).
+  for (const char* target : {"/profiles/corp.xml", "/profiles/corp.xml:4443", "/profiles/other"}) {
+    get.target = target;
+    Step p = g.on_request(get);
+    INFO(target);
+    CHECK(p.reply.status == 200);
+    CHECK(p.reply.body == s.profile_xml);
+    CHECK(g.state() == AuthFlow::State::Authenticated);  // CONNECT may follow
+  }
+  // A new connection (Cisco's downloader) with a webvpn cookie: sec-mod checks it first.
+  std::string cookie(64, 'a');
+  for (auto status : {ipc::AuthReply::SUCCESS, ipc::AuthReply::RETRY, ipc::AuthReply::DENIED}) {
+    AuthFlow n(s);
+    http::Request c = get;
+    c.target = "/profiles/corp.xml";
+    c.headers.push_back({"cookie", "webvpnc=x; webvpn=" + cookie});
+    Step ask = n.on_request(c);
+    REQUIRE(ask.kind == Step::Kind::AskSecMod);
+    CHECK(ask.request.auth_init().prior_cookie() == cookie);
+    CHECK_FALSE(ask.request.auth_init().has_password());
+    ipc::AuthReply r;
+    r.set_status(status);
+    Step out = n.on_secmod_reply(r);
+    INFO(static_cast<int>(status));
+    CHECK(out.reply.status == (status == ipc::AuthReply::SUCCESS ? 200 : 404));
+    CHECK((out.reply.body == s.profile_xml) == (status == ipc::AuthReply::SUCCESS));
+    for (auto& [k, v] : out.reply.headers) CHECK(k != "Set-Cookie");
+  }
+  AuthFlow n(s);
+  http::Request bad = get;
+  bad.headers.push_back({"cookie", "webvpn=not-a-cookie"});
+  CHECK(n.on_request(bad).reply.status == 404);  // not asked
+  // Without a profile: no manifest, and /profiles/ is not found even after the login.
+  AuthFlow h(AuthSettings{});
+  auto req2 = post(kReply, "/auth");
+  (void)h.on_request(req2);
+  CHECK(h.on_secmod_reply(ok).reply.body.find("vpn-profile-manifest") == std::string::npos);
+  get.target = "/profiles/corp.xml";
+  CHECK(h.on_request(get).reply.status == 404);
+  // The front routes GET under /profiles/ to AnyConnect, and nothing else there.
+  auto r = http::anyconnect_routes();
+  CHECK(http::route_request(r, "GET", "/profiles/x.xml").engine == http::Engine::AnyConnect);
+  CHECK(http::route_request(r, "POST", "/profiles/x.xml").status == 405);
+  CHECK(http::route_request(r, "GET", "/profilesx").status == 404);
+}

@@ -132,6 +132,37 @@ std::optional<Step> AuthFlow::on_group_url_post(http::Request& req, std::string_
   return answer(req);
 }
 
+std::string AuthFlow::auth_complete() const {
+  if (settings_.profile_xml.empty()) return build_auth_complete(settings_.banner);
+  return build_auth_complete(settings_.banner, ProfileRef{settings_.profile_name, settings_.profile_sha1});
+}
+
+Step AuthFlow::profile_request(const http::Request& req) {
+  if (state_ == State::Authenticated || settings_.profile_xml.empty()) return profile_reply();
+  const std::string* cookies = req.header("cookie");
+  auto cookie = cookies ? cstp::cookie_value(*cookies, "webvpn") : std::nullopt;
+  if (state_ != State::Idle || !cookie || !is_cookie(*cookie)) return profile_reply();  // 404
+  Step s;
+  s.kind = Step::Kind::AskSecMod;
+  s.request.mutable_auth_init()->set_prior_cookie(*cookie);  // a live session's: no password
+  profile_pending_ = true;
+  transition_to(State::WaitingSecMod);
+  return s;
+}
+
+// Anything but a logged-in connection gets the 404 of a path that does not exist, as ocserv's
+// does without a profile.
+Step AuthFlow::profile_reply() {
+  if (state_ != State::Authenticated || settings_.profile_xml.empty())
+    return reply(http::error_response(404));
+  http::Response r;
+  r.status = 200;
+  r.headers.emplace_back("Content-Type", "text/xml");
+  r.body = settings_.profile_xml;
+  r.close = !keep_alive_;
+  return reply(std::move(r));
+}
+
 Step AuthFlow::on_request(http::Request& req) {
   url_group_.clear();  // the URL's choice holds for its own request and the answer to it
   return answer(req);
@@ -143,9 +174,11 @@ Step AuthFlow::answer(http::Request& req) {
     transition_to(State::Closed);
     return reply(http::error_response(400));
   }
-  // Which paths reach us is the front's business (worker/http/router): "/", "/auth", "/VPN".
+  // Which paths reach us is the front's business (worker/http/router): "/", "/auth", "/VPN",
+  // "/profiles/".
+  if (req.method == "GET" && http::path_of(req.target).starts_with("/profiles")) return profile_request(req);
   if (req.method == "GET") {
-    if (state_ == State::Authenticated) return reply(xml_response(build_auth_complete(settings_.banner)));
+    if (state_ == State::Authenticated) return reply(xml_response(auth_complete()));
     if (state_ == State::Answering) return pending_form_reply();
     if (settings_.cert_login != 0 && !cert_sent_) return ask_with_certificate("");
     return form_reply("", "");
@@ -267,10 +300,15 @@ Step AuthFlow::on_secmod_reply(const ipc::AuthReply& r) {
     transition_to(State::Closed);
     return reply(http::error_response(500));
   }
+  if (profile_pending_) {  // the cookie of a GET /profiles/: good, the profile; else not found
+    profile_pending_ = false;
+    transition_to(r.status() == ipc::AuthReply::SUCCESS ? State::Authenticated : State::Closed);
+    return profile_reply();
+  }
   switch (r.status()) {
     case ipc::AuthReply::SUCCESS: {
       transition_to(State::Authenticated);
-      auto resp = xml_response(build_auth_complete(settings_.banner));
+      auto resp = xml_response(auth_complete());
       resp.headers.emplace_back("Set-Cookie", "webvpn=" + r.cookie() + "; Secure; HttpOnly");
       resp.headers.emplace_back("Set-Cookie",
                                 "webvpnc=; expires=Thu, 01 Jan 1970 22:00:00 GMT; path=/; Secure");

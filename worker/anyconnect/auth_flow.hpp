@@ -34,6 +34,10 @@ struct AuthSettings {
   std::vector<std::string> client_certs;
   std::vector<std::string> custom_headers;  // custom-header: lines added to the CONNECT answer
   bool group_by_url = false;                // select-group-by-url
+  // user-profile: the XML profile (empty: none), its name in /profiles/NAME and SHA-1 (hex).
+  std::string profile_name;
+  std::string profile_xml;
+  std::string profile_sha1;
 };
 
 // What a CONNECT offers for DTLS (the worker keeps it; main never sees the master secret).
@@ -84,6 +88,11 @@ class AuthFlow {
   Step pending_form_reply();
   Step on_post(http::Request& req);
   Step on_answer(ClientAuth& a);
+  std::string auth_complete() const;
+  // GET /profiles/... (any name, as ocserv's): the profile, to the connection that logged in, or
+  // to one whose webvpn cookie sec-mod knows (Cisco's downloader comes on a new connection).
+  Step profile_request(const http::Request& req);
+  Step profile_reply();
   // The certificate-only first request: sec-mod decides between a cookie, its own form and ours.
   Step ask_with_certificate(const std::string& group);
   void attach_certificate(ipc::AuthInit& init);
@@ -96,7 +105,8 @@ class AuthFlow {
   bool cert_sent_ = false;     // the certificate went to sec-mod (once per connection)
   std::string context_;        // sec-mod's name for the login in progress (webvpncontext)
   bool keep_alive_ = true;
-  std::string url_group_;  // select-group-by-url: the group the current request's path names
+  std::string url_group_;         // select-group-by-url: the group the current request's path names
+  bool profile_pending_ = false;  // sec-mod checks a cookie for a GET /profiles/
 };
 
 }  // namespace sslvpn::anyconnect

@@ -143,7 +143,7 @@ std::string build_auth_notice(std::string_view message, std::string_view error) 
          "</error>\n<form method=\"post\" action=\"/auth\">\n</form></auth>\n</config-auth>\n";
 }
 
-std::string build_auth_complete(std::string_view banner) {
+std::string build_auth_complete(std::string_view banner, std::optional<ProfileRef> profile) {
   std::string x =
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
       "<config-auth client=\"vpn\" type=\"complete\">\n"
@@ -151,7 +151,13 @@ std::string build_auth_complete(std::string_view banner) {
       "<auth id=\"success\">\n"
       "<title>SSL VPN Service</title>\n";
   if (!banner.empty()) x += "<banner>" + xml_escape(banner) + "</banner>\n";
-  x += "</auth></config-auth>\n";
+  x += "</auth>";
+  if (profile)
+    x += "\n<config client=\"vpn\" type=\"private\"><vpn-profile-manifest><vpn rev=\"1.0\">"
+         "<file type=\"profile\" service-type=\"user\"><uri>/profiles/" +
+         xml_escape(profile->name) + "</uri><hash type=\"sha1\">" + xml_escape(profile->sha1) +
+         "</hash></file></vpn></vpn-profile-manifest></config>\n";
+  x += "</config-auth>\n";
   return x;
 }
 

@@ -5,6 +5,7 @@
 #include "common/text.hpp"
 #include "worker/http/form.hpp"
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,7 +62,13 @@ struct LoginForm {
 };
 
 std::string build_auth_request(const LoginForm& form);
-std::string build_auth_complete(std::string_view banner);
+// With a profile (ocserv's user-profile), the answer carries AnyConnect's profile manifest: its
+// /profiles/ path and SHA-1 (hex), which the client compares with its own copy before it asks.
+struct ProfileRef {
+  std::string_view name;
+  std::string_view sha1;
+};
+std::string build_auth_complete(std::string_view banner, std::optional<ProfileRef> profile = std::nullopt);
 // An auth-request with a message, an error and no inputs: a refusal clients display.
 std::string build_auth_notice(std::string_view message, std::string_view error);
 

@@ -13,6 +13,7 @@ constexpr Route kAnyConnect[] = {
     {"GET", "/VPN", false, Engine::AnyConnect},
     {"POST", "/VPN", false, Engine::AnyConnect},
     {"CONNECT", "/CSCOSSLC/tunnel", false, Engine::AnyConnect},
+    {"GET", "/profiles/", true, Engine::AnyConnect},  // user-profile (any name, as ocserv's)
 };
 
 constexpr Route kGlobalProtect[] = {

@@ -34,7 +34,7 @@ struct Routed {
 Routed route_request(std::span<const Route> routes, std::string_view method, std::string_view target);
 
 // AnyConnect's routes (ocserv's known_urls: "/", "/auth" and "/VPN" for the login, GET and
-// POST; CONNECT for the tunnel).
+// POST; CONNECT for the tunnel; GET "/profiles/..." for the XML profile).
 std::span<const Route> anyconnect_routes();
 
 // GlobalProtect's routes: the portal (/global-protect/*.esp), the gateway (/ssl-vpn/*.esp) and
