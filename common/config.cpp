@@ -190,6 +190,9 @@ const std::map<std::string_view, Handler>& handlers() {
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.restrict_user_to_routes = parse_bool(c, v); }},
       {"deny-roaming", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.deny_roaming = parse_bool(c, v); }},
       {"user-profile", [](Config& cfg, const Ctx&, std::string_view v) { cfg.user_profile = v; }},
+      {"append-routes", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.append_routes = parse_bool(c, v); }},
+      {"expose-iroutes",
+       [](Config& cfg, const Ctx& c, std::string_view v) { cfg.expose_iroutes = parse_bool(c, v); }},
       {"persistent-cookies",
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.persistent_cookies = parse_bool(c, v); }},
       {"listen-netns", [](Config& cfg, const Ctx&, std::string_view v) { cfg.listen_netns = v; }},
@@ -349,10 +352,10 @@ const std::map<std::string_view, Handler>& handlers() {
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.tunnel_all_dns = parse_bool(c, v); }},
       {"route",
        [](Config& cfg, const Ctx& c, std::string_view v) {
-         if (v == "default") return void(cfg.route_default = true);
+         if (v == "default") return void(cfg.route_default = cfg.route_default_listed = true);
          IpNet n = parse_net(c, v);
          if (n.is_default_route())
-           cfg.route_default = true;
+           cfg.route_default = cfg.route_default_listed = true;
          else
            cfg.routes.push_back(n);
        }},

@@ -113,9 +113,16 @@ struct Config {
   std::vector<std::string> split_dns;
   std::string default_domain;
   bool tunnel_all_dns = false;
-  bool route_default = false;  // "route = default" (or no route at all)
+  bool route_default = false;         // "route = default" (or no route at all)
+  bool route_default_listed = false;  // "route = default" itself (what append-routes adds)
   std::vector<IpNet> routes;
   std::vector<IpNet> no_routes;
+  // ocserv's append-routes: a user's or group's own routes add to these instead of replacing them.
+  bool append_routes = false;
+  // ocserv's expose-iroutes: every client is also routed to the iroutes of the config-per-user
+  // files (but its own), read with the configuration (settings_loader) into known_iroutes.
+  bool expose_iroutes = false;
+  std::vector<IpNet> known_iroutes;
   uint32_t mtu = 0;  // 0: derived from the client's base MTU
   // session lifetime (seconds; 0 = none)
   uint32_t dpd = 90;

@@ -15,7 +15,7 @@ constexpr std::string_view kNotOcserv = "not an ocserv option (ocserv skips it a
 constexpr OcservKey kOcservKeys[] = {
     {"acct", KeyStatus::Implemented, ""},
     {"always-require-cert", KeyStatus::Warned, "deprecated in ocserv"},
-    {"append-routes", KeyStatus::Warned, "not implemented yet"},
+    {"append-routes", KeyStatus::Implemented, ""},
     {"auth", KeyStatus::Implemented, ""},
     {"auth-timeout", KeyStatus::Implemented, ""},
     {"auto-select-group", KeyStatus::Implemented, ""},
@@ -64,7 +64,7 @@ constexpr OcservKey kOcservKeys[] = {
     {"dtls-legacy", KeyStatus::Implemented, ""},
     {"dtls-psk", KeyStatus::Implemented, ""},
     {"enable-auth", KeyStatus::Implemented, ""},
-    {"expose-iroutes", KeyStatus::Warned, "not implemented yet"},
+    {"expose-iroutes", KeyStatus::Implemented, ""},
     {"host-update-script", KeyStatus::Warned, "not implemented yet"},
     {"http-headers", KeyStatus::Warned, "not implemented yet"},
     {"idle-timeout", KeyStatus::Implemented, ""},

@@ -258,7 +258,7 @@ ctl::CtlReply Server::ctl_end(const ctl::Select& sel, bool terminate) {
     // session id), so a disconnected user cannot come straight back with the cookie; under
     // persistent-cookies (as ocserv's) a 'disconnect' leaves the cookie valid for cookie-timeout.
     m.mutable_terminate()->set_tell_client(true);
-    w->terminate_logout = terminate || !cfg().for_host(w->vhost).persistent_cookies;
+    w->terminate_logout = w->terminate_logout || terminate || !cfg().for_host(w->vhost).persistent_cookies;
     (void)send_to_worker(*w, m);
     ++n;
   }

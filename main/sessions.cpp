@@ -411,8 +411,8 @@ void SessionManager::add_routes(ipc::TunnelParams& p, const Session& s, const ip
   std::vector<IpNet> routes = c.routes, no_routes = c.no_routes;
   bool route_default = c.route_default;
   if (us.routes_size() > 0) {
-    routes.clear();
-    route_default = false;
+    if (!c.append_routes) routes.clear();  // append-routes: the host's stay, the user's add to them
+    route_default = c.append_routes && c.route_default_listed;
     for (const auto& r : us.routes()) {
       auto n = parse_ip_net(r);
       // 0.0.0.0/0 from RADIUS's Framed-Route too: never a split include
@@ -423,8 +423,16 @@ void SessionManager::add_routes(ipc::TunnelParams& p, const Session& s, const ip
         routes.push_back(*n);
     }
   }
+  // expose-iroutes: the networks behind other users' clients, not the ones behind this client
+  for (const auto& n : c.known_iroutes) {
+    std::string t = n.to_string();
+    bool own = std::find(us.iroutes().begin(), us.iroutes().end(), t) != us.iroutes().end();
+    bool listed =
+        std::any_of(routes.begin(), routes.end(), [&](const IpNet& r) { return r.to_string() == t; });
+    if (!own && !listed) routes.push_back(n);
+  }
   if (us.no_routes_size() > 0 || us.pushed_reset()) {
-    no_routes.clear();
+    if (!c.append_routes || us.pushed_reset()) no_routes.clear();
     for (const auto& r : us.no_routes())
       if (auto n = parse_ip_net(r)) no_routes.push_back(*n);
   }

@@ -13,8 +13,10 @@
 #include <stdexcept>
 #include <utility>
 
+#include "common/ipc_channel.hpp"
 #include "common/text.hpp"
 #include "main/auto_groups.hpp"
+#include "main/user_settings.hpp"
 
 namespace sslvpn::mainproc {
 namespace {
@@ -67,7 +69,10 @@ void check_auth_files(const Config& c, Logger& log) {
 
 // user-profile: the AnyConnect XML profile, read once with the configuration (workers cannot
 // open files). Its name under /profiles/ is the file's, in characters a URL carries as they are.
-constexpr size_t kMaxUserProfile = 256 * 1024;
+// It travels in each worker's startup message (at most kMaxIpcMessage, 64 KiB) with every
+// host's certificate chain: together they must leave room for the rest (kStartupReserve).
+constexpr size_t kMaxUserProfile = 32 * 1024;
+constexpr size_t kStartupReserve = 8 * 1024;
 
 void read_user_profile(Config& c) {
   if (c.user_profile.empty()) return;
@@ -75,7 +80,7 @@ void read_user_profile(Config& c) {
   if (!xml || xml->empty())
     throw std::runtime_error("cannot read user-profile '" + c.user_profile + "' (a regular, non-empty file)");
   if (xml->size() > kMaxUserProfile)
-    throw std::runtime_error("user-profile '" + c.user_profile + "' is larger than 256 KiB");
+    throw std::runtime_error("user-profile '" + c.user_profile + "' is larger than 32 KiB");
   uint8_t digest[20];
   if (gnutls_hash_fast(GNUTLS_DIG_SHA1, xml->data(), xml->size(), digest) != 0)
     throw std::runtime_error("cannot hash user-profile '" + c.user_profile + "'");
@@ -100,6 +105,7 @@ std::string read_host_files(Config& c, Logger& log) {
   try {
     check_auth_files(c, log);
     read_user_profile(c);
+    if (c.expose_iroutes) c.known_iroutes = read_known_iroutes(c.config_per_user);
   } catch (const std::runtime_error& e) {
     throw std::runtime_error(where + e.what());
   }
@@ -153,6 +159,18 @@ ServerSettings load_server_settings(const std::string& config_path, Logger& log)
           "'" + f + "' is not an OpenVPN auth-token key (make one with: openvpn --genkey auth-token " + f +
           ")");
   }
+  size_t startup =
+      s.cert_chain_pem.size() + c.user_profile_xml.size() + c.banner.size() + c.pre_login_banner.size();
+  for (size_t i = 0; i < c.vhosts.size(); ++i) {
+    const Config& vc = *c.vhosts[i].config;
+    startup += s.vhost_cert_chains[i].size() + vc.user_profile_xml.size() + vc.banner.size() +
+               vc.pre_login_banner.size();
+  }
+  if (startup + kStartupReserve > kMaxIpcMessage)
+    throw std::runtime_error("the certificate chains, user-profiles and banners of all hosts take " +
+                             std::to_string(startup) + " bytes; a worker's startup message holds " +
+                             std::to_string(kMaxIpcMessage - kStartupReserve) +
+                             " of them: make them smaller");
   s.config = std::make_shared<const Config>(std::move(c));
   return s;
 }

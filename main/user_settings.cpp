@@ -68,12 +68,12 @@ void check_ccd_file(const std::string& path, std::vector<std::string>& out) {
   for (const auto& x : parsed->ignored) out.push_back("warning: " + path + ": not applied: " + x);
 }
 
-void check_dir(const std::string& dir, size_t max_files, std::vector<std::string>& out,
-               void (*check)(const std::string&, std::vector<std::string>&) = check_file) {
-  if (dir.empty()) return;
+// The names of a per-user or per-group directory's files, sorted (so reports are stable).
+std::set<std::string> config_names(const std::string& dir, size_t max_files) {
+  std::set<std::string> names;
+  if (dir.empty()) return names;
   DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) return;     // as at a login: no directory, no per-user settings
-  std::set<std::string> names;  // sorted, so the report is stable
+  if (d == nullptr) return names;  // as at a login: no directory, no per-user settings
   while (dirent* e = ::readdir(d)) {
     std::string name = e->d_name;
     if (name == "." || name == ".." || !safe_config_name(name)) continue;
@@ -81,7 +81,12 @@ void check_dir(const std::string& dir, size_t max_files, std::vector<std::string
     names.insert(name);
   }
   ::closedir(d);
-  for (const auto& n : names) check(dir + "/" + n, out);
+  return names;
+}
+
+void check_dir(const std::string& dir, size_t max_files, std::vector<std::string>& out,
+               void (*check)(const std::string&, std::vector<std::string>&) = check_file) {
+  for (const auto& n : config_names(dir, max_files)) check(dir + "/" + n, out);
 }
 
 }  // namespace
@@ -102,6 +107,22 @@ std::vector<std::string> check_user_config_files(const Config& cfg, size_t max_f
                   " is not a directory: no user has a file" +
                   (cfg.openvpn_ccd_exclusive ? " (and openvpn-ccd-exclusive refuses every tunnel)" : ""));
   check_dir(cfg.openvpn_client_config_dir, max_files, out, check_ccd_file);
+  return out;
+}
+
+std::vector<IpNet> read_known_iroutes(const std::string& dir, size_t max_files) {
+  std::vector<IpNet> out;
+  std::set<std::string> seen;
+  for (const auto& n : config_names(dir, max_files)) {
+    auto text = read_file(dir + "/" + n);
+    if (!text) continue;
+    try {
+      const ipc::UserSettings us = parse_user_config(*text, dir + "/" + n, nullptr);
+      for (const auto& r : us.iroutes())
+        if (auto net = parse_ip_net(r); net && seen.insert(net->to_string()).second) out.push_back(*net);
+    } catch (const ConfigError&) {
+    }
+  }
   return out;
 }
 

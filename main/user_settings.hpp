@@ -23,4 +23,8 @@ Result<ipc::UserSettings> load_session_settings(const Config& cfg, const std::st
 // (the tunnel would be refused) or a warning, each naming file and line.
 std::vector<std::string> check_user_config_files(const Config& cfg, size_t max_files = 10000);
 
+// expose-iroutes: the iroutes of every file in config-per-user (at most `max_files`, in name
+// order; a file that does not parse gives none, as its user's tunnels are refused), each once.
+std::vector<IpNet> read_known_iroutes(const std::string& dir, size_t max_files = 10000);
+
 }  // namespace sslvpn::mainproc

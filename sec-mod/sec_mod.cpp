@@ -345,6 +345,7 @@ std::optional<size_t> SecMod::password_chain(const WorkerPeer& p, const std::str
 
 Result<void> SecMod::on_auth_init(WorkerPeer& p, ipc::WorkerToSecMod& m) {
   auto* a = m.mutable_auth_init();
+  if (a->cookie_check()) return check_cookie(p, *a);  // a profile download: no login at all
   // The host is the client's choice (its TLS server name), as is the login it tries there; a
   // worker that names another host gets that host's methods, nothing more.
   if (!p.auth.site || p.auth.site->cfg->vhost != a->vhost()) {

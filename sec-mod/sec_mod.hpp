@@ -104,6 +104,8 @@ inline constexpr int kMaxAuthFailures = 3;
 inline constexpr int kMaxAuthRounds = 16;
 // logout.esp requests one connection may make (a worker guessing cookies is a violation).
 inline constexpr int kMaxLogoutsPerWorker = 4;
+// Cookie checks (a profile download) one connection may ask for; more is guessing.
+inline constexpr int kMaxCookieChecksPerWorker = 4;
 
 class SecMod;
 
@@ -130,8 +132,9 @@ struct WorkerPeer {
   PeerState state = PeerState::New;
   SignBudget signs{time(nullptr)};
   LoginState auth;
-  int logouts = 0;       // GlobalProtect logout.esp requests seen
-  bool signing = false;  // a signature for it is with the pool: one at a time, as TLS needs
+  int logouts = 0;        // GlobalProtect logout.esp requests seen
+  int cookie_checks = 0;  // AuthInit.cookie_check requests seen
+  bool signing = false;   // a signature for it is with the pool: one at a time, as TLS needs
 };
 
 // A login waiting for the answer to our form after its connection closed: the client may send
@@ -182,6 +185,8 @@ class SecMod {
   void on_session_open(const ipc::SessionOpen& m);
   // GlobalProtect (session_requests.cpp): a login by a live cookie of the same user.
   bool login_with_cookie(WorkerPeer& p, ipc::AuthInit& a);
+  // AuthInit.cookie_check: is the cookie a live session's of the asked vhost? (no login)
+  Result<void> check_cookie(WorkerPeer& p, const ipc::AuthInit& a);
   bool login_with_token(WorkerPeer& p, ipc::AuthInit& a, time_t now);
   void on_reload(const ipc::SecModReload& m);
   void build_auth();

@@ -55,6 +55,21 @@ bool SecMod::login_with_token(WorkerPeer& p, ipc::AuthInit& a, time_t now) {
   return true;
 }
 
+Result<void> SecMod::check_cookie(WorkerPeer& p, const ipc::AuthInit& a) {
+  if (++p.cookie_checks > kMaxCookieChecksPerWorker) return Errc::Limit;
+  const CookieEntry* e = cookies_.find(a.prior_cookie(), time(nullptr));
+  ipc::AuthReply reply;
+  reply.set_status(e != nullptr && e->vhost == a.vhost() ? ipc::AuthReply::SUCCESS : ipc::AuthReply::DENIED);
+  if (reply.status() == ipc::AuthReply::SUCCESS) {
+    reply.set_username(e->user);
+    log_.debug("worker ", p.id, " (", p.client_ip, "): a cookie of '", e->user, "' checked (profile)");
+  } else {
+    log_.info("worker ", p.id, " (", p.client_ip, "): a profile request with an invalid or expired cookie");
+  }
+  send_auth_reply(p, reply);
+  return {};
+}
+
 Result<void> SecMod::on_logout(WorkerPeer& p, ipc::WorkerToSecMod& m) {
   // One connection logs out once or twice; more is someone guessing cookies.
   if (++p.logouts > kMaxLogoutsPerWorker) return Errc::Limit;

@@ -19,8 +19,8 @@ namespace sslvpn::secmod {
 // follows the salt is ignored), or nullopt for anything this does not take exactly as
 // libxcrypt does; the caller then asks libxcrypt. Taken: `$6$`, optionally `rounds=N$` (N
 // from 1000 to 999999999, no leading zero), then a salt of 1 to 16 characters from
-// [./0-9A-Za-z] ending at the end or at `$` (then at most 86 more of them); a password shorter than 512 bytes (libxcrypt's
-// CRYPT_MAX_PASSPHRASE_SIZE refuses longer ones) with no NUL.
+// [./0-9A-Za-z] ending at the end or at `$` (then at most 86 more of them); a password shorter than 512 bytes
+// (libxcrypt's CRYPT_MAX_PASSPHRASE_SIZE refuses longer ones) with no NUL.
 std::optional<std::string> sha512_crypt(std::string_view password, std::string_view setting);
 
 // True when sha512_crypt equals libxcrypt's crypt_rn on fixed vectors (default and custom

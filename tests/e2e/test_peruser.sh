@@ -5,7 +5,8 @@
 # outside the user's routes (on the server, even when the client routes them into the tunnel);
 # iroute routes a network behind the client; a broken file refuses the tunnel with a clear log;
 # a group's own ipv4-network (ocserv's per-group pools) gives its members addresses from it, and
-# a network that overlaps the server's pool is refused with a clear log.
+# a network that overlaps the server's pool is refused with a clear log; expose-iroutes and
+# append-routes after a reload.
 source "$(dirname "$0")/lib.sh"
 e2e_init
 command -v iperf3 >/dev/null || e2e_skip "needs iperf3"
@@ -202,4 +203,23 @@ oc_connect e erin 'erin-pw'
 check "a broken per-user file refuses the tunnel" bash -c "! test -f '$WORK/e.env.connect'"
 check "the log names the file and line" wait_for_log "$LOG" "users/erin:2: 'frobnicate' cannot be set per user"
 check "server survived" kill -0 "$SERVER_PID"
+
+# ---- ocserv's expose-iroutes and append-routes, turned on by a reload: every client is routed
+# to the networks behind other users' clients (the iroutes of the config-per-user files: alice's
+# 10.99.0.0/24), not to its own; a user's or group's routes add to the host's instead of
+# replacing them.
+printf 'expose-iroutes = true\nappend-routes = true\n' >>"$WORK/sslvpnd.conf"
+ip netns exec "$NS_S" "$BUILD_DIR/sslvpnctl" -s "$WORK/ctl.sock" reload >/dev/null
+wait_for_log "$LOG" "configuration reloaded"
+routes_of() { sed -n 's/^CISCO_SPLIT_INC_[0-9]*_ADDR=//p' "$WORK/$1.env.connect" | sort | tr '\n' ' '; }
+check "bob's tunnel comes up" oc_connect b2 bob 'bob-pw'
+check "expose-iroutes: bob is routed to alice's iroute; append-routes: to the host's route besides his group's ($(routes_of b2))" \
+  test "$(routes_of b2)" = "10.99.0.0 192.0.2.0 203.0.113.128 "
+oc_stop b2
+check "alice's tunnel comes up" oc_connect a2 alice 'alice-pw'
+check "... she is not routed to her own iroute, and gets the host's route besides hers ($(routes_of a2))" \
+  test "$(routes_of a2)" = "172.16.0.0 198.51.100.0 203.0.113.128 "
+check "... and the server still routes her iroute into her tunnel" \
+  bash -c "ip -n '$NS_S' route show 10.99.0.0/24 | grep -q 'dev vpns'"
+oc_stop a2
 e2e_finish

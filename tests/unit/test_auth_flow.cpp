@@ -290,6 +290,7 @@ TEST_CASE("flow: user-profile: the manifest in the login's answer, the profile t
     REQUIRE(ask.kind == Step::Kind::AskSecMod);
     CHECK(ask.request.auth_init().prior_cookie() == cookie);
     CHECK_FALSE(ask.request.auth_init().has_password());
+    CHECK(ask.request.auth_init().cookie_check());
     ipc::AuthReply r;
     r.set_status(status);
     Step out = n.on_secmod_reply(r);

@@ -61,12 +61,12 @@ TEST_CASE("config: unknown key is an error naming key and line", "[config]") {
 
 TEST_CASE("config: ocserv keys not implemented yet are warnings", "[config]") {
   std::vector<ConfigWarning> w;
-  std::string text = std::string(kMinimal) + "ping-leases = true\nexpose-iroutes = true\n";
+  std::string text = std::string(kMinimal) + "ping-leases = true\nnet-priority = 5\n";
   (void)parse_config(text, "t", &w);
   REQUIRE(w.size() == 2);
   CHECK(w[0].line == 4);
   CHECK(w[0].text.find("ping-leases = true") != std::string::npos);
-  CHECK(w[1].text.find("'expose-iroutes' is an ocserv option") != std::string::npos);
+  CHECK(w[1].text.find("'net-priority' is an ocserv option") != std::string::npos);
 }
 
 TEST_CASE("config: Debian's stock ocserv.conf lines", "[config]") {

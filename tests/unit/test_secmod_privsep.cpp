@@ -359,3 +359,37 @@ TEST_CASE("privsep: an OpenVPN login token logs in where the cookie is unknown, 
     CHECK(r.auth().status() != ipc::AuthReply::SUCCESS);
   }
 }
+
+TEST_CASE("privsep: a cookie check (a profile download) answers yes or no and logs nobody in",
+          "[secmod][privsep]") {
+  Harness h;
+  auto first = h.call(auth_init("alice", "pw"));
+  REQUIRE(first.auth().status() == ipc::AuthReply::SUCCESS);
+  std::string cookie = first.auth().cookie();
+  while (h.main_side.recv<ipc::SecModToMain>(true).ok()) {
+  }  // the login's report to main
+  h.replace_worker(8, "192.0.2.10");
+  auto check = [](const std::string& c, const std::string& vhost = {}) {
+    ipc::WorkerToSecMod m;
+    m.mutable_auth_init()->set_prior_cookie(c);
+    m.mutable_auth_init()->set_cookie_check(true);
+    m.mutable_auth_init()->set_vhost(vhost);
+    return m;
+  };
+  auto yes = h.call(check(cookie));
+  CHECK(yes.auth().status() == ipc::AuthReply::SUCCESS);
+  CHECK(yes.auth().username() == "alice");
+  CHECK(yes.auth().cookie().empty());  // nothing issued
+  CHECK(h.call(check(std::string(64, 'a'))).auth().status() == ipc::AuthReply::DENIED);
+  CHECK(h.call(check(cookie, "vpn.example.com")).auth().status() == ipc::AuthReply::DENIED);
+  h.spin();
+  CHECK_FALSE(h.main_side.recv<ipc::SecModToMain>(true).ok());  // no login reported, no ban points
+  // The channel's state is unchanged: a login may still follow on it.
+  CHECK(h.call(auth_init("alice", "pw")).auth().status() == ipc::AuthReply::SUCCESS);
+  // A fifth check on one connection is guessing: a violation.
+  h.replace_worker(9, "192.0.2.10");
+  for (int i = 0; i < kMaxCookieChecksPerWorker; ++i) (void)h.call(check(std::string(64, 'b')));
+  REQUIRE(h.worker_side.send(check(std::string(64, 'b'))).ok());
+  h.spin();
+  CHECK(h.violation().has_value());
+}

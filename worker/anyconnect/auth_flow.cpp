@@ -144,7 +144,8 @@ Step AuthFlow::profile_request(const http::Request& req) {
   if (state_ != State::Idle || !cookie || !is_cookie(*cookie)) return profile_reply();  // 404
   Step s;
   s.kind = Step::Kind::AskSecMod;
-  s.request.mutable_auth_init()->set_prior_cookie(*cookie);  // a live session's: no password
+  s.request.mutable_auth_init()->set_prior_cookie(*cookie);
+  s.request.mutable_auth_init()->set_cookie_check(true);  // a live session's? no login
   profile_pending_ = true;
   transition_to(State::WaitingSecMod);
   return s;
@@ -302,8 +303,15 @@ Step AuthFlow::on_secmod_reply(const ipc::AuthReply& r) {
   }
   if (profile_pending_) {  // the cookie of a GET /profiles/: good, the profile; else not found
     profile_pending_ = false;
-    transition_to(r.status() == ipc::AuthReply::SUCCESS ? State::Authenticated : State::Closed);
-    return profile_reply();
+    if (r.status() != ipc::AuthReply::SUCCESS) {
+      transition_to(State::Closed);
+      return reply(http::error_response(404));
+    }
+    transition_to(State::Authenticated);
+    Step s = profile_reply();
+    transition_to(State::Closed);  // this connection logged nobody in: nothing else on it
+    s.reply.close = true;
+    return s;
   }
   switch (r.status()) {
     case ipc::AuthReply::SUCCESS: {
