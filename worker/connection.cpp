@@ -244,8 +244,9 @@ void Connection::run() {
     // The front: a path no protocol declared is 404, whatever state the login is in; the first
     // request chooses the protocol, and the connection keeps it.
     auto routed = http::route_front(parsed.request.method, parsed.request.target, gp_.has_value());
-    // select-group-by-url: the first request, a POST to a path no protocol declared, names a group.
-    if (routed.engine == http::Engine::None && routed.status == 404 && engine_ == http::Engine::None) {
+    // select-group-by-url: a login's POST to a path no protocol declared names a group.
+    if (routed.engine == http::Engine::None && routed.status == 404 &&
+        engine_ != http::Engine::GlobalProtect) {
       std::string path(http::path_of(parsed.request.target));
       if (auto step = flow_.on_group_url_post(parsed.request, path)) {
         engine_ = http::Engine::AnyConnect;

@@ -187,6 +187,30 @@ TEST_CASE("flow: select-group-by-url: a POST to /GROUP asks for that group and o
   Step again = r.on_secmod_reply(retry);
   CHECK(again.reply.body.find("<option value=\"admins\" selected=\"true\">Admins</option>") !=
         std::string::npos);
+  // ... and the new try may go to the group's URL again (as the first did), on the same connection.
+  auto creds3 = post(kReply, "/admins");
+  auto retried = r.on_group_url_post(creds3, "/admins");
+  REQUIRE(retried);
+  REQUIRE(retried->kind == Step::Kind::AskSecMod);
+  CHECK(retried->request.auth_init().group() == "admins");
+  // A form of sec-mod's (an OTP code) answered at the group's URL: the answer goes on.
+  ipc::AuthReply otp;
+  otp.set_status(ipc::AuthReply::CONTINUE);
+  otp.set_context(std::string(64, 'c'));
+  auto* field = otp.mutable_form()->add_fields();
+  field->set_kind(ipc::FormField::PASSWORD);
+  field->set_name("secondary_password");
+  field->set_label("OTP");
+  (void)r.on_secmod_reply(otp);
+  REQUIRE(r.state() == AuthFlow::State::Answering);
+  auto code = post(
+      "<config-auth client=\"vpn\" type=\"auth-reply\"><auth><secondary_password>123456"
+      "</secondary_password></auth></config-auth>",
+      "/admins");
+  auto answered = r.on_group_url_post(code, "/admins");
+  REQUIRE(answered);
+  REQUIRE(answered->kind == Step::Kind::AskSecMod);
+  CHECK(answered->request.has_auth_continue());
   // An unlisted group goes to sec-mod as asked (membership is sec-mod's check), listed as itself.
   AuthFlow u(s);
   auto other = post("<config-auth client=\"vpn\" type=\"init\"></config-auth>", "/ops");

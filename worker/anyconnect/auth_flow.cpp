@@ -119,7 +119,11 @@ Step AuthFlow::ask_with_certificate(const std::string& group) {
 }
 
 std::optional<Step> AuthFlow::on_group_url_post(http::Request& req, std::string_view path) {
-  if (!settings_.group_by_url || state_ != State::Idle || req.method != "POST") return std::nullopt;
+  // Idle: the first request, or a new try after a wrong password; Answering: a form's answer
+  // posted back to the group's URL (as the first one was).
+  if (!settings_.group_by_url || (state_ != State::Idle && state_ != State::Answering) ||
+      req.method != "POST")
+    return std::nullopt;
   if (path.size() < 2 || path.front() != '/') return std::nullopt;
   std::string_view name = path.substr(1);
   if (name.back() == '/') name.remove_suffix(1);  // https://server/GROUP/

@@ -73,11 +73,11 @@ class AuthFlow {
   explicit AuthFlow(AuthSettings s) : settings_(std::move(s)) {}
 
   Step on_request(http::Request& req);
-  // select-group-by-url: the connection's first request, a POST to /GROUP (a path no protocol
-  // declared). Answered as a POST to "/" that asks for GROUP, whatever the body names; the form
-  // offers only GROUP. nullopt when the option is off, the flow has begun, or the name is no
-  // name (empty, longer than 64 bytes, more than one path segment, anything but visible
-  // ASCII): the path is then not found.
+  // select-group-by-url: a POST to /GROUP (a path no protocol declared) before or during a
+  // login (Idle, Answering). Answered as a POST to "/" that asks for GROUP, whatever the body
+  // names; the form offers only GROUP. nullopt when the option is off, sec-mod has the login or
+  // it is over, or the name is no name (empty, longer than 64 bytes, more than one path
+  // segment, anything but visible ASCII): the path is then not found.
   std::optional<Step> on_group_url_post(http::Request& req, std::string_view path);
   Step on_secmod_reply(const ipc::AuthReply& reply);
   State state() const noexcept { return state_; }
