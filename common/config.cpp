@@ -29,7 +29,6 @@ struct Pending {
 
 using cfgval::fail;
 using cfgval::parse_addr;
-using cfgval::parse_bool;
 using cfgval::parse_net;
 using cfgval::parse_uint;
 
@@ -40,6 +39,28 @@ struct Ctx : cfgval::Where {
     if (warnings) warnings->push_back({line, std::move(what)});
   }
 };
+
+// ocserv writes header lines as they are: one sslvpnd would not send (malformed, or a header the
+// server sets itself) is left out with a warning, so that the file still loads.
+std::optional<std::string> header_line(const Ctx& c, std::string_view v, HeaderUse use) {
+  if (auto why = header_line_error(v, use)) {
+    c.warn("'" + std::string(c.key) + " = " + replace_control_chars(std::string(v.substr(0, 80)), '?') +
+           "' is left out: " + *why);
+    return std::nullopt;
+  }
+  return std::string(v);
+}
+
+// ocserv reads a boolean as true when it says true or yes, and anything else as false: a value
+// that is no boolean ("true;") loads as false here too, with a warning.
+bool parse_bool(const Ctx& c, std::string_view v) {
+  std::string s = lowercase(v);
+  if (s == "true" || s == "yes" || s == "1" || s == "on") return true;
+  if (!(s == "false" || s == "no" || s == "0" || s == "off"))
+    c.warn("'" + std::string(c.key) + "' expects true or false, got '" + std::string(v) +
+           "': taken as false, as ocserv reads it");
+  return false;
+}
 
 // A number ocserv takes (it reads any int) above what sslvpnd allows for a time or a rate: the
 // most sslvpnd allows, with a warning, so that the configuration still loads.
@@ -303,12 +324,12 @@ const std::map<std::string_view, Handler>& handlers() {
       {"included-http-headers",
        [](Config& cfg, const Ctx& c, std::string_view v) {
          if (cfg.included_http_headers.size() >= kMaxHeaderLines) fail(c.origin, c.line, "too many headers (64 at most)");
-         cfg.included_http_headers.push_back(parse_header_line(c, v, HeaderUse::Answer));
+         if (auto line = header_line(c, v, HeaderUse::Answer)) cfg.included_http_headers.push_back(*line);
        }},
       {"custom-header",
        [](Config& cfg, const Ctx& c, std::string_view v) {
          if (cfg.custom_headers.size() >= kMaxHeaderLines) fail(c.origin, c.line, "too many headers (64 at most)");
-         cfg.custom_headers.push_back(parse_header_line(c, v, HeaderUse::ConnectAnswer));
+         if (auto line = header_line(c, v, HeaderUse::ConnectAnswer)) cfg.custom_headers.push_back(*line);
        }},
       {"device",
        [](Config& cfg, const Ctx& c, std::string_view v) {
@@ -542,7 +563,12 @@ Config build_config(const std::vector<Entry>& entries, int last_line, std::strin
         warn(e.line, "'" + std::string(key) + "' " + why);
         continue;
       }
-      fail(origin, e.line, "unknown option '" + std::string(key) + "'");
+      // As ocserv, which skips what it does not know; but sslvpnd's own families of keys
+      // (openvpn-, nvm-, gp-) are its alone, and a misspelt one is an error.
+      if (key.starts_with("openvpn-") || key.starts_with("nvm-") || key.starts_with("gp-"))
+        fail(origin, e.line, "unknown option '" + std::string(key) + "'");
+      warn(e.line, "unknown option '" + std::string(key) + "'; skipped, as ocserv does");
+      continue;
     }
     if (!is_list_key(key) && !seen.insert(std::string(key)).second)
       warn(e.line, "'" + std::string(key) + "' is set again; the last value is used");
@@ -561,8 +587,11 @@ Config build_config(const std::vector<Entry>& entries, int last_line, std::strin
   }
   finish_ipv4_network(cfg, pending, origin);
   finish_ipv6_network(cfg, pending, origin);
+  // ocserv starts so too (an empty secret is no secret), and hides everything until one is set.
   if (cfg.camouflage && cfg.camouflage_secret.empty())
-    fail(origin, last_line, "'camouflage = true' needs a 'camouflage_secret'");
+    warn(last_line,
+         "'camouflage = true' without a 'camouflage_secret': every request gets camouflage's refusal, "
+         "so no client can connect until a secret is set");
   // ocserv takes any secret; one a client cannot send as it is (a '#' ends the URL, blanks are
   // percent-encoded) never matches, which the admin should hear of.
   if (cfg.camouflage_secret.find_first_of("#% \t") != std::string::npos)
@@ -640,15 +669,26 @@ Config parse_config(std::string_view text, std::string_view origin, std::vector<
   std::vector<Entry> global;
   std::vector<Section> sections;
   Section* current = nullptr;
+  bool skipping = false;  // in a section that is no [vhost:NAME]
+  std::vector<ConfigWarning> skipped;
   int line_no = cfgval::for_each_entry(
       text, origin,
       [&](int line, std::string_view given, std::string_view value) {
+        if (skipping) return;
         Entry e{line, std::string(canonical_key(given)), std::string(value)};
         (current ? current->entries : global).push_back(std::move(e));
       },
       [&](int line, std::string_view section) {
-        std::string name = vhost_config::section_name(origin, line, section);
         current = nullptr;
+        // As ocserv: another section is skipped with its keys, with a warning.
+        skipping = !trim(section).starts_with("vhost:");
+        if (skipping) {
+          skipped.push_back(
+              {line, "unknown section '[" + std::string(section).substr(0, 64) +
+                         "]' (only [vhost:NAME] exists); it and its keys are skipped, as ocserv does"});
+          return;
+        }
+        std::string name = vhost_config::section_name(origin, line, section);
         for (auto& s : sections)  // a second section of the same name adds to the first (ocserv)
           if (s.name == name) current = &s;
         if (current == nullptr) {
@@ -657,6 +697,7 @@ Config parse_config(std::string_view text, std::string_view origin, std::vector<
         }
       });
   Config cfg = build_config(global, line_no, origin, warnings);
+  if (warnings) warnings->insert(warnings->end(), skipped.begin(), skipped.end());
   for (const Section& sec : sections)
     cfg.vhosts.push_back(
         {sec.name, std::make_shared<const Config>(build_vhost(global, sec, origin, warnings))});

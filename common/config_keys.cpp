@@ -142,6 +142,8 @@ constexpr OcservKey kOcservKeys[] = {
     {"stats-report-time", KeyStatus::Implemented, ""},
     {"switch-to-tcp-timeout", KeyStatus::Implemented, ""},
     {"syslog", KeyStatus::Warned, "logs go to stderr, the journal under systemd"},
+    {"syslog-facility", KeyStatus::Warned,
+     "ocserv 1.5's; sslvpnd logs to syslog's daemon facility (or to stderr, the journal)"},
     {"tcp-port", KeyStatus::Implemented, ""},
     {"timestamp", KeyStatus::Warned, kNotOcserv},
     {"tls-priorities", KeyStatus::Implemented, ""},

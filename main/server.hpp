@@ -98,6 +98,10 @@ struct WorkerProc {
   bool killed = false;                   // SIGKILL sent; its exit is on the way
 };
 
+// The HTTPS front's part of a worker's startup message: each host's login page, the [vhost:]
+// sections with their chains (in c.vhosts' order), GlobalProtect's settings (server_spawn.cpp).
+void fill_https_startup(const Config& c, std::span<const std::string> vhost_chains, ipc::WorkerStartup& st);
+
 struct ServerSettings {
   // Parsed once; never changed in place. Reload swaps in a new value whole, and what was
   // handed out (sessions, the pools) keeps the one it was given.

@@ -66,12 +66,34 @@ void fill_login_page(const Config& c, ipc::AnyConnectStartup* ac) {
     ac->set_profile_sha1(c.user_profile_sha1);
   }
   if (c.camouflage) {
-    ac->set_camouflage_secret(c.camouflage_secret);
+    // No secret: nothing passes (a line feed is in no request line), as in ocserv.
+    ac->set_camouflage_secret(c.camouflage_secret.empty() ? std::string("\n") : c.camouflage_secret);
     ac->set_camouflage_realm(c.camouflage_realm);
   }
 }
 
 }  // namespace
+
+void fill_https_startup(const Config& c, std::span<const std::string> vhost_chains, ipc::WorkerStartup& st) {
+  fill_login_page(c, st.mutable_https()->mutable_anyconnect());
+  for (size_t i = 0; i < c.vhosts.size() && i < vhost_chains.size(); ++i) {
+    const Config& vc = *c.vhosts[i].config;
+    auto* v = st.add_vhosts();
+    v->set_name(vc.vhost);
+    v->set_cert_chain_pem(vhost_chains[i]);
+    v->set_tls_priorities(vc.tls_priorities);
+    v->set_cert_login(vc.cert_login_mode());
+    fill_login_page(vc, v->mutable_anyconnect());
+  }
+  if (c.globalprotect) {
+    auto* gp = st.mutable_https()->mutable_globalprotect();
+    gp->set_portal(c.gp_portal);
+    for (const auto& g : c.gp_portal_gateways) gp->add_gateways(g);
+    gp->set_hip_report(c.gp_hip_report);
+    gp->set_portal_name(c.gp_portal_name);
+    gp->set_server_name(c.listen_host);
+  }
+}
 
 ipc::WorkerStartup Server::worker_startup(const WorkerProc& w) const {
   const Config& c = cfg();
@@ -91,27 +113,9 @@ ipc::WorkerStartup Server::worker_startup(const WorkerProc& w) const {
   st.set_auth_timeout_s(c.auth_timeout);
   st.set_cert_login(c.cert_login_mode());
   switch (w.service) {
-    case TcpService::Https: {  // the HTTPS front: the settings of each protocol it serves
-      fill_login_page(c, st.mutable_https()->mutable_anyconnect());
-      for (size_t i = 0; i < c.vhosts.size() && i < s_.vhost_cert_chains.size(); ++i) {
-        const Config& vc = *c.vhosts[i].config;
-        auto* v = st.add_vhosts();
-        v->set_name(vc.vhost);
-        v->set_cert_chain_pem(s_.vhost_cert_chains[i]);
-        v->set_tls_priorities(vc.tls_priorities);
-        v->set_cert_login(vc.cert_login_mode());
-        fill_login_page(vc, v->mutable_anyconnect());
-      }
-      if (c.globalprotect) {
-        auto* gp = st.mutable_https()->mutable_globalprotect();
-        gp->set_portal(c.gp_portal);
-        for (const auto& g : c.gp_portal_gateways) gp->add_gateways(g);
-        gp->set_hip_report(c.gp_hip_report);
-        gp->set_portal_name(c.gp_portal_name);
-        gp->set_server_name(c.listen_host);
-      }
+    case TcpService::Https:  // the HTTPS front: the settings of each protocol it serves
+      fill_https_startup(c, s_.vhost_cert_chains, st);
       break;
-    }
     case TcpService::OpenVpnTcp:
     case TcpService::OpenVpnUdp:
       fill_openvpn_startup(w, st);

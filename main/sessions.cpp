@@ -411,8 +411,11 @@ void SessionManager::add_routes(ipc::TunnelParams& p, const Session& s, const ip
   std::vector<IpNet> routes = c.routes, no_routes = c.no_routes;
   bool route_default = c.route_default;
   if (us.routes_size() > 0) {
-    if (!c.append_routes) routes.clear();  // append-routes: the host's stay, the user's add to them
-    route_default = c.append_routes && c.route_default_listed;
+    // append-routes: the host's stay and the user's add to them (not after a push-reset, which
+    // leaves the client its own networks only).
+    bool append = c.append_routes && !us.pushed_reset();
+    if (!append) routes.clear();
+    route_default = append && c.route_default_listed;
     for (const auto& r : us.routes()) {
       auto n = parse_ip_net(r);
       // 0.0.0.0/0 from RADIUS's Framed-Route too: never a split include
@@ -424,7 +427,7 @@ void SessionManager::add_routes(ipc::TunnelParams& p, const Session& s, const ip
     }
   }
   // expose-iroutes: the networks behind other users' clients, not the ones behind this client
-  for (const auto& n : c.known_iroutes) {
+  for (const auto& n : us.pushed_reset() ? std::vector<IpNet>{} : c.known_iroutes) {
     std::string t = n.to_string();
     bool own = std::find(us.iroutes().begin(), us.iroutes().end(), t) != us.iroutes().end();
     bool listed =
@@ -433,8 +436,12 @@ void SessionManager::add_routes(ipc::TunnelParams& p, const Session& s, const ip
   }
   if (us.no_routes_size() > 0 || us.pushed_reset()) {
     if (!c.append_routes || us.pushed_reset()) no_routes.clear();
-    for (const auto& r : us.no_routes())
-      if (auto n = parse_ip_net(r)) no_routes.push_back(*n);
+    for (const auto& r : us.no_routes()) {
+      auto n = parse_ip_net(r);
+      bool listed = n && std::any_of(no_routes.begin(), no_routes.end(),
+                                     [&](const IpNet& x) { return x.to_string() == n->to_string(); });
+      if (n && !listed) no_routes.push_back(*n);
+    }
   }
   p.set_tunnel_all_dns((us.has_tunnel_all_dns() ? us.tunnel_all_dns() : c.tunnel_all_dns) || route_default);
   if (!route_default) {

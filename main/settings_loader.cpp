@@ -21,7 +21,21 @@
 namespace sslvpn::mainproc {
 namespace {
 
-RuntimeIdentity resolve_identity(const Config& c) {
+// Workers never run as root: ocserv takes run-as-user = root (and its workers keep root's
+// powers); sslvpnd starts with such a file, with a warning, and runs them as 'sslvpnd' (the
+// package's account) or else 'nobody'.
+const passwd* unprivileged_instead(const std::string& what, Logger& log) {
+  for (const char* name : {"sslvpnd", "nobody"}) {
+    const passwd* pw = ::getpwnam(name);
+    if (pw == nullptr || pw->pw_uid == 0) continue;
+    log.warn(what, " is root: workers never run as root in sslvpnd; they run as '", name, "'");
+    return pw;
+  }
+  throw std::runtime_error(what +
+                           " must not be root, and neither 'sslvpnd' nor 'nobody' exists to take its place");
+}
+
+RuntimeIdentity resolve_identity(const Config& c, Logger& log) {
   RuntimeIdentity id;
   const passwd* pw = ::getpwnam(c.run_as_user.c_str());
   if (pw == nullptr)
@@ -29,13 +43,16 @@ RuntimeIdentity resolve_identity(const Config& c) {
                              "' does not exist; create it (useradd --system --no-create-home --shell "
                              "/usr/sbin/nologin " +
                              c.run_as_user + ") or set run-as-user");
-  if (pw->pw_uid == 0) throw std::runtime_error("run-as-user must not be root");
+  if (pw->pw_uid == 0) pw = unprivileged_instead("run-as-user '" + c.run_as_user + "'", log);
   id.uid = pw->pw_uid;
   id.gid = pw->pw_gid;
   if (!c.run_as_group.empty()) {
     const group* gr = ::getgrnam(c.run_as_group.c_str());
     if (gr == nullptr) throw std::runtime_error("run-as-group '" + c.run_as_group + "' does not exist");
-    id.gid = gr->gr_gid;
+    if (gr->gr_gid != 0)
+      id.gid = gr->gr_gid;
+    else
+      log.warn("run-as-group '", c.run_as_group, "' is root's group: workers keep the group of their user");
   }
   return id;
 }
@@ -72,11 +89,13 @@ void check_auth_files(const Config& c, Logger& log) {
 // It travels in each worker's startup message (at most kMaxIpcMessage, 64 KiB) with every
 // host's certificate chain: together they must leave room for the rest (kStartupReserve).
 constexpr size_t kMaxUserProfile = 32 * 1024;
-constexpr size_t kStartupReserve = 8 * 1024;
+constexpr size_t kStartupReserve = 2 * 1024;
 
 void read_user_profile(Config& c) {
   if (c.user_profile.empty()) return;
   auto xml = read_regular_file(c.user_profile, kMaxUserProfile);
+  if (!xml && !c.chroot_dir.empty())  // as ocserv: a path inside chroot-dir, as its workers saw it
+    xml = read_regular_file(c.chroot_dir + "/" + c.user_profile, kMaxUserProfile);
   if (!xml || xml->empty())
     throw std::runtime_error("cannot read user-profile '" + c.user_profile + "' (a regular, non-empty file)");
   if (xml->size() > kMaxUserProfile)
@@ -105,7 +124,13 @@ std::string read_host_files(Config& c, Logger& log) {
   try {
     check_auth_files(c, log);
     read_user_profile(c);
-    if (c.expose_iroutes) c.known_iroutes = read_known_iroutes(c.config_per_user);
+    if (c.expose_iroutes) {
+      std::vector<std::string> warnings;
+      c.known_iroutes = read_known_iroutes(c.config_per_user, &warnings);
+      for (const auto& w : warnings) log.warn(where, w);
+      if (c.config_per_user.empty())
+        log.warn(where, "expose-iroutes without config-per-user: no iroute to expose");
+    }
   } catch (const std::runtime_error& e) {
     throw std::runtime_error(where + e.what());
   }
@@ -120,7 +145,7 @@ ServerSettings load_server_settings(const std::string& config_path, Logger& log)
   Config c = load_config_file(config_path, &warnings, &s.config_text);
   for (const auto& w : warnings) log.warn(config_path, ":", w.line, ": ", w.text);
   s.config_path = config_path;
-  s.identity = resolve_identity(c);
+  s.identity = resolve_identity(c, log);
   s.cert_chain_pem = read_host_files(c, log);
   add_auto_select_groups(c, log);
   for (auto& v : c.vhosts) {
@@ -159,18 +184,17 @@ ServerSettings load_server_settings(const std::string& config_path, Logger& log)
           "'" + f + "' is not an OpenVPN auth-token key (make one with: openvpn --genkey auth-token " + f +
           ")");
   }
-  size_t startup =
-      s.cert_chain_pem.size() + c.user_profile_xml.size() + c.banner.size() + c.pre_login_banner.size();
-  for (size_t i = 0; i < c.vhosts.size(); ++i) {
-    const Config& vc = *c.vhosts[i].config;
-    startup += s.vhost_cert_chains[i].size() + vc.user_profile_xml.size() + vc.banner.size() +
-               vc.pre_login_banner.size();
-  }
-  if (startup + kStartupReserve > kMaxIpcMessage)
-    throw std::runtime_error("the certificate chains, user-profiles and banners of all hosts take " +
-                             std::to_string(startup) + " bytes; a worker's startup message holds " +
-                             std::to_string(kMaxIpcMessage - kStartupReserve) +
-                             " of them: make them smaller");
+  // What every HTTPS worker's startup message carries (chains, login pages, profiles, banners,
+  // groups, headers) must fit the IPC limit with room for its per-connection fields.
+  ipc::WorkerStartup st;
+  st.set_cert_chain_pem(s.cert_chain_pem);
+  st.set_tls_priorities(c.tls_priorities);
+  fill_https_startup(c, s.vhost_cert_chains, st);
+  if (st.ByteSizeLong() + kStartupReserve > kMaxIpcMessage)
+    throw std::runtime_error(
+        "the certificate chains, login pages, user-profiles and banners of all hosts take " +
+        std::to_string(st.ByteSizeLong()) + " bytes; a worker's startup message holds " +
+        std::to_string(kMaxIpcMessage - kStartupReserve) + " of them: make them smaller");
   s.config = std::make_shared<const Config>(std::move(c));
   return s;
 }

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <set>
+#include <unordered_set>
 
 #include "common/text.hpp"
 #include "common/user_config.hpp"
@@ -110,17 +111,28 @@ std::vector<std::string> check_user_config_files(const Config& cfg, size_t max_f
   return out;
 }
 
-std::vector<IpNet> read_known_iroutes(const std::string& dir, size_t max_files) {
+std::vector<IpNet> read_known_iroutes(const std::string& dir, std::vector<std::string>* warnings,
+                                      size_t max_files) {
   std::vector<IpNet> out;
-  std::set<std::string> seen;
+  std::unordered_set<std::string> seen;
   for (const auto& n : config_names(dir, max_files)) {
-    auto text = read_file(dir + "/" + n);
-    if (!text) continue;
+    std::string path = dir + "/" + n;
+    auto text = read_regular_file(path, kMaxUserFile);
+    if (!text || text->size() > kMaxUserFile) continue;  // not a file a login would read either
     try {
-      const ipc::UserSettings us = parse_user_config(*text, dir + "/" + n, nullptr);
-      for (const auto& r : us.iroutes())
-        if (auto net = parse_ip_net(r); net && seen.insert(net->to_string()).second) out.push_back(*net);
-    } catch (const ConfigError&) {
+      const ipc::UserSettings us = parse_user_config(*text, path, nullptr);
+      for (const auto& r : us.iroutes()) {
+        auto net = parse_ip_net(r);
+        if (!net || !seen.insert(net->to_string()).second) continue;
+        if (out.size() >= kMaxKnownIroutes) {
+          warnings->push_back("expose-iroutes: more than " + std::to_string(kMaxKnownIroutes) +
+                              " iroutes in " + dir + "; the rest (from " + path + " on) are not exposed");
+          return out;
+        }
+        out.push_back(*net);
+      }
+    } catch (const ConfigError& e) {
+      warnings->push_back(std::string("expose-iroutes: ") + e.what() + " (its iroutes are not exposed)");
     }
   }
   return out;

@@ -23,8 +23,13 @@ Result<ipc::UserSettings> load_session_settings(const Config& cfg, const std::st
 // (the tunnel would be refused) or a warning, each naming file and line.
 std::vector<std::string> check_user_config_files(const Config& cfg, size_t max_files = 10000);
 
-// expose-iroutes: the iroutes of every file in config-per-user (at most `max_files`, in name
-// order; a file that does not parse gives none, as its user's tunnels are refused), each once.
-std::vector<IpNet> read_known_iroutes(const std::string& dir, size_t max_files = 10000);
+// expose-iroutes: the iroutes of every file in config-per-user (regular files of at most
+// kMaxUserFile, at most `max_files`, in name order), each once, at most kMaxKnownIroutes (every
+// session is routed to all of them). A file that does not parse gives none (its user's tunnels
+// are refused); that and the cap are added to `warnings`.
+inline constexpr size_t kMaxKnownIroutes = 512;
+inline constexpr size_t kMaxUserFile = 64 * 1024;
+std::vector<IpNet> read_known_iroutes(const std::string& dir, std::vector<std::string>* warnings,
+                                      size_t max_files = 10000);
 
 }  // namespace sslvpn::mainproc

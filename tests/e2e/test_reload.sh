@@ -54,11 +54,11 @@ check "... and reaches the host behind it" in_ns "$NS_C" ping -c 2 -i 0.2 -W 2 "
 oc_stop b
 
 cp "$WORK/sslvpnd.conf" "$WORK/good.conf"
-echo "frobnicate = 1" >> "$WORK/sslvpnd.conf"
+echo "openvpn-frobnicate = 1" >> "$WORK/sslvpnd.conf"  # sslvpnd's own family: an error (other unknown keys are skipped)
 out=$(ctl reload 2>&1)
 rc=$?
 check "an invalid configuration is refused" test "$rc" -ne 0
-check "... with the file, line and key" grep -q "sslvpnd.conf:[0-9]*: unknown option 'frobnicate'" <<<"$out"
+check "... with the file, line and key" grep -q "sslvpnd.conf:[0-9]*: unknown option 'openvpn-frobnicate'" <<<"$out"
 check "... and logged" wait_for_log "$LOG" "reload refused, the running configuration stays"
 check "the server keeps serving: a new login works" oc_connect c alice 'alice-pw'
 check "... with the configuration that was running" test "$(env_of c connect CISCO_SPLIT_INC_0_ADDR)" = 198.51.100.0
