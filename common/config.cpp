@@ -51,15 +51,19 @@ std::optional<std::string> header_line(const Ctx& c, std::string_view v, HeaderU
   return std::string(v);
 }
 
-// ocserv reads a boolean as true when it says true or yes, and anything else as false: a value
-// that is no boolean ("true;") loads as false here too, with a warning.
+// Thrown by a handler for a line that is left out (with a warning): the key keeps its value.
+struct SkipEntry {};
+
+// ocserv reads a boolean that is neither true nor yes as false, and starts: a value that is no
+// boolean ("true;", "ture") loads here too, with a warning, but leaves the key at its default
+// (for isolate-workers that is true: a typo must not switch the sandbox off).
 bool parse_bool(const Ctx& c, std::string_view v) {
   std::string s = lowercase(v);
   if (s == "true" || s == "yes" || s == "1" || s == "on") return true;
-  if (!(s == "false" || s == "no" || s == "0" || s == "off"))
-    c.warn("'" + std::string(c.key) + "' expects true or false, got '" + std::string(v) +
-           "': taken as false, as ocserv reads it");
-  return false;
+  if (s == "false" || s == "no" || s == "0" || s == "off") return false;
+  c.warn("'" + std::string(c.key) + "' expects true or false, got '" +
+         replace_control_chars(std::string(v), '?') + "': the line is left out");
+  throw SkipEntry{};
 }
 
 // A number ocserv takes (it reads any int) above what sslvpnd allows for a time or a rate: the
@@ -578,12 +582,15 @@ Config build_config(const std::vector<Entry>& entries, int last_line, std::strin
     c.key = key;
     c.pending = &pending;
     c.warnings = warnings;
-    if (ovpn)
-      openvpn_config::apply(cfg, c, e.value);
-    else if (nvm)
-      nvm_config::apply(cfg, c, e.value);
-    else
-      it->second(cfg, c, e.value);
+    try {
+      if (ovpn)
+        openvpn_config::apply(cfg, c, e.value);
+      else if (nvm)
+        nvm_config::apply(cfg, c, e.value);
+      else
+        it->second(cfg, c, e.value);
+    } catch (const SkipEntry&) {
+    }
   }
   finish_ipv4_network(cfg, pending, origin);
   finish_ipv6_network(cfg, pending, origin);
