@@ -217,7 +217,11 @@ ipc::UserSettings parse_user_config(std::string_view text, std::string_view orig
                        "' is an ocserv per-user option that sslvpnd does not implement yet; ignored"});
       return;
     }
-    cfgval::fail(origin, line, "'" + std::string(key) + "' cannot be set per user or group");
+    // As ocserv (sup-config/file.c), which skips what it does not take there: a value that does
+    // not parse still refuses the user's tunnels, since what it meant cannot be guessed.
+    if (warnings)
+      warnings->push_back(
+          {line, "'" + std::string(key) + "' cannot be set per user or group; skipped, as ocserv does"});
   });
   pools.finish(s, origin, warnings);
   return s;

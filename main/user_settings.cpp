@@ -41,14 +41,16 @@ bool apply_file(const std::string& dir, const std::string& name, const std::stri
 void check_file(const std::string& path, std::vector<std::string>& out) {
   auto text = read_file(path);
   if (!text) return;
+  std::vector<ConfigWarning> warnings;  // those before an error too
+  std::string error;
   try {
-    std::vector<ConfigWarning> warnings;
     (void)parse_user_config(*text, path, &warnings);
-    for (const auto& w : warnings)
-      out.push_back("warning: " + path + ":" + std::to_string(w.line) + ": " + w.text);
   } catch (const ConfigError& e) {
-    out.push_back(std::string("error: ") + e.what() + " (that user's or group's tunnels would be refused)");
+    error = std::string("error: ") + e.what() + " (that user's or group's tunnels would be refused)";
   }
+  for (const auto& w : warnings)
+    out.push_back("warning: " + path + ":" + std::to_string(w.line) + ": " + w.text);
+  if (!error.empty()) out.push_back(std::move(error));
 }
 
 bool is_directory(const std::string& path) {
