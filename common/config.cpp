@@ -54,6 +54,33 @@ std::optional<std::string> header_line(const Ctx& c, std::string_view v, HeaderU
 // Thrown by a handler for a line that is left out (with a warning): the key keeps its value.
 struct SkipEntry {};
 
+// Levenshtein distance of two short keys, '_' taken as '-' and without case.
+size_t key_distance(std::string_view a, std::string_view b) {
+  auto norm = [](char ch) {
+    return ch == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  };
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (norm(a[i - 1]) == norm(b[j - 1]) ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+std::optional<std::string> near_known_key(std::string_view key);
+
+// Booleans whose default is the open one: a value that is no boolean is an error there, not a
+// skipped line (ocserv would read 'restrict-user-to-routes = ture' as false too, silently).
+bool guards_something(std::string_view key) {
+  return key == "restrict-user-to-routes" || key == "deny-roaming" || key == "camouflage";
+}
+
 // ocserv reads a boolean that is neither true nor yes as false, and starts: a value that is no
 // boolean ("true;", "ture") loads here too, with a warning, but leaves the key at its default
 // (for isolate-workers that is true: a typo must not switch the sandbox off).
@@ -61,6 +88,10 @@ bool parse_bool(const Ctx& c, std::string_view v) {
   std::string s = lowercase(v);
   if (s == "true" || s == "yes" || s == "1" || s == "on") return true;
   if (s == "false" || s == "no" || s == "0" || s == "off") return false;
+  if (guards_something(c.key))
+    fail(c.origin, c.line,
+         "'" + std::string(c.key) + "' expects true or false, got '" +
+             replace_control_chars(std::string(v), '?') + "'");
   c.warn("'" + std::string(c.key) + "' expects true or false, got '" +
          replace_control_chars(std::string(v), '?') + "': the line is left out");
   throw SkipEntry{};
@@ -479,6 +510,17 @@ void finish_ipv6_network(Config& cfg, const Pending& p, std::string_view origin)
   cfg.ipv6_network = cfgval::ipv6_pool(origin, p.ipv6_network_line, p.ipv6_network, p.ipv6_prefix);
 }
 
+// The known key (a handler's or an ocserv key's) one or two edits from `key`, if any.
+std::optional<std::string> near_known_key(std::string_view key) {
+  if (key.size() < 4) return std::nullopt;
+  auto close = [&](std::string_view k) { return k != key && key_distance(key, k) <= 2; };
+  for (const auto& [k, h] : handlers())
+    if (close(k)) return std::string(k);
+  for (const auto& k : ocserv_keys())
+    if (close(k.key)) return std::string(k.key);
+  return std::nullopt;
+}
+
 }  // namespace
 
 AuthMethod parse_auth_method(std::string_view spec) {
@@ -568,9 +610,12 @@ Config build_config(const std::vector<Entry>& entries, int last_line, std::strin
         continue;
       }
       // As ocserv, which skips what it does not know; but sslvpnd's own families of keys
-      // (openvpn-, nvm-, gp-) are its alone, and a misspelt one is an error.
+      // (openvpn-, nvm-, gp-) are its alone, and a key one or two letters from a known one is a
+      // typo that would silently weaken the server (a misspelt auth, crl or restrict-...).
       if (key.starts_with("openvpn-") || key.starts_with("nvm-") || key.starts_with("gp-"))
         fail(origin, e.line, "unknown option '" + std::string(key) + "'");
+      if (auto near = near_known_key(key))
+        fail(origin, e.line, "unknown option '" + std::string(key) + "' (did you mean '" + *near + "'?)");
       warn(e.line, "unknown option '" + std::string(key) + "'; skipped, as ocserv does");
       continue;
     }

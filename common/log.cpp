@@ -47,7 +47,9 @@ void StderrSink::emit(LogLevel level, std::string_view line) {
   out += "sslvpnd[" + role_ + "]: ";
   if (level == LogLevel::Error) out += "error: ";
   if (level == LogLevel::Warning) out += "warning: ";
-  out.append(line);
+  // One line each: a control character (from a value echoed from a file or a client) is shown
+  // as '?', so nothing can start a forged line or move the terminal.
+  for (char ch : line) out.push_back(static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f ? '?' : ch);
   out.push_back('\n');
   // One write per line so lines from several processes sharing stderr do not interleave.
   ssize_t r = ::write(STDERR_FILENO, out.data(), out.size());
@@ -59,7 +61,10 @@ SyslogSink::SyslogSink(const char* ident) {
 }
 
 void SyslogSink::emit(LogLevel level, std::string_view line) {
-  ::syslog(syslog_priority(level), "%.*s", static_cast<int>(line.size()), line.data());
+  std::string out(line);
+  for (char& ch : out)
+    if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) ch = '?';
+  ::syslog(syslog_priority(level), "%s", out.c_str());
 }
 
 }  // namespace sslvpn

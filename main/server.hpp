@@ -110,8 +110,9 @@ struct ServerSettings {
   std::string config_text;
   std::string cert_chain_pem;
   std::vector<std::string> vhost_cert_chains;  // each [vhost:NAME]'s, in config->vhosts' order
-  std::string openvpn_wrap_key;  // openvpn-tls-crypt / -tls-auth's static key (256 bytes), or empty
-  std::string openvpn_v2_key;    // openvpn-tls-crypt-v2's server key (128 bytes), or empty
+  std::string openvpn_wrap_key;       // openvpn-tls-crypt / -tls-auth's static key (256 bytes), or empty
+  std::string openvpn_v2_key;         // openvpn-tls-crypt-v2's server key (128 bytes), or empty
+  std::vector<std::string> warnings;  // the configuration's, "FILE:LINE: text" (a reload shows them)
   RuntimeIdentity identity;
   int log_level = 2;
   bool use_syslog = false;

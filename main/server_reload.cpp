@@ -13,6 +13,9 @@ bool Server::reload(std::string* error, std::vector<std::string>* notes) {
     *error = e.what();
     return false;
   }
+  // What the file has that sslvpnd skips (an unknown key, a line left out) goes back to whoever
+  // asked for the reload (sslvpnctl reload prints it), not only to the log.
+  for (const auto& w : next.warnings) notes->push_back(w);
   Config n = *next.config;  // a copy to adjust; frozen again below
   const Config& o = cfg();
   // What the running process is built on keeps its value until a restart.

@@ -63,6 +63,17 @@ check "... and logged" wait_for_log "$LOG" "reload refused, the running configur
 check "the server keeps serving: a new login works" oc_connect c alice 'alice-pw'
 check "... with the configuration that was running" test "$(env_of c connect CISCO_SPLIT_INC_0_ADDR)" = 198.51.100.0
 oc_stop c
+# A key sslvpnd does not know is skipped, as ocserv skips it: the reload goes through and says so.
+cp "$WORK/good.conf" "$WORK/sslvpnd.conf"
+echo "cipher-list = HIGH" >> "$WORK/sslvpnd.conf"
+out=$(ctl reload 2>&1)
+rc=$?
+check "an unknown key (as in a newer ocserv's file) does not stop a reload (exit $rc)" test "$rc" = 0
+check "... sslvpnctl reload prints the warning with file and line" \
+  grep -q "sslvpnd.conf:[0-9]*: unknown option 'cipher-list'; skipped, as ocserv does" <<<"$out"
+echo "crll = /etc/none.pem" >> "$WORK/sslvpnd.conf"
+out=$(ctl reload 2>&1)
+check "a key two letters from a known one is refused as a typo" grep -q "unknown option 'crll' (did you mean 'crl'?)" <<<"$out"
 
 # The login method changes too: another password file, where alice has another password.
 add_user "$WORK/passwd2" alice 'alice-new-pw' staff

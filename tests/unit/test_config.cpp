@@ -54,6 +54,15 @@ TEST_CASE("config: an unknown key is skipped with a warning naming it, as ocserv
   REQUIRE(w.size() == 1);
   CHECK(w[0].line == 5);
   CHECK(w[0].text.find("unknown option 'frobnicate'; skipped, as ocserv does") != std::string::npos);
+  // A key one or two letters from a known one is a typo that would weaken the server: an error.
+  for (const char* typo : {"crll", "restrict-user-to-route", "deny_roaming2", "AUTH2"}) {
+    INFO(typo);
+    CHECK_THROWS_WITH(parse_config(std::string(kMinimal) + typo + " = 1\n", "t", nullptr),
+                      Catch::Contains("did you mean"));
+  }
+  // A boolean that guards something (its default is the open one) must be one.
+  CHECK_THROWS_WITH(parse_config(std::string(kMinimal) + "restrict-user-to-routes = ture\n", "t", nullptr),
+                    Catch::Contains("expects true or false"));
   // sslvpnd's own families are its alone: a misspelt one is an error naming key and line.
   for (const char* key : {"openvpn-udp-prot", "nvm-listen", "gp-portl"}) {
     INFO(key);
