@@ -142,11 +142,20 @@ std::string read_host_files(Config& c, Logger& log) {
 ServerSettings load_server_settings(const std::string& config_path, Logger& log) {
   std::vector<ConfigWarning> warnings;
   ServerSettings s;
-  Config c = load_config_file(config_path, &warnings, &s.config_text);
-  for (const auto& w : warnings) {
-    s.warnings.push_back(config_path + ":" + std::to_string(w.line) + ": " + w.text);
-    log.warn(s.warnings.back());
+  auto show = [&] {
+    for (const auto& w : warnings) {
+      s.warnings.push_back(config_path + ":" + std::to_string(w.line) + ": " + w.text);
+      log.warn(s.warnings.back());
+    }
+  };
+  Config c;
+  try {
+    c = load_config_file(config_path, &warnings, &s.config_text);
+  } catch (const ConfigError&) {
+    show();  // what was skipped before the error (an unknown key) is worth knowing too
+    throw;
   }
+  show();
   s.config_path = config_path;
   s.identity = resolve_identity(c, log);
   s.cert_chain_pem = read_host_files(c, log);
