@@ -70,12 +70,6 @@ IpNet parse_net(const Where& w, std::string_view v) {
   return *n;
 }
 
-std::string parse_header_line(const Where& w, std::string_view v, HeaderUse use) {
-  if (auto why = header_line_error(v, use))
-    fail(w.origin, w.line, "'" + std::string(w.key) + "' expects one header, 'Name: value': " + *why);
-  return std::string(v);
-}
-
 IpNet ipv4_pool(std::string_view origin, int line, std::string_view network, std::string_view netmask) {
   std::string spec(network);
   if (spec.find('/') == std::string::npos) {

@@ -29,10 +29,6 @@ uint64_t parse_uint64(const Where& w, std::string_view v);
 uint32_t parse_seconds(const Where& w, std::string_view v);
 IpAddr parse_addr(const Where& w, std::string_view v);
 IpNet parse_net(const Where& w, std::string_view v);
-// One HTTP header line, "Name: value" (ocserv's included-http-headers and custom-header), as
-// common/header_lines.hpp allows it.
-std::string parse_header_line(const Where& w, std::string_view v, HeaderUse use);
-
 // Address pools as ocserv gives them, in the main configuration and in per-user files:
 // 'ipv4-network' with its prefix, or a bare address with 'ipv4-netmask' (a.b.c.d or /nn);
 // 'ipv6-network' with its prefix, or with 'ipv6-prefix' (which wins when both give one).

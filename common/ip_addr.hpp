@@ -38,6 +38,7 @@ struct IpNet {
   // 0.0.0.0/0: as in ocserv, a route of everything (the default route), in either family;
   // ::/0 is an IPv6 route like the others.
   bool is_default_route() const noexcept { return addr.is_v4() && prefix == 0; }
+  bool operator==(const IpNet& o) const noexcept { return addr == o.addr && prefix == o.prefix; }
 };
 
 std::optional<IpAddr> parse_ip(std::string_view s);

@@ -427,20 +427,16 @@ void SessionManager::add_routes(ipc::TunnelParams& p, const Session& s, const ip
     }
   }
   // expose-iroutes: the networks behind other users' clients, not the ones behind this client
-  for (const auto& n : us.pushed_reset() ? std::vector<IpNet>{} : c.known_iroutes) {
-    std::string t = n.to_string();
-    bool own = std::find(us.iroutes().begin(), us.iroutes().end(), t) != us.iroutes().end();
-    bool listed =
-        std::any_of(routes.begin(), routes.end(), [&](const IpNet& r) { return r.to_string() == t; });
-    if (!own && !listed) routes.push_back(n);
+  for (const auto& n : c.known_iroutes) {
+    if (us.pushed_reset()) break;
+    bool own = std::find(us.iroutes().begin(), us.iroutes().end(), n.to_string()) != us.iroutes().end();
+    if (!own && std::find(routes.begin(), routes.end(), n) == routes.end()) routes.push_back(n);
   }
   if (us.no_routes_size() > 0 || us.pushed_reset()) {
     if (!c.append_routes || us.pushed_reset()) no_routes.clear();
     for (const auto& r : us.no_routes()) {
       auto n = parse_ip_net(r);
-      bool listed = n && std::any_of(no_routes.begin(), no_routes.end(),
-                                     [&](const IpNet& x) { return x.to_string() == n->to_string(); });
-      if (n && !listed) no_routes.push_back(*n);
+      if (n && std::find(no_routes.begin(), no_routes.end(), *n) == no_routes.end()) no_routes.push_back(*n);
     }
   }
   p.set_tunnel_all_dns((us.has_tunnel_all_dns() ? us.tunnel_all_dns() : c.tunnel_all_dns) || route_default);

@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "common/hex.hpp"
 #include "common/ipc_channel.hpp"
 #include "common/text.hpp"
 #include "main/auto_groups.hpp"
@@ -103,9 +104,7 @@ void read_user_profile(Config& c) {
   uint8_t digest[20];
   if (gnutls_hash_fast(GNUTLS_DIG_SHA1, xml->data(), xml->size(), digest) != 0)
     throw std::runtime_error("cannot hash user-profile '" + c.user_profile + "'");
-  static constexpr char kHex[] = "0123456789abcdef";
-  c.user_profile_sha1.clear();
-  for (uint8_t b : digest) c.user_profile_sha1 += {kHex[b >> 4], kHex[b & 15]};
+  c.user_profile_sha1 = hex_encode(digest);
   std::string name = c.user_profile.substr(c.user_profile.rfind('/') + 1);
   for (char& ch : name)
     if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '-' && ch != '_') ch = '_';

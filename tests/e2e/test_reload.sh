@@ -68,7 +68,7 @@ cp "$WORK/good.conf" "$WORK/sslvpnd.conf"
 echo "cipher-list = HIGH" >> "$WORK/sslvpnd.conf"
 out=$(ctl reload 2>&1)
 rc=$?
-check "an unknown key (as in a newer ocserv's file) does not stop a reload (exit $rc)" test "$rc" = 0
+check "an unknown key, like those of newer ocserv files, does not stop a reload (exit $rc)" test "$rc" = 0
 check "... sslvpnctl reload prints the warning with file and line" \
   grep -q "sslvpnd.conf:[0-9]*: unknown option 'cipher-list'; skipped, as ocserv does" <<<"$out"
 echo "crll = /etc/none.pem" >> "$WORK/sslvpnd.conf"

@@ -160,12 +160,15 @@ Step AuthFlow::profile_request(const http::Request& req) {
 Step AuthFlow::profile_reply() {
   if (state_ != State::Authenticated || settings_.profile_xml.empty())
     return reply(http::error_response(404));
+  return reply(profile_response(!keep_alive_));
+}
+
+http::Response AuthFlow::profile_response(bool close) const {
   http::Response r;
-  r.status = 200;
   r.headers.emplace_back("Content-Type", "text/xml");
   r.body = settings_.profile_xml;
-  r.close = !keep_alive_;
-  return reply(std::move(r));
+  r.close = close;
+  return r;
 }
 
 Step AuthFlow::on_request(http::Request& req) {
@@ -311,11 +314,8 @@ Step AuthFlow::on_secmod_reply(const ipc::AuthReply& r) {
       transition_to(State::Closed);
       return reply(http::error_response(404));
     }
-    transition_to(State::Authenticated);
-    Step s = profile_reply();
     transition_to(State::Closed);  // this connection logged nobody in: nothing else on it
-    s.reply.close = true;
-    return s;
+    return reply(profile_response(true));
   }
   switch (r.status()) {
     case ipc::AuthReply::SUCCESS: {

@@ -93,6 +93,7 @@ class AuthFlow {
   // to one whose webvpn cookie sec-mod knows (Cisco's downloader comes on a new connection).
   Step profile_request(const http::Request& req);
   Step profile_reply();
+  http::Response profile_response(bool close) const;  // 200, the profile
   // The certificate-only first request: sec-mod decides between a cookie, its own form and ours.
   Step ask_with_certificate(const std::string& group);
   void attach_certificate(ipc::AuthInit& init);
