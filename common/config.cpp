@@ -670,7 +670,15 @@ Config build_config(const std::vector<Entry>& entries, int last_line, std::strin
     fail(origin, line_no, "certificate login needs 'ca-cert' (the CA that issues client certificates)");
   if (cfg.server_cert.empty()) fail(origin, line_no, "'server-cert' is required");
   if (cfg.server_key.empty()) fail(origin, line_no, "'server-key' is required");
-  if (cfg.tcp_port == 0) fail(origin, line_no, "'tcp-port' must not be 0");
+  // tcp-port = 0: no HTTPS port, so no AnyConnect, DTLS or GlobalProtect; an OpenVPN-only server.
+  if (cfg.tcp_port == 0 && !cfg.openvpn())
+    fail(origin, line_no,
+         "'tcp-port = 0' (no AnyConnect or GlobalProtect port) needs an OpenVPN port ('openvpn-udp-port' or "
+         "'openvpn-tcp-port')");
+  if (cfg.tcp_port == 0 && cfg.udp_port != 0)
+    fail(origin, line_no, "'udp-port' (DTLS) needs the AnyConnect port 'tcp-port', which is 0");
+  if (cfg.tcp_port == 0 && cfg.gp_esp_port != 0)
+    fail(origin, line_no, "'gp-esp-port' needs the GlobalProtect portal on 'tcp-port', which is 0");
   openvpn_config::validate(cfg, origin, line_no);
   nvm_config::validate(cfg, origin, line_no);
   return cfg;

@@ -117,4 +117,32 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
   return true;
 }
 
+bool openvpn_words(std::string_view line, std::vector<std::string>& words) {
+  words.clear();
+  auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; };
+  size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && blank(line[i])) ++i;
+    if (i >= line.size() || line[i] == '#' || line[i] == ';') break;
+    std::string w;
+    char q = line[i] == '"' || line[i] == '\'' ? line[i] : '\0';
+    if (q) ++i;
+    bool closed = false;
+    while (i < line.size()) {
+      char c = line[i++];
+      if (c == '\\' && q != '\'' && i < line.size()) {
+        w += line[i++];
+      } else if (q ? c == q : blank(c)) {
+        closed = true;
+        break;
+      } else {
+        w += c;
+      }
+    }
+    if (q && !closed) return false;
+    words.push_back(std::move(w));
+  }
+  return true;
+}
+
 }  // namespace sslvpn

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sslvpn {
 
@@ -30,5 +31,11 @@ std::optional<std::string> read_regular_file(const std::string& path, size_t lim
 // `in` with its control characters (below 0x20, and DEL) replaced by `with`: text a peer
 // chose, before it reaches a log line or a script's environment.
 std::string replace_control_chars(std::string in, char with);
+
+// One line of an openvpn configuration in words, as openvpn's parse_line reads it: blanks
+// separate words; a word that starts with '#' or ';' starts a comment; "..." and '...' make one
+// word (a word starting with a quote ends at the closing one); a backslash takes the next
+// character as it is, except inside '...'. False: an unterminated quote.
+bool openvpn_words(std::string_view line, std::vector<std::string>& words);
 
 }  // namespace sslvpn

@@ -2,40 +2,10 @@
 
 #include <algorithm>
 
+#include "common/text.hpp"
+
 namespace sslvpn::mainproc {
 namespace {
-
-// One line in words, as openvpn's parse_line reads it: blanks separate words; a word that
-// starts with '#' or ';' starts a comment; "..." and '...' make one word (a word starting with a
-// quote ends at the closing one); a backslash takes the next character as it is, except inside
-// '...'. False: an unterminated quote.
-bool split_words(std::string_view line, std::vector<std::string>& words) {
-  words.clear();
-  auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; };
-  size_t i = 0;
-  while (i < line.size()) {
-    while (i < line.size() && blank(line[i])) ++i;
-    if (i >= line.size() || line[i] == '#' || line[i] == ';') break;
-    std::string w;
-    char q = line[i] == '"' || line[i] == '\'' ? line[i] : '\0';
-    if (q) ++i;
-    bool closed = false;
-    while (i < line.size()) {
-      char c = line[i++];
-      if (c == '\\' && q != '\'' && i < line.size()) {
-        w += line[i++];
-      } else if (q ? c == q : blank(c)) {
-        closed = true;
-        break;
-      } else {
-        w += c;
-      }
-    }
-    if (q && !closed) return false;
-    words.push_back(std::move(w));
-  }
-  return true;
-}
 
 // route NET [MASK [GATEWAY [METRIC]]]: the mask "default" (or none) is 255.255.255.255.
 std::optional<IpNet> v4_route(const std::vector<std::string>& w) {
@@ -140,14 +110,14 @@ struct Parser {
   }
   bool line(std::string_view l) {
     std::vector<std::string> w;
-    if (!split_words(l, w)) {
+    if (!openvpn_words(l, w)) {
       error = "an unterminated quote";
       return false;
     }
     if (w.empty()) return true;
     if (w[0] == "push" && w.size() == 2) {
       std::vector<std::string> inner;
-      if (!split_words(w[1], inner)) {
+      if (!openvpn_words(w[1], inner)) {
         error = "an unterminated quote in the pushed option";
         return false;
       }

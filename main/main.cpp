@@ -83,8 +83,9 @@ int main(int argc, char** argv) {
       log.info("listening in network namespace '", s.config->listen_netns, "' (listen-netns)");
     }
     std::vector<mainproc::TcpListener> listeners;
-    for (auto& fd : open_listeners(s.config->listen_host, s.config->tcp_port, netns.get()))
-      listeners.push_back({std::move(fd), mainproc::TcpService::Https});
+    if (s.config->tcp_port != 0)  // 0: an OpenVPN-only server
+      for (auto& fd : open_listeners(s.config->listen_host, s.config->tcp_port, netns.get()))
+        listeners.push_back({std::move(fd), mainproc::TcpService::Https});
     if (s.config->openvpn_tcp_port != 0)
       for (auto& fd : open_listeners(s.config->listen_host, s.config->openvpn_tcp_port, netns.get()))
         listeners.push_back({std::move(fd), mainproc::TcpService::OpenVpnTcp});

@@ -139,7 +139,10 @@ void Server::start() {
     control_ = std::make_unique<ControlSocket>(
         loop_, log_, cfg().occtl_socket_file,
         [this](const ctl::CtlRequest& r, uint64_t token) { return on_ctl(r, token); });
-  log_.info("sslvpnd ", SSLVPND_VERSION, " listening on TCP port ", cfg().tcp_port);
+  if (cfg().tcp_port != 0)
+    log_.info("sslvpnd ", SSLVPND_VERSION, " listening on TCP port ", cfg().tcp_port);
+  else
+    log_.info("sslvpnd ", SSLVPND_VERSION, " serving OpenVPN only (tcp-port = 0)");
 }
 
 void Server::accept_cb(struct ev_loop*, ev_io* w, int) {

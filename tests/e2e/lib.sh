@@ -139,8 +139,9 @@ add_user() {
 }
 
 # start_server CONF LOG PIDFILE PORT: starts sslvpnd in the foreground and waits until it
-# accepts connections (at most 10 s). It runs as the packaged systemd unit (unit.sh) unless
-# SSLVPND_UNIT=0, then as a background job. With SERVER_NS set, in that network namespace.
+# accepts connections on PORT (a TCP port, or udp:N for a UDP one; at most 10 s). It runs as
+# the packaged systemd unit (unit.sh) unless SSLVPND_UNIT=0, then as a background job. With
+# SERVER_NS set, in that network namespace.
 # Sets SERVER_PID (main, as this shell sees it).
 start_server() {
   local conf=$1 log=$2 pidfile=$3 port=$4
@@ -155,11 +156,13 @@ start_server() {
     pid=$!
     STARTED_PIDS+=("$pid")
   fi
-  # The TCP port listens before main is ready; with a control socket, wait for that too.
-  local sock
+  # The TCP port (udp:PORT: that UDP port) listens before main is ready; with a control socket,
+  # wait for that too.
+  local sock ss_flags=-Htln
+  [ "${port#udp:}" != "$port" ] && ss_flags=-Huln
   sock=$(sed -n 's/^occtl-socket-file *= *//p' "$conf" | tail -n 1)
   for _ in $(seq 1 100); do
-    if [ -n "$("${pre[@]}" ss -Htln "sport = :$port")" ] && { [ -z "$sock" ] || [ -S "$sock" ]; }; then
+    if [ -n "$("${pre[@]}" ss "$ss_flags" "sport = :${port#udp:}")" ] && { [ -z "$sock" ] || [ -S "$sock" ]; }; then
       SERVER_PID=$pid
       return 0
     fi

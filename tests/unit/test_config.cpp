@@ -121,6 +121,23 @@ TEST_CASE("config: Debian's stock ocserv.conf lines", "[config]") {
   CHECK(parse_config(std::string(kMinimal) + "rekey-time = 0\n", "t", nullptr).rekey_time == 0);
 }
 
+TEST_CASE("config: tcp-port = 0 makes an OpenVPN-only server", "[config]") {
+  std::string m = std::string(kMinimal) + "tcp-port = 0\n";
+  auto msg = [](const std::string& text) {
+    try {
+      (void)parse_config(text, "t", nullptr);
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("loaded");
+  };
+  CHECK(msg(m).find("needs an OpenVPN port") != std::string::npos);
+  CHECK(parse_config(m + "openvpn-udp-port = 1194\n", "t", nullptr).tcp_port == 0);
+  CHECK(parse_config(m + "openvpn-tcp-port = 1194\n", "t", nullptr).openvpn_tcp_port == 1194);
+  CHECK(msg(m + "openvpn-udp-port = 1194\nudp-port = 443\n").find("'udp-port' (DTLS) needs") != std::string::npos);
+  CHECK(msg(m + "openvpn-udp-port = 1194\ngp-esp-port = 4501\n").find("'gp-esp-port' needs") != std::string::npos);
+}
+
 TEST_CASE("config: bad values and missing required keys", "[config]") {
   CHECK_THROWS_AS(parse_config(std::string(kMinimal) + "tcp-port = 70000\n", "t", nullptr), ConfigError);
   CHECK_THROWS_AS(parse_config(std::string(kMinimal) + "tcp-port = 12a\n", "t", nullptr), ConfigError);

@@ -11,6 +11,8 @@
 //       checks that a client key was made with that server key and prints its metadata
 //   sslvpnd-ovpn-key profile [-c CONFIG] [--remote HOST] [--ca FILE] [--metadata TEXT] FILE
 //       a complete openvpn client profile for this server (profile.cpp)
+//   sslvpnd-ovpn-key import [--cd DIR] [-o OUT.conf] SERVER.conf
+//       an openvpn server's configuration as an sslvpnd.conf serving the same clients (import.cpp)
 // Files are created with mode 0600 and never overwritten. The keys are interchangeable with
 // openvpn's: `openvpn --genkey tls-crypt-v2-server` output works as the server key, and
 // client keys from either tool work with either server.
@@ -26,6 +28,7 @@
 
 #include "common/secret_bytes.hpp"
 #include "common/text.hpp"
+#include "tools/ovpn-key/import.hpp"
 #include "tools/ovpn-key/key_files.hpp"
 #include "tools/ovpn-key/profile.hpp"
 #include "worker/openvpn/auth_token.hpp"
@@ -45,7 +48,8 @@ int usage() {
       "       sslvpnd-ovpn-key client --server-key FILE [--metadata TEXT] FILE\n"
       "       sslvpnd-ovpn-key show --server-key FILE CLIENT-FILE\n"
       "       sslvpnd-ovpn-key auth-token FILE\n"
-      "       sslvpnd-ovpn-key profile [-c CONFIG] [--remote HOST] [--ca FILE] [--metadata TEXT] FILE\n");
+      "       sslvpnd-ovpn-key profile [-c CONFIG] [--remote HOST] [--ca FILE] [--metadata TEXT] FILE\n"
+      "       sslvpnd-ovpn-key import [--cd DIR] [-o OUT.conf] SERVER.conf\n");
   return 2;
 }
 
@@ -140,6 +144,7 @@ int profile(const std::vector<std::string>& a) {
 int main(int argc, char** argv) {
   std::vector<std::string> a(argv + 1, argv + argc);
   if (!a.empty() && a[0] == "profile") return profile(a);
+  if (!a.empty() && a[0] == "import") return ovpnkey::run_import(a);
   if (a.size() == 2 && a[0] == "server") return make_server(a[1]);
   if (a.size() == 2 && a[0] == "auth-token") return make_token_secret(a[1]);
   std::string server, metadata;

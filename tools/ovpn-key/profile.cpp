@@ -9,6 +9,7 @@
 #include <gnutls/x509.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <string>
@@ -79,9 +80,31 @@ bool fail(const std::string& why) {
   return false;
 }
 
-// The CA the client checks the server with: --ca, or the top of server-cert's chain when it is
-// a root (the certificate itself when self-signed). A chain that stops below its root needs --ca.
-bool choose_ca(const ProfileArgs& a, const std::vector<std::string>& chain, std::string* ca) {
+// Whether `issuer` (PEM) signed `crt` (PEM): its name and signature.
+bool issued(const std::string& issuer, const std::string& crt) {
+  gnutls_x509_crt_t i = nullptr, c = nullptr;
+  bool ok = false;
+  if (gnutls_x509_crt_init(&i) >= 0 && gnutls_x509_crt_init(&c) >= 0) {
+    gnutls_datum_t di{reinterpret_cast<unsigned char*>(const_cast<char*>(issuer.data())),
+                      static_cast<unsigned>(issuer.size())};
+    gnutls_datum_t dc{reinterpret_cast<unsigned char*>(const_cast<char*>(crt.data())),
+                      static_cast<unsigned>(crt.size())};
+    unsigned status = 0;
+    ok = gnutls_x509_crt_import(i, &di, GNUTLS_X509_FMT_PEM) >= 0 &&
+         gnutls_x509_crt_import(c, &dc, GNUTLS_X509_FMT_PEM) >= 0 &&
+         gnutls_x509_crt_check_issuer(c, i) != 0 && gnutls_x509_crt_verify(c, &i, 1, 0, &status) >= 0 &&
+         status == 0;
+  }
+  if (c) gnutls_x509_crt_deinit(c);
+  if (i) gnutls_x509_crt_deinit(i);
+  return ok;
+}
+
+// The CA the client checks the server with: --ca; else the top of server-cert's chain when it
+// is a root (the certificate itself when self-signed); else ca-cert when it issued that top (an
+// openvpn PKI: one CA for the server and the clients). Otherwise --ca is needed.
+bool choose_ca(const ProfileArgs& a, const std::string& ca_cert, const std::vector<std::string>& chain,
+               std::string* ca) {
   if (!a.ca.empty()) {
     auto text = read_file(a.ca);
     if (!text || pem_certificates(*text).empty()) return fail("no PEM certificate in '" + a.ca + "'");
@@ -89,9 +112,20 @@ bool choose_ca(const ProfileArgs& a, const std::vector<std::string>& chain, std:
     if (ca->back() != '\n') ca->push_back('\n');
     return true;
   }
+  if (!facts_of(chain.back()).self_signed && !ca_cert.empty()) {
+    auto text = read_file(ca_cert);
+    auto certs = text ? pem_certificates(*text) : std::vector<std::string>{};
+    if (std::any_of(certs.begin(), certs.end(),
+                    [&](const std::string& c) { return issued(c, chain.back()); })) {
+      *ca = std::move(*text);
+      if (ca->back() != '\n') ca->push_back('\n');
+      return true;
+    }
+  }
   if (!facts_of(chain.back()).self_signed)
     return fail(
-        "server-cert's chain does not end in its root CA: name the CA clients should trust with --ca FILE");
+        "server-cert's chain does not end in its root CA, and ca-cert did not issue it: name the CA clients "
+        "should trust with --ca FILE");
   *ca = chain.back() + "\n";
   return true;
 }
@@ -180,7 +214,7 @@ int make_profile(const ProfileArgs& a) {
     fail("no PEM certificate in '" + cfg.server_cert + "'");
     return 1;
   }
-  if (!choose_ca(a, chain, &ca)) return 1;
+  if (!choose_ca(a, cfg.ca_cert, chain, &ca)) return 1;
   std::string host = a.remote.empty() ? default_host() : a.remote;
 
   std::string p = "# OpenVPN client profile for " + host + ", made by sslvpnd-ovpn-key profile from " +

@@ -1,0 +1,271 @@
+#!/bin/bash
+# sslvpnd-ovpn-key import: an openvpn server's configuration becomes an sslvpnd.conf that serves
+# the same clients with their configurations unchanged. Each openvpn server configuration is
+# first run by the real openvpn 2.6 server, and its client connects (so the pair is a working
+# openvpn setup); then the same file is imported, sslvpnd runs the result, and the same client
+# configuration, unchanged, connects again. In namespaces:
+#   A  Debian's own sample server.conf and client.conf (/usr/share/doc/openvpn/examples), as
+#      shipped: UDP 1194, certificates from a CA (ca.crt, server.crt, dh2048.pem...), 10.8.0.0/24,
+#      keepalive; openvpn's client, certificate only: it connects over UDP, pings the server's
+#      end, sslvpnctl shows its CN as the user, it gets no route beyond the VPN's network, and
+#      the AnyConnect port is not opened; a new profile made from the imported file (its CA is
+#      the PKI's ca-cert) connects too
+#   B  TCP, the PAM plugin (a real account and a pam_unix stack written for the test), no client
+#      certificate, username-as-common-name, tls-crypt, an inline <ca>, data-ciphers with a CBC
+#      cipher, server-ipv6, pushed route/DNS/domain, client-config-dir (ifconfig-push), a push
+#      sslvpnd does not send: named on stderr and at the end of the file; the client connects
+#      over TCP with ChaCha20-Poly1305, gets its ccd address, the route and DNS, pings over
+#      IPv4 and IPv6; a wrong password gets AUTH_FAILED
+#   C  refusals and safety: a TAP server, inline files without -o, an existing output file (left
+#      as it was); a login script sslvpnd cannot run becomes a password file, never no password
+# Every openvpn is ended by its PID; every wait is bounded.
+# shellcheck disable=SC2317  # functions only check runs look unreachable
+source "$(dirname "$0")/lib.sh"
+e2e_init
+ov_require
+for tool in useradd userdel chpasswd; do command -v "$tool" >/dev/null || e2e_skip "needs $tool"; done
+PAM_PLUGIN=$(ls /usr/lib/x86_64-linux-gnu/openvpn/plugins/openvpn-plugin-auth-pam.so /usr/lib/openvpn/openvpn-plugin-auth-pam.so 2>/dev/null | head -n 1)
+[ -n "$PAM_PLUGIN" ] || e2e_skip "needs openvpn's auth-pam plugin"
+ns_setup
+SERVER_NS=$NS_S
+KEYTOOL="$BUILD_DIR/sslvpnd-ovpn-key"
+CTL="$BUILD_DIR/sslvpnctl"
+OV_PORT=1194
+source "$(dirname "$0")/openvpn_lib.sh"
+
+# ---- a PAM account and service for B (removed at exit) ----------------------------------------
+TAG=$$
+PAM_USER="vpnimp$TAG"
+PAM_PASS='import-Pam-Pass1'
+SVC="sslvpnd-e2e-import-$TAG"
+test_cleanup() { userdel "$PAM_USER" 2>/dev/null; rm -f "/etc/pam.d/$SVC"; }
+useradd -M -N -g users -s /usr/sbin/nologin "$PAM_USER" || e2e_skip "cannot create a user"
+echo "$PAM_USER:$PAM_PASS" | chpasswd
+note_secret "$PAM_PASS"
+printf 'auth required pam_unix.so\naccount required pam_unix.so\n' >"/etc/pam.d/$SVC"
+
+# ---- an openvpn PKI: a CA, the server's certificate (TLS server EKU), alice's ------------------
+pem() {  # pem DIR NAME CN PURPOSE: DIR/NAME.key and DIR/NAME.crt, issued by $WORK/pki/ca
+  certtool --generate-privkey --ecc --outfile "$1/$2.key" >/dev/null 2>&1
+  chmod 600 "$1/$2.key"
+  printf 'cn = "%s"\n%s\nsigning_key\nexpiration_days = 30\nserial = %s\n' "$3" "$4" "$RANDOM$RANDOM" >"$1/$2.tmpl"
+  certtool --generate-certificate --load-privkey "$1/$2.key" --load-ca-certificate "$WORK/pki/ca.crt" \
+    --load-ca-privkey "$WORK/pki/ca.key" --template "$1/$2.tmpl" --outfile "$1/$2.crt" >/dev/null 2>&1
+}
+mkdir -p "$WORK/pki" "$WORK/A" "$WORK/clientA" "$WORK/B" "$WORK/B/ccd" "$WORK/clientB"
+certtool --generate-privkey --ecc --outfile "$WORK/pki/ca.key" >/dev/null 2>&1
+printf 'cn = "import test CA"\nca\ncert_signing_key\nexpiration_days = 30\n' >"$WORK/pki/ca.tmpl"
+certtool --generate-self-signed --load-privkey "$WORK/pki/ca.key" --template "$WORK/pki/ca.tmpl" \
+  --outfile "$WORK/pki/ca.crt" >/dev/null 2>&1
+pem "$WORK/A" server "vpn.example.com" tls_www_server
+pem "$WORK/clientA" client alice tls_www_client
+cp "$WORK/pki/ca.crt" "$WORK/A/ca.crt"
+cp "$WORK/pki/ca.crt" "$WORK/clientA/ca.crt"
+certtool --get-dh-params --sec-param medium --outfile "$WORK/A/dh2048.pem" >/dev/null 2>&1
+
+# ov_run DIR NAME CONFIG [ARGS...]: openvpn with --cd DIR in the client namespace (NAME: its log
+# and PID, as ov_start's); the server's: ov_server_run.
+ov_run() {
+  local dir=$1 name=$2 conf=$3
+  shift 3
+  rm -f "$WORK/ov-$name.log"
+  ip netns exec "$NS_C" "$OPENVPN" --cd "$dir" --config "$conf" --log "$WORK/ov-$name.log" "$@" \
+    </dev/null >/dev/null 2>&1 &
+  STARTED_PIDS+=("$!")
+  printf -v "OV_PID_$name" %s "$!"
+}
+# ref_server DIR: the real openvpn server on DIR/server.conf in the server namespace (its status
+# and pool files in $WORK, not /var/log); waits (at most 10 s) until it is up. Sets REF_PID.
+ref_server() {
+  rm -f "$WORK/ref.log"
+  ip netns exec "$NS_S" "$OPENVPN" --cd "$1" --config server.conf --log "$WORK/ref.log" \
+    --status "$WORK/ref-status.log" --ifconfig-pool-persist "$WORK/ref-ipp.txt" "${server_extra[@]}" \
+    </dev/null >/dev/null 2>&1 &
+  REF_PID=$!
+  STARTED_PIDS+=("$REF_PID")
+  for _ in $(seq 1 100); do
+    grep -q "Initialization Sequence Completed" "$WORK/ref.log" 2>/dev/null && return 0
+    ov_alive "$REF_PID" || break
+    sleep 0.1
+  done
+  echo "openvpn's server did not start:"; tail -n 20 "$WORK/ref.log"
+  return 1
+}
+server_extra=()
+[ -n "$(ov_no_dco)" ] && server_extra+=(--disable-dco)
+stop_ref() { kill -TERM "$REF_PID" 2>/dev/null; ov_wait_exit "$REF_PID" || kill -9 "$REF_PID" 2>/dev/null; }
+# imported NAME PORT: the imported DIR/sslvpnd.conf with what this test adds (the workers'
+# account, a control socket), started; PORT as start_server's.
+imported() {
+  SOCK="$WORK/ctl-$1.sock" LOG="$WORK/server-$1.log"
+  printf 'run-as-user = %s\nrun-as-group = %s\nocctl-socket-file = %s\n' "$RUN_AS_USER" "$RUN_AS_USER" "$SOCK" \
+    >>"$WORK/$1/sslvpnd.conf"
+  start_server "$WORK/$1/sslvpnd.conf" "$LOG" "$WORK/$1.pid" "$2"
+}
+# The client's own configuration stays as it is: the test adds its device name and bounds on the
+# command line.
+client_extra=(--connect-retry-max 1 --server-poll-timeout 10 --verb 4)
+[ -n "$(ov_no_dco)" ] && client_extra+=(--disable-dco)
+
+echo "# A: Debian's sample server.conf and client.conf, as shipped"
+SAMPLES=/usr/share/doc/openvpn/examples/sample-config-files
+if [ ! -f "$SAMPLES/server.conf" ] || [ ! -f "$SAMPLES/client.conf" ]; then
+  # A system that leaves out /usr/share/doc (dpkg path-exclude, as slim images do): the
+  # samples' own directives, without their comments.
+  echo "  ($SAMPLES is not installed: its samples' directives are used)"
+  SAMPLES="$WORK/samples"
+  mkdir -p "$SAMPLES"
+  printf '%s\n' 'port 1194' 'proto udp' 'dev tun' 'ca ca.crt' 'cert server.crt' 'key server.key  # secret' \
+    'dh dh2048.pem' 'topology subnet' 'server 10.8.0.0 255.255.255.0' 'ifconfig-pool-persist /var/log/openvpn/ipp.txt' \
+    'keepalive 10 120' 'persist-key' 'persist-tun' 'status /var/log/openvpn/openvpn-status.log' 'verb 3' \
+    'explicit-exit-notify 1' >"$SAMPLES/server.conf"
+  printf '%s\n' client 'dev tun' 'proto udp' 'remote my-server-1 1194' 'resolv-retry infinite' nobind persist-key \
+    persist-tun 'ca ca.crt' 'cert client.crt' 'key client.key' 'remote-cert-tls server' 'verb 3' >"$SAMPLES/client.conf"
+fi
+cp "$SAMPLES/server.conf" "$WORK/A/server.conf"
+sed "s/^remote my-server-1 1194\$/remote $SERVER_IP $OV_PORT/" "$SAMPLES/client.conf" >"$WORK/clientA/client.conf"
+check "A: the sample client differs from Debian's in its remote line alone" \
+  test "$(diff "$SAMPLES/client.conf" "$WORK/clientA/client.conf" | grep -c '^[<>]')" = 2
+if check "A: openvpn's own server runs the sample" ref_server "$WORK/A"; then
+  ov_run "$WORK/clientA" refa client.conf --dev tunra "${client_extra[@]}"
+  check "A: ... and its client connects to it (the pair is a working openvpn setup)" ov_up refa
+  ov_stop refa
+  stop_ref
+fi
+"$KEYTOOL" import -o "$WORK/A/sslvpnd.conf" "$WORK/A/server.conf" 2>"$WORK/import-A.err"
+check "A: imported (exit 0)" test $? = 0
+check "A: ... nothing of the sample is left behind (no 'not carried over' on stderr)" \
+  bash -c "! grep -q 'not carried over' '$WORK/import-A.err'"
+check "A: ... certificate logins, the sample's files, its network and keepalive" \
+  test "$(grep -E '^(auth|ca-cert|server-cert|server-key|openvpn-udp-port|ipv4-network|route|dpd|tcp-port) ' "$WORK/A/sslvpnd.conf" | tr '\n' '|')" \
+  = "tcp-port = 0|openvpn-udp-port = 1194|ipv4-network = 10.8.0.0/24|auth = \"certificate\"|ca-cert = $WORK/A/ca.crt|server-cert = $WORK/A/server.crt|server-key = $WORK/A/server.key|dpd = 120|route = 10.8.0.0/24|"
+sed 's/^/    /' "$WORK/A/sslvpnd.conf" | grep -v '^    $' | head -n 40
+if check "A: sslvpnd runs the imported file" imported A "udp:$OV_PORT"; then
+  check "A: ... the AnyConnect port is not opened (tcp-port = 0)" \
+    test -z "$(in_ns "$NS_S" ss -Htln 'sport = :443')"
+  ov_run "$WORK/clientA" a client.conf --dev tuna "${client_extra[@]}"
+  check "A: the sample client, unchanged, connects" ov_up a
+  check "A: ... over UDP" grep -q "UDPv4 link remote: \[AF_INET\]$SERVER_IP:$OV_PORT" "$WORK/ov-a.log"
+  check "A: ... pings the server's end" in_ns "$NS_C" ping -c 3 -i 0.2 -W 2 10.8.0.1
+  check "A: ... its user is its certificate's CN" test "$(user_field alice Protocol)" = openvpn
+  check "A: ... its address is in 10.8.0.0/24" bash -c "[[ '$(ov_addr4 a)' == 10.8.0.* ]]"
+  check "A: ... no route beyond the VPN's network (as openvpn pushed none)" \
+    bash -c "! ip -n '$NS_C' route show | grep -v '^10\.8\.0\.0/24' | grep -q 'dev tuna'"
+  ov_stop a  # the sample client sends no exit notification
+  # A new user's profile from the imported file: its CA is ca-cert, which issued server-cert.
+  check "A: a new profile from the imported file (sslvpnd-ovpn-key profile)" \
+    "$KEYTOOL" profile -c "$WORK/A/sslvpnd.conf" --remote "$SERVER_IP" "$WORK/A/new.ovpn"
+  check "A: ... its CA is ca-cert (the openvpn PKI's CA)" \
+    test "$(sed -n '/^<ca>$/,/^<\/ca>$/p' "$WORK/A/new.ovpn" | sed '1d;$d')" = "$(cat "$WORK/pki/ca.crt")"
+  printf 'cert %s\nkey %s\n' "$WORK/clientA/client.crt" "$WORK/clientA/client.key" >>"$WORK/A/new.ovpn"
+  ov_run "$WORK/A" n new.ovpn --dev tunn "${client_extra[@]}"
+  check "A: ... openvpn connects with it and alice's certificate" ov_up n
+  ov_stop n alice
+  stop_server
+fi
+
+echo "# B: TCP, the PAM plugin, tls-crypt, an inline CA, IPv6, pushes, client-config-dir"
+pem "$WORK/B" server "vpn.example.com" tls_www_server
+"$OPENVPN" --genkey secret "$WORK/B/ta.key" >/dev/null 2>&1
+cp "$WORK/B/ta.key" "$WORK/clientB/ta.key"
+printf 'ifconfig-push 10.9.0.50 255.255.255.0\n' >"$WORK/B/ccd/$PAM_USER"
+{ cat <<CONF
+# an openvpn 2.6 server over TCP, logins through PAM
+port $OV_PORT
+proto tcp-server
+dev tun
+topology subnet
+<ca>
+$(cat "$WORK/pki/ca.crt")
+</ca>
+cert server.crt
+key server.key  # secret
+dh none
+server 10.9.0.0 255.255.255.0
+server-ipv6 fd00:9::/64
+push "route 192.168.77.0 255.255.255.0"
+push "dhcp-option DNS 10.9.0.1"
+push "dhcp-option DOMAIN corp.example"
+push "block-outside-dns"
+keepalive 10 60
+tls-crypt ta.key
+data-ciphers CHACHA20-POLY1305:AES-256-GCM:AES-256-CBC
+plugin $PAM_PLUGIN $SVC
+verify-client-cert none
+username-as-common-name
+client-config-dir ccd
+persist-key
+persist-tun
+verb 3
+CONF
+} >"$WORK/B/server.conf"
+{ cat <<CONF
+client
+dev tun
+proto tcp-client
+remote $SERVER_IP $OV_PORT
+nobind
+ca ca.crt
+remote-cert-tls server
+tls-crypt ta.key
+auth-user-pass login.txt
+CONF
+} >"$WORK/clientB/client.conf"
+cp "$WORK/pki/ca.crt" "$WORK/clientB/ca.crt"
+printf '%s\n%s\n' "$PAM_USER" "$PAM_PASS" >"$WORK/clientB/login.txt"
+printf '%s\n%s\n' "$PAM_USER" 'import-Wrong-Pass9' >"$WORK/clientB/wrong.txt"
+chmod 600 "$WORK/clientB/login.txt" "$WORK/clientB/wrong.txt"
+if check "B: openvpn's own server runs it" ref_server "$WORK/B"; then
+  ov_run "$WORK/clientB" refb client.conf --dev tunrb "${client_extra[@]}"
+  check "B: ... and its client connects to it with the PAM password" ov_up refb
+  check "B: ... with the ccd address" test "$(ov_addr4 rb)" = 10.9.0.50
+  ov_stop refb
+  stop_ref
+fi
+"$KEYTOOL" import -o "$WORK/B/sslvpnd.conf" "$WORK/B/server.conf" 2>"$WORK/import-B.err"
+check "B: imported (exit 0)" test $? = 0
+check "B: ... the inline CA written beside it, mode 0600" \
+  test "$(stat -c %a "$WORK/B/sslvpnd-ca.pem") $(sha256sum <"$WORK/B/sslvpnd-ca.pem")" = "600 $(sha256sum <"$WORK/pki/ca.crt")"
+check "B: ... the CBC cipher and block-outside-dns named on stderr" \
+  test "$(grep -c -e "AES-256-CBC' is not offered" -e 'block-outside-dns' "$WORK/import-B.err")" = 2
+check "B: ... and at the end of the file" grep -q '^#   push "block-outside-dns": not pushed by sslvpnd' "$WORK/B/sslvpnd.conf"
+check "B: ... PAM with the plugin's service, no certificate" \
+  test "$(grep '^auth ' "$WORK/B/sslvpnd.conf")" = "auth = \"pam[service=$SVC]\""
+sed 's/^/    /' "$WORK/B/sslvpnd.conf" | grep -v -e '^    $' -e '^    #' | head -n 40
+if check "B: sslvpnd runs the imported file" imported B "$OV_PORT"; then
+  ov_run "$WORK/clientB" b client.conf --dev tunb "${client_extra[@]}"
+  check "B: the client, unchanged, connects with its PAM password" ov_up b
+  check "B: ... over TCP" grep -q "TCP connection established with \[AF_INET\]$SERVER_IP:$OV_PORT" "$WORK/ov-b.log"
+  check "B: ... with ChaCha20-Poly1305 (the server's order)" grep -q "CHACHA20-POLY1305" <(grep -i 'data channel: cipher' "$WORK/ov-b.log")
+  check "B: ... its client-config-dir address" test "$(ov_addr4 b)" = 10.9.0.50
+  check "B: ... the pushed route" bash -c "ip -n '$NS_C' route show 192.168.77.0/24 | grep -q 'dev tunb'"
+  check "B: ... the pushed DNS server and domain" \
+    bash -c "grep 'PUSH_REPLY' '$WORK/ov-b.log' | grep -q 'dhcp-option DNS 10.9.0.1' && grep 'PUSH_REPLY' '$WORK/ov-b.log' | grep -q 'dhcp-option DOMAIN corp.example'"
+  check "B: ... pings the server's end" in_ns "$NS_C" ping -c 3 -i 0.2 -W 2 10.9.0.1
+  check "B: ... and over IPv6" in_ns "$NS_C" ping -6 -c 3 -i 0.2 -W 2 fd00:9::1
+  ov_stop b "$PAM_USER"
+  ov_run "$WORK/clientB" bw client.conf --dev tunbw --auth-user-pass wrong.txt "${client_extra[@]}"
+  ov_wait_exit "$(ov_pid bw)" 150
+  check "B: a wrong password: AUTH_FAILED, no tunnel" \
+    bash -c "grep -q AUTH_FAILED '$WORK/ov-bw.log' && ! grep -q 'Initialization Sequence Completed' '$WORK/ov-bw.log'"
+  stop_server
+fi
+
+echo "# C: refusals and safety"
+mkdir -p "$WORK/C"
+printf 'dev tap\nserver-bridge\nca ca.crt\ncert s.crt\nkey s.key\n' >"$WORK/C/tap.conf"
+out=$("$KEYTOOL" import -o "$WORK/C/tap-out.conf" "$WORK/C/tap.conf" 2>&1)
+check "C: a TAP server: exit 1, says so, writes nothing" \
+  test "$? $(grep -c 'TAP' <<<"$out") $([ -e "$WORK/C/tap-out.conf" ] && echo file)" = "1 1 "
+out=$("$KEYTOOL" import "$WORK/B/server.conf" 2>&1 >/dev/null)
+check "C: inline files without -o: exit 1, says -o" test "$? $(grep -c -- '-o FILE' <<<"$out")" = "1 1"
+printf 'server 10.7.0.0 255.255.255.0\nca ca.crt\ncert s.crt\nkey s.key\nverify-client-cert none\nauth-user-pass-verify /etc/openvpn/check.sh via-file\n' \
+  >"$WORK/C/script.conf"
+out=$("$KEYTOOL" import "$WORK/C/script.conf" 2>"$WORK/import-C.err")
+check "C: a login script sslvpnd cannot run: a password file to fill in, never no password" \
+  test "$(grep '^auth ' <<<"$out")" = 'auth = "plain[passwd=/etc/sslvpnd/passwd]"'
+check "C: ... said on stderr" grep -q 'a login script sslvpnd does not run; users give a password from /etc/sslvpnd/passwd' "$WORK/import-C.err"
+sum=$(sha256sum <"$WORK/A/sslvpnd.conf")
+"$KEYTOOL" import -o "$WORK/A/sslvpnd.conf" "$WORK/A/server.conf" >/dev/null 2>&1
+check "C: an existing output file is not overwritten (exit 1)" test "$? $(sha256sum <"$WORK/A/sslvpnd.conf")" = "1 $sum"
+e2e_finish

@@ -1,0 +1,226 @@
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "common/config.hpp"
+#include "tools/ovpn-key/import.hpp"
+#include "tools/ovpn-key/openvpn_conf.hpp"
+
+using namespace sslvpn;
+using namespace sslvpn::ovpnkey;
+
+namespace {
+
+const ImportArgs kArgs{"/etc/openvpn/server/server.conf", "/etc/openvpn/server", "/etc/sslvpnd/sslvpnd.conf"};
+constexpr const char* kBase =
+    "port 1194\nproto udp\ndev tun\nca ca.crt\ncert server.crt\nkey server.key  # secret\n"
+    "dh dh2048.pem\ntopology subnet\nserver 10.8.0.0 255.255.255.0\nkeepalive 10 120\n";
+
+ImportResult import(const std::string& text, const ImportArgs& a = kArgs) {
+  std::string error;
+  auto r = import_openvpn_server(text, a, &error);
+  INFO(error);
+  REQUIRE(r.ok());
+  return *r;
+}
+std::string refusal(const std::string& text, const ImportArgs& a = kArgs) {
+  std::string error;
+  auto r = import_openvpn_server(text, a, &error);
+  REQUIRE_FALSE(r.ok());
+  return error;
+}
+// The imported text as sslvpnd reads it: what a user of the tool gets.
+Config loaded(const ImportResult& r) {
+  std::vector<ConfigWarning> w;
+  Config c = parse_config(r.config, "imported", &w);
+  for (const auto& x : w) UNSCOPED_INFO("warning line " << x.line << ": " << x.text);
+  CHECK(w.empty());
+  return c;
+}
+bool has_line(const ImportResult& r, const std::string& line) {
+  return ("\n" + r.config).find("\n" + line + "\n") != std::string::npos;
+}
+bool warned(const ImportResult& r, const std::string& part) {
+  for (const auto& w : r.warnings)
+    if (w.find(part) != std::string::npos) return true;
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("openvpn configuration: directives, comments, quotes and inline files", "[ovpn-import]") {
+  std::string error;
+  auto d = parse_openvpn_conf(
+      "# comment\n; comment\n--port 1195\npush \"route 10.0.0.0 255.0.0.0\"  # tail\n"
+      "<ca>\nPEM line\n  indented\n</ca>\r\ntls-verify 'a b'\n",
+      &error);
+  REQUIRE(d.ok());
+  REQUIRE(d->size() == 4);
+  CHECK((*d)[0].words == std::vector<std::string>{"port", "1195"});
+  CHECK((*d)[0].line == 3);
+  CHECK((*d)[1].words == std::vector<std::string>{"push", "route 10.0.0.0 255.0.0.0"});
+  CHECK((*d)[2].is_inline);
+  CHECK((*d)[2].words == std::vector<std::string>{"ca"});
+  CHECK((*d)[2].inline_text == "PEM line\n  indented\n");
+  CHECK((*d)[3].words == std::vector<std::string>{"tls-verify", "a b"});
+
+  CHECK_FALSE(parse_openvpn_conf("ca x\n<key>\nsecret\n", &error).ok());
+  CHECK(error == "line 2: <key> has no </key>");
+  CHECK_FALSE(parse_openvpn_conf("push \"route 1.2.3.4\n", &error).ok());
+  CHECK(error == "line 1: an unterminated quote");
+  CHECK_FALSE(parse_openvpn_conf(std::string("port 1\0", 7), &error).ok());
+  CHECK(error == "the file holds a NUL byte");
+  CHECK(parse_openvpn_conf(std::string(kMaxOpenvpnConf + 1, '#'), &error).error() == Errc::Limit);
+}
+
+TEST_CASE("import: Debian's sample server, certificate logins", "[ovpn-import]") {
+  auto r = import(std::string(kBase) +
+                  "ifconfig-pool-persist ipp.txt\nstatus s.log\nverb 3\nexplicit-exit-notify 1\n");
+  CHECK(r.warnings.empty());
+  CHECK(r.files.empty());
+  Config c = loaded(r);
+  CHECK(c.tcp_port == 0);  // OpenVPN alone, as before
+  CHECK(c.openvpn_udp_port == 1194);
+  CHECK(c.openvpn_tcp_port == 0);
+  CHECK(c.ipv4_network->to_string() == "10.8.0.0/24");
+  CHECK(c.ca_cert == "/etc/openvpn/server/ca.crt");
+  CHECK(c.server_cert == "/etc/openvpn/server/server.crt");
+  CHECK(c.server_key == "/etc/openvpn/server/server.key");
+  CHECK(c.cert_login_mode() == 2);  // a certificate, and nothing else, logs in
+  CHECK(c.dpd == 120);
+  // No route pushed: the VPN's own network, not sslvpnd's default of everything.
+  CHECK_FALSE(c.route_default);
+  REQUIRE(c.routes.size() == 1);
+  CHECK(c.routes[0].to_string() == "10.8.0.0/24");
+  CHECK(has_line(r, "# line 9: server 10.8.0.0 255.255.255.0"));
+}
+
+TEST_CASE("import: pushes, DNS, IPv6 and the redirect flags", "[ovpn-import]") {
+  std::string six = std::string(kBase) + "server-ipv6 fd00:8::/64\n";
+  auto r =
+      import(six +
+             "push \"route 192.168.1.0 255.255.255.0\"\npush \"route 10.1.0.0 255.255.0.0 net_gateway\"\n"
+             "push \"route-ipv6 2001:db8::/32\"\npush \"dhcp-option DNS 10.8.0.1\"\n"
+             "push \"dhcp-option DOMAIN corp.example\"\npush \"dhcp-option DOMAIN-SEARCH lab.example\"\n"
+             "dns server 0 address [fd00:8::1]:53 10.8.0.2:53\ndns search-domains x.example\n"
+             "push \"ping 10\"\npush \"block-outside-dns\"\n");
+  Config c = loaded(r);
+  CHECK(c.ipv6_network->to_string() == "fd00:8::/64");
+  REQUIRE(c.routes.size() == 2);
+  CHECK(c.routes[0].to_string() == "192.168.1.0/24");
+  CHECK(c.routes[1].to_string() == "2001:db8::/32");
+  REQUIRE(c.no_routes.size() == 1);
+  CHECK(c.no_routes[0].to_string() == "10.1.0.0/16");
+  REQUIRE(c.dns.size() == 3);
+  CHECK(c.dns[1].to_string() == "fd00:8::1");
+  CHECK(c.default_domain == "corp.example");
+  CHECK(c.split_dns == std::vector<std::string>{"lab.example", "x.example"});
+  CHECK(warned(r, "push \"block-outside-dns\": not pushed"));
+  CHECK_FALSE(warned(r, "ping"));  // sslvpnd pushes ping of itself
+
+  // def1 alone with an IPv6 pool: all of IPv4, not IPv6 (sslvpnd's "default" would be both).
+  auto v4 = loaded(import(six + "push \"redirect-gateway def1 bypass-dhcp\"\n"));
+  CHECK_FALSE(v4.route_default);
+  REQUIRE(v4.routes.size() == 2);
+  CHECK(v4.routes[0].to_string() == "0.0.0.0/1");
+  CHECK(v4.routes[1].to_string() == "128.0.0.0/1");
+  CHECK(loaded(import(six + "push \"redirect-gateway def1 ipv6\"\n")).route_default);
+  CHECK(loaded(import(std::string(kBase) + "push \"redirect-gateway def1\"\n")).route_default);
+}
+
+TEST_CASE("import: control-channel keys, ciphers and the rest of the mapped keys", "[ovpn-import]") {
+  auto r = import(std::string(kBase) +
+                  "proto tcp-server\nport 443\ntls-auth ta.key\nkey-direction 0\nauth SHA256\n"
+                  "data-ciphers AES-256-GCM:?CHACHA20-POLY1305:AES-256-CBC\ncipher AES-256-CBC\n"
+                  "reneg-sec 600\nduplicate-cn\nmax-clients 50\ntun-mtu 1400\ninactive 3600\n"
+                  "cd /srv/ovpn\nclient-config-dir ccd\nccd-exclusive\n"
+                  "client-connect /usr/local/bin/cc.sh\nauth-gen-token 7200\n"
+                  "x509-username-field UID\ncrl-verify crl.pem\n");
+  Config c = loaded(r);
+  CHECK(c.openvpn_tcp_port == 443);
+  CHECK(c.openvpn_udp_port == 0);
+  CHECK(c.openvpn_tls_auth == "/etc/openvpn/server/ta.key");
+  CHECK(c.openvpn_tls_auth_direction == 0);
+  CHECK(c.openvpn_auth == "SHA256");
+  CHECK(c.openvpn_data_ciphers == "AES-256-GCM:CHACHA20-POLY1305");
+  CHECK(warned(r, "'AES-256-CBC' is not offered"));
+  CHECK(warned(r, "cipher AES-256-CBC: clients that cannot negotiate"));
+  CHECK(c.max_same_clients == 0);
+  CHECK(c.max_clients == 50);
+  CHECK(c.idle_timeout == 3600);
+  CHECK(c.openvpn_client_config_dir == "/srv/ovpn/ccd");  // after cd, from there
+  CHECK(c.connect_script == "/usr/local/bin/cc.sh");
+  CHECK(c.cert_user_oid == "0.9.2342.19200300.100.1.1");
+  CHECK(c.crl == "/srv/ovpn/crl.pem");
+  CHECK(has_line(r, "openvpn-reneg-sec = 600"));
+  CHECK(has_line(r, "mtu = 1400"));
+  CHECK(has_line(r, "openvpn-auth-token-lifetime = 7200"));
+  CHECK(has_line(r, "openvpn-ccd-exclusive = true"));
+
+  auto v2 = loaded(import(std::string(kBase) + "tls-crypt-v2 /etc/openvpn/v2.key\n"));
+  CHECK(v2.openvpn_tls_crypt_v2 == "/etc/openvpn/v2.key");
+}
+
+TEST_CASE("import: logins are never weakened", "[ovpn-import]") {
+  const std::string pam = "plugin /usr/lib/openvpn/openvpn-plugin-auth-pam.so openvpn\n";
+  // Certificate and PAM: both, as openvpn asked for both.
+  auto both = loaded(import(std::string(kBase) + pam));
+  REQUIRE(both.auth_chains.size() == 1);
+  CHECK(both.auth_chains[0].certificate);
+  REQUIRE(both.auth_chains[0].password);
+  CHECK(both.auth_chains[0].password->params.at("service") == "openvpn");
+  // PAM alone.
+  auto alone = loaded(import(std::string(kBase) + pam + "verify-client-cert none\n"));
+  CHECK_FALSE(alone.auth_chains[0].certificate);
+  CHECK(alone.auth_chains[0].password);
+  // A script or plugin sslvpnd cannot run: a password file to fill in, with the certificate kept.
+  for (const char* line : {"auth-user-pass-verify /etc/openvpn/check.sh via-file\n",
+                           "plugin /usr/lib/openvpn/openvpn-auth-ldap.so ldap.conf\n"}) {
+    auto r = import(std::string(kBase) + line);
+    auto c = loaded(r);
+    CHECK(c.auth_chains[0].certificate);
+    REQUIRE(c.auth_chains[0].password);
+    CHECK(has_line(r, "auth = \"plain[passwd=/etc/sslvpnd/passwd]\""));
+    CHECK(warned(r, "users give a password from /etc/sslvpnd/passwd"));
+  }
+  // Nothing checked at all (no certificate, no password): a password is asked for.
+  auto open = import(std::string(kBase) + "verify-client-cert none\n");
+  CHECK(loaded(open).auth_chains[0].password);
+  CHECK(warned(open, "nothing checked who logs in"));
+  // optional: the password is checked; the lost certificate check is named.
+  auto opt = import(std::string(kBase) + pam + "verify-client-cert optional\n");
+  CHECK_FALSE(loaded(opt).auth_chains[0].certificate);
+  CHECK(warned(opt, "a certificate a client shows is no longer checked"));
+  // A certificate check script is named, not dropped silently.
+  CHECK(warned(import(std::string(kBase) + "tls-verify /bin/check\n"),
+               "tls-verify /bin/check: a certificate check"));
+}
+
+TEST_CASE("import: inline files and refusals", "[ovpn-import]") {
+  std::string in =
+      "server 10.8.0.0 255.255.255.0\n<ca>\nCA PEM\n</ca>\ncert s.crt\n<key>\nKEY PEM\n</key>\n"
+      "<tls-crypt>\nSTATIC\n</tls-crypt>\n";
+  auto r = import(in);
+  REQUIRE(r.files.size() == 3);
+  CHECK(r.files[0].path == "/etc/sslvpnd/sslvpnd-ca.pem");
+  CHECK(r.files[0].text == "CA PEM\n");
+  CHECK(r.files[1].path == "/etc/sslvpnd/sslvpnd-key.pem");
+  Config c = loaded(r);
+  CHECK(c.server_key == "/etc/sslvpnd/sslvpnd-key.pem");
+  CHECK(c.openvpn_tls_crypt == "/etc/sslvpnd/sslvpnd-tls-crypt.key");
+
+  ImportArgs to_stdout = kArgs;
+  to_stdout.out.clear();
+  CHECK(refusal(in, to_stdout).find("need an output file (-o FILE)") != std::string::npos);
+  CHECK(refusal(std::string(kBase) + "dev tap0\n").find("TAP") != std::string::npos);
+  CHECK(refusal("dev tun\nserver-bridge 10.8.0.4 255.255.255.0 10.8.0.50 10.8.0.100\n").find("TAP") !=
+        std::string::npos);
+  CHECK(refusal("server 10.8.0.0 255.255.255.0\npkcs12 s.p12\n").find("PKCS#12") != std::string::npos);
+  CHECK(refusal("ca a\ncert b\nkey c\n").find("no address pool") != std::string::npos);
+  CHECK(refusal("server 10.8.0.0 255.255.255.0\nca a\ncert b\n") == "no 'key' (the server needs it)");
+  CHECK(refusal(std::string(kBase) + "port 0\n") == "line 11: port 0: not a port number");
+  // mode server with ifconfig, openvpn's long form of "server".
+  auto manual =
+      loaded(import("mode server\ntls-server\nifconfig 10.5.0.1 255.255.255.0\nca a\ncert b\nkey c\n"));
+  CHECK(manual.ipv4_network->to_string() == "10.5.0.0/24");
+}

@@ -1,0 +1,73 @@
+// What sslvpnd-ovpn-key import has read of an openvpn server configuration so far
+// (import.cpp's handlers fill it), and the sslvpnd.conf it makes of it (import_out.cpp).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/ip_addr.hpp"
+#include "tools/ovpn-key/import.hpp"
+
+namespace sslvpn::ovpnkey {
+
+struct Src {  // the openvpn line a setting comes from
+  int line = 0;
+  std::string raw;
+};
+
+struct ImportState {
+  explicit ImportState(const ImportArgs& a) : args(a), base_dir(a.base_dir) {}
+
+  struct Setting {
+    std::string key, value;
+    Src src;
+    std::string note;
+  };
+  template <class T>
+  struct From {
+    T value{};
+    Src src;
+  };
+
+  const ImportArgs& args;
+  std::string base_dir;
+  std::string error;  // the first fatal line
+  std::vector<Setting> settings;
+  std::vector<std::string> warnings, notes;
+  std::vector<ImportedFile> files;
+
+  From<uint16_t> port{1194, {}};
+  bool tcp = false;
+  Src proto_src;
+  From<IpNet> net4, net6;
+  From<std::string> tls_auth, auth_digest;
+  std::string key_direction;
+  std::string cert_mode = "require";  // openvpn's verify-client-cert
+  Src cert_src;
+  bool password = false;  // a password is checked (the PAM plugin, or a script or plugin we replace)
+  std::string password_method;
+  Src password_src;
+  std::string password_why;  // the script or plugin replaced by a password file
+  std::vector<std::string> pushes;
+  std::vector<Src> push_srcs;
+  std::vector<IpAddr> dns_servers;
+  std::vector<std::string> search_domains;
+  std::vector<Src> dns_srcs;
+
+  void set(const std::string& key, const std::string& value, const Src& src, const std::string& note = "");
+  void warn(const Src& src, const std::string& why);
+  void note(const Src& src, const std::string& why);
+  void fatal(const Src& src, const std::string& why);
+  // A path as openvpn took it: relative ones from its directory.
+  std::string path(const std::string& p) const;
+  // An inline file's path beside the output ("" with an error when the output is stdout).
+  std::string inline_path(const std::string& suffix, const std::string& text, const Src& src);
+  void push(const std::vector<std::string>& words, const Src& src);
+  void dns(const std::vector<std::string>& words, const Src& src);  // openvpn 2.6's --dns
+  // The password check: `method` (pam[...]), or "" for a script or plugin we cannot run (`why`).
+  void set_password(const std::string& method, const Src& src, const std::string& why);
+  Result<ImportResult> finish(std::string* error);
+};
+
+}  // namespace sslvpn::ovpnkey
