@@ -230,6 +230,11 @@ struct Config {
   // a file gets no tunnel (openvpn's ccd-exclusive).
   std::string openvpn_client_config_dir;
   bool openvpn_ccd_exclusive = false;
+  // openvpn's --status FILE [SECONDS] and --status-version: every session (of every protocol)
+  // in openvpn's status file format, rewritten every interval (main/openvpn_status.hpp).
+  std::string openvpn_status_file;
+  uint32_t openvpn_status_interval = 60;
+  int openvpn_status_version = 1;
   bool openvpn() const { return openvpn_udp_port != 0 || openvpn_tcp_port != 0; }
   // Cisco NVM's IPFIX collector (worker/nvm; common/config_nvm.cpp): absent port = off
   uint16_t nvm_collector_port = 0;

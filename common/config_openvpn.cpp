@@ -24,6 +24,8 @@ constexpr std::string_view kKeys[] = {
     "openvpn-tls-crypt-v2-force-cookie",
     "openvpn-client-config-dir",
     "openvpn-ccd-exclusive",
+    "openvpn-status",
+    "openvpn-status-version",
 };
 
 constexpr std::string_view kCiphers[] = {"AES-256-GCM", "AES-128-GCM", "CHACHA20-POLY1305"};
@@ -63,8 +65,8 @@ void apply(Config& cfg, const cfgval::Where& w, std::string_view v) {
   } else if (w.key == "openvpn-auth") {
     // openvpn's --auth: the HMAC digest of tls-auth (its AEAD data channel has no separate MAC).
     std::string d = upper(trim(v));
-    if (d != "SHA1" && d != "SHA256" && d != "SHA512")
-      fail(w.origin, w.line, "openvpn-auth: '" + d + "' is not one of SHA1, SHA256, SHA512");
+    if (d != "SHA1" && d != "SHA224" && d != "SHA256" && d != "SHA384" && d != "SHA512")
+      fail(w.origin, w.line, "openvpn-auth: '" + d + "' is not one of SHA1, SHA224, SHA256, SHA384, SHA512");
     cfg.openvpn_auth = d;
   } else if (w.key == "openvpn-tls-crypt-v2") {
     cfg.openvpn_tls_crypt_v2 = std::string(v);
@@ -95,6 +97,18 @@ void apply(Config& cfg, const cfgval::Where& w, std::string_view v) {
     cfg.openvpn_ccd_exclusive = cfgval::parse_bool(w, v);
   } else if (w.key == "openvpn-tls-crypt-v2-force-cookie") {
     cfg.openvpn_tls_crypt_v2_force_cookie = cfgval::parse_bool(w, v);
+  } else if (w.key == "openvpn-status") {
+    // openvpn's own form: "FILE [SECONDS]"
+    auto sp = v.find_first_of(" \t");
+    cfg.openvpn_status_file = std::string(v.substr(0, sp));
+    cfg.openvpn_status_interval = 60;
+    if (sp != std::string_view::npos) {
+      cfg.openvpn_status_interval = static_cast<uint32_t>(cfgval::parse_uint(w, trim(v.substr(sp)), 86400));
+      if (cfg.openvpn_status_interval == 0) fail(w.origin, w.line, "openvpn-status: the interval must be at least 1 s");
+    }
+  } else if (w.key == "openvpn-status-version") {
+    cfg.openvpn_status_version = static_cast<int>(cfgval::parse_uint(w, v, 3));
+    if (cfg.openvpn_status_version == 0) fail(w.origin, w.line, "openvpn-status-version must be 1, 2 or 3");
   } else if (w.key == "openvpn-auth-token-secret") {
     cfg.openvpn_auth_token_secret = std::string(v);
   } else if (w.key == "openvpn-auth-token-lifetime") {

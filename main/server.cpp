@@ -62,6 +62,7 @@ Server::~Server() {
   ev_signal_stop(loop_, &sig_int_);
   ev_signal_stop(loop_, &sig_hup_);
   ev_timer_stop(loop_, &housekeeping_);
+  ev_timer_stop(loop_, &status_timer_);
   ev_io_stop(loop_, &collector_io_);
   ev_timer_stop(loop_, &collector_restart_);
   ev_timer_stop(loop_, &collector_query_timer_);
@@ -128,6 +129,9 @@ void Server::start() {
   ev_timer_init(&housekeeping_, &Server::housekeeping_cb, 60., 60.);
   housekeeping_.data = this;
   ev_timer_start(loop_, &housekeeping_);
+  ev_init(&status_timer_, &Server::status_cb);
+  status_timer_.data = this;
+  start_status_timer();
   if (cfg().acct) {
     ev_timer_init(&acct_timer_, &Server::acct_cb, kAcctTick, kAcctTick);
     acct_timer_.data = this;

@@ -280,6 +280,10 @@ class Server final : private udp::Directory {
   std::optional<OvpnUdpStart> openvpn_tcp_client_key(int fd) const;
   // A fresh SPI no live tunnel receives with (GlobalProtect's ESP), or 0 if none was found.
   uint32_t fresh_esp_spi() const;
+  // openvpn-status: openvpn's status file of every session (server_status.cpp).
+  void start_status_timer();
+  static void status_cb(struct ev_loop*, ev_timer* w, int);
+  void write_openvpn_status();
   // The NVM collector (server_collector.cpp).
   void open_collector();
   void start_collector();
@@ -375,6 +379,8 @@ class Server final : private udp::Directory {
   std::array<uint8_t, 32> ticket_secret_{};  // random per start: TLS tickets die with the process
   ev_timer admission_timer_{};               // frees held slots and closes connections that waited too long
   ev_timer housekeeping_{};
+  ev_timer status_timer_{};  // openvpn-status's interval
+  time_t status_failed_at_ = 0;  // the last failed write's warning (at most one in 10 minutes)
   ev_timer acct_timer_{};
   // totals for "show status"
   time_t up_since_ = time(nullptr);

@@ -113,6 +113,7 @@ bool Server::reload(std::string* error, std::vector<std::string>* notes) {
   s_.openvpn_v2_key = std::move(next.openvpn_v2_key);
   bans_.configure(BanSettings{cfg().max_ban_score, cfg().ban_time, cfg().ban_reset_time});
   admission_.set_limits(admission_limits());
+  start_status_timer();
   log_.info("configuration reloaded from ", s_.config_path, "; connected sessions keep their settings");
   for (const auto& note : *notes) log_.warn("reload: ", note);
   return true;

@@ -16,6 +16,7 @@
 #include "common/hex.hpp"
 #include "common/ipc_channel.hpp"
 #include "common/text.hpp"
+#include "common/trust_files.hpp"
 #include "main/auto_groups.hpp"
 #include "main/user_settings.hpp"
 
@@ -68,6 +69,12 @@ void check_auth_files(const Config& c, Logger& log) {
     if (c.cert_login_mode() != 0)
       throw std::runtime_error(std::string("cannot read ") + key + " '" + file + "'");
     log.warn("cannot read ", key, " '", file, "'; no login uses certificates, so it is not needed");
+  }
+  // The CA and CRL as sec-mod will load them: a CRL no CA of ca-cert signed would let revoked
+  // certificates in, so sec-mod refuses every certificate with it; say so now.
+  if (c.cert_login_mode() != 0 && !c.crl.empty()) {
+    std::string error;
+    if (!load_client_trust(c.ca_cert, c.crl, &error)) throw std::runtime_error(error);
   }
   for (const auto& chain : c.auth_chains) {
     if (!chain.password) continue;

@@ -40,10 +40,6 @@ std::string identity_field(gnutls_x509_crt_t crt, const std::string& oid) {
 
 }  // namespace
 
-void free_trust_list(gnutls_x509_trust_list_t t) noexcept {
-  gnutls_x509_trust_list_deinit(t, 1);
-}
-
 CertVerifier::CertVerifier(std::string ca_file, std::string crl_file, std::string user_oid,
                            std::string group_oid)
     : ca_file_(std::move(ca_file)),
@@ -54,29 +50,12 @@ CertVerifier::CertVerifier(std::string ca_file, std::string crl_file, std::strin
 bool CertVerifier::reload_if_changed(std::string* error) {
   struct timespec ca = mtime_of(ca_file_), crl = mtime_of(crl_file_);
   if (trust_ && same_time(ca, ca_mtime_) && same_time(crl, crl_mtime_)) return true;
-  gnutls_x509_trust_list_t raw = nullptr;
-  if (gnutls_x509_trust_list_init(&raw, 0) < 0) {
-    *error = "cannot allocate a trust list";
+  // A CRL we cannot read or trust must not quietly let revoked certificates in: then no
+  // certificate passes until it is fixed.
+  TrustListHandle t = load_client_trust(ca_file_, crl_file_, error);
+  if (!t) {
+    trust_ = {};
     return false;
-  }
-  CHandle<gnutls_x509_trust_list_st, free_trust_list> t(raw);
-  int r =
-      gnutls_x509_trust_list_add_trust_file(t.get(), ca_file_.c_str(), nullptr, GNUTLS_X509_FMT_PEM, 0, 0);
-  if (r <= 0) {
-    *error = "cannot load any CA from ca-cert '" + ca_file_ + "'";
-    return false;
-  }
-  if (!crl_file_.empty()) {
-    r = gnutls_x509_trust_list_add_trust_file(t.get(), nullptr, crl_file_.c_str(), GNUTLS_X509_FMT_PEM,
-                                              GNUTLS_TL_VERIFY_CRL, 0);
-    if (r < 0)
-      r = gnutls_x509_trust_list_add_trust_file(t.get(), nullptr, crl_file_.c_str(), GNUTLS_X509_FMT_DER,
-                                                GNUTLS_TL_VERIFY_CRL, 0);
-    if (r < 0) {
-      // A CRL we cannot read must not quietly let revoked certificates in.
-      *error = "cannot load the crl '" + crl_file_ + "': " + gnutls_strerror(r);
-      return false;
-    }
   }
   trust_ = std::move(t);
   ca_mtime_ = ca;

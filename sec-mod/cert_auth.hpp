@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "common/trust_files.hpp"
 #include "common/unique_fd.hpp"
 
 namespace sslvpn::secmod {
@@ -23,8 +24,6 @@ struct CertIdentity {
   std::string group;   // empty when cert-group-oid is unset or absent from the certificate
   std::string reason;  // why it was refused (for the log and, in general terms, the client)
 };
-
-void free_trust_list(gnutls_x509_trust_list_t t) noexcept;
 
 class CertVerifier {
  public:
@@ -37,7 +36,7 @@ class CertVerifier {
   bool reload_if_changed(std::string* error);
 
   std::string ca_file_, crl_file_, user_oid_, group_oid_;
-  CHandle<gnutls_x509_trust_list_st, free_trust_list> trust_;
+  TrustListHandle trust_;
   struct timespec ca_mtime_ {
   }, crl_mtime_{};
 };

@@ -8,7 +8,9 @@
 #      shipped: UDP 1194, certificates from a CA (ca.crt, server.crt, dh2048.pem...), 10.8.0.0/24,
 #      keepalive; openvpn's client, certificate only: it connects over UDP, pings the server's
 #      end, sslvpnctl shows its CN as the user, it gets no route beyond the VPN's network, and
-#      the AnyConnect port is not opened; a new profile made from the imported file (its CA is
+#      the AnyConnect port is not opened; openvpn-status writes openvpn's status file (version 2:
+#      openvpn's own headers and field layout, compared with the file openvpn's server wrote for
+#      the same client); a new profile made from the imported file (its CA is
 #      the PKI's ca-cert) connects too
 #   B  TCP, the PAM plugin (a real account and a pam_unix stack written for the test), no client
 #      certificate, username-as-common-name, tls-crypt, an inline <ca>, data-ciphers with a CBC
@@ -16,8 +18,13 @@
 #      sslvpnd does not send: named on stderr and at the end of the file; the client connects
 #      over TCP with ChaCha20-Poly1305, gets its ccd address, the route and DNS, pings over
 #      IPv4 and IPv6; a wrong password gets AUTH_FAILED
+#   A2 the sample with crl-verify: alice connects; a revoked certificate and one from another CA
+#      get no tunnel
+#   B also: ccd-exclusive refuses a right password without a file; a client without the tls-crypt
+#      key gets no tunnel
 #   C  refusals and safety: a TAP server, inline files without -o, an existing output file (left
-#      as it was); a login script sslvpnd cannot run becomes a password file, never no password
+#      as it was); a login script sslvpnd cannot run becomes a password file, never no password;
+#      a check sslvpnd would not make (tls-verify) stops the import unless --accept-weaker
 # Every openvpn is ended by its PID; every wait is bounded.
 # shellcheck disable=SC2317  # functions only check runs look unreachable
 source "$(dirname "$0")/lib.sh"
@@ -38,9 +45,12 @@ TAG=$$
 PAM_USER="vpnimp$TAG"
 PAM_PASS='import-Pam-Pass1'
 SVC="sslvpnd-e2e-import-$TAG"
-test_cleanup() { userdel "$PAM_USER" 2>/dev/null; rm -f "/etc/pam.d/$SVC"; }
+PAM_USER2="vpnimx$TAG"  # a second account, without a client-config-dir file
+test_cleanup() { userdel "$PAM_USER" 2>/dev/null; userdel "$PAM_USER2" 2>/dev/null; rm -f "/etc/pam.d/$SVC"; }
 useradd -M -N -g users -s /usr/sbin/nologin "$PAM_USER" || e2e_skip "cannot create a user"
+useradd -M -N -g users -s /usr/sbin/nologin "$PAM_USER2" || e2e_skip "cannot create a user"
 echo "$PAM_USER:$PAM_PASS" | chpasswd
+echo "$PAM_USER2:$PAM_PASS" | chpasswd
 note_secret "$PAM_PASS"
 printf 'auth required pam_unix.so\naccount required pam_unix.so\n' >"/etc/pam.d/$SVC"
 
@@ -54,7 +64,7 @@ pem() {  # pem DIR NAME CN PURPOSE: DIR/NAME.key and DIR/NAME.crt, issued by $WO
 }
 mkdir -p "$WORK/pki" "$WORK/A" "$WORK/clientA" "$WORK/B" "$WORK/B/ccd" "$WORK/clientB"
 certtool --generate-privkey --ecc --outfile "$WORK/pki/ca.key" >/dev/null 2>&1
-printf 'cn = "import test CA"\nca\ncert_signing_key\nexpiration_days = 30\n' >"$WORK/pki/ca.tmpl"
+printf 'cn = "import test CA"\nca\ncert_signing_key\ncrl_signing_key\nexpiration_days = 30\n' >"$WORK/pki/ca.tmpl"
 certtool --generate-self-signed --load-privkey "$WORK/pki/ca.key" --template "$WORK/pki/ca.tmpl" \
   --outfile "$WORK/pki/ca.crt" >/dev/null 2>&1
 pem "$WORK/A" server "vpn.example.com" tls_www_server
@@ -79,7 +89,8 @@ ov_run() {
 ref_server() {
   rm -f "$WORK/ref.log"
   ip netns exec "$NS_S" "$OPENVPN" --cd "$1" --config server.conf --log "$WORK/ref.log" \
-    --status "$WORK/ref-status.log" --ifconfig-pool-persist "$WORK/ref-ipp.txt" "${server_extra[@]}" \
+    --status "$WORK/ref-status.log" 1 --status-version 2 --ifconfig-pool-persist "$WORK/ref-ipp.txt" \
+    "${server_extra[@]}" \
     </dev/null >/dev/null 2>&1 &
   REF_PID=$!
   STARTED_PIDS+=("$REF_PID")
@@ -93,6 +104,18 @@ ref_server() {
 }
 server_extra=()
 [ -n "$(ov_no_dco)" ] && server_extra+=(--disable-dco)
+# status_has FILE CN: waits (at most 5 s) until FILE lists CN's client (CLIENT_LIST,CN,...)
+status_has() {
+  for _ in $(seq 1 50); do grep -q "^CLIENT_LIST,$2," "$1" 2>/dev/null && return 0; sleep 0.1; done
+  return 1
+}
+# status_frame FILE: the lines of a status file that do not depend on its clients
+status_frame() { grep -E '^(HEADER|GLOBAL_STATS|END)' "$1" | sed 's/^\(GLOBAL_STATS,[^,]*\),.*/\1/'; }
+# refused NAME: that openvpn (started with ov_run) ends within 20 s without a tunnel
+refused() {
+  ov_wait_exit "$(ov_pid "$1")" 200 || { ov_stop "$1"; return 1; }
+  ! grep -q "Initialization Sequence Completed" "$WORK/ov-$1.log"
+}
 stop_ref() { kill -TERM "$REF_PID" 2>/dev/null; ov_wait_exit "$REF_PID" || kill -9 "$REF_PID" 2>/dev/null; }
 # imported NAME PORT: the imported DIR/sslvpnd.conf with what this test adds (the workers'
 # account, a control socket), started; PORT as start_server's.
@@ -129,6 +152,8 @@ check "A: the sample client differs from Debian's in its remote line alone" \
 if check "A: openvpn's own server runs the sample" ref_server "$WORK/A"; then
   ov_run "$WORK/clientA" refa client.conf --dev tunra "${client_extra[@]}"
   check "A: ... and its client connects to it (the pair is a working openvpn setup)" ov_up refa
+  check "A: ... openvpn's status file (version 2) lists it" status_has "$WORK/ref-status.log" alice
+  cp "$WORK/ref-status.log" "$WORK/ref-status-A.log"
   ov_stop refa
   stop_ref
 fi
@@ -140,9 +165,13 @@ check "A: ... certificate logins, the sample's files, its network and keepalive"
   test "$(grep -E '^(auth|ca-cert|server-cert|server-key|openvpn-udp-port|ipv4-network|route|dpd|tcp-port) ' "$WORK/A/sslvpnd.conf" | tr '\n' '|')" \
   = "tcp-port = 0|openvpn-udp-port = 1194|ipv4-network = 10.8.0.0/24|auth = \"certificate\"|ca-cert = $WORK/A/ca.crt|server-cert = $WORK/A/server.crt|server-key = $WORK/A/server.key|dpd = 120|route = 10.8.0.0/24|"
 sed 's/^/    /' "$WORK/A/sslvpnd.conf" | grep -v '^    $' | head -n 40
+check "A: ... the sample's status file becomes openvpn-status" \
+  grep -qx 'openvpn-status = /var/log/openvpn/openvpn-status.log 60' "$WORK/A/sslvpnd.conf"
+# Here the status file goes to the test's directory, every second, in version 2.
+sed -i "s|^openvpn-status = .*|openvpn-status = $WORK/status-A.log 1\nopenvpn-status-version = 2|" "$WORK/A/sslvpnd.conf"
 if check "A: sslvpnd runs the imported file" imported A "udp:$OV_PORT"; then
-  check "A: ... the AnyConnect port is not opened (tcp-port = 0)" \
-    test -z "$(in_ns "$NS_S" ss -Htln 'sport = :443')"
+  check "A: ... it listens on UDP 1194 alone: no TCP port at all (tcp-port = 0)" \
+    test "$(in_ns "$NS_S" ss -Htln | wc -l) $(in_ns "$NS_S" ss -Huln | awk '{print $4}' | sed 's/.*://' | sort -u | tr '\n' ' ')" = "0 $OV_PORT "
   ov_run "$WORK/clientA" a client.conf --dev tuna "${client_extra[@]}"
   check "A: the sample client, unchanged, connects" ov_up a
   check "A: ... over UDP" grep -q "UDPv4 link remote: \[AF_INET\]$SERVER_IP:$OV_PORT" "$WORK/ov-a.log"
@@ -151,6 +180,20 @@ if check "A: sslvpnd runs the imported file" imported A "udp:$OV_PORT"; then
   check "A: ... its address is in 10.8.0.0/24" bash -c "[[ '$(ov_addr4 a)' == 10.8.0.* ]]"
   check "A: ... no route beyond the VPN's network (as openvpn pushed none)" \
     bash -c "! ip -n '$NS_C' route show | grep -v '^10\.8\.0\.0/24' | grep -q 'dev tuna'"
+  if check "A: sslvpnd's openvpn-status lists it" status_has "$WORK/status-A.log" alice; then
+    ours=$(grep '^CLIENT_LIST,alice,' "$WORK/status-A.log") theirs=$(grep '^CLIENT_LIST,alice,' "$WORK/ref-status-A.log")
+    check "A: ... with openvpn's headers and global lines, exactly" \
+      test "$(status_frame "$WORK/status-A.log")" = "$(status_frame "$WORK/ref-status-A.log")"
+    check "A: ... a client line of openvpn's 13 fields" \
+      test "$(awk -F, '{print NF}' <<<"$ours")" = "$(awk -F, '{print NF}' <<<"$theirs")"
+    check "A: ... its real address as openvpn writes it (IP:port)" \
+      bash -c "[[ '$(cut -d, -f3 <<<"$ours")' =~ ^${CLIENT_IP//./\\.}:[0-9]+\$ && '$(cut -d, -f3 <<<"$theirs")' =~ ^${CLIENT_IP//./\\.}:[0-9]+\$ ]]"
+    echo "  ours:   $ours"
+    echo "  theirs: $theirs"
+    check "A: ... its virtual address; openvpn's user name (none: UNDEF) and cipher fields" \
+      test "$(cut -d, -f4,10,13 <<<"$ours")" = "$(ov_addr4 a),$(cut -d, -f10,13 <<<"$theirs")"
+    check "A: ... and a routing-table line for that address" grep -q "^ROUTING_TABLE,$(ov_addr4 a),alice," "$WORK/status-A.log"
+  fi
   ov_stop a  # the sample client sends no exit notification
   # A new user's profile from the imported file: its CA is ca-cert, which issued server-cert.
   check "A: a new profile from the imported file (sslvpnd-ovpn-key profile)" \
@@ -161,6 +204,43 @@ if check "A: sslvpnd runs the imported file" imported A "udp:$OV_PORT"; then
   ov_run "$WORK/A" n new.ovpn --dev tunn "${client_extra[@]}"
   check "A: ... openvpn connects with it and alice's certificate" ov_up n
   ov_stop n alice
+  stop_server
+fi
+
+echo "# A2: the sample with crl-verify: a revoked certificate and another CA's are refused"
+mkdir -p "$WORK/A2" "$WORK/other"
+cp "$WORK/A/server.conf" "$WORK/A/ca.crt" "$WORK/A/server.crt" "$WORK/A/server.key" "$WORK/A/dh2048.pem" "$WORK/A2/"
+printf '\ncrl-verify crl.pem\n' >>"$WORK/A2/server.conf"  # the sample ends without a line break
+pem "$WORK/clientA" mallory mallory tls_www_client
+printf 'crl_next_update = 30\ncrl_number = 1\n' >"$WORK/A2/crl.tmpl"
+certtool --generate-crl --load-ca-privkey "$WORK/pki/ca.key" --load-ca-certificate "$WORK/pki/ca.crt" \
+  --load-certificate "$WORK/clientA/mallory.crt" --template "$WORK/A2/crl.tmpl" --outfile "$WORK/A2/crl.pem" >/dev/null 2>&1
+certtool --generate-privkey --ecc --outfile "$WORK/other/ca.key" >/dev/null 2>&1
+printf 'cn = "another CA"\nca\ncert_signing_key\nexpiration_days = 30\n' >"$WORK/other/ca.tmpl"
+certtool --generate-self-signed --load-privkey "$WORK/other/ca.key" --template "$WORK/other/ca.tmpl" \
+  --outfile "$WORK/other/ca.crt" >/dev/null 2>&1
+certtool --generate-privkey --ecc --outfile "$WORK/clientA/stranger.key" >/dev/null 2>&1
+printf 'cn = "alice"\ntls_www_client\nsigning_key\nexpiration_days = 30\n' >"$WORK/clientA/stranger.tmpl"
+certtool --generate-certificate --load-privkey "$WORK/clientA/stranger.key" --load-ca-certificate "$WORK/other/ca.crt" \
+  --load-ca-privkey "$WORK/other/ca.key" --template "$WORK/clientA/stranger.tmpl" --outfile "$WORK/clientA/stranger.crt" >/dev/null 2>&1
+"$KEYTOOL" import -o "$WORK/A2/sslvpnd.conf" "$WORK/A2/server.conf" 2>/dev/null
+check "A2: imported, with the CRL" grep -qx "crl = $WORK/A2/crl.pem" "$WORK/A2/sslvpnd.conf"
+sed -i '/^openvpn-status = /d' "$WORK/A2/sslvpnd.conf"
+# A CRL that no CA of ca-cert signed would let revoked certificates pass unseen: refused.
+certtool --generate-crl --load-ca-privkey "$WORK/other/ca.key" --load-ca-certificate "$WORK/other/ca.crt" \
+  --template "$WORK/A2/crl.tmpl" --outfile "$WORK/A2/other-crl.pem" >/dev/null 2>&1
+sed "s|^crl = .*|crl = $WORK/A2/other-crl.pem|" "$WORK/A2/sslvpnd.conf" >"$WORK/A2/bad-crl.conf"
+out=$("$SSLVPND" -t -c "$WORK/A2/bad-crl.conf" 2>&1)
+check "A2: a CRL another CA signed: sslvpnd -t refuses it, saying so" \
+  test "$? $(grep -c 'holds no CRL signed by a CA of ca-cert' <<<"$out")" = "1 1"
+if check "A2: sslvpnd runs it" imported A2 "udp:$OV_PORT"; then
+  ov_run "$WORK/clientA" a2 client.conf --dev tuna2 "${client_extra[@]}"
+  check "A2: alice's certificate still connects" ov_up a2
+  ov_stop a2
+  ov_run "$WORK/clientA" m client.conf --dev tunm --cert mallory.crt --key mallory.key "${client_extra[@]}"
+  check "A2: mallory's revoked certificate gets no tunnel" refused m
+  ov_run "$WORK/clientA" st client.conf --dev tunst --cert stranger.crt --key stranger.key "${client_extra[@]}"
+  check "A2: a certificate from another CA (CN alice) gets no tunnel" refused st
   stop_server
 fi
 
@@ -194,6 +274,7 @@ plugin $PAM_PLUGIN $SVC
 verify-client-cert none
 username-as-common-name
 client-config-dir ccd
+ccd-exclusive
 persist-key
 persist-tun
 verb 3
@@ -214,7 +295,9 @@ CONF
 cp "$WORK/pki/ca.crt" "$WORK/clientB/ca.crt"
 printf '%s\n%s\n' "$PAM_USER" "$PAM_PASS" >"$WORK/clientB/login.txt"
 printf '%s\n%s\n' "$PAM_USER" 'import-Wrong-Pass9' >"$WORK/clientB/wrong.txt"
-chmod 600 "$WORK/clientB/login.txt" "$WORK/clientB/wrong.txt"
+printf '%s\n%s\n' "$PAM_USER2" "$PAM_PASS" >"$WORK/clientB/nofile.txt"
+chmod 600 "$WORK/clientB/login.txt" "$WORK/clientB/wrong.txt" "$WORK/clientB/nofile.txt"
+grep -v '^tls-crypt' "$WORK/clientB/client.conf" >"$WORK/clientB/nokey.conf"
 if check "B: openvpn's own server runs it" ref_server "$WORK/B"; then
   ov_run "$WORK/clientB" refb client.conf --dev tunrb "${client_extra[@]}"
   check "B: ... and its client connects to it with the PAM password" ov_up refb
@@ -226,8 +309,8 @@ fi
 check "B: imported (exit 0)" test $? = 0
 check "B: ... the inline CA written beside it, mode 0600" \
   test "$(stat -c %a "$WORK/B/sslvpnd-ca.pem") $(sha256sum <"$WORK/B/sslvpnd-ca.pem")" = "600 $(sha256sum <"$WORK/pki/ca.crt")"
-check "B: ... the CBC cipher and block-outside-dns named on stderr" \
-  test "$(grep -c -e "AES-256-CBC' is not offered" -e 'block-outside-dns' "$WORK/import-B.err")" = 2
+check "B: ... the CBC cipher named on stderr" grep -q "AES-256-CBC' is not offered" "$WORK/import-B.err"
+check "B: ... and block-outside-dns" grep -q 'push "block-outside-dns": not pushed by sslvpnd' "$WORK/import-B.err"
 check "B: ... and at the end of the file" grep -q '^#   push "block-outside-dns": not pushed by sslvpnd' "$WORK/B/sslvpnd.conf"
 check "B: ... PAM with the plugin's service, no certificate" \
   test "$(grep '^auth ' "$WORK/B/sslvpnd.conf")" = "auth = \"pam[service=$SVC]\""
@@ -248,6 +331,10 @@ if check "B: sslvpnd runs the imported file" imported B "$OV_PORT"; then
   ov_wait_exit "$(ov_pid bw)" 150
   check "B: a wrong password: AUTH_FAILED, no tunnel" \
     bash -c "grep -q AUTH_FAILED '$WORK/ov-bw.log' && ! grep -q 'Initialization Sequence Completed' '$WORK/ov-bw.log'"
+  ov_run "$WORK/clientB" bx client.conf --dev tunbx --auth-user-pass nofile.txt "${client_extra[@]}"
+  check "B: ccd-exclusive: a right password without a client-config-dir file gets no tunnel" refused bx
+  ov_run "$WORK/clientB" bk nokey.conf --dev tunbk --hand-window 5 "${client_extra[@]}"
+  check "B: a client without the tls-crypt key gets no tunnel" refused bk
   stop_server
 fi
 
@@ -265,6 +352,13 @@ out=$("$KEYTOOL" import "$WORK/C/script.conf" 2>"$WORK/import-C.err")
 check "C: a login script sslvpnd cannot run: a password file to fill in, never no password" \
   test "$(grep '^auth ' <<<"$out")" = 'auth = "plain[passwd=/etc/sslvpnd/passwd]"'
 check "C: ... said on stderr" grep -q 'a login script sslvpnd does not run; users give a password from /etc/sslvpnd/passwd' "$WORK/import-C.err"
+cp "$WORK/C/script.conf" "$WORK/C/weaker.conf"
+echo 'tls-verify "/etc/openvpn/verify-cn.sh"' >>"$WORK/C/weaker.conf"
+out=$("$KEYTOOL" import -o "$WORK/C/weaker-out.conf" "$WORK/C/weaker.conf" 2>&1)
+check "C: a check sslvpnd would not make (tls-verify): exit 1, nothing written" \
+  test "$? $(grep -c 'nothing written: clients would get in with less checking' <<<"$out") $([ -e "$WORK/C/weaker-out.conf" ] && echo file)" = "1 1 "
+check "C: ... with --accept-weaker it is written, the lost check listed at its end" \
+  bash -c "'$KEYTOOL' import --accept-weaker -o '$WORK/C/weaker-out.conf' '$WORK/C/weaker.conf' 2>/dev/null && grep -q '^#   line 7: tls-verify' '$WORK/C/weaker-out.conf'"
 sum=$(sha256sum <"$WORK/A/sslvpnd.conf")
 "$KEYTOOL" import -o "$WORK/A/sslvpnd.conf" "$WORK/A/server.conf" >/dev/null 2>&1
 check "C: an existing output file is not overwritten (exit 1)" test "$? $(sha256sum <"$WORK/A/sslvpnd.conf")" = "1 $sum"

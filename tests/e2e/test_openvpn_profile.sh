@@ -4,7 +4,7 @@
 #   A  UDP and TCP, tls-crypt-v2: the profile carries a fresh client key with the metadata
 #      given, the server's certificate as CA, a <connection> per port; openvpn connects over
 #      UDP, pings, and the server logs the key's metadata; two profiles have different keys
-#   B  TCP only, tls-auth with direction 0 and SHA256: key-direction 1 and auth SHA256 in the
+#   B  TCP only, tls-auth with direction 0 and SHA384: key-direction 1 and auth SHA384 in the
 #      profile; openvpn connects over TCP and pings
 #      connect- and disconnect-scripts get openvpn's own variables (script_type, common_name,
 #      trusted_ip, ifconfig_pool_remote_ip, bytes_received...) beside ocserv's
@@ -91,11 +91,11 @@ fi
 echo "# B: TCP only, tls-auth (direction 0, SHA256)"
 "$OPENVPN" --genkey secret "$WORK/ta.key" >/dev/null 2>&1
 grep -E '^[0-9a-f]{32}$' "$WORK/ta.key" | while read -r l; do note_secret "$l"; done
-if server B 10.87.2 "openvpn-tcp-port = $OV_PORT" "openvpn-tls-auth = $WORK/ta.key 0" "openvpn-auth = SHA256"; then
+if server B 10.87.2 "openvpn-tcp-port = $OV_PORT" "openvpn-tls-auth = $WORK/ta.key 0" "openvpn-auth = SHA384"; then
   check "B: profile written" "$KEYTOOL" profile -c "$WORK/B.conf" --remote "$SERVER_IP" "$WORK/b.ovpn"
   sans_secrets "$WORK/b.ovpn" | sed 's/^/    /'
   check "B: only the TCP connection" test "$(grep -c '^remote ' "$WORK/b.ovpn") $(grep '^remote ' "$WORK/b.ovpn")" = "1 remote $SERVER_IP $OV_PORT tcp-client"
-  check "B: key-direction 1 and auth SHA256" test "$(grep -E '^(key-direction|auth) ' "$WORK/b.ovpn" | tr '\n' '|')" = "key-direction 1|auth SHA256|"
+  check "B: key-direction 1 and auth SHA384" test "$(grep -E '^(key-direction|auth) ' "$WORK/b.ovpn" | tr '\n' '|')" = "key-direction 1|auth SHA384|"
   check "B: the tls-auth key inline" test "$(block b tls-auth)" = "$(cat "$WORK/ta.key")"
   check "B: openvpn connects with the profile" connect b
   check "B: ... over TCP" grep -q "TCP connection established with \[AF_INET\]$SERVER_IP:$OV_PORT" "$WORK/ov-b.log"

@@ -162,11 +162,11 @@ TEST_CASE("ovpn tls-auth: key directions, HMAC-SHA1, replay window with time") {
   CHECK(server.unwrap(wrong.wrap(plain)).error() == Errc::Denied);
 }
 
-TEST_CASE("ovpn tls-auth with openvpn's --auth SHA256 and SHA512: the tag grows, digests must match") {
+TEST_CASE("ovpn tls-auth with openvpn's --auth SHA224 to SHA512: the tag grows, digests must match") {
   std::string k = key();
   auto plain = serialize_control(reset(1));
-  for (auto [digest, tag] :
-       {std::pair{AuthDigest::Sha256, size_t{32}}, std::pair{AuthDigest::Sha512, size_t{64}}}) {
+  for (auto [digest, tag] : {std::pair{AuthDigest::Sha224, size_t{28}}, std::pair{AuthDigest::Sha256, size_t{32}},
+                             std::pair{AuthDigest::Sha384, size_t{48}}, std::pair{AuthDigest::Sha512, size_t{64}}}) {
     ControlWrap client(tls_auth_keys(k, KeyDirection::Inverse, digest), 50);
     ControlWrap server(tls_auth_keys(k, KeyDirection::Normal, digest), 60);
     auto w = client.wrap(plain);
@@ -179,6 +179,7 @@ TEST_CASE("ovpn tls-auth with openvpn's --auth SHA256 and SHA512: the tag grows,
     CHECK_FALSE(sha1.unwrap(w).ok());  // a server with another digest refuses it
   }
   CHECK(auth_digest_from_name("sha256") == AuthDigest::Sha256);
+  CHECK(auth_digest_from_name("SHA384") == AuthDigest::Sha384);
   CHECK_FALSE(auth_digest_from_name("MD5"));
 }
 

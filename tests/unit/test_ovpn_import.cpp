@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <string>
 
 #include "common/config.hpp"
@@ -102,7 +103,8 @@ TEST_CASE("import: pushes, DNS, IPv6 and the redirect flags", "[ovpn-import]") {
              "push \"route 192.168.1.0 255.255.255.0\"\npush \"route 10.1.0.0 255.255.0.0 net_gateway\"\n"
              "push \"route-ipv6 2001:db8::/32\"\npush \"dhcp-option DNS 10.8.0.1\"\n"
              "push \"dhcp-option DOMAIN corp.example\"\npush \"dhcp-option DOMAIN-SEARCH lab.example\"\n"
-             "dns server 0 address [fd00:8::1]:53 10.8.0.2:53\ndns search-domains x.example\n"
+             "push \"dns server 0 address [fd00:8::1]:53 10.8.0.2:53\"\n"
+             "push \"dns search-domains x.example\"\ndns server 0 address 10.99.0.1\n"
              "push \"ping 10\"\npush \"block-outside-dns\"\n");
   Config c = loaded(r);
   CHECK(c.ipv6_network->to_string() == "fd00:8::/64");
@@ -116,6 +118,7 @@ TEST_CASE("import: pushes, DNS, IPv6 and the redirect flags", "[ovpn-import]") {
   CHECK(c.default_domain == "corp.example");
   CHECK(c.split_dns == std::vector<std::string>{"lab.example", "x.example"});
   CHECK(warned(r, "push \"block-outside-dns\": not pushed"));
+  CHECK(std::find(c.dns.begin(), c.dns.end(), parse_ip("10.99.0.1").value()) == c.dns.end());  // not pushed
   CHECK_FALSE(warned(r, "ping"));  // sslvpnd pushes ping of itself
 
   // def1 alone with an IPv6 pool: all of IPv4, not IPv6 (sslvpnd's "default" would be both).
@@ -139,7 +142,7 @@ TEST_CASE("import: control-channel keys, ciphers and the rest of the mapped keys
   Config c = loaded(r);
   CHECK(c.openvpn_tcp_port == 443);
   CHECK(c.openvpn_udp_port == 0);
-  CHECK(c.openvpn_tls_auth == "/etc/openvpn/server/ta.key");
+  CHECK(c.openvpn_tls_auth == "/srv/ovpn/ta.key");  // every relative path from the last cd, as openvpn
   CHECK(c.openvpn_tls_auth_direction == 0);
   CHECK(c.openvpn_auth == "SHA256");
   CHECK(c.openvpn_data_ciphers == "AES-256-GCM:CHACHA20-POLY1305");
@@ -148,7 +151,8 @@ TEST_CASE("import: control-channel keys, ciphers and the rest of the mapped keys
   CHECK(c.max_same_clients == 0);
   CHECK(c.max_clients == 50);
   CHECK(c.idle_timeout == 3600);
-  CHECK(c.openvpn_client_config_dir == "/srv/ovpn/ccd");  // after cd, from there
+  CHECK(c.openvpn_client_config_dir == "/srv/ovpn/ccd");
+  CHECK(c.ca_cert == "/srv/ovpn/ca.crt");  // named before the cd, opened after it
   CHECK(c.connect_script == "/usr/local/bin/cc.sh");
   CHECK(c.cert_user_oid == "0.9.2342.19200300.100.1.1");
   CHECK(c.crl == "/srv/ovpn/crl.pem");
@@ -156,6 +160,10 @@ TEST_CASE("import: control-channel keys, ciphers and the rest of the mapped keys
   CHECK(has_line(r, "mtu = 1400"));
   CHECK(has_line(r, "openvpn-auth-token-lifetime = 7200"));
   CHECK(has_line(r, "openvpn-ccd-exclusive = true"));
+  auto st = loaded(import(std::string(kBase) + "status /var/log/openvpn/status.log 10\nstatus-version 2\n"));
+  CHECK(st.openvpn_status_file == "/var/log/openvpn/status.log");
+  CHECK(st.openvpn_status_interval == 10);
+  CHECK(st.openvpn_status_version == 2);
 
   auto v2 = loaded(import(std::string(kBase) + "tls-crypt-v2 /etc/openvpn/v2.key\n"));
   CHECK(v2.openvpn_tls_crypt_v2 == "/etc/openvpn/v2.key");
@@ -169,6 +177,11 @@ TEST_CASE("import: logins are never weakened", "[ovpn-import]") {
   CHECK(both.auth_chains[0].certificate);
   REQUIRE(both.auth_chains[0].password);
   CHECK(both.auth_chains[0].password->params.at("service") == "openvpn");
+  // The plugin's arguments as one quoted word: the service is its first.
+  auto quoted = loaded(
+      import(std::string(kBase) +
+             "plugin openvpn-plugin-auth-pam.so \"vpn-otp login USERNAME password PASSWORD pin OTP\"\n"));
+  CHECK(quoted.auth_chains[0].password->params.at("service") == "vpn-otp");
   // PAM alone.
   auto alone = loaded(import(std::string(kBase) + pam + "verify-client-cert none\n"));
   CHECK_FALSE(alone.auth_chains[0].certificate);
@@ -223,4 +236,80 @@ TEST_CASE("import: inline files and refusals", "[ovpn-import]") {
   auto manual =
       loaded(import("mode server\ntls-server\nifconfig 10.5.0.1 255.255.255.0\nca a\ncert b\nkey c\n"));
   CHECK(manual.ipv4_network->to_string() == "10.5.0.0/24");
+}
+
+TEST_CASE("import: what would let clients in with less checking stops the import", "[ovpn-import]") {
+  for (const char* line : {"tls-verify /bin/check\n", "crl-verify /etc/openvpn/crls dir\n",
+                           "verify-x509-name client- name-prefix\n", "remote-cert-ku 80\n",
+                           "client-connect \"/bin/cc.sh --strict\"\n", "tls-crypt-v2-verify /bin/v\n"}) {
+    auto r = import(std::string(kBase) + line);
+    INFO(line);
+    CHECK(r.weakened.size() == 1);
+  }
+  auto ok = import(std::string(kBase) +
+                   "remote-cert-eku \"TLS Web Client Authentication\"\nremote-cert-tls client\n");
+  CHECK(ok.weakened.empty());
+  CHECK(ok.warnings.empty());
+  // Plugins that check logins (OTP, Duo...) are never dropped: a password is asked for.
+  for (const char* line :
+       {"plugin /usr/lib/openvpn/openvpn-otp.so \"otp_secrets=/etc/otp\"\n",
+        "plugin /opt/duo/duo_openvpn.so \"IKEY SKEY HOST\"\n", "management-client-auth\n"}) {
+    auto c = loaded(import(std::string(kBase) + line));
+    INFO(line);
+    REQUIRE(c.auth_chains[0].password);
+    CHECK(c.auth_chains[0].password->params.at("passwd") == "/etc/sslvpnd/passwd");
+  }
+  CHECK(refusal(std::string(kBase) + "plugin /usr/lib/openvpn/openvpn-plugin-auth-pam.so\n")
+            .find("names no PAM service") != std::string::npos);
+}
+
+TEST_CASE("import: paths, includes, values and pushes as openvpn reads them", "[ovpn-import]") {
+  // chroot: the CRL, client-config-dir and scripts inside it; the keys outside.
+  auto ch = loaded(import(std::string(kBase) + "chroot jail\ncrl-verify crl.pem\nclient-config-dir /ccd\n"));
+  CHECK(ch.crl == "/etc/openvpn/server/jail/crl.pem");
+  CHECK(ch.openvpn_client_config_dir == "/etc/openvpn/server/jail/ccd");
+  CHECK(ch.ca_cert == "/etc/openvpn/server/ca.crt");
+  // config FILE: read where it stands; a missing one, or no reader, stops the import.
+  ImportArgs inc = kArgs;
+  inc.read_include = [](const std::string& p) -> std::optional<std::string> {
+    if (p == "/etc/openvpn/server/auth.conf") return std::string("plugin openvpn-plugin-auth-pam.so vpn\n");
+    return std::nullopt;
+  };
+  CHECK(loaded(import(std::string(kBase) + "config auth.conf\n", inc)).auth_chains[0].password);
+  CHECK(refusal(std::string(kBase) + "config other.conf\n", inc).find("cannot read the included") !=
+        std::string::npos);
+  CHECK(refusal(std::string(kBase) + "config auth.conf\n").find("cannot read") != std::string::npos);
+  // Values: " #" is quoted (else it would read as a comment); a '"' cannot be written.
+  auto hash = loaded(import(std::string(kBase) + "client-config-dir \"/etc/openvpn/vpn #2/ccd\"\n"));
+  CHECK(hash.openvpn_client_config_dir == "/etc/openvpn/vpn #2/ccd");
+  CHECK(refusal(std::string(kBase) + "crl-verify 'a\"b'\n").find("cannot hold") != std::string::npos);
+  // Exclusions alone still leave clients routed to the VPN only, not everything.
+  auto ex = loaded(import(std::string(kBase) + "push \"route 10.1.0.0 255.255.0.0 net_gateway\"\n"));
+  CHECK_FALSE(ex.route_default);
+  REQUIRE(ex.routes.size() == 1);
+  CHECK(ex.routes[0].to_string() == "10.8.0.0/24");
+  CHECK(ex.no_routes.size() == 1);
+  // More pushes than a connect-script may give: every one is kept.
+  std::string many = kBase;
+  for (int i = 0; i < 300; ++i)
+    many += "push \"route 10." + std::to_string(i / 250 + 100) + "." + std::to_string(i % 250) +
+            ".0 255.255.255.0\"\n";
+  CHECK(loaded(import(many + "push \"redirect-gateway def1 block-local\"\n")).route_default);
+  CHECK(
+      warned(import(many + "push \"redirect-gateway def1 block-local\"\n"), "'block-local' is not applied"));
+  // --push, as openvpn allows option names with "--".
+  CHECK(
+      loaded(import(std::string(kBase) + "--push \"route 10.5.0.0 255.255.0.0\"\n")).routes[0].to_string() ==
+      "10.5.0.0/16");
+  // tls-crypt-v2: openvpn's default serves 2.5 clients over UDP; force-cookie does not.
+  CHECK(has_line(import(std::string(kBase) + "tls-crypt-v2 v2.key\n"),
+                 "openvpn-tls-crypt-v2-force-cookie = false"));
+  CHECK_FALSE(has_line(import(std::string(kBase) + "tls-crypt-v2 v2.key force-cookie\n"),
+                       "openvpn-tls-crypt-v2-force-cookie = false"));
+  // tls-auth with SHA384 (angristan's choice); an unknown digest stops the import.
+  CHECK(loaded(import(std::string(kBase) + "tls-auth ta.key 0\nauth SHA384\n")).openvpn_auth == "SHA384");
+  CHECK(refusal(std::string(kBase) + "tls-auth ta.key 0\nauth MD5\n").find("HMAC") != std::string::npos);
+  CHECK(refusal(std::string(kBase) + "capath /var/etc/ca\n").find("capath") != std::string::npos);
+  CHECK(warned(import(std::string(kBase) + "ifconfig-pool 10.8.0.100 10.8.0.200\n"), "may be leased"));
+  CHECK(loaded(import("\xef\xbb\xbf" + std::string(kBase))).openvpn_udp_port == 1194);  // a byte order mark
 }

@@ -9,6 +9,8 @@
 // import_openvpn_server is a pure function of the text; run_import does the files.
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,7 +22,9 @@ namespace sslvpn::ovpnkey {
 struct ImportArgs {
   std::string source;    // the openvpn file, as named (for the header)
   std::string base_dir;  // where openvpn resolved relative paths: the file's directory
-  std::string out;       // the sslvpnd.conf to write ("": standard output)
+  std::string out;       // the sslvpnd.conf to write, an absolute path ("": standard output)
+  // A file a `config` line includes (nullopt: it cannot be read); none: includes are refused.
+  std::function<std::optional<std::string>(const std::string& path)> read_include;
 };
 
 struct ImportedFile {  // an inline <ca>, <key>, <tls-crypt>... block, written beside `out`
@@ -31,15 +35,19 @@ struct ImportedFile {  // an inline <ca>, <key>, <tls-crypt>... block, written b
 struct ImportResult {
   std::string config;
   std::vector<std::string> warnings;  // "line N: ...": what the server no longer does
+  std::vector<std::string> weakened;  // of those, the checks on clients it no longer makes
   std::vector<ImportedFile> files;
 };
 
 // Errors (`error` says which): the file does not parse, is not a TLS server with a pool
 // ("server" or "mode server" with "ifconfig"), uses TAP or pkcs12, lacks ca, cert or key, or
-// has inline files while the output goes to standard output.
+// has inline files while the output goes to standard output, or a value sslvpnd.conf cannot
+// hold (a control character, a '"').
 Result<ImportResult> import_openvpn_server(std::string_view text, const ImportArgs& a, std::string* error);
 
-// sslvpnd-ovpn-key import [-o OUT] SERVER.conf: 0, or 1 with the reason on stderr.
+// sslvpnd-ovpn-key import [--cd DIR] [--accept-weaker] [-o OUT] SERVER.conf: 0, or 1 with the
+// reason on stderr. Without --accept-weaker nothing is written when a check on clients would be
+// lost (a tls-verify script, a CRL directory...).
 int run_import(const std::vector<std::string>& args);
 
 }  // namespace sslvpn::ovpnkey

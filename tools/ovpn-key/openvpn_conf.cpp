@@ -25,6 +25,7 @@ Result<std::vector<OpenvpnDirective>> parse_openvpn_conf(std::string_view text, 
     return fail(error, 0, "the file is longer than " + std::to_string(kMaxOpenvpnConf) + " bytes",
                 Errc::Limit);
   if (text.find('\0') != std::string_view::npos) return fail(error, 0, "the file holds a NUL byte");
+  if (text.starts_with("\xef\xbb\xbf")) text.remove_prefix(3);  // a UTF-8 byte order mark
   std::vector<OpenvpnDirective> out;
   OpenvpnDirective* open_block = nullptr;
   std::string end_tag;

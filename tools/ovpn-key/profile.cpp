@@ -105,22 +105,24 @@ bool issued(const std::string& issuer, const std::string& crt) {
 // openvpn PKI: one CA for the server and the clients). Otherwise --ca is needed.
 bool choose_ca(const ProfileArgs& a, const std::string& ca_cert, const std::vector<std::string>& chain,
                std::string* ca) {
+  // A file's certificates alone: whatever else it holds (a CA's key) stays out of profiles.
+  auto take = [ca](const std::vector<std::string>& certs) {
+    ca->clear();
+    for (const auto& c : certs) ca->append(c).push_back('\n');
+    return true;
+  };
   if (!a.ca.empty()) {
     auto text = read_file(a.ca);
-    if (!text || pem_certificates(*text).empty()) return fail("no PEM certificate in '" + a.ca + "'");
-    *ca = std::move(*text);
-    if (ca->back() != '\n') ca->push_back('\n');
-    return true;
+    auto certs = text ? pem_certificates(*text) : std::vector<std::string>{};
+    if (certs.empty()) return fail("no PEM certificate in '" + a.ca + "'");
+    return take(certs);
   }
   if (!facts_of(chain.back()).self_signed && !ca_cert.empty()) {
     auto text = read_file(ca_cert);
     auto certs = text ? pem_certificates(*text) : std::vector<std::string>{};
     if (std::any_of(certs.begin(), certs.end(),
-                    [&](const std::string& c) { return issued(c, chain.back()); })) {
-      *ca = std::move(*text);
-      if (ca->back() != '\n') ca->push_back('\n');
-      return true;
-    }
+                    [&](const std::string& c) { return issued(c, chain.back()); }))
+      return take(certs);
   }
   if (!facts_of(chain.back()).self_signed)
     return fail(

@@ -20,9 +20,19 @@ constexpr std::string_view kEnd = "-----END OpenVPN Static key V1-----";
 constexpr size_t kSha1 = 20, kSha256 = 32, kReplay = 8, kMaxTag = 64;
 
 gnutls_mac_algorithm_t mac_of(AuthDigest d) {
-  return d == AuthDigest::Sha1     ? GNUTLS_MAC_SHA1
-         : d == AuthDigest::Sha256 ? GNUTLS_MAC_SHA256
-                                   : GNUTLS_MAC_SHA512;
+  switch (d) {
+    case AuthDigest::Sha1:
+      return GNUTLS_MAC_SHA1;
+    case AuthDigest::Sha224:
+      return GNUTLS_MAC_SHA224;
+    case AuthDigest::Sha256:
+      return GNUTLS_MAC_SHA256;
+    case AuthDigest::Sha384:
+      return GNUTLS_MAC_SHA384;
+    case AuthDigest::Sha512:
+      break;
+  }
+  return GNUTLS_MAC_SHA512;
 }
 
 std::string_view key_part(std::string_view key, int index, bool hmac) {
@@ -66,13 +76,27 @@ std::optional<AuthDigest> auth_digest_from_name(std::string_view name) {
   std::string n(name);
   for (char& c : n) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   if (n == "SHA1") return AuthDigest::Sha1;
+  if (n == "SHA224") return AuthDigest::Sha224;
   if (n == "SHA256") return AuthDigest::Sha256;
+  if (n == "SHA384") return AuthDigest::Sha384;
   if (n == "SHA512") return AuthDigest::Sha512;
   return std::nullopt;
 }
 
 size_t auth_tag_size(AuthDigest d) {
-  return d == AuthDigest::Sha1 ? kSha1 : d == AuthDigest::Sha256 ? kSha256 : 64;
+  switch (d) {
+    case AuthDigest::Sha1:
+      return kSha1;
+    case AuthDigest::Sha224:
+      return 28;
+    case AuthDigest::Sha256:
+      return kSha256;
+    case AuthDigest::Sha384:
+      return 48;
+    case AuthDigest::Sha512:
+      break;
+  }
+  return 64;
 }
 
 WrapKeys tls_auth_keys(std::string_view k, KeyDirection dir, AuthDigest digest) {

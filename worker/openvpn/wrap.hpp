@@ -32,7 +32,7 @@ enum class WrapMode : uint8_t { None, Auth, Crypt };
 enum class KeyDirection : uint8_t { Bidirectional, Normal, Inverse };
 
 // tls-auth's HMAC digest (openvpn's --auth; SHA1 by default).
-enum class AuthDigest : uint8_t { Sha1, Sha256, Sha512 };
+enum class AuthDigest : uint8_t { Sha1, Sha224, Sha256, Sha384, Sha512 };
 // "SHA1", "SHA256", "SHA512" (any case); nullopt for anything else.
 std::optional<AuthDigest> auth_digest_from_name(std::string_view name);
 size_t auth_tag_size(AuthDigest d);
