@@ -175,8 +175,8 @@ void add_noted_handlers(HandlerTable& h) {
        {"ifconfig-ipv6-pool",
         warned("sslvpnd leases from the whole network: addresses this pool left out may be "
                "leased")},
-       {"ifconfig-pool-persist", noted("sslvpnd keeps no lease file; a reconnect with the session's token "
-                                       "gets its address back")},
+       {"ifconfig-pool-persist", noted("not needed: a user gets the same address each time it is free "
+                                       "(predictable-ips), without a lease file")},
        {"client-to-client",
         noted("clients reach each other through the kernel's routing (each has its own device); allow it "
               "with IP forwarding and the firewall")},
