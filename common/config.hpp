@@ -235,6 +235,10 @@ struct Config {
   std::string openvpn_status_file;
   uint32_t openvpn_status_interval = 60;
   int openvpn_status_version = 1;
+  // openvpn's --management: "IP PORT" or "PATH unix" (main/openvpn_mgmt.hpp), and the file whose
+  // first line is its password ("": none asked for).
+  std::string openvpn_management;
+  std::string openvpn_management_password_file;
   bool openvpn() const { return openvpn_udp_port != 0 || openvpn_tcp_port != 0; }
   // Cisco NVM's IPFIX collector (worker/nvm; common/config_nvm.cpp): absent port = off
   uint16_t nvm_collector_port = 0;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <string>
+#include <vector>
 
 #include "common/text.hpp"
 
@@ -26,6 +28,7 @@ constexpr std::string_view kKeys[] = {
     "openvpn-ccd-exclusive",
     "openvpn-status",
     "openvpn-status-version",
+    "openvpn-management",
 };
 
 constexpr std::string_view kCiphers[] = {"AES-256-GCM", "AES-128-GCM", "CHACHA20-POLY1305"};
@@ -109,6 +112,19 @@ void apply(Config& cfg, const cfgval::Where& w, std::string_view v) {
   } else if (w.key == "openvpn-status-version") {
     cfg.openvpn_status_version = static_cast<int>(cfgval::parse_uint(w, v, 3));
     if (cfg.openvpn_status_version == 0) fail(w.origin, w.line, "openvpn-status-version must be 1, 2 or 3");
+  } else if (w.key == "openvpn-management") {
+    // openvpn's own form: "IP PORT [PASSWORD-FILE]" or "PATH unix [PASSWORD-FILE]"
+    std::vector<std::string> words;
+    for (size_t at = 0; at < v.size();) {
+      size_t end = v.find_first_of(" \t", at);
+      if (end == std::string_view::npos) end = v.size();
+      if (end > at) words.emplace_back(v.substr(at, end - at));
+      at = end + 1;
+    }
+    if (words.size() < 2 || words.size() > 3)
+      fail(w.origin, w.line, "openvpn-management takes 'IP PORT [PASSWORD-FILE]' or 'PATH unix [PASSWORD-FILE]'");
+    cfg.openvpn_management = words[0] + " " + words[1];
+    cfg.openvpn_management_password_file = words.size() == 3 ? words[2] : "";
   } else if (w.key == "openvpn-auth-token-secret") {
     cfg.openvpn_auth_token_secret = std::string(v);
   } else if (w.key == "openvpn-auth-token-lifetime") {

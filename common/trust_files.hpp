@@ -14,11 +14,11 @@ namespace sslvpn {
 void free_trust_list(gnutls_x509_trust_list_t t) noexcept;
 using TrustListHandle = CHandle<gnutls_x509_trust_list_st, free_trust_list>;
 
-// The CAs of `ca_file` (PEM) and, unless `crl_file` is empty, its CRLs (PEM or DER). A CRL is
-// only taken when a CA of the list signed it (GnuTLS's GNUTLS_TL_VERIFY_CRL), so a CRL file with
-// none that passes (signed by another CA, or by a CA certificate whose key usage lacks CRL
-// signing) is an error, as an unreadable one is: else revoked certificates would pass unseen.
-// Empty, with `error`, on failure.
+// The CAs of `ca_file` (PEM) and, unless `crl_file` is empty, its CRLs (PEM or DER). Every CRL
+// of the file must pass against those CAs (signed by one whose key usage allows CRL signing,
+// and up to date), as OpenSSL's checks in openvpn require; one that does not is an error, as an
+// unreadable file is, so that no revoked certificate passes unseen. Empty, with `error`, on
+// failure.
 TrustListHandle load_client_trust(const std::string& ca_file, const std::string& crl_file,
                                   std::string* error);
 

@@ -132,6 +132,7 @@ void Server::start() {
   ev_init(&status_timer_, &Server::status_cb);
   status_timer_.data = this;
   start_status_timer();
+  open_management();
   if (cfg().acct) {
     ev_timer_init(&acct_timer_, &Server::acct_cb, kAcctTick, kAcctTick);
     acct_timer_.data = this;

@@ -28,6 +28,8 @@
 #include "main/admission.hpp"
 #include "main/ban_db.hpp"
 #include "main/listener.hpp"
+#include "main/openvpn_mgmt_io.hpp"
+#include "main/openvpn_status.hpp"
 #include "main/queued_sender.hpp"
 #include "main/scripts.hpp"
 #include "main/sessions.hpp"
@@ -280,10 +282,14 @@ class Server final : private udp::Directory {
   std::optional<OvpnUdpStart> openvpn_tcp_client_key(int fd) const;
   // A fresh SPI no live tunnel receives with (GlobalProtect's ESP), or 0 if none was found.
   uint32_t fresh_esp_spi() const;
-  // openvpn-status: openvpn's status file of every session (server_status.cpp).
+  // openvpn-status: openvpn's status file of every session; openvpn-management: openvpn's
+  // management interface (server_status.cpp).
   void start_status_timer();
   static void status_cb(struct ev_loop*, ev_timer* w, int);
   void write_openvpn_status();
+  std::vector<StatusClient> status_clients() const;
+  void open_management();
+  ManagementBackend management_backend();
   // The NVM collector (server_collector.cpp).
   void open_collector();
   void start_collector();
@@ -380,6 +386,7 @@ class Server final : private udp::Directory {
   ev_timer admission_timer_{};               // frees held slots and closes connections that waited too long
   ev_timer housekeeping_{};
   ev_timer status_timer_{};  // openvpn-status's interval
+  std::unique_ptr<ManagementServer> management_;
   time_t status_failed_at_ = 0;  // the last failed write's warning (at most one in 10 minutes)
   ev_timer acct_timer_{};
   // totals for "show status"

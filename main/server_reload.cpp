@@ -31,6 +31,9 @@ bool Server::reload(std::string* error, std::vector<std::string>* notes) {
   keep("gp-esp-port", n.gp_esp_port, o.gp_esp_port);
   keep("openvpn-udp-port", n.openvpn_udp_port, o.openvpn_udp_port);
   keep("openvpn-tcp-port", n.openvpn_tcp_port, o.openvpn_tcp_port);
+  keep("openvpn-management", n.openvpn_management, o.openvpn_management);
+  keep("openvpn-management (its password file)", n.openvpn_management_password_file,
+       o.openvpn_management_password_file);
   keep("openvpn-tls-crypt-v2-force-cookie", n.openvpn_tls_crypt_v2_force_cookie,
        o.openvpn_tls_crypt_v2_force_cookie);
   // main's stateless handshake holds the wrap key: a new one waits for a restart, for workers too.

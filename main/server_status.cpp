@@ -1,15 +1,20 @@
-// Server: openvpn-status. Every interval main writes every tunnel in openvpn's status file
-// format (main/openvpn_status.hpp) to a temporary file beside the configured one and renames
-// it over that one, so a reader never sees half a file. A small local write, from the event
-// loop; a failure is logged (at most once in 10 minutes) and tried again at the next interval.
+// Server: openvpn-status and openvpn-management. Every interval main writes every tunnel in
+// openvpn's status file format (main/openvpn_status.hpp) over the configured file, in place as
+// openvpn does. A small local write, from the event loop; a failure is logged (at most once in
+// 10 minutes) and tried again at the next interval. The management interface's backend (what
+// main/openvpn_mgmt.hpp asks) is built here too.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <stdexcept>
 
+#include "common/secret_bytes.hpp"
+#include "common/text.hpp"
 #include "main/openvpn_status.hpp"
 #include "main/server.hpp"
 #include "main/worker_ids.hpp"
@@ -41,10 +46,10 @@ bool certificate_only(const Config& cfg) {
                      [](const AuthChain& a) { return a.certificate && !a.password; });
 }
 
-bool write_all(int fd, const std::string& text) {
+bool pwrite_all(int fd, const std::string& text) {
   size_t done = 0;
   while (done < text.size()) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    ssize_t n = ::pwrite(fd, text.data() + done, text.size() - done, static_cast<off_t>(done));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return false;
     done += static_cast<size_t>(n);
@@ -56,6 +61,7 @@ bool write_all(int fd, const std::string& text) {
 
 void Server::start_status_timer() {
   ev_timer_stop(loop_, &status_timer_);
+  status_failed_at_ = 0;  // a new path gets its own warning
   if (cfg().openvpn_status_file.empty()) return;
   double every = cfg().openvpn_status_interval;
   ev_timer_set(&status_timer_, 0., every);  // at once, then every interval
@@ -66,9 +72,7 @@ void Server::status_cb(struct ev_loop*, ev_timer* w, int) {
   static_cast<Server*>(w->data)->write_openvpn_status();
 }
 
-void Server::write_openvpn_status() {
-  const std::string& path = cfg().openvpn_status_file;
-  if (path.empty()) return;
+std::vector<StatusClient> Server::status_clients() const {
   std::vector<StatusClient> clients;
   for (const auto& [pid, w] : workers_) {
     if (w->phase != WorkerPhase::Tunnel) continue;
@@ -89,23 +93,122 @@ void Server::write_openvpn_status() {
       for (const auto& r : s->settings.iroutes()) c.iroutes.push_back(r);
     clients.push_back(std::move(c));
   }
+  return clients;
+}
+
+void Server::write_openvpn_status() {
+  const std::string& path = cfg().openvpn_status_file;
+  if (path.empty()) return;
+  std::vector<StatusClient> clients = status_clients();
   std::string text = format_openvpn_status(clients, time(nullptr), cfg().openvpn_status_version,
-                                           std::string("sslvpnd ") + SSLVPND_VERSION);
-  std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0640);
-  bool ok = fd >= 0 && write_all(fd, text);
+                                           std::string("OpenVPN 2.6 compatible, sslvpnd ") + SSLVPND_VERSION);
+  // Written in place, as openvpn writes it (the file keeps its inode, owner and mode), and never
+  // through a link or into anything but a regular file of root's.
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
   int err = errno;
+  struct stat st {};
+  bool ok = fd >= 0 && ::fstat(fd, &st) == 0;
+  if (ok && (!S_ISREG(st.st_mode) || st.st_uid != 0 || st.st_nlink != 1)) {
+    ok = false;
+    err = EPERM;
+  }
+  if (ok) {
+    ok = pwrite_all(fd, text) && ::ftruncate(fd, static_cast<off_t>(text.size())) == 0;
+    if (!ok) err = errno;
+  }
   if (fd >= 0) ::close(fd);
-  ok = ok && ::rename(tmp.c_str(), path.c_str()) == 0;
-  if (!ok) err = errno;
   if (ok) return;
-  if (fd >= 0) ::unlink(tmp.c_str());
   time_t now = time(nullptr);
   if (status_failed_at_ != 0 && now - status_failed_at_ < kStatusWarnEvery) return;
   status_failed_at_ = now;
-  log_.warn("openvpn-status: cannot write '", path, "': ", std::strerror(err),
+  log_.warn("openvpn-status: cannot write '", path,
+            "': ", err == EPERM ? "not a regular file of root's with one link" : std::strerror(err),
             " (under the packaged systemd unit, a directory outside /run/sslvpnd, /var/lib/sslvpnd and "
             "/var/log/openvpn needs ReadWritePaths=)");
+}
+
+ManagementBackend Server::management_backend() {
+  ManagementBackend b;
+  b.version_title = std::string("OpenVPN 2.6 management, sslvpnd ") + SSLVPND_VERSION;
+  b.pid = static_cast<long>(::getpid());
+  b.status = [this](int version) {
+    return format_openvpn_status(status_clients(), time(nullptr), version,
+                                 std::string("OpenVPN 2.6 compatible, sslvpnd ") + SSLVPND_VERSION);
+  };
+  b.load_stats = [this] {
+    uint64_t n = 0, in = closed_rx_, out = closed_tx_;
+    for (const auto& [pid, w] : workers_) {
+      if (w->phase != WorkerPhase::Tunnel) continue;
+      ++n;
+      in += w->stats.bytes_in();
+      out += w->stats.bytes_out();
+    }
+    return "nclients=" + std::to_string(n) + ",bytesin=" + std::to_string(in) +
+           ",bytesout=" + std::to_string(out);
+  };
+  b.state = [this] {
+    // As openvpn's server: the time it came up, CONNECTED, and its tunnel address.
+    std::string local;
+    for (const auto& [pid, w] : workers_)
+      if (w->phase == WorkerPhase::Tunnel && !w->params.ipv4_local().empty()) local = w->params.ipv4_local();
+    return std::to_string(static_cast<unsigned>(up_since_)) + ",CONNECTED,SUCCESS," + local + ",,,,\n";
+  };
+  auto end = [this](ctl::Select sel) {
+    ctl::CtlReply r = ctl_end(sel, false);
+    return r.ok() ? r.affected() : 0u;
+  };
+  b.kill_cn = [end](const std::string& cn) {
+    ctl::Select sel;
+    sel.set_user(cn);
+    return end(sel);
+  };
+  b.kill_cid = [end](uint64_t cid) {
+    ctl::Select sel;
+    sel.set_id(cid);
+    return end(sel) > 0;
+  };
+  b.kill_addr = [this, end](const std::string& ip, uint16_t port, bool tcp) {
+    std::vector<uint64_t> ids;
+    for (const auto& [pid, w] : workers_)
+      if (w->phase == WorkerPhase::Tunnel && w->client_ip == ip && w->client_port == port &&
+          w->request.protocol() == ipc::OPENVPN &&
+          w->stats.tls_cipher().starts_with(tcp ? "OpenVPN TCP" : "OpenVPN UDP"))
+        ids.push_back(w->id);
+    uint32_t n = 0;
+    for (uint64_t id : ids) {
+      ctl::Select sel;
+      sel.set_id(id);
+      n += end(sel);
+    }
+    return n;
+  };
+  return b;
+}
+
+void Server::open_management() {
+  if (cfg().openvpn_management.empty()) return;
+  std::string password;
+  if (!cfg().openvpn_management_password_file.empty()) {
+    auto text = read_regular_file(cfg().openvpn_management_password_file, 4096);
+    if (!text)
+      throw std::runtime_error("openvpn-management: cannot read the password file '" +
+                               cfg().openvpn_management_password_file + "'");
+    password = text->substr(0, text->find('\n'));
+    if (!password.empty() && password.back() == '\r') password.pop_back();
+    wipe_string(*text);
+    if (password.empty())
+      throw std::runtime_error("openvpn-management: the password file's first line is empty");
+  }
+  const std::string& where = cfg().openvpn_management;
+  management_ =
+      std::make_unique<ManagementServer>(loop_, log_, where, std::move(password), management_backend());
+  bool unix_socket = where.ends_with(" unix");
+  log_.info("openvpn-management on ", where,
+            cfg().openvpn_management_password_file.empty() ? "" : " (with a password)");
+  if (!unix_socket && cfg().openvpn_management_password_file.empty())
+    log_.warn(
+        "openvpn-management on TCP without a password: every local user can list and disconnect "
+        "sessions (as with openvpn's); give it a password file, or a Unix socket");
 }
 
 }  // namespace sslvpn::mainproc

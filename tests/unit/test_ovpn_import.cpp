@@ -249,7 +249,18 @@ TEST_CASE("import: what would let clients in with less checking stops the import
   auto ok = import(std::string(kBase) +
                    "remote-cert-eku \"TLS Web Client Authentication\"\nremote-cert-tls client\n");
   CHECK(ok.weakened.empty());
-  CHECK(ok.warnings.empty());
+  CHECK(warned(ok, "names no purpose at all passes too"));  // GnuTLS passes a certificate without EKU
+  for (const char* line : {"verify-hash AB:CD\n", "tls-crypt-v2-max-age 30\n"}) {
+    INFO(line);
+    CHECK(import(std::string(kBase) + line).weakened.size() == 1);
+  }
+  CHECK(
+      refusal(std::string(kBase) + "<peer-fingerprint>\nAB:CD\n</peer-fingerprint>\n").find("fingerprint") !=
+      std::string::npos);
+  // A plugin's arguments (a Duo key) are never repeated in the output or the warnings.
+  auto duo = import(std::string(kBase) + "plugin /opt/duo/duo_openvpn.so \"IKEY SECRETSKEY HOST\"\n");
+  CHECK(duo.config.find("SECRETSKEY") == std::string::npos);
+  for (const auto& w : duo.warnings) CHECK(w.find("SECRETSKEY") == std::string::npos);
   // Plugins that check logins (OTP, Duo...) are never dropped: a password is asked for.
   for (const char* line :
        {"plugin /usr/lib/openvpn/openvpn-otp.so \"otp_secrets=/etc/otp\"\n",
@@ -312,4 +323,21 @@ TEST_CASE("import: paths, includes, values and pushes as openvpn reads them", "[
   CHECK(refusal(std::string(kBase) + "capath /var/etc/ca\n").find("capath") != std::string::npos);
   CHECK(warned(import(std::string(kBase) + "ifconfig-pool 10.8.0.100 10.8.0.200\n"), "may be leased"));
   CHECK(loaded(import("\xef\xbb\xbf" + std::string(kBase))).openvpn_udp_port == 1194);  // a byte order mark
+  // mode server's ifconfig: sslvpnd's address is the network's first; another is named.
+  CHECK(warned(import("mode server\nifconfig 10.5.0.254 255.255.255.0\nca a\ncert b\nkey c\n"),
+               "not 10.5.0.254"));
+  // 2.6 dns: a name that is no domain, and a port other than 53, are named.
+  auto dns = import(std::string(kBase) +
+                    "push \"dns search-domains good.example 'b #d'\"\n"
+                    "push \"dns server 0 address 10.0.0.1:5353\"\n");
+  CHECK(loaded(dns).default_domain == "good.example");
+  CHECK(warned(dns, "is not a domain name"));
+  CHECK(warned(dns, "clients are sent the address alone"));
+  // management: the same interface; on a network address without a password, a warning.
+  auto m = import(std::string(kBase) + "management 127.0.0.1 7505 pw.txt\n");
+  CHECK(loaded(m).openvpn_management == "127.0.0.1 7505");
+  CHECK(loaded(m).openvpn_management_password_file == "/etc/openvpn/server/pw.txt");
+  CHECK(warned(import(std::string(kBase) + "management 0.0.0.0 7505\n"), "without a password"));
+  CHECK(loaded(import(std::string(kBase) + "management /run/ovpn.sock unix\n")).openvpn_management ==
+        "/run/ovpn.sock unix");
 }

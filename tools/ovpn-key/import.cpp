@@ -44,6 +44,8 @@ void inline_file(ImportState& s, const OpenvpnDirective& d) {
   const std::string& tag = d.words[0];
   Src src{d.line, "<" + tag + ">"};
   if (tag == "dh") return s.note(src, "not needed: sslvpnd's key exchange is ECDHE");
+  if (tag == "peer-fingerprint")
+    return s.fatal(src, "certificates checked by fingerprint: sslvpnd checks them against a CA ('ca FILE')");
   auto it = kinds.find(tag);
   if (it == kinds.end()) return s.warn(src, "an inline file sslvpnd has no use for; not carried over");
   std::string path = s.inline_path(it->second, d.inline_text, src);

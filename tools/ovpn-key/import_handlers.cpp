@@ -82,7 +82,14 @@ void ifconfig(ImportState& s, const Words& w, const Src& src) {
     return;
   }
   auto net = w.size() >= 3 ? parse_ip_net(w[1] + "/" + w[2]) : std::nullopt;
-  if (net && net->addr.is_v4() && !s.net4.src.line) s.net4 = {*net, src};
+  if (!net || !net->addr.is_v4() || s.net4.src.line) return;
+  s.net4 = {*net, src};
+  auto own = parse_ip(w[1]);
+  IpAddr first = net->addr;
+  first.b[3] = static_cast<uint8_t>(first.b[3] + 1);
+  if (own && !(*own == first))
+    s.warn(src, "sslvpnd's own address is the network's first (" + first.to_string() + "), not " + w[1] +
+                    ": that one may be leased to a client");
 }
 
 void tls_auth(ImportState& s, const Words& w, const Src& src) {

@@ -27,8 +27,11 @@ bool pam_service_name(const std::string& s) {
   });
 }
 
-void plugin(ImportState& s, const Words& w, const Src& src) {
+void plugin(ImportState& s, const Words& w, const Src& line) {
   std::string name = w.size() > 1 ? lowercase(w[1]) : "";
+  // Its arguments may hold secrets (a Duo key, an LDAP password): never repeated.
+  Src src{line.line,
+          "plugin " + (w.size() > 1 ? w[1] : std::string()) + (w.size() > 2 ? " [arguments]" : "")};
   if (name.find("auth-pam") != std::string::npos) {
     // Its arguments: the PAM service, then name/value pairs for the prompts, as words or as one
     // quoted word that openvpn splits again ("login login USERNAME password PASSWORD pin OTP").
@@ -88,8 +91,26 @@ void crl(ImportState& s, const Words& w, const Src& src) {
 void remote_cert_eku(ImportState& s, const Words& w, const Src& src) {
   std::string e = w.size() > 1 ? w[1] : "";
   if (e == "TLS Web Client Authentication" || e == "clientAuth" || e == "1.3.6.1.5.5.7.3.2")
-    return s.note(src, "sslvpnd checks client certificates for TLS client use");
+    return s.warn(src,
+                  "sslvpnd checks client certificates for TLS client use, but one that names no "
+                  "purpose at all passes too (openvpn required the extended key usage)");
   s.weaken(src, "a required extended key usage sslvpnd does not check");
+}
+
+// management IP PORT [PW-FILE] | PATH unix [PW-FILE]: the same interface, for monitoring and
+// admin tools (main/openvpn_mgmt.hpp).
+void management(ImportState& s, const Words& w, const Src& src) {
+  if (w.size() < 3 || (w.size() > 3 && w[3] == "stdin"))
+    return s.warn(src, "not 'IP PORT [PASSWORD-FILE]' or 'PATH unix [PASSWORD-FILE]'; not carried over");
+  std::string where = w[2] == "unix" ? s.path(w[1]) + " unix" : w[1] + " " + w[2];
+  bool loopback = w[1] == "localhost" || w[1].starts_with("127.") || w[1] == "::1";
+  if (w[2] != "unix" && !loopback && w.size() < 4)
+    s.warn(src,
+           "a management interface on a network address without a password: whoever reaches it can list "
+           "and end sessions (as with openvpn); give it a password file or bind it to 127.0.0.1");
+  if (w.size() > 3) where += " " + s.path(w[3]);
+  s.set("openvpn-management", where, src,
+        "status, kill, client-kill, load-stats, state, version and hold, as openvpn answers them");
 }
 
 }  // namespace
@@ -139,6 +160,8 @@ void add_login_handlers(HandlerTable& h) {
         }},
        {"remote-cert-eku", remote_cert_eku},
        {"remote-cert-ku", weakened("a required key usage sslvpnd does not check")},
+       {"verify-hash", weakened("a pinned CA (by its hash) sslvpnd does not check")},
+       {"tls-crypt-v2-max-age", weakened("a maximum age of client keys sslvpnd does not check")},
        {"verify-x509-name", weakened("a required client certificate name sslvpnd does not check")},
        {"tls-verify", weakened("a certificate check script sslvpnd does not run (it checks ca-cert, crl and "
                                "the TLS client purpose)")},
@@ -151,15 +174,16 @@ void add_noted_handlers(HandlerTable& h) {
       {{"dns", noted("openvpn does not push its own --dns (push \"dns ...\" does); nothing to carry over")},
        {"username-as-common-name",
         noted("password logins take the login name (client-config-dir files are named by it)")},
-       {"remote-cert-tls", noted("sslvpnd checks client certificates for the TLS client purpose")},
+       {"remote-cert-tls",
+        warned("sslvpnd checks client certificates for the TLS client purpose, but one that "
+               "names no purpose at all passes too (openvpn required the extended key usage)")},
        {"route", noted("sslvpnd routes each client's iroutes to that client's own device when it connects")},
        {"route-ipv6",
         noted("sslvpnd routes each client's iroutes to that client's own device when it connects")},
        {"user", noted("workers run as sslvpnd's own account (run-as-user), in a seccomp sandbox")},
        {"group", noted("workers run as sslvpnd's own account (run-as-user), in a seccomp sandbox")},
-       {"management", warned("a management interface, which sslvpnd does not have (sslvpnctl shows and ends "
-                             "sessions; openvpn-status writes openvpn's status file)")},
-       {"management-hold", warned("a management interface, which sslvpnd does not have")},
+       {"management", management},
+       {"management-hold", noted("the server never holds; 'hold release' is answered with success")},
        {"capath",
         [](ImportState& s, const Words&, const Src& src) {
           s.fatal(

@@ -1,6 +1,7 @@
 // sslvpnd-ovpn-key import: what the handlers gathered (import_state.hpp), and the state's own
 // bookkeeping (settings, paths, pushes, the password check). import_write.cpp writes it out.
 #include <algorithm>
+#include <cctype>
 
 #include "common/text.hpp"
 #include "tools/ovpn-key/import_state.hpp"
@@ -77,10 +78,30 @@ void ImportState::push(const std::string& option, const Src& src) {
 
 void ImportState::dns(const std::vector<std::string>& w, const Src& src) {
   if (w.size() >= 5 && w[1] == "server" && w[3] == "address") {
-    for (size_t i = 4; i < w.size(); ++i)
-      if (auto a = dns_address(w[i])) dns_servers.push_back(*a);
+    for (size_t i = 4; i < w.size(); ++i) {
+      auto a = dns_address(w[i]);
+      if (!a) {
+        warn(src, "'" + w[i] + "' is not an address; not carried over");
+        continue;
+      }
+      dns_servers.push_back(*a);
+      // A port: "[v6]:PORT" or "v4:PORT".
+      size_t colon = w[i].starts_with("[")                 ? w[i].find("]:") + 1
+                     : w[i].find('.') != std::string::npos ? w[i].find(':')
+                                                           : std::string::npos;
+      if (colon != std::string::npos && colon != 0 && w[i].substr(colon + 1) != "53")
+        warn(src, "'" + w[i] + "': clients are sent the address alone (port 53)");
+    }
   } else if (w.size() >= 3 && w[1] == "search-domains") {
-    search_domains.insert(search_domains.end(), w.begin() + 2, w.end());
+    for (size_t i = 2; i < w.size(); ++i) {
+      bool name = !w[i].empty() && w[i].size() <= 253 && std::all_of(w[i].begin(), w[i].end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+      });
+      if (name)
+        search_domains.push_back(w[i]);
+      else
+        warn(src, "'" + w[i] + "' is not a domain name; not carried over");
+    }
   } else {
     return warn(src, "not carried over (sslvpnd takes 'dns server N address' and 'dns search-domains')");
   }
