@@ -107,7 +107,8 @@ void apply(Config& cfg, const cfgval::Where& w, std::string_view v) {
     cfg.openvpn_status_interval = 60;
     if (sp != std::string_view::npos) {
       cfg.openvpn_status_interval = static_cast<uint32_t>(cfgval::parse_uint(w, trim(v.substr(sp)), 86400));
-      if (cfg.openvpn_status_interval == 0) fail(w.origin, w.line, "openvpn-status: the interval must be at least 1 s");
+      if (cfg.openvpn_status_interval == 0)
+        fail(w.origin, w.line, "openvpn-status: the interval must be at least 1 s");
     }
   } else if (w.key == "openvpn-status-version") {
     cfg.openvpn_status_version = static_cast<int>(cfgval::parse_uint(w, v, 3));
@@ -122,7 +123,8 @@ void apply(Config& cfg, const cfgval::Where& w, std::string_view v) {
       at = end + 1;
     }
     if (words.size() < 2 || words.size() > 3)
-      fail(w.origin, w.line, "openvpn-management takes 'IP PORT [PASSWORD-FILE]' or 'PATH unix [PASSWORD-FILE]'");
+      fail(w.origin, w.line,
+           "openvpn-management takes 'IP PORT [PASSWORD-FILE]' or 'PATH unix [PASSWORD-FILE]'");
     cfg.openvpn_management = words[0] + " " + words[1];
     cfg.openvpn_management_password_file = words.size() == 3 ? words[2] : "";
   } else if (w.key == "openvpn-auth-token-secret") {
@@ -137,6 +139,15 @@ void apply(Config& cfg, const cfgval::Where& w, std::string_view v) {
 }
 
 void validate(const Config& cfg, std::string_view origin, int line) {
+  // The management interface ends sessions: on a network address only behind a password.
+  const std::string& m = cfg.openvpn_management;
+  std::string host = m.substr(0, m.find(' '));
+  bool local = m.ends_with(" unix") || host == "localhost" || host.starts_with("127.") || host == "::1";
+  if (!m.empty() && !local && cfg.openvpn_management_password_file.empty())
+    fail(origin, line,
+         "openvpn-management on a network address (" + host +
+             ") needs a password file: whoever reaches it could list and end sessions; or use 127.0.0.1 "
+             "or a Unix socket");
   if (cfg.openvpn_ccd_exclusive && cfg.openvpn_client_config_dir.empty())
     fail(origin, line, "openvpn-ccd-exclusive needs an openvpn-client-config-dir");
   int wraps =

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <vector>
 
+#include "common/secret_bytes.hpp"
 #include "common/text.hpp"
 
 namespace sslvpn::mainproc {
@@ -57,6 +58,10 @@ const char* kHelp[] = {"Management Interface for sslvpnd (openvpn's commands a s
 ManagementSession::ManagementSession(const ManagementBackend& backend, std::string password)
     : b_(backend), password_(std::move(password)), verified_(password_.empty()) {}
 
+ManagementSession::~ManagementSession() {
+  wipe_string(password_);
+}
+
 std::string ManagementSession::greeting() {
   if (!verified_) return "ENTER PASSWORD:";
   return say(">INFO:OpenVPN Management Interface Version " + std::to_string(kManagementVersion) +
@@ -103,7 +108,8 @@ std::string ManagementSession::command(std::string_view text) {
     if (w.size() > 1 && (!parse_u64(w[1], &v) || v > 3)) v = 1;
     return crlf(b_.status(v == 0 ? 1 : static_cast<int>(v)));
   }
-  if (c == "kill" && w.size() == 2) return kill(w[1]);
+  if (c == "kill" && w.size() == 2 && !w[1].empty()) return kill(w[1]);
+  if (c == "kill" && w.size() == 2) return say("ERROR: kill parse");
   if (c == "client-kill" && w.size() >= 2) {
     uint64_t cid = 0;
     if (!parse_u64(w[1], &cid)) return say("ERROR: cid must be an integer");

@@ -42,6 +42,10 @@ class ManagementSession {
   std::string line(std::string_view text);
   // The client is to be disconnected once what it was sent has gone (quit, bad passwords).
   bool closing() const noexcept { return closing_; }
+  bool verified() const noexcept { return verified_; }
+  ~ManagementSession();
+  ManagementSession(const ManagementSession&) = delete;
+  ManagementSession& operator=(const ManagementSession&) = delete;
 
  private:
   std::string command(std::string_view text);

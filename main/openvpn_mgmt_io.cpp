@@ -11,6 +11,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "common/secret_bytes.hpp"
 #include "common/text.hpp"
 #include "main/listener.hpp"
 
@@ -47,6 +48,11 @@ ManagementServer::ManagementServer(struct ev_loop* loop, Logger& log, const std:
   if (second == "unix") {
     unix_path_ = first;
     listeners_.push_back(unix_listener(first));
+    struct stat st {};
+    if (::lstat(first.c_str(), &st) == 0) {
+      unix_dev_ = st.st_dev;
+      unix_ino_ = st.st_ino;
+    }
   } else {
     char* end = nullptr;
     unsigned long port = std::strtoul(second.c_str(), &end, 10);
@@ -66,12 +72,41 @@ ManagementServer::ManagementServer(struct ev_loop* loop, Logger& log, const std:
     accept_io_[i].data = this;
     ev_io_start(loop_, &accept_io_[i]);
   }
+  ev_timer_init(&tick_, &ManagementServer::tick_cb, 1., 1.);
+  tick_.data = this;
+  ev_timer_start(loop_, &tick_);
 }
 
 ManagementServer::~ManagementServer() {
+  ev_timer_stop(loop_, &tick_);
   for (auto& io : accept_io_) ev_io_stop(loop_, &io);
   for (auto& c : clients_) ev_io_stop(loop_, &c->io);
-  if (!unix_path_.empty()) ::unlink(unix_path_.c_str());
+  // Only the socket this server bound (not whatever took its name since).
+  struct stat st {};
+  if (!unix_path_.empty() && ::lstat(unix_path_.c_str(), &st) == 0 && S_ISSOCK(st.st_mode) &&
+      st.st_dev == unix_dev_ && st.st_ino == unix_ino_)
+    ::unlink(unix_path_.c_str());
+  wipe_string(password_);
+}
+
+void ManagementServer::pause_accepting(bool pause) {
+  if (pause == accept_paused_) return;
+  accept_paused_ = pause;
+  for (auto& io : accept_io_) pause ? ev_io_stop(loop_, &io) : ev_io_start(loop_, &io);
+}
+
+// Every second: accepting again (after running out of descriptors), and the timeouts.
+void ManagementServer::tick_cb(struct ev_loop*, ev_timer* w, int) {
+  auto* self = static_cast<ManagementServer*>(w->data);
+  self->pause_accepting(false);
+  double now = ev_now(self->loop_);
+  std::vector<Client*> late;
+  for (auto& c : self->clients_)
+    if ((!c->session->verified() && now - c->since > kManagementLoginSeconds) ||
+        now - c->last > kManagementIdleSeconds)
+      late.push_back(c.get());
+  for (Client* c : late) self->drop(*c);
+  std::erase_if(self->failures_, [&](double t) { return now - t > 60; });
 }
 
 void ManagementServer::accept_cb(struct ev_loop*, ev_io* w, int) {
@@ -80,13 +115,24 @@ void ManagementServer::accept_cb(struct ev_loop*, ev_io* w, int) {
 
 void ManagementServer::on_accept(int listen_fd) {
   UniqueFd fd(::accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
-  if (!fd.valid()) return;
-  if (clients_.size() >= kMaxManagementClients) {
-    static const char kBusy[] = "ERROR: too many management clients\r\n";
-    (void)::send(fd.get(), kBusy, sizeof kBusy - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (!fd.valid()) {
+    // Out of descriptors: the connection waits in the backlog; accepting rests until the tick.
+    if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) pause_accepting(true);
     return;
   }
+  if (clients_.size() >= kMaxManagementClients) {
+    // The oldest client that has not logged in gives way; else the newcomer is turned away.
+    auto oldest = std::find_if(clients_.begin(), clients_.end(),
+                               [](const std::unique_ptr<Client>& x) { return !x->session->verified(); });
+    if (oldest == clients_.end()) {
+      static const char kBusy[] = "ERROR: too many management clients\r\n";
+      (void)::send(fd.get(), kBusy, sizeof kBusy - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+      return;
+    }
+    drop(**oldest);
+  }
   auto c = std::make_unique<Client>();
+  c->since = c->last = ev_now(loop_);
   c->owner = this;
   c->fd = std::move(fd);
   c->session = std::make_unique<ManagementSession>(backend_, password_);
@@ -115,15 +161,34 @@ bool ManagementServer::on_readable(Client& c) {
     return false;
   }
   c.in.append(buf, static_cast<size_t>(n));
+  c.last = ev_now(loop_);
+  return answer_lines(c);
+}
+
+// The complete lines waiting, answered while the answers waiting stay under the high-water
+// mark (the rest wait in `in`, and nothing more is read meanwhile).
+bool ManagementServer::answer_lines(Client& c) {
   size_t nl;
-  while (!c.session->closing() && (nl = c.in.find('\n')) != std::string::npos) {
+  while (!c.session->closing() && c.out.size() < kManagementHighWater &&
+         (nl = c.in.find('\n')) != std::string::npos) {
     std::string line = c.in.substr(0, nl);
     c.in.erase(0, nl + 1);
+    bool was_verified = c.session->verified();
     c.out += c.session->line(line);
+    if (!was_verified && !c.session->verified()) {
+      log_.warn("openvpn-management: a wrong password");
+      failures_.push_back(ev_now(loop_));
+      if (static_cast<int>(failures_.size()) > kManagementFailuresPerMinute) {
+        log_.warn("openvpn-management: more than ", kManagementFailuresPerMinute,
+                  " wrong passwords in a minute; connections that give one are closed at once");
+        drop(c);
+        return false;
+      }
+    }
   }
-  if (c.in.size() > kMaxManagementLine || c.out.size() > kMaxManagementQueue) {
-    log_.warn("openvpn-management: a client sent a line longer than ", kMaxManagementLine,
-              " bytes or did not read its answers; dropped");
+  bool partial_too_long = c.in.find('\n') == std::string::npos && c.in.size() > kMaxManagementLine;
+  if (partial_too_long || c.in.size() > 16 * kMaxManagementLine + sizeof(char[4096])) {
+    log_.warn("openvpn-management: a client sent a line longer than ", kMaxManagementLine, " bytes; dropped");
     drop(c);
     return false;
   }
@@ -140,6 +205,9 @@ bool ManagementServer::flush(Client& c) {
       return false;
     }
     c.out.erase(0, static_cast<size_t>(n));
+    // Below the mark again: the lines that waited get their answers.
+    if (c.out.size() < kManagementHighWater && c.in.find('\n') != std::string::npos && !answer_lines(c))
+      return false;
   }
   if (c.session->closing()) {
     drop(c);
@@ -149,7 +217,8 @@ bool ManagementServer::flush(Client& c) {
 }
 
 void ManagementServer::rearm(Client& c) {
-  int events = (c.session->closing() ? 0 : EV_READ) | (c.out.empty() ? 0 : EV_WRITE);
+  bool reading = !c.session->closing() && c.out.size() < kManagementHighWater;
+  int events = (reading ? EV_READ : 0) | (c.out.empty() ? 0 : EV_WRITE);
   ev_io_stop(loop_, &c.io);
   ev_io_set(&c.io, c.fd.get(), events);
   if (events != 0) ev_io_start(loop_, &c.io);

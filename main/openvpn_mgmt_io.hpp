@@ -1,12 +1,16 @@
-// openvpn-management's sockets: a TCP listener (openvpn's "management IP PORT", which should be
-// a loopback address) or a Unix socket (mode 0600), each connection a ManagementSession
-// (main/openvpn_mgmt.hpp). Main never waits on a client: its socket is non-blocking, what it
-// cannot take waits in a queue of at most kMaxManagementQueue, beyond which the client is
-// dropped; a line longer than kMaxManagementLine drops it too; at most kMaxManagementClients at
-// once (openvpn serves one).
+// openvpn-management's sockets: a TCP listener (openvpn's "management IP PORT"; a network
+// address needs a password) or a Unix socket (mode 0600), each connection a ManagementSession
+// (main/openvpn_mgmt.hpp). Main never waits on a client, and a client cannot make main hold
+// much: its socket is non-blocking; while more than kManagementHighWater of answers wait, main
+// neither reads from it nor answers its next lines; a line longer than kMaxManagementLine drops
+// it; at most kMaxManagementClients at once (the oldest not logged in gives way to a new one);
+// a client not logged in after kManagementLoginSeconds, or silent for kManagementIdleSeconds,
+// is closed; wrong passwords are logged and, past kManagementFailuresPerMinute for the whole
+// interface, close the connection at once.
 #pragma once
 
 #include <ev.h>
+#include <sys/types.h>
 
 #include <memory>
 #include <string>
@@ -19,7 +23,10 @@
 namespace sslvpn::mainproc {
 
 inline constexpr size_t kMaxManagementClients = 8;
-inline constexpr size_t kMaxManagementQueue = 16 << 20;
+inline constexpr size_t kManagementHighWater = 1 << 20;
+inline constexpr double kManagementLoginSeconds = 30;
+inline constexpr double kManagementIdleSeconds = 600;
+inline constexpr int kManagementFailuresPerMinute = 10;
 
 class ManagementServer {
  public:
@@ -37,21 +44,30 @@ class ManagementServer {
     ev_io io{};
     std::string in, out;
     std::unique_ptr<ManagementSession> session;
+    double since = 0, last = 0;  // connected; last line
   };
   static void accept_cb(struct ev_loop*, ev_io* w, int);
   static void client_cb(struct ev_loop*, ev_io* w, int revents);
+  static void tick_cb(struct ev_loop*, ev_timer* w, int);
   void on_accept(int listen_fd);
   // False when the client is gone (dropped).
   bool on_readable(Client& c);
+  bool answer_lines(Client& c);
   bool flush(Client& c);
   void drop(Client& c);
   void rearm(Client& c);
+  void pause_accepting(bool pause);
 
   struct ev_loop* loop_;
   Logger& log_;
   std::string password_;
   ManagementBackend backend_;
-  std::string unix_path_;  // removed at the end
+  std::string unix_path_;  // removed at the end, if it is still the socket bound
+  dev_t unix_dev_ = 0;
+  ino_t unix_ino_ = 0;
+  ev_timer tick_{};  // timeouts, and accepting again after running out of descriptors
+  bool accept_paused_ = false;
+  std::vector<double> failures_;  // wrong passwords in the last minute
   std::vector<UniqueFd> listeners_;
   std::vector<ev_io> accept_io_;
   std::vector<std::unique_ptr<Client>> clients_;

@@ -10,8 +10,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
+#include <utility>
 
 #include "common/secret_bytes.hpp"
 #include "common/text.hpp"
@@ -44,6 +46,15 @@ std::string data_cipher(const ipc::SessionStats& st, ipc::Protocol p) {
 bool certificate_only(const Config& cfg) {
   return std::all_of(cfg.auth_chains.begin(), cfg.auth_chains.end(),
                      [](const AuthChain& a) { return a.certificate && !a.password; });
+}
+
+// Where a client is now: an OpenVPN client over UDP may have floated to another address.
+std::pair<std::string, uint16_t> current_address(const WorkerProc& w) {
+  if (size_t bar = w.ovpn_peer.find('|'); bar != std::string::npos) {
+    unsigned long port = std::strtoul(w.ovpn_peer.c_str() + bar + 1, nullptr, 10);
+    return {w.ovpn_peer.substr(0, bar), static_cast<uint16_t>(port)};
+  }
+  return {w.client_ip, w.client_port};
 }
 
 bool pwrite_all(int fd, const std::string& text) {
@@ -80,7 +91,8 @@ std::vector<StatusClient> Server::status_clients() const {
     StatusClient c;
     c.common_name = p.username();
     c.username = p.username().empty() || certificate_only(cfg().for_host(w->vhost)) ? "UNDEF" : p.username();
-    c.real = status_real_address(w->client_ip, w->client_port);
+    auto [ip, port] = current_address(*w);
+    c.real = status_real_address(ip, port);
     c.vip4 = p.ipv4_address();
     c.vip6 = p.ipv6_address();
     c.bytes_received = w->stats.bytes_in();
@@ -104,7 +116,7 @@ void Server::write_openvpn_status() {
                                            std::string("OpenVPN 2.6 compatible, sslvpnd ") + SSLVPND_VERSION);
   // Written in place, as openvpn writes it (the file keeps its inode, owner and mode), and never
   // through a link or into anything but a regular file of root's.
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0600);
   int err = errno;
   struct stat st {};
   bool ok = fd >= 0 && ::fstat(fd, &st) == 0;
@@ -169,11 +181,15 @@ ManagementBackend Server::management_backend() {
   };
   b.kill_addr = [this, end](const std::string& ip, uint16_t port, bool tcp) {
     std::vector<uint64_t> ids;
-    for (const auto& [pid, w] : workers_)
-      if (w->phase == WorkerPhase::Tunnel && w->client_ip == ip && w->client_port == port &&
-          w->request.protocol() == ipc::OPENVPN &&
-          w->stats.tls_cipher().starts_with(tcp ? "OpenVPN TCP" : "OpenVPN UDP"))
-        ids.push_back(w->id);
+    auto want = parse_ip(ip);
+    if (!want) return 0u;
+    for (const auto& [pid, w] : workers_) {
+      if (w->phase != WorkerPhase::Tunnel) continue;
+      if (w->service != (tcp ? TcpService::OpenVpnTcp : TcpService::OpenVpnUdp)) continue;
+      auto [now_ip, now_port] = current_address(*w);
+      auto have = parse_ip(now_ip);
+      if (have && *have == *want && now_port == port) ids.push_back(w->id);
+    }
     uint32_t n = 0;
     for (uint64_t id : ids) {
       ctl::Select sel;

@@ -345,6 +345,17 @@ if check "B: sslvpnd runs the imported file" imported B "$OV_PORT"; then
   gone=no
   for _ in $(seq 1 100); do user_gone "$PAM_USER" && { gone=yes; break; }; sleep 0.1; done
   check "B: ... and the session ends" test "$gone" = yes
+  # A management client that asks for the client list thousands of times and reads nothing
+  # makes main hold a bounded queue, not gigabytes: main goes on answering.
+  in_ns "$NS_S" timeout 10 python3 -c "
+import socket
+s = socket.create_connection(('127.0.0.1', 7505), timeout=5)
+try:
+    s.sendall(b'status 2\r\n' * 20000)
+except OSError:
+    pass
+" >/dev/null 2>&1
+  check "B: ... a client that floods it without reading leaves main answering" ctl show status
   ov_stop b
   ov_run "$WORK/clientB" bw client.conf --dev tunbw --auth-user-pass wrong.txt "${client_extra[@]}"
   ov_wait_exit "$(ov_pid bw)" 150

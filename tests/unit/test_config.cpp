@@ -138,6 +138,18 @@ TEST_CASE("config: tcp-port = 0 makes an OpenVPN-only server", "[config]") {
   CHECK(msg(m + "openvpn-udp-port = 1194\ngp-esp-port = 4501\n").find("'gp-esp-port' needs") != std::string::npos);
 }
 
+TEST_CASE("config: openvpn-management on a network address needs a password", "[config]") {
+  std::string m = std::string(kMinimal) + "openvpn-udp-port = 1194\n";
+  CHECK(parse_config(m + "openvpn-management = 127.0.0.1 7505\n", "t", nullptr).openvpn_management ==
+        "127.0.0.1 7505");
+  CHECK(parse_config(m + "openvpn-management = /run/m.sock unix\n", "t", nullptr).openvpn_management ==
+        "/run/m.sock unix");
+  CHECK_THROWS_AS(parse_config(m + "openvpn-management = 0.0.0.0 7505\n", "t", nullptr), ConfigError);
+  auto c = parse_config(m + "openvpn-management = 0.0.0.0 7505 /etc/sslvpnd/mgmt.pw\n", "t", nullptr);
+  CHECK(c.openvpn_management_password_file == "/etc/sslvpnd/mgmt.pw");
+  CHECK_THROWS_AS(parse_config(m + "openvpn-management = 7505\n", "t", nullptr), ConfigError);
+}
+
 TEST_CASE("config: bad values and missing required keys", "[config]") {
   CHECK_THROWS_AS(parse_config(std::string(kMinimal) + "tcp-port = 70000\n", "t", nullptr), ConfigError);
   CHECK_THROWS_AS(parse_config(std::string(kMinimal) + "tcp-port = 12a\n", "t", nullptr), ConfigError);

@@ -146,7 +146,9 @@ void add_login_handlers(HandlerTable& h) {
         }},
        {"management-client-auth",
         [](ImportState& s, const Words&, const Src& src) {
-          s.set_password("", src, "logins decided on the management interface, which sslvpnd does not have");
+          s.set_password("", src,
+                         "logins decided by a management client (management-client-auth), which sslvpnd does "
+                         "not support");
         }},
        {"verify-client-cert", verify_client_cert},
        {"client-cert-not-required", verify_client_cert},
