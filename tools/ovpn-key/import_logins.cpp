@@ -105,9 +105,10 @@ void management(ImportState& s, const Words& w, const Src& src) {
   std::string where = w[2] == "unix" ? s.path(w[1]) + " unix" : w[1] + " " + w[2];
   bool loopback = w[1] == "localhost" || w[1].starts_with("127.") || w[1] == "::1";
   if (w[2] != "unix" && !loopback && w.size() < 4)
-    s.warn(src,
-           "a management interface on a network address without a password: whoever reaches it can list "
-           "and end sessions (as with openvpn); give it a password file or bind it to 127.0.0.1");
+    return s.warn(src,
+                  "a management interface on a network address without a password, which sslvpnd refuses "
+                  "(whoever reaches it could list and end sessions): add 'openvpn-management = " +
+                      where + " PASSWORD-FILE', or use 127.0.0.1");
   if (w.size() > 3) where += " " + s.path(w[3]);
   s.set("openvpn-management", where, src,
         "status, kill, client-kill, load-stats, state, version and hold, as openvpn answers them");
