@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/text.hpp"
 #include "main/connect_output.hpp"
 #include "tools/ovpn-key/import_state.hpp"
 
@@ -239,12 +240,6 @@ bool has(const ImportState& s, const char* key) {
   return std::any_of(s.settings.begin(), s.settings.end(), [&](const auto& x) { return x.key == key; });
 }
 
-std::string one_line(std::string v) {
-  for (char& c : v)
-    if (c == '\n') c = '?';
-  return printable(v);
-}
-
 }  // namespace
 
 Result<ImportResult> ImportState::finish(std::string* err) {
@@ -258,7 +253,7 @@ Result<ImportResult> ImportState::finish(std::string* err) {
   Writer w;
   w.text =
       "# sslvpnd configuration made by `sslvpnd-ovpn-key import` from the openvpn server configuration\n# " +
-      one_line(args.source) +
+      replace_control_chars(args.source, '?') +
       ". Check it with `sslvpnd -t -c FILE`. Each setting is under the openvpn line\n"
       "# it comes from; the end lists what was not carried over.\n\n";
   w.block(
@@ -283,12 +278,12 @@ Result<ImportResult> ImportState::finish(std::string* err) {
         "have max-same-clients (2) at once and refuses more");
   if (!notes.empty()) {
     w.text += "# Done by sslvpnd of itself, or not needed:\n";
-    for (const auto& n : notes) w.text += "#   " + one_line(n) + "\n";
+    for (const auto& n : notes) w.text += "#   " + replace_control_chars(n, '?') + "\n";
     w.text += "\n";
   }
   if (!warnings.empty()) {
     w.text += "# NOT carried over (the server no longer does this):\n";
-    for (const auto& n : warnings) w.text += "#   " + one_line(n) + "\n";
+    for (const auto& n : warnings) w.text += "#   " + replace_control_chars(n, '?') + "\n";
   }
   return ImportResult{std::move(w.text), std::move(warnings), std::move(weakened), std::move(files)};
 }
