@@ -36,7 +36,15 @@ Result<Datagram> recv_datagram(int fd, std::span<uint8_t> buf);
 // client used, with the listener's port, and connected to the client.
 Result<UniqueFd> socket_for_sender(const Datagram& d, uint16_t port, const NetnsSockets* ns = nullptr);
 
-// A non-blocking UDP socket bound to `local` (with the listener's port) and connected to `peer`.
+// The receive buffer of a tunnel's UDP socket (the kernel doubles it for its bookkeeping). The
+// default (rmem_default, 208 kB) holds under a millisecond of a 1.5 Gbit/s tunnel: a worker that
+// waits that long for a core loses datagrams, and the TCP inside slows down. Set with
+// SO_RCVBUFFORCE (main has CAP_NET_ADMIN), so rmem_max does not cap it. Only a cap: memory is
+// taken while datagrams wait, and the kernel's udp_mem bounds all sockets together.
+inline constexpr int kTunnelRcvbuf = 1 << 20;
+
+// A non-blocking UDP socket bound to `local` (with the listener's port) and connected to `peer`,
+// with kTunnelRcvbuf as its receive buffer.
 Result<UniqueFd> connected_udp_socket(const sockaddr_storage& local, socklen_t local_len,
                                       const sockaddr_storage& peer, socklen_t peer_len,
                                       const NetnsSockets* ns = nullptr);

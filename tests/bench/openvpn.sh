@@ -154,6 +154,10 @@ tun_packets() {  # tun_packets NAME: the client device's packets received and se
   ip -n "$NS_C" -s -o link show dev "tun$1" 2>/dev/null |
     awk '{for (i = 1; i <= NF; i++) { if ($i == "RX:") r = i; if ($i == "TX:") t = i }; print $(r + 9), $(t + 9)}'
 }
+udp_drops() {  # "server client": UDP datagrams dropped for a full receive buffer in each namespace
+  echo "$(ip netns exec "$NS_S" awk '$1 == "Udp:" && $2 ~ /^[0-9]/ {print $6}' /proc/net/snmp)" \
+    "$(ip netns exec "$NS_C" awk '$1 == "Udp:" && $2 ~ /^[0-9]/ {print $6}' /proc/net/snmp)"
+}
 client_mtu() { ip -n "$NS_C" -o link show dev "tun$1" 2>/dev/null | sed -n 's/.* mtu \([0-9]*\) .*/\1/p'; }
 
 # ---- memory ----------------------------------------------------------------------------------
@@ -209,11 +213,19 @@ run_one() {
   t0=$(server_ticks "$spid")
   local rx0 tx0 rx1 tx1
   read -r rx0 tx0 <<<"$(tun_packets b)"
+  local dr0 dr1; dr0=$(udp_drops)
   read -r up_bytes up_bps <<<"$(iperf_run 5301 "$SECS")"
   read -r rx1 tx1 <<<"$(tun_packets b)"
+  dr1=$(udp_drops)
+  local s0 c0 s1 c1; read -r s0 c0 <<<"$dr0"; read -r s1 c1 <<<"$dr1"
+  echo "$srv $tr upload: datagrams dropped for a full receive buffer: $((s1 - s0)) by the server," \
+    "$((c1 - c0)) by the client" >&2
   # upload: the packets the client sent, and the ACKs it got back (its TUN device's counters)
   echo "$srv $tr upload: the client sent $((tx1 - tx0)) packets and got $((rx1 - rx0)) back" >&2
   read -r down_bytes down_bps <<<"$(iperf_run 5302 "$SECS" -R)"
+  read -r s0 c0 <<<"$(udp_drops)"
+  echo "$srv $tr download: datagrams dropped for a full receive buffer: $((s0 - s1)) by the server," \
+    "$((c0 - c1)) by the client" >&2
   t1=$(server_ticks "$spid")
   hz=$(getconf CLK_TCK)
   echo "$up_bps $down_bps $(python3 -c "print(round(($t1-$t0)/$hz/max($up_bytes+$down_bytes,1)*1e9, 2))")" \
