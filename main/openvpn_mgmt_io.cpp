@@ -39,6 +39,18 @@ UniqueFd unix_listener(const std::string& path) {
 
 }  // namespace
 
+std::string read_management_password(const std::string& file) {
+  auto text = read_regular_file(file, 4096);
+  if (!text) throw std::runtime_error("openvpn-management: cannot read the password file '" + file + "'");
+  std::string password = text->substr(0, text->find('\n'));
+  if (!password.empty() && password.back() == '\r') password.pop_back();
+  wipe_string(*text);
+  if (password.empty())
+    throw std::runtime_error("openvpn-management: the first line of the password file '" + file +
+                             "' is empty");
+  return password;
+}
+
 ManagementServer::ManagementServer(struct ev_loop* loop, Logger& log, const std::string& where,
                                    std::string password, ManagementBackend backend)
     : loop_(loop), log_(log), password_(std::move(password)), backend_(std::move(backend)) {

@@ -28,6 +28,11 @@ inline constexpr double kManagementLoginSeconds = 30;
 inline constexpr double kManagementIdleSeconds = 600;
 inline constexpr int kManagementFailuresPerMinute = 10;
 
+// The password of openvpn-management's password file: its first line (as openvpn reads it).
+// Throws std::runtime_error when the file cannot be read or that line is empty. Used at start
+// and by sslvpnd -t.
+std::string read_management_password(const std::string& file);
+
 class ManagementServer {
  public:
   // Listens on `where`: "IP PORT" (TCP) or "PATH unix". Throws std::runtime_error.

@@ -204,17 +204,8 @@ ManagementBackend Server::management_backend() {
 void Server::open_management() {
   if (cfg().openvpn_management.empty()) return;
   std::string password;
-  if (!cfg().openvpn_management_password_file.empty()) {
-    auto text = read_regular_file(cfg().openvpn_management_password_file, 4096);
-    if (!text)
-      throw std::runtime_error("openvpn-management: cannot read the password file '" +
-                               cfg().openvpn_management_password_file + "'");
-    password = text->substr(0, text->find('\n'));
-    if (!password.empty() && password.back() == '\r') password.pop_back();
-    wipe_string(*text);
-    if (password.empty())
-      throw std::runtime_error("openvpn-management: the password file's first line is empty");
-  }
+  if (!cfg().openvpn_management_password_file.empty())
+    password = read_management_password(cfg().openvpn_management_password_file);
   const std::string& where = cfg().openvpn_management;
   management_ =
       std::make_unique<ManagementServer>(loop_, log_, where, std::move(password), management_backend());

@@ -318,6 +318,17 @@ check "B: ... and at the end of the file" grep -q '^#   push "block-outside-dns"
 check "B: ... PAM with the plugin's service, no certificate" \
   test "$(grep '^auth ' "$WORK/B/sslvpnd.conf")" = "auth = \"pam[service=$SVC]\""
 sed 's/^/    /' "$WORK/B/sslvpnd.conf" | grep -v -e '^    $' -e '^    #' | head -n 40
+# A management password file that is missing or starts with an empty line would stop the start:
+# sslvpnd -t says so first.
+sed "s|^openvpn-management = .*|openvpn-management = 127.0.0.1 7505 $WORK/B/no-such-pw|" \
+  "$WORK/B/sslvpnd.conf" >"$WORK/B/nopw.conf"
+out=$("$SSLVPND" -t -c "$WORK/B/nopw.conf" 2>&1)
+check "B: sslvpnd -t: a management password file it cannot read is refused, named" \
+  test "$? $(grep -c "cannot read the password file '$WORK/B/no-such-pw'" <<<"$out")" = "1 1"
+printf '\nsecret\n' >"$WORK/B/empty-pw"
+sed -i "s|no-such-pw|empty-pw|" "$WORK/B/nopw.conf"
+out=$("$SSLVPND" -t -c "$WORK/B/nopw.conf" 2>&1)
+check "B: ... and one whose first line is empty" test "$? $(grep -c 'is empty' <<<"$out")" = "1 1"
 if check "B: sslvpnd runs the imported file" imported B "$OV_PORT"; then
   ov_run "$WORK/clientB" b client.conf --dev tunb "${client_extra[@]}"
   check "B: the client, unchanged, connects with its PAM password" ov_up b
