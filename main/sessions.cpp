@@ -269,11 +269,25 @@ Result<void> SessionManager::choose_pools(Session& s, Refusal* refusal) {
   return own(us.ipv6_network(), size_of(s.cfg->ipv6_network), lease, s.v6);
 }
 
+std::optional<IpAddr> SessionManager::acquire_explicit(Session& s, bool v6, const IpAddr& want) {
+  IpPool* pool = v6 ? s.v6 : s.v4;
+  if (auto a = pool->acquire_exact(want)) return a;
+  for (auto& [id, o] : sessions_) {
+    auto& held = v6 ? o.ipv6 : o.ipv4;
+    if (id == s.id || o.worker != -1 || o.user != s.user || (v6 ? o.v6 : o.v4) != pool || !held ||
+        !(*held == want))
+      continue;
+    held.reset();  // the address stays leased: to `s` now
+    return want;
+  }
+  return std::nullopt;
+}
+
 Result<void> SessionManager::lease_addresses(Session& s, const ipc::SessionRequest& req, uint32_t mtu,
                                              Refusal* refusal) {
   if (!s.ipv4 && s.v4 && !s.settings.explicit_ipv4().empty()) {
     auto want = parse_ip(s.settings.explicit_ipv4());
-    s.ipv4 = want ? s.v4->acquire_exact(*want) : std::nullopt;
+    s.ipv4 = want ? acquire_explicit(s, false, *want) : std::nullopt;
     if (!s.ipv4)
       return refuse(refusal, kUnavailable,
                     "the assigned address " + s.settings.explicit_ipv4() + " is not available");
@@ -282,7 +296,7 @@ Result<void> SessionManager::lease_addresses(Session& s, const ipc::SessionReque
   bool v6_ok = s.v6 && req.ipv6() && mtu >= kMinIpv6Mtu;
   if (!s.ipv6 && v6_ok && !s.settings.explicit_ipv6().empty()) {
     auto want = parse_ip(s.settings.explicit_ipv6());
-    s.ipv6 = want ? s.v6->acquire_exact(*want) : std::nullopt;
+    s.ipv6 = want ? acquire_explicit(s, true, *want) : std::nullopt;
     if (!s.ipv6)
       return refuse(refusal, kUnavailable,
                     "the assigned address " + s.settings.explicit_ipv6() + " is not available");

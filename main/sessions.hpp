@@ -139,6 +139,11 @@ class SessionManager {
   Result<void> load_client_config(Session& s, Refusal* refusal) const;
   void fold_client_config(Session& s) const;
   Result<void> lease_addresses(Session& s, const ipc::SessionRequest& req, uint32_t mtu, Refusal* refusal);
+  // An explicit address (a per-user file's, a client-config-dir's ifconfig-push, RADIUS's) from
+  // s's pool; one the same user's detached session holds (its client gone without logging out,
+  // its cookie alive) passes to `s`, as openvpn's newer connection of a client replaces the
+  // older: that session, reconnecting, finds it taken.
+  std::optional<IpAddr> acquire_explicit(Session& s, bool v6, const IpAddr& want);
   Result<TunDevice> setup_tun(const Session& s, uint32_t mtu, Refusal* refusal);
 
   // One host: its configuration and pools (shared by hosts with the same network).

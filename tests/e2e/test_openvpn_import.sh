@@ -22,6 +22,10 @@
 #      get no tunnel
 #   B also: ccd-exclusive refuses a right password without a file; a client without the tls-crypt
 #      key gets no tunnel
+#   D  B's TCP server and a UDP twin (its own pool and management port) imported together into
+#      one file: both ports; the UDP twin's pool named; the client connects over TCP and over
+#      UDP with its ccd address (which the TCP session, detached but alive for its cookie, gives
+#      up to the same user's new one); two servers with different tls-crypt keys are refused
 #   C  refusals and safety: a TAP server, inline files without -o, an existing output file (left
 #      as it was); a login script sslvpnd cannot run becomes a password file, never no password;
 #      a check sslvpnd would not make (tls-verify) stops the import unless --accept-weaker
@@ -376,6 +380,40 @@ except OSError:
   check "B: ccd-exclusive: a right password without a client-config-dir file gets no tunnel" refused bx
   ov_run "$WORK/clientB" bk nokey.conf --dev tunbk --hand-window 5 "${client_extra[@]}"
   check "B: a client without the tls-crypt key gets no tunnel" refused bk
+  stop_server
+fi
+
+echo "# D: a TCP and a UDP openvpn server of one VPN (an instance per transport), imported together"
+# The UDP instance: B's file with its own pool and management port, as admins run them side by side.
+sed -e 's/^proto tcp-server/proto udp/' -e 's/10\.9\.0\./10.10.0./g' -e 's/^server-ipv6 fd00:9::/server-ipv6 fd00:10::/' \
+  -e 's/^management 127.0.0.1 7505/management 127.0.0.1 7507/' "$WORK/B/server.conf" >"$WORK/B/udp.conf"
+sed 's/^proto tcp-client/proto udp/' "$WORK/clientB/client.conf" >"$WORK/clientB/udp.conf"
+mkdir -p "$WORK/D"
+"$KEYTOOL" import -o "$WORK/D/sslvpnd.conf" "$WORK/B/server.conf" "$WORK/B/udp.conf" 2>"$WORK/import-D.err"
+check "D: imported into one file (exit 0), with both ports" \
+  test "$? $(grep -c -e "^openvpn-tcp-port = $OV_PORT\$" -e "^openvpn-udp-port = $OV_PORT\$" "$WORK/D/sslvpnd.conf")" = "0 2"
+check "D: ... the UDP server's pool named: its clients lease from the TCP server's" \
+  grep -q "udp.conf: ipv4-network 10.10.0.0/24: its clients lease addresses from .*server.conf's pool (10.9.0.0/24)" "$WORK/import-D.err"
+check "D: ... its DNS server (its own address) is the shared pool's server address" \
+  test "$(grep '^dns = ' "$WORK/D/sslvpnd.conf" | tr '\n' ' ')" = "dns = 10.9.0.1 "
+sed 's/^tls-crypt ta.key/tls-crypt other.key/' "$WORK/B/udp.conf" >"$WORK/B/udp-other.conf"
+out=$("$KEYTOOL" import -o "$WORK/D/other.conf" "$WORK/B/server.conf" "$WORK/B/udp-other.conf" 2>&1)
+check "D: two servers with different tls-crypt keys: refused, named, nothing written" \
+  test "$? $(grep -c 'differ in openvpn-tls-crypt' <<<"$out") $([ -e "$WORK/D/other.conf" ] && echo file)" = "1 1 "
+if check "D: sslvpnd runs it" imported D "$OV_PORT"; then
+  for tr in tcp udp; do
+    conf=client.conf
+    [ $tr = udp ] && conf=udp.conf
+    ov_run "$WORK/clientB" "d$tr" "$conf" --dev "tund$tr" "${client_extra[@]}"
+    check "D: the client over ${tr^^}, unchanged but for proto, connects with its PAM password" ov_up "d$tr"
+    check "D: ... with its client-config-dir address" test "$(ov_addr4 "d$tr")" = 10.9.0.50
+    check "D: ... pings the server's end" in_ns "$NS_C" ping -c 2 -i 0.2 -W 2 10.9.0.1
+    ov_stop "d$tr"
+    [ $tr = udp ] && break  # without explicit-exit-notify its tunnel waits for ping-restart
+    gone=no
+    for _ in $(seq 1 100); do user_gone "$PAM_USER" && { gone=yes; break; }; sleep 0.1; done
+    check "D: ... its tunnel ends when the client stops" test "$gone" = yes
+  done
   stop_server
 fi
 

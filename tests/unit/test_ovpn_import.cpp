@@ -344,3 +344,68 @@ TEST_CASE("import: paths, includes, values and pushes as openvpn reads them", "[
   CHECK(loaded(import(std::string(kBase) + "management /run/ovpn.sock unix\n")).openvpn_management ==
         "/run/ovpn.sock unix");
 }
+
+namespace {
+
+std::string merge_error(const std::string& a, const std::string& b) {
+  std::string error;
+  auto r = merge_imports(import(a), "udp.conf", import(b), "tcp.conf", &error);
+  REQUIRE_FALSE(r.ok());
+  return error;
+}
+
+}  // namespace
+
+TEST_CASE("import: a UDP and a TCP openvpn server of one VPN, as one configuration", "[ovpn-import]") {
+  const std::string udp = std::string(kBase) +
+                          "tls-crypt ta.key\npush \"dhcp-option DNS 10.8.0.1\"\nstatus /run/udp.log\n"
+                          "management 127.0.0.1 7505\nmax-clients 100\nexplicit-exit-notify 1\n";
+  const std::string tcp =
+      "port 443\nproto tcp\ndev tun\nca ca.crt\ncert server.crt\nkey server.key\ntopology subnet\n"
+      "server 10.9.0.0 255.255.255.0\nkeepalive 10 120\ntls-crypt ta.key\n"
+      "push \"dhcp-option DNS 10.9.0.1\"\nstatus /run/tcp.log\nmanagement 127.0.0.1 7506\nmax-clients 50\n";
+  std::string error;
+  auto r = merge_imports(import(udp), "udp.conf", import(tcp), "tcp.conf", &error);
+  INFO(error);
+  REQUIRE(r.ok());
+  Config c = loaded(*r);
+  CHECK(c.openvpn_udp_port == 1194);
+  CHECK(c.openvpn_tcp_port == 443);
+  CHECK(c.ipv4_network->to_string() == "10.8.0.0/24");  // the first's pool serves both
+  CHECK(c.max_clients == 150);                          // openvpn's limit was per instance
+  CHECK(c.openvpn_status_file == "/run/udp.log");
+  // The TCP server's own address as DNS server: the server's address in the pool both now share.
+  REQUIRE(c.dns.size() == 1);
+  CHECK(c.dns[0].to_string() == "10.8.0.1");
+  CHECK(r->config.starts_with(
+      "# sslvpnd configuration made by `sslvpnd-ovpn-key import` from the openvpn server configurations\n"
+      "# udp.conf and tcp.conf."));
+  CHECK(has_line(*r, "# tcp.conf, line 1: port 443"));
+  CHECK(warned(*r, "tcp.conf: ipv4-network 10.9.0.0/24: its clients lease addresses from udp.conf's pool"));
+  CHECK(warned(*r, "tcp.conf: openvpn-status /run/tcp.log 60: udp.conf's is kept"));
+  CHECK(warned(*r, "tcp.conf: openvpn-management 127.0.0.1 7506: udp.conf's is kept"));
+  CHECK(
+      std::find(r->notes.begin(), r->notes.end(),
+                "no duplicate-cn: openvpn kept one session per certificate, the newest; sslvpnd lets a user "
+                "have max-same-clients (2) at once and refuses more") != r->notes.end());  // both: once
+
+  // Anything else that differs has no single value that serves both: nothing is merged.
+  CHECK(merge_error(udp, std::string(kBase) + "port 1195\n").find("both serve OpenVPN over UDP") !=
+        std::string::npos);
+  std::string other_key = tcp;
+  other_key.replace(other_key.find("ta.key"), 6, "other.key");
+  CHECK(merge_error(udp, other_key).find("the two servers differ in openvpn-tls-crypt") != std::string::npos);
+  CHECK(merge_error(udp, tcp + "verify-client-cert none\nplugin /usr/lib/openvpn/openvpn-plugin-auth-pam.so "
+                               "login\n")
+            .find("differ in auth") != std::string::npos);
+  CHECK(merge_error(udp, tcp + "server-ipv6 fd00:9::/64\n").find("only one of the two servers has an IPv6") !=
+        std::string::npos);
+  // Inline files: one written when they are the same, refused when each would write its own.
+  const std::string inline_udp = udp + "<tls-auth>\nKEY A\n</tls-auth>\n";
+  auto same = merge_imports(import(inline_udp), "udp.conf", import(tcp + "<tls-auth>\nKEY A\n</tls-auth>\n"),
+                            "tcp.conf", &error);
+  REQUIRE(same.ok());
+  CHECK(same->files.size() == 1);
+  CHECK(merge_error(inline_udp, tcp + "<tls-auth>\nKEY B\n</tls-auth>\n").find("different contents") !=
+        std::string::npos);
+}

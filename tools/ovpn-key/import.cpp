@@ -124,7 +124,7 @@ std::string directory_of(const std::string& file) {
 }
 
 constexpr const char* kUsage =
-    "usage: sslvpnd-ovpn-key import [--cd DIR] [--accept-weaker] [-o OUT.conf] SERVER.conf";
+    "usage: sslvpnd-ovpn-key import [--cd DIR] [--accept-weaker] [-o OUT.conf] SERVER.conf [SERVER2.conf]";
 
 // Writes the inline files and the configuration, none of which may exist yet.
 int write_result(ImportResult& r, const std::string& out) {
@@ -145,11 +145,29 @@ int write_result(ImportResult& r, const std::string& out) {
   return 0;
 }
 
+// One openvpn file, imported: its text read, relative paths from its directory (or --cd).
+Result<ImportResult> import_file(ImportArgs args, const std::string& source, const std::string& cd,
+                                 std::string* error) {
+  args.source = source;
+  auto text = read_regular_file(source, kMaxOpenvpnConf);
+  if (!text) {
+    *error = "cannot read '" + source + "'";
+    return Errc::Io;
+  }
+  args.base_dir = cd.empty() ? directory_of(source) : directory_of(cd + "/.");
+  args.read_include = [](const std::string& path) { return read_regular_file(path, kMaxOpenvpnConf); };
+  auto r = import_openvpn_server(*text, args, error);
+  wipe_string(*text);
+  if (!r.ok()) *error = source + ": " + *error;
+  return r;
+}
+
 }  // namespace
 
 int run_import(const std::vector<std::string>& a) {
   ImportArgs args;
   std::string cd;
+  std::vector<std::string> sources;
   bool accept_weaker = false;
   for (size_t i = 1; i < a.size(); ++i) {
     bool value = i + 1 < a.size();
@@ -159,21 +177,22 @@ int run_import(const std::vector<std::string>& a) {
       cd = a[++i];
     } else if (a[i] == "--accept-weaker") {
       accept_weaker = true;
-    } else if (args.source.empty() && !a[i].starts_with("-")) {
-      args.source = a[i];
+    } else if (sources.size() < 2 && !a[i].starts_with("-")) {
+      sources.push_back(a[i]);
     } else {
       return import_fail(kUsage);
     }
   }
-  if (args.source.empty()) return import_fail(kUsage);
-  auto text = read_regular_file(args.source, kMaxOpenvpnConf);
-  if (!text) return import_fail("cannot read '" + args.source + "'");
-  args.base_dir = cd.empty() ? directory_of(args.source) : directory_of(cd + "/.");
-  args.read_include = [](const std::string& path) { return read_regular_file(path, kMaxOpenvpnConf); };
+  if (sources.empty()) return import_fail(kUsage);
   std::string error;
-  auto r = import_openvpn_server(*text, args, &error);
-  wipe_string(*text);
-  if (!r.ok()) return import_fail(args.source + ": " + error);
+  auto r = import_file(args, sources[0], cd, &error);
+  if (!r.ok()) return import_fail(error);
+  if (sources.size() == 2) {
+    auto second = import_file(args, sources[1], cd, &error);
+    if (!second.ok()) return import_fail(error);
+    r = merge_imports(std::move(*r), sources[0], std::move(*second), sources[1], &error);
+    if (!r.ok()) return import_fail("nothing written: " + error);
+  }
   for (const auto& w : r->warnings)
     std::fprintf(stderr, "sslvpnd-ovpn-key import: not carried over: %s\n", w.c_str());
   if (!r->weakened.empty() && !accept_weaker)

@@ -37,6 +37,8 @@ struct ImportResult {
   std::vector<std::string> warnings;  // "line N: ...": what the server no longer does
   std::vector<std::string> weakened;  // of those, the checks on clients it no longer makes
   std::vector<ImportedFile> files;
+  std::string body;                // config without its opening and closing comments
+  std::vector<std::string> notes;  // what sslvpnd does of itself, or is not needed
 };
 
 // Errors (`error` says which): the file does not parse, is not a TLS server with a pool
@@ -45,7 +47,16 @@ struct ImportResult {
 // hold (a control character, a '"').
 Result<ImportResult> import_openvpn_server(std::string_view text, const ImportArgs& a, std::string* error);
 
-// sslvpnd-ovpn-key import [--cd DIR] [--accept-weaker] [-o OUT] SERVER.conf: 0, or 1 with the
+// Two openvpn servers of one VPN, one on UDP and one on TCP (openvpn runs an instance per
+// transport), each imported on its own, as one sslvpnd.conf: the first's, with the second's
+// port. Each had its own pool, status file and management interface: the first's serve both
+// (the second's are named in warnings); max-clients is the sum. Errors (`error` says which): both
+// on one transport, or any other setting differs (keys, logins, pushes, ciphers...), or an inline
+// file of each would be written to one path with different contents.
+Result<ImportResult> merge_imports(ImportResult first, const std::string& first_name, ImportResult second,
+                                   const std::string& second_name, std::string* error);
+
+// sslvpnd-ovpn-key import [--cd DIR] [--accept-weaker] [-o OUT] SERVER.conf [SERVER2.conf]: 0, or 1 with the
 // reason on stderr. Without --accept-weaker nothing is written when a check on clients would be
 // lost (a tls-verify script, a CRL directory...).
 int run_import(const std::vector<std::string>& args);

@@ -21,6 +21,10 @@ inline constexpr const char* kImportPasswordFile = "/etc/sslvpnd/passwd";
 
 // "line N: RAW", for comments and warnings.
 std::string import_where(const Src& src);
+// The output's opening comment, naming the openvpn files it was made from.
+std::string import_header(const std::vector<std::string>& sources);
+// Its closing comments: what sslvpnd does of itself (notes), what it no longer does (warnings).
+std::string import_tail(const std::vector<std::string>& notes, const std::vector<std::string>& warnings);
 
 struct ImportState {
   explicit ImportState(const ImportArgs& a) : args(a), base_dir(a.base_dir) {}

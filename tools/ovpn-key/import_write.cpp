@@ -242,6 +242,33 @@ bool has(const ImportState& s, const char* key) {
 
 }  // namespace
 
+std::string import_header(const std::vector<std::string>& sources) {
+  std::string names;
+  for (size_t i = 0; i < sources.size(); ++i)
+    names += (i == 0                    ? ""
+              : i + 1 == sources.size() ? " and "
+                                        : ", ") +
+             replace_control_chars(sources[i], '?');
+  return std::string("# sslvpnd configuration made by `sslvpnd-ovpn-key import` from the openvpn server ") +
+         (sources.size() > 1 ? "configurations\n# " : "configuration\n# ") + names +
+         ". Check it with `sslvpnd -t -c FILE`. Each setting is under the openvpn line\n"
+         "# it comes from; the end lists what was not carried over.\n\n";
+}
+
+std::string import_tail(const std::vector<std::string>& notes, const std::vector<std::string>& warnings) {
+  std::string t;
+  if (!notes.empty()) {
+    t += "# Done by sslvpnd of itself, or not needed:\n";
+    for (const auto& n : notes) t += "#   " + replace_control_chars(n, '?') + "\n";
+    t += "\n";
+  }
+  if (!warnings.empty()) {
+    t += "# NOT carried over (the server no longer does this):\n";
+    for (const auto& n : warnings) t += "#   " + replace_control_chars(n, '?') + "\n";
+  }
+  return t;
+}
+
 Result<ImportResult> ImportState::finish(std::string* err) {
   if (error.empty() && !net4.src.line)
     error =
@@ -251,11 +278,6 @@ Result<ImportResult> ImportState::finish(std::string* err) {
     if (error.empty() && !has(*this, key))
       error = std::string("no '") + directive + "' (the server needs it)";
   Writer w;
-  w.text =
-      "# sslvpnd configuration made by `sslvpnd-ovpn-key import` from the openvpn server configuration\n# " +
-      replace_control_chars(args.source, '?') +
-      ". Check it with `sslvpnd -t -c FILE`. Each setting is under the openvpn line\n"
-      "# it comes from; the end lists what was not carried over.\n\n";
   w.block(
       "AnyConnect/OpenConnect and GlobalProtect: off, as the openvpn server served OpenVPN alone.\n"
       "# Give them a port (tcp-port = 443, and udp-port = 443 for DTLS) to serve them too, with the same\n"
@@ -276,16 +298,14 @@ Result<ImportResult> ImportState::finish(std::string* err) {
     notes.push_back(
         "no duplicate-cn: openvpn kept one session per certificate, the newest; sslvpnd lets a user "
         "have max-same-clients (2) at once and refuses more");
-  if (!notes.empty()) {
-    w.text += "# Done by sslvpnd of itself, or not needed:\n";
-    for (const auto& n : notes) w.text += "#   " + replace_control_chars(n, '?') + "\n";
-    w.text += "\n";
-  }
-  if (!warnings.empty()) {
-    w.text += "# NOT carried over (the server no longer does this):\n";
-    for (const auto& n : warnings) w.text += "#   " + replace_control_chars(n, '?') + "\n";
-  }
-  return ImportResult{std::move(w.text), std::move(warnings), std::move(weakened), std::move(files)};
+  ImportResult r;
+  r.config = import_header({args.source}) + w.text + import_tail(notes, warnings);
+  r.body = std::move(w.text);
+  r.notes = std::move(notes);
+  r.warnings = std::move(warnings);
+  r.weakened = std::move(weakened);
+  r.files = std::move(files);
+  return r;
 }
 
 }  // namespace sslvpn::ovpnkey

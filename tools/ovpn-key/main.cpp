@@ -11,7 +11,7 @@
 //       checks that a client key was made with that server key and prints its metadata
 //   sslvpnd-ovpn-key profile [-c CONFIG] [--remote HOST] [--ca FILE] [--metadata TEXT] FILE
 //       a complete openvpn client profile for this server (profile.cpp)
-//   sslvpnd-ovpn-key import [--cd DIR] [--accept-weaker] [-o OUT.conf] SERVER.conf
+//   sslvpnd-ovpn-key import [--cd DIR] [--accept-weaker] [-o OUT.conf] SERVER.conf [SERVER2.conf]
 //       an openvpn server's configuration as an sslvpnd.conf serving the same clients (import.cpp)
 // Files are created with mode 0600 and never overwritten. The keys are interchangeable with
 // openvpn's: `openvpn --genkey tls-crypt-v2-server` output works as the server key, and
@@ -49,7 +49,8 @@ int usage() {
       "       sslvpnd-ovpn-key show --server-key FILE CLIENT-FILE\n"
       "       sslvpnd-ovpn-key auth-token FILE\n"
       "       sslvpnd-ovpn-key profile [-c CONFIG] [--remote HOST] [--ca FILE] [--metadata TEXT] FILE\n"
-      "       sslvpnd-ovpn-key import [--cd DIR] [--accept-weaker] [-o OUT.conf] SERVER.conf\n");
+      "       sslvpnd-ovpn-key import [--cd DIR] [--accept-weaker] [-o OUT.conf] SERVER.conf "
+      "[SERVER2.conf]\n");
   return 2;
 }
 
