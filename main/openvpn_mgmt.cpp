@@ -113,7 +113,8 @@ std::string ManagementSession::command(std::string_view text) {
   if (c == "client-kill" && w.size() >= 2) {
     uint64_t cid = 0;
     if (!parse_u64(w[1], &cid)) return say("ERROR: cid must be an integer");
-    if (!b_.kill_cid(cid)) return say("ERROR: client-kill command failed");
+    bool halt = w.size() > 2 && w[2].starts_with("HALT");
+    if (!b_.kill_cid(cid, halt)) return say("ERROR: client-kill command failed");
     return say("SUCCESS: client-kill command succeeded");
   }
   if (c == "hold")

@@ -1,7 +1,7 @@
 // openvpn's management interface (openvpn-management), the part that monitoring and admin tools
 // use on a server (openvpn-monitor, web UIs, pfSense-style status pages): the welcome line, an
 // optional password, and the commands help, version, pid, state, status [1|2|3], load-stats,
-// kill CN|proto:IP:port, client-kill CID, hold and quit/exit, answered as openvpn 2.6 answers
+// kill CN|proto:IP:port, client-kill CID [MSG], hold and quit/exit, answered as openvpn 2.6 answers
 // them (manage.c: "SUCCESS: ...", "ERROR: ...", multi-line answers ending in "END", lines
 // ending in CRLF). Other commands get openvpn's "unknown command" error.
 // ManagementSession is I/O-free: it takes the lines a client sent and returns what to send;
@@ -24,9 +24,12 @@ struct ManagementBackend {
   std::function<std::string(int version)> status;  // openvpn's status text (main/openvpn_status.hpp)
   std::function<std::string()> load_stats;         // "nclients=N,bytesin=X,bytesout=Y"
   std::function<std::string()> state;              // "TIME,CONNECTED,SUCCESS,10.8.0.1,,,,"
+  // As openvpn's: kill ends the tunnels and the clients reconnect (their sessions stay, for
+  // their login tokens); client-kill CID sends the client RESTART, or with a message starting
+  // "HALT" ends the session for good (the client exits), as `sslvpnctl disconnect` does.
   std::function<uint32_t(const std::string& cn)> kill_cn;
   std::function<uint32_t(const std::string& ip, uint16_t port, bool tcp)> kill_addr;
-  std::function<bool(uint64_t cid)> kill_cid;
+  std::function<bool(uint64_t cid, bool halt)> kill_cid;
   std::string version_title;  // "OpenVPN Version: ..." line's text
   long pid = 0;
 };

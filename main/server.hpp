@@ -290,6 +290,9 @@ class Server final : private udp::Directory {
   std::vector<StatusClient> status_clients() const;
   void open_management();
   ManagementBackend management_backend();
+  // The selected tunnels end without a logout: their clients are told to reconnect (OpenVPN's
+  // RESTART; AnyConnect's reconnect with the cookie) and come back into their sessions.
+  uint32_t restart_tunnels(const ctl::Select& sel);
   // The NVM collector (server_collector.cpp).
   void open_collector();
   void start_collector();

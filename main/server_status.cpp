@@ -165,19 +165,24 @@ ManagementBackend Server::management_backend() {
       if (w->phase == WorkerPhase::Tunnel && !w->params.ipv4_local().empty()) local = w->params.ipv4_local();
     return std::to_string(static_cast<unsigned>(up_since_)) + ",CONNECTED,SUCCESS," + local + ",,,,\n";
   };
-  auto end = [this](ctl::Select sel) {
-    ctl::CtlReply r = ctl_end(sel, false);
-    return r.ok() ? r.affected() : 0u;
+  // openvpn's kill: the tunnels end, the clients are told to reconnect (RESTART) and come back
+  // into their sessions; HALT: as sslvpnctl disconnect.
+  auto end = [this](ctl::Select sel, bool halt = false) {
+    if (halt) {
+      ctl::CtlReply r = ctl_end(sel, false);
+      return r.ok() ? r.affected() : 0u;
+    }
+    return restart_tunnels(sel);
   };
   b.kill_cn = [end](const std::string& cn) {
     ctl::Select sel;
     sel.set_user(cn);
     return end(sel);
   };
-  b.kill_cid = [end](uint64_t cid) {
+  b.kill_cid = [end](uint64_t cid, bool halt) {
     ctl::Select sel;
     sel.set_id(cid);
-    return end(sel) > 0;
+    return end(sel, halt) > 0;
   };
   b.kill_addr = [this, end](const std::string& ip, uint16_t port, bool tcp) {
     std::vector<uint64_t> ids;
@@ -199,6 +204,21 @@ ManagementBackend Server::management_backend() {
     return n;
   };
   return b;
+}
+
+uint32_t Server::restart_tunnels(const ctl::Select& sel) {
+  uint32_t n = 0;
+  for (auto& [pid, w] : workers_) {
+    if (w->phase != WorkerPhase::Tunnel || !selected(*w, sel)) continue;
+    ipc::MainToWorker m;
+    m.mutable_terminate()->set_reason("killed through openvpn-management");
+    m.mutable_terminate()->set_tell_client(false);  // RESTART: reconnect into the session
+    (void)send_to_worker(*w, m);
+    ++n;
+  }
+  if (n > 0)
+    log_.info("openvpn-management: ", n, n == 1 ? " tunnel" : " tunnels", " killed; clients reconnect");
+  return n;
 }
 
 void Server::open_management() {

@@ -27,7 +27,7 @@ source "$(dirname "$0")/bench_lib.sh"
 bench_setup 10.88.0.0/16
 PIN=$(make_cert "$WORK/cert" "$KEY")
 write_confs "max-clients = 0" "cookie-timeout = 120"
-LOADGEN="$BUILD_DIR/tools/loadgen/sslvpnd-loadgen"
+LOADGEN=${LOADGEN:-"$BUILD_DIR/tools/loadgen/sslvpnd-loadgen"}
 CLIENT_ARGS=(--reuse)
 [ "$CLIENT" = cisco ] && CLIENT_ARGS=(--resume)
 HZ=$(getconf CLK_TCK)

@@ -357,6 +357,23 @@ if check "B: sslvpnd runs the imported file" imported B "$OV_PORT"; then
     grep -Eq '^SUCCESS: nclients=1,bytesin=[0-9]+,bytesout=[0-9]+.$' "$WORK/mgmt-ours.txt"
   check "B: ... kill CN answers as openvpn's" \
     test "$(grep '^SUCCESS: common name' "$WORK/mgmt-ours.txt")" = "$(grep '^SUCCESS: common name' "$WORK/mgmt-ref.txt")"
+  # As openvpn's, kill ends the tunnel and the client reconnects (told RESTART; back into its
+  # session with its token, so with the same address); client-kill CID HALT makes it exit.
+  back=no
+  for _ in $(seq 1 100); do
+    [ "$(grep -c 'Initialization Sequence Completed' "$WORK/ov-b.log")" -ge 2 ] && { back=yes; break; }
+    sleep 0.1
+  done
+  check "B: ... the killed client is told RESTART and reconnects" \
+    bash -c "[ $back = yes ] && grep -q 'Connection reset command was pushed by server' '$WORK/ov-b.log'"
+  check "B: ... into its session: the same address" test "$(ov_addr4 b)" = 10.9.0.50
+  cid=$(in_ns "$NS_S" python3 "$E2E_DIR/mgmt_ask.py" 127.0.0.1 7505 "status 2" 2>/dev/null |
+    awk -F, -v u="$PAM_USER" '$1 == "CLIENT_LIST" && $2 == u {print $11}' | head -n 1)
+  out=$(in_ns "$NS_S" python3 "$E2E_DIR/mgmt_ask.py" 127.0.0.1 7505 "client-kill $cid HALT" 2>&1)
+  check "B: ... client-kill CID HALT (the id from status 2: $cid) succeeds" \
+    grep -q '^SUCCESS: client-kill command succeeded' <<<"$out"
+  halted() { ov_wait_exit "$(ov_pid "$1")" 100 && grep -q 'Halt command was pushed by server' "$WORK/ov-$1.log"; }
+  check "B: ... the client is told HALT and exits" halted b
   gone=no
   for _ in $(seq 1 100); do user_gone "$PAM_USER" && { gone=yes; break; }; sleep 0.1; done
   check "B: ... and the session ends" test "$gone" = yes

@@ -14,7 +14,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* d, size_t n) {
   b.state = [] { return std::string("0,CONNECTED,SUCCESS,,,,,\n"); };
   b.kill_cn = [](const std::string&) { return 1u; };
   b.kill_addr = [](const std::string&, uint16_t, bool) { return 0u; };
-  b.kill_cid = [](uint64_t) { return true; };
+  b.kill_cid = [](uint64_t, bool) { return true; };
   std::string_view in(reinterpret_cast<const char*>(d), n);
   for (const char* pw : {"", "pw"}) {
     ManagementSession s(b, pw);

@@ -13,6 +13,7 @@ struct Fake {
   uint16_t killed_port = 0;
   bool killed_tcp = false;
   uint64_t killed_cid = 0;
+  bool killed_halt = false;
   ManagementBackend b;
   Fake() {
     b.version_title = "OpenVPN 2.6 management, sslvpnd test";
@@ -30,8 +31,9 @@ struct Fake {
       killed_tcp = tcp;
       return 1u;
     };
-    b.kill_cid = [this](uint64_t cid) {
+    b.kill_cid = [this](uint64_t cid, bool halt) {
       killed_cid = cid;
+      killed_halt = halt;
       return cid == 7;
     };
   }
@@ -58,6 +60,9 @@ TEST_CASE("openvpn management: openvpn 2.6's answers", "[openvpn-mgmt]") {
   CHECK((f.killed_ip == "203.0.113.2" && f.killed_port == 4000 && f.killed_tcp));
   CHECK(s.line("kill udp:203.0.113.2:99999").starts_with("ERROR: port number or protocol out of range"));
   CHECK(s.line("client-kill 7") == "SUCCESS: client-kill command succeeded\r\n");
+  CHECK(!f.killed_halt);  // RESTART: the client reconnects, as openvpn's default
+  CHECK(s.line("client-kill 7 HALT,bye") == "SUCCESS: client-kill command succeeded\r\n");
+  CHECK(f.killed_halt);
   CHECK(s.line("client-kill 8") == "ERROR: client-kill command failed\r\n");
   CHECK(s.line("client-kill x") == "ERROR: cid must be an integer\r\n");
   CHECK(s.line("hold release") == "SUCCESS: hold release succeeded\r\n");

@@ -215,9 +215,10 @@ void OvpnSession::terminate(EndReason why, bool tell_client, tunnel::TunnelIo& i
   if (tell_client) {
     send_goodbye(io);
   } else {
-    // The server goes away (a restart, a drain): the client reconnects at once instead of
-    // waiting for its ping-restart, as openvpn's own server tells it.
-    (void)ctl_->send_message(std::string("RESTART,server shutting down") + '\0');
+    // The server goes away (a restart, a drain) or the management interface killed the tunnel:
+    // the client reconnects at once instead of waiting for its ping-restart, told as openvpn's
+    // own server tells it (a bare RESTART, on its exit and for client-kill).
+    (void)ctl_->send_message(std::string("RESTART") + '\0');
     flush_control(Clock::now(), io);
   }
   end(why);
