@@ -274,8 +274,9 @@ std::optional<IpAddr> SessionManager::acquire_explicit(Session& s, bool v6, cons
   if (auto a = pool->acquire_exact(want)) return a;
   for (auto& [id, o] : sessions_) {
     auto& held = v6 ? o.ipv6 : o.ipv4;
-    if (id == s.id || o.worker != -1 || o.user != s.user || (v6 ? o.v6 : o.v4) != pool || !held ||
-        !(*held == want))
+    // The same user of the same host: a vhost has its own users, who may share a name.
+    if (id == s.id || o.worker != -1 || o.user != s.user || o.vhost != s.vhost ||
+        (v6 ? o.v6 : o.v4) != pool || !held || !(*held == want))
       continue;
     held.reset();  // the address stays leased: to `s` now
     return want;
