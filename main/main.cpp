@@ -11,10 +11,12 @@
 
 #include "common/config.hpp"
 #include "common/log.hpp"
+#include "common/secret_bytes.hpp"
 #include "common/text.hpp"
 #include "common/unique_fd.hpp"
 #include "main/control_socket.hpp"
 #include "main/listener.hpp"
+#include "main/openvpn_mgmt_io.hpp"
 #include "main/options.hpp"
 #include "main/server.hpp"
 #include "main/settings_loader.hpp"
@@ -65,6 +67,12 @@ int main(int argc, char** argv) {
       // broken one shows here rather than as a refused tunnel. They do not stop the server.
       for (const auto& m : mainproc::check_user_config_files(*s.config))
         std::fprintf(stderr, "sslvpnd: %s\n", m.c_str());
+      // openvpn-management's password file is read at start (a reload keeps the interface as it
+      // is): one the start would refuse is refused here too.
+      if (!s.config->openvpn_management_password_file.empty()) {
+        std::string password = mainproc::read_management_password(s.config->openvpn_management_password_file);
+        wipe_string(password);
+      }
       std::printf("sslvpnd: configuration '%s' is valid\n", opt.config_file.c_str());
       return 0;
     }

@@ -26,7 +26,7 @@ struct ManagementBackend {
   std::function<std::string()> state;              // "TIME,CONNECTED,SUCCESS,10.8.0.1,,,,"
   // As openvpn's: kill ends the tunnels and the clients reconnect (their sessions stay, for
   // their login tokens); client-kill CID sends the client RESTART, or with a message starting
-  // "HALT" ends the session for good (the client exits), as `sslvpnctl disconnect` does.
+  // "HALT" ends it as `sslvpnctl disconnect` does (the client exits).
   std::function<uint32_t(const std::string& cn)> kill_cn;
   std::function<uint32_t(const std::string& ip, uint16_t port, bool tcp)> kill_addr;
   std::function<bool(uint64_t cid, bool halt)> kill_cid;

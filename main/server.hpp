@@ -68,6 +68,9 @@ struct WorkerProc {
   TcpService service = TcpService::Https;  // what the listener that accepted it serves
   std::optional<OvpnUdpStart> ovpn_udp;    // OpenVPN: the handshake main did (UDP), the client key (v2)
   std::string ovpn_peer;                   // OpenVPN over UDP: "ip|port" it serves (ovpn_peers_)
+  // OpenVPN over UDP: main's copy of the client's socket until the tunnel is granted, when
+  // its receive buffer grows (enlarge_tunnel_rcvbuf): a login's socket keeps the default.
+  UniqueFd ovpn_socket;
   // Datagrams from new addresses passed to the worker to check and not yet answered; when the
   // worker says one authenticated, main makes a socket connected to its sender (for OpenVPN
   // that address becomes ovpn_peer).

@@ -221,6 +221,10 @@ void Server::grant_tunnel(WorkerProc& w) {
   if (!send_to_worker(w, m, grant.tun.fd.get())) return;  // killed: the exit handler detaches the session
   // Our copy of the TUN fd closes here: the device now lives exactly as long as the worker.
   w.phase = WorkerPhase::Tunnel;
+  if (w.ovpn_socket.valid()) {
+    enlarge_tunnel_rcvbuf(w.ovpn_socket.get());
+    w.ovpn_socket.reset();
+  }
   w.tunnel_start = time(nullptr);
   ++total_tunnels_;
   if (w.params.has_dtls() && !w.params.dtls().session_id().empty()) {

@@ -2,6 +2,7 @@
 // or, if there is none or it fails, spawned on its own. Main never waits on the zygote: spawn
 // requests are queued without blocking and its answers are read from the event loop; a zygote
 // that leaves requests unanswered for kZygoteDeadline is killed, and workers start without it.
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
 
@@ -146,7 +147,10 @@ uint64_t Server::spawn_worker(UniqueFd client, const std::string& ip, uint16_t p
   p.w->client_port = port;
   p.w->service = service;
   p.w->ovpn_udp = std::move(ovpn);
-  if (p.w->ovpn_udp && service == TcpService::OpenVpnUdp) p.w->ovpn_peer = ip + "|" + std::to_string(port);
+  if (p.w->ovpn_udp && service == TcpService::OpenVpnUdp) {
+    p.w->ovpn_peer = ip + "|" + std::to_string(port);
+    p.w->ovpn_socket = UniqueFd(::fcntl(client.get(), F_DUPFD_CLOEXEC, 0));
+  }
   sockaddr_storage local{};
   socklen_t local_len = sizeof local;
   uint16_t local_port = 0;

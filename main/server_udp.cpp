@@ -160,6 +160,7 @@ void Server::on_udp_moved(WorkerProc& w, uint32_t handoff) {
     log_.warn("cannot create a UDP socket for worker ", w.pid, "'s client at ", c.peer);
     return stay();
   }
+  if (w.phase == WorkerPhase::Tunnel) enlarge_tunnel_rcvbuf(sock->get());
   ipc::MainToWorker m;
   m.mutable_udp_socket()->set_handoff(handoff);
   m.mutable_udp_socket()->set_verified(true);
@@ -196,6 +197,7 @@ void Server::hand_udp_socket(WorkerProc& w, const UdpListener& l, const Datagram
     log_.warn("cannot create a UDP socket for worker ", w.pid);
     return;
   }
+  if (w.phase == WorkerPhase::Tunnel) enlarge_tunnel_rcvbuf(sock->get());
   ipc::MainToWorker m;
   m.mutable_udp_socket()->set_first_datagram(std::string(bytes.begin(), bytes.end()));
   m.mutable_udp_socket()->set_client_hello(hello);

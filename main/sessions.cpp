@@ -269,21 +269,6 @@ Result<void> SessionManager::choose_pools(Session& s, Refusal* refusal) {
   return own(us.ipv6_network(), size_of(s.cfg->ipv6_network), lease, s.v6);
 }
 
-std::optional<IpAddr> SessionManager::acquire_explicit(Session& s, bool v6, const IpAddr& want) {
-  IpPool* pool = v6 ? s.v6 : s.v4;
-  if (auto a = pool->acquire_exact(want)) return a;
-  for (auto& [id, o] : sessions_) {
-    auto& held = v6 ? o.ipv6 : o.ipv4;
-    // The same user of the same host: a vhost has its own users, who may share a name.
-    if (id == s.id || o.worker != -1 || o.user != s.user || o.vhost != s.vhost ||
-        (v6 ? o.v6 : o.v4) != pool || !held || !(*held == want))
-      continue;
-    held.reset();  // the address stays leased: to `s` now
-    return want;
-  }
-  return std::nullopt;
-}
-
 Result<void> SessionManager::lease_addresses(Session& s, const ipc::SessionRequest& req, uint32_t mtu,
                                              Refusal* refusal) {
   if (!s.ipv4 && s.v4 && !s.settings.explicit_ipv4().empty()) {
@@ -341,6 +326,7 @@ Result<uint32_t> SessionManager::lease(const ipc::SessionOpenReply& who, const s
   bool created = !sessions_.count(sid);
   Session& s = sessions_[sid];
   auto fail = [&](Errc e) -> Result<uint32_t> {
+    give_back(s);
     if (created) {  // a session that never had a tunnel leaves nothing behind
       release(s);
       sessions_.erase(sid);
@@ -378,6 +364,7 @@ Result<TunnelGrant> SessionManager::attach(uint64_t sid, pid_t worker, const ipc
   g.params = params_for(s, g.tun, mtu, base, req.mobile(), now);
   g.displaced = (s.worker > 0 && s.worker != worker) ? s.worker : -1;
   s.worker = worker;
+  s.took_v4_from = s.took_v6_from = 0;  // its tunnel is up: the addresses are its own
   s.protocol = req.protocol();
   return g;
 }
@@ -390,6 +377,7 @@ Result<TunnelGrant> SessionManager::open(const ipc::SessionOpenReply& who, pid_t
   auto mtu = lease(who, client_ip, req, now, refusal);
   if (!mtu.ok()) return mtu.error();
   auto g = attach(sid, worker, req, *mtu, now, refusal);
+  if (auto it = sessions_.find(sid); !g.ok() && it != sessions_.end()) give_back(it->second);
   if (!g.ok() && created) {  // back to a login without a tunnel
     auto it = sessions_.find(sid);
     Login l{sid, it->second.user, it->second.group, client_ip, it->second.created, it->second.vhost};

@@ -45,6 +45,9 @@ struct Session {
   uint32_t session_timeout = 0;
   std::string first_ip;                      // the client address of the first tunnel (deny-roaming)
   ipc::Protocol protocol = ipc::ANYCONNECT;  // of its last tunnel
+  // The detached sessions of the same user whose explicit address this one took (0: none),
+  // until its tunnel is up: a failed start gives the address back.
+  uint64_t took_v4_from = 0, took_v6_from = 0;
 };
 
 // A login whose cookie has not opened a tunnel yet (openconnect --authenticate, or a client
@@ -144,6 +147,8 @@ class SessionManager {
   // its cookie alive) passes to `s`, as openvpn's newer connection of a client replaces the
   // older: that session, reconnecting, finds it taken.
   std::optional<IpAddr> acquire_explicit(Session& s, bool v6, const IpAddr& want);
+  // s did not get its tunnel: what it took from a detached session goes back to that session.
+  void give_back(Session& s);
   Result<TunDevice> setup_tun(const Session& s, uint32_t mtu, Refusal* refusal);
 
   // One host: its configuration and pools (shared by hosts with the same network).

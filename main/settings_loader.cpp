@@ -15,11 +15,9 @@
 
 #include "common/hex.hpp"
 #include "common/ipc_channel.hpp"
-#include "common/secret_bytes.hpp"
 #include "common/text.hpp"
 #include "common/trust_files.hpp"
 #include "main/auto_groups.hpp"
-#include "main/openvpn_mgmt_io.hpp"
 #include "main/user_settings.hpp"
 
 namespace sslvpn::mainproc {
@@ -77,10 +75,6 @@ void check_auth_files(const Config& c, Logger& log) {
   if (c.cert_login_mode() != 0 && !c.crl.empty()) {
     std::string error;
     if (!load_client_trust(c.ca_cert, c.crl, &error)) throw std::runtime_error(error);
-  }
-  if (!c.openvpn_management_password_file.empty()) {
-    std::string password = read_management_password(c.openvpn_management_password_file);
-    wipe_string(password);
   }
   for (const auto& chain : c.auth_chains) {
     if (!chain.password) continue;

@@ -69,10 +69,13 @@ Result<UniqueFd> connected_udp_socket(const sockaddr_storage& local, socklen_t l
   if (local.ss_family == AF_INET6) ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
   if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&local), local_len) != 0) return Errc::Io;
   if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&peer), peer_len) != 0) return Errc::Io;
-  int rcvbuf = kTunnelRcvbuf;
-  if (::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) != 0)
-    (void)::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
   return fd;
+}
+
+void enlarge_tunnel_rcvbuf(int fd) {
+  int rcvbuf = kTunnelRcvbuf;
+  if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) != 0)
+    (void)::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
 }
 
 Result<UniqueFd> socket_for_sender(const Datagram& d, uint16_t port, const NetnsSockets* ns) {

@@ -39,12 +39,14 @@ Result<UniqueFd> socket_for_sender(const Datagram& d, uint16_t port, const Netns
 // The receive buffer of a tunnel's UDP socket (the kernel doubles it for its bookkeeping). The
 // default (rmem_default, 208 kB) holds under a millisecond of a 1.5 Gbit/s tunnel: a worker that
 // waits that long for a core loses datagrams, and the TCP inside slows down. Set with
-// SO_RCVBUFFORCE (main has CAP_NET_ADMIN), so rmem_max does not cap it. Only a cap: memory is
-// taken while datagrams wait, and the kernel's udp_mem bounds all sockets together.
+// SO_RCVBUFFORCE (main has CAP_NET_ADMIN), so rmem_max does not cap it; only on the sockets of
+// granted tunnels (authenticated clients): a login's keeps the default, so sockets waiting in
+// the admission queue cannot take the host's UDP memory (udp_mem, shared by every socket). Only
+// a cap: memory is taken while datagrams wait.
 inline constexpr int kTunnelRcvbuf = 1 << 20;
+void enlarge_tunnel_rcvbuf(int fd);
 
-// A non-blocking UDP socket bound to `local` (with the listener's port) and connected to `peer`,
-// with kTunnelRcvbuf as its receive buffer.
+// A non-blocking UDP socket bound to `local` (with the listener's port) and connected to `peer`.
 Result<UniqueFd> connected_udp_socket(const sockaddr_storage& local, socklen_t local_len,
                                       const sockaddr_storage& peer, socklen_t peer_len,
                                       const NetnsSockets* ns = nullptr);

@@ -133,6 +133,11 @@ case1() {
     ov_connect a udp alice "tls-crypt $WORK/tc.key" "data-ciphers AES-256-GCM" || return 1
   check "$T: ... without errors" bash -c "! grep -q 'Initialization Sequence Completed With Errors' '$WORK/ov-a.log'"
   check "$T: the data channel is AES-256-GCM" ov_cipher a AES-256-GCM
+  # The tunnel's own socket (connected to the client) gets a 1 MB receive buffer once the
+  # tunnel is granted; the kernel shows it doubled.
+  local rb
+  rb=$(in_ns "$NS_S" ss -H -uamn state established "( sport = :$OV_PORT )" dst "$CLIENT_IP" | grep -o 'rb[0-9]*' | head -n 1)
+  check "$T: the tunnel's UDP socket has a 1 MB receive buffer ($rb)" test "${rb#rb}" -ge 2097152
   a4=$(ov_addr4 a) a6=$(ov_addr6 a)
   check "$T: an IPv4 address from the pool ($a4)" grep -q '^10\.83\.1\.' <<<"$a4"
   check "$T: an IPv6 address from the pool ($a6)" grep -q '^fd83:1::' <<<"$a6"

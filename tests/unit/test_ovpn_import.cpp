@@ -389,6 +389,15 @@ TEST_CASE("import: a UDP and a TCP openvpn server of one VPN, as one configurati
                 "no duplicate-cn: openvpn kept one session per certificate, the newest; sslvpnd lets a user "
                 "have max-same-clients (2) at once and refuses more") != r->notes.end());  // both: once
 
+  // The sum stays within what sslvpnd takes (openvpn's 1024 for a file without max-clients).
+  std::string big = udp;
+  big.replace(big.find("max-clients 100"), 15, "max-clients 16777216");
+  std::string no_limit = tcp;
+  no_limit.erase(no_limit.find("max-clients 50\n"), 15);
+  auto capped = merge_imports(import(big), "udp.conf", import(no_limit), "tcp.conf", &error);
+  REQUIRE(capped.ok());
+  CHECK(loaded(*capped).max_clients == (1u << 24));
+
   // Anything else that differs has no single value that serves both: nothing is merged.
   CHECK(merge_error(udp, std::string(kBase) + "port 1195\n").find("both serve OpenVPN over UDP") !=
         std::string::npos);

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "common/ip_addr.hpp"
+#include "common/secret_bytes.hpp"
 #include "tools/ovpn-key/import.hpp"
 #include "tools/ovpn-key/import_state.hpp"
 
@@ -143,7 +144,9 @@ std::string rewrite_max_clients(const std::string& body, const std::vector<Line>
                                 const std::vector<Line>& b) {
   std::string va = value_of(a, "max-clients"), vb = value_of(b, "max-clients");
   if (va.empty() && vb.empty()) return body;
-  unsigned long sum = std::stoul(va.empty() ? "1024" : va) + std::stoul(vb.empty() ? "1024" : vb);
+  // Values the import checked (1..2^24); 0 is sslvpnd's "no limit", and stays so.
+  unsigned long a_n = std::stoul(va.empty() ? "1024" : va), b_n = std::stoul(vb.empty() ? "1024" : vb);
+  unsigned long sum = a_n == 0 || b_n == 0 ? 0 : std::min(a_n + b_n, 1ul << 24);
   std::string line = "max-clients = " + std::to_string(sum);
   if (va.empty()) return body + "# max-clients of both openvpn servers together\n" + line + "\n\n";
   std::string old = "\nmax-clients = " + va + "\n";
@@ -173,6 +176,8 @@ Result<ImportResult> merge_imports(ImportResult first, const std::string& first_
                                    const std::string& second_name, std::string* error) {
   Merge m{first_name, second_name, lines_of(first.body), lines_of(second.body), "", {}, ""};
   auto fail = [&](const std::string& why) -> Result<ImportResult> {
+    for (auto* files : {&first.files, &second.files})  // <key>, <tls-crypt>... blocks
+      for (auto& f : *files) wipe_string(f.text);
     if (error) *error = why;
     return Errc::Malformed;
   };
@@ -197,10 +202,13 @@ Result<ImportResult> merge_imports(ImportResult first, const std::string& first_
   for (auto& f : second.files) {
     auto same =
         std::find_if(first.files.begin(), first.files.end(), [&](const auto& x) { return x.path == f.path; });
-    if (same == first.files.end())
+    if (same == first.files.end()) {
       first.files.push_back(std::move(f));
-    else if (same->text != f.text)
+    } else if (same->text != f.text) {
       return fail("both have an inline file written to '" + f.path + "', with different contents");
+    } else {
+      wipe_string(f.text);
+    }
   }
   ImportResult r;
   r.body = rewrite_max_clients(first.body, m.a, m.b) + m.added;
