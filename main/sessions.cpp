@@ -295,7 +295,7 @@ Result<void> SessionManager::lease_addresses(Session& s, const ipc::SessionReque
 
 Result<TunDevice> SessionManager::setup_tun(const Session& s, uint32_t mtu, Refusal* refusal) {
   std::string error;
-  auto tun = open_tun(s.cfg->device, s.cfg->tun_offload, &error);
+  auto tun = open_tun(s.cfg->device, s.cfg->tun_offload, &error, &tun_names_);
   if (!tun.ok()) return refuse(refusal, kUnavailable, "cannot create a TUN device: " + error);
   TunDevice t = std::move(tun).value();
   bool v6_routes = false;

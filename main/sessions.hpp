@@ -168,6 +168,7 @@ class SessionManager {
                                bool mobile, time_t now) const;
   size_t connected_sessions_of(const std::string& user, uint64_t except) const;
 
+  TunNamer tun_names_;
   PoolSet pools_;
   std::vector<Host> hosts_;  // [0] the default host, then each [vhost:]
   Netlink netlink_;

@@ -10,7 +10,15 @@
 
 namespace sslvpn::mainproc {
 
-Result<TunDevice> open_tun(const std::string& prefix, bool offload, std::string* error) {
+std::string TunNamer::next(const std::string& prefix) {
+  uint32_t limit = 1;
+  for (size_t digits = prefix.size(); digits < IFNAMSIZ - 1 && limit < 1000000; ++digits) limit *= 10;
+  if (limit == 1) return prefix;  // no room for a number: the caller's TUNSETIFF fails
+  counter_ %= limit;
+  return prefix + std::to_string(counter_++);
+}
+
+Result<TunDevice> open_tun(const std::string& prefix, bool offload, std::string* error, TunNamer* namer) {
   TunDevice t;
   t.fd.reset(::open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK));
   if (!t.fd.valid()) {
@@ -18,12 +26,24 @@ Result<TunDevice> open_tun(const std::string& prefix, bool offload, std::string*
     return Errc::Io;
   }
   ifreq ifr{};
-  ifr.ifr_flags = IFF_TUN | IFF_NO_PI | (offload ? IFF_VNET_HDR : 0);
-  std::string pattern = prefix + "%d";
-  std::strncpy(ifr.ifr_name, pattern.c_str(), IFNAMSIZ - 1);
-  if (::ioctl(t.fd.get(), TUNSETIFF, &ifr) != 0) {
-    *error = std::string("TUNSETIFF: ") + std::strerror(errno);
-    return Errc::Io;
+  const short flags = IFF_TUN | IFF_NO_PI | (offload ? IFF_VNET_HDR : 0);
+  bool named = false;
+  for (int tries = 0; namer != nullptr && !named && tries < 16; ++tries) {
+    ifr = ifreq{};
+    ifr.ifr_flags = flags | IFF_TUN_EXCL;
+    std::strncpy(ifr.ifr_name, namer->next(prefix).c_str(), IFNAMSIZ - 1);
+    named = ::ioctl(t.fd.get(), TUNSETIFF, &ifr) == 0;
+    if (!named && errno != EBUSY && errno != EEXIST) break;  // not a name in use: as below
+  }
+  if (!named) {
+    ifr = ifreq{};
+    ifr.ifr_flags = flags;
+    std::string pattern = prefix + "%d";
+    std::strncpy(ifr.ifr_name, pattern.c_str(), IFNAMSIZ - 1);
+    if (::ioctl(t.fd.get(), TUNSETIFF, &ifr) != 0) {
+      *error = std::string("TUNSETIFF: ") + std::strerror(errno);
+      return Errc::Io;
+    }
   }
   t.vnet_hdr = offload;
   // Checksum and TSO offloads: the kernel hands over whole TCP super-packets and the worker

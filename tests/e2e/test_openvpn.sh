@@ -129,6 +129,9 @@ PY
 case1() {
   local T="1 udp/tls-crypt/AES-256-GCM" a4 a6 id off told
   echo "# case $T"
+  # Main names devices itself (vpns0, vpns1, ...); a device that already has the next name
+  # (here an admin's own persistent TUN device) is skipped, never joined.
+  ip -n "$NS_S" tuntap add dev vpns0 mode tun
   check "$T: openvpn connects (Initialization Sequence Completed)" \
     ov_connect a udp alice "tls-crypt $WORK/tc.key" "data-ciphers AES-256-GCM" || return 1
   check "$T: ... without errors" bash -c "! grep -q 'Initialization Sequence Completed With Errors' '$WORK/ov-a.log'"
@@ -149,6 +152,10 @@ case1() {
   check "$T: 20 MB each way, byte-exact (sha256)" tcp_copy_ok "$NS_S" "$GW" 5701 20000000
   check "$T: sslvpnctl show users lists alice with her address" bash -c "'$CTL' -s '$SOCK' show users | grep -q 'alice .*$a4'"
   check "$T: show users --json: protocol openvpn" test "$(user_field alice Protocol)" = openvpn
+  check "$T: ... on a device of its own: vpns1, as vpns0 was taken" test "$(user_field alice Device)" = vpns1
+  check "$T: ... and the admin's vpns0 is still its own (persistent, not attached)" \
+    bash -c "ip -n '$NS_S' -d link show vpns0 | grep -q 'persist on'"
+  ip -n "$NS_S" link del vpns0
   check "$T: ... and her IPv4 address" test "$(user_field alice IPv4)" = "$a4"
   check "$T: show user alice says 'Protocol: openvpn'" bash -c "'$CTL' -s '$SOCK' show user alice | grep -qP '^\tProtocol: openvpn$'"
 
