@@ -132,7 +132,7 @@ void ControlSocket::on_client(Client& c) {
   }
   std::optional<ctl::CtlReply> reply = handler_(r->first, c.token);
   if (!reply) return;  // answer() sends it
-  for (const auto& part : split_reply(std::move(*reply)))
+  for (const auto& part : split_ctl_reply(std::move(*reply)))
     if (!c.out->send(part)) return drop(c);
 }
 
@@ -140,8 +140,8 @@ void ControlSocket::answer(uint64_t token, ctl::CtlReply reply) {
   for (auto& c : clients_) {
     if (c->token != token) continue;
     bool more = reply.more();
-    auto parts = split_reply(std::move(reply));
-    // split_reply marks its own parts; the last one carries the sender's `more`.
+    auto parts = split_ctl_reply(std::move(reply));
+    // split_ctl_reply marks its own parts; the last one carries the sender's `more`.
     parts.back().set_more(more);
     for (const auto& part : parts)
       if (!c->out->send(part)) return drop(*c);
@@ -149,19 +149,34 @@ void ControlSocket::answer(uint64_t token, ctl::CtlReply reply) {
   }
 }
 
-// Rows per reply message, so that each stays well under the IPC size limit (a user row with
-// its routes and DNS is a few hundred bytes).
+// Rows per reply message, and bytes: each part stays under the IPC size limit (kMaxIpcMessage)
+// whatever its rows hold (a user row with many routes, or a GlobalProtect HIP report, is
+// kilobytes). A part always takes at least one row, so the split ends.
 constexpr int kRowsPerReply = 100;
+constexpr size_t kReplyPartBytes = 48 * 1024;
 
-std::vector<ctl::CtlReply> ControlSocket::split_reply(ctl::CtlReply reply) {
+std::vector<ctl::CtlReply> split_ctl_reply(ctl::CtlReply reply) {
   std::vector<ctl::CtlReply> parts;
-  while (reply.users_size() > kRowsPerReply || reply.sessions_size() > kRowsPerReply ||
-         reply.bans_size() > kRowsPerReply || reply.flows_size() > kRowsPerReply) {
+  auto fits = [](const ctl::CtlReply& r) {
+    int most = std::max({r.users_size(), r.sessions_size(), r.bans_size(), r.flows_size()});
+    return most <= kRowsPerReply && r.ByteSizeLong() <= kReplyPartBytes;
+  };
+  while (!fits(reply)) {
     ctl::CtlReply part;
     part.set_ok(reply.ok());
     part.set_more(true);
-    auto move_rows = [](auto* from, auto* to) {
-      int n = std::min(from->size(), kRowsPerReply);
+    size_t bytes = 0;
+    bool moved_any = false;
+    // Moves leading rows while the part has room for them.
+    auto move_rows = [&](auto* from, auto* to) {
+      int n = 0;
+      while (n < from->size() && n < kRowsPerReply) {
+        size_t row = from->Get(n).ByteSizeLong() + 8;  // the field's tag and length
+        if (moved_any && bytes + row > kReplyPartBytes) break;
+        bytes += row;
+        moved_any = true;
+        ++n;
+      }
       for (int i = 0; i < n; ++i) to->Add(std::move(*from->Mutable(i)));
       from->DeleteSubrange(0, n);
     };
@@ -169,6 +184,7 @@ std::vector<ctl::CtlReply> ControlSocket::split_reply(ctl::CtlReply reply) {
     move_rows(reply.mutable_sessions(), part.mutable_sessions());
     move_rows(reply.mutable_bans(), part.mutable_bans());
     move_rows(reply.mutable_flows(), part.mutable_flows());
+    if (!moved_any) break;  // nothing but the reply's own fields left: it goes as it is
     parts.push_back(std::move(part));
   }
   parts.push_back(std::move(reply));

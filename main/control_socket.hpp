@@ -27,6 +27,10 @@ void make_parent_dir(const std::string& path);
 // (ProtectSystem=strict) only /run/sslvpnd and /var/lib/sslvpnd are writable.
 std::string write_error(int err);
 
+// One reply as messages that each fit in an IPC datagram: long lists, and rows of many bytes,
+// are split over several parts (all but the last marked `more`), rows kept in order.
+std::vector<ctl::CtlReply> split_ctl_reply(ctl::CtlReply reply);
+
 class ControlSocket {
  public:
   // A reply now, or nullopt: the handler answers later with answer(token, ...) (a query main
@@ -63,8 +67,6 @@ class ControlSocket {
   void on_accept();
   void on_client(Client& c);
   void drop(Client& c);
-  // One reply as messages that each fit in an IPC datagram (long lists are split).
-  static std::vector<ctl::CtlReply> split_reply(ctl::CtlReply reply);
 
   struct ev_loop* loop_;
   Logger& log_;

@@ -1,5 +1,6 @@
 #include "main/openvpn_mgmt.hpp"
 
+#include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
 #include <charconv>
@@ -72,8 +73,13 @@ std::string ManagementSession::line(std::string_view text) {
   if (closing_) return {};
   if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
   if (verified_) return command(text);
-  // The password: compared in time that does not depend on where it differs.
-  bool ok = text.size() == password_.size() && gnutls_memcmp(text.data(), password_.data(), text.size()) == 0;
+  // The password: their SHA-256 digests compared, in time that depends neither on where they
+  // differ nor on the password's length.
+  uint8_t got[32], want[32];
+  bool ok = gnutls_hash_fast(GNUTLS_DIG_SHA256, text.data(), text.size(), got) == 0 &&
+            gnutls_hash_fast(GNUTLS_DIG_SHA256, password_.data(), password_.size(), want) == 0 &&
+            gnutls_memcmp(got, want, sizeof got) == 0;
+  secure_wipe(want, sizeof want);
   if (ok) {
     verified_ = true;
     return say("SUCCESS: password is correct") + greeting();

@@ -186,16 +186,21 @@ bool ManagementServer::answer_lines(Client& c) {
     std::string line = c.in.substr(0, nl);
     c.in.erase(0, nl + 1);
     bool was_verified = c.session->verified();
+    if (!was_verified && locked_out()) {
+      // Past the limit no password is compared, right or wrong: guessing gains nothing by
+      // reconnecting, and the count (and the log) stop growing.
+      c.out += "ERROR: too many wrong passwords; try again in a minute\r\n";  // best effort
+      (void)::send(c.fd.get(), c.out.data(), c.out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      drop(c);
+      return false;
+    }
     c.out += c.session->line(line);
     if (!was_verified && !c.session->verified()) {
       log_.warn("openvpn-management: a wrong password");
       failures_.push_back(ev_now(loop_));
-      if (static_cast<int>(failures_.size()) > kManagementFailuresPerMinute) {
-        log_.warn("openvpn-management: more than ", kManagementFailuresPerMinute,
-                  " wrong passwords in a minute; connections that give one are closed at once");
-        drop(c);
-        return false;
-      }
+      if (locked_out())
+        log_.warn("openvpn-management: ", kManagementFailuresPerMinute,
+                  " wrong passwords within a minute; no password is accepted until a minute after the first");
     }
   }
   bool partial_too_long = c.in.find('\n') == std::string::npos && c.in.size() > kMaxManagementLine;

@@ -5,8 +5,9 @@
 // neither reads from it nor answers its next lines; a line longer than kMaxManagementLine drops
 // it; at most kMaxManagementClients at once (the oldest not logged in gives way to a new one);
 // a client not logged in after kManagementLoginSeconds, or silent for kManagementIdleSeconds,
-// is closed; wrong passwords are logged and, past kManagementFailuresPerMinute for the whole
-// interface, close the connection at once.
+// is closed; wrong passwords are logged, and after kManagementFailuresPerMinute of them within a
+// minute (for the whole interface) no password is compared, right or wrong, until that minute
+// has passed: a client that gives one is told so and closed.
 #pragma once
 
 #include <ev.h>
@@ -62,6 +63,9 @@ class ManagementServer {
   void drop(Client& c);
   void rearm(Client& c);
   void pause_accepting(bool pause);
+  bool locked_out() const noexcept {
+    return static_cast<int>(failures_.size()) >= kManagementFailuresPerMinute;
+  }
 
   struct ev_loop* loop_;
   Logger& log_;
@@ -72,7 +76,7 @@ class ManagementServer {
   ino_t unix_ino_ = 0;
   ev_timer tick_{};  // timeouts, and accepting again after running out of descriptors
   bool accept_paused_ = false;
-  std::vector<double> failures_;  // wrong passwords in the last minute
+  std::vector<double> failures_;  // wrong passwords in the last minute (at most the limit)
   std::vector<UniqueFd> listeners_;
   std::vector<ev_io> accept_io_;
   std::vector<std::unique_ptr<Client>> clients_;

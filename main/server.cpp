@@ -498,11 +498,8 @@ void Server::on_worker_exit(WorkerProc& w, int status) {
   }
   if (w.phase == WorkerPhase::Tunnel) {
     end_tunnel(w);
-  } else if (w.phase == WorkerPhase::ConnectScript) {
-    sessions_.detach(w.session_id, w.pid, false);
-    ipc::MainToSecMod d;
-    d.mutable_session_detach()->set_session_id(w.session_id);
-    (void)secmod_out_.send(d);
+  } else {
+    abandon_session(w);  // a session attached to it whose tunnel never began (connect-script)
   }
   ipc::MainToSecMod detach;
   detach.mutable_detach_worker()->set_worker_id(w.id);

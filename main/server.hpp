@@ -206,6 +206,9 @@ class Server final : private udp::Directory {
   // The script's output over the tunnel's settings; why the tunnel is refused, or null.
   const char* apply_connect_output(WorkerProc& w, const std::optional<std::string>& text);
   void grant_tunnel(WorkerProc& w);
+  // w's session never got its tunnel through w: detached (given back what it took), and sec-mod
+  // told so that its cookie can open another.
+  void abandon_session(WorkerProc& w);
   void refuse_tunnel(WorkerProc& w, ipc::SessionReply::Refusal kind, const std::string& reason);
   void end_tunnel(WorkerProc& w);
   // Starting workers (server_spawn.cpp).
@@ -244,7 +247,8 @@ class Server final : private udp::Directory {
   std::optional<ctl::CtlReply> on_ctl(const ctl::CtlRequest& req, uint64_t token);
   ctl::CtlReply ctl_status() const;
   ctl::CtlReply ctl_users(const ctl::Select* only) const;
-  void fill_user_row(const WorkerProc& w, ctl::UserRow* u) const;
+  // detail: one user's rows (show user/id), with the GlobalProtect HIP report.
+  void fill_user_row(const WorkerProc& w, ctl::UserRow* u, bool detail) const;
   // show events: a tunnel came up ("connect") or went down ("disconnect").
   void publish_event(const char* kind, const WorkerProc& w, const std::string& reason);
   ctl::CtlReply ctl_sessions() const;

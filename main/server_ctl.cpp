@@ -12,6 +12,9 @@
 namespace sslvpn::mainproc {
 namespace {
 
+// How much of a HIP report one user row carries (the rest is counted, not shown).
+constexpr size_t kRowHipReport = 40 * 1024;
+
 std::string session_text(uint64_t sid) {
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(sid));
@@ -148,13 +151,13 @@ ctl::CtlReply Server::ctl_users(const ctl::Select* only) const {
   r.set_ok(true);
   for (const auto& [pid, w] : workers_) {
     if (w->phase != WorkerPhase::Tunnel || (only != nullptr && !selected(*w, *only))) continue;
-    fill_user_row(*w, r.add_users());
+    fill_user_row(*w, r.add_users(), only != nullptr);
   }
   if (only != nullptr && r.users_size() == 0) return error_reply("no such user, id or session connected");
   return r;
 }
 
-void Server::fill_user_row(const WorkerProc& w, ctl::UserRow* u) const {
+void Server::fill_user_row(const WorkerProc& w, ctl::UserRow* u, bool detail) const {
   const auto& p = w.params;
   u->set_id(w.id);
   u->set_pid(static_cast<uint32_t>(w.pid));
@@ -183,7 +186,13 @@ void Server::fill_user_row(const WorkerProc& w, ctl::UserRow* u) const {
   bool gp = w.request.protocol() == ipc::GLOBALPROTECT;
   u->set_protocol(protocol_name(w.request.protocol()));
   if (!w.stats.dtls_cipher().empty()) u->set_datagram(gp ? "esp" : "dtls");
-  u->set_hip_report(w.hip_report);
+  // The HIP report (up to 64 kB, the client's to choose) only in one user's details, and cut
+  // so that a row stays well inside one control message: never in lists or events.
+  if (detail && w.hip_report.size() > kRowHipReport)
+    u->set_hip_report(w.hip_report.substr(0, kRowHipReport) + "\n[... " +
+                      std::to_string(w.hip_report.size() - kRowHipReport) + " more bytes]\n");
+  else if (detail)
+    u->set_hip_report(w.hip_report);
   for (const auto& d : p.dns()) u->add_dns(d);
   for (const auto& d : p.nbns()) u->add_nbns(d);
   u->set_restrict_to_routes(!p.allowed_destinations().empty());
@@ -211,7 +220,7 @@ void Server::publish_event(const char* kind, const WorkerProc& w, const std::str
   e->set_kind(kind);
   e->set_time(time(nullptr));
   e->set_reason(reason);
-  fill_user_row(w, e->mutable_user());
+  fill_user_row(w, e->mutable_user(), false);
   control_->broadcast(r);
 }
 

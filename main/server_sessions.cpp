@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <ctime>
+#include <utility>
 
 #include "common/port_filter.hpp"
 #include "main/server.hpp"
@@ -65,8 +66,8 @@ void Server::hand_cookie_back(const ipc::SessionOpenReply& r) {
 
 void Server::on_session_open_reply(const ipc::SessionOpenReply& r) {
   WorkerProc* w = worker_by_id(r.worker_id());
-  if (w == nullptr || w->phase != WorkerPhase::AwaitSession) {
-    // The worker left meanwhile: hand the cookie back so it can be used again.
+  if (w == nullptr || w->killed || w->phase != WorkerPhase::AwaitSession) {
+    // The worker left (or is being ended) meanwhile: hand the cookie back so it can be used again.
     hand_cookie_back(r);
     return;
   }
@@ -143,7 +144,7 @@ void Server::on_session_open_reply(const ipc::SessionOpenReply& r) {
   if (!pid.ok()) {
     if (!output.empty()) ::unlink(output.c_str());
     log_.error("cannot start connect-script '", script, "'");
-    sessions_.detach(w->session_id, w->pid, false);
+    abandon_session(*w);
     return refuse_tunnel(*w, ipc::SessionReply::UNAVAILABLE, "connect-script failed");
   }
   w->phase = WorkerPhase::ConnectScript;
@@ -172,10 +173,7 @@ void Server::on_connect_script_exit(pid_t script, int status) {
     refused = apply_connect_output(w, text);
   }
   if (refused == nullptr) return grant_tunnel(w);
-  sessions_.detach(w.session_id, w.pid, false);
-  ipc::MainToSecMod d;
-  d.mutable_session_detach()->set_session_id(w.session_id);
-  (void)secmod_out_.send(d);
+  abandon_session(w);
   refuse_tunnel(w, ipc::SessionReply::UNAVAILABLE, refused);
 }
 
@@ -218,9 +216,10 @@ void Server::grant_tunnel(WorkerProc& w) {
   *reply->mutable_params() = w.params;
   TunnelGrant grant = std::move(*w.grant);
   w.grant.reset();
-  if (!send_to_worker(w, m, grant.tun.fd.get())) return;  // killed: the exit handler detaches the session
+  if (!send_to_worker(w, m, grant.tun.fd.get())) return abandon_session(w);  // it is being ended
   // Our copy of the TUN fd closes here: the device now lives exactly as long as the worker.
   w.phase = WorkerPhase::Tunnel;
+  sessions_.settle(w.session_id);
   if (w.ovpn_socket.valid()) {
     enlarge_tunnel_rcvbuf(w.ovpn_socket.get());
     w.ovpn_socket.reset();
@@ -264,6 +263,14 @@ void Server::on_session_expired(const ipc::SessionExpired& m) {
   t.mutable_terminate()->set_reason("the user logged out");
   t.mutable_terminate()->set_tell_client(true);
   (void)send_to_worker(w, t);
+}
+
+void Server::abandon_session(WorkerProc& w) {
+  uint64_t sid = std::exchange(w.session_id, 0);
+  if (sid == 0 || !sessions_.detach(sid, w.pid, false)) return;
+  ipc::MainToSecMod d;
+  d.mutable_session_detach()->set_session_id(sid);
+  (void)secmod_out_.send(d);
 }
 
 void Server::refuse_tunnel(WorkerProc& w, ipc::SessionReply::Refusal kind, const std::string& reason) {

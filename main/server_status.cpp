@@ -209,11 +209,11 @@ ManagementBackend Server::management_backend() {
 uint32_t Server::restart_tunnels(const ctl::Select& sel) {
   uint32_t n = 0;
   for (auto& [pid, w] : workers_) {
-    if (w->phase != WorkerPhase::Tunnel || !selected(*w, sel)) continue;
+    if (w->phase != WorkerPhase::Tunnel || w->killed || !selected(*w, sel)) continue;
     ipc::MainToWorker m;
     m.mutable_terminate()->set_reason("killed through openvpn-management");
     m.mutable_terminate()->set_tell_client(false);  // RESTART: reconnect into the session
-    (void)send_to_worker(*w, m);
+    if (!send_to_worker(*w, m)) continue;           // being ended already
     ++n;
   }
   if (n > 0)

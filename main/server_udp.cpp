@@ -155,6 +155,10 @@ void Server::on_udp_moved(WorkerProc& w, uint32_t handoff) {
     (void)send_to_worker(w, m);
   };
   if (c.peer == (ovpn ? w.ovpn_peer : w.udp_peer)) return stay();  // already there
+  // The address cannot be another client's: a datagram reaches a listener only when no socket
+  // is connected to its exact four-tuple (the kernel prefers a connected socket), and the new
+  // socket is bound to the address it came to. A client forging another's source address lands
+  // in that client's worker, which drops what it cannot authenticate (test_openvpn case 12).
   auto sock = socket_for_sender(c.d, c.port, netns_.get());
   if (!sock.ok()) {
     log_.warn("cannot create a UDP socket for worker ", w.pid, "'s client at ", c.peer);

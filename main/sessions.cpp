@@ -364,7 +364,6 @@ Result<TunnelGrant> SessionManager::attach(uint64_t sid, pid_t worker, const ipc
   g.params = params_for(s, g.tun, mtu, base, req.mobile(), now);
   g.displaced = (s.worker > 0 && s.worker != worker) ? s.worker : -1;
   s.worker = worker;
-  s.took_v4_from = s.took_v6_from = 0;  // its tunnel is up: the addresses are its own
   s.protocol = req.protocol();
   return g;
 }
@@ -562,14 +561,22 @@ void SessionManager::release(Session& s) {
   s.ipv6.reset();
 }
 
-void SessionManager::detach(uint64_t sid, pid_t worker, bool logout) {
+bool SessionManager::detach(uint64_t sid, pid_t worker, bool logout) {
   auto it = sessions_.find(sid);
-  if (it == sessions_.end() || it->second.worker != worker) return;  // displaced: the new worker owns it
+  if (it == sessions_.end() || it->second.worker != worker)
+    return false;  // displaced: the new worker owns it
   it->second.worker = -1;
+  give_back(it->second);  // nothing, once its tunnel was up (settle)
   if (logout) {
     release(it->second);
     sessions_.erase(it);
   }
+  return true;
+}
+
+void SessionManager::settle(uint64_t sid) {
+  if (auto it = sessions_.find(sid); it != sessions_.end())
+    it->second.took_v4_from = it->second.took_v6_from = 0;
 }
 
 void SessionManager::expire(uint64_t sid) {

@@ -108,8 +108,12 @@ class SessionManager {
                              time_t now, Refusal* refusal);
   Result<TunnelGrant> open(const ipc::SessionOpenReply& who, pid_t worker, const std::string& client_ip,
                            const ipc::SessionRequest& req, time_t now, Refusal* refusal);
-  // The tunnel run by `worker` ended. Logout frees the session now.
-  void detach(uint64_t sid, pid_t worker, bool logout);
+  // The tunnel run by `worker` ended, or never began (then what the session took from the
+  // user's detached session goes back to it). Logout frees the session now.
+  // False: `worker` did not carry it (the session is gone, or another worker took it over).
+  bool detach(uint64_t sid, pid_t worker, bool logout);
+  // Session `sid`'s tunnel is up: the addresses it took from a detached session are its own.
+  void settle(uint64_t sid);
   // sec-mod dropped the cookie (or an admin terminated it): free the session if no tunnel uses
   // it, forget the login if it never had one.
   void expire(uint64_t sid);

@@ -14,8 +14,9 @@ std::string TunNamer::next(const std::string& prefix) {
   uint32_t limit = 1;
   for (size_t digits = prefix.size(); digits < IFNAMSIZ - 1 && limit < 1000000; ++digits) limit *= 10;
   if (limit == 1) return prefix;  // no room for a number: the caller's TUNSETIFF fails
-  counter_ %= limit;
-  return prefix + std::to_string(counter_++);
+  uint32_t& counter = counters_[prefix];
+  counter %= limit;
+  return prefix + std::to_string(counter++);
 }
 
 Result<TunDevice> open_tun(const std::string& prefix, bool offload, std::string* error, TunNamer* namer) {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 
 #include "common/result.hpp"
 #include "common/unique_fd.hpp"
@@ -26,7 +27,9 @@ class TunNamer {
   std::string next(const std::string& prefix);
 
  private:
-  uint32_t counter_ = 0;
+  // One count per prefix: a vhost's own `device` (whose numbers may wrap sooner) does not
+  // pull another prefix's count back into names its sessions hold.
+  std::unordered_map<std::string, uint32_t> counters_;
 };
 
 // Creates a device "<prefix>N": N from `namer` (a name in use, by any device, is skipped:

@@ -7,7 +7,10 @@ client's side as it was; on SIGUSR2 it moves back to its first source port. It e
   nat_relay.py LISTEN_ADDR SERVER PORT LIFETIME [UDP_PORT]
 
 With NAT_RELAY_DUMP=FILE it writes the client's first UDP datagram there, in hex (a test
-replays it).
+replays it). On SIGHUP (IPv4 only, root) it forges instead: the client's datagrams leave
+through a raw socket with the relay's source address and the port written in the file
+NAT_RELAY_FORGE_PORT (another client's address, which a client able to forge its source might
+claim); SIGUSR2 ends that.
 """
 import os
 import selectors
@@ -33,8 +36,21 @@ def on_usr2(*_):
     rebind = first_port
 
 
+forge_port = None  # while forging: the source port the datagrams claim
+
+
+def on_hup(*_):
+    global forge_port
+    with open(os.environ["NAT_RELAY_FORGE_PORT"]) as f:
+        forge_port = int(f.read())
+
+
 signal.signal(signal.SIGUSR1, on_usr1)
 signal.signal(signal.SIGUSR2, on_usr2)
+signal.signal(signal.SIGHUP, on_hup)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from spoof_udp import packet  # noqa: E402
+raw = None
 
 def family(addr):
     return socket.AF_INET6 if ":" in addr else socket.AF_INET
@@ -74,6 +90,7 @@ deadline = time.time() + lifetime
 while time.time() < deadline:
     if rebind is not None:
         port_to, rebind = rebind, None
+        forge_port = None
         new_upstream(port_to)
     for key, _ in sel.select(timeout=0.2):
         kind, peer = key.data
@@ -100,7 +117,13 @@ while time.time() < deadline:
                 if dump and not os.path.exists(dump):
                     with open(dump, "w") as f:
                         f.write(data.hex())
-                upstream.send(data)
+                if forge_port is None:
+                    upstream.send(data)
+                else:
+                    if raw is None:
+                        raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+                    source = upstream.getsockname()[0]
+                    raw.sendto(packet(data, source, forge_port, server, udp_port), (server, 0))
             elif kind == "udp-up":
                 data = upstream.recv(65536)
                 if client_addr is not None:

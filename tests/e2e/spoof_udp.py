@@ -12,10 +12,6 @@ import struct
 import sys
 import time
 
-src, sport, dst, dport = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
-count, interval = min(int(sys.argv[5]), 100000), float(sys.argv[6])
-payloads = [b"" if h == "-" else bytes.fromhex(h) for h in sys.argv[7:]]
-
 
 def checksum(data):
     if len(data) % 2:
@@ -26,7 +22,8 @@ def checksum(data):
     return ~s & 0xFFFF
 
 
-def packet(payload):
+def packet(payload, src, sport, dst, dport):
+    """An IPv4 header and a UDP datagram from SRC:SPORT to DST:DPORT (for an IPPROTO_RAW socket)."""
     ulen = 8 + len(payload)
     pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack("!BBH", 0, 17, ulen)
     udp = struct.pack("!HHHH", sport, dport, ulen, 0) + payload
@@ -37,11 +34,19 @@ def packet(payload):
     return ip + udp
 
 
-raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
-sent = 0
-for _ in range(count):
-    for p in payloads:
-        raw.sendto(packet(p), (dst, 0))
-        sent += 1
-    time.sleep(interval)
-print(sent)
+def main():
+    src, sport, dst, dport = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+    count, interval = min(int(sys.argv[5]), 100000), float(sys.argv[6])
+    payloads = [b"" if h == "-" else bytes.fromhex(h) for h in sys.argv[7:]]
+    raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    sent = 0
+    for _ in range(count):
+        for p in payloads:
+            raw.sendto(packet(p, src, sport, dst, dport), (dst, 0))
+            sent += 1
+        time.sleep(interval)
+    print(sent)
+
+
+if __name__ == "__main__":
+    main()

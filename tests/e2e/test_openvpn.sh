@@ -186,7 +186,8 @@ case12() {
   # Through a NAT in the client namespace (nat_relay.py) that moves to a new source port on
   # SIGUSR1: the session follows the client once a packet from the new port decrypts (found
   # by its peer id), without a reconnect.
-  NAT_RELAY_DUMP="$WORK/reset.hex" ip netns exec "$NS_C" python3 "$(dirname "$0")/nat_relay.py" 127.0.0.1 "$SERVER_IP" "$OV_PORT" 120 \
+  NAT_RELAY_DUMP="$WORK/reset.hex" NAT_RELAY_FORGE_PORT="$WORK/forge.port" \
+    ip netns exec "$NS_C" python3 "$(dirname "$0")/nat_relay.py" 127.0.0.1 "$SERVER_IP" "$OV_PORT" 150 \
     >"$WORK/relay.log" 2>&1 &
   relay=$!
   STARTED_PIDS+=("$relay")
@@ -276,6 +277,29 @@ print(n)" "$pid_hex" >"$WORK/forge-flood.out" 2>&1 &
   check "$T: back at its first port ($first_port), pings get through again" test "$back" = yes
   check "$T: ... main's record followed it back" grep -q "OpenVPN client floated to $CLIENT_IP|$first_port" "$LOG"
   check "$T: ... without a reconnect" test "$(grep -c "Initialization Sequence Completed" "$WORK/ov-f.log")" = "$n0"
+  # A client that forges its source claims another client's address: alice's datagrams (which
+  # authenticate, as hers) leave the NAT from bob's address and port. They land on bob's
+  # worker's socket, which drops them; bob's tunnel goes on and nothing moves to that address.
+  ov_conf g udp bob "tls-crypt $WORK/tc.key" "lport 40998" "explicit-exit-notify 1"
+  sed -i '/^nobind$/d' "$WORK/g.ovpn"
+  ov_start g
+  check "$T: bob connects from $CLIENT_IP:40998" ov_up g
+  echo 40998 >"$WORK/forge.port"
+  kill -HUP "$relay"
+  in_ns "$NS_C" ping -I tunf -c 8 -i 0.25 -W 1 "$GW" >/dev/null 2>&1 &
+  local forged_pings=$!
+  check "$T: while alice's packets claim bob's address, bob pings through his tunnel" \
+    in_ns "$NS_C" ping -I tung -c 4 -i 0.4 -W 2 "$GW"
+  wait "$forged_pings"
+  check "$T: ... main moved no session to bob's address" bash -c "! grep -q 'floated to $CLIENT_IP|40998' '$LOG'"
+  check "$T: ... and bob's session is the one it was" test "$(grep -c "Initialization Sequence Completed" "$WORK/ov-g.log")" = 1
+  kill -USR2 "$relay"  # forging ends: back to the first port
+  back=no
+  for _ in $(seq 1 10); do
+    in_ns "$NS_C" ping -I tunf -c 1 -W 1 "$GW" >/dev/null 2>&1 && { back=yes; break; }
+  done
+  check "$T: ... alice's own address again: she pings" test "$back" = yes
+  ov_stop g bob
   ov_stop f alice
   kill "$relay" 2>/dev/null
   wait "$relay" 2>/dev/null

@@ -1,8 +1,18 @@
+#include <ev.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 
+#include <cstring>
 #include <string>
+#include <vector>
 
+#include "common/unique_fd.hpp"
 #include "main/openvpn_mgmt.hpp"
+#include "main/openvpn_mgmt_io.hpp"
+#include "tests/support/secmod_fixture.hpp"
 
 using namespace sslvpn::mainproc;
 
@@ -91,4 +101,58 @@ TEST_CASE("openvpn management: the password, three tries", "[openvpn-mgmt]") {
   CHECK(t.line("c") == "ERROR: bad password\r\n");
   CHECK(t.closing());
   CHECK(t.line("s3cret").empty());  // closed: nothing more is taken
+}
+
+namespace {
+
+// One connection to a ManagementServer on a Unix socket: sends `lines`, runs the server's loop,
+// and returns everything it answered until it closed the connection (or 2 s passed).
+std::string converse(struct ev_loop* loop, const std::string& path, const std::vector<std::string>& lines) {
+  sslvpn::UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  std::strncpy(sa.sun_path, path.c_str(), sizeof sa.sun_path - 1);
+  REQUIRE(::connect(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
+  std::string all;
+  for (const auto& l : lines) all += l + "\n";
+  REQUIRE(::send(fd.get(), all.data(), all.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(all.size()));
+  std::string got;
+  for (int i = 0; i < 400; ++i) {  // at most 2 s
+    ev_run(loop, EVRUN_NOWAIT);
+    char buf[4096];
+    ssize_t n = ::recv(fd.get(), buf, sizeof buf, 0);
+    if (n == 0) break;  // closed by the server
+    if (n > 0) got.append(buf, static_cast<size_t>(n));
+    if (n < 0) ::usleep(5000);
+  }
+  return got;
+}
+
+}  // namespace
+
+TEST_CASE("openvpn management: past ten wrong passwords in a minute, none is compared", "[openvpn-mgmt]") {
+  Fake f;
+  struct ev_loop* loop = ev_loop_new(EVFLAG_AUTO);
+  sslvpn::testing::NullSink sink;
+  sslvpn::Logger log{&sink, 0};
+  char tmpl[] = "/tmp/sslvpnd-mgmt-test.XXXXXX";
+  std::string path = std::string(::mkdtemp(tmpl)) + "/m.sock";
+  {
+    ManagementServer server(loop, log, path + " unix", "s3cret", f.b);
+    CHECK(converse(loop, path, {"s3cret", "quit"}).find("SUCCESS: password is correct") != std::string::npos);
+    // Three connections of three wrong passwords: nine; the right one is still taken.
+    for (int i = 0; i < 3; ++i)
+      CHECK(converse(loop, path, {"a", "b", "c", "s3cret"}).ends_with("ERROR: bad password\r\n"));
+    CHECK(converse(loop, path, {"s3cret", "quit"}).find("SUCCESS") != std::string::npos);
+    // The tenth: from then on the right password is not compared either, until a minute has passed.
+    std::string tenth = converse(loop, path, {"d", "s3cret"});
+    CHECK(tenth.find("ERROR: bad password") != std::string::npos);
+    CHECK(tenth.ends_with("ERROR: too many wrong passwords; try again in a minute\r\n"));
+    std::string locked = converse(loop, path, {"s3cret"});
+    CHECK(locked.find("ERROR: too many wrong passwords") != std::string::npos);
+    CHECK(locked.find("SUCCESS") == std::string::npos);
+  }
+  ::unlink(path.c_str());
+  ::rmdir(path.substr(0, path.rfind('/')).c_str());
+  ev_loop_destroy(loop);
 }

@@ -398,6 +398,21 @@ TEST_CASE("import: a UDP and a TCP openvpn server of one VPN, as one configurati
   REQUIRE(capped.ok());
   CHECK(loaded(*capped).max_clients == (1u << 24));
 
+  // The status file's format goes with the file kept: the second's status-version does not
+  // refuse the merge when its status file is dropped, and comes along when its file is the one.
+  auto versions =
+      merge_imports(import(udp), "udp.conf", import(tcp + "status-version 2\n"), "tcp.conf", &error);
+  INFO(error);
+  REQUIRE(versions.ok());
+  CHECK(loaded(*versions).openvpn_status_version == 1);
+  std::string udp_no_status = udp;
+  udp_no_status.erase(udp_no_status.find("status /run/udp.log\n"), 20);
+  auto theirs = merge_imports(import(udp_no_status), "udp.conf", import(tcp + "status-version 2\n"),
+                              "tcp.conf", &error);
+  REQUIRE(theirs.ok());
+  CHECK(loaded(*theirs).openvpn_status_file == "/run/tcp.log");
+  CHECK(loaded(*theirs).openvpn_status_version == 2);
+
   // Anything else that differs has no single value that serves both: nothing is merged.
   CHECK(merge_error(udp, std::string(kBase) + "port 1195\n").find("both serve OpenVPN over UDP") !=
         std::string::npos);

@@ -23,3 +23,13 @@ TEST_CASE("TUN device names: counted by main, wrapping within 15 characters", "[
   CHECK(last == "t999999");
   CHECK(shortp.next("t") == "t0");
 }
+
+TEST_CASE("TUN device names: each prefix has its own count", "[tun]") {
+  // A vhost's long device prefix wraps every 100 names; the default prefix's count goes on.
+  TunNamer n;
+  const std::string vhost = "abcdefghijklm";
+  for (int i = 0; i < 150; ++i) (void)n.next("vpns");
+  for (int i = 0; i < 250; ++i) (void)n.next(vhost);
+  CHECK(n.next("vpns") == "vpns150");
+  CHECK(n.next(vhost) == vhost + "50");
+}

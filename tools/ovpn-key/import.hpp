@@ -13,9 +13,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/result.hpp"
+#include "common/secret_bytes.hpp"
 
 namespace sslvpn::ovpnkey {
 
@@ -29,7 +31,15 @@ struct ImportArgs {
 
 struct ImportedFile {  // an inline <ca>, <key>, <tls-crypt>... block, written beside `out`
   std::string path;
-  std::string text;
+  std::string text;  // wiped when it dies, on every path (a <key> or <tls-crypt> block)
+
+  ImportedFile() = default;
+  ImportedFile(std::string p, std::string t) : path(std::move(p)), text(std::move(t)) {}
+  ImportedFile(const ImportedFile&) = default;
+  ImportedFile(ImportedFile&&) noexcept = default;
+  ImportedFile& operator=(const ImportedFile&) = default;
+  ImportedFile& operator=(ImportedFile&&) noexcept = default;
+  ~ImportedFile() { wipe_string(text); }
 };
 
 struct ImportResult {

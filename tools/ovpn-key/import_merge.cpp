@@ -118,6 +118,14 @@ struct Merge {
     warnings.push_back(b_name + ": " + key + " " + lb->value + ": " + why);
   }
 
+  // The status file's format goes with the status file kept: the first's, else the second's.
+  void status_version() {
+    const std::string k = "openvpn-status-version";
+    if (find(a, "openvpn-status")) return;  // the first's (its line, or the default)
+    if (!find(b, "openvpn-status")) return compare(k);
+    if (const Line* lb = find(b, k); lb && !find(a, k)) added += block_of(*lb, b_name);
+  }
+
   // Every other key: the same values (in any order), or no single configuration can serve both.
   void compare(const std::string& key) {
     std::vector<std::string> va, vb;
@@ -193,7 +201,9 @@ Result<ImportResult> merge_imports(ImportResult first, const std::string& first_
       if (std::find(keys.begin(), keys.end(), l.key) == keys.end()) keys.push_back(l.key);
   for (const auto& k : keys) {
     if (port_key(k) || k == "max-clients") continue;
-    if (first_wins(k))
+    if (k == "openvpn-status-version")
+      m.status_version();
+    else if (first_wins(k))
       m.kept_from_first(k);
     else
       m.compare(k);
