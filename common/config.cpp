@@ -307,6 +307,11 @@ const std::map<std::string_view, Handler>& handlers() {
       {"socket-file", [](Config&, const Ctx&, std::string_view) {}},
       {"cisco-client-compat",
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.cisco_client_compat = parse_bool(c, v); }},
+      // ocserv's older name: `false` turns cisco-client-compat on, as ocserv reads it.
+      {"always-require-cert",
+       [](Config& cfg, const Ctx& c, std::string_view v) {
+         if (!parse_bool(c, v)) cfg.cisco_client_compat = true;
+       }},
       {"select-group-by-url",
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.select_group_by_url = parse_bool(c, v); }},
       {"try-mtu-discovery",

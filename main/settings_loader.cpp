@@ -71,10 +71,13 @@ void check_auth_files(const Config& c, Logger& log) {
     log.warn("cannot read ", key, " '", file, "'; no login uses certificates, so it is not needed");
   }
   // The CA and CRL as sec-mod will load them: a CRL no CA of ca-cert signed would let revoked
-  // certificates in, so sec-mod refuses every certificate with it; say so now.
+  // certificates in, so sec-mod refuses every certificate with it; say so now, and warn of one
+  // that is out of date.
   if (c.cert_login_mode() != 0 && !c.crl.empty()) {
     std::string error;
-    if (!load_client_trust(c.ca_cert, c.crl, &error)) throw std::runtime_error(error);
+    std::vector<std::string> warnings;
+    if (!load_client_trust(c.ca_cert, c.crl, &error, &warnings)) throw std::runtime_error(error);
+    for (const auto& w : warnings) log.warn(w);
   }
   for (const auto& chain : c.auth_chains) {
     if (!chain.password) continue;

@@ -237,12 +237,30 @@ sed "s|^crl = .*|crl = $WORK/A2/other-crl.pem|" "$WORK/A2/sslvpnd.conf" >"$WORK/
 out=$("$SSLVPND" -t -c "$WORK/A2/bad-crl.conf" 2>&1)
 check "A2: a CRL another CA signed: sslvpnd -t refuses it, saying so" \
   test "$? $(grep -c 'has a CRL that does not pass against ca-cert' <<<"$out")" = "1 1"
+# That CA's own CRL, though its key usage leaves out CRL signing (ocserv's test CA is made so):
+# used, as ocserv uses it, with a warning.
+sed -e "s|^crl = .*|crl = $WORK/A2/other-crl.pem|" -e "s|^ca-cert = .*|ca-cert = $WORK/other/ca.crt|" \
+  "$WORK/A2/sslvpnd.conf" >"$WORK/A2/other-ca.conf"
+out=$("$SSLVPND" -t -c "$WORK/A2/other-ca.conf" 2>&1)
+check "A2: a CRL from a CA without CRL signing in its key usage: sslvpnd -t takes it, with a warning" \
+  test "$? $(grep -c "the crl '.*' is used, but" <<<"$out")" = "0 1"
+# A CRL out of date (its next update long past), as CRLs lapse when nobody renews them: a
+# restart must not stop the VPN. It is used with a warning, and its revocations still apply:
+# the server below runs with it, and mallory, revoked in it, gets no tunnel.
+printf 'crl_this_update_date = "2020-01-01 00:00:00"\ncrl_next_update_date = "2020-02-01 00:00:00"\ncrl_number = 2\n' \
+  >"$WORK/A2/stale.tmpl"
+certtool --generate-crl --load-ca-privkey "$WORK/pki/ca.key" --load-ca-certificate "$WORK/pki/ca.crt" \
+  --load-certificate "$WORK/clientA/mallory.crt" --template "$WORK/A2/stale.tmpl" --outfile "$WORK/A2/stale-crl.pem" >/dev/null 2>&1
+sed -i "s|^crl = .*|crl = $WORK/A2/stale-crl.pem|" "$WORK/A2/sslvpnd.conf"
+out=$("$SSLVPND" -t -c "$WORK/A2/sslvpnd.conf" 2>&1)
+check "A2: a CRL out of date since 2020: sslvpnd -t takes it, with a warning" \
+  test "$? $(grep -c "the crl '.*' is used, but" <<<"$out")" = "0 1"
 if check "A2: sslvpnd runs it" imported A2 "udp:$OV_PORT"; then
   ov_run "$WORK/clientA" a2 client.conf --dev tuna2 "${client_extra[@]}"
   check "A2: alice's certificate still connects" ov_up a2
   ov_stop a2
   ov_run "$WORK/clientA" m client.conf --dev tunm --cert mallory.crt --key mallory.key "${client_extra[@]}"
-  check "A2: mallory's revoked certificate gets no tunnel" refused m
+  check "A2: mallory's certificate, revoked in the out-of-date CRL, gets no tunnel" refused m
   ov_run "$WORK/clientA" st client.conf --dev tunst --cert stranger.crt --key stranger.key "${client_extra[@]}"
   check "A2: a certificate from another CA (CN alice) gets no tunnel" refused st
   stop_server

@@ -292,12 +292,17 @@ TEST_CASE("config: ocserv's other names for keys, and its deprecated keys", "[co
   CHECK(w.empty());
   // Keys ocserv 1.x still reads (with a deprecation note, or without effect on Linux) load with
   // a warning, never an error.
-  for (const char* key : {"debug-no-secmod-stats = true", "session-control = true",
-                          "always-require-cert = false", "cgroup = cpuset,cpu:test"}) {
+  for (const char* key : {"debug-no-secmod-stats = true", "session-control = true", "cgroup = cpuset,cpu:test"}) {
     std::vector<ConfigWarning> ww;
     CHECK_NOTHROW(parse_config(std::string(kMinimal) + key + "\n", "t", &ww));
     CHECK(ww.size() == 1);
   }
+  // ocserv's older name for cisco-client-compat: `false` turns it on; a later line decides.
+  CHECK(parse_config(std::string(kMinimal) + "always-require-cert = false\n", "t", nullptr).cisco_client_compat);
+  CHECK_FALSE(parse_config(std::string(kMinimal) + "always-require-cert = true\n", "t", nullptr).cisco_client_compat);
+  CHECK_FALSE(parse_config(std::string(kMinimal) + "always-require-cert = false\ncisco-client-compat = false\n", "t",
+                           nullptr)
+                  .cisco_client_compat);
 }
 
 TEST_CASE("config: the ocserv key table agrees with the parser", "[config]") {
