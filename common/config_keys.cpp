@@ -14,7 +14,8 @@ constexpr std::string_view kNotOcserv = "not an ocserv option (ocserv skips it a
 
 constexpr OcservKey kOcservKeys[] = {
     {"acct", KeyStatus::Implemented, ""},
-    {"always-require-cert", KeyStatus::Implemented, "ocserv's older key: `false` is `cisco-client-compat = true`"},
+    {"always-require-cert", KeyStatus::Implemented,
+     "ocserv's older key: `false` is `cisco-client-compat = true`"},
     {"append-routes", KeyStatus::Implemented, ""},
     {"auth", KeyStatus::Implemented, ""},
     {"auth-timeout", KeyStatus::Implemented, ""},

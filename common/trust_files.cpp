@@ -104,8 +104,8 @@ void free_trust_list(gnutls_x509_trust_list_t t) noexcept {
   gnutls_x509_trust_list_deinit(t, 1);
 }
 
-TrustListHandle load_client_trust(const std::string& ca_file, const std::string& crl_file,
-                                  std::string* error, std::vector<std::string>* warnings) {
+TrustListHandle load_client_trust(const std::string& ca_file, const std::string& crl_file, std::string* error,
+                                  std::vector<std::string>* warnings) {
   gnutls_x509_trust_list_t raw = nullptr;
   if (gnutls_x509_trust_list_init(&raw, 0) < 0) {
     *error = "cannot allocate a trust list";

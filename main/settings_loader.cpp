@@ -62,6 +62,22 @@ RuntimeIdentity resolve_identity(const Config& c, Logger& log) {
 // Files the login methods read: a missing CA or CRL is an error when a login uses certificates
 // (their checks could not work) and a warning otherwise, as ocserv starts then; a missing
 // password file or PAM service is a warning (they may be created later).
+// ocserv's PAM service is always "ocserv" (its pam method names none); sslvpnd's default is
+// "sslvpnd". A stack an admin gave ocserv (an OTP module, a group check) left behind would let
+// users in with less: say so while it differs from the one used.
+void warn_ocserv_pam_stack(const std::string& service, Logger& log) {
+  const std::string ours = "/etc/pam.d/" + service, theirs = "/etc/pam.d/ocserv";
+  if (service == "ocserv") return;
+  auto a = read_file(theirs);
+  if (!a) return;
+  auto b = read_file(ours);
+  if (b && *a == *b) return;
+  log.warn("PAM logins use ", ours, ", not ocserv's ", theirs,
+           " (ocserv always used the service 'ocserv'): if that stack asks more than the password "
+           "(an OTP module, a group check), give auth = pam[service=ocserv] or copy it to ",
+           ours);
+}
+
 void check_auth_files(const Config& c, Logger& log) {
   for (const auto& [key, file] :
        {std::pair<const char*, const std::string&>{"ca-cert", c.ca_cert}, {"crl", c.crl}}) {
@@ -91,6 +107,7 @@ void check_auth_files(const Config& c, Logger& log) {
       std::string svc = "/etc/pam.d/" + p.at("service");
       if (::access(svc.c_str(), R_OK) != 0)
         log.warn("PAM service '", p.at("service"), "' has no ", svc, "; PAM will use its 'other' stack");
+      warn_ocserv_pam_stack(p.at("service"), log);
     }
   }
 }

@@ -18,6 +18,7 @@ test_cleanup() {
   userdel "$U1" 2>/dev/null; userdel "$U2" 2>/dev/null; userdel "$U3" 2>/dev/null
   groupdel "$G1" 2>/dev/null
   rm -f "/etc/pam.d/$SVC" "/etc/pam.d/$SVC_OATH"
+  [ -z "${MADE_OCSERV_PAM:-}" ] || rm -f /etc/pam.d/ocserv
 }
 groupadd -K GID_MIN=3000 -K GID_MAX=3999 "$G1" || e2e_skip "cannot create a group"
 useradd -M -N -g users -G "$G1" -s /usr/sbin/nologin "$U1"
@@ -107,4 +108,21 @@ out=$(oc_auth_lines "$PIN" "$P2" "$U3" 'pam-Pass3' "$(oathtool --hotp -c 1 "$SEC
 check "GlobalProtect with PAM+oath: password, then pam_oath's prompt as a GP challenge: cookie" grep -q "^COOKIE=.*authcookie=" <<<"$out"
 check "GlobalProtect: ... the challenge showed pam_oath's prompt" grep -q "One-time password" <<<"$out"
 check "servers survived" kill -0 "$SERVER_PID"
+# Coming from ocserv: its PAM service was always "ocserv". An /etc/pam.d/ocserv that asks more
+# than sslvpnd's stack (here pam_oath) is named at start, so that no login silently loses it.
+if [ -e /etc/pam.d/ocserv ]; then
+  echo "     (skipped: /etc/pam.d/ocserv exists on this machine; the test does not touch it)"
+else
+  MADE_OCSERV_PAM=1
+  cp "/etc/pam.d/$SVC_OATH" /etc/pam.d/ocserv
+  base_conf "$(free_port)" "$WORK/ecdsa" /dev/null | sed 's|^auth = .*|auth = "pam[gid-min=3000]"|' >"$WORK/ocserv-pam.conf"
+  out=$("$SSLVPND" -t -c "$WORK/ocserv-pam.conf" 2>&1)
+  check "PAM: an ocserv configuration's auth = pam, with ocserv's own stack left in /etc/pam.d/ocserv: named at start" \
+    grep -q "not ocserv's /etc/pam.d/ocserv .*auth = pam\[service=ocserv\]" <<<"$out"
+  sed -i 's|^auth = .*|auth = "pam[service=ocserv,gid-min=3000]"|' "$WORK/ocserv-pam.conf"
+  out=$("$SSLVPND" -t -c "$WORK/ocserv-pam.conf" 2>&1)
+  check "PAM: ... with pam[service=ocserv], nothing to say" bash -c "! grep -q 'not ocserv' <<<\"\$0\"" "$out"
+  rm -f /etc/pam.d/ocserv
+  MADE_OCSERV_PAM=
+fi
 e2e_finish

@@ -134,8 +134,10 @@ TEST_CASE("config: tcp-port = 0 makes an OpenVPN-only server", "[config]") {
   CHECK(msg(m).find("needs an OpenVPN port") != std::string::npos);
   CHECK(parse_config(m + "openvpn-udp-port = 1194\n", "t", nullptr).tcp_port == 0);
   CHECK(parse_config(m + "openvpn-tcp-port = 1194\n", "t", nullptr).openvpn_tcp_port == 1194);
-  CHECK(msg(m + "openvpn-udp-port = 1194\nudp-port = 443\n").find("'udp-port' (DTLS) needs") != std::string::npos);
-  CHECK(msg(m + "openvpn-udp-port = 1194\ngp-esp-port = 4501\n").find("'gp-esp-port' needs") != std::string::npos);
+  CHECK(msg(m + "openvpn-udp-port = 1194\nudp-port = 443\n").find("'udp-port' (DTLS) needs") !=
+        std::string::npos);
+  CHECK(msg(m + "openvpn-udp-port = 1194\ngp-esp-port = 4501\n").find("'gp-esp-port' needs") !=
+        std::string::npos);
 }
 
 TEST_CASE("config: openvpn-management on a network address needs a password", "[config]") {
@@ -292,17 +294,21 @@ TEST_CASE("config: ocserv's other names for keys, and its deprecated keys", "[co
   CHECK(w.empty());
   // Keys ocserv 1.x still reads (with a deprecation note, or without effect on Linux) load with
   // a warning, never an error.
-  for (const char* key : {"debug-no-secmod-stats = true", "session-control = true", "cgroup = cpuset,cpu:test"}) {
+  for (const char* key :
+       {"debug-no-secmod-stats = true", "session-control = true", "cgroup = cpuset,cpu:test"}) {
     std::vector<ConfigWarning> ww;
     CHECK_NOTHROW(parse_config(std::string(kMinimal) + key + "\n", "t", &ww));
     CHECK(ww.size() == 1);
   }
   // ocserv's older name for cisco-client-compat: `false` turns it on; a later line decides.
-  CHECK(parse_config(std::string(kMinimal) + "always-require-cert = false\n", "t", nullptr).cisco_client_compat);
-  CHECK_FALSE(parse_config(std::string(kMinimal) + "always-require-cert = true\n", "t", nullptr).cisco_client_compat);
-  CHECK_FALSE(parse_config(std::string(kMinimal) + "always-require-cert = false\ncisco-client-compat = false\n", "t",
-                           nullptr)
-                  .cisco_client_compat);
+  CHECK(parse_config(std::string(kMinimal) + "always-require-cert = false\n", "t", nullptr)
+            .cisco_client_compat);
+  CHECK_FALSE(
+      parse_config(std::string(kMinimal) + "always-require-cert = true\n", "t", nullptr).cisco_client_compat);
+  CHECK_FALSE(
+      parse_config(std::string(kMinimal) + "always-require-cert = false\ncisco-client-compat = false\n", "t",
+                   nullptr)
+          .cisco_client_compat);
 }
 
 TEST_CASE("config: the ocserv key table agrees with the parser", "[config]") {
