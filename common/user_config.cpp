@@ -94,6 +94,12 @@ const std::map<std::string_view, Handler>& handlers() {
                  std::string_view v) { s.set_mtu(cfgval::parse_uint(w, v, 9000)); }},
       {"dpd", [](ipc::UserSettings& s, const Where& w,
                  std::string_view v) { s.set_dpd(cfgval::parse_seconds(w, v)); }},
+      {"mobile-dpd", [](ipc::UserSettings& s, const Where& w,
+                        std::string_view v) { s.set_mobile_dpd(cfgval::parse_seconds(w, v)); }},
+      {"mobile-idle-timeout",
+       [](ipc::UserSettings& s, const Where& w, std::string_view v) {
+         s.set_mobile_idle_timeout(cfgval::parse_seconds(w, v));
+       }},
       {"keepalive", [](ipc::UserSettings& s, const Where& w,
                        std::string_view v) { s.set_keepalive(cfgval::parse_seconds(w, v)); }},
   };
@@ -102,8 +108,8 @@ const std::map<std::string_view, Handler>& handlers() {
 
 // ocserv's other per-user keys: accepted with a warning.
 bool is_ocserv_user_key(std::string_view k) {
-  static const char* const keys[] = {"hostname",     "mobile-dpd",          "net-priority",       "cgroup",
-                                     "user-profile", "interim-update-secs", "mobile-idle-timeout"};
+  static const char* const keys[] = {"hostname", "net-priority", "cgroup", "user-profile",
+                                     "interim-update-secs"};
   for (const char* key : keys)
     if (k == key) return true;
   return false;
@@ -112,8 +118,9 @@ bool is_ocserv_user_key(std::string_view k) {
 // A time over a year (ocserv takes any int), as in the main configuration: a year, with a
 // warning, rather than a refused tunnel for that user.
 std::string_view capped_time(const Where& w, std::string_view v, std::vector<ConfigWarning>* warnings) {
-  static constexpr std::string_view kTimes[] = {"idle-timeout", "session-timeout", "stats-report-time", "dpd",
-                                                "keepalive"};
+  static constexpr std::string_view kTimes[] = {"idle-timeout", "session-timeout", "stats-report-time",
+                                                "dpd",          "keepalive",       "mobile-idle-timeout",
+                                                "mobile-dpd"};
   static constexpr std::string_view kYear = "31536000";
   if (std::find(std::begin(kTimes), std::end(kTimes), w.key) == std::end(kTimes)) return v;
   if (v.empty() || v.find_first_not_of("0123456789") != std::string_view::npos) return v;
@@ -263,6 +270,8 @@ void merge_user_settings(ipc::UserSettings& b, const ipc::UserSettings& o) {
   if (o.has_no_udp()) b.set_no_udp(o.no_udp());
   if (o.has_mtu()) b.set_mtu(o.mtu());
   if (o.has_dpd()) b.set_dpd(o.dpd());
+  if (o.has_mobile_dpd()) b.set_mobile_dpd(o.mobile_dpd());
+  if (o.has_mobile_idle_timeout()) b.set_mobile_idle_timeout(o.mobile_idle_timeout());
   if (o.has_keepalive()) b.set_keepalive(o.keepalive());
   if (o.has_tunnel_all_dns()) b.set_tunnel_all_dns(o.tunnel_all_dns());
   if (o.has_restrict_to_ports()) b.set_restrict_to_ports(o.restrict_to_ports());

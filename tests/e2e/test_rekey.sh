@@ -11,6 +11,9 @@ SERVER_NS=$NS_S
 PIN=$(make_cert "$WORK/cert" ecdsa)
 PW="$WORK/passwd"
 add_user "$PW" alice 'alice-Secret1' staff
+add_user "$PW" bob 'bob-Secret1' staff
+mkdir -p "$WORK/users"
+printf 'mobile-dpd = 11\n' >"$WORK/users/bob"  # ocserv's per-user key: bob's phones only
 PORT=4443
 VPN_NET=10.79.0.0/24
 { base_conf "$PORT" "$WORK/cert" "$PW"; cat <<CONF
@@ -20,6 +23,7 @@ route = $BEHIND_NET
 max-same-clients = 0
 dpd = 30
 mobile-dpd = 7
+config-per-user = $WORK/users/
 rekey-time = 4
 rekey-method = new-tunnel
 connect-script = $WORK/connect.sh
@@ -48,6 +52,12 @@ oc_stop a
 check "an android client connects" oc_connect m alice 'alice-Secret1' -v --os=android
 check "a phone gets mobile-dpd (7 s)" grep -q "DPD 7," "$WORK/m.oc.log"
 check "the connect-script got DEVICE_TYPE and DEVICE_PLATFORM (android)" grep -q "type=.\+ platform=android" "$WORK/devices"
+check "bob's phone connects" oc_connect mb bob 'bob-Secret1' -v --os=android
+check "... and gets his own mobile-dpd (11 s, from his per-user file)" grep -q "DPD 11," "$WORK/mb.oc.log"
+oc_stop mb
+check "bob's desktop client gets the host's dpd (30 s)" oc_connect db bob 'bob-Secret1' -v
+check "... DPD 30" grep -q "DPD 30," "$WORK/db.oc.log"
+oc_stop db
 check "no worker died of a signal" bash -c "! grep -Eq 'died of signal|seccomp filter' '$LOG'"
 
 # server-drain-ms (ocserv's): on SIGTERM the TCP port closes at once (a load balancer's probe

@@ -200,10 +200,15 @@ TEST_CASE("user config: 0.0.0.0/0 is the default route, ::/0 an IPv6 route (as o
 
 TEST_CASE("user config: ocserv's own spellings", "[userconfig]") {
   std::vector<ConfigWarning> w;
-  auto s = parse_user_config("tunnel_all_dns = true\nmobile-idle-timeout = 600 # phones\n", "u", &w);
+  auto s = parse_user_config(
+      "tunnel_all_dns = true\nmobile-idle-timeout = 600 # phones\nmobile-dpd = 1800\nhostname = pc1\n", "u",
+      &w);
   CHECK(s.tunnel_all_dns());
-  REQUIRE(w.size() == 1);
-  CHECK(w[0].text.find("mobile-idle-timeout") != std::string::npos);
+  CHECK(s.mobile_idle_timeout() == 600);
+  CHECK(s.mobile_dpd() == 1800);
+  CHECK_FALSE(s.has_dpd());
+  REQUIRE(w.size() == 1);  // hostname: accepted, not applied
+  CHECK(w[0].text.find("hostname") != std::string::npos);
 }
 
 TEST_CASE("user config: times over a year are a year, with a warning (ocserv takes any int)",
