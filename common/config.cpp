@@ -460,6 +460,11 @@ const std::map<std::string_view, Handler>& handlers() {
       {"ban-points-connection",
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.ban_points_connection = parse_uint(c, v, 1u << 20); }},
       {"use-occtl", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.use_occtl = parse_bool(c, v); }},
+      // ocserv's older name: `true` is use-occtl = true; `false` leaves it as it is.
+      {"use-dbus",
+       [](Config& cfg, const Ctx& c, std::string_view v) {
+         if (parse_bool(c, v)) cfg.use_occtl = true;
+       }},
       {"occtl-socket-file", [](Config& cfg, const Ctx&, std::string_view v) { cfg.occtl_socket_file = v; }},
       {"udp-listen-host", [](Config& cfg, const Ctx&, std::string_view v) { cfg.udp_listen_host = v; }},
       {"dtls-psk", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.dtls_psk = parse_bool(c, v); }},
@@ -654,6 +659,11 @@ Config build_config(const std::vector<Entry>& entries, int last_line, std::strin
   if (cfg.camouflage_secret.find_first_of("#% \t") != std::string::npos)
     warn(last_line,
          "'camouflage_secret' has '#', '%' or blanks: clients cannot send it as it is, so it never matches");
+  // As ocserv: Cisco's clients know only the legacy DTLS, so cisco-client-compat turns it on.
+  if (cfg.cisco_client_compat && !cfg.dtls_legacy) {
+    warn(last_line, "'cisco-client-compat' implies 'dtls-legacy = true', as in ocserv; enabled");
+    cfg.dtls_legacy = true;
+  }
   int line_no = last_line;
   if (cfg.ipv6_network && cfg.ipv6_subnet_prefix < cfg.ipv6_network->prefix)
     fail(origin, line_no, "'ipv6-subnet-prefix' must not be shorter than the prefix of 'ipv6-network'");

@@ -154,7 +154,7 @@ constexpr OcservKey kOcservKeys[] = {
     {"tx-data-per-sec", KeyStatus::Implemented, ""},
     {"udp-listen-host", KeyStatus::Implemented, ""},
     {"udp-port", KeyStatus::Implemented, ""},
-    {"use-dbus", KeyStatus::Warned, "removed from ocserv"},
+    {"use-dbus", KeyStatus::Implemented, "ocserv's older key: `true` is `use-occtl = true`"},
     {"use-occtl", KeyStatus::Implemented, ""},
     {"use-seccomp", KeyStatus::Warned, "workers are always sandboxed (`isolate-workers`)"},
     {"use-utmp", KeyStatus::Warned, "not implemented yet"},

@@ -300,6 +300,13 @@ TEST_CASE("config: ocserv's other names for keys, and its deprecated keys", "[co
     CHECK_NOTHROW(parse_config(std::string(kMinimal) + key + "\n", "t", &ww));
     CHECK(ww.size() == 1);
   }
+  CHECK(parse_config(std::string(kMinimal) + "use-occtl = false\nuse-dbus = true\n", "t", nullptr).use_occtl);
+  // cisco-client-compat implies dtls-legacy (ocserv turns it on, with a note).
+  std::vector<ConfigWarning> cw;
+  CHECK(parse_config(std::string(kMinimal) + "cisco-client-compat = true\ndtls-legacy = false\n", "t", &cw)
+            .dtls_legacy);
+  CHECK(cw.size() == 1);
+  CHECK_FALSE(parse_config(std::string(kMinimal) + "dtls-legacy = false\n", "t", nullptr).dtls_legacy);
   // ocserv's older name for cisco-client-compat: `false` turns it on; a later line decides.
   CHECK(parse_config(std::string(kMinimal) + "always-require-cert = false\n", "t", nullptr)
             .cisco_client_compat);
