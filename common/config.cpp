@@ -776,6 +776,17 @@ Config parse_config(std::string_view text, std::string_view origin, std::vector<
   for (const Section& sec : sections)
     cfg.vhosts.push_back(
         {sec.name, std::make_shared<const Config>(build_vhost(global, sec, origin, warnings))});
+  // dtls-legacy is server-wide (main's DTLS demultiplexer): a host's cisco-client-compat turns it
+  // on for the whole server, as the main section's does.
+  for (const auto& v : cfg.vhosts)
+    if (v.config->cisco_client_compat && !cfg.dtls_legacy) {
+      if (warnings)
+        warnings->push_back(
+            {line_no, "[vhost:" + v.name +
+                          "]'s 'cisco-client-compat' implies 'dtls-legacy = true' (server-wide), "
+                          "as in ocserv; enabled"});
+      cfg.dtls_legacy = true;
+    }
   vhost_config::check_networks(cfg, origin);
   return cfg;
 }

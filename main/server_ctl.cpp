@@ -188,10 +188,12 @@ void Server::fill_user_row(const WorkerProc& w, ctl::UserRow* u, bool detail) co
   if (!w.stats.dtls_cipher().empty()) u->set_datagram(gp ? "esp" : "dtls");
   // The HIP report (up to 64 kB, the client's to choose) only in one user's details, and cut
   // so that a row stays well inside one control message: never in lists or events.
-  if (detail && w.hip_report.size() > kRowHipReport)
-    u->set_hip_report(w.hip_report.substr(0, kRowHipReport) + "\n[... " +
-                      std::to_string(w.hip_report.size() - kRowHipReport) + " more bytes]\n");
-  else if (detail)
+  if (detail && w.hip_report.size() > kRowHipReport) {
+    size_t cut = kRowHipReport;  // not inside a UTF-8 character (proto3 strings must be UTF-8)
+    while (cut > 0 && (static_cast<unsigned char>(w.hip_report[cut]) & 0xC0) == 0x80) --cut;
+    u->set_hip_report(w.hip_report.substr(0, cut) + "\n[... " + std::to_string(w.hip_report.size() - cut) +
+                      " more bytes]\n");
+  } else if (detail)
     u->set_hip_report(w.hip_report);
   for (const auto& d : p.dns()) u->add_dns(d);
   for (const auto& d : p.nbns()) u->add_nbns(d);

@@ -84,9 +84,7 @@ void Server::on_session_open_reply(const ipc::SessionOpenReply& r) {
   if (!grant.ok()) {
     log_.warn("tunnel refused for '", sanitize_log_text(r.username()), "' from ", w->client_ip, ": ",
               refusal.reason, refusal.detail.empty() ? "" : " (" + refusal.detail + ")");
-    ipc::MainToSecMod d;
-    d.mutable_session_detach()->set_session_id(r.session_id());
-    (void)secmod_out_.send(d);
+    hand_cookie_back(r);  // unless another worker's tunnel uses the session
     return refuse_tunnel(*w, refusal.kind, refusal.reason);
   }
   if (grant->displaced > 0) {
@@ -267,9 +265,11 @@ void Server::on_session_expired(const ipc::SessionExpired& m) {
 
 void Server::abandon_session(WorkerProc& w) {
   uint64_t sid = std::exchange(w.session_id, 0);
-  if (sid == 0 || !sessions_.detach(sid, w.pid, false)) return;
+  // The user logged out meanwhile (its connect-script still running): the session ends.
+  if (sid == 0 || !sessions_.detach(sid, w.pid, w.user_logout)) return;
   ipc::MainToSecMod d;
   d.mutable_session_detach()->set_session_id(sid);
+  d.mutable_session_detach()->set_logout(w.user_logout);
   (void)secmod_out_.send(d);
 }
 

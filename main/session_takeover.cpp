@@ -22,6 +22,7 @@ std::optional<IpAddr> SessionManager::acquire_explicit(Session& s, bool v6, cons
 }
 
 void SessionManager::give_back(Session& s) {
+  if (s.worker > 0) return;  // a tunnel of s uses them (another open of s failed): they stay
   for (bool v6 : {false, true}) {
     uint64_t& from = v6 ? s.took_v6_from : s.took_v4_from;
     auto& mine = v6 ? s.ipv6 : s.ipv4;

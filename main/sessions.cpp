@@ -532,14 +532,18 @@ ipc::TunnelParams SessionManager::params_for(const Session& s, const TunDevice& 
   p.set_tx_per_sec(us.has_tx_per_sec() ? us.tx_per_sec() : c.tx_per_sec);
   p.set_mtu(mtu);
   p.set_base_mtu(base_mtu);
-  // A phone gets mobile-dpd / mobile-idle-timeout (fewer wake-ups): its user's or group's own
-  // first, then its settings' dpd / idle-timeout, then the host's mobile and plain values.
-  uint32_t dpd = mobile && c.mobile_dpd ? *c.mobile_dpd : c.dpd;
-  uint32_t idle = mobile && c.mobile_idle_timeout ? *c.mobile_idle_timeout : c.idle_timeout;
-  if (us.has_dpd()) dpd = us.dpd();
-  if (us.has_idle_timeout()) idle = us.idle_timeout();
-  if (mobile && us.has_mobile_dpd()) dpd = us.mobile_dpd();
-  if (mobile && us.has_mobile_idle_timeout()) idle = us.mobile_idle_timeout();
+  // A phone gets mobile-dpd / mobile-idle-timeout (fewer wake-ups): its user's or group's own,
+  // else the host's (as ocserv); only without either do its settings' plain values apply.
+  uint32_t dpd = us.has_dpd() ? us.dpd() : c.dpd;
+  uint32_t idle = us.has_idle_timeout() ? us.idle_timeout() : c.idle_timeout;
+  if (mobile && us.has_mobile_dpd())
+    dpd = us.mobile_dpd();
+  else if (mobile && c.mobile_dpd)
+    dpd = *c.mobile_dpd;
+  if (mobile && us.has_mobile_idle_timeout())
+    idle = us.mobile_idle_timeout();
+  else if (mobile && c.mobile_idle_timeout)
+    idle = *c.mobile_idle_timeout;
   p.set_dpd(dpd);
   p.set_keepalive(us.has_keepalive() ? us.keepalive() : c.keepalive);
   p.set_idle_timeout(idle);

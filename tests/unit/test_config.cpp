@@ -307,6 +307,16 @@ TEST_CASE("config: ocserv's other names for keys, and its deprecated keys", "[co
             .dtls_legacy);
   CHECK(cw.size() == 1);
   CHECK_FALSE(parse_config(std::string(kMinimal) + "dtls-legacy = false\n", "t", nullptr).dtls_legacy);
+  // ... also a host's (dtls-legacy is server-wide).
+  std::vector<ConfigWarning> vw;
+  CHECK(parse_config(std::string(kMinimal) +
+                         "dtls-legacy = false\n[vhost:cisco.example.com]\nauth = \"plain[passwd=/p2]\"\n"
+                         "server-cert = /c2.pem\nserver-key = /k2.pem\ncisco-client-compat = true\n",
+                     "t", &vw)
+            .dtls_legacy);
+  CHECK(std::any_of(vw.begin(), vw.end(), [](const ConfigWarning& x) {
+    return x.text.find("[vhost:cisco.example.com]'s 'cisco-client-compat' implies") != std::string::npos;
+  }));
   // ocserv's older name for cisco-client-compat: `false` turns it on; a later line decides.
   CHECK(parse_config(std::string(kMinimal) + "always-require-cert = false\n", "t", nullptr)
             .cisco_client_compat);
