@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/config_auth.hpp"
 #include "common/config_keys.hpp"
 #include "common/config_values.hpp"
 #include "common/config_vhost.hpp"
@@ -150,44 +151,6 @@ SelectGroup parse_select_group(const Ctx& c, std::string_view v) {
   return g;
 }
 
-// Adds one `auth`/`enable-auth` value to a chain: at most a certificate and one password method.
-void add_auth_method(const Ctx& c, AuthChain& chain, std::string_view v) {
-  AuthMethod m = parse_auth_method(v);
-  if (m.name == "certificate") {
-    chain.certificate = true;
-    return;
-  }
-  if (m.name == "gssapi" || m.name == "oidc") {  // ocserv's, not ours: this way in is left out
-    c.warn("auth method '" + m.name + "' (ocserv's " +
-           (m.name == "gssapi" ? "Kerberos/SPNEGO" : "OpenID Connect") +
-           ") is not implemented by sslvpnd; the login method of this line is left out");
-    chain.unsupported = m.name;
-    return;
-  }
-  if (m.name != "plain" && m.name != "pam" && m.name != "radius")
-    fail(c.origin, c.line,
-         "unknown auth method '" + m.name + "' (supported: plain, pam, radius, certificate)");
-  if (m.name == "radius" && m.params.count("config") == 0)
-    m.params["config"] = "/etc/radcli/radiusclient.conf";
-  if (chain.password)
-    fail(c.origin, c.line,
-         "only one password method per login ('" + chain.password->name +
-             "' is already set); use "
-             "'enable-auth' for an alternative");
-  if (m.name == "plain" && (m.params.count("passwd") == 0 || m.params["passwd"].empty()) &&
-      (m.params.count("otp") == 0 || m.params["otp"].empty()))
-    fail(c.origin, c.line, "auth = plain[...] needs passwd=FILE (and/or otp=FILE)");
-  if (m.name == "pam") {
-    if (m.params.count("service") == 0) m.params["service"] = "sslvpnd";
-    if (m.params.count("gid-min")) {
-      Ctx sub = c;
-      sub.key = "gid-min";
-      (void)parse_uint(sub, m.params["gid-min"], 0xffffffffu);
-    }
-  }
-  chain.password = std::move(m);
-}
-
 // cert-user-oid / cert-group-oid: a dotted OID, or SAN(rfc822name) for the e-mail address.
 std::string check_cert_oid(const Ctx& c, std::string_view v) {
   if (v == "SAN(rfc822name)") return std::string(v);
@@ -207,14 +170,14 @@ const std::map<std::string_view, Handler>& handlers() {
       {"auth",
        [](Config& cfg, const Ctx& c, std::string_view v) {
          if (cfg.auth_chains.empty()) cfg.auth_chains.emplace_back();
-         add_auth_method(c, cfg.auth_chains.front(), v);
+         add_auth_method(c, c.warnings, cfg.auth_chains.front(), v);
        }},
       {"enable-auth",
        [](Config& cfg, const Ctx& c, std::string_view v) {
          // ocserv reads the whole file before it sorts the methods out: 'auth' may come later,
          // and fills the first chain, kept for it here.
          if (cfg.auth_chains.empty()) cfg.auth_chains.emplace_back();
-         add_auth_method(c, cfg.auth_chains.emplace_back(), v);
+         add_auth_method(c, c.warnings, cfg.auth_chains.emplace_back(), v);
        }},
       {"acct",
        [](Config& cfg, const Ctx& c, std::string_view v) {
@@ -532,37 +495,6 @@ std::optional<std::string> near_known_key(std::string_view key) {
 }
 
 }  // namespace
-
-AuthMethod parse_auth_method(std::string_view spec) {
-  AuthMethod m;
-  spec = trim(spec);
-  auto open = spec.find('[');
-  if (open == std::string_view::npos) {
-    m.name = lowercase(spec);  // ocserv compares method names without case
-    return m;
-  }
-  if (spec.back() != ']') throw ConfigError("auth method '" + std::string(spec) + "': missing ']'");
-  m.name = lowercase(trim(spec.substr(0, open)));
-  std::string_view body = spec.substr(open + 1, spec.size() - open - 2);
-  while (!body.empty()) {
-    auto comma = body.find(',');
-    std::string_view item = trim(body.substr(0, comma));
-    body = comma == std::string_view::npos ? std::string_view{} : body.substr(comma + 1);
-    if (item.empty()) continue;
-    auto eq = item.find('=');
-    if (eq == std::string_view::npos) {
-      // ocserv's old form plain[/path/to/passwd]
-      if (m.name == "plain" && m.params.count("passwd") == 0) {
-        m.params["passwd"] = std::string(item);
-        continue;
-      }
-      m.params[std::string(item)] = "true";
-      continue;
-    }
-    m.params[std::string(trim(item.substr(0, eq)))] = std::string(trim(item.substr(eq + 1)));
-  }
-  return m;
-}
 
 std::string Config::plain_passwd_file() const {
   for (const auto& c : auth_chains)
