@@ -211,6 +211,9 @@ class Server final : private udp::Directory {
   void abandon_session(WorkerProc& w);
   void refuse_tunnel(WorkerProc& w, ipc::SessionReply::Refusal kind, const std::string& reason);
   void end_tunnel(WorkerProc& w);
+  // replace-same-clients: sessions of `user` that a newer one replaced end, with their tunnels
+  // (the clients are told not to come back) and their cookies.
+  void end_replaced(const std::vector<SessionManager::Replaced>& gone, const std::string& user);
   // Starting workers (server_spawn.cpp).
   struct PendingSpawn {
     std::unique_ptr<WorkerProc> w;

@@ -81,6 +81,7 @@ void Server::on_session_open_reply(const ipc::SessionOpenReply& r) {
   w->vhost = r.vhost();
   Refusal refusal;
   auto grant = sessions_.open(r, w->pid, w->client_ip, w->request, time(nullptr), &refusal);
+  end_replaced(sessions_.take_replaced(), r.username());
   if (!grant.ok()) {
     log_.warn("tunnel refused for '", sanitize_log_text(r.username()), "' from ", w->client_ip, ": ",
               refusal.reason, refusal.detail.empty() ? "" : " (" + refusal.detail + ")");
@@ -271,6 +272,29 @@ void Server::abandon_session(WorkerProc& w) {
   d.mutable_session_detach()->set_session_id(sid);
   d.mutable_session_detach()->set_logout(w.user_logout);
   (void)secmod_out_.send(d);
+}
+
+void Server::end_replaced(const std::vector<SessionManager::Replaced>& gone, const std::string& user) {
+  for (const auto& g : gone) {
+    log_.info("user '", sanitize_log_text(user), "': an older session ends, replaced by a new connection",
+              " (replace-same-clients)");
+    if (auto it = workers_.find(g.worker); it != workers_.end()) {
+      WorkerProc& old = *it->second;
+      old.terminate_logout = true;
+      ipc::MainToWorker m;
+      m.mutable_terminate()->set_reason("replaced by a new connection of the same user");
+      m.mutable_terminate()->set_tell_client(true);
+      if (old.phase != WorkerPhase::Tunnel)
+        kill_worker(old, "its session was replaced by a new connection of the same user");
+      else
+        (void)send_to_worker(old, m);
+    }
+    sessions_.expire(g.id);  // its leases free, but for what the new session took over
+    ipc::MainToSecMod d;
+    d.mutable_session_detach()->set_session_id(g.id);
+    d.mutable_session_detach()->set_logout(true);
+    (void)secmod_out_.send(d);
+  }
 }
 
 void Server::refuse_tunnel(WorkerProc& w, ipc::SessionReply::Refusal kind, const std::string& reason) {

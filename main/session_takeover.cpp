@@ -1,6 +1,10 @@
 // An explicit address (a per-user file's explicit-ipv4, a client-config-dir's ifconfig-push, a
 // RADIUS Framed-IP-Address) that the same user's detached session holds passes to the user's
 // new session (main/sessions.hpp, acquire_explicit), and back if the new one gets no tunnel.
+// Under replace-same-clients, a new session of a user at max-same-clients detaches the user's
+// oldest (make_room); main then ends those.
+#include <algorithm>
+
 #include "main/sessions.hpp"
 
 namespace sslvpn::mainproc {
@@ -33,6 +37,24 @@ void SessionManager::give_back(Session& s) {
     if (theirs) continue;
     theirs = mine;  // the pool's slot moves with it
     mine.reset();
+  }
+}
+
+void SessionManager::make_room(const Session& s) {
+  uint32_t max_same =
+      s.settings.has_max_same_clients() ? s.settings.max_same_clients() : s.cfg->max_same_clients;
+  if (!s.cfg->replace_same_clients || max_same == 0) return;
+  // Only the same host's: a vhost has its own users, who may share a name with another's.
+  std::vector<Session*> theirs;
+  for (auto& [id, o] : sessions_)
+    if (id != s.id && o.worker > 0 && o.user == s.user && o.vhost == s.vhost) theirs.push_back(&o);
+  if (theirs.size() < max_same) return;
+  std::sort(theirs.begin(), theirs.end(), [](const Session* a, const Session* b) {
+    return a->created != b->created ? a->created < b->created : a->id < b->id;
+  });
+  for (size_t i = 0; i + max_same <= theirs.size(); ++i) {
+    replaced_.push_back({theirs[i]->id, theirs[i]->worker});
+    theirs[i]->worker = -1;  // detached now: its explicit addresses can pass to s
   }
 }
 

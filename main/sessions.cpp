@@ -218,18 +218,19 @@ void SessionManager::fold_client_config(Session& s) const {
 }
 
 Result<void> SessionManager::admit(const Session& s, const std::string& client_ip, time_t now,
-                                   Refusal* refusal) const {
+                                   Refusal* refusal) {
   if (s.session_timeout != 0 && now - s.created >= static_cast<time_t>(s.session_timeout))
     return refuse(refusal, kBadSession, "session-timeout reached");
+  bool deny_roaming = s.settings.has_deny_roaming() ? s.settings.deny_roaming() : s.cfg->deny_roaming;
+  if (deny_roaming && client_ip != s.first_ip)
+    return refuse(refusal, kBadSession,
+                  "this session may only be used from the address it started from (deny-roaming)");
+  make_room(s);  // replace-same-clients
   uint32_t max_same =
       s.settings.has_max_same_clients() ? s.settings.max_same_clients() : s.cfg->max_same_clients;
   if (max_same != 0 && connected_sessions_of(s.user, s.id) >= max_same)
     return refuse(refusal, kUnavailable,
                   "too many connections for this user (max-same-clients " + std::to_string(max_same) + ")");
-  bool deny_roaming = s.settings.has_deny_roaming() ? s.settings.deny_roaming() : s.cfg->deny_roaming;
-  if (deny_roaming && client_ip != s.first_ip)
-    return refuse(refusal, kBadSession,
-                  "this session may only be used from the address it started from (deny-roaming)");
   return {};
 }
 

@@ -117,6 +117,13 @@ class SessionManager {
   // sec-mod dropped the cookie (or an admin terminated it): free the session if no tunnel uses
   // it, forget the login if it never had one.
   void expire(uint64_t sid);
+  // replace-same-clients: sessions that lease() detached to make room for a newer one of the
+  // same user (id, the worker that ran its tunnel). Main ends their tunnels and the sessions.
+  struct Replaced {
+    uint64_t id = 0;
+    pid_t worker = -1;
+  };
+  std::vector<Replaced> take_replaced() { return std::exchange(replaced_, {}); }
 
   // sec-mod issued a cookie: the login is listed until its first tunnel, logout or expiry.
   void note_login(Login login);
@@ -140,7 +147,7 @@ class SessionManager {
   // its address leases; its TUN device; all of it as a grant.
   Result<void> init_session(Session& s, const ipc::SessionOpenReply& who, const std::string& client_ip,
                             time_t now, Refusal* refusal) const;
-  Result<void> admit(const Session& s, const std::string& client_ip, time_t now, Refusal* refusal) const;
+  Result<void> admit(const Session& s, const std::string& client_ip, time_t now, Refusal* refusal);
   Result<void> choose_pools(Session& s, Refusal* refusal);
   Result<std::optional<ConnectOutput>> read_client_config(const Session& s, Refusal* refusal) const;
   Result<void> load_client_config(Session& s, Refusal* refusal) const;
@@ -151,6 +158,10 @@ class SessionManager {
   // its cookie alive) passes to `s`, as openvpn's newer connection of a client replaces the
   // older: that session, reconnecting, finds it taken.
   std::optional<IpAddr> acquire_explicit(Session& s, bool v6, const IpAddr& want);
+  // replace-same-clients: the user's oldest connected sessions on s's host are detached (into
+  // replaced_) until s fits under max-same-clients, as openvpn without duplicate-cn keeps the
+  // newest connection of a name.
+  void make_room(const Session& s);
   // s did not get its tunnel: what it took from a detached session goes back to that session.
   void give_back(Session& s);
   Result<TunDevice> setup_tun(const Session& s, uint32_t mtu, Refusal* refusal);
@@ -178,6 +189,7 @@ class SessionManager {
   Netlink netlink_;
   std::unordered_map<uint64_t, Session> sessions_;
   std::unordered_map<uint64_t, Login> logins_;  // bounded by kMaxLogins
+  std::vector<Replaced> replaced_;              // emptied by take_replaced() after each open()
 };
 
 }  // namespace sslvpn::mainproc

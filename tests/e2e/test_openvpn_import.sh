@@ -20,6 +20,8 @@
 #      IPv4 and IPv6; a wrong password gets AUTH_FAILED
 #   A2 the sample with crl-verify: alice connects; a revoked certificate and one from another CA
 #      get no tunnel
+#   B also: no duplicate-cn: the user's second connection replaces the first (told HALT) and
+#      gets the ccd address at once;
 #   B also: ccd-exclusive refuses a right password without a file; a client without the tls-crypt
 #      key gets no tunnel
 #   D  B's TCP server and a UDP twin (its own pool and management port) imported together into
@@ -198,6 +200,9 @@ if check "A: sslvpnd runs the imported file" imported A "udp:$OV_PORT"; then
       test "$(cut -d, -f4,10,13 <<<"$ours")" = "$(ov_addr4 a),$(cut -d, -f10,13 <<<"$theirs")"
     check "A: ... and a routing-table line for that address" grep -q "^ROUTING_TABLE,$(ov_addr4 a),alice," "$WORK/status-A.log"
   fi
+  check "A: ... one session per certificate, the newest (no duplicate-cn)" \
+    test "$(grep -E '^(max-same-clients|replace-same-clients) ' "$WORK/A/sslvpnd.conf" | tr '\n' '|')" = \
+    "max-same-clients = 1|replace-same-clients = true|"
   ov_stop a  # the sample client sends no exit notification
   # A new user's profile from the imported file: its CA is ca-cert, which issued server-cert.
   check "A: a new profile from the imported file (sslvpnd-ovpn-key profile)" \
@@ -407,6 +412,24 @@ except OSError:
 " >/dev/null 2>&1
   check "B: ... a client that floods it without reading leaves main answering" ctl show status
   ov_stop b
+  # No duplicate-cn, and the login name is the common name (username-as-common-name): as
+  # openvpn's, a second connection of the user replaces the first, whose client is told HALT,
+  # and the ccd address passes to the new one at once.
+  check "B: no duplicate-cn: one session per user, the newest" \
+    test "$(grep -E '^(max-same-clients|replace-same-clients) ' "$WORK/B/sslvpnd.conf" | tr '\n' '|')" = \
+    "max-same-clients = 1|replace-same-clients = true|"
+  ov_run "$WORK/clientB" b1 client.conf --dev tunb1 "${client_extra[@]}"
+  if check "B: ... a first connection of the user" ov_up b1; then
+    ov_run "$WORK/clientB" b2 client.conf --dev tunb2 "${client_extra[@]}"
+    check "B: ... a second one connects" ov_up b2
+    check "B: ... the first is told HALT and exits" halted b1
+    check "B: ... the second has the ccd address" test "$(ov_addr4 b2)" = 10.9.0.50
+    check "B: ... one session is listed for the user" \
+      test "$(ctl --json show users | json "sum(1 for u in d if u['Username'] == '$PAM_USER')")" = 1
+    check "B: ... the second pings the server's end" in_ns "$NS_C" ping -c 2 -i 0.2 -W 2 10.9.0.1
+  fi
+  ov_stop b1
+  ov_stop b2 "$PAM_USER"
   ov_run "$WORK/clientB" bw client.conf --dev tunbw --auth-user-pass wrong.txt "${client_extra[@]}"
   ov_wait_exit "$(ov_pid bw)" 150
   check "B: a wrong password: AUTH_FAILED, no tunnel" \

@@ -212,6 +212,7 @@ TEST_CASE("config: tunnel network keys", "[config]") {
                      "idle-timeout = none\n"
                      "session-timeout = 3600\n"
                      "max-same-clients = 1\n"
+                     "replace-same-clients = true\n"
                      "device = vpn\n";
   Config c = parse_config(text, "t", nullptr);
   REQUIRE(c.ipv4_network.has_value());
@@ -231,6 +232,7 @@ TEST_CASE("config: tunnel network keys", "[config]") {
   CHECK(c.idle_timeout == 0);
   CHECK(c.session_timeout == 3600);
   CHECK(c.max_same_clients == 1);
+  CHECK(c.replace_same_clients);
   CHECK(c.device == "vpn");
   CHECK(parse_config(std::string(kMinimal) + "ipv4-network = 10.0.0.0/8\n", "t", nullptr).route_default);
   CHECK(parse_config(std::string(kMinimal) + "route = default\n", "t", nullptr).route_default);

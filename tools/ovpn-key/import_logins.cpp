@@ -176,7 +176,10 @@ void add_noted_handlers(HandlerTable& h) {
   h.insert(
       {{"dns", noted("openvpn does not push its own --dns (push \"dns ...\" does); nothing to carry over")},
        {"username-as-common-name",
-        noted("password logins take the login name (client-config-dir files are named by it)")},
+        [](ImportState& s, const Words&, const Src& src) {
+          s.username_cn = true;
+          s.note(src, "password logins take the login name (client-config-dir files are named by it)");
+        }},
        {"remote-cert-tls",
         warned("sslvpnd checks client certificates for the TLS client purpose, but one that "
                "names no purpose at all passes too (openvpn required the extended key usage)")},

@@ -64,7 +64,8 @@ struct ImportState {
   std::string key_direction;
   std::string cert_mode = "require";  // openvpn's verify-client-cert
   Src cert_src;
-  bool password = false;  // a password is checked (the PAM plugin, or a script or plugin we replace)
+  bool username_cn = false;  // username-as-common-name: a password login's name is its common name
+  bool password = false;     // a password is checked (the PAM plugin, or a script or plugin we replace)
   std::string password_method;
   Src password_src;
   std::string password_why;         // the script or plugin replaced by a password file

@@ -240,6 +240,22 @@ bool has(const ImportState& s, const char* key) {
   return std::any_of(s.settings.begin(), s.settings.end(), [&](const auto& x) { return x.key == key; });
 }
 
+// Without duplicate-cn openvpn keeps one connection per common name, the newest (a new one ends
+// the older): the certificate's CN, or the login name with username-as-common-name. Clients
+// with neither are all "UNDEF", which openvpn does not compare: no limit.
+void write_same_clients(const ImportState& s, Writer& w) {
+  if (has(s, "max-same-clients")) return;  // duplicate-cn
+  if (s.cert_mode == "none" && !s.username_cn)
+    return w.block(
+        "no duplicate-cn, but clients without certificates or username-as-common-name have no common\n"
+        "# name for openvpn to compare: any number of sessions per user",
+        {"max-same-clients = 0"});
+  w.block(
+      "no duplicate-cn: one session per user (openvpn's common name); a new connection ends the\n"
+      "# older one, whose client is told not to come back",
+      {"max-same-clients = 1", "replace-same-clients = true"});
+}
+
 }  // namespace
 
 std::string import_header(const std::vector<std::string>& sources) {
@@ -289,15 +305,12 @@ Result<ImportResult> ImportState::finish(std::string* err) {
     write_wrapping(*this, w);
   }
   if (error.empty()) write_settings(*this, w);
+  if (error.empty()) write_same_clients(*this, w);
   if (error.empty()) write_pushes(*this, w);
   if (!error.empty()) {
     if (err) *err = error;
     return Errc::Malformed;
   }
-  if (!has(*this, "max-same-clients"))
-    notes.push_back(
-        "no duplicate-cn: openvpn kept one session per certificate, the newest; sslvpnd lets a user "
-        "have max-same-clients (2) at once and refuses more");
   ImportResult r;
   r.config = import_header({args.source}) + w.text + import_tail(notes, warnings);
   r.body = std::move(w.text);
