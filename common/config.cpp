@@ -232,6 +232,8 @@ const std::map<std::string_view, Handler>& handlers() {
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.cert_user_oid = check_cert_oid(c, v); }},
       {"cert-group-oid",
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.cert_group_oid = check_cert_oid(c, v); }},
+      {"cert-require-client-purpose",
+       [](Config& cfg, const Ctx& c, std::string_view v) { cfg.cert_require_client_purpose = parse_bool(c, v); }},
       {"listen-host", [](Config& cfg, const Ctx&, std::string_view v) { cfg.listen_host = v; }},
       {"tcp-port", [](Config& cfg, const Ctx& c,
                       std::string_view v) { cfg.tcp_port = static_cast<uint16_t>(parse_uint(c, v, 65535)); }},

@@ -59,13 +59,14 @@ struct Config {
   // The configuration serving TLS server name `name`: its vhost's, or this one.
   const Config& for_host(std::string_view name) const;
   // auth
-  std::vector<AuthChain> auth_chains;     // [0] from `auth` lines; then one per `enable-auth` line
-  std::string ca_cert;                    // CA file that client certificates must chain to
-  std::string crl;                        // CRL file (PEM or DER) checked for client certificates
-  std::string cert_user_oid = "2.5.4.3";  // where the user name is in a certificate (CN)
-  std::string cert_group_oid;             // where the group is, or empty for none
-  std::optional<AuthMethod> acct;         // acct = radius[config=FILE]
-  uint32_t stats_report_time = 360;       // seconds between accounting interim updates
+  std::vector<AuthChain> auth_chains;        // [0] from `auth` lines; then one per `enable-auth` line
+  std::string ca_cert;                       // CA file that client certificates must chain to
+  std::string crl;                           // CRL file (PEM or DER) checked for client certificates
+  std::string cert_user_oid = "2.5.4.3";     // where the user name is in a certificate (CN)
+  std::string cert_group_oid;                // where the group is, or empty for none
+  bool cert_require_client_purpose = false;  // EKU clientAuth and a key usage, as openvpn's remote-cert-tls
+  std::optional<AuthMethod> acct;            // acct = radius[config=FILE]
+  uint32_t stats_report_time = 360;          // seconds between accounting interim updates
   // listening
   std::string listen_host;  // empty = all addresses
   uint16_t tcp_port = 443;

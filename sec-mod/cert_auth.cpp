@@ -2,6 +2,9 @@
 
 #include <gnutls/gnutls.h>
 
+#include <cstring>
+#include <string_view>
+
 #include "common/gnutls_handles.hpp"
 #include "common/passwd_file.hpp"
 
@@ -38,14 +41,32 @@ std::string identity_field(gnutls_x509_crt_t crt, const std::string& oid) {
   return std::string(buf, size);
 }
 
+// openvpn's `remote-cert-tls client`: a key usage extension (its bits are the TLS library's to
+// check) and TLS client authentication named among the extended key usages.
+bool names_client_purpose(gnutls_x509_crt_t crt) {
+  unsigned usage = 0;
+  unsigned critical = 0;
+  if (gnutls_x509_crt_get_key_usage(crt, &usage, &critical) < 0) return false;
+  char oid[128];
+  for (unsigned i = 0; i < 64; ++i) {
+    size_t size = sizeof oid;
+    int r = gnutls_x509_crt_get_key_purpose_oid(crt, i, oid, &size, &critical);
+    if (r == GNUTLS_E_SHORT_MEMORY_BUFFER) continue;  // not the OID we look for
+    if (r < 0) return false;                          // none left (or unreadable)
+    if (std::string_view(oid, strnlen(oid, sizeof oid)) == GNUTLS_KP_TLS_WWW_CLIENT) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 CertVerifier::CertVerifier(std::string ca_file, std::string crl_file, std::string user_oid,
-                           std::string group_oid)
+                           std::string group_oid, bool strict_purpose)
     : ca_file_(std::move(ca_file)),
       crl_file_(std::move(crl_file)),
       user_oid_(std::move(user_oid)),
-      group_oid_(std::move(group_oid)) {}
+      group_oid_(std::move(group_oid)),
+      strict_purpose_(strict_purpose) {}
 
 bool CertVerifier::reload_if_changed(std::string* error) {
   struct timespec ca = mtime_of(ca_file_), crl = mtime_of(crl_file_);
@@ -105,6 +126,12 @@ CertIdentity CertVerifier::verify(const std::vector<std::string>& chain) {
     } else {
       id.reason = "client certificate could not be verified";
     }
+    return id;
+  }
+  if (strict_purpose_ && !names_client_purpose(raw[0])) {
+    id.reason =
+        "the client certificate does not name TLS client authentication (extended key usage) with a key "
+        "usage (cert-require-client-purpose)";
     return id;
   }
   id.user = identity_field(raw[0], user_oid_);

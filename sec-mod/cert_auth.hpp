@@ -27,7 +27,11 @@ struct CertIdentity {
 
 class CertVerifier {
  public:
-  CertVerifier(std::string ca_file, std::string crl_file, std::string user_oid, std::string group_oid);
+  // strict_purpose (cert-require-client-purpose): the leaf must name TLS client authentication
+  // among its extended key usages and carry a key usage, as openvpn's `remote-cert-tls client`
+  // requires; otherwise a leaf that names no purpose at all passes too (GnuTLS's and ocserv's rule).
+  CertVerifier(std::string ca_file, std::string crl_file, std::string user_oid, std::string group_oid,
+               bool strict_purpose = false);
 
   // Verifies `chain` (DER, leaf first) now, for TLS client use.
   CertIdentity verify(const std::vector<std::string>& chain);
@@ -36,6 +40,7 @@ class CertVerifier {
   bool reload_if_changed(std::string* error);
 
   std::string ca_file_, crl_file_, user_oid_, group_oid_;
+  bool strict_purpose_ = false;
   TrustListHandle trust_;
   struct timespec ca_mtime_ {
   }, crl_mtime_{};

@@ -40,7 +40,8 @@ std::unique_ptr<Site> SecMod::make_site(std::shared_ptr<const Config> cfg) {
   for (const auto& chain : cfg->auth_chains)
     site->backends.push_back(chain.password ? make_backend(loop_, *cfg, *chain.password, &pool_) : nullptr);
   if (cfg->cert_login_mode() != 0)
-    site->cert.emplace(cfg->ca_cert, cfg->crl, cfg->cert_user_oid, cfg->cert_group_oid);
+    site->cert.emplace(cfg->ca_cert, cfg->crl, cfg->cert_user_oid, cfg->cert_group_oid,
+                       cfg->cert_require_client_purpose);
   site->cfg = std::move(cfg);
   return site;
 }

@@ -2,7 +2,9 @@
 # Certificate login with the real openconnect (-c/-k), certificates made here with certtool:
 #   auth = certificate            a valid client certificate logs in with no password; the user
 #                                 and group come from the certificate (CN, OU); a revoked one
-#                                 (CRL), one from another CA, or none at all is refused clearly.
+#                                 (CRL), one from another CA, or none at all is refused clearly;
+#                                 one that names no purpose (no EKU) passes, unless
+#                                 cert-require-client-purpose (openvpn's remote-cert-tls client).
 #   auth = certificate + plain    both are needed: the certificate and that user's password.
 #   auth = plain, enable-auth = certificate   either one works.
 source "$(dirname "$0")/lib.sh"
@@ -21,13 +23,15 @@ expiration_days = 30
 T
 certtool --generate-self-signed --load-privkey "$CA/key.pem" --template "$CA/tmpl" --outfile "$CA/cert.pem" >/dev/null 2>&1
 
-# client_cert NAME CN OU [self]: a client certificate signed by the CA (or self-signed).
+# client_cert NAME CN OU [self|nopurpose]: a client certificate signed by the CA (or
+# self-signed; or one that names no purpose: no extended key usage).
 client_cert() {
-  local d="$WORK/$1"
+  local d="$WORK/$1" purpose=tls_www_client
   mkdir -p "$d"
+  [ "${4:-}" = nopurpose ] && purpose=
   certtool --generate-privkey --ecc --outfile "$d/key.pem" >/dev/null 2>&1
-  printf 'cn = "%s"\nunit = "%s"\nemail = "%s@example.com"\ntls_www_client\nsigning_key\nexpiration_days = 30\nserial = %s\n' \
-    "$2" "$3" "$2" "$RANDOM$RANDOM" > "$d/tmpl"
+  printf 'cn = "%s"\nunit = "%s"\nemail = "%s@example.com"\n%s\nsigning_key\nexpiration_days = 30\nserial = %s\n' \
+    "$2" "$3" "$2" "$purpose" "$RANDOM$RANDOM" > "$d/tmpl"
   if [ "${4:-}" = self ]; then
     certtool --generate-self-signed --load-privkey "$d/key.pem" --template "$d/tmpl" --outfile "$d/cert.pem" >/dev/null 2>&1
   else
@@ -38,6 +42,7 @@ client_cert() {
 client_cert alice alice engineers
 client_cert mallory mallory engineers
 client_cert rogue alice engineers self
+client_cert plain bob engineers nopurpose
 # mallory's certificate is revoked.
 printf 'crl_next_update = 30\ncrl_number = 1\n' > "$CA/crl.tmpl"
 certtool --generate-crl --load-ca-privkey "$CA/key.pem" --load-ca-certificate "$CA/cert.pem" \
@@ -97,6 +102,19 @@ out=$(printf '\n' | timeout 20 openconnect --protocol=gp --authenticate --passwd
   -c "$WORK/mallory/cert.pem" -k "$WORK/mallory/key.pem" --servercert "$PIN" "https://127.0.0.1:$PORT_certonly/" 2>&1)
 check "GlobalProtect: a revoked certificate, no cookie" no_cookie "$out"
 check "GlobalProtect: ... and PAN's message, so the client stops" grep -q "Valid client certificate is required" <<<"$out"
+
+out=$(oc_cert "$PORT_certonly" plain)
+check "a certificate that names no purpose (no extended key usage) logs in, as with ocserv" \
+  grep -q "^COOKIE=" <<<"$out"
+
+# --- cert-require-client-purpose: openvpn's remote-cert-tls client
+start_cert_server strict 'auth = "certificate"' 'cert-require-client-purpose = true' ||
+  { fail "server start (cert-require-client-purpose)"; e2e_finish; }
+out=$(oc_cert "$PORT_strict" alice)
+check "cert-require-client-purpose: a TLS client certificate logs in" grep -q "^COOKIE=" <<<"$out"
+out=$(oc_cert "$PORT_strict" plain)
+check "cert-require-client-purpose: one that names no purpose gets no cookie" no_cookie "$out"
+check "... and the log says why" wait_for_log "$WORK/strict.log" "does not name TLS client authentication"
 
 # --- the user name from the e-mail address (subject alternative name)
 start_cert_server email 'auth = "certificate"' 'cert-user-oid = SAN(rfc822name)' ||

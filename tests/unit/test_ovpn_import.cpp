@@ -268,7 +268,10 @@ TEST_CASE("import: what would let clients in with less checking stops the import
   auto ok = import(std::string(kBase) +
                    "remote-cert-eku \"TLS Web Client Authentication\"\nremote-cert-tls client\n");
   CHECK(ok.weakened.empty());
-  CHECK(warned(ok, "names no purpose at all passes too"));  // GnuTLS passes a certificate without EKU
+  CHECK(ok.warnings.empty());
+  CHECK(loaded(ok).cert_require_client_purpose);  // a certificate without the TLS client EKU: refused
+  CHECK_FALSE(loaded(import(std::string(kBase))).cert_require_client_purpose);
+  CHECK(import(std::string(kBase) + "remote-cert-tls server\n").weakened.size() == 1);
   for (const char* line : {"verify-hash AB:CD\n", "tls-crypt-v2-max-age 30\n"}) {
     INFO(line);
     CHECK(import(std::string(kBase) + line).weakened.size() == 1);

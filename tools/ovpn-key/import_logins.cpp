@@ -91,10 +91,18 @@ void crl(ImportState& s, const Words& w, const Src& src) {
 void remote_cert_eku(ImportState& s, const Words& w, const Src& src) {
   std::string e = w.size() > 1 ? w[1] : "";
   if (e == "TLS Web Client Authentication" || e == "clientAuth" || e == "1.3.6.1.5.5.7.3.2")
-    return s.warn(src,
-                  "sslvpnd checks client certificates for TLS client use, but one that names no "
-                  "purpose at all passes too (openvpn required the extended key usage)");
+    return s.set("cert-require-client-purpose", "true", src,
+                 "a certificate must name TLS client authentication (and, as with remote-cert-tls "
+                 "client, carry a key usage)");
   s.weaken(src, "a required extended key usage sslvpnd does not check");
+}
+
+// remote-cert-tls client: a key usage and the TLS client EKU, which sslvpnd checks the same way.
+void remote_cert_tls(ImportState& s, const Words& w, const Src& src) {
+  if (w.size() > 1 && w[1] == "client")
+    return s.set("cert-require-client-purpose", "true", src,
+                 "a certificate must name TLS client authentication and carry a key usage");
+  s.weaken(src, "clients' certificates required to be marked for a TLS server, which sslvpnd does not check");
 }
 
 // management IP PORT [PW-FILE] | PATH unix [PW-FILE]: the same interface, for monitoring and
@@ -180,9 +188,7 @@ void add_noted_handlers(HandlerTable& h) {
           s.username_cn = true;
           s.note(src, "password logins take the login name (client-config-dir files are named by it)");
         }},
-       {"remote-cert-tls",
-        warned("sslvpnd checks client certificates for the TLS client purpose, but one that "
-               "names no purpose at all passes too (openvpn required the extended key usage)")},
+       {"remote-cert-tls", remote_cert_tls},
        {"route", noted("sslvpnd routes each client's iroutes to that client's own device when it connects")},
        {"route-ipv6",
         noted("sslvpnd routes each client's iroutes to that client's own device when it connects")},
