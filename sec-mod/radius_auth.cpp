@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "common/ip_addr.hpp"
@@ -10,6 +11,7 @@
 #include "common/text.hpp"
 #include "sec-mod/plain_auth.hpp"
 #include "sec-mod/radcli_handle.hpp"
+#include "sec-mod/radius_reply.hpp"
 
 namespace sslvpn::secmod {
 namespace {
@@ -24,50 +26,40 @@ std::string raw_string(VALUE_PAIR* vp) {
   return std::string(data, size);
 }
 
-// What an Access-Accept assigns.
-AuthStep accepted(VALUE_PAIR* recv, const RadiusParams& p) {
-  std::vector<std::string> groups;
-  ipc::UserSettings settings;
-  for (VALUE_PAIR* vp = recv; vp != nullptr; vp = rc_avpair_next(vp)) {
+// A reply's attributes in wire form (radius_reply.hpp), as radcli decoded them.
+std::vector<RadiusAttr> reply_attrs(VALUE_PAIR* recv) {
+  std::vector<RadiusAttr> out;
+  for (VALUE_PAIR* vp = recv; vp != nullptr && out.size() < 1024; vp = rc_avpair_next(vp)) {
     unsigned type = 0, id = 0;
     rc_avpair_get_attr(vp, &type, &id);
+    RadiusAttr a{id, {}};
     uint32_t n = 0;
-    switch (id) {
-      case PW_FRAMED_IP_ADDRESS:
-        if (rc_avpair_get_uint32(vp, &n) == 0 && n != 0xffffffffu && n != 0xfffffffeu) {
-          struct in_addr a {
-            htonl(n)
-          };
-          char buf[INET_ADDRSTRLEN];
-          if (inet_ntop(AF_INET, &a, buf, sizeof buf)) settings.set_explicit_ipv4(buf);
-        }
-        break;
-      case PW_FRAMED_ROUTE: {
-        std::string net = framed_route_network(raw_string(vp));
-        if (!net.empty() && settings.routes_size() < 256) settings.add_routes(net);
-        break;
-      }
-      case PW_SESSION_TIMEOUT:
-        if (rc_avpair_get_uint32(vp, &n) == 0) settings.set_session_timeout(n);
-        break;
-      case PW_ACCT_INTERIM_INTERVAL:
-        if (rc_avpair_get_uint32(vp, &n) == 0) settings.set_interim_interval(n);
-        break;
-      case PW_CLASS: {
-        if (!p.groupconfig) break;
-        // Class may be "engineers" or "OU=engineers;..." (as ocserv accepts).
-        std::string c = raw_string(vp);
-        if (c.rfind("OU=", 0) == 0)
-          c = c.substr(3, c.find(';') == std::string::npos ? std::string::npos : c.find(';') - 3);
-        if (valid_group_name(c)) groups.push_back(c);
-        break;
-      }
-      default:
-        break;
+    struct in6_addr in6 {};
+    unsigned prefix = 0;
+    if ((type == PW_TYPE_INTEGER || type == PW_TYPE_IPADDR) && rc_avpair_get_uint32(vp, &n) == 0) {
+      a.value = {static_cast<char>(n >> 24), static_cast<char>(n >> 16), static_cast<char>(n >> 8),
+                 static_cast<char>(n)};
+    } else if (type == PW_TYPE_IPV6ADDR && rc_avpair_get_in6(vp, &in6, nullptr) == 0) {
+      a.value.assign(reinterpret_cast<const char*>(&in6), 16);
+    } else if (type == PW_TYPE_IPV6PREFIX && rc_avpair_get_in6(vp, &in6, &prefix) == 0) {
+      a.value = {'\0', static_cast<char>(std::min(prefix, 128u))};
+      a.value.append(reinterpret_cast<const char*>(&in6), 16);
+    } else if (type == PW_TYPE_STRING) {
+      a.value = raw_string(vp);
+    } else {
+      continue;
     }
+    out.push_back(std::move(a));
   }
-  AuthStep s = AuthStep::success(std::move(groups));
-  s.settings = std::move(settings);
+  return out;
+}
+
+// What an Access-Accept assigns (radius_reply.hpp), or why it still refuses the login.
+AuthStep accepted(VALUE_PAIR* recv, const RadiusParams& p) {
+  RadiusAssignment r = radius_assignment(reply_attrs(recv), p.groupconfig);
+  if (r.refused) return AuthStep::failure(r.why);
+  AuthStep s = AuthStep::success(std::move(r.groups));
+  s.settings = std::move(r.settings);
   return s;
 }
 

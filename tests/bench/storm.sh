@@ -5,7 +5,9 @@
 # starts RATE sessions a second for STORM_SECONDS (a password login, then CONNECT; each session
 # ends a second after it is up) and gives each STORM_PATIENCE seconds. Prints per server and
 # rate: sessions up per second, failures by cause, login latency percentiles and server CPU
-# per session. Reports; asserts nothing. Run as root after building:
+# per session, then each server's capacity just below overload (the most sessions a second a
+# storm set up with none failed) and each overloaded storm's share of it. Reports; asserts
+# nothing. Run as root after building:
 #   tests/bench/storm.sh [rsa|ecdsa] [openconnect|cisco]
 # openconnect (default): CONNECT on the login's connection, as openconnect 9 does; cisco: on a
 # new connection that resumes the login's TLS session, as Cisco Secure Client does.
@@ -53,10 +55,11 @@ storm() {
   echo "${out:-{\}} $(( (w1 - w0) / 1000000 )) $(( (t1 - t0) * 1000 / HZ ))"
 }
 
-row() {  # row SERVER RATE JSON WALL_MS CPU_MS
-  python3 - "$@" <<'PY'
-import json, sys
+row() {  # row SERVER RATE JSON WALL_MS CPU_MS MULT: a table row; "SERVER MULT UP/S FAILED" to $WORK/rows
+  WORK="$WORK" python3 - "$@" <<'PY'
+import json, os, sys
 srv, rate, js, wall_ms, cpu_ms = sys.argv[1], float(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+mult = sys.argv[6]
 d = json.loads(js) if js.strip() not in ("", "{}") else {}
 n = d.get("sessions", 0); up = d.get("established", 0)
 span = max(d.get("last_up_ms", 0) / 1000.0, n / rate if rate else 0) or 1
@@ -65,6 +68,27 @@ fails = ", ".join(f"{k} {v}" for k, v in f.items() if v) or "none"
 print(f"| {srv} | {rate:.0f}/s | {n} | {up} | {up / span:.1f} | {fails} | "
       f"{d.get('login_ms_p50', 0) / 1000:.2f} / {d.get('login_ms_p90', 0) / 1000:.2f} / {d.get('login_ms_p99', 0) / 1000:.2f} s | "
       f"{cpu_ms / up if up else 0:.1f} | {cpu_ms / max(wall_ms, 1):.2f} | {d.get('resumed', 0)} |")
+with open(os.path.join(os.environ["WORK"], "rows"), "a") as out:
+    print(srv, mult, f"{up / span:.1f}", n - up, file=out)
+PY
+}
+
+# The issue's measure: capacity is the most sessions a second a storm set up with none failed
+# (just below overload); each overloaded storm's rate is given as a share of it.
+summary() {
+  python3 - "$WORK/rows" <<'PY'
+import sys
+rows = [l.split() for l in open(sys.argv[1])]
+for srv in dict.fromkeys(r[0] for r in rows):
+    mine = [(float(m), float(u), int(f)) for s, m, u, f in rows if s == srv]
+    clean = [u for m, u, f in mine if f == 0]
+    if not clean:
+        print(f"{srv}: every storm had failures: no capacity below overload measured")
+        continue
+    cap = max(clean)
+    over = ", ".join(f"{m:g}x {u:.1f}/s ({100 * u / cap:.0f} %)" for m, u, f in mine if f)
+    print(f"{srv}: capacity just below overload {cap:.1f}/s (the most set up with none failed)"
+          + (f"; overloaded: {over}" if over else ""))
 PY
 }
 
@@ -98,6 +122,8 @@ for mult in ${STORM_MULTS:-0.7 1 2 5}; do
     res=$(storm "$srv" "$rate" "$n")
     cpu=${res##* }
     res=${res% *}
-    row "$srv" "$rate" "${res% *}" "${res##* }" "$cpu"
+    row "$srv" "$rate" "${res% *}" "${res##* }" "$cpu" "$mult"
   done
 done
+echo
+summary

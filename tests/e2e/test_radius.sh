@@ -3,6 +3,8 @@
 #   auth = radius[...,groupconfig=true]: a login whose Access-Accept carries Framed-IP-Address,
 #   Framed-Route, Class and Acct-Interim-Interval; the tunnel uses that address and route, the
 #   session that group; a wrong password is refused; an Access-Challenge is a second form;
+#   Framed-IPv6-Address, Framed-IPv6-Route, MS-Primary-DNS-Server and DNS-Server-IPv6-Address
+#   become the tunnel's IPv6 address, route and DNS servers; Service-Type Login-User refuses;
 #   acct = radius[...]: freeradius records Start, Interim-Update and Stop with byte counters.
 #   OpenVPN (the openvpn 2.6 client) against the same RADIUS: Framed-IP-Address, Framed-Route
 #   and Class pushed and applied; accounting Start and Stop for its session; a wrong password is
@@ -135,17 +137,29 @@ radalice Cleartext-Password := "radalice-pw"
         Class = "engineers",
         Acct-Interim-Interval = 10
 radbob Cleartext-Password := "radbob-pw"
+radsix Cleartext-Password := "radsix-pw"
+        Service-Type = Framed-User,
+        Framed-IPv6-Address = fd00:250::77,
+        Framed-IPv6-Route = "fd00:88::/48 :: 1",
+        DNS-Server-IPv6-Address = fd00:250::53,
+        MS-Primary-DNS-Server = 10.250.0.53
+radlogin Cleartext-Password := "radlogin-pw"
+        Service-Type = Login-User
 USERS
 chmod -R a+rX "$RAD"
 cat > "$WORK/radcli.conf" <<CONF
 authserver 127.0.0.1:18120:e2e-secret
 acctserver 127.0.0.1:18130:e2e-secret
-dictionary /etc/radcli/dictionary
+dictionary $WORK/radcli-dictionary
 servers $WORK/radcli-servers
 radius_timeout 3
 radius_retries 1
 bindaddr *
 CONF
+# radcli's dictionary with its Microsoft attributes (MS-Primary-DNS-Server), as ocserv's
+# RADIUS setups enable them.
+sed 's|^#\$INCLUDE /etc/radcli/dictionary.microsoft|$INCLUDE /etc/radcli/dictionary.microsoft|' \
+  /etc/radcli/dictionary > "$WORK/radcli-dictionary"
 echo "127.0.0.1 e2e-secret" > "$WORK/radcli-servers"
 chmod 600 "$WORK/radcli-servers"
 
@@ -159,6 +173,7 @@ check "freeradius is up in the server namespace" grep -q "Ready to process reque
 auth = "radius[config=$WORK/radcli.conf,groupconfig=true,nas-identifier=sslvpnd-e2e]"
 acct = "radius[config=$WORK/radcli.conf,nas-identifier=sslvpnd-e2e]"
 ipv4-network = 10.250.0.0/24
+ipv6-network = fd00:250::/64
 route = 192.0.2.0/24
 max-ban-score = 0
 openvpn-udp-port = 1194
@@ -210,6 +225,18 @@ check "GlobalProtect: Access-Challenge as a GP challenge, the right code gives a
 check "GlobalProtect: ... the challenge showed the Reply-Message" grep -q "Enter the code sent to your phone" <<<"$out"
 out=$(ns_auth radbob 'radbob-pw')
 check "a user without Class logs in with no group" grep -q "^COOKIE=" <<<"$out"
+check "RADIUS IPv6 and DNS: the tunnel comes up" oc_connect six radsix 'radsix-pw'
+check "... its IPv6 address is Framed-IPv6-Address" \
+  grep -Eq '^INTERNAL_IP6_(ADDRESS=fd00:250::77|NETMASK=fd00:250::77/[0-9]+)$' "$WORK/six.env.connect"
+check "... Framed-IPv6-Route is its route" grep -q '^CISCO_IPV6_SPLIT_INC_[0-9]*_ADDR=fd00:88::$' "$WORK/six.env.connect"
+# openconnect lists every DNS server in INTERNAL_IP4_DNS, IPv6 ones too.
+check "... MS-Primary-DNS-Server and DNS-Server-IPv6-Address are its DNS servers, alone" \
+  test "$(env_of six connect INTERNAL_IP4_DNS | tr ' ' '\n' | sort | tr '\n' ' ')" = "10.250.0.53 fd00:250::53 "
+check "... ping over IPv6 through the tunnel" in_ns "$NS_C" ping -6 -c 2 -i 0.2 -W 2 fd00:250::1
+oc_stop six
+out=$(ns_auth radlogin 'radlogin-pw')
+check "Service-Type Login-User (not a VPN user): no cookie, as ocserv" bash -c "! grep -q '^COOKIE=' <<<\"\$0\"" "$out"
+check "... logged with the reason" wait_for_log "$LOG" "login failed for 'radlogin' .*Service-Type 1, not Framed-User"
 # ---- OpenVPN against the same RADIUS server ---------------------------------------------------
 ov_client
 if [ -x "$OPENVPN" ] && [ -c /dev/net/tun ]; then

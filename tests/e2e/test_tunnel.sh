@@ -2,7 +2,8 @@
 # CSTP tunnels end to end in network namespaces with the real openconnect client: data through
 # the tunnel (ping, iperf3 both ways), what the client is told (addresses, routes, DNS),
 # reconnects to the same addresses, logout, 20 clients at once, DPD timeout, and the
-# connect/disconnect scripts.
+# connect/disconnect scripts; max-same-clients, session-timeout, idle-timeout and
+# replace-same-clients (a user's new session ends the older one).
 source "$(dirname "$0")/lib.sh"
 e2e_init
 command -v iperf3 >/dev/null || e2e_skip "needs iperf3"
@@ -241,6 +242,31 @@ for _ in $(seq 1 60); do  # bounded to 6 s
   sleep 0.1
 done
 check "idle-timeout ends a tunnel that moves no data" test "$idle" = yes
+oc_stop i1
+
+# ---- replace-same-clients: at max-same-clients, bob's new session ends his older one (told to
+# disconnect, so openconnect exits) instead of being refused, as openvpn without duplicate-cn
+stop_server
+{ base_conf "$PORT" "$WORK/cert" "$PW"; cat <<CONF
+ipv4-network = $VPN_NET
+route = $BEHIND_NET
+max-same-clients = 1
+replace-same-clients = true
+CONF
+} > "$WORK/replace.conf"
+LOG3="$WORK/server-replace.log"
+if start_server "$WORK/replace.conf" "$LOG3" "$WORK/replace.pid" "$PORT"; then
+  check "replace-same-clients: bob's first session connects" oc_connect r1 bob 'bob-Secret1'
+  check "... his second connects too" oc_connect r2 bob 'bob-Secret1'
+  gone=no
+  for _ in $(seq 1 100); do kill -0 "$OC_PID_r1" 2>/dev/null || { gone=yes; break; }; sleep 0.1; done
+  check "... the first is told to disconnect and its openconnect exits" test "$gone" = yes
+  check "... logged" grep -q "user 'bob': an older session ends, replaced by a new connection" "$LOG3"
+  check "... the second pings through its tunnel" in_ns "$NS_C" ping -c 2 -i 0.2 -W 2 -I tunr2 "$VPN_GW"
+  oc_stop r2
+else
+  fail "replace-same-clients server start"
+fi
 
 check "no worker died of a signal it was not sent" bash -c "! grep -Eq 'seccomp filter' '$LOG' && test \$(grep -c 'died of signal' '$LOG') = 1"
 e2e_finish
