@@ -408,6 +408,10 @@ const std::map<std::string_view, Handler>& handlers() {
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.session_timeout = seconds(c, v); }},
       {"max-same-clients",
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.max_same_clients = parse_uint(c, v, 1u << 20); }},
+      {"net-priority",
+       [](Config& cfg, const Ctx& c, std::string_view v) {
+         cfg.net_priority = cfgval::parse_net_priority(c, v);
+       }},
       {"replace-same-clients",
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.replace_same_clients = parse_bool(c, v); }},
       {"connect-script", [](Config& cfg, const Ctx&, std::string_view v) { cfg.connect_script = v; }},

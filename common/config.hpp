@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/config_values.hpp"
 #include "common/ip_addr.hpp"
 
 namespace sslvpn {
@@ -144,8 +145,9 @@ struct Config {
   bool compression = false;
   uint32_t no_compress_limit = 256;
   uint32_t lz4_priority = 90, lzs_priority = 80;
-  uint32_t max_same_clients = 2;      // 0 = unlimited
-  bool replace_same_clients = false;  // at max-same-clients the oldest tunnel ends instead
+  uint32_t max_same_clients = 2;                    // 0 = unlimited
+  bool replace_same_clients = false;                // at max-same-clients the oldest tunnel ends instead
+  std::optional<cfgval::NetPriority> net_priority;  // net-priority: the client sockets' TOS or priority
   // per-user and per-group settings (files of "key = value" lines; see user_config.hpp)
   std::string config_per_user;       // directory: one file per user name
   std::string config_per_group;      // directory: one file per group name

@@ -101,7 +101,7 @@ constexpr OcservKey kOcservKeys[] = {
     {"mobile-idle-timeout", KeyStatus::Implemented, ""},
     {"mtu", KeyStatus::Implemented, ""},
     {"nbns", KeyStatus::Implemented, ""},
-    {"net-priority", KeyStatus::Warned, "not implemented yet"},
+    {"net-priority", KeyStatus::Implemented, ""},
     {"nets", KeyStatus::Warned, "not implemented yet"},
     {"no-compress-limit", KeyStatus::Implemented, ""},
     {"no-route", KeyStatus::Implemented, ""},

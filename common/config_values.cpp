@@ -48,6 +48,19 @@ uint32_t parse_uint(const Where& w, std::string_view v, uint32_t max) {
   return static_cast<uint32_t>(out);
 }
 
+NetPriority parse_net_priority(const Where& w, std::string_view v) {
+  if (v.starts_with("0x") || v.starts_with("0X")) {
+    uint32_t tos = 0;
+    auto [p, ec] = std::from_chars(v.data() + 2, v.data() + v.size(), tos, 16);
+    if (v.size() == 2 || ec != std::errc() || p != v.data() + v.size() || tos > 0xff)
+      fail(w.origin, w.line,
+           "'" + std::string(w.key) + "' expects a TOS byte (0x00-0xff) or a priority, got '" +
+               std::string(v) + "'");
+    return {true, tos};
+  }
+  return {false, parse_uint(w, v, 0x7fffffff)};
+}
+
 uint32_t parse_seconds(const Where& w, std::string_view v) {
   if (v == "none" || v == "unlimited") return 0;
   return parse_uint(w, v, 86400 * 365);

@@ -28,6 +28,14 @@ uint64_t parse_uint64(const Where& w, std::string_view v);
 // Seconds; "none" and "unlimited" are 0.
 uint32_t parse_seconds(const Where& w, std::string_view v);
 IpAddr parse_addr(const Where& w, std::string_view v);
+// ocserv's net-priority: "0xNN" is the IP TOS byte (IPv6: traffic class) of the client's
+// sockets, a decimal number their SO_PRIORITY (applied, as by ocserv, when at most 6: higher
+// needs CAP_NET_ADMIN, which workers do not have).
+struct NetPriority {
+  bool tos = false;
+  uint32_t value = 0;
+};
+NetPriority parse_net_priority(const Where& w, std::string_view v);
 IpNet parse_net(const Where& w, std::string_view v);
 // Address pools as ocserv gives them, in the main configuration and in per-user files:
 // 'ipv4-network' with its prefix, or a bare address with 'ipv4-netmask' (a.b.c.d or /nn);

@@ -54,6 +54,11 @@ SeccompProgram SeccompProgram::compile(const SeccompPolicy& p, bool trap, std::s
     if (!rc)
       rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
                             SCMP_A1(SCMP_CMP_EQ, static_cast<scmp_datum_t>(cmd)));
+  for (const SockOpt& o : p.setsockopt_options)
+    if (!rc)
+      rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 2,
+                            SCMP_A1(SCMP_CMP_EQ, static_cast<scmp_datum_t>(o.level)),
+                            SCMP_A2(SCMP_CMP_EQ, static_cast<scmp_datum_t>(o.name)));
   for (int nr : p.deny_eacces)
     if (!rc) rc = seccomp_rule_add(f, SCMP_ACT_ERRNO(EACCES), nr, 0);
   if (rc) {

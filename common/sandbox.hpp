@@ -15,12 +15,18 @@
 namespace sslvpn {
 
 // A seccomp allow-list as data. Anything not listed kills the process (or traps, to debug).
+struct SockOpt {
+  int level;
+  int name;
+};
+
 struct SeccompPolicy {
-  const char* name;                     // for error messages
-  std::span<const int> allow;           // system calls allowed with any arguments
-  std::span<const int> deny_eacces;     // fail softly (libraries that probe files)
-  std::span<const int> fcntl_commands;  // fcntl with only these commands
-  bool mprotect_without_exec = true;    // mprotect allowed, never adding PROT_EXEC
+  const char* name;                                  // for error messages
+  std::span<const int> allow;                        // system calls allowed with any arguments
+  std::span<const int> deny_eacces;                  // fail softly (libraries that probe files)
+  std::span<const int> fcntl_commands;               // fcntl with only these commands
+  bool mprotect_without_exec = true;                 // mprotect allowed, never adding PROT_EXEC
+  std::span<const SockOpt> setsockopt_options = {};  // setsockopt with only these (level, name)
 };
 
 // A policy compiled by libseccomp to its BPF program (libseccomp's binary-tree layout). The

@@ -102,14 +102,20 @@ const std::map<std::string_view, Handler>& handlers() {
        }},
       {"keepalive", [](ipc::UserSettings& s, const Where& w,
                        std::string_view v) { s.set_keepalive(cfgval::parse_seconds(w, v)); }},
+      {"net-priority",
+       [](ipc::UserSettings& s, const Where& w, std::string_view v) {
+         auto p = cfgval::parse_net_priority(w, v);
+         s.clear_ip_tos();
+         s.clear_socket_priority();
+         p.tos ? s.set_ip_tos(p.value) : s.set_socket_priority(p.value);
+       }},
   };
   return h;
 }
 
 // ocserv's other per-user keys: accepted with a warning.
 bool is_ocserv_user_key(std::string_view k) {
-  static const char* const keys[] = {"hostname", "net-priority", "cgroup", "user-profile",
-                                     "interim-update-secs"};
+  static const char* const keys[] = {"hostname", "cgroup", "user-profile", "interim-update-secs"};
   for (const char* key : keys)
     if (k == key) return true;
   return false;
@@ -273,6 +279,12 @@ void merge_user_settings(ipc::UserSettings& b, const ipc::UserSettings& o) {
   if (o.has_mobile_dpd()) b.set_mobile_dpd(o.mobile_dpd());
   if (o.has_mobile_idle_timeout()) b.set_mobile_idle_timeout(o.mobile_idle_timeout());
   if (o.has_keepalive()) b.set_keepalive(o.keepalive());
+  if (o.has_ip_tos() || o.has_socket_priority()) {  // one net-priority replaces the other
+    b.clear_ip_tos();
+    b.clear_socket_priority();
+    if (o.has_ip_tos()) b.set_ip_tos(o.ip_tos());
+    if (o.has_socket_priority()) b.set_socket_priority(o.socket_priority());
+  }
   if (o.has_tunnel_all_dns()) b.set_tunnel_all_dns(o.tunnel_all_dns());
   if (o.has_restrict_to_ports()) b.set_restrict_to_ports(o.restrict_to_ports());
 }

@@ -81,7 +81,6 @@ void Server::on_session_open_reply(const ipc::SessionOpenReply& r) {
   w->vhost = r.vhost();
   Refusal refusal;
   auto grant = sessions_.open(r, w->pid, w->client_ip, w->request, time(nullptr), &refusal);
-  end_replaced(sessions_.take_replaced(), r.username());
   if (!grant.ok()) {
     log_.warn("tunnel refused for '", sanitize_log_text(r.username()), "' from ", w->client_ip, ": ",
               refusal.reason, refusal.detail.empty() ? "" : " (" + refusal.detail + ")");
@@ -219,6 +218,7 @@ void Server::grant_tunnel(WorkerProc& w) {
   // Our copy of the TUN fd closes here: the device now lives exactly as long as the worker.
   w.phase = WorkerPhase::Tunnel;
   sessions_.settle(w.session_id);
+  end_replaced(sessions_.take_replacing(w.session_id), w.params.username());
   if (w.ovpn_socket.valid()) {
     enlarge_tunnel_rcvbuf(w.ovpn_socket.get());
     w.ovpn_socket.reset();
@@ -278,22 +278,28 @@ void Server::end_replaced(const std::vector<SessionManager::Replaced>& gone, con
   for (const auto& g : gone) {
     log_.info("user '", sanitize_log_text(user), "': an older session ends, replaced by a new connection",
               " (replace-same-clients)");
-    if (auto it = workers_.find(g.worker); it != workers_.end()) {
-      WorkerProc& old = *it->second;
-      old.terminate_logout = true;
-      ipc::MainToWorker m;
-      m.mutable_terminate()->set_reason("replaced by a new connection of the same user");
-      m.mutable_terminate()->set_tell_client(true);
-      if (old.phase != WorkerPhase::Tunnel)
-        kill_worker(old, "its session was replaced by a new connection of the same user");
-      else
-        (void)send_to_worker(old, m);
+    auto it = g.worker > 0 ? workers_.find(g.worker) : workers_.end();
+    if (it == workers_.end()) {  // no tunnel: the session and its cookie end here
+      sessions_.expire(g.id);
+      ipc::MainToSecMod d;
+      d.mutable_session_detach()->set_session_id(g.id);
+      d.mutable_session_detach()->set_logout(true);
+      (void)secmod_out_.send(d);
+      continue;
     }
-    sessions_.expire(g.id);  // its leases free, but for what the new session took over
-    ipc::MainToSecMod d;
-    d.mutable_session_detach()->set_session_id(g.id);
-    d.mutable_session_detach()->set_logout(true);
-    (void)secmod_out_.send(d);
+    // Its tunnel ends, and with it (as a logout) the session: its addresses are freed once its
+    // worker, and so its device, is gone; sec-mod drops the cookie then.
+    WorkerProc& old = *it->second;
+    old.terminate_logout = true;  // end_tunnel's logout
+    if (old.phase != WorkerPhase::Tunnel) {
+      old.user_logout = true;  // abandon_session's
+      kill_worker(old, "its session was replaced by a new connection of the same user");
+      continue;
+    }
+    ipc::MainToWorker m;
+    m.mutable_terminate()->set_reason("replaced by a new connection of the same user");
+    m.mutable_terminate()->set_tell_client(true);
+    (void)send_to_worker(old, m);
   }
 }
 

@@ -97,7 +97,7 @@ size_t SessionManager::leases_in_use() const {
 size_t SessionManager::connected_sessions_of(const std::string& user, uint64_t except) const {
   size_t n = 0;
   for (const auto& [id, s] : sessions_)
-    if (id != except && s.worker > 0 && s.user == user) ++n;
+    if (id != except && s.worker > 0 && !s.replaced && s.user == user) ++n;
   return n;
 }
 
@@ -217,8 +217,8 @@ void SessionManager::fold_client_config(Session& s) const {
   }
 }
 
-Result<void> SessionManager::admit(const Session& s, const std::string& client_ip, time_t now,
-                                   Refusal* refusal) {
+Result<void> SessionManager::admit(Session& s, const std::string& client_ip, time_t now, Refusal* refusal) {
+  if (s.replaced) return refuse(refusal, kBadSession, "replaced by a newer connection of the same user");
   if (s.session_timeout != 0 && now - s.created >= static_cast<time_t>(s.session_timeout))
     return refuse(refusal, kBadSession, "session-timeout reached");
   bool deny_roaming = s.settings.has_deny_roaming() ? s.settings.deny_roaming() : s.cfg->deny_roaming;
@@ -328,12 +328,15 @@ Result<uint32_t> SessionManager::lease(const ipc::SessionOpenReply& who, const s
   Session& s = sessions_[sid];
   auto fail = [&](Errc e) -> Result<uint32_t> {
     give_back(s);
+    unreplace(s);   // the sessions it would have replaced stay as they were
     if (created) {  // a session that never had a tunnel leaves nothing behind
       release(s);
       sessions_.erase(sid);
     }
     return e;
   };
+  if (created && std::find(ended_replaced_.begin(), ended_replaced_.end(), sid) != ended_replaced_.end())
+    return fail(refuse(refusal, kBadSession, "replaced by a newer connection of the same user"));
   if (created) {
     if (auto r = init_session(s, who, client_ip, now, refusal); !r) return fail(r.error());
     if (auto r = choose_pools(s, refusal); !r) return fail(r.error());
@@ -377,7 +380,10 @@ Result<TunnelGrant> SessionManager::open(const ipc::SessionOpenReply& who, pid_t
   auto mtu = lease(who, client_ip, req, now, refusal);
   if (!mtu.ok()) return mtu.error();
   auto g = attach(sid, worker, req, *mtu, now, refusal);
-  if (auto it = sessions_.find(sid); !g.ok() && it != sessions_.end()) give_back(it->second);
+  if (auto it = sessions_.find(sid); !g.ok() && it != sessions_.end()) {
+    give_back(it->second);
+    unreplace(it->second);
+  }
   if (!g.ok() && created) {  // back to a login without a tunnel
     auto it = sessions_.find(sid);
     Login l{sid, it->second.user, it->second.group, client_ip, it->second.created, it->second.vhost};
@@ -548,6 +554,10 @@ ipc::TunnelParams SessionManager::params_for(const Session& s, const TunDevice& 
   p.set_dpd(dpd);
   p.set_keepalive(us.has_keepalive() ? us.keepalive() : c.keepalive);
   p.set_idle_timeout(idle);
+  if (us.has_ip_tos() || us.has_socket_priority())  // net-priority: the user's, or the host's
+    us.has_ip_tos() ? p.set_ip_tos(us.ip_tos()) : p.set_socket_priority(us.socket_priority());
+  else if (c.net_priority)
+    c.net_priority->tos ? p.set_ip_tos(c.net_priority->value) : p.set_socket_priority(c.net_priority->value);
   p.set_rekey_time(c.rekey_time);
   p.set_rekey_in_place(c.rekey_in_place);
   p.set_client_bypass_protocol(c.client_bypass_protocol);
@@ -577,6 +587,7 @@ bool SessionManager::detach(uint64_t sid, pid_t worker, bool logout) {
     return false;  // displaced: the new worker owns it
   it->second.worker = -1;
   give_back(it->second);  // nothing, once its tunnel was up (settle)
+  unreplace(it->second);  // likewise
   if (logout) {
     release(it->second);
     sessions_.erase(it);
@@ -593,6 +604,7 @@ void SessionManager::expire(uint64_t sid) {
   logins_.erase(sid);
   auto it = sessions_.find(sid);
   if (it == sessions_.end() || it->second.worker > 0) return;
+  unreplace(it->second);
   release(it->second);
   sessions_.erase(it);
 }

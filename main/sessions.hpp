@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <ctime>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -48,6 +49,11 @@ struct Session {
   // The detached sessions of the same user whose explicit address this one took (0: none),
   // until its tunnel is up: a failed start gives the address back.
   uint64_t took_v4_from = 0, took_v6_from = 0;
+  // replace-same-clients: a newer session of the user replaces this one. It is not counted, its
+  // cookie opens nothing, and its explicit addresses may pass to the newer one; its tunnel ends
+  // once the newer one's is granted (or it stays as it was if that one is refused).
+  bool replaced = false;
+  std::vector<uint64_t> replacing;  // the sessions this one replaces, until its tunnel is granted
 };
 
 // A login whose cookie has not opened a tunnel yet (openconnect --authenticate, or a client
@@ -117,13 +123,13 @@ class SessionManager {
   // sec-mod dropped the cookie (or an admin terminated it): free the session if no tunnel uses
   // it, forget the login if it never had one.
   void expire(uint64_t sid);
-  // replace-same-clients: sessions that lease() detached to make room for a newer one of the
-  // same user (id, the worker that ran its tunnel). Main ends their tunnels and the sessions.
+  // replace-same-clients: session `sid`'s tunnel is granted, so the sessions it replaces end
+  // now (id, and the worker running its tunnel or -1): main ends their tunnels and cookies.
   struct Replaced {
     uint64_t id = 0;
     pid_t worker = -1;
   };
-  std::vector<Replaced> take_replaced() { return std::exchange(replaced_, {}); }
+  std::vector<Replaced> take_replacing(uint64_t sid);
 
   // sec-mod issued a cookie: the login is listed until its first tunnel, logout or expiry.
   void note_login(Login login);
@@ -147,7 +153,7 @@ class SessionManager {
   // its address leases; its TUN device; all of it as a grant.
   Result<void> init_session(Session& s, const ipc::SessionOpenReply& who, const std::string& client_ip,
                             time_t now, Refusal* refusal) const;
-  Result<void> admit(const Session& s, const std::string& client_ip, time_t now, Refusal* refusal);
+  Result<void> admit(Session& s, const std::string& client_ip, time_t now, Refusal* refusal);
   Result<void> choose_pools(Session& s, Refusal* refusal);
   Result<std::optional<ConnectOutput>> read_client_config(const Session& s, Refusal* refusal) const;
   Result<void> load_client_config(Session& s, Refusal* refusal) const;
@@ -158,10 +164,12 @@ class SessionManager {
   // its cookie alive) passes to `s`, as openvpn's newer connection of a client replaces the
   // older: that session, reconnecting, finds it taken.
   std::optional<IpAddr> acquire_explicit(Session& s, bool v6, const IpAddr& want);
-  // replace-same-clients: the user's oldest connected sessions on s's host are detached (into
-  // replaced_) until s fits under max-same-clients, as openvpn without duplicate-cn keeps the
-  // newest connection of a name.
-  void make_room(const Session& s);
+  // replace-same-clients: the user's oldest connected sessions on s's host are marked replaced
+  // (into s.replacing) so that s fits under max-same-clients, as openvpn without duplicate-cn
+  // keeps the newest connection of a name; none when that would not be enough (then s is
+  // refused). unreplace(): s got no tunnel, they stay as they were.
+  void make_room(Session& s);
+  void unreplace(Session& s);
   // s did not get its tunnel: what it took from a detached session goes back to that session.
   void give_back(Session& s);
   Result<TunDevice> setup_tun(const Session& s, uint32_t mtu, Refusal* refusal);
@@ -189,7 +197,9 @@ class SessionManager {
   Netlink netlink_;
   std::unordered_map<uint64_t, Session> sessions_;
   std::unordered_map<uint64_t, Login> logins_;  // bounded by kMaxLogins
-  std::vector<Replaced> replaced_;              // emptied by take_replaced() after each open()
+  // Sessions ended as replaced, lately (bounded): a cookie open already under way for one of
+  // them when sec-mod dropped it does not bring it back.
+  std::deque<uint64_t> ended_replaced_;
 };
 
 }  // namespace sslvpn::mainproc

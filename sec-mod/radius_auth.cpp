@@ -42,8 +42,9 @@ std::vector<RadiusAttr> reply_attrs(VALUE_PAIR* recv) {
     } else if (type == PW_TYPE_IPV6ADDR && rc_avpair_get_in6(vp, &in6, nullptr) == 0) {
       a.value.assign(reinterpret_cast<const char*>(&in6), 16);
     } else if (type == PW_TYPE_IPV6PREFIX && rc_avpair_get_in6(vp, &in6, &prefix) == 0) {
-      a.value = {'\0', static_cast<char>(std::min(prefix, 128u))};
-      a.value.append(reinterpret_cast<const char*>(&in6), 16);
+      if (prefix > 128) continue;  // not a prefix
+      a.value = {'\0', static_cast<char>(prefix)};
+      a.value.append(reinterpret_cast<const char*>(&in6), (prefix + 7) / 8);
     } else if (type == PW_TYPE_STRING) {
       a.value = raw_string(vp);
     } else {

@@ -42,7 +42,8 @@ std::optional<IpAddr> addr_of(const std::string& v) {
 
 // reserved, prefix length, then at most 16 bytes of prefix (RFC 3162 2.3).
 std::optional<IpNet> prefix_of(const std::string& v) {
-  if (v.size() < 2 || v.size() > 18 || static_cast<uint8_t>(v[1]) > 128) return std::nullopt;
+  // Some prefix bytes and a length that is not 0 (ocserv takes none without them either).
+  if (v.size() <= 2 || v.size() > 18 || v[1] == 0 || static_cast<uint8_t>(v[1]) > 128) return std::nullopt;
   IpAddr a;
   a.family = 10;
   std::copy(v.begin() + 2, v.end(), a.b.begin());

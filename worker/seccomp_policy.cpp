@@ -5,7 +5,9 @@
 #include "worker/seccomp_policy.hpp"
 
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <seccomp.h>
+#include <sys/socket.h>
 
 namespace sslvpn::worker {
 namespace {
@@ -29,10 +31,13 @@ constexpr int kAllow[] = {
     SCMP_SYS(restart_syscall)};
 // fcntl only to read and set descriptor/status flags (non-blocking mode).
 constexpr int kFcntl[] = {F_GETFL, F_SETFL, F_GETFD, F_SETFD};
+// setsockopt only to mark the client's sockets (net-priority).
+constexpr SockOpt kSockOpts[] = {
+    {SOL_SOCKET, SO_PRIORITY}, {IPPROTO_IP, IP_TOS}, {IPPROTO_IPV6, IPV6_TCLASS}};
 // Soft denials: libraries that probe files get an error instead of a dead process.
 constexpr int kDenyEacces[] = {SCMP_SYS(open), SCMP_SYS(openat)};
 
-constexpr SeccompPolicy kWorkerPolicy{"worker", kAllow, kDenyEacces, kFcntl, true};
+constexpr SeccompPolicy kWorkerPolicy{"worker", kAllow, kDenyEacces, kFcntl, true, kSockOpts};
 
 }  // namespace
 

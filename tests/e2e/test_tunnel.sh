@@ -252,17 +252,39 @@ ipv4-network = $VPN_NET
 route = $BEHIND_NET
 max-same-clients = 1
 replace-same-clients = true
+udp-port = $PORT
+net-priority = 0x28
+connect-script = $WORK/refuse-when-told.sh
 CONF
 } > "$WORK/replace.conf"
+# A connect-script that refuses every tunnel while $WORK/refuse exists.
+printf '#!/bin/sh\n[ -e "%s/refuse" ] && exit 1\nexit 0\n' "$WORK" > "$WORK/refuse-when-told.sh"
+chmod 755 "$WORK/refuse-when-told.sh"
 LOG3="$WORK/server-replace.log"
 if start_server "$WORK/replace.conf" "$LOG3" "$WORK/replace.pid" "$PORT"; then
   check "replace-same-clients: bob's first session connects" oc_connect r1 bob 'bob-Secret1'
+  # A new session that does not get its tunnel (the connect-script refuses it) ends nothing.
+  touch "$WORK/refuse"
+  out=$(printf '%s\n' 'bob-Secret1' | in_ns "$NS_C" timeout 20 openconnect --passwd-on-stdin --non-inter -u bob \
+    --servercert "$PIN" --script "$E2E_DIR/client-script.sh" -i tunrx "https://$SERVER_IP:$PORT/" 2>&1)
+  rm -f "$WORK/refuse"
+  check "... a second one the connect-script refuses gets no tunnel" grep -q "connect script refused" <<<"$out"
+  check "... and the first goes on" in_ns "$NS_C" ping -c 2 -i 0.2 -W 2 -I tunr1 "$VPN_GW"
   check "... his second connects too" oc_connect r2 bob 'bob-Secret1'
   gone=no
   for _ in $(seq 1 100); do kill -0 "$OC_PID_r1" 2>/dev/null || { gone=yes; break; }; sleep 0.1; done
   check "... the first is told to disconnect and its openconnect exits" test "$gone" = yes
   check "... logged" grep -q "user 'bob': an older session ends, replaced by a new connection" "$LOG3"
   check "... the second pings through its tunnel" in_ns "$NS_C" ping -c 2 -i 0.2 -W 2 -I tunr2 "$VPN_GW"
+  # net-priority = 0x28: the worker marks the client's TCP connection and its DTLS socket.
+  check "net-priority: the client's TCP connection carries TOS 0x28" \
+    bash -c "ip netns exec '$NS_S' ss -Htn --tos state established '( sport = :$PORT )' | grep -q 'tos:0x28'"
+  marked=no
+  for _ in $(seq 1 50); do  # DTLS comes up beside the tunnel: at most 5 s
+    ip netns exec "$NS_S" ss -Hun --tos "( sport = :$PORT )" | grep -q 'tos:0x28' && { marked=yes; break; }
+    sleep 0.1
+  done
+  check "... and its DTLS socket" test "$marked" = yes
   oc_stop r2
 else
   fail "replace-same-clients server start"

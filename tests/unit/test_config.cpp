@@ -79,12 +79,27 @@ TEST_CASE("config: an unknown key is skipped with a warning naming it, as ocserv
 
 TEST_CASE("config: ocserv keys not implemented yet are warnings", "[config]") {
   std::vector<ConfigWarning> w;
-  std::string text = std::string(kMinimal) + "ping-leases = true\nnet-priority = 5\n";
+  std::string text = std::string(kMinimal) + "ping-leases = true\nproxy-url = http://x/\n";
   (void)parse_config(text, "t", &w);
   REQUIRE(w.size() == 2);
   CHECK(w[0].line == 4);
   CHECK(w[0].text.find("ping-leases = true") != std::string::npos);
-  CHECK(w[1].text.find("'net-priority' is an ocserv option") != std::string::npos);
+  CHECK(w[1].text.find("'proxy-url' is an ocserv option") != std::string::npos);
+}
+
+TEST_CASE("config: net-priority, a TOS byte or a socket priority (ocserv's syntax)", "[config]") {
+  auto tos = parse_config(std::string(kMinimal) + "net-priority = 0x28\n", "t", nullptr).net_priority;
+  REQUIRE(tos);
+  CHECK(tos->tos);
+  CHECK(tos->value == 0x28);
+  auto prio = parse_config(std::string(kMinimal) + "net-priority = 5\n", "t", nullptr).net_priority;
+  REQUIRE(prio);
+  CHECK_FALSE(prio->tos);
+  CHECK(prio->value == 5);
+  CHECK_FALSE(parse_config(std::string(kMinimal), "t", nullptr).net_priority);
+  for (const char* bad : {"0x", "0x100", "0xzz", "high", "-1"})
+    CHECK_THROWS_AS(parse_config(std::string(kMinimal) + "net-priority = " + bad + "\n", "t", nullptr),
+                    ConfigError);
 }
 
 TEST_CASE("config: Debian's stock ocserv.conf lines", "[config]") {

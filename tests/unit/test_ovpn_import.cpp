@@ -110,6 +110,10 @@ TEST_CASE("import: sessions per name follow duplicate-cn and what names a client
       loaded(import(std::string(kBase) + pam + "verify-client-cert none\nusername-as-common-name\n"));
   CHECK(named.max_same_clients == 1);
   CHECK(named.replace_same_clients);
+  // An optional certificate: sslvpnd's user is the login name, which openvpn did not compare.
+  auto opt = loaded(import(std::string(kBase) + pam + "verify-client-cert optional\n"));
+  CHECK(opt.max_same_clients == 0);
+  CHECK_FALSE(opt.replace_same_clients);
   auto dup = loaded(import(std::string(kBase) + "duplicate-cn\n"));
   CHECK(dup.max_same_clients == 0);
   CHECK_FALSE(dup.replace_same_clients);

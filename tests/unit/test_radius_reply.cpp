@@ -81,6 +81,8 @@ TEST_CASE("radius reply: malformed or special values are skipped", "[radius]") {
           {kRadiusMsPrimaryDns, v6({0xfd})},          // IPv6 where IPv4 belongs
           {97, prefix(129, v6({0xfd}))},              // prefix longer than 128
           {97, std::string("\x00", 1)},               // no length
+          {97, prefix(48, "")},                       // no prefix bytes
+          {97, prefix(0, v6({0xfd}))},                // ::/0 would be every IPv6 address
           {97, prefix(64, std::string(17, '\x01'))},  // more than 16 bytes
           {22, "not a route"},
           {25, "a,b"},  // not a group name

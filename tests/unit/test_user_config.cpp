@@ -211,6 +211,19 @@ TEST_CASE("user config: ocserv's own spellings", "[userconfig]") {
   CHECK(w[0].text.find("hostname") != std::string::npos);
 }
 
+TEST_CASE("user config: net-priority per user; one form replaces the other", "[userconfig]") {
+  auto group = parse_user_config("net-priority = 0x20\n", "g", nullptr);
+  CHECK(group.ip_tos() == 0x20);
+  CHECK_FALSE(group.has_socket_priority());
+  auto user = parse_user_config("net-priority = 4\n", "u", nullptr);
+  ipc::UserSettings s;
+  merge_user_settings(s, group);
+  merge_user_settings(s, user);
+  CHECK(s.socket_priority() == 4);
+  CHECK_FALSE(s.has_ip_tos());  // the user's priority, not the group's TOS as well
+  CHECK_THROWS_AS(parse_user_config("net-priority = 0x1ff\n", "u", nullptr), ConfigError);
+}
+
 TEST_CASE("user config: times over a year are a year, with a warning (ocserv takes any int)",
           "[userconfig]") {
   std::vector<ConfigWarning> w;

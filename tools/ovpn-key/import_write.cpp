@@ -242,13 +242,14 @@ bool has(const ImportState& s, const char* key) {
 
 // Without duplicate-cn openvpn keeps one connection per common name, the newest (a new one ends
 // the older): the certificate's CN, or the login name with username-as-common-name. Clients
-// with neither are all "UNDEF", which openvpn does not compare: no limit.
+// with neither are all "UNDEF", which openvpn does not compare: no limit. With an optional
+// certificate, sslvpnd's user is the login name, which openvpn did not compare either.
 void write_same_clients(const ImportState& s, Writer& w) {
   if (has(s, "max-same-clients")) return;  // duplicate-cn
-  if (s.cert_mode == "none" && !s.username_cn)
+  if (s.cert_mode != "require" && !s.username_cn)
     return w.block(
-        "no duplicate-cn, but clients without certificates or username-as-common-name have no common\n"
-        "# name for openvpn to compare: any number of sessions per user",
+        "no duplicate-cn, but logins by password without username-as-common-name: openvpn compared\n"
+        "# no names for them, so any number of sessions per user",
         {"max-same-clients = 0"});
   w.block(
       "no duplicate-cn: one session per user (openvpn's common name); a new connection ends the\n"

@@ -35,10 +35,13 @@ TunnelLoop::TunnelLoop(Logger& log, StreamTransport& stream, TunnelEngine& engin
       engine_(engine),
       tun_(std::move(tun), params.tun_vnet_hdr()),
       main_(main),
+      mark_(params),
       factory_(std::move(datagrams)),
       next_stats_(Clock::now() + kStatsInterval),
       rx_budget_(params.rx_per_sec() ? ByteBudget(params.rx_per_sec(), Clock::now()) : ByteBudget()),
-      tx_budget_(params.tx_per_sec() ? ByteBudget(params.tx_per_sec(), Clock::now()) : ByteBudget()) {}
+      tx_budget_(params.tx_per_sec() ? ByteBudget(params.tx_per_sec(), Clock::now()) : ByteBudget()) {
+  mark_.apply(stream_.fd());
+}
 
 void TunnelLoop::to_datagram(std::span<const uint8_t> record) {
   if (datagram_ready()) (void)dgram_->send(record);  // UDP: a record that cannot go is lost
@@ -64,6 +67,7 @@ void TunnelLoop::check_stream(Clock::time_point now) {
 }
 
 void TunnelLoop::on_udp_socket(const ipc::UdpSocket& m, UniqueFd fd) {
+  mark_.apply(fd.get());
   if (m.stay()) {  // an answer to a check that passed, not a datagram to check
     if (dgram_) dgram_->stay();
     return;

@@ -14,6 +14,7 @@
 #include "common/unique_fd.hpp"
 #include "ipc.pb.h"
 #include "worker/tunnel/engine.hpp"
+#include "worker/tunnel/socket_mark.hpp"
 #include "worker/tunnel/traffic_policy.hpp"
 #include "worker/tunnel/tun_io.hpp"
 
@@ -58,6 +59,7 @@ class TunnelLoop final : public TunnelIo {
   TunnelEngine& engine_;
   worker::TunIo tun_;
   IpcChannel& main_;
+  SocketMark mark_;                             // net-priority, on each socket to the client
   std::unique_ptr<DatagramFactory> factory_;    // null when no datagram channel was offered
   std::unique_ptr<DatagramChannel> dgram_;      // the established channel, if any
   std::unique_ptr<DatagramChannel> candidate_;  // a handshake in progress (never the live channel)
