@@ -12,7 +12,8 @@ constexpr std::array<std::string_view, 14> kReserved = {
     "Trailer",        "Content-Type",      "Content-Encoding", "Set-Cookie", "WWW-Authenticate", "Location",
     "Host",           "Content-Range"};
 
-constexpr std::array<std::string_view, 39> kConnectNames = {"X-CSTP-Version",
+constexpr std::array<std::string_view, 40> kConnectNames = {"X-CSTP-Version",
+                                                            "X-CSTP-Hostname",
                                                             "X-CSTP-Server-Name",
                                                             "X-CSTP-DPD",
                                                             "X-CSTP-Address",

@@ -102,6 +102,14 @@ const std::map<std::string_view, Handler>& handlers() {
        }},
       {"keepalive", [](ipc::UserSettings& s, const Where& w,
                        std::string_view v) { s.set_keepalive(cfgval::parse_seconds(w, v)); }},
+      {"hostname",
+       [](ipc::UserSettings& s, const Where& w, std::string_view v) {
+         if (v.empty() || v.size() > 255 ||
+             std::any_of(v.begin(), v.end(), [](char c) { return c <= ' ' || c == 0x7f; }))
+           cfgval::fail(w.origin, w.line,
+                        "'hostname' expects a host name (no blanks, at most 255 characters)");
+         s.set_hostname(std::string(v));
+       }},
       {"net-priority",
        [](ipc::UserSettings& s, const Where& w, std::string_view v) {
          auto p = cfgval::parse_net_priority(w, v);
@@ -115,7 +123,7 @@ const std::map<std::string_view, Handler>& handlers() {
 
 // ocserv's other per-user keys: accepted with a warning.
 bool is_ocserv_user_key(std::string_view k) {
-  static const char* const keys[] = {"hostname", "cgroup", "user-profile", "interim-update-secs"};
+  static const char* const keys[] = {"cgroup", "user-profile", "interim-update-secs"};
   for (const char* key : keys)
     if (k == key) return true;
   return false;
@@ -259,6 +267,7 @@ void merge_user_settings(ipc::UserSettings& b, const ipc::UserSettings& o) {
       b.clear_ipv6_subnet_prefix();
   }
   if (!o.default_domain().empty()) b.set_default_domain(o.default_domain());
+  if (!o.hostname().empty()) b.set_hostname(o.hostname());
   list(b.mutable_routes(), o.routes());
   list(b.mutable_no_routes(), o.no_routes());
   list(b.mutable_iroutes(), o.iroutes());

@@ -174,7 +174,7 @@ void Server::fill_user_row(const WorkerProc& w, ctl::UserRow* u, bool detail) co
   u->set_ipv6(p.ipv6_address());
   u->set_ptp_ipv6(p.ipv6_local());
   u->set_user_agent(w.request.user_agent());
-  u->set_hostname(w.request.hostname());
+  u->set_hostname(w.params.hostname().empty() ? w.request.hostname() : w.params.hostname());
   u->set_rx(w.stats.bytes_in());
   u->set_tx(w.stats.bytes_out());
   u->set_connected_at(w.tunnel_start);

@@ -94,6 +94,9 @@ void Server::on_session_open_reply(const ipc::SessionOpenReply& r) {
   w->grant = std::move(grant).value();
   w->params = w->grant->params;
   const Session* sess = sessions_.find(w->session_id);
+  // The client's host name, unless the user's or group's file names one (as ocserv's).
+  w->params.set_hostname(sess != nullptr && !sess->settings.hostname().empty() ? sess->settings.hostname()
+                                                                               : w->request.hostname());
   if (sess != nullptr) {  // the session's host, as it was configured when the session began
     w->vhost = sess->vhost;
     w->host_cfg = sess->cfg;
@@ -367,8 +370,8 @@ ScriptEnv Server::script_env(const WorkerProc& w, const char* reason) const {
       {"ID", std::to_string(w.id)},
       {"VHOST", w.vhost.empty() ? "default" : w.vhost},
       {"USER_AGENT", w.request.user_agent()},
-      {"HOSTNAME", w.request.hostname()},
-      {"REMOTE_HOSTNAME", w.request.hostname()},
+      {"HOSTNAME", w.params.hostname()},
+      {"REMOTE_HOSTNAME", w.params.hostname()},
       {"DEVICE_TYPE", w.request.device_type()},
       {"DEVICE_PLATFORM", w.request.device_platform()},
       {"IP_REAL_LOCAL", w.local_ip},

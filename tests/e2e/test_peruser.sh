@@ -6,7 +6,7 @@
 # iroute routes a network behind the client; a broken file refuses the tunnel with a clear log;
 # a group's own ipv4-network (ocserv's per-group pools) gives its members addresses from it, and
 # a network that overlaps the server's pool is refused with a clear log; expose-iroutes and
-# append-routes after a reload.
+# append-routes after a reload; a user's hostname replaces the client's.
 source "$(dirname "$0")/lib.sh"
 e2e_init
 command -v iperf3 >/dev/null || e2e_skip "needs iperf3"
@@ -36,6 +36,7 @@ route = $BEHIND_NET
 route = 172.16.0.0/12
 dns = 10.66.0.53
 iroute = 10.99.0.0/24
+hostname = alice-laptop
 F
 cat > "$WORK/groups/ops" <<F
 route = 192.0.2.0/24
@@ -98,6 +99,9 @@ check "iroute: the server routes 10.99.0.0/24 into her tunnel" \
 check "sslvpnctl show iroutes lists it" \
   bash -c "ip netns exec '$NS_S' '$BUILD_DIR/sslvpnctl' -s '$WORK/ctl.sock' --json show iroutes |
     python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if d[0][\"iroutes\"]==[\"10.99.0.0/24\"] and d[0][\"Username\"]==\"alice\" else 1)'"
+check "her file's hostname in place of the client's (sslvpnctl)" \
+  bash -c "'$BUILD_DIR/sslvpnctl' -s '$WORK/ctl.sock' show user alice | grep -qP '^\tHostname: alice-laptop$'"
+check "... and confirmed to the client (X-CSTP-Hostname)" grep -q '^X-CSTP-Hostname=alice-laptop$' "$WORK/a.env.connect"
 oc_stop a
 
 # ---- bob: his group's file

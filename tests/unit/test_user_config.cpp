@@ -12,7 +12,7 @@ TEST_CASE("user config: keys, lists and errors", "[userconfig]") {
   auto s = parse_user_config(
       "# alice\nexplicit-ipv4 = 10.66.0.50\nroute = 198.51.100.0/24\nroute = \"10.1.0.0/255.255.0.0\"\n"
       "dns = 10.66.0.53\nrx-data-per-sec = 250000\nrestrict-user-to-routes = true\nsession-timeout = none\n"
-      "hostname = laptop\n",
+      "cgroup = cpuset,cpu:test\n",
       "alice", &w);
   CHECK(s.explicit_ipv4() == "10.66.0.50");
   REQUIRE(s.routes_size() == 2);
@@ -22,7 +22,7 @@ TEST_CASE("user config: keys, lists and errors", "[userconfig]") {
   CHECK(s.restrict_to_routes());
   CHECK(s.has_session_timeout());
   CHECK(s.session_timeout() == 0);
-  REQUIRE(w.size() == 1);  // hostname: an ocserv key not implemented
+  REQUIRE(w.size() == 1);  // cgroup: an ocserv key not implemented
   CHECK(w[0].line == 9);
   {  // a key that has no per-user meaning is skipped with a warning, as ocserv does
     std::vector<ConfigWarning> w2;
@@ -207,8 +207,9 @@ TEST_CASE("user config: ocserv's own spellings", "[userconfig]") {
   CHECK(s.mobile_idle_timeout() == 600);
   CHECK(s.mobile_dpd() == 1800);
   CHECK_FALSE(s.has_dpd());
-  REQUIRE(w.size() == 1);  // hostname: accepted, not applied
-  CHECK(w[0].text.find("hostname") != std::string::npos);
+  CHECK(s.hostname() == "pc1");  // in place of the client's, as ocserv's
+  CHECK(w.empty());
+  CHECK_THROWS_AS(parse_user_config("hostname = two words\n", "u", nullptr), ConfigError);
 }
 
 TEST_CASE("user config: net-priority per user; one form replaces the other", "[userconfig]") {

@@ -35,6 +35,7 @@ std::string build_connect_reply(const ipc::TunnelParams& p, std::string_view ser
   };
   add("X-CSTP-Version", "1");
   add("X-CSTP-Server-Name", server_name);
+  if (!p.hostname().empty()) add("X-CSTP-Hostname", p.hostname());  // as accepted (ocserv's)
   add("X-CSTP-DPD", std::to_string(p.dpd()));
   if (!p.ipv4_address().empty()) {
     add("X-CSTP-Address", p.ipv4_address());
