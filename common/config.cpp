@@ -411,6 +411,9 @@ const std::map<std::string_view, Handler>& handlers() {
       {"net-priority",
        [](Config& cfg, const Ctx& c, std::string_view v) {
          cfg.net_priority = cfgval::parse_net_priority(c, v);
+         if (!cfg.net_priority->tos && cfg.net_priority->value > 6)
+           c.warn("'net-priority = " + std::string(v) +
+                  "': a priority above 6 needs CAP_NET_ADMIN, which workers do not have; not applied (as ocserv)");
        }},
       {"replace-same-clients",
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.replace_same_clients = parse_bool(c, v); }},

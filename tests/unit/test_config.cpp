@@ -97,6 +97,10 @@ TEST_CASE("config: net-priority, a TOS byte or a socket priority (ocserv's synta
   CHECK_FALSE(prio->tos);
   CHECK(prio->value == 5);
   CHECK_FALSE(parse_config(std::string(kMinimal), "t", nullptr).net_priority);
+  std::vector<ConfigWarning> w;
+  (void)parse_config(std::string(kMinimal) + "net-priority = 7\n", "t", &w);
+  REQUIRE(w.size() == 1);
+  CHECK(w[0].text.find("not applied") != std::string::npos);
   for (const char* bad : {"0x", "0x100", "0xzz", "high", "-1"})
     CHECK_THROWS_AS(parse_config(std::string(kMinimal) + "net-priority = " + bad + "\n", "t", nullptr),
                     ConfigError);
