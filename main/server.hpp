@@ -202,6 +202,11 @@ class Server final : private udp::Directory {
   void on_session_open_reply(const ipc::SessionOpenReply& r);
   // A cookie sec-mod marked in use for a tunnel that will not run: it may be used again.
   void hand_cookie_back(const ipc::SessionOpenReply& r);
+  // sec-mod learns that no tunnel uses session `sid` now (`logout`: its cookie ends too).
+  void secmod_detach(uint64_t sid, bool logout);
+  // A session without a tunnel, or a login that never opened one, ends: main forgets it and
+  // sec-mod drops its cookie.
+  void end_session(uint64_t sid);
   void on_connect_script_exit(pid_t script, int status);
   // The script's output over the tunnel's settings; why the tunnel is refused, or null.
   const char* apply_connect_output(WorkerProc& w, const std::optional<std::string>& text);

@@ -282,11 +282,7 @@ ctl::CtlReply Server::ctl_end(const ctl::Select& sel, bool terminate) {
     for (const Login* l : sessions_.logins())
       if (session_text(l->id) == sel.session()) sid = l->id;
     if (sid) {
-      sessions_.expire(*sid);  // frees the leases of a session, forgets a login
-      ipc::MainToSecMod d;
-      d.mutable_session_detach()->set_session_id(*sid);
-      d.mutable_session_detach()->set_logout(true);
-      (void)secmod_out_.send(d);
+      end_session(*sid);
       ++n;
     }
   }

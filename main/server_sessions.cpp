@@ -59,9 +59,19 @@ void Server::hand_cookie_back(const ipc::SessionOpenReply& r) {
   // Not while a tunnel uses the session: sec-mod would take the cookie for idle and expire it.
   const Session* live = r.ok() ? sessions_.find(r.session_id()) : nullptr;
   if (!r.ok() || (live != nullptr && live->worker > 0)) return;
+  secmod_detach(r.session_id(), false);
+}
+
+void Server::secmod_detach(uint64_t sid, bool logout) {
   ipc::MainToSecMod d;
-  d.mutable_session_detach()->set_session_id(r.session_id());
+  d.mutable_session_detach()->set_session_id(sid);
+  d.mutable_session_detach()->set_logout(logout);
   (void)secmod_out_.send(d);
+}
+
+void Server::end_session(uint64_t sid) {
+  sessions_.expire(sid);  // frees the leases of a session, forgets a login
+  secmod_detach(sid, true);
 }
 
 void Server::on_session_open_reply(const ipc::SessionOpenReply& r) {
@@ -271,10 +281,7 @@ void Server::abandon_session(WorkerProc& w) {
   uint64_t sid = std::exchange(w.session_id, 0);
   // The user logged out meanwhile (its connect-script still running): the session ends.
   if (sid == 0 || !sessions_.detach(sid, w.pid, w.user_logout)) return;
-  ipc::MainToSecMod d;
-  d.mutable_session_detach()->set_session_id(sid);
-  d.mutable_session_detach()->set_logout(w.user_logout);
-  (void)secmod_out_.send(d);
+  secmod_detach(sid, w.user_logout);
 }
 
 void Server::end_replaced(const std::vector<SessionManager::Replaced>& gone, const std::string& user) {
@@ -283,11 +290,7 @@ void Server::end_replaced(const std::vector<SessionManager::Replaced>& gone, con
               " (replace-same-clients)");
     auto it = g.worker > 0 ? workers_.find(g.worker) : workers_.end();
     if (it == workers_.end()) {  // no tunnel: the session and its cookie end here
-      sessions_.expire(g.id);
-      ipc::MainToSecMod d;
-      d.mutable_session_detach()->set_session_id(g.id);
-      d.mutable_session_detach()->set_logout(true);
-      (void)secmod_out_.send(d);
+      end_session(g.id);
       continue;
     }
     // Its tunnel ends, and with it (as a logout) the session: its addresses are freed once its
@@ -348,12 +351,7 @@ void Server::end_tunnel(WorkerProc& w) {
   collector_session(w, false);
   sessions_.detach(w.session_id, w.pid, logout);
   log_.debug(sessions_.count(), " sessions, ", sessions_.leases_in_use(), " leases in use");
-  if (still_ours) {
-    ipc::MainToSecMod d;
-    d.mutable_session_detach()->set_session_id(w.session_id);
-    d.mutable_session_detach()->set_logout(logout);
-    (void)secmod_out_.send(d);
-  }
+  if (still_ours) secmod_detach(w.session_id, logout);
   run_disconnect_script(w);
 }
 

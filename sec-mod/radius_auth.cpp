@@ -1,8 +1,5 @@
 #include "sec-mod/radius_auth.hpp"
 
-#include <arpa/inet.h>
-
-#include <algorithm>
 #include <cstring>
 
 #include "common/ip_addr.hpp"
