@@ -301,6 +301,7 @@ const std::map<std::string_view, Handler>& handlers() {
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.max_logins_in_progress = parse_uint(c, v, 100000); }},
       {"login-queue-timeout",
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.login_queue_timeout = parse_uint(c, v, 3600); }},
+      {"use-utmp", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.use_utmp = parse_bool(c, v); }},
       {"sec-mod-scale",
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.sec_mod_scale = parse_uint(c, v, 64); }},
       {"rate-limit-ms",

@@ -196,6 +196,7 @@ struct Config {
   uint32_t login_queue_timeout = 10;          // seconds a connection may wait for a login slot
   uint32_t server_drain_ms = 0;               // on SIGTERM: close the ports, keep tunnels this long
   uint32_t server_stats_reset_time = 604800;  // seconds between resets of show status's totals
+  bool use_utmp = true;  // tunnels are logins in utmp and wtmp (ocserv's default), main/os/utmp_log.hpp
   std::string occtl_socket_file = "/run/sslvpnd/sslvpnd.socket";
   // DTLS (the UDP data channel)
   uint16_t udp_port = 0;                // 0 = no DTLS

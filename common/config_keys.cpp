@@ -157,7 +157,7 @@ constexpr OcservKey kOcservKeys[] = {
     {"use-dbus", KeyStatus::Implemented, "ocserv's older key: `true` is `use-occtl = true`"},
     {"use-occtl", KeyStatus::Implemented, ""},
     {"use-seccomp", KeyStatus::Warned, "workers are always sandboxed (`isolate-workers`)"},
-    {"use-utmp", KeyStatus::Warned, "not implemented yet"},
+    {"use-utmp", KeyStatus::Implemented, ""},
     {"user-profile", KeyStatus::Partial,
      "served to the connection that logged in (where openconnect `-x` and Cisco's client fetch it), as "
      "any `/profiles/` path; per-user and per-group files cannot set it (ocserv does not send theirs "

@@ -17,7 +17,7 @@ const std::set<std::string_view, std::less<>>& server_wide_keys() {
       "listen-host", "udp-listen-host", "tcp-port", "udp-port", "listen-netns", "listen-proxy-proto",
       "run-as-user", "run-as-group", "chroot-dir", "isolate-workers", "pid-file", "socket-file",
       "occtl-socket-file", "use-occtl", "use-dbus", "log-level", "sec-mod-scale", "server-drain-ms",
-      "server-stats-reset-time",
+      "server-stats-reset-time", "use-utmp",
       // admission, bans and login timers (main and sec-mod keep one of each)
       "max-clients", "rate-limit-ms", "max-logins-in-progress", "login-queue-timeout", "auth-timeout",
       "cookie-timeout", "max-ban-score", "ban-time", "min-reauth-time", "ban-reset-time",

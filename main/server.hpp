@@ -30,6 +30,7 @@
 #include "main/listener.hpp"
 #include "main/openvpn_mgmt_io.hpp"
 #include "main/openvpn_status.hpp"
+#include "main/os/utmp_log.hpp"
 #include "main/queued_sender.hpp"
 #include "main/scripts.hpp"
 #include "main/sessions.hpp"
@@ -101,6 +102,7 @@ struct WorkerProc {
   bool terminate_logout = false;         // an admin's "terminate": the cookie dies with the tunnel
   bool user_logout = false;              // the user logged out elsewhere (GlobalProtect logout.esp)
   bool killed = false;                   // SIGKILL sent; its exit is on the way
+  bool in_utmp = false;                  // use-utmp: its login is in utmp, its logout is owed
 };
 
 // The HTTPS front's part of a worker's startup message: each host's login page, the [vhost:]
@@ -320,6 +322,8 @@ class Server final : private udp::Directory {
   void on_collector_exit(int status);
   // Tells the collector that w's tunnel came up or went down.
   void collector_session(const WorkerProc& w, bool up);
+  // use-utmp: w's tunnel as a login in utmp and wtmp, and its logout (server_sessions.cpp).
+  void utmp_session(WorkerProc& w, bool up);
   // show flows / show collector: forwarded (nullopt: the answer comes later) or refused now.
   std::optional<ctl::CtlReply> ask_collector(const ctl::CtlRequest& req, uint64_t token);
   // Answers queries the collector left unanswered too long (all: every one, it is gone).
@@ -398,6 +402,8 @@ class Server final : private udp::Directory {
   ev_timer collector_restart_{};
   ev_timer collector_query_timer_{};
   std::unordered_map<uint64_t, double> collector_queries_;  // control token -> deadline
+  UtmpLog utmp_;
+  double utmp_warned_ = -1e9;  // ev_now() of the last warning that utmp or wtmp was not written
   BanDb bans_;
   LoginAdmission admission_{AdmissionLimits{}};
   std::array<uint8_t, 32> ticket_secret_{};  // random per start: TLS tickets die with the process

@@ -7,7 +7,9 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <utility>
 
@@ -256,6 +258,7 @@ void Server::grant_tunnel(WorkerProc& w) {
   }
   publish_event("connect", w, "");
   collector_session(w, true);
+  utmp_session(w, true);
   log_.info("user '", sanitize_log_text(w.params.username()), "' connected from ", w.client_ip, " on ",
             w.params.device(), " as ", w.params.ipv4_address(),
             w.params.ipv6_address().empty() ? "" : " " + w.params.ipv6_address());
@@ -349,10 +352,25 @@ void Server::end_tunnel(WorkerProc& w) {
   if (cfg().acct) send_accounting(w, ipc::AccountingRecord::STOP, terminate_cause(reason));
   publish_event("disconnect", w, R::Reason_Name(reason));
   collector_session(w, false);
+  utmp_session(w, false);
   sessions_.detach(w.session_id, w.pid, logout);
   log_.debug(sessions_.count(), " sessions, ", sessions_.leases_in_use(), " leases in use");
   if (still_ours) secmod_detach(w.session_id, logout);
   run_disconnect_script(w);
+}
+
+void Server::utmp_session(WorkerProc& w, bool up) {
+  if (up ? !cfg().use_utmp : !w.in_utmp) return;  // a logout is owed even if a reload turned it off
+  w.in_utmp = up;
+  timespec now{};
+  clock_gettime(CLOCK_REALTIME, &now);
+  int64_t us = int64_t{now.tv_sec} * 1000000 + now.tv_nsec / 1000;
+  bool ok = up ? utmp_.login({w.params.device(), w.params.username(), w.client_ip, w.pid}, us)
+               : utmp_.logout(w.params.device(), w.pid, us);
+  if (ok || ev_now(loop_) - utmp_warned_ < 60) return;  // a warning a minute at most
+  utmp_warned_ = ev_now(loop_);
+  log_.warn("use-utmp: cannot record ", up ? "a login" : "a logout", " in ", utmp_.utmp_path(),
+            " and wtmp: ", std::strerror(errno), " (set use-utmp = false to stop trying)");
 }
 
 ScriptEnv Server::script_env(const WorkerProc& w, const char* reason) const {

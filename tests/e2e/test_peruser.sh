@@ -6,13 +6,27 @@
 # iroute routes a network behind the client; a broken file refuses the tunnel with a clear log;
 # a group's own ipv4-network (ocserv's per-group pools) gives its members addresses from it, and
 # a network that overlaps the server's pool is refused with a clear log; expose-iroutes and
-# append-routes after a reload; a user's hostname replaces the client's.
+# append-routes after a reload; a user's hostname replaces the client's; use-utmp (ocserv's
+# default): a tunnel is a login in utmp (who) and in wtmp (last) until it ends.
 source "$(dirname "$0")/lib.sh"
 e2e_init
 command -v iperf3 >/dev/null || e2e_skip "needs iperf3"
 command -v python3 >/dev/null || e2e_skip "needs python3 (to read iperf3's JSON)"
 ns_setup
 SERVER_NS=$NS_S
+# use-utmp needs the files to exist (sslvpnd, as glibc, never creates them): a host without
+# them (a container) gets empty ones for this test, removed after it. The private systemd that
+# runs the unit has a /run of its own: utmp is made there before sslvpnd starts.
+UTMP_MADE=()
+[ -e /var/log/wtmp ] || { install -m 664 /dev/null /var/log/wtmp && UTMP_MADE+=(/var/log/wtmp); }
+if unit_mode; then
+  UNIT_EXTRA='ExecStartPre=+/usr/bin/touch /run/utmp'
+elif [ ! -e /run/utmp ]; then
+  install -m 664 /dev/null /run/utmp && UTMP_MADE+=(/run/utmp)
+fi
+test_cleanup() { [ "${#UTMP_MADE[@]}" -eq 0 ] || rm -f "${UTMP_MADE[@]}"; }
+# wtmp_count TYPE USER LINE: wtmp's records of that type (7 login, 8 logout) for the user on the line.
+wtmp_count() { utmpdump /var/log/wtmp 2>/dev/null | grep -cE "^\\[$1\\] \\[[0-9]+\\] \\[[^]]*\\] \\[$2 *\\] \\[$3 *\\]"; }
 PIN=$(make_cert "$WORK/cert" ecdsa)
 PW="$WORK/passwd"
 add_user "$PW" alice 'alice-pw' staff
@@ -102,7 +116,16 @@ check "sslvpnctl show iroutes lists it" \
 check "her file's hostname in place of the client's (sslvpnctl)" \
   bash -c "'$BUILD_DIR/sslvpnctl' -s '$WORK/ctl.sock' show user alice | grep -qP '^\tHostname: alice-laptop$'"
 check "... and confirmed to the client (X-CSTP-Hostname)" grep -q '^X-CSTP-Hostname=alice-laptop$' "$WORK/a.env.connect"
+dev=$("$BUILD_DIR/sslvpnctl" -s "$WORK/ctl.sock" show user alice | sed -n 's/^\tDevice: \([^ ]*\).*/\1/p' | head -n 1)
+check "use-utmp: who lists alice on her device ($dev), from the client's address" \
+  bash -c "who '/proc/$SERVER_PID/root/run/utmp' | grep -qE '^alice +$dev .*\\($CLIENT_IP\\)'"
+logins=$(wtmp_count 7 alice "$dev")
+logouts=$(wtmp_count 8 "" "$dev")
 oc_stop a
+for _ in $(seq 1 50); do who "/proc/$SERVER_PID/root/run/utmp" | grep -q "^alice " || break; sleep 0.1; done
+check "... and not once her tunnel ended" bash -c "! who '/proc/$SERVER_PID/root/run/utmp' | grep -q '^alice '"
+check "... wtmp holds her login (last), and now its logout" \
+  test "$logins" -ge 1 -a "$(wtmp_count 8 "" "$dev")" = $((logouts + 1))
 
 # ---- bob: his group's file
 check "bob's tunnel comes up" oc_connect b bob 'bob-pw'

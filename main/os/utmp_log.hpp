@@ -1,0 +1,52 @@
+// use-utmp (ocserv's, on by default): each tunnel is a login in utmp (`who`, `w`) while it is
+// up, and a login and a logout in wtmp (`last`), under its TUN device's name as the "line".
+//
+// glibc's pututxline() finds a record's slot by reading utmp one record per read(2), from the
+// start, for every call, and waits for the file's lock with alarm(2): thousands of sessions
+// would make each login and logout in main thousands of system calls, and a lock held elsewhere
+// would stop main. So main writes the records itself, in glibc's format and by its rules (a
+// slot is the first login-type record with the same ut_id, or the same line when either id is
+// empty; else one is appended), remembers each device's slot, takes the file's lock only when
+// it is free at once, and reads the whole file, in one call, only when the remembered slot no
+// longer holds the device's record.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+
+struct utmpx;
+
+namespace sslvpn::mainproc {
+
+struct UtmpLogin {
+  std::string line;  // the TUN device, e.g. vpns3
+  std::string user;
+  std::string host;  // the client's address, as text
+  pid_t pid = 0;     // the worker's
+};
+
+class UtmpLog {
+ public:
+  // The system's files (_PATH_UTMP, _PATH_WTMP) unless given (tests).
+  UtmpLog();
+  UtmpLog(std::string utmp_path, std::string wtmp_path);
+
+  // False (errno set) when a file could not be written; the caller logs it. A file that does
+  // not exist is not written and is no failure (glibc creates neither).
+  bool login(const UtmpLogin& who, int64_t now_us);
+  bool logout(const std::string& line, pid_t pid, int64_t now_us);
+
+  const std::string& utmp_path() const { return utmp_path_; }
+
+ private:
+  bool put_utmp(const utmpx& r, const std::string& line, bool append_if_missing);
+  bool append_wtmp(const utmpx& r);
+
+  std::string utmp_path_, wtmp_path_;
+  std::unordered_map<std::string, off_t> slots_;  // device -> its record's offset in utmp
+};
+
+}  // namespace sslvpn::mainproc

@@ -1,0 +1,166 @@
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+#include <unistd.h>
+#include <utmpx.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "main/os/utmp_log.hpp"
+
+using sslvpn::mainproc::UtmpLog;
+
+namespace {
+
+struct TempDir {
+  std::string path;
+  TempDir() {
+    char t[] = "/tmp/utmp-test.XXXXXX";
+    path = mkdtemp(t);
+  }
+  ~TempDir() {
+    for (const char* f : {"/utmp", "/wtmp"}) ::unlink((path + f).c_str());
+    ::rmdir(path.c_str());
+  }
+  std::string file(const char* name, bool create) const {
+    std::string p = path + "/" + name;
+    if (create) std::ofstream(p, std::ios::binary).flush();
+    return p;
+  }
+};
+
+off_t size_of(const std::string& p) {
+  struct stat st {};
+  return ::stat(p.c_str(), &st) == 0 ? st.st_size : -1;
+}
+
+// The file's records as glibc reads them (utmpxname + getutxent): the format is glibc's own.
+std::vector<utmpx> read_with_glibc(const std::string& p) {
+  std::vector<utmpx> out;
+  REQUIRE(utmpxname(p.c_str()) == 0);
+  setutxent();
+  while (const utmpx* r = getutxent()) out.push_back(*r);
+  endutxent();
+  return out;
+}
+
+std::string field(const char* f, size_t n) {
+  return std::string(f, strnlen(f, n));
+}
+
+}  // namespace
+
+TEST_CASE("use-utmp: a tunnel is a login in utmp and wtmp, its end a logout, in glibc's format", "[utmp]") {
+  TempDir d;
+  std::string ut = d.file("utmp", true), wt = d.file("wtmp", true);
+  UtmpLog log(ut, wt);
+  REQUIRE(log.login({"vpns0", "alice", "192.0.2.7", 4242}, 1'700'000'000'123'456));
+  REQUIRE(log.login({"vpns1", "bob", "2001:db8::9", 4343}, 1'700'000'001'000'000));
+  auto rs = read_with_glibc(ut);
+  REQUIRE(rs.size() == 2);
+  CHECK(rs[0].ut_type == USER_PROCESS);
+  CHECK(field(rs[0].ut_line, sizeof rs[0].ut_line) == "vpns0");
+  CHECK(field(rs[0].ut_id, sizeof rs[0].ut_id) == "pns0");
+  CHECK(field(rs[0].ut_user, sizeof rs[0].ut_user) == "alice");
+  CHECK(field(rs[0].ut_host, sizeof rs[0].ut_host) == "192.0.2.7");
+  CHECK(rs[0].ut_pid == 4242);
+  CHECK(rs[0].ut_tv.tv_sec == 1'700'000'000);
+  CHECK(rs[0].ut_tv.tv_usec == 123'456);
+  const unsigned char v4[4] = {192, 0, 2, 7};
+  CHECK(std::memcmp(rs[0].ut_addr_v6, v4, 4) == 0);
+  CHECK(rs[1].ut_addr_v6[0] != 0);  // 2001:db8::9's first bytes
+  CHECK(field(rs[1].ut_user, sizeof rs[1].ut_user) == "bob");
+
+  // alice's tunnel ends: her record becomes DEAD_PROCESS in place, without user or host.
+  REQUIRE(log.logout("vpns0", 4242, 1'700'000'100'000'000));
+  rs = read_with_glibc(ut);
+  REQUIRE(rs.size() == 2);
+  CHECK(rs[0].ut_type == DEAD_PROCESS);
+  CHECK(field(rs[0].ut_user, sizeof rs[0].ut_user).empty());
+  CHECK(field(rs[0].ut_line, sizeof rs[0].ut_line) == "vpns0");
+  CHECK(rs[1].ut_type == USER_PROCESS);
+
+  // wtmp: every login and logout appended, as last(1) pairs them by line.
+  auto ws = read_with_glibc(wt);
+  REQUIRE(ws.size() == 3);
+  CHECK(ws[0].ut_type == USER_PROCESS);
+  CHECK(ws[2].ut_type == DEAD_PROCESS);
+  CHECK(field(ws[2].ut_line, sizeof ws[2].ut_line) == "vpns0");
+
+  // A new server (nothing remembered) reuses vpns0's slot, as pututxline would.
+  UtmpLog fresh(ut, wt);
+  REQUIRE(fresh.login({"vpns0", "carol", "192.0.2.8", 99}, 1'700'000'200'000'000));
+  rs = read_with_glibc(ut);
+  REQUIRE(rs.size() == 2);
+  CHECK(field(rs[0].ut_user, sizeof rs[0].ut_user) == "carol");
+  // The end of a tunnel that was never recorded adds nothing to utmp.
+  REQUIRE(fresh.logout("vpns77", 1, 1'700'000'300'000'000));
+  CHECK(read_with_glibc(ut).size() == 2);
+}
+
+TEST_CASE("use-utmp: other logins' records stay; slots glibc wrote are found", "[utmp]") {
+  TempDir d;
+  std::string ut = d.file("utmp", true), wt = d.file("wtmp", true);
+  // An ssh login and a dead record for vpns2, written by glibc itself.
+  REQUIRE(utmpxname(ut.c_str()) == 0);
+  utmpx ssh{};
+  ssh.ut_type = USER_PROCESS;
+  ssh.ut_pid = 7;
+  std::strncpy(ssh.ut_line, "pts/0", sizeof ssh.ut_line);
+  std::strncpy(ssh.ut_id, "ts/0", sizeof ssh.ut_id);
+  std::strncpy(ssh.ut_user, "root", sizeof ssh.ut_user);
+  utmpx dead{};
+  dead.ut_type = DEAD_PROCESS;
+  std::strncpy(dead.ut_line, "vpns2", sizeof dead.ut_line);
+  std::strncpy(dead.ut_id, "pns2", sizeof dead.ut_id);
+  setutxent();
+  REQUIRE(pututxline(&ssh) != nullptr);
+  REQUIRE(pututxline(&dead) != nullptr);
+  endutxent();
+
+  UtmpLog log(ut, wt);
+  REQUIRE(log.login({"vpns2", "dave", "192.0.2.9", 5}, 1'700'000'000'000'000));
+  REQUIRE(log.login({"vpns3", "erin", "192.0.2.10", 6}, 1'700'000'000'000'000));
+  auto rs = read_with_glibc(ut);
+  REQUIRE(rs.size() == 3);
+  CHECK(field(rs[0].ut_user, sizeof rs[0].ut_user) == "root");  // untouched
+  CHECK(field(rs[1].ut_user, sizeof rs[1].ut_user) == "dave");  // glibc's dead slot reused
+  CHECK(field(rs[2].ut_user, sizeof rs[2].ut_user) == "erin");  // appended
+  // ... and glibc finds our record where it would put its own.
+  REQUIRE(utmpxname(ut.c_str()) == 0);
+  setutxent();
+  utmpx key{};
+  key.ut_type = USER_PROCESS;
+  std::strncpy(key.ut_id, "pns3", sizeof key.ut_id);
+  const utmpx* found = getutxid(&key);
+  REQUIRE(found != nullptr);
+  CHECK(field(found->ut_user, sizeof found->ut_user) == "erin");
+  endutxent();
+}
+
+TEST_CASE("use-utmp: missing files are no failure; a torn wtmp record is overwritten", "[utmp]") {
+  TempDir d;
+  UtmpLog none(d.file("utmp", false), d.file("wtmp", false));
+  CHECK(none.login({"vpns0", "alice", "192.0.2.7", 1}, 0));
+  CHECK(size_of(d.file("utmp", false)) == -1);  // not created
+
+  std::string ut = d.file("utmp", true), wt = d.file("wtmp", true);
+  {
+    std::ofstream torn(wt, std::ios::binary);
+    std::string junk(sizeof(utmpx) + 10, 'x');
+    torn.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+  }
+  UtmpLog log(ut, wt);
+  REQUIRE(log.login({"vpns0", "alice", "192.0.2.7", 1}, 0));
+  CHECK(size_of(wt) == static_cast<off_t>(2 * sizeof(utmpx)));
+  // Long names are cut to the fields' sizes, never past them.
+  std::string user(100, 'u');
+  REQUIRE(log.login({"vpns1", user, std::string(300, '1'), 2}, 0));
+  auto rs = read_with_glibc(ut);
+  REQUIRE(rs.size() == 2);
+  CHECK(field(rs[1].ut_user, sizeof rs[1].ut_user) == std::string(sizeof rs[1].ut_user, 'u'));
+}
