@@ -88,6 +88,7 @@ void Server::start() {
   ev_signal_start(loop_, &sig_int_);
   ev_signal_start(loop_, &sig_hup_);
   ::signal(SIGPIPE, SIG_IGN);
+  end_stale_utmp();
 
   auto pair = make_ipc_pair();
   if (!pair.ok()) throw std::runtime_error("socketpair for sec-mod failed");

@@ -324,6 +324,7 @@ class Server final : private udp::Directory {
   void collector_session(const WorkerProc& w, bool up);
   // use-utmp: w's tunnel as a login in utmp and wtmp, and its logout (server_sessions.cpp).
   void utmp_session(WorkerProc& w, bool up);
+  void end_stale_utmp();  // at start: logins an earlier run left in utmp
   // show flows / show collector: forwarded (nullopt: the answer comes later) or refused now.
   std::optional<ctl::CtlReply> ask_collector(const ctl::CtlRequest& req, uint64_t token);
   // Answers queries the collector left unanswered too long (all: every one, it is gone).

@@ -373,6 +373,16 @@ void Server::utmp_session(WorkerProc& w, bool up) {
             " and wtmp: ", std::strerror(errno), " (set use-utmp = false to stop trying)");
 }
 
+void Server::end_stale_utmp() {
+  if (!cfg().use_utmp) return;
+  std::vector<std::string> prefixes{cfg().device};
+  for (const auto& v : cfg().vhosts) prefixes.push_back(cfg().for_host(v.name).device);
+  timespec now{};
+  clock_gettime(CLOCK_REALTIME, &now);
+  if (size_t n = utmp_.end_stale(prefixes, int64_t{now.tv_sec} * 1000000 + now.tv_nsec / 1000))
+    log_.info("use-utmp: ", n, " login(s) left in utmp by an earlier run ended");
+}
+
 ScriptEnv Server::script_env(const WorkerProc& w, const char* reason) const {
   const auto& p = w.params;
   ScriptEnv env{

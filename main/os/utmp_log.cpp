@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <vector>
 
@@ -95,6 +96,21 @@ off_t find_slot(int fd, const utmpx& r, off_t size) {
   return -1;
 }
 
+bool is_our_device(const utmpx& r, const std::vector<std::string>& prefixes) {
+  std::string line(r.ut_line, strnlen(r.ut_line, sizeof r.ut_line));
+  for (const auto& p : prefixes) {
+    if (p.empty() || line.size() <= p.size() || line.compare(0, p.size(), p) != 0) continue;
+    if (std::all_of(line.begin() + static_cast<std::ptrdiff_t>(p.size()), line.end(),
+                    [](char c) { return c >= '0' && c <= '9'; }))
+      return true;
+  }
+  return false;
+}
+
+bool process_gone(pid_t pid) {
+  return pid <= 0 || (::kill(pid, 0) != 0 && errno == ESRCH);
+}
+
 }  // namespace
 
 UtmpLog::UtmpLog() : UtmpLog(_PATH_UTMP, _PATH_WTMP) {}
@@ -162,6 +178,31 @@ bool UtmpLog::append_wtmp(const utmpx& r) {
   if (fstat(fd.get(), &st) != 0) return false;
   // A torn record at the end (a writer that died) is overwritten, as glibc truncates it.
   return write_at(fd.get(), r, st.st_size - st.st_size % kRecord);
+}
+
+size_t UtmpLog::end_stale(const std::vector<std::string>& prefixes, int64_t now_us) {
+  UniqueFd fd(open(utmp_path_.c_str(), O_RDWR | O_CLOEXEC));
+  if (!fd.valid()) return 0;
+  std::vector<utmpx> stale;
+  {
+    TryLock lock(fd.get());
+    struct stat st {};
+    if (fstat(fd.get(), &st) != 0) return 0;
+    off_t size = std::min(st.st_size - st.st_size % kRecord, kMaxScan);
+    std::vector<utmpx> records(static_cast<size_t>(size / kRecord));
+    ssize_t n = records.empty() ? 0 : pread(fd.get(), records.data(), static_cast<size_t>(size), 0);
+    size_t whole = n > 0 ? static_cast<size_t>(n) / sizeof(utmpx) : 0;
+    for (size_t i = 0; i < whole; ++i) {
+      const utmpx& r = records[i];
+      if (r.ut_type != USER_PROCESS || !is_our_device(r, prefixes) || !process_gone(r.ut_pid)) continue;
+      std::string line(r.ut_line, strnlen(r.ut_line, sizeof r.ut_line));
+      utmpx dead = make_record(DEAD_PROCESS, line, r.ut_pid, now_us);
+      std::memcpy(dead.ut_id, r.ut_id, sizeof dead.ut_id);  // the slot stays the one it was
+      if (write_at(fd.get(), dead, static_cast<off_t>(i) * kRecord)) stale.push_back(dead);
+    }
+  }
+  for (const auto& d : stale) (void)append_wtmp(d);
+  return stale.size();
 }
 
 }  // namespace sslvpn::mainproc

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 struct utmpx;
 
@@ -38,6 +39,11 @@ class UtmpLog {
   // not exist is not written and is no failure (glibc creates neither).
   bool login(const UtmpLogin& who, int64_t now_us);
   bool logout(const std::string& line, pid_t pid, int64_t now_us);
+
+  // At start: logins left by a server that did not end them (it crashed, or the machine lost
+  // power) on a device named PREFIX + digits whose process is gone become logouts in utmp and
+  // wtmp. Returns how many.
+  size_t end_stale(const std::vector<std::string>& prefixes, int64_t now_us);
 
   const std::string& utmp_path() const { return utmp_path_; }
 

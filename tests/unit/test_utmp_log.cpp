@@ -164,3 +164,27 @@ TEST_CASE("use-utmp: missing files are no failure; a torn wtmp record is overwri
   REQUIRE(rs.size() == 2);
   CHECK(field(rs[1].ut_user, sizeof rs[1].ut_user) == std::string(sizeof rs[1].ut_user, 'u'));
 }
+
+TEST_CASE("use-utmp: at start, logins an earlier run left on our devices end", "[utmp]") {
+  TempDir d;
+  std::string ut = d.file("utmp", true), wt = d.file("wtmp", true);
+  UtmpLog before(ut, wt);
+  // A pid that cannot be running (beyond pid_max), one that is (ours), another program's line.
+  REQUIRE(before.login({"vpns4", "alice", "192.0.2.7", 0x3fffffff}, 0));
+  REQUIRE(before.login({"vpns5", "bob", "192.0.2.8", getpid()}, 0));
+  REQUIRE(before.login({"pts/9", "root", "192.0.2.9", 0x3ffffffe}, 0));
+  REQUIRE(before.login({"vpnsx", "eve", "192.0.2.10", 0x3ffffffd}, 0));
+  UtmpLog now(ut, wt);
+  CHECK(now.end_stale({"vpns", "tun"}, 1'700'000'000'000'000) == 1);
+  auto rs = read_with_glibc(ut);
+  REQUIRE(rs.size() == 4);
+  CHECK(rs[0].ut_type == DEAD_PROCESS);  // vpns4: its process is gone
+  CHECK(rs[1].ut_type == USER_PROCESS);  // vpns5: still running
+  CHECK(rs[2].ut_type == USER_PROCESS);  // not ours
+  CHECK(rs[3].ut_type == USER_PROCESS);  // "vpnsx" is not vpns + digits
+  auto ws = read_with_glibc(wt);
+  REQUIRE(ws.size() == 5);  // four logins and vpns4's logout
+  CHECK(ws[4].ut_type == DEAD_PROCESS);
+  CHECK(field(ws[4].ut_line, sizeof ws[4].ut_line) == "vpns4");
+  CHECK(now.end_stale({"vpns"}, 0) == 0);  // once
+}
