@@ -2,7 +2,8 @@
 // RADIUS Framed-IP-Address) that the same user's detached session holds passes to the user's
 // new session (main/sessions.hpp, acquire_explicit), and back if the new one gets no tunnel.
 // Under replace-same-clients, a new session of a user at max-same-clients marks the user's
-// oldest as replaced (make_room); main ends them once the new one's tunnel is granted.
+// oldest as replaced (make_room), takes their addresses (take_replaced), and main ends them once
+// the new one's tunnel is granted.
 #include <algorithm>
 
 #include "main/sessions.hpp"
@@ -27,6 +28,21 @@ std::optional<IpAddr> SessionManager::acquire_explicit(Session& s, bool v6, cons
     held.reset();  // the address stays leased: to `s` now
     (v6 ? s.took_v6_from : s.took_v4_from) = id;
     return want;
+  }
+  return std::nullopt;
+}
+
+std::optional<IpAddr> SessionManager::take_replaced(Session& s, bool v6) {
+  IpPool* pool = v6 ? s.v6 : s.v4;
+  for (uint64_t id : s.replacing) {
+    auto it = sessions_.find(id);
+    if (it == sessions_.end() || (v6 ? it->second.v6 : it->second.v4) != pool) continue;
+    auto& held = v6 ? it->second.ipv6 : it->second.ipv4;
+    if (!held) continue;
+    IpAddr a = *held;
+    held.reset();  // the address stays leased: to `s` now
+    (v6 ? s.took_v6_from : s.took_v4_from) = id;
+    return a;
   }
   return std::nullopt;
 }

@@ -220,6 +220,7 @@ Result<void> SessionManager::lease_addresses(Session& s, const ipc::SessionReque
       return refuse(refusal, kUnavailable,
                     "the assigned address " + s.settings.explicit_ipv4() + " is not available");
   }
+  if (!s.ipv4 && s.v4) s.ipv4 = take_replaced(s, false);
   if (!s.ipv4 && s.v4) s.ipv4 = s.v4->acquire(s.user, parse_ip(req.wanted_ipv4()));
   bool v6_ok = s.v6 && req.ipv6() && mtu >= kMinIpv6Mtu;
   if (!s.ipv6 && v6_ok && !s.settings.explicit_ipv6().empty()) {
@@ -229,6 +230,7 @@ Result<void> SessionManager::lease_addresses(Session& s, const ipc::SessionReque
       return refuse(refusal, kUnavailable,
                     "the assigned address " + s.settings.explicit_ipv6() + " is not available");
   }
+  if (!s.ipv6 && v6_ok) s.ipv6 = take_replaced(s, true);
   if (!s.ipv6 && v6_ok) s.ipv6 = s.v6->acquire(s.user, parse_ip(req.wanted_ipv6()));
   if (s.ipv4 || s.ipv6) return {};
   if (!s.v4 && !s.v6) return refuse(refusal, kUnavailable, "no ipv4-network or ipv6-network is configured");

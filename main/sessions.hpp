@@ -46,8 +46,8 @@ struct Session {
   uint32_t session_timeout = 0;
   std::string first_ip;                      // the client address of the first tunnel (deny-roaming)
   ipc::Protocol protocol = ipc::ANYCONNECT;  // of its last tunnel
-  // The detached sessions of the same user whose explicit address this one took (0: none),
-  // until its tunnel is up: a failed start gives the address back.
+  // The session of the same user whose address this one took (0: none): a detached one's
+  // explicit address, or a replaced one's; until its tunnel is up: a failed start gives it back.
   uint64_t took_v4_from = 0, took_v6_from = 0;
   // replace-same-clients: a newer session of the user replaces this one. It is not counted, its
   // cookie opens nothing, and its explicit addresses may pass to the newer one; its tunnel ends
@@ -164,6 +164,10 @@ class SessionManager {
   // its cookie alive) passes to `s`, as openvpn's newer connection of a client replaces the
   // older: that session, reconnecting, finds it taken.
   std::optional<IpAddr> acquire_explicit(Session& s, bool v6, const IpAddr& want);
+  // replace-same-clients: the address (from s's pool) of a session s replaces passes to s, so the
+  // user keeps the address (as openvpn's ifconfig-pool-persist gives a name its own), and a full
+  // pool does not refuse the newer connection.
+  std::optional<IpAddr> take_replaced(Session& s, bool v6);
   // replace-same-clients: the user's oldest connected sessions on s's host are marked replaced
   // (into s.replacing) so that s fits under max-same-clients, as openvpn without duplicate-cn
   // keeps the newest connection of a name; none when that would not be enough (then s is

@@ -245,10 +245,11 @@ check "idle-timeout ends a tunnel that moves no data" test "$idle" = yes
 oc_stop i1
 
 # ---- replace-same-clients: at max-same-clients, bob's new session ends his older one (told to
-# disconnect, so openconnect exits) instead of being refused, as openvpn without duplicate-cn
+# disconnect, so openconnect exits) instead of being refused, as openvpn without duplicate-cn,
+# and takes its address: a pool with room for one client does not refuse it.
 stop_server
 { base_conf "$PORT" "$WORK/cert" "$PW"; cat <<CONF
-ipv4-network = $VPN_NET
+ipv4-network = ${VPN_NET%/24}/30
 route = $BEHIND_NET
 max-same-clients = 1
 replace-same-clients = true
@@ -270,7 +271,12 @@ if start_server "$WORK/replace.conf" "$LOG3" "$WORK/replace.pid" "$PORT"; then
   rm -f "$WORK/refuse"
   check "... a second one the connect-script refuses gets no tunnel" grep -q "connect script refused" <<<"$out"
   check "... and the first goes on" in_ns "$NS_C" ping -c 2 -i 0.2 -W 2 -I tunr1 "$VPN_GW"
+  out=$(printf '%s\n' 'alice-Secret1' | in_ns "$NS_C" timeout 20 openconnect --passwd-on-stdin --non-inter -u alice \
+    --servercert "$PIN" --script "$E2E_DIR/client-script.sh" -i tunra "https://$SERVER_IP:$PORT/" 2>&1)
+  check "... the pool (a /30) has no address for another user (alice)" grep -q "no free IP address" <<<"$out"
   check "... his second connects too" oc_connect r2 bob 'bob-Secret1'
+  check "... with the first one's address ($(env_of r1 connect INTERNAL_IP4_ADDRESS))" \
+    test "$(env_of r2 connect INTERNAL_IP4_ADDRESS)" = "$(env_of r1 connect INTERNAL_IP4_ADDRESS)" -a -n "$(env_of r1 connect INTERNAL_IP4_ADDRESS)"
   gone=no
   for _ in $(seq 1 100); do kill -0 "$OC_PID_r1" 2>/dev/null || { gone=yes; break; }; sleep 0.1; done
   check "... the first is told to disconnect and its openconnect exits" test "$gone" = yes
