@@ -250,6 +250,7 @@ oc_stop i1
 stop_server
 { base_conf "$PORT" "$WORK/cert" "$PW"; cat <<CONF
 ipv4-network = ${VPN_NET%/24}/30
+ipv6-network = fd00:7e::/64
 route = $BEHIND_NET
 max-same-clients = 1
 replace-same-clients = true
@@ -271,9 +272,9 @@ if start_server "$WORK/replace.conf" "$LOG3" "$WORK/replace.pid" "$PORT"; then
   rm -f "$WORK/refuse"
   check "... a second one the connect-script refuses gets no tunnel" grep -q "connect script refused" <<<"$out"
   check "... and the first goes on" in_ns "$NS_C" ping -c 2 -i 0.2 -W 2 -I tunr1 "$VPN_GW"
-  out=$(printf '%s\n' 'alice-Secret1' | in_ns "$NS_C" timeout 20 openconnect --passwd-on-stdin --non-inter -u alice \
+  out=$(printf '%s\n' 'alice-Secret1' | in_ns "$NS_C" timeout 20 openconnect --disable-ipv6 --passwd-on-stdin --non-inter -u alice \
     --servercert "$PIN" --script "$E2E_DIR/client-script.sh" -i tunra "https://$SERVER_IP:$PORT/" 2>&1)
-  check "... the pool (a /30) has no address for another user (alice)" grep -q "no free IP address" <<<"$out"
+  check "... the pool (a /30) has no IPv4 address for another user (alice, IPv4 only)" grep -q "no free IP address" <<<"$out"
   check "... his second connects too" oc_connect r2 bob 'bob-Secret1'
   check "... with the first one's address ($(env_of r1 connect INTERNAL_IP4_ADDRESS))" \
     test "$(env_of r2 connect INTERNAL_IP4_ADDRESS)" = "$(env_of r1 connect INTERNAL_IP4_ADDRESS)" -a -n "$(env_of r1 connect INTERNAL_IP4_ADDRESS)"
@@ -282,6 +283,10 @@ if start_server "$WORK/replace.conf" "$LOG3" "$WORK/replace.pid" "$PORT"; then
   check "... the first is told to disconnect and its openconnect exits" test "$gone" = yes
   check "... logged" grep -q "user 'bob': an older session ends, replaced by a new connection" "$LOG3"
   check "... the second pings through its tunnel" in_ns "$NS_C" ping -c 2 -i 0.2 -W 2 -I tunr2 "$VPN_GW"
+  check "... it has the first one's IPv6 address too ($(env_of r1 connect INTERNAL_IP6_NETMASK))" \
+    test "$(env_of r2 connect INTERNAL_IP6_NETMASK)" = "$(env_of r1 connect INTERNAL_IP6_NETMASK)" -a -n "$(env_of r1 connect INTERNAL_IP6_NETMASK)"
+  check "... and pings over IPv6 once the first one's device is gone" \
+    in_ns "$NS_C" ping -6 -c 2 -i 0.2 -W 2 -I tunr2 fd00:7e::1
   # net-priority = 0x28: the worker marks the client's TCP connection and its DTLS socket.
   check "net-priority: the client's TCP connection carries TOS 0x28" \
     bash -c "ip netns exec '$NS_S' ss -Htn --tos state established '( sport = :$PORT )' | grep -q 'tos:0x28'"
