@@ -293,6 +293,8 @@ const std::map<std::string_view, Handler>& handlers() {
        [](Config&, const Ctx& c, std::string_view v) { accept_if_off(c, v, "leases are not pinged"); }},
       {"log-level",
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.log_level = static_cast<int>(parse_uint(c, v, 9)); }},
+      {"listen-host-is-dyndns",
+       [](Config& cfg, const Ctx& c, std::string_view v) { cfg.listen_host_is_dyndns = parse_bool(c, v); }},
       {"client-bypass-protocol",
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.client_bypass_protocol = parse_bool(c, v); }},
       {"server-stats-reset-time",

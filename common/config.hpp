@@ -183,6 +183,7 @@ struct Config {
   bool use_occtl = true;
   std::optional<int> log_level;         // ocserv's scale (0-9); -d on the command line wins
   bool client_bypass_protocol = false;  // X-CSTP-Client-Bypass-Protocol
+  bool listen_host_is_dyndns = false;   // X-CSTP-DynDNS: clients resolve the name again to reconnect
   // ocserv's select-group-by-url (implied by cisco-client-compat = true, as in ocserv 1.3+): a
   // login posted to https://server/GROUP asks for that group, and its form offers only it.
   bool select_group_by_url = false;

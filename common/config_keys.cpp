@@ -88,7 +88,7 @@ constexpr OcservKey kOcservKeys[] = {
     {"limit-worker-memory", KeyStatus::Warned, "the systemd unit bounds memory (MemoryMax)"},
     {"listen-clear-file", KeyStatus::Warned, "removed from ocserv in 1.1.2"},
     {"listen-host", KeyStatus::Implemented, ""},
-    {"listen-host-is-dyndns", KeyStatus::Warned, "not implemented yet"},
+    {"listen-host-is-dyndns", KeyStatus::Implemented, ""},
     {"listen-netns", KeyStatus::Implemented, ""},
     {"listen-proxy-proto", KeyStatus::Implemented, ""},
     {"log-level", KeyStatus::Implemented, ""},

@@ -504,6 +504,7 @@ ipc::TunnelParams SessionManager::params_for(const Session& s, const TunDevice& 
   p.set_rekey_time(c.rekey_time);
   p.set_rekey_in_place(c.rekey_in_place);
   p.set_client_bypass_protocol(c.client_bypass_protocol);
+  p.set_dyndns(c.listen_host_is_dyndns);
   p.set_restrict_to_ports(us.has_restrict_to_ports() ? us.restrict_to_ports() : c.restrict_user_to_ports);
   if (c.compression) {
     bool lz4_first = c.lz4_priority >= c.lzs_priority;

@@ -112,6 +112,7 @@ TEST_CASE("http headers: every X-CSTP-/X-DTLS- header the CONNECT answer sends i
   p.set_idle_timeout(600);
   p.set_session_timeout(7200);
   p.set_hostname("pc1");
+  p.set_dyndns(true);
   p.mutable_dtls()->set_udp_port(4443);
   cstp::ReplyChoices choices;
   choices.compression = {"oc-lz4", "lzs"};
