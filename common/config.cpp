@@ -2,6 +2,7 @@
 #include "common/config_nvm.hpp"
 #include "common/config_openvpn.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <functional>
 #include <set>
@@ -377,6 +378,14 @@ const std::map<std::string_view, Handler>& handlers() {
       {"nbns", [](Config& cfg, const Ctx& c, std::string_view v) { cfg.nbns.push_back(parse_addr(c, v)); }},
       {"split-dns", [](Config& cfg, const Ctx&, std::string_view v) { cfg.split_dns.emplace_back(v); }},
       {"default-domain", [](Config& cfg, const Ctx&, std::string_view v) { cfg.default_domain = v; }},
+      {"proxy-url",
+       [](Config& cfg, const Ctx& c, std::string_view v) {
+         // It travels in a header line and a pushed option: one printable word.
+         if (v.empty() || v.size() > 1024 ||
+             std::any_of(v.begin(), v.end(), [](char ch) { return ch <= ' ' || ch == 0x7f || ch == '"'; }))
+           fail(c.origin, c.line, "proxy-url: a URL of at most 1024 printable characters without spaces or quotes");
+         cfg.proxy_url = v;
+       }},
       {"tunnel-all-dns",
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.tunnel_all_dns = parse_bool(c, v); }},
       {"route",

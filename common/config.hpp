@@ -114,6 +114,7 @@ struct Config {
   std::vector<IpAddr> nbns;
   std::vector<std::string> split_dns;
   std::string default_domain;
+  std::string proxy_url;  // a PAC file's URL for clients; %{U} and %{G} are the user and group
   bool tunnel_all_dns = false;
   bool route_default = false;         // "route = default" (or no route at all)
   bool route_default_listed = false;  // "route = default" itself (what append-routes adds)

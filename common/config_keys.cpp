@@ -114,7 +114,7 @@ constexpr OcservKey kOcservKeys[] = {
     {"ping-leases", KeyStatus::Partial, "only `false`; `true` is warned about (leases are not pinged)"},
     {"pre-login-banner", KeyStatus::Implemented, ""},
     {"predictable-ips", KeyStatus::Implemented, ""},
-    {"proxy-url", KeyStatus::Warned, "not implemented yet"},
+    {"proxy-url", KeyStatus::Implemented, ""},
     {"rate-limit-ms", KeyStatus::Implemented, ""},
     {"rekey-method", KeyStatus::Implemented, ""},
     {"rekey-time", KeyStatus::Implemented, ""},

@@ -12,7 +12,7 @@ constexpr std::array<std::string_view, 14> kReserved = {
     "Trailer",        "Content-Type",      "Content-Encoding", "Set-Cookie", "WWW-Authenticate", "Location",
     "Host",           "Content-Range"};
 
-constexpr std::array<std::string_view, 41> kConnectNames = {"X-CSTP-Version",
+constexpr std::array<std::string_view, 42> kConnectNames = {"X-CSTP-Version",
                                                             "X-CSTP-Hostname",
                                                             "X-CSTP-Server-Name",
                                                             "X-CSTP-DPD",
@@ -39,6 +39,7 @@ constexpr std::array<std::string_view, 41> kConnectNames = {"X-CSTP-Version",
                                                             "X-CSTP-TCP-Keepalive",
                                                             "X-CSTP-Client-Bypass-Protocol",
                                                             "X-CSTP-DynDNS",
+                                                            "X-CSTP-MSIE-Proxy-Pac-URL",
                                                             "X-CSTP-License",
                                                             "X-CSTP-Banner",
                                                             "X-CSTP-Content-Encoding",

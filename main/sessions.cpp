@@ -2,6 +2,7 @@
 
 #include "main/user_settings.hpp"
 
+#include "common/header_lines.hpp"
 #include "common/text.hpp"
 #include "common/user_config.hpp"
 
@@ -505,6 +506,7 @@ ipc::TunnelParams SessionManager::params_for(const Session& s, const TunDevice& 
   p.set_rekey_in_place(c.rekey_in_place);
   p.set_client_bypass_protocol(c.client_bypass_protocol);
   p.set_dyndns(c.listen_host_is_dyndns);
+  if (!c.proxy_url.empty()) p.set_proxy_pac_url(expand_user_group(c.proxy_url, s.user, s.group));
   p.set_restrict_to_ports(us.has_restrict_to_ports() ? us.restrict_to_ports() : c.restrict_user_to_ports);
   if (c.compression) {
     bool lz4_first = c.lz4_priority >= c.lzs_priority;

@@ -149,6 +149,8 @@ case1() {
   check "$T: the pushed route: ping the host behind the server" in_ns "$NS_C" ping -c 3 -i 0.2 -W 2 "$BEHIND_IP"
   check "$T: the DNS server was pushed" grep -Eq "PUSH: Received control message: .*dhcp-option DNS $GW" "$WORK/ov-a.log"
   check "$T: ... and in openvpn 2.6's own form (dns server 0 address)" grep -Eq "PUSH: Received control message: .*dns server 0 address $GW" "$WORK/ov-a.log"
+  check "$T: proxy-url, the user's, pushed (dhcp-option PROXY_AUTO_CONFIG_URL)" \
+    grep -q "PUSH: Received control message: .*dhcp-option PROXY_AUTO_CONFIG_URL http://pac.example/alice.pac" "$WORK/ov-a.log"
   check "$T: 20 MB each way, byte-exact (sha256)" tcp_copy_ok "$NS_S" "$GW" 5701 20000000
   check "$T: sslvpnctl show users lists alice with her address" bash -c "'$CTL' -s '$SOCK' show users | grep -q 'alice .*$a4'"
   check "$T: show users --json: protocol openvpn" test "$(user_field alice Protocol)" = openvpn
@@ -323,7 +325,8 @@ case5() {
 }
 
 echo "# server A: UDP, tls-crypt"
-if ov_server A 10.83.1 fd83:1 "openvpn-udp-port = $OV_PORT" "openvpn-tls-crypt = $WORK/tc.key"; then
+if ov_server A 10.83.1 fd83:1 "openvpn-udp-port = $OV_PORT" "openvpn-tls-crypt = $WORK/tc.key" \
+  "proxy-url = http://pac.example/%{U}.pac"; then
   case1
   case12
   case5

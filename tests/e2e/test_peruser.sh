@@ -7,6 +7,7 @@
 # a group's own ipv4-network (ocserv's per-group pools) gives its members addresses from it, and
 # a network that overlaps the server's pool is refused with a clear log; expose-iroutes and
 # append-routes after a reload; a user's hostname replaces the client's; listen-host-is-dyndns;
+# proxy-url;
 # use-utmp (ocserv's
 # default): a tunnel is a login in utmp (who) and in wtmp (last) until it ends.
 source "$(dirname "$0")/lib.sh"
@@ -88,6 +89,7 @@ config-per-group = $WORK/groups
 max-ban-score = 0
 occtl-socket-file = $WORK/ctl.sock
 listen-host-is-dyndns = true
+proxy-url = http://pac.example/%{U}.pac
 CONF
 } > "$WORK/sslvpnd.conf"
 ns_route_vpn_back "$VPN_NET"
@@ -133,6 +135,8 @@ check "... wtmp holds her login (last), and now its logout" \
 check "bob's tunnel comes up" oc_connect b bob 'bob-pw' -v
 check "listen-host-is-dyndns: the client is told to resolve the name again (X-CSTP-DynDNS)" \
   grep -q 'X-CSTP-DynDNS: true' "$WORK/b.oc.log"
+check "proxy-url: the client gets its PAC URL, with the user's name (X-CSTP-MSIE-Proxy-Pac-URL)" \
+  test "$(env_of b connect X-CSTP-MSIE-Proxy-Pac-URL)" = http://pac.example/bob.pac
 check "the ops group file's route" test "$(env_of b connect CISCO_SPLIT_INC_0_ADDR)" = 192.0.2.0
 check "the ops group file's DNS" test "$(env_of b connect INTERNAL_IP4_DNS)" = 10.66.0.54
 oc_stop b

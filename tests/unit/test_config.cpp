@@ -79,12 +79,20 @@ TEST_CASE("config: an unknown key is skipped with a warning naming it, as ocserv
 
 TEST_CASE("config: ocserv keys not implemented yet are warnings", "[config]") {
   std::vector<ConfigWarning> w;
-  std::string text = std::string(kMinimal) + "ping-leases = true\nproxy-url = http://x/\n";
+  std::string text = std::string(kMinimal) + "ping-leases = true\nhost-update-script = /bin/true\n";
   (void)parse_config(text, "t", &w);
   REQUIRE(w.size() == 2);
   CHECK(w[0].line == 4);
   CHECK(w[0].text.find("ping-leases = true") != std::string::npos);
-  CHECK(w[1].text.find("'proxy-url' is an ocserv option") != std::string::npos);
+  CHECK(w[1].text.find("'host-update-script' is an ocserv option") != std::string::npos);
+}
+
+TEST_CASE("config: proxy-url is one printable word", "[config]") {
+  CHECK(parse_config(std::string(kMinimal) + "proxy-url = http://pac.example/%{U}.pac\n", "t", nullptr)
+            .proxy_url == "http://pac.example/%{U}.pac");
+  for (const char* bad :
+       {"proxy-url = http://a b/\n", "proxy-url = \"http://a\"b\"\n", "proxy-url = http://a/\x7f\n"})
+    CHECK_THROWS_WITH(parse_config(std::string(kMinimal) + bad, "t", nullptr), Catch::Contains("proxy-url"));
 }
 
 TEST_CASE("config: net-priority, a TOS byte or a socket priority (ocserv's syntax)", "[config]") {

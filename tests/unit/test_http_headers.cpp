@@ -113,6 +113,7 @@ TEST_CASE("http headers: every X-CSTP-/X-DTLS- header the CONNECT answer sends i
   p.set_session_timeout(7200);
   p.set_hostname("pc1");
   p.set_dyndns(true);
+  p.set_proxy_pac_url("http://pac.example/alice.pac");
   p.mutable_dtls()->set_udp_port(4443);
   cstp::ReplyChoices choices;
   choices.compression = {"oc-lz4", "lzs"};

@@ -91,6 +91,7 @@ std::string build_connect_reply(const ipc::TunnelParams& p, std::string_view ser
   add("X-CSTP-License", "accept");
   add("X-CSTP-Client-Bypass-Protocol", p.client_bypass_protocol() ? "true" : "false");
   if (p.dyndns()) add("X-CSTP-DynDNS", "true");
+  if (!p.proxy_pac_url().empty()) add("X-CSTP-MSIE-Proxy-Pac-URL", p.proxy_pac_url());
   if (dtls.enabled) {
     add("X-DTLS-Port", std::to_string(p.dtls().udp_port()));
     add("X-DTLS-DPD", std::to_string(p.dpd()));
