@@ -174,6 +174,7 @@ struct Config {
   bool listen_proxy_proto = false;
   std::string connect_script;
   std::string disconnect_script;
+  std::string host_update_script;  // run when a tunnel starts with the client's host name known
   // bans (ocserv's points model)
   uint32_t max_ban_score = 80;  // 0 = off
   uint32_t ban_time = 300;

@@ -66,7 +66,7 @@ constexpr OcservKey kOcservKeys[] = {
     {"dtls-psk", KeyStatus::Implemented, ""},
     {"enable-auth", KeyStatus::Implemented, ""},
     {"expose-iroutes", KeyStatus::Implemented, ""},
-    {"host-update-script", KeyStatus::Warned, "not implemented yet"},
+    {"host-update-script", KeyStatus::Implemented, ""},
     {"http-headers", KeyStatus::Warned, "not implemented yet"},
     {"idle-timeout", KeyStatus::Implemented, ""},
     {"included-http-headers", KeyStatus::Implemented, ""},

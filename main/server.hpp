@@ -250,6 +250,7 @@ class Server final : private udp::Directory {
   const Config& host_config(const WorkerProc& w) const {
     return w.host_cfg ? *w.host_cfg : cfg().for_host(w.vhost);
   }
+  void run_host_update_script(const WorkerProc& w);
   void run_disconnect_script(const WorkerProc& w);
 
   // Control socket (server_ctl.cpp).

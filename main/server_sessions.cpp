@@ -257,6 +257,7 @@ void Server::grant_tunnel(WorkerProc& w) {
     send_accounting(w, ipc::AccountingRecord::START);
   }
   publish_event("connect", w, "");
+  run_host_update_script(w);
   collector_session(w, true);
   utmp_session(w, true);
   log_.info("user '", sanitize_log_text(w.params.username()), "' connected from ", w.client_ip, " on ",
@@ -447,7 +448,8 @@ ScriptEnv Server::script_env(const WorkerProc& w, const char* reason) const {
 void Server::add_openvpn_script_env(ScriptEnv& env, const WorkerProc& w, const char* reason) const {
   const auto& p = w.params;
   bool connect = std::string_view(reason) == "connect";
-  env["script_type"] = connect ? "client-connect" : "client-disconnect";
+  bool disconnect = std::string_view(reason) == "disconnect";
+  env["script_type"] = connect ? "client-connect" : disconnect ? "client-disconnect" : reason;
   env["common_name"] = p.username();
   env["username"] = p.username();
   // openvpn names an IPv6 client's address trusted_ip6, an IPv4 one's trusted_ip.
@@ -463,7 +465,7 @@ void Server::add_openvpn_script_env(ScriptEnv& env, const WorkerProc& w, const c
     env["ifconfig_pool_netmask"] = p.ipv4_netmask();
   }
   if (!p.ipv6_address().empty()) env["ifconfig_pool_remote_ip6"] = p.ipv6_address();
-  if (!connect) {
+  if (disconnect) {
     env["bytes_received"] = std::to_string(w.stats.bytes_in());
     env["bytes_sent"] = std::to_string(w.stats.bytes_out());
     env["time_duration"] = std::to_string(time(nullptr) - w.tunnel_start);
@@ -478,6 +480,15 @@ void Server::run_disconnect_script(const WorkerProc& w) {
   env["STATS_BYTES_OUT"] = std::to_string(w.stats.bytes_out());
   env["STATS_DURATION"] = std::to_string(time(nullptr) - w.tunnel_start);
   if (!start_script(script, env)) log_.error("cannot start disconnect-script '", script, "'");
+}
+
+// host-update-script (ocserv's): once a tunnel is up, with the host name the client sent (or
+// the user's or group's `hostname`), e.g. to publish it in a DNS zone. REASON=host-update.
+void Server::run_host_update_script(const WorkerProc& w) {
+  const std::string& script = host_config(w).host_update_script;
+  if (script.empty() || w.params.hostname().empty()) return;
+  if (!start_script(script, script_env(w, "host-update")))
+    log_.error("cannot start host-update-script '", script, "'");
 }
 
 void Server::send_accounting(WorkerProc& w, ipc::AccountingRecord::Kind kind, uint32_t terminate_cause) {

@@ -90,8 +90,11 @@ max-ban-score = 0
 occtl-socket-file = $WORK/ctl.sock
 listen-host-is-dyndns = true
 proxy-url = http://pac.example/%{U}.pac
+host-update-script = $WORK/host-update.sh
 CONF
 } > "$WORK/sslvpnd.conf"
+printf '#!/bin/sh\necho "$REASON $USERNAME $HOSTNAME $IP_REMOTE $DEVICE" >> "%s/host-updates"\n' "$WORK" > "$WORK/host-update.sh"
+chmod 755 "$WORK/host-update.sh"
 ns_route_vpn_back "$VPN_NET"
 LOG="$WORK/server.log"
 # sslvpnd -t reads the per-user files too (they are otherwise read at each login): erin's broken
@@ -120,6 +123,9 @@ check "sslvpnctl show iroutes lists it" \
 check "her file's hostname in place of the client's (sslvpnctl)" \
   bash -c "'$BUILD_DIR/sslvpnctl' -s '$WORK/ctl.sock' show user alice | grep -qP '^\tHostname: alice-laptop$'"
 check "... and confirmed to the client (X-CSTP-Hostname)" grep -q '^X-CSTP-Hostname=alice-laptop$' "$WORK/a.env.connect"
+for _ in $(seq 1 50); do [ -s "$WORK/host-updates" ] && break; sleep 0.1; done
+check "host-update-script runs with her host name, address and device" \
+  grep -qE '^host-update alice alice-laptop 10\.66\.0\.50 vpns[0-9]+$' "$WORK/host-updates"
 dev=$("$BUILD_DIR/sslvpnctl" -s "$WORK/ctl.sock" show user alice | sed -n 's/^\tDevice: \([^ ]*\).*/\1/p' | head -n 1)
 check "use-utmp: who lists alice on her device ($dev), from the client's address" \
   bash -c "who '/proc/$SERVER_PID/root/run/utmp' | grep -qE '^alice +$dev .*\\($CLIENT_IP\\)'"
