@@ -380,10 +380,13 @@ const std::map<std::string_view, Handler>& handlers() {
       {"default-domain", [](Config& cfg, const Ctx&, std::string_view v) { cfg.default_domain = v; }},
       {"proxy-url",
        [](Config& cfg, const Ctx& c, std::string_view v) {
-         // It travels in a header line and a pushed option: one printable word.
+         // It travels in a header line and a pushed option (PUSH_REPLY's options are separated by
+         // commas): one printable word.
          if (v.empty() || v.size() > 1024 ||
-             std::any_of(v.begin(), v.end(), [](char ch) { return ch <= ' ' || ch == 0x7f || ch == '"'; }))
-           fail(c.origin, c.line, "proxy-url: a URL of at most 1024 printable characters without spaces or quotes");
+             std::any_of(v.begin(), v.end(),
+                         [](char ch) { return (ch >= 0 && ch <= ' ') || ch == 0x7f || ch == '"' || ch == ','; }))
+           fail(c.origin, c.line,
+                "proxy-url: a URL of at most 1024 printable characters without spaces, quotes or commas");
          cfg.proxy_url = v;
        }},
       {"tunnel-all-dns",

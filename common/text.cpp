@@ -145,4 +145,23 @@ bool openvpn_words(std::string_view line, std::vector<std::string>& words) {
   return true;
 }
 
+bool is_dns_host_name(std::string_view name) noexcept {
+  if (name.empty() || name.size() > 253) return false;
+  size_t label = 0;
+  char prev = '.';
+  for (char ch : name) {
+    bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+    if (ch == '.') {
+      if (label == 0 || prev == '-') return false;
+      label = 0;
+    } else if (alnum || (ch == '-' && label > 0)) {
+      if (++label > 63) return false;
+    } else {
+      return false;
+    }
+    prev = ch;
+  }
+  return label > 0 && prev != '-';
+}
+
 }  // namespace sslvpn

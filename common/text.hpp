@@ -32,6 +32,11 @@ std::optional<std::string> read_regular_file(const std::string& path, size_t lim
 // chose, before it reaches a log line or a script's environment.
 std::string replace_control_chars(std::string in, char with);
 
+// An RFC 1123 host name: labels of 1 to 63 letters, digits and '-' (not first or last), joined
+// by '.', 253 characters at most. What a host name a client chose must be before a script that
+// publishes it (host-update-script) gets it.
+bool is_dns_host_name(std::string_view name) noexcept;
+
 // One line of an openvpn configuration in words, as openvpn's parse_line reads it: blanks
 // separate words; a word that starts with '#' or ';' starts a comment; "..." and '...' make one
 // word (a word starting with a quote ends at the closing one); a backslash takes the next

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "common/port_filter.hpp"
+#include "common/text.hpp"
 #include "main/server.hpp"
 
 namespace sslvpn::mainproc {
@@ -487,6 +488,11 @@ void Server::run_disconnect_script(const WorkerProc& w) {
 void Server::run_host_update_script(const WorkerProc& w) {
   const std::string& script = host_config(w).host_update_script;
   if (script.empty() || w.params.hostname().empty()) return;
+  if (!is_dns_host_name(w.params.hostname())) {  // the client's choice: not handed on as it is
+    log_.info("host-update-script not run for '", sanitize_log_text(w.params.username()),
+              "': its host name is not an RFC 1123 name");
+    return;
+  }
   if (!start_script(script, script_env(w, "host-update")))
     log_.error("cannot start host-update-script '", script, "'");
 }

@@ -71,8 +71,12 @@ void SessionManager::make_room(Session& s) {
   size_t excess = counted - max_same + 1;
   // Only the same host's: a vhost has its own users, who may share a name with another's.
   std::vector<Session*> theirs;
+  // A session still taking over from others (its tunnel not granted yet) is not one: its
+  // replaced sessions, and the addresses it took, would be lost track of (two tunnels, one
+  // address). The newer login is refused while it waits.
   for (auto& [id, o] : sessions_)
-    if (id != s.id && o.worker > 0 && !o.replaced && o.user == s.user && o.vhost == s.vhost)
+    if (id != s.id && o.worker > 0 && !o.replaced && o.user == s.user && o.vhost == s.vhost &&
+        o.replacing.empty() && o.took_v4_from == 0 && o.took_v6_from == 0)
       theirs.push_back(&o);
   if (theirs.size() < excess) return;  // not enough on this host: s is refused, no one ends
   std::sort(theirs.begin(), theirs.end(), [](const Session* a, const Session* b) {

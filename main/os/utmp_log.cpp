@@ -32,24 +32,17 @@ utmpx make_record(short type, const std::string& line, pid_t pid, int64_t now_us
   std::memset(&r, 0, sizeof r);
   r.ut_type = type;
   r.ut_pid = pid;
+  // No ut_id: glibc then finds a record's slot by its line, which is unique (a device name is
+  // never given to two tunnels at once); four characters of it would not be (vpns1234 and
+  // vpns11234).
   put_field(r.ut_line, line);
-  // As login(1) does with a tty: the line's last four characters are its id.
-  std::string id = line.size() > sizeof r.ut_id ? line.substr(line.size() - sizeof r.ut_id) : line;
-  put_field(r.ut_id, id);
   r.ut_tv.tv_sec = static_cast<decltype(r.ut_tv.tv_sec)>(now_us / 1000000);
   r.ut_tv.tv_usec = static_cast<decltype(r.ut_tv.tv_usec)>(now_us % 1000000);
   return r;
 }
 
-bool login_type(short t) {
-  return t == INIT_PROCESS || t == LOGIN_PROCESS || t == USER_PROCESS || t == DEAD_PROCESS;
-}
-
-// glibc's rule for the record pututxline() replaces.
-bool same_slot(const utmpx& a, const utmpx& b) {
-  if (!login_type(a.ut_type) || !login_type(b.ut_type)) return false;
-  if (a.ut_id[0] != 0 && b.ut_id[0] != 0) return std::strncmp(a.ut_id, b.ut_id, sizeof a.ut_id) == 0;
-  return std::strncmp(a.ut_line, b.ut_line, sizeof a.ut_line) == 0;
+std::string line_of(const utmpx& r) {
+  return std::string(r.ut_line, strnlen(r.ut_line, sizeof r.ut_line));
 }
 
 // The file's write lock when it is free now; main never waits for one held elsewhere (a
@@ -84,20 +77,8 @@ bool write_at(int fd, const utmpx& r, off_t at) {
   return false;
 }
 
-// The first record at or after 0 that is `r`'s slot; -1 if none. `size` is the file's.
-off_t find_slot(int fd, const utmpx& r, off_t size) {
-  size = std::min(size - size % kRecord, kMaxScan);
-  std::vector<utmpx> records(static_cast<size_t>(size / kRecord));
-  ssize_t n = records.empty() ? 0 : pread(fd, records.data(), static_cast<size_t>(size), 0);
-  if (n <= 0) return -1;
-  size_t whole = static_cast<size_t>(n) / sizeof(utmpx);
-  for (size_t i = 0; i < whole; ++i)
-    if (same_slot(records[i], r)) return static_cast<off_t>(i) * kRecord;
-  return -1;
-}
-
 bool is_our_device(const utmpx& r, const std::vector<std::string>& prefixes) {
-  std::string line(r.ut_line, strnlen(r.ut_line, sizeof r.ut_line));
+  std::string line = line_of(r);
   for (const auto& p : prefixes) {
     if (p.empty() || line.size() <= p.size() || line.compare(0, p.size(), p) != 0) continue;
     if (std::all_of(line.begin() + static_cast<std::ptrdiff_t>(p.size()), line.end(),
@@ -145,27 +126,42 @@ bool UtmpLog::logout(const std::string& line, pid_t pid, int64_t now_us) {
   return in_utmp && in_wtmp;
 }
 
-bool UtmpLog::put_utmp(const utmpx& r, const std::string& line, bool append_if_missing) {
+bool UtmpLog::put_utmp(const utmpx& r, const std::string& line, bool login) {
   UniqueFd fd(open(utmp_path_.c_str(), O_RDWR | O_CLOEXEC));
   if (!fd.valid()) return errno == ENOENT;  // a system without utmp
   TryLock lock(fd.get());
-  off_t slot = -1;
-  if (auto it = slots_.find(line); it != slots_.end()) {
+  auto holds = [&](off_t at, short type, pid_t pid) {
     utmpx there;
-    if (pread(fd.get(), &there, sizeof there, it->second) == static_cast<ssize_t>(sizeof there) &&
-        same_slot(there, r))
-      slot = it->second;
+    return pread(fd.get(), &there, sizeof there, at) == static_cast<ssize_t>(sizeof there) &&
+           there.ut_type == type && line_of(there) == (type == DEAD_PROCESS ? line_of(there) : line) &&
+           (pid == 0 || there.ut_pid == pid);
+  };
+  if (!login) {  // the device's own record, if it is still the tunnel's: it becomes DEAD_PROCESS
+    auto it = slots_.find(line);
+    if (it == slots_.end()) return true;  // never recorded: nothing to end
+    off_t at = it->second;
+    slots_.erase(it);
+    if (!holds(at, USER_PROCESS, r.ut_pid)) return true;  // someone else's now
+    if (!write_at(fd.get(), r, at)) return false;
+    free_.push_back(at);
+    return true;
   }
-  struct stat st {};
+  // A slot one of our tunnels left (still a dead record), or a new one at the end.
+  off_t slot = -1;
+  while (slot < 0 && !free_.empty()) {
+    off_t at = free_.back();
+    free_.pop_back();
+    if (holds(at, DEAD_PROCESS, 0)) slot = at;
+  }
   if (slot < 0) {
+    struct stat st {};
     if (fstat(fd.get(), &st) != 0) return false;
-    slot = find_slot(fd.get(), r, st.st_size);
+    slot = st.st_size - st.st_size % kRecord;  // past a torn record, as glibc truncates it
   }
-  if (slot < 0) {
-    if (!append_if_missing) return true;  // nothing to end
-    slot = st.st_size - st.st_size % kRecord;
+  if (!write_at(fd.get(), r, slot)) {
+    free_.push_back(slot);
+    return false;
   }
-  if (!write_at(fd.get(), r, slot)) return false;
   slots_[line] = slot;
   return true;
 }
@@ -194,11 +190,19 @@ size_t UtmpLog::end_stale(const std::vector<std::string>& prefixes, int64_t now_
     size_t whole = n > 0 ? static_cast<size_t>(n) / sizeof(utmpx) : 0;
     for (size_t i = 0; i < whole; ++i) {
       const utmpx& r = records[i];
-      if (r.ut_type != USER_PROCESS || !is_our_device(r, prefixes) || !process_gone(r.ut_pid)) continue;
-      std::string line(r.ut_line, strnlen(r.ut_line, sizeof r.ut_line));
-      utmpx dead = make_record(DEAD_PROCESS, line, r.ut_pid, now_us);
+      off_t at = static_cast<off_t>(i) * kRecord;
+      if (!is_our_device(r, prefixes)) continue;
+      if (r.ut_type == DEAD_PROCESS) {  // an earlier run's: its slots serve this run's tunnels
+        free_.push_back(at);
+        continue;
+      }
+      if (r.ut_type != USER_PROCESS || !process_gone(r.ut_pid)) continue;
+      utmpx dead = make_record(DEAD_PROCESS, line_of(r), r.ut_pid, now_us);
       std::memcpy(dead.ut_id, r.ut_id, sizeof dead.ut_id);  // the slot stays the one it was
-      if (write_at(fd.get(), dead, static_cast<off_t>(i) * kRecord)) stale.push_back(dead);
+      if (write_at(fd.get(), dead, at)) {
+        stale.push_back(dead);
+        free_.push_back(at);
+      }
     }
   }
   for (const auto& d : stale) (void)append_wtmp(d);

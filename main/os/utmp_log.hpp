@@ -4,11 +4,11 @@
 // glibc's pututxline() finds a record's slot by reading utmp one record per read(2), from the
 // start, for every call, and waits for the file's lock with alarm(2): thousands of sessions
 // would make each login and logout in main thousands of system calls, and a lock held elsewhere
-// would stop main. So main writes the records itself, in glibc's format and by its rules (a
-// slot is the first login-type record with the same ut_id, or the same line when either id is
-// empty; else one is appended), remembers each device's slot, takes the file's lock only when
-// it is free at once, and reads the whole file, in one call, only when the remembered slot no
-// longer holds the device's record.
+// would stop main. So main writes the records itself, in glibc's format: a login takes a slot
+// one of its tunnels left (a dead record of one of its devices, also an earlier run's, found at
+// start) or a new one at the end; a logout rewrites the tunnel's own record, if it still is. No
+// ut_id, so glibc's programs find a record by its line, as they find ocserv's. main takes the
+// file's lock only when it is free at once.
 #pragma once
 
 #include <sys/types.h>
@@ -42,17 +42,18 @@ class UtmpLog {
 
   // At start: logins left by a server that did not end them (it crashed, or the machine lost
   // power) on a device named PREFIX + digits whose process is gone become logouts in utmp and
-  // wtmp. Returns how many.
+  // wtmp. Returns how many. Those slots, and other dead ones of such devices, serve new logins.
   size_t end_stale(const std::vector<std::string>& prefixes, int64_t now_us);
 
   const std::string& utmp_path() const { return utmp_path_; }
 
  private:
-  bool put_utmp(const utmpx& r, const std::string& line, bool append_if_missing);
+  bool put_utmp(const utmpx& r, const std::string& line, bool login);
   bool append_wtmp(const utmpx& r);
 
   std::string utmp_path_, wtmp_path_;
-  std::unordered_map<std::string, off_t> slots_;  // device -> its record's offset in utmp
+  std::unordered_map<std::string, off_t> slots_;  // a tunnel's device -> its record's offset in utmp
+  std::vector<off_t> free_;                       // slots of our dead records, for the next logins
 };
 
 }  // namespace sslvpn::mainproc

@@ -91,7 +91,8 @@ TEST_CASE("config: proxy-url is one printable word", "[config]") {
   CHECK(parse_config(std::string(kMinimal) + "proxy-url = http://pac.example/%{U}.pac\n", "t", nullptr)
             .proxy_url == "http://pac.example/%{U}.pac");
   for (const char* bad :
-       {"proxy-url = http://a b/\n", "proxy-url = \"http://a\"b\"\n", "proxy-url = http://a/\x7f\n"})
+       {"proxy-url = http://a b/\n", "proxy-url = \"http://a\"b\"\n", "proxy-url = http://a/\x7f\n",
+                          "proxy-url = http://a/?x=1,2\n"})
     CHECK_THROWS_WITH(parse_config(std::string(kMinimal) + bad, "t", nullptr), Catch::Contains("proxy-url"));
 }
 

@@ -32,3 +32,16 @@ TEST_CASE("read_regular_file: regular files only, at most limit + 1 bytes", "[te
   ::unlink((d + "/small").c_str());
   ::rmdir(dir);
 }
+
+TEST_CASE("is_dns_host_name: RFC 1123 names only", "[text]") {
+  for (const char* ok : {"pc1", "alice-laptop", "a.example.com", "x", "1host", "a-b.c-d"})
+    CHECK(is_dns_host_name(ok));
+  for (const char* bad :
+       {"", "-a", "a-", "a..b", ".a", "a.", "a b", "a;rm -rf", "a_b", "caf\xc3\xa9", "a.-b"})
+    CHECK_FALSE(is_dns_host_name(bad));
+  CHECK(is_dns_host_name(std::string(63, 'a')));
+  CHECK_FALSE(is_dns_host_name(std::string(64, 'a')));
+  std::string long_name;
+  for (int i = 0; i < 64; ++i) long_name += "abc.";
+  CHECK_FALSE(is_dns_host_name(long_name + "x"));  // 257 characters
+}

@@ -64,7 +64,7 @@ TEST_CASE("use-utmp: a tunnel is a login in utmp and wtmp, its end a logout, in 
   REQUIRE(rs.size() == 2);
   CHECK(rs[0].ut_type == USER_PROCESS);
   CHECK(field(rs[0].ut_line, sizeof rs[0].ut_line) == "vpns0");
-  CHECK(field(rs[0].ut_id, sizeof rs[0].ut_id) == "pns0");
+  CHECK(field(rs[0].ut_id, sizeof rs[0].ut_id).empty());  // found by its line, as ocserv's
   CHECK(field(rs[0].ut_user, sizeof rs[0].ut_user) == "alice");
   CHECK(field(rs[0].ut_host, sizeof rs[0].ut_host) == "192.0.2.7");
   CHECK(rs[0].ut_pid == 4242);
@@ -91,18 +91,56 @@ TEST_CASE("use-utmp: a tunnel is a login in utmp and wtmp, its end a logout, in 
   CHECK(ws[2].ut_type == DEAD_PROCESS);
   CHECK(field(ws[2].ut_line, sizeof ws[2].ut_line) == "vpns0");
 
-  // A new server (nothing remembered) reuses vpns0's slot, as pututxline would.
-  UtmpLog fresh(ut, wt);
-  REQUIRE(fresh.login({"vpns0", "carol", "192.0.2.8", 99}, 1'700'000'200'000'000));
+  // The next login takes the slot alice's tunnel left: utmp does not grow.
+  REQUIRE(log.login({"vpns2", "carol", "192.0.2.8", 99}, 1'700'000'200'000'000));
   rs = read_with_glibc(ut);
   REQUIRE(rs.size() == 2);
   CHECK(field(rs[0].ut_user, sizeof rs[0].ut_user) == "carol");
   // The end of a tunnel that was never recorded adds nothing to utmp.
-  REQUIRE(fresh.logout("vpns77", 1, 1'700'000'300'000'000));
+  REQUIRE(log.logout("vpns77", 1, 1'700'000'300'000'000));
   CHECK(read_with_glibc(ut).size() == 2);
 }
 
-TEST_CASE("use-utmp: other logins' records stay; slots glibc wrote are found", "[utmp]") {
+TEST_CASE("use-utmp: device names that end alike keep their own records; slots are reused", "[utmp]") {
+  TempDir d;
+  std::string ut = d.file("utmp", true), wt = d.file("wtmp", true);
+  UtmpLog log(ut, wt);
+  REQUIRE(log.login({"vpns1234", "ann", "192.0.2.1", 10}, 0));
+  REQUIRE(log.login({"vpns11234", "ben", "192.0.2.2", 11}, 0));
+  REQUIRE(log.logout("vpns1234", 10, 0));
+  auto rs = read_with_glibc(ut);
+  REQUIRE(rs.size() == 2);
+  CHECK(rs[0].ut_type == DEAD_PROCESS);
+  CHECK(rs[1].ut_type == USER_PROCESS);  // ben is still logged in
+  CHECK(field(rs[1].ut_user, sizeof rs[1].ut_user) == "ben");
+  // A thousand tunnels, one after the other, on ever new devices: two records in all.
+  for (int i = 0; i < 1000; ++i) {
+    std::string dev = "vpns" + std::to_string(20000 + i);
+    REQUIRE(log.login({dev, "u", "192.0.2.3", 100 + i}, 0));
+    REQUIRE(log.logout(dev, 100 + i, 0));
+  }
+  CHECK(size_of(ut) == static_cast<off_t>(2 * sizeof(utmpx)));
+  // A logout whose record another tunnel took meanwhile leaves it alone.
+  REQUIRE(log.login({"vpns5", "cat", "192.0.2.4", 50}, 0));
+  UtmpLog other(ut, wt);  // a second writer of the same file (glibc's programs)
+  REQUIRE(utmpxname(ut.c_str()) == 0);
+  setutxent();
+  utmpx mine{};
+  mine.ut_type = USER_PROCESS;
+  std::strncpy(mine.ut_line, "vpns5", sizeof mine.ut_line);
+  const utmpx* found = getutxline(&mine);
+  REQUIRE(found != nullptr);
+  utmpx over = *found;
+  over.ut_pid = 51;  // the same line, another process
+  REQUIRE(pututxline(&over) != nullptr);
+  endutxent();
+  REQUIRE(log.logout("vpns5", 50, 0));
+  bool still = false;
+  for (const auto& r : read_with_glibc(ut)) still = still || (r.ut_type == USER_PROCESS && r.ut_pid == 51);
+  CHECK(still);
+}
+
+TEST_CASE("use-utmp: other logins' records stay; dead slots of our devices are reused", "[utmp]") {
   TempDir d;
   std::string ut = d.file("utmp", true), wt = d.file("wtmp", true);
   // An ssh login and a dead record for vpns2, written by glibc itself.
@@ -123,20 +161,21 @@ TEST_CASE("use-utmp: other logins' records stay; slots glibc wrote are found", "
   endutxent();
 
   UtmpLog log(ut, wt);
-  REQUIRE(log.login({"vpns2", "dave", "192.0.2.9", 5}, 1'700'000'000'000'000));
+  REQUIRE(log.end_stale({"vpns"}, 0) == 0);  // the dead vpns2 is a free slot, not a stale login
+  REQUIRE(log.login({"vpns7", "dave", "192.0.2.9", 5}, 1'700'000'000'000'000));
   REQUIRE(log.login({"vpns3", "erin", "192.0.2.10", 6}, 1'700'000'000'000'000));
   auto rs = read_with_glibc(ut);
   REQUIRE(rs.size() == 3);
   CHECK(field(rs[0].ut_user, sizeof rs[0].ut_user) == "root");  // untouched
-  CHECK(field(rs[1].ut_user, sizeof rs[1].ut_user) == "dave");  // glibc's dead slot reused
+  CHECK(field(rs[1].ut_user, sizeof rs[1].ut_user) == "dave");  // the dead slot reused
   CHECK(field(rs[2].ut_user, sizeof rs[2].ut_user) == "erin");  // appended
-  // ... and glibc finds our record where it would put its own.
+  // ... and glibc finds our record by its line, as who(1) and login programs do.
   REQUIRE(utmpxname(ut.c_str()) == 0);
   setutxent();
   utmpx key{};
   key.ut_type = USER_PROCESS;
-  std::strncpy(key.ut_id, "pns3", sizeof key.ut_id);
-  const utmpx* found = getutxid(&key);
+  std::strncpy(key.ut_line, "vpns3", sizeof key.ut_line);
+  const utmpx* found = getutxline(&key);
   REQUIRE(found != nullptr);
   CHECK(field(found->ut_user, sizeof found->ut_user) == "erin");
   endutxent();

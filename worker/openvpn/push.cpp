@@ -107,10 +107,11 @@ std::vector<std::string> push_options(const ipc::TunnelParams& p, const PushSett
   for (const auto& d : p.dns()) o.push_back("dhcp-option DNS" + std::string(is_ipv6(d) ? "6 " : " ") + d);
   if (!p.default_domain().empty()) o.push_back("dhcp-option DOMAIN " + p.default_domain());
   for (const auto& d : p.split_dns()) o.push_back("dhcp-option DOMAIN-SEARCH " + d);
-  // OpenVPN Connect's; openvpn 2.x hands it to its scripts (foreign_option_N). One word only:
-  // a user or group name with a space would split it.
-  if (const auto& pac = p.proxy_pac_url();
-      !pac.empty() && std::none_of(pac.begin(), pac.end(), [](char ch) { return ch <= ' ' || ch == '"'; }))
+  // OpenVPN Connect's; openvpn 2.x hands it to its scripts (foreign_option_N). One word only,
+  // and no comma (PUSH_REPLY's separator): a user or group name with either is not pushed.
+  if (const auto& pac = p.proxy_pac_url(); !pac.empty() && std::none_of(pac.begin(), pac.end(), [](char ch) {
+        return (ch >= 0 && ch <= ' ') || ch == '"' || ch == ',';
+      }))
     o.push_back("dhcp-option PROXY_AUTO_CONFIG_URL " + pac);
   // openvpn 2.6's own form, to clients that announce it (IV_PROTO_DNS_OPTION, or 2.7's _V2):
   // it takes precedence over dhcp-option on the client. One address per server id.
