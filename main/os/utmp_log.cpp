@@ -133,7 +133,7 @@ bool UtmpLog::put_utmp(const utmpx& r, const std::string& line, bool login) {
   auto holds = [&](off_t at, short type, pid_t pid) {
     utmpx there;
     return pread(fd.get(), &there, sizeof there, at) == static_cast<ssize_t>(sizeof there) &&
-           there.ut_type == type && line_of(there) == (type == DEAD_PROCESS ? line_of(there) : line) &&
+           there.ut_type == type && (type == DEAD_PROCESS || line_of(there) == line) &&
            (pid == 0 || there.ut_pid == pid);
   };
   if (!login) {  // the device's own record, if it is still the tunnel's: it becomes DEAD_PROCESS

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,19 @@ std::vector<utmpx> read_with_glibc(const std::string& p) {
 
 std::string field(const char* f, size_t n) {
   return std::string(f, strnlen(f, n));
+}
+
+// The login record glibc's getutxline finds for LINE, as who(1) and login programs find it.
+std::optional<utmpx> find_line_with_glibc(const std::string& p, const char* line) {
+  REQUIRE(utmpxname(p.c_str()) == 0);
+  setutxent();
+  utmpx key{};
+  key.ut_type = USER_PROCESS;
+  std::strncpy(key.ut_line, line, sizeof key.ut_line);
+  const utmpx* found = getutxline(&key);
+  std::optional<utmpx> out = found ? std::optional<utmpx>(*found) : std::nullopt;
+  endutxent();
+  return out;
 }
 
 }  // namespace
@@ -122,16 +136,11 @@ TEST_CASE("use-utmp: device names that end alike keep their own records; slots a
   CHECK(size_of(ut) == static_cast<off_t>(2 * sizeof(utmpx)));
   // A logout whose record another tunnel took meanwhile leaves it alone.
   REQUIRE(log.login({"vpns5", "cat", "192.0.2.4", 50}, 0));
-  UtmpLog other(ut, wt);  // a second writer of the same file (glibc's programs)
-  REQUIRE(utmpxname(ut.c_str()) == 0);
+  auto mine = find_line_with_glibc(ut, "vpns5");
+  REQUIRE(mine);
+  utmpx over = *mine;
+  over.ut_pid = 51;  // the same line, another process, written by glibc
   setutxent();
-  utmpx mine{};
-  mine.ut_type = USER_PROCESS;
-  std::strncpy(mine.ut_line, "vpns5", sizeof mine.ut_line);
-  const utmpx* found = getutxline(&mine);
-  REQUIRE(found != nullptr);
-  utmpx over = *found;
-  over.ut_pid = 51;  // the same line, another process
   REQUIRE(pututxline(&over) != nullptr);
   endutxent();
   REQUIRE(log.logout("vpns5", 50, 0));
@@ -170,15 +179,9 @@ TEST_CASE("use-utmp: other logins' records stay; dead slots of our devices are r
   CHECK(field(rs[1].ut_user, sizeof rs[1].ut_user) == "dave");  // the dead slot reused
   CHECK(field(rs[2].ut_user, sizeof rs[2].ut_user) == "erin");  // appended
   // ... and glibc finds our record by its line, as who(1) and login programs do.
-  REQUIRE(utmpxname(ut.c_str()) == 0);
-  setutxent();
-  utmpx key{};
-  key.ut_type = USER_PROCESS;
-  std::strncpy(key.ut_line, "vpns3", sizeof key.ut_line);
-  const utmpx* found = getutxline(&key);
-  REQUIRE(found != nullptr);
+  auto found = find_line_with_glibc(ut, "vpns3");
+  REQUIRE(found);
   CHECK(field(found->ut_user, sizeof found->ut_user) == "erin");
-  endutxent();
 }
 
 TEST_CASE("use-utmp: missing files are no failure; a torn wtmp record is overwritten", "[utmp]") {
