@@ -229,6 +229,7 @@ const std::map<std::string_view, Handler>& handlers() {
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.listen_proxy_proto = parse_bool(c, v); }},
       {"ca-cert", [](Config& cfg, const Ctx&, std::string_view v) { cfg.ca_cert = v; }},
       {"crl", [](Config& cfg, const Ctx&, std::string_view v) { cfg.crl = v; }},
+      {"ocsp-response", [](Config& cfg, const Ctx&, std::string_view v) { cfg.ocsp_response = v; }},
       {"cert-user-oid",
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.cert_user_oid = check_cert_oid(c, v); }},
       {"cert-group-oid",

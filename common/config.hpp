@@ -63,6 +63,7 @@ struct Config {
   std::vector<AuthChain> auth_chains;        // [0] from `auth` lines; then one per `enable-auth` line
   std::string ca_cert;                       // CA file that client certificates must chain to
   std::string crl;                           // CRL file (PEM or DER) checked for client certificates
+  std::string ocsp_response;                 // OCSP response (DER) stapled to the handshakes
   std::string cert_user_oid = "2.5.4.3";     // where the user name is in a certificate (CN)
   std::string cert_group_oid;                // where the group is, or empty for none
   bool cert_require_client_purpose = false;  // EKU clientAuth and a key usage, as openvpn's remote-cert-tls

@@ -106,7 +106,7 @@ constexpr OcservKey kOcservKeys[] = {
     {"no-compress-limit", KeyStatus::Implemented, ""},
     {"no-route", KeyStatus::Implemented, ""},
     {"occtl-socket-file", KeyStatus::Implemented, ""},
-    {"ocsp-response", KeyStatus::Warned, "not implemented yet"},
+    {"ocsp-response", KeyStatus::Implemented, ""},
     {"output-buffer", KeyStatus::Warned, "the worker sizes its own buffers"},
     {"persistent-cookies", KeyStatus::Implemented, ""},
     {"pid-file", KeyStatus::Implemented, ""},

@@ -107,7 +107,8 @@ struct WorkerProc {
 
 // The HTTPS front's part of a worker's startup message: each host's login page, the [vhost:]
 // sections with their chains (in c.vhosts' order), GlobalProtect's settings (server_spawn.cpp).
-void fill_https_startup(const Config& c, std::span<const std::string> vhost_chains, ipc::WorkerStartup& st);
+void fill_https_startup(const Config& c, std::span<const std::string> vhost_chains,
+                        std::span<const std::string> vhost_ocsp, ipc::WorkerStartup& st);
 
 struct ServerSettings {
   // Parsed once; never changed in place. Reload swaps in a new value whole, and what was
@@ -116,7 +117,9 @@ struct ServerSettings {
   std::string config_path;
   std::string config_text;
   std::string cert_chain_pem;
-  std::vector<std::string> vhost_cert_chains;  // each [vhost:NAME]'s, in config->vhosts' order
+  std::vector<std::string> vhost_cert_chains;     // each [vhost:NAME]'s, in config->vhosts' order
+  std::string ocsp_response;                      // ocsp-response's DER, to staple; empty: none
+  std::vector<std::string> vhost_ocsp_responses;  // each [vhost:NAME]'s, as vhost_cert_chains
   std::string openvpn_wrap_key;       // openvpn-tls-crypt / -tls-auth's static key (256 bytes), or empty
   std::string openvpn_v2_key;         // openvpn-tls-crypt-v2's server key (128 bytes), or empty
   std::vector<std::string> warnings;  // the configuration's, "FILE:LINE: text" (a reload shows them)
@@ -361,6 +364,8 @@ class Server final : private udp::Directory {
     std::string cert_chain_pem;
     std::vector<std::string> vhost_cert_chains;
     std::vector<std::string> vhost_names;
+    std::string ocsp_response;  // the chains' OCSP responses go back with them
+    std::vector<std::string> vhost_ocsp_responses;
   };
   std::deque<ChainsBefore> chains_before_reload_;
   std::deque<EarlyExit> early_exits_;  // unknown children reaped lately (a worker before its answer)

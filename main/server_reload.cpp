@@ -98,7 +98,7 @@ bool Server::reload(std::string* error, std::vector<std::string>* notes) {
       (n.nvm_dtls && next.cert_chain_pem != s_.cert_chain_pem);
   for (size_t i = 0; !collector_changed && i < n.nvm_exporters.size(); ++i)
     collector_changed = n.nvm_exporters[i].to_string() != o.nvm_exporters[i].to_string();
-  ChainsBefore before{s_.cert_chain_pem, s_.vhost_cert_chains, {}};
+  ChainsBefore before{s_.cert_chain_pem, s_.vhost_cert_chains, {}, s_.ocsp_response, s_.vhost_ocsp_responses};
   for (const auto& v : o.vhosts) before.vhost_names.push_back(v.name);  // `o` ends just below
   s_.config = std::make_shared<const Config>(std::move(n));
   sessions_.reconfigure(s_.config);
@@ -111,6 +111,8 @@ bool Server::reload(std::string* error, std::vector<std::string>* notes) {
   chains_before_reload_.push_back(std::move(before));
   s_.cert_chain_pem = std::move(next.cert_chain_pem);
   s_.vhost_cert_chains = std::move(next.vhost_cert_chains);
+  s_.ocsp_response = std::move(next.ocsp_response);
+  s_.vhost_ocsp_responses = std::move(next.vhost_ocsp_responses);
   send_zygote_cert_chains();
   s_.openvpn_wrap_key = std::move(next.openvpn_wrap_key);
   s_.openvpn_v2_key = std::move(next.openvpn_v2_key);
@@ -144,6 +146,8 @@ void Server::on_secmod_reloaded(const ipc::SecModReloaded& m) {
       "server-cert/server-key and reload)");
   s_.cert_chain_pem = std::move(before.cert_chain_pem);
   s_.vhost_cert_chains = std::move(before.vhost_cert_chains);
+  s_.ocsp_response = std::move(before.ocsp_response);
+  s_.vhost_ocsp_responses = std::move(before.vhost_ocsp_responses);
   send_zygote_cert_chains();
 }
 

@@ -75,13 +75,15 @@ void fill_login_page(const Config& c, ipc::AnyConnectStartup* ac) {
 
 }  // namespace
 
-void fill_https_startup(const Config& c, std::span<const std::string> vhost_chains, ipc::WorkerStartup& st) {
+void fill_https_startup(const Config& c, std::span<const std::string> vhost_chains,
+                        std::span<const std::string> vhost_ocsp, ipc::WorkerStartup& st) {
   fill_login_page(c, st.mutable_https()->mutable_anyconnect());
   for (size_t i = 0; i < c.vhosts.size() && i < vhost_chains.size(); ++i) {
     const Config& vc = *c.vhosts[i].config;
     auto* v = st.add_vhosts();
     v->set_name(vc.vhost);
     v->set_cert_chain_pem(vhost_chains[i]);
+    if (i < vhost_ocsp.size()) v->set_ocsp_response(vhost_ocsp[i]);
     v->set_tls_priorities(vc.tls_priorities);
     v->set_cert_login(vc.cert_login_mode());
     fill_login_page(vc, v->mutable_anyconnect());
@@ -108,6 +110,7 @@ ipc::WorkerStartup Server::worker_startup(const WorkerProc& w) const {
   st.set_chroot_dir(c.chroot_dir);
   st.set_seccomp(c.isolate_workers);
   st.set_cert_chain_pem(s_.cert_chain_pem);
+  st.set_ocsp_response(s_.ocsp_response);
   st.set_tls_priorities(c.tls_priorities);
   st.set_tls_ticket_key(ticket_key_for(w.client_ip));
   st.set_tls_ticket_lifetime_s(std::max<uint32_t>(c.cookie_timeout, 60));
@@ -115,7 +118,7 @@ ipc::WorkerStartup Server::worker_startup(const WorkerProc& w) const {
   st.set_cert_login(c.cert_login_mode());
   switch (w.service) {
     case TcpService::Https:  // the HTTPS front: the settings of each protocol it serves
-      fill_https_startup(c, s_.vhost_cert_chains, st);
+      fill_https_startup(c, s_.vhost_cert_chains, s_.vhost_ocsp_responses, st);
       break;
     case TcpService::OpenVpnTcp:
     case TcpService::OpenVpnUdp:

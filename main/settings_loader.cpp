@@ -15,6 +15,7 @@
 
 #include "common/hex.hpp"
 #include "common/ipc_channel.hpp"
+#include "common/ocsp_response.hpp"
 #include "common/text.hpp"
 #include "common/trust_files.hpp"
 #include "main/auto_groups.hpp"
@@ -140,11 +141,15 @@ void read_user_profile(Config& c) {
 }
 
 // One host's files (the default's or a [vhost:]'s): its certificate chain, which is returned,
-// its key (sec-mod reads it), what its logins read, and its user-profile (into c).
-std::string read_host_files(Config& c, Logger& log) {
+// its OCSP response (into `ocsp`: empty when none is stapled), its key (sec-mod reads it),
+// what its logins read, and its user-profile (into c).
+std::string read_host_files(Config& c, Logger& log, std::string* ocsp) {
   std::string where = c.vhost.empty() ? "" : "[vhost:" + c.vhost + "]: ";
   auto chain = read_file(c.server_cert);
   if (!chain) throw std::runtime_error(where + "cannot read server-cert '" + c.server_cert + "'");
+  OcspResponseFile resp = load_ocsp_response(c.ocsp_response, *chain, ::time(nullptr));
+  for (const auto& w : resp.warnings) log.warn(where, w);
+  *ocsp = std::move(resp.der);
   if (::access(c.server_key.c_str(), R_OK) != 0)
     throw std::runtime_error(where + "cannot read server-key '" + c.server_key + "'");
   try {
@@ -184,11 +189,11 @@ ServerSettings load_server_settings(const std::string& config_path, Logger& log)
   show();
   s.config_path = config_path;
   s.identity = resolve_identity(c, log);
-  s.cert_chain_pem = read_host_files(c, log);
+  s.cert_chain_pem = read_host_files(c, log, &s.ocsp_response);
   add_auto_select_groups(c, log);
   for (auto& v : c.vhosts) {
     Config vc = *v.config;
-    s.vhost_cert_chains.push_back(read_host_files(vc, log));
+    s.vhost_cert_chains.push_back(read_host_files(vc, log, &s.vhost_ocsp_responses.emplace_back()));
     add_auto_select_groups(vc, log);
     v.config = std::make_shared<const Config>(std::move(vc));
   }
@@ -226,11 +231,12 @@ ServerSettings load_server_settings(const std::string& config_path, Logger& log)
   // groups, headers) must fit the IPC limit with room for its per-connection fields.
   ipc::WorkerStartup st;
   st.set_cert_chain_pem(s.cert_chain_pem);
+  st.set_ocsp_response(s.ocsp_response);
   st.set_tls_priorities(c.tls_priorities);
-  fill_https_startup(c, s.vhost_cert_chains, st);
+  fill_https_startup(c, s.vhost_cert_chains, s.vhost_ocsp_responses, st);
   if (st.ByteSizeLong() + kStartupReserve > kMaxIpcMessage)
     throw std::runtime_error(
-        "the certificate chains, login pages, user-profiles and banners of all hosts take " +
+        "the certificate chains, OCSP responses, login pages, user-profiles and banners of all hosts take " +
         std::to_string(st.ByteSizeLong()) + " bytes; a worker's startup message holds " +
         std::to_string(kMaxIpcMessage - kStartupReserve) + " of them: make them smaller");
   s.config = std::make_shared<const Config>(std::move(c));

@@ -12,6 +12,8 @@ PKGS=(
   gnutls-bin iproute2 util-linux
   # test: commands the tests and scripts call that a minimal Debian 12 may lack
   iputils-ping procps python3
+  # test: openssl s_client shows the stapled OCSP response, openssl ocsp makes one (test_vhost)
+  openssl
   # package: dpkg-buildpackage on debhelper 13, lintian, autopkgtest (packaging/deb.sh)
   build-essential dpkg-dev debhelper lintian autopkgtest git
   # test: every e2e server runs as the packaged unit under a private systemd (tests/e2e/unit.sh);

@@ -112,6 +112,8 @@ int run_worker(const SeccompProgram* seccomp, worker::PreparedChains* chains) {
     log.error(error);
     return 1;
   }
+  if (!st.ocsp_response().empty() && !(*tls)->staple_ocsp(0, st.ocsp_response()))
+    log.warn("ocsp-response: GnuTLS did not take it; no OCSP response is stapled");
   for (const auto& v : st.vhosts()) {
     if (auto r = (*tls)->add_virtual_host(v.name(), v.cert_chain_pem(), v.tls_priorities(),
                                           v.cert_login() != 0, &error);
@@ -119,6 +121,8 @@ int run_worker(const SeccompProgram* seccomp, worker::PreparedChains* chains) {
       log.error("[vhost:", v.name(), "]: ", error);
       return 1;
     }
+    if (!v.ocsp_response().empty() && !(*tls)->staple_ocsp((*tls)->host_count() - 1, v.ocsp_response()))
+      log.warn("[vhost:", v.name(), "]: ocsp-response: GnuTLS did not take it; no OCSP response is stapled");
   }
   if (auto r = (*tls)->ready(&error); !r) {
     log.error(error);

@@ -42,12 +42,17 @@ class TlsServer final : public tunnel::StreamTransport {
   // Call before the handshake; the first handshake's choice holds for the connection's life.
   Result<void> add_virtual_host(const std::string& name, const std::string& cert_chain_pem,
                                 const std::string& priorities, bool request_client_cert, std::string* error);
+  // ocsp-response: staples `der` (an OCSP response about host `index`'s leaf, 0 being the
+  // default host; main checked it) to each handshake whose client asks for it (status_request).
+  // false: GnuTLS refused it, and nothing is stapled.
+  bool staple_ocsp(size_t index, std::string_view der);
   // After the last add_virtual_host: turns session tickets on (at once, or per host when there
   // are virtual hosts).
   Result<void> ready(std::string* error);
   // The [vhost:NAME] the handshake chose ("" = the default host).
   const std::string& vhost() const noexcept { return hosts_[selected_].name; }
   size_t vhost_index() const noexcept { return selected_; }  // 0 = default, then in add order
+  size_t host_count() const noexcept { return hosts_.size(); }
 
   Result<void> handshake(int timeout_ms, std::string* error);
   // Reads application data. Errc::Closed at a clean close, Errc::Timeout when nothing came.

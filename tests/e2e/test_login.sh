@@ -32,7 +32,7 @@ banner = Welcome to the e2e VPN
 # this test fails logins on purpose; bans have their own test (test_bans.sh)
 max-ban-score = 0
 # an ocserv key sslvpnd does not implement yet: a warning, not an error
-ocsp-response = /etc/ocserv/ocsp.der
+cisco-svc-client-compat = true
 # ocserv's names: ipv4-dns is dns; an unreadable ca-cert is not needed when no login uses
 # certificates (ocserv starts then, and so must we)
 ipv4-dns = 192.0.2.53
@@ -61,7 +61,7 @@ check "... with a failing exit code (not a timeout)" test "$rc" -ne 0 -a "$rc" -
 start_server "$WORK/sslvpnd.conf" "$LOG" "$WORK/pid" "$PORT" || { fail "server start"; e2e_finish; }
 check "an unreadable ca-cert without certificate logins is a warning" grep -q "cannot read ca-cert.*not needed" "$LOG"
 check "pid file holds the main pid" grep -qx "$(server_pidfile_pid "$SERVER_PID")" "$WORK/pid"
-check "unimplemented ocserv key is a warning" grep -q "'ocsp-response' is an ocserv option" "$LOG"
+check "unimplemented ocserv key is a warning" grep -q "'cisco-svc-client-compat' is an ocserv option" "$LOG"
 
 out=$(oc_auth "$PIN" "$PORT" alice 'alice-Secret1' --authgroup=DEFAULT)
 check "right password: openconnect prints a COOKIE" grep -Eq "^COOKIE='.*webvpn=[0-9a-f]{64}'" <<<"$out"

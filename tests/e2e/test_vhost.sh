@@ -3,7 +3,8 @@
 # TLS server name a client sends picks a host with its own certificate, login methods, address
 # pool, DNS, banner and scripts; no name or an unknown one gets the global settings. Modelled on
 # ocserv's tests/test-vhost (two password hosts and a certificate one, then a host added by a
-# reload), plus tunnels, sslvpnctl's vhost column and the VHOST script variable.
+# reload), plus tunnels, sslvpnctl's vhost column, the VHOST script variable and each host's
+# stapled OCSP response (ocsp-response), seen by openssl s_client.
 source "$(dirname "$0")/lib.sh"
 e2e_init
 ns_setup
@@ -40,6 +41,33 @@ certtool --generate-certificate --load-privkey "$WORK/alice/key.pem" --load-ca-c
   --load-ca-privkey "$CA/key.pem" --template "$WORK/alice/tmpl" --outfile "$WORK/alice/cert.pem" >/dev/null 2>&1
 ALICE_CERT=(-c "$WORK/alice/cert.pem" -k "$WORK/alice/key.pem")
 
+# ocsp_response CERTDIR good|revoked OUT: an OCSP response (DER) about CERTDIR's certificate,
+# signed by that self-signed certificate's own key (its issuer), as openssl's responder makes it.
+ocsp_response() {
+  local dir=$1 status=$2 out=$3 serial subject expiry
+  serial=$(openssl x509 -in "$dir/cert.pem" -noout -serial | cut -d= -f2)
+  subject=$(openssl x509 -in "$dir/cert.pem" -noout -subject -nameopt compat | sed 's/^subject=//')
+  expiry=$(date -u -d '+30 days' +%y%m%d%H%M%SZ)
+  if [ "$status" = good ]; then
+    printf 'V\t%s\t\t%s\tunknown\t%s\n' "$expiry" "$serial" "$subject" >"$out.index"
+  else
+    printf 'R\t%s\t%s\t%s\tunknown\t%s\n' "$expiry" "$(date -u +%y%m%d%H%M%SZ)" "$serial" "$subject" >"$out.index"
+  fi
+  openssl ocsp -issuer "$dir/cert.pem" -cert "$dir/cert.pem" -no_nonce -reqout "$out.req" >/dev/null 2>&1 &&
+    openssl ocsp -index "$out.index" -rsigner "$dir/cert.pem" -rkey "$dir/key.pem" -CA "$dir/cert.pem" \
+      -reqin "$out.req" -respout "$out" -ndays 7 >/dev/null 2>&1
+}
+# stapled NAME: the OCSP response the server staples for server name NAME ("-": none sent).
+stapled() {
+  local sni=(-servername "$1")
+  [ "$1" = - ] && sni=(-noservername)
+  in_ns "$NS_C" timeout 15 openssl s_client -connect "$SERVER_IP:$PORT" "${sni[@]}" -status </dev/null 2>&1 |
+    sed -n '/^OCSP response:/,/^---$/p'
+}
+ocsp_response "$WORK/default" good "$WORK/default.ocsp" || fail "openssl ocsp made no response"
+ocsp_response "$WORK/default" good "$WORK/not-pass2.ocsp"
+ocsp_response "$WORK/pass3" good "$WORK/pass3.ocsp"
+
 add_user "$WORK/passwd" alice 'alice-Secret1'
 add_user "$WORK/passwd2" bob 'bob-Secret2'
 add_user "$WORK/passwd3" carol 'carol-Secret3'
@@ -63,11 +91,13 @@ route = $BEHIND_NET
 banner = Welcome to the default host
 connect-script = $WORK/script-default.sh
 disconnect-script = $WORK/script-default.sh
+ocsp-response = $WORK/default.ocsp
 
 [vhost:pass2.example.com]
 auth = "plain[passwd=$WORK/passwd2]"
 server-cert = $WORK/pass2/cert.pem
 server-key = $WORK/pass2/key.pem
+ocsp-response = $WORK/not-pass2.ocsp
 ipv4-network = 10.81.0.0/24
 dns = 10.81.0.53
 route = $BEHIND_NET
@@ -92,6 +122,8 @@ out=$("$SSLVPND" -t -c "$WORK/vhost.conf" 2>&1)
 check "sslvpnd -t accepts [vhost:NAME] sections" test $? = 0
 check "... and warns that tcp-port in a vhost is server-wide" \
   grep -q "'tcp-port' applies to the whole server, not to one \[vhost:pass2.example.com\]" <<<"$out"
+check "... and that pass2's ocsp-response is about another certificate, so it is not stapled" \
+  grep -q "\[vhost:pass2.example.com\]: ocsp-response '.*not-pass2.ocsp' is about another certificate than server-cert; it is not stapled" <<<"$out"
 start_server "$WORK/vhost.conf" "$LOG" "$WORK/vhost.pid" "$PORT" || { fail "server start"; e2e_finish; }
 
 # auth HOST PIN USER PASSWORD [openconnect args]: a login (--authenticate) from the client ns
@@ -131,6 +163,17 @@ check "GlobalProtect: pass2.example.com's portal and gateway log bob in" \
   auth pass2.example.com "$PIN_PASS2" bob 'bob-Secret2' --protocol=gp
 check "... and refuse alice" check_fails auth pass2.example.com "$PIN_PASS2" alice 'alice-Secret1' --protocol=gp
 check "the log names the host a user logged in to" wait_for_log "$LOG" "'bob' (group '') logged in from .* to \[vhost:pass2.example.com\]"
+
+# ---- ocsp-response (ocserv's): each host staples its own response to clients that ask
+out=$(stapled -)
+check "the default host staples its OCSP response" grep -q "OCSP Response Status: successful" <<<"$out"
+check "... which says its certificate is good" grep -q "Cert Status: good" <<<"$out"
+check "... and is about that certificate" \
+  grep -qi "Serial Number: $(openssl x509 -in "$WORK/default/cert.pem" -noout -serial | cut -d= -f2)" <<<"$out"
+check "pass2.example.com staples no response (its file is about another certificate)" \
+  grep -q "OCSP response: no response sent" <<<"$(stapled pass2.example.com)"
+check "cert.example.com has no ocsp-response: none stapled (a host does not take the default's)" \
+  grep -q "OCSP response: no response sent" <<<"$(stapled cert.example.com)"
 
 # TLS session tickets: each host has a ticket key of its own, so a session resumes under the
 # name it began with and under no other (RFC 6066), while resumption itself still works.
@@ -191,9 +234,21 @@ server-cert = $WORK/pass3/cert.pem
 server-key = $WORK/pass3/key.pem
 ipv4-network = 10.83.0.0/24
 route = $BEHIND_NET
+ocsp-response = $WORK/pass3.ocsp
 CONF
+# The CA's responder now says the default certificate is revoked: a reload reads it, and a
+# response that says so is not stapled.
+ocsp_response "$WORK/default" revoked "$WORK/default.ocsp.new" && mv "$WORK/default.ocsp.new" "$WORK/default.ocsp"
 kill -HUP "$SERVER_PID"
 check "SIGHUP reloads with the new host" wait_for_log "$LOG" "reloaded: 1 login method chain(s), 3 virtual host(s)"
+check "... reads the default host's new OCSP response, which says revoked, and warns" \
+  wait_for_log "$LOG" "ocsp-response '.*default.ocsp' says that server-cert was revoked at .*; it is not stapled"
+check "... and no longer staples it" grep -q "OCSP response: no response sent" <<<"$(stapled -)"
+out=$(stapled pass3.example.com)
+check "pass3.example.com, added by the reload, staples its own response" \
+  grep -q "OCSP Response Status: successful" <<<"$out"
+check "... about its own certificate" \
+  grep -qi "Serial Number: $(openssl x509 -in "$WORK/pass3/cert.pem" -noout -serial | cut -d= -f2)" <<<"$out"
 check "pass3.example.com logs carol in after the reload" auth pass3.example.com "$PIN_PASS3" carol 'carol-Secret3'
 check "the default host still works" auth - "$PIN_DEFAULT" alice 'alice-Secret1'
 check "cert.example.com still works" auth cert.example.com "$PIN_CERT" alice '' "${ALICE_CERT[@]}"

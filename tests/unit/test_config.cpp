@@ -79,12 +79,12 @@ TEST_CASE("config: an unknown key is skipped with a warning naming it, as ocserv
 
 TEST_CASE("config: ocserv keys not implemented yet are warnings", "[config]") {
   std::vector<ConfigWarning> w;
-  std::string text = std::string(kMinimal) + "ping-leases = true\nocsp-response = /etc/ocserv/ocsp.der\n";
+  std::string text = std::string(kMinimal) + "ping-leases = true\ncisco-svc-client-compat = true\n";
   (void)parse_config(text, "t", &w);
   REQUIRE(w.size() == 2);
   CHECK(w[0].line == 4);
   CHECK(w[0].text.find("ping-leases = true") != std::string::npos);
-  CHECK(w[1].text.find("'ocsp-response' is an ocserv option") != std::string::npos);
+  CHECK(w[1].text.find("'cisco-svc-client-compat' is an ocserv option") != std::string::npos);
 }
 
 TEST_CASE("config: proxy-url is one printable word", "[config]") {

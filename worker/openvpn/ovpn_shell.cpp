@@ -497,6 +497,7 @@ void run_openvpn(Logger& log, const ipc::WorkerStartup& st, TlsServer& tls, SecM
       log.warn("OpenVPN: cannot start a renegotiation: ", error);
       return nullptr;
     }
+    (*t)->staple_ocsp(0, st.ocsp_response());  // as the first session's (worker/main.cpp)
     return std::move(*t);
   };
   settings.username = login.username;
