@@ -465,6 +465,8 @@ const std::map<std::string_view, Handler>& handlers() {
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.switch_to_tcp_timeout = seconds(c, v); }},
       {"disconnect-script", [](Config& cfg, const Ctx&, std::string_view v) { cfg.disconnect_script = v; }},
       {"host-update-script", [](Config& cfg, const Ctx&, std::string_view v) { cfg.host_update_script = v; }},
+      {"route-add-cmd", [](Config& cfg, const Ctx&, std::string_view v) { cfg.route_add_cmd = v; }},
+      {"route-del-cmd", [](Config& cfg, const Ctx&, std::string_view v) { cfg.route_del_cmd = v; }},
       {"server-drain-ms",
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.server_drain_ms = capped(c, v, 3600000); }},
       {"key-pin", [](Config& cfg, const Ctx&, std::string_view v) { cfg.key_pin = v; }},

@@ -176,6 +176,10 @@ struct Config {
   std::string connect_script;
   std::string disconnect_script;
   std::string host_update_script;  // run when a tunnel starts with the client's host name known
+  // ocserv's: shell commands that route each iroute into its tunnel (%{R}, %{RI}, %{D}) and
+  // unroute it at the tunnel's end; with route-add-cmd, main adds no iroute itself.
+  std::string route_add_cmd;
+  std::string route_del_cmd;
   // bans (ocserv's points model)
   uint32_t max_ban_score = 80;  // 0 = off
   uint32_t ban_time = 300;

@@ -18,6 +18,8 @@ const std::set<std::string_view, std::less<>>& server_wide_keys() {
       "run-as-user", "run-as-group", "chroot-dir", "isolate-workers", "pid-file", "socket-file",
       "occtl-socket-file", "use-occtl", "use-dbus", "log-level", "sec-mod-scale", "server-drain-ms",
       "server-stats-reset-time", "use-utmp",
+      // iroutes' commands (ocserv's are server-wide too)
+      "route-add-cmd", "route-del-cmd",
       // admission, bans and login timers (main and sec-mod keep one of each)
       "max-clients", "rate-limit-ms", "max-logins-in-progress", "login-queue-timeout", "auth-timeout",
       "cookie-timeout", "max-ban-score", "ban-time", "min-reauth-time", "ban-reset-time",

@@ -103,6 +103,7 @@ struct WorkerProc {
   bool user_logout = false;              // the user logged out elsewhere (GlobalProtect logout.esp)
   bool killed = false;                   // SIGKILL sent; its exit is on the way
   bool in_utmp = false;                  // use-utmp: its login is in utmp, its logout is owed
+  std::vector<std::string> routed;       // the iroutes route-add-cmd ran for (route-del-cmd's)
 };
 
 // The HTTPS front's part of a worker's startup message: each host's login page, the [vhost:]
@@ -328,6 +329,7 @@ class Server final : private udp::Directory {
   void collector_session(const WorkerProc& w, bool up);
   // use-utmp: w's tunnel as a login in utmp and wtmp, and its logout (server_sessions.cpp).
   void utmp_session(WorkerProc& w, bool up);
+  void run_route_cmds(WorkerProc& w, bool up);
   void end_stale_utmp();  // at start: logins an earlier run left in utmp
   // show flows / show collector: forwarded (nullopt: the answer comes later) or refused now.
   std::optional<ctl::CtlReply> ask_collector(const ctl::CtlRequest& req, uint64_t token);

@@ -15,6 +15,7 @@
 
 #include "common/port_filter.hpp"
 #include "common/text.hpp"
+#include "main/route_cmds.hpp"
 #include "main/server.hpp"
 
 namespace sslvpn::mainproc {
@@ -259,6 +260,7 @@ void Server::grant_tunnel(WorkerProc& w) {
   }
   publish_event("connect", w, "");
   run_host_update_script(w);
+  run_route_cmds(w, true);
   collector_session(w, true);
   utmp_session(w, true);
   log_.info("user '", sanitize_log_text(w.params.username()), "' connected from ", w.client_ip, " on ",
@@ -355,6 +357,7 @@ void Server::end_tunnel(WorkerProc& w) {
   publish_event("disconnect", w, R::Reason_Name(reason));
   collector_session(w, false);
   utmp_session(w, false);
+  run_route_cmds(w, false);
   sessions_.detach(w.session_id, w.pid, logout);
   log_.debug(sessions_.count(), " sessions, ", sessions_.leases_in_use(), " leases in use");
   if (still_ours) secmod_detach(w.session_id, logout);
@@ -481,6 +484,24 @@ void Server::run_disconnect_script(const WorkerProc& w) {
   env["STATS_BYTES_OUT"] = std::to_string(w.stats.bytes_out());
   env["STATS_DURATION"] = std::to_string(time(nullptr) - w.tunnel_start);
   if (!start_script(script, env)) log_.error("cannot start disconnect-script '", script, "'");
+}
+
+// route-add-cmd (ocserv's): once the tunnel is up, a command per iroute of the session routes it
+// into the device; route-del-cmd, when the tunnel ends, for each route-add-cmd ran. They run as
+// ocserv's do, with /bin/sh, and main does not wait for them: a failure is the command's to log.
+void Server::run_route_cmds(WorkerProc& w, bool up) {
+  if (up) {
+    const std::string& add = cfg().route_add_cmd;
+    const Session* s = sessions_.find(w.session_id);
+    if (add.empty() || s == nullptr) return;
+    w.routed = {s->settings.iroutes().begin(), s->settings.iroutes().end()};
+  }
+  const std::string& tmpl = up ? cfg().route_add_cmd : cfg().route_del_cmd;
+  for (const auto& cmd :
+       tmpl.empty() ? std::vector<std::string>{} : iroute_commands(tmpl, w.routed, w.params.device()))
+    if (!start_script("/bin/sh", script_env(w, up ? "route-add" : "route-del"), {"-c", cmd}))
+      log_.error("cannot start ", up ? "route-add-cmd" : "route-del-cmd", " '", sanitize_log_text(cmd), "'");
+  if (!up) w.routed.clear();
 }
 
 // host-update-script (ocserv's): once a tunnel is up, with the host name the client sent (or

@@ -256,7 +256,9 @@ Result<TunDevice> SessionManager::setup_tun(const Session& s, uint32_t mtu, Refu
   if (s.ipv6 &&
       !netlink_.add_address(t.ifindex, s.v6->server_address(), *s.ipv6, s.v6->client_prefix(), &error))
     return refuse(refusal, kUnavailable, "cannot set the tunnel IPv6 address: " + error);
-  // iroute: networks behind this client are routed into its tunnel.
+  // iroute: networks behind this client are routed into its tunnel (by route-add-cmd once the
+  // tunnel is granted, when it is set, as in ocserv).
+  if (!s.cfg->route_add_cmd.empty()) return t;
   for (const auto& r : s.settings.iroutes()) {
     auto net = parse_ip_net(r);
     if (net && !netlink_.add_route(t.ifindex, *net, &error))
@@ -450,7 +452,8 @@ bool SessionManager::route_into(uint64_t sid, unsigned ifindex, const IpNet& net
     *error = "the session is gone";
     return false;
   }
-  if (!netlink_.add_route(ifindex, net, error).ok()) return false;
+  // With route-add-cmd, the command routes it once the tunnel is granted.
+  if (it->second.cfg->route_add_cmd.empty() && !netlink_.add_route(ifindex, net, error).ok()) return false;
   // Listed by `show iroutes` with the per-user ones, and routed again if the client reconnects.
   auto& list = *it->second.settings.mutable_iroutes();
   std::string text = net.to_string();

@@ -3,7 +3,8 @@
 # a user's file gives an explicit address, routes and DNS; a group's file applies to a member;
 # rx/tx-data-per-sec cap an iperf3 transfer; restrict-user-to-routes drops packets to anything
 # outside the user's routes (on the server, even when the client routes them into the tunnel);
-# iroute routes a network behind the client; a broken file refuses the tunnel with a clear log;
+# iroute routes a network behind the client (by ocserv's route-add-cmd, undone by route-del-cmd
+# when the tunnel ends); a broken file refuses the tunnel with a clear log;
 # a group's own ipv4-network (ocserv's per-group pools) gives its members addresses from it, and
 # a network that overlaps the server's pool is refused with a clear log; expose-iroutes and
 # append-routes after a reload; a user's hostname replaces the client's; listen-host-is-dyndns;
@@ -91,6 +92,8 @@ occtl-socket-file = $WORK/ctl.sock
 listen-host-is-dyndns = true
 proxy-url = http://pac.example/%{U}.pac
 host-update-script = $WORK/host-update.sh
+route-add-cmd = "echo add %{R} %{RI} %{D} >> $WORK/route-cmds; ip route add %{R} dev %{D}"
+route-del-cmd = "echo del %{RI} %D >> $WORK/route-cmds"
 CONF
 } > "$WORK/sslvpnd.conf"
 printf '#!/bin/sh\necho "$REASON $USERNAME $HOSTNAME $IP_REMOTE $DEVICE" >> "%s/host-updates"\n' "$WORK" > "$WORK/host-update.sh"
@@ -115,8 +118,14 @@ check "her routes replace the configured ones" \
 check "her DNS server" test "$(env_of a connect INTERNAL_IP4_DNS)" = 10.66.0.53
 check "ping the host behind the server through her route" in_ns "$NS_C" ping -c 2 -i 0.2 -W 2 "$BEHIND_IP"
 check "she (unrestricted) reaches the server's far side, 198.51.100.1" in_ns "$NS_C" ping -c 2 -i 0.2 -W 2 198.51.100.1
-check "iroute: the server routes 10.99.0.0/24 into her tunnel" \
-  bash -c "ip -n '$NS_S' route show 10.99.0.0/24 | grep -q 'dev vpns'"
+for _ in $(seq 1 50); do [ -s "$WORK/route-cmds" ] && break; sleep 0.1; done
+dev=$("$BUILD_DIR/sslvpnctl" -s "$WORK/ctl.sock" show user alice | sed -n 's/^\tDevice: \([^ ]*\).*/\1/p' | head -n 1)
+check "route-add-cmd ran for her iroute with ocserv's %{R}, %{RI} and %{D} ($dev)" \
+  grep -qx "add 10.99.0.0/255.255.255.0 10.99.0.0/24 $dev" "$WORK/route-cmds"
+check "iroute: the server routes 10.99.0.0/24 into her tunnel (by route-add-cmd's ip route)" \
+  bash -c "ip -n '$NS_S' route show 10.99.0.0/24 | grep -q 'dev $dev'"
+check "... and the server added no route of its own besides (ip route add found none in the way)" \
+  bash -c "! grep -q 'File exists' '$LOG'"
 check "sslvpnctl show iroutes lists it" \
   bash -c "ip netns exec '$NS_S' '$BUILD_DIR/sslvpnctl' -s '$WORK/ctl.sock' --json show iroutes |
     python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if d[0][\"iroutes\"]==[\"10.99.0.0/24\"] and d[0][\"Username\"]==\"alice\" else 1)'"
@@ -126,13 +135,14 @@ check "... and confirmed to the client (X-CSTP-Hostname)" grep -q '^X-CSTP-Hostn
 for _ in $(seq 1 50); do [ -s "$WORK/host-updates" ] && break; sleep 0.1; done
 check "host-update-script runs with her host name, address and device" \
   grep -qE '^host-update alice alice-laptop 10\.66\.0\.50 vpns[0-9]+$' "$WORK/host-updates"
-dev=$("$BUILD_DIR/sslvpnctl" -s "$WORK/ctl.sock" show user alice | sed -n 's/^\tDevice: \([^ ]*\).*/\1/p' | head -n 1)
 check "use-utmp: who lists alice on her device ($dev), from the client's address" \
   bash -c "who '/proc/$SERVER_PID/root/run/utmp' | grep -qE '^alice +$dev .*\\($CLIENT_IP\\)'"
 logins=$(wtmp_count 7 alice "$dev")
 logouts=$(wtmp_count 8 "" "$dev")
 oc_stop a
 for _ in $(seq 1 50); do who "/proc/$SERVER_PID/root/run/utmp" | grep -q "^alice " || break; sleep 0.1; done
+for _ in $(seq 1 50); do grep -q "^del " "$WORK/route-cmds" && break; sleep 0.1; done
+check "route-del-cmd ran for her iroute when her tunnel ended" grep -qx "del 10.99.0.0/24 $dev" "$WORK/route-cmds"
 check "... and not once her tunnel ended" bash -c "! who '/proc/$SERVER_PID/root/run/utmp' | grep -q '^alice '"
 check "... wtmp holds her login (last), and now its logout" \
   test "$logins" -ge 1 -a "$(wtmp_count 8 "" "$dev")" = $((logouts + 1))
