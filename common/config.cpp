@@ -247,27 +247,29 @@ const std::map<std::string_view, Handler>& handlers() {
       {"pid-file", [](Config& cfg, const Ctx&, std::string_view v) { cfg.pid_file = v; }},
       {"server-cert",
        [](Config& cfg, const Ctx& c, std::string_view v) {
-         // ocserv takes several pairs (an RSA and an ECDSA certificate); sslvpnd serves one per
-         // host: the first pair stays, in the order the file gives them.
-         if (!cfg.server_cert.empty())
-           return c.warn("a second server-cert ('" + std::string(v) +
-                         "'): sslvpnd serves one certificate and key per host; the first ('" + cfg.server_cert +
-                         "') is used");
-         cfg.server_cert = v;
+         // ocserv takes several pairs (an RSA and an ECDSA certificate, say), each key after its
+         // certificate; GnuTLS shows each client one its signature algorithms accept.
+         if (cfg.server_cert.empty()) {
+           cfg.server_cert = v;
+         } else {
+           if (cfg.more_server_certs.size() + 1 >= kMaxCertPairs)
+             fail(c.origin, c.line, "more than " + std::to_string(kMaxCertPairs) + " server-cert lines for one host");
+           cfg.more_server_certs.emplace_back(v);
+         }
        }},
       {"server-key",
        [](Config& cfg, const Ctx& c, std::string_view v) {
-         // ocserv takes several pairs (an RSA and an ECDSA certificate); sslvpnd serves one per
-         // host: the first pair stays, in the order the file gives them.
-         if (!cfg.server_key.empty())
-           return c.warn("a second server-key ('" + std::string(v) +
-                         "'): sslvpnd serves one certificate and key per host; the first ('" + cfg.server_key +
-                         "') is used");
          if (v.starts_with("pkcs11:") || v.starts_with("tpmkey:") || v.starts_with("system:"))
            fail(c.origin, c.line,
                 "server-key '" + std::string(v) +
                     "': key URLs (PKCS#11, TPM, system) are not supported yet; give a key file (PEM or DER)");
-         cfg.server_key = v;
+         if (cfg.server_key.empty()) {
+           cfg.server_key = v;
+         } else {
+           if (cfg.more_server_keys.size() + 1 >= kMaxCertPairs)
+             fail(c.origin, c.line, "more than " + std::to_string(kMaxCertPairs) + " server-key lines for one host");
+           cfg.more_server_keys.emplace_back(v);
+         }
        }},
       {"tls-priorities", [](Config& cfg, const Ctx&, std::string_view v) { cfg.tls_priorities = v; }},
       // ocserv's own plumbing (the IPC socket path): sslvpnd talks to sec-mod over socketpairs.
@@ -494,7 +496,7 @@ bool is_list_key(std::string_view k) {
   return k == "auth" || k == "enable-auth" || k == "select-group" || k == "dns" || k == "nbns" ||
          k == "split-dns" || k == "route" || k == "no-route" || k == "gp-portal-gateway" ||
          k == "nvm-exporters" || k == "compression-algo-priority" || k == "server-cert" ||
-         k == "server-key" ||  // these two warn of their own
+         k == "server-key" ||  // several pairs per host
          k == "included-http-headers" || k == "custom-header";
 }
 
@@ -647,6 +649,11 @@ Config build_config(const std::vector<Entry>& entries, int last_line, std::strin
     fail(origin, line_no, "certificate login needs 'ca-cert' (the CA that issues client certificates)");
   if (cfg.server_cert.empty()) fail(origin, line_no, "'server-cert' is required");
   if (cfg.server_key.empty()) fail(origin, line_no, "'server-key' is required");
+  if (cfg.more_server_certs.size() != cfg.more_server_keys.size())
+    fail(origin, line_no,
+         "server-cert and server-key come in pairs (each key after its certificate, as in ocserv): " +
+             std::to_string(cfg.more_server_certs.size() + 1) + " certificates, " +
+             std::to_string(cfg.more_server_keys.size() + 1) + " keys");
   // tcp-port = 0: no HTTPS port, so no AnyConnect, DTLS or GlobalProtect; an OpenVPN-only server.
   if (cfg.tcp_port == 0 && !cfg.openvpn())
     fail(origin, line_no,

@@ -16,6 +16,9 @@
 
 namespace sslvpn {
 
+// Certificate and key pairs one host may have (server-cert/server-key given this many times).
+inline constexpr size_t kMaxCertPairs = 4;
+
 class ConfigError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
@@ -80,6 +83,10 @@ struct Config {
   std::string pid_file;
   std::string server_cert;
   std::string server_key;
+  // Further certificate and key pairs of this host (ocserv's repeated server-cert/server-key: an
+  // RSA and an ECDSA certificate, say), in the file's order; as many keys as certificates.
+  std::vector<std::string> more_server_certs;
+  std::vector<std::string> more_server_keys;
   std::string key_pin;   // the password of an encrypted server-key (PKCS#8 or PKCS#12), or
   std::string pin_file;  // a file holding it (first line); only sec-mod reads either
   std::string tls_priorities =

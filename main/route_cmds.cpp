@@ -1,5 +1,6 @@
 #include "main/route_cmds.hpp"
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -34,6 +35,16 @@ std::string expand_route_cmd(std::string_view tmpl, std::string_view route_net_m
     if (!matched) out += tmpl[i++];
   }
   return out;
+}
+
+std::vector<std::string> take_routes(std::vector<std::string>& held, const std::vector<std::string>& wanted) {
+  std::vector<std::string> taken;
+  std::erase_if(held, [&](const std::string& r) {
+    bool want = std::find(wanted.begin(), wanted.end(), r) != wanted.end();
+    if (want) taken.push_back(r);
+    return want;
+  });
+  return taken;
 }
 
 std::vector<std::string> iroute_commands(std::string_view tmpl, const std::vector<std::string>& iroutes,

@@ -15,6 +15,9 @@ namespace sslvpn::mainproc {
 std::string expand_route_cmd(std::string_view tmpl, std::string_view route_net_mask,
                              std::string_view route_cidr, std::string_view device);
 
+// Takes from `held` (a tunnel's routed networks) those in `wanted`, and returns them.
+std::vector<std::string> take_routes(std::vector<std::string>& held, const std::vector<std::string>& wanted);
+
 // The commands for each of `iroutes` (as sessions hold them: "10.99.0.0/24"; one that does not
 // parse is skipped), in order.
 std::vector<std::string> iroute_commands(std::string_view tmpl, const std::vector<std::string>& iroutes,

@@ -453,6 +453,11 @@ void Server::on_child_exit(pid_t pid, int status) {
     return;
   }
   if (connect_scripts_.count(pid)) return on_connect_script_exit(pid, status);
+  if (auto r = route_scripts_.find(pid); r != route_scripts_.end()) {
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) log_.warn(r->second, " failed (status ", status, ")");
+    route_scripts_.erase(r);
+    return;
+  }
   auto it = workers_.find(pid);
   if (it == workers_.end())
     return note_early_exit(pid);  // a disconnect-script, or a worker not yet registered

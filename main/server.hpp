@@ -104,12 +104,21 @@ struct WorkerProc {
   bool killed = false;                   // SIGKILL sent; its exit is on the way
   bool in_utmp = false;                  // use-utmp: its login is in utmp, its logout is owed
   std::vector<std::string> routed;       // the iroutes route-add-cmd ran for (route-del-cmd's)
+  std::string route_del_cmd;             // what undoes them: the session's route-del-cmd
 };
 
 // The HTTPS front's part of a worker's startup message: each host's login page, the [vhost:]
 // sections with their chains (in c.vhosts' order), GlobalProtect's settings (server_spawn.cpp).
-void fill_https_startup(const Config& c, std::span<const std::string> vhost_chains,
-                        std::span<const std::string> vhost_ocsp, ipc::WorkerStartup& st);
+// One host's certificates, as its workers present them: read by main at start and on reload.
+struct HostCerts {
+  std::string chain_pem;                 // the first server-cert's chain (PEM, leaf first)
+  std::vector<std::string> more_chains;  // the further server-cert lines' chains, in order
+  std::string ocsp_response;             // ocsp-response's DER, about chain_pem's leaf; empty: none
+};
+// `st`'s certificate fields for `h`: the host's own (vhost == nullptr) or a vhost's.
+void set_startup_certs(const HostCerts& h, ipc::WorkerStartup* st, ipc::VirtualHostStartup* vhost);
+
+void fill_https_startup(const Config& c, std::span<const HostCerts> vhost_certs, ipc::WorkerStartup& st);
 
 struct ServerSettings {
   // Parsed once; never changed in place. Reload swaps in a new value whole, and what was
@@ -117,13 +126,11 @@ struct ServerSettings {
   std::shared_ptr<const Config> config;
   std::string config_path;
   std::string config_text;
-  std::string cert_chain_pem;
-  std::vector<std::string> vhost_cert_chains;     // each [vhost:NAME]'s, in config->vhosts' order
-  std::string ocsp_response;                      // ocsp-response's DER, to staple; empty: none
-  std::vector<std::string> vhost_ocsp_responses;  // each [vhost:NAME]'s, as vhost_cert_chains
-  std::string openvpn_wrap_key;       // openvpn-tls-crypt / -tls-auth's static key (256 bytes), or empty
-  std::string openvpn_v2_key;         // openvpn-tls-crypt-v2's server key (128 bytes), or empty
-  std::vector<std::string> warnings;  // the configuration's, "FILE:LINE: text" (a reload shows them)
+  HostCerts certs;                     // the default host's
+  std::vector<HostCerts> vhost_certs;  // each [vhost:NAME]'s, in config->vhosts' order
+  std::string openvpn_wrap_key;        // openvpn-tls-crypt / -tls-auth's static key (256 bytes), or empty
+  std::string openvpn_v2_key;          // openvpn-tls-crypt-v2's server key (128 bytes), or empty
+  std::vector<std::string> warnings;   // the configuration's, "FILE:LINE: text" (a reload shows them)
   RuntimeIdentity identity;
   int log_level = 2;
   bool use_syslog = false;
@@ -363,11 +370,9 @@ class Server final : private udp::Directory {
   // The certificate chains each reload replaced, until sec-mod says whether it took the new
   // keys (in order); if not, the previous chains come back (they match the keys it kept).
   struct ChainsBefore {
-    std::string cert_chain_pem;
-    std::vector<std::string> vhost_cert_chains;
+    HostCerts certs;
+    std::vector<HostCerts> vhost_certs;
     std::vector<std::string> vhost_names;
-    std::string ocsp_response;  // the chains' OCSP responses go back with them
-    std::vector<std::string> vhost_ocsp_responses;
   };
   std::deque<ChainsBefore> chains_before_reload_;
   std::deque<EarlyExit> early_exits_;  // unknown children reaped lately (a worker before its answer)
@@ -383,6 +388,7 @@ class Server final : private udp::Directory {
     std::string output;  // the file it may write (main/connect_output.hpp), "" if none
   };
   std::unordered_map<pid_t, ConnectScript> connect_scripts_;  // by the script's pid
+  std::unordered_map<pid_t, const char*> route_scripts_;      // route-add/del-cmd shells, by pid
   std::string connect_output_dir_;  // prepare_connect_output_dir(), at the first script
   std::vector<std::unique_ptr<UdpListener>> udp_listeners_;
   std::unordered_map<std::string, pid_t> dtls_ids_;  // DTLS session id -> worker pid

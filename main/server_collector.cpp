@@ -124,7 +124,7 @@ void Server::start_collector() {
   st->set_gateway_name(cfg().nvm_gateway_name);
   st->set_dtls(cfg().nvm_dtls);
   if (cfg().nvm_dtls) {
-    st->set_cert_chain_pem(s_.cert_chain_pem);
+    st->set_cert_chain_pem(s_.certs.chain_pem);
     st->set_dtls_ca_pem(ca_pem);
   }
   (void)collector_out_.send(m);

@@ -95,10 +95,10 @@ bool Server::reload(std::string* error, std::vector<std::string>* notes) {
       n.nvm_store_unattributed != o.nvm_store_unattributed ||
       n.nvm_store_dst_index != o.nvm_store_dst_index || n.nvm_exporters.size() != o.nvm_exporters.size() ||
       n.isolate_workers != o.isolate_workers || n.nvm_dtls != o.nvm_dtls || n.nvm_dtls_ca != o.nvm_dtls_ca ||
-      (n.nvm_dtls && next.cert_chain_pem != s_.cert_chain_pem);
+      (n.nvm_dtls && next.certs.chain_pem != s_.certs.chain_pem);
   for (size_t i = 0; !collector_changed && i < n.nvm_exporters.size(); ++i)
     collector_changed = n.nvm_exporters[i].to_string() != o.nvm_exporters[i].to_string();
-  ChainsBefore before{s_.cert_chain_pem, s_.vhost_cert_chains, {}, s_.ocsp_response, s_.vhost_ocsp_responses};
+  ChainsBefore before{s_.certs, s_.vhost_certs, {}};
   for (const auto& v : o.vhosts) before.vhost_names.push_back(v.name);  // `o` ends just below
   s_.config = std::make_shared<const Config>(std::move(n));
   sessions_.reconfigure(s_.config);
@@ -109,10 +109,8 @@ bool Server::reload(std::string* error, std::vector<std::string>* notes) {
   }
   s_.config_text = std::move(next.config_text);
   chains_before_reload_.push_back(std::move(before));
-  s_.cert_chain_pem = std::move(next.cert_chain_pem);
-  s_.vhost_cert_chains = std::move(next.vhost_cert_chains);
-  s_.ocsp_response = std::move(next.ocsp_response);
-  s_.vhost_ocsp_responses = std::move(next.vhost_ocsp_responses);
+  s_.certs = std::move(next.certs);
+  s_.vhost_certs = std::move(next.vhost_certs);
   send_zygote_cert_chains();
   s_.openvpn_wrap_key = std::move(next.openvpn_wrap_key);
   s_.openvpn_v2_key = std::move(next.openvpn_v2_key);
@@ -142,12 +140,10 @@ void Server::on_secmod_reloaded(const ipc::SecModReloaded& m) {
     return;
   }
   log_.error(
-      "reload: sec-mod kept its previous keys; so are the previous certificates kept (fix "
-      "server-cert/server-key and reload)");
-  s_.cert_chain_pem = std::move(before.cert_chain_pem);
-  s_.vhost_cert_chains = std::move(before.vhost_cert_chains);
-  s_.ocsp_response = std::move(before.ocsp_response);
-  s_.vhost_ocsp_responses = std::move(before.vhost_ocsp_responses);
+      "reload: sec-mod kept its previous keys; so are the previous certificates kept, with their "
+      "OCSP responses (fix server-cert/server-key and reload)");
+  s_.certs = std::move(before.certs);
+  s_.vhost_certs = std::move(before.vhost_certs);
   send_zygote_cert_chains();
 }
 

@@ -487,21 +487,41 @@ void Server::run_disconnect_script(const WorkerProc& w) {
 }
 
 // route-add-cmd (ocserv's): once the tunnel is up, a command per iroute of the session routes it
-// into the device; route-del-cmd, when the tunnel ends, for each route-add-cmd ran. They run as
-// ocserv's do, with /bin/sh, and main does not wait for them: a failure is the command's to log.
+// into the device; route-del-cmd, when the tunnel ends, for each network route-add-cmd routed.
+// The commands of one event run in one /bin/sh, in order, and main does not wait for them (a
+// failure is logged when the shell exits). The session's own configuration decides, as for its
+// device: a reload does not change what an earlier tunnel's end runs.
 void Server::run_route_cmds(WorkerProc& w, bool up) {
+  std::vector<std::string> cmds;
   if (up) {
-    const std::string& add = cfg().route_add_cmd;
     const Session* s = sessions_.find(w.session_id);
-    if (add.empty() || s == nullptr) return;
+    if (s == nullptr || s->cfg->route_add_cmd.empty() || s->settings.iroutes().empty()) return;
     w.routed = {s->settings.iroutes().begin(), s->settings.iroutes().end()};
+    w.route_del_cmd = s->cfg->route_del_cmd;
+    // A tunnel that still holds one of these networks (the session's earlier tunnel, or one this
+    // session replaces, still ending) gives it up first: its route-del-cmd runs before our
+    // route-add-cmd, and its own end leaves the network alone.
+    for (auto& [pid, other] : workers_) {
+      if (other.get() == &w || other->routed.empty()) continue;
+      auto taken = take_routes(other->routed, w.routed);
+      if (!taken.empty() && !other->route_del_cmd.empty())
+        for (auto& c : iroute_commands(other->route_del_cmd, taken, other->params.device()))
+          cmds.push_back(c);
+    }
+    for (auto& c : iroute_commands(s->cfg->route_add_cmd, w.routed, w.params.device())) cmds.push_back(c);
+  } else {
+    if (!w.route_del_cmd.empty()) cmds = iroute_commands(w.route_del_cmd, w.routed, w.params.device());
+    w.routed.clear();
   }
-  const std::string& tmpl = up ? cfg().route_add_cmd : cfg().route_del_cmd;
-  for (const auto& cmd :
-       tmpl.empty() ? std::vector<std::string>{} : iroute_commands(tmpl, w.routed, w.params.device()))
-    if (!start_script("/bin/sh", script_env(w, up ? "route-add" : "route-del"), {"-c", cmd}))
-      log_.error("cannot start ", up ? "route-add-cmd" : "route-del-cmd", " '", sanitize_log_text(cmd), "'");
-  if (!up) w.routed.clear();
+  if (cmds.empty()) return;
+  std::string script;
+  for (const auto& c : cmds) script += c + "\n";
+  const char* what = up ? "route-add-cmd" : "route-del-cmd";
+  auto pid = start_script("/bin/sh", script_env(w, up ? "route-add" : "route-del"), {"-c", script});
+  if (!pid.ok())
+    log_.error("cannot start ", what, " for '", sanitize_log_text(w.params.username()), "'");
+  else
+    route_scripts_[*pid] = what;
 }
 
 // host-update-script (ocserv's): once a tunnel is up, with the host name the client sent (or

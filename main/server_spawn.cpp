@@ -75,15 +75,25 @@ void fill_login_page(const Config& c, ipc::AnyConnectStartup* ac) {
 
 }  // namespace
 
-void fill_https_startup(const Config& c, std::span<const std::string> vhost_chains,
-                        std::span<const std::string> vhost_ocsp, ipc::WorkerStartup& st) {
+void set_startup_certs(const HostCerts& h, ipc::WorkerStartup* st, ipc::VirtualHostStartup* vhost) {
+  if (vhost != nullptr) {
+    vhost->set_cert_chain_pem(h.chain_pem);
+    for (const auto& c : h.more_chains) vhost->add_more_cert_chains(c);
+    vhost->set_ocsp_response(h.ocsp_response);
+    return;
+  }
+  st->set_cert_chain_pem(h.chain_pem);
+  for (const auto& c : h.more_chains) st->add_more_cert_chains(c);
+  st->set_ocsp_response(h.ocsp_response);
+}
+
+void fill_https_startup(const Config& c, std::span<const HostCerts> vhost_certs, ipc::WorkerStartup& st) {
   fill_login_page(c, st.mutable_https()->mutable_anyconnect());
-  for (size_t i = 0; i < c.vhosts.size() && i < vhost_chains.size(); ++i) {
+  for (size_t i = 0; i < c.vhosts.size() && i < vhost_certs.size(); ++i) {
     const Config& vc = *c.vhosts[i].config;
     auto* v = st.add_vhosts();
     v->set_name(vc.vhost);
-    v->set_cert_chain_pem(vhost_chains[i]);
-    if (i < vhost_ocsp.size()) v->set_ocsp_response(vhost_ocsp[i]);
+    set_startup_certs(vhost_certs[i], nullptr, v);
     v->set_tls_priorities(vc.tls_priorities);
     v->set_cert_login(vc.cert_login_mode());
     fill_login_page(vc, v->mutable_anyconnect());
@@ -109,8 +119,7 @@ ipc::WorkerStartup Server::worker_startup(const WorkerProc& w) const {
   st.set_gid(s_.identity.gid);
   st.set_chroot_dir(c.chroot_dir);
   st.set_seccomp(c.isolate_workers);
-  st.set_cert_chain_pem(s_.cert_chain_pem);
-  st.set_ocsp_response(s_.ocsp_response);
+  set_startup_certs(s_.certs, &st, nullptr);
   st.set_tls_priorities(c.tls_priorities);
   st.set_tls_ticket_key(ticket_key_for(w.client_ip));
   st.set_tls_ticket_lifetime_s(std::max<uint32_t>(c.cookie_timeout, 60));
@@ -118,7 +127,7 @@ ipc::WorkerStartup Server::worker_startup(const WorkerProc& w) const {
   st.set_cert_login(c.cert_login_mode());
   switch (w.service) {
     case TcpService::Https:  // the HTTPS front: the settings of each protocol it serves
-      fill_https_startup(c, s_.vhost_cert_chains, s_.vhost_ocsp_responses, st);
+      fill_https_startup(c, s_.vhost_certs, st);
       break;
     case TcpService::OpenVpnTcp:
     case TcpService::OpenVpnUdp:
@@ -272,8 +281,13 @@ void Server::send_zygote_cert_chains() {
   // Several messages when the chains are many (each stays well under kMaxIpcMessage); a chain
   // too large for one is left to the workers to parse.
   constexpr size_t kBudget = kMaxIpcMessage / 2;
-  std::vector<const std::string*> chains{&s_.cert_chain_pem};
-  for (const auto& c : s_.vhost_cert_chains) chains.push_back(&c);
+  std::vector<const std::string*> chains;
+  auto add = [&chains](const HostCerts& h) {
+    chains.push_back(&h.chain_pem);
+    for (const auto& c : h.more_chains) chains.push_back(&c);
+  };
+  add(s_.certs);
+  for (const auto& h : s_.vhost_certs) add(h);
   ipc::MainToZygote m;
   m.mutable_cert_chains()->set_reset(true);
   size_t bytes = 0;

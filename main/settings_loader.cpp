@@ -9,6 +9,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <stdexcept>
 #include <utility>
@@ -140,18 +141,28 @@ void read_user_profile(Config& c) {
   c.user_profile_xml = std::move(*xml);
 }
 
-// One host's files (the default's or a [vhost:]'s): its certificate chain, which is returned,
-// its OCSP response (into `ocsp`: empty when none is stapled), its key (sec-mod reads it),
-// what its logins read, and its user-profile (into c).
-std::string read_host_files(Config& c, Logger& log, std::string* ocsp) {
+// One host's files (the default's or a [vhost:]'s): its certificate chains and OCSP response,
+// which are returned, its keys (sec-mod reads them), what its logins read, and its user-profile
+// (into c). What is wrong with the OCSP response is logged and added to `notes` (a reload's
+// answer shows them).
+HostCerts read_host_files(Config& c, Logger& log, std::vector<std::string>* notes) {
   std::string where = c.vhost.empty() ? "" : "[vhost:" + c.vhost + "]: ";
-  auto chain = read_file(c.server_cert);
-  if (!chain) throw std::runtime_error(where + "cannot read server-cert '" + c.server_cert + "'");
-  OcspResponseFile resp = load_ocsp_response(c.ocsp_response, *chain, ::time(nullptr));
-  for (const auto& w : resp.warnings) log.warn(where, w);
-  *ocsp = std::move(resp.der);
-  if (::access(c.server_key.c_str(), R_OK) != 0)
-    throw std::runtime_error(where + "cannot read server-key '" + c.server_key + "'");
+  HostCerts h;
+  for (size_t i = 0; i <= c.more_server_certs.size(); ++i) {
+    const std::string& cert = i == 0 ? c.server_cert : c.more_server_certs[i - 1];
+    const std::string& key = i == 0 ? c.server_key : c.more_server_keys[i - 1];
+    auto chain = read_file(cert);
+    if (!chain) throw std::runtime_error(where + "cannot read server-cert '" + cert + "'");
+    if (::access(key.c_str(), R_OK) != 0)
+      throw std::runtime_error(where + "cannot read server-key '" + key + "'");
+    (i == 0 ? h.chain_pem : h.more_chains.emplace_back()) = std::move(*chain);
+  }
+  OcspResponseFile resp = load_ocsp_response(c.ocsp_response, h.chain_pem, ::time(nullptr));
+  for (const auto& w : resp.warnings) {
+    notes->push_back(where + w);
+    log.warn(notes->back());
+  }
+  h.ocsp_response = std::move(resp.der);
   try {
     check_auth_files(c, log);
     read_user_profile(c);
@@ -165,7 +176,7 @@ std::string read_host_files(Config& c, Logger& log, std::string* ocsp) {
   } catch (const std::runtime_error& e) {
     throw std::runtime_error(where + e.what());
   }
-  return std::move(*chain);
+  return h;
 }
 
 }  // namespace
@@ -189,11 +200,11 @@ ServerSettings load_server_settings(const std::string& config_path, Logger& log)
   show();
   s.config_path = config_path;
   s.identity = resolve_identity(c, log);
-  s.cert_chain_pem = read_host_files(c, log, &s.ocsp_response);
+  s.certs = read_host_files(c, log, &s.warnings);
   add_auto_select_groups(c, log);
   for (auto& v : c.vhosts) {
     Config vc = *v.config;
-    s.vhost_cert_chains.push_back(read_host_files(vc, log, &s.vhost_ocsp_responses.emplace_back()));
+    s.vhost_certs.push_back(read_host_files(vc, log, &s.warnings));
     add_auto_select_groups(vc, log);
     v.config = std::make_shared<const Config>(std::move(vc));
   }
@@ -229,15 +240,32 @@ ServerSettings load_server_settings(const std::string& config_path, Logger& log)
   }
   // What every HTTPS worker's startup message carries (chains, login pages, profiles, banners,
   // groups, headers) must fit the IPC limit with room for its per-connection fields.
-  ipc::WorkerStartup st;
-  st.set_cert_chain_pem(s.cert_chain_pem);
-  st.set_ocsp_response(s.ocsp_response);
-  st.set_tls_priorities(c.tls_priorities);
-  fill_https_startup(c, s.vhost_cert_chains, s.vhost_ocsp_responses, st);
-  if (st.ByteSizeLong() + kStartupReserve > kMaxIpcMessage)
+  auto startup_bytes = [&] {
+    ipc::WorkerStartup st;
+    set_startup_certs(s.certs, &st, nullptr);
+    st.set_tls_priorities(c.tls_priorities);
+    fill_https_startup(c, s.vhost_certs, st);
+    return st.ByteSizeLong();
+  };
+  size_t bytes = startup_bytes();
+  // OCSP responses are a help, not a need: past the limit they go first (ocserv starts without
+  // them too), and the rest must fit.
+  bool any_ocsp = !s.certs.ocsp_response.empty() ||
+                  std::any_of(s.vhost_certs.begin(), s.vhost_certs.end(),
+                              [](const HostCerts& h) { return !h.ocsp_response.empty(); });
+  if (bytes + kStartupReserve > kMaxIpcMessage && any_ocsp) {
+    s.certs.ocsp_response.clear();
+    for (auto& h : s.vhost_certs) h.ocsp_response.clear();
+    s.warnings.push_back(
+        "the hosts' OCSP responses do not fit a worker's startup message with their certificate "
+        "chains, login pages and profiles; none is stapled");
+    log.warn(s.warnings.back());
+    bytes = startup_bytes();
+  }
+  if (bytes + kStartupReserve > kMaxIpcMessage)
     throw std::runtime_error(
-        "the certificate chains, OCSP responses, login pages, user-profiles and banners of all hosts take " +
-        std::to_string(st.ByteSizeLong()) + " bytes; a worker's startup message holds " +
+        "the certificate chains, login pages, user-profiles and banners of all hosts take " +
+        std::to_string(bytes) + " bytes; a worker's startup message holds " +
         std::to_string(kMaxIpcMessage - kStartupReserve) + " of them: make them smaller");
   s.config = std::make_shared<const Config>(std::move(c));
   return s;

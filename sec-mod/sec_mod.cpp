@@ -51,7 +51,7 @@ SecMod::SecMod(struct ev_loop* loop, Logger& log, IpcChannel main_channel, Confi
       main_(std::move(main_channel)),
       cfg_(std::move(cfg)),
       keys_(KeySet::load(std::move(key), cfg_, CryptoPool::thread_count(cfg_.sec_mod_scale))),
-      pool_(loop, keys_->hosts[0].size(), std::max(kMaxQueuedCrypto, 64 * keys_->hosts[0].size())),
+      pool_(loop, keys_->copies(), std::max(kMaxQueuedCrypto, 64 * keys_->copies())),
       cookies_(cfg_.cookie_timeout) {
   build_auth();
 }

@@ -79,11 +79,17 @@ inline constexpr size_t kMaxQueuedCrypto = 512;
 // One copy of each host's server key per pool thread: a GnuTLS key object is used by one thread
 // at a time. Replaced whole on reload; jobs in flight keep the set they started with.
 struct KeySet {
-  std::vector<std::vector<ServerKey>> hosts;  // [0] the default host's, then each [vhost:]'s
-  std::vector<std::string> names;             // "" , then the vhosts' names
-  // The key set of the host a worker names ("" = the default); none for a host it lacks.
-  std::optional<size_t> index_of(std::string_view vhost) const;
-  // `first` is the default host's key (already loaded); throws if a key cannot be read.
+  using Copies = std::vector<ServerKey>;  // one per pool thread
+  // hosts[h][pair]: host h's (0 the default, then each [vhost:]'s) certificate and key pairs,
+  // in the file's order (server-cert/server-key given more than once, as in ocserv).
+  std::vector<std::vector<Copies>> hosts;
+  std::vector<std::string> names;  // "" , then the vhosts' names
+  size_t copies() const { return hosts.front().front().size(); }
+  // The key of the host a worker names ("" = the default) and of its pair `index`; null for a
+  // host or pair this set lacks (a reload removed it).
+  const Copies* find(std::string_view vhost, unsigned index) const;
+  // `first` is the default host's first key (already loaded); throws if a key cannot be read or
+  // does not fit its certificate.
   static std::shared_ptr<const KeySet> load(ServerKey first, const Config& cfg, size_t copies);
 };
 

@@ -23,18 +23,17 @@ Result<void> SecMod::on_sign(WorkerPeer& p, ipc::WorkerToSecMod& m) {
   auto job =
       std::make_shared<Job>(Job{s.kind() == ipc::SignRequest::HASH, s.algorithm(), s.flags(), s.data(), {}});
   uint64_t id = p.id;
-  // A host this key set lacks (a reload removed it, or could not load its key) signs nothing:
-  // another host's key would not match the certificate the client was shown.
-  auto host = keys_->index_of(s.vhost());
-  if (!host) {
+  // A host or pair this key set lacks (a reload removed it, or could not load its key) signs
+  // nothing: another key would not match the certificate the client was shown.
+  const KeySet::Copies* copies = keys_->find(s.vhost(), s.key_index());
+  if (copies == nullptr) {
     send_signature(id, std::nullopt, s.algorithm());
     return {};
   }
   bool queued = pool_.submit(
       CryptoPool::Lane::Sign,
-      [job, keys = keys_, host = *host](size_t t) {
-        const auto& copies = keys->hosts[host];
-        job->sig = copies[t % copies.size()].sign(job->hash, job->algorithm, job->flags, job->data);
+      [job, keys = keys_, copies](size_t t) {  // `keys` keeps `copies` alive
+        job->sig = (*copies)[t % copies->size()].sign(job->hash, job->algorithm, job->flags, job->data);
       },
       [this, job, id] { send_signature(id, job->sig, job->algorithm); });
   if (!queued) {
@@ -62,26 +61,41 @@ void SecMod::send_signature(uint64_t peer, const std::optional<Result<std::strin
     drop_peer(peer, std::string("request failed: ") + errc_name(r.error()));
 }
 
-std::optional<size_t> KeySet::index_of(std::string_view vhost) const {
+const KeySet::Copies* KeySet::find(std::string_view vhost, unsigned index) const {
   for (size_t i = 0; i < names.size(); ++i)
-    if (iequals(names[i], vhost)) return i;
-  return std::nullopt;
+    if (iequals(names[i], vhost)) return index < hosts[i].size() ? &hosts[i][index] : nullptr;
+  return nullptr;
 }
+
+namespace {
+
+// One certificate and key pair: `copies` loads of the key (the first given, when it is), the
+// first checked against the certificate.
+KeySet::Copies load_pair(const Config& c, const std::string& cert, const std::string& key, size_t copies,
+                         std::optional<ServerKey> first) {
+  KeySet::Copies v;
+  if (first) v.push_back(std::move(*first));
+  while (v.size() < std::max<size_t>(copies, 1)) v.push_back(ServerKey::load(key, ServerKey::pin_of(c)));
+  v.front().check_certificate(cert, key);
+  return v;
+}
+
+std::vector<KeySet::Copies> load_host(const Config& c, size_t copies, std::optional<ServerKey> first) {
+  std::vector<KeySet::Copies> pairs;
+  pairs.push_back(load_pair(c, c.server_cert, c.server_key, copies, std::move(first)));
+  for (size_t i = 0; i < c.more_server_certs.size() && i < c.more_server_keys.size(); ++i)
+    pairs.push_back(load_pair(c, c.more_server_certs[i], c.more_server_keys[i], copies, std::nullopt));
+  return pairs;
+}
+
+}  // namespace
 
 std::shared_ptr<const KeySet> KeySet::load(ServerKey first, const Config& cfg, size_t copies) {
   auto set = std::make_shared<KeySet>();
-  set->hosts.emplace_back();
+  set->hosts.push_back(load_host(cfg, copies, std::move(first)));
   set->names.emplace_back();
-  first.check_certificate(cfg.server_cert, cfg.server_key);
-  set->hosts[0].push_back(std::move(first));
-  for (size_t i = 1; i < copies; ++i)
-    set->hosts[0].push_back(ServerKey::load(cfg.server_key, ServerKey::pin_of(cfg)));
   for (const auto& v : cfg.vhosts) {
-    std::vector<ServerKey> keys;
-    for (size_t i = 0; i < copies; ++i)
-      keys.push_back(ServerKey::load(v.config->server_key, ServerKey::pin_of(*v.config)));
-    if (!keys.empty()) keys.front().check_certificate(v.config->server_cert, v.config->server_key);
-    set->hosts.push_back(std::move(keys));
+    set->hosts.push_back(load_host(*v.config, copies, std::nullopt));
     set->names.push_back(v.name);
   }
   return set;

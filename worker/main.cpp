@@ -112,6 +112,12 @@ int run_worker(const SeccompProgram* seccomp, worker::PreparedChains* chains) {
     log.error(error);
     return 1;
   }
+  for (const auto& chain : st.more_cert_chains()) {
+    if (auto r = (*tls)->add_chain(0, chain, &error); !r) {
+      log.error("a further server-cert: ", error);
+      return 1;
+    }
+  }
   if (!st.ocsp_response().empty() && !(*tls)->staple_ocsp(0, st.ocsp_response()))
     log.warn("ocsp-response: GnuTLS did not take it; no OCSP response is stapled");
   for (const auto& v : st.vhosts()) {
@@ -120,6 +126,12 @@ int run_worker(const SeccompProgram* seccomp, worker::PreparedChains* chains) {
         !r) {
       log.error("[vhost:", v.name(), "]: ", error);
       return 1;
+    }
+    for (const auto& chain : v.more_cert_chains()) {
+      if (auto r = (*tls)->add_chain((*tls)->host_count() - 1, chain, &error); !r) {
+        log.error("[vhost:", v.name(), "]: a further server-cert: ", error);
+        return 1;
+      }
     }
     if (!v.ocsp_response().empty() && !(*tls)->staple_ocsp((*tls)->host_count() - 1, v.ocsp_response()))
       log.warn("[vhost:", v.name(), "]: ocsp-response: GnuTLS did not take it; no OCSP response is stapled");

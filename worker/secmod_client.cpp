@@ -14,7 +14,7 @@ Result<ipc::SecModToWorker> SecModClient::call(const ipc::WorkerToSecMod& req,
 }
 
 Result<std::string> SecModClient::sign(bool hash, unsigned algorithm, unsigned flags, std::string_view data,
-                                       const std::string& vhost) {
+                                       const std::string& vhost, unsigned key_index) {
   ipc::WorkerToSecMod req;
   auto* s = req.mutable_sign();
   s->set_kind(hash ? ipc::SignRequest::HASH : ipc::SignRequest::DATA);
@@ -22,6 +22,7 @@ Result<std::string> SecModClient::sign(bool hash, unsigned algorithm, unsigned f
   s->set_flags(flags);
   s->set_data(std::string(data));
   s->set_vhost(vhost);
+  s->set_key_index(key_index);
   auto rep = call(req, ipc::SecModToWorker::kSign);
   if (!rep.ok()) return rep.error();
   if (!rep->sign().ok()) return Errc::Crypto;

@@ -15,9 +15,10 @@ class SecModClient {
  public:
   explicit SecModClient(IpcChannel ch) : ch_(std::move(ch)) {}
 
-  // `vhost`: whose key signs (the [vhost:NAME] the client's TLS server name chose; "" = default).
+  // `vhost`: whose key signs (the [vhost:NAME] the client's TLS server name chose; "" = default);
+  // `key_index`: which of that host's certificate and key pairs (0 = the first).
   Result<std::string> sign(bool hash, unsigned algorithm, unsigned flags, std::string_view data,
-                           const std::string& vhost = {});
+                           const std::string& vhost = {}, unsigned key_index = 0);
   // The [vhost:NAME] the TLS handshake chose: every login request names it.
   void set_vhost(std::string name) { vhost_ = std::move(name); }
   // Sends a login request (AuthInit or AuthContinue); wipes its secrets once sent.

@@ -33,20 +33,20 @@ int info_cb(gnutls_privkey_t, unsigned flags, void* userdata) {
 int sign_data_cb(gnutls_privkey_t, gnutls_sign_algorithm_t algo, void* userdata, unsigned flags,
                  const gnutls_datum_t* data, gnutls_datum_t* sig) {
   auto* k = static_cast<ExternalKey*>(userdata);
-  return copy_signature(k->signer->sign(false, algo, flags, view(data), k->vhost), sig);
+  return copy_signature(k->signer->sign(false, algo, flags, view(data), k->vhost, k->index), sig);
 }
 
 int sign_hash_cb(gnutls_privkey_t, gnutls_sign_algorithm_t algo, void* userdata, unsigned flags,
                  const gnutls_datum_t* hash, gnutls_datum_t* sig) {
   auto* k = static_cast<ExternalKey*>(userdata);
-  return copy_signature(k->signer->sign(true, algo, flags, view(hash), k->vhost), sig);
+  return copy_signature(k->signer->sign(true, algo, flags, view(hash), k->vhost, k->index), sig);
 }
 
 }  // namespace
 
-Result<CertCredentialsHandle> secmod_credentials(const std::string& chain_pem, ExternalKey* key,
-                                                 std::string* error, PreparedChains* prepared) {
-  auto fail = [&](const std::string& what, int r) -> Result<CertCredentialsHandle> {
+Result<void> add_secmod_key(gnutls_certificate_credentials_t cred, const std::string& chain_pem, ExternalKey* key,
+                            std::string* error, PreparedChains* prepared) {
+  auto fail = [&](const std::string& what, int r) -> Result<void> {
     *error = what + ": " + gnutls_strerror(r);
     return Errc::Crypto;
   };
@@ -72,20 +72,28 @@ Result<CertCredentialsHandle> secmod_credentials(const std::string& chain_pem, E
   PrivKeyHandle pk(raw_key);
   r = gnutls_privkey_import_ext4(pk.get(), key, &sign_data_cb, &sign_hash_cb, nullptr, nullptr, &info_cb, 0);
   if (r < 0) return fail("gnutls_privkey_import_ext4", r);
+  // On success the credentials own both the certificates and the key.
+  if ((r = gnutls_certificate_set_key(cred, names.empty() ? nullptr : names.data(), static_cast<int>(names.size()),
+                                      pcerts->data(), static_cast<int>(n), pk.get())) < 0)
+    return fail("gnutls_certificate_set_key", r);
+  (void)pk.release();
+  pcerts->release();
+  return {};
+}
+
+Result<CertCredentialsHandle> secmod_credentials(const std::string& chain_pem, ExternalKey* key,
+                                                 std::string* error, PreparedChains* prepared) {
   gnutls_certificate_credentials_t raw_cred = nullptr;
-  if ((r = gnutls_certificate_allocate_credentials(&raw_cred)) < 0) return fail("credentials", r);
+  if (int r = gnutls_certificate_allocate_credentials(&raw_cred); r < 0) {
+    *error = std::string("credentials: ") + gnutls_strerror(r);
+    return Errc::Crypto;
+  }
   CertCredentialsHandle cred(raw_cred);
   // GnuTLS would check that the key fits the certificate by signing through sec-mod and
   // verifying here, in every worker: sec-mod checks it once when it loads the key
   // (ServerKey::check_certificate).
   gnutls_certificate_set_flags(cred.get(), GNUTLS_CERTIFICATE_SKIP_KEY_CERT_MATCH);
-  // On success the credentials own both the certificates and the key.
-  if ((r = gnutls_certificate_set_key(cred.get(), names.empty() ? nullptr : names.data(),
-                                      static_cast<int>(names.size()), pcerts->data(), static_cast<int>(n),
-                                      pk.get())) < 0)
-    return fail("gnutls_certificate_set_key", r);
-  (void)pk.release();
-  pcerts->release();
+  if (auto r = add_secmod_key(cred.get(), chain_pem, key, error, prepared); !r) return r.error();
   return cred;
 }
 

@@ -19,6 +19,7 @@ namespace sslvpn::worker {
 struct ExternalKey {
   SecModClient* signer = nullptr;
   std::string vhost;  // the [vhost:NAME] whose key this is ("" = the default host's)
+  unsigned index = 0;  // which of the host's certificate and key pairs (0 = the first)
   gnutls_pk_algorithm_t pk = GNUTLS_PK_UNKNOWN;
   unsigned bits = 0;
 };
@@ -27,5 +28,9 @@ struct ExternalKey {
 // chain is taken from `prepared` (the zygote's) when it is there, else parsed.
 Result<CertCredentialsHandle> secmod_credentials(const std::string& chain_pem, ExternalKey* key,
                                                  std::string* error, PreparedChains* prepared = nullptr);
+// Adds a further chain of the host (its key->index'th pair) to `cred`: GnuTLS then shows each
+// client a certificate its signature algorithms accept.
+Result<void> add_secmod_key(gnutls_certificate_credentials_t cred, const std::string& chain_pem, ExternalKey* key,
+                            std::string* error, PreparedChains* prepared = nullptr);
 
 }  // namespace sslvpn::worker

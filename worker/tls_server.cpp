@@ -1,5 +1,7 @@
 #include "worker/tls_server.hpp"
 
+#include "common/config.hpp"
+
 #include "worker/secmod_credentials.hpp"
 #include "worker/tls_sni.hpp"
 #include "worker/tunnel/send_buffer.hpp"
@@ -32,10 +34,10 @@ Result<TlsServer::Host> TlsServer::make_host(const std::string& name, const std:
   Host h;
   h.name = name;
   h.request_cert = request_cert;
-  h.key = std::make_unique<ExternalKey>();
-  h.key->signer = &signer;
-  h.key->vhost = name;
-  auto cred = secmod_credentials(chain_pem, h.key.get(), error, prepared);
+  auto& key = h.keys.emplace_back(std::make_unique<ExternalKey>());
+  key->signer = &signer;
+  key->vhost = name;
+  auto cred = secmod_credentials(chain_pem, key.get(), error, prepared);
   if (!cred) return cred.error();
   h.cred = std::move(*cred);
   const char* err_pos = nullptr;
@@ -84,7 +86,7 @@ Result<std::unique_ptr<TlsServer>> TlsServer::create(int fd, const std::string& 
 Result<void> TlsServer::add_virtual_host(const std::string& name, const std::string& chain_pem,
                                          const std::string& priorities, bool request_client_cert,
                                          std::string* error) {
-  auto host = make_host(name, chain_pem, priorities, *hosts_.front().key->signer, request_client_cert, error,
+  auto host = make_host(name, chain_pem, priorities, *hosts_.front().keys.front()->signer, request_client_cert, error,
                         prepared_);
   if (!host) return host.error();
   hosts_.push_back(std::move(*host));
@@ -93,6 +95,18 @@ Result<void> TlsServer::add_virtual_host(const std::string& name, const std::str
   // ticket key is the one a resumption is tried with (ocserv reads the name the same way).
   gnutls_handshake_set_hook_function(session_.get(), GNUTLS_HANDSHAKE_CLIENT_HELLO, GNUTLS_HOOK_PRE,
                                      &TlsServer::on_client_hello);
+  return {};
+}
+
+Result<void> TlsServer::add_chain(size_t index, const std::string& chain_pem, std::string* error) {
+  if (index >= hosts_.size() || hosts_[index].keys.size() >= kMaxCertPairs) return Errc::Limit;
+  Host& h = hosts_[index];
+  auto key = std::make_unique<ExternalKey>();
+  key->signer = h.keys.front()->signer;
+  key->vhost = h.name;
+  key->index = static_cast<unsigned>(h.keys.size());
+  if (auto r = add_secmod_key(h.cred.get(), chain_pem, key.get(), error, prepared_); !r) return r;
+  h.keys.push_back(std::move(key));
   return {};
 }
 

@@ -42,6 +42,10 @@ class TlsServer final : public tunnel::StreamTransport {
   // Call before the handshake; the first handshake's choice holds for the connection's life.
   Result<void> add_virtual_host(const std::string& name, const std::string& cert_chain_pem,
                                 const std::string& priorities, bool request_client_cert, std::string* error);
+  // A further certificate chain of host `index` (0 = the default host): its key is that host's
+  // next pair in sec-mod. GnuTLS shows each client a chain its signature algorithms accept (an
+  // RSA and an ECDSA one, say).
+  Result<void> add_chain(size_t index, const std::string& chain_pem, std::string* error);
   // ocsp-response: staples `der` (an OCSP response about host `index`'s leaf, 0 being the
   // default host; main checked it) to each handshake whose client asks for it (status_request).
   // false: GnuTLS refused it, and nothing is stapled.
@@ -120,7 +124,8 @@ class TlsServer final : public tunnel::StreamTransport {
   // One host's TLS side: its chain with the external key, priorities and certificate request.
   struct Host {
     std::string name;
-    std::unique_ptr<ExternalKey> key;  // the credentials' key signs through sec-mod with it
+    // The credentials' keys sign through sec-mod with these, one per certificate chain.
+    std::vector<std::unique_ptr<ExternalKey>> keys;
     CertCredentialsHandle cred;
     TlsPriorityHandle prio;
     bool request_cert = false;

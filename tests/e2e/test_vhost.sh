@@ -25,6 +25,16 @@ host_cert() {
 }
 PIN_DEFAULT=$(make_cert "$WORK/default" ecdsa)
 PIN_PASS2=$(host_cert "$WORK/pass2" pass2.example.com)
+# Second certificate and key pairs (ocserv's repeated server-cert/server-key): RSA ones beside
+# the default host's and pass2's ECDSA ones.
+make_cert "$WORK/default-rsa" rsa >/dev/null
+mkdir -p "$WORK/pass2-rsa"
+certtool --generate-privkey --rsa --bits 2048 --outfile "$WORK/pass2-rsa/key.pem" >/dev/null 2>&1
+chmod 600 "$WORK/pass2-rsa/key.pem"
+printf 'cn = "pass2.example.com"\ndns_name = "pass2.example.com"\nexpiration_days = 30\nsigning_key\nencryption_key\ntls_www_server\n' \
+  >"$WORK/pass2-rsa/tmpl"
+certtool --generate-self-signed --load-privkey "$WORK/pass2-rsa/key.pem" --template "$WORK/pass2-rsa/tmpl" \
+  --outfile "$WORK/pass2-rsa/cert.pem" >/dev/null 2>&1
 PIN_CERT=$(host_cert "$WORK/certhost" cert.example.com)
 PIN_PASS3=$(host_cert "$WORK/pass3" pass3.example.com)
 
@@ -56,6 +66,17 @@ ocsp_response() {
   openssl ocsp -issuer "$dir/cert.pem" -cert "$dir/cert.pem" -no_nonce -reqout "$out.req" >/dev/null 2>&1 &&
     openssl ocsp -index "$out.index" -rsigner "$dir/cert.pem" -rkey "$dir/key.pem" -CA "$dir/cert.pem" \
       -reqin "$out.req" -respout "$out" -ndays 7 >/dev/null 2>&1
+}
+# shown NAME OPENSSL-ARGS...: the size of the public key of the certificate the server shows to
+# a client that sends server name NAME ("-": none) and takes only what the arguments allow, after
+# a complete handshake (its signature, made by sec-mod, checked against that certificate).
+shown() {
+  local sni=(-servername "$1") out
+  [ "$1" = - ] && sni=(-noservername)
+  shift
+  out=$(in_ns "$NS_C" timeout 15 openssl s_client -connect "$SERVER_IP:$PORT" "${sni[@]}" "$@" </dev/null 2>&1)
+  grep -q '^New, TLSv1' <<<"$out" || { echo "no handshake"; return; }
+  sed -n 's/^Server public key is \([0-9]*\) bit$/\1/p' <<<"$out"
 }
 # stapled NAME: the OCSP response the server staples for server name NAME ("-": none sent).
 stapled() {
@@ -92,12 +113,16 @@ banner = Welcome to the default host
 connect-script = $WORK/script-default.sh
 disconnect-script = $WORK/script-default.sh
 ocsp-response = $WORK/default.ocsp
+server-cert = $WORK/default-rsa/cert.pem
+server-key = $WORK/default-rsa/key.pem
 
 [vhost:pass2.example.com]
 auth = "plain[passwd=$WORK/passwd2]"
 server-cert = $WORK/pass2/cert.pem
 server-key = $WORK/pass2/key.pem
 ocsp-response = $WORK/not-pass2.ocsp
+server-cert = $WORK/pass2-rsa/cert.pem
+server-key = $WORK/pass2-rsa/key.pem
 ipv4-network = 10.81.0.0/24
 dns = 10.81.0.53
 route = $BEHIND_NET
@@ -163,6 +188,23 @@ check "GlobalProtect: pass2.example.com's portal and gateway log bob in" \
   auth pass2.example.com "$PIN_PASS2" bob 'bob-Secret2' --protocol=gp
 check "... and refuse alice" check_fails auth pass2.example.com "$PIN_PASS2" alice 'alice-Secret1' --protocol=gp
 check "the log names the host a user logged in to" wait_for_log "$LOG" "'bob' (group '') logged in from .* to \[vhost:pass2.example.com\]"
+
+# ---- two certificate and key pairs per host (ocserv's): each client is shown one its signature
+# algorithms accept, and sec-mod signs with that pair's key
+check "the default host shows its ECDSA certificate to a client that takes either ($(shown - -sigalgs ecdsa_secp256r1_sha256:rsa_pss_rsae_sha256))" \
+  test "$(shown - -sigalgs ecdsa_secp256r1_sha256:rsa_pss_rsae_sha256)" = 256
+check "... its RSA one, signed with the second key, to a TLS 1.3 client that takes RSA-PSS only ($(shown - -sigalgs rsa_pss_rsae_sha256))" \
+  test "$(shown - -sigalgs rsa_pss_rsae_sha256)" = 2048
+check "... and to a TLS 1.2 client with ECDHE-RSA suites only" \
+  test "$(shown - -tls1_2 -cipher ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256)" = 2048
+check "... its ECDSA one to a TLS 1.2 client with ECDHE-ECDSA suites only" \
+  test "$(shown - -tls1_2 -cipher ECDHE-ECDSA-AES256-GCM-SHA384)" = 256
+out=$(in_ns "$NS_C" timeout 15 openssl s_client -connect "$SERVER_IP:$PORT" -servername pass2.example.com \
+  -sigalgs rsa_pss_rsae_sha256 </dev/null 2>/dev/null)
+check "pass2.example.com shows its own RSA certificate (its second pair) to an RSA-only client" \
+  bash -c 'grep -q "^Server public key is 2048 bit" <<<"$1" && grep -q "^subject=CN = pass2.example.com" <<<"$1"' _ "$out"
+check "cert.example.com has one pair: an RSA-only client gets no handshake" \
+  test "$(shown cert.example.com -sigalgs rsa_pss_rsae_sha256)" = "no handshake"
 
 # ---- ocsp-response (ocserv's): each host staples its own response to clients that ask
 out=$(stapled -)

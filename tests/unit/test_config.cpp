@@ -558,12 +558,33 @@ TEST_CASE("config: lines as ocserv's reader takes them", "[config][ocserv]") {
                   ConfigError);
 }
 
-TEST_CASE("config: a second server-cert/server-key pair warns, the first serves", "[config][ocserv]") {
+TEST_CASE("config: several server-cert/server-key pairs, as ocserv takes them", "[config][ocserv]") {
   std::vector<ConfigWarning> w;
   Config c = parse_config(std::string(kMinimal) + "server-cert = /rsa.pem\nserver-key = /rsa.key\n", "t", &w);
   CHECK(c.server_cert == "/c.pem");
   CHECK(c.server_key == "/k.pem");
-  CHECK(w.size() == 2);
+  CHECK(c.more_server_certs == std::vector<std::string>{"/rsa.pem"});
+  CHECK(c.more_server_keys == std::vector<std::string>{"/rsa.key"});
+  CHECK(w.empty());
+  // Each key belongs to a certificate: counts that differ are refused, naming both.
+  try {
+    (void)parse_config(std::string(kMinimal) + "server-cert = /rsa.pem\n", "t", nullptr);
+    FAIL("a certificate without its key was accepted");
+  } catch (const ConfigError& e) {
+    CHECK(std::string(e.what()).find("2 certificates, 1 keys") != std::string::npos);
+  }
+  std::string many = kMinimal;
+  for (int i = 0; i < 4; ++i) many += "server-cert = /x.pem\nserver-key = /x.key\n";
+  CHECK_THROWS_AS(parse_config(many, "t", nullptr), ConfigError);  // at most kMaxCertPairs (4)
+  // A [vhost:] section has pairs of its own.
+  Config v = parse_config(std::string(kMinimal) +
+                              "[vhost:a.example]\nauth = pam\nserver-cert = /a1.pem\nserver-key = /a1.key\n"
+                              "server-cert = /a2.pem\nserver-key = /a2.key\n",
+                          "t", nullptr);
+  REQUIRE(v.vhosts.size() == 1);
+  CHECK(v.vhosts[0].config->server_cert == "/a1.pem");
+  CHECK(v.vhosts[0].config->more_server_certs == std::vector<std::string>{"/a2.pem"});
+  CHECK(v.more_server_certs.empty());
 }
 
 TEST_CASE("config: ocserv's ipv6-prefix gives a bare ipv6-network its prefix", "[config][ocserv]") {

@@ -25,3 +25,12 @@ TEST_CASE("route-add-cmd: one command per iroute, IPv4 with its netmask, IPv6 in
   CHECK(cmds[2] == "add 10.98.1.7/255.255.255.255 10.98.1.7/32 vpns12");
   CHECK(iroute_commands("add %{R}", {}, "vpns0").empty());
 }
+
+TEST_CASE("route-add-cmd: a new tunnel takes the networks an older one still holds", "[route-cmds]") {
+  std::vector<std::string> held{"10.99.0.0/24", "10.98.0.0/24", "fd00:99::/64"};
+  auto taken = take_routes(held, {"fd00:99::/64", "10.99.0.0/24", "10.97.0.0/24"});
+  CHECK(taken == std::vector<std::string>{"10.99.0.0/24", "fd00:99::/64"});
+  CHECK(held == std::vector<std::string>{"10.98.0.0/24"});  // its end undoes only this one now
+  CHECK(take_routes(held, {}).empty());
+  CHECK(held.size() == 1);
+}

@@ -497,7 +497,13 @@ void run_openvpn(Logger& log, const ipc::WorkerStartup& st, TlsServer& tls, SecM
       log.warn("OpenVPN: cannot start a renegotiation: ", error);
       return nullptr;
     }
-    (*t)->staple_ocsp(0, st.ocsp_response());  // as the first session's (worker/main.cpp)
+    for (const auto& chain : st.more_cert_chains()) {  // as the first session's (worker/main.cpp)
+      if (!(*t)->add_chain(0, chain, &error).ok()) {
+        log.warn("OpenVPN: cannot start a renegotiation: ", error);
+        return nullptr;
+      }
+    }
+    (*t)->staple_ocsp(0, st.ocsp_response());
     return std::move(*t);
   };
   settings.username = login.username;
