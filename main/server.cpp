@@ -48,6 +48,7 @@ Server::Server(struct ev_loop* loop, Logger& log, ServerSettings settings, std::
       bans_(BanSettings{cfg().max_ban_score, cfg().ban_time, cfg().ban_reset_time}) {
   if (gnutls_rnd(GNUTLS_RND_KEY, ticket_secret_.data(), ticket_secret_.size()) != 0)
     throw std::runtime_error("cannot make the TLS ticket secret");
+  keys_certs_ = current_certs();  // sec-mod loads the keys of these, or does not start
 }
 
 Server::~Server() {
@@ -454,7 +455,10 @@ void Server::on_child_exit(pid_t pid, int status) {
   }
   if (connect_scripts_.count(pid)) return on_connect_script_exit(pid, status);
   if (auto r = route_scripts_.find(pid); r != route_scripts_.end()) {
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) log_.warn(r->second, " failed (status ", status, ")");
+    if (WIFSIGNALED(status))
+      log_.warn(r->second, " was killed by signal ", WTERMSIG(status));
+    else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+      log_.warn(r->second, " failed: a command exited with an error");
     route_scripts_.erase(r);
     return;
   }

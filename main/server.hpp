@@ -367,14 +367,18 @@ class Server final : private udp::Directory {
   ev_io zygote_io_{};
   ev_timer zygote_timer_{};
   std::unordered_map<uint64_t, PendingSpawn> pending_spawns_;  // worker id -> waiting for the zygote
-  // The certificate chains each reload replaced, until sec-mod says whether it took the new
-  // keys (in order); if not, the previous chains come back (they match the keys it kept).
-  struct ChainsBefore {
+  // Certificates and the keys sec-mod holds: `keys_certs_` match them (the start's, then those
+  // of each reload whose keys sec-mod loaded); each reload's new certificates wait in
+  // `reload_certs_`, in order, for sec-mod's answer. When it kept its keys and no later reload
+  // waits, main goes back to `keys_certs_`.
+  struct HostsCerts {
     HostCerts certs;
     std::vector<HostCerts> vhost_certs;
     std::vector<std::string> vhost_names;
   };
-  std::deque<ChainsBefore> chains_before_reload_;
+  HostsCerts current_certs() const;
+  HostsCerts keys_certs_;
+  std::deque<HostsCerts> reload_certs_;
   std::deque<EarlyExit> early_exits_;  // unknown children reaped lately (a worker before its answer)
   QueuedSender secmod_out_{loop_, secmod_, kMaxQueuedToSecMod};  // sends to sec-mod (never blocking)
   pid_t secmod_pid_ = -1;

@@ -98,8 +98,6 @@ bool Server::reload(std::string* error, std::vector<std::string>* notes) {
       (n.nvm_dtls && next.certs.chain_pem != s_.certs.chain_pem);
   for (size_t i = 0; !collector_changed && i < n.nvm_exporters.size(); ++i)
     collector_changed = n.nvm_exporters[i].to_string() != o.nvm_exporters[i].to_string();
-  ChainsBefore before{s_.certs, s_.vhost_certs, {}};
-  for (const auto& v : o.vhosts) before.vhost_names.push_back(v.name);  // `o` ends just below
   s_.config = std::make_shared<const Config>(std::move(n));
   sessions_.reconfigure(s_.config);
   // The collector takes its settings at start: a changed one restarts it (its sockets stay).
@@ -108,9 +106,9 @@ bool Server::reload(std::string* error, std::vector<std::string>* notes) {
     stop_collector();
   }
   s_.config_text = std::move(next.config_text);
-  chains_before_reload_.push_back(std::move(before));
   s_.certs = std::move(next.certs);
   s_.vhost_certs = std::move(next.vhost_certs);
+  reload_certs_.push_back(current_certs());
   send_zygote_cert_chains();
   s_.openvpn_wrap_key = std::move(next.openvpn_wrap_key);
   s_.openvpn_v2_key = std::move(next.openvpn_v2_key);
@@ -122,28 +120,33 @@ bool Server::reload(std::string* error, std::vector<std::string>* notes) {
   return true;
 }
 
+Server::HostsCerts Server::current_certs() const {
+  HostsCerts h{s_.certs, s_.vhost_certs, {}};
+  for (const auto& v : cfg().vhosts) h.vhost_names.push_back(v.name);
+  return h;
+}
+
 void Server::on_secmod_reloaded(const ipc::SecModReloaded& m) {
-  if (chains_before_reload_.empty()) {
+  if (reload_certs_.empty()) {
     log_.error("sec-mod answered a reload main did not ask for");
     return;
   }
-  ChainsBefore before = std::move(chains_before_reload_.front());
-  chains_before_reload_.pop_front();
+  HostsCerts answered = std::move(reload_certs_.front());
+  reload_certs_.pop_front();
+  if (m.keys_loaded()) keys_certs_ = std::move(answered);
   // A later reload still waits for its answer: that answer decides.
-  if (m.keys_loaded() || !chains_before_reload_.empty()) return;
-  std::vector<std::string> names;
-  for (const auto& v : cfg().vhosts) names.push_back(v.name);
-  if (names != before.vhost_names) {
+  if (m.keys_loaded() || !reload_certs_.empty()) return;
+  if (current_certs().vhost_names != keys_certs_.vhost_names) {
     log_.error(
         "reload: sec-mod kept its previous keys, and the virtual hosts changed: hosts whose "
         "server-cert changed fail their handshakes until a reload with matching files");
     return;
   }
   log_.error(
-      "reload: sec-mod kept its previous keys; so are the previous certificates kept, with their "
-      "OCSP responses (fix server-cert/server-key and reload)");
-  s_.certs = std::move(before.certs);
-  s_.vhost_certs = std::move(before.vhost_certs);
+      "reload: sec-mod kept its previous keys; so are the certificates that match them kept, with "
+      "their OCSP responses (fix server-cert/server-key and reload)");
+  s_.certs = keys_certs_.certs;
+  s_.vhost_certs = keys_certs_.vhost_certs;
   send_zygote_cert_chains();
 }
 

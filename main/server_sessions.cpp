@@ -488,9 +488,10 @@ void Server::run_disconnect_script(const WorkerProc& w) {
 
 // route-add-cmd (ocserv's): once the tunnel is up, a command per iroute of the session routes it
 // into the device; route-del-cmd, when the tunnel ends, for each network route-add-cmd routed.
-// The commands of one event run in one /bin/sh, in order, and main does not wait for them (a
-// failure is logged when the shell exits). The session's own configuration decides, as for its
-// device: a reload does not change what an earlier tunnel's end runs.
+// The commands of one event run in one /bin/sh, in order, each in a subshell of its own (an
+// `exit` in one ends only that one); main does not wait for them, and logs a failure of any of
+// them when the shell exits. The session's own configuration decides, as for its device: a
+// reload does not change what an earlier tunnel's end runs.
 void Server::run_route_cmds(WorkerProc& w, bool up) {
   std::vector<std::string> cmds;
   if (up) {
@@ -498,15 +499,16 @@ void Server::run_route_cmds(WorkerProc& w, bool up) {
     if (s == nullptr || s->cfg->route_add_cmd.empty() || s->settings.iroutes().empty()) return;
     w.routed = {s->settings.iroutes().begin(), s->settings.iroutes().end()};
     w.route_del_cmd = s->cfg->route_del_cmd;
-    // A tunnel that still holds one of these networks (the session's earlier tunnel, or one this
-    // session replaces, still ending) gives it up first: its route-del-cmd runs before our
-    // route-add-cmd, and its own end leaves the network alone.
+    // A tunnel that still holds one of these networks (the session's earlier tunnel, or another
+    // one's: the newest tunnel routing a network wins, as over rtnetlink) gives it up first: its
+    // route-del-cmd runs before our route-add-cmd, with its REASON and DEVICE, and its own end
+    // leaves the network alone.
     for (auto& [pid, other] : workers_) {
       if (other.get() == &w || other->routed.empty()) continue;
       auto taken = take_routes(other->routed, w.routed);
-      if (!taken.empty() && !other->route_del_cmd.empty())
-        for (auto& c : iroute_commands(other->route_del_cmd, taken, other->params.device()))
-          cmds.push_back(c);
+      if (taken.empty() || other->route_del_cmd.empty()) continue;
+      for (auto& c : iroute_commands(other->route_del_cmd, taken, other->params.device()))
+        cmds.push_back("REASON=route-del; DEVICE=" + other->params.device() + "; export REASON DEVICE; " + c);
     }
     for (auto& c : iroute_commands(s->cfg->route_add_cmd, w.routed, w.params.device())) cmds.push_back(c);
   } else {
@@ -514,8 +516,9 @@ void Server::run_route_cmds(WorkerProc& w, bool up) {
     w.routed.clear();
   }
   if (cmds.empty()) return;
-  std::string script;
-  for (const auto& c : cmds) script += c + "\n";
+  std::string script = "rc=0\n";
+  for (const auto& c : cmds) script += "(\n" + c + "\n) || rc=1\n";
+  script += "exit $rc\n";
   const char* what = up ? "route-add-cmd" : "route-del-cmd";
   auto pid = start_script("/bin/sh", script_env(w, up ? "route-add" : "route-del"), {"-c", script});
   if (!pid.ok())

@@ -86,8 +86,8 @@ Result<std::unique_ptr<TlsServer>> TlsServer::create(int fd, const std::string& 
 Result<void> TlsServer::add_virtual_host(const std::string& name, const std::string& chain_pem,
                                          const std::string& priorities, bool request_client_cert,
                                          std::string* error) {
-  auto host = make_host(name, chain_pem, priorities, *hosts_.front().keys.front()->signer, request_client_cert, error,
-                        prepared_);
+  auto host = make_host(name, chain_pem, priorities, *hosts_.front().keys.front()->signer,
+                        request_client_cert, error, prepared_);
   if (!host) return host.error();
   hosts_.push_back(std::move(*host));
   gnutls_session_set_ptr(session_.get(), this);
@@ -99,7 +99,10 @@ Result<void> TlsServer::add_virtual_host(const std::string& name, const std::str
 }
 
 Result<void> TlsServer::add_chain(size_t index, const std::string& chain_pem, std::string* error) {
-  if (index >= hosts_.size() || hosts_[index].keys.size() >= kMaxCertPairs) return Errc::Limit;
+  if (index >= hosts_.size() || hosts_[index].keys.size() >= kMaxCertPairs) {
+    *error = "more than " + std::to_string(kMaxCertPairs) + " certificate chains for one host";
+    return Errc::Limit;
+  }
   Host& h = hosts_[index];
   auto key = std::make_unique<ExternalKey>();
   key->signer = h.keys.front()->signer;

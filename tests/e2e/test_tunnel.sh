@@ -3,7 +3,8 @@
 # the tunnel (ping, iperf3 both ways), what the client is told (addresses, routes, DNS),
 # reconnects to the same addresses, logout, 20 clients at once, DPD timeout, and the
 # connect/disconnect scripts; max-same-clients, session-timeout, idle-timeout and
-# replace-same-clients (a user's new session ends the older one).
+# replace-same-clients (a user's new session ends the older one, and takes over its iroute from
+# route-add-cmd).
 source "$(dirname "$0")/lib.sh"
 e2e_init
 command -v iperf3 >/dev/null || e2e_skip "needs iperf3"
@@ -257,8 +258,16 @@ replace-same-clients = true
 udp-port = $PORT
 net-priority = 0x28
 connect-script = $WORK/refuse-when-told.sh
+config-per-user = $WORK/replace-users
+route-add-cmd = "echo \$REASON add %{RI} %{D} >> $WORK/replace-routes; ip route add %{R} dev %{D}"
+route-del-cmd = "echo \$REASON del %{RI} \$DEVICE >> $WORK/replace-routes; ip route del %{R} dev %{D}"
 CONF
 } > "$WORK/replace.conf"
+# bob has a network behind his client: each of his tunnels routes it (route-add-cmd).
+mkdir -p "$WORK/replace-users"
+echo 'iroute = 10.95.0.0/24' > "$WORK/replace-users/bob"
+# route_lines N: waits (at most 5 s) until the route commands' log has N lines
+route_lines() { for _ in $(seq 1 50); do [ "$(wc -l <"$WORK/replace-routes" 2>/dev/null || echo 0)" -ge "$1" ] && return 0; sleep 0.1; done; return 1; }
 # A connect-script that refuses every tunnel while $WORK/refuse exists.
 printf '#!/bin/sh\n[ -e "%s/refuse" ] && exit 1\nexit 0\n' "$WORK" > "$WORK/refuse-when-told.sh"
 chmod 755 "$WORK/refuse-when-told.sh"
@@ -287,6 +296,21 @@ if start_server "$WORK/replace.conf" "$LOG3" "$WORK/replace.pid" "$PORT"; then
     test "$(env_of r2 connect INTERNAL_IP6_NETMASK)" = "$(env_of r1 connect INTERNAL_IP6_NETMASK)" -a -n "$(env_of r1 connect INTERNAL_IP6_NETMASK)"
   check "... and pings over IPv6 once the first one's device is gone" \
     in_ns "$NS_C" ping -6 -c 2 -i 0.2 -W 2 -I tunr2 fd00:7e::1
+  # The second tunnel takes bob's iroute over: the first one's route-del-cmd runs before the
+  # second one's route-add-cmd (so "ip route add" finds nothing in the way), and the first
+  # one's end, after, does not undo it again.
+  route_lines 3
+  mapfile -t rl <"$WORK/replace-routes"
+  d1=${rl[0]##* } d2=${rl[2]##* }
+  check "route-add-cmd routed bob's iroute into his first tunnel (${rl[0]:-none})" \
+    test "${rl[0]}" = "route-add add 10.95.0.0/24 $d1" -a -n "$d1"
+  check "... the replacing tunnel ran the first one's route-del-cmd first (${rl[1]:-none})" \
+    test "${rl[1]}" = "route-del del 10.95.0.0/24 $d1"
+  check "... then its own route-add-cmd, on its own device (${rl[2]:-none})" \
+    test "${rl[2]}" = "route-add add 10.95.0.0/24 $d2" -a "$d2" != "$d1"
+  check "... so the network is routed into the second tunnel" \
+    bash -c "ip -n '$NS_S' route show 10.95.0.0/24 | grep -q 'dev $d2'"
+  check "... and the first one's end did not undo it again" test "$(wc -l <"$WORK/replace-routes")" = 3
   # net-priority = 0x28: the worker marks the client's TCP connection and its DTLS socket.
   check "net-priority: the client's TCP connection carries TOS 0x28" \
     bash -c "ip netns exec '$NS_S' ss -Htn --tos state established '( sport = :$PORT )' | grep -q 'tos:0x28'"
@@ -297,6 +321,9 @@ if start_server "$WORK/replace.conf" "$LOG3" "$WORK/replace.pid" "$PORT"; then
   done
   check "... and its DTLS socket" test "$marked" = yes
   oc_stop r2
+  route_lines 4
+  check "... the second tunnel's end ran its route-del-cmd" \
+    test "$(sed -n 4p "$WORK/replace-routes")" = "route-del del 10.95.0.0/24 $d2"
 else
   fail "replace-same-clients server start"
 fi
