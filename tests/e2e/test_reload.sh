@@ -112,7 +112,7 @@ CERT_DIR="$WORK/cert3"
 write_conf 203.0.113.128/25 "tcp-port = 4444"
 out=$(ctl reload 2>&1)
 check "a reload with a mismatched server-cert and server-key" wait_for_log "$LOG" "server-cert '$WORK/cert3/cert.pem' does not match server-key"
-check "... main keeps the certificate that fits the kept key" wait_for_log "$LOG" "so are the previous certificates kept"
+check "... main keeps the certificate that fits the kept key" wait_for_log "$LOG" "so are the certificates that match them kept"
 check "... and logins still work with it" bash -c "printf 'alice-new-pw\n' | ip netns exec '$NS_C' timeout 20 \
   openconnect --authenticate --passwd-on-stdin --non-inter -u alice --servercert '$PIN' \
   'https://$SERVER_IP:$PORT/' 2>/dev/null | grep -q '^COOKIE='"
