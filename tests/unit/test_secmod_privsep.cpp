@@ -10,6 +10,7 @@
 
 #include <ctime>
 #include <fstream>
+#include <iterator>
 #include <tuple>
 
 #include "sec-mod/plain_auth.hpp"
@@ -208,6 +209,51 @@ TEST_CASE("privsep: a signature algorithm GnuTLS does not know is refused, not c
     CHECK_FALSE(r.sign().ok());
   }
   CHECK(h.call(sign_request()).sign().ok());  // the worker may still sign properly
+}
+
+TEST_CASE("privsep: a host's second certificate pair signs with its own key; a pair it lacks, with none",
+          "[secmod][privsep]") {
+  char tmpl[] = "/tmp/sslvpnd-secmod-pair.XXXXXX";
+  std::string d = ::mkdtemp(tmpl);
+  Harness h(false, "server-cert = " + d + "/cert2.pem\nserver-key = " +
+                       write_ecdsa_key(d + "/key2.pem", d + "/cert2.pem") + "\n");
+  // Whether `sig` over sign_request()'s data verifies with the certificate in `cert_path`.
+  auto verifies = [](const std::string& cert_path, const std::string& sig) {
+    std::ifstream in(cert_path);
+    std::string pem((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    gnutls_x509_crt_t crt = nullptr;
+    gnutls_pubkey_t pub = nullptr;
+    gnutls_datum_t p{reinterpret_cast<unsigned char*>(pem.data()), static_cast<unsigned>(pem.size())};
+    bool ok = gnutls_x509_crt_init(&crt) == 0 && gnutls_x509_crt_import(crt, &p, GNUTLS_X509_FMT_PEM) == 0 &&
+              gnutls_pubkey_init(&pub) == 0 && gnutls_pubkey_import_x509(pub, crt, 0) == 0;
+    std::string data = "to be signed";
+    gnutls_datum_t dd{reinterpret_cast<unsigned char*>(data.data()), static_cast<unsigned>(data.size())};
+    gnutls_datum_t sd{reinterpret_cast<unsigned char*>(const_cast<char*>(sig.data())),
+                      static_cast<unsigned>(sig.size())};
+    ok = ok && gnutls_pubkey_verify_data2(pub, GNUTLS_SIGN_ECDSA_SECP256R1_SHA256, 0, &dd, &sd) >= 0;
+    if (pub != nullptr) gnutls_pubkey_deinit(pub);
+    if (crt != nullptr) gnutls_x509_crt_deinit(crt);
+    return ok;
+  };
+  auto first = h.call(sign_request());
+  REQUIRE(first.sign().ok());
+  CHECK(verifies(h.dir + "/cert.pem", first.sign().signature()));
+  CHECK_FALSE(verifies(d + "/cert2.pem", first.sign().signature()));
+  auto m = sign_request();
+  m.mutable_sign()->set_key_index(1);
+  auto second = h.call(m);
+  REQUIRE(second.sign().ok());
+  CHECK(verifies(d + "/cert2.pem", second.sign().signature()));
+  CHECK_FALSE(verifies(h.dir + "/cert.pem", second.sign().signature()));
+  for (uint32_t index : {2u, 1000u, 0xffffffffu}) {  // no such pair: no signature, not a violation
+    m.mutable_sign()->set_key_index(index);
+    auto r = h.call(m);
+    REQUIRE(r.msg_case() == ipc::SecModToWorker::kSign);
+    CHECK_FALSE(r.sign().ok());
+  }
+  CHECK_FALSE(h.violation().has_value());
+  CHECK(h.call(sign_request()).sign().ok());
+  (void)std::system(("rm -rf " + d).c_str());
 }
 
 TEST_CASE("privsep: the signature budget is a rate (a long session may renegotiate)", "[secmod][privsep]") {
