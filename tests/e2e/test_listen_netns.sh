@@ -60,7 +60,9 @@ if unit_mode; then
   test_cleanup() { umount "$WORK/listen.ns" 2>/dev/null; }
   sed -i "s|^listen-netns = .*|listen-netns = $WORK/listen.ns|" "$WORK/sslvpnd.conf"
   SERVER_NS=$NS_S
-  out=$(start_server "$WORK/sslvpnd.conf" "$WORK/unit-plain.log" "$WORK/unit.pid" "$PORT" 2>&1)
+  # In this shell, not in $(...): the private systemd it boots must be in UNIT_BOOTED for
+  # unit_cleanup to stop it (a subshell's list was lost, and that systemd outlived the test).
+  start_server "$WORK/sslvpnd.conf" "$WORK/unit-plain.log" "$WORK/unit.pid" "$PORT" >"$WORK/unit-plain.start" 2>&1
   check "under the packaged unit as it is, listen-netns stops the start with the reason" \
     grep -q "listen-netns '$WORK/listen.ns': cannot enter it" "$WORK/unit-plain.log"
   unit_cleanup; UNIT_BOOTED=()
