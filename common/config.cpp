@@ -164,6 +164,20 @@ std::string check_cert_oid(const Ctx& c, std::string_view v) {
   return std::string(v);
 }
 
+// A server-cert or server-key line: the first is the host's first pair, later ones its further
+// pairs (ocserv's RSA and ECDSA certificates, say), kMaxCertPairs in all at most.
+void add_pair_part(const Ctx& c, std::string_view key, std::string_view v, std::string& first,
+                   std::vector<std::string>& more) {
+  if (first.empty()) {
+    first = v;
+    return;
+  }
+  if (more.size() + 1 >= kMaxCertPairs)
+    fail(c.origin, c.line,
+         "more than " + std::to_string(kMaxCertPairs) + " " + std::string(key) + " lines for one host");
+  more.emplace_back(v);
+}
+
 using Handler = std::function<void(Config&, const Ctx&, std::string_view)>;
 
 const std::map<std::string_view, Handler>& handlers() {
@@ -249,13 +263,7 @@ const std::map<std::string_view, Handler>& handlers() {
        [](Config& cfg, const Ctx& c, std::string_view v) {
          // ocserv takes several pairs (an RSA and an ECDSA certificate, say), each key after its
          // certificate; GnuTLS shows each client one its signature algorithms accept.
-         if (cfg.server_cert.empty()) {
-           cfg.server_cert = v;
-         } else {
-           if (cfg.more_server_certs.size() + 1 >= kMaxCertPairs)
-             fail(c.origin, c.line, "more than " + std::to_string(kMaxCertPairs) + " server-cert lines for one host");
-           cfg.more_server_certs.emplace_back(v);
-         }
+         add_pair_part(c, "server-cert", v, cfg.server_cert, cfg.more_server_certs);
        }},
       {"server-key",
        [](Config& cfg, const Ctx& c, std::string_view v) {
@@ -263,13 +271,7 @@ const std::map<std::string_view, Handler>& handlers() {
            fail(c.origin, c.line,
                 "server-key '" + std::string(v) +
                     "': key URLs (PKCS#11, TPM, system) are not supported yet; give a key file (PEM or DER)");
-         if (cfg.server_key.empty()) {
-           cfg.server_key = v;
-         } else {
-           if (cfg.more_server_keys.size() + 1 >= kMaxCertPairs)
-             fail(c.origin, c.line, "more than " + std::to_string(kMaxCertPairs) + " server-key lines for one host");
-           cfg.more_server_keys.emplace_back(v);
-         }
+         add_pair_part(c, "server-key", v, cfg.server_key, cfg.more_server_keys);
        }},
       {"tls-priorities", [](Config& cfg, const Ctx&, std::string_view v) { cfg.tls_priorities = v; }},
       // ocserv's own plumbing (the IPC socket path): sslvpnd talks to sec-mod over socketpairs.

@@ -115,8 +115,9 @@ struct HostCerts {
   std::vector<std::string> more_chains;  // the further server-cert lines' chains, in order
   std::string ocsp_response;             // ocsp-response's DER, about chain_pem's leaf; empty: none
 };
-// `st`'s certificate fields for `h`: the host's own (vhost == nullptr) or a vhost's.
-void set_startup_certs(const HostCerts& h, ipc::WorkerStartup* st, ipc::VirtualHostStartup* vhost);
+// A startup message's certificate fields for `h`: the default host's, or a [vhost:]'s.
+void set_startup_certs(const HostCerts& h, ipc::WorkerStartup* st);
+void set_startup_certs(const HostCerts& h, ipc::VirtualHostStartup* vhost);
 
 void fill_https_startup(const Config& c, std::span<const HostCerts> vhost_certs, ipc::WorkerStartup& st);
 

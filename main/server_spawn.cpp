@@ -75,16 +75,23 @@ void fill_login_page(const Config& c, ipc::AnyConnectStartup* ac) {
 
 }  // namespace
 
-void set_startup_certs(const HostCerts& h, ipc::WorkerStartup* st, ipc::VirtualHostStartup* vhost) {
-  if (vhost != nullptr) {
-    vhost->set_cert_chain_pem(h.chain_pem);
-    for (const auto& c : h.more_chains) vhost->add_more_cert_chains(c);
-    vhost->set_ocsp_response(h.ocsp_response);
-    return;
-  }
-  st->set_cert_chain_pem(h.chain_pem);
-  for (const auto& c : h.more_chains) st->add_more_cert_chains(c);
-  st->set_ocsp_response(h.ocsp_response);
+namespace {
+
+// WorkerStartup and VirtualHostStartup name their certificate fields alike.
+template <typename Startup>
+void set_certs(const HostCerts& h, Startup* m) {
+  m->set_cert_chain_pem(h.chain_pem);
+  for (const auto& c : h.more_chains) m->add_more_cert_chains(c);
+  m->set_ocsp_response(h.ocsp_response);
+}
+
+}  // namespace
+
+void set_startup_certs(const HostCerts& h, ipc::WorkerStartup* st) {
+  set_certs(h, st);
+}
+void set_startup_certs(const HostCerts& h, ipc::VirtualHostStartup* vhost) {
+  set_certs(h, vhost);
 }
 
 void fill_https_startup(const Config& c, std::span<const HostCerts> vhost_certs, ipc::WorkerStartup& st) {
@@ -93,7 +100,7 @@ void fill_https_startup(const Config& c, std::span<const HostCerts> vhost_certs,
     const Config& vc = *c.vhosts[i].config;
     auto* v = st.add_vhosts();
     v->set_name(vc.vhost);
-    set_startup_certs(vhost_certs[i], nullptr, v);
+    set_startup_certs(vhost_certs[i], v);
     v->set_tls_priorities(vc.tls_priorities);
     v->set_cert_login(vc.cert_login_mode());
     fill_login_page(vc, v->mutable_anyconnect());
@@ -119,7 +126,7 @@ ipc::WorkerStartup Server::worker_startup(const WorkerProc& w) const {
   st.set_gid(s_.identity.gid);
   st.set_chroot_dir(c.chroot_dir);
   st.set_seccomp(c.isolate_workers);
-  set_startup_certs(s_.certs, &st, nullptr);
+  set_startup_certs(s_.certs, &st);
   st.set_tls_priorities(c.tls_priorities);
   st.set_tls_ticket_key(ticket_key_for(w.client_ip));
   st.set_tls_ticket_lifetime_s(std::max<uint32_t>(c.cookie_timeout, 60));

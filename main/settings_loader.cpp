@@ -242,7 +242,7 @@ ServerSettings load_server_settings(const std::string& config_path, Logger& log)
   // groups, headers) must fit the IPC limit with room for its per-connection fields.
   auto startup_bytes = [&] {
     ipc::WorkerStartup st;
-    set_startup_certs(s.certs, &st, nullptr);
+    set_startup_certs(s.certs, &st);
     st.set_tls_priorities(c.tls_priorities);
     fill_https_startup(c, s.vhost_certs, st);
     return st.ByteSizeLong();
