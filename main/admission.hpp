@@ -4,10 +4,12 @@
 // in number and in time, instead of all starting handshakes that the machine finishes too late
 // for anyone. Waiting costs nothing but a descriptor: no signature, no hash.
 //
-// Order: oldest first while the queue moves (no connection has waited a second); under overload
-// newest first, so those admitted still have their patience left, and the oldest are closed
-// once they have waited `queue_timeout_s` (the client sees the connection closed at once and
-// may try again) or to make room. Connections whose TLS hello resumes a session of ours (a
+// Order: oldest first while the oldest has waited less than `overload_after_s` (the server uses
+// half of `queue_timeout_s`): a storm a little above capacity only delays its clients, and all
+// are served. Past that, the queue no longer drains in time: newest first, so those admitted
+// still have their patience left, and the oldest are closed once they have waited
+// `queue_timeout_s` (the client sees the connection closed at once and may try again) or to
+// make room. Connections whose TLS hello resumes a session of ours (a
 // client opening its tunnel after its login, or reconnecting: main/tls_hello.hpp) wait in a
 // lane of their own; while both lanes wait, free slots alternate between them. A client
 // opening its tunnel after a paid-for login is not starved by new logins, and one that forges
@@ -32,7 +34,7 @@ struct AdmissionLimits {
   size_t max_queued = 4096;     // connections waiting
   double queue_timeout_s = 10;  // longest wait before the connection is closed
   double slot_hold_s = 5;       // longest a login holds its slot
-  double overload_after_s = 1;  // oldest wait that switches to newest-first
+  double overload_after_s = 5;  // oldest wait that switches to newest-first
 };
 
 struct WaitingConnection {
