@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <ctime>
+#include <utility>
 
 #include "common/passwd_file.hpp"
 #include "common/secret_bytes.hpp"
@@ -172,7 +173,9 @@ void SecMod::on_reload(const ipc::SecModReload& m) {
   bool keys_loaded = false;
   try {
     // As many copies as there are threads (sec-mod-scale applies at start).
-    keys_ = KeySet::load(ServerKey::load(next.server_key, ServerKey::pin_of(next)), next, pool_.threads());
+    auto old = std::exchange(keys_, KeySet::load(ServerKey::load(next.server_key, ServerKey::pin_of(next)),
+                                                 next, pool_.threads()));
+    retire_keys(std::move(old));
     keys_loaded = true;
   } catch (const std::exception& e) {
     log_.error("reload: ", e.what(), "; keeping the old keys (and main the certificates that match them)");

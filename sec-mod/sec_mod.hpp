@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <ctime>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <span>
@@ -75,19 +76,31 @@ class SignBudget {
 // worker has one signature in flight at most (a second is a violation), so the signature
 // lane holds at most one per worker in its handshake, which main's admission bounds.
 inline constexpr size_t kMaxQueuedCrypto = 512;
+// Key sets a reload replaced that sec-mod keeps, newest first: workers started before it still
+// show the old certificates, and their later full handshakes (an OpenVPN renegotiation, a TLS
+// 1.2 rehandshake) need the old keys' signatures. The oldest beyond this is let go.
+inline constexpr size_t kMaxRetiredKeySets = 4;
 
 // One copy of each host's server key per pool thread: a GnuTLS key object is used by one thread
 // at a time. Replaced whole on reload; jobs in flight keep the set they started with.
 struct KeySet {
   using Copies = std::vector<ServerKey>;  // one per pool thread
+  struct Pair {
+    std::string id;  // the certificate's key id (SHA-256 of its SubjectPublicKeyInfo)
+    Copies copies;
+  };
   // hosts[h][pair]: host h's (0 the default, then each [vhost:]'s) certificate and key pairs,
   // in the file's order (server-cert/server-key given more than once, as in ocserv).
-  std::vector<std::vector<Copies>> hosts;
+  std::vector<std::vector<Pair>> hosts;
   std::vector<std::string> names;  // "" , then the vhosts' names
-  size_t copies() const { return hosts.front().front().size(); }
+  size_t copies() const { return hosts.front().front().copies.size(); }
   // The key of the host a worker names ("" = the default) and of its pair `index`; null for a
   // host or pair this set lacks (a reload removed it).
   const Copies* find(std::string_view vhost, unsigned index) const;
+  // The key whose certificate has key id `id`, of any host; null if none.
+  const Copies* find_id(std::string_view id) const;
+  // True when every pair of `other` is in this set too (by key id).
+  bool covers(const KeySet& other) const;
   // `first` is the default host's first key (already loaded); throws if a key cannot be read or
   // does not fit its certificate.
   static std::shared_ptr<const KeySet> load(ServerKey first, const Config& cfg, size_t copies);
@@ -103,6 +116,8 @@ struct Site {
 
 // Largest message a worker may ask us to sign (TLS needs a few hundred bytes).
 inline constexpr size_t kMaxSignInput = 8192;
+// Largest key id a worker may name (a SHA-256 is 32 bytes).
+inline constexpr size_t kMaxKeyId = 64;
 // Wrong answers before one login attempt ends (ocserv: 3).
 inline constexpr int kMaxAuthFailures = 3;
 // Forms of ours (PAM prompts, OTP codes) one connection may be shown: a PAM stack that keeps
@@ -199,6 +214,9 @@ class SecMod {
   void drop_peer(uint64_t id, const std::string& violation);
   void send_auth_reply(WorkerPeer& p, const ipc::AuthReply& r);
   void send_signature(uint64_t peer, const std::optional<Result<std::string>>& sig, unsigned algorithm);
+  std::pair<std::shared_ptr<const KeySet>, const KeySet::Copies*> key_for(const ipc::SignRequest& s) const;
+  // A reload replaced `old`: keep it for the workers that still show its certificates.
+  void retire_keys(std::shared_ptr<const KeySet> old);
   // Login steps: start a chain's password method, then act on each step it yields.
   void start_password(WorkerPeer& p, size_t chain, const std::string& user, std::string& password,
                       bool has_pw);
@@ -222,6 +240,7 @@ class SecMod {
   IpcChannel main_;
   Config cfg_;
   std::shared_ptr<const KeySet> keys_;
+  std::deque<std::shared_ptr<const KeySet>> retired_keys_;  // newest first, kMaxRetiredKeySets
   // Threads for signatures and password hashes. Its jobs own their data; its results reach us
   // only from the event loop, which no longer runs when members go.
   CryptoPool pool_;

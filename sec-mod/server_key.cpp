@@ -80,7 +80,7 @@ bool known_sign_algorithm(unsigned a) {
 
 }  // namespace
 
-void ServerKey::check_certificate(const std::string& cert_path, const std::string& key_path) const {
+std::string ServerKey::check_certificate(const std::string& cert_path, const std::string& key_path) const {
   std::optional<std::string> pem = read_file(cert_path);
   if (!pem) throw std::runtime_error("cannot read server-cert '" + cert_path + "'");
   gnutls_x509_crt_t raw_crt = nullptr;
@@ -103,6 +103,12 @@ void ServerKey::check_certificate(const std::string& cert_path, const std::strin
   if (a.empty() || a != b)
     throw std::runtime_error("server-cert '" + cert_path + "' does not match server-key '" + key_path +
                              "' (the certificate holds another public key)");
+  unsigned char id[32];
+  size_t id_size = sizeof id;
+  if ((r = gnutls_pubkey_get_key_id(cert_key.get(), GNUTLS_KEYID_USE_SHA256, id, &id_size)) < 0)
+    throw std::runtime_error("cannot hash the public key of server-cert '" + cert_path +
+                             "': " + gnutls_strerror(r));
+  return std::string(reinterpret_cast<const char*>(id), id_size);
 }
 
 Result<std::string> ServerKey::sign(bool hash, unsigned algorithm, unsigned flags,

@@ -27,8 +27,10 @@ class ServerKey {
 
   // Throws std::runtime_error unless the first certificate of the PEM chain in `cert_path`
   // carries this key's public half. Workers skip GnuTLS's own check (a signature through
-  // sec-mod and a verification in every worker): this is it, once per load.
-  void check_certificate(const std::string& cert_path, const std::string& key_path) const;
+  // sec-mod and a verification in every worker): this is it, once per load. Returns the
+  // certificate's key id (SHA-256 of its SubjectPublicKeyInfo), which a worker showing that
+  // certificate names when it asks for a signature.
+  std::string check_certificate(const std::string& cert_path, const std::string& key_path) const;
 
   // True when libcrypto makes this key's RSA signatures.
   bool fast_rsa() const { return rsa_ != nullptr; }

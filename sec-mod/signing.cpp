@@ -2,6 +2,7 @@
 // copy per thread (sec-mod/crypto_pool.hpp).
 #include <algorithm>
 #include <memory>
+#include <utility>
 
 #include "common/text.hpp"
 #include "sec-mod/sec_mod.hpp"
@@ -12,7 +13,7 @@ Result<void> SecMod::on_sign(WorkerPeer& p, ipc::WorkerToSecMod& m) {
   const auto& s = m.sign();
   if (p.signing) return Errc::Limit;  // a TLS handshake waits for its signature: never two
   if (!p.signs.take(time(nullptr))) return Errc::Limit;
-  if (s.data().size() > kMaxSignInput) return Errc::Limit;
+  if (s.data().size() > kMaxSignInput || s.key_id().size() > kMaxKeyId) return Errc::Limit;
   // On a pool thread; the worker waits for the reply.
   struct Job {
     bool hash;
@@ -23,16 +24,16 @@ Result<void> SecMod::on_sign(WorkerPeer& p, ipc::WorkerToSecMod& m) {
   auto job =
       std::make_shared<Job>(Job{s.kind() == ipc::SignRequest::HASH, s.algorithm(), s.flags(), s.data(), {}});
   uint64_t id = p.id;
-  // A host or pair this key set lacks (a reload removed it, or could not load its key) signs
-  // nothing: another key would not match the certificate the client was shown.
-  const KeySet::Copies* copies = keys_->find(s.vhost(), s.key_index());
+  // A key none of our sets holds signs nothing: another key would not match the certificate
+  // the client was shown.
+  auto [keys, copies] = key_for(s);
   if (copies == nullptr) {
     send_signature(id, std::nullopt, s.algorithm());
     return {};
   }
   bool queued = pool_.submit(
       CryptoPool::Lane::Sign,
-      [job, keys = keys_, copies](size_t t) {  // `keys` keeps `copies` alive
+      [job, keys = std::move(keys), copies](size_t t) {  // `keys` keeps `copies` alive
         job->sig = (*copies)[t % copies->size()].sign(job->hash, job->algorithm, job->flags, job->data);
       },
       [this, job, id] { send_signature(id, job->sig, job->algorithm); });
@@ -42,6 +43,23 @@ Result<void> SecMod::on_sign(WorkerPeer& p, ipc::WorkerToSecMod& m) {
   }
   p.signing = true;
   return {};
+}
+
+// The key of the certificate the worker showed: named by its key id, in the current set or one
+// a reload replaced (the worker started before it); without an id, the host and pair index.
+std::pair<std::shared_ptr<const KeySet>, const KeySet::Copies*> SecMod::key_for(
+    const ipc::SignRequest& s) const {
+  if (s.key_id().empty()) return {keys_, keys_->find(s.vhost(), s.key_index())};
+  if (const auto* c = keys_->find_id(s.key_id())) return {keys_, c};
+  for (const auto& set : retired_keys_)
+    if (const auto* c = set->find_id(s.key_id())) return {set, c};
+  return {nullptr, nullptr};
+}
+
+void SecMod::retire_keys(std::shared_ptr<const KeySet> old) {
+  if (!old || keys_->covers(*old)) return;  // every old certificate still has its key
+  retired_keys_.push_front(std::move(old));
+  if (retired_keys_.size() > kMaxRetiredKeySets) retired_keys_.pop_back();
 }
 
 void SecMod::send_signature(uint64_t peer, const std::optional<Result<std::string>>& sig,
@@ -63,25 +81,40 @@ void SecMod::send_signature(uint64_t peer, const std::optional<Result<std::strin
 
 const KeySet::Copies* KeySet::find(std::string_view vhost, unsigned index) const {
   for (size_t i = 0; i < names.size(); ++i)
-    if (iequals(names[i], vhost)) return index < hosts[i].size() ? &hosts[i][index] : nullptr;
+    if (iequals(names[i], vhost)) return index < hosts[i].size() ? &hosts[i][index].copies : nullptr;
   return nullptr;
+}
+
+const KeySet::Copies* KeySet::find_id(std::string_view id) const {
+  for (const auto& host : hosts)
+    for (const auto& pair : host)
+      if (pair.id == id) return &pair.copies;
+  return nullptr;
+}
+
+bool KeySet::covers(const KeySet& other) const {
+  for (const auto& host : other.hosts)
+    for (const auto& pair : host)
+      if (find_id(pair.id) == nullptr) return false;
+  return true;
 }
 
 namespace {
 
 // One certificate and key pair: `copies` loads of the key (the first given, when it is), the
 // first checked against the certificate.
-KeySet::Copies load_pair(const Config& c, const std::string& cert, const std::string& key, size_t copies,
-                         std::optional<ServerKey> first) {
-  KeySet::Copies v;
+KeySet::Pair load_pair(const Config& c, const std::string& cert, const std::string& key, size_t copies,
+                       std::optional<ServerKey> first) {
+  KeySet::Pair p;
+  auto& v = p.copies;
   if (first) v.push_back(std::move(*first));
   while (v.size() < std::max<size_t>(copies, 1)) v.push_back(ServerKey::load(key, ServerKey::pin_of(c)));
-  v.front().check_certificate(cert, key);
-  return v;
+  p.id = v.front().check_certificate(cert, key);
+  return p;
 }
 
-std::vector<KeySet::Copies> load_host(const Config& c, size_t copies, std::optional<ServerKey> first) {
-  std::vector<KeySet::Copies> pairs;
+std::vector<KeySet::Pair> load_host(const Config& c, size_t copies, std::optional<ServerKey> first) {
+  std::vector<KeySet::Pair> pairs;
   pairs.push_back(load_pair(c, c.server_cert, c.server_key, copies, std::move(first)));
   for (size_t i = 0; i < c.more_server_certs.size() && i < c.more_server_keys.size(); ++i)
     pairs.push_back(load_pair(c, c.more_server_certs[i], c.more_server_keys[i], copies, std::nullopt));

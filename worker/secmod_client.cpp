@@ -1,6 +1,7 @@
 #include "worker/secmod_client.hpp"
 
 #include "common/secret_bytes.hpp"
+#include "worker/secmod_credentials.hpp"
 
 namespace sslvpn::worker {
 
@@ -14,15 +15,16 @@ Result<ipc::SecModToWorker> SecModClient::call(const ipc::WorkerToSecMod& req,
 }
 
 Result<std::string> SecModClient::sign(bool hash, unsigned algorithm, unsigned flags, std::string_view data,
-                                       const std::string& vhost, unsigned key_index) {
+                                       const ExternalKey& key) {
   ipc::WorkerToSecMod req;
   auto* s = req.mutable_sign();
   s->set_kind(hash ? ipc::SignRequest::HASH : ipc::SignRequest::DATA);
   s->set_algorithm(algorithm);
   s->set_flags(flags);
   s->set_data(std::string(data));
-  s->set_vhost(vhost);
-  s->set_key_index(key_index);
+  s->set_vhost(key.vhost);
+  s->set_key_index(key.index);
+  s->set_key_id(key.id);
   auto rep = call(req, ipc::SecModToWorker::kSign);
   if (!rep.ok()) return rep.error();
   if (!rep->sign().ok()) return Errc::Crypto;

@@ -11,14 +11,18 @@
 
 namespace sslvpn::worker {
 
+struct ExternalKey;
+
 class SecModClient {
  public:
   explicit SecModClient(IpcChannel ch) : ch_(std::move(ch)) {}
 
-  // `vhost`: whose key signs (the [vhost:NAME] the client's TLS server name chose; "" = default);
-  // `key_index`: which of that host's certificate and key pairs (0 = the first).
+  // Which key signs: `key.id`, the key id of the certificate the client was shown (sec-mod
+  // keeps the keys a reload replaced, for workers started before it), and `key.vhost` and
+  // `key.index` (the [vhost:NAME] the client's TLS server name chose, "" = default, and which
+  // of its certificate and key pairs).
   Result<std::string> sign(bool hash, unsigned algorithm, unsigned flags, std::string_view data,
-                           const std::string& vhost = {}, unsigned key_index = 0);
+                           const ExternalKey& key);
   // The [vhost:NAME] the TLS handshake chose: every login request names it.
   void set_vhost(std::string name) { vhost_ = std::move(name); }
   // Sends a login request (AuthInit or AuthContinue); wipes its secrets once sent.

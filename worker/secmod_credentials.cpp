@@ -33,19 +33,19 @@ int info_cb(gnutls_privkey_t, unsigned flags, void* userdata) {
 int sign_data_cb(gnutls_privkey_t, gnutls_sign_algorithm_t algo, void* userdata, unsigned flags,
                  const gnutls_datum_t* data, gnutls_datum_t* sig) {
   auto* k = static_cast<ExternalKey*>(userdata);
-  return copy_signature(k->signer->sign(false, algo, flags, view(data), k->vhost, k->index), sig);
+  return copy_signature(k->signer->sign(false, algo, flags, view(data), *k), sig);
 }
 
 int sign_hash_cb(gnutls_privkey_t, gnutls_sign_algorithm_t algo, void* userdata, unsigned flags,
                  const gnutls_datum_t* hash, gnutls_datum_t* sig) {
   auto* k = static_cast<ExternalKey*>(userdata);
-  return copy_signature(k->signer->sign(true, algo, flags, view(hash), k->vhost, k->index), sig);
+  return copy_signature(k->signer->sign(true, algo, flags, view(hash), *k), sig);
 }
 
 }  // namespace
 
-Result<void> add_secmod_key(gnutls_certificate_credentials_t cred, const std::string& chain_pem, ExternalKey* key,
-                            std::string* error, PreparedChains* prepared) {
+Result<void> add_secmod_key(gnutls_certificate_credentials_t cred, const std::string& chain_pem,
+                            ExternalKey* key, std::string* error, PreparedChains* prepared) {
   auto fail = [&](const std::string& what, int r) -> Result<void> {
     *error = what + ": " + gnutls_strerror(r);
     return Errc::Crypto;
@@ -67,14 +67,20 @@ Result<void> add_secmod_key(gnutls_certificate_credentials_t cred, const std::st
   int r = 0;
   key->pk = static_cast<gnutls_pk_algorithm_t>(
       gnutls_pubkey_get_pk_algorithm(pcerts->data()[0].pubkey, &key->bits));
+  unsigned char id[32];
+  size_t id_size = sizeof id;
+  if ((r = gnutls_pubkey_get_key_id(pcerts->data()[0].pubkey, GNUTLS_KEYID_USE_SHA256, id, &id_size)) < 0)
+    return fail("gnutls_pubkey_get_key_id", r);
+  key->id.assign(reinterpret_cast<const char*>(id), id_size);
   gnutls_privkey_t raw_key = nullptr;
   if ((r = gnutls_privkey_init(&raw_key)) < 0) return fail("gnutls_privkey_init", r);
   PrivKeyHandle pk(raw_key);
   r = gnutls_privkey_import_ext4(pk.get(), key, &sign_data_cb, &sign_hash_cb, nullptr, nullptr, &info_cb, 0);
   if (r < 0) return fail("gnutls_privkey_import_ext4", r);
   // On success the credentials own both the certificates and the key.
-  if ((r = gnutls_certificate_set_key(cred, names.empty() ? nullptr : names.data(), static_cast<int>(names.size()),
-                                      pcerts->data(), static_cast<int>(n), pk.get())) < 0)
+  if ((r = gnutls_certificate_set_key(cred, names.empty() ? nullptr : names.data(),
+                                      static_cast<int>(names.size()), pcerts->data(), static_cast<int>(n),
+                                      pk.get())) < 0)
     return fail("gnutls_certificate_set_key", r);
   (void)pk.release();
   pcerts->release();

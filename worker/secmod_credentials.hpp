@@ -18,8 +18,9 @@ namespace sslvpn::worker {
 // What the external key's callbacks need; must outlive the credentials.
 struct ExternalKey {
   SecModClient* signer = nullptr;
-  std::string vhost;  // the [vhost:NAME] whose key this is ("" = the default host's)
+  std::string vhost;   // the [vhost:NAME] whose key this is ("" = the default host's)
   unsigned index = 0;  // which of the host's certificate and key pairs (0 = the first)
+  std::string id;      // the certificate's key id: names the key to sec-mod, across reloads
   gnutls_pk_algorithm_t pk = GNUTLS_PK_UNKNOWN;
   unsigned bits = 0;
 };
@@ -30,7 +31,7 @@ Result<CertCredentialsHandle> secmod_credentials(const std::string& chain_pem, E
                                                  std::string* error, PreparedChains* prepared = nullptr);
 // Adds a further chain of the host (its key->index'th pair) to `cred`: GnuTLS then shows each
 // client a certificate its signature algorithms accept.
-Result<void> add_secmod_key(gnutls_certificate_credentials_t cred, const std::string& chain_pem, ExternalKey* key,
-                            std::string* error, PreparedChains* prepared = nullptr);
+Result<void> add_secmod_key(gnutls_certificate_credentials_t cred, const std::string& chain_pem,
+                            ExternalKey* key, std::string* error, PreparedChains* prepared = nullptr);
 
 }  // namespace sslvpn::worker

@@ -11,7 +11,9 @@
 #include <ctime>
 #include <fstream>
 #include <iterator>
+#include <string>
 #include <tuple>
+#include <vector>
 
 #include "sec-mod/plain_auth.hpp"
 #include "sec-mod/sec_mod.hpp"
@@ -109,6 +111,22 @@ struct Harness {
     }
     return std::nullopt;
   }
+  // main reloads sec-mod with `conf` (its own auth line); true when the keys loaded.
+  bool reload(const std::string& extra) {
+    ipc::MainToSecMod m;
+    m.mutable_reload()->set_config_text("auth = \"plain[passwd=" + dir + "/passwd]\"\n" + extra);
+    m.mutable_reload()->set_config_path("test");
+    REQUIRE(main_side.send(m).ok());
+    for (int i = 0; i < 2000; ++i) {
+      spin();
+      auto r = main_side.recv<ipc::SecModToMain>(true);
+      if (r.ok() && r->first.msg_case() == ipc::SecModToMain::kReloaded)
+        return r->first.reloaded().keys_loaded();
+      ::usleep(1000);
+    }
+    FAIL("no reload reply from sec-mod");
+    return false;
+  }
   bool worker_channel_closed() {
     for (int i = 0; i < 4; ++i) {
       auto r = worker_side.recv_datagram(true);
@@ -143,6 +161,43 @@ ipc::WorkerToSecMod sign_request() {
   m.mutable_sign()->set_algorithm(GNUTLS_SIGN_ECDSA_SECP256R1_SHA256);
   m.mutable_sign()->set_data("to be signed");
   return m;
+}
+
+// The PEM file `path`.
+std::string read_pem(const std::string& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// Whether `sig` over sign_request()'s data verifies with the certificate in `cert_path`.
+bool verifies(const std::string& cert_path, const std::string& sig) {
+  std::string pem = read_pem(cert_path);
+  gnutls_x509_crt_t crt = nullptr;
+  gnutls_pubkey_t pub = nullptr;
+  gnutls_datum_t p{reinterpret_cast<unsigned char*>(pem.data()), static_cast<unsigned>(pem.size())};
+  bool ok = gnutls_x509_crt_init(&crt) == 0 && gnutls_x509_crt_import(crt, &p, GNUTLS_X509_FMT_PEM) == 0 &&
+            gnutls_pubkey_init(&pub) == 0 && gnutls_pubkey_import_x509(pub, crt, 0) == 0;
+  std::string data = "to be signed";
+  gnutls_datum_t dd{reinterpret_cast<unsigned char*>(data.data()), static_cast<unsigned>(data.size())};
+  gnutls_datum_t sd{reinterpret_cast<unsigned char*>(const_cast<char*>(sig.data())),
+                    static_cast<unsigned>(sig.size())};
+  ok = ok && gnutls_pubkey_verify_data2(pub, GNUTLS_SIGN_ECDSA_SECP256R1_SHA256, 0, &dd, &sd) >= 0;
+  if (pub != nullptr) gnutls_pubkey_deinit(pub);
+  if (crt != nullptr) gnutls_x509_crt_deinit(crt);
+  return ok;
+}
+
+// The key id a worker names for the certificate in `cert_path` (SHA-256 of its public key).
+std::string key_id_of(const std::string& cert_path) {
+  std::string pem = read_pem(cert_path);
+  gnutls_x509_crt_t crt = nullptr;
+  gnutls_datum_t p{reinterpret_cast<unsigned char*>(pem.data()), static_cast<unsigned>(pem.size())};
+  unsigned char id[32];
+  size_t size = sizeof id;
+  bool ok = gnutls_x509_crt_init(&crt) == 0 && gnutls_x509_crt_import(crt, &p, GNUTLS_X509_FMT_PEM) == 0 &&
+            gnutls_x509_crt_get_key_id(crt, GNUTLS_KEYID_USE_SHA256, id, &size) == 0;
+  if (crt != nullptr) gnutls_x509_crt_deinit(crt);
+  return ok ? std::string(reinterpret_cast<const char*>(id), size) : std::string();
 }
 
 }  // namespace
@@ -217,24 +272,6 @@ TEST_CASE("privsep: a host's second certificate pair signs with its own key; a p
   std::string d = ::mkdtemp(tmpl);
   Harness h(false, "server-cert = " + d + "/cert2.pem\nserver-key = " +
                        write_ecdsa_key(d + "/key2.pem", d + "/cert2.pem") + "\n");
-  // Whether `sig` over sign_request()'s data verifies with the certificate in `cert_path`.
-  auto verifies = [](const std::string& cert_path, const std::string& sig) {
-    std::ifstream in(cert_path);
-    std::string pem((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    gnutls_x509_crt_t crt = nullptr;
-    gnutls_pubkey_t pub = nullptr;
-    gnutls_datum_t p{reinterpret_cast<unsigned char*>(pem.data()), static_cast<unsigned>(pem.size())};
-    bool ok = gnutls_x509_crt_init(&crt) == 0 && gnutls_x509_crt_import(crt, &p, GNUTLS_X509_FMT_PEM) == 0 &&
-              gnutls_pubkey_init(&pub) == 0 && gnutls_pubkey_import_x509(pub, crt, 0) == 0;
-    std::string data = "to be signed";
-    gnutls_datum_t dd{reinterpret_cast<unsigned char*>(data.data()), static_cast<unsigned>(data.size())};
-    gnutls_datum_t sd{reinterpret_cast<unsigned char*>(const_cast<char*>(sig.data())),
-                      static_cast<unsigned>(sig.size())};
-    ok = ok && gnutls_pubkey_verify_data2(pub, GNUTLS_SIGN_ECDSA_SECP256R1_SHA256, 0, &dd, &sd) >= 0;
-    if (pub != nullptr) gnutls_pubkey_deinit(pub);
-    if (crt != nullptr) gnutls_x509_crt_deinit(crt);
-    return ok;
-  };
   auto first = h.call(sign_request());
   REQUIRE(first.sign().ok());
   CHECK(verifies(h.dir + "/cert.pem", first.sign().signature()));
@@ -253,6 +290,51 @@ TEST_CASE("privsep: a host's second certificate pair signs with its own key; a p
   }
   CHECK_FALSE(h.violation().has_value());
   CHECK(h.call(sign_request()).sign().ok());
+  (void)std::system(("rm -rf " + d).c_str());
+}
+
+TEST_CASE("privsep: after a reload the old certificate's key still signs for the workers showing it",
+          "[secmod][privsep]") {
+  Harness h;
+  char tmpl[] = "/tmp/sslvpnd-secmod-rotate.XXXXXX";
+  std::string d = ::mkdtemp(tmpl);
+  std::string old_cert = h.dir + "/cert.pem", old_id = key_id_of(old_cert);
+  REQUIRE(old_id.size() == 32);
+  auto with_id = [](const std::string& id) {
+    auto m = sign_request();
+    m.mutable_sign()->set_key_id(id);
+    return m;
+  };
+  CHECK(verifies(old_cert, h.call(with_id(old_id)).sign().signature()));
+  // The certificate and key are replaced (a renewal with a new key).
+  std::vector<std::string> certs;
+  for (int i = 0; i < 5; ++i) {
+    std::string c = d + "/cert" + std::to_string(i) + ".pem";
+    std::string k = write_ecdsa_key(d + "/key" + std::to_string(i) + ".pem", c);
+    REQUIRE(h.reload("server-cert = " + c + "\nserver-key = " + k + "\n"));
+    certs.push_back(c);
+    if (i > 0) continue;
+    // A worker started before the reload shows the old certificate: its key signs for it.
+    auto old_sig = h.call(with_id(old_id));
+    REQUIRE(old_sig.sign().ok());
+    CHECK(verifies(old_cert, old_sig.sign().signature()));
+    // New workers name the new certificate; without a key id the host's first pair signs.
+    CHECK(verifies(c, h.call(with_id(key_id_of(c))).sign().signature()));
+    CHECK(verifies(c, h.call(sign_request()).sign().signature()));
+    // A key id of no certificate of ours signs nothing (not a violation).
+    auto unknown = h.call(with_id(std::string(32, 'x')));
+    REQUIRE(unknown.msg_case() == ipc::SecModToWorker::kSign);
+    CHECK_FALSE(unknown.sign().ok());
+  }
+  // Five reloads later the first key is gone (sec-mod keeps the last kMaxRetiredKeySets); the
+  // key of the first reload is still there.
+  CHECK_FALSE(h.call(with_id(old_id)).sign().ok());
+  CHECK(verifies(certs[0], h.call(with_id(key_id_of(certs[0]))).sign().signature()));
+  CHECK_FALSE(h.violation().has_value());
+  // An oversized key id is a violation, like oversized input.
+  REQUIRE(h.worker_side.send(with_id(std::string(kMaxKeyId + 1, 'x'))).ok());
+  h.spin();
+  CHECK(h.violation().has_value());
   (void)std::system(("rm -rf " + d).c_str());
 }
 
