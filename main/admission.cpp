@@ -1,6 +1,22 @@
 #include "main/admission.hpp"
 
+#include <algorithm>
+
 namespace sslvpn::mainproc {
+
+namespace {
+constexpr size_t kLoginsPerCpu = 16;
+constexpr double kMaxOldestFirstS = 5;
+}  // namespace
+
+AdmissionLimits admission_limits_for(size_t max_logins, double queue_timeout_s, long cpus) {
+  AdmissionLimits l;
+  l.in_progress = max_logins != 0 ? max_logins : kLoginsPerCpu * static_cast<size_t>(std::max(1L, cpus));
+  l.queue_timeout_s = queue_timeout_s;
+  l.overload_after_s = std::min(queue_timeout_s / 2, kMaxOldestFirstS);
+  if (queue_timeout_s == 0) l.max_queued = 0;  // 0: never wait, close at once
+  return l;
+}
 
 std::optional<WaitingConnection> LoginAdmission::arrive(WaitingConnection c, double now) {
   drop_stale(now);

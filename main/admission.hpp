@@ -37,6 +37,12 @@ struct AdmissionLimits {
   double overload_after_s = 5;  // oldest wait that switches to newest-first
 };
 
+// The server's limits: `max_logins` (0: 16 per CPU) and login-queue-timeout (0: nothing waits).
+// Oldest first while the oldest has waited less than half the timeout, at most 5 s: a storm a
+// little above capacity is then served whole (newest first after a second refused its oldest),
+// and under a long overload no slot goes to a client that waited longer than a person would.
+AdmissionLimits admission_limits_for(size_t max_logins, double queue_timeout_s, long cpus);
+
 struct WaitingConnection {
   UniqueFd fd;
   std::string ip;

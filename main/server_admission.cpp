@@ -10,24 +10,10 @@
 #include "main/tls_hello.hpp"
 
 namespace sslvpn::mainproc {
-namespace {
-
-constexpr size_t kLoginsPerCpu = 16;
-
-}  // namespace
 
 AdmissionLimits Server::admission_limits() const {
-  AdmissionLimits l;
-  long cpus = std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN));
-  l.in_progress = cfg().max_logins_in_progress != 0 ? cfg().max_logins_in_progress
-                                                    : kLoginsPerCpu * static_cast<size_t>(cpus);
-  l.queue_timeout_s = cfg().login_queue_timeout;
-  // Oldest first while everyone waiting can still be served before the timeout closes them;
-  // switching to newest first at once (after a second) refused the oldest of a storm only a
-  // little above capacity, which oldest first serves whole.
-  l.overload_after_s = l.queue_timeout_s / 2;
-  if (l.queue_timeout_s == 0) l.max_queued = 0;  // 0: never wait, close at once
-  return l;
+  return admission_limits_for(cfg().max_logins_in_progress, cfg().login_queue_timeout,
+                              std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN)));
 }
 
 // The listeners defer accept until the client's first bytes are there (TCP_DEFER_ACCEPT), so

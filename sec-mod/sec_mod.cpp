@@ -108,6 +108,7 @@ void SecMod::purge_cb(struct ev_loop*, ev_timer* w, int) {
   if (self->acct_)
     if (uint64_t lost = self->acct_->take_failures())
       self->log_.warn(lost, " accounting record(s) could not be delivered to the RADIUS server");
+  self->prune_retired_keys();
   std::vector<uint64_t> gone = self->cookies_.purge(now);
   for (uint64_t sid : gone) {
     ipc::SecModToMain m;
@@ -214,6 +215,7 @@ void SecMod::attach_worker(const ipc::AttachWorker& m, UniqueFd fd) {
   p->owner = this;
   p->id = m.worker_id();
   p->client_ip = m.client_ip();
+  p->attached_at = ev_now(loop_);
   if (m.signer_only()) {
     p->state = PeerState::Signer;
     p->signs = SignBudget(time(nullptr), kSignerBurst, kSignerRefillSeconds);

@@ -78,8 +78,12 @@ class SignBudget {
 inline constexpr size_t kMaxQueuedCrypto = 512;
 // Key sets a reload replaced that sec-mod keeps, newest first: workers started before it still
 // show the old certificates, and their later full handshakes (an OpenVPN renegotiation, a TLS
-// 1.2 rehandshake) need the old keys' signatures. The oldest beyond this is let go.
-inline constexpr size_t kMaxRetiredKeySets = 4;
+// 1.2 rehandshake) need the old keys' signatures. Only workers attached before the set was
+// replaced (or within kRetiredKeyGrace after: main updates the zygote's chains once we answered
+// the reload) may use it, and it is let go once none of them is left, or when more than this
+// many are kept.
+inline constexpr size_t kMaxRetiredKeySets = 16;
+inline constexpr double kRetiredKeyGrace = 2;  // seconds
 
 // One copy of each host's server key per pool thread: a GnuTLS key object is used by one thread
 // at a time. Replaced whole on reload; jobs in flight keep the set they started with.
@@ -153,9 +157,16 @@ struct WorkerPeer {
   PeerState state = PeerState::New;
   SignBudget signs{time(nullptr)};
   LoginState auth;
-  int logouts = 0;        // GlobalProtect logout.esp requests seen
-  int cookie_checks = 0;  // AuthInit.cookie_check requests seen
-  bool signing = false;   // a signature for it is with the pool: one at a time, as TLS needs
+  int logouts = 0;         // GlobalProtect logout.esp requests seen
+  int cookie_checks = 0;   // AuthInit.cookie_check requests seen
+  bool signing = false;    // a signature for it is with the pool: one at a time, as TLS needs
+  double attached_at = 0;  // ev_now when main attached it: which retired keys it may use
+};
+
+// A key set a reload replaced (SecMod::retire_keys).
+struct RetiredKeys {
+  std::shared_ptr<const KeySet> keys;
+  double retired_at = 0;  // ev_now of the reload
 };
 
 // A login waiting for the answer to our form after its connection closed: the client may send
@@ -214,9 +225,12 @@ class SecMod {
   void drop_peer(uint64_t id, const std::string& violation);
   void send_auth_reply(WorkerPeer& p, const ipc::AuthReply& r);
   void send_signature(uint64_t peer, const std::optional<Result<std::string>>& sig, unsigned algorithm);
-  std::pair<std::shared_ptr<const KeySet>, const KeySet::Copies*> key_for(const ipc::SignRequest& s) const;
+  std::pair<std::shared_ptr<const KeySet>, const KeySet::Copies*> key_for(const WorkerPeer& p,
+                                                                          const ipc::SignRequest& s) const;
   // A reload replaced `old`: keep it for the workers that still show its certificates.
   void retire_keys(std::shared_ptr<const KeySet> old);
+  // Lets go of the retired key sets no attached worker may use any more.
+  void prune_retired_keys();
   // Login steps: start a chain's password method, then act on each step it yields.
   void start_password(WorkerPeer& p, size_t chain, const std::string& user, std::string& password,
                       bool has_pw);
@@ -240,7 +254,7 @@ class SecMod {
   IpcChannel main_;
   Config cfg_;
   std::shared_ptr<const KeySet> keys_;
-  std::deque<std::shared_ptr<const KeySet>> retired_keys_;  // newest first, kMaxRetiredKeySets
+  std::deque<RetiredKeys> retired_keys_;  // newest first, at most kMaxRetiredKeySets
   // Threads for signatures and password hashes. Its jobs own their data; its results reach us
   // only from the event loop, which no longer runs when members go.
   CryptoPool pool_;

@@ -26,7 +26,7 @@ Result<void> SecMod::on_sign(WorkerPeer& p, ipc::WorkerToSecMod& m) {
   uint64_t id = p.id;
   // A key none of our sets holds signs nothing: another key would not match the certificate
   // the client was shown.
-  auto [keys, copies] = key_for(s);
+  auto [keys, copies] = key_for(p, s);
   if (copies == nullptr) {
     send_signature(id, std::nullopt, s.algorithm());
     return {};
@@ -45,21 +45,31 @@ Result<void> SecMod::on_sign(WorkerPeer& p, ipc::WorkerToSecMod& m) {
   return {};
 }
 
-// The key of the certificate the worker showed: named by its key id, in the current set or one
-// a reload replaced (the worker started before it); without an id, the host and pair index.
+// The key of the certificate the worker showed: named by its key id, in the current set or, for
+// a worker attached before a reload replaced it, in a retired one; without an id, the host and
+// pair index.
 std::pair<std::shared_ptr<const KeySet>, const KeySet::Copies*> SecMod::key_for(
-    const ipc::SignRequest& s) const {
+    const WorkerPeer& p, const ipc::SignRequest& s) const {
   if (s.key_id().empty()) return {keys_, keys_->find(s.vhost(), s.key_index())};
   if (const auto* c = keys_->find_id(s.key_id())) return {keys_, c};
-  for (const auto& set : retired_keys_)
-    if (const auto* c = set->find_id(s.key_id())) return {set, c};
+  for (const auto& r : retired_keys_) {
+    if (p.attached_at >= r.retired_at + kRetiredKeyGrace) break;  // nor the older ones
+    if (const auto* c = r.keys->find_id(s.key_id())) return {r.keys, c};
+  }
   return {nullptr, nullptr};
 }
 
 void SecMod::retire_keys(std::shared_ptr<const KeySet> old) {
   if (!old || keys_->covers(*old)) return;  // every old certificate still has its key
-  retired_keys_.push_front(std::move(old));
+  retired_keys_.push_front(RetiredKeys{std::move(old), ev_now(loop_)});
   if (retired_keys_.size() > kMaxRetiredKeySets) retired_keys_.pop_back();
+}
+
+void SecMod::prune_retired_keys() {
+  double oldest = ev_now(loop_);
+  for (const auto& [id, p] : peers_) oldest = std::min(oldest, p->attached_at);
+  while (!retired_keys_.empty() && oldest >= retired_keys_.back().retired_at + kRetiredKeyGrace)
+    retired_keys_.pop_back();
 }
 
 void SecMod::send_signature(uint64_t peer, const std::optional<Result<std::string>>& sig,

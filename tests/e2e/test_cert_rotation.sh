@@ -61,8 +61,8 @@ ov_conf_lines o udp "auth-user-pass $WORK/alice.up" "explicit-exit-notify 1"
 ov_start o
 check "openvpn connects (certificate A)" ov_up o
 check "ping through its tunnel" in_ns "$NS_C" ping -c 2 -i 0.2 -W 2 10.91.0.1
-h0=$(ov_handshakes o)
 check "the certificate is renewed (B) and the server reloads" rotate B
+h0=$(ov_handshakes o)
 wait_count "$WORK/ov-o.log" "Control Channel: TLS" $((h0 + 2))
 check "the client renegotiated twice after the reload ($(ov_handshakes o) handshakes, $h0 before)" \
   test "$(ov_handshakes o)" -ge $((h0 + 2))

@@ -176,14 +176,15 @@ namespace {
 
 struct StormResult {
   size_t served = 0, closed = 0;
+  size_t wasted = 0;    // served after their client gave up (waited more than `patience`)
   double max_wait = 0;  // of those served
 };
 
 // A storm in virtual time: `rate` logins a second for `seconds`, against 8 slots whose logins
-// take 0.08 s each (capacity 100 a second). Steps of a millisecond until the queue is empty.
-StormResult storm(double rate, double seconds, double overload_after) {
-  AdmissionLimits l = limits(8, 4096);
-  l.overload_after_s = overload_after;
+// take 0.08 s each (capacity 100 a second), with clients that wait `patience` seconds. Steps of
+// a millisecond until the queue is empty.
+StormResult storm(double rate, double seconds, AdmissionLimits l, double patience = 30) {
+  l.in_progress = 8;
   LoginAdmission a(l);
   std::multiset<std::pair<double, uint64_t>> running;  // end time, worker
   StormResult r;
@@ -195,9 +196,10 @@ StormResult storm(double rate, double seconds, double overload_after) {
     a.take(id, t);
     running.insert({t + 0.08, id});
     r.max_wait = std::max(r.max_wait, t - since);
+    if (t - since > patience) ++r.wasted;
     ++r.served;
   };
-  for (int step = 0; step < 60000; ++step) {  // at most 60 s
+  for (int step = 0; step < 120000; ++step) {  // at most 120 s
     double t = step / 1000.0;
     while (!running.empty() && running.begin()->first <= t) {
       a.release(running.begin()->second);
@@ -219,24 +221,55 @@ StormResult storm(double rate, double seconds, double overload_after) {
 TEST_CASE("admission: a storm a little above capacity is served whole, oldest first", "[admission]") {
   // 120 a second for 15 s against a capacity of 100: the queue grows to about 300, three
   // seconds of work, which oldest first serves within the clients' wait.
-  auto r = storm(120, 15, 5);  // the server's rule: half of login-queue-timeout
+  auto r = storm(120, 15, admission_limits_for(8, 10, 2));  // the server's rule
   CHECK(r.closed == 0);
   CHECK(r.served == 1800);
   CHECK(r.max_wait < 5);
   // Newest first after a second (the rule before) left the oldest waiting until they were
   // closed, though the storm needed only three seconds more than it lasted.
-  auto early = storm(120, 15, 1);
+  auto rule_before = admission_limits_for(8, 10, 2);
+  rule_before.overload_after_s = 1;
+  auto early = storm(120, 15, rule_before);
   CHECK(early.closed > 0);
   CHECK(early.served < 1800);
 }
 
+TEST_CASE("admission: the server's limits from its configuration", "[admission]") {
+  auto l = admission_limits_for(0, 10, 2);  // the defaults on 2 CPUs
+  CHECK(l.in_progress == 32);
+  CHECK(l.queue_timeout_s == 10);
+  CHECK(l.overload_after_s == 5);
+  CHECK(l.max_queued == 4096);
+  CHECK(admission_limits_for(8, 4, 0).in_progress == 8);
+  CHECK(admission_limits_for(0, 4, 0).in_progress == 16);  // a CPU count of 0 counts as 1
+  CHECK(admission_limits_for(8, 4, 2).overload_after_s == 2);
+  // A long timeout does not make the oldest of a long overload go first for minutes.
+  CHECK(admission_limits_for(8, 600, 2).overload_after_s == 5);
+  auto none = admission_limits_for(8, 0, 2);  // login-queue-timeout = 0: nothing waits
+  CHECK(none.max_queued == 0);
+  CHECK(none.overload_after_s == 0);
+}
+
 TEST_CASE("admission: under a 5x storm goodput stays at capacity and none waits past the timeout",
           "[admission]") {
-  auto r = storm(500, 15, 5);
+  auto r = storm(500, 15, admission_limits_for(8, 10, 2));
   // At 100 a second the storm's 15 s and the queue's last 10 s serve about 2500.
   CHECK(r.served >= 0.9 * 100 * 15);
   CHECK(r.served + r.closed == 7500);
   CHECK(r.max_wait < 10);
+}
+
+TEST_CASE("admission: a long login-queue-timeout does not serve the oldest of a long overload",
+          "[admission]") {
+  // login-queue-timeout = 60 against clients that wait 8 s. Oldest first for half of it (30 s)
+  // would give the storm's slots to clients that waited ever longer, past their patience; the
+  // server's rule turns to newest first after 5 s.
+  auto rule = admission_limits_for(8, 60, 2);
+  auto half = rule;
+  half.overload_after_s = 30;
+  auto kept = storm(500, 15, rule, 8), slow = storm(500, 15, half, 8);
+  INFO("wasted logins: " << kept.wasted << " with the rule, " << slow.wasted << " oldest first for 30 s");
+  CHECK(kept.served - kept.wasted > slow.served - slow.wasted + 300);
 }
 
 TEST_CASE("auto-select-group: a password file's groups, in order, without repeats", "[config]") {

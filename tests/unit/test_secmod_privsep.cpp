@@ -306,15 +306,15 @@ TEST_CASE("privsep: after a reload the old certificate's key still signs for the
     return m;
   };
   CHECK(verifies(old_cert, h.call(with_id(old_id)).sign().signature()));
-  // The certificate and key are replaced (a renewal with a new key).
+  // The certificate and key are replaced (a renewal with a new key), again and again.
   std::vector<std::string> certs;
-  for (int i = 0; i < 5; ++i) {
+  for (size_t i = 0; i <= kMaxRetiredKeySets; ++i) {
     std::string c = d + "/cert" + std::to_string(i) + ".pem";
     std::string k = write_ecdsa_key(d + "/key" + std::to_string(i) + ".pem", c);
     REQUIRE(h.reload("server-cert = " + c + "\nserver-key = " + k + "\n"));
     certs.push_back(c);
     if (i > 0) continue;
-    // A worker started before the reload shows the old certificate: its key signs for it.
+    // Worker 7, attached before the reload, shows the old certificate: its key signs for it.
     auto old_sig = h.call(with_id(old_id));
     REQUIRE(old_sig.sign().ok());
     CHECK(verifies(old_cert, old_sig.sign().signature()));
@@ -326,10 +326,15 @@ TEST_CASE("privsep: after a reload the old certificate's key still signs for the
     REQUIRE(unknown.msg_case() == ipc::SecModToWorker::kSign);
     CHECK_FALSE(unknown.sign().ok());
   }
-  // Five reloads later the first key is gone (sec-mod keeps the last kMaxRetiredKeySets); the
-  // key of the first reload is still there.
+  // kMaxRetiredKeySets + 1 reloads later the first key is gone; the first reload's is kept.
   CHECK_FALSE(h.call(with_id(old_id)).sign().ok());
   CHECK(verifies(certs[0], h.call(with_id(key_id_of(certs[0]))).sign().signature()));
+  // A worker attached well after those reloads was never shown a retired certificate: the
+  // retired keys sign nothing for it; the current one does.
+  ::usleep(static_cast<useconds_t>((kRetiredKeyGrace + 0.2) * 1e6));
+  h.replace_worker(8, "192.0.2.9");
+  CHECK_FALSE(h.call(with_id(key_id_of(certs[0]))).sign().ok());
+  CHECK(verifies(certs.back(), h.call(with_id(key_id_of(certs.back()))).sign().signature()));
   CHECK_FALSE(h.violation().has_value());
   // An oversized key id is a violation, like oversized input.
   REQUIRE(h.worker_side.send(with_id(std::string(kMaxKeyId + 1, 'x'))).ok());

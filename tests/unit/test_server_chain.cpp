@@ -5,6 +5,7 @@
 #include <gnutls/x509.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <cstring>
@@ -16,6 +17,7 @@
 #include "common/gnutls_handles.hpp"
 #include "sec-mod/server_key.hpp"
 #include "worker/prepared_chains.hpp"
+#include "worker/secmod_credentials.hpp"
 
 using namespace sslvpn;
 
@@ -32,15 +34,21 @@ std::string export_datum(int r, gnutls_datum_t d) {
   return out;
 }
 
-// A fresh ECDSA P-256 key and a self-signed certificate for it, both PEM, with these DNS
-// subject alternative names. `rsa_pss_cert`: an RSA-2048 key whose certificate says RSA-PSS
-// (GnuTLS lets such a key serve).
-KeyAndCert make_key_and_cert(const char* cn, std::vector<std::string> dns = {}, bool rsa_pss_cert = false) {
+enum class Kind { Ecdsa, Rsa, RsaPss, Ed25519 };
+
+// A fresh key and a self-signed certificate for it, both PEM, with these DNS subject alternative
+// names: ECDSA P-256 by default; RsaPss: an RSA-2048 key whose certificate says RSA-PSS (GnuTLS
+// lets such a key serve).
+KeyAndCert make_key_and_cert(const char* cn, std::vector<std::string> dns = {}, Kind kind = Kind::Ecdsa) {
   gnutls_x509_privkey_t raw_key = nullptr;
   REQUIRE(gnutls_x509_privkey_init(&raw_key) >= 0);
   CHandle<gnutls_x509_privkey_int, gnutls_x509_privkey_deinit> key(raw_key);
-  if (rsa_pss_cert)
+  bool rsa_pss_cert = kind == Kind::RsaPss;
+  if (kind == Kind::Rsa || kind == Kind::RsaPss)
     REQUIRE(gnutls_x509_privkey_generate(raw_key, GNUTLS_PK_RSA, 2048, 0) >= 0);
+  else if (kind == Kind::Ed25519)
+    REQUIRE(gnutls_x509_privkey_generate(raw_key, GNUTLS_PK_EDDSA_ED25519,
+                                         GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_ED25519), 0) >= 0);
   else
     REQUIRE(gnutls_x509_privkey_generate(raw_key, GNUTLS_PK_ECDSA,
                                          GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0) >= 0);
@@ -68,10 +76,15 @@ KeyAndCert make_key_and_cert(const char* cn, std::vector<std::string> dns = {}, 
     gnutls_x509_spki_deinit(spki);
     REQUIRE(r >= 0);
   }
-  REQUIRE(gnutls_x509_crt_sign2(raw_crt, raw_crt, raw_key, GNUTLS_DIG_SHA256, 0) >= 0);
+  auto dig = kind == Kind::Ed25519 ? GNUTLS_DIG_SHA512 : GNUTLS_DIG_SHA256;  // EdDSA: its own hash
+  REQUIRE(gnutls_x509_crt_sign2(raw_crt, raw_crt, raw_key, dig, 0) >= 0);
   KeyAndCert out;
   gnutls_datum_t d{nullptr, 0};
-  out.key_pem = export_datum(gnutls_x509_privkey_export2(raw_key, GNUTLS_X509_FMT_PEM, &d), d);
+  if (kind == Kind::Ed25519)  // as certtool writes it: PKCS#8 (GnuTLS's own form does not load)
+    out.key_pem = export_datum(
+        gnutls_x509_privkey_export2_pkcs8(raw_key, GNUTLS_X509_FMT_PEM, nullptr, GNUTLS_PKCS_PLAIN, &d), d);
+  else
+    out.key_pem = export_datum(gnutls_x509_privkey_export2(raw_key, GNUTLS_X509_FMT_PEM, &d), d);
   out.cert_pem = export_datum(gnutls_x509_crt_export2(raw_crt, GNUTLS_X509_FMT_PEM, &d), d);
   return out;
 }
@@ -154,8 +167,8 @@ TEST_CASE("server key: the certificate must carry the key's public half", "[secm
 }
 
 TEST_CASE("server key: an RSA key fits an RSA-PSS certificate of the same modulus", "[secmod][tls]") {
-  KeyAndCert p = make_key_and_cert("pss.example", {}, true);
-  KeyAndCert other = make_key_and_cert("other.example", {}, true);
+  KeyAndCert p = make_key_and_cert("pss.example", {}, Kind::RsaPss);
+  KeyAndCert other = make_key_and_cert("other.example", {}, Kind::RsaPss);
   {  // the certificate really says RSA-PSS, where the key file says RSA
     gnutls_x509_crt_t raw = nullptr;
     REQUIRE(gnutls_x509_crt_init(&raw) >= 0);
@@ -169,4 +182,28 @@ TEST_CASE("server key: an RSA key fits an RSA-PSS certificate of the same modulu
   secmod::ServerKey key = secmod::ServerKey::load(key_p.path);
   CHECK_NOTHROW(key.check_certificate(cert_p.path, key_p.path));
   CHECK_THROWS_WITH(key.check_certificate(cert_other.path, key_p.path), Catch::Contains("does not match"));
+}
+
+TEST_CASE("server key: sec-mod and the worker name a certificate's key alike", "[secmod][tls]") {
+  // A worker names the key it needs by the certificate's key id (SignRequest.key_id); sec-mod
+  // finds the key by the id it computed from the same certificate file. Were they to differ, no
+  // handshake would get a signature.
+  std::vector<std::string> ids;
+  for (Kind kind : {Kind::Ecdsa, Kind::Rsa, Kind::RsaPss, Kind::Ed25519}) {
+    INFO("key kind " << static_cast<int>(kind));
+    KeyAndCert k = make_key_and_cert("id.example", {}, kind);
+    TempFile key_file(k.key_pem), cert_file(k.cert_pem + make_key_and_cert("ca.example").cert_pem);
+    std::string secmod_id =
+        secmod::ServerKey::load(key_file.path).check_certificate(cert_file.path, key_file.path);
+    CHECK(secmod_id.size() == 32);
+    worker::ExternalKey ext;
+    std::string error;
+    auto cred = worker::secmod_credentials(k.cert_pem, &ext, &error);
+    INFO(error);
+    REQUIRE(cred.ok());
+    CHECK(ext.id == secmod_id);
+    ids.push_back(secmod_id);
+  }
+  std::sort(ids.begin(), ids.end());
+  CHECK(std::unique(ids.begin(), ids.end()) == ids.end());  // each certificate its own
 }
