@@ -197,12 +197,14 @@ const std::map<std::string_view, Handler>& handlers() {
       {"acct",
        [](Config& cfg, const Ctx& c, std::string_view v) {
          AuthMethod m = parse_auth_method(v);
-         if (m.name == "pam") {  // ocserv's PAM sessions: accepted, as its other keys sslvpnd lacks
-           c.warn("accounting method 'pam' (PAM sessions) is not implemented by sslvpnd; no accounting");
+         if (m.name == "pam") {  // ocserv's: the PAM stack's account checks for every new session
+           cfg.acct_pam_service = m.params.count("service") ? m.params.at("service") : "sslvpnd";
+           if (cfg.acct_pam_service.empty() || cfg.acct_pam_service.find('/') != std::string::npos)
+             fail(c.origin, c.line, "acct = pam[service=NAME]: NAME must be a file name in /etc/pam.d");
            return;
          }
          if (m.name != "radius")
-           fail(c.origin, c.line, "accounting method '" + m.name + "' is not supported (supported: radius)");
+           fail(c.origin, c.line, "accounting method '" + m.name + "' is not supported (supported: radius, pam)");
          if (m.params.count("config") == 0) m.params["config"] = "/etc/radcli/radiusclient.conf";
          cfg.acct = std::move(m);
        }},

@@ -71,6 +71,7 @@ struct Config {
   std::string cert_group_oid;                // where the group is, or empty for none
   bool cert_require_client_purpose = false;  // EKU clientAuth and a key usage, as openvpn's remote-cert-tls
   std::optional<AuthMethod> acct;            // acct = radius[config=FILE]
+  std::string acct_pam_service;              // acct = pam[service=NAME]: PAM account checks ("" = off)
   uint32_t stats_report_time = 360;          // seconds between accounting interim updates
   // listening
   std::string listen_host;  // empty = all addresses

@@ -161,4 +161,49 @@ LoginJob PamBackend::job() const {
   return [p = params_](LoginConversation& conv, LoginStart& s) { return run_pam(p, conv, s); };
 }
 
+namespace {
+
+// An account check asks nothing: a module that prompts gets no answer.
+int no_questions(int n, const struct pam_message** msg, struct pam_response** resp, void*) {
+  *resp = nullptr;
+  for (int i = 0; i < n; ++i)
+    if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF || msg[i]->msg_style == PAM_PROMPT_ECHO_ON)
+      return PAM_CONV_ERR;
+  return PAM_SUCCESS;
+}
+
+AuthStep check_account(const std::string& service, const LoginStart& s) {
+  struct pam_conv pc = {&no_questions, nullptr};
+  pam_handle_t* h = nullptr;
+  int rc = pam_start(service.c_str(), s.user.c_str(), &pc, &h);
+  if (rc == PAM_SUCCESS) {
+    (void)pam_set_item(h, PAM_RHOST, s.client_ip.c_str());
+    rc = pam_acct_mgmt(h, PAM_DISALLOW_NULL_AUTHTOK);
+    pam_end(h, rc);
+  }
+  AuthStep step = [&] {
+    switch (rc) {
+      case PAM_SUCCESS:
+        return AuthStep::success({});
+      case PAM_ACCT_EXPIRED:
+        return AuthStep::failure("account expired (acct = pam)", "Your account has expired.");
+      case PAM_NEW_AUTHTOK_REQD:
+        return AuthStep::failure("password expired (acct = pam)",
+                                 "Your password has expired; please change it first.");
+      default:
+        return AuthStep::failure(
+            std::string("account refused by PAM (acct = pam): ") + pam_strerror(nullptr, rc),
+            "Your account is not allowed to log in.");
+    }
+  }();
+  step.count_failure = false;  // the login itself succeeded: no ban points
+  return step;
+}
+
+}  // namespace
+
+LoginJob PamAccountBackend::job() const {
+  return [service = service_](LoginConversation&, LoginStart& s) { return check_account(service, s); };
+}
+
 }  // namespace sslvpn::secmod

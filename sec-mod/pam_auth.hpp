@@ -38,6 +38,22 @@ class PamBackend : public ThreadedBackend {
   PamParams params_;
 };
 
+// acct = pam[service=NAME] (ocserv's PAM accounting): the stack's account checks
+// (pam_acct_mgmt: expired or locked accounts, pam_access, pam_time, ...) for every new session,
+// whatever method logged it in (a password file, a certificate, RADIUS, a login token). Run
+// as a login of its own in a thread, like PAM logins: it shows no form; Success or Failure.
+class PamAccountBackend : public ThreadedBackend {
+ public:
+  PamAccountBackend(struct ev_loop* loop, std::string service, uint32_t answer_timeout_s)
+      : ThreadedBackend(loop, kMaxPamLogins, answer_timeout_s), service_(std::move(service)) {}
+
+ protected:
+  LoginJob job() const override;
+
+ private:
+  std::string service_;
+};
+
 // The user's groups with gid >= gid_min, primary group first (thread-safe).
 std::vector<std::string> unix_groups(const std::string& user, uint32_t gid_min);
 

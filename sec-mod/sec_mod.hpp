@@ -116,6 +116,7 @@ struct Site {
   std::shared_ptr<const Config> cfg;
   std::vector<std::unique_ptr<PasswordBackend>> backends;
   std::optional<CertVerifier> cert;
+  std::unique_ptr<PasswordBackend> account;  // acct = pam: every new session's account check
 };
 
 // Largest message a worker may ask us to sign (TLS needs a few hundred bytes).
@@ -139,9 +140,13 @@ struct LoginState {
   std::shared_ptr<Site> site;  // the host the client logs in to (its TLS server name's)
   std::string context;         // names the current conversation (random, 64 hex digits)
   std::unique_ptr<PasswordLogin> login;
-  size_t chain = 0;                  // index into Config::auth_chains
-  std::string user;                  // who is logging in
-  std::string wanted_group;          // the group chosen in the first form ("" = default)
+  size_t chain = 0;          // index into Config::auth_chains
+  std::string user;          // who is logging in
+  std::string wanted_group;  // the group chosen in the first form ("" = default)
+  // acct = pam: the account was checked (or the PAM login that succeeded checked it), and
+  // while the check runs, the groups and settings the login succeeded with.
+  bool account_checked = false;
+  std::optional<std::pair<std::vector<std::string>, ipc::UserSettings>> held;
   std::optional<CertIdentity> cert;  // the client certificate's verdict, once checked
   std::string cert_leaf;             // the DER leaf it was checked on
   int failures = 0;
@@ -234,6 +239,8 @@ class SecMod {
   // Login steps: start a chain's password method, then act on each step it yields.
   void start_password(WorkerPeer& p, size_t chain, const std::string& user, std::string& password,
                       bool has_pw);
+  void converse(WorkerPeer& p, PasswordBackend& backend, LoginStart& s);
+  void check_account(WorkerPeer& p, std::vector<std::string> groups, const ipc::UserSettings& settings);
   void on_step(const std::string& context, AuthStep step);
   // Moves a parked login to `p` if the context, client address and certificate match.
   bool resume_parked(WorkerPeer& p, const ipc::AuthContinue& m);

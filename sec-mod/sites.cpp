@@ -39,6 +39,8 @@ std::unique_ptr<Site> SecMod::make_site(std::shared_ptr<const Config> cfg) {
   auto site = std::make_unique<Site>();
   for (const auto& chain : cfg->auth_chains)
     site->backends.push_back(chain.password ? make_backend(loop_, *cfg, *chain.password, &pool_) : nullptr);
+  if (!cfg_.acct_pam_service.empty())  // server-wide, as ocserv's acct
+    site->account = std::make_unique<PamAccountBackend>(loop_, cfg_.acct_pam_service, cfg_.auth_timeout);
   if (cfg->cert_login_mode() != 0)
     site->cert.emplace(cfg->ca_cert, cfg->crl, cfg->cert_user_oid, cfg->cert_group_oid,
                        cfg->cert_require_client_purpose);

@@ -3,6 +3,8 @@
 #   - pam_unix: right password -> cookie; wrong -> refused; the group comes from the system
 #     group database above gid-min; an expired account is refused with a clear message.
 #   - pam_unix + pam_oath: the OTP prompt is a second form, answered with oathtool's code.
+#   - acct = pam[service=] (ocserv's PAM accounting) with password-file logins: the PAM stack's
+#     account checks decide whether the session opens (an expired account is refused).
 source "$(dirname "$0")/lib.sh"
 e2e_init
 command -v oathtool >/dev/null || e2e_skip "needs oathtool"
@@ -70,6 +72,31 @@ out=$(oc_auth "$PIN" "$P1" "$U2" 'pam-Pass2')
 check "PAM: expired account, no cookie" bash -c "! grep -q '^COOKIE=' <<<\"\$0\"" "$out"
 check "PAM: expired account gets a clear message" grep -q "Your account has expired" <<<"$out"
 check "PAM: expired account logged" wait_for_log "$WORK/unix.log" "login failed for '$U2'.*account expired"
+
+# acct = pam: logins from a password file, accounts checked by the PAM stack's account modules.
+PWF="$WORK/acct.passwd"
+add_user "$PWF" "$U1" 'file-Pass1'
+add_user "$PWF" "$U2" 'file-Pass2'
+add_user "$PWF" "ghost$TAG" 'file-Pass3'
+P3=$(free_port)
+base_conf "$P3" "$WORK/ecdsa" "$PWF" >"$WORK/acct.conf"
+printf 'listen-host = 127.0.0.1\nmax-ban-score = 0\nacct = "pam[service=%s]"\n' "$SVC" >>"$WORK/acct.conf"
+start_server "$WORK/acct.conf" "$WORK/acct.log" "$WORK/acct.pid" "$P3" || fail "server start (acct = pam)"
+out=$(oc_auth "$PIN" "$P3" "$U1" 'file-Pass1')
+check "acct = pam: a password-file login whose account PAM accepts gets a cookie" grep -q "^COOKIE=" <<<"$out"
+check "... logged in" wait_for_log "$WORK/acct.log" "user '$U1' .*logged in"
+out=$(oc_auth "$PIN" "$P3" "$U2" 'file-Pass2')
+check "acct = pam: the right file password of an expired account: no cookie" bash -c "! grep -q '^COOKIE=' <<<\"\$0\"" "$out"
+check "... with a clear message" grep -q "Your account has expired" <<<"$out"
+check "... and the reason in the log" wait_for_log "$WORK/acct.log" "account expired (acct = pam)"
+out=$(oc_auth "$PIN" "$P3" "ghost$TAG" 'file-Pass3')
+check "acct = pam: a file user PAM does not know: no cookie" bash -c "! grep -q '^COOKIE=' <<<\"\$0\"" "$out"
+check "... refused by the account check" wait_for_log "$WORK/acct.log" "account refused by PAM (acct = pam)"
+out=$(oc_auth "$PIN" "$P3" "$U1" 'wrong-Pass')
+check "acct = pam: a wrong password is still refused before any account check" \
+  bash -c "! grep -q '^COOKIE=' <<<\"\$0\"" "$out"
+out=$(oc_auth "$PIN" "$P3" "$U1" 'file-Pass1' --protocol=gp)
+check "acct = pam: GlobalProtect's login is checked the same way" grep -q "^COOKIE=.*authcookie=" <<<"$out"
 
 # A slow login (the client waits at PAM's second prompt) does not hold up another user's login.
 # auto-select-group: the system groups at or above gid-min are the form's group list.

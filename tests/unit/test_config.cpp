@@ -90,9 +90,8 @@ TEST_CASE("config: ocserv keys not implemented yet are warnings", "[config]") {
 TEST_CASE("config: proxy-url is one printable word", "[config]") {
   CHECK(parse_config(std::string(kMinimal) + "proxy-url = http://pac.example/%{U}.pac\n", "t", nullptr)
             .proxy_url == "http://pac.example/%{U}.pac");
-  for (const char* bad :
-       {"proxy-url = http://a b/\n", "proxy-url = \"http://a\"b\"\n", "proxy-url = http://a/\x7f\n",
-                          "proxy-url = http://a/?x=1,2\n"})
+  for (const char* bad : {"proxy-url = http://a b/\n", "proxy-url = \"http://a\"b\"\n",
+                          "proxy-url = http://a/\x7f\n", "proxy-url = http://a/?x=1,2\n"})
     CHECK_THROWS_WITH(parse_config(std::string(kMinimal) + bad, "t", nullptr), Catch::Contains("proxy-url"));
 }
 
@@ -497,7 +496,7 @@ TEST_CASE("config: bad [vhost] sections are refused", "[config][vhost]") {
   }
 }
 
-TEST_CASE("config: ocserv's gssapi and oidc methods and pam accounting are left out with a warning",
+TEST_CASE("config: ocserv's gssapi and oidc methods are left out with a warning; pam accounting is taken",
           "[config]") {
   std::string base = "server-cert = /c.pem\nserver-key = /k.pem\n";
   std::vector<ConfigWarning> w;
@@ -506,11 +505,15 @@ TEST_CASE("config: ocserv's gssapi and oidc methods and pam accounting are left 
       parse_config(base + "auth = pam\nenable-auth = gssapi[tgt-freshness-time=60]\nacct = pam\n", "t", &w);
   REQUIRE(c.auth_chains.size() == 1);
   CHECK(c.auth_chains[0].password->name == "pam");
-  CHECK_FALSE(c.acct);
+  CHECK_FALSE(c.acct);                     // no RADIUS accounting
+  CHECK(c.acct_pam_service == "sslvpnd");  // PAM's account checks, with the default stack
   int named = 0;
-  for (const auto& x : w)
-    named += (x.text.find("'gssapi'") != std::string::npos) + (x.text.find("'pam'") != std::string::npos);
-  CHECK(named >= 2);
+  for (const auto& x : w) named += x.text.find("'gssapi'") != std::string::npos;
+  CHECK(named >= 1);
+  CHECK(parse_config(base + "auth = plain[passwd=/p]\nacct = pam[service=vpn-acct]\n", "t", nullptr)
+            .acct_pam_service == "vpn-acct");
+  CHECK_THROWS_AS(parse_config(base + "auth = plain[passwd=/p]\nacct = pam[service=../x]\n", "t", nullptr),
+                  ConfigError);
   // gssapi first, a certificate as the alternative: the certificate is what is left.
   c = parse_config(
       base + "auth = gssapi[require-local-user-map=false]\nenable-auth = certificate\nca-cert = /ca\n", "t",
