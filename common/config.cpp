@@ -501,7 +501,8 @@ bool is_list_key(std::string_view k) {
          k == "split-dns" || k == "route" || k == "no-route" || k == "gp-portal-gateway" ||
          k == "nvm-exporters" || k == "compression-algo-priority" || k == "server-cert" ||
          k == "server-key" ||  // several pairs per host
-         k == "included-http-headers" || k == "custom-header";
+         k == "included-http-headers" || k == "custom-header" ||
+         k == "acct";  // radius and pam may both be given
 }
 
 void finish_ipv4_network(Config& cfg, const Pending& p, std::string_view origin) {

@@ -384,7 +384,8 @@ void Server::on_secmod_readable() {
       std::string where = w ? w->client_ip + ":" + std::to_string(w->client_port) : "?";
       if (!e.success()) {
         ++auth_failures_;
-        if (w != nullptr && bans_.add_points(w->client_ip, cfg().ban_points_wrong_password, time(nullptr)))
+        if (w != nullptr && !e.no_ban_points() &&
+            bans_.add_points(w->client_ip, cfg().ban_points_wrong_password, time(nullptr)))
           log_.info("banning ", BanDb::key_of(w->client_ip), " for ", cfg().ban_time, " s (failed logins)");
       }
       if (e.success() && w != nullptr) {

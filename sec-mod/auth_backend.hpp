@@ -27,6 +27,7 @@ struct AuthStep {
   std::string reason;               // Failure: for the server log only
   std::string user_message;         // Failure: shown to the client; empty = "Login failed."
   bool count_failure = true;        // Failure: counts towards the 3 tries and the ban score
+  bool busy = false;                // Failure: the method could not start (too many at once)
 
   static AuthStep prompt(ipc::AuthForm f) {
     AuthStep s;

@@ -37,10 +37,19 @@ void SecMod::converse(WorkerPeer& p, PasswordBackend& backend, LoginStart& s) {
 // acct = pam: the login succeeded; the session opens once the PAM stack's account checks pass.
 void SecMod::check_account(WorkerPeer& p, std::vector<std::string> groups,
                            const ipc::UserSettings& settings) {
-  p.auth.account_checked = true;
   p.auth.held.emplace(std::move(groups), settings);
   LoginStart s{p.auth.user, {}, false, p.client_ip};
   converse(p, *p.auth.site->account, s);
+}
+
+// acct = pam: a login by `auth = pam` on the same stack ran its pam_acct_mgmt already.
+bool SecMod::pam_login_checked_account(const WorkerPeer& p) const {
+  const auto& chains = p.auth.site->cfg->auth_chains;
+  if (p.auth.chain >= chains.size() || !chains[p.auth.chain].password) return false;
+  const AuthMethod& m = *chains[p.auth.chain].password;
+  auto service = m.params.find("service");
+  return m.name == "pam" &&
+         (service == m.params.end() ? "sslvpnd" : service->second) == cfg_.acct_pam_service;
 }
 
 void SecMod::on_step(const std::string& context, AuthStep step) {
@@ -76,13 +85,11 @@ void SecMod::on_step(const std::string& context, AuthStep step) {
       if (p.auth.held) {  // acct = pam: the account check passed
         auto held = std::move(*p.auth.held);
         p.auth.held.reset();
+        p.auth.account_checked_for = p.auth.user;
         finish_success(p, std::move(held.first), held.second);
         return;
       }
-      const auto& chains = p.auth.site->cfg->auth_chains;
-      if (p.auth.chain < chains.size() && chains[p.auth.chain].password &&
-          chains[p.auth.chain].password->name == "pam")
-        p.auth.account_checked = true;  // PAM logins run pam_acct_mgmt themselves
+      if (pam_login_checked_account(p)) p.auth.account_checked_for = p.auth.user;
       if (p.auth.cert && p.auth.cert->ok && !p.auth.cert->group.empty() &&
           !p.auth.site->cfg->cert_group_oid.empty())
         step.groups = {p.auth.cert->group};
@@ -91,10 +98,12 @@ void SecMod::on_step(const std::string& context, AuthStep step) {
     }
     case AuthStep::Kind::Failure:
       p.auth.login.reset();
-      if (p.auth.held) {  // acct = pam refused the account: no retry would change that
+      if (p.auth.held) {
         p.auth.held.reset();
-        deny(p, step.reason, step.user_message.empty() ? "Login failed." : step.user_message);
-        return;
+        if (!step.busy) {  // acct = pam refused the account: no retry would change that
+          deny(p, step.reason, step.user_message.empty() ? "Login failed." : step.user_message, false);
+          return;
+        }
       }
       finish_failure(p, step);
       return;
@@ -103,10 +112,6 @@ void SecMod::on_step(const std::string& context, AuthStep step) {
 
 void SecMod::finish_success(WorkerPeer& p, std::vector<std::string> groups,
                             const ipc::UserSettings& settings) {
-  if (p.auth.site->account && !p.auth.account_checked) {
-    check_account(p, std::move(groups), settings);
-    return;
-  }
   std::string group;
   if (p.auth.wanted_group.empty()) {
     group = groups.empty() ? "" : groups.front();
@@ -118,6 +123,10 @@ void SecMod::finish_success(WorkerPeer& p, std::vector<std::string> groups,
       return;
     }
     group = p.auth.wanted_group;
+  }
+  if (p.auth.site->account && p.auth.account_checked_for != p.auth.user) {
+    check_account(p, std::move(groups), settings);  // then here again
+    return;
   }
   p.state = PeerState::Authed;
   ipc::AuthReply reply;
@@ -145,14 +154,14 @@ void SecMod::finish_failure(WorkerPeer& p, const AuthStep& step) {
   send_auth_reply(p, reply);
 }
 
-void SecMod::deny(WorkerPeer& p, const std::string& reason, const std::string& message) {
+void SecMod::deny(WorkerPeer& p, const std::string& reason, const std::string& message, bool ban_points) {
   p.auth.login.reset();
   p.state = PeerState::Denied;
   ipc::AuthReply reply;
   reply.set_status(ipc::AuthReply::DENIED);
   reply.set_message(message);
   reply.set_show_message(true);
-  report_auth(p, p.auth.user, p.auth.wanted_group, false, reason);
+  report_auth(p, p.auth.user, p.auth.wanted_group, false, reason, 0, 0, ban_points);
   send_auth_reply(p, reply);
 }
 
@@ -163,7 +172,7 @@ void SecMod::send_auth_reply(WorkerPeer& p, const ipc::AuthReply& r) {
 }
 
 void SecMod::report_auth(const WorkerPeer& p, const std::string& user, const std::string& group, bool ok,
-                         const std::string& reason, uint64_t session_id, time_t created) {
+                         const std::string& reason, uint64_t session_id, time_t created, bool ban_points) {
   ipc::SecModToMain ev;
   auto* e = ev.mutable_auth_event();
   e->set_worker_id(p.id);
@@ -174,6 +183,7 @@ void SecMod::report_auth(const WorkerPeer& p, const std::string& user, const std
   e->set_reason(reason);
   e->set_session_id(session_id);
   e->set_created(created);
+  e->set_no_ban_points(!ban_points);
   if (p.auth.site) e->set_vhost(p.auth.site->cfg->vhost);
   (void)main_.send(ev);
 }

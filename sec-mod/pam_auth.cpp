@@ -163,13 +163,16 @@ LoginJob PamBackend::job() const {
 
 namespace {
 
-// An account check asks nothing: a module that prompts gets no answer.
+// An account check asks nothing: a module that prompts gets no answer; messages get empty
+// responses (the array pam_conv(3) says the application allocates).
 int no_questions(int n, const struct pam_message** msg, struct pam_response** resp, void*) {
   *resp = nullptr;
+  if (n <= 0 || n > PAM_MAX_NUM_MSG) return PAM_CONV_ERR;
   for (int i = 0; i < n; ++i)
     if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF || msg[i]->msg_style == PAM_PROMPT_ECHO_ON)
       return PAM_CONV_ERR;
-  return PAM_SUCCESS;
+  *resp = static_cast<struct pam_response*>(std::calloc(static_cast<size_t>(n), sizeof(struct pam_response)));
+  return *resp == nullptr ? PAM_BUF_ERR : PAM_SUCCESS;
 }
 
 AuthStep check_account(const std::string& service, const LoginStart& s) {

@@ -143,9 +143,9 @@ struct LoginState {
   size_t chain = 0;          // index into Config::auth_chains
   std::string user;          // who is logging in
   std::string wanted_group;  // the group chosen in the first form ("" = default)
-  // acct = pam: the account was checked (or the PAM login that succeeded checked it), and
-  // while the check runs, the groups and settings the login succeeded with.
-  bool account_checked = false;
+  // acct = pam: the user whose account passed the check (or whose PAM login, on the same stack,
+  // checked it), and while the check runs, the groups and settings the login succeeded with.
+  std::string account_checked_for;
   std::optional<std::pair<std::vector<std::string>, ipc::UserSettings>> held;
   std::optional<CertIdentity> cert;  // the client certificate's verdict, once checked
   std::string cert_leaf;             // the DER leaf it was checked on
@@ -241,20 +241,22 @@ class SecMod {
                       bool has_pw);
   void converse(WorkerPeer& p, PasswordBackend& backend, LoginStart& s);
   void check_account(WorkerPeer& p, std::vector<std::string> groups, const ipc::UserSettings& settings);
+  bool pam_login_checked_account(const WorkerPeer& p) const;
   void on_step(const std::string& context, AuthStep step);
   // Moves a parked login to `p` if the context, client address and certificate match.
   bool resume_parked(WorkerPeer& p, const ipc::AuthContinue& m);
   void park(WorkerPeer& p);
   void finish_success(WorkerPeer& p, std::vector<std::string> groups, const ipc::UserSettings& settings = {});
   void finish_failure(WorkerPeer& p, const AuthStep& step);
-  void deny(WorkerPeer& p, const std::string& reason, const std::string& message);
+  void deny(WorkerPeer& p, const std::string& reason, const std::string& message, bool ban_points = true);
   std::optional<size_t> certificate_only_chain(const Site& site) const;
   std::optional<size_t> password_chain(const WorkerPeer& p, const std::string& user) const;
   // The site serving a worker's TLS server name ("" or unknown: the default host).
   std::shared_ptr<Site> site_for(std::string_view vhost) const;
   std::unique_ptr<Site> make_site(std::shared_ptr<const Config> cfg);
   void report_auth(const WorkerPeer& p, const std::string& user, const std::string& group, bool ok,
-                   const std::string& reason, uint64_t session_id = 0, time_t created = 0);
+                   const std::string& reason, uint64_t session_id = 0, time_t created = 0,
+                   bool ban_points = true);
 
   struct ev_loop* loop_;
   Logger& log_;

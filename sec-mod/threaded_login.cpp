@@ -122,6 +122,7 @@ std::unique_ptr<PasswordLogin> ThreadedBackend::start(LoginStart& s, StepCallbac
     AuthStep busy =
         AuthStep::failure("too many logins waiting at once", "The server is busy; please try again.");
     busy.count_failure = false;
+    busy.busy = true;
     *first = std::move(busy);
     return nullptr;
   }

@@ -80,7 +80,9 @@ add_user "$PWF" "$U2" 'file-Pass2'
 add_user "$PWF" "ghost$TAG" 'file-Pass3'
 P3=$(free_port)
 base_conf "$P3" "$WORK/ecdsa" "$PWF" >"$WORK/acct.conf"
-printf 'listen-host = 127.0.0.1\nmax-ban-score = 0\nacct = "pam[service=%s]"\n' "$SVC" >>"$WORK/acct.conf"
+# Bans on: a wrong password earns 10 of the 15 points a ban takes; an account refusal earns none.
+printf 'listen-host = 127.0.0.1\nmax-ban-score = 15\nban-points-wrong-password = 10\nban-points-connection = 0\nacct = "pam[service=%s]"\n' \
+  "$SVC" >>"$WORK/acct.conf"
 start_server "$WORK/acct.conf" "$WORK/acct.log" "$WORK/acct.pid" "$P3" || fail "server start (acct = pam)"
 out=$(oc_auth "$PIN" "$P3" "$U1" 'file-Pass1')
 check "acct = pam: a password-file login whose account PAM accepts gets a cookie" grep -q "^COOKIE=" <<<"$out"
@@ -92,11 +94,15 @@ check "... and the reason in the log" wait_for_log "$WORK/acct.log" "account exp
 out=$(oc_auth "$PIN" "$P3" "ghost$TAG" 'file-Pass3')
 check "acct = pam: a file user PAM does not know: no cookie" bash -c "! grep -q '^COOKIE=' <<<\"\$0\"" "$out"
 check "... refused by the account check" wait_for_log "$WORK/acct.log" "account refused by PAM (acct = pam)"
+out=$(oc_auth "$PIN" "$P3" "$U2" 'file-Pass2')
+check "acct = pam: refused again" grep -q "Your account has expired" <<<"$out"
 out=$(oc_auth "$PIN" "$P3" "$U1" 'wrong-Pass')
 check "acct = pam: a wrong password is still refused before any account check" \
   bash -c "! grep -q '^COOKIE=' <<<\"\$0\"" "$out"
 out=$(oc_auth "$PIN" "$P3" "$U1" 'file-Pass1' --protocol=gp)
-check "acct = pam: GlobalProtect's login is checked the same way" grep -q "^COOKIE=.*authcookie=" <<<"$out"
+check "acct = pam: three account refusals and a wrong password later the address is not banned; GlobalProtect's login is checked too" \
+  grep -q "^COOKIE=.*authcookie=" <<<"$out"
+check "... the refusals earned no ban points" bash -c "! grep -q 'banning' '$WORK/acct.log'"
 
 # A slow login (the client waits at PAM's second prompt) does not hold up another user's login.
 # auto-select-group: the system groups at or above gid-min are the form's group list.
