@@ -128,9 +128,11 @@ void OvpnSession::on_control(std::span<const uint8_t> pkt, Clock::time_point now
   last_rx_ = now;
   if (next_ && ch == next_->ctl.get()) {
     next_->verified = true;
+    ControlChannel* live = ctl_;
     advance_key_state(now);
-    flush_control(now, io);
-    return;
+    if (ctl_ == live) return flush_control(now, io);  // still in its handshake (or dropped)
+    // This packet's ACK finished the handshake and made it the live key state: a message that
+    // came with it (the client's EXIT as it stops) is read now, for no further packet may come.
   }
   if (ch != ctl_) return flush_control(now, io);  // the retired key state: ACKs only
   if (ctl_->tls_failed()) return end(R::ERROR);
