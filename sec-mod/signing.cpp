@@ -26,7 +26,9 @@ Result<void> SecMod::on_sign(WorkerPeer& p, ipc::WorkerToSecMod& m) {
   uint64_t id = p.id;
   // A key none of our sets holds signs nothing: another key would not match the certificate
   // the client was shown.
-  auto [keys, copies] = key_for(p, s);
+  auto found = key_for(p, s);  // no structured binding: clang cannot capture one (C++20)
+  std::shared_ptr<const KeySet> keys = std::move(found.first);
+  const KeySet::Copies* copies = found.second;
   if (copies == nullptr) {
     send_signature(id, std::nullopt, s.algorithm());
     return {};
