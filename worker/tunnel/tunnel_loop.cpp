@@ -103,6 +103,12 @@ void TunnelLoop::on_udp_socket(const ipc::UdpSocket& m, UniqueFd fd) {
       if (m.verified()) dgram_->move_to(std::move(fd));
       return;
     }
+    // What already waits on the channel's own socket goes first: a copy of one of those
+    // datagrams from another port (an on-path attacker's replay, which main forwards through
+    // another queue) then finds the original counted by the replay window instead of
+    // overtaking it and moving the session.
+    read_datagrams(Clock::now());
+    if (!dgram_) return;
     auto n = dgram_->check_new_path(m.first_datagram(), rx_);
     if (!n.ok()) return;  // did not decrypt: nothing changes
     log_.info(factory_->name(), " client moved to a new port");
