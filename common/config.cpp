@@ -299,6 +299,10 @@ const std::map<std::string_view, Handler>& handlers() {
       {"compression-algo-priority", [](Config& cfg, const Ctx& c, std::string_view v) { set_compression_priority(cfg, c, v); }},
       {"ping-leases",
        [](Config&, const Ctx& c, std::string_view v) { accept_if_off(c, v, "leases are not pinged"); }},
+      {"cisco-svc-client-compat",
+       [](Config&, const Ctx& c, std::string_view v) {
+         accept_if_off(c, v, "no /svc login for Cisco IP phones");
+       }},
       {"log-level",
        [](Config& cfg, const Ctx& c, std::string_view v) { cfg.log_level = static_cast<int>(parse_uint(c, v, 9)); }},
       {"listen-host-is-dyndns",

@@ -38,7 +38,8 @@ constexpr OcservKey kOcservKeys[] = {
     {"cisco-client-compat", KeyStatus::Partial,
      "implies select-group-by-url; ocserv's other changes (no TLS 1.3, client certificates requested) are "
      "not made: Cisco clients are served either way"},
-    {"cisco-svc-client-compat", KeyStatus::Warned, "not implemented yet"},
+    {"cisco-svc-client-compat", KeyStatus::Partial,
+     "only `false` (ocserv's sample sets it); `true` is warned about (no `/svc` login for Cisco IP phones)"},
     {"client-bypass-protocol", KeyStatus::Implemented, ""},
     {"compression", KeyStatus::Implemented, ""},
     {"compression-algo-priority", KeyStatus::Implemented, ""},

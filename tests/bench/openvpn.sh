@@ -12,6 +12,9 @@
 # ONLY_MANY=1 skips the throughput and latency runs (a large MANY alone: the pools are a /21, so
 # up to 2000 clients). Run as root from the source tree after building:
 #   [MANY=N] [ONLY_MANY=1] tests/bench/openvpn.sh [SECONDS_PER_RUN] [ROUNDS] [udp|tcp|both]
+# CLIENT_EXTRA: lines added to the client's configuration (an A/B of a pushed option, say
+# 'pull-filter ignore "rcvbuf"').
+
 set -u
 SECS=${1:-5}
 ROUNDS=${2:-3}
@@ -133,6 +136,7 @@ verb 3
 connect-retry-max 1
 server-poll-timeout 10
 $exitn
+${CLIENT_EXTRA:-}
 OVPN
   rm -f "$WORK/ov-$name.log"
   ip netns exec "$NS_C" "$OPENVPN" --config "$WORK/$name.ovpn" --log "$WORK/ov-$name.log" \

@@ -141,6 +141,13 @@ case1() {
   local rb
   rb=$(in_ns "$NS_S" ss -H -uamn state established "( sport = :$OV_PORT )" dst "$CLIENT_IP" | grep -o 'rb[0-9]*' | head -n 1)
   check "$T: the tunnel's UDP socket has a 1 MB receive buffer ($rb)" test "${rb#rb}" -ge 2097152
+  # ... and the client is asked for a larger one of its own (a pushed rcvbuf, 1 MB, which the
+  # kernel caps at net.core.rmem_max and shows doubled): its default overflows in fast downloads.
+  local crb want
+  crb=$(in_ns "$NS_C" ss -H -uampn | grep -A1 "pid=$(ov_pid a)," | grep -o 'rb[0-9]*' | head -n 1)
+  want=$(($(cat /proc/sys/net/core/rmem_max) < 1048576 ? $(cat /proc/sys/net/core/rmem_max) * 2 : 2097152))
+  check "$T: the client took the pushed rcvbuf" grep -q 'OPTIONS IMPORT: --sndbuf/--rcvbuf options modified' "$WORK/ov-a.log"
+  check "$T: ... its UDP socket's receive buffer is ${want} bytes ($crb)" test "${crb#rb}" -ge "$want"
   a4=$(ov_addr4 a) a6=$(ov_addr6 a)
   check "$T: an IPv4 address from the pool ($a4)" grep -q '^10\.83\.1\.' <<<"$a4"
   check "$T: an IPv6 address from the pool ($a6)" grep -q '^fd83:1::' <<<"$a6"
@@ -343,6 +350,7 @@ case2() {
   echo "# case $T"
   check "$T: openvpn over TCP connects" ov_connect t tcp-client alice "data-ciphers CHACHA20-POLY1305" || return 1
   check "$T: the data channel is CHACHA20-POLY1305" ov_cipher t CHACHA20-POLY1305
+  check "$T: no rcvbuf pushed over TCP" bash -c "! grep -E 'PUSH: Received control message: .*rcvbuf' '$WORK/ov-t.log'"
   check "$T: an IPv4 address from the pool ($(ov_addr4 t))" grep -q '^10\.83\.2\.' <<<"$(ov_addr4 t)"
   check "$T: ping the server's tunnel address" in_ns "$NS_C" ping -c 3 -i 0.2 -W 2 "$GW"
   check "$T: 20 MB each way, byte-exact (sha256)" tcp_copy_ok "$NS_S" "$GW" 5711 20000000

@@ -84,7 +84,7 @@ TEST_CASE("config: ocserv keys not implemented yet are warnings", "[config]") {
   REQUIRE(w.size() == 2);
   CHECK(w[0].line == 4);
   CHECK(w[0].text.find("ping-leases = true") != std::string::npos);
-  CHECK(w[1].text.find("'cisco-svc-client-compat' is an ocserv option") != std::string::npos);
+  CHECK(w[1].text.find("'cisco-svc-client-compat = true' is not implemented") != std::string::npos);
 }
 
 TEST_CASE("config: proxy-url is one printable word", "[config]") {
@@ -127,6 +127,7 @@ TEST_CASE("config: Debian's stock ocserv.conf lines", "[config]") {
                      "ping-leases = false\n"
                      "cisco-client-compat = true\n"
                      "client-bypass-protocol = false\n"
+                     "cisco-svc-client-compat = false\n"
                      "server-stats-reset-time = 604800\n";
   std::vector<ConfigWarning> w;
   Config c = parse_config(text, "t", &w);

@@ -165,8 +165,9 @@ TEST_CASE("ovpn tls-auth: key directions, HMAC-SHA1, replay window with time") {
 TEST_CASE("ovpn tls-auth with openvpn's --auth SHA224 to SHA512: the tag grows, digests must match") {
   std::string k = key();
   auto plain = serialize_control(reset(1));
-  for (auto [digest, tag] : {std::pair{AuthDigest::Sha224, size_t{28}}, std::pair{AuthDigest::Sha256, size_t{32}},
-                             std::pair{AuthDigest::Sha384, size_t{48}}, std::pair{AuthDigest::Sha512, size_t{64}}}) {
+  for (auto [digest, tag] :
+       {std::pair{AuthDigest::Sha224, size_t{28}}, std::pair{AuthDigest::Sha256, size_t{32}},
+        std::pair{AuthDigest::Sha384, size_t{48}}, std::pair{AuthDigest::Sha512, size_t{64}}}) {
     ControlWrap client(tls_auth_keys(k, KeyDirection::Inverse, digest), 50);
     ControlWrap server(tls_auth_keys(k, KeyDirection::Normal, digest), 60);
     auto w = client.wrap(plain);
@@ -295,6 +296,7 @@ TEST_CASE("ovpn push: options from the tunnel's parameters; long replies are con
   CHECK(has("peer-id 7"));
   CHECK(has("cipher AES-256-GCM"));
   CHECK(has("protocol-flags cc-exit tls-ekm"));
+  for (const auto& x : o) CHECK(x.rfind("rcvbuf", 0) != 0);  // only when asked for
   for (const auto& x : o) CHECK(x.find("redirect-gateway") == std::string::npos);
   // The pool's own network (IPv6 routes alone: main routes it for IPv4) is ifconfig's already.
   ipc::TunnelParams own = p;
@@ -336,6 +338,9 @@ TEST_CASE("ovpn push: options from the tunnel's parameters; long replies are con
   for (const auto& x : o3) CHECK(x.find("tls-ekm") == std::string::npos);
   for (const auto& x : o3) CHECK(x.rfind("protocol-flags", 0) != 0);
   CHECK(std::find(o3.begin(), o3.end(), "peer-id 7") != o3.end());
+  s.rcvbuf = 1 << 20;
+  auto o4 = push_options(all, s);
+  CHECK(std::find(o4.begin(), o4.end(), "rcvbuf 1048576") != o4.end());
 
   auto one = push_reply_messages(o);
   REQUIRE(one.size() == 1);

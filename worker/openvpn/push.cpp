@@ -124,6 +124,7 @@ std::vector<std::string> push_options(const ipc::TunnelParams& p, const PushSett
   }
   if (s.client_sent_mtu && p.mtu() != 0) o.push_back("tun-mtu " + std::to_string(p.mtu()));
   if (s.iv_proto & kIvProtoDataV2) o.push_back("peer-id " + std::to_string(s.peer_id));
+  if (s.rcvbuf != 0) o.push_back("rcvbuf " + std::to_string(s.rcvbuf));
   o.push_back("cipher " + s.cipher);
   // Keys from the TLS exporter when the client can (2.6); else both sides use openvpn's PRF
   // over the key-method-2 randoms, which needs no option (2.5 and older know neither below).

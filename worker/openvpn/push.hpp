@@ -20,6 +20,7 @@ struct PushSettings {
   uint32_t peer_id = 0;
   uint32_t ping = 10;
   uint32_t ping_restart = 60;
+  uint32_t rcvbuf = 0;  // the client's socket receive buffer to ask for (0: not pushed)
 };
 
 // The options, one per entry, in the order a 2.6 server sends them.

@@ -81,6 +81,10 @@ void TunnelLoop::on_udp_socket(const ipc::UdpSocket& m, UniqueFd fd) {
     // the new address without a socket: if the engine authenticates it (it is then processed),
     // main is told, and only then sends a socket connected there, which the stream moves to.
     if (!fd.valid()) {
+      // What already waits on the stream's own socket goes first, as for a datagram channel
+      // below: a replayed copy from another address then meets the replay window.
+      if (!stream_closed_ && !stream_failed_) read_stream(Clock::now());
+      if (engine_.ended()) return;
       const auto& first = m.first_datagram();
       if (engine_.on_new_path(
               std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(first.data()), first.size()),
