@@ -30,6 +30,13 @@ std::vector<std::string> leaf_names(const gnutls_pcert_st& leaf) {
 
 }  // namespace
 
+std::string leaf_key_id(const gnutls_pcert_st& leaf) {
+  unsigned char id[32];
+  size_t id_size = sizeof id;
+  if (gnutls_pubkey_get_key_id(leaf.pubkey, GNUTLS_KEYID_USE_SHA256, id, &id_size) < 0) return {};
+  return std::string(reinterpret_cast<const char*>(id), id_size);
+}
+
 Result<std::unique_ptr<PcertList>> parse_chain(std::string_view pem, int* gnutls_error) {
   auto pcerts = std::make_unique<PcertList>(kMaxChain);
   unsigned n = pcerts->capacity();
@@ -53,6 +60,7 @@ void PreparedChains::add(std::string pem) {
   if (!parsed.ok()) return;
   ParsedChain c;
   c.names = leaf_names((*parsed)->data()[0]);
+  c.key_id = leaf_key_id((*parsed)->data()[0]);
   c.pcerts = std::move(*parsed);
   chains_.emplace_back(std::move(pem), std::move(c));
 }

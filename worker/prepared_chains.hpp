@@ -19,11 +19,17 @@ namespace sslvpn::worker {
 // A PEM chain (leaf first), parsed; at most kMaxChain certificates.
 Result<std::unique_ptr<PcertList>> parse_chain(std::string_view pem, int* gnutls_error);
 
-// A parsed chain and the leaf's names as gnutls_certificate_set_key reads them (its DNS
-// subject alternative names, else its common name), so that it need not parse the leaf again.
+// The SHA-256 key id of a certificate's public key (of its SubjectPublicKeyInfo), which names
+// the key to sec-mod (SignRequest.key_id); empty if GnuTLS cannot compute it.
+std::string leaf_key_id(const gnutls_pcert_st& leaf);
+
+// A parsed chain, the leaf's names as gnutls_certificate_set_key reads them (its DNS subject
+// alternative names, else its common name), so that it need not parse the leaf again, and the
+// leaf's key id (encoding the key for it was a tenth of a worker's CPU per login).
 struct ParsedChain {
   std::unique_ptr<PcertList> pcerts;
   std::vector<std::string> names;
+  std::string key_id;
 };
 
 class PreparedChains {

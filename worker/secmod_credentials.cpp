@@ -57,21 +57,20 @@ Result<void> add_secmod_key(gnutls_certificate_credentials_t cred, const std::st
   if (ready) {
     pcerts = std::move(ready->pcerts);
     for (const auto& n : ready->names) names.push_back(n.c_str());
+    key->id = std::move(ready->key_id);
   } else {
     int gr = 0;
     auto parsed = parse_chain(chain_pem, &gr);
     if (!parsed) return fail("cannot parse the server certificate chain", gr);
     pcerts = std::move(*parsed);
+    key->id.clear();
   }
   unsigned n = pcerts->count();
   int r = 0;
   key->pk = static_cast<gnutls_pk_algorithm_t>(
       gnutls_pubkey_get_pk_algorithm(pcerts->data()[0].pubkey, &key->bits));
-  unsigned char id[32];
-  size_t id_size = sizeof id;
-  if ((r = gnutls_pubkey_get_key_id(pcerts->data()[0].pubkey, GNUTLS_KEYID_USE_SHA256, id, &id_size)) < 0)
-    return fail("gnutls_pubkey_get_key_id", r);
-  key->id.assign(reinterpret_cast<const char*>(id), id_size);
+  if (key->id.empty()) key->id = leaf_key_id(pcerts->data()[0]);
+  if (key->id.empty()) return fail("gnutls_pubkey_get_key_id", GNUTLS_E_INTERNAL_ERROR);
   gnutls_privkey_t raw_key = nullptr;
   if ((r = gnutls_privkey_init(&raw_key)) < 0) return fail("gnutls_privkey_init", r);
   PrivKeyHandle pk(raw_key);

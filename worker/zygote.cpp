@@ -25,7 +25,7 @@ bool arrange_fds(std::array<UniqueFd, kParts>& fds) {
     if (high[i] < 0) return false;
   }
   for (auto& f : fds) f.reset();
-  for (int fd = 3; fd < kHighFd; ++fd) ::close(fd);  // the zygote's channel among them
+  ::close_range(3, kHighFd - 1, 0);  // the zygote's channel among them
   for (int i = 0; i < kParts; ++i) {
     if (::dup2(high[i], 3 + i) < 0) return false;
     ::close(high[i]);

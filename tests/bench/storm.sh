@@ -19,6 +19,8 @@
 # "0.7 1 2 5") and STORM_SERVERS (default "sslvpnd ocserv") choose the storms. STORM_PIN=1 runs each server on CPU 0 and
 # the load generator on CPU 1, so that what the load generator spends on the connections a
 # server refuses does not come out of the server's CPU (as it would from a remote client's).
+# STORM_SPLIT=1 prints, after each storm, how many CPUs main, sec-mod, the workers and the
+# rest of the machine (the load generator, the kernel's softirqs) kept busy.
 set -u
 KEY=${1:-rsa}
 CLIENT=${2:-openconnect}
@@ -43,17 +45,49 @@ if [ "${STORM_PIN:-0}" = 1 ]; then
   LG_PIN=(taskset -c 1)
 fi
 
+# split_ticks PID -> "MAIN SECMOD TOTAL BUSY STEAL": main's own ticks, sec-mod's (sslvpnd's
+# helper), the whole tree's, and the machine's busy and stolen ticks (all CPUs, /proc/stat).
+split_ticks() {
+  local own sm=0 p
+  own=$(awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null)
+  for p in $(descendants "$1"); do
+    [ "$(cat "/proc/$p/comm" 2>/dev/null)" = sslvpnd-secmod ] &&
+      sm=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$p/stat" 2>/dev/null)
+  done
+  echo "${own:-0} ${sm:-0} $(server_ticks "$1") $(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $9}' /proc/stat)"
+}
+# STORM_SPLIT=1: after each storm, a line (to stderr) of where the CPU went.
+split_line() {  # SERVER RATE "BEFORE" "AFTER" WALL_MS UP
+  HZ=$HZ python3 - "$@" >&2 <<'PY'
+import os, sys
+srv, rate, a, b, wall, up = sys.argv[1], sys.argv[2], sys.argv[3].split(), sys.argv[4].split(), int(sys.argv[5]), int(sys.argv[6] or 0)
+d = [int(y) - int(x) for x, y in zip(a, b)]
+hz, w = float(os.environ["HZ"]), max(wall, 1) / 1000.0
+main, sm, tot, busy, steal = (v / hz for v in d)
+rest = tot - main - sm
+print(f"split {srv} {rate}/s: CPUs busy over {w:.0f} s: main {main / w:.2f}, sec-mod {sm / w:.2f}, "
+      f"zygote and workers {rest / w:.2f}, everything else (load generator, kernel) {(busy - tot) / w:.2f}, "
+      f"stolen {steal / w:.2f}; server ms per session up {1000 * tot / up if up else 0:.1f}")
+PY
+}
+
 # storm SERVER RATE SESSIONS -> one line: the loadgen's JSON, then "cpu_s".
 storm() {
-  local srv=$1 rate=$2 n=$3 t0 t1 w0 w1 out
+  local srv=$1 rate=$2 n=$3 t0 t1 w0 w1 out s0 s1
   start_srv "$srv"
   t0=$(server_ticks "$SPID")
+  [ "${STORM_SPLIT:-0}" = 1 ] && s0=$(split_ticks "$SPID")
   w0=$(date +%s%N)
   out=$(in_ns "$NS_C" timeout $((STORM_PATIENCE + n / 10 + 120)) "${LG_PIN[@]}" "$LOADGEN" --server "$SERVER_IP:$PORT" \
     --user bench --password bench-Pass1 --sessions "$n" --rate "$rate" --hold 0 --linger 1 --dpd 30 \
     --timeout "$STORM_PATIENCE" "${CLIENT_ARGS[@]}" --json 2>>"$WORK/lg.err")
   t1=$(server_ticks "$SPID")
   w1=$(date +%s%N)
+  if [ "${STORM_SPLIT:-0}" = 1 ]; then
+    s1=$(split_ticks "$SPID")
+    split_line "$srv" "$rate" "$s0" "$s1" $(((w1 - w0) / 1000000)) \
+      "$(python3 -c 'import json,sys; print(json.loads(sys.argv[1] or "{}").get("established", 0))' "${out:-{\}}")"
+  fi
   stop_srv
   echo "${out:-{\}} $(( (w1 - w0) / 1000000 )) $(( (t1 - t0) * 1000 / HZ ))"
 }

@@ -202,6 +202,14 @@ TEST_CASE("server key: sec-mod and the worker name a certificate's key alike", "
     INFO(error);
     REQUIRE(cred.ok());
     CHECK(ext.id == secmod_id);
+    // ... and so does a worker whose zygote prepared the chain (and computed the id once).
+    worker::PreparedChains chains;
+    chains.add(k.cert_pem);
+    worker::ExternalKey prepared_ext;
+    prepared_ext.id = "stale";
+    REQUIRE(worker::secmod_credentials(k.cert_pem, &prepared_ext, &error, &chains).ok());
+    CHECK(prepared_ext.id == secmod_id);
+    CHECK_FALSE(chains.take(k.cert_pem).has_value());  // the prepared chain was the one used
     ids.push_back(secmod_id);
   }
   std::sort(ids.begin(), ids.end());
