@@ -297,6 +297,8 @@ void Server::send_zygote_cert_chains() {
   for (const auto& h : s_.vhost_certs) add(h);
   ipc::MainToZygote m;
   m.mutable_cert_chains()->set_reset(true);
+  m.mutable_cert_chains()->add_priorities(cfg().tls_priorities);  // the zygote drops repeats
+  for (const auto& v : cfg().vhosts) m.mutable_cert_chains()->add_priorities(v.config->tls_priorities);
   size_t bytes = 0;
   for (const std::string* c : chains) {
     if (c->size() > kBudget) continue;

@@ -65,6 +65,21 @@ void PreparedChains::add(std::string pem) {
   chains_.emplace_back(std::move(pem), std::move(c));
 }
 
+void PreparedChains::add_priorities(const std::string& priorities) {
+  if (priorities_.size() >= kMaxChains) return;
+  for (const auto& p : priorities_)
+    if (p.first == priorities) return;
+  gnutls_priority_t raw = nullptr;
+  if (gnutls_priority_init2(&raw, priorities.c_str(), nullptr, 0) < 0) return;
+  priorities_.emplace_back(priorities, TlsPriorityHandle(raw));
+}
+
+TlsPriorityHandle PreparedChains::take_priorities(std::string_view priorities) {
+  for (auto& p : priorities_)
+    if (p.second && p.first == priorities) return std::move(p.second);
+  return TlsPriorityHandle();
+}
+
 std::optional<ParsedChain> PreparedChains::take(std::string_view pem) {
   for (auto& c : chains_)
     if (c.second.pcerts && c.first == pem) return std::move(c.second);

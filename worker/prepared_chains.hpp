@@ -36,7 +36,10 @@ class PreparedChains {
  public:
   static constexpr size_t kMaxChains = 256;  // the default host's and each [vhost:]'s
 
-  void clear() { chains_.clear(); }
+  void clear() {
+    chains_.clear();
+    priorities_.clear();
+  }
   // Parses and keeps `pem`. A chain that does not parse is not kept: the worker that needs it
   // parses it and reports the error.
   void add(std::string pem);
@@ -45,8 +48,15 @@ class PreparedChains {
   // copy), or null: the caller parses it.
   std::optional<ParsedChain> take(std::string_view pem);
 
+  // A tls-priorities string parsed once (gnutls_priority_init2 was about 4 % of a worker's CPU
+  // per login); one that does not parse is not kept: the worker reports the error.
+  void add_priorities(const std::string& priorities);
+  // The parsed priorities of exactly this string, handed over (null: the caller parses them).
+  TlsPriorityHandle take_priorities(std::string_view priorities);
+
  private:
   std::vector<std::pair<std::string, ParsedChain>> chains_;
+  std::vector<std::pair<std::string, TlsPriorityHandle>> priorities_;
 };
 
 }  // namespace sslvpn::worker

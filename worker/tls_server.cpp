@@ -40,6 +40,7 @@ Result<TlsServer::Host> TlsServer::make_host(const std::string& name, const std:
   auto cred = secmod_credentials(chain_pem, key.get(), error, prepared);
   if (!cred) return cred.error();
   h.cred = std::move(*cred);
+  if (prepared != nullptr && (h.prio = prepared->take_priorities(priorities))) return h;
   const char* err_pos = nullptr;
   gnutls_priority_t raw_prio = nullptr;
   if (int r = gnutls_priority_init2(&raw_prio, priorities.c_str(), &err_pos, 0); r < 0) {

@@ -52,6 +52,7 @@ int run_zygote(int channel_fd, const std::function<int(PreparedChains*)>& worker
       if (part == 0 && m.msg_case() == ipc::MainToZygote::kCertChains && !r->second.valid()) {
         if (m.cert_chains().reset()) chains.clear();
         for (const auto& pem : m.cert_chains().pem()) chains.add(pem);
+        for (const auto& p : m.cert_chains().priorities()) chains.add_priorities(p);
         --part;  // still waiting for a spawn request's first part
         continue;
       }

@@ -61,7 +61,7 @@ check "... with a failing exit code (not a timeout)" test "$rc" -ne 0 -a "$rc" -
 start_server "$WORK/sslvpnd.conf" "$LOG" "$WORK/pid" "$PORT" || { fail "server start"; e2e_finish; }
 check "an unreadable ca-cert without certificate logins is a warning" grep -q "cannot read ca-cert.*not needed" "$LOG"
 check "pid file holds the main pid" grep -qx "$(server_pidfile_pid "$SERVER_PID")" "$WORK/pid"
-check "unimplemented ocserv key is a warning" grep -q "'cisco-svc-client-compat' is an ocserv option" "$LOG"
+check "an ocserv feature sslvpnd lacks, asked for, is a warning" grep -q "'cisco-svc-client-compat = true' is not implemented by sslvpnd" "$LOG"
 
 out=$(oc_auth "$PIN" "$PORT" alice 'alice-Secret1' --authgroup=DEFAULT)
 check "right password: openconnect prints a COOKIE" grep -Eq "^COOKIE='.*webvpn=[0-9a-f]{64}'" <<<"$out"

@@ -15,9 +15,12 @@
 #include <vector>
 
 #include "common/gnutls_handles.hpp"
+#include "common/ipc_channel.hpp"
 #include "sec-mod/server_key.hpp"
 #include "worker/prepared_chains.hpp"
+#include "worker/secmod_client.hpp"
 #include "worker/secmod_credentials.hpp"
+#include "worker/tls_server.hpp"
 
 using namespace sslvpn;
 
@@ -140,6 +143,34 @@ TEST_CASE("prepared chains: the names are the DNS alternative names when there a
   auto taken = chains.take(c.cert_pem);
   REQUIRE(taken.has_value());
   CHECK(taken->names == std::vector<std::string>{"vpn.example", "vpn2.example"});
+}
+
+TEST_CASE("prepared chains: priorities parsed once, handed over once, for the exact string",
+          "[zygote][tls]") {
+  worker::PreparedChains prepared;
+  prepared.add_priorities("NORMAL");
+  prepared.add_priorities("NORMAL");               // kept once
+  prepared.add_priorities("NORMAL:+NOSUCHTHING");  // does not parse: the worker reports it
+  CHECK_FALSE(prepared.take_priorities("NORMAL:+NOSUCHTHING"));
+  CHECK_FALSE(prepared.take_priorities("SECURE256"));
+  auto p = prepared.take_priorities("NORMAL");
+  REQUIRE(p);
+  CHECK_FALSE(prepared.take_priorities("NORMAL"));  // handed over: a second host parses its own
+  // A TLS server built with the prepared store takes them (and its chain) from there.
+  KeyAndCert a = make_key_and_cert("a.example");
+  prepared.add(a.cert_pem);
+  prepared.add_priorities("NORMAL:%SERVER_PRECEDENCE");
+  worker::SecModClient signer{IpcChannel{UniqueFd()}};
+  std::string error;
+  auto t = worker::TlsServer::create(-1, a.cert_pem, "NORMAL:%SERVER_PRECEDENCE", signer, false, &error, {},
+                                     0, &prepared);
+  INFO(error);
+  REQUIRE(t.ok());
+  CHECK_FALSE(prepared.take_priorities("NORMAL:%SERVER_PRECEDENCE"));
+  CHECK_FALSE(prepared.take(a.cert_pem).has_value());
+  prepared.add_priorities("NORMAL");
+  prepared.clear();
+  CHECK_FALSE(prepared.take_priorities("NORMAL"));
 }
 
 TEST_CASE("prepared chains: garbage is refused with GnuTLS's error", "[zygote][tls]") {
