@@ -2,9 +2,11 @@
 
 #include <fcntl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 
 #include "common/cwrap.hpp"
@@ -16,6 +18,19 @@ namespace {
 
 constexpr int kParts = 3;
 constexpr int kHighFd = 64;  // received fds are parked here while 3..5 are rebuilt
+constexpr unsigned kMaxCloseWalk = 1u << 20;
+
+// Closes fds lo..hi: close_range, or one at a time where that is refused (kernels before 5.9,
+// some container filters), up to the descriptor limit. A worker never keeps the zygote's.
+bool close_fds(unsigned lo, unsigned hi) {
+  if (::close_range(lo, hi, 0) == 0) return true;
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur <= hi)
+    hi = rl.rlim_cur == 0 ? 0 : static_cast<unsigned>(rl.rlim_cur - 1);
+  if (hi - std::min(lo, hi) > kMaxCloseWalk) return false;  // no bound to walk to: the worker does not start
+  for (unsigned fd = lo; fd <= hi; ++fd) ::close(static_cast<int>(fd));
+  return true;
+}
 
 // In the new worker: exactly fds 0-2 (inherited), 3, 4, 5.
 bool arrange_fds(std::array<UniqueFd, kParts>& fds) {
@@ -25,13 +40,12 @@ bool arrange_fds(std::array<UniqueFd, kParts>& fds) {
     if (high[i] < 0) return false;
   }
   for (auto& f : fds) f.reset();
-  ::close_range(3, kHighFd - 1, 0);  // the zygote's channel among them
+  if (!close_fds(3, kHighFd - 1)) return false;  // the zygote's channel among them
   for (int i = 0; i < kParts; ++i) {
     if (::dup2(high[i], 3 + i) < 0) return false;
     ::close(high[i]);
   }
-  ::close_range(3 + kParts, ~0U, 0);
-  return true;
+  return close_fds(3 + kParts, ~0U);
 }
 
 }  // namespace

@@ -46,15 +46,17 @@ if [ "${STORM_PIN:-0}" = 1 ]; then
 fi
 
 # split_ticks PID -> "MAIN SECMOD TOTAL BUSY STEAL": main's own ticks, sec-mod's (sslvpnd's
-# helper), the whole tree's, and the machine's busy and stolen ticks (all CPUs, /proc/stat).
+# helper, ocserv's ocserv-sm), the whole tree's, and the machine's busy (stolen time apart)
+# and stolen ticks (all CPUs, /proc/stat).
 split_ticks() {
   local own sm=0 p
   own=$(awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null)
-  for p in $(descendants "$1"); do
-    [ "$(cat "/proc/$p/comm" 2>/dev/null)" = sslvpnd-secmod ] &&
-      sm=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$p/stat" 2>/dev/null)
+  for p in $(descendants "$1"); do  # ocserv runs one or more ocserv-sm
+    case $(cat "/proc/$p/comm" 2>/dev/null) in
+      sslvpnd-secmod | ocserv-sm) sm=$((sm + $(awk '{print $14 + $15 + $16 + $17}' "/proc/$p/stat" 2>/dev/null || echo 0))) ;;
+    esac
   done
-  echo "${own:-0} ${sm:-0} $(server_ticks "$1") $(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $9}' /proc/stat)"
+  echo "${own:-0} ${sm:-0} $(server_ticks "$1") $(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8, $9}' /proc/stat)"
 }
 # STORM_SPLIT=1: after each storm, a line (to stderr) of where the CPU went.
 split_line() {  # SERVER RATE "BEFORE" "AFTER" WALL_MS UP

@@ -82,9 +82,10 @@ void TunnelLoop::on_udp_socket(const ipc::UdpSocket& m, UniqueFd fd) {
     // main is told, and only then sends a socket connected there, which the stream moves to.
     if (!fd.valid()) {
       // What already waits on the stream's own socket goes first, as for a datagram channel
-      // below: a replayed copy from another address then meets the replay window.
-      if (!stream_closed_ && !stream_failed_) read_stream(Clock::now());
-      if (engine_.ended()) return;
+      // below: a replayed copy from another address then meets the replay window. Should the
+      // socket not be emptied (a full device, the receive budget), the packet is not judged:
+      // the client's next one from there brings another check.
+      if (stream_closed_ || stream_failed_ || !read_stream(Clock::now()) || engine_.ended()) return;
       const auto& first = m.first_datagram();
       if (engine_.on_new_path(
               std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(first.data()), first.size()),
@@ -110,9 +111,8 @@ void TunnelLoop::on_udp_socket(const ipc::UdpSocket& m, UniqueFd fd) {
     // What already waits on the channel's own socket goes first: a copy of one of those
     // datagrams from another port (an on-path attacker's replay, which main forwards through
     // another queue) then finds the original counted by the replay window instead of
-    // overtaking it and moving the session.
-    read_datagrams(Clock::now());
-    if (!dgram_) return;
+    // overtaking it and moving the session. Not emptied: not judged (as for OpenVPN above).
+    if (!read_datagrams(Clock::now()) || !dgram_) return;
     auto n = dgram_->check_new_path(m.first_datagram(), rx_);
     if (!n.ok()) return;  // did not decrypt: nothing changes
     log_.info(factory_->name(), " client moved to a new port");
@@ -166,7 +166,7 @@ void TunnelLoop::drive_candidate(Clock::time_point now) {
   report_stats(now, true);
 }
 
-void TunnelLoop::read_datagrams(Clock::time_point now) {
+bool TunnelLoop::read_datagrams(Clock::time_point now) {
   for (int i = 0; i < kBatch && !tun_.blocked() && !engine_.ended() && rx_budget_.ready(now); ++i) {
     auto n = dgram_->recv(rx_);
     if (!n.ok()) {
@@ -174,13 +174,15 @@ void TunnelLoop::read_datagrams(Clock::time_point now) {
         log_.info(factory_->name(), " channel closed; staying on the stream");
         dgram_.reset();
         report_stats(now, true);  // main learns at once that the tunnel has no datagram path
+        return false;
       }
-      return;
+      return true;
     }
     rx_delivered_ = 0;
     engine_.on_datagram(std::span<const uint8_t>(rx_, *n), now, *this);
     rx_budget_.charge(std::max(*n, rx_delivered_), now);
   }
+  return false;
 }
 
 // Packets for the device are batched until the end of the wake-up (flush_tun), so a burst of
@@ -209,19 +211,20 @@ void TunnelLoop::flush_stream() {
   stream_blocked_ = !*r;
 }
 
-void TunnelLoop::read_stream(Clock::time_point now) {
+bool TunnelLoop::read_stream(Clock::time_point now) {
   for (int i = 0;
        i < kBatch && !tun_.blocked() && !engine_.ended() && rx_budget_.ready(now) && !stream_.backlogged();
        ++i) {
     auto n = stream_.recv_nonblocking(rx_);
     if (!n.ok()) {
       if (n.error() != Errc::Timeout) stream_failed_ = true;
-      return;
+      return n.error() == Errc::Timeout;
     }
     rx_delivered_ = 0;
     engine_.on_stream_record(std::span<const uint8_t>(rx_, *n), now, *this);
     rx_budget_.charge(std::max(*n, rx_delivered_), now);
   }
+  return false;
 }
 
 // One packet from the device (or one segment of a super-packet), at tx_ + the header room.

@@ -35,7 +35,9 @@ class TunnelLoop final : public TunnelIo {
   void to_main(const ipc::WorkerToMain& m) override;
 
  private:
-  void read_stream(Clock::time_point now);
+  // Both readers: true when they stopped because the socket had nothing more (not at the
+  // batch's end, a blocked device or the receive budget).
+  bool read_stream(Clock::time_point now);
   void read_tun(Clock::time_point now);
   void send_packet(size_t len, Clock::time_point now);
   void flush_stream();
@@ -48,7 +50,7 @@ class TunnelLoop final : public TunnelIo {
   // Tells main which of the datagrams it passed to check have been (PathChecked), if any since.
   void ack_path_checks();
   void on_udp_socket(const ipc::UdpSocket& m, UniqueFd fd);
-  void read_datagrams(Clock::time_point now);
+  bool read_datagrams(Clock::time_point now);
   void drive_candidate(Clock::time_point now);
   bool datagram_ready() const { return dgram_ && dgram_->established(); }
   void report_stats(Clock::time_point now, bool force, uint32_t moved_to_handoff = 0);
